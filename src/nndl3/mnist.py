@@ -1,0 +1,174 @@
+"""MNIST: find or download the four IDX files, verify them, split them the book's way.
+
+The raw files come from a folder (the `MNIST_DIR` environment variable or the
+`mnist_dir` config key) or, without one, from public mirrors tried in turn. Each file
+is decompressed, its IDX header checked (magic number, dimensions), and the MD5 of the
+decompressed bytes compared with the canonical one. Only then is `data/mnist.npz`
+written, atomically: train = first 50,000 training images, validation = last 10,000,
+test = the 10,000 official test images; pixels stay uint8 there and are scaled to
+[0, 1] when loaded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+import urllib.error
+import urllib.request
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import atomic
+from .errors import UserError
+
+
+@dataclass(frozen=True)
+class IdxFile:
+    name: str
+    md5: str  # of the decompressed content
+    shape: tuple[int, ...]
+
+
+IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049  # 0x00000803 and 0x00000801: uint8, 3 or 1 dimensions
+
+FILES = {
+    "train_images": IdxFile("train-images-idx3-ubyte.gz", "6bbc9ace898e44ae57da46a324031adb",
+                            (60000, 28, 28)),
+    "train_labels": IdxFile("train-labels-idx1-ubyte.gz", "a25bea736e30d166cdddb491f175f624",
+                            (60000,)),
+    "test_images": IdxFile("t10k-images-idx3-ubyte.gz", "2646ac647ad5339dbf082846283269ea",
+                           (10000, 28, 28)),
+    "test_labels": IdxFile("t10k-labels-idx1-ubyte.gz", "27ae3e4e09519cfbb04c329615203637",
+                           (10000,)),
+}
+
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+
+N_TRAIN = 50_000  # the rest of the official training file is the validation set
+
+
+def parse_idx(raw: bytes, name: str) -> np.ndarray:
+    """Parse decompressed IDX bytes (uint8 data, 1 or 3 dimensions) into an array."""
+    if len(raw) < 4:
+        raise UserError(f"{name}: too short to be an IDX file ({len(raw)} bytes)")
+    magic = struct.unpack(">I", raw[:4])[0]
+    if magic not in (IMAGE_MAGIC, LABEL_MAGIC):
+        raise UserError(f"{name}: wrong magic number {magic:#010x} (expected 0x00000803 for "
+                        "images or 0x00000801 for labels)")
+    ndim = magic & 0xFF
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise UserError(f"{name}: truncated IDX header")
+    dims = struct.unpack(f">{ndim}I", raw[4:header])
+    expected = int(np.prod(dims))
+    if len(raw) - header != expected:
+        raise UserError(f"{name}: wrong dimensions: header says {'x'.join(map(str, dims))} "
+                        f"= {expected} bytes of data, file holds {len(raw) - header}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def read_idx_gz(path: Path, spec: IdxFile, verify_md5: bool = True) -> np.ndarray:
+    """Decompress, parse and verify one IDX .gz file against its canonical description."""
+    if not path.is_file():
+        raise UserError(f"{path}: file missing")
+    try:
+        raw = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UserError(f"{path}: truncated or corrupt gzip ({exc})") from None
+    array = parse_idx(raw, str(path))
+    if array.shape != spec.shape:
+        raise UserError(f"{path}: wrong dimensions {array.shape}, expected {spec.shape}")
+    if verify_md5:
+        md5 = hashlib.md5(raw).hexdigest()
+        if md5 != spec.md5:
+            raise UserError(f"{path}: checksum mismatch: MD5 of decompressed content is {md5}, "
+                            f"expected {spec.md5}")
+    return array
+
+
+def download(spec: IdxFile, folder: Path, mirrors=MIRRORS, timeout: float = 30.0) -> Path:
+    """Fetch one file from the first mirror that answers; verified by the caller."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / spec.name
+    failures = []
+    for mirror in mirrors:
+        try:
+            with urllib.request.urlopen(mirror + spec.name, timeout=timeout) as response:
+                payload = response.read()
+        except (urllib.error.URLError, OSError) as exc:
+            failures.append(f"{mirror}: {getattr(exc, 'reason', exc)}")
+            continue
+        with atomic.atomic_path(target) as tmp:
+            tmp.write_bytes(payload)
+        return target
+    raise UserError(f"{spec.name}: no MNIST folder given (set MNIST_DIR or config key "
+                    f"mnist_dir) and no mirror reachable ({'; '.join(failures)})")
+
+
+def source_folder(mnist_dir: str | None) -> Path | None:
+    """The folder to read from: the explicit setting, else MNIST_DIR, else None (download)."""
+    folder = mnist_dir or os.environ.get("MNIST_DIR") or None
+    if folder is None:
+        return None
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"{folder}: MNIST folder missing (from MNIST_DIR or mnist_dir)")
+    return folder
+
+
+def load_raw(mnist_dir: str | None, download_dir: Path, mirrors=MIRRORS) -> dict[str, np.ndarray]:
+    """The four verified arrays, read from the folder or downloaded into `download_dir`."""
+    folder = source_folder(mnist_dir)
+    arrays = {}
+    for key, spec in FILES.items():
+        if folder is not None:
+            path = folder / spec.name
+        else:
+            path = download_dir / spec.name
+            if not path.is_file():
+                path = download(spec, download_dir, mirrors)
+        arrays[key] = read_idx_gz(path, spec)
+    return arrays
+
+
+def split(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The book's split; images flattened to 784 uint8 pixels."""
+    train_x = arrays["train_images"].reshape(-1, 784)
+    train_y = arrays["train_labels"]
+    return {
+        "train_x": train_x[:N_TRAIN], "train_y": train_y[:N_TRAIN],
+        "validation_x": train_x[N_TRAIN:], "validation_y": train_y[N_TRAIN:],
+        "test_x": arrays["test_images"].reshape(-1, 784), "test_y": arrays["test_labels"],
+    }
+
+
+def prepare(output: str | os.PathLike, mnist_dir: str | None = None,
+            download_dir: str | os.PathLike = "data/raw") -> Path:
+    """Build `output` (data/mnist.npz) from verified raw files; nothing is written on error."""
+    parts = split(load_raw(mnist_dir, Path(download_dir)))
+    output = Path(output)
+    with atomic.atomic_path(output, suffix=".npz") as tmp:
+        np.savez(tmp, **parts)
+    return output
+
+
+SETS = ("train", "validation", "test")
+
+
+def load(path: str | os.PathLike, dtype=np.float64) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{set name: (pixels scaled to [0, 1] in `dtype`, int64 labels)} from mnist.npz."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: prepared data missing (run `snakemake prepare_data`)")
+    with np.load(path) as z:
+        return {s: ((z[f"{s}_x"] / np.array(255, dtype)).astype(dtype, copy=False),
+                    z[f"{s}_y"].astype(np.int64)) for s in SETS}

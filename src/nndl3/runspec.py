@@ -1,0 +1,61 @@
+"""Run specifications: defaults, merging, validation against `run.schema.yaml`."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .errors import UserError
+
+KEYS_REQUIRED = ("sizes", "cost", "init", "eta", "lmbda", "regularization", "dropout", "epochs",
+                 "mini_batch", "train_size", "evaluation", "monitor", "dtype", "engine", "seeds")
+
+
+def schema() -> dict:
+    return yaml.safe_load(resources.files("nndl3").joinpath("run.schema.yaml").read_text())
+
+
+def check(spec: dict, where: str, complete: bool = True) -> dict:
+    """Validate a run spec; a UserError names the place, the key and the offending value."""
+    errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(spec),
+                    key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
+        raise UserError(f"{where}: {key}: {e.message}")
+    if complete:
+        missing = [k for k in KEYS_REQUIRED if k not in spec]
+        if missing:
+            raise UserError(f"{where}: missing key(s) {', '.join(missing)}")
+        sizes = spec["sizes"]
+        if sizes[0] != 784 or sizes[-1] != 10:
+            raise UserError(f"{where}: sizes: {sizes} must start with 784 inputs and end with "
+                            "10 outputs for MNIST")
+    return spec
+
+
+def merged(defaults: dict, overrides: dict) -> dict:
+    """A run's full spec: the defaults with the run's own keys on top."""
+    return {**defaults, **overrides}
+
+
+def load(text_or_path: str) -> dict:
+    """A run spec from a YAML/JSON file, or from JSON text (what the workflow passes)."""
+    if text_or_path.lstrip().startswith("{"):
+        where, text = "run spec", text_or_path
+    else:
+        path = Path(text_or_path)
+        if not path.is_file():
+            raise UserError(f"{path}: run spec file missing")
+        where, text = str(path), path.read_text()
+    try:
+        spec = yaml.safe_load(text) if not where.endswith(".json") else json.loads(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise UserError(f"{where}: not valid YAML/JSON ({str(exc).splitlines()[0]})") from None
+    if not isinstance(spec, dict):
+        raise UserError(f"{where}: a run spec must be a mapping of keys to values")
+    return check(spec, where)

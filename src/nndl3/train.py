@@ -1,0 +1,141 @@
+"""Train one run specification for each of its seeds and produce one record per seed.
+
+Seeds are trained together in one process: the data are loaded and prepared once, each
+epoch trains every seed's network in turn and evaluates them all. Each seed keeps its own
+random streams (initialization, shuffling, dropout, augmentation), so a seed's record is
+bit for bit the one it would get if trained alone.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+
+import numpy as np
+
+from . import __version__
+from .augment import expand_with_rotations
+from .network import Network, cost_value, one_hot, weight_penalty
+
+RECORD_SCHEMA = "nndl3.run-record/1"
+STREAMS = ("init", "shuffle", "dropout", "augment")
+
+
+def streams(seed: int) -> dict[str, np.random.Generator]:
+    """Independent generators for each use of randomness, all derived from the run's seed."""
+    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
+    return {name: np.random.Generator(np.random.PCG64(s))
+            for name, s in zip(STREAMS, children, strict=True)}
+
+
+def evaluate(net: Network, x, labels, lmbda, regularization):
+    """(cost including the weight penalty, accuracy) of `net` on (x, labels), as in network2:
+    the penalty uses n = the size of this data set."""
+    z = net.output_z(x)
+    y = one_hot(labels, z.shape[1], z.dtype)
+    n = len(x)
+    cost = cost_value(net.cost, z, y) / n + weight_penalty(regularization, lmbda, n, net.weights)
+    accuracy = float(np.mean(np.argmax(z, axis=1) == labels))
+    return cost, accuracy
+
+
+class SeedRun:
+    """One seed's network, its training data (possibly expanded) and its random streams."""
+
+    def __init__(self, spec: dict, seed: int, x, labels):
+        dtype = np.dtype(spec["dtype"])
+        self.spec, self.seed, self.rng = spec, seed, streams(seed)
+        self.net = Network.create(spec["sizes"], spec["cost"], spec["init"], self.rng["init"],
+                                  dtype, spec["dropout"])
+        rotation = spec.get("rotation") or {"copies": 0, "max_degrees": 0}
+        self.x, self.labels = expand_with_rotations(
+            x, labels, rotation["max_degrees"], rotation["copies"], self.rng["augment"])
+        self.engine = engine_for(spec, self.net, self.x)
+        self.metrics = {name: [] for name in spec["monitor"]}
+        self.seconds = []
+
+    def dropout_masks(self, n_batches):
+        """Per hidden layer, which neurons each mini-batch keeps (None without dropout)."""
+        p = self.spec["dropout"]
+        if not p:
+            return None
+        return [self.rng["dropout"].random((n_batches, size)) >= p
+                for size in self.spec["sizes"][1:-1]]
+
+    def epoch(self):
+        s = self.spec
+        n, m = len(self.x), s["mini_batch"]
+        start = time.perf_counter()
+        order = self.rng["shuffle"].permutation(n)
+        masks = self.dropout_masks(-(-n // m))
+        self.engine.sgd_epoch(self.x, self.labels, order, s["eta"], s["lmbda"],
+                              s["regularization"], m, masks)
+        self.seconds.append(time.perf_counter() - start)
+
+    def monitor(self, data_sets):
+        s = self.spec
+        for prefix, (x, labels) in data_sets.items():
+            wanted = [k for k in self.metrics if k.startswith(prefix)]
+            if wanted:
+                cost, accuracy = evaluate(self.net, x, labels, s["lmbda"], s["regularization"])
+                for k in wanted:
+                    self.metrics[k].append(cost if k.endswith("cost") else accuracy)
+
+    def record(self, run_id: str) -> dict:
+        return {
+            "schema": RECORD_SCHEMA,
+            "run": run_id,
+            "seed": self.seed,
+            "spec": self.spec,
+            "engine": type(self.engine).__name__,
+            "n_train": len(self.x),
+            "metrics": self.metrics,
+            "seconds_per_epoch": self.seconds,
+            "versions": versions(),
+        }
+
+
+def engine_for(spec, net, x):
+    """The fast compiled engine where it applies (one hidden layer), else the NumPy one."""
+    engine = spec["engine"]
+    if engine == "auto":
+        engine = "fast" if len(spec["sizes"]) == 3 else "numpy"
+    if engine == "numpy":
+        return net
+    from .fast import FastNetwork  # numba compiles on first use; keep it off the import path
+
+    return FastNetwork(net, x)
+
+
+def versions() -> dict:
+    import numba
+    import scipy
+
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "scipy": scipy.__version__, "numba": numba.__version__, "nndl3": __version__}
+
+
+def train(run_id: str, spec: dict, data: dict, log=sys.stdout) -> list[dict]:
+    """Train every seed of `spec` on the prepared `data` (mnist.load); one record per seed."""
+    x, labels = data["train"]
+    x, labels = x[: spec["train_size"]], labels[: spec["train_size"]]
+    runs = [SeedRun(spec, seed, x, labels) for seed in spec["seeds"]]
+    monitored = {"training": (x, labels), "evaluation": data[spec["evaluation"]]}
+    for epoch in range(spec["epochs"]):
+        for run in runs:
+            run.epoch()
+            run.monitor(monitored)
+        print(progress_line(epoch, spec["epochs"], runs), file=log, flush=True)
+    return [run.record(run_id) for run in runs]
+
+
+def progress_line(epoch, epochs, runs) -> str:
+    parts = [f"epoch {epoch:>4}/{epochs}"]
+    for name in runs[0].metrics:
+        values = np.array([r.metrics[name][-1] for r in runs])
+        unit = 100 if name.endswith("accuracy") else 1
+        parts.append(f"{name} {unit * values.mean():.4f}" +
+                     (f" (sd {unit * values.std(ddof=1):.4f})" if len(runs) > 1 else ""))
+    parts.append(f"{sum(r.seconds[-1] for r in runs):.2f} s")
+    return "  ".join(parts)

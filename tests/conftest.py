@@ -1,0 +1,32 @@
+import numpy as np
+import pytest
+
+
+def synthetic_digits(n, seed=0, dtype=np.float64):
+    """Sparse 784-pixel "images" whose label is recoverable from them, like MNIST's ~80 % zeros."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n)
+    x = np.zeros((n, 784))
+    for i, label in enumerate(labels):
+        on = rng.choice(784, 120, replace=False)
+        x[i, on] = rng.uniform(0.2, 1.0, on.size)
+        x[i, label * 70:(label * 70) + 40] = 1.0  # a class-specific stroke
+    return x.astype(dtype), labels
+
+
+@pytest.fixture
+def tiny_data():
+    """A prepared-data dict as mnist.load returns it, small enough for seconds-long tests."""
+    x, y = synthetic_digits(700)
+    return {"train": (x[:500], y[:500]), "validation": (x[500:600], y[500:600]),
+            "test": (x[600:], y[600:])}
+
+
+@pytest.fixture
+def base_spec():
+    return {"sizes": [784, 12, 10], "cost": "cross-entropy", "init": "default", "eta": 0.5,
+            "lmbda": 0.0, "regularization": "l2", "dropout": 0.0, "epochs": 3, "mini_batch": 10,
+            "train_size": 500, "evaluation": "test",
+            "monitor": ["training_cost", "training_accuracy", "evaluation_cost",
+                        "evaluation_accuracy"],
+            "dtype": "float64", "engine": "auto", "seeds": [3]}

@@ -1,0 +1,128 @@
+import numpy as np
+import pytest
+
+from nndl3.fast import FastNetwork
+from nndl3.network import Network, cost_value, initial_parameters, one_hot, weight_penalty
+from nndl3.train import streams
+
+from .conftest import synthetic_digits
+
+
+def total_cost(net, x, y, lmbda, reg, n):
+    return cost_value(net.cost, net.output_z(x), y) / n + weight_penalty(reg, lmbda, n, net.weights)
+
+
+@pytest.mark.parametrize("cost", ["cross-entropy", "quadratic"])
+@pytest.mark.parametrize("reg,lmbda", [("l2", 0.0), ("l2", 0.7), ("l1", 0.7)])
+def test_backprop_matches_finite_differences(cost, reg, lmbda):
+    rng = np.random.default_rng(0)
+    net = Network.create([6, 5, 4, 3], cost, "large", rng)
+    x = rng.uniform(0, 1, (7, 6))
+    y = one_hot(rng.integers(0, 3, 7), 3)
+    n = len(x)
+    grad_w, grad_b = net.backprop(x, y)
+    eps = 1e-6
+    for params, grads, penalized in ((net.weights, grad_w, True), (net.biases, grad_b, False)):
+        for p, g in zip(params, grads, strict=True):
+            analytic = g / n
+            if penalized and lmbda:
+                analytic = analytic + (lmbda / n * p if reg == "l2" else lmbda / n * np.sign(p))
+            numeric = np.zeros_like(p)
+            for idx in np.ndindex(p.shape):
+                old = p[idx]
+                p[idx] = old + eps
+                up = total_cost(net, x, y, lmbda, reg, n)
+                p[idx] = old - eps
+                down = total_cost(net, x, y, lmbda, reg, n)
+                p[idx] = old
+                numeric[idx] = (up - down) / (2 * eps)
+            np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_l2_update_is_the_books_rule():
+    rng = np.random.default_rng(1)
+    net = Network.create([5, 4, 2], "cross-entropy", "default", rng)
+    x, y = rng.uniform(0, 1, (3, 5)), one_hot([0, 1, 1], 2)
+    eta, lmbda, n, m = 0.3, 2.0, 50, 3
+    before = [w.copy() for w in net.weights]
+    grad_w, grad_b = net.backprop(x, y)
+    b_before = [b.copy() for b in net.biases]
+    net.update_mini_batch(x, y, eta, lmbda, n, "l2")
+    for w0, w1, g in zip(before, net.weights, grad_w, strict=True):
+        np.testing.assert_allclose(w1, (1 - eta * lmbda / n) * w0 - (eta / m) * g, rtol=1e-12)
+    for b0, b1, g in zip(b_before, net.biases, grad_b, strict=True):  # biases not regularized
+        np.testing.assert_allclose(b1, b0 - (eta / m) * g, rtol=1e-12)
+
+
+def test_l1_update_is_the_books_rule():
+    rng = np.random.default_rng(2)
+    net = Network.create([5, 4, 2], "cross-entropy", "default", rng)
+    x, y = rng.uniform(0, 1, (3, 5)), one_hot([0, 1, 1], 2)
+    eta, lmbda, n, m = 0.3, 2.0, 50, 3
+    before = [w.copy() for w in net.weights]
+    grad_w, _ = net.backprop(x, y)
+    net.update_mini_batch(x, y, eta, lmbda, n, "l1")
+    for w0, w1, g in zip(before, net.weights, grad_w, strict=True):
+        np.testing.assert_allclose(w1, w0 - eta * lmbda / n * np.sign(w0) - (eta / m) * g,
+                                   rtol=1e-12)
+
+
+@pytest.mark.parametrize("init,weight_sd", [("default", 1 / np.sqrt(784)), ("large", 1.0)])
+def test_initialization_statistics(init, weight_sd):
+    weights, biases = initial_parameters([784, 100, 10], init, np.random.default_rng(3))
+    w = weights[0]
+    assert w.shape == (100, 784)
+    assert abs(w.mean()) < 0.02 * weight_sd
+    assert abs(w.std() / weight_sd - 1) < 0.01  # 78,400 draws: sd of the estimate ~0.25 %
+    b = np.concatenate(biases)
+    assert abs(b.std() - 1) < 0.25 and abs(b.mean()) < 0.35  # 110 draws of N(0, 1)
+    if init == "default":
+        assert abs(weights[1].std() * np.sqrt(100) - 1) < 0.15
+
+
+def test_dropout_scales_hidden_output_at_test_time():
+    rng = np.random.default_rng(4)
+    net = Network.create([6, 5, 3], "cross-entropy", "default", rng, dropout=0.5)
+    x = rng.uniform(0, 1, (4, 6))
+    hidden = 1 / (1 + np.exp(-(x @ net.weights[0].T + net.biases[0])))
+    expected = (0.5 * hidden) @ net.weights[1].T + net.biases[1]
+    np.testing.assert_allclose(net.output_z(x), expected, rtol=1e-12)
+
+
+def test_dropped_neurons_get_no_gradient():
+    rng = np.random.default_rng(5)
+    net = Network.create([6, 5, 3], "cross-entropy", "default", rng, dropout=0.5)
+    x, y = rng.uniform(0, 1, (4, 6)), one_hot([0, 1, 2, 0], 3)
+    mask = np.array([True, False, True, False, True])
+    grad_w, grad_b = net.backprop(x, y, [mask])
+    assert np.all(grad_w[0][~mask] == 0) and np.all(grad_b[0][~mask] == 0)
+    assert np.all(grad_w[1][:, ~mask] == 0)  # a dropped neuron outputs nothing
+    assert np.all(grad_w[0][mask] != 0)
+
+
+def test_cross_entropy_is_finite_for_saturated_outputs():
+    z = np.array([[1000.0, -1000.0], [-800.0, 800.0]])
+    y = np.array([[1.0, 0.0], [1.0, 0.0]])
+    value = cost_value("cross-entropy", z, y)
+    assert np.isfinite(value)
+    np.testing.assert_allclose(value, 1600.0)  # right outputs cost 0, wrong ones |z| each
+
+
+@pytest.mark.parametrize("cost,reg,lmbda,dropout", [
+    ("cross-entropy", "l2", 0.0, 0.0), ("cross-entropy", "l2", 5.0, 0.0),
+    ("quadratic", "l1", 3.0, 0.0), ("cross-entropy", "l2", 1.0, 0.5)])
+def test_fast_engine_trains_like_the_reference(cost, reg, lmbda, dropout):
+    x, labels = synthetic_digits(205)  # 205: the last mini-batch is a partial one
+    nets = []
+    for engine in ("numpy", "fast"):
+        rng = streams(7)
+        net = Network.create([784, 16, 10], cost, "large", rng["init"], dropout=dropout)
+        trainer = net if engine == "numpy" else FastNetwork(net, x)
+        for _ in range(2):
+            order = rng["shuffle"].permutation(len(x))
+            masks = [rng["dropout"].random((21, 16)) >= dropout] if dropout else None
+            trainer.sgd_epoch(x, labels, order, 0.5, lmbda, reg, 10, masks)
+        nets.append(net)
+    for a, b in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases,
+                    strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)

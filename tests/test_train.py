@@ -1,0 +1,53 @@
+import json
+
+import pytest
+
+from nndl3 import runspec
+from nndl3.errors import UserError
+from nndl3.train import train
+
+
+def metrics_json(records):
+    return [json.dumps(r["metrics"]) for r in records]
+
+
+def test_same_spec_and_seed_give_identical_metrics(tiny_data, base_spec):
+    first = train("r", base_spec, tiny_data, log=open("/dev/null", "w"))
+    second = train("r", base_spec, tiny_data, log=open("/dev/null", "w"))
+    assert metrics_json(first) == metrics_json(second)
+    m = first[0]["metrics"]
+    assert len(m["evaluation_accuracy"]) == 3 and m["evaluation_accuracy"][-1] > 0.5
+
+
+@pytest.mark.parametrize("extra", [{}, {"dropout": 0.5, "lmbda": 1.0},
+                                   {"rotation": {"max_degrees": 15, "copies": 1}}])
+def test_seeds_trained_together_equal_seeds_trained_alone(tiny_data, base_spec, extra):
+    spec = {**base_spec, **extra, "seeds": [1, 2, 3]}
+    together = train("r", spec, tiny_data, log=open("/dev/null", "w"))
+    alone = [train("r", {**spec, "seeds": [s]}, tiny_data, log=open("/dev/null", "w"))[0]
+             for s in spec["seeds"]]
+    assert metrics_json(together) == metrics_json(alone)
+    assert len(set(metrics_json(together))) == 3  # and the seeds really differ
+
+
+def test_different_seed_differs(tiny_data, base_spec):
+    a = train("r", base_spec, tiny_data, log=open("/dev/null", "w"))
+    b = train("r", {**base_spec, "seeds": [4]}, tiny_data, log=open("/dev/null", "w"))
+    assert metrics_json(a) != metrics_json(b)
+
+
+def test_float32_and_numpy_engine_also_learn(tiny_data, base_spec):
+    for extra in ({"dtype": "float32"}, {"engine": "numpy"}):
+        rec = train("r", {**base_spec, **extra}, tiny_data, log=open("/dev/null", "w"))[0]
+        assert rec["metrics"]["evaluation_accuracy"][-1] > 0.5
+
+
+@pytest.mark.parametrize("bad,message", [
+    ({"eta": -1}, "eta: -1 is less than or equal to the minimum of 0"),
+    ({"cost": "hinge"}, "cost: 'hinge' is not one of"),
+    ({"etta": 0.1}, "Additional properties are not allowed \\('etta' was unexpected\\)"),
+    ({"sizes": [100, 10]}, "sizes: \\[100, 10\\] must start with 784"),
+])
+def test_bad_spec_names_key_and_value(base_spec, bad, message):
+    with pytest.raises(UserError, match=message):
+        runspec.check({**base_spec, **bad}, "spec.yaml")
