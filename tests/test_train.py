@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from nndl3 import runspec
@@ -51,3 +52,20 @@ def test_float32_and_numpy_engine_also_learn(tiny_data, base_spec):
 def test_bad_spec_names_key_and_value(base_spec, bad, message):
     with pytest.raises(UserError, match=message):
         runspec.check({**base_spec, **bad}, "spec.yaml")
+
+
+def test_every_epoch_trains_in_a_fresh_order(tiny_data, base_spec, monkeypatch):
+    from nndl3 import network
+
+    orders = []
+    original = network.Network.sgd_epoch
+
+    def spy(self, x, labels, order, *args, **kwargs):
+        orders.append(np.array(order))
+        return original(self, x, labels, order, *args, **kwargs)
+
+    monkeypatch.setattr(network.Network, "sgd_epoch", spy)
+    train("r", {**base_spec, "engine": "numpy"}, tiny_data, log=open("/dev/null", "w"))
+    assert len(orders) == 3
+    for a, b in zip(orders, orders[1:], strict=False):
+        assert sorted(a) == sorted(b) and not np.array_equal(a, b)

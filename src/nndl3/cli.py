@@ -49,6 +49,97 @@ def cmd_neuron(args):
     print(f"output {result['output'][0]:.4f} -> {result['output'][-1]:.4f}; wrote {args.out}")
 
 
+def cmd_svm(args):
+    import numpy as np
+
+    from . import mnist, svm
+
+    data = mnist.load(args.data, np.float64)
+    result = svm.run(data, args.train_size, args.evaluation)
+    atomic.write_json(args.out, result)
+    print(f"SVM on {args.train_size} images: {100 * result['accuracy']:.2f} % "
+          f"({result['fit_seconds']:.1f} s fit, {result['predict_seconds']:.1f} s predict)")
+
+
+def cmd_aggregate(args):
+    from . import records
+    from .aggregate import aggregate
+
+    atomic.write_json(args.out, aggregate([records.read(p) for p in args.records]))
+    print(f"wrote {args.out}")
+
+
+def load_json_arg(text: str, what: str):
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{what}: not valid JSON ({exc})") from None
+
+
+def cmd_plot(args):
+    from . import plotting
+
+    spec = load_json_arg(args.spec, "--spec")
+    inputs = [atomic.read_json(p) for p in args.inputs if p.endswith(".json")]
+    family = spec["family"]
+    if family == "curves":
+        fig = plotting.styled(plotting.curves, spec, {a["run"]: a for a in inputs})
+    elif family == "sweep":
+        aggregates = {a["run"]: a for a in inputs if "run" in a}
+        svm_results = sorted((r for r in inputs if "run" not in r), key=lambda r: r["train_size"])
+        fig = plotting.styled(plotting.sweep, spec, aggregates, svm_results)
+    elif family == "neuron":
+        fig = plotting.styled(plotting.neuron, spec, inputs[0])
+    elif family == "digit":
+        import numpy as np
+
+        from . import augment, mnist
+
+        pixels = mnist.load(args.inputs[0], np.float64)["train"][0][spec["index"]]
+        fig = plotting.styled(plotting.digit, spec, augment.rotate_image(pixels, spec["degrees"]))
+    elif family == "function":
+        fig = plotting.styled(plotting.function, spec)
+    else:
+        raise UserError(f"--spec: family: unknown figure family {family!r}")
+    plotting.save(fig, args.out)
+    print(f"wrote {args.out}")
+
+
+def check_inputs(args):
+    return args.aggregates, args.svm, args.neuron
+
+
+def cmd_report(args):
+    from . import check
+
+    rows = check.report(args.expected, args.calibration, check_inputs(args), args.out_md,
+                        args.out_json)
+    failed = sum(r["status"] == "FAIL" for r in rows)
+    print(f"{len(rows)} rows, {failed} outside tolerance; wrote {args.out_md}, {args.out_json}")
+
+
+def cmd_calibrate(args):
+    from . import check
+
+    calibration = check.calibrate(args.expected, check_inputs(args), args.out)
+    print(f"seed sd of {len(calibration['seed_sd'])} quantities over seeds "
+          f"{calibration['seeds']}; wrote {args.out}")
+
+
+def cmd_gate(args):
+    """Print the reproduction table; fail naming every row outside its tolerance."""
+    from pathlib import Path
+
+    report = atomic.read_json(args.report)
+    print(Path(args.table).read_text())
+    failed = [r["id"] for r in report["rows"] if r["status"] == "FAIL"]
+    if failed:
+        raise UserError(f"{len(failed)} regenerated number(s) outside tolerance: "
+                        + ", ".join(failed))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -76,6 +167,45 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--epochs", type=int, default=300)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_neuron)
+
+    s = sub.add_parser("svm", help="the SVM baseline on the first N training images")
+    s.add_argument("--train-size", type=int, required=True)
+    s.add_argument("--evaluation", choices=["validation", "test"], default="validation")
+    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_svm)
+
+    s = sub.add_parser("aggregate", help="combine the seeds of one run")
+    s.add_argument("--records", nargs="+", required=True)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_aggregate)
+
+    s = sub.add_parser("plot", help="draw one figure from its config entry")
+    s.add_argument("--spec", required=True, help="the figure's config entry, as JSON")
+    s.add_argument("--inputs", nargs="*", default=[], help="aggregates, SVM results, data")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_plot)
+
+    for name, func, help_ in (
+            ("report", cmd_report, "regenerated numbers vs the book, with tolerances"),
+            ("calibrate", cmd_calibrate, "measure the seed sd of every expected quantity")):
+        s = sub.add_parser(name, help=help_)
+        s.add_argument("--expected", default="config/expected.yaml")
+        s.add_argument("--aggregates", nargs="+", default=[])
+        s.add_argument("--svm", nargs="*", default=[])
+        s.add_argument("--neuron", nargs="*", default=[])
+        if name == "report":
+            s.add_argument("--calibration", default="config/calibration.yaml")
+            s.add_argument("--out-md", default="results/reproduction.md")
+            s.add_argument("--out-json", default="results/reproduction.json")
+        else:
+            s.add_argument("--out", default="config/calibration.yaml")
+        s.set_defaults(func=func)
+
+    s = sub.add_parser("gate", help="print the reproduction table; exit 1 if a row fails")
+    s.add_argument("--report", default="results/reproduction.json")
+    s.add_argument("--table", default="results/reproduction.md")
+    s.set_defaults(func=cmd_gate)
     return p
 
 

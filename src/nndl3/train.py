@@ -53,6 +53,7 @@ class SeedRun:
             x, labels, rotation["max_degrees"], rotation["copies"], self.rng["augment"])
         self.engine = engine_for(spec, self.net, self.x)
         self.metrics = {name: [] for name in spec["monitor"]}
+        self.monitored_epochs = []
         self.seconds = []
 
     def dropout_masks(self, n_batches):
@@ -73,8 +74,9 @@ class SeedRun:
                               s["regularization"], m, masks)
         self.seconds.append(time.perf_counter() - start)
 
-    def monitor(self, data_sets):
+    def monitor(self, epoch, data_sets):
         s = self.spec
+        self.monitored_epochs.append(epoch)
         for prefix, (x, labels) in data_sets.items():
             wanted = [k for k in self.metrics if k.startswith(prefix)]
             if wanted:
@@ -90,6 +92,7 @@ class SeedRun:
             "spec": self.spec,
             "engine": type(self.engine).__name__,
             "n_train": len(self.x),
+            "monitored_epochs": self.monitored_epochs,
             "metrics": self.metrics,
             "seconds_per_epoch": self.seconds,
             "versions": versions(),
@@ -122,17 +125,20 @@ def train(run_id: str, spec: dict, data: dict, log=sys.stdout) -> list[dict]:
     x, labels = x[: spec["train_size"]], labels[: spec["train_size"]]
     runs = [SeedRun(spec, seed, x, labels) for seed in spec["seeds"]]
     monitored = {"training": (x, labels), "evaluation": data[spec["evaluation"]]}
+    every = spec.get("monitor_every", 1)
     for epoch in range(spec["epochs"]):
+        due = (epoch + 1) % every == 0 or epoch == spec["epochs"] - 1
         for run in runs:
             run.epoch()
-            run.monitor(monitored)
-        print(progress_line(epoch, spec["epochs"], runs), file=log, flush=True)
+            if due:
+                run.monitor(epoch, monitored)
+        print(progress_line(epoch, spec["epochs"], runs, due), file=log, flush=True)
     return [run.record(run_id) for run in runs]
 
 
-def progress_line(epoch, epochs, runs) -> str:
+def progress_line(epoch, epochs, runs, monitored: bool) -> str:
     parts = [f"epoch {epoch:>4}/{epochs}"]
-    for name in runs[0].metrics:
+    for name in runs[0].metrics if monitored else ():
         values = np.array([r.metrics[name][-1] for r in runs])
         unit = 100 if name.endswith("accuracy") else 1
         parts.append(f"{name} {unit * values.mean():.4f}" +

@@ -1,0 +1,36 @@
+# Chapter 3 of "Neural Networks and Deep Learning", every experiment and every figure.
+# Rules are thin: each calls `python -m nndl3 <command>`; the logic lives in src/nndl3.
+# Targets: `all` (every figure, the default) and one per experiment (config/figures.yaml).
+
+
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+configfile: "config/config.yaml"
+configfile: "config/figures.yaml"
+
+
+include: "workflow/rules/common.smk"
+
+
+rule all:
+    input:
+        expand("figures/{figure}.png", figure=FIGURES),
+
+
+for _experiment, _figures in config["experiments"].items():
+
+    rule:
+        name:
+            _experiment
+        input:
+            expand("figures/{figure}.png", figure=_figures),
+
+
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/baselines.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/check.smk"

@@ -1,0 +1,188 @@
+"""The reproduction gate: every number the book reports, regenerated, against a tolerance.
+
+`config/expected.yaml` defines each quantity exactly (which run, which metric, which
+reduction over epochs), the book's value, the precision with which the book states it,
+and the seed-to-seed standard deviation measured in a calibration run. The tolerance of a
+row is derived, never chosen:
+
+    tolerance = k * sd * sqrt(1 + 1/n) + book_precision
+
+The book reports one run, itself a draw from the seed distribution, and we compare it to
+the mean of our n seeds; the difference of the two has standard deviation
+sd * sqrt(1 + 1/n). k = 3. `book_precision` is how exactly the book states the number
+(0.005 for "95.49 %", about a point for values read off its figures).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from . import atomic
+from .errors import UserError
+
+K_SIGMA = 3.0
+
+
+def per_seed(rows: np.ndarray, epochs: list[int], reduce: str, threshold: float = 0.0):
+    """Reduce each seed's per-epoch values (rows: seeds x monitored epochs) to one number."""
+    epochs = np.asarray(epochs)
+    if reduce == "best":
+        return rows.max(axis=1)
+    if reduce == "lowest":
+        return rows.min(axis=1)
+    if reduce == "final":
+        return rows[:, -1]
+    if reduce == "first":
+        return rows[:, 0]
+    if reduce == "argmin_epoch":
+        return epochs[rows.argmin(axis=1)].astype(float)
+    if reduce == "argmax_epoch":
+        return epochs[rows.argmax(axis=1)].astype(float)
+    if reduce == "plateau_epoch":  # first epoch within `threshold` of the run's best
+        reached = rows >= rows.max(axis=1, keepdims=True) - threshold
+        return epochs[reached.argmax(axis=1)].astype(float)
+    raise UserError(f"expected values: unknown reduction {reduce!r}")
+
+
+def scale(metric: str) -> float:
+    return 100.0 if metric.endswith("accuracy") else 1.0
+
+
+def regenerate(source: dict, aggregates: dict, svm: dict, neuron: dict) -> np.ndarray:
+    """The per-seed values of one quantity (one value for deterministic runs)."""
+    if "svm" in source:
+        return np.array([100 * svm[source["svm"]]["accuracy"]])
+    if "neuron" in source:
+        outputs = neuron[source["neuron"]]["output"]
+        return np.array([outputs[0] if source["at"] == "start" else outputs[-1]])
+    agg = aggregates[source["run"]]
+
+    def values(metric, reduce):
+        rows = np.array(agg["metrics"][metric]["per_seed"])
+        threshold = source.get("threshold", 0.0) / scale(metric)
+        reduced = per_seed(rows, agg["monitored_epochs"], reduce, threshold)
+        return reduced if reduce.endswith("epoch") else scale(metric) * reduced
+
+    value = values(source["metric"], source["reduce"])
+    if "minus" in source:  # a gap: this metric minus another, each reduced the same way
+        value = value - values(source["minus"], source["reduce"])
+    return value
+
+
+def tolerance(seed_sd: float, n: int, book_precision: float) -> float:
+    return K_SIGMA * seed_sd * math.sqrt(1 + 1 / n) + book_precision
+
+
+def evaluate(expected: dict, calibration: dict, aggregates: dict, svm: dict,
+             neuron: dict) -> list[dict]:
+    results = []
+    for row in expected["quantities"]:
+        values = regenerate(row["source"], aggregates, svm, neuron)
+        n = len(values)
+        mean = float(values.mean())
+        sd = float(values.std(ddof=1)) if n > 1 else 0.0
+        seed_sd = calibration["seed_sd"].get(row["id"], 0.0) if n > 1 else 0.0
+        if n > 1 and row["id"] not in calibration["seed_sd"]:
+            raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun calibrate)")
+        tol = tolerance(seed_sd, n, row["book_precision"])
+        passed = abs(mean - row["book"]) <= tol
+        results.append({
+            "id": row["id"], "section": row["section"], "quantity": row["quantity"],
+            "book": row["book"], "mean": mean, "sd": sd, "n": n,
+            "min": float(values.min()), "max": float(values.max()),
+            "tolerance": tol, "seed_sd_calibrated": seed_sd,
+            "sigmas": (tol / seed_sd if seed_sd else None),
+            "status": "pass" if passed else ("explained" if row.get("explained") else "FAIL"),
+            "explained": row.get("explained"),
+        })
+    return results
+
+
+def markdown(results: list[dict], expected: dict) -> str:
+    lines = [
+        "# Reproduction of chapter 3: regenerated numbers against the book",
+        "",
+        expected["rule"].strip(),
+        "",
+        "| § | quantity | book | regenerated mean ± sd (n) | min-max | tolerance | status |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['section']} | {r['quantity']} | {r['book']:g} | {r['mean']:.2f} ± "
+            f"{r['sd']:.2f} ({r['n']}) | {r['min']:.2f}-{r['max']:.2f} | ± {r['tolerance']:.2f}"
+            f" | {r['status']} |")
+    explained = [r for r in results if r["explained"]]
+    if explained:
+        lines += ["", "## Known deviations", ""]
+        lines += [f"- **{r['id']}** ({r['status']}): {r['explained']}" for r in explained]
+    failed = [r["id"] for r in results if r["status"] == "FAIL"]
+    lines += ["", f"**{len(results) - len(failed)} passed, {len(failed)} failed**"
+              + (f": {', '.join(failed)}" if failed else "")]
+    return "\n".join(lines) + "\n"
+
+
+def load_expected(path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: expected values missing")
+    expected = yaml.safe_load(path.read_text())
+    for i, row in enumerate(expected.get("quantities", [])):
+        for key in ("id", "section", "quantity", "source", "book", "book_precision"):
+            if key not in row:
+                raise UserError(f"{path}: quantities[{i}]: missing key {key!r}")
+    return expected
+
+
+def load_inputs(aggregate_paths, svm_paths, neuron_paths):
+    aggregates = {a["run"]: a for a in map(atomic.read_json, aggregate_paths)}
+    svm = {r["train_size"]: r for r in map(atomic.read_json, svm_paths)}
+    neuron = {Path(p).stem: atomic.read_json(p) for p in neuron_paths}
+    return aggregates, svm, neuron
+
+
+def report(expected_path, calibration_path, inputs, out_md, out_json) -> list[dict]:
+    """Write the reproduction report (markdown and JSON) and return its rows."""
+    expected = load_expected(expected_path)
+    calibration = yaml.safe_load(Path(calibration_path).read_text())
+    results = evaluate(expected, calibration, *load_inputs(*inputs))
+    atomic.write_json(out_json, {"k_sigma": K_SIGMA, "calibration_seeds": calibration["seeds"],
+                                 "rows": results})
+    atomic.write_text(out_md, markdown(results, expected))
+    return results
+
+
+def calibrate(expected_path, inputs, out) -> dict:
+    """Measure each quantity's seed-to-seed sd from runs with many seeds; write it to `out`."""
+    expected = load_expected(expected_path)
+    aggregates, svm, neuron = load_inputs(*inputs)
+    seeds = sorted({s for a in aggregates.values() for s in a["seeds"]})
+    sds = {}
+    for row in expected["quantities"]:
+        values = regenerate(row["source"], aggregates, svm, neuron)
+        if len(values) > 1:
+            sds[row["id"]] = round(float(values.std(ddof=1)), 4)
+    calibration = {"seeds": seeds, "n": len(seeds), "seed_sd": sds}
+    header = ("# Written by `python -m nndl3 calibrate`: seed-to-seed standard deviation of each\n"
+              "# quantity of config/expected.yaml, measured over the seeds below.\n")
+    atomic.write_text(out, header + yaml.safe_dump(calibration, sort_keys=False))
+    return calibration
+
+
+def sources(expected_path) -> dict:
+    """What the check reads: the runs, SVM sizes and neuron runs the quantities name."""
+    expected = load_expected(expected_path)
+    found = {"runs": set(), "svm": set(), "neuron": set()}
+    for row in expected["quantities"]:
+        s = row["source"]
+        if "run" in s:
+            found["runs"].add(s["run"])
+        elif "svm" in s:
+            found["svm"].add(s["svm"])
+        else:
+            found["neuron"].add(s["neuron"])
+    return {k: sorted(v) for k, v in found.items()}

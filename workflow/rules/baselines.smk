@@ -1,0 +1,34 @@
+# Runs that are not network training: the single neuron and the SVM baseline.
+
+
+rule neuron:
+    output:
+        "results/neuron/{neuron}.json",
+    log:
+        "logs/neuron/{neuron}.log",
+    conda:
+        "../envs/nndl3.yaml"
+    params:
+        run=lambda wildcards: config["neuron"][wildcards.neuron],
+    shell:
+        "python -m nndl3 neuron --w {params.run[w]} --b {params.run[b]}"
+        " --cost {params.run[cost]} --eta {params.run[eta]} --epochs {params.run[epochs]}"
+        " --out {output} > {log} 2>&1"
+
+
+rule svm:
+    input:
+        "data/mnist.npz",
+    output:
+        "results/svm/{n}.json",
+    log:
+        "logs/svm/{n}.log",
+    conda:
+        "../envs/nndl3.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    shell:
+        "python -m nndl3 svm --train-size {wildcards.n} --data {input} --out {output}"
+        " > {log} 2>&1"

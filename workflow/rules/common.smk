@@ -1,0 +1,66 @@
+# Config validation and the helpers the rules share.
+
+import json
+import shlex
+
+from snakemake.utils import validate
+
+from nndl3 import check as nndl3_check
+from nndl3 import workflow_config
+from nndl3.errors import UserError
+
+validate(config, "../schemas/config.schema.yaml", set_default=False)
+try:
+    workflow_config.check(config)
+except UserError as error:
+    raise ValueError(f"invalid config: {error}") from None
+
+RUNS = list(config["runs"])
+SEEDS = config["seeds"]
+FIGURES = config["figures"]
+
+
+def one_of(names):
+    """A wildcard constraint matching exactly these names."""
+    return "|".join(sorted(names, key=len, reverse=True)) or "(?!)"
+
+
+def figures_of(family):
+    return [name for name, fig in FIGURES.items() if fig["family"] == family]
+
+
+def run_spec_json(wildcards):
+    return json.dumps(
+        workflow_config.run_spec(config, wildcards.run), separators=(",", ":")
+    )
+
+
+def figure_spec_json(wildcards):
+    return json.dumps(FIGURES[wildcards.figure], separators=(",", ":"))
+
+
+def figure_inputs(wildcards):
+    """What a figure is drawn from: run aggregates, SVM results, a neuron run, the data."""
+    fig = FIGURES[wildcards.figure]
+    inputs = [
+        f"results/aggregates/{run}.json" for run in workflow_config.figure_runs(fig)
+    ]
+    if fig.get("svm"):
+        inputs += [f"results/svm/{n}.json" for n in config["svm_sizes"]]
+    if fig["family"] == "neuron":
+        inputs.append(f"results/neuron/{fig['neuron']}.json")
+    if fig["family"] == "digit":
+        inputs.append("data/mnist.npz")
+    return inputs
+
+
+def mnist_dir_option():
+    folder = config.get("mnist_dir")
+    return f"--mnist-dir {shlex.quote(folder)}" if folder else ""
+
+
+wildcard_constraints:
+    run=one_of(RUNS),
+    seed=r"\d+",
+    n=r"\d+",
+    neuron=one_of(config["neuron"]),
