@@ -12,6 +12,9 @@ configfile: "config/config.yaml"
 configfile: "config/figures.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 
 

@@ -108,12 +108,12 @@ def sgd_epoch(w1t, b1, w2t, b2, indptr, indices, values, labels, order, masks,
 class FastNetwork:
     """Drives `sgd_epoch` for a `network.Network` with one hidden layer, in place."""
 
-    def __init__(self, net, x):
+    def __init__(self, net, x, csr=None):
         if len(net.weights) != 2:
             raise ValueError("the fast engine trains networks with exactly one hidden layer")
         self.net = net
         self.x, self.dtype = x, x.dtype
-        self.csr = to_csr(x)
+        self.csr = csr if csr is not None else to_csr(x)
         self.w1t = np.ascontiguousarray(net.weights[0].T)
         self.w2t = np.ascontiguousarray(net.weights[1].T)
 

@@ -35,6 +35,9 @@ def check(spec: dict, where: str, complete: bool = True) -> dict:
         if sizes[0] != 784 or sizes[-1] != 10:
             raise UserError(f"{where}: sizes: {sizes} must start with 784 inputs and end with "
                             "10 outputs for MNIST")
+        if spec["engine"] == "fast" and len(sizes) != 3:
+            raise UserError(f"{where}: engine: 'fast' trains one hidden layer only, sizes are "
+                            f"{sizes} (use engine 'auto' or 'numpy')")
     return spec
 
 

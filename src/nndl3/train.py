@@ -43,7 +43,7 @@ def evaluate(net: Network, x, labels, lmbda, regularization):
 class SeedRun:
     """One seed's network, its training data (possibly expanded) and its random streams."""
 
-    def __init__(self, spec: dict, seed: int, x, labels):
+    def __init__(self, spec: dict, seed: int, x, labels, shared_csr=None):
         dtype = np.dtype(spec["dtype"])
         self.spec, self.seed, self.rng = spec, seed, streams(seed)
         self.net = Network.create(spec["sizes"], spec["cost"], spec["init"], self.rng["init"],
@@ -51,7 +51,8 @@ class SeedRun:
         rotation = spec.get("rotation") or {"copies": 0, "max_degrees": 0}
         self.x, self.labels = expand_with_rotations(
             x, labels, rotation["max_degrees"], rotation["copies"], self.rng["augment"])
-        self.engine = engine_for(spec, self.net, self.x)
+        # unrotated data are the same for every seed: their sparse form is built once
+        self.engine = engine_for(spec, self.net, self.x, shared_csr if self.x is x else None)
         self.metrics = {name: [] for name in spec["monitor"]}
         self.monitored_epochs = []
         self.seconds = []
@@ -99,16 +100,19 @@ class SeedRun:
         }
 
 
-def engine_for(spec, net, x):
+def engine_for(spec, net, x, csr=None):
     """The fast compiled engine where it applies (one hidden layer), else the NumPy one."""
-    engine = spec["engine"]
-    if engine == "auto":
-        engine = "fast" if len(spec["sizes"]) == 3 else "numpy"
-    if engine == "numpy":
+    if not uses_fast_engine(spec):
         return net
     from .fast import FastNetwork  # numba compiles on first use; keep it off the import path
 
-    return FastNetwork(net, x)
+    return FastNetwork(net, x, csr)
+
+
+def uses_fast_engine(spec) -> bool:
+    if spec["engine"] == "auto":
+        return len(spec["sizes"]) == 3
+    return spec["engine"] == "fast"
 
 
 def versions() -> dict:
@@ -123,7 +127,12 @@ def train(run_id: str, spec: dict, data: dict, log=sys.stdout) -> list[dict]:
     """Train every seed of `spec` on the prepared `data` (mnist.load); one record per seed."""
     x, labels = data["train"]
     x, labels = x[: spec["train_size"]], labels[: spec["train_size"]]
-    runs = [SeedRun(spec, seed, x, labels) for seed in spec["seeds"]]
+    shared_csr = None
+    if uses_fast_engine(spec) and len(spec["seeds"]) > 1:
+        from .fast import to_csr
+
+        shared_csr = to_csr(x)
+    runs = [SeedRun(spec, seed, x, labels, shared_csr) for seed in spec["seeds"]]
     monitored = {"training": (x, labels), "evaluation": data[spec["evaluation"]]}
     every = spec.get("monitor_every", 1)
     for epoch in range(spec["epochs"]):

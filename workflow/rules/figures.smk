@@ -7,7 +7,11 @@ rule plot_curves:
     input:
         figure_inputs,
     output:
-        "figures/{figure}.png",
+        report(
+            "figures/{figure}.png",
+            caption="../report/curves.rst",
+            category="Training curves",
+        ),
     log:
         "logs/figures/{figure}.log",
     wildcard_constraints:
@@ -24,7 +28,11 @@ rule plot_sweep:
     input:
         figure_inputs,
     output:
-        "figures/{figure}.png",
+        report(
+            "figures/{figure}.png",
+            caption="../report/sweep.rst",
+            category="Sweeps over data size and rotation",
+        ),
     log:
         "logs/figures/{figure}.log",
     wildcard_constraints:
@@ -41,7 +49,11 @@ rule plot_neuron:
     input:
         figure_inputs,
     output:
-        "figures/{figure}.png",
+        report(
+            "figures/{figure}.png",
+            caption="../report/neuron.rst",
+            category="Section 1: the single neuron",
+        ),
     log:
         "logs/figures/{figure}.log",
     wildcard_constraints:
@@ -58,7 +70,11 @@ rule rotation_example:
     input:
         figure_inputs,
     output:
-        "figures/{figure}.png",
+        report(
+            "figures/{figure}.png",
+            caption="../report/digit.rst",
+            category="Section 6: rotation",
+        ),
     log:
         "logs/figures/{figure}.log",
     wildcard_constraints:
@@ -73,7 +89,11 @@ rule rotation_example:
 
 rule plot_function:
     output:
-        "figures/{figure}.png",
+        report(
+            "figures/{figure}.png",
+            caption="../report/function.rst",
+            category="Section 9: functions",
+        ),
     log:
         "logs/figures/{figure}.log",
     wildcard_constraints:

@@ -1,0 +1,153 @@
+"""Mutation test of the gate: each deliberately broken network must be caught.
+
+For every mutant, the source tree is copied to a temporary folder and patched (each patch
+must match exactly once, so a mutant can never silently become a no-op). Then:
+1. the unit tests run against the mutated copy; a failure means "caught by a test";
+2. with --experiments, the mutant's relevant runs are trained (one seed, the config's
+   hyperparameters) with the mutated code and the reproduction rows that name those runs
+   are evaluated against their tolerances; a row outside means "caught by the check".
+
+    python tests/mutants.py [--experiments] [--out results/mutants.txt]
+
+Prints one line per mutant and exits 1 if any mutant is not caught.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# name: (what it breaks, [(file, original text, mutated text)], runs the check looks at)
+MUTANTS = {
+    "l2_dropped": (
+        "L2 term dropped from the weight update (both engines)",
+        [("src/nndl3/network.py", "w *= 1 - eta * lmbda / n", "pass"),
+         ("src/nndl3/fast.py", 'decay = t(1 - eta * lmbda / n) if regularization == "l2"',
+          'decay = t(1) if regularization == "l2"')],
+        ["l2_1k", "l2_full"]),
+    "init_swapped": (
+        '"large" and "default" initializations swapped',
+        [("src/nndl3/network.py", 'if init == "default":', 'if init == "large":')],
+        ["init_30_large", "init_30_default"]),
+    "xent_delta_quadratic": (
+        "cross-entropy output delta replaced by the quadratic one (both engines)",
+        [("src/nndl3/network.py", 'if cost == "cross-entropy":\n        return a - y',
+          'if cost == "cross-entropy":\n        return (a - y) * a * (1 - a)'),
+         ("src/nndl3/fast.py", "if quadratic:", "if True:")],
+        ["xent_30", "overfit_1k"]),
+    "no_shuffle": (
+        "no shuffling between epochs",
+        [("src/nndl3/train.py", 'order = self.rng["shuffle"].permutation(n)',
+          "order = np.arange(n)")],
+        ["xent_30", "overfit_1k"]),
+    "rotation_radians": (
+        "rotation angle taken as radians instead of degrees",
+        [("src/nndl3/augment.py", "ndimage.rotate(image, degrees,",
+          "ndimage.rotate(image, np.degrees(degrees),")],
+        ["size_1000", "rot15_1000", "rot0_1000"]),
+}
+
+
+def mutated_copy(patches, into: Path) -> None:
+    for rel in ("src", "tests", "config", "pyproject.toml"):
+        source = ROOT / rel
+        target = into / rel
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, target)
+    for rel, old, new in patches:
+        path = into / rel
+        text = path.read_text()
+        if text.count(old) != 1:
+            raise SystemExit(f"mutant patch does not apply once: {rel}: {old!r}")
+        path.write_text(text.replace(old, new))
+
+
+def run(cmd, cwd: Path, **kwargs):
+    env = {**os.environ, "PYTHONPATH": str(cwd / "src"), "NUMBA_CACHE_DIR": str(cwd / ".numba")}
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, **kwargs)
+
+
+def caught_by_tests(copy: Path) -> str | None:
+    proc = run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                "--ignore=tests/slurm", "tests"], copy)
+    if proc.returncode == 0:
+        return None
+    failed = [ln.split(" ")[1] for ln in proc.stdout.splitlines() if ln.startswith("FAILED")]
+    return failed[0] if failed else f"pytest exit {proc.returncode}"
+
+
+def caught_by_check(copy: Path, runs: list[str], data: Path) -> str | None:
+    """Train the runs with the mutated code (seed 1) and evaluate the rows that use them."""
+    script = f"""
+import json, sys, yaml, numpy as np
+from nndl3 import check, mnist, workflow_config
+from nndl3.aggregate import aggregate
+from nndl3.train import train
+config = {{}}
+for f in ("config/config.yaml", "config/figures.yaml"):
+    config.update(yaml.safe_load(open(f)))
+config["seeds"] = [1]
+runs = {json.dumps(runs)}
+aggregates = {{}}
+for run in runs:
+    spec = workflow_config.run_spec(config, run)
+    data = mnist.load("{data}", np.dtype(spec["dtype"]))
+    aggregates[run] = aggregate(train(run, spec, data, log=open("/dev/null", "w")))
+expected = check.load_expected("config/expected.yaml")
+expected["quantities"] = [q for q in expected["quantities"] if q["source"].get("run") in runs]
+calibration = yaml.safe_load(open("config/calibration.yaml"))
+rows = check.evaluate(expected, calibration, aggregates, {{}}, {{}})
+print(json.dumps([r for r in rows if r["status"] != "pass"]))
+"""
+    proc = run([sys.executable, "-c", script], copy)
+    if proc.returncode != 0:
+        return f"error: {proc.stderr.strip().splitlines()[-1]}"
+    bad = json.loads(proc.stdout.strip().splitlines()[-1])
+    if not bad:
+        return None
+    return ", ".join(f"{r['id']} {r['mean']:.2f} vs book {r['book']:g} (tol {r['tolerance']:.2f})"
+                     for r in bad)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--experiments", action="store_true",
+                   help="also train each mutant's runs and evaluate the reproduction rows")
+    p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
+    p.add_argument("--out", default=str(ROOT / "results" / "mutants.txt"))
+    p.add_argument("--only", nargs="*", help="run only these mutants")
+    args = p.parse_args()
+    lines, missed = [], 0
+    for name, (what, patches, runs) in MUTANTS.items():
+        if args.only and name not in args.only:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp)
+            mutated_copy(patches, copy)
+            by_test = caught_by_tests(copy)
+            by_check = caught_by_check(copy, runs, Path(args.data)) if args.experiments else None
+        verdict = "caught" if (by_test or by_check) else "NOT CAUGHT"
+        missed += verdict != "caught"
+        line = f"{name:22s} {verdict:10s} {what}"
+        line += f"\n{'':33s}test: {by_test or 'all tests pass'}"
+        if args.experiments:
+            line += f"\n{'':33s}check: {by_check or 'all rows within tolerance'}"
+        print(line, flush=True)
+        lines.append(line)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(lines) + "\n")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
