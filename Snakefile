@@ -37,3 +37,17 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/check.smk"
+
+
+# Cheap steps run where Snakemake runs, also under a cluster executor (profiles/slurm).
+localrules:
+    all,
+    aggregate,
+    neuron,
+    plot_curves,
+    plot_sweep,
+    plot_neuron,
+    rotation_example,
+    plot_function,
+    reproduction_report,
+    check,

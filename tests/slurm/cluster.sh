@@ -7,7 +7,7 @@
 #   tests/slurm/cluster.sh start     # install packages if missing, start all daemons
 #   tests/slurm/cluster.sh stop      # stop every daemon started by `start` (idempotent)
 #   tests/slurm/cluster.sh status    # show which daemons are alive
-#   eval "$(tests/slurm/cluster.sh env)"   # export SLURM_CONF for sbatch/sacct/snakemake
+#   eval "$(tests/slurm/cluster.sh env)"   # export SLURM_CONF (only needed with SLURM_TEST_LINK_ETC=0)
 #
 # All state (config, logs, spool, database, munge key/socket) lives under
 # $SLURM_TEST_DIR (default /tmp/slurm-test). The only thing written outside
@@ -147,7 +147,7 @@ pid_of() { # prints pid recorded for daemon, if that process is still alive
     [[ -f "$f" ]] || return 1
     pid="$(cat "$f")"
     [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-    kill -0 "$pid" 2>/dev/null || return 1
+    alive "$pid" || return 1
     # guard against pid reuse: the process must still be the binary we started
     grep -qa "$1" "/proc/$pid/cmdline" 2>/dev/null || return 1
     echo "$pid"
@@ -183,13 +183,23 @@ wait_for() { # wait_for NAME DESCRIPTION CHECK-CMD...
 # Members of session SID other than SID itself. Each daemon is launched as a
 # session leader (setsid), so helpers it forks (slurmctld's slurmscriptd, ...)
 # share its session id = the recorded pid.
+# Sets SID_OF to the session id of PID, parsed from /proc/PID/stat without
+# forking (scanning /proc with one awk per process took seconds here).
+session_id_of() { # session_id_of PID
+    local line rest
+    SID_OF=""
+    read -r line 2>/dev/null < "/proc/$1/stat" || return 1
+    rest="${line##*) }"            # drop "pid (comm) ", comm may contain spaces
+    read -r _ _ _ SID_OF _ <<< "$rest"   # state ppid pgrp session ...
+}
+
 session_members() { # session_members SID
-    local sid="$1" p s
+    local sid="$1" p
     for p in /proc/[0-9]*; do
         p="${p#/proc/}"
         [[ "$p" == "$sid" ]] && continue
-        s="$(awk '{print $6}' "/proc/$p/stat" 2>/dev/null)" || continue
-        [[ "$s" == "$sid" ]] && echo "$p"
+        session_id_of "$p" || continue
+        [[ "$SID_OF" == "$sid" ]] && echo "$p"
     done
     return 0
 }
@@ -208,16 +218,28 @@ kill_session() { # kill_session SID WHAT
 # this cluster: slurmstepd calls setsid, so it is not in slurmd's session, but
 # it inherits slurmd's environment, which has SLURM_CONF=$CONF.
 kill_stepds() {
-    local p
+    local p comm
     for p in /proc/[0-9]*; do
         p="${p#/proc/}"
-        [[ "$(cat "/proc/$p/comm" 2>/dev/null)" == slurmstepd ]] || continue
-        tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$CONF" || continue
+        read -r comm 2>/dev/null < "/proc/$p/comm" || continue
+        [[ "$comm" == slurmstepd ]] || continue
+        { tr '\0' '\n' < "/proc/$p/environ"; } 2>/dev/null | grep -qxF "SLURM_CONF=$CONF" || continue
         log "killing leftover slurmstepd pid $p and its job processes"
-        kill_session "$(awk '{print $6}' "/proc/$p/stat" 2>/dev/null)" "slurmstepd $p"
+        session_id_of "$p" && kill_session "$SID_OF" "slurmstepd $p"
         kill -KILL "$p" 2>/dev/null || true
     done
     return 0
+}
+
+# true while PID exists and is not a zombie (our daemons are reparented to
+# pid 1 once the shell that launched them has exited; their zombies linger
+# until pid 1 reaps them)
+alive() { # alive PID
+    local line rest
+    kill -0 "$1" 2>/dev/null || return 1
+    read -r line 2>/dev/null < "/proc/$1/stat" || return 1
+    rest="${line##*) }"
+    [[ "${rest:0:1}" != Z ]]
 }
 
 stop_daemon() { # stop_daemon NAME GRACE_SECONDS
@@ -229,13 +251,13 @@ stop_daemon() { # stop_daemon NAME GRACE_SECONDS
     log "stopping $name (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     for (( i = 0; i < grace * 10; i++ )); do
-        kill -0 "$pid" 2>/dev/null || break
+        alive "$pid" || break
         sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
         log "$name did not exit after ${grace}s, sending SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
-        for (( i = 0; i < 50; i++ )); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for (( i = 0; i < 50; i++ )); do alive "$pid" || break; sleep 0.1; done
     fi
     kill_session "$pid" "$name"
     rm -f "$D/pids/$name.pid"
@@ -356,6 +378,7 @@ unlink_etc() {
 
 # ---------------------------------------------------------------- start
 prepare_dir() {
+    [[ "$D" == /?* && "$D" != *..* ]] || die "SLURM_TEST_DIR must be an absolute path other than / (got '$D')"
     if [[ -e "$D" && ! -d "$D" ]]; then die "$D exists and is not a directory"; fi
     if [[ -d "$D" ]]; then
         if [[ -n "$(ls -A "$D")" && ! -f "$MARKER" ]]; then
@@ -368,7 +391,7 @@ prepare_dir() {
             fi
         done
         # fresh state every start (only our own sub-directories)
-        rm -rf "$D/etc" "$D/log" "$D/run" "$D/pids" "$D/spool" "$D/munge" "$MYSQL_DIR"
+        rm -rf "${D:?}/etc" "$D/log" "$D/run" "$D/pids" "$D/spool" "$D/munge" "$MYSQL_DIR"
     fi
     mkdir -p "$D"
     touch "$MARKER"
@@ -393,6 +416,7 @@ start_munged() {
         bash -c "munge -S '$MUNGE_SOCK' -n | unmunge -S '$MUNGE_SOCK'"
 }
 
+# shellcheck disable=SC2120  # called with arguments via wait_for "$@"
 mysql_root() { mariadb --no-defaults --protocol=socket --socket="$MYSQL_SOCK" -uroot "$@"; }
 
 start_mariadb() {
