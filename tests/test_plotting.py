@@ -1,0 +1,73 @@
+"""Every figure family renders from small synthetic inputs, through the CLI the rules use."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nndl3.aggregate import aggregate
+
+
+def fake_record(run, seed, spec, epochs=5):
+    rng = np.random.default_rng(seed)
+    metrics = {m: list(rng.uniform(0.5, 1.0, epochs)) for m in spec["monitor"]}
+    return {"run": run, "seed": seed, "spec": spec, "monitored_epochs": list(range(epochs)),
+            "metrics": metrics, "seconds_per_epoch": [0.1] * epochs}
+
+
+def write_aggregate(tmp_path, run, **spec):
+    spec = {"monitor": ["training_accuracy", "evaluation_accuracy"], "evaluation": "test",
+            "train_size": 1000, "rotation": {"max_degrees": 0, "copies": 0}, **spec}
+    path = tmp_path / f"{run}.json"
+    path.write_text(json.dumps(aggregate([fake_record(run, s, spec) for s in (1, 2, 3)])))
+    return str(path)
+
+
+def plot(tmp_path, spec, inputs):
+    out = tmp_path / "figure.png"
+    proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(spec),
+                           "--inputs", *inputs, "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_curves_with_window_and_marks(tmp_path):
+    inputs = [write_aggregate(tmp_path, "a")]
+    plot(tmp_path, {"family": "curves", "title": "t", "epochs": [1, 3],
+                    "series": [{"run": "a", "metric": "evaluation_accuracy", "label": "x"}],
+                    "marks": [{"y": 80, "label": "book"}, {"x": 2, "label": "e"},
+                              {"points": [[0, 70]], "label": "p"}]}, inputs)
+
+
+def test_sweep_with_svm(tmp_path):
+    inputs = [write_aggregate(tmp_path, f"s{n}", train_size=n) for n in (100, 1000)]
+    svm = tmp_path / "svm.json"
+    svm.write_text(json.dumps({"train_size": 100, "accuracy": 0.3}))
+    plot(tmp_path, {"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "acc",
+                    "xscale": "log", "svm": True,
+                    "series": [{"runs": ["s100", "s1000"], "x": "train_size",
+                                "metric": "evaluation_accuracy", "label": "net"}]},
+         [*inputs, str(svm)])
+
+
+def test_sweep_over_rotation_angle(tmp_path):
+    inputs = [write_aggregate(tmp_path, f"r{a}", rotation={"max_degrees": a, "copies": 1})
+              for a in (0, 90)]
+    plot(tmp_path, {"family": "sweep", "title": "t", "xlabel": "deg", "ylabel": "acc",
+                    "series": [{"runs": ["r0", "r90"], "x": "rotation.max_degrees",
+                                "metric": "evaluation_accuracy", "label": "net"}]}, inputs)
+
+
+@pytest.mark.parametrize("function", ["sigmoid", "tanh", "relu"])
+def test_functions(tmp_path, function):
+    plot(tmp_path, {"family": "function", "function": function, "title": "t", "ylabel": "y"}, [])
+
+
+def test_neuron(tmp_path):
+    result = tmp_path / "n.json"
+    subprocess.run([sys.executable, "-m", "nndl3", "neuron", "--w", "2", "--b", "2", "--cost",
+                    "quadratic", "--eta", "0.15", "--out", str(result)], check=True,
+                   capture_output=True)
+    plot(tmp_path, {"family": "neuron", "title": "t"}, [str(result)])
