@@ -39,32 +39,30 @@ def test_backprop_matches_finite_differences(cost, reg, lmbda):
             np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
 
 
-def test_l2_update_is_the_books_rule():
+ETA, LMBDA, N, M = 0.3, 2.0, 50, 3
+
+
+def one_step(regularization):
+    """Parameters before, gradients, and parameters after one book-rule SGD step."""
     rng = np.random.default_rng(1)
     net = Network.create([5, 4, 2], "cross-entropy", "default", rng)
-    x, y = rng.uniform(0, 1, (3, 5)), one_hot([0, 1, 1], 2)
-    eta, lmbda, n, m = 0.3, 2.0, 50, 3
-    before = [w.copy() for w in net.weights]
+    x, y = rng.uniform(0, 1, (M, 5)), one_hot([0, 1, 1], 2)
+    before = [p.copy() for p in net.weights + net.biases]
     grad_w, grad_b = net.backprop(x, y)
-    b_before = [b.copy() for b in net.biases]
-    net.update_mini_batch(x, y, eta, lmbda, n, "l2")
-    for w0, w1, g in zip(before, net.weights, grad_w, strict=True):
-        np.testing.assert_allclose(w1, (1 - eta * lmbda / n) * w0 - (eta / m) * g, rtol=1e-12)
-    for b0, b1, g in zip(b_before, net.biases, grad_b, strict=True):  # biases not regularized
-        np.testing.assert_allclose(b1, b0 - (eta / m) * g, rtol=1e-12)
+    net.update_mini_batch(x, y, ETA, LMBDA, N, regularization)
+    return before, grad_w + grad_b, net.weights + net.biases
 
 
-def test_l1_update_is_the_books_rule():
-    rng = np.random.default_rng(2)
-    net = Network.create([5, 4, 2], "cross-entropy", "default", rng)
-    x, y = rng.uniform(0, 1, (3, 5)), one_hot([0, 1, 1], 2)
-    eta, lmbda, n, m = 0.3, 2.0, 50, 3
-    before = [w.copy() for w in net.weights]
-    grad_w, _ = net.backprop(x, y)
-    net.update_mini_batch(x, y, eta, lmbda, n, "l1")
-    for w0, w1, g in zip(before, net.weights, grad_w, strict=True):
-        np.testing.assert_allclose(w1, w0 - eta * lmbda / n * np.sign(w0) - (eta / m) * g,
-                                   rtol=1e-12)
+@pytest.mark.parametrize("regularization", ["l2", "l1"])
+def test_update_is_the_books_rule(regularization):
+    before, grads, after = one_step(regularization)
+    for layer, (p0, g, p1) in enumerate(zip(before, grads, after, strict=True)):
+        expected = p0 - (ETA / M) * g  # biases (the last two) are never regularized
+        if layer < 2 and regularization == "l2":
+            expected = (1 - ETA * LMBDA / N) * p0 - (ETA / M) * g
+        elif layer < 2:
+            expected = p0 - ETA * LMBDA / N * np.sign(p0) - (ETA / M) * g
+        np.testing.assert_allclose(p1, expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("init,weight_sd", [("default", 1 / np.sqrt(784)), ("large", 1.0)])
