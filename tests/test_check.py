@@ -43,8 +43,8 @@ def test_missing_calibration_is_an_error():
                        aggregate_of([0.95, 0.95]), {}, {})
 
 
-def test_explained_deviation_is_reported_not_failed():
-    row = {**ROW, "explained": "known reason"}
+def test_known_deviation_is_reported_not_failed():
+    row = {**ROW, "known_deviation": "known reason"}
     (r,) = check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {"r": 0.1}},
                           aggregate_of([0.97, 0.97]), {}, {})
-    assert r["status"] == "explained"
+    assert r["status"] == "known deviation"

@@ -67,6 +67,13 @@ def test_wrong_magic(tmp_path, images):
         mnist.read_idx_gz(write_gz(tmp_path / "x.gz", raw), spec_for(raw, (3, 28, 28)))
 
 
+def test_labels_with_the_image_magic(tmp_path):
+    labels = np.array([1, 2, 3], dtype=np.uint8)
+    raw = idx_bytes(labels, magic=0x0803)
+    with pytest.raises(UserError, match="wrong magic number 0x00000803 \\(expected 0x00000801\\)"):
+        mnist.read_idx_gz(write_gz(tmp_path / "x.gz", raw), spec_for(raw, (3,)))
+
+
 def test_header_disagrees_with_length(tmp_path, images):
     raw = idx_bytes(images)[:-5]
     with pytest.raises(UserError, match="wrong dimensions"):

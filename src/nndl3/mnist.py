@@ -56,14 +56,15 @@ MIRRORS = (
 N_TRAIN = 50_000  # the rest of the official training file is the validation set
 
 
-def parse_idx(raw: bytes, name: str) -> np.ndarray:
+def parse_idx(raw: bytes, name: str, expected_magic: int | None = None) -> np.ndarray:
     """Parse decompressed IDX bytes (uint8 data, 1 or 3 dimensions) into an array."""
     if len(raw) < 4:
         raise UserError(f"{name}: too short to be an IDX file ({len(raw)} bytes)")
     magic = struct.unpack(">I", raw[:4])[0]
-    if magic not in (IMAGE_MAGIC, LABEL_MAGIC):
-        raise UserError(f"{name}: wrong magic number {magic:#010x} (expected 0x00000803 for "
-                        "images or 0x00000801 for labels)")
+    allowed = (expected_magic,) if expected_magic else (IMAGE_MAGIC, LABEL_MAGIC)
+    if magic not in allowed:
+        raise UserError(f"{name}: wrong magic number {magic:#010x} (expected "
+                        + " or ".join(f"{m:#010x}" for m in allowed) + ")")
     ndim = magic & 0xFF
     header = 4 + 4 * ndim
     if len(raw) < header:
@@ -84,7 +85,7 @@ def read_idx_gz(path: Path, spec: IdxFile, verify_md5: bool = True) -> np.ndarra
         raw = gzip.decompress(path.read_bytes())
     except (OSError, EOFError, zlib.error) as exc:
         raise UserError(f"{path}: truncated or corrupt gzip ({exc})") from None
-    array = parse_idx(raw, str(path))
+    array = parse_idx(raw, str(path), IMAGE_MAGIC if len(spec.shape) == 3 else LABEL_MAGIC)
     if array.shape != spec.shape:
         raise UserError(f"{path}: wrong dimensions {array.shape}, expected {spec.shape}")
     if verify_md5:
