@@ -23,6 +23,8 @@ rule svm:
         "results/svm/{n}.json",
     log:
         "logs/svm/{n}.log",
+    benchmark:
+        "logs/benchmark/svm/{n}.tsv"
     conda:
         "../envs/nndl3.yaml"
     threads: 1

@@ -9,6 +9,8 @@ rule train:
         expand("results/runs/{{run}}/seed-{seed}.json", seed=SEEDS),
     log:
         "logs/train/{run}.log",
+    benchmark:
+        "logs/benchmark/train/{run}.tsv"
     conda:
         "../envs/nndl3.yaml"
     threads: 1
