@@ -48,3 +48,23 @@ def test_known_deviation_is_reported_not_failed():
     (r,) = check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {"r": 0.1}},
                           aggregate_of([0.97, 0.97]), {}, {})
     assert r["status"] == "known deviation"
+
+
+def test_calibration_pools_seeds_of_one_run(tmp_path):
+    import json
+
+    import yaml
+
+    def agg(seeds, values):
+        return {"run": "xent", "seeds": seeds, "monitored_epochs": [0],
+                "metrics": {"evaluation_accuracy": {"per_seed": [[v] for v in values]}}}
+
+    paths = []
+    for i, (seeds, values) in enumerate((([1, 2], [0.90, 0.92]), ([3, 4], [0.94, 0.96]))):
+        paths.append(tmp_path / f"a{i}.json")
+        paths[-1].write_text(json.dumps(agg(seeds, values)))
+    expected = tmp_path / "expected.yaml"
+    expected.write_text(yaml.safe_dump({"quantities": [ROW]}))
+    cal = check.calibrate(expected, paths, tmp_path / "cal.yaml")
+    assert cal["seeds"] == [1, 2, 3, 4]
+    assert math.isclose(cal["seed_sd"]["r"], round(np.std([90, 92, 94, 96], ddof=1), 4))

@@ -113,10 +113,11 @@ def markdown(results: list[dict], expected: dict) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        d = 3 if abs(r["book"]) < 10 else 2  # the neuron's outputs and the gaps need 3 digits
         lines.append(
-            f"| {r['section']} | {r['quantity']} | {r['book']:g} | {r['mean']:.2f} ± "
-            f"{r['sd']:.2f} ({r['n']}) | {r['min']:.2f}-{r['max']:.2f} | ± {r['tolerance']:.2f}"
-            f" | {r['status']} |")
+            f"| {r['section']} | {r['quantity']} | {r['book']:g} | {r['mean']:.{d}f} ± "
+            f"{r['sd']:.{d}f} ({r['n']}) | {r['min']:.{d}f}-{r['max']:.{d}f} | "
+            f"± {r['tolerance']:.{d}f} | {r['status']} |")
     known = [r for r in results if r["known_deviation"]]
     if known:
         lines += ["", "## Known deviations (reported, not gated; never a wider tolerance)", ""]
@@ -157,10 +158,27 @@ def report(expected_path, calibration_path, inputs, out_md, out_json) -> list[di
     return results
 
 
-def calibrate(expected_path, inputs, out) -> dict:
-    """Measure each quantity's seed-to-seed sd from runs with many seeds; write it to `out`."""
+def pooled(aggregate_paths) -> dict:
+    """Aggregates by run, with the seeds of several aggregates of one run put together."""
+    runs = {}
+    for agg in map(atomic.read_json, aggregate_paths):
+        mine = runs.setdefault(agg["run"], agg)
+        if mine is agg:
+            continue
+        if set(mine["seeds"]) & set(agg["seeds"]):
+            raise UserError(f"calibration: run {agg['run']}: seeds given twice")
+        mine["seeds"] = mine["seeds"] + agg["seeds"]
+        for name, stats in agg["metrics"].items():
+            mine["metrics"][name]["per_seed"] += stats["per_seed"]
+    return runs
+
+
+def calibrate(expected_path, aggregate_paths, out) -> dict:
+    """Measure each quantity's seed-to-seed sd from runs with many seeds; write it to `out`.
+
+    Several aggregates of one run (made with different seeds) are pooled."""
     expected = load_expected(expected_path)
-    aggregates, svm, neuron = load_inputs(*inputs)
+    aggregates, svm, neuron = pooled(aggregate_paths), {}, {}
     seeds = sorted({s for a in aggregates.values() for s in a["seeds"]})
     sds = {}
     for row in expected["quantities"]:
