@@ -123,8 +123,10 @@ def markdown(results: list[dict], expected: dict) -> str:
         lines += ["", "## Known deviations (reported, not gated; never a wider tolerance)", ""]
         lines += [f"- **{r['id']}** ({r['status']}): {r['known_deviation']}" for r in known]
     failed = [r["id"] for r in results if r["status"] == "FAIL"]
-    lines += ["", f"**{len(results) - len(failed)} passed, {len(failed)} failed**"
-              + (f": {', '.join(failed)}" if failed else "")]
+    passed = sum(r["status"] == "pass" for r in results)
+    lines += ["", f"**{passed} passed, {len(failed)} failed**"
+              + (f": {', '.join(failed)}" if failed else "")
+              + (f"; {len(known)} known deviation(s) reported above" if known else "")]
     return "\n".join(lines) + "\n"
 
 
