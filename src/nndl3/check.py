@@ -143,7 +143,7 @@ def load_expected(path) -> dict:
 
 
 def load_inputs(aggregate_paths, svm_paths, neuron_paths):
-    aggregates = {a["run"]: a for a in map(atomic.read_json, aggregate_paths)}
+    aggregates = pooled(aggregate_paths)
     svm = {r["train_size"]: r for r in map(atomic.read_json, svm_paths)}
     neuron = {Path(p).stem: atomic.read_json(p) for p in neuron_paths}
     return aggregates, svm, neuron
