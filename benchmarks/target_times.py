@@ -1,0 +1,65 @@
+"""Per-target wall-time estimates from the job times of a finished `snakemake` run.
+
+    python benchmarks/target_times.py [--dir .]
+
+Every training and SVM job writes its wall time to logs/benchmark/<rule>/<name>.tsv
+(Snakemake's `benchmark:` directive). For each experiment target (config/figures.yaml,
+`experiments:`) this asks `snakemake -n --forceall <target>` which of those jobs the target
+needs and prints a Markdown table: jobs, job-seconds, the longest job, and the estimate
+of the target's wall time on 2 cores, max(longest job, job-seconds / 2). Plotting and
+aggregation (seconds) are not counted. Jobs shared between targets count in each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+TIMED_RULES = ("train", "svm")
+JOB = re.compile(r"^rule (\w+):\n(?:    .*\n)*?    wildcards: (\w+)=(\S+)", re.MULTILINE)
+
+
+def jobs_of(target: str, root: Path) -> list[tuple[str, str]]:
+    """(rule, wildcard value) of every timed job the target needs, from a dry run."""
+    out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall", target],
+                         cwd=root, capture_output=True, text=True, check=True).stdout
+    return [(rule, value) for rule, _, value in JOB.findall(out) if rule in TIMED_RULES]
+
+
+def seconds(root: Path, rule: str, name: str) -> float:
+    path = root / "logs" / "benchmark" / rule / f"{name}.tsv"
+    try:
+        header, row = path.read_text().splitlines()[:2]
+    except (OSError, ValueError):
+        raise SystemExit(f"{path}: no job time (run the workflow first)") from None
+    return float(dict(zip(header.split("\t"), row.split("\t"), strict=True))["s"])
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent)
+    args = p.parse_args(argv)
+    experiments = yaml.safe_load((args.dir / "config" / "figures.yaml").read_text())
+    print("| target | jobs | job-s | longest job | estimate, 2 cores |")
+    print("|---|---|---|---|---|")
+    for target in experiments["experiments"]:
+        times = {f"{rule} {name}": seconds(args.dir, rule, name)
+                 for rule, name in jobs_of(target, args.dir)}
+        if not times:
+            print(f"| `{target}` | 0 | - | - | seconds |")
+            continue
+        total = sum(times.values())
+        longest = max(times, key=times.get)
+        estimate = max(times[longest], total / 2)
+        print(f"| `{target}` | {len(times)} | {total:.0f} | {longest} {times[longest]:.0f} s "
+              f"| ~{estimate / 60:.1f} min |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
