@@ -37,6 +37,13 @@ def test_rows_pass_or_fail_by_the_derived_tolerance(values, status):
     assert math.isclose(row["mean"], 100 * np.mean(values))
 
 
+def test_one_seed_keeps_the_seed_spread_in_its_tolerance():
+    calibration = {"seeds": [1, 2, 3], "seed_sd": {"r": 0.2}}
+    (row,) = check.evaluate({"quantities": [ROW]}, calibration, aggregate_of([0.953]), {}, {})
+    assert math.isclose(row["tolerance"], 3 * 0.2 * math.sqrt(2) + 0.005)
+    assert row["status"] == "pass"
+
+
 def test_missing_calibration_is_an_error():
     with pytest.raises(check.UserError, match="no seed_sd for 'r'"):
         check.evaluate({"quantities": [ROW]}, {"seeds": [], "seed_sd": {}},
