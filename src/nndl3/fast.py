@@ -37,6 +37,15 @@ def to_csr(x: np.ndarray):
     return indptr, cols.astype(np.int32), x[rows, cols]
 
 
+def csr_of(x: np.ndarray, cache: dict):
+    """The CSR form of x, built on first use; one cache serves all seeds of a run, so each
+    input set (training, test, validation) is converted once."""
+    entry = cache.get(id(x))
+    if entry is None:
+        entry = cache[id(x)] = (x, to_csr(x))  # holding x keeps its id unique
+    return entry[1]
+
+
 @njit(cache=True, nogil=True)
 def hidden_z(z1, b1, w1t, indptr, indices, values, r):
     """z1 = b1 + sum over the nonzero pixels i of row r of x_i W1[:, i].
@@ -147,7 +156,9 @@ def sgd_epoch(w1t, b1, w2, b2, hidden, indptr, indices, values, labels, order, m
 @njit(cache=True, nogil=True)
 def output_z(w1t, b1, w2, b2, hidden, keep, indptr, indices, values, out):
     """Weighted inputs of the output layer for every row of the CSR inputs, into out;
-    hidden activations scaled by keep (dropout's test-time rule; 1 without dropout)."""
+    hidden activations scaled by keep (dropout's test-time rule; 1 without dropout).
+    The output layer is written out here as in sgd_epoch: a shared helper for it measured
+    6 % slower per training epoch (0.117 -> 0.124 s), inline="always" included."""
     hp = w1t.shape[1]
     n_out = w2.shape[0]
     z1 = np.empty(hp, w1t.dtype)
@@ -166,12 +177,14 @@ def output_z(w1t, b1, w2, b2, hidden, keep, indptr, indices, values, out):
 class FastNetwork:
     """Drives `sgd_epoch` for a `network.Network` with one hidden layer, in place."""
 
-    def __init__(self, net, x, csr=None):
+    def __init__(self, net, x, sparse=None):
+        """sparse: a cache for `csr_of`, shared by the engines of a run's seeds."""
         if len(net.weights) != 2:
             raise ValueError("the fast engine trains networks with exactly one hidden layer")
         self.net = net
         self.x, self.dtype = x, x.dtype
-        self.csr = csr if csr is not None else to_csr(x)
+        self.sparse = {} if sparse is None else sparse
+        self.csr = csr_of(x, self.sparse)
         (n_out, hidden), n_in = net.weights[1].shape, net.weights[0].shape[1]
         hp = padded(hidden)
         self.hidden = hidden
@@ -181,7 +194,6 @@ class FastNetwork:
         self.w1t[:, :hidden] = net.weights[0].T
         self.w2[:, :hidden] = net.weights[1]
         self.b1[:hidden] = net.biases[0]
-        self.other_csr = {}  # id -> (array, its CSR) of the sets this engine evaluates
 
     @property
     def weights(self):
@@ -193,15 +205,9 @@ class FastNetwork:
 
     def output_z(self, x):
         """As `Network.output_z`, computed from the nonzero pixels only."""
-        if x is self.x:
-            csr = self.csr
-        else:
-            if id(x) not in self.other_csr:
-                self.other_csr[id(x)] = (x, to_csr(x))  # holding x keeps its id unique
-            csr = self.other_csr[id(x)][1]
         out = np.empty((len(x), self.w2.shape[0]), self.dtype)
         output_z(self.w1t, self.b1, self.w2, self.net.biases[1], self.hidden,
-                 self.dtype.type(1 - self.net.dropout), *csr, out)
+                 self.dtype.type(1 - self.net.dropout), *csr_of(x, self.sparse), out)
         return out
 
     def sgd_epoch(self, x, labels, order, eta, lmbda, regularization="l2", m=10, masks=None):

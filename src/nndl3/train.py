@@ -46,7 +46,7 @@ def evaluate(net, x, labels, lmbda, regularization, with_cost=True):
 class SeedRun:
     """One seed's network, its training data (possibly expanded) and its random streams."""
 
-    def __init__(self, spec: dict, seed: int, x, labels, shared_csr=None):
+    def __init__(self, spec: dict, seed: int, x, labels, sparse: dict):
         dtype = np.dtype(spec["dtype"])
         self.spec, self.seed, self.rng = spec, seed, streams(seed)
         self.net = Network.create(spec["sizes"], spec["cost"], spec["init"], self.rng["init"],
@@ -54,8 +54,7 @@ class SeedRun:
         rotation = spec.get("rotation") or {"copies": 0, "max_degrees": 0}
         self.x, self.labels = expand_with_rotations(
             x, labels, rotation["max_degrees"], rotation["copies"], self.rng["augment"])
-        # unrotated data are the same for every seed: their sparse form is built once
-        self.engine = engine_for(spec, self.net, self.x, shared_csr if self.x is x else None)
+        self.engine = engine_for(spec, self.net, self.x, sparse)
         self.metrics = {name: [] for name in spec["monitor"]}
         self.monitored_epochs = []
         self.seconds = []
@@ -104,13 +103,14 @@ class SeedRun:
         }
 
 
-def engine_for(spec, net, x, csr=None):
-    """The fast compiled engine where it applies (one hidden layer), else the NumPy one."""
+def engine_for(spec, net, x, sparse: dict):
+    """The fast compiled engine where it applies (one hidden layer), else the NumPy one;
+    sparse: the run's cache of the inputs' CSR form (fast.csr_of)."""
     if not uses_fast_engine(spec):
         return net
     from .fast import FastNetwork  # numba compiles on first use; keep it off the import path
 
-    return FastNetwork(net, x, csr)
+    return FastNetwork(net, x, sparse)
 
 
 def uses_fast_engine(spec) -> bool:
@@ -131,12 +131,8 @@ def train(run_id: str, spec: dict, data: dict, log=sys.stdout) -> list[dict]:
     """Train every seed of `spec` on the prepared `data` (mnist.load); one record per seed."""
     x, labels = data["train"]
     x, labels = x[: spec["train_size"]], labels[: spec["train_size"]]
-    shared_csr = None
-    if uses_fast_engine(spec) and len(spec["seeds"]) > 1:
-        from .fast import to_csr
-
-        shared_csr = to_csr(x)
-    runs = [SeedRun(spec, seed, x, labels, shared_csr) for seed in spec["seeds"]]
+    sparse = {}  # each input set's sparse form, built once for all seeds (fast engine)
+    runs = [SeedRun(spec, seed, x, labels, sparse) for seed in spec["seeds"]]
     monitored = {"training": (x, labels), "evaluation": data[spec["evaluation"]]}
     every = spec.get("monitor_every", 1)
     for epoch in range(spec["epochs"]):
