@@ -86,10 +86,9 @@ def caught_by_tests(copy: Path) -> str | None:
     return failed[0] if failed else f"pytest exit {proc.returncode}"
 
 
-def caught_by_check(copy: Path, runs: list[str], data: Path,
-                    control_failures=frozenset()) -> str | None:
-    """Train the runs with the mutated code (seed 1) and evaluate the rows that use them;
-    rows that fail without any mutation (control_failures) do not count."""
+def failing_rows(copy: Path, runs: list[str], data: Path) -> list[dict] | str:
+    """Train the runs with the copy's code (seed 1) and evaluate the rows that use them:
+    the rows outside tolerance (known deviations excluded), or "error: ..." if it crashed."""
     script = f"""
 import json, sys, yaml, numpy as np
 from nndl3 import check, mnist, workflow_config
@@ -114,12 +113,21 @@ print(json.dumps([r for r in rows if r["status"] == "FAIL"]))  # known deviation
     proc = run([sys.executable, "-c", script], copy)
     if proc.returncode != 0:
         return f"error: {proc.stderr.strip().splitlines()[-1]}"
-    bad = [r for r in json.loads(proc.stdout.strip().splitlines()[-1])
-           if r["id"] not in control_failures]
-    if not bad:
-        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def describe(rows: list[dict]) -> str:
     return ", ".join(f"{r['id']} {r['mean']:.2f} vs book {r['book']:g} (tol {r['tolerance']:.2f})"
-                     for r in bad)
+                     for r in rows)
+
+
+def caught_by_check(copy: Path, runs: list[str], data: Path, control_ids: set) -> str | None:
+    """What the check finds wrong with the mutant; rows the unmutated code also fails
+    (control_ids) do not count. A crash counts as caught."""
+    rows = failing_rows(copy, runs, data)
+    if isinstance(rows, str):
+        return rows
+    return describe([r for r in rows if r["id"] not in control_ids]) or None
 
 
 def main() -> int:
@@ -131,18 +139,19 @@ def main() -> int:
     p.add_argument("--only", nargs="*", help="run only these mutants")
     args = p.parse_args()
     lines, missed = [], 0
-    control_failures = set()
+    control_ids = set()
     if args.experiments:
         # the unmutated code, same runs and seed: the rows it fails cannot catch a mutant
         every_run = sorted({r for _, _, runs in MUTANTS.values() for r in runs})
         with tempfile.TemporaryDirectory() as tmp:
             mutated_copy([], Path(tmp))
-            failed = caught_by_check(Path(tmp), every_run, Path(args.data))
-        if failed and failed.startswith("error"):
-            raise SystemExit(f"control run failed: {failed}")
-        control_failures = {part.split(" ")[0] for part in (failed or "").split(", ") if part}
+            control = failing_rows(Path(tmp), every_run, Path(args.data))
+        if isinstance(control, str):
+            raise SystemExit(f"control run failed: {control}")
+        control_ids = {r["id"] for r in control}
         line = f"{'control':22s} {'-':10s} unmutated code, seed 1\n{'':33s}check: "
-        line += f"fails {failed} (not counted below)" if failed else "all rows within tolerance"
+        line += (f"fails {describe(control)} (not counted below)" if control
+                 else "all rows within tolerance")
         print(line, flush=True)
         lines.append(line)
     for name, (what, patches, runs) in MUTANTS.items():
@@ -152,7 +161,7 @@ def main() -> int:
             copy = Path(tmp)
             mutated_copy(patches, copy)
             by_test = caught_by_tests(copy)
-            by_check = (caught_by_check(copy, runs, Path(args.data), control_failures)
+            by_check = (caught_by_check(copy, runs, Path(args.data), control_ids)
                         if args.experiments else None)
         verdict = "caught" if (by_test or by_check) else "NOT CAUGHT"
         missed += verdict != "caught"
