@@ -15,8 +15,6 @@ rule reproduction_report:
         json="results/reproduction.json",
     log:
         "logs/reproduction_report.log",
-    conda:
-        "../envs/nndl3.yaml"
     shell:
         "python -m nndl3 report --expected {input.expected}"
         " --calibration {input.calibration} --aggregates {input.aggregates}"
@@ -30,7 +28,5 @@ rule check:
         table="results/reproduction.md",
     log:
         "logs/check.log",
-    conda:
-        "../envs/nndl3.yaml"
     shell:
         "python -m nndl3 gate --report {input.report} --table {input.table} 2>&1 | tee {log}"
