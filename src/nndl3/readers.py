@@ -50,9 +50,10 @@ def json_file(path: str | os.PathLike, what: str = "JSON file"):
     try:
         return json.loads(content)
     except json.JSONDecodeError as exc:
-        hint = "empty" if not content.strip() else "truncated or not JSON"
-        raise UserError(f"{path}: {what} {hint} ({exc.msg} at line {exc.lineno}, "
-                        f"column {exc.colno})") from None
+        if not content.strip():
+            raise UserError(f"{path}: {what} is empty; {REBUILD}") from None
+        raise UserError(f"{path}: {what} truncated or not JSON ({exc.msg} at line {exc.lineno}, "
+                        f"column {exc.colno}); {REBUILD}") from None
 
 
 def yaml_mapping(path: str | os.PathLike, what: str, keys=()) -> dict:
@@ -68,6 +69,8 @@ def yaml_mapping(path: str | os.PathLike, what: str, keys=()) -> dict:
 
 
 def require(doc, keys, path, what: str) -> dict:
+    if doc is None:
+        raise UserError(f"{path}: {what} is empty")
     if not isinstance(doc, dict):
         raise UserError(f"{path}: {what} must be a mapping of keys to values, "
                         f"not {type(doc).__name__}")
@@ -79,8 +82,8 @@ def require(doc, keys, path, what: str) -> dict:
 
 def result(path: str | os.PathLike, *schemas: str) -> dict:
     """A JSON result of one of `schemas` (any of ours if none given), with its keys."""
+    what = " or ".join(WHAT[s] for s in schemas) if schemas else "result file"
     schemas = schemas or tuple(KEYS)
-    what = " or ".join(WHAT[s] for s in schemas)
     doc = require(json_file(path, what), (), path, what)
     schema = doc.get("schema")
     if schema not in schemas:

@@ -1,6 +1,9 @@
 # The reproduction gate: regenerated numbers vs the book (config/expected.yaml).
 
-CHECKED = nndl3_check.sources("config/expected.yaml")
+try:
+    CHECKED = nndl3_check.sources("config/expected.yaml")
+except UserError as error:
+    raise ValueError(str(error)) from None
 
 
 rule reproduction_report:
