@@ -63,7 +63,8 @@ def test_calibration_pools_seeds_of_one_run(tmp_path):
     import yaml
 
     def agg(seeds, values):
-        return {"run": "xent", "seeds": seeds, "monitored_epochs": [0],
+        return {"schema": "nndl3.aggregate/1", "run": "xent", "seeds": seeds,
+                "monitored_epochs": [0],
                 "metrics": {"evaluation_accuracy": {"per_seed": [[v] for v in values]}}}
 
     paths = []

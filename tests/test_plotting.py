@@ -44,7 +44,7 @@ def test_curves_with_window_and_marks(tmp_path):
 def test_sweep_with_svm(tmp_path):
     inputs = [write_aggregate(tmp_path, f"s{n}", train_size=n) for n in (100, 1000)]
     svm = tmp_path / "svm.json"
-    svm.write_text(json.dumps({"train_size": 100, "accuracy": 0.3}))
+    svm.write_text(json.dumps({"schema": "nndl3.svm/1", "train_size": 100, "accuracy": 0.3}))
     plot(tmp_path, {"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "acc",
                     "xscale": "log", "svm": True,
                     "series": [{"runs": ["s100", "s1000"], "x": "train_size",

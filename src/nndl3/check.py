@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import atomic
+from . import atomic, readers
 from .errors import UserError
 
 K_SIGMA = 3.0
@@ -134,11 +134,8 @@ def markdown(results: list[dict], expected: dict) -> str:
 
 
 def load_expected(path) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: expected values missing")
-    expected = yaml.safe_load(path.read_text())
-    for i, row in enumerate(expected.get("quantities", [])):
+    expected = readers.expected(path)
+    for i, row in enumerate(expected["quantities"]):
         for key in ("id", "section", "quantity", "source", "book", "book_precision"):
             if key not in row:
                 raise UserError(f"{path}: quantities[{i}]: missing key {key!r}")
@@ -147,15 +144,15 @@ def load_expected(path) -> dict:
 
 def load_inputs(aggregate_paths, svm_paths, neuron_paths):
     aggregates = pooled(aggregate_paths)
-    svm = {r["train_size"]: r for r in map(atomic.read_json, svm_paths)}
-    neuron = {Path(p).stem: atomic.read_json(p) for p in neuron_paths}
+    svm = {r["train_size"]: r for r in map(readers.svm_result, svm_paths)}
+    neuron = {Path(p).stem: readers.neuron_result(p) for p in neuron_paths}
     return aggregates, svm, neuron
 
 
 def report(expected_path, calibration_path, inputs, out_md, out_json) -> list[dict]:
     """Write the reproduction report (markdown and JSON) and return its rows."""
     expected = load_expected(expected_path)
-    calibration = yaml.safe_load(Path(calibration_path).read_text())
+    calibration = readers.calibration(calibration_path)
     results = evaluate(expected, calibration, *load_inputs(*inputs))
     atomic.write_json(out_json, {"k_sigma": K_SIGMA, "calibration_seeds": calibration["seeds"],
                                  "rows": results})
@@ -166,7 +163,7 @@ def report(expected_path, calibration_path, inputs, out_md, out_json) -> list[di
 def pooled(aggregate_paths) -> dict:
     """Aggregates by run, with the seeds of several aggregates of one run put together."""
     runs = {}
-    for agg in map(atomic.read_json, aggregate_paths):
+    for agg in map(readers.aggregate, aggregate_paths):
         mine = runs.setdefault(agg["run"], agg)
         if mine is agg:
             continue

@@ -15,7 +15,7 @@ import sys
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from . import atomic  # noqa: E402
+from . import atomic, readers  # noqa: E402
 from .errors import UserError  # noqa: E402
 
 
@@ -44,8 +44,9 @@ def cmd_neuron(args):
     from . import neuron
 
     result = neuron.train(args.w, args.b, args.cost, args.eta, args.epochs)
-    atomic.write_json(args.out, {"w0": args.w, "b0": args.b, "cost_kind": args.cost,
-                                 "eta": args.eta, "epochs": args.epochs, **result})
+    atomic.write_json(args.out, {"schema": readers.NEURON_SCHEMA, "w0": args.w, "b0": args.b,
+                                 "cost_kind": args.cost, "eta": args.eta,
+                                 "epochs": args.epochs, **result})
     print(f"output {result['output'][0]:.4f} -> {result['output'][-1]:.4f}; wrote {args.out}")
 
 
@@ -55,7 +56,7 @@ def cmd_svm(args):
     from . import mnist, svm
 
     data = mnist.load(args.data, np.float64)
-    result = svm.run(data, args.train_size, args.evaluation)
+    result = {"schema": readers.SVM_SCHEMA, **svm.run(data, args.train_size, args.evaluation)}
     atomic.write_json(args.out, result)
     print(f"SVM on {args.train_size} images: {100 * result['accuracy']:.2f} % "
           f"({result['fit_seconds']:.1f} s fit, {result['predict_seconds']:.1f} s predict)")
@@ -82,29 +83,42 @@ def cmd_plot(args):
     from . import plotting
 
     spec = load_json_arg(args.spec, "--spec")
-    inputs = [atomic.read_json(p) for p in args.inputs if p.endswith(".json")]
+    if not isinstance(spec, dict) or "family" not in spec:
+        raise UserError("--spec: a figure entry with a 'family' key is expected")
+    inputs = [readers.result(p) for p in args.inputs if p.endswith(".json")]
+    try:
+        fig = draw(spec, inputs, args.inputs)
+    except (KeyError, IndexError) as exc:  # inputs that passed their readers, but not these
+        raise UserError(f"{args.out}: the inputs {' '.join(args.inputs) or '(none)'} lack "
+                        f"what the figure's entry asks for ({type(exc).__name__}: {exc})") from None
+    plotting.save(fig, args.out)
+    print(f"wrote {args.out}")
+
+
+def draw(spec: dict, inputs: list[dict], paths: list[str]):
+    """One figure of `spec`'s family from its checked inputs."""
+    from . import plotting
+
+    by_schema = {s: [r for r in inputs if r["schema"] == s] for s in readers.KEYS}
+    aggregates = {a["run"]: a for a in by_schema[readers.AGGREGATE_SCHEMA]}
     family = spec["family"]
     if family == "curves":
-        fig = plotting.styled(plotting.curves, spec, {a["run"]: a for a in inputs})
-    elif family == "sweep":
-        aggregates = {a["run"]: a for a in inputs if "run" in a}
-        svm_results = sorted((r for r in inputs if "run" not in r), key=lambda r: r["train_size"])
-        fig = plotting.styled(plotting.sweep, spec, aggregates, svm_results)
-    elif family == "neuron":
-        fig = plotting.styled(plotting.neuron, spec, inputs[0])
-    elif family == "digit":
+        return plotting.styled(plotting.curves, spec, aggregates)
+    if family == "sweep":
+        svm_results = sorted(by_schema[readers.SVM_SCHEMA], key=lambda r: r["train_size"])
+        return plotting.styled(plotting.sweep, spec, aggregates, svm_results)
+    if family == "neuron":
+        return plotting.styled(plotting.neuron, spec, by_schema[readers.NEURON_SCHEMA][0])
+    if family == "digit":
         import numpy as np
 
         from . import augment, mnist
 
-        pixels = mnist.load(args.inputs[0], np.float64)["train"][0][spec["index"]]
-        fig = plotting.styled(plotting.digit, spec, augment.rotate_image(pixels, spec["degrees"]))
-    elif family == "function":
-        fig = plotting.styled(plotting.function, spec)
-    else:
-        raise UserError(f"--spec: family: unknown figure family {family!r}")
-    plotting.save(fig, args.out)
-    print(f"wrote {args.out}")
+        pixels = mnist.load(paths[0], np.float64)["train"][0][spec["index"]]
+        return plotting.styled(plotting.digit, spec, augment.rotate_image(pixels, spec["degrees"]))
+    if family == "function":
+        return plotting.styled(plotting.function, spec)
+    raise UserError(f"--spec: family: unknown figure family {family!r}")
 
 
 def cmd_report(args):
@@ -126,10 +140,8 @@ def cmd_calibrate(args):
 
 def cmd_gate(args):
     """Print the reproduction table; fail naming every row outside its tolerance."""
-    from pathlib import Path
-
-    report = atomic.read_json(args.report)
-    print(Path(args.table).read_text())
+    report = readers.reproduction(args.report)
+    print(readers.text(args.table, "reproduction table"))
     failed = [r["id"] for r in report["rows"] if r["status"] == "FAIL"]
     if failed:
         raise UserError(f"{len(failed)} regenerated number(s) outside tolerance: "

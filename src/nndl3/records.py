@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import atomic
-from .errors import UserError
-from .train import RECORD_SCHEMA
+from . import atomic, readers
 
 
 def record_path(out_dir: str | Path, seed: int) -> Path:
@@ -23,10 +21,5 @@ def write_all(records: list[dict], out_dir: str | Path) -> list[Path]:
 
 
 def read(path: str | Path) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: run record missing")
-    record = atomic.read_json(path)
-    if record.get("schema") != RECORD_SCHEMA:
-        raise UserError(f"{path}: not a run record of schema {RECORD_SCHEMA}")
-    return record
+    """A run record, checked: missing, truncated, another schema or a lacking key is a UserError."""
+    return readers.record(path)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from pathlib import Path
 
 import jsonschema
 import yaml
 
+from . import readers
 from .errors import UserError
 
 KEYS_REQUIRED = ("sizes", "cost", "init", "eta", "lmbda", "regularization", "dropout", "epochs",
@@ -51,10 +51,7 @@ def load(text_or_path: str) -> dict:
     if text_or_path.lstrip().startswith("{"):
         where, text = "run spec", text_or_path
     else:
-        path = Path(text_or_path)
-        if not path.is_file():
-            raise UserError(f"{path}: run spec file missing")
-        where, text = str(path), path.read_text()
+        where, text = text_or_path, readers.text(text_or_path, "run spec file")
     try:
         spec = yaml.safe_load(text) if not where.endswith(".json") else json.loads(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:

@@ -45,3 +45,15 @@ def check(config: dict) -> None:
         for fig in figures:
             if fig not in config["figures"]:
                 raise UserError(f"config experiments.{name}: unknown figure {fig!r}")
+
+
+def one_line(error: Exception) -> str:
+    """A config error in one line: a schema violation as `key.path: message`."""
+    import jsonschema
+
+    # snakemake.utils.validate raises its WorkflowError while handling jsonschema's error
+    for cause in (error, error.__context__):
+        if isinstance(cause, jsonschema.ValidationError):
+            key = ".".join(str(p) for p in cause.absolute_path) or "(top level)"
+            return f"{key}: {cause.message}"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__

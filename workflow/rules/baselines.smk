@@ -6,8 +6,6 @@ rule neuron:
         "results/neuron/{neuron}.json",
     log:
         "logs/neuron/{neuron}.log",
-    conda:
-        "../envs/nndl3.yaml"
     params:
         run=lambda wildcards: config["neuron"][wildcards.neuron],
     shell:
@@ -28,8 +26,6 @@ rule svm:
     # the 50,000-image fit (about 5 min) is the longest job: start the SVMs first
     # (a number: Snakemake 9.15, which CI installs, refuses a function here)
     priority: 1
-    conda:
-        "../envs/nndl3.yaml"
     threads: 1
     resources:
         mem_mb=4000,

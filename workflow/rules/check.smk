@@ -1,6 +1,9 @@
 # The reproduction gate: regenerated numbers vs the book (config/expected.yaml).
 
-CHECKED = nndl3_check.sources("config/expected.yaml")
+try:
+    CHECKED = nndl3_check.sources("config/expected.yaml")
+except UserError as error:
+    raise ValueError(str(error)) from None
 
 
 rule reproduction_report:
@@ -15,8 +18,6 @@ rule reproduction_report:
         json="results/reproduction.json",
     log:
         "logs/reproduction_report.log",
-    conda:
-        "../envs/nndl3.yaml"
     shell:
         "python -m nndl3 report --expected {input.expected}"
         " --calibration {input.calibration} --aggregates {input.aggregates}"
@@ -30,7 +31,5 @@ rule check:
         table="results/reproduction.md",
     log:
         "logs/check.log",
-    conda:
-        "../envs/nndl3.yaml"
     shell:
         "python -m nndl3 gate --report {input.report} --table {input.table} 2>&1 | tee {log}"

@@ -3,17 +3,18 @@
 import json
 import shlex
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from nndl3 import check as nndl3_check
 from nndl3 import workflow_config
 from nndl3.errors import UserError
 
-validate(config, "../schemas/config.schema.yaml", set_default=False)
 try:
+    validate(config, "../schemas/config.schema.yaml", set_default=False)
     workflow_config.check(config)
-except UserError as error:
-    raise ValueError(f"invalid config: {error}") from None
+except (WorkflowError, UserError) as error:
+    raise ValueError(f"invalid config: {workflow_config.one_line(error)}") from None
 
 RUNS = list(config["runs"])
 SEEDS = config["seeds"]

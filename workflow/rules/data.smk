@@ -3,8 +3,6 @@ rule prepare_data:
         "data/mnist.npz",
     log:
         "logs/prepare_data.log",
-    conda:
-        "../envs/nndl3.yaml"
     params:
         mnist_dir=mnist_dir_option(),
     shell:

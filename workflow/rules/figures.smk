@@ -16,8 +16,6 @@ rule plot_curves:
         "logs/figures/{figure}.log",
     wildcard_constraints:
         figure=one_of(figures_of("curves")),
-    conda:
-        "../envs/nndl3.yaml"
     params:
         spec=figure_spec_json,
     shell:
@@ -37,8 +35,6 @@ rule plot_sweep:
         "logs/figures/{figure}.log",
     wildcard_constraints:
         figure=one_of(figures_of("sweep")),
-    conda:
-        "../envs/nndl3.yaml"
     params:
         spec=figure_spec_json,
     shell:
@@ -58,8 +54,6 @@ rule plot_neuron:
         "logs/figures/{figure}.log",
     wildcard_constraints:
         figure=one_of(figures_of("neuron")),
-    conda:
-        "../envs/nndl3.yaml"
     params:
         spec=figure_spec_json,
     shell:
@@ -79,8 +73,6 @@ rule rotation_example:
         "logs/figures/{figure}.log",
     wildcard_constraints:
         figure=one_of(figures_of("digit")),
-    conda:
-        "../envs/nndl3.yaml"
     params:
         spec=figure_spec_json,
     shell:
@@ -98,8 +90,6 @@ rule plot_function:
         "logs/figures/{figure}.log",
     wildcard_constraints:
         figure=one_of(figures_of("function")),
-    conda:
-        "../envs/nndl3.yaml"
     params:
         spec=figure_spec_json,
     shell:

@@ -11,8 +11,6 @@ rule train:
         "logs/train/{run}.log",
     benchmark:
         "logs/benchmark/train/{run}.tsv"
-    conda:
-        "../envs/nndl3.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -32,7 +30,5 @@ rule aggregate:
         "results/aggregates/{run}.json",
     log:
         "logs/aggregate/{run}.log",
-    conda:
-        "../envs/nndl3.yaml"
     shell:
         "python -m nndl3 aggregate --records {input} --out {output} > {log} 2>&1"

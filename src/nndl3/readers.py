@@ -1,0 +1,133 @@
+"""Readers of every file a user or a killed job can break, each checked on the way in.
+
+A missing, truncated, non-JSON/YAML file, one of another schema version or one without
+a key the reader needs raises `UserError` with one line naming the file and the problem,
+so that no traceback reaches the user. Results are written atomically (`nndl3.atomic`),
+so a broken one came from outside the pipeline: the message says to delete and rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+from .errors import UserError
+
+RECORD_SCHEMA = "nndl3.run-record/1"
+AGGREGATE_SCHEMA = "nndl3.aggregate/1"
+SVM_SCHEMA = "nndl3.svm/1"
+NEURON_SCHEMA = "nndl3.neuron/1"
+
+REBUILD = "delete it and rerun snakemake to rebuild it"
+
+# The keys every reader of a schema needs (a figure needing more names what it lacks).
+KEYS = {
+    RECORD_SCHEMA: ("run", "seed", "spec", "monitored_epochs", "metrics", "seconds_per_epoch"),
+    AGGREGATE_SCHEMA: ("run", "seeds", "monitored_epochs", "metrics"),
+    SVM_SCHEMA: ("train_size", "accuracy"),
+    NEURON_SCHEMA: ("w0", "b0", "cost_kind", "eta", "output", "cost"),
+}
+WHAT = {RECORD_SCHEMA: "run record", AGGREGATE_SCHEMA: "aggregate", SVM_SCHEMA: "SVM result",
+        NEURON_SCHEMA: "single-neuron result"}
+
+
+def text(path: str | os.PathLike, what: str) -> str:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: {what} missing")
+    try:
+        return path.read_text()
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: {what} is not a text file") from None
+
+
+def json_file(path: str | os.PathLike, what: str = "JSON file"):
+    """A JSON document; a truncated or empty file is named as such."""
+    content = text(path, what)
+    try:
+        return json.loads(content)
+    except json.JSONDecodeError as exc:
+        if not content.strip():
+            raise UserError(f"{path}: {what} is empty; {REBUILD}") from None
+        raise UserError(f"{path}: {what} truncated or not JSON ({exc.msg} at line {exc.lineno}, "
+                        f"column {exc.colno}); {REBUILD}") from None
+
+
+def yaml_mapping(path: str | os.PathLike, what: str, keys=()) -> dict:
+    """A YAML file whose top level is a mapping holding `keys`."""
+    try:
+        doc = yaml.safe_load(text(path, what))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise UserError(f"{path}: {what} is not valid YAML ({problem}{where})") from None
+    return require(doc, keys, path, what)
+
+
+def require(doc, keys, path, what: str) -> dict:
+    if doc is None:
+        raise UserError(f"{path}: {what} is empty")
+    if not isinstance(doc, dict):
+        raise UserError(f"{path}: {what} must be a mapping of keys to values, "
+                        f"not {type(doc).__name__}")
+    missing = [k for k in keys if k not in doc]
+    if missing:
+        raise UserError(f"{path}: {what} lacks key(s) {', '.join(map(repr, missing))}")
+    return doc
+
+
+def result(path: str | os.PathLike, *schemas: str) -> dict:
+    """A JSON result of one of `schemas` (any of ours if none given), with its keys."""
+    what = " or ".join(WHAT[s] for s in schemas) if schemas else "result file"
+    schemas = schemas or tuple(KEYS)
+    doc = require(json_file(path, what), (), path, what)
+    schema = doc.get("schema")
+    if schema not in schemas:
+        found = f"schema {schema!r}" if schema else "no schema field"
+        raise UserError(f"{path}: not a {what} of schema {' or '.join(schemas)} ({found}); "
+                        + REBUILD)
+    require(doc, KEYS[schema], path, WHAT[schema])
+    if schema == AGGREGATE_SCHEMA:
+        for name, stats in doc["metrics"].items():
+            require(stats, ("per_seed",), path,
+                    f"aggregate metric {name!r}")
+    return doc
+
+
+def record(path) -> dict:
+    return result(path, RECORD_SCHEMA)
+
+
+def aggregate(path) -> dict:
+    return result(path, AGGREGATE_SCHEMA)
+
+
+def svm_result(path) -> dict:
+    return result(path, SVM_SCHEMA)
+
+
+def neuron_result(path) -> dict:
+    return result(path, NEURON_SCHEMA)
+
+
+def expected(path) -> dict:
+    doc = yaml_mapping(path, "expected values", ("quantities",))
+    if not isinstance(doc["quantities"], list):
+        raise UserError(f"{path}: expected values: quantities must be a list")
+    return doc
+
+
+def calibration(path) -> dict:
+    doc = yaml_mapping(path, "calibration", ("seeds", "seed_sd"))
+    if not isinstance(doc["seed_sd"], dict):
+        raise UserError(f"{path}: calibration: seed_sd must be a mapping of row id to sd")
+    return doc
+
+
+def reproduction(path) -> dict:
+    return require(json_file(path, "reproduction report"), ("rows",), path,
+                   "reproduction report")

@@ -1,0 +1,76 @@
+"""Check that Snakemake's HTML report holds every figure of a target, as a whole PNG.
+
+Snakemake 9's report is one HTML file; its script defines `var results = {...}`, a JSON
+object keyed by output path, where each figure carries its caption and a base64
+`data_uri`. This reads that object and checks, for every figure of `all` (or of one
+experiment with --target), that it is there, is a PNG and, if figures/ holds the file,
+that it is byte for byte the one on disk.
+
+    snakemake --report report.html && python tests/check_report.py report.html
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+PNG = b"\x89PNG\r\n\x1a\n"
+MARKER = "var results = {"  # a bundled library has its own `var results = new Array`
+
+
+def embedded(html: str) -> dict:
+    """The report's results object: {path: {"data_uri": ..., "caption": ..., ...}}."""
+    start = html.find(MARKER)
+    if start < 0:
+        raise ValueError(f"no {MARKER.strip()!r} object: not a Snakemake 9 report")
+    results, _ = json.JSONDecoder().raw_decode(html, start + len(MARKER) - 1)
+    return results
+
+
+def figures_of(target: str, figures_yaml: str = "config/figures.yaml") -> list[str]:
+    config = yaml.safe_load(Path(figures_yaml).read_text())
+    names = config["figures"] if target == "all" else config["experiments"][target]
+    return [f"figures/{name}.png" for name in names]
+
+
+def problems(results: dict, wanted: list[str], root: Path = Path(".")) -> list[str]:
+    found = []
+    for path in wanted:
+        entry = results.get(path)
+        if entry is None:
+            found.append(f"{path}: not in the report")
+            continue
+        head, _, data = entry.get("data_uri", "").partition(";base64,")
+        png = base64.b64decode(data) if data else b""
+        if not head.startswith("data:image/png") or not png.startswith(PNG):
+            found.append(f"{path}: in the report, but not as a PNG")
+        elif (root / path).is_file() and (root / path).read_bytes() != png:
+            found.append(f"{path}: the report's copy differs from the file")
+    return found
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("report", help="the HTML report (snakemake --report report.html)")
+    p.add_argument("--target", default="all", help="`all` or an experiment of figures.yaml")
+    args = p.parse_args(argv)
+    wanted = figures_of(args.target)
+    try:
+        found = problems(embedded(Path(args.report).read_text()), wanted)
+    except (OSError, ValueError) as exc:
+        print(f"error: {args.report}: {exc}", file=sys.stderr)
+        return 1
+    for line in found:
+        print(f"error: {args.report}: {line}", file=sys.stderr)
+    if not found:
+        print(f"{args.report}: all {len(wanted)} figures of {args.target!r} are in it")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""tests/check_report.py finds every figure in a Snakemake 9 report, and misses none."""
+
+import base64
+import json
+
+from tests import check_report
+
+PNG = check_report.PNG + b"rest of a png"
+
+
+def report(figures: dict) -> str:
+    results = {path: {"caption": "c", "mime_type": "image/png",
+                      "data_uri": "data:image/png;charset=utf8;filename=x.png;base64,"
+                                  + base64.b64encode(data).decode()}
+               for path, data in figures.items()}
+    # a bundled library declares its own `results` first, as Snakemake 9's report does
+    return ("<script>var results = new Array(3);</script>\n<script>var results = "
+            + json.dumps(results) + ";\n</script>")
+
+
+def test_all_figures_found():
+    wanted = ["figures/a.png", "figures/b.png"]
+    html = report({"figures/a.png": PNG, "figures/b.png": PNG})
+    assert check_report.problems(check_report.embedded(html), wanted) == []
+
+
+def test_missing_and_broken_figures_are_named(tmp_path):
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "c.png").write_bytes(PNG + b"changed")
+    html = report({"figures/b.png": b"GIF89a", "figures/c.png": PNG})
+    found = check_report.problems(check_report.embedded(html),
+                                  ["figures/a.png", "figures/b.png", "figures/c.png"], tmp_path)
+    assert found == ["figures/a.png: not in the report",
+                     "figures/b.png: in the report, but not as a PNG",
+                     "figures/c.png: the report's copy differs from the file"]
+
+
+def test_every_figure_of_all_is_wanted():
+    assert len(check_report.figures_of("all")) == len(set(check_report.figures_of("all"))) > 20

@@ -1,0 +1,85 @@
+"""The documentation stands on its own: every link and every backticked repository path
+in README.md and docs/ resolves inside the repository, and docs/experiments.md names
+every run of config/config.yaml."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# Top-level entries of the repository a backticked path can start with.
+COMMITTED = ("Snakefile", "workflow", "config", "src", "tests", "benchmarks", "docs",
+             "profiles", ".ci", "data", "figures", "results", "pyproject.toml",
+             "requirements.lock", "README.md")
+# Outputs of the workflow (git-ignored): named in the text, never committed.
+GENERATED = ("data/", "figures/", "results/", "logs/")
+
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+CODE = re.compile(r"`([^`\s]+)`")
+FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+
+
+def links(text: str) -> list[str]:
+    """Relative link targets (no scheme, no pure anchor), without their #anchor."""
+    targets = [m.group(1) for m in LINK.finditer(FENCE.sub("", text))]
+    return [t.split("#")[0] for t in targets if not re.match(r"[a-z]+:|#", t)]
+
+
+def repo_paths(text: str) -> list[str]:
+    """Backticked tokens that name a committed file or folder of the repository."""
+    paths = []
+    for token in CODE.findall(FENCE.sub("", text)):
+        path = token.split("::")[0].rstrip("/.,:")
+        if any(c in path for c in "<>*{}$=()[]") or path.startswith(GENERATED) and \
+                not path.endswith("README.md"):
+            continue
+        if path.split("/")[0] in COMMITTED and (path in COMMITTED or "/" in path):
+            paths.append(path)
+    return paths
+
+
+def broken(doc: Path) -> list[str]:
+    text = doc.read_text()
+    found = []
+    for target in links(text):
+        resolved = (doc.parent / target).resolve()
+        if not resolved.is_relative_to(ROOT) or not resolved.exists():
+            found.append(f"link {target}")
+    for path in repo_paths(text):
+        if not (ROOT / path).exists():
+            found.append(f"path `{path}`")
+    return found
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_links_and_paths_resolve_inside_the_repository(doc):
+    assert broken(doc) == []
+
+
+def test_a_broken_link_or_path_is_found(tmp_path, monkeypatch):
+    doc = ROOT / "docs" / "design.md"
+    text = doc.read_text()
+    for bad in ("[x](missing.md)", "[x](../../shared/spec/DESIGN.md)", "`src/nndl3/gone.py`",
+                "![f](img/none.png)"):
+        monkeypatch.setattr(Path, "read_text", lambda self, bad=bad: text + "\n" + bad)
+        assert len(broken(doc)) == 1, bad
+
+
+def test_the_extractors_see_what_they_should():
+    text = ("See [a](docs/a.md#x), [web](http://example.org), [top](#t), ![i](img/p.png)\n"
+            "`src/nndl3/cli.py`, `tests/test_x.py::test_y`, `results/runs/<run>/seed-1.json`,"
+            " `figures/README.md`, `figures/a.png`, `eta`, `snakemake --lint`\n"
+            "```\n[not](checked.md) `src/in_a_fence.py`\n```\n")
+    assert links(text) == ["docs/a.md", "img/p.png"]
+    assert repo_paths(text) == ["src/nndl3/cli.py", "tests/test_x.py", "figures/README.md"]
+
+
+def test_experiments_doc_names_every_run():
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    text = (ROOT / "docs" / "experiments.md").read_text()
+    missing = [run for kind in ("runs", "neuron") for run in config[kind]
+               if f"`{run}`" not in text]
+    assert missing == [], f"docs/experiments.md does not mention {missing}"

@@ -1,0 +1,174 @@
+"""Every file a user or a killed job can break gives one line naming it, exit status 1.
+
+Each case starts from a set of good files (a run record, an aggregate, SVM and neuron
+results, expected values, a calibration, a run spec, a reproduction report), breaks one
+of them (missing, empty, truncated, not JSON/YAML, not a mapping, another schema, a key
+removed) and runs the command that reads it.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from nndl3 import aggregate, cli, readers, train
+
+SPEC = {"sizes": [784, 30, 10], "cost": "cross-entropy", "init": "default", "eta": 0.5,
+        "lmbda": 0.0, "regularization": "l2", "dropout": 0.0, "epochs": 2, "mini_batch": 10,
+        "train_size": 100, "evaluation": "test", "monitor": ["evaluation_accuracy"],
+        "dtype": "float32", "engine": "auto", "seeds": [1, 2]}
+
+
+def record(seed):
+    return {"schema": readers.RECORD_SCHEMA, "run": "r", "seed": seed, "spec": SPEC,
+            "monitored_epochs": [0, 1], "metrics": {"evaluation_accuracy": [0.9, 0.9 + seed / 100]},
+            "seconds_per_epoch": [0.1, 0.1]}
+
+
+@pytest.fixture
+def files(tmp_path):
+    """Good files of every kind, and the command that reads each."""
+    f = {k: tmp_path / name for k, name in {
+        "record": "seed-1.json", "record2": "seed-2.json", "aggregate": "r.json",
+        "svm": "100.json", "neuron": "n.json", "expected": "expected.yaml",
+        "calibration": "calibration.yaml", "spec": "spec.yaml", "reproduction": "rep.json",
+        "table": "rep.md"}.items()}
+    f["record"].write_text(json.dumps(record(1)))
+    f["record2"].write_text(json.dumps(record(2)))
+    f["aggregate"].write_text(json.dumps(aggregate.aggregate([record(1), record(2)]), indent=1))
+    f["svm"].write_text(json.dumps({"schema": readers.SVM_SCHEMA, "train_size": 100,
+                                    "evaluation": "validation", "accuracy": 0.5}, indent=1))
+    assert cli.main(["neuron", "--w", "2", "--b", "2", "--cost", "quadratic", "--eta", "0.15",
+                     "--epochs", "3", "--out", str(f["neuron"])]) == 0
+    f["expected"].write_text(yaml.safe_dump({"rule": "r", "quantities": [
+        {"id": "acc", "section": 2, "quantity": "q", "book": 91.5, "book_precision": 0.5,
+         "source": {"run": "r", "metric": "evaluation_accuracy", "reduce": "best"}},
+        {"id": "svm", "section": 6, "quantity": "q", "book": 50, "book_precision": 1,
+         "source": {"svm": 100}},
+        {"id": "neuron", "section": 1, "quantity": "q", "book": 0.98, "book_precision": 0.1,
+         "source": {"neuron": "n", "at": "start"}}]}))
+    f["calibration"].write_text(yaml.safe_dump({"seeds": [1, 2], "n": 2,
+                                                "seed_sd": {"acc": 0.5}}))
+    f["spec"].write_text(yaml.safe_dump(SPEC))
+    out = tmp_path / "out"
+    report = ["report", "--expected", f["expected"], "--calibration", f["calibration"],
+              "--aggregates", f["aggregate"], "--svm", f["svm"], "--neuron", f["neuron"],
+              "--out-md", f["table"], "--out-json", f["reproduction"]]
+    assert cli.main(list(map(str, report))) == 0
+    curves = {"family": "curves", "title": "t",
+              "series": [{"run": "r", "metric": "evaluation_accuracy", "label": "x"}]}
+    commands = {
+        "record": ["aggregate", "--records", f["record"], f["record2"], "--out", out],
+        "report": report,
+        "plot": ["plot", "--spec", json.dumps(curves), "--inputs", f["aggregate"], "--out",
+                 out],
+        "plot_neuron": ["plot", "--spec", json.dumps({"family": "neuron", "title": "t"}),
+                        "--inputs", f["neuron"], "--out", out],
+        "plot_sweep": ["plot", "--spec", json.dumps(
+            {"family": "sweep", "title": "t", "xlabel": "n", "ylabel": "a", "svm": True,
+             "series": [{"runs": ["r"], "x": "train_size", "metric": "evaluation_accuracy",
+                         "label": "net"}]}), "--inputs", f["aggregate"], f["svm"], "--out", out],
+        "train": ["train", "--spec", f["spec"], "--run", "r", "--out-dir", out],
+        "gate": ["gate", "--report", f["reproduction"], "--table", f["table"]],
+    }
+    return f, {k: list(map(str, v)) for k, v in commands.items()}, out
+
+
+def cut(path):
+    text = path.read_text()
+    path.write_text(text[:len(text) // 2])
+
+
+def set_key(key, value):
+    def breaker(path):
+        doc = (json.loads if path.suffix == ".json" else yaml.safe_load)(path.read_text())
+        doc[key] = value
+        path.write_text(json.dumps(doc) if path.suffix == ".json" else yaml.safe_dump(doc))
+    return breaker
+
+
+def drop_key(key):
+    def breaker(path):
+        doc = (json.loads if path.suffix == ".json" else yaml.safe_load)(path.read_text())
+        del doc[key]
+        path.write_text(json.dumps(doc) if path.suffix == ".json" else yaml.safe_dump(doc))
+    return breaker
+
+
+BREAKERS = {
+    "missing": lambda p: p.unlink(),
+    "empty": lambda p: p.write_text(""),
+    "truncated": cut,
+    "not JSON/YAML": lambda p: p.write_text("{this: [is not, valid"),
+    "not a mapping": lambda p: p.write_text("[1, 2, 3]"),
+    "binary": lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe"),
+}
+SCHEMA_BREAKERS = {"another schema": set_key("schema", "nndl3.other/9"),
+                   "no schema": drop_key("schema")}
+
+# (file kind, command that reads it, the key whose removal must be named)
+CASES = [
+    ("record", "record", "metrics"),
+    ("record2", "record", "monitored_epochs"),
+    ("aggregate", "report", "seeds"),
+    ("aggregate", "plot", "metrics"),
+    ("aggregate", "plot_sweep", "run"),
+    ("svm", "report", "accuracy"),
+    ("svm", "plot_sweep", "train_size"),
+    ("neuron", "report", "output"),
+    ("neuron", "plot_neuron", "cost"),
+    ("expected", "report", "quantities"),
+    ("calibration", "report", "seed_sd"),
+    ("spec", "train", "eta"),
+    ("reproduction", "gate", "rows"),
+]
+JSON_RESULTS = {"record", "record2", "aggregate", "svm", "neuron"}
+
+
+def params():
+    for kind, command, key in CASES:
+        breakers = dict(BREAKERS)
+        if kind in JSON_RESULTS:
+            breakers.update(SCHEMA_BREAKERS)
+        breakers[f"without {key}"] = drop_key(key)
+        for name, breaker in breakers.items():
+            yield pytest.param(kind, command, breaker, id=f"{kind}-{command}-{name}")
+
+
+PARAMS = list(params())
+
+
+@pytest.mark.parametrize("kind, command, breaker", PARAMS)
+def test_broken_file_gives_one_line(files, capsys, kind, command, breaker):
+    f, commands, out = files
+    breaker(f[kind])
+    capsys.readouterr()
+    assert cli.main(commands[command]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    assert str(f[kind]) in err, err
+    assert not out.exists(), "no output may be written from a broken input"
+
+
+def test_a_good_set_passes(files):
+    f, commands, out = files
+    for name in ("record", "report", "plot", "plot_neuron", "plot_sweep", "gate"):
+        assert cli.main(commands[name]) == 0, name
+        out.unlink(missing_ok=True)
+
+
+def test_truncated_aggregate_through_the_cli_prints_no_traceback(files):
+    f, commands, out = files
+    cut(f["aggregate"])
+    proc = subprocess.run([sys.executable, "-m", "nndl3", *commands["plot"]],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"error: {f['aggregate']}: result file truncated")
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_schema_names_agree_with_the_writers():
+    assert readers.RECORD_SCHEMA == train.RECORD_SCHEMA
+    assert readers.AGGREGATE_SCHEMA == aggregate.AGGREGATE_SCHEMA

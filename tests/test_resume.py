@@ -1,0 +1,94 @@
+"""End to end: Snakemake killed (SIGKILL, whole process group) while a training job runs,
+then rerun as the README says, completes with records identical to an uninterrupted run's.
+
+Selected with `-m resume` (CI runs it; about a minute on 2 cores). It works in a copy of
+the workflow under tmp_path with data/mnist.npz linked, on a reduced config: one seed,
+`overfitting`'s two runs shortened.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "mnist.npz"
+SMALL = """\
+seeds: [1]
+runs:
+  overfit_1k: {epochs: 150}
+  xent_30: {epochs: 2, train_size: 2000}
+"""
+COMMAND = ["--cores", "2", "overfitting", "--configfile", "small.yaml"]
+RECORDS = ["results/runs/overfit_1k/seed-1.json", "results/runs/xent_30/seed-1.json"]
+
+pytestmark = [
+    pytest.mark.resume,
+    pytest.mark.skipif(not DATA.is_file(), reason="needs data/mnist.npz (snakemake prepare_data)"),
+]
+
+
+def workflow_copy(where: Path) -> Path:
+    where.mkdir()
+    shutil.copy(ROOT / "Snakefile", where)
+    for folder in ("workflow", "config", "profiles"):
+        shutil.copytree(ROOT / folder, where / folder)
+    (where / "src" / "nndl3").mkdir(parents=True)  # the config schema refers to the run schema
+    shutil.copy(ROOT / "src" / "nndl3" / "run.schema.yaml", where / "src" / "nndl3")
+    (where / "data").mkdir()
+    (where / "data" / "mnist.npz").symlink_to(DATA.resolve())
+    (where / "small.yaml").write_text(SMALL)
+    return where
+
+
+def snakemake(cwd, *args, **kwargs):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            **kwargs)
+
+
+def run(cwd, *args) -> str:
+    proc = snakemake(cwd, *args)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out
+    return out
+
+
+def metrics(cwd: Path) -> dict:
+    return {r: json.loads((cwd / r).read_text())["metrics"] for r in RECORDS}
+
+
+def test_killed_run_resumes_to_the_same_records(tmp_path):
+    killed = workflow_copy(tmp_path / "killed")
+    proc = snakemake(killed, *COMMAND, start_new_session=True)  # its own process group
+    log = killed / "logs" / "train" / "overfit_1k.log"
+    deadline = time.monotonic() + 120
+    while not (log.is_file() and log.read_text().count("\n") >= 3):
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline, "training never started"
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and every job it started
+    proc.communicate()
+    assert not (killed / RECORDS[0]).exists(), "killed too late: the training had finished"
+    # Atomic writes: whatever the kill left in results/ is whole JSON.
+    for path in (killed / "results").rglob("*.json"):
+        json.loads(path.read_text())
+
+    # Snakemake's lock outlives the kill: the same command refuses until `--unlock`.
+    proc = snakemake(killed, *COMMAND)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "--unlock" in out, out
+    run(killed, "--unlock")
+    out = run(killed, *COMMAND)  # profiles/default reruns the incomplete jobs
+    assert "steps (100%) done" in out
+
+    fresh = workflow_copy(tmp_path / "fresh")
+    run(fresh, "--cores", "2", *RECORDS, "--configfile", "small.yaml")
+    assert metrics(killed) == metrics(fresh)
