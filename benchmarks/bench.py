@@ -14,8 +14,17 @@ eta 0.5, lambda 0, the 50,000 training images, in float32 and float64, trained b
 
 and, separately, "seeds together": `nndl3.train.train` with 8 seeds against 1 seed.
 
+Beside the kernel it prints the arithmetic floor of an epoch: the floating-point
+operations of the sparse algorithm, counted from the data (nonzero pixels x hidden width
+x 2 passes (hidden layer's weighted inputs, W1's update) x 2 flops (multiply, add), plus
+3 x hidden x outputs x 2 for the output layer's forward pass, backward pass and weight
+gradient), over this core's peak, measured as the rate of a one-thread NumPy (OpenBLAS)
+matrix product of 2048 x 2048 matrices in the same dtype. And the time of one
+`output_z` call (the evaluation after every epoch) on the 10,000 test images.
+
 Everything runs on one core (OPENBLAS_NUM_THREADS=1 etc. are set before NumPy is
-imported; torch.set_num_threads(1)). Each time is the median of --repeats epochs, each
+imported; torch.set_num_threads(1)) and in one thread, whose CPU time is measured (the
+wall times go to the JSON too). Each time is the median of --repeats epochs, each
 from the same initial weights and the same shuffled order; creating the network, the
 shuffle and converting the data are not timed. The table is printed and written to
 results/benchmarks.json (atomically).
@@ -130,14 +139,18 @@ def prepare_torch(torch, x, labels, sizes):
 
 
 def median_seconds(prepare, repeats):
-    """Median wall time of `repeats` epochs, each prepared afresh (preparation untimed)."""
-    times = []
+    """Median CPU time of this thread over `repeats` epochs, each prepared afresh
+    (preparation untimed), and the wall times. Every implementation runs in this one
+    thread, so on a shared machine the CPU time is what it costs, whereas the wall time
+    also counts the time other processes held the core."""
+    times, walls = [], []
     for _ in range(repeats):
         epoch = prepare()
-        start = time.perf_counter()
+        start, wall = time.thread_time(), time.perf_counter()
         epoch()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), times
+        times.append(time.thread_time() - start)
+        walls.append(time.perf_counter() - wall)
+    return statistics.median(times), times, walls
 
 
 def warm_up(x, labels, torch):
@@ -211,6 +224,60 @@ def time_pipeline():
     print(f"pipeline: {seconds:.1f} s wall, exit code {rc}")
     return {"command": "snakemake --cores 2 --forceall", "wall_seconds": seconds,
             "returncode": rc}
+
+
+def peak_flops(dtype, n=2048, repeats=5):
+    """Floating-point operations per second of a one-thread matrix product (best of repeats)."""
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
+    b = a.T.copy()
+    a @ b
+    best = min(timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n**3 / best
+
+
+def timed(f):
+    """CPU seconds of this thread spent in f() (see median_seconds)."""
+    start = time.thread_time()
+    f()
+    return time.thread_time() - start
+
+
+def epoch_flops(x, hidden, n_out=10):
+    """Flops of one epoch of the sparse algorithm on the rows of x (see the module doc)."""
+    nonzero = int(np.count_nonzero(x))
+    return nonzero * hidden * 2 * 2 + len(x) * 3 * hidden * n_out * 2, nonzero
+
+
+def floor_rows(datasets, rows, n, hidden_sizes):
+    """The arithmetic floor of each fast row, from the peak measured per dtype."""
+    out = []
+    for dtype, data in datasets.items():
+        peak = peak_flops(np.dtype(dtype))
+        x = data["train"][0][:n]
+        for hidden in hidden_sizes:
+            flops, nonzero = epoch_flops(x, hidden)
+            fast = next(r for r in rows if r["implementation"] == "fast" and r["dtype"] == dtype
+                        and r["network"] == [784, hidden, 10])
+            out.append({"network": [784, hidden, 10], "dtype": dtype, "nonzero_pixels": nonzero,
+                        "flops_per_epoch": flops, "peak_flops": peak,
+                        "floor_seconds": flops / peak,
+                        "fast_seconds": fast["seconds_per_epoch"],
+                        "fast_over_floor": fast["seconds_per_epoch"] * peak / flops})
+    return out
+
+
+def time_output_z(data, hidden, repeats):
+    """Median seconds of one output_z call on the test images, fast engine and NumPy."""
+    x, labels = data["train"]
+    xt = data["test"][0]
+    net = fresh_network([784, hidden, 10], x.dtype)
+    engine = FastNetwork(net, x)
+    engine.output_z(xt)
+    return {"images": len(xt), "network": [784, hidden, 10], "dtype": x.dtype.name,
+            "fast_seconds": statistics.median(timed(lambda: engine.output_z(xt))
+                                              for _ in range(5 * repeats)),
+            "numpy_seconds": statistics.median(timed(lambda: net.output_z(xt))
+                                               for _ in range(repeats))}
 
 
 def cpu_model():
@@ -302,14 +369,14 @@ def main(argv=None) -> int:
             for name, prepare in timers.items():
                 xs, ls = (x[:n_ref], labels[:n_ref]) if name == "reference" else (x, labels)
                 repeats = args.reference_repeats if name == "reference" else args.repeats
-                seconds, all_times = median_seconds(lambda p=prepare, a=xs, b=ls, s=sizes:
+                seconds, all_times, walls = median_seconds(lambda p=prepare, a=xs, b=ls, s=sizes:
                                                     p(a, b, s), repeats)
                 scale = n / len(xs)
                 rows.append({"implementation": name, "network": sizes, "dtype": dtype,
                              "seconds_per_epoch": seconds * scale,
                              "examples_per_second": len(xs) / seconds,
                              "timed_examples": len(xs), "repeats": repeats,
-                             "seconds_timed": all_times})
+                             "seconds_timed": all_times, "wall_seconds_timed": walls})
                 print(f"  {name:<10}{sizes!s:<15}{dtype:<9}{seconds * scale:8.3f} s/epoch",
                       flush=True)
     for r in rows:
@@ -337,6 +404,20 @@ def main(argv=None) -> int:
     print(f"* reference: {args.reference_repeats} timing(s) of {n_ref:,} images, "
           f"scaled to {n:,}; examples/s is as measured")
 
+    floors = floor_rows(datasets, rows, n, args.hidden)
+    print("\narithmetic floor (flops of the sparse algorithm / one core's measured peak)")
+    for f in floors:
+        print(f"  {str(f['network']):<15}{f['dtype']:<9}{f['nonzero_pixels']:,} nonzero pixels, "
+              f"{f['flops_per_epoch'] / 1e9:.2f} Gflop / {f['peak_flops'] / 1e9:.0f} Gflop/s "
+              f"(one-thread {f['dtype']} matrix product) = {f['floor_seconds'] * 1e3:.1f} ms; "
+              f"fast {f['fast_seconds'] * 1e3:.1f} ms = {f['fast_over_floor']:.1f}x the floor")
+    evaluation = [time_output_z(datasets[dtype], hidden, args.repeats)
+                  for dtype in args.dtypes for hidden in args.hidden]
+    print("\noutput_z (the evaluation after each epoch), one call on the test images")
+    for e in evaluation:
+        print(f"  {str(e['network']):<15}{e['dtype']:<9}{e['images']:,} images: fast "
+              f"{e['fast_seconds'] * 1e3:.2f} ms, numpy {e['numpy_seconds'] * 1e3:.2f} ms")
+
     pipeline = time_pipeline() if args.pipeline else None
     result = {"machine": info,
               "settings": {"train_size": n, "mini_batch": M, "eta": ETA, "lmbda": LMBDA,
@@ -345,6 +426,7 @@ def main(argv=None) -> int:
                            "reference_examples": n_ref, "data": str(data_path),
                            "torch": "skipped: not installed" if torch is None else "timed"},
               "agreement": check, "results": rows, "seeds_together": together,
+              "floor": floors, "output_z": evaluation,
               "pipeline": pipeline}
     result["machine"]["load_average_at_end"] = list(os.getloadavg())
     atomic.write_json(args.out, result)
