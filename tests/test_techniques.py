@@ -354,3 +354,37 @@ def test_engines_agree_on_the_stopping_rules(tiny_data, base_spec):
                                                             b["stop_reason"])
         for name, values in a["metrics"].items():
             np.testing.assert_allclose(values, b["metrics"][name], rtol=1e-9)
+
+
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda o: "-".join(map(str, o.values())))
+def test_training_applies_each_option(tiny_data, base_spec, option):
+    """A run with an option equals the network trained by hand with it (and differs from
+    the run without it), so the option reaches the engine."""
+    option = {**option, "output": "softmax"} if option.get("cost") else option
+    spec = {**base_spec, **option, "engine": "numpy", "monitor": ["evaluation_accuracy"]}
+    (record,) = train("r", spec, tiny_data, log=QUIET())
+    rng = streams(spec["seeds"][0])
+    net = Network.create(spec["sizes"], spec["cost"], spec["init"], rng["init"],
+                         hidden=spec.get("hidden", "sigmoid"))
+    x, labels = tiny_data["train"]
+    xt, lt = tiny_data["test"]
+    by_hand = []
+    for _ in range(spec["epochs"]):
+        net.sgd_epoch(x, labels, rng["shuffle"].permutation(len(x)), spec["eta"], 0.0, "l2",
+                      10, None, momentum=spec.get("momentum", 0.0))
+        by_hand.append(float(np.mean(np.argmax(net.output_z(xt), axis=1) == lt)))
+    assert record["metrics"]["evaluation_accuracy"] == by_hand
+    (plain,) = train("r", {**base_spec, "engine": "numpy", "monitor": ["evaluation_cost"]},
+                     tiny_data, log=QUIET())
+    (mine,) = train("r", {**spec, "monitor": ["evaluation_cost"]}, tiny_data, log=QUIET())
+    assert mine["metrics"] != plain["metrics"]
+
+
+def test_until_epoch_compares_runs_over_their_common_epochs():
+    aggregates = {"long": {"monitored_epochs": [0, 1, 2, 3], "seeds": [1],
+                           "metrics": {"evaluation_accuracy": {"per_seed": [[.5, .6, .7, .9]]}}},
+                  "short": {"monitored_epochs": [0, 1], "seeds": [1],
+                            "metrics": {"evaluation_accuracy": {"per_seed": [[.55, .58]]}}}}
+    source = {"run": "short", "minus_run": "long", "metric": "evaluation_accuracy",
+              "reduce": "best", "until_epoch": 1}
+    np.testing.assert_allclose(check.regenerate(source, aggregates, {}, {}), [-2.0])

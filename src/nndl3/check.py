@@ -76,8 +76,12 @@ def regenerate(source: dict, aggregates: dict, svm: dict, neuron: dict) -> np.nd
         agg = aggregates[run]
         # seeds that stopped early have shorter (or null-padded) rows: NaN after their end
         rows = padded(agg["metrics"][metric]["per_seed"], len(agg["monitored_epochs"]))
+        epochs = agg["monitored_epochs"]
+        if "until_epoch" in source:  # compare runs of different lengths over common epochs
+            epochs = [e for e in epochs if e <= source["until_epoch"]]
+            rows = rows[:, :len(epochs)]
         threshold = source.get("threshold", 0.0) / scale(metric)
-        reduced = per_seed(rows, agg["monitored_epochs"], reduce, threshold)
+        reduced = per_seed(rows, epochs, reduce, threshold)
         return reduced if reduce.endswith("epoch") else scale(metric) * reduced
 
     value = values(source["metric"], source["reduce"])

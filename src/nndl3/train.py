@@ -217,6 +217,8 @@ def _stderr(line: str) -> None:
 
 
 def refuse_new_options(spec) -> None:
+    if spec["cost"] == "log-likelihood":
+        raise FastUnsupported("cost 'log-likelihood' is not supported by this fast engine")
     for key in ENGINE_OPTIONS:
         if spec[key] != OPTION_DEFAULTS[key]:
             raise FastUnsupported(f"{key} {spec[key]!r} is not supported by this fast engine")
