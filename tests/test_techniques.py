@@ -388,3 +388,23 @@ def test_until_epoch_compares_runs_over_their_common_epochs():
     source = {"run": "short", "minus_run": "long", "metric": "evaluation_accuracy",
               "reduce": "best", "until_epoch": 1}
     np.testing.assert_allclose(check.regenerate(source, aggregates, {}, {}), [-2.0])
+
+
+def test_figure_with_eta_panel_and_seeds_stopping_apart(tiny_data, base_spec, tmp_path):
+    spec = {**base_spec, "evaluation": "validation", "epochs": 30, "seeds": [1, 2, 3]}
+    inputs = []
+    for run, extra in (("fixed", {}), ("early", {"early_stopping": 2}),
+                       ("sched", {"schedule": 1})):
+        agg = agg_module.aggregate(train(run, {**spec, **extra}, tiny_data, log=QUIET()))
+        inputs.append(tmp_path / f"{run}.json")
+        inputs[-1].write_text(json.dumps(agg))
+    assert "eta" in agg and min(agg["stopped_at_epoch"]) < 29
+    out = tmp_path / "f.png"
+    fig = {"family": "curves", "title": "t", "eta_panel": True,
+           "series": [{"run": r, "metric": "evaluation_accuracy", "label": r}
+                      for r in ("fixed", "early", "sched")]}
+    proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(fig),
+                           "--inputs", *map(str, inputs), "--out", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes()[:4] == b"\x89PNG"

@@ -11,6 +11,8 @@ percent; the book's numbers are given in percent.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -76,23 +78,29 @@ def floats(values) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
-def draw_stops(ax, agg: dict, x, mean, color, window) -> None:
-    """Mark where seeds stop before the run's last epoch (a triangle labelled with how many
-    seeds go on) and where seeds diverged (an x at the bottom of the axes)."""
+def draw_stops(ax, agg: dict, x, color, window) -> None:
+    """Mark where seeds stop before the run's last epoch (a dotted line at each stopping
+    epoch, labelled with how many seeds go on; the legend lists the epochs) and where seeds
+    diverged (an x on the epoch axis)."""
+    epochs = list(agg["monitored_epochs"])
     counts = agg["metrics"][next(iter(agg["metrics"]))].get("n")
     stops = agg.get("stopped_at_epoch") or []
-    diverged = agg.get("diverged_at_epoch") or [None] * len(stops)
-    last = agg["monitored_epochs"][-1]
+    reasons = agg.get("stop_reason") or [None] * len(stops)
+    diverged = agg.get("diverged_at_epoch") or [None] * len(agg["seeds"])
     lo, hi = window
-    for epoch in sorted({e for e in stops if e is not None and e < last and lo <= e <= hi}):
-        at = np.flatnonzero(x == epoch)
-        if not at.size or not np.isfinite(mean[at[0]]):
-            continue
-        going_on = counts[list(agg["monitored_epochs"]).index(epoch) + 1] if counts else None
-        ax.plot(epoch, mean[at[0]], marker="v", color=color, markersize=6, linestyle="none")
-        if going_on is not None:
-            ax.annotate(f"{going_on} left", (epoch, mean[at[0]]), textcoords="offset points",
-                        xytext=(0, 6), ha="center", fontsize=7, color=color)
+    # a stop before the spec's last epoch (older aggregates without reasons: before the last)
+    early = sorted(e for e, why in zip(stops, reasons, strict=True)
+                   if e is not None and lo <= e <= hi
+                   and (not why.startswith("epochs") if why else e < epochs[-1]))
+    for i, epoch in enumerate(sorted(set(early))):
+        ax.axvline(epoch, color=color, linestyle=":", linewidth=1.2,
+                   label=f"seeds stop: epoch {', '.join(map(str, early))}" if i == 0 else None)
+        if counts and epoch in epochs:
+            after = epochs.index(epoch) + 1
+            ax.text(epoch, 0.02, f" {counts[after] if after < len(counts) else 0} left",
+                    color=color,
+                    fontsize=7, rotation=90, va="bottom", ha="right",
+                    transform=ax.get_xaxis_transform())
     for seed, epoch in zip(agg["seeds"], diverged, strict=True):
         if epoch is not None and lo <= epoch <= hi:
             ax.plot(epoch, 0, marker="x", color=color, markersize=8, linestyle="none",
@@ -110,7 +118,7 @@ def series_curve(ax, agg: dict, series: dict, window):
     mean = k * floats(stats["mean"])[keep]
     line = band(ax, epochs[keep], mean, k * floats(stats["min"])[keep],
                 k * floats(stats["max"])[keep], series["label"], len(agg["seeds"]))
-    draw_stops(ax, agg, epochs[keep], mean, line.get_color(),
+    draw_stops(ax, agg, epochs[keep], line.get_color(),
                (lo, hi if hi is not None else epochs.max()))
     return line
 
@@ -129,8 +137,17 @@ def eta_panel(ax, fig_spec: dict, aggregates: dict, colors: list) -> None:
             ax.step(np.arange(len(etas)), etas, where="post", color=color, linewidth=1.2,
                     alpha=0.7)
     ax.set_yscale("log", base=2)
+    ticks = sorted({v for a in aggregates.values() for v in eta_values(a)})
+    ax.set_yticks(ticks, [str(Fraction(v).limit_denominator(1 << 20)) for v in ticks])
+    ax.minorticks_off()
     ax.set_ylabel("eta")
     ax.set_xlabel("Epoch")
+
+
+def eta_values(agg: dict) -> set:
+    if "eta" in agg:
+        return {v for row in agg["eta"]["per_seed"] for v in row if v is not None}
+    return {agg["spec"]["eta"]}
 
 
 def curves(fig_spec: dict, aggregates: dict) -> plt.Figure:
