@@ -408,3 +408,18 @@ def test_figure_with_eta_panel_and_seeds_stopping_apart(tiny_data, base_spec, tm
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_every_seeded_row_has_a_calibrated_sd_and_claims_name_no_book_value():
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    expected = check.load_expected(root / "config" / "expected.yaml")
+    seed_sd = yaml.safe_load((root / "config" / "calibration.yaml").read_text())["seed_sd"]
+    for row in expected["quantities"]:
+        if "run" in row["source"]:
+            assert row["id"] in seed_sd, row["id"]
+        if "claim" in row:
+            assert "book" not in row and row["section"] == 10
