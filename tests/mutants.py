@@ -39,8 +39,10 @@ MUTANTS = {
         ["init_30_large", "init_30_default"]),
     "xent_delta_quadratic": (
         "cross-entropy output delta replaced by the quadratic one (both engines)",
-        [("src/nndl3/network.py", 'if cost == "cross-entropy":\n        return a - y',
-          'if cost == "cross-entropy":\n        return (a - y) * a * (1 - a)'),
+        [("src/nndl3/network.py",
+          'if cost in ("cross-entropy", "log-likelihood"):\n        return a - y',
+          'if cost == "log-likelihood":\n        return a - y\n'
+          '    if cost == "cross-entropy":\n        return (a - y) * a * (1 - a)'),
          ("src/nndl3/fast.py", "if quadratic:", "if True:")],
         ["xent_30", "overfit_1k"]),
     "no_shuffle": (
@@ -53,6 +55,27 @@ MUTANTS = {
         [("src/nndl3/augment.py", "ndimage.rotate(image, degrees,",
           "ndimage.rotate(image, np.degrees(degrees),")],
         ["size_1000", "rot15_1000", "rot0_1000"]),
+    # section 10: the techniques (no book numbers: caught by the tests)
+    "softmax_delta": (
+        "softmax + log-likelihood output delta given a sigmoid' factor",
+        [("src/nndl3/network.py",
+          'if cost in ("cross-entropy", "log-likelihood"):\n        return a - y',
+          'if cost == "cross-entropy":\n        return a - y\n'
+          '    if cost == "log-likelihood":\n        return (a - y) * a * (1 - a)')], []),
+    "tanh_prime": ("tanh' computed as the sigmoid's a(1 - a)",
+                   [("src/nndl3/network.py", "return 1 - a * a", "return a * (1 - a)")], []),
+    "relu_prime": ("ReLU' = 1 everywhere",
+                   [("src/nndl3/network.py", "return (a > 0).astype(a.dtype)",
+                     "return np.ones_like(a)")], []),
+    "momentum_no_memory": ("momentum's velocity forgets mu v",
+                           [("src/nndl3/network.py", "            v *= mu\n            if lmbda",
+                             "            v *= 0\n            if lmbda")], []),
+    "schedule_late": ("the schedule halves eta one epoch late",
+                      [("src/nndl3/train.py", "self.since_change >= self.schedule",
+                        "self.since_change > self.schedule")], []),
+    "early_stop_late": ("early stopping one epoch late",
+                        [("src/nndl3/train.py", "self.since_best >= self.early_stopping",
+                          "self.since_best > self.early_stopping")], []),
 }
 
 

@@ -1,4 +1,9 @@
-"""Aggregate the per-seed records of one run: mean, sd, min, max per monitored epoch."""
+"""Aggregate the per-seed records of one run: mean, sd, min, max per monitored epoch.
+
+Seeds may stop at different epochs (early stopping, the schedule, divergence): each
+epoch's statistics are over the seeds that have a finite value there, and `n` says how
+many do. A missing or non-finite value is null in `per_seed`.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +14,61 @@ from .errors import UserError
 AGGREGATE_SCHEMA = "nndl3.aggregate/1"
 
 
+def padded(rows: list[list], length: int) -> np.ndarray:
+    """Seeds x epochs as floats, NaN where a seed has no (finite) value."""
+    out = np.full((len(rows), length), np.nan)
+    for i, row in enumerate(rows):
+        out[i, :len(row)] = np.array(row, dtype=np.float64)  # None -> nan
+    return out
+
+
+def statistics(rows: np.ndarray) -> dict:
+    """Per epoch over the seeds with a finite value: mean, sd (0 for one), min, max, n."""
+    ok = np.isfinite(rows)
+    n = ok.sum(axis=0)
+    filled = np.where(ok, rows, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = filled.sum(axis=0) / n
+        var = np.where(ok, (rows - mean) ** 2, 0.0).sum(axis=0) / (n - 1)
+    sd = np.where(n > 1, np.sqrt(np.where(n > 1, var, 0.0)), 0.0)
+    lo = np.where(ok, rows, np.inf).min(axis=0)
+    hi = np.where(ok, rows, -np.inf).max(axis=0)
+    return {"mean": nulls(mean), "sd": nulls(np.where(n > 0, sd, np.nan)), "min": nulls(lo),
+            "max": nulls(hi), "n": n.tolist()}
+
+
+def nulls(values: np.ndarray) -> list:
+    return [float(v) if np.isfinite(v) else None for v in values]
+
+
 def aggregate(records: list[dict]) -> dict:
     """One run's seeds combined; per metric the per-epoch statistics and the raw per-seed rows."""
-    first = records[0]
-    for r in records[1:]:
-        if r["run"] != first["run"] or r["monitored_epochs"] != first["monitored_epochs"]:
+    first = max(records, key=lambda r: len(r["monitored_epochs"]))
+    epochs = first["monitored_epochs"]
+    for r in records:
+        if r["run"] != first["run"] or r["monitored_epochs"] != epochs[:len(r["monitored_epochs"])]:
             raise UserError(f"run {first['run']}: records of seeds {first['seed']} and "
                             f"{r['seed']} do not belong together (run or epochs differ)")
     metrics = {}
     for name in first["metrics"]:
-        rows = np.array([r["metrics"][name] for r in records], dtype=np.float64)
-        metrics[name] = {
-            "mean": rows.mean(axis=0).tolist(),
-            "sd": (rows.std(axis=0, ddof=1) if len(rows) > 1 else np.zeros(rows.shape[1])).tolist(),
-            "min": rows.min(axis=0).tolist(),
-            "max": rows.max(axis=0).tolist(),
-            "per_seed": rows.tolist(),
-        }
-    return {
+        rows = padded([r["metrics"][name] for r in records], len(epochs))
+        metrics[name] = {**statistics(rows), "per_seed": [nulls(row) for row in rows]}
+    out = {
         "schema": AGGREGATE_SCHEMA,
         "run": first["run"],
         "spec": {k: v for k, v in first["spec"].items() if k != "seeds"},
         "seeds": [r["seed"] for r in records],
-        "monitored_epochs": first["monitored_epochs"],
+        "monitored_epochs": epochs,
         "metrics": metrics,
-        "seconds_per_epoch_mean": float(np.mean([r["seconds_per_epoch"] for r in records])),
+        "seconds_per_epoch_mean": float(np.mean(np.concatenate(
+            [r["seconds_per_epoch"] for r in records]))),
+        # how each seed ended (records older than these keys count as run to the end)
+        "stopped_at_epoch": [r.get("stopped_at_epoch", epochs[-1]) for r in records],
+        "stop_reason": [r.get("stop_reason") for r in records],
+        "diverged_at_epoch": [r.get("diverged_at_epoch") for r in records],
     }
+    if any(r.get("eta_per_epoch") for r in records):
+        rows = padded([r.get("eta_per_epoch") or [] for r in records],
+                      max(len(r.get("eta_per_epoch") or []) for r in records))
+        out["eta"] = {**statistics(rows), "per_seed": [nulls(row) for row in rows]}
+    return out

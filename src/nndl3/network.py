@@ -1,4 +1,7 @@
-"""A fully connected sigmoid network, the book's `network2.py` vectorized over the mini-batch.
+"""A fully connected network, the book's `network2.py` vectorized over the mini-batch.
+
+Sigmoid neurons by default; the chapter's variations are options: tanh or rectified linear
+hidden neurons, a softmax output layer with the log-likelihood cost, momentum.
 
 Conventions follow the book: weights of layer l have shape (n_out, n_in), biases (n_out,);
 inputs are rows, so a layer computes `z = a @ W.T + b` for a whole mini-batch at once.
@@ -11,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-COSTS = ("cross-entropy", "quadratic")
+COSTS = ("cross-entropy", "quadratic", "log-likelihood")
 INITS = ("default", "large")
 REGULARIZATIONS = ("l2", "l1")
+HIDDEN = ("sigmoid", "tanh", "relu")
 
 
 def sigmoid(z):
@@ -25,10 +29,38 @@ def sigmoid_prime(z):
     return s * (1 - s)
 
 
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def activation(hidden: str, z):
+    """A hidden layer's output a = f(z)."""
+    if hidden == "sigmoid":
+        return expit(z)
+    if hidden == "tanh":
+        return np.tanh(z)
+    if hidden == "relu":
+        return np.maximum(z, 0)
+    raise ValueError(f"unknown hidden activation {hidden!r}")
+
+
+def activation_prime(hidden: str, a):
+    """f'(z) written in terms of a = f(z): a(1 - a), 1 - a^2, or 1 where a > 0."""
+    if hidden == "sigmoid":
+        return a * (1 - a)
+    if hidden == "tanh":
+        return 1 - a * a
+    if hidden == "relu":
+        return (a > 0).astype(a.dtype)
+    raise ValueError(f"unknown hidden activation {hidden!r}")
+
+
 # ---------------------------------------------------------------- costs
-# Both take the output layer's weighted input z (not only a = sigmoid(z)), so that the
+# All take the output layer's weighted input z (not only a = sigmoid(z)), so that the
 # cross-entropy can be computed without ever taking log(0): ln a = -softplus(-z) and
-# ln(1 - a) = -softplus(z), exact and finite for every z.
+# ln(1 - a) = -softplus(z), exact and finite for every z. The log-likelihood goes with a
+# softmax output layer: -ln a_y = logsumexp(z) - z_y, finite for every z too.
 
 
 def cost_value(cost: str, z, y) -> float:
@@ -37,12 +69,22 @@ def cost_value(cost: str, z, y) -> float:
         return float(np.sum(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)))
     if cost == "quadratic":
         return float(0.5 * np.sum((sigmoid(z) - y) ** 2))
+    if cost == "log-likelihood":
+        top = z.max(axis=1, keepdims=True)
+        log_total = top[:, 0] + np.log(np.sum(np.exp(z - top), axis=1))
+        return float(np.sum(log_total) - np.sum(y * z))
     raise ValueError(f"unknown cost {cost!r}")
 
 
+def output_activation(cost: str, z):
+    """The output layer: softmax with the log-likelihood cost, sigmoid otherwise."""
+    return softmax(z) if cost == "log-likelihood" else sigmoid(z)
+
+
 def output_delta(cost: str, z, a, y):
-    """dC/dz of the output layer: a - y for cross-entropy (no sigma' factor)."""
-    if cost == "cross-entropy":
+    """dC/dz of the output layer: a - y for cross-entropy (no sigma' factor) and for
+    softmax with the log-likelihood."""
+    if cost in ("cross-entropy", "log-likelihood"):
         return a - y
     if cost == "quadratic":
         return (a - y) * a * (1 - a)
@@ -88,14 +130,18 @@ def initial_parameters(sizes, init: str, rng: np.random.Generator, dtype=np.floa
 class Network:
     """Weights, biases and the operations of mini-batch SGD on them."""
 
-    def __init__(self, weights, biases, cost="cross-entropy", dropout: float = 0.0):
+    def __init__(self, weights, biases, cost="cross-entropy", dropout: float = 0.0,
+                 hidden: str = "sigmoid"):
+        if hidden not in HIDDEN:
+            raise ValueError(f"unknown hidden activation {hidden!r}")
         self.weights, self.biases = weights, biases
-        self.cost, self.dropout = cost, dropout
+        self.cost, self.dropout, self.hidden = cost, dropout, hidden
+        self.velocities = None  # momentum's (v_w, v_b), created on first use
 
     @classmethod
-    def create(cls, sizes, cost, init, rng, dtype=np.float64, dropout=0.0):
+    def create(cls, sizes, cost, init, rng, dtype=np.float64, dropout=0.0, hidden="sigmoid"):
         weights, biases = initial_parameters(sizes, init, rng, dtype)
-        return cls(weights, biases, cost, dropout)
+        return cls(weights, biases, cost, dropout, hidden)
 
     @property
     def sizes(self):
@@ -110,11 +156,11 @@ class Network:
             if layer > 0 and self.dropout:
                 a = a * a.dtype.type(keep)
             z = a @ w.T + b
-            a = sigmoid(z)
+            a = activation(self.hidden, z)
         return z
 
     def feedforward(self, x):
-        return sigmoid(self.output_z(x))
+        return output_activation(self.cost, self.output_z(x))
 
     def backprop(self, x, y, masks=None):
         """Gradients of the cost summed over the rows of (x, y), as (grad_w, grad_b).
@@ -123,10 +169,11 @@ class Network:
         mini-batch: a dropped neuron outputs 0 and passes no gradient back."""
         activations, zs = [x], []
         a = x
+        last = len(self.weights) - 1
         for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             z = a @ w.T + b
-            a = sigmoid(z)
-            if masks is not None and layer < len(self.weights) - 1:
+            a = output_activation(self.cost, z) if layer == last else activation(self.hidden, z)
+            if masks is not None and layer < last:
                 a = a * masks[layer]
             zs.append(z)
             activations.append(a)
@@ -137,9 +184,15 @@ class Network:
             grad_w[layer] = delta.T @ activations[layer]
             grad_b[layer] = delta.sum(axis=0)
             if layer > 0:
-                # a = sigma(z) * mask, so da/dz = a (1 - a) is sigma'(z) where kept, 0 where dropped
                 a_prev = activations[layer]
-                delta = (delta @ self.weights[layer]) * a_prev * (1 - a_prev)
+                if self.hidden == "sigmoid":
+                    # a = sigma(z) * mask: a (1 - a) is sigma'(z) where kept, 0 where dropped
+                    delta = (delta @ self.weights[layer]) * a_prev * (1 - a_prev)
+                else:
+                    # tanh' = 1 - a^2 is 1, not 0, where a dropped neuron outputs 0: mask it
+                    delta = (delta @ self.weights[layer]) * activation_prime(self.hidden, a_prev)
+                    if masks is not None:
+                        delta = delta * masks[layer - 1]
         return grad_w, grad_b
 
     def update_mini_batch(self, x, y, eta, lmbda, n, regularization="l2", masks=None):
@@ -160,15 +213,48 @@ class Network:
         for b, gb in zip(self.biases, grad_b, strict=True):
             b -= step * gb
 
-    def sgd_epoch(self, x, labels, order, eta, lmbda, regularization="l2", m=10, masks=None):
+    def update_with_momentum(self, x, y, eta, lmbda, n, mu, regularization="l2", masks=None):
+        """One momentum step on a mini-batch of m rows (the text's v <- mu v - eta grad C,
+        w <- w + v, with grad C including the regularization term):
+
+        L2: v <- mu v - (eta*lambda/n) w - (eta/m) sum grad;  w <- w + v
+        L1: v <- mu v - (eta*lambda/n) sgn(w) - (eta/m) sum grad;  w <- w + v
+        Biases alike, never regularized. The velocities persist across mini-batches and
+        epochs."""
+        if self.velocities is None:
+            self.velocities = ([np.zeros_like(w) for w in self.weights],
+                               [np.zeros_like(b) for b in self.biases])
+        v_w, v_b = self.velocities
+        m = len(x)
+        grad_w, grad_b = self.backprop(x, y, masks)
+        step = eta / m
+        for w, v, gw in zip(self.weights, v_w, grad_w, strict=True):
+            v *= mu
+            if lmbda and regularization == "l2":
+                v -= eta * lmbda / n * w
+            elif lmbda and regularization == "l1":
+                v -= eta * lmbda / n * np.sign(w)
+            v -= step * gw
+            w += v
+        for b, v, gb in zip(self.biases, v_b, grad_b, strict=True):
+            v *= mu
+            v -= step * gb
+            b += v
+
+    def sgd_epoch(self, x, labels, order, eta, lmbda, regularization="l2", m=10, masks=None,
+                  momentum=0.0):
         """One pass over the training rows in the given order, m rows per mini-batch.
 
         `masks`, with dropout, holds per hidden layer an array of keep flags, one row per
-        mini-batch."""
+        mini-batch. momentum = 0 is plain SGD (the book's update, unchanged)."""
         n = len(order)
         k = self.weights[-1].shape[0]
         for batch, start in enumerate(range(0, n, m)):
             rows = order[start:start + m]
             mask = None if masks is None else [layer_masks[batch] for layer_masks in masks]
-            self.update_mini_batch(x[rows], one_hot(labels[rows], k, x.dtype), eta, lmbda, n,
-                                   regularization, mask)
+            y = one_hot(labels[rows], k, x.dtype)
+            if momentum:
+                self.update_with_momentum(x[rows], y, eta, lmbda, n, momentum, regularization,
+                                          mask)
+            else:
+                self.update_mini_batch(x[rows], y, eta, lmbda, n, regularization, mask)

@@ -2,12 +2,16 @@
 
 A figure is described by its entry under `figures:` in the config (family, title, series,
 the book's numbers to mark); each family below turns such a description and its inputs
-into a matplotlib figure. Seeds are drawn as their mean with a shaded min-max band.
-Accuracies are stored as fractions and shown in percent; the book's numbers are given in
-percent.
+into a matplotlib figure. Seeds are drawn as their mean with a shaded min-max band; where
+seeds stop at different epochs (early stopping, the schedule, divergence) the mean is over
+the seeds still running, each stop is marked and labelled with how many seeds go on, and
+a diverged seed is marked with an x. Accuracies are stored as fractions and shown in
+percent; the book's numbers are given in percent.
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import matplotlib
 
@@ -69,29 +73,107 @@ def draw_marks(ax, marks):
                     color=mark.get("color", BOOK_COLOR), label=label)
 
 
-def curves(fig_spec: dict, aggregates: dict) -> plt.Figure:
-    """Metric vs epoch for one or more runs, optionally within an epoch window."""
-    fig, ax = plt.subplots()
-    lo, hi = fig_spec.get("epochs", (0, None))
-    for series in fig_spec["series"]:
+def floats(values) -> np.ndarray:
+    """A list that may hold nulls (no seed running, or not finite) as floats with NaN."""
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def draw_stops(ax, agg: dict, x, color, window) -> None:
+    """Mark where seeds stop before the run's last epoch (a dotted line at each stopping
+    epoch, labelled with how many seeds go on; the legend lists the epochs) and where seeds
+    diverged (an x on the epoch axis)."""
+    epochs = list(agg["monitored_epochs"])
+    counts = agg["metrics"][next(iter(agg["metrics"]))].get("n")
+    stops = agg.get("stopped_at_epoch") or []
+    reasons = agg.get("stop_reason") or [None] * len(stops)
+    diverged = agg.get("diverged_at_epoch") or [None] * len(agg["seeds"])
+    lo, hi = window
+    # a stop before the spec's last epoch (older aggregates without reasons: before the last)
+    early = sorted(e for e, why in zip(stops, reasons, strict=True)
+                   if e is not None and lo <= e <= hi
+                   and (not why.startswith("epochs") if why else e < epochs[-1]))
+    for i, epoch in enumerate(sorted(set(early))):
+        ax.axvline(epoch, color=color, linestyle=":", linewidth=1.2,
+                   label=f"seeds stop: epoch {', '.join(map(str, early))}" if i == 0 else None)
+        if counts and epoch in epochs:
+            after = epochs.index(epoch) + 1
+            ax.text(epoch, 0.02, f" {counts[after] if after < len(counts) else 0} left",
+                    color=color,
+                    fontsize=7, rotation=90, va="bottom", ha="right",
+                    transform=ax.get_xaxis_transform())
+    for seed, epoch in zip(agg["seeds"], diverged, strict=True):
+        if epoch is not None and lo <= epoch <= hi:
+            ax.plot(epoch, 0, marker="x", color=color, markersize=8, linestyle="none",
+                    transform=ax.get_xaxis_transform(), clip_on=False,
+                    label=f"seed {seed} diverged (epoch {epoch})")
+
+
+def series_curve(ax, agg: dict, series: dict, window):
+    """One series: mean over the seeds still running, min-max band, stops marked."""
+    stats = agg["metrics"][series["metric"]]
+    epochs = np.array(agg["monitored_epochs"])
+    lo, hi = window
+    keep = (epochs >= lo) & (epochs <= (hi if hi is not None else epochs.max()))
+    k = scale(series["metric"])
+    mean = k * floats(stats["mean"])[keep]
+    line = band(ax, epochs[keep], mean, k * floats(stats["min"])[keep],
+                k * floats(stats["max"])[keep], series["label"], len(agg["seeds"]))
+    draw_stops(ax, agg, epochs[keep], line.get_color(),
+               (lo, hi if hi is not None else epochs.max()))
+    return line
+
+
+def eta_panel(ax, fig_spec: dict, aggregates: dict, colors: list) -> None:
+    """eta vs epoch: constant for a run without a schedule (to its last epoch), one step
+    line per seed with one (seeds halve eta at different epochs)."""
+    for series, color in zip(fig_spec["series"], colors, strict=True):
         agg = aggregates[series["run"]]
-        stats = agg["metrics"][series["metric"]]
-        epochs = np.array(agg["monitored_epochs"])
-        keep = (epochs >= lo) & (epochs <= (hi if hi is not None else epochs.max()))
-        k = scale(series["metric"])
-        band(ax, epochs[keep], k * np.array(stats["mean"])[keep], k * np.array(stats["min"])[keep],
-             k * np.array(stats["max"])[keep], series["label"], len(agg["seeds"]))
-    first = aggregates[fig_spec["series"][0]["run"]]
+        if "eta" not in agg:
+            eta, end = agg["spec"]["eta"], max(agg.get("stopped_at_epoch") or [0])
+            ax.plot([0, end], [eta, eta], color=color, linewidth=1.2)
+            continue
+        for row in agg["eta"]["per_seed"]:
+            etas = floats(row)
+            ax.step(np.arange(len(etas)), etas, where="post", color=color, linewidth=1.2,
+                    alpha=0.7)
+    ax.set_yscale("log", base=2)
+    ticks = sorted({v for a in aggregates.values() for v in eta_values(a)})
+    ax.set_yticks(ticks, [str(Fraction(v).limit_denominator(1 << 20)) for v in ticks])
+    ax.minorticks_off()
+    ax.set_ylabel("eta")
     ax.set_xlabel("Epoch")
+
+
+def eta_values(agg: dict) -> set:
+    if "eta" in agg:
+        return {v for row in agg["eta"]["per_seed"] for v in row if v is not None}
+    return {agg["spec"]["eta"]}
+
+
+def curves(fig_spec: dict, aggregates: dict) -> plt.Figure:
+    """Metric vs epoch for one or more runs, optionally within an epoch window; with
+    `eta_panel`, a second panel below shows the learning rate per epoch."""
+    if fig_spec.get("eta_panel"):
+        fig, (ax, ax_eta) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5.6),
+                                         gridspec_kw={"height_ratios": [3, 1.3]})
+    else:
+        fig, ax = plt.subplots()
+    window = fig_spec.get("epochs", (0, None))
+    lines = [series_curve(ax, aggregates[s["run"]], s, window) for s in fig_spec["series"]]
+    first = aggregates[fig_spec["series"][0]["run"]]
     ax.set_ylabel(fig_spec.get("ylabel") or metric_label(fig_spec["series"][0]["metric"],
                                                          first["spec"]["evaluation"]))
     draw_marks(ax, fig_spec.get("marks"))
+    if fig_spec.get("eta_panel"):
+        eta_panel(ax_eta, fig_spec, aggregates, [line.get_color() for line in lines])
+    else:
+        ax.set_xlabel("Epoch")
     return finish(fig, ax, fig_spec)
 
 
 def final_values(agg: dict, metric: str) -> np.ndarray:
-    """The metric after the last epoch, one value per seed."""
-    return np.array([row[-1] for row in agg["metrics"][metric]["per_seed"]])
+    """The metric after the last epoch, one value per seed (NaN for a diverged seed)."""
+    return floats([row[-1] for row in agg["metrics"][metric]["per_seed"]])
 
 
 def spec_value(spec: dict, dotted: str):

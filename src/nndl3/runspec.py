@@ -13,6 +13,9 @@ from .errors import UserError
 
 KEYS_REQUIRED = ("sizes", "cost", "init", "eta", "lmbda", "regularization", "dropout", "epochs",
                  "mini_batch", "train_size", "evaluation", "monitor", "dtype", "engine", "seeds")
+# The chapter's techniques: optional keys whose defaults change nothing (run.schema.yaml).
+OPTION_DEFAULTS = {"hidden": "sigmoid", "output": "sigmoid", "momentum": 0.0,
+                   "early_stopping": 0, "schedule": 0}
 
 
 def schema() -> dict:
@@ -38,7 +41,29 @@ def check(spec: dict, where: str, complete: bool = True) -> dict:
         if spec["engine"] == "fast" and len(sizes) != 3:
             raise UserError(f"{where}: engine: 'fast' trains one hidden layer only, sizes are "
                             f"{sizes} (use engine 'auto' or 'numpy')")
+        check_options(with_defaults(spec), where)
     return spec
+
+
+def with_defaults(spec: dict) -> dict:
+    """The spec with the optional technique keys it leaves out set to their defaults."""
+    return {**OPTION_DEFAULTS, **spec}
+
+
+def check_options(spec: dict, where: str) -> None:
+    """What the schema cannot say about the technique keys."""
+    if (spec["output"] == "softmax") != (spec["cost"] == "log-likelihood"):
+        raise UserError(f"{where}: output: {spec['output']!r} with cost {spec['cost']!r}: a "
+                        "softmax output goes with cost 'log-likelihood', and only with it")
+    for key in ("early_stopping", "schedule"):
+        if not spec[key]:
+            continue
+        if spec["evaluation"] != "validation":
+            raise UserError(f"{where}: {key}: {spec[key]} watches the validation accuracy; "
+                            f"evaluation is {spec['evaluation']!r}, not 'validation'")
+        if "evaluation_accuracy" not in spec["monitor"] or spec.get("monitor_every", 1) != 1:
+            raise UserError(f"{where}: {key}: {spec[key]} needs evaluation_accuracy in monitor "
+                            "and monitor_every 1")
 
 
 def merged(defaults: dict, overrides: dict) -> dict:

@@ -3,23 +3,31 @@
 Seeds are trained together in one process: the data are loaded and prepared once, each
 epoch trains every seed's network in turn and evaluates them all. Each seed keeps its own
 random streams (initialization, shuffling, dropout, augmentation), so a seed's record is
-bit for bit the one it would get if trained alone.
+bit for bit the one it would get if trained alone. A seed may stop before the others
+(early stopping, the learning-rate schedule, divergence); the rest go on.
 """
 
 from __future__ import annotations
 
+import math
 import platform
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from . import __version__
 from .augment import expand_with_rotations
+from .errors import UserError
 from .network import Network, cost_value, one_hot, weight_penalty
+from .runspec import with_defaults
 
 RECORD_SCHEMA = "nndl3.run-record/1"
 STREAMS = ("init", "shuffle", "dropout", "augment")
+# The schedule stops once eta has been halved down to this fraction of its start.
+SCHEDULE_FLOOR = 1 / 128
 
 
 def streams(seed: int) -> dict[str, np.random.Generator]:
@@ -43,21 +51,57 @@ def evaluate(net, x, labels, lmbda, regularization, with_cost=True):
     return cost, accuracy
 
 
+class Stopper:
+    """Early stopping and the learning-rate schedule, both driven by the no-improvement-in-n
+    rule on the evaluation (validation) accuracy, measured after every epoch."""
+
+    def __init__(self, eta: float, early_stopping: int, schedule: int):
+        self.eta0 = self.eta = eta
+        self.early_stopping, self.schedule = early_stopping, schedule
+        self.best = -math.inf
+        self.since_best = 0  # epochs completed without a new best
+        self.since_change = 0  # the same, restarted when the schedule halves eta
+
+    def after_epoch(self, accuracy: float) -> str | None:
+        """Update with this epoch's accuracy; the reason to stop now, or None."""
+        if accuracy > self.best:
+            self.best, self.since_best, self.since_change = accuracy, 0, 0
+        else:
+            self.since_best += 1
+            self.since_change += 1
+        if self.early_stopping and self.since_best >= self.early_stopping:
+            return f"early_stopping: no improvement in {self.early_stopping} epochs"
+        if self.schedule and self.since_change >= self.schedule:
+            self.eta /= 2
+            self.since_change = 0
+            if self.eta <= self.eta0 * SCHEDULE_FLOOR:
+                return f"schedule: eta halved to 1/{round(self.eta0 / self.eta)} of its start"
+        return None
+
+
 class SeedRun:
     """One seed's network, its training data (possibly expanded) and its random streams."""
 
-    def __init__(self, spec: dict, seed: int, x, labels, sparse: dict):
+    def __init__(self, run_id: str, spec: dict, seed: int, x, labels, sparse: dict,
+                 note=None):
         dtype = np.dtype(spec["dtype"])
-        self.spec, self.seed, self.rng = spec, seed, streams(seed)
+        self.run_id, self.spec, self.seed, self.rng = run_id, spec, seed, streams(seed)
         self.net = Network.create(spec["sizes"], spec["cost"], spec["init"], self.rng["init"],
-                                  dtype, spec["dropout"])
+                                  dtype, spec["dropout"], spec["hidden"])
         rotation = spec.get("rotation") or {"copies": 0, "max_degrees": 0}
         self.x, self.labels = expand_with_rotations(
             x, labels, rotation["max_degrees"], rotation["copies"], self.rng["augment"])
-        self.engine = engine_for(spec, self.net, self.x, sparse)
+        self.engine = engine_for(spec, self.net, self.x, sparse, note)
         self.metrics = {name: [] for name in spec["monitor"]}
         self.monitored_epochs = []
         self.seconds = []
+        self.stopper = Stopper(spec["eta"], spec["early_stopping"], spec["schedule"])
+        self.etas = []  # eta of each epoch trained
+        self.stopped_at, self.stop_reason, self.diverged_at = None, None, None
+
+    @property
+    def running(self) -> bool:
+        return self.stop_reason is None
 
     def dropout_masks(self, n_batches):
         """Per hidden layer, which neurons each mini-batch keeps (None without dropout)."""
@@ -73,9 +117,33 @@ class SeedRun:
         start = time.perf_counter()
         order = self.rng["shuffle"].permutation(n)
         masks = self.dropout_masks(-(-n // m))
-        self.engine.sgd_epoch(self.x, self.labels, order, s["eta"], s["lmbda"],
-                              s["regularization"], m, masks)
+        eta = self.stopper.eta
+        self.engine.sgd_epoch(self.x, self.labels, order, eta, s["lmbda"], s["regularization"],
+                              m, masks, momentum=s["momentum"])
+        self.etas.append(eta)
         self.seconds.append(time.perf_counter() - start)
+
+    def finite(self) -> bool:
+        """Weights, biases and every monitored value of the last epoch are finite."""
+        if not all(np.isfinite(p).all() for p in self.net.weights + self.net.biases):
+            return False
+        return all(math.isfinite(v[-1]) for v in self.metrics.values() if v)
+
+    def after_epoch(self, epoch: int, due: bool, log) -> None:
+        """Decide whether this seed stops after `epoch`: divergence, then the stopping rules."""
+        if not self.finite():
+            self.stop(epoch, "diverged: cost or weights not finite")
+            self.diverged_at = epoch
+            print(f"warning: run {self.run_id}, seed {self.seed}: diverged at epoch {epoch} "
+                  "(cost or weights NaN or infinite); this seed stops", file=log, flush=True)
+            return
+        if due and (self.spec["early_stopping"] or self.spec["schedule"]):
+            reason = self.stopper.after_epoch(self.metrics["evaluation_accuracy"][-1])
+            if reason:
+                self.stop(epoch, reason)
+
+    def stop(self, epoch: int, reason: str) -> None:
+        self.stopped_at, self.stop_reason = epoch, reason
 
     def monitor(self, epoch, data_sets):
         s = self.spec
@@ -88,7 +156,7 @@ class SeedRun:
                 for k in wanted:
                     self.metrics[k].append(cost if k.endswith("cost") else accuracy)
 
-    def record(self, run_id: str) -> dict:
+    def record(self, run_id: str, commit: str | None) -> dict:
         return {
             "schema": RECORD_SCHEMA,
             "run": run_id,
@@ -97,26 +165,60 @@ class SeedRun:
             "engine": type(self.engine).__name__,
             "n_train": len(self.x),
             "monitored_epochs": self.monitored_epochs,
-            "metrics": self.metrics,
+            # JSON has no NaN: a value that is not finite (a diverged seed) is written as null
+            "metrics": {k: [v if math.isfinite(v) else None for v in values]
+                        for k, values in self.metrics.items()},
             "seconds_per_epoch": self.seconds,
+            "stopped_at_epoch": self.stopped_at,
+            "stop_reason": self.stop_reason,
+            "diverged_at_epoch": self.diverged_at,
+            "eta_per_epoch": self.etas if self.spec["schedule"] else None,
+            "git_commit": commit,
             "versions": versions(),
         }
 
 
-def engine_for(spec, net, x, sparse: dict):
-    """The fast compiled engine where it applies (one hidden layer), else the NumPy one;
-    sparse: the run's cache of the inputs' CSR form (fast.csr_of)."""
+def engine_for(spec, net, x, sparse: dict, note=None):
+    """The fast compiled engine where it applies (one hidden layer, the options it supports),
+    else the NumPy one; sparse: the run's cache of the inputs' CSR form (fast.csr_of).
+
+    With engine `auto`, an option the fast engine refuses falls back to NumPy and `note`
+    (default: print to stderr) gets one line saying so; with engine `fast` it is an error.
+    Never silent."""
     if not uses_fast_engine(spec):
         return net
-    from .fast import FastNetwork  # numba compiles on first use; keep it off the import path
+    from . import fast  # numba compiles on first use; keep it off the import path
 
-    return FastNetwork(net, x, sparse)
+    try:
+        return fast.FastNetwork(net, x, sparse)
+    except fast.UnsupportedByFastEngine as exc:
+        if spec["engine"] == "fast":
+            raise UserError(f"engine: fast: {exc} (use engine 'auto' or 'numpy')") from None
+        (note or _stderr)(f"engine: the fast engine does not support this run ({exc}); "
+                          "training with the NumPy engine")
+        return net
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def uses_fast_engine(spec) -> bool:
     if spec["engine"] == "auto":
         return len(spec["sizes"]) == 3
     return spec["engine"] == "fast"
+
+
+def git_commit() -> str | None:
+    """The project's commit (`git rev-parse HEAD` beside this package), or None: no git, or
+    not a checkout (an installed package)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and len(commit) == 40 else None
 
 
 def versions() -> dict:
@@ -129,28 +231,54 @@ def versions() -> dict:
 
 def train(run_id: str, spec: dict, data: dict, log=sys.stdout) -> list[dict]:
     """Train every seed of `spec` on the prepared `data` (mnist.load); one record per seed."""
+    spec = with_defaults(spec)
     x, labels = data["train"]
     x, labels = x[: spec["train_size"]], labels[: spec["train_size"]]
     sparse = {}  # each input set's sparse form, built once for all seeds (fast engine)
-    runs = [SeedRun(spec, seed, x, labels, sparse) for seed in spec["seeds"]]
+    said = set()
+
+    def note(line):  # one line per run, however many seeds say it
+        if line not in said:
+            said.add(line)
+            print(line, file=log, flush=True)
+
+    runs = [SeedRun(run_id, spec, seed, x, labels, sparse, note) for seed in spec["seeds"]]
     monitored = {"training": (x, labels), "evaluation": data[spec["evaluation"]]}
     every = spec.get("monitor_every", 1)
     for epoch in range(spec["epochs"]):
         due = (epoch + 1) % every == 0 or epoch == spec["epochs"] - 1
-        for run in runs:
-            run.epoch()
-            if due:
-                run.monitor(epoch, monitored)
-        print(progress_line(epoch, spec["epochs"], runs, due), file=log, flush=True)
-    return [run.record(run_id) for run in runs]
+        active = [run for run in runs if run.running]
+        if not active:
+            break
+        # a diverging seed overflows: after_epoch says so in one line, NumPy need not
+        with np.errstate(over="ignore", invalid="ignore"):
+            for run in active:
+                run.epoch()
+                if due:
+                    run.monitor(epoch, monitored)
+                run.after_epoch(epoch, due, log)
+            line = progress_line(epoch, spec["epochs"], active, due)
+        print(line, file=log, flush=True)
+    for run in runs:
+        if run.running:
+            run.stop(len(run.etas) - 1, "epochs: the last epoch of the spec")
+        print(f"seed {run.seed}: stopped after epoch {run.stopped_at} ({run.stop_reason})",
+              file=log, flush=True)
+    commit = git_commit()
+    return [run.record(run_id, commit) for run in runs]
 
 
 def progress_line(epoch, epochs, runs, monitored: bool) -> str:
+    """One line per epoch: the monitored values' mean (and sd) over the seeds still running."""
     parts = [f"epoch {epoch:>4}/{epochs}"]
     for name in runs[0].metrics if monitored else ():
         values = np.array([r.metrics[name][-1] for r in runs])
         unit = 100 if name.endswith("accuracy") else 1
         parts.append(f"{name} {unit * values.mean():.4f}" +
                      (f" (sd {unit * values.std(ddof=1):.4f})" if len(runs) > 1 else ""))
+    if runs[0].spec["schedule"]:
+        parts.append("eta " + "/".join(f"{r.etas[-1]:g}" for r in runs))
+    parts.append(f"{len(runs)} seed(s) running" if len(runs) != len(runs[0].spec["seeds"])
+                 else "")
     parts.append(f"{sum(r.seconds[-1] for r in runs):.2f} s")
-    return "  ".join(parts)
+    return "  ".join(p for p in parts if p)
