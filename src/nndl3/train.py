@@ -17,6 +17,7 @@ import numpy as np
 from . import __version__
 from .augment import expand_with_rotations
 from .network import Network, cost_value, one_hot, weight_penalty
+from .timing import Timer
 
 RECORD_SCHEMA = "nndl3.run-record/1"
 STREAMS = ("init", "shuffle", "dropout", "augment")
@@ -46,15 +47,18 @@ def evaluate(net, x, labels, lmbda, regularization, with_cost=True):
 class SeedRun:
     """One seed's network, its training data (possibly expanded) and its random streams."""
 
-    def __init__(self, spec: dict, seed: int, x, labels, sparse: dict):
+    def __init__(self, spec: dict, seed: int, x, labels, sparse: dict, timer=None):
+        timer = timer or Timer()
         dtype = np.dtype(spec["dtype"])
         self.spec, self.seed, self.rng = spec, seed, streams(seed)
         self.net = Network.create(spec["sizes"], spec["cost"], spec["init"], self.rng["init"],
                                   dtype, spec["dropout"])
         rotation = spec.get("rotation") or {"copies": 0, "max_degrees": 0}
-        self.x, self.labels = expand_with_rotations(
-            x, labels, rotation["max_degrees"], rotation["copies"], self.rng["augment"])
-        self.engine = engine_for(spec, self.net, self.x, sparse)
+        with timer("augment"):
+            self.x, self.labels = expand_with_rotations(
+                x, labels, rotation["max_degrees"], rotation["copies"], self.rng["augment"])
+        with timer("sparse"):
+            self.engine = engine_for(spec, self.net, self.x, sparse)
         self.metrics = {name: [] for name in spec["monitor"]}
         self.monitored_epochs = []
         self.seconds = []
@@ -127,22 +131,56 @@ def versions() -> dict:
             "scipy": scipy.__version__, "numba": numba.__version__, "nndl3": __version__}
 
 
-def train(run_id: str, spec: dict, data: dict, log=sys.stdout) -> list[dict]:
-    """Train every seed of `spec` on the prepared `data` (mnist.load); one record per seed."""
+def train(run_id: str, spec: dict, data: dict, log=sys.stdout, timer=None) -> list[dict]:
+    """Train every seed of `spec` on the prepared `data` (mnist.load); one record per seed.
+    timer: a timing.Timer that has counted the phases before this call (load)."""
+    timer = timer or Timer()
     x, labels = data["train"]
     x, labels = x[: spec["train_size"]], labels[: spec["train_size"]]
+    compile_engine(spec)
     sparse = {}  # each input set's sparse form, built once for all seeds (fast engine)
-    runs = [SeedRun(spec, seed, x, labels, sparse) for seed in spec["seeds"]]
+    runs = [SeedRun(spec, seed, x, labels, sparse, timer) for seed in spec["seeds"]]
     monitored = {"training": (x, labels), "evaluation": data[spec["evaluation"]]}
+    with timer("sparse"):
+        prepare_monitored(spec, monitored, sparse)
+    timer.mark_startup()
     every = spec.get("monitor_every", 1)
     for epoch in range(spec["epochs"]):
         due = (epoch + 1) % every == 0 or epoch == spec["epochs"] - 1
         for run in runs:
-            run.epoch()
+            with timer("epochs"):
+                run.epoch()
             if due:
-                run.monitor(epoch, monitored)
+                with timer("monitoring"):
+                    run.monitor(epoch, monitored)
         print(progress_line(epoch, spec["epochs"], runs, due), file=log, flush=True)
-    return [run.record(run_id) for run in runs]
+    return [{**run.record(run_id), "timing": timer.rounded()} for run in runs]
+
+
+def prepare_monitored(spec, monitored: dict, sparse: dict):
+    """Build the CSR form of each monitored set now (fast engine), so that conversion is
+    timed as such and not as monitoring."""
+    if uses_fast_engine(spec):
+        from .fast import csr_of
+
+        for name, (x, _) in monitored.items():
+            if any(k.startswith(name) for k in spec["monitor"]):
+                csr_of(x, sparse)
+
+
+def compile_engine(spec):
+    """Compile the fast engine's kernels, or load them from Numba's cache, on one throwaway
+    image: part of start-up, not of the first epoch. Uses no random stream of the run."""
+    if not uses_fast_engine(spec):
+        return
+    dtype = np.dtype(spec["dtype"])
+    net = Network.create(spec["sizes"], spec["cost"], spec["init"], np.random.default_rng(0),
+                         dtype, spec["dropout"])
+    x, one = np.ones((1, spec["sizes"][0]), dtype), np.zeros(1, np.int64)
+    engine = engine_for(spec, net, x, {})
+    masks = [np.ones((1, n), bool) for n in spec["sizes"][1:-1]] if spec["dropout"] else None
+    engine.sgd_epoch(x, one, one, spec["eta"], spec["lmbda"], spec["regularization"], 1, masks)
+    engine.output_z(x)
 
 
 def progress_line(epoch, epochs, runs, monitored: bool) -> str:

@@ -1,0 +1,101 @@
+"""Time the SVM baseline's fit and predict under libsvm options that must not change the model.
+
+    python benchmarks/svm_options.py --sizes 10000 --options dense sparse ...
+
+For each training size and option: SVC(C=1, gamma=1/784) fitted on the first N training
+images, CPU seconds of fit and predict (process time, robust to other jobs on the machine),
+the number of support vectors, and whether the predictions on the validation set are
+identical to those of the reference option (`dense`, the baseline: C-contiguous float64,
+cache 2000 MB, shrinking on). Predictions are kept in --cache (one .npy per size and option)
+so that a later call compares with an earlier one without refitting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.svm import SVC
+
+from nndl3 import mnist, svm
+
+# name: (input form, SVC keyword arguments); C and gamma are always the book's.
+OPTIONS = {
+    "dense": ("dense", {"cache_size": 2000}),
+    "dense_cache200": ("dense", {"cache_size": 200}),
+    "dense_cache8000": ("dense", {"cache_size": 8000}),
+    "dense_noshrink": ("dense", {"cache_size": 2000, "shrinking": False}),
+    "sparse": ("csr", {"cache_size": 2000}),
+    "sparse_cache200": ("csr", {"cache_size": 200}),
+    "sparse_cache8000": ("csr", {"cache_size": 8000}),
+    "sparse_noshrink": ("csr", {"cache_size": 2000, "shrinking": False}),
+    "dense_f32": ("f32", {"cache_size": 2000}),
+    "dense_fortran": ("fortran", {"cache_size": 2000}),
+}
+
+
+def inputs(x, form):
+    if form == "csr":
+        return sp.csr_matrix(x)
+    if form == "f32":
+        return x.astype(np.float32)
+    if form == "fortran":
+        return np.asfortranarray(x)
+    return np.ascontiguousarray(x)
+
+
+def model_digest(clf) -> str:
+    """A digest of the fitted model (support indices, dual coefficients, intercepts): equal
+    digests mean a bit-identical model, not just the same predictions."""
+    h = hashlib.sha1()
+    for a in (clf.support_, clf.dual_coef_, clf.intercept_):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:12]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", required=True)
+    p.add_argument("--options", nargs="+", default=list(OPTIONS), choices=list(OPTIONS))
+    p.add_argument("--data", default="data/mnist.npz")
+    p.add_argument("--cache", type=Path, default=Path("results/svm_options"))
+    p.add_argument("--sklearn-predict", action="store_true",
+                   help="also time and compare scikit-learn's own predict")
+    args = p.parse_args(argv)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    data = mnist.load(args.data, np.float64)
+    x, y = data["train"]
+    xv, yv = data["validation"]
+    for n in args.sizes:
+        for name in args.options:
+            form, kwargs = OPTIONS[name]
+            xn = inputs(x[:n], form)
+            c0, w0 = time.process_time(), time.perf_counter()
+            clf = SVC(kernel="rbf", C=1.0, gamma=1 / 784, **kwargs).fit(xn, y[:n])
+            c1, w1 = time.process_time(), time.perf_counter()
+            xe = inputs(xv, form) if form == "csr" else xv
+            pred = svm.predict(clf, xe)
+            c2 = time.process_time()
+            row = {"n": n, "option": name, "fit_cpu": round(c1 - c0, 2),
+                   "fit_wall": round(w1 - w0, 2), "predict_cpu": round(c2 - c1, 2),
+                   "n_support": int(clf.n_support_.sum()), "accuracy": float(np.mean(pred == yv)),
+                   "model_sha1": model_digest(clf)}
+            if args.sklearn_predict:
+                ref = clf.predict(xe)
+                row["predict_cpu_sklearn"] = round(time.process_time() - c2, 2)
+                row["same_as_sklearn"] = bool(np.array_equal(ref, pred))
+            np.save(args.cache / f"{n}-{name}.npy", pred)
+            base = args.cache / f"{n}-dense.npy"
+            if base.exists():
+                row["identical_to_dense"] = bool(np.array_equal(np.load(base), pred))
+                row["n_differ"] = int(np.sum(np.load(base) != pred))
+            print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
