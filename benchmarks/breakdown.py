@@ -2,10 +2,10 @@
 
     python benchmarks/breakdown.py [--dir .]
 
-For every job that Snakemake timed (logs/benchmark/<rule>/<name>.tsv: wall seconds `s` and
-`cpu_time`), the phases the job recorded itself: a training job's `timing` (the first
-record of results/runs/<run>/, shared by its seeds; the write from the log's last
-`timing` line) and an SVM job's `timing`, `fit_seconds` and `predict_seconds`
+For every training job that Snakemake timed (logs/benchmark/train/<run>.tsv: wall seconds
+`s` and `cpu_time`) and every SVM result, the phases the job recorded itself: a training
+job's `timing` (the first record of results/runs/<run>/, shared by its seeds; the write
+from the log's last `timing` line) and an SVM job's `timing`, `fit_seconds` and `predict_seconds`
 (results/svm/<n>.json). `other` is the job's wall time that no phase accounts for (the
 interpreter's exit, Snakemake's shell). The last lines sum the jobs and estimate the wall
 time of the same jobs on 2 cores: max(longest job, job-seconds / 2).
@@ -56,21 +56,31 @@ def svm_phases(root: Path, n: str, clock: str) -> dict:
     timing = result.get("timing", {})
     if clock == "cpu":
         cpu = result.get("cpu_seconds", {})
-        return {**timing.get("cpu", {}), "fit": cpu.get("fit"), "predict": cpu.get("predict")}
-    return {**{k: v for k, v in timing.items() if k != "cpu"}, "fit": result["fit_seconds"],
-            "predict": result["predict_seconds"]}
+        return {**timing.get("cpu", {}), "total": timing.get("total_cpu"),
+                "fit": cpu.get("fit"), "predict": cpu.get("predict")}
+    return {**{k: v for k, v in timing.items() if k in ("startup", "load", "total")},
+            "fit": result["fit_seconds"], "predict": result["predict_seconds"]}
 
 
 def jobs(root: Path, clock: str = "wall") -> list[dict]:
-    """One row per timed job: its total (`job`, on the given clock) and its phases."""
+    """One row per timed job: its total (on the given clock) and its phases. A job's total
+    is what it logged itself where it did (a process's exact CPU time; the SVM's whole time,
+    which has no benchmark file: Snakemake forbids one on a cached rule), else the
+    benchmark's (Snakemake samples `cpu_time`, so it can miss part of a job's CPU)."""
+    found = {("train", t.stem): t for t in (root / "logs/benchmark/train").glob("*.tsv")}
+    found.update({("svm", p.stem): root / "logs/benchmark/svm" / f"{p.stem}.tsv"
+                  for p in (root / "results/svm").glob("*.json")})
     rows = []
-    for rule, phases_of in (("train", train_phases), ("svm", svm_phases)):
-        for tsv in sorted((root / "logs" / "benchmark" / rule).glob("*.tsv")):
-            phases = phases_of(root, tsv.stem, clock)
-            row = {"job": f"{rule} {tsv.stem}", "total": benchmark(tsv)[clock], **phases}
-            # a job's process CPU time where it logged it; else Snakemake's sampled cpu_time
-            row["other"] = row["total"] - sum(phases.get(c) or 0 for c in COLUMNS)
-            rows.append(row)
+    for (rule, name), tsv in sorted(found.items()):
+        phases = (train_phases if rule == "train" else svm_phases)(root, name, clock)
+        total = phases.pop("total", None)
+        if total is None and tsv.is_file():
+            total = benchmark(tsv)[clock]
+        if total is None:
+            continue
+        row = {"job": f"{rule} {name}", "total": total, **phases}
+        row["other"] = total - sum(phases.get(c) or 0 for c in COLUMNS)
+        rows.append(row)
     return sorted(rows, key=lambda r: -r["total"])
 
 

@@ -78,8 +78,9 @@ def cmd_svm(args):
         data = mnist.load(args.data, np.float64, ("train", args.evaluation), args.train_size)
     timer.mark_startup()
     result = svm.run(data, args.train_size, args.evaluation)
-    result["timing"] = {k: v for k, v in timer.rounded().items() if k in ("startup", "load", "cpu")}
-    result["timing"]["cpu"] = {k: result["timing"]["cpu"][k] for k in ("startup", "load")}
+    timing = timer.rounded()
+    result["timing"] = {"startup": timing["startup"], "load": timing["load"], **timer.totals(),
+                        "cpu": {k: timing["cpu"][k] for k in ("startup", "load")}}
     atomic.write_json(args.out, result)
     print(f"SVM on {args.train_size} images: {100 * result['accuracy']:.2f} % "
           f"({result['fit_seconds']:.1f} s fit, {result['predict_seconds']:.1f} s predict)")
