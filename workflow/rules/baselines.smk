@@ -29,8 +29,8 @@ rule svm:
     # and scikit-learn's version, which the shell command does not show. (Snakemake allows
     # no `benchmark:` on a cached rule: the result records its own times, `timing`.)
     cache: True
-    # the 50,000-image fit (about 5 min) is the longest job: start the SVMs first
-    # (a number: Snakemake 9.15, which CI installs, refuses a function here)
+    # the 50,000-image SVM (about 75 s of CPU, 3.3 GB) is the longest job: start the SVMs
+    # first (a number: Snakemake 9.15, which CI installs, refuses a function here)
     priority: 1
     conda:
         "../envs/nndl3.yaml"
