@@ -15,8 +15,6 @@ import gzip
 import hashlib
 import os
 import struct
-import urllib.error
-import urllib.request
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +96,9 @@ def read_idx_gz(path: Path, spec: IdxFile, verify_md5: bool = True) -> np.ndarra
 
 def download(spec: IdxFile, folder: Path, mirrors=MIRRORS, timeout: float = 30.0) -> Path:
     """Fetch one file from the first mirror that answers; verified by the caller."""
+    import urllib.error  # here, not at the top: it costs every training job ~50 ms
+    import urllib.request
+
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / spec.name
     failures = []
@@ -165,11 +166,19 @@ def prepare(output: str | os.PathLike, mnist_dir: str | None = None,
 SETS = ("train", "validation", "test")
 
 
-def load(path: str | os.PathLike, dtype=np.float64) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """{set name: (pixels scaled to [0, 1] in `dtype`, int64 labels)} from mnist.npz."""
+def load(path: str | os.PathLike, dtype=np.float64, sets=SETS,
+         train_size: int | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{set name: (pixels scaled to [0, 1] in `dtype`, int64 labels)} from mnist.npz, for
+    the named sets, the training set cut to its first `train_size` images: the scaling is
+    most of the loading time, so a job scales only what it uses."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: prepared data missing (run `snakemake prepare_data`)")
+    out = {}
     with np.load(path) as z:
-        return {s: ((z[f"{s}_x"] / np.array(255, dtype)).astype(dtype, copy=False),
-                    z[f"{s}_y"].astype(np.int64)) for s in SETS}
+        for s in sets:
+            x, y = z[f"{s}_x"], z[f"{s}_y"]
+            if s == "train" and train_size is not None:
+                x, y = x[:train_size], y[:train_size]
+            out[s] = (x / np.array(255, dtype)).astype(dtype, copy=False), y.astype(np.int64)
+    return out

@@ -23,6 +23,7 @@ from .augment import expand_with_rotations
 from .errors import UserError
 from .network import Network, cost_value, one_hot, weight_penalty
 from .runspec import with_defaults
+from .timing import Timer
 
 RECORD_SCHEMA = "nndl3.run-record/1"
 STREAMS = ("init", "shuffle", "dropout", "augment")
@@ -83,15 +84,18 @@ class SeedRun:
     """One seed's network, its training data (possibly expanded) and its random streams."""
 
     def __init__(self, run_id: str, spec: dict, seed: int, x, labels, sparse: dict,
-                 note=None):
+                 note=None, timer=None):
+        timer = timer or Timer()
         dtype = np.dtype(spec["dtype"])
         self.run_id, self.spec, self.seed, self.rng = run_id, spec, seed, streams(seed)
         self.net = Network.create(spec["sizes"], spec["cost"], spec["init"], self.rng["init"],
                                   dtype, spec["dropout"], spec["hidden"])
         rotation = spec.get("rotation") or {"copies": 0, "max_degrees": 0}
-        self.x, self.labels = expand_with_rotations(
-            x, labels, rotation["max_degrees"], rotation["copies"], self.rng["augment"])
-        self.engine = engine_for(spec, self.net, self.x, sparse, note)
+        with timer("augment"):
+            self.x, self.labels = expand_with_rotations(
+                x, labels, rotation["max_degrees"], rotation["copies"], self.rng["augment"])
+        with timer("sparse"):
+            self.engine = engine_for(spec, self.net, self.x, sparse, note)
         self.metrics = {name: [] for name in spec["monitor"]}
         self.monitored_epochs = []
         self.seconds = []
@@ -229,12 +233,13 @@ def versions() -> dict:
             "scipy": scipy.__version__, "numba": numba.__version__, "nndl3": __version__}
 
 
-def train(run_id: str, spec: dict, data: dict, log=sys.stdout) -> list[dict]:
-    """Train every seed of `spec` on the prepared `data` (mnist.load); one record per seed."""
+def train(run_id: str, spec: dict, data: dict, log=sys.stdout, timer=None) -> list[dict]:
+    """Train every seed of `spec` on the prepared `data` (mnist.load); one record per seed.
+    timer: a timing.Timer that has counted the phases before this call (load)."""
     spec = with_defaults(spec)
+    timer = timer or Timer()
     x, labels = data["train"]
     x, labels = x[: spec["train_size"]], labels[: spec["train_size"]]
-    sparse = {}  # each input set's sparse form, built once for all seeds (fast engine)
     said = set()
 
     def note(line):  # one line per run, however many seeds say it
@@ -242,8 +247,14 @@ def train(run_id: str, spec: dict, data: dict, log=sys.stdout) -> list[dict]:
             said.add(line)
             print(line, file=log, flush=True)
 
-    runs = [SeedRun(run_id, spec, seed, x, labels, sparse, note) for seed in spec["seeds"]]
+    compile_engine(spec)
+    sparse = {}  # each input set's sparse form, built once for all seeds (fast engine)
+    runs = [SeedRun(run_id, spec, seed, x, labels, sparse, note, timer)
+            for seed in spec["seeds"]]
     monitored = {"training": (x, labels), "evaluation": data[spec["evaluation"]]}
+    with timer("sparse"):
+        prepare_monitored(spec, monitored, sparse)
+    timer.mark_startup()
     every = spec.get("monitor_every", 1)
     for epoch in range(spec["epochs"]):
         due = (epoch + 1) % every == 0 or epoch == spec["epochs"] - 1
@@ -253,9 +264,11 @@ def train(run_id: str, spec: dict, data: dict, log=sys.stdout) -> list[dict]:
         # a diverging seed overflows: after_epoch says so in one line, NumPy need not
         with np.errstate(over="ignore", invalid="ignore"):
             for run in active:
-                run.epoch()
+                with timer("epochs"):
+                    run.epoch()
                 if due:
-                    run.monitor(epoch, monitored)
+                    with timer("monitoring"):
+                        run.monitor(epoch, monitored)
                 run.after_epoch(epoch, due, log)
             line = progress_line(epoch, spec["epochs"], active, due)
         print(line, file=log, flush=True)
@@ -265,7 +278,34 @@ def train(run_id: str, spec: dict, data: dict, log=sys.stdout) -> list[dict]:
         print(f"seed {run.seed}: stopped after epoch {run.stopped_at} ({run.stop_reason})",
               file=log, flush=True)
     commit = git_commit()
-    return [run.record(run_id, commit) for run in runs]
+    return [{**run.record(run_id, commit), "timing": timer.rounded()} for run in runs]
+
+
+def prepare_monitored(spec, monitored: dict, sparse: dict):
+    """Build the CSR form of each monitored set now (fast engine), so that conversion is
+    timed as such and not as monitoring."""
+    if uses_fast_engine(spec):
+        from .fast import csr_of
+
+        for name, (x, _) in monitored.items():
+            if any(k.startswith(name) for k in spec["monitor"]):
+                csr_of(x, sparse)
+
+
+def compile_engine(spec):
+    """Compile the fast engine's kernels, or load them from Numba's cache, on one throwaway
+    image: part of start-up, not of the first epoch. Uses no random stream of the run."""
+    if not uses_fast_engine(spec):
+        return
+    dtype = np.dtype(spec["dtype"])
+    net = Network.create(spec["sizes"], spec["cost"], spec["init"], np.random.default_rng(0),
+                         dtype, spec["dropout"], spec["hidden"])
+    x, one = np.ones((1, spec["sizes"][0]), dtype), np.zeros(1, np.int64)
+    engine = engine_for(spec, net, x, {}, note=lambda line: None)
+    masks = [np.ones((1, n), bool) for n in spec["sizes"][1:-1]] if spec["dropout"] else None
+    engine.sgd_epoch(x, one, one, spec["eta"], spec["lmbda"], spec["regularization"], 1, masks,
+                     momentum=spec["momentum"])
+    engine.output_z(x)
 
 
 def progress_line(epoch, epochs, runs, monitored: bool) -> str:

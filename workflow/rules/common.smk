@@ -2,6 +2,7 @@
 
 import json
 import shlex
+from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -53,6 +54,18 @@ def figure_inputs(wildcards):
     if fig["family"] == "digit":
         inputs.append("data/mnist.npz")
     return inputs
+
+
+def svm_code_version():
+    """What the SVM's result depends on beyond its rule: its source, scikit-learn's version
+    (a param, so that Snakemake's between-workflow cache key changes with them)."""
+    from hashlib import sha256
+    from importlib.metadata import version
+    from importlib.util import find_spec
+
+    # found, not imported: importing scikit-learn would slow every snakemake call
+    source = Path(find_spec("nndl3.svm").origin).read_bytes()
+    return f"{sha256(source).hexdigest()[:16]}-sklearn-{version('scikit-learn')}"
 
 
 def mnist_dir_option():
