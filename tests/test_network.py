@@ -12,11 +12,16 @@ def total_cost(net, x, y, lmbda, reg, n):
     return cost_value(net.cost, net.output_z(x), y) / n + weight_penalty(reg, lmbda, n, net.weights)
 
 
-@pytest.mark.parametrize("cost", ["cross-entropy", "quadratic"])
+# sigmoid with both of the book's costs; softmax + log-likelihood and tanh / ReLU hidden
+# layers (section 10) with the costs they go with
+@pytest.mark.parametrize("hidden,cost", [
+    ("sigmoid", "cross-entropy"), ("sigmoid", "quadratic"), ("sigmoid", "log-likelihood"),
+    ("tanh", "cross-entropy"), ("relu", "cross-entropy"), ("tanh", "log-likelihood"),
+    ("relu", "log-likelihood")])
 @pytest.mark.parametrize("reg,lmbda", [("l2", 0.0), ("l2", 0.7), ("l1", 0.7)])
-def test_backprop_matches_finite_differences(cost, reg, lmbda):
+def test_backprop_matches_finite_differences(hidden, cost, reg, lmbda):
     rng = np.random.default_rng(0)
-    net = Network.create([6, 5, 4, 3], cost, "large", rng)
+    net = Network.create([6, 5, 4, 3], cost, "large", rng, hidden=hidden)
     x = rng.uniform(0, 1, (7, 6))
     y = one_hot(rng.integers(0, 3, 7), 3)
     n = len(x)

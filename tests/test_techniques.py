@@ -13,7 +13,7 @@ from nndl3 import aggregate as agg_module
 from nndl3 import check, fast, runspec
 from nndl3 import train as train_module
 from nndl3.errors import UserError
-from nndl3.network import Network, cost_value, one_hot, softmax, weight_penalty
+from nndl3.network import Network, cost_value, one_hot, softmax
 from nndl3.train import SCHEDULE_FLOOR, Stopper, streams, train
 
 from .conftest import synthetic_digits
@@ -21,39 +21,11 @@ from .conftest import synthetic_digits
 QUIET = io.StringIO
 
 
-def total_cost(net, x, y, lmbda, n):
-    return cost_value(net.cost, net.output_z(x), y) / n + weight_penalty("l2", lmbda, n,
-                                                                         net.weights)
-
-
 # ---------------------------------------------------------------- the math
 
 
-@pytest.mark.parametrize("hidden,cost", [("sigmoid", "log-likelihood"), ("tanh", "cross-entropy"),
-                                         ("relu", "cross-entropy"), ("tanh", "log-likelihood"),
-                                         ("relu", "log-likelihood")])
-@pytest.mark.parametrize("lmbda", [0.0, 0.7])
-def test_backprop_matches_finite_differences(hidden, cost, lmbda):
-    rng = np.random.default_rng(10)
-    net = Network.create([6, 5, 4, 3], cost, "large", rng, hidden=hidden)
-    x = rng.uniform(0, 1, (7, 6))
-    y = one_hot(rng.integers(0, 3, 7), 3)
-    n = len(x)
-    grad_w, grad_b = net.backprop(x, y)
-    eps = 1e-6
-    for params, grads, penalized in ((net.weights, grad_w, True), (net.biases, grad_b, False)):
-        for p, g in zip(params, grads, strict=True):
-            analytic = g / n + (lmbda / n * p if penalized else 0)
-            numeric = np.zeros_like(p)
-            for idx in np.ndindex(p.shape):
-                old = p[idx]
-                p[idx] = old + eps
-                up = total_cost(net, x, y, lmbda, n)
-                p[idx] = old - eps
-                down = total_cost(net, x, y, lmbda, n)
-                p[idx] = old
-                numeric[idx] = (up - down) / (2 * eps)
-            np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+# The gradient checks of softmax + log-likelihood and of tanh and ReLU hidden layers are
+# in test_network.py, with the book's costs.
 
 
 def test_log_likelihood_is_minus_log_softmax_of_the_label_and_finite():
