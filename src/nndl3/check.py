@@ -27,9 +27,24 @@ from .errors import UserError
 K_SIGMA = 3.0
 
 
-def per_seed(rows: np.ndarray, epochs: list[int], reduce: str, threshold: float = 0.0):
+def break_epoch(values: np.ndarray, epochs: np.ndarray) -> float:
+    """Where a curve stops rising: the break c of the least-squares fit a + b * min(epoch, c)
+    (a rise, then flat), c over the epochs strictly inside the given ones."""
+    best = (np.inf, float(epochs[0]))
+    for c in epochs[1:-1]:
+        design = np.stack([np.ones(len(epochs)), np.minimum(epochs, c)], axis=1)
+        fit, *_ = np.linalg.lstsq(design, values, rcond=None)
+        best = min(best, (float(np.sum((design @ fit - values) ** 2)), float(c)))
+    return best[1]
+
+
+def per_seed(rows: np.ndarray, epochs: list[int], reduce: str, threshold: float = 0.0,
+             window=None):
     """Reduce each seed's per-epoch values (rows: seeds x monitored epochs) to one number."""
     epochs = np.asarray(epochs)
+    if reduce == "break_epoch":  # over the epochs `window` (the book's plotted range)
+        inside = (epochs >= window[0]) & (epochs <= window[1])
+        return np.array([break_epoch(row[inside], epochs[inside]) for row in rows])
     if reduce == "best":
         return rows.max(axis=1)
     if reduce == "lowest":
@@ -64,7 +79,8 @@ def regenerate(source: dict, aggregates: dict, svm: dict, neuron: dict) -> np.nd
     def values(metric, reduce):
         rows = np.array(agg["metrics"][metric]["per_seed"])
         threshold = source.get("threshold", 0.0) / scale(metric)
-        reduced = per_seed(rows, agg["monitored_epochs"], reduce, threshold)
+        reduced = per_seed(rows, agg["monitored_epochs"], reduce, threshold,
+                           source.get("window"))
         return reduced if reduce.endswith("epoch") else scale(metric) * reduced
 
     value = values(source["metric"], source["reduce"])
@@ -152,14 +168,23 @@ def load_inputs(aggregate_paths, svm_paths, neuron_paths):
     return aggregates, svm, neuron
 
 
-def report(expected_path, calibration_path, inputs, out_md, out_json) -> list[dict]:
-    """Write the reproduction report (markdown and JSON) and return its rows."""
+def report(expected_path, calibration_path, inputs, out_md, out_json,
+           extra=None) -> list[dict]:
+    """Write the reproduction report (markdown and JSON) and return its rows. `extra`, if
+    given, is called with the loaded inputs and returns (JSON key, its rows, a markdown
+    section) to add (the curve check of `curves`)."""
     expected = load_expected(expected_path)
     calibration = yaml.safe_load(Path(calibration_path).read_text())
-    results = evaluate(expected, calibration, *load_inputs(*inputs))
-    atomic.write_json(out_json, {"k_sigma": K_SIGMA, "calibration_seeds": calibration["seeds"],
-                                 "rows": results})
-    atomic.write_text(out_md, markdown(results, expected))
+    loaded = load_inputs(*inputs)
+    results = evaluate(expected, calibration, *loaded)
+    document = {"k_sigma": K_SIGMA, "calibration_seeds": calibration["seeds"], "rows": results}
+    text = markdown(results, expected)
+    if extra is not None:
+        key, extra_rows, section = extra(*loaded)
+        document[key] = extra_rows
+        text += "\n" + section
+    atomic.write_json(out_json, document)
+    atomic.write_text(out_md, text)
     return results
 
 

@@ -54,7 +54,7 @@ def cmd_svm(args):
 
     from . import mnist, svm
 
-    data = mnist.load(args.data, np.float64)
+    data = mnist.load(args.data, np.float64, svm.PIXEL_DIVISOR)
     result = svm.run(data, args.train_size, args.evaluation)
     atomic.write_json(args.out, result)
     print(f"SVM on {args.train_size} images: {100 * result['accuracy']:.2f} % "
@@ -79,17 +79,18 @@ def load_json_arg(text: str, what: str):
 
 
 def cmd_plot(args):
-    from . import plotting
+    from . import book_runs, plotting
 
     spec = load_json_arg(args.spec, "--spec")
     inputs = [atomic.read_json(p) for p in args.inputs if p.endswith(".json")]
+    book = book_runs.read(args.book)
     family = spec["family"]
     if family == "curves":
-        fig = plotting.styled(plotting.curves, spec, {a["run"]: a for a in inputs})
+        fig = plotting.styled(plotting.curves, spec, {a["run"]: a for a in inputs}, book)
     elif family == "sweep":
         aggregates = {a["run"]: a for a in inputs if "run" in a}
         svm_results = sorted((r for r in inputs if "run" not in r), key=lambda r: r["train_size"])
-        fig = plotting.styled(plotting.sweep, spec, aggregates, svm_results)
+        fig = plotting.styled(plotting.sweep, spec, aggregates, svm_results, book)
     elif family == "neuron":
         fig = plotting.styled(plotting.neuron, spec, inputs[0])
     elif family == "digit":
@@ -108,10 +109,12 @@ def cmd_plot(args):
 
 
 def cmd_report(args):
-    from . import check
+    from . import check, curves
 
+    extra = (curves.section(args.book, args.curve_calibration) if args.book else None)
     rows = check.report(args.expected, args.calibration,
-                        (args.aggregates, args.svm, args.neuron), args.out_md, args.out_json)
+                        (args.aggregates, args.svm, args.neuron), args.out_md, args.out_json,
+                        extra)
     failed = sum(r["status"] == "FAIL" for r in rows)
     print(f"{len(rows)} rows, {failed} outside tolerance; wrote {args.out_md}, {args.out_json}")
 
@@ -124,15 +127,24 @@ def cmd_calibrate(args):
           f"{calibration['seeds']}; wrote {args.out}")
 
 
+def cmd_calibrate_curves(args):
+    from . import book_runs, curves
+
+    calibration = curves.calibrate(args.aggregates, book_runs.read(args.book), args.out)
+    print(f"per-epoch seed sd of {len(calibration['curves'])} published curves over seeds "
+          f"{calibration['seeds']}; threshold {calibration['threshold']}; wrote {args.out}")
+
+
 def cmd_gate(args):
     """Print the reproduction table; fail naming every row outside its tolerance."""
     from pathlib import Path
 
     report = atomic.read_json(args.report)
     print(Path(args.table).read_text())
-    failed = [r["id"] for r in report["rows"] if r["status"] == "FAIL"]
+    failed = [r["id"] for r in report["rows"] + report.get("curves", [])
+              if r["status"] == "FAIL"]
     if failed:
-        raise UserError(f"{len(failed)} regenerated number(s) outside tolerance: "
+        raise UserError(f"{len(failed)} regenerated number(s) or curve(s) outside tolerance: "
                         + ", ".join(failed))
 
 
@@ -179,6 +191,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("plot", help="draw one figure from its config entry")
     s.add_argument("--spec", required=True, help="the figure's config entry, as JSON")
     s.add_argument("--inputs", nargs="*", default=[], help="aggregates, SVM results, data")
+    s.add_argument("--book", nargs="*", default=[],
+                   help="the book's published runs the figure draws (book_runs/*.json)")
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_plot)
 
@@ -194,9 +208,19 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--calibration", default="config/calibration.yaml")
             s.add_argument("--out-md", default="results/reproduction.md")
             s.add_argument("--out-json", default="results/reproduction.json")
+            s.add_argument("--book", nargs="*", default=[],
+                           help="the book's published runs: adds the curve check")
+            s.add_argument("--curve-calibration", default="config/calibration_curves.json")
         else:
             s.add_argument("--out", default="config/calibration.yaml")
         s.set_defaults(func=func)
+
+    s = sub.add_parser("calibrate-curves",
+                       help="measure the per-epoch seed sd of every published curve")
+    s.add_argument("--aggregates", nargs="+", required=True)
+    s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
+    s.add_argument("--out", default="config/calibration_curves.json")
+    s.set_defaults(func=cmd_calibrate_curves)
 
     s = sub.add_parser("gate", help="print the reproduction table; exit 1 if a row fails")
     s.add_argument("--report", default="results/reproduction.json")

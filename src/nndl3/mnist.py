@@ -165,11 +165,13 @@ def prepare(output: str | os.PathLike, mnist_dir: str | None = None,
 SETS = ("train", "validation", "test")
 
 
-def load(path: str | os.PathLike, dtype=np.float64) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """{set name: (pixels scaled to [0, 1] in `dtype`, int64 labels)} from mnist.npz."""
+def load(path: str | os.PathLike, dtype=np.float64,
+         divisor: int = 255) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{set name: (pixels / divisor in `dtype`, int64 labels)} from mnist.npz: in [0, 1] with
+    255; 256 is the scale of the book's own copy of MNIST (mnist.pkl.gz, max 255/256)."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: prepared data missing (run `snakemake prepare_data`)")
     with np.load(path) as z:
-        return {s: ((z[f"{s}_x"] / np.array(255, dtype)).astype(dtype, copy=False),
+        return {s: ((z[f"{s}_x"] / np.array(divisor, dtype)).astype(dtype, copy=False),
                     z[f"{s}_y"].astype(np.int64)) for s in SETS}
