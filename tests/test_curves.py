@@ -27,8 +27,8 @@ def aggregate_around(values, sd, shift=0.0, n=3, seed=0):
 
 
 def calibration_of(sd, threshold=0.9):
-    return {"seeds": [101, 110], "threshold": threshold, "held_out_lowest": 0.95,
-            "curves": {CURVE["id"]: {"sd": [sd] * len(CURVE["values"]),
+    return {"seeds": [101, 110],
+            "curves": {CURVE["id"]: {"sd": [sd] * len(CURVE["values"]), "threshold": threshold,
                                      "sd_epoch_mean": sd}}}
 
 
@@ -69,9 +69,10 @@ def test_held_out_fractions_cover_every_seed_and_subset():
     assert 0.8 < fractions.mean() <= 1.0  # seeds of one distribution: mostly within 3 sd
 
 
-def test_threshold_keeps_a_margin_below_the_lowest_held_out_fraction():
+def test_threshold_keeps_a_margin_below_the_held_out_percentile():
     assert curves.derive_threshold(0.9) == 0.85
     assert curves.derive_threshold(1.0) == 1.0
+    assert curves.derive_threshold(0.2) == 0.0
 
 
 def test_calibrate_writes_sd_and_threshold(tmp_path):
@@ -82,5 +83,6 @@ def test_calibrate_writes_sd_and_threshold(tmp_path):
     entry = cal["curves"][CURVE["id"]]
     assert len(entry["sd"]) == 400 and cal["seeds"] == list(range(1, 7))
     assert entry["held_out"]["cases"] == 6 * math.comb(5, 3)
-    assert cal["threshold"] == curves.derive_threshold(cal["held_out_lowest"])
-    assert json.loads((tmp_path / "cal.json").read_text())["threshold"] == cal["threshold"]
+    assert entry["threshold"] == curves.derive_threshold(entry["held_out"]["p01"])
+    assert entry["held_out"]["pass_rate"] >= 0.99
+    assert json.loads((tmp_path / "cal.json").read_text())["curves"][CURVE["id"]] == entry

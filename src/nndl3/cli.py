@@ -132,7 +132,7 @@ def cmd_calibrate_curves(args):
 
     calibration = curves.calibrate(args.aggregates, book_runs.read(args.book), args.out)
     print(f"per-epoch seed sd of {len(calibration['curves'])} published curves over seeds "
-          f"{calibration['seeds']}; threshold {calibration['threshold']}; wrote {args.out}")
+          f"{calibration['seeds']}; wrote {args.out}")
 
 
 def cmd_gate(args):
