@@ -86,3 +86,12 @@ def test_calibrate_writes_sd_and_threshold(tmp_path):
     assert entry["threshold"] == curves.derive_threshold(entry["held_out"]["p01"])
     assert entry["held_out"]["pass_rate"] >= 0.99
     assert json.loads((tmp_path / "cal.json").read_text())["curves"][CURVE["id"]] == entry
+
+
+def test_a_known_deviation_is_reported_not_failed():
+    known = {CURVE["id"]: "why"}
+    rows = curves.evaluate(BOOK, calibration_of(0.5),
+                           aggregate_around(CURVE["values"], 0.5, shift=2.0), known)
+    row = row_of(rows)
+    assert row["status"] == "known deviation" and row["known_deviation"] == "why"
+    assert "**" + CURVE["id"] + "**: why" in curves.markdown(rows, calibration_of(0.5))

@@ -111,7 +111,8 @@ def cmd_plot(args):
 def cmd_report(args):
     from . import check, curves
 
-    extra = (curves.section(args.book, args.curve_calibration) if args.book else None)
+    known = check.load_expected(args.expected).get("curve_deviations") or {}
+    extra = (curves.section(args.book, args.curve_calibration, known) if args.book else None)
     rows = check.report(args.expected, args.calibration,
                         (args.aggregates, args.svm, args.neuron), args.out_md, args.out_json,
                         extra)
