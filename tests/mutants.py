@@ -2,7 +2,9 @@
 
 For every mutant, the source tree is copied to a temporary folder and patched (each patch
 must match exactly once, so a mutant can never silently become a no-op). Then:
-1. the unit tests run against the mutated copy; a failure means "caught by a test";
+1. the unit tests run against the mutated copy; a failure of a test that passes on an
+   unmutated copy (the control, run first) means "caught by a test" (a test that fails in
+   every copy, e.g. one reading a file the copy lacks, catches nothing);
 2. with --experiments, the mutant's relevant runs are trained (one seed, the config's
    hyperparameters) with the mutated code and the reproduction rows that name those runs
    are evaluated against their tolerances; a row outside means "caught by the check".
@@ -50,6 +52,46 @@ MUTANTS = {
         [("src/nndl3/train.py", 'order = self.rng["shuffle"].permutation(n)',
           "order = np.arange(n)")],
         ["xent_30", "overfit_1k"]),
+    "train_last_n": (
+        "a run trains on the last N training images instead of the first N",
+        [("src/nndl3/train.py", 'x[: spec["train_size"]], labels[: spec["train_size"]]',
+          'x[-spec["train_size"]:], labels[-spec["train_size"]:]')],
+        ["overfit_1k", "size_1000"]),
+    "evaluated_on_test": (
+        "a run evaluated on validation data is scored on the test set",
+        [("src/nndl3/train.py", '"evaluation": data[spec["evaluation"]]}',
+          '"evaluation": data["test"]}')],
+        ["init_30_large", "init_30_default", "l2_100"]),
+    "validation_overlaps_training": (
+        "the split takes validation from the first 10,000 training images (inside training)",
+        [("src/nndl3/mnist.py",
+          '"validation_x": train_x[N_TRAIN:], "validation_y": train_y[N_TRAIN:],',
+          '"validation_x": train_x[:10000], "validation_y": train_y[:10000],')],
+        []),
+    "l2_n_is_batch": (
+        "L2 weight decay uses n = the mini-batch size instead of the training-set size",
+        [("src/nndl3/network.py", "k, x.dtype), eta, lmbda, n,", "k, x.dtype), eta, lmbda, m,"),
+         ("src/nndl3/fast.py", "decay = t(1 - eta * lmbda / n) if",
+          "decay = t(1 - eta * lmbda / m) if")],
+        ["l2_1k", "l2_full"]),
+    "l2_on_biases": (
+        "L2 weight decay applied to the biases too (both engines)",
+        [("src/nndl3/network.py", "        for b, gb in zip(self.biases, grad_b, strict=True):\n",
+          "        for b, gb in zip(self.biases, grad_b, strict=True):\n"
+          "            b *= (1 - eta * lmbda / n) if regularization == \"l2\" else 1\n"),
+         ("src/nndl3/fast.py", "            w2 *= decay\n", "            w2 *= decay\n"
+          "            b1 *= decay\n            b2 *= decay\n")],
+        ["l2_1k", "l2_full"]),
+    "dropout_unscaled_at_test": (
+        "dropout: hidden outputs not scaled by the keep probability at test time",
+        [("src/nndl3/network.py", "a = a * a.dtype.type(keep)", "a = a"),
+         ("src/nndl3/fast.py", "self.dtype.type(1 - self.net.dropout)", "self.dtype.type(1)")],
+        []),
+    "dropout_one_mask": (
+        "dropout: one mask for the whole epoch instead of a fresh one per mini-batch",
+        [("src/nndl3/train.py", 'return [self.rng["dropout"].random((n_batches, size)) >= p',
+          'return [np.repeat(self.rng["dropout"].random((1, size)) >= p, n_batches, axis=0)')],
+        []),
     "rotation_radians": (
         "rotation angle taken as radians instead of degrees",
         [("src/nndl3/augment.py", "ndimage.rotate(image, degrees,",
@@ -80,7 +122,7 @@ MUTANTS = {
 
 
 def mutated_copy(patches, into: Path) -> None:
-    for rel in ("src", "tests", "config", "pyproject.toml"):
+    for rel in ("src", "tests", "config", "book_runs", "pyproject.toml"):
         source = ROOT / rel
         target = into / rel
         if source.is_dir():
@@ -100,13 +142,23 @@ def run(cmd, cwd: Path, **kwargs):
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, **kwargs)
 
 
-def caught_by_tests(copy: Path) -> str | None:
-    proc = run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+def failing_tests(copy: Path) -> set[str] | str:
+    """The unit tests that fail in `copy`, or "pytest exit N" if pytest itself broke."""
+    proc = run([sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider",
                 "--ignore=tests/slurm", "tests"], copy)
-    if proc.returncode == 0:
-        return None
-    failed = [ln.split(" ")[1] for ln in proc.stdout.splitlines() if ln.startswith("FAILED")]
-    return failed[0] if failed else f"pytest exit {proc.returncode}"
+    failed = {ln.split(" ")[1] for ln in proc.stdout.splitlines() if ln.startswith("FAILED")}
+    if proc.returncode not in (0, 1) or (proc.returncode == 1 and not failed):
+        return f"pytest exit {proc.returncode}"
+    return failed
+
+
+def caught_by_tests(copy: Path, control_failures: set[str]) -> str | None:
+    """The first test the mutant fails that the unmutated copy passes."""
+    failed = failing_tests(copy)
+    if isinstance(failed, str):
+        return failed
+    new = sorted(failed - control_failures)
+    return new[0] if new else None
 
 
 def failing_rows(copy: Path, runs: list[str], data: Path) -> list[dict] | str:
@@ -131,6 +183,12 @@ expected = check.load_expected("config/expected.yaml")
 expected["quantities"] = [q for q in expected["quantities"] if q["source"].get("run") in runs]
 calibration = yaml.safe_load(open("config/calibration.yaml"))
 rows = check.evaluate(expected, calibration, aggregates, {{}}, {{}})
+from nndl3 import book_runs, curves
+cal = json.load(open("config/calibration_curves.json"))
+rows += [{{"id": "curve " + r["id"], "text": f"curve {{r['id']}} within {{r['within']:.2f}} "
+          f"(threshold {{r['threshold']:.2f}}), offset {{r['offset']:+.2f}}", "status": "FAIL"}}
+         for r in curves.evaluate(book_runs.read_dir(), cal, aggregates)
+         if r["status"] == "FAIL"]
 print(json.dumps([r for r in rows if r["status"] == "FAIL"]))  # known deviations excluded
 """
     proc = run([sys.executable, "-c", script], copy)
@@ -140,8 +198,8 @@ print(json.dumps([r for r in rows if r["status"] == "FAIL"]))  # known deviation
 
 
 def describe(rows: list[dict]) -> str:
-    return ", ".join(f"{r['id']} {r['mean']:.2f} vs book {r['book']:g} (tol {r['tolerance']:.2f})"
-                     for r in rows)
+    return ", ".join(r.get("text") or f"{r['id']} {r['mean']:.2f} vs book {r['book']:g} "
+                     f"(tol {r['tolerance']:.2f})" for r in rows)
 
 
 def caught_by_check(copy: Path, runs: list[str], data: Path, control_ids: set) -> str | None:
@@ -162,6 +220,16 @@ def main() -> int:
     p.add_argument("--only", nargs="*", help="run only these mutants")
     args = p.parse_args()
     lines, missed = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        mutated_copy([], Path(tmp))
+        control_failures = failing_tests(Path(tmp))
+    if isinstance(control_failures, str):
+        raise SystemExit(f"control: the unit tests do not run in an unmutated copy: "
+                         f"{control_failures}")
+    line = (f"{'control':22s} {'-':10s} unmutated copy\n{'':33s}tests failing in every copy "
+            f"(not counted): {', '.join(sorted(control_failures)) or 'none'}")
+    print(line, flush=True)
+    lines.append(line)
     control_ids = set()
     if args.experiments:
         # the unmutated code, same runs and seed: the rows it fails cannot catch a mutant
@@ -183,9 +251,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             copy = Path(tmp)
             mutated_copy(patches, copy)
-            by_test = caught_by_tests(copy)
+            by_test = caught_by_tests(copy, control_failures)
             by_check = (caught_by_check(copy, runs, Path(args.data), control_ids)
-                        if args.experiments else None)
+                        if args.experiments and runs else None)
         verdict = "caught" if (by_test or by_check) else "NOT CAUGHT"
         missed += verdict != "caught"
         line = f"{name:22s} {verdict:10s} {what}"

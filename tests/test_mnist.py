@@ -145,3 +145,14 @@ def test_real_mnist_split(tmp_path):
     pixels = np.concatenate([data["train"][0], data["validation"][0]])
     assert abs(pixels.mean() - 0.1307) < 5e-5 and pixels.max() == 1.0
     assert not list(Path(tmp_path).glob(".*tmp*"))
+
+
+def test_split_is_the_books():
+    """train = the first 50,000 images of the training file, validation = the last 10,000."""
+    ids = np.arange(60000)
+    arrays = {"train_images": np.zeros((60000, 28, 28), np.uint8), "train_labels": ids,
+              "test_images": np.zeros((10000, 28, 28), np.uint8), "test_labels": ids[:10000]}
+    parts = mnist.split(arrays)
+    assert parts["train_y"].tolist() == list(range(50000))
+    assert parts["validation_y"].tolist() == list(range(50000, 60000))
+    assert parts["train_x"].shape == (50000, 784) and parts["test_x"].shape == (10000, 784)

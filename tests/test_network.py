@@ -146,3 +146,17 @@ def test_fast_engine_evaluates_like_the_reference(dtype, dropout):
         assert got.dtype == dtype
         np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12,
                                    atol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_an_epoch_decays_weights_with_n_the_training_set_size():
+    """sgd_epoch passes n = all rows of the epoch to each step, not the mini-batch size."""
+    rng = np.random.default_rng(6)
+    x, labels = rng.uniform(0, 1, (20, 6)), rng.integers(0, 3, 20)
+    net = Network.create([6, 5, 3], "cross-entropy", "default", rng)
+    ref = Network([w.copy() for w in net.weights], [b.copy() for b in net.biases])
+    order = np.arange(20)
+    net.sgd_epoch(x, labels, order, 0.5, 5.0, "l2", m=10)
+    for rows in (order[:10], order[10:]):
+        ref.update_mini_batch(x[rows], one_hot(labels[rows], 3), 0.5, 5.0, 20, "l2")
+    for a, b in zip(net.weights + net.biases, ref.weights + ref.biases, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

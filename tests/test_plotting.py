@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,10 +26,14 @@ def write_aggregate(tmp_path, run, **spec):
     return str(path)
 
 
-def plot(tmp_path, spec, inputs):
+BOOK = Path(__file__).resolve().parents[1] / "book_runs"
+
+
+def plot(tmp_path, spec, inputs, book=()):
     out = tmp_path / "figure.png"
     proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(spec),
-                           "--inputs", *inputs, "--out", str(out)], capture_output=True, text=True)
+                           "--inputs", *inputs, "--book", *map(str, book), "--out", str(out)],
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -39,6 +44,23 @@ def test_curves_with_window_and_marks(tmp_path):
                     "series": [{"run": "a", "metric": "evaluation_accuracy", "label": "x"}],
                     "marks": [{"y": 80, "label": "book"}, {"x": 2, "label": "e"},
                               {"points": [[0, 70]], "label": "p"}]}, inputs)
+
+
+def test_curves_with_the_books_published_run(tmp_path):
+    inputs = [write_aggregate(tmp_path, "overfit_1k")]
+    plot(tmp_path, {"family": "curves", "title": "t", "series": [
+        {"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "test",
+         "book": {"file": "overfitting.json", "list": "evaluation_accuracy"}}]},
+         inputs, [BOOK / "overfitting.json"])
+
+
+def test_sweep_with_the_books_published_points(tmp_path):
+    inputs = [write_aggregate(tmp_path, f"s{n}", train_size=n) for n in (100, 1000)]
+    plot(tmp_path, {"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "acc",
+                    "series": [{"runs": ["s100", "s1000"], "x": "train_size",
+                                "metric": "evaluation_accuracy", "label": "net"}],
+                    "marks": [{"book": "more_data.json", "label": "book"}]},
+         inputs, [BOOK / "more_data.json"])
 
 
 def test_sweep_with_svm(tmp_path):

@@ -1,3 +1,4 @@
+import io
 import json
 
 import numpy as np
@@ -69,3 +70,36 @@ def test_every_epoch_trains_in_a_fresh_order(tiny_data, base_spec, monkeypatch):
     assert len(orders) == 3
     for a, b in zip(orders, orders[1:], strict=False):
         assert sorted(a) == sorted(b) and not np.array_equal(a, b)
+
+
+def poisoned(data, set_name, start=0):
+    """A copy of data whose `set_name` images from `start` on are NaN: using them shows."""
+    x, y = data[set_name]
+    x = x.copy()
+    x[start:] = np.nan
+    return {**data, set_name: (x, y)}
+
+
+def test_a_run_trains_on_the_first_n_training_images(tiny_data, base_spec):
+    spec = {**base_spec, "train_size": 200, "epochs": 1}
+    (record,) = train("r", spec, poisoned(tiny_data, "train", start=200), log=io.StringIO())
+    assert all(np.isfinite(v).all() for v in record["metrics"].values())
+
+
+@pytest.mark.parametrize("evaluation,other", [("validation", "test"), ("test", "validation")])
+def test_a_run_is_scored_on_its_own_evaluation_set(tiny_data, base_spec, evaluation, other):
+    spec = {**base_spec, "evaluation": evaluation, "epochs": 1}
+    (record,) = train("r", spec, poisoned(tiny_data, other), log=io.StringIO())
+    assert np.isfinite(record["metrics"]["evaluation_cost"]).all()
+
+
+def test_dropout_draws_a_fresh_mask_for_every_mini_batch(tiny_data, base_spec):
+    from nndl3.runspec import with_defaults
+    from nndl3.train import SeedRun
+
+    x, y = tiny_data["train"]
+    spec = with_defaults({**base_spec, "dropout": 0.5, "sizes": [784, 40, 10]})
+    run = SeedRun("r", spec, 3, x, y, {})
+    (masks,) = run.dropout_masks(50)
+    assert masks.shape == (50, 40) and abs(masks.mean() - 0.5) < 0.05
+    assert len({row.tobytes() for row in masks}) == 50

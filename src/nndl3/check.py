@@ -34,12 +34,27 @@ from .errors import UserError
 K_SIGMA = 3.0
 
 
-def per_seed(rows: np.ndarray, epochs: list[int], reduce: str, threshold: float = 0.0):
+def break_epoch(values: np.ndarray, epochs: np.ndarray) -> float:
+    """Where a curve stops rising: the break c of the least-squares fit a + b * min(epoch, c)
+    (a rise, then flat), c over the epochs strictly inside the given ones."""
+    best = (np.inf, float(epochs[0]))
+    for c in epochs[1:-1]:
+        design = np.stack([np.ones(len(epochs)), np.minimum(epochs, c)], axis=1)
+        fit, *_ = np.linalg.lstsq(design, values, rcond=None)
+        best = min(best, (float(np.sum((design @ fit - values) ** 2)), float(c)))
+    return best[1]
+
+
+def per_seed(rows: np.ndarray, epochs: list[int], reduce: str, threshold: float = 0.0,
+             window=None):
     """Reduce each seed's per-epoch values (rows: seeds x monitored epochs) to one number."""
     # rows are NaN after a seed stopped early: every reduction reads its epochs only
     epochs = np.asarray(epochs)
     ran = np.isfinite(rows)
     last = ran.shape[1] - 1 - ran[:, ::-1].argmax(axis=1)
+    if reduce == "break_epoch":  # over the epochs `window` (the book's plotted range)
+        inside = (epochs >= window[0]) & (epochs <= window[1])
+        return np.array([break_epoch(row[inside], epochs[inside]) for row in rows])
     if reduce == "best":
         return np.where(ran, rows, -np.inf).max(axis=1)
     if reduce == "lowest":
@@ -81,7 +96,7 @@ def regenerate(source: dict, aggregates: dict, svm: dict, neuron: dict) -> np.nd
             epochs = [e for e in epochs if e <= source["until_epoch"]]
             rows = rows[:, :len(epochs)]
         threshold = source.get("threshold", 0.0) / scale(metric)
-        reduced = per_seed(rows, epochs, reduce, threshold)
+        reduced = per_seed(rows, epochs, reduce, threshold, source.get("window"))
         return reduced if reduce.endswith("epoch") else scale(metric) * reduced
 
     value = values(source["metric"], source["reduce"])
@@ -214,14 +229,23 @@ def load_inputs(aggregate_paths, svm_paths, neuron_paths):
     return aggregates, svm, neuron
 
 
-def report(expected_path, calibration_path, inputs, out_md, out_json) -> list[dict]:
-    """Write the reproduction report (markdown and JSON) and return its rows."""
+def report(expected_path, calibration_path, inputs, out_md, out_json,
+           extra=None) -> list[dict]:
+    """Write the reproduction report (markdown and JSON) and return its rows. `extra`, if
+    given, is called with the loaded inputs and returns (JSON key, its rows, a markdown
+    section) to add (the curve check of `curves`)."""
     expected = load_expected(expected_path)
     calibration = readers.calibration(calibration_path)
-    results = evaluate(expected, calibration, *load_inputs(*inputs))
-    atomic.write_json(out_json, {"k_sigma": K_SIGMA, "calibration_seeds": calibration["seeds"],
-                                 "rows": results})
-    atomic.write_text(out_md, markdown(results, expected))
+    loaded = load_inputs(*inputs)
+    results = evaluate(expected, calibration, *loaded)
+    document = {"k_sigma": K_SIGMA, "calibration_seeds": calibration["seeds"], "rows": results}
+    text = markdown(results, expected)
+    if extra is not None:
+        key, extra_rows, section = extra(*loaded)
+        document[key] = extra_rows
+        text += "\n" + section
+    atomic.write_json(out_json, document)
+    atomic.write_text(out_md, text)
     return results
 
 

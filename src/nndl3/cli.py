@@ -76,7 +76,8 @@ def cmd_svm(args):
 
     timer = Timer()
     with timer("load"):
-        data = mnist.load(args.data, np.float64, ("train", args.evaluation), args.train_size)
+        data = mnist.load(args.data, np.float64, ("train", args.evaluation), args.train_size,
+                          svm.PIXEL_DIVISOR)
     timer.mark_startup()
     result = {"schema": readers.SVM_SCHEMA, **svm.run(data, args.train_size, args.evaluation)}
     timing = timer.rounded()
@@ -105,14 +106,15 @@ def load_json_arg(text: str, what: str):
 
 
 def cmd_plot(args):
-    from . import plotting
+    from . import book_runs, plotting
 
     spec = load_json_arg(args.spec, "--spec")
     if not isinstance(spec, dict) or "family" not in spec:
         raise UserError("--spec: a figure entry with a 'family' key is expected")
     inputs = [readers.result(p) for p in args.inputs if p.endswith(".json")]
+    book = book_runs.read(args.book)
     try:
-        fig = draw(spec, inputs, args.inputs)
+        fig = draw(spec, inputs, args.inputs, book)
     except (KeyError, IndexError) as exc:  # inputs that passed their readers, but not these
         raise UserError(f"{args.out}: the inputs {' '.join(args.inputs) or '(none)'} lack "
                         f"what the figure's entry asks for ({type(exc).__name__}: {exc})") from None
@@ -120,18 +122,18 @@ def cmd_plot(args):
     print(f"wrote {args.out}")
 
 
-def draw(spec: dict, inputs: list[dict], paths: list[str]):
-    """One figure of `spec`'s family from its checked inputs."""
+def draw(spec: dict, inputs: list[dict], paths: list[str], book: dict):
+    """One figure of `spec`'s family from its checked inputs and the book's published runs."""
     from . import plotting
 
     by_schema = {s: [r for r in inputs if r["schema"] == s] for s in readers.KEYS}
     aggregates = {a["run"]: a for a in by_schema[readers.AGGREGATE_SCHEMA]}
     family = spec["family"]
     if family == "curves":
-        return plotting.styled(plotting.curves, spec, aggregates)
+        return plotting.styled(plotting.curves, spec, aggregates, book)
     if family == "sweep":
         svm_results = sorted(by_schema[readers.SVM_SCHEMA], key=lambda r: r["train_size"])
-        return plotting.styled(plotting.sweep, spec, aggregates, svm_results)
+        return plotting.styled(plotting.sweep, spec, aggregates, svm_results, book)
     if family == "neuron":
         return plotting.styled(plotting.neuron, spec, by_schema[readers.NEURON_SCHEMA][0])
     if family == "digit":
@@ -147,10 +149,13 @@ def draw(spec: dict, inputs: list[dict], paths: list[str]):
 
 
 def cmd_report(args):
-    from . import check
+    from . import check, curves
 
+    known = check.load_expected(args.expected).get("curve_deviations") or {}
+    extra = (curves.section(args.book, args.curve_calibration, known) if args.book else None)
     rows = check.report(args.expected, args.calibration,
-                        (args.aggregates, args.svm, args.neuron), args.out_md, args.out_json)
+                        (args.aggregates, args.svm, args.neuron), args.out_md, args.out_json,
+                        extra)
     failed = sum(r["status"] == "FAIL" for r in rows)
     print(f"{len(rows)} rows, {failed} outside tolerance; wrote {args.out_md}, {args.out_json}")
 
@@ -163,13 +168,22 @@ def cmd_calibrate(args):
           f"{calibration['seeds']}; wrote {args.out}")
 
 
+def cmd_calibrate_curves(args):
+    from . import book_runs, curves
+
+    calibration = curves.calibrate(args.aggregates, book_runs.read(args.book), args.out)
+    print(f"per-epoch seed sd of {len(calibration['curves'])} published curves over seeds "
+          f"{calibration['seeds']}; wrote {args.out}")
+
+
 def cmd_gate(args):
     """Print the reproduction table; fail naming every row outside its tolerance."""
     report = readers.reproduction(args.report)
     print(readers.text(args.table, "reproduction table"))
-    failed = [r["id"] for r in report["rows"] if r["status"] == "FAIL"]
+    failed = [r["id"] for r in report["rows"] + report.get("curves", [])
+              if r["status"] == "FAIL"]
     if failed:
-        raise UserError(f"{len(failed)} regenerated number(s) outside tolerance: "
+        raise UserError(f"{len(failed)} regenerated number(s) or curve(s) outside tolerance: "
                         + ", ".join(failed))
 
 
@@ -216,6 +230,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("plot", help="draw one figure from its config entry")
     s.add_argument("--spec", required=True, help="the figure's config entry, as JSON")
     s.add_argument("--inputs", nargs="*", default=[], help="aggregates, SVM results, data")
+    s.add_argument("--book", nargs="*", default=[],
+                   help="the book's published runs the figure draws (book_runs/*.json)")
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_plot)
 
@@ -231,9 +247,19 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--calibration", default="config/calibration.yaml")
             s.add_argument("--out-md", default="results/reproduction.md")
             s.add_argument("--out-json", default="results/reproduction.json")
+            s.add_argument("--book", nargs="*", default=[],
+                           help="the book's published runs: adds the curve check")
+            s.add_argument("--curve-calibration", default="config/calibration_curves.json")
         else:
             s.add_argument("--out", default="config/calibration.yaml")
         s.set_defaults(func=func)
+
+    s = sub.add_parser("calibrate-curves",
+                       help="measure the per-epoch seed sd of every published curve")
+    s.add_argument("--aggregates", nargs="+", required=True)
+    s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
+    s.add_argument("--out", default="config/calibration_curves.json")
+    s.set_defaults(func=cmd_calibrate_curves)
 
     s = sub.add_parser("gate", help="print the reproduction table; exit 1 if a row fails")
     s.add_argument("--report", default="results/reproduction.json")

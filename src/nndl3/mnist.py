@@ -166,11 +166,12 @@ def prepare(output: str | os.PathLike, mnist_dir: str | None = None,
 SETS = ("train", "validation", "test")
 
 
-def load(path: str | os.PathLike, dtype=np.float64, sets=SETS,
-         train_size: int | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """{set name: (pixels scaled to [0, 1] in `dtype`, int64 labels)} from mnist.npz, for
-    the named sets, the training set cut to its first `train_size` images: the scaling is
-    most of the loading time, so a job scales only what it uses."""
+def load(path: str | os.PathLike, dtype=np.float64, sets=SETS, train_size: int | None = None,
+         divisor: int = 255) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{set name: (pixels / divisor in `dtype`, int64 labels)} from mnist.npz, for the named
+    sets, the training set cut to its first `train_size` images: the scaling is most of the
+    loading time, so a job scales only what it uses. divisor 255 gives [0, 1]; 256 is the
+    scale of the book's own copy of MNIST (mnist.pkl.gz, max 255/256)."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: prepared data missing (run `snakemake prepare_data`)")
@@ -180,5 +181,5 @@ def load(path: str | os.PathLike, dtype=np.float64, sets=SETS,
             x, y = z[f"{s}_x"], z[f"{s}_y"]
             if s == "train" and train_size is not None:
                 x, y = x[:train_size], y[:train_size]
-            out[s] = (x / np.array(255, dtype)).astype(dtype, copy=False), y.astype(np.int64)
+            out[s] = (x / np.array(divisor, dtype)).astype(dtype, copy=False), y.astype(np.int64)
     return out

@@ -5,7 +5,9 @@ the book's numbers to mark); each family below turns such a description and its 
 into a matplotlib figure. Seeds are drawn as their mean with a shaded min-max band; where
 seeds stop at different epochs (early stopping, the schedule, divergence) the mean is over
 the seeds still running, each stop is marked and labelled with how many seeds go on, and
-a diverged seed is marked with an x. Accuracies are stored as fractions and shown in
+a diverged seed is marked with an x. The book's own published run of a series (`book:` in
+the config) is a thin dashed line of the series' colour, darkened, drawn over the band, so
+where it leaves the band shows at once. Accuracies are stored as fractions and shown in
 percent; the book's numbers are given in percent.
 """
 
@@ -18,8 +20,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import colors  # noqa: E402
 
-from . import atomic  # noqa: E402
+from . import atomic, book_runs  # noqa: E402
 
 STYLE = {
     "figure.figsize": (6.4, 4.2),
@@ -59,10 +62,21 @@ def band(ax, x, mean, lo, hi, label, n_seeds, **style):
     return line
 
 
-def draw_marks(ax, marks):
-    """The book's numbers: horizontal lines (y), vertical lines (x) or points."""
+def book_line(ax, x, y, color, label):
+    """The book's single published run: dashed, in the darkened colour of our series."""
+    dark = colors.to_rgb(color)
+    ax.plot(x, y, color=tuple(0.55 * c for c in dark), linestyle=(0, (3, 1.5)), linewidth=1.1,
+            label=f"book, {label}: its single published run", zorder=3)
+
+
+def draw_marks(ax, marks, book=None):
+    """The book's numbers: horizontal lines (y), vertical lines (x), points, or the points of
+    a published training-size sweep (`book: <file>`)."""
     for mark in marks or ():
         label = mark.get("label")
+        if "book" in mark:
+            published = book_runs.points(book, mark["book"])
+            mark = {**mark, "points": [(n, 100 * v) for n, v in published.items()]}
         if "y" in mark:
             ax.axhline(mark["y"], color=BOOK_COLOR, linestyle="--", linewidth=1, label=label)
         elif "x" in mark:
@@ -108,8 +122,9 @@ def draw_stops(ax, agg: dict, x, color, window) -> None:
                     label=f"seed {seed} diverged (epoch {epoch})")
 
 
-def series_curve(ax, agg: dict, series: dict, window):
-    """One series: mean over the seeds still running, min-max band, stops marked."""
+def series_curve(ax, agg: dict, series: dict, window, book: dict | None):
+    """One series: mean over the seeds still running, min-max band, stops marked, and the
+    book's published run of it, if it has one."""
     stats = agg["metrics"][series["metric"]]
     epochs = np.array(agg["monitored_epochs"])
     lo, hi = window
@@ -120,6 +135,11 @@ def series_curve(ax, agg: dict, series: dict, window):
                 k * floats(stats["max"])[keep], series["label"], len(agg["seeds"]))
     draw_stops(ax, agg, epochs[keep], line.get_color(),
                (lo, hi if hi is not None else epochs.max()))
+    if "book" in series:
+        published = book_runs.curve(book, *book_runs.reference(series["book"]))
+        shown = (published["epochs"] >= lo) & (published["epochs"] <= epochs[keep].max())
+        book_line(ax, published["epochs"][shown], k * published["values"][shown],
+                  line.get_color(), series["label"])
     return line
 
 
@@ -150,7 +170,7 @@ def eta_values(agg: dict) -> set:
     return {agg["spec"]["eta"]}
 
 
-def curves(fig_spec: dict, aggregates: dict) -> plt.Figure:
+def curves(fig_spec: dict, aggregates: dict, book: dict | None = None) -> plt.Figure:
     """Metric vs epoch for one or more runs, optionally within an epoch window; with
     `eta_panel`, a second panel below shows the learning rate per epoch."""
     if fig_spec.get("eta_panel"):
@@ -159,11 +179,12 @@ def curves(fig_spec: dict, aggregates: dict) -> plt.Figure:
     else:
         fig, ax = plt.subplots()
     window = fig_spec.get("epochs", (0, None))
-    lines = [series_curve(ax, aggregates[s["run"]], s, window) for s in fig_spec["series"]]
+    lines = [series_curve(ax, aggregates[s["run"]], s, window, book)
+             for s in fig_spec["series"]]
     first = aggregates[fig_spec["series"][0]["run"]]
     ax.set_ylabel(fig_spec.get("ylabel") or metric_label(fig_spec["series"][0]["metric"],
                                                          first["spec"]["evaluation"]))
-    draw_marks(ax, fig_spec.get("marks"))
+    draw_marks(ax, fig_spec.get("marks"), book)
     if fig_spec.get("eta_panel"):
         eta_panel(ax_eta, fig_spec, aggregates, [line.get_color() for line in lines])
     else:
@@ -183,7 +204,8 @@ def spec_value(spec: dict, dotted: str):
     return value
 
 
-def sweep(fig_spec: dict, aggregates: dict, svm_results: list[dict]) -> plt.Figure:
+def sweep(fig_spec: dict, aggregates: dict, svm_results: list[dict],
+          book: dict | None = None) -> plt.Figure:
     """A final metric vs a run parameter (training size, rotation angle), seeds as a band."""
     fig, ax = plt.subplots()
     for series in fig_spec["series"]:
@@ -201,7 +223,7 @@ def sweep(fig_spec: dict, aggregates: dict, svm_results: list[dict]) -> plt.Figu
     ax.set_xscale(fig_spec.get("xscale", "linear"))
     ax.set_xlabel(fig_spec["xlabel"])
     ax.set_ylabel(fig_spec["ylabel"])
-    draw_marks(ax, fig_spec.get("marks"))
+    draw_marks(ax, fig_spec.get("marks"), book)
     return finish(fig, ax, fig_spec)
 
 

@@ -88,8 +88,8 @@ def result(path: str | os.PathLike, *schemas: str) -> dict:
     schema = doc.get("schema")
     if schema not in schemas:
         found = f"schema {schema!r}" if schema else "no schema field"
-        raise UserError(f"{path}: not a {what} of schema {' or '.join(schemas)} ({found}); "
-                        + REBUILD)
+        raise UserError(f"{path}: not {article(what)} {what} of schema "
+                        f"{' or '.join(schemas)} ({found}); " + REBUILD)
     require(doc, KEYS[schema], path, WHAT[schema])
     if schema == AGGREGATE_SCHEMA:
         for name, stats in doc["metrics"].items():
@@ -131,3 +131,7 @@ def calibration(path) -> dict:
 def reproduction(path) -> dict:
     return require(json_file(path, "reproduction report"), ("rows",), path,
                    "reproduction report")
+
+
+def article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"

@@ -8,7 +8,7 @@ what the rules pass on.
 
 from __future__ import annotations
 
-from . import runspec
+from . import book_runs, runspec
 from .errors import UserError
 
 
@@ -41,6 +41,12 @@ def check(config: dict) -> None:
                 if metric not in run_spec(config, run)["monitor"]:
                     raise UserError(f"config figures.{name}: run {run} does not monitor "
                                     f"{metric!r}")
+            if "book" in series:
+                check_book_series(name, series)
+        for mark in fig.get("marks") or ():
+            if "book" in mark and mark["book"] not in book_runs.POINTS:
+                raise UserError(f"config figures.{name}: marks: {mark['book']!r} is not a "
+                                f"published sweep ({', '.join(book_runs.POINTS)})")
     for name, figures in config["experiments"].items():
         for fig in figures:
             if fig not in config["figures"]:
@@ -57,3 +63,14 @@ def one_line(error: Exception) -> str:
             key = ".".join(str(p) for p in cause.absolute_path) or "(top level)"
             return f"{key}: {cause.message}"
     return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def check_book_series(name: str, series: dict) -> None:
+    """A series' `book:` entry must name the published list of this very run and metric."""
+    file, key, listed = book_runs.reference(series["book"])
+    mapped = book_runs.RUNS.get((file, key))
+    if mapped is None:
+        raise UserError(f"config figures.{name}: book: no published run {file} key {key!r}")
+    if (mapped[0], listed) != (series["run"], series["metric"]):
+        raise UserError(f"config figures.{name}: book: {file} key {key!r} list {listed!r} is "
+                        f"run {mapped[0]} {listed}, not {series['run']} {series['metric']}")

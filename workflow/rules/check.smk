@@ -1,27 +1,40 @@
-# The reproduction gate: regenerated numbers vs the book (config/expected.yaml).
+# The reproduction gate: regenerated numbers vs the book (config/expected.yaml), and the
+# book's published curves vs ours epoch by epoch (nndl3.curves).
 
 try:
     CHECKED = nndl3_check.sources("config/expected.yaml")
 except UserError as error:
     raise ValueError(str(error)) from None
+CURVE_RUNS = nndl3_curves.needed_runs()
+BOOK_FILES = [f"{nndl3_book.DIR}/{name}" for name in nndl3_book.FILES]
 
 
 rule reproduction_report:
     input:
         expected="config/expected.yaml",
         calibration="config/calibration.yaml",
-        aggregates=expand("results/aggregates/{run}.json", run=CHECKED["runs"]),
+        curve_calibration="config/calibration_curves.json",
+        book=BOOK_FILES,
+        aggregates=expand(
+            "results/aggregates/{run}.json",
+            run=sorted(set(CHECKED["runs"]) | set(CURVE_RUNS)),
+        ),
         svm=expand("results/svm/{n}.json", n=CHECKED["svm"]),
         neuron=expand("results/neuron/{neuron}.json", neuron=CHECKED["neuron"]),
     output:
-        md="results/reproduction.md",
+        md=report(
+            "results/reproduction.md",
+            caption="../report/reproduction.rst",
+            category="Reproduction",
+        ),
         json="results/reproduction.json",
     log:
         "logs/reproduction_report.log",
     shell:
         "python -m nndl3 report --expected {input.expected}"
         " --calibration {input.calibration} --aggregates {input.aggregates}"
-        " --svm {input.svm} --neuron {input.neuron}"
+        " --svm {input.svm} --neuron {input.neuron} --book {input.book}"
+        " --curve-calibration {input.curve_calibration}"
         " --out-md {output.md} --out-json {output.json} > {log} 2>&1"
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from nndl3 import book_runs as nndl3_book
 from nndl3 import check as nndl3_check
+from nndl3 import curves as nndl3_curves
 from nndl3 import workflow_config
 from nndl3.errors import UserError
 
@@ -42,7 +44,8 @@ def figure_spec_json(wildcards):
 
 
 def figure_inputs(wildcards):
-    """What a figure is drawn from: run aggregates, SVM results, a neuron run, the data."""
+    """What a figure is drawn from: run aggregates, SVM results, a neuron run, the data
+    (`data`), and the book's published runs it draws (`book`)."""
     fig = FIGURES[wildcards.figure]
     inputs = [
         f"results/aggregates/{run}.json" for run in workflow_config.figure_runs(fig)
@@ -53,7 +56,8 @@ def figure_inputs(wildcards):
         inputs.append(f"results/neuron/{fig['neuron']}.json")
     if fig["family"] == "digit":
         inputs.append("data/mnist.npz")
-    return inputs
+    book = [f"{nndl3_book.DIR}/{name}" for name in nndl3_book.figure_files(fig)]
+    return {"data": inputs, "book": book}
 
 
 def svm_code_version():

@@ -1,11 +1,14 @@
 # One rule per figure family; all draw with nndl3.plotting's single style.
 
-PLOT = "python -m nndl3 plot --spec {params.spec:q} --inputs {input} --out {output} > {log} 2>&1"
+PLOT = (
+    "python -m nndl3 plot --spec {params.spec:q} --inputs {input.data} --book {input.book}"
+    " --out {output} > {log} 2>&1"
+)
 
 
 rule plot_curves:
     input:
-        figure_inputs,
+        unpack(figure_inputs),
     output:
         report(
             "figures/{figure}.png",
@@ -24,7 +27,7 @@ rule plot_curves:
 
 rule plot_sweep:
     input:
-        figure_inputs,
+        unpack(figure_inputs),
     output:
         report(
             "figures/{figure}.png",
@@ -43,7 +46,7 @@ rule plot_sweep:
 
 rule plot_neuron:
     input:
-        figure_inputs,
+        unpack(figure_inputs),
     output:
         report(
             "figures/{figure}.png",
@@ -62,7 +65,7 @@ rule plot_neuron:
 
 rule rotation_example:
     input:
-        figure_inputs,
+        unpack(figure_inputs),
     output:
         report(
             "figures/{figure}.png",
@@ -80,6 +83,8 @@ rule rotation_example:
 
 
 rule plot_function:
+    input:
+        unpack(figure_inputs),
     output:
         report(
             "figures/{figure}.png",

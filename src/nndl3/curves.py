@@ -1,0 +1,198 @@
+"""The curve-level check: each of the book's published per-epoch curves against our seeds.
+
+The point rows of `check` compare single numbers; this compares whole curves. At each epoch e
+of a published curve, the book's value is one draw of the seed distribution and our value is
+the mean of n seeds, so, as for a point row,
+
+    tolerance_e = 3 * sd_e * sqrt(1 + 1/n) + precision
+
+with sd_e the per-epoch seed-to-seed standard deviation measured over the calibration seeds
+(`config/calibration_curves.json`, written by `python -m nndl3 calibrate-curves`). The
+book's numbers are exact counts and unrounded costs: precision 0. Per curve the check
+reports the fraction of epochs at which the book lies within tolerance_e, and the mean
+offset over epochs (ours minus book) in points and in units of its standard error,
+sd_mean * sqrt(1 + 1/n), where sd_mean is the calibration seeds' spread of the
+epoch-averaged curve (this keeps the strong epoch-to-epoch correlation of a run's curve).
+
+A curve passes when its fraction within reaches its `threshold`. The threshold is derived
+from the calibration seeds, never chosen: each calibration seed in turn plays the book (one
+held-out run), every 3-seed subset of the others plays our mean (the check's n = 3), with
+sd_e from the others. A run's curve is strongly correlated from epoch to epoch, so the
+held-out fractions are mostly 1 with a long tail (a seed whose whole curve sits apart),
+and the tail differs from curve to curve: each curve gets its own threshold, its 1st
+percentile of held-out fractions less a margin of half its distance to 1
+(`derive_threshold`); the share of held-out cases that pass it is recorded with it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from . import atomic, book_runs
+from .check import K_SIGMA, pooled, scale
+
+PRECISION = 0.0  # the published lists are exact counts and unrounded costs
+N_CHECK = 3  # the check's seeds (config seeds 1-3), the n of the held-out derivation
+
+
+def seed_rows(agg: dict, curve: dict) -> np.ndarray | None:
+    """Our per-seed values (seeds x the curve's epochs), in points for accuracies, or None
+    when the run does not monitor the metric or misses some of the curve's epochs."""
+    if curve["metric"] not in agg["metrics"]:
+        return None
+    epochs = list(agg["monitored_epochs"])
+    if not set(curve["epochs"].tolist()) <= set(epochs):
+        return None
+    cols = [epochs.index(e) for e in curve["epochs"]]
+    rows = np.array(agg["metrics"][curve["metric"]]["per_seed"], dtype=np.float64)[:, cols]
+    return scale(curve["metric"]) * rows
+
+
+def tolerance(sd: np.ndarray, n: int) -> np.ndarray:
+    return K_SIGMA * sd * math.sqrt(1 + 1 / n) + PRECISION
+
+
+def within(ours: np.ndarray, book: np.ndarray, sd: np.ndarray, n: int) -> np.ndarray:
+    return np.abs(ours - book) <= tolerance(sd, n)
+
+
+def held_out_fractions(rows: np.ndarray, n: int = N_CHECK) -> np.ndarray:
+    """For each seed held out as "the book", each n-subset of the other seeds as "ours":
+    the fraction of epochs within tolerance (sd_e from the other seeds)."""
+    fractions = []
+    for i in range(len(rows)):
+        others = np.delete(rows, i, axis=0)
+        sd = others.std(axis=0, ddof=1)
+        for subset in itertools.combinations(range(len(others)), n):
+            ours = others[list(subset)].mean(axis=0)
+            fractions.append(within(ours, rows[i], sd, n).mean())
+    return np.array(fractions)
+
+
+def derive_threshold(p01: float) -> float:
+    """A curve's pass threshold: the 1st percentile of its held-out fractions less half its
+    distance to 1, rounded down to 0.01 and at least 0. The margin covers the check's own
+    seeds, which the calibration never saw."""
+    return max(0.0, math.floor(100 * (p01 - 0.5 * (1 - p01))) / 100)
+
+
+def calibrate(aggregate_paths, book: dict, out) -> dict:
+    """Per-epoch seed sd of every published curve and the derived pass threshold."""
+    aggregates = pooled(aggregate_paths)
+    entries = {}
+    for curve in book_runs.curves(book):
+        agg = aggregates.get(curve["run"])
+        rows = None if agg is None else seed_rows(agg, curve)
+        if rows is None or len(rows) <= N_CHECK:
+            continue
+        fractions = held_out_fractions(rows)
+        p01 = float(np.percentile(fractions, 1))
+        threshold = derive_threshold(p01)
+        entries[curve["id"]] = {
+            "run": curve["run"], "metric": curve["metric"], "seeds": agg["seeds"],
+            "sd_epoch_mean": round(float(rows.mean(axis=1).std(ddof=1)), 5),
+            "threshold": threshold,
+            "held_out": {"cases": len(fractions), "min": round(float(fractions.min()), 4),
+                         "p01": round(p01, 4), "median": round(float(np.median(fractions)), 4),
+                         "pass_rate": round(float(np.mean(fractions >= threshold)), 4)},
+            "sd": [float(f"{v:.4g}") for v in rows.std(axis=0, ddof=1)],
+        }
+    seeds = sorted({s for e in entries.values() for s in e["seeds"]})
+    calibration = {
+        "written_by": "python -m nndl3 calibrate-curves",
+        "seeds": seeds, "k_sigma": K_SIGMA, "n_check": N_CHECK, "precision": PRECISION,
+        "curves": entries,
+    }
+    atomic.write_json(out, calibration)
+    return calibration
+
+
+def evaluate(book: dict, calibration: dict, aggregates: dict,
+             known: dict | None = None) -> list[dict]:
+    """One row per published curve: fraction within, mean offset and its z, status. A curve
+    in `known` (id -> why) that fails is reported as a known deviation, not failed."""
+    known = known or {}
+    rows = []
+    for curve in book_runs.curves(book):
+        row = {"id": curve["id"], "run": curve["run"], "metric": curve["metric"],
+               "book_file": curve["file"], "book_key": curve["key"],
+               "epochs": len(curve["epochs"])}
+        agg = aggregates.get(curve["run"])
+        ours = None if agg is None else seed_rows(agg, curve)
+        cal = calibration["curves"].get(curve["id"])
+        if ours is None or cal is None:
+            why = ("our run does not monitor it" if agg is not None and ours is None
+                   else "not calibrated" if ours is not None else "run not built")
+            rows.append({**row, "status": f"not compared ({why})"})
+            continue
+        n = len(ours)
+        book_values = scale(curve["metric"]) * curve["values"]
+        mean = ours.mean(axis=0)
+        sd = np.asarray(cal["sd"])
+        offset = float((mean - book_values).mean())
+        se = cal["sd_epoch_mean"] * math.sqrt(1 + 1 / n)
+        fraction = float(within(mean, book_values, sd, n).mean())
+        rows.append({**row, "n": n, "within": fraction, "offset": offset,
+                     "offset_z": offset / se if se else None,
+                     "threshold": cal["threshold"], "known_deviation": known.get(curve["id"]),
+                     "status": "pass" if fraction >= cal["threshold"] else
+                     "known deviation" if curve["id"] in known else "FAIL"})
+    return rows
+
+
+def markdown(rows: list[dict], calibration: dict) -> str:
+    lines = [
+        "## The book's published curves, epoch by epoch",
+        "",
+        f"At each epoch the tolerance is {K_SIGMA:g} * sd_e * sqrt(1 + 1/n) (sd_e: seed sd of "
+        f"that epoch over calibration seeds {calibration['seeds'][0]}-"
+        f"{calibration['seeds'][-1]}; the book's lists are exact, precision 0). A curve "
+        "passes when the book lies within it at a fraction of epochs >= its threshold, "
+        "derived from held-out calibration seeds (docs/curve-check.md). Offset = mean over "
+        "epochs of ours minus book (points for accuracies); z = offset / its standard error.",
+        "",
+        "| curve (our run . metric) | book file | epochs | within | threshold | offset | z "
+        "| status |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        source = r["book_file"] + (f" [{r['book_key']}]" if r["book_key"] is not None else "")
+        if "within" not in r:
+            lines.append(f"| {r['id']} | {source} | {r['epochs']} | - | - | - | - | "
+                         f"{r['status']} |")
+            continue
+        z = f"{r['offset_z']:+.2f}" if r["offset_z"] is not None else "-"
+        lines.append(f"| {r['id']} | {source} | {r['epochs']} | {r['within']:.3f} | "
+                     f"{r['threshold']:.2f} | {r['offset']:+.3f} | {z} | {r['status']} |")
+    failed = [r["id"] for r in rows if r["status"] == "FAIL"]
+    passed = sum(r["status"] == "pass" for r in rows)
+    compared = sum("within" in r for r in rows)
+    known = [r for r in rows if r["status"] == "known deviation"]
+    if known:
+        lines += ["", "Known deviations (reported, not gated):", ""]
+        lines += [f"- **{r['id']}**: {r['known_deviation']}" for r in known]
+    lines += ["", f"**curves: {passed} of {compared} compared passed**"
+              + (f"; failed: {', '.join(failed)}" if failed else "")
+              + (f"; {len(known)} known deviation(s)" if known else "")]
+    return "\n".join(lines) + "\n"
+
+
+def section(book_paths, calibration_path, known: dict | None = None):
+    """The curve check as `check.report`'s extra section: (key, rows, markdown). `known`:
+    curve id -> why it is a known deviation (config/expected.yaml, `curve_deviations`)."""
+    book = book_runs.read(book_paths)
+    calibration = atomic.read_json(calibration_path)
+
+    def extra(aggregates, svm, neuron):
+        rows = evaluate(book, calibration, aggregates, known)
+        return "curves", rows, markdown(rows, calibration)
+
+    return extra
+
+
+def needed_runs() -> list[str]:
+    """Our runs that have a published curve (what the check and its calibration read)."""
+    return sorted({run for run, _ in book_runs.RUNS.values()})
