@@ -54,6 +54,15 @@ def test_curves_with_the_books_published_run(tmp_path):
          inputs, [BOOK / "overfitting.json"])
 
 
+def test_a_run_shorter_than_the_figures_window_still_draws(tmp_path):
+    """A user's shortened run (5 epochs here) against a figure of epochs 200-399."""
+    inputs = [write_aggregate(tmp_path, "overfit_1k")]
+    plot(tmp_path, {"family": "curves", "title": "t", "epochs": [200, 399], "series": [
+        {"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "test",
+         "book": {"file": "overfitting.json", "list": "evaluation_accuracy"}}]},
+         inputs, [BOOK / "overfitting.json"])
+
+
 def test_sweep_with_the_books_published_points(tmp_path):
     inputs = [write_aggregate(tmp_path, f"s{n}", train_size=n) for n in (100, 1000)]
     plot(tmp_path, {"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "acc",

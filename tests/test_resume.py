@@ -37,7 +37,7 @@ pytestmark = [
 def workflow_copy(where: Path) -> Path:
     where.mkdir()
     shutil.copy(ROOT / "Snakefile", where)
-    for folder in ("workflow", "config", "profiles"):
+    for folder in ("workflow", "config", "profiles", "book_runs"):
         shutil.copytree(ROOT / folder, where / folder)
     (where / "src" / "nndl3").mkdir(parents=True)  # the config schema refers to the run schema
     shutil.copy(ROOT / "src" / "nndl3" / "run.schema.yaml", where / "src" / "nndl3")

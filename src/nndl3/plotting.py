@@ -135,7 +135,7 @@ def series_curve(ax, agg: dict, series: dict, window, book: dict | None):
                 k * floats(stats["max"])[keep], series["label"], len(agg["seeds"]))
     draw_stops(ax, agg, epochs[keep], line.get_color(),
                (lo, hi if hi is not None else epochs.max()))
-    if "book" in series:
+    if "book" in series and keep.any():  # a shortened run may not reach the window
         published = book_runs.curve(book, *book_runs.reference(series["book"]))
         shown = (published["epochs"] >= lo) & (published["epochs"] <= epochs[keep].max())
         book_line(ax, published["epochs"][shown], k * published["values"][shown],
