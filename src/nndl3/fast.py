@@ -267,19 +267,37 @@ def plain_update(w1t, b1, w2, b2, g_w2, g_b1, g_b2, scale, decay, l1_step, lazy)
 
 
 @njit(cache=True, nogil=True)
+def decay_velocity(v, w, mu, l2_step, l1_step):
+    """v <- mu v - l2_step w - l1_step sgn(w), element by element in one pass and without
+    temporaries (W1's velocity is dense: this pass is most of momentum's cost); the same
+    operations in the same order as `v *= mu; v -= l2_step * w; v -= l1_step * sgn(w)`."""
+    rows, cols = v.shape
+    if l1_step != 0:
+        for i in range(rows):
+            for h in range(cols):
+                v[i, h] = (v[i, h] * mu - l2_step * w[i, h]) - l1_step * np.sign(w[i, h])
+    elif l2_step != 0:
+        for i in range(rows):
+            for h in range(cols):
+                v[i, h] = v[i, h] * mu - l2_step * w[i, h]
+    else:
+        for i in range(rows):
+            for h in range(cols):
+                v[i, h] *= mu
+
+
+@njit(cache=True, nogil=True)
 def momentum_update(w2, v_w2, g_w2, b2, v_b2, g_b2, b1, v_b1, g_b1, w1t, v_w1t,
                     scale, mu, l2_step, l1_step):
     """v <- mu v - (eta lambda/n) w [or sgn w] - (eta/m) sum grad; w <- w + v, for all but
     w1t, whose velocity only gets its decay and penalty terms here: the caller subtracts
     the sparse gradient, then adds the velocity."""
     v_w2 *= mu
-    v_w1t *= mu
     if l2_step != 0:
         v_w2 -= l2_step * w2
-        v_w1t -= l2_step * w1t
     if l1_step != 0:
         v_w2 -= l1_step * np.sign(w2)
-        v_w1t -= l1_step * np.sign(w1t)
+    decay_velocity(v_w1t, w1t, mu, l2_step, l1_step)
     v_w2 -= scale * g_w2
     w2 += v_w2
     v_b2 *= mu
