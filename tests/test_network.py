@@ -160,3 +160,16 @@ def test_an_epoch_decays_weights_with_n_the_training_set_size():
         ref.update_mini_batch(x[rows], one_hot(labels[rows], 3), 0.5, 5.0, 20, "l2")
     for a, b in zip(net.weights + net.biases, ref.weights + ref.biases, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_with_one_hot_targets_is_the_formula_to_the_bit(dtype):
+    """The one-hot shortcut of cost_value gives exactly the book's formula's sum."""
+    rng = np.random.default_rng(3)
+    z = (rng.normal(0, 8, (1000, 10))).astype(dtype)
+    y = one_hot(rng.integers(0, 10, 1000), 10, dtype)
+    formula = float(np.sum(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)))
+    assert cost_value("cross-entropy", z, y) == formula
+    soft = np.full_like(y, 0.25)  # not one-hot: the formula itself
+    assert cost_value("cross-entropy", z, soft) == float(
+        np.sum(soft * np.logaddexp(0, -z) + (1 - soft) * np.logaddexp(0, z)))

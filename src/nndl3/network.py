@@ -67,7 +67,16 @@ def activation_prime(hidden: str, a):
 def cost_value(cost: str, z, y) -> float:
     """Sum over the rows of z (outputs' weighted inputs) and y (one-hot targets)."""
     if cost == "cross-entropy":
-        return float(np.sum(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)))
+        if not is_one_hot(y):
+            return float(np.sum(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)))
+        # with one-hot y each entry of the sum above is one of its two terms, softplus(-z)
+        # where y = 1 and softplus(z) where y = 0: computing only that one gives the same
+        # values, summed in the same order, at about half the cost (monitoring computes it
+        # after every epoch)
+        terms = np.logaddexp(0, z)
+        label = y == 1
+        terms[label] = np.logaddexp(0, -z[label])
+        return float(np.sum(terms))
     if cost == "quadratic":
         return float(0.5 * np.sum((sigmoid(z) - y) ** 2))
     if cost == "log-likelihood":
@@ -75,6 +84,10 @@ def cost_value(cost: str, z, y) -> float:
         log_total = top[:, 0] + np.log(np.sum(np.exp(z - top), axis=1))
         return float(np.sum(log_total) - np.sum(y * z))
     raise ValueError(f"unknown cost {cost!r}")
+
+
+def is_one_hot(y) -> bool:
+    return bool(np.all((y == 0) | (y == 1)))
 
 
 def output_activation(cost: str, z):
