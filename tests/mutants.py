@@ -70,7 +70,9 @@ MUTANTS = {
         []),
     "l2_n_is_batch": (
         "L2 weight decay uses n = the mini-batch size instead of the training-set size",
-        [("src/nndl3/network.py", "k, x.dtype), eta, lmbda, n,", "k, x.dtype), eta, lmbda, m,"),
+        [("src/nndl3/network.py",
+          "self.update_mini_batch(x[rows], y, eta, lmbda, n, regularization, mask)",
+          "self.update_mini_batch(x[rows], y, eta, lmbda, m, regularization, mask)"),
          ("src/nndl3/fast.py", "decay = t(1 - eta * lmbda / n) if",
           "decay = t(1 - eta * lmbda / m) if")],
         ["l2_1k", "l2_full"]),
@@ -79,8 +81,8 @@ MUTANTS = {
         [("src/nndl3/network.py", "        for b, gb in zip(self.biases, grad_b, strict=True):\n",
           "        for b, gb in zip(self.biases, grad_b, strict=True):\n"
           "            b *= (1 - eta * lmbda / n) if regularization == \"l2\" else 1\n"),
-         ("src/nndl3/fast.py", "            w2 *= decay\n", "            w2 *= decay\n"
-          "            b1 *= decay\n            b2 *= decay\n")],
+         ("src/nndl3/fast.py", "        w2 *= decay\n", "        w2 *= decay\n"
+          "        b1 *= decay\n        b2 *= decay\n")],
         ["l2_1k", "l2_full"]),
     "dropout_unscaled_at_test": (
         "dropout: hidden outputs not scaled by the keep probability at test time",
