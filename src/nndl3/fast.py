@@ -224,23 +224,11 @@ def sgd_epoch(w1t, b1, w2, w2t, b2, hidden, indptr, indices, values, labels, ord
                     w1t *= c
                     c = one
                 step = scale / c
-            for e in range(size):
-                r = order[start + e]
-                for p in range(indptr[r], indptr[r + 1]):
-                    v = step * values[p]
-                    row = indices[p]
-                    for h in range(hp):
-                        w1t[row, h] -= v * d1[e, h]
+            sparse_step(w1t, step, d1, order, start, size, indptr, indices, values)
         else:
             momentum_update(w2, v_w2, g_w2, b2, v_b2, g_b2, b1, v_b1, g_b1, w1t, v_w1t,
                             scale, mu, l2_step, l1_step)
-            for e in range(size):
-                r = order[start + e]
-                for p in range(indptr[r], indptr[r + 1]):
-                    v = scale * values[p]
-                    row = indices[p]
-                    for h in range(hp):
-                        v_w1t[row, h] -= v * d1[e, h]
+            sparse_step(v_w1t, scale, d1, order, start, size, indptr, indices, values)
             w1t += v_w1t
         for k in range(n_out):
             for h in range(hp):
@@ -264,6 +252,21 @@ def plain_update(w1t, b1, w2, b2, g_w2, g_b1, g_b2, scale, decay, l1_step, lazy)
     w2 -= scale * g_w2
     b2 -= scale * g_b2
     b1 -= scale * g_b1
+
+
+@njit(cache=True, nogil=True)
+def sparse_step(target, step, d1, order, start, size, indptr, indices, values):
+    """target -= step * sum over the mini-batch of x d1^T, touching only the rows of the
+    images' nonzero pixels: W1's gradient step (or its velocity's, with momentum), image
+    by image in order."""
+    hp = target.shape[1]
+    for e in range(size):
+        r = order[start + e]
+        for p in range(indptr[r], indptr[r + 1]):
+            v = step * values[p]
+            row = indices[p]
+            for h in range(hp):
+                target[row, h] -= v * d1[e, h]
 
 
 @njit(cache=True, nogil=True)
