@@ -7,13 +7,16 @@ removed) and runs the command that reads it.
 """
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
 from nndl3 import aggregate, cli, readers, train
+from nndl3.errors import UserError
 
 SPEC = {"sizes": [784, 30, 10], "cost": "cross-entropy", "init": "default", "eta": 0.5,
         "lmbda": 0.0, "regularization": "l2", "dropout": 0.0, "epochs": 2, "mini_batch": 10,
@@ -172,3 +175,23 @@ def test_truncated_aggregate_through_the_cli_prints_no_traceback(files):
 def test_schema_names_agree_with_the_writers():
     assert readers.RECORD_SCHEMA == train.RECORD_SCHEMA
     assert readers.AGGREGATE_SCHEMA == aggregate.AGGREGATE_SCHEMA
+
+
+@pytest.mark.parametrize("content,problem", [
+    ("", "curve calibration is empty"),
+    ('{"seeds": [1], "curves": {', "curve calibration truncated or not JSON"),
+    ('{"seeds": [1]}', "curve calibration lacks key(s) 'curves'"),
+    ('{"seeds": [1], "curves": {"a.b": {"sd": [1], "sd_epoch_mean": 1}}}',
+     "curve calibration of a.b lacks key(s) 'threshold'"),
+])
+def test_broken_curve_calibration_gives_one_line(tmp_path, content, problem):
+    path = tmp_path / "calibration_curves.json"
+    path.write_text(content)
+    with pytest.raises(UserError, match=re.escape(problem)) as error:
+        readers.curve_calibration(path)
+    assert "\n" not in str(error.value)
+
+
+def test_the_committed_curve_calibration_reads():
+    path = Path(__file__).resolve().parents[1] / "config" / "calibration_curves.json"
+    assert len(readers.curve_calibration(path)["curves"]) == 19

@@ -45,7 +45,3 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 def write_json(path: str | os.PathLike, obj) -> None:
     write_text(path, json.dumps(obj, indent=1, sort_keys=False) + "\n")
-
-
-def read_json(path: str | os.PathLike):
-    return json.loads(Path(path).read_text())

@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from . import atomic, book_runs
+from . import atomic, book_runs, readers
 from .check import K_SIGMA, pooled, scale
 
 PRECISION = 0.0  # the published lists are exact counts and unrounded costs
@@ -184,7 +184,7 @@ def section(book_paths, calibration_path, known: dict | None = None):
     """The curve check as `check.report`'s extra section: (key, rows, markdown). `known`:
     curve id -> why it is a known deviation (config/expected.yaml, `curve_deviations`)."""
     book = book_runs.read(book_paths)
-    calibration = atomic.read_json(calibration_path)
+    calibration = readers.curve_calibration(calibration_path)
 
     def extra(aggregates, svm, neuron):
         rows = evaluate(book, calibration, aggregates, known)

@@ -44,16 +44,16 @@ def text(path: str | os.PathLike, what: str) -> str:
         raise UserError(f"{path}: {what} is not a text file") from None
 
 
-def json_file(path: str | os.PathLike, what: str = "JSON file"):
-    """A JSON document; a truncated or empty file is named as such."""
+def json_file(path: str | os.PathLike, what: str = "JSON file", advice: str = REBUILD):
+    """A JSON document; a truncated or empty file is named as such, with `advice`."""
     content = text(path, what)
     try:
         return json.loads(content)
     except json.JSONDecodeError as exc:
         if not content.strip():
-            raise UserError(f"{path}: {what} is empty; {REBUILD}") from None
+            raise UserError(f"{path}: {what} is empty; {advice}") from None
         raise UserError(f"{path}: {what} truncated or not JSON ({exc.msg} at line {exc.lineno}, "
-                        f"column {exc.colno}); {REBUILD}") from None
+                        f"column {exc.colno}); {advice}") from None
 
 
 def yaml_mapping(path: str | os.PathLike, what: str, keys=()) -> dict:
@@ -125,6 +125,20 @@ def calibration(path) -> dict:
     doc = yaml_mapping(path, "calibration", ("seeds", "seed_sd"))
     if not isinstance(doc["seed_sd"], dict):
         raise UserError(f"{path}: calibration: seed_sd must be a mapping of row id to sd")
+    return doc
+
+
+def curve_calibration(path) -> dict:
+    """config/calibration_curves.json: per published curve, its per-epoch sd and threshold."""
+    doc = json_file(path, "curve calibration",
+                    "restore it from git or rerun `python -m nndl3 calibrate-curves`")
+    doc = require(doc, ("seeds", "curves"), path, "curve calibration")
+    if not isinstance(doc["curves"], dict):
+        raise UserError(f"{path}: curve calibration: curves must be a mapping of curve id to "
+                        "its sd and threshold")
+    for curve, entry in doc["curves"].items():
+        require(entry, ("sd", "sd_epoch_mean", "threshold"), path,
+                f"curve calibration of {curve}")
     return doc
 
 
