@@ -160,10 +160,10 @@ class SeedRun:
                 for k in wanted:
                     self.metrics[k].append(cost if k.endswith("cost") else accuracy)
 
-    def record(self, run_id: str, commit: str | None) -> dict:
+    def record(self, commit: str | None) -> dict:
         return {
             "schema": RECORD_SCHEMA,
-            "run": run_id,
+            "run": self.run_id,
             "seed": self.seed,
             "spec": self.spec,
             "engine": type(self.engine).__name__,
@@ -278,7 +278,7 @@ def train(run_id: str, spec: dict, data: dict, log=sys.stdout, timer=None) -> li
         print(f"seed {run.seed}: stopped after epoch {run.stopped_at} ({run.stop_reason})",
               file=log, flush=True)
     commit = git_commit()
-    return [{**run.record(run_id, commit), "timing": timer.rounded()} for run in runs]
+    return [{**run.record(commit), "timing": timer.rounded()} for run in runs]
 
 
 def prepare_monitored(spec, monitored: dict, sparse: dict):
