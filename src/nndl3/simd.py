@@ -1,0 +1,224 @@
+"""Row operations of the fast engine written as explicit SIMD code (LLVM IR via Numba).
+
+The first layer's work is a sum of rows of W1 (one per nonzero pixel) into a hidden
+layer's weighted input, and the gradient step that subtracts a multiple of the same
+delta from the same rows. Written as Numba loops over the hidden neurons, LLVM wraps each
+row in a fresh vectorized loop, with its trip-count and alias tests, and keeps the
+accumulator in memory; here the accumulators live in vector registers across all the
+rows of an image. A vector is one 64-byte cache line: 16 float32 or 8 float64; a row's
+columns [c0, c0 + k * lanes) are k vectors, k from 1 to MAX_VECTORS. Row lengths must be
+whole vectors: the fast engine pads its layers to that (fast.padded).
+
+The arithmetic is that of the scalar loops, in the same order, without fused
+multiply-adds: z + v * w and w - (s * x) * d, one row after another. Results are the
+same bits (tests/test_simd.py).
+
+`prefetch` asks for an image's nonzero pixels before they are needed: in a shuffled
+epoch each image's pixels sit at a random place of a 60 MB array, and waiting for them
+was most of the hidden layer's time (benchmarks/fast_kernel.md).
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+VECTOR_BYTES = 64
+MAX_VECTORS = 4  # vectors per pass: 4 accumulators, 8 registers on AVX2
+
+_I32, _I64 = ir.IntType(32), ir.IntType(64)
+
+
+def lanes(dtype) -> int:
+    """Elements of `dtype` (a NumPy dtype) in one vector."""
+    return VECTOR_BYTES // dtype.itemsize
+
+
+# ------------------------------------------------------------- IR building blocks
+
+
+def _vector_type(dtype):
+    element = ir.FloatType() if dtype == types.float32 else ir.DoubleType()
+    return ir.VectorType(element, VECTOR_BYTES // (dtype.bitwidth // 8))
+
+
+def _data(context, builder, array_type, array):
+    return context.make_array(array_type)(context, builder, array).data
+
+
+def _splat(builder, scalar, vty):
+    """A vector of vty holding `scalar` in every lane."""
+    undef = ir.Constant(vty, ir.Undefined)
+    first = builder.insert_element(undef, scalar, ir.Constant(_I32, 0))
+    zeros = ir.Constant(ir.VectorType(_I32, vty.count), [0] * vty.count)
+    return builder.shuffle_vector(first, undef, zeros)
+
+
+def _load(builder, data, offset, vty):
+    pointer = builder.bitcast(builder.gep(data, [offset]), vty.as_pointer())
+    return builder.load(pointer, align=VECTOR_BYTES // vty.count)
+
+
+def _store(builder, value, data, offset, vty):
+    pointer = builder.bitcast(builder.gep(data, [offset]), vty.as_pointer())
+    builder.store(value, pointer, align=VECTOR_BYTES // vty.count)
+
+
+def _offsets(builder, base, k, vty):
+    """The offsets of the k vectors that start at element `base`."""
+    return [builder.add(base, ir.Constant(_I64, i * vty.count)) for i in range(k)]
+
+
+def _loop(builder, start, end):
+    """`with _loop(b, start, end) as p:` runs its body for p in [start, end)."""
+    return cgutils.for_range_slice(builder, start, end, ir.Constant(_I64, 1))
+
+
+class _Accumulators:
+    """k vectors held in registers (allocas that LLVM promotes), columns c0 onwards."""
+
+    def __init__(self, builder, bias, c0, k, vty):
+        self.builder, self.c0, self.k, self.vty = builder, c0, k, vty
+        self.slots = []
+        for offset in _offsets(builder, c0, k, vty):
+            slot = cgutils.alloca_once(builder, vty)
+            builder.store(_load(builder, bias, offset, vty), slot)
+            self.slots.append(slot)
+
+    def add_row(self, w, stride, row, value):
+        """acc += value * w[row, c0:c0 + k * lanes]: one multiply, then one addition."""
+        b, v = self.builder, _splat(self.builder, value, self.vty)
+        base = b.add(b.mul(row, stride), self.c0)
+        for slot, offset in zip(self.slots, _offsets(b, base, self.k, self.vty), strict=True):
+            b.store(b.fadd(b.load(slot), b.fmul(v, _load(b, w, offset, self.vty))), slot)
+
+    def store(self, z):
+        b = self.builder
+        for slot, offset in zip(self.slots, _offsets(b, self.c0, self.k, self.vty),
+                                strict=True):
+            _store(b, b.load(slot), z, offset, self.vty)
+
+
+def _arrays(context, builder, signature, args, positions):
+    return [_data(context, builder, signature.args[i], args[i]) for i in positions]
+
+
+def _pixel(builder, indices, values, p):
+    """(row, value) of nonzero pixel p: its column index widened to 64 bits, its value."""
+    return (builder.zext(builder.load(builder.gep(indices, [p])), _I64),
+            builder.load(builder.gep(values, [p])))
+
+
+# ------------------------------------------------------------- intrinsics
+
+
+def _make_row_sum(k):
+    @intrinsic
+    def row_sum(typingctx, z, b, w, stride, c0, indices, values, start, end):
+        """z[c0:c0+k*L] = b[c0:...] + sum over p in [start, end) of values[p] *
+        w[indices[p], c0:...], with w C-contiguous of row length `stride`."""
+        sig = types.void(z, b, w, stride, c0, indices, values, start, end)
+
+        def codegen(context, builder, signature, args):
+            zd, bd, wd, idx, val = _arrays(context, builder, signature, args, (0, 1, 2, 5, 6))
+            stride_, c0_, start_, end_ = args[3], args[4], args[7], args[8]
+            acc = _Accumulators(builder, bd, c0_, k, _vector_type(signature.args[0].dtype))
+            with _loop(builder, start_, end_) as (p, _):
+                acc.add_row(wd, stride_, *_pixel(builder, idx, val, p))
+            acc.store(zd)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return row_sum
+
+
+def _make_row_step(k):
+    @intrinsic
+    def row_step(typingctx, w, stride, c0, step, d, indices, values, start, end):
+        """w[indices[p], c0:c0+k*L] -= (step * values[p]) * d[c0:...] for p in
+        [start, end), one pixel after another."""
+        sig = types.void(w, stride, c0, step, d, indices, values, start, end)
+
+        def codegen(context, builder, signature, args):
+            wd, dd, idx, val = _arrays(context, builder, signature, args, (0, 4, 5, 6))
+            stride_, c0_, step_, start_, end_ = args[1], args[2], args[3], args[7], args[8]
+            vty = _vector_type(signature.args[0].dtype)
+            deltas = [_load(builder, dd, offset, vty)
+                      for offset in _offsets(builder, c0_, k, vty)]
+            with _loop(builder, start_, end_) as (p, _):
+                row, value = _pixel(builder, idx, val, p)
+                v = _splat(builder, builder.fmul(step_, value), vty)
+                base = builder.add(builder.mul(row, stride_), c0_)
+                for delta, offset in zip(deltas, _offsets(builder, base, k, vty), strict=True):
+                    old = _load(builder, wd, offset, vty)
+                    _store(builder, builder.fsub(old, builder.fmul(v, delta)), wd, offset, vty)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return row_step
+
+
+_sum1, _sum2, _sum3, _sum4 = (_make_row_sum(k) for k in range(1, MAX_VECTORS + 1))
+_step1, _step2, _step3, _step4 = (_make_row_step(k) for k in range(1, MAX_VECTORS + 1))
+
+
+@intrinsic
+def prefetch(typingctx, array, start, end):
+    """Ask the cache for array[start:end], one request per 64-byte line; only a hint."""
+    sig = types.void(array, start, end)
+
+    def codegen(context, builder, signature, args):
+        (data,) = _arrays(context, builder, signature, args, (0,))
+        per_line = ir.Constant(_I64, VECTOR_BYTES // (signature.args[0].dtype.bitwidth // 8))
+        fnty = ir.FunctionType(ir.VoidType(), [ir.PointerType(), _I32, _I32, _I32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [ir.PointerType()], fnty)
+        read, keep, data_cache = (ir.Constant(_I32, c) for c in (0, 3, 1))
+        with cgutils.for_range_slice(builder, args[1], args[2], per_line) as (p, _):
+            line = builder.bitcast(builder.gep(data, [p]), ir.PointerType())
+            builder.call(fn, [line, read, keep, data_cache])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+# ------------------------------------------------------------- whole rows
+# Each splits a row into passes of at most MAX_VECTORS vectors; the numbers of
+# vectors are compile-time constants of the intrinsics, hence the branches.
+
+
+@njit(cache=True, nogil=True)
+def rows_sum(z, b, w, indices, values, start, end):
+    """z = b + sum over p in [start, end) of values[p] * w[indices[p], :], in order."""
+    stride = w.shape[1]
+    width = 64 // w.itemsize
+    for c0 in range(0, stride, MAX_VECTORS * width):
+        k = min(MAX_VECTORS, (stride - c0) // width)
+        if k == 4:
+            _sum4(z, b, w, stride, c0, indices, values, start, end)
+        elif k == 3:
+            _sum3(z, b, w, stride, c0, indices, values, start, end)
+        elif k == 2:
+            _sum2(z, b, w, stride, c0, indices, values, start, end)
+        else:
+            _sum1(z, b, w, stride, c0, indices, values, start, end)
+
+
+@njit(cache=True, nogil=True)
+def rows_step(w, step, d, indices, values, start, end):
+    """w[indices[p], :] -= (step * values[p]) * d for p in [start, end), in order."""
+    stride = w.shape[1]
+    width = 64 // w.itemsize
+    for c0 in range(0, stride, MAX_VECTORS * width):
+        k = min(MAX_VECTORS, (stride - c0) // width)
+        if k == 4:
+            _step4(w, stride, c0, step, d, indices, values, start, end)
+        elif k == 3:
+            _step3(w, stride, c0, step, d, indices, values, start, end)
+        elif k == 2:
+            _step2(w, stride, c0, step, d, indices, values, start, end)
+        else:
+            _step1(w, stride, c0, step, d, indices, values, start, end)

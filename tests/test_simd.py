@@ -1,0 +1,97 @@
+"""The explicit SIMD row operations give the bits of the plain loops they replace.
+
+Each is compared with the same arithmetic written one element at a time in NumPy
+(same operations, same order, no fused multiply-add), for float32 and float64 and for
+row lengths of one to nine vectors, which take every pass width of `simd` (1-4 vectors
+and a split into several passes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nndl3 import simd
+from nndl3.fast import aligned_zeros, to_csr
+
+DTYPES = (np.float32, np.float64)
+
+
+def problem(dtype, vectors, n_images=7, n_in=50, seed=0):
+    """A sparse input (CSR, about a third of the pixels nonzero, one image without any),
+    a weight matrix with rows of `vectors` whole vectors, and a bias."""
+    rng = np.random.default_rng(seed)
+    width = simd.lanes(np.dtype(dtype)) * vectors
+    x = (rng.random((n_images, n_in)) * (rng.random((n_images, n_in)) < 0.35)).astype(dtype)
+    x[3] = 0
+    w = aligned_zeros((n_in, width), dtype)
+    w[...] = rng.standard_normal((n_in, width))
+    b = aligned_zeros(width, dtype)
+    b[...] = rng.standard_normal(width)
+    return x, to_csr(x), w, b
+
+
+def loop_sum(b, w, indices, values, start, end):
+    """b + values[p] * w[indices[p]] added one pixel at a time, as the scalar kernel did."""
+    z = b.copy()
+    for p in range(start, end):
+        z = z + values[p] * w[indices[p]]
+    return z
+
+
+def loop_step(w, step, d, indices, values, start, end):
+    w = w.copy()
+    for p in range(start, end):
+        row = indices[p]
+        w[row] = w[row] - (step * values[p]) * d
+    return w
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("vectors", [1, 2, 3, 4, 5, 9])
+def test_rows_sum_gives_the_bits_of_the_loop(dtype, vectors):
+    x, (indptr, indices, values), w, b = problem(dtype, vectors)
+    for r in range(len(x)):
+        z = aligned_zeros(w.shape[1], dtype)
+        simd.rows_sum(z, b, w, indices, values, indptr[r], indptr[r + 1])
+        assert np.array_equal(z, loop_sum(b, w, indices, values, indptr[r], indptr[r + 1]))
+        # and it is the layer's weighted input, up to rounding
+        np.testing.assert_allclose(z, b + x[r] @ w, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("vectors", [1, 2, 3, 4, 5, 9])
+def test_rows_step_gives_the_bits_of_the_loop(dtype, vectors):
+    x, (indptr, indices, values), w, b = problem(dtype, vectors)
+    step = np.dtype(dtype).type(0.37)
+    for r in range(len(x)):
+        expected = loop_step(w, step, b, indices, values, indptr[r], indptr[r + 1])
+        simd.rows_step(w, step, b, indices, values, indptr[r], indptr[r + 1])
+        assert np.array_equal(w, expected)
+
+
+def test_rows_step_leaves_other_rows_alone():
+    x, (indptr, indices, values), w, b = problem(np.float32, 2)
+    before = w.copy()
+    simd.rows_step(w, np.float32(1), b, indices, values, indptr[0], indptr[1])
+    touched = np.zeros(len(w), bool)
+    touched[indices[indptr[0]:indptr[1]]] = True
+    assert np.array_equal(w[~touched], before[~touched])
+    assert not np.array_equal(w[touched], before[touched])
+
+
+def test_prefetch_is_only_a_hint():
+    values = np.arange(1000, dtype=np.float32)
+    before = values.copy()
+    simd_prefetch_range(values, 0, 1000)
+    simd_prefetch_range(values, 10, 10)
+    assert np.array_equal(values, before)
+
+
+def simd_prefetch_range(array, start, end):
+    from numba import njit
+
+    @njit
+    def run(a, s, e):
+        simd.prefetch(a, s, e)
+
+    run(array, start, end)
