@@ -235,11 +235,26 @@ def plain_update(w1t, b1, w2, b2, g_w2, g_b1, g_b2, scale, decay, l1_step, lazy)
             w1t *= decay
         w2 *= decay
     if l1_step != 0:
-        w1t -= l1_step * np.sign(w1t)
-        w2 -= l1_step * np.sign(w2)
-    w2 -= scale * g_w2
-    b2 -= scale * g_b2
-    b1 -= scale * g_b1
+        shrink(w1t.reshape(-1), l1_step)
+        shrink(w2.reshape(-1), l1_step)
+    subtract(w2.reshape(-1), scale, g_w2.reshape(-1))
+    subtract(b2, scale, g_b2)
+    subtract(b1, scale, g_b1)
+
+
+@njit(cache=True, nogil=True)
+def subtract(target, step, g):
+    """target -= step * g, element by element: `target -= step * g` on arrays would
+    allocate step * g, 15,000 times an epoch (measured: 4 ms of 37)."""
+    for i in range(target.shape[0]):
+        target[i] -= step * g[i]
+
+
+@njit(cache=True, nogil=True)
+def shrink(target, step):
+    """target -= step * sign(target), element by element (see `subtract`)."""
+    for i in range(target.shape[0]):
+        target[i] -= step * np.sign(target[i])
 
 
 @njit(cache=True, nogil=True)
