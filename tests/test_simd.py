@@ -95,3 +95,22 @@ def simd_prefetch_range(array, start, end):
         simd.prefetch(a, s, e)
 
     run(array, start, end)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("vectors", [1, 2, 3])
+@pytest.mark.parametrize("n", [0, 1, 30])
+def test_dense_sum_gives_the_bits_of_the_loop(dtype, vectors, n):
+    """The output layer's form: z += a[h] w[h] for h < n, h in order."""
+    rng = np.random.default_rng(1)
+    width = simd.lanes(np.dtype(dtype)) * vectors
+    w = aligned_zeros((32, width), dtype)
+    w[...] = rng.standard_normal(w.shape)
+    a = rng.random(32).astype(dtype)
+    z = aligned_zeros(width, dtype)
+    z[...] = rng.standard_normal(width)
+    expected = z.copy()
+    for h in range(n):
+        expected = expected + a[h] * w[h]
+    simd.dense_sum(z, w, a, n)
+    assert np.array_equal(z, expected)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .simd import lanes, prefetch, rows_step, rows_sum
+from .simd import dense_sum, lanes, prefetch, rows_step, rows_sum
 
 # The hidden layer is padded to whole 64-byte vectors (simd.lanes: 16 float32, 8 float64);
 # the padding neurons output 0 and stay 0. The loops over hidden neurons left to LLVM
@@ -85,13 +85,9 @@ def hidden_z(z1, b1, w1t, indptr, indices, values, r):
 @njit(cache=True, nogil=True)
 def output_layer(z2, b2, w2t, a, hidden):
     """z2 = b2 + W2 a, summed over the hidden neurons in order for every output at once."""
-    n_out = b2.shape[0]
     z2[:] = 0
-    z2[:n_out] = b2
-    for h in range(hidden):
-        ah = a[h]
-        for k in range(z2.shape[0]):
-            z2[k] += ah * w2t[h, k]
+    z2[:b2.shape[0]] = b2
+    dense_sum(z2, w2t, a, hidden)
 
 
 @njit(cache=True, nogil=True)

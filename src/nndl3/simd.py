@@ -135,6 +135,26 @@ def _make_row_sum(k):
     return row_sum
 
 
+def _make_dense_sum(k):
+    @intrinsic
+    def dense_sum(typingctx, z, w, stride, c0, a, n):
+        """z[c0:c0+k*L] += sum over h < n of a[h] w[h, c0:...], h in order."""
+        sig = types.void(z, w, stride, c0, a, n)
+
+        def codegen(context, builder, signature, args):
+            zd, wd, ad = _arrays(context, builder, signature, args, (0, 1, 4))
+            stride_, c0_, n_ = args[2], args[3], args[5]
+            acc = _Accumulators(builder, zd, c0_, k, _vector_type(signature.args[0].dtype))
+            with _loop(builder, ir.Constant(_I64, 0), n_) as (h, _):
+                acc.add_row(wd, stride_, h, builder.load(builder.gep(ad, [h])))
+            acc.store(zd)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return dense_sum
+
+
 def _make_row_step(k):
     @intrinsic
     def row_step(typingctx, w, stride, c0, step, d, indices, values, start, end):
@@ -164,6 +184,7 @@ def _make_row_step(k):
 
 _sum1, _sum2, _sum3, _sum4 = (_make_row_sum(k) for k in range(1, MAX_VECTORS + 1))
 _step1, _step2, _step3, _step4 = (_make_row_step(k) for k in range(1, MAX_VECTORS + 1))
+_dense1, _dense2 = _make_dense_sum(1), _make_dense_sum(2)
 
 
 @intrinsic
@@ -186,7 +207,7 @@ def prefetch(typingctx, array, start, end):
 
 
 # ------------------------------------------------------------- whole rows
-# Each splits a row into passes of at most MAX_VECTORS vectors; the numbers of
+# Each splits a row into passes of at most MAX_VECTORS (or 2) vectors; the numbers of
 # vectors are compile-time constants of the intrinsics, hence the branches.
 
 
@@ -205,6 +226,18 @@ def rows_sum(z, b, w, indices, values, start, end):
             _sum2(z, b, w, stride, c0, indices, values, start, end)
         else:
             _sum1(z, b, w, stride, c0, indices, values, start, end)
+
+
+@njit(cache=True, nogil=True)
+def dense_sum(z, w, a, n):
+    """z += sum over h < n of a[h] w[h, :], h in order."""
+    stride = w.shape[1]
+    width = 64 // w.itemsize
+    for c0 in range(0, stride, 2 * width):
+        if stride - c0 >= 2 * width:
+            _dense2(z, w, stride, c0, a, n)
+        else:
+            _dense1(z, w, stride, c0, a, n)
 
 
 @njit(cache=True, nogil=True)
