@@ -114,3 +114,19 @@ def test_dense_sum_gives_the_bits_of_the_loop(dtype, vectors, n):
         expected = expected + a[h] * w[h]
     simd.dense_sum(z, w, a, n)
     assert np.array_equal(z, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("vectors", [1, 2, 3, 5])
+def test_rows_sum_pair_gives_each_image_its_own_bits(dtype, vectors):
+    """Two images at once, of every pair of lengths here (longer first, shorter first,
+    equal, empty): each result is that image's `rows_sum`."""
+    x, (indptr, indices, values), w, b = problem(dtype, vectors)
+    for r in range(len(x)):
+        for s in range(len(x)):
+            za = aligned_zeros(w.shape[1], dtype)
+            zb = aligned_zeros(w.shape[1], dtype)
+            simd.rows_sum_pair(za, zb, b, w, indices, values, indptr[r], indptr[r + 1],
+                               indptr[s], indptr[s + 1])
+            assert np.array_equal(za, loop_sum(b, w, indices, values, indptr[r], indptr[r + 1]))
+            assert np.array_equal(zb, loop_sum(b, w, indices, values, indptr[s], indptr[s + 1]))

@@ -5,8 +5,10 @@ reasons. It runs without Python overhead per mini-batch (5,000 of them per epoch
 skips the zero pixels of the input (about 80 % of MNIST): a zero input contributes nothing
 to the hidden layer's weighted input nor to its weight gradient, so the first layer only
 touches the rows of W1 that belong to nonzero pixels; the inputs are held in CSR form
-(indptr, indices, values) for that. And its loops over the hidden neurons vectorize (see
-`padded`). The update is still the mini-batch update: all deltas of a mini-batch are
+(indptr, indices, values) for that. And its loops over the hidden neurons vectorize: the
+rows of W1 and the output layer are summed and stepped by the explicit SIMD code of
+`simd`, with the pixels of the next images prefetched; the hidden layer is padded to
+whole vectors. The update is still the mini-batch update: all deltas of a mini-batch are
 computed with the weights fixed, then applied.
 
 Options (issue 11): hidden neurons sigmoid, tanh or relu; a sigmoid output with the
@@ -25,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .simd import dense_sum, lanes, prefetch, rows_step, rows_sum
+from .simd import dense_sum, lanes, prefetch, rows_step, rows_sum, rows_sum_pair
 
 # The hidden layer is padded to whole 64-byte vectors (simd.lanes: 16 float32, 8 float64);
 # the padding neurons output 0 and stay 0. The loops over hidden neurons left to LLVM
@@ -77,9 +79,25 @@ def csr_of(x: np.ndarray, cache: dict):
 
 
 @njit(cache=True, nogil=True)
-def hidden_z(z1, b1, w1t, indptr, indices, values, r):
-    """z1 = b1 + sum over the nonzero pixels i of row r of x_i W1[:, i], pixel by pixel."""
-    rows_sum(z1, b1, w1t, indices, values, indptr[r], indptr[r + 1])
+def batch_hidden_z(z1, b1, w1t, indptr, indices, values, order, start, size):
+    """z1[e] = b1 + sum over the nonzero pixels i of image order[start + e] of x_i W1[:, i],
+    for e < size, pixel by pixel in order; two images at a time (two independent chains
+    of additions keep the vector units busy). The pixels of the images AHEAD places
+    later are fetched meanwhile (see simd.prefetch)."""
+    n = order.shape[0]
+    for e in range(0, size, 2):
+        for ahead in range(AHEAD, AHEAD + 2):
+            if start + e + ahead < n:
+                q = order[start + e + ahead]
+                prefetch(indices, indptr[q], indptr[q + 1])
+                prefetch(values, indptr[q], indptr[q + 1])
+        r = order[start + e]
+        if e + 1 < size:
+            s = order[start + e + 1]
+            rows_sum_pair(z1[e], z1[e + 1], b1, w1t, indices, values,
+                          indptr[r], indptr[r + 1], indptr[s], indptr[s + 1])
+        else:
+            rows_sum(z1[e], b1, w1t, indices, values, indptr[r], indptr[r + 1])
 
 
 @njit(cache=True, nogil=True)
@@ -109,7 +127,7 @@ def sgd_epoch(w1t, b1, w2, w2t, b2, hidden, indptr, indices, values, labels, ord
     n_out = w2.shape[0]
     dt = w1t.dtype
     one, zero = np.ones(1, dt)[0], np.zeros(1, dt)[0]
-    z1 = np.empty(hp, dt)
+    z1 = np.empty((m, hp), dt)
     a1 = np.zeros((m, hp), dt)
     d1 = np.zeros((m, hp), dt)
     z2 = np.empty(w2t.shape[1], dt)
@@ -134,20 +152,17 @@ def sgd_epoch(w1t, b1, w2, w2t, b2, hidden, indptr, indices, values, labels, ord
         g_w2[:] = 0
         g_b1[:] = 0
         g_b2[:] = 0
+        if lazy:  # w1t holds W1 / c
+            batch_hidden_z(z1, no_bias, w1t, indptr, indices, values, order, start, size)
+            for e in range(size):
+                for h in range(hp):
+                    z1[e, h] = b1[h] + c * z1[e, h]
+        else:
+            batch_hidden_z(z1, b1, w1t, indptr, indices, values, order, start, size)
         for e in range(size):
             r = order[start + e]
-            if start + e + AHEAD < n:  # see simd.prefetch
-                q = order[start + e + AHEAD]
-                prefetch(indices, indptr[q], indptr[q + 1])
-                prefetch(values, indptr[q], indptr[q + 1])
-            if lazy:  # w1t holds W1 / c
-                hidden_z(z1, no_bias, w1t, indptr, indices, values, r)
-                for h in range(hp):
-                    z1[h] = b1[h] + c * z1[h]
-            else:
-                hidden_z(z1, b1, w1t, indptr, indices, values, r)
             for h in range(hidden):
-                zh = z1[h]
+                zh = z1[e, h]
                 if act == SIGMOID:
                     a1[e, h] = one / (one + np.exp(-zh))
                 elif act == TANH:
@@ -179,9 +194,9 @@ def sgd_epoch(w1t, b1, w2, w2t, b2, hidden, indptr, indices, values, labels, ord
                 g_b2[k] += d2[k]
             # backward: delta1 = (W2^T delta2) * f'(z1); a dropped neuron has a1 = 0
             s[:] = 0
+            dense_sum(s, w2, d2, n_out)  # s = W2^T delta2, summed over k in order
             for k in range(n_out):
                 for h in range(hp):
-                    s[h] += w2[k, h] * d2[k]
                     g_w2[k, h] += a1[e, h] * d2[k]
             if act == SIGMOID:
                 for h in range(hp):
@@ -313,22 +328,27 @@ def output_z(w1t, b1, w2t, b2, hidden, keep, act, indptr, indices, values, out):
     computed partly in float64, so recorded numbers stay the same for the same weights."""
     hp = w1t.shape[1]
     n_out = out.shape[1]
-    z1 = np.empty(hp, w1t.dtype)
+    n = out.shape[0]
+    z1 = np.empty((2, hp), w1t.dtype)
     a1 = np.zeros(hp, w1t.dtype)
     z2 = np.empty(w2t.shape[1], w1t.dtype)
     zero = np.zeros(1, w1t.dtype)[0]
-    for r in range(out.shape[0]):
-        hidden_z(z1, b1, w1t, indptr, indices, values, r)
-        for h in range(hidden):
-            if act == SIGMOID:
-                a1[h] = 1 / (1 + np.exp(-z1[h]))
-            elif act == TANH:
-                a1[h] = np.tanh(z1[h])
-            else:
-                a1[h] = z1[h] if z1[h] > zero else zero
-            a1[h] *= keep
-        output_layer(z2, b2, w2t, a1, hidden)
-        out[r, :] = z2[:n_out]
+    rows = np.arange(n)
+    for first in range(0, n, 2):
+        size = min(2, n - first)
+        batch_hidden_z(z1, b1, w1t, indptr, indices, values, rows, first, size)
+        for e in range(size):
+            for h in range(hidden):
+                zh = z1[e, h]
+                if act == SIGMOID:
+                    a1[h] = 1 / (1 + np.exp(-zh))
+                elif act == TANH:
+                    a1[h] = np.tanh(zh)
+                else:
+                    a1[h] = zh if zh > zero else zero
+                a1[h] *= keep
+            output_layer(z2, b2, w2t, a1, hidden)
+            out[first + e, :] = z2[:n_out]
 
 
 class FastNetwork:

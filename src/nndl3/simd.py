@@ -135,6 +135,41 @@ def _make_row_sum(k):
     return row_sum
 
 
+def _make_pair_sum(k):
+    @intrinsic
+    def pair_sum(typingctx, za, zb, b, w, stride, c0, indices, values, sa, ea, sb, eb):
+        """row_sum of two images at once: za from the pixels [sa, ea), zb from [sb, eb).
+        Their rows alternate while both have some, so two independent chains of
+        additions share the loop; each image's rows are still added in order."""
+        sig = types.void(za, zb, b, w, stride, c0, indices, values, sa, ea, sb, eb)
+
+        def codegen(context, builder, signature, args):
+            zad, zbd, bd, wd, idx, val = _arrays(context, builder, signature, args,
+                                                 (0, 1, 2, 3, 6, 7))
+            stride_, c0_ = args[4], args[5]
+            sa_, ea_, sb_, eb_ = args[8:]
+            vty = _vector_type(signature.args[0].dtype)
+            acc_a = _Accumulators(builder, bd, c0_, k, vty)
+            acc_b = _Accumulators(builder, bd, c0_, k, vty)
+            na, nb = builder.sub(ea_, sa_), builder.sub(eb_, sb_)
+            common = builder.select(builder.icmp_signed("<", na, nb), na, nb)
+            with cgutils.for_range(builder, common) as loop:
+                acc_a.add_row(wd, stride_, *_pixel(builder, idx, val,
+                                                   builder.add(sa_, loop.index)))
+                acc_b.add_row(wd, stride_, *_pixel(builder, idx, val,
+                                                   builder.add(sb_, loop.index)))
+            for acc, s, e in ((acc_a, sa_, ea_), (acc_b, sb_, eb_)):
+                with _loop(builder, builder.add(s, common), e) as (p, _):
+                    acc.add_row(wd, stride_, *_pixel(builder, idx, val, p))
+            acc_a.store(zad)
+            acc_b.store(zbd)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return pair_sum
+
+
 def _make_dense_sum(k):
     @intrinsic
     def dense_sum(typingctx, z, w, stride, c0, a, n):
@@ -184,6 +219,7 @@ def _make_row_step(k):
 
 _sum1, _sum2, _sum3, _sum4 = (_make_row_sum(k) for k in range(1, MAX_VECTORS + 1))
 _step1, _step2, _step3, _step4 = (_make_row_step(k) for k in range(1, MAX_VECTORS + 1))
+_pair1, _pair2 = _make_pair_sum(1), _make_pair_sum(2)
 _dense1, _dense2 = _make_dense_sum(1), _make_dense_sum(2)
 
 
@@ -226,6 +262,18 @@ def rows_sum(z, b, w, indices, values, start, end):
             _sum2(z, b, w, stride, c0, indices, values, start, end)
         else:
             _sum1(z, b, w, stride, c0, indices, values, start, end)
+
+
+@njit(cache=True, nogil=True)
+def rows_sum_pair(za, zb, b, w, indices, values, sa, ea, sb, eb):
+    """`rows_sum` of two images at once: za from the pixels [sa, ea), zb from [sb, eb)."""
+    stride = w.shape[1]
+    width = 64 // w.itemsize
+    for c0 in range(0, stride, 2 * width):
+        if stride - c0 >= 2 * width:
+            _pair2(za, zb, b, w, stride, c0, indices, values, sa, ea, sb, eb)
+        else:
+            _pair1(za, zb, b, w, stride, c0, indices, values, sa, ea, sb, eb)
 
 
 @njit(cache=True, nogil=True)
