@@ -22,6 +22,10 @@ gradient), over this core's peak, measured as the rate of a one-thread NumPy (Op
 matrix product of 2048 x 2048 matrices in the same dtype. And the time of one
 `output_z` call (the evaluation after every epoch) on the 10,000 test images.
 
+Then the fast kernel change by change (benchmarks/kernel_history.py): every version of
+it since issue 13 began, taken from git and timed in this run, interleaved, so each
+change shows its before and after beside this run's reference (--no-history skips it).
+
 Everything runs on one core (OPENBLAS_NUM_THREADS=1 etc. are set before NumPy is
 imported; torch.set_num_threads(1)) and in one thread, whose CPU time is measured (the
 wall times go to the JSON too). Each time is the median of --repeats epochs, each
@@ -69,6 +73,7 @@ from reference import ReferenceNetwork  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 COST, INIT = "cross-entropy", "large"  # as config/config.yaml's defaults
 ETA, LMBDA, M = 0.5, 0.0, 10
+EPOCH_ARGS = (ETA, LMBDA, "l2", M)  # sgd_epoch's arguments after x, labels, order
 SEED = 1
 IMPLEMENTATIONS = ("fast", "numpy", "reference", "torch")
 
@@ -96,7 +101,7 @@ def shuffled(n):
 
 def prepare_fast(x, labels, sizes):
     engine, order = FastNetwork(fresh_network(sizes, x.dtype), x), shuffled(len(x))
-    return lambda: engine.sgd_epoch(x, labels, order, ETA, LMBDA, "l2", M)
+    return lambda: engine.sgd_epoch(x, labels, order, *EPOCH_ARGS)
 
 
 def prepare_numpy(x, labels, sizes):
@@ -333,14 +338,41 @@ def parse_args(argv=None):
     p.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks.json")
     p.add_argument("--pipeline", action="store_true",
                    help="also time `snakemake --cores 2 --forceall` (reruns EVERYTHING)")
+    p.add_argument("--no-history", action="store_true",
+                   help="skip the kernel's versions from git (kernel_history.py)")
     return p.parse_args(argv)
+
+
+def default_data() -> Path:
+    """data/mnist.npz, else /tmp/mnist.npz, else data/mnist.npz (for its error)."""
+    return next((p for p in (ROOT / "data" / "mnist.npz", Path("/tmp/mnist.npz"))
+                 if p.is_file()), ROOT / "data" / "mnist.npz")
+
+
+def kernel_history(datasets, rows, n, repeats):
+    """Each change of the fast kernel, before and after, timed in this run (float32,
+    [784, 30, 10]), beside this run's reference; None when git history is missing."""
+    import kernel_history as history
+
+    reason = history.history_available()
+    if reason:
+        print(f"\n{reason}")
+        return None
+    x, labels = (a[:n] for a in datasets["float32"]["train"])
+    reference = next(r["seconds_per_epoch"] for r in rows if r["implementation"] == "reference"
+                     and r["network"] == [784, 30, 10] and r["dtype"] == "float32")
+    print("\nthe fast kernel change by change (git versions, interleaved, median of "
+          f"{repeats}; [784, 30, 10] float32)", flush=True)
+    versions = history.time_versions(x, labels,
+                                     lambda: fresh_network([784, 30, 10], x.dtype),
+                                     shuffled(len(x)), EPOCH_ARGS, repeats)
+    print(history.table(versions, reference))
+    return {"reference_seconds": reference, "versions": versions}
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    data_path = args.data or next((p for p in (ROOT / "data" / "mnist.npz",
-                                               Path("/tmp/mnist.npz")) if p.is_file()),
-                                  ROOT / "data" / "mnist.npz")
+    data_path = args.data or default_data()
     torch = load_torch()
     info = machine(torch)
     print(f"{info['cpu']}, {info['cpu_count']} cores, load {info['load_average_at_start']}; "
@@ -418,6 +450,15 @@ def main(argv=None) -> int:
         print(f"  {str(e['network']):<15}{e['dtype']:<9}{e['images']:,} images: fast "
               f"{e['fast_seconds'] * 1e3:.2f} ms, numpy {e['numpy_seconds'] * 1e3:.2f} ms")
 
+    fast32 = next((r for r in rows if r["implementation"] == "fast" and r["dtype"] == "float32"
+                   and r["network"] == [784, 30, 10]), None)
+    if fast32 is not None:
+        print(f"\ntargets (docs/performance.md): fast [784, 30, 10] float32 "
+              f"{fast32['seconds_per_epoch']:.4f} s/epoch (at most 0.06), "
+              f"{fast32['speedup_vs_reference']:.1f}x the reference (at least 65x)")
+    history = (None if args.no_history or fast32 is None
+               else kernel_history(datasets, rows, n, max(args.repeats, 5)))
+
     pipeline = time_pipeline() if args.pipeline else None
     result = {"machine": info,
               "settings": {"train_size": n, "mini_batch": M, "eta": ETA, "lmbda": LMBDA,
@@ -426,7 +467,7 @@ def main(argv=None) -> int:
                            "reference_examples": n_ref, "data": str(data_path),
                            "torch": "skipped: not installed" if torch is None else "timed"},
               "agreement": check, "results": rows, "seeds_together": together,
-              "floor": floors, "output_z": evaluation,
+              "floor": floors, "output_z": evaluation, "kernel_history": history,
               "pipeline": pipeline}
     result["machine"]["load_average_at_end"] = list(os.getloadavg())
     atomic.write_json(args.out, result)

@@ -1,0 +1,137 @@
+"""The fast kernel change by change: each version's fast engine taken from git and timed
+in this process, interleaved with the others, so that every change shows its before and
+after on the same machine at the same moment.
+
+Used by bench.py; on its own:
+
+    python benchmarks/kernel_history.py [--repeats 5]
+
+Each version's `fast.py` (and `simd.py` where it has one) is written to
+.cache/kernel_history/<commit>/ as a package and imported from there; its compiled code is
+cached beside it, so only the first run compiles. Needs the repository's git history; a
+checkout without it skips the table with one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (commit, what it changed in the kernel); the first is the kernel issue 13 started from.
+# "working tree" is the nndl3.fast imported by bench.py itself.
+CHANGES = (
+    ("1bc1962", "the kernel issue 13 started from"),
+    ("dca6311", "float32 arithmetic, output layer transposed, unsigned pixel indices"),
+    ("eec02db", "cache-line-aligned parameters"),
+    ("28cb1fa", "explicit SIMD rows of W1, pixels prefetched"),
+    ("35a3552", "parameter updates without temporaries"),
+    ("820b363", "output layer as explicit SIMD"),
+    ("6e16b08", "two images' hidden layers at once"),
+    ("working tree", "the kernel this checkout runs"),
+)
+SOURCES = ("fast.py", "simd.py")
+
+
+def git_show(commit: str, path: str) -> str | None:
+    result = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    return result.stdout if result.returncode == 0 else None
+
+
+def load_version(commit: str):
+    """The `fast` module of `commit`, as a package under .cache/kernel_history."""
+    if commit == "working tree":
+        from nndl3 import fast
+
+        return fast
+    package = f"kernel_{commit}"
+    folder = ROOT / ".cache" / "kernel_history" / commit
+    target = folder / package
+    if not (target / "fast.py").is_file():
+        files = {name: git_show(commit, f"src/nndl3/{name}") for name in SOURCES}
+        if files["fast.py"] is None:
+            raise LookupError(f"commit {commit}: no src/nndl3/fast.py in this repository")
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "__init__.py").write_text("")
+        for name, text in files.items():
+            if text is not None:
+                (target / name).write_text(text)
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    return importlib.import_module(f"{package}.fast")
+
+
+def history_available() -> str | None:
+    """None if every listed commit can be read, else why not (one line)."""
+    probe = subprocess.run(["git", "cat-file", "-e", f"{CHANGES[0][0]}^{{commit}}"],
+                           cwd=ROOT, capture_output=True, check=False)
+    if probe.returncode != 0:
+        return "kernel history skipped: this checkout has no git history with its commits"
+    return None
+
+
+def time_versions(x, labels, make_network, order, epoch_args, repeats):
+    """Median thread CPU seconds of one epoch per version, the versions interleaved: in
+    each round every version trains one epoch from the same weights in the same order."""
+    modules = [(commit, text, load_version(commit)) for commit, text in CHANGES]
+    small = x[:200]
+    for _, _, module in modules:  # compile (or load the cached code), untimed
+        module.FastNetwork(make_network(), small).sgd_epoch(
+            small, labels[:200], order[order < 200], *epoch_args)
+    seconds = {commit: [] for commit, _, _ in modules}
+    for _ in range(repeats):
+        for commit, _, module in modules:
+            engine = module.FastNetwork(make_network(), x)
+            start = time.thread_time()
+            engine.sgd_epoch(x, labels, order, *epoch_args)
+            seconds[commit].append(time.thread_time() - start)
+    return [{"commit": commit, "change": text,
+             "seconds_per_epoch": statistics.median(seconds[commit]),
+             "seconds_timed": seconds[commit]} for commit, text, _ in modules]
+
+
+def table(rows, reference_seconds=None):
+    lines = [f"{'commit':<14}{'ms/epoch':>9}{'vs before':>11}"
+             + (f"{'vs reference':>14}" if reference_seconds else "") + "  change"]
+    before = None
+    for r in rows:
+        ms = r["seconds_per_epoch"] * 1e3
+        step = f"{before / ms:.2f}x" if before else "-"
+        ratio = (f"{reference_seconds / r['seconds_per_epoch']:>13.1f}x"
+                 if reference_seconds else "")
+        lines.append(f"{r['commit']:<14}{ms:>9.1f}{step:>11}{ratio}  {r['change']}")
+        before = ms
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench
+
+    reason = history_available()
+    if reason:
+        print(reason)
+        return 0
+    import numpy as np
+
+    from nndl3 import mnist
+
+    x, labels = mnist.load(bench.default_data(), np.float32)["train"]
+    rows = time_versions(x, labels, lambda: bench.fresh_network([784, 30, 10], x.dtype),
+                         bench.shuffled(len(x)), bench.EPOCH_ARGS, args.repeats)
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
