@@ -130,3 +130,18 @@ def test_rows_sum_pair_gives_each_image_its_own_bits(dtype, vectors):
                                indptr[s], indptr[s + 1])
             assert np.array_equal(za, loop_sum(b, w, indices, values, indptr[r], indptr[r + 1]))
             assert np.array_equal(zb, loop_sum(b, w, indices, values, indptr[s], indptr[s + 1]))
+
+
+def test_kernel_cache_folder_changes_with_either_source(tmp_path, monkeypatch):
+    """Numba checks a cached function against its own file only; the cache folder is
+    named by the digest of both kernel sources, so a new simd.py gets a new folder."""
+    import hashlib
+    from pathlib import Path
+
+    from nndl3 import cli
+
+    here = Path(cli.__file__).parent
+    digest = hashlib.sha256((here / "fast.py").read_bytes() + (here / "simd.py").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert cli.kernel_cache_dir() == str(tmp_path / ".cache" / "numba"
+                                         / digest.hexdigest()[:12])
