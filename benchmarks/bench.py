@@ -44,6 +44,8 @@ from __future__ import annotations
 import os
 
 ORIGINAL_ENV = dict(os.environ)
+import nndl3  # noqa: E402, F401, I001  first: it sets Numba's cache folder before Numba loads
+
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
              "NUMBA_NUM_THREADS"):
     os.environ[_var] = "1"

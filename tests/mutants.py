@@ -120,6 +120,13 @@ MUTANTS = {
     "early_stop_late": ("early stopping one epoch late",
                         [("src/nndl3/train.py", "self.since_best >= self.early_stopping",
                           "self.since_best > self.early_stopping")], []),
+    # the fast engine's explicit SIMD code (issue 13)
+    "simd_step_sign": ("W1's gradient step added instead of subtracted (fast engine)",
+                       [("src/nndl3/simd.py", "builder.fsub(old, builder.fmul(v, delta))",
+                         "builder.fadd(old, builder.fmul(v, delta))")], ["xent_30"]),
+    "simd_pair_swapped": ("the two images summed at once get each other's hidden inputs",
+                          [("src/nndl3/simd.py", "acc_a.store(zad)\n            acc_b.store(zbd)",
+                            "acc_a.store(zbd)\n            acc_b.store(zad)")], ["xent_30"]),
 }
 
 

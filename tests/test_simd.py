@@ -138,10 +138,10 @@ def test_kernel_cache_folder_changes_with_either_source(tmp_path, monkeypatch):
     import hashlib
     from pathlib import Path
 
-    from nndl3 import cli
+    import nndl3
 
-    here = Path(cli.__file__).parent
+    here = Path(nndl3.__file__).parent
     digest = hashlib.sha256((here / "fast.py").read_bytes() + (here / "simd.py").read_bytes())
     monkeypatch.chdir(tmp_path)
-    assert cli.kernel_cache_dir() == str(tmp_path / ".cache" / "numba"
+    assert nndl3.kernel_cache_dir() == str(tmp_path / ".cache" / "numba"
                                          / digest.hexdigest()[:12])

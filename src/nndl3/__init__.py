@@ -1,3 +1,24 @@
 """Chapter 3 of Nielsen's *Neural Networks and Deep Learning*, re-run with NumPy."""
 
+import hashlib
+import os
+
 __version__ = "0.1.0"
+
+
+def kernel_cache_dir() -> str:
+    """.cache/numba/<digest of the kernel sources>. Numba checks a cached function against
+    its own file only: sgd_epoch (fast.py) compiled with an older simd.py would load as
+    it was. A folder per version of the two files cannot serve a stale kernel."""
+    digest = hashlib.sha256()
+    for name in ("fast.py", "simd.py"):
+        with open(os.path.join(os.path.dirname(__file__), name), "rb") as source:
+            digest.update(source.read())
+    return os.path.abspath(os.path.join(".cache", "numba", digest.hexdigest()[:12]))
+
+
+# Numba's compiled kernels, cached in the project (git-ignored) unless NUMBA_CACHE_DIR says
+# otherwise: one job compiles, the others load (0.2 s instead of ~6 s of CPU). Jobs may
+# write it at once: Numba writes each cache file under a unique name and renames it.
+# Set here, before any module of the package imports Numba (which reads it once).
+os.environ.setdefault("NUMBA_CACHE_DIR", kernel_cache_dir())

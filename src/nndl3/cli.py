@@ -7,7 +7,6 @@ atomically. Bad input ends it with one line on stderr naming the problem and exi
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 
@@ -15,23 +14,6 @@ import sys
 # N jobs side by side, and a run's numbers do not depend on how many threads BLAS picked.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
-
-
-def kernel_cache_dir() -> str:
-    """.cache/numba/<digest of the kernel sources>. Numba checks a cached function against
-    its own file only: sgd_epoch (fast.py) compiled with an older simd.py would load as
-    it was. A directory per version of the two files cannot serve a stale kernel."""
-    digest = hashlib.sha256()
-    for name in ("fast.py", "simd.py"):
-        with open(os.path.join(os.path.dirname(__file__), name), "rb") as source:
-            digest.update(source.read())
-    return os.path.abspath(os.path.join(".cache", "numba", digest.hexdigest()[:12]))
-
-
-# Numba's compiled kernels, cached in the project (git-ignored) unless NUMBA_CACHE_DIR says
-# otherwise: one job compiles, the others load (0.2 s instead of ~8 s of CPU). Jobs may
-# write it at once: Numba writes each cache file under a unique name and renames it.
-os.environ.setdefault("NUMBA_CACHE_DIR", kernel_cache_dir())
 
 from . import atomic, readers  # noqa: E402
 from .errors import UserError  # noqa: E402
