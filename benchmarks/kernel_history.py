@@ -7,18 +7,22 @@ Used by bench.py; on its own:
     python benchmarks/kernel_history.py [--repeats 5]
 
 Each version's `fast.py` (and `simd.py` where it has one) is written to
-.cache/kernel_history/<commit>/ as a package and imported from there; its compiled code is
-cached beside it, so only the first run compiles. Needs the repository's git history; a
-checkout without it skips the table with one line.
+.cache/kernel_history/<commit>/ as a package and imported from there. Their compiled code
+goes to Numba's cache folder (nndl3/__init__.py), which follows the current kernel's
+sources: after an edit of fast.py or simd.py the old versions compile again (about 6 s
+each), then load. Needs git and the repository's history; without them the table is
+skipped with one line.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,6 +44,7 @@ SOURCES = ("fast.py", "simd.py")
 
 
 def git_show(commit: str, path: str) -> str | None:
+    """The file at `path` in `commit`, or None if the commit has no such file."""
     result = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=ROOT,
                             capture_output=True, text=True, check=False)
     return result.stdout if result.returncode == 0 else None
@@ -53,27 +58,43 @@ def load_version(commit: str):
         return fast
     package = f"kernel_{commit}"
     folder = ROOT / ".cache" / "kernel_history" / commit
-    target = folder / package
-    if not (target / "fast.py").is_file():
-        files = {name: git_show(commit, f"src/nndl3/{name}") for name in SOURCES}
-        if files["fast.py"] is None:
-            raise LookupError(f"commit {commit}: no src/nndl3/fast.py in this repository")
-        target.mkdir(parents=True, exist_ok=True)
-        (target / "__init__.py").write_text("")
-        for name, text in files.items():
-            if text is not None:
-                (target / name).write_text(text)
+    if not (folder / package / "fast.py").is_file():
+        write_version(commit, folder, package)
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
     return importlib.import_module(f"{package}.fast")
 
 
+def write_version(commit: str, folder: Path, package: str) -> None:
+    """The commit's sources as a package, written whole or not at all (temporary folder,
+    then one rename), so that an interrupted run leaves nothing half-written."""
+    files = {name: git_show(commit, f"src/nndl3/{name}") for name in SOURCES}
+    if files["fast.py"] is None:
+        raise LookupError(f"commit {commit}: no src/nndl3/fast.py in this repository")
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder))
+    (staging / "__init__.py").write_text("")
+    for name, text in files.items():
+        if text is not None:
+            (staging / name).write_text(text)
+    try:
+        staging.rename(folder / package)
+    except OSError:  # another run wrote it meanwhile
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def history_available() -> str | None:
-    """None if every listed commit can be read, else why not (one line)."""
-    probe = subprocess.run(["git", "cat-file", "-e", f"{CHANGES[0][0]}^{{commit}}"],
-                           cwd=ROOT, capture_output=True, check=False)
-    if probe.returncode != 0:
-        return "kernel history skipped: this checkout has no git history with its commits"
+    """None if git can read every listed commit, else why not (one line)."""
+    for commit, _ in CHANGES:
+        if commit == "working tree":
+            continue
+        try:
+            probe = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"],
+                                   cwd=ROOT, capture_output=True, check=False)
+        except OSError:
+            return "kernel history skipped: git is not installed"
+        if probe.returncode != 0:
+            return f"kernel history skipped: this checkout lacks commit {commit}"
     return None
 
 

@@ -79,6 +79,24 @@ def test_rows_step_leaves_other_rows_alone():
     assert not np.array_equal(w[touched], before[touched])
 
 
+def test_shapes_the_code_cannot_handle_are_refused():
+    """The engine checks its arrays once (the SIMD loops do not): a row of 20 float32 is
+    not whole vectors; a vector shorter than a row would be written past its end. And a
+    float64 step for float32 weights has no intrinsic."""
+    from numba.core.errors import TypingError
+
+    x, (indptr, indices, values), w, b = problem(np.float32, 2)
+    simd.check_rows(w, b)
+    with pytest.raises(ValueError, match="not a whole number of 16-element vectors"):
+        simd.check_rows(np.zeros((5, 20), np.float32))
+    with pytest.raises(ValueError, match="does not hold a row of 32"):
+        simd.check_rows(w, np.zeros(16, np.float32))
+    with pytest.raises(ValueError, match="does not hold a row"):
+        simd.check_rows(w, b.astype(np.float64))
+    with pytest.raises(TypingError):
+        simd.rows_step(w, 0.5, b, indices, values, indptr[0], indptr[1])
+
+
 def test_prefetch_is_only_a_hint():
     values = np.arange(1000, dtype=np.float32)
     before = values.copy()

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import sys
 
 __version__ = "0.1.0"
 
@@ -17,8 +18,19 @@ def kernel_cache_dir() -> str:
     return os.path.abspath(os.path.join(".cache", "numba", digest.hexdigest()[:12]))
 
 
-# Numba's compiled kernels, cached in the project (git-ignored) unless NUMBA_CACHE_DIR says
-# otherwise: one job compiles, the others load (0.2 s instead of ~6 s of CPU). Jobs may
-# write it at once: Numba writes each cache file under a unique name and renames it.
-# Set here, before any module of the package imports Numba (which reads it once).
-os.environ.setdefault("NUMBA_CACHE_DIR", kernel_cache_dir())
+def _set_kernel_cache() -> None:
+    """Numba's compiled kernels, cached in the project (git-ignored) unless NUMBA_CACHE_DIR
+    says otherwise: one job compiles, the others load (0.2 s instead of ~6 s of CPU). Jobs
+    may write it at once: Numba writes each cache file under a unique name and renames it.
+    Numba reads the variable when it is imported, so an earlier import is told again."""
+    if "NUMBA_CACHE_DIR" in os.environ:
+        return
+    try:
+        os.environ["NUMBA_CACHE_DIR"] = kernel_cache_dir()
+    except OSError:  # sources not readable (e.g. a bytecode-only install): Numba's default
+        return
+    if "numba" in sys.modules:
+        sys.modules["numba"].core.config.reload_config()
+
+
+_set_kernel_cache()

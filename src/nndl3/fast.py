@@ -27,13 +27,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .simd import dense_sum, lanes, prefetch, rows_step, rows_sum, rows_sum_pair
+from .simd import check_rows, dense_sum, lanes, prefetch, rows_step, rows_sum, rows_sum_pair
 
 # The hidden layer is padded to whole 64-byte vectors (simd.lanes: 16 float32, 8 float64);
 # the padding neurons output 0 and stay 0. The loops over hidden neurons left to LLVM
 # vectorize too: one of runtime length 30 fell entirely to its scalar remainder loop.
-AHEAD = 2  # prefetch the pixels of the image this many places ahead (simd.prefetch)
-OUT_PAD = 16  # the output layer: 10 outputs padded to one 16-wide vector
+AHEAD = 2  # prefetch the pixels of the next pair of images, from this many places ahead
+OUT_PAD = 16  # the output layer: 10 outputs padded to one vector (two in float64)
 
 HIDDEN = {"sigmoid": 0, "tanh": 1, "relu": 2}
 SIGMOID, TANH, RELU = 0, 1, 2
@@ -82,8 +82,8 @@ def csr_of(x: np.ndarray, cache: dict):
 def batch_hidden_z(z1, b1, w1t, indptr, indices, values, order, start, size):
     """z1[e] = b1 + sum over the nonzero pixels i of image order[start + e] of x_i W1[:, i],
     for e < size, pixel by pixel in order; two images at a time (two independent chains
-    of additions keep the vector units busy). The pixels of the images AHEAD places
-    later are fetched meanwhile (see simd.prefetch)."""
+    of additions keep the vector units busy). The pixels of the next pair (AHEAD and
+    AHEAD + 1 places later) are fetched meanwhile (see simd.prefetch)."""
     n = order.shape[0]
     for e in range(0, size, 2):
         for ahead in range(AHEAD, AHEAD + 2):
@@ -381,6 +381,10 @@ class FastNetwork:
         self.b1[:hidden] = net.biases[0]
         self.w2t = aligned_zeros((hp, padded(n_out, OUT_PAD)), self.dtype)
         self.w2t[:, :n_out] = self.w2.T
+        # the shapes the SIMD code assumes without checking (see simd.check_rows)
+        check_rows(self.w1t, self.b1)
+        check_rows(self.w2, self.b1)
+        check_rows(self.w2t)
         self.velocities = None  # momentum's, created on first use, kept across epochs
 
     @property

@@ -20,6 +20,7 @@ was most of the hidden layer's time (benchmarks/fast_kernel.md).
 
 from __future__ import annotations
 
+import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
@@ -101,6 +102,19 @@ class _Accumulators:
             _store(b, b.load(slot), z, offset, self.vty)
 
 
+def _well_typed(floats, integers, index_arrays=()):
+    """True if the float arrays are C-contiguous and share one float dtype (float32 or
+    float64), the integers are int64 and the index arrays hold integers; else the
+    intrinsic declines the types and Numba reports a typing error at the call."""
+    dtype = floats[0].dtype if isinstance(floats[0], types.Array) else None
+    return (dtype in (types.float32, types.float64)
+            and all(isinstance(a, types.Array) and a.layout == "C" and a.dtype == dtype
+                    for a in floats)
+            and all(i == types.int64 for i in integers)
+            and all(isinstance(a, types.Array) and isinstance(a.dtype, types.Integer)
+                    for a in index_arrays))
+
+
 def _arrays(context, builder, signature, args, positions):
     return [_data(context, builder, signature.args[i], args[i]) for i in positions]
 
@@ -119,6 +133,8 @@ def _make_row_sum(k):
     def row_sum(typingctx, z, b, w, stride, c0, indices, values, start, end):
         """z[c0:c0+k*L] = b[c0:...] + sum over p in [start, end) of values[p] *
         w[indices[p], c0:...], with w C-contiguous of row length `stride`."""
+        if not _well_typed((z, b, w, values), (stride, c0, start, end), (indices,)):
+            return None
         sig = types.void(z, b, w, stride, c0, indices, values, start, end)
 
         def codegen(context, builder, signature, args):
@@ -141,6 +157,8 @@ def _make_pair_sum(k):
         """row_sum of two images at once: za from the pixels [sa, ea), zb from [sb, eb).
         Their rows alternate while both have some, so two independent chains of
         additions share the loop; each image's rows are still added in order."""
+        if not _well_typed((za, zb, b, w, values), (stride, c0, sa, ea, sb, eb), (indices,)):
+            return None
         sig = types.void(za, zb, b, w, stride, c0, indices, values, sa, ea, sb, eb)
 
         def codegen(context, builder, signature, args):
@@ -174,6 +192,8 @@ def _make_dense_sum(k):
     @intrinsic
     def dense_sum(typingctx, z, w, stride, c0, a, n):
         """z[c0:c0+k*L] += sum over h < n of a[h] w[h, c0:...], h in order."""
+        if not _well_typed((z, w, a), (stride, c0, n)):
+            return None
         sig = types.void(z, w, stride, c0, a, n)
 
         def codegen(context, builder, signature, args):
@@ -195,6 +215,9 @@ def _make_row_step(k):
     def row_step(typingctx, w, stride, c0, step, d, indices, values, start, end):
         """w[indices[p], c0:c0+k*L] -= (step * values[p]) * d[c0:...] for p in
         [start, end), one pixel after another."""
+        if not (_well_typed((w, d, values), (stride, c0, start, end), (indices,))
+                and step == w.dtype):
+            return None
         sig = types.void(w, stride, c0, step, d, indices, values, start, end)
 
         def codegen(context, builder, signature, args):
@@ -226,6 +249,9 @@ _dense1, _dense2 = _make_dense_sum(1), _make_dense_sum(2)
 @intrinsic
 def prefetch(typingctx, array, start, end):
     """Ask the cache for array[start:end], one request per 64-byte line; only a hint."""
+    if not (isinstance(array, types.Array) and array.layout == "C"
+            and start == types.int64 and end == types.int64):
+        return None
     sig = types.void(array, start, end)
 
     def codegen(context, builder, signature, args):
@@ -234,7 +260,8 @@ def prefetch(typingctx, array, start, end):
         fnty = ir.FunctionType(ir.VoidType(), [ir.PointerType(), _I32, _I32, _I32])
         fn = builder.module.declare_intrinsic("llvm.prefetch", [ir.PointerType()], fnty)
         read, keep, data_cache = (ir.Constant(_I32, c) for c in (0, 3, 1))
-        with cgutils.for_range_slice(builder, args[1], args[2], per_line) as (p, _):
+        first = builder.sub(args[1], builder.srem(args[1], per_line))  # its line's start
+        with cgutils.for_range_slice(builder, first, args[2], per_line) as (p, _):
             line = builder.bitcast(builder.gep(data, [p]), ir.PointerType())
             builder.call(fn, [line, read, keep, data_cache])
         return context.get_dummy_value()
@@ -244,7 +271,25 @@ def prefetch(typingctx, array, start, end):
 
 # ------------------------------------------------------------- whole rows
 # Each splits a row into passes of at most MAX_VECTORS (or 2) vectors; the numbers of
-# vectors are compile-time constants of the intrinsics, hence the branches.
+# vectors are compile-time constants of the intrinsics, hence the branches. Nothing here
+# checks bounds (a check per call, with its exception path, cost 5-10 ms of a 27 ms
+# epoch): the caller checks its arrays once with `check_rows`; the pixel indices and
+# ranges are trusted (they come from fast.to_csr of the same input).
+
+
+def check_rows(w, *vectors):
+    """Raise ValueError unless w is a C-contiguous float32 or float64 matrix whose rows
+    are whole 64-byte vectors, and each vector of the same dtype holds at least a row."""
+    if w.dtype not in (np.float32, np.float64) or not w.flags.c_contiguous or w.ndim != 2:
+        raise ValueError(f"simd: weights must be a C-contiguous float32/float64 matrix, "
+                         f"not {w.dtype} {w.shape}")
+    if w.shape[1] == 0 or w.shape[1] % lanes(w.dtype):
+        raise ValueError(f"simd: row length {w.shape[1]} is not a whole number of "
+                         f"{lanes(w.dtype)}-element vectors")
+    for v in vectors:
+        if v.dtype != w.dtype or not v.flags.c_contiguous or v.shape[-1] < w.shape[1]:
+            raise ValueError(f"simd: a {v.dtype} vector of {v.shape[-1]} elements does not "
+                             f"hold a row of {w.shape[1]} {w.dtype}")
 
 
 @njit(cache=True, nogil=True)
