@@ -38,6 +38,7 @@ CHANGES = (
     ("35a3552", "parameter updates without temporaries"),
     ("820b363", "output layer as explicit SIMD"),
     ("6e16b08", "two images' hidden layers at once"),
+    ("c09ff6f", "shape checks out of the loops, prefetch from a line's start"),
     ("working tree", "the kernel this checkout runs"),
 )
 SOURCES = ("fast.py", "simd.py")
