@@ -8,7 +8,7 @@ update) exactly as the contract states them."""
 import numpy as np
 import pytest
 
-from nndl3.fast import FastNetwork, UnsupportedByFastEngine
+from nndl3.fast import FastNetwork, UnsupportedByFastEngine, to_csr
 from nndl3.network import Network, one_hot
 from nndl3.train import streams
 
@@ -194,3 +194,19 @@ def test_two_hidden_layers_are_unsupported():
     with pytest.raises(UnsupportedByFastEngine, match=r"sizes \[784, 5, 4, 10\]"):
         FastNetwork(net, np.zeros((3, 784)))
     assert issubclass(UnsupportedByFastEngine, ValueError)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_to_csr_lists_the_nonzero_entries_as_np_nonzero_does(dtype):
+    """Row by row, column by column; -0.0 is a zero, NaN is not; any memory layout."""
+    rng = np.random.default_rng(3)
+    x = (rng.random((40, 30)) * (rng.random((40, 30)) < 0.3)).astype(dtype)
+    x[2] = 0
+    x[5, 3], x[6, 4] = -0.0, np.nan
+    for a in (x, np.asfortranarray(x), x[::2]):
+        indptr, indices, values = to_csr(a)
+        rows, cols = np.nonzero(a)
+        assert np.array_equal(indptr, np.concatenate([[0], np.cumsum(np.bincount(
+            rows, minlength=len(a)))]))
+        assert indices.dtype == np.uint32 and np.array_equal(indices, cols)
+        assert values.dtype == dtype and np.array_equal(values, a[rows, cols], equal_nan=True)

@@ -60,13 +60,30 @@ def aligned_zeros(shape, dtype, align=64):
 
 
 def to_csr(x: np.ndarray):
-    """(indptr, indices, values) of the nonzero entries of the rows of x."""
-    rows, cols = np.nonzero(x)
+    """(indptr, indices, values) of the nonzero entries of the rows of x, row by row and
+    column by column, as np.nonzero orders them."""
     indptr = np.zeros(len(x) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=len(x)), out=indptr[1:])
+    np.cumsum(np.count_nonzero(x, axis=1), out=indptr[1:])
     # unsigned column indices: Numba then skips the negative-index wraparound on every
     # row of W1 it addresses (measured 12 % off the hidden layer's weighted inputs)
-    return indptr, cols.astype(np.uint32), x[rows, cols]
+    indices = np.empty(indptr[-1], dtype=np.uint32)
+    values = np.empty(indptr[-1], dtype=x.dtype)
+    fill_csr(x, indptr, indices, values)
+    return indptr, indices, values
+
+
+@njit(cache=True, nogil=True)
+def fill_csr(x, indptr, indices, values):
+    """The nonzero entries of each row of x into its slice of indices and values: one pass
+    over x, where np.nonzero and the gather x[rows, cols] took 20 us an image (2.3 s for
+    the 110,000 images of a run with rotated copies)."""
+    for r in range(x.shape[0]):
+        p = indptr[r]
+        for c in range(x.shape[1]):
+            if x[r, c] != 0:
+                indices[p] = c
+                values[p] = x[r, c]
+                p += 1
 
 
 def csr_of(x: np.ndarray, cache: dict):
