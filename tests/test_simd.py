@@ -9,9 +9,38 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numba import njit
 
 from nndl3 import simd
 from nndl3.fast import aligned_zeros, to_csr
+
+# The intrinsics are callable from compiled code only: one compiled caller each.
+
+
+@njit
+def rows_sum(z, b, w, indices, values, start, end):
+    simd.rows_sum(z, b, w, indices, values, start, end)
+
+
+@njit
+def rows_sum_pair(za, zb, b, w, indices, values, sa, ea, sb, eb):
+    simd.rows_sum_pair(za, zb, b, w, indices, values, sa, ea, sb, eb)
+
+
+@njit
+def dense_sum(z, w, a, n):
+    simd.dense_sum(z, w, a, n)
+
+
+@njit
+def rows_step(w, step, d, indices, values, start, end):
+    simd.rows_step(w, step, d, indices, values, start, end)
+
+
+@njit
+def prefetch(array, start, end):
+    simd.prefetch(array, start, end)
+
 
 DTYPES = (np.float32, np.float64)
 
@@ -52,7 +81,7 @@ def test_rows_sum_gives_the_bits_of_the_loop(dtype, vectors):
     x, (indptr, indices, values), w, b = problem(dtype, vectors)
     for r in range(len(x)):
         z = aligned_zeros(w.shape[1], dtype)
-        simd.rows_sum(z, b, w, indices, values, indptr[r], indptr[r + 1])
+        rows_sum(z, b, w, indices, values, indptr[r], indptr[r + 1])
         assert np.array_equal(z, loop_sum(b, w, indices, values, indptr[r], indptr[r + 1]))
         # and it is the layer's weighted input, up to rounding
         np.testing.assert_allclose(z, b + x[r] @ w, rtol=1e-4, atol=1e-4)
@@ -65,14 +94,14 @@ def test_rows_step_gives_the_bits_of_the_loop(dtype, vectors):
     step = np.dtype(dtype).type(0.37)
     for r in range(len(x)):
         expected = loop_step(w, step, b, indices, values, indptr[r], indptr[r + 1])
-        simd.rows_step(w, step, b, indices, values, indptr[r], indptr[r + 1])
+        rows_step(w, step, b, indices, values, indptr[r], indptr[r + 1])
         assert np.array_equal(w, expected)
 
 
 def test_rows_step_leaves_other_rows_alone():
     x, (indptr, indices, values), w, b = problem(np.float32, 2)
     before = w.copy()
-    simd.rows_step(w, np.float32(1), b, indices, values, indptr[0], indptr[1])
+    rows_step(w, np.float32(1), b, indices, values, indptr[0], indptr[1])
     touched = np.zeros(len(w), bool)
     touched[indices[indptr[0]:indptr[1]]] = True
     assert np.array_equal(w[~touched], before[~touched])
@@ -94,25 +123,15 @@ def test_shapes_the_code_cannot_handle_are_refused():
     with pytest.raises(ValueError, match="does not hold a row"):
         simd.check_rows(w, b.astype(np.float64))
     with pytest.raises(TypingError):
-        simd.rows_step(w, 0.5, b, indices, values, indptr[0], indptr[1])
+        rows_step(w, 0.5, b, indices, values, indptr[0], indptr[1])
 
 
 def test_prefetch_is_only_a_hint():
     values = np.arange(1000, dtype=np.float32)
     before = values.copy()
-    simd_prefetch_range(values, 0, 1000)
-    simd_prefetch_range(values, 10, 10)
+    prefetch(values, 0, 1000)
+    prefetch(values, 10, 10)
     assert np.array_equal(values, before)
-
-
-def simd_prefetch_range(array, start, end):
-    from numba import njit
-
-    @njit
-    def run(a, s, e):
-        simd.prefetch(a, s, e)
-
-    run(array, start, end)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -130,7 +149,7 @@ def test_dense_sum_gives_the_bits_of_the_loop(dtype, vectors, n):
     expected = z.copy()
     for h in range(n):
         expected = expected + a[h] * w[h]
-    simd.dense_sum(z, w, a, n)
+    dense_sum(z, w, a, n)
     assert np.array_equal(z, expected)
 
 
@@ -144,7 +163,7 @@ def test_rows_sum_pair_gives_each_image_its_own_bits(dtype, vectors):
         for s in range(len(x)):
             za = aligned_zeros(w.shape[1], dtype)
             zb = aligned_zeros(w.shape[1], dtype)
-            simd.rows_sum_pair(za, zb, b, w, indices, values, indptr[r], indptr[r + 1],
+            rows_sum_pair(za, zb, b, w, indices, values, indptr[r], indptr[r + 1],
                                indptr[s], indptr[s + 1])
             assert np.array_equal(za, loop_sum(b, w, indices, values, indptr[r], indptr[r + 1]))
             assert np.array_equal(zb, loop_sum(b, w, indices, values, indptr[s], indptr[s + 1]))

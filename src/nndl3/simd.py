@@ -6,8 +6,9 @@ delta from the same rows. Written as Numba loops over the hidden neurons, LLVM w
 row in a fresh vectorized loop, with its trip-count and alias tests, and keeps the
 accumulator in memory; here the accumulators live in vector registers across all the
 rows of an image. A vector is one 64-byte cache line: 16 float32 or 8 float64; a row's
-columns [c0, c0 + k * lanes) are k vectors, k from 1 to MAX_VECTORS. Row lengths must be
-whole vectors: the fast engine pads its layers to that (fast.padded).
+columns [c0, c0 + k * lanes) are k vectors, k from 1 to MAX_VECTORS, summed in one pass
+over the pixels. Row lengths must be whole vectors: the fast engine pads its layers to
+that (fast.padded) and checks them (check_rows).
 
 The arithmetic is that of the scalar loops, in the same order, without fused
 multiply-adds: z + v * w and w - (s * x) * d, one row after another. Results are the
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -102,12 +103,14 @@ class _Accumulators:
             _store(b, b.load(slot), z, offset, self.vty)
 
 
-def _well_typed(floats, integers, index_arrays=()):
-    """True if the float arrays are C-contiguous and share one float dtype (float32 or
-    float64), the integers are int64 and the index arrays hold integers; else the
-    intrinsic declines the types and Numba reports a typing error at the call."""
+def _well_typed(matrix, floats, integers, index_arrays=()):
+    """True if the matrix is 2-D, the float arrays (the matrix among them) are
+    C-contiguous and share one float dtype (float32 or float64), the integers are int64
+    and the index arrays hold integers; else the intrinsic declines the types and Numba
+    reports a typing error at the call."""
     dtype = floats[0].dtype if isinstance(floats[0], types.Array) else None
-    return (dtype in (types.float32, types.float64)
+    return (isinstance(matrix, types.Array) and matrix.ndim == 2
+            and dtype in (types.float32, types.float64)
             and all(isinstance(a, types.Array) and a.layout == "C" and a.dtype == dtype
                     for a in floats)
             and all(i == types.int64 for i in integers)
@@ -125,125 +128,155 @@ def _pixel(builder, indices, values, p):
             builder.load(builder.gep(values, [p])))
 
 
+def _row_length(context, builder, array_type, array):
+    """The length of a row of a 2-D array (its second dimension), as an i64."""
+    shape = context.make_array(array_type)(context, builder, array).shape
+    return cgutils.unpack_tuple(builder, shape, 2)[1]
+
+
+def _whole_row(builder, stride, vty, most, one_pass):
+    """one_pass(k, c0) for every part of a row of `stride` elements: passes of `most`
+    vectors, then one pass of the k < most vectors left. k must be a compile-time
+    constant of the code one_pass emits, hence the switch over the rest."""
+    width = most * vty.count
+    full = builder.sub(stride, builder.srem(stride, ir.Constant(_I64, width)))
+    with cgutils.for_range_slice(builder, ir.Constant(_I64, 0), full,
+                                 ir.Constant(_I64, width)) as (c0, _):
+        one_pass(most, c0)
+    rest = builder.sdiv(builder.sub(stride, full), ir.Constant(_I64, vty.count))
+    done = builder.append_basic_block("row.done")
+    switch = builder.switch(rest, done)
+    for k in range(1, most):
+        block = builder.append_basic_block(f"row.rest{k}")
+        switch.add_case(ir.Constant(_I64, k), block)
+        builder.position_at_end(block)
+        one_pass(k, full)
+        builder.branch(done)
+    builder.position_at_end(done)
+
+
 # ------------------------------------------------------------- intrinsics
+# Callable from compiled code only. They do no bounds checks (a check per call, with its
+# exception path, cost 5-10 ms of a 27 ms epoch): the caller checks its arrays once with
+# `check_rows`; the pixel indices and ranges are trusted (they come from fast.to_csr of
+# the same input). Row lengths must be whole vectors.
 
 
-def _make_row_sum(k):
-    @intrinsic
-    def row_sum(typingctx, z, b, w, stride, c0, indices, values, start, end):
-        """z[c0:c0+k*L] = b[c0:...] + sum over p in [start, end) of values[p] *
-        w[indices[p], c0:...], with w C-contiguous of row length `stride`."""
-        if not _well_typed((z, b, w, values), (stride, c0, start, end), (indices,)):
-            return None
-        sig = types.void(z, b, w, stride, c0, indices, values, start, end)
+@intrinsic
+def rows_sum(typingctx, z, b, w, indices, values, start, end):
+    """z = b + sum over p in [start, end) of values[p] * w[indices[p], :], in order."""
+    if not _well_typed(w, (z, b, w, values), (start, end), (indices,)):
+        return None
+    sig = types.void(z, b, w, indices, values, start, end)
 
-        def codegen(context, builder, signature, args):
-            zd, bd, wd, idx, val = _arrays(context, builder, signature, args, (0, 1, 2, 5, 6))
-            stride_, c0_, start_, end_ = args[3], args[4], args[7], args[8]
-            acc = _Accumulators(builder, bd, c0_, k, _vector_type(signature.args[0].dtype))
-            with _loop(builder, start_, end_) as (p, _):
-                acc.add_row(wd, stride_, *_pixel(builder, idx, val, p))
+    def codegen(context, builder, signature, args):
+        zd, bd, wd, idx, val = _arrays(context, builder, signature, args, (0, 1, 2, 3, 4))
+        stride = _row_length(context, builder, signature.args[2], args[2])
+        vty = _vector_type(signature.args[0].dtype)
+
+        def one_pass(k, c0):
+            acc = _Accumulators(builder, bd, c0, k, vty)
+            with _loop(builder, args[5], args[6]) as (p, _):
+                acc.add_row(wd, stride, *_pixel(builder, idx, val, p))
             acc.store(zd)
-            return context.get_dummy_value()
 
-        return sig, codegen
+        _whole_row(builder, stride, vty, MAX_VECTORS, one_pass)
+        return context.get_dummy_value()
 
-    return row_sum
+    return sig, codegen
 
 
-def _make_pair_sum(k):
-    @intrinsic
-    def pair_sum(typingctx, za, zb, b, w, stride, c0, indices, values, sa, ea, sb, eb):
-        """row_sum of two images at once: za from the pixels [sa, ea), zb from [sb, eb).
-        Their rows alternate while both have some, so two independent chains of
-        additions share the loop; each image's rows are still added in order."""
-        if not _well_typed((za, zb, b, w, values), (stride, c0, sa, ea, sb, eb), (indices,)):
-            return None
-        sig = types.void(za, zb, b, w, stride, c0, indices, values, sa, ea, sb, eb)
+@intrinsic
+def rows_sum_pair(typingctx, za, zb, b, w, indices, values, sa, ea, sb, eb):
+    """`rows_sum` of two images at once: za from the pixels [sa, ea), zb from [sb, eb).
+    Their rows alternate while both have some, so two independent chains of additions
+    share the loop; each image's rows are still added in order. Passes of at most two
+    vectors: 2 x 2 accumulators."""
+    if not _well_typed(w, (za, zb, b, w, values), (sa, ea, sb, eb), (indices,)):
+        return None
+    sig = types.void(za, zb, b, w, indices, values, sa, ea, sb, eb)
 
-        def codegen(context, builder, signature, args):
-            zad, zbd, bd, wd, idx, val = _arrays(context, builder, signature, args,
-                                                 (0, 1, 2, 3, 6, 7))
-            stride_, c0_ = args[4], args[5]
-            sa_, ea_, sb_, eb_ = args[8:]
-            vty = _vector_type(signature.args[0].dtype)
-            acc_a = _Accumulators(builder, bd, c0_, k, vty)
-            acc_b = _Accumulators(builder, bd, c0_, k, vty)
-            na, nb = builder.sub(ea_, sa_), builder.sub(eb_, sb_)
-            common = builder.select(builder.icmp_signed("<", na, nb), na, nb)
+    def codegen(context, builder, signature, args):
+        zad, zbd, bd, wd, idx, val = _arrays(context, builder, signature, args,
+                                             (0, 1, 2, 3, 4, 5))
+        stride = _row_length(context, builder, signature.args[3], args[3])
+        sa_, ea_, sb_, eb_ = args[6:]
+        vty = _vector_type(signature.args[0].dtype)
+        na, nb = builder.sub(ea_, sa_), builder.sub(eb_, sb_)
+        common = builder.select(builder.icmp_signed("<", na, nb), na, nb)
+
+        def one_pass(k, c0):
+            acc_a = _Accumulators(builder, bd, c0, k, vty)
+            acc_b = _Accumulators(builder, bd, c0, k, vty)
             with cgutils.for_range(builder, common) as loop:
-                acc_a.add_row(wd, stride_, *_pixel(builder, idx, val,
-                                                   builder.add(sa_, loop.index)))
-                acc_b.add_row(wd, stride_, *_pixel(builder, idx, val,
-                                                   builder.add(sb_, loop.index)))
+                acc_a.add_row(wd, stride, *_pixel(builder, idx, val,
+                                                  builder.add(sa_, loop.index)))
+                acc_b.add_row(wd, stride, *_pixel(builder, idx, val,
+                                                  builder.add(sb_, loop.index)))
             for acc, s, e in ((acc_a, sa_, ea_), (acc_b, sb_, eb_)):
                 with _loop(builder, builder.add(s, common), e) as (p, _):
-                    acc.add_row(wd, stride_, *_pixel(builder, idx, val, p))
+                    acc.add_row(wd, stride, *_pixel(builder, idx, val, p))
             acc_a.store(zad)
             acc_b.store(zbd)
-            return context.get_dummy_value()
 
-        return sig, codegen
+        _whole_row(builder, stride, vty, 2, one_pass)
+        return context.get_dummy_value()
 
-    return pair_sum
+    return sig, codegen
 
 
-def _make_dense_sum(k):
-    @intrinsic
-    def dense_sum(typingctx, z, w, stride, c0, a, n):
-        """z[c0:c0+k*L] += sum over h < n of a[h] w[h, c0:...], h in order."""
-        if not _well_typed((z, w, a), (stride, c0, n)):
-            return None
-        sig = types.void(z, w, stride, c0, a, n)
+@intrinsic
+def dense_sum(typingctx, z, w, a, n):
+    """z += sum over h < n of a[h] w[h, :], h in order (passes of at most two vectors)."""
+    if not _well_typed(w, (z, w, a), (n,)):
+        return None
+    sig = types.void(z, w, a, n)
 
-        def codegen(context, builder, signature, args):
-            zd, wd, ad = _arrays(context, builder, signature, args, (0, 1, 4))
-            stride_, c0_, n_ = args[2], args[3], args[5]
-            acc = _Accumulators(builder, zd, c0_, k, _vector_type(signature.args[0].dtype))
-            with _loop(builder, ir.Constant(_I64, 0), n_) as (h, _):
-                acc.add_row(wd, stride_, h, builder.load(builder.gep(ad, [h])))
+    def codegen(context, builder, signature, args):
+        zd, wd, ad = _arrays(context, builder, signature, args, (0, 1, 2))
+        stride = _row_length(context, builder, signature.args[1], args[1])
+        vty = _vector_type(signature.args[0].dtype)
+
+        def one_pass(k, c0):
+            acc = _Accumulators(builder, zd, c0, k, vty)
+            with _loop(builder, ir.Constant(_I64, 0), args[3]) as (h, _):
+                acc.add_row(wd, stride, h, builder.load(builder.gep(ad, [h])))
             acc.store(zd)
-            return context.get_dummy_value()
 
-        return sig, codegen
+        _whole_row(builder, stride, vty, 2, one_pass)
+        return context.get_dummy_value()
 
-    return dense_sum
+    return sig, codegen
 
 
-def _make_row_step(k):
-    @intrinsic
-    def row_step(typingctx, w, stride, c0, step, d, indices, values, start, end):
-        """w[indices[p], c0:c0+k*L] -= (step * values[p]) * d[c0:...] for p in
-        [start, end), one pixel after another."""
-        if not (_well_typed((w, d, values), (stride, c0, start, end), (indices,))
-                and step == w.dtype):
-            return None
-        sig = types.void(w, stride, c0, step, d, indices, values, start, end)
+@intrinsic
+def rows_step(typingctx, w, step, d, indices, values, start, end):
+    """w[indices[p], :] -= (step * values[p]) * d for p in [start, end), one pixel after
+    another."""
+    if not (_well_typed(w, (w, d, values), (start, end), (indices,)) and step == w.dtype):
+        return None
+    sig = types.void(w, step, d, indices, values, start, end)
 
-        def codegen(context, builder, signature, args):
-            wd, dd, idx, val = _arrays(context, builder, signature, args, (0, 4, 5, 6))
-            stride_, c0_, step_, start_, end_ = args[1], args[2], args[3], args[7], args[8]
-            vty = _vector_type(signature.args[0].dtype)
-            deltas = [_load(builder, dd, offset, vty)
-                      for offset in _offsets(builder, c0_, k, vty)]
+    def codegen(context, builder, signature, args):
+        wd, dd, idx, val = _arrays(context, builder, signature, args, (0, 2, 3, 4))
+        stride = _row_length(context, builder, signature.args[0], args[0])
+        step_, start_, end_ = args[1], args[5], args[6]
+        vty = _vector_type(signature.args[0].dtype)
+
+        def one_pass(k, c0):
+            deltas = [_load(builder, dd, offset, vty) for offset in _offsets(builder, c0, k, vty)]
             with _loop(builder, start_, end_) as (p, _):
                 row, value = _pixel(builder, idx, val, p)
                 v = _splat(builder, builder.fmul(step_, value), vty)
-                base = builder.add(builder.mul(row, stride_), c0_)
+                base = builder.add(builder.mul(row, stride), c0)
                 for delta, offset in zip(deltas, _offsets(builder, base, k, vty), strict=True):
                     old = _load(builder, wd, offset, vty)
                     _store(builder, builder.fsub(old, builder.fmul(v, delta)), wd, offset, vty)
-            return context.get_dummy_value()
 
-        return sig, codegen
+        _whole_row(builder, stride, vty, MAX_VECTORS, one_pass)
+        return context.get_dummy_value()
 
-    return row_step
-
-
-_sum1, _sum2, _sum3, _sum4 = (_make_row_sum(k) for k in range(1, MAX_VECTORS + 1))
-_step1, _step2, _step3, _step4 = (_make_row_step(k) for k in range(1, MAX_VECTORS + 1))
-_pair1, _pair2 = _make_pair_sum(1), _make_pair_sum(2)
-_dense1, _dense2 = _make_dense_sum(1), _make_dense_sum(2)
+    return sig, codegen
 
 
 @intrinsic
@@ -269,12 +302,7 @@ def prefetch(typingctx, array, start, end):
     return sig, codegen
 
 
-# ------------------------------------------------------------- whole rows
-# Each splits a row into passes of at most MAX_VECTORS (or 2) vectors; the numbers of
-# vectors are compile-time constants of the intrinsics, hence the branches. Nothing here
-# checks bounds (a check per call, with its exception path, cost 5-10 ms of a 27 ms
-# epoch): the caller checks its arrays once with `check_rows`; the pixel indices and
-# ranges are trusted (they come from fast.to_csr of the same input).
+# ------------------------------------------------------------- the caller's check
 
 
 def check_rows(w, *vectors):
@@ -290,61 +318,3 @@ def check_rows(w, *vectors):
         if v.dtype != w.dtype or not v.flags.c_contiguous or v.shape[-1] < w.shape[1]:
             raise ValueError(f"simd: a {v.dtype} vector of {v.shape[-1]} elements does not "
                              f"hold a row of {w.shape[1]} {w.dtype}")
-
-
-@njit(cache=True, nogil=True)
-def rows_sum(z, b, w, indices, values, start, end):
-    """z = b + sum over p in [start, end) of values[p] * w[indices[p], :], in order."""
-    stride = w.shape[1]
-    width = 64 // w.itemsize
-    for c0 in range(0, stride, MAX_VECTORS * width):
-        k = min(MAX_VECTORS, (stride - c0) // width)
-        if k == 4:
-            _sum4(z, b, w, stride, c0, indices, values, start, end)
-        elif k == 3:
-            _sum3(z, b, w, stride, c0, indices, values, start, end)
-        elif k == 2:
-            _sum2(z, b, w, stride, c0, indices, values, start, end)
-        else:
-            _sum1(z, b, w, stride, c0, indices, values, start, end)
-
-
-@njit(cache=True, nogil=True)
-def rows_sum_pair(za, zb, b, w, indices, values, sa, ea, sb, eb):
-    """`rows_sum` of two images at once: za from the pixels [sa, ea), zb from [sb, eb)."""
-    stride = w.shape[1]
-    width = 64 // w.itemsize
-    for c0 in range(0, stride, 2 * width):
-        if stride - c0 >= 2 * width:
-            _pair2(za, zb, b, w, stride, c0, indices, values, sa, ea, sb, eb)
-        else:
-            _pair1(za, zb, b, w, stride, c0, indices, values, sa, ea, sb, eb)
-
-
-@njit(cache=True, nogil=True)
-def dense_sum(z, w, a, n):
-    """z += sum over h < n of a[h] w[h, :], h in order."""
-    stride = w.shape[1]
-    width = 64 // w.itemsize
-    for c0 in range(0, stride, 2 * width):
-        if stride - c0 >= 2 * width:
-            _dense2(z, w, stride, c0, a, n)
-        else:
-            _dense1(z, w, stride, c0, a, n)
-
-
-@njit(cache=True, nogil=True)
-def rows_step(w, step, d, indices, values, start, end):
-    """w[indices[p], :] -= (step * values[p]) * d for p in [start, end), in order."""
-    stride = w.shape[1]
-    width = 64 // w.itemsize
-    for c0 in range(0, stride, MAX_VECTORS * width):
-        k = min(MAX_VECTORS, (stride - c0) // width)
-        if k == 4:
-            _step4(w, stride, c0, step, d, indices, values, start, end)
-        elif k == 3:
-            _step3(w, stride, c0, step, d, indices, values, start, end)
-        elif k == 2:
-            _step2(w, stride, c0, step, d, indices, values, start, end)
-        else:
-            _step1(w, stride, c0, step, d, indices, values, start, end)
