@@ -40,7 +40,7 @@ def train_phases(root: Path, run: str, clock: str) -> dict:
     log = root / "logs" / "train" / f"{run}.log"
     lines = [s for s in log.read_text().splitlines() if s.startswith("timing ")] \
         if log.is_file() else []
-    if lines:  # the log's line has the full write (the record only the encoding)
+    if lines:  # the log's line has the write (a record cannot hold it) and the totals
         logged = json.loads(lines[-1].split(" ", 1)[1])
         phases["write"] = (logged.get("cpu", {}) if clock == "cpu" else logged).get("write")
         if clock == "cpu" and "total_cpu" in logged:  # exact, where the benchmark samples

@@ -3,8 +3,9 @@
 Phases (seconds, wall clock): `startup` = process start to training start (interpreter,
 imports, Numba compilation or cache load), `load` = reading mnist.npz, `augment` = rotation
 expansion, `sparse` = building the fast engine (the inputs' CSR form), `epochs` = SGD epochs,
-`monitoring` = the monitors, `write` = encoding and writing the records. The same phases
-in CPU seconds of this process under `cpu` (on a busy machine wall time overstates work).
+`monitoring` = the monitors, `write` = encoding and writing the records (in the training
+log's last line only: a record cannot hold the time to write itself). The same phases in
+CPU seconds of this process under `cpu` (on a busy machine wall time overstates work).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class Timer:
         return {"total": round(time.time() - self.started, 4),
                 "total_cpu": round(time.process_time(), 4)}
 
-    def rounded(self) -> dict:
-        """The record's `timing`: wall seconds per phase, and CPU seconds under "cpu"."""
-        return {**{k: round(v, 4) for k, v in self.seconds.items()},
-                "cpu": {k: round(v, 4) for k, v in self.cpu.items()}}
+    def rounded(self, without=()) -> dict:
+        """Wall seconds per phase, and CPU seconds under "cpu", leaving out `without`."""
+        return {**{k: round(v, 4) for k, v in self.seconds.items() if k not in without},
+                "cpu": {k: round(v, 4) for k, v in self.cpu.items() if k not in without}}

@@ -278,7 +278,7 @@ def train(run_id: str, spec: dict, data: dict, log=sys.stdout, timer=None) -> li
         print(f"seed {run.seed}: stopped after epoch {run.stopped_at} ({run.stop_reason})",
               file=log, flush=True)
     commit = git_commit()
-    return [{**run.record(commit), "timing": timer.rounded()} for run in runs]
+    return [{**run.record(commit), "timing": timer.rounded(without=("write",))} for run in runs]
 
 
 def prepare_monitored(spec, monitored: dict, sparse: dict):
