@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nndl3 import book_runs, curves
-from nndl3.aggregate import AGGREGATE_SCHEMA
+from nndl3.readers import AGGREGATE_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = book_runs.read_dir(ROOT / book_runs.DIR)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nndl3 import aggregate, cli, readers, train
+from nndl3 import aggregate, cli, readers
 from nndl3.errors import UserError
 
 SPEC = {"sizes": [784, 30, 10], "cost": "cross-entropy", "init": "default", "eta": 0.5,
@@ -170,11 +170,6 @@ def test_truncated_aggregate_through_the_cli_prints_no_traceback(files):
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"error: {f['aggregate']}: result file truncated")
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
-
-
-def test_schema_names_agree_with_the_writers():
-    assert readers.RECORD_SCHEMA == train.RECORD_SCHEMA
-    assert readers.AGGREGATE_SCHEMA == aggregate.AGGREGATE_SCHEMA
 
 
 @pytest.mark.parametrize("content,problem", [

@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import UserError
-
-AGGREGATE_SCHEMA = "nndl3.aggregate/1"
+from .readers import AGGREGATE_SCHEMA
 
 
 def padded(rows: list[list], length: int) -> np.ndarray:

@@ -22,10 +22,10 @@ from . import __version__
 from .augment import expand_with_rotations
 from .errors import UserError
 from .network import Network, cost_value, one_hot, weight_penalty
+from .readers import RECORD_SCHEMA
 from .runspec import with_defaults
 from .timing import Timer
 
-RECORD_SCHEMA = "nndl3.run-record/1"
 STREAMS = ("init", "shuffle", "dropout", "augment")
 # The schedule stops once eta has been halved down to this fraction of its start.
 SCHEDULE_FLOOR = 1 / 128
