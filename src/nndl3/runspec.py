@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 
@@ -13,13 +14,17 @@ from .errors import UserError
 
 KEYS_REQUIRED = ("sizes", "cost", "init", "eta", "lmbda", "regularization", "dropout", "epochs",
                  "mini_batch", "train_size", "evaluation", "monitor", "dtype", "engine", "seeds")
-# The chapter's techniques: optional keys whose defaults change nothing (run.schema.yaml).
-OPTION_DEFAULTS = {"hidden": "sigmoid", "output": "sigmoid", "momentum": 0.0,
-                   "early_stopping": 0, "schedule": 0}
 
 
+@functools.cache
 def schema() -> dict:
     return yaml.safe_load(resources.files("nndl3").joinpath("run.schema.yaml").read_text())
+
+
+def option_defaults() -> dict:
+    """The chapter's techniques: the optional keys with a default in run.schema.yaml (each
+    default changes nothing)."""
+    return {k: v["default"] for k, v in schema()["properties"].items() if "default" in v}
 
 
 def check(spec: dict, where: str, complete: bool = True) -> dict:
@@ -47,7 +52,7 @@ def check(spec: dict, where: str, complete: bool = True) -> dict:
 
 def with_defaults(spec: dict) -> dict:
     """The spec with the optional technique keys it leaves out set to their defaults."""
-    return {**OPTION_DEFAULTS, **spec}
+    return {**option_defaults(), **spec}
 
 
 def check_options(spec: dict, where: str) -> None:
