@@ -32,9 +32,7 @@ def check(spec: dict, where: str, complete: bool = True) -> dict:
     errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(spec),
                     key=lambda e: list(e.absolute_path))
     if errors:
-        e = errors[0]
-        key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
-        raise UserError(f"{where}: {key}: {e.message}")
+        raise UserError(f"{where}: {schema_error(errors[0])}")
     if complete:
         missing = [k for k in KEYS_REQUIRED if k not in spec]
         if missing:
@@ -48,6 +46,12 @@ def check(spec: dict, where: str, complete: bool = True) -> dict:
                             f"{sizes} (use engine 'auto' or 'numpy')")
         check_options(with_defaults(spec), where)
     return spec
+
+
+def schema_error(e) -> str:
+    """A jsonschema ValidationError as `key.path: message`."""
+    key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
+    return f"{key}: {e.message}"
 
 
 def with_defaults(spec: dict) -> dict:

@@ -60,8 +60,7 @@ def one_line(error: Exception) -> str:
     # snakemake.utils.validate raises its WorkflowError while handling jsonschema's error
     for cause in (error, error.__context__):
         if isinstance(cause, jsonschema.ValidationError):
-            key = ".".join(str(p) for p in cause.absolute_path) or "(top level)"
-            return f"{key}: {cause.message}"
+            return runspec.schema_error(cause)
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
