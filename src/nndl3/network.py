@@ -25,11 +25,6 @@ def sigmoid(z):
     return expit(z)
 
 
-def sigmoid_prime(z):
-    s = sigmoid(z)
-    return s * (1 - s)
-
-
 def softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
