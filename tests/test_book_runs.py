@@ -63,7 +63,8 @@ def test_sweeps_are_fractions_by_training_size():
 @pytest.mark.parametrize("name,text,message", [
     ("overfitting.json", "[1, 2]", "expected the 4 lists"),
     ("more_data.json", "[1, 2]", "expected 9 numbers"),
-    ("overfitting.json", "{", "not valid JSON"),
+    ("overfitting.json", "{", "book run truncated or not JSON"),
+    ("overfitting.json", "", "book run is empty"),
     ("other.json", "[]", "not one of the book's published runs"),
 ])
 def test_bad_files_are_one_line_errors(tmp_path, name, text, message):

@@ -9,11 +9,11 @@ which is our 0-based epoch k.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
+from . import readers
 from .errors import UserError
 
 DIR = "book_runs"
@@ -49,12 +49,8 @@ def read(paths) -> dict:
     for path in map(Path, paths):
         if path.name not in FILES:
             raise UserError(f"{path}: not one of the book's published runs ({', '.join(FILES)})")
-        if not path.is_file():
-            raise UserError(f"{path}: book run missing")
-        try:
-            data = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path}: not valid JSON ({exc})") from None
+        data = readers.json_file(path, "book run", advice="restore it from git (book_runs/ "
+                                 "holds the author's files byte for byte)")
         book[path.name] = data
         for (file, key) in (k for k in RUNS if k[0] == path.name):
             lists = run_lists(book, file, key)
