@@ -142,8 +142,7 @@ def draw(spec: dict, inputs: list[dict], paths: list[str], book: dict):
 def cmd_report(args):
     from . import check, curves
 
-    known = check.load_expected(args.expected).get("curve_deviations") or {}
-    extra = (curves.section(args.book, args.curve_calibration, known) if args.book else None)
+    extra = curves.section(args.book, args.curve_calibration) if args.book else None
     rows = check.report(args.expected, args.calibration,
                         (args.aggregates, args.svm, args.neuron), args.out_md, args.out_json,
                         extra)

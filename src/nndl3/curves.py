@@ -180,13 +180,14 @@ def markdown(rows: list[dict], calibration: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def section(book_paths, calibration_path, known: dict | None = None):
-    """The curve check as `check.report`'s extra section: (key, rows, markdown). `known`:
-    curve id -> why it is a known deviation (config/expected.yaml, `curve_deviations`)."""
+def section(book_paths, calibration_path):
+    """The curve check as `check.report`'s extra section: (key, rows, markdown), with the
+    known deviations (curve id -> why) of the expected values' `curve_deviations`."""
     book = book_runs.read(book_paths)
     calibration = readers.curve_calibration(calibration_path)
 
-    def extra(aggregates, svm, neuron):
+    def extra(expected, aggregates, svm, neuron):
+        known = expected.get("curve_deviations") or {}
         rows = evaluate(book, calibration, aggregates, known)
         return "curves", rows, markdown(rows, calibration)
 
