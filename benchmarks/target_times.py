@@ -14,13 +14,15 @@ aggregation (seconds) are not counted. Jobs shared between targets count in each
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import breakdown  # noqa: E402  (the job times, as its table reads them)
 
 TIMED_RULES = ("train", "svm")
 JOB = re.compile(r"^rule (\w+):\n(?:    .*\n)*?    wildcards: (\w+)=(\S+)", re.MULTILINE)
@@ -33,30 +35,21 @@ def jobs_of(target: str, root: Path) -> list[tuple[str, str]]:
     return [(rule, value) for rule, _, value in JOB.findall(out) if rule in TIMED_RULES]
 
 
-def seconds(root: Path, rule: str, name: str) -> float:
-    result = root / "results" / rule / f"{name}.json"
-    if rule == "svm" and result.is_file():  # a cached rule: the result holds its own time
-        total = json.loads(result.read_text()).get("timing", {}).get("total")
-        if total is not None:
-            return float(total)
-    path = root / "logs" / "benchmark" / rule / f"{name}.tsv"
-    try:
-        header, row = path.read_text().splitlines()[:2]
-    except (OSError, ValueError):
-        raise SystemExit(f"{path}: no job time (run the workflow first)") from None
-    return float(dict(zip(header.split("\t"), row.split("\t"), strict=True))["s"])
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent)
     args = p.parse_args(argv)
     experiments = yaml.safe_load((args.dir / "config" / "figures.yaml").read_text())
+    job_seconds = {row["job"]: row["total"] for row in breakdown.jobs(args.dir, "wall")}
     print("| target | jobs | job-s | longest job | estimate, 2 cores |")
     print("|---|---|---|---|---|")
     for target in experiments["experiments"]:
-        times = {f"{rule} {name}": seconds(args.dir, rule, name)
-                 for rule, name in jobs_of(target, args.dir)}
+        times = {}
+        for rule, name in jobs_of(target, args.dir):
+            job = f"{rule} {name}"
+            if job not in job_seconds:
+                raise SystemExit(f"{job}: no job time (run the workflow first)")
+            times[job] = job_seconds[job]
         if not times:
             print(f"| `{target}` | 0 | - | - | seconds |")
             continue
