@@ -351,18 +351,16 @@ def default_data() -> Path:
                  if p.is_file()), ROOT / "data" / "mnist.npz")
 
 
-def kernel_history(datasets, rows, n, repeats):
+def kernel_history(x, labels, repeats, reference=None):
     """Each change of the fast kernel, before and after, timed in this run (float32,
-    [784, 30, 10]), beside this run's reference; None when git history is missing."""
+    [784, 30, 10]), beside `reference` (this run's reference seconds, if timed); None
+    when git history is missing."""
     import kernel_history as history
 
     reason = history.history_available()
     if reason:
         print(f"\n{reason}")
         return None
-    x, labels = (a[:n] for a in datasets["float32"]["train"])
-    reference = next(r["seconds_per_epoch"] for r in rows if r["implementation"] == "reference"
-                     and r["network"] == [784, 30, 10] and r["dtype"] == "float32")
     print("\nthe fast kernel change by change (git versions, interleaved, median of "
           f"{repeats}; [784, 30, 10] float32)", flush=True)
     versions = history.time_versions(x, labels,
@@ -458,8 +456,13 @@ def main(argv=None) -> int:
         print(f"\ntargets (docs/performance.md): fast [784, 30, 10] float32 "
               f"{fast32['seconds_per_epoch']:.4f} s/epoch (at most 0.06), "
               f"{fast32['speedup_vs_reference']:.1f}x the reference (at least 65x)")
-    history = (None if args.no_history or fast32 is None
-               else kernel_history(datasets, rows, n, max(args.repeats, 5)))
+    history = None
+    if not args.no_history and fast32 is not None:
+        reference = next(r["seconds_per_epoch"] for r in rows
+                         if r["implementation"] == "reference" and r["dtype"] == "float32"
+                         and r["network"] == [784, 30, 10])
+        x, labels = (a[:n] for a in datasets["float32"]["train"])
+        history = kernel_history(x, labels, max(args.repeats, 5), reference)
 
     pipeline = time_pipeline() if args.pipeline else None
     result = {"machine": info,

@@ -39,6 +39,7 @@ CHANGES = (
     ("820b363", "output layer as explicit SIMD"),
     ("6e16b08", "two images' hidden layers at once"),
     ("c09ff6f", "shape checks out of the loops, prefetch from a line's start"),
+    ("22e2f65", "one intrinsic per operation, the row split into passes in the IR"),
     ("working tree", "the kernel this checkout runs"),
 )
 SOURCES = ("fast.py", "simd.py")
@@ -139,19 +140,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench
-
-    reason = history_available()
-    if reason:
-        print(reason)
-        return 0
     import numpy as np
 
     from nndl3 import mnist
 
     x, labels = mnist.load(bench.default_data(), np.float32)["train"]
-    rows = time_versions(x, labels, lambda: bench.fresh_network([784, 30, 10], x.dtype),
-                         bench.shuffled(len(x)), bench.EPOCH_ARGS, args.repeats)
-    print(table(rows))
+    bench.kernel_history(x, labels, args.repeats)
     return 0
 
 
