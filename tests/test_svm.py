@@ -25,3 +25,20 @@ def test_run_reports_the_fit(tiny_data):
     result = svm.run(tiny_data, 300, "test")
     assert result["train_size"] == 300 and result["params"] == svm.BOOK_ERA
     assert 0.5 < result["accuracy"] <= 1 and 0 < result["n_support"] <= 300
+
+
+def test_the_test_set_is_scored_by_the_same_fit(tiny_data):
+    """Scoring the test set too leaves every value of the validation result unchanged, and
+    its score is that of the fit's predictions (chapter 1's default SVM)."""
+    plain = svm.run(tiny_data, 40)
+    both = svm.run(tiny_data, 40, score=("test",))
+    timed = ("fit_seconds", "predict_seconds", "cpu_seconds")
+    assert {k: v for k, v in both.items() if k not in (*timed, "scores")} == \
+        {k: v for k, v in plain.items() if k not in timed}
+    model = svm.fit(*[a[:40] for a in tiny_data["train"]], **{
+        k: svm.BOOK_ERA[k] for k in ("C", "gamma")})
+    xt, yt = tiny_data["test"]
+    correct = int(np.sum(svm.predict(model, xt) == yt))
+    assert both["scores"] == {"test": {"correct": correct, "of": len(yt),
+                                       "accuracy": correct / len(yt)}}
+    assert 0 < correct < len(yt) and "scores" not in plain

@@ -67,16 +67,53 @@ def cmd_svm(args):
 
     timer = Timer()
     with timer("load"):
-        data = mnist.load(args.data, np.float64, ("train", args.evaluation), args.train_size,
+        sets = ("train", args.evaluation, *args.score)
+        data = mnist.load(args.data, np.float64, dict.fromkeys(sets), args.train_size,
                           svm.PIXEL_DIVISOR)
     timer.mark_startup()
-    result = {"schema": readers.SVM_SCHEMA, **svm.run(data, args.train_size, args.evaluation)}
+    result = {"schema": readers.SVM_SCHEMA,
+              **svm.run(data, args.train_size, args.evaluation, score=args.score)}
     timing = timer.rounded()
     result["timing"] = {"startup": timing["startup"], "load": timing["load"], **timer.totals(),
                         "cpu": {k: timing["cpu"][k] for k in ("startup", "load")}}
     atomic.write_json(args.out, result)
     print(f"SVM on {args.train_size} images: {100 * result['accuracy']:.2f} % "
           f"({result['fit_seconds']:.1f} s fit, {result['predict_seconds']:.1f} s predict)")
+
+
+def cmd_darkness(args):
+    import numpy as np
+
+    from . import baselines, mnist, svm
+
+    # the book's pixel scale (svm.PIXEL_DIVISOR); exact sums in float64 either way
+    data = mnist.load(args.data, np.float64, ("train", args.evaluation), None,
+                      svm.PIXEL_DIVISOR)
+    result = {"schema": readers.BASELINE_SCHEMA, **baselines.darkness(data, args.evaluation)}
+    atomic.write_json(args.out, result)
+    print(f"average darkness: {result['correct']} of {result['of']} correct; wrote {args.out}")
+
+
+def cmd_tuned_svm(args):
+    import numpy as np
+
+    from . import baselines, mnist, svm
+
+    spec = load_json_arg(args.spec, "--spec")
+    keys = ("grid", "search_size", "budget_cpu_seconds")
+    if not isinstance(spec, dict) or any(k not in spec for k in keys):
+        raise UserError(f"--spec: a mapping with keys {', '.join(keys)} is expected")
+    data = mnist.load(args.data, np.float64, ("train", "validation", "test"), None,
+                      svm.PIXEL_DIVISOR)
+    result = {"schema": readers.BASELINE_SCHEMA,
+              **baselines.tuned_svm(data, spec["grid"], spec["search_size"],
+                                    spec["budget_cpu_seconds"])}
+    atomic.write_json(args.out, result)
+    cpu = result["cpu_seconds"]
+    print(f"tuned SVM: C = {result['params']['C']:g}, gamma = {result['params']['gamma']:g} "
+          f"of {len(result['tried'])} tried ({len(result['skipped'])} skipped): "
+          f"{result['correct']} of {result['of']} test images; CPU {cpu['search']:.0f} s "
+          f"search + {cpu['final']:.0f} s final fit; wrote {args.out}")
 
 
 def cmd_aggregate(args):
@@ -208,9 +245,24 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("svm", help="the SVM baseline on the first N training images")
     s.add_argument("--train-size", type=int, required=True)
     s.add_argument("--evaluation", choices=["validation", "test"], default="validation")
+    s.add_argument("--score", choices=["validation", "test"], nargs="*", default=[],
+                   help="sets also scored by the same fit (result key `scores`)")
     s.add_argument("--data", default="data/mnist.npz")
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_svm)
+
+    s = sub.add_parser("darkness", help="chapter 1's average-darkness classifier")
+    s.add_argument("--evaluation", choices=["validation", "test"], default="test")
+    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_darkness)
+
+    s = sub.add_parser("tuned-svm", help="an SVM with C and gamma chosen on validation data")
+    s.add_argument("--spec", required=True,
+                   help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
+    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_tuned_svm)
 
     s = sub.add_parser("aggregate", help="combine the seeds of one run")
     s.add_argument("--records", nargs="+", required=True)

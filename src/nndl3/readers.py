@@ -20,6 +20,7 @@ RECORD_SCHEMA = "nndl3.run-record/1"
 AGGREGATE_SCHEMA = "nndl3.aggregate/1"
 SVM_SCHEMA = "nndl3.svm/1"
 NEURON_SCHEMA = "nndl3.neuron/1"
+BASELINE_SCHEMA = "nndl3.baseline/1"
 
 REBUILD = "delete it and rerun snakemake to rebuild it"
 
@@ -29,9 +30,10 @@ KEYS = {
     AGGREGATE_SCHEMA: ("run", "seeds", "monitored_epochs", "metrics"),
     SVM_SCHEMA: ("train_size", "accuracy"),
     NEURON_SCHEMA: ("w0", "b0", "cost_kind", "eta", "output", "cost"),
+    BASELINE_SCHEMA: ("classifier", "evaluation", "correct", "of", "accuracy"),
 }
 WHAT = {RECORD_SCHEMA: "run record", AGGREGATE_SCHEMA: "aggregate", SVM_SCHEMA: "SVM result",
-        NEURON_SCHEMA: "single-neuron result"}
+        NEURON_SCHEMA: "single-neuron result", BASELINE_SCHEMA: "baseline result"}
 
 
 def text(path: str | os.PathLike, what: str) -> str:
@@ -112,6 +114,10 @@ def svm_result(path) -> dict:
 
 def neuron_result(path) -> dict:
     return result(path, NEURON_SCHEMA)
+
+
+def baseline_result(path) -> dict:
+    return result(path, BASELINE_SCHEMA)
 
 
 def expected(path) -> dict:

@@ -29,6 +29,9 @@ def check(config: dict) -> None:
     """Raise UserError naming the first bad reference or bad merged run."""
     for run in config["runs"]:
         runspec.check(run_spec(config, run), f"config runs.{run}")
+    if config["svm_test_size"] not in config["svm_sizes"]:
+        raise UserError(f"config svm_test_size: {config['svm_test_size']} is not one of "
+                        "svm_sizes (the test set is scored by that fit of the sweep)")
     for name, fig in config["figures"].items():
         for run in figure_runs(fig):
             if run not in config["runs"]:

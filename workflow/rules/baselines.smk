@@ -1,4 +1,5 @@
-# Runs that are not network training: the single neuron and the SVM baseline.
+# Runs that are not network training: the single neuron and the baselines (the SVM sweep,
+# chapter 1's average-darkness classifier and the tuned SVM).
 
 
 rule neuron:
@@ -35,7 +36,43 @@ rule svm:
         mem_mb=4000,
         runtime=60,
     params:
-        code=svm_code_version(),
+        code=code_version("nndl3.svm"),
+        # chapter 1's default SVM: the test set scored by the same fit
+        score=lambda wildcards: (
+            "--score test" if int(wildcards.n) == config["svm_test_size"] else ""
+        ),
     shell:
-        "python -m nndl3 svm --train-size {wildcards.n} --data {input} --out {output}"
+        "python -m nndl3 svm --train-size {wildcards.n} {params.score} --data {input}"
+        " --out {output} > {log} 2>&1"
+
+
+rule darkness:
+    input:
+        "data/mnist.npz",
+    output:
+        "results/baselines/darkness.json",
+    log:
+        "logs/baselines/darkness.log",
+    shell:
+        "python -m nndl3 darkness --data {input} --out {output} > {log} 2>&1"
+
+
+rule tuned_svm:
+    input:
+        "data/mnist.npz",
+    output:
+        "results/baselines/tuned_svm.json",
+    log:
+        "logs/baselines/tuned_svm.log",
+    # cached like the SVM sweep (see rule svm): at most 10 CPU-minutes, computed once
+    cache: True
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        code=code_version("nndl3.svm", "nndl3.baselines"),
+        spec=lambda wildcards: json.dumps(config["tuned_svm"], separators=(",", ":")),
+    shell:
+        "python -m nndl3 tuned-svm --spec {params.spec:q} --data {input} --out {output}"
         " > {log} 2>&1"

@@ -60,16 +60,19 @@ def figure_inputs(wildcards):
     return {"data": inputs, "book": book}
 
 
-def svm_code_version():
-    """What the SVM's result depends on beyond its rule: its source, scikit-learn's version
-    (a param, so that Snakemake's between-workflow cache key changes with them)."""
+def code_version(*modules):
+    """What a cached result depends on beyond its rule: the sources of `modules`,
+    scikit-learn's version (a param, so that Snakemake's between-workflow cache key changes
+    with them)."""
     from hashlib import sha256
     from importlib.metadata import version
     from importlib.util import find_spec
 
     # found, not imported: importing scikit-learn would slow every snakemake call
-    source = Path(find_spec("nndl3.svm").origin).read_bytes()
-    return f"{sha256(source).hexdigest()[:16]}-sklearn-{version('scikit-learn')}"
+    digest = sha256()
+    for module in modules:
+        digest.update(Path(find_spec(module).origin).read_bytes())
+    return f"{digest.hexdigest()[:16]}-sklearn-{version('scikit-learn')}"
 
 
 def mnist_dir_option():

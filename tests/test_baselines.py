@@ -1,0 +1,71 @@
+"""Chapter 1's baselines: the average-darkness classifier and the tuned SVM's search."""
+
+import numpy as np
+
+from nndl3 import baselines
+
+
+def darkness_data(rng, n):
+    """Images whose darkness is their digit's own level, plus noise."""
+    y = rng.integers(0, 10, n)
+    levels = np.array([5.0, 1.0, 9.0, 3.0, 7.0, 2.0, 8.0, 4.0, 6.0, 10.0])
+    x = np.zeros((n, 784))
+    x[:, :10] = (levels[y] + rng.normal(0, 0.2, n))[:, None] / 10
+    return x, y
+
+
+def test_darkness_means_are_each_digits_mean_sum():
+    x = np.array([[0.5, 0.5], [1.0, 1.0], [0.25, 0.0], [0.0, 0.75]])
+    y = np.array([3, 3, 7, 7])
+    means = baselines.darkness_means(x, y)
+    assert means[3] == 1.5 and means[7] == 0.5
+    assert means[0] == np.inf  # a digit without images is never the nearest
+    assert list(baselines.darkness_predict(means, np.array([[1.4, 0.0], [0.2, 0.1]]))) == [3, 7]
+    assert baselines.darkness({"train": (x, y), "test": (x, y)})["means"][0] is None
+
+
+def test_nearest_mean_ties_go_to_the_lower_digit():
+    means = np.array([1.0, 3.0, 3.0, 5.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0])
+    # 2.0 is as near to digit 0 as to digits 1 and 2; 3.0 is digit 1's and 2's mean
+    got = baselines.darkness_predict(means, np.array([[2.0], [3.0], [7.0]]))
+    assert list(got) == [0, 1, 3]
+
+
+def test_darkness_classifier_on_synthetic_digits():
+    rng = np.random.default_rng(0)
+    train, test = darkness_data(rng, 2000), darkness_data(rng, 500)
+    result = baselines.darkness({"train": train, "test": test})
+    predicted = baselines.darkness_predict(np.array(result["means"]), test[0])
+    assert result["correct"] == int(np.sum(predicted == test[1])) > 450
+    assert result["of"] == 500 and result["accuracy"] == result["correct"] / 500
+    # one level per digit: the means recover the levels (sum of 10 pixels of level / 10)
+    np.testing.assert_allclose(result["means"][:3], [5.0, 1.0, 9.0], atol=0.05)
+
+
+GRID = [{"C": 1.0, "gamma": 0.02}, {"C": 10.0, "gamma": 0.01}, {"C": 3.0, "gamma": 0.05}]
+
+
+def test_tuned_svm_tries_the_grid_and_keeps_the_best(tiny_data):
+    result = baselines.tuned_svm(tiny_data, GRID, 100, budget_cpu_seconds=1e9, train_size=200)
+    assert [{k: t[k] for k in ("C", "gamma")} for t in result["tried"]] == GRID
+    best = max(result["tried"], key=lambda t: t["validation_accuracy"])
+    assert result["params"] == {"kernel": "rbf", "C": best["C"], "gamma": best["gamma"]}
+    assert result["skipped"] == [] and result["train_size"] == 200
+    assert 0.5 < result["accuracy"] <= 1 and result["correct"] == round(100 * result["accuracy"])
+
+
+def test_tuned_svm_stops_at_its_budget(tiny_data):
+    """A budget spent by the first candidate: the others are skipped, not tried."""
+    result = baselines.tuned_svm(tiny_data, GRID, 100, budget_cpu_seconds=0, train_size=200)
+    assert len(result["tried"]) == 1 and result["skipped"] == GRID[1:]
+    assert result["params"]["C"] == GRID[0]["C"] and result["cpu_seconds"]["search"] > 0
+
+
+def test_tuned_svm_searches_on_the_first_images_only(tiny_data):
+    x, y = tiny_data["train"]
+    shuffled = {**tiny_data, "train": (np.concatenate([x[:100], x[100:][::-1]]),
+                                       np.concatenate([y[:100], y[100:][::-1]]))}
+    a = baselines.tuned_svm(tiny_data, GRID, 100, 1e9, train_size=100)
+    b = baselines.tuned_svm(shuffled, GRID, 100, 1e9, train_size=100)
+    assert [t["validation_accuracy"] for t in a["tried"]] == \
+        [t["validation_accuracy"] for t in b["tried"]]
