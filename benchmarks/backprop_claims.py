@@ -1,0 +1,220 @@
+"""Chapter 2's two measurable claims about backpropagation, measured.
+
+    /work/venv/bin/python benchmarks/backprop_claims.py [--examples 5000] [--repeats 3]
+
+1. "Fully matrix-based" backpropagation over a whole mini-batch at once runs about 2x
+   faster than chapter 1's loop over the examples of a mini-batch (the author's laptop).
+   Timed: SGD on the first --examples training images, [784, 30, 10], mini-batch 10,
+   float64 (the book's dtype), cross-entropy, eta 0.5, by the per-example reference
+   (benchmarks/reference.py, the book's loop), the NumPy engine (nndl3.network, the
+   mini-batch as one matrix) and the compiled engine (nndl3.fast).
+2. Backpropagation gives every partial derivative at about the cost of two forward passes;
+   finite differences need one extra forward pass per parameter. Timed on one mini-batch
+   of 10 images, [784, 30, 10], quadratic cost (chapter 2's), float64: one forward pass
+   (nndl3.network.Network.output_z), one backprop pass (Network.backprop: its forward and
+   backward passes) and the finite-difference gradient (C(p + eps) - C(p)) / eps for each
+   of the 23,860 parameters, one forward pass each; and the finite-difference gradient is
+   checked against backprop's.
+
+One core, one thread (BLAS threads set to 1 before NumPy loads); times are the median CPU
+time of this thread over --repeats runs. The table is printed and written, with every
+time, to results/backprop_claims.json (atomically).
+"""
+
+from __future__ import annotations
+
+import os
+
+import nndl3  # noqa: F401, I001  first: it sets Numba's cache folder before Numba loads
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+             "NUMBA_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from nndl3 import atomic, mnist  # noqa: E402
+from nndl3.fast import FastNetwork  # noqa: E402
+from nndl3.network import Network, cost_value, one_hot  # noqa: E402
+from nndl3.train import streams  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from reference import ReferenceNetwork  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = [784, 30, 10]
+ETA, M, SEED = 0.5, 10, 1
+EPS = 1e-6  # forward difference in float64: truncation ~ eps, rounding ~ 1e-16 / eps
+TEXT = {"matrix_speedup": 2.0, "backprop_in_forward_passes": 2.0}
+
+
+def fresh_network(sizes, cost, dtype=np.float64) -> Network:
+    return Network.create(sizes, cost, "large", streams(SEED)["init"], dtype)
+
+
+def median_cpu(run, repeats: int) -> float:
+    """Median CPU seconds of this thread over `repeats` calls of run() (each prepared by
+    the caller, so that only the call is timed)."""
+    times = []
+    for _ in range(repeats):
+        start = time.thread_time()
+        run()
+        times.append(time.thread_time() - start)
+    return statistics.median(times)
+
+
+# ------------------------------------------------------------------ claim 1: 2x from matrices
+
+
+def epoch_runners(x, labels):
+    """The untimed set-up of one SGD pass over (x, labels) per implementation, each from the
+    same initial weights and the same shuffled order: {name: function that trains it}."""
+    order = streams(SEED)["shuffle"].permutation(len(x))
+
+    def reference():
+        net = fresh_network(SIZES, "cross-entropy")
+        ref = ReferenceNetwork(net.weights, net.biases, x.dtype)
+        data = ReferenceNetwork.training_data(x, labels, x.dtype)
+        return lambda: ref.sgd_epoch(data, order, ETA, M)
+
+    def numpy_engine():
+        net = fresh_network(SIZES, "cross-entropy")
+        return lambda: net.sgd_epoch(x, labels, order, ETA, 0.0, "l2", M)
+
+    def fast_engine():
+        engine = FastNetwork(fresh_network(SIZES, "cross-entropy"), x)
+        return lambda: engine.sgd_epoch(x, labels, order, ETA, 0.0, "l2", M)
+
+    return {"reference (per example)": reference, "numpy (mini-batch matrix)": numpy_engine,
+            "fast (compiled)": fast_engine}
+
+
+def time_epochs(x, labels, repeats: int) -> dict:
+    runners = epoch_runners(x, labels)
+    for prepare in runners.values():  # compile and touch every path once, untimed
+        prepare()()
+    seconds = {}
+    for name, prepare in runners.items():
+        times = [median_cpu(prepare(), 1) for _ in range(repeats)]
+        seconds[name] = statistics.median(times)
+    return seconds
+
+
+# ------------------------------------------------------------ claim 2: two forward passes
+
+
+def forward_cost(net: Network, x, y) -> float:
+    return cost_value(net.cost, net.output_z(x), y)
+
+
+def finite_difference_gradient(net: Network, x, y, eps: float = EPS):
+    """(C(p + eps) - C(p)) / eps for every weight and bias p: one forward pass each."""
+    base = forward_cost(net, x, y)
+    grads = []
+    for params in (net.weights, net.biases):
+        for p in params:
+            g = np.empty_like(p)
+            flat, out = p.reshape(-1), g.reshape(-1)
+            for i in range(flat.size):  # the claim is this loop: a forward pass per parameter
+                kept = flat[i]
+                flat[i] = kept + eps
+                out[i] = (forward_cost(net, x, y) - base) / eps
+                flat[i] = kept
+            grads.append(g)
+    n = len(net.weights)
+    return grads[:n], grads[n:]
+
+
+def gradient_agreement(net: Network, x, y, eps: float = EPS) -> dict:
+    """Largest difference between the finite-difference and the backprop gradients, over
+    every parameter, absolute and relative to the largest backprop component."""
+    fd_w, fd_b = finite_difference_gradient(net, x, y, eps)
+    bp_w, bp_b = net.backprop(x, y)
+    fd = np.concatenate([g.ravel() for g in fd_w + fd_b])
+    bp = np.concatenate([g.ravel() for g in bp_w + bp_b])
+    largest = float(np.max(np.abs(fd - bp)))
+    return {"parameters": int(fd.size), "max_abs_difference": largest,
+            "max_abs_gradient": float(np.max(np.abs(bp))),
+            "relative": largest / float(np.max(np.abs(bp)))}
+
+
+def time_passes(x, labels, repeats: int) -> dict:
+    net = fresh_network(SIZES, "quadratic")
+    y = one_hot(labels, SIZES[-1], x.dtype)
+    forward = median_cpu(lambda: net.output_z(x), max(repeats, 200))
+    backprop = median_cpu(lambda: net.backprop(x, y), max(repeats, 200))
+    fd = median_cpu(lambda: finite_difference_gradient(net, x, y), repeats)
+    return {"forward": forward, "backprop": backprop, "finite_difference": fd}
+
+
+# ------------------------------------------------------------------------------ the tables
+
+
+def tables(epochs: dict, passes: dict, check: dict, n_examples: int) -> str:
+    ref = epochs["reference (per example)"]
+    numpy_time = epochs["numpy (mini-batch matrix)"]
+    lines = [f"SGD on {n_examples:,} images, [784, 30, 10], mini-batch 10, float64, one core",
+             "",
+             "| implementation | CPU s | vs per-example reference | the text |",
+             "|---|---|---|---|"]
+    for name, seconds in epochs.items():
+        text = "about 2x" if name.startswith("numpy") else ("1x" if seconds == ref else "-")
+        lines.append(f"| {name} | {seconds:.3f} | {ref / seconds:.1f}x | {text} |")
+    lines += ["", f"One mini-batch of {M} images, [784, 30, 10], quadratic cost, float64, "
+              "one core", "",
+              "| computation | CPU ms | in forward passes | the text |", "|---|---|---|---|"]
+    fw = passes["forward"]
+    for name, text in (("forward", "1"), ("backprop", "about 2"),
+                       ("finite_difference",
+                        f"one extra forward pass per parameter ({check['parameters']:,} + 1)")):
+        lines.append(f"| {name.replace('_', ' ')} | {1000 * passes[name]:.3f} | "
+                     f"{passes[name] / fw:,.1f} | {text} |")
+    lines += ["", f"numpy engine vs reference: {ref / numpy_time:.1f}x (text: about 2x); "
+              f"backprop = {passes['backprop'] / fw:.1f} forward passes (text: about 2); "
+              f"finite differences = {passes['finite_difference'] / passes['backprop']:,.0f} "
+              f"backprop passes",
+              f"finite-difference gradient (eps {EPS:g}) vs backprop, {check['parameters']:,} "
+              f"parameters: largest difference {check['max_abs_difference']:.1e} "
+              f"({check['relative']:.1e} of the largest component)"]
+    return "\n".join(lines)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
+    p.add_argument("--examples", type=int, default=5000,
+                   help="training images of the timed SGD pass (the reference is slow)")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--out", default=str(ROOT / "results" / "backprop_claims.json"))
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    x, labels = mnist.load(args.data, np.float64, ("train",), args.examples)["train"]
+    epochs = time_epochs(x, labels, args.repeats)
+    batch, batch_labels = x[:M], labels[:M]
+    passes = time_passes(batch, batch_labels, args.repeats)
+    check = gradient_agreement(fresh_network(SIZES, "quadratic"), batch,
+                               one_hot(batch_labels, SIZES[-1], x.dtype))
+    print(tables(epochs, passes, check, len(x)))
+    ref = epochs["reference (per example)"]
+    atomic.write_json(args.out, {
+        "examples": len(x), "repeats": args.repeats, "sizes": SIZES, "mini_batch": M,
+        "dtype": "float64", "eps": EPS, "text": TEXT, "sgd_cpu_seconds": epochs,
+        "speedup_vs_reference": {k: ref / v for k, v in epochs.items()},
+        "pass_cpu_seconds": passes,
+        "backprop_in_forward_passes": passes["backprop"] / passes["forward"],
+        "finite_difference_in_forward_passes": passes["finite_difference"] / passes["forward"],
+        "gradient_check": check})
+    return 0 if check["relative"] < 1e-4 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""benchmarks/backprop_claims.py: its finite-difference gradient is the one it times, and
+its check against backprop agrees on a correct network and catches a wrong gradient."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import backprop_claims as claims  # noqa: E402
+
+from nndl3.network import Network, one_hot  # noqa: E402
+
+
+@pytest.fixture
+def tiny():
+    rng = np.random.default_rng(4)
+    net = Network.create([6, 4, 3], "quadratic", "large", rng)
+    x = rng.uniform(0, 1, (5, 6))
+    return net, x, one_hot(rng.integers(0, 3, 5), 3)
+
+
+def test_finite_differences_agree_with_backprop(tiny):
+    net, x, y = tiny
+    check = claims.gradient_agreement(net, x, y)
+    assert check["parameters"] == 6 * 4 + 4 * 3 + 4 + 3
+    assert check["relative"] < 1e-4 and check["max_abs_gradient"] > 1e-3
+
+
+def test_the_parameters_are_restored_after_each_difference(tiny):
+    net, x, y = tiny
+    before = [p.copy() for p in net.weights + net.biases]
+    claims.finite_difference_gradient(net, x, y)
+    for kept, now in zip(before, net.weights + net.biases, strict=True):
+        np.testing.assert_array_equal(kept, now)
+
+
+def test_a_wrong_gradient_is_caught(tiny, monkeypatch):
+    net, x, y = tiny
+    right = net.backprop
+
+    def off_by_one_weight(x, y, masks=None):
+        grad_w, grad_b = right(x, y, masks)
+        grad_w[0][1, 2] += 0.1 * np.max(np.abs(grad_w[0]))
+        return grad_w, grad_b
+
+    monkeypatch.setattr(net, "backprop", off_by_one_weight)
+    assert claims.gradient_agreement(net, x, y)["relative"] > 1e-3

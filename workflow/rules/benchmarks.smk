@@ -1,0 +1,14 @@
+# Chapter 2's claims about backpropagation, measured (benchmarks/backprop_claims.py). A
+# timing on one core: not part of `all`, where other jobs share the cores; run it alone.
+
+
+rule backprop_claims:
+    input:
+        "data/mnist.npz",
+    output:
+        "results/backprop_claims.json",
+    log:
+        "logs/backprop_claims.log",
+    threads: 1
+    shell:
+        "python benchmarks/backprop_claims.py --data {input} --out {output} > {log} 2>&1"
