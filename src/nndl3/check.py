@@ -83,7 +83,12 @@ def scale(metric: str) -> float:
 def regenerate(source: dict, aggregates: dict, svm: dict, neuron: dict) -> np.ndarray:
     """The per-seed values of one quantity (one value for deterministic runs)."""
     if "svm" in source:
-        return np.array([100 * svm[source["svm"]]["accuracy"]])
+        result = svm[source["svm"]]
+        if "scores" in source:  # the same fit scored on another set (chapter 1: test set)
+            return np.array([100 * result["scores"][source["scores"]]["accuracy"]])
+        return np.array([100 * result["accuracy"]])
+    if "baseline" in source:  # chapter 1's deterministic baselines, read with the SVMs
+        return np.array([100 * svm[source["baseline"]]["accuracy"]])
     if "neuron" in source:
         outputs = neuron[source["neuron"]]["output"]
         return np.array([outputs[0] if source["at"] == "start" else outputs[-1]])
@@ -224,7 +229,10 @@ def load_expected(path) -> dict:
 
 def load_inputs(aggregate_paths, svm_paths, neuron_paths):
     aggregates = pooled(aggregate_paths)
-    svm = {r["train_size"]: r for r in map(readers.svm_result, svm_paths)}
+    # the deterministic results: SVMs by training-set size, baselines (chapter 1) by name
+    svm = {r["train_size"] if r["schema"] == readers.SVM_SCHEMA else r["classifier"]: r
+           for r in (readers.result(p, readers.SVM_SCHEMA, readers.BASELINE_SCHEMA)
+                     for p in svm_paths)}
     neuron = {Path(p).stem: readers.neuron_result(p) for p in neuron_paths}
     return aggregates, svm, neuron
 
@@ -292,13 +300,15 @@ def calibrate(expected_path, aggregate_paths, out) -> dict:
 def sources(expected_path) -> dict:
     """What the check reads: the runs, SVM sizes and neuron runs the quantities name."""
     expected = load_expected(expected_path)
-    found = {"runs": set(), "svm": set(), "neuron": set()}
+    found = {"runs": set(), "svm": set(), "neuron": set(), "baselines": set()}
     for row in expected["quantities"]:
         s = row["source"]
         if "run" in s:
             found["runs"].update(r for r in (s["run"], s.get("minus_run")) if r)
         elif "svm" in s:
             found["svm"].add(s["svm"])
+        elif "baseline" in s:
+            found["baselines"].add(s["baseline"])
         else:
             found["neuron"].add(s["neuron"])
     return {k: sorted(v) for k, v in found.items()}

@@ -19,7 +19,8 @@ rule reproduction_report:
             "results/aggregates/{run}.json",
             run=sorted(set(CHECKED["runs"]) | set(CURVE_RUNS)),
         ),
-        svm=expand("results/svm/{n}.json", n=CHECKED["svm"]),
+        svm=expand("results/svm/{n}.json", n=CHECKED["svm"])
+        + expand("results/baselines/{name}.json", name=CHECKED["baselines"]),
         neuron=expand("results/neuron/{neuron}.json", neuron=CHECKED["neuron"]),
     output:
         md=report(
