@@ -2,9 +2,11 @@
 
 from pathlib import Path
 
+import pytest
 import yaml
 
-from nndl3 import check, workflow_config
+from nndl3 import baselines, check, workflow_config
+from nndl3.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,6 +38,23 @@ def test_expected_values_name_existing_runs():
     assert set(found["runs"]) <= set(config["runs"])
     assert set(found["svm"]) <= set(config["svm_sizes"])
     assert set(found["neuron"]) <= set(config["neuron"])
+    assert set(found["baselines"]) <= set(baselines.NAMES)  # results/baselines/<name>.json
+    # a row reading an SVM's test score reads the fit the workflow scores on the test set
+    rows = check.load_expected(ROOT / "config" / "expected.yaml")["quantities"]
+    assert {r["source"]["svm"] for r in rows if "scores" in r["source"]} == \
+        {config["svm_test_size"]}
+
+
+def test_the_svm_scored_on_the_test_set_is_one_of_the_sweep():
+    config = load_config()
+    with pytest.raises(UserError, match="svm_test_size: 123 is not one of svm_sizes"):
+        workflow_config.check({**config, "svm_test_size": 123})
+
+
+def test_the_tuned_svm_fits_its_stated_budget():
+    """At most 10 CPU-minutes in all: the search's budget leaves the final 50,000-image fit
+    (measured: see docs/experiments.md) room within it."""
+    assert load_config()["tuned_svm"]["budget_cpu_seconds"] <= 600 / 2
 
 
 def test_every_figure_with_a_published_run_draws_it():

@@ -14,6 +14,8 @@ import numpy as np
 from . import svm
 
 N_CLASSES = 10
+# the results a row of the check can read: results/baselines/<name>.json
+NAMES = ("darkness", "tuned_svm")
 
 
 def darkness_means(x: np.ndarray, y: np.ndarray) -> np.ndarray:
