@@ -21,6 +21,7 @@ include: "workflow/rules/common.smk"
 rule all:
     input:
         expand("figures/{figure}.png", figure=FIGURES),
+        "results/reproduction.md",
 
 
 for _experiment, _figures in config["experiments"].items():
@@ -37,6 +38,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/check.smk"
+include: "workflow/rules/calibrate.smk"
 include: "workflow/rules/benchmarks.smk"
 
 
@@ -50,5 +52,9 @@ localrules:
     plot_neuron,
     rotation_example,
     plot_function,
-    reproduction_report,
+    report,
     check,
+    aggregate_calibration,
+    calibrate,
+    install_calibration,
+    calibration_check,
