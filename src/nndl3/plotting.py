@@ -253,7 +253,26 @@ def digit(fig_spec: dict, pixels: np.ndarray) -> plt.Figure:
     return fig
 
 
+def digits(fig_spec: dict, data: dict) -> plt.Figure:
+    """The first `count` training images side by side, each with its label below, as
+    chapter 1 opens ("504192")."""
+    x, y = data["train"]
+    count = fig_spec["count"]
+    fig, axes = plt.subplots(1, count, figsize=(1.1 * count, 1.6))
+    for ax, pixels, label in zip(axes, x[:count], y[:count], strict=True):
+        ax.imshow(pixels.reshape(28, 28), cmap="Greys", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        ax.set_xlabel(f"label {label}", fontsize=9)
+    fig.suptitle(fig_spec["title"], fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
 FUNCTIONS = {
+    # the perceptron's output: 1 where w.x + b > 0, else 0 (drawn as a step at z = 0)
+    "step": (lambda z: np.where(z > 0, 1.0, 0.0), "step: 1 if z > 0, else 0"),
     "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), r"$\sigma(z) = 1/(1+e^{-z})$"),
     "tanh": (np.tanh, r"$\tanh(z)$"),
     "relu": (lambda z: np.maximum(0, z), r"$\max(0, z)$"),
@@ -261,12 +280,60 @@ FUNCTIONS = {
 
 
 def function(fig_spec: dict) -> plt.Figure:
+    """One function (`function`) or several on one axes (`functions`), over -5 <= z <= 5."""
     fig, ax = plt.subplots()
-    f, label = FUNCTIONS[fig_spec["function"]]
-    z = np.linspace(-5, 5, 401)
-    ax.plot(z, f(z), label=label)
+    z = np.linspace(-5, 5, 400)  # an even count: no sample at z = 0, the step is vertical
+    for name in fig_spec.get("functions") or [fig_spec["function"]]:
+        f, label = FUNCTIONS[name]
+        ax.plot(z, f(z), label=label)
     ax.set_xlabel("z")
     ax.set_ylabel(fig_spec["ylabel"])
+    return finish(fig, ax, fig_spec)
+
+
+def bar_values(bar: dict, aggregates: dict, svm_results: list[dict],
+               baselines: dict) -> np.ndarray:
+    """A bar's test accuracy (percent): per seed, the best epoch of a network run; one value
+    for an SVM fit's score on a set or a baseline; or a fixed value (random guessing)."""
+    if "run" in bar:
+        agg = aggregates[bar["run"]]
+        rows = np.array([floats(r) for r in agg["metrics"]["evaluation_accuracy"]["per_seed"]])
+        return 100 * np.nanmax(rows, axis=1)
+    if "svm" in bar:
+        (result,) = [r for r in svm_results if r["train_size"] == bar["svm"]]
+        return np.array([100 * result["scores"][bar["scores"]]["accuracy"]])
+    if "baseline" in bar:
+        return np.array([100 * baselines[bar["baseline"]]["accuracy"]])
+    return np.array([float(bar["value"])])
+
+
+def bars(fig_spec: dict, aggregates: dict, svm_results: list[dict],
+         baselines: dict) -> plt.Figure:
+    """Horizontal bars, one per classifier: the mean of our seeds with their min-max range,
+    and the book's number as a grey mark."""
+    entries = fig_spec["bars"]
+    fig, ax = plt.subplots(figsize=(8.4, 0.42 * len(entries) + 1.4))
+    ys = np.arange(len(entries))[::-1]
+    ranged = False
+    for y, bar in zip(ys, entries, strict=True):
+        values = bar_values(bar, aggregates, svm_results, baselines)
+        mean = float(values.mean())
+        ax.barh(y, mean, color=f"C{0 if 'run' in bar else 1}", alpha=0.75)
+        if len(values) > 1:
+            ax.plot([values.min(), values.max()], [y, y], color="black", linewidth=1.4,
+                    label=None if ranged else "min-max of the seeds")
+            ranged = True
+        if "book" in bar:
+            ax.plot(bar["book"], y, marker="|", markersize=15, markeredgewidth=2.2,
+                    color=BOOK_COLOR, label="book" if y == ys[0] else None)
+        seeds = f", mean of {len(values)}" if len(values) > 1 else ""
+        book = f"  (book {bar['book']:g})" if "book" in bar else ""
+        ax.text(1.01, y, f"{mean:.2f}{seeds}{book}", va="center", fontsize=8,
+                transform=ax.get_yaxis_transform(), clip_on=False)
+    ax.set_yticks(ys, [b["label"] for b in entries], fontsize=8)
+    ax.set_xlabel(fig_spec.get("xlabel", "Test accuracy (%)"))
+    ax.set_xlim(*fig_spec.get("xlim", (0, 100)))
+    ax.grid(axis="y", visible=False)
     return finish(fig, ax, fig_spec)
 
 
