@@ -75,3 +75,12 @@ def test_an_unknown_block_is_an_error(repo):
     (repo / "docs" / "b.md").write_text("<!-- generated: nonsense -->\n<!-- end generated -->\n")
     with pytest.raises(UserError, match="docs/b.md: unknown generated block 'nonsense'"):
         docs.run(repo, check=True)
+
+
+def test_inputs_lacking_a_key_give_one_line_and_write_nothing(repo):
+    (repo / "results" / "reproduction.json").write_text(json.dumps({"rows": []}))
+    before = (repo / "README.md").read_text()
+    with pytest.raises(UserError, match="README.md: block summary: results/reproduction.json "
+                                        "lack what it needs .KeyError"):
+        docs.run(repo, check=False)
+    assert (repo / "README.md").read_text() == before

@@ -251,7 +251,11 @@ def regenerate(text: str, root: Path, where: str, notes: list[str]) -> tuple[str
         if missing:
             notes.append(f"{where}: {name}: kept (missing {', '.join(missing)})")
             return m[0]
-        new = block.make(root)
+        try:
+            new = block.make(root)
+        except (KeyError, IndexError, TypeError, ValueError, OSError, yaml.YAMLError) as exc:
+            raise UserError(f"{where}: block {name}: {', '.join(block.inputs)} lack what it "
+                            f"needs ({type(exc).__name__}: {exc}); rebuild them") from None
         if new != m[3] and not block.timing:
             changed.append(name)
         return m[1] + new + m[4]
@@ -261,13 +265,15 @@ def regenerate(text: str, root: Path, where: str, notes: list[str]) -> tuple[str
 
 def run(root: Path, check: bool) -> tuple[list[str], list[str]]:
     """Regenerate (or, with check, compare) every block: (differences, notes)."""
-    differences, notes = [], []
-    for path in documents(root):
+    differences, notes, rewritten = [], [], {}
+    for path in documents(root):  # every block made before any file is written
         text = path.read_text()
         where = str(path.relative_to(root))
         new, changed = regenerate(text, root, where, notes)
         differences += [f"{where}: block {name}" for name in changed]
-        if not check and new != text:
-            atomic.write_text(path, new)
-            notes.append(f"{where}: rewritten")
+        if new != text:
+            rewritten[path] = new
+    for path, new in ({} if check else rewritten).items():
+        atomic.write_text(path, new)
+        notes.append(f"{path.relative_to(root)}: rewritten")
     return differences, notes
