@@ -94,3 +94,15 @@ def test_minus_reduce_and_errors_eliminated():
                               "errors_eliminated_vs": "b"}, inputs)
     np.testing.assert_allclose(share, [(5 - 4) / 5, (4 - 3) / 4])
     assert check.runs_of({"run": "a", "errors_eliminated_vs": "b"}) == ["a", "b"]
+
+
+def test_a_claim_in_sds_takes_its_bound_from_the_calibration():
+    row = {"id": "c", "section": 10, "quantity": "q", "claim": {"at_least_sds": -3},
+           "source": {"run": "xent", "metric": "evaluation_accuracy", "reduce": "best"}}
+    calibration = {"seeds": [1], "seed_sd": {"c": 0.1}, "claim_sd": {"c": 0.1233}}
+    (r,) = check.evaluate({"quantities": [row]}, calibration,
+                          check.Inputs(aggregate_of([0.0, 0.0, 0.0])))
+    assert r["claim"] == {"at_least": -0.3699}
+    with pytest.raises(check.UserError, match="no claim_sd for 'c'"):
+        check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {"c": 0.1}},
+                       check.Inputs(aggregate_of([0.0])))

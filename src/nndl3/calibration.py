@@ -88,7 +88,7 @@ def row_sd(row: dict, values: np.ndarray) -> float:
 
 def measure_rows(expected: dict, inputs: check.Inputs, default: list[int]) -> dict:
     """Each seeded row's per-seed values and seed sd over its calibration seeds."""
-    seed_sd, per_seed = {}, {}
+    seed_sd, per_seed, claim_sd = {}, {}, {}
     for row in expected["quantities"]:
         if not check.seeded(row):
             continue  # the SVM and the single neuron are deterministic: no seed spread
@@ -98,7 +98,18 @@ def measure_rows(expected: dict, inputs: check.Inputs, default: list[int]) -> di
         seed_sd[row["id"]] = row_sd(row, values)
         per_seed[row["id"]] = {int(s): round(float(v), DECIMALS)
                                for s, v in zip(row_seeds(row, default), values, strict=True)}
-    return {"seed_sd": seed_sd, "per_seed": per_seed}
+        if any(k.endswith("_sds") for k in row.get("claim") or {}):
+            claim_sd[row["id"]] = row_sd(row, check.regenerate(other_run(row), mine))
+    return {"seed_sd": seed_sd, "per_seed": per_seed, **({"claim_sd": claim_sd} if claim_sd
+                                                        else {})}
+
+
+def other_run(row: dict) -> dict:
+    """The source of a claim's reference: the same quantity of its `minus_run` alone."""
+    source = {k: v for k, v in row["source"].items() if k != "minus_run"}
+    if "minus_run" not in row["source"]:
+        raise UserError(f"expected values: {row['id']}: a claim in sds needs a minus_run")
+    return {**source, "run": row["source"]["minus_run"]}
 
 
 def measure_curves(book: dict, aggregates: dict, default: list[int]) -> dict:

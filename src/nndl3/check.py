@@ -180,6 +180,21 @@ def diverged(source: dict, aggregates: dict) -> list[str]:
     return found
 
 
+def resolved_claim(row: dict, calibration: dict) -> dict:
+    """The claim with its bound as a number: `at_least_sds: k` is k calibrated standard
+    deviations of the other run's own quantity (`claim_sd` of the calibration), e.g. "loses
+    less than the seeds alone vary"."""
+    claim = row["claim"]
+    for key, op in (("at_least_sds", "at_least"), ("at_most_sds", "at_most")):
+        if key in claim:
+            sd = (calibration.get("claim_sd") or {}).get(row["id"])
+            if sd is None:
+                raise UserError(f"calibration: no claim_sd for {row['id']!r} (rerun "
+                                "`snakemake calibrate`, then `snakemake install_calibration`)")
+            return {op: round(claim[key] * sd, 4)}
+    return claim
+
+
 def claim_holds(claim: dict, mean: float, tol: float) -> bool:
     if "at_least" in claim:
         return mean >= claim["at_least"] - tol
@@ -199,7 +214,7 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs) -> list[dict]:
             raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun "
                             "`snakemake calibrate`, then `snakemake install_calibration`)")
         seed_sd = calibration["seed_sd"][row["id"]] if seeded(row) else 0.0
-        claim = row.get("claim")
+        claim = resolved_claim(row, calibration) if row.get("claim") else None
         if claim:
             tol = claim_margin(seed_sd, n)
             passed = claim_holds(claim, mean, tol)

@@ -235,6 +235,21 @@ def cmd_calibration_check(args):
           "rows and curves that have it")
 
 
+def cmd_docs(args):
+    """Regenerate the marked blocks of the docs, or (--check) fail if one differs."""
+    from pathlib import Path
+
+    from . import docs
+
+    differences, notes = docs.run(Path(args.root), args.check)
+    for line in notes:
+        print(line)
+    if args.check and differences:
+        raise UserError(f"{len(differences)} generated block(s) differ from the results: "
+                        + "; ".join(differences) + " (run `python -m nndl3 docs` and commit)")
+    print("generated blocks: " + ("all agree with the results" if args.check else "written"))
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -352,6 +367,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
     s.add_argument("--labels", default="data/mnist.npz")
     s.set_defaults(func=cmd_calibration_check)
+    s = sub.add_parser("docs", help="regenerate the numbers of README.md and docs/ from the "
+                       "results (--check: fail if a committed block differs)")
+    s.add_argument("--check", action="store_true", help="compare, write nothing")
+    s.add_argument("--root", default=".", help="the repository")
+    s.set_defaults(func=cmd_docs)
     return p
 
 
