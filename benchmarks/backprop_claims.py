@@ -17,8 +17,9 @@
    checked against backprop's.
 
 One core, one thread (BLAS threads set to 1 before NumPy loads); times are the median CPU
-time of this thread over --repeats runs. The table is printed and written, with every
-time, to results/backprop_claims.json (atomically).
+time of this thread over --repeats runs. Every time is written to
+results/backprop_claims.json (atomically), and the tables made from it are printed:
+`python -m nndl3 docs` puts the same tables into docs/performance.md.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from nndl3 import atomic, mnist  # noqa: E402
+from nndl3.docs import backprop_tables  # noqa: E402
 from nndl3.fast import FastNetwork  # noqa: E402
 from nndl3.network import Network, cost_value, one_hot  # noqa: E402
 from nndl3.train import streams  # noqa: E402
@@ -153,38 +155,6 @@ def time_passes(x, labels, repeats: int) -> dict:
     return {"forward": forward, "backprop": backprop, "finite_difference": fd}
 
 
-# ------------------------------------------------------------------------------ the tables
-
-
-def tables(epochs: dict, passes: dict, check: dict, n_examples: int) -> str:
-    ref = epochs["reference (per example)"]
-    numpy_time = epochs["numpy (mini-batch matrix)"]
-    lines = [f"SGD on {n_examples:,} images, [784, 30, 10], mini-batch 10, float64, one core",
-             "",
-             "| implementation | CPU s | vs per-example reference | the text |",
-             "|---|---|---|---|"]
-    for name, seconds in epochs.items():
-        text = "about 2x" if name.startswith("numpy") else ("1x" if seconds == ref else "-")
-        lines.append(f"| {name} | {seconds:.3f} | {ref / seconds:.1f}x | {text} |")
-    lines += ["", f"One mini-batch of {M} images, [784, 30, 10], quadratic cost, float64, "
-              "one core", "",
-              "| computation | CPU ms | in forward passes | the text |", "|---|---|---|---|"]
-    fw = passes["forward"]
-    for name, text in (("forward", "1"), ("backprop", "about 2"),
-                       ("finite_difference",
-                        f"one extra forward pass per parameter ({check['parameters']:,} + 1)")):
-        lines.append(f"| {name.replace('_', ' ')} | {1000 * passes[name]:.3f} | "
-                     f"{passes[name] / fw:,.1f} | {text} |")
-    lines += ["", f"numpy engine vs reference: {ref / numpy_time:.1f}x (text: about 2x); "
-              f"backprop = {passes['backprop'] / fw:.1f} forward passes (text: about 2); "
-              f"finite differences = {passes['finite_difference'] / passes['backprop']:,.0f} "
-              f"backprop passes",
-              f"finite-difference gradient (eps {EPS:g}) vs backprop, {check['parameters']:,} "
-              f"parameters: largest difference {check['max_abs_difference']:.1e} "
-              f"({check['relative']:.1e} of the largest component)"]
-    return "\n".join(lines)
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
@@ -203,16 +173,17 @@ def main(argv=None) -> int:
     passes = time_passes(batch, batch_labels, args.repeats)
     check = gradient_agreement(fresh_network(SIZES, "quadratic"), batch,
                                one_hot(batch_labels, SIZES[-1], x.dtype))
-    print(tables(epochs, passes, check, len(x)))
     ref = epochs["reference (per example)"]
-    atomic.write_json(args.out, {
+    document = {
         "examples": len(x), "repeats": args.repeats, "sizes": SIZES, "mini_batch": M,
         "dtype": "float64", "eps": EPS, "text": TEXT, "sgd_cpu_seconds": epochs,
         "speedup_vs_reference": {k: ref / v for k, v in epochs.items()},
         "pass_cpu_seconds": passes,
         "backprop_in_forward_passes": passes["backprop"] / passes["forward"],
         "finite_difference_in_forward_passes": passes["finite_difference"] / passes["forward"],
-        "gradient_check": check})
+        "gradient_check": check}
+    print(backprop_tables(document), end="")  # docs/performance.md's block, the same text
+    atomic.write_json(args.out, document)
     return 0 if check["relative"] < 1e-4 else 1
 
 

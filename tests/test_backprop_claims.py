@@ -47,3 +47,11 @@ def test_a_wrong_gradient_is_caught(tiny, monkeypatch):
 
     monkeypatch.setattr(net, "backprop", off_by_one_weight)
     assert claims.gradient_agreement(net, x, y)["relative"] > 1e-3
+
+
+def test_the_printed_tables_are_the_docs_block():
+    """The benchmark prints docs/performance.md's generated block: one formatter for both."""
+    from nndl3 import docs
+
+    assert claims.backprop_tables is docs.backprop_tables
+    assert docs.BLOCKS["backprop-claims"].timing  # regenerated, never compared by CI

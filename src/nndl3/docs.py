@@ -211,6 +211,43 @@ def pipeline_time(root: Path) -> str:
             f"{doc['date']}, {doc['jobs']} jobs.\n")
 
 
+def backprop_tables(doc: dict) -> str:
+    """Chapter 2's claims as benchmarks/backprop_claims.py measured them (its JSON document):
+    SGD by implementation against the per-example reference, and one mini-batch's forward,
+    backprop and finite-difference passes, each beside the text's claim."""
+    epochs, passes, check = doc["sgd_cpu_seconds"], doc["pass_cpu_seconds"], doc["gradient_check"]
+    ref = epochs["reference (per example)"]
+    lines = [f"SGD on {doc['examples']:,} images, [784, 30, 10], mini-batch "
+             f"{doc['mini_batch']}, {doc['dtype']}, one core", "",
+             "| implementation | CPU s | vs per-example reference | the text |",
+             "|---|---|---|---|"]
+    for name, seconds in epochs.items():
+        text = {"reference": "1x", "numpy": "about 2x"}.get(name.split()[0], "-")
+        lines.append(f"| {name} | {seconds:.3f} | {ref / seconds:.1f}x | {text} |")
+    fw = passes["forward"]
+    lines += ["", f"One mini-batch of {doc['mini_batch']} images, [784, 30, 10], quadratic "
+              f"cost, {doc['dtype']}, one core", "",
+              "| computation | CPU ms | in forward passes | the text |", "|---|---|---|---|"]
+    claims = {"forward": "1", "backprop": "about 2", "finite_difference":
+              f"one extra forward pass per parameter ({check['parameters']:,} + 1)"}
+    for name, text in claims.items():
+        lines.append(f"| {name.replace('_', ' ')} | {1000 * passes[name]:.3f} | "
+                     f"{passes[name] / fw:,.1f} | {text} |")
+    lines += ["", f"numpy engine vs reference: {ref / epochs['numpy (mini-batch matrix)']:.1f}x "
+              f"(text: about 2x); backprop = {passes['backprop'] / fw:.1f} forward passes "
+              f"(text: about 2); finite differences = "
+              f"{passes['finite_difference'] / passes['backprop']:,.0f} backprop passes",
+              f"finite-difference gradient (eps {doc['eps']:g}) vs backprop, "
+              f"{check['parameters']:,} parameters: largest difference "
+              f"{check['max_abs_difference']:.1e} ({check['relative']:.1e} of the largest "
+              "component)"]
+    return "\n".join(lines) + "\n"
+
+
+def backprop_claims(root: Path) -> str:
+    return backprop_tables(load_json(root, "results/backprop_claims.json"))
+
+
 BLOCKS = {
     "summary": Block(summary, ("results/reproduction.json",)),
     "point-table": Block(point_table, ("results/reproduction.json",)),
@@ -223,6 +260,7 @@ BLOCKS = {
     "mutants": Block(mutants, ("results/mutants.txt",)),
     "target-times": Block(target_times, ("results/target_times.json",), timing=True),
     "pipeline-time": Block(pipeline_time, ("results/pipeline.json",), timing=True),
+    "backprop-claims": Block(backprop_claims, ("results/backprop_claims.json",), timing=True),
 }
 
 
