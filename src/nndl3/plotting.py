@@ -242,7 +242,11 @@ def neuron(fig_spec: dict, result: dict) -> plt.Figure:
     return finish(fig, ax, fig_spec)
 
 
-def digit(fig_spec: dict, pixels: np.ndarray) -> plt.Figure:
+def digit(fig_spec: dict, data: dict) -> plt.Figure:
+    """Training image `index`, rotated by `degrees` as the expansion of section 6 rotates."""
+    from .augment import rotate_image
+
+    pixels = rotate_image(data["train"][0][fig_spec["index"]], fig_spec["degrees"])
     fig, ax = plt.subplots(figsize=(3.2, 3.4))
     ax.imshow(pixels.reshape(28, 28), cmap="Greys", vmin=0, vmax=1)
     ax.set_xticks([])
