@@ -97,3 +97,21 @@ def test_a_figure_family_must_be_in_the_registry():
     with pytest.raises(workflow_config.UserError,
                        match="config figures.sigmoid: family: unknown figure family 'pie'"):
         workflow_config.check(config)
+
+
+@pytest.mark.parametrize("bar,message", [
+    ({"label": "x", "run": "l2_1k"}, None),
+    ({"label": "x", "run": "eta_025"}, "does not monitor 'evaluation_accuracy'"),
+    ({"label": "x", "svm": 1000, "scores": "test"}, "only the svm_test_size fit"),
+    ({"label": "x", "baseline": "nearest_neighbour"}, "unknown baseline 'nearest_neighbour'"),
+    ({"label": "x"}, "needs one of run, svm, baseline, value"),
+])
+def test_a_bar_must_read_what_the_workflow_makes(bar, message):
+    config = load_config()
+    fig = {**config["figures"]["baselines"], "bars": [bar]}
+    broken = {**config, "figures": {**config["figures"], "baselines": fig}}
+    if message is None:
+        workflow_config.check(broken)
+        return
+    with pytest.raises(UserError, match=message):
+        workflow_config.check(broken)

@@ -20,11 +20,26 @@ from .errors import UserError
 
 
 def figure_runs(fig: dict) -> list[str]:
-    """The network runs a figure draws."""
+    """The network runs a figure draws (its series' and its bars')."""
     runs = []
     for series in fig.get("series", ()):
         runs.extend(series.get("runs") or [series["run"]])
+    runs.extend(bar["run"] for bar in fig.get("bars", ()) if "run" in bar)
     return list(dict.fromkeys(runs))
+
+
+def svm_files(fig: dict, config: dict) -> list[str]:
+    """The SVM results a figure draws: every size of the sweep (`svm: true`), or the fits its
+    bars name."""
+    sizes = config["svm_sizes"] if fig.get("svm") else \
+        [bar["svm"] for bar in fig.get("bars", ()) if "svm" in bar]
+    return [f"results/svm/{n}.json" for n in dict.fromkeys(sizes)]
+
+
+def baseline_files(fig: dict, config: dict) -> list[str]:
+    """Chapter 1's baseline results its bars name (nndl3.baselines)."""
+    return [f"results/baselines/{bar['baseline']}.json" for bar in fig.get("bars", ())
+            if "baseline" in bar]
 
 
 def read_aggregates(paths) -> dict:
@@ -33,6 +48,10 @@ def read_aggregates(paths) -> dict:
 
 def read_svm(paths) -> list[dict]:
     return sorted(map(readers.svm_result, paths), key=lambda r: r["train_size"])
+
+
+def read_baselines(paths) -> dict:
+    return {r["classifier"]: r for r in map(readers.baseline_result, paths)}
 
 
 def read_neuron(paths) -> dict:
@@ -63,9 +82,11 @@ ROLES = {
     "aggregates": Role(lambda fig, config: [f"results/aggregates/{run}.json"
                                             for run in figure_runs(fig)], read_aggregates,
                        "results/aggregates/<run>.json of the runs the figure draws"),
-    "svm": Role(lambda fig, config: [f"results/svm/{n}.json" for n in config["svm_sizes"]]
-                if fig.get("svm") else [], read_svm,
-                "results/svm/<N>.json, the SVM baseline (a sweep with `svm: true`)"),
+    "svm": Role(svm_files, read_svm,
+                "results/svm/<N>.json, the SVM baseline (a sweep with `svm: true`, or the "
+                "fits a bar chart names)"),
+    "baselines": Role(baseline_files, read_baselines,
+                      "results/baselines/<name>.json, chapter 1's baselines a bar chart names"),
     "neuron": Role(lambda fig, config: [f"results/neuron/{fig['neuron']}.json"], read_neuron,
                    "results/neuron/<run>.json, the single neuron", one=True),
     "data": Role(lambda fig, config: ["data/mnist.npz"], read_data,
@@ -91,6 +112,9 @@ FAMILIES = {
     "neuron": Family("neuron", ("neuron",), "neuron.rst", "Section 1: the single neuron"),
     "digit": Family("digit", ("data",), "digit.rst", "Section 6: rotation"),
     "function": Family("function", (), "function.rst", "Section 9: functions"),
+    "digits": Family("digits", ("data",), "digits.rst", "Section 11: chapters 1 and 2"),
+    "bars": Family("bars", ("aggregates", "svm", "baselines"), "bars.rst",
+                   "Section 11: chapters 1 and 2"),
 }
 
 

@@ -43,6 +43,8 @@ def check(config: dict) -> None:
                                     f"{metric!r}")
             if "book" in series:
                 check_book_series(name, series)
+        for bar in fig.get("bars") or ():
+            check_bar(config, name, bar)
         for mark in fig.get("marks") or ():
             if "book" in mark and mark["book"] not in book_runs.POINTS:
                 raise UserError(f"config figures.{name}: marks: {mark['book']!r} is not a "
@@ -51,6 +53,24 @@ def check(config: dict) -> None:
         for fig in listed:
             if fig not in config["figures"]:
                 raise UserError(f"config experiments.{name}: unknown figure {fig!r}")
+
+
+def check_bar(config: dict, name: str, bar: dict) -> None:
+    """A bar of a bar chart reads a result the workflow makes: a run's evaluation accuracy,
+    the SVM fit scored on the test set, a baseline of nndl3.baselines, or a fixed value."""
+    from . import baselines
+
+    where = f"config figures.{name}: bar {bar.get('label')!r}"
+    if "run" in bar and "evaluation_accuracy" not in run_spec(config, bar["run"])["monitor"]:
+        raise UserError(f"{where}: run {bar['run']} does not monitor 'evaluation_accuracy'")
+    if "svm" in bar and (bar["svm"] != config["svm_test_size"] or bar.get("scores") != "test"):
+        raise UserError(f"{where}: only the svm_test_size fit ({config['svm_test_size']}) is "
+                        "scored on another set: svm: <that size>, scores: test")
+    if "baseline" in bar and bar["baseline"] not in baselines.NAMES:
+        raise UserError(f"{where}: unknown baseline {bar['baseline']!r} "
+                        f"({', '.join(baselines.NAMES)})")
+    if not {"run", "svm", "baseline", "value"} & set(bar):
+        raise UserError(f"{where}: needs one of run, svm, baseline, value")
 
 
 def one_line(error: Exception) -> str:
