@@ -114,6 +114,34 @@ def test_digit_from_the_data(tmp_path):
     plot(tmp_path, {"family": "digit", "title": "t", "index": 1, "degrees": 15}, data=[data])
 
 
+def test_step_and_sigmoid(tmp_path):
+    plot(tmp_path, {"family": "function", "functions": ["step", "sigmoid"], "title": "t",
+                    "ylabel": "y"})
+
+
+def test_the_first_digits_with_their_labels(tmp_path):
+    data = tmp_path / "mnist.npz"
+    np.savez(data, train_x=np.zeros((7, 784), np.uint8), train_y=np.arange(7))
+    plot(tmp_path, {"family": "digits", "title": "t", "count": 6}, data=[data])
+
+
+def test_bars_of_baselines_and_networks(tmp_path):
+    inputs = [write_aggregate(tmp_path, "net")]
+    svm, dark = tmp_path / "svm.json", tmp_path / "darkness.json"
+    svm.write_text(json.dumps({"schema": "nndl3.svm/1", "train_size": 100, "accuracy": 0.3,
+                               "scores": {"test": {"correct": 29, "of": 100,
+                                                   "accuracy": 0.29}}}))
+    dark.write_text(json.dumps({"schema": "nndl3.baseline/1", "classifier": "darkness",
+                                "evaluation": "test", "correct": 22, "of": 100,
+                                "accuracy": 0.22}))
+    plot(tmp_path, {"family": "bars", "title": "t", "bars": [
+        {"label": "random", "value": 10, "book": 10},
+        {"label": "darkness", "baseline": "darkness", "book": 22.25},
+        {"label": "svm", "svm": 100, "scores": "test"},
+        {"label": "net", "run": "net", "book": 95}]},
+         aggregates=inputs, svm=[svm], baselines=[dark])
+
+
 def plot_error(tmp_path, spec, *options):
     out = tmp_path / "figure.png"
     proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(spec),
