@@ -37,6 +37,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/check.smk"
+include: "workflow/rules/replay.smk"
 
 
 # Cheap steps run where Snakemake runs, also under a cluster executor (profiles/slurm).

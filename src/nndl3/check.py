@@ -232,16 +232,17 @@ def load_inputs(aggregate_paths, svm_paths, neuron_paths):
 def report(expected_path, calibration_path, inputs, out_md, out_json,
            extra=None) -> list[dict]:
     """Write the reproduction report (markdown and JSON) and return its rows. `extra`, if
-    given, is called with the expected values and the loaded inputs and returns (JSON key,
-    its rows, a markdown section) to add (the curve check of `curves`)."""
+    given (one or a list), is called with the expected values and the loaded inputs and
+    returns (JSON key, its rows, a markdown section) to add (the curve check of `curves`,
+    the replay table of `replay_check`)."""
     expected = load_expected(expected_path)
     calibration = readers.calibration(calibration_path)
     loaded = load_inputs(*inputs)
     results = evaluate(expected, calibration, *loaded)
     document = {"k_sigma": K_SIGMA, "calibration_seeds": calibration["seeds"], "rows": results}
     text = markdown(results, expected)
-    if extra is not None:
-        key, extra_rows, section = extra(expected, *loaded)
+    for add in extra if isinstance(extra, list) else [extra] if extra else []:
+        key, extra_rows, section = add(expected, *loaded)
         document[key] = extra_rows
         text += "\n" + section
     atomic.write_json(out_json, document)

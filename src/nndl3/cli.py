@@ -79,6 +79,26 @@ def cmd_svm(args):
           f"({result['fit_seconds']:.1f} s fit, {result['predict_seconds']:.1f} s predict)")
 
 
+def cmd_replay(args):
+    import json
+
+    import numpy as np
+
+    from . import mnist, replay
+    from .timing import Timer
+
+    timer = Timer()
+    spec = load_json_arg(args.spec, "--spec")
+    with timer("load"):
+        data = mnist.load(args.data, np.float64, replay.data_sets(spec), replay.train_size(spec),
+                          replay.BOOK_PIXEL_DIVISOR)
+    with timer("epochs"):
+        values = replay.replay_file(spec, data, args.engine)
+    atomic.write_json(args.out, values)
+    print(f"wrote {args.out}")
+    print(f"timing {json.dumps(timer.rounded() | timer.totals())}")
+
+
 def cmd_aggregate(args):
     from . import records
     from .aggregate import aggregate
@@ -142,7 +162,13 @@ def draw(spec: dict, inputs: list[dict], paths: list[str], book: dict):
 def cmd_report(args):
     from . import check, curves
 
-    extra = curves.section(args.book, args.curve_calibration) if args.book else None
+    extra = [curves.section(args.book, args.curve_calibration)] if args.book else []
+    if args.replay:
+        from . import replay_check
+
+        if not args.book:
+            raise UserError("--replay: needs --book, the published runs it is compared with")
+        extra.append(replay_check.extra(args.book, args.replay))
     rows = check.report(args.expected, args.calibration,
                         (args.aggregates, args.svm, args.neuron), args.out_md, args.out_json,
                         extra)
@@ -171,10 +197,10 @@ def cmd_gate(args):
     report = readers.reproduction(args.report)
     print(readers.text(args.table, "reproduction table"))
     failed = [r["id"] for r in report["rows"] + report.get("curves", [])
-              if r["status"] == "FAIL"]
+              + report.get("replay", []) if r["status"] == "FAIL"]
     if failed:
-        raise UserError(f"{len(failed)} regenerated number(s) or curve(s) outside tolerance: "
-                        + ", ".join(failed))
+        raise UserError(f"{len(failed)} regenerated number(s), curve(s) or replayed list(s) "
+                        "outside tolerance: " + ", ".join(failed))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -212,6 +238,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_svm)
 
+    s = sub.add_parser("replay", help="replay one of the author's published runs from his seed")
+    s.add_argument("--spec", required=True, help="the file's replay entry, as JSON")
+    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--engine", choices=["numpy", "numpy-blas", "compiled"], default="numpy",
+                   help="numpy: network2's order of sums (default); numpy-blas: BLAS sums "
+                        "over the mini-batch; compiled: nndl3.fast in float64")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_replay)
+
     s = sub.add_parser("aggregate", help="combine the seeds of one run")
     s.add_argument("--records", nargs="+", required=True)
     s.add_argument("--out", required=True)
@@ -240,6 +275,9 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--book", nargs="*", default=[],
                            help="the book's published runs: adds the curve check")
             s.add_argument("--curve-calibration", default="config/calibration_curves.json")
+            s.add_argument("--replay", nargs="*", default=[],
+                           help="the published runs replayed (results/replay/*.json): adds "
+                                "the exact check")
         else:
             s.add_argument("--out", default="config/calibration.yaml")
         s.set_defaults(func=func)

@@ -17,6 +17,15 @@ def run_spec(config: dict, run: str) -> dict:
     return {**runspec.merged(config["defaults"], config["runs"][run]), "seeds": config["seeds"]}
 
 
+def replay_specs(config: dict) -> dict:
+    """{published file: its replay spec} from the config's `replay` (nndl3.replay): the
+    file's entry with the seed, its script's name and the mini-batch size merged in."""
+    replay = config["replay"]
+    return {file: {**spec, "seed": replay["seed"], "script": script,
+                   "runs": [{"mini_batch": replay["mini_batch"], **run} for run in spec["runs"]]}
+            for script, files in replay["scripts"].items() for file, spec in files.items()}
+
+
 def figure_runs(fig: dict) -> list[str]:
     """The network runs a figure draws."""
     runs = []
