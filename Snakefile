@@ -1,6 +1,7 @@
 # Chapter 3 of "Neural Networks and Deep Learning", every experiment and every figure.
 # Rules are thin: each calls `python -m nndl3 <command>`; the logic lives in src/nndl3.
-# Targets: `all` (every figure, the default) and one per experiment (config/figures.yaml).
+# Targets: `all` (every figure and the replays of the author's runs, the default), one per
+# experiment (config/figures.yaml) and `replay`, `replay_<script>` (workflow/rules/replay.smk).
 
 
 from snakemake.utils import min_version
@@ -21,6 +22,7 @@ include: "workflow/rules/common.smk"
 rule all:
     input:
         expand("figures/{figure}.png", figure=FIGURES),
+        expand("results/replay/{file}", file=REPLAY),
 
 
 for _experiment, _figures in config["experiments"].items():

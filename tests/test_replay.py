@@ -144,7 +144,7 @@ def tiny_spec(pixels=16):
     return {"layout": "list", "seed": 11,
             "runs": [run, {**run, "network": None, "init": "large"},
                      {**run, "training": "slice", "train_size": 25, "lmbda": 0.0,
-                      "result": "validation_percent"}]}
+                      "evaluation": "none", "monitor": [], "result": "validation_percent"}]}
 
 
 def test_a_short_replay_is_deterministic_and_carries_the_streams():
@@ -235,3 +235,34 @@ def test_first_epochs_of_overfitting_json_are_the_books():
             assert mine == theirs[:epochs]
         else:
             assert np.max(np.abs(np.subtract(mine, theirs[:epochs]))) < 1e-9
+
+
+def test_compiled_engine_agrees_on_tiny_data():
+    spec, data = tiny_spec(), synthetic_data()
+    ordered = replay.replay_file(spec, data, "numpy", log=None)
+    compiled = replay.replay_file(spec, data, "compiled", log=None)
+    assert ordered[0][1] == compiled[0][1] and ordered[1][3] == compiled[1][3]
+    assert np.allclose(ordered[1][0], compiled[1][0], rtol=1e-12)
+
+
+def test_a_known_deviation_is_reported_not_failed(tmp_path):
+    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    lists = published()
+    lists[1][30] += 1
+    table = replay_check.rows(book, {"overfitting.json": lists}, known={
+        "overfitting.json.evaluation_accuracy": "measured cause"})
+    (row,) = [r for r in table if r["status"] != "PASS"]
+    assert row["status"] == "known deviation" and row["known_deviation"] == "measured cause"
+    assert "Known deviation (overfitting.json.evaluation_accuracy): measured cause" in \
+        replay_check.section(table)
+
+
+def test_report_extra_reads_replays_and_names_a_stranger(tmp_path):
+    (tmp_path / "overfitting.json").write_text(json.dumps(published()))
+    paths = sorted((ROOT / book_runs.DIR).glob("*.json"))
+    key, table, text = replay_check.extra(paths, [tmp_path / "overfitting.json"])(
+        {"quantities": []}, {}, {}, {})
+    assert key == "replay" and len(table) == 4 and "4 of 4 lists" in text
+    (tmp_path / "other.json").write_text("[]")
+    with pytest.raises(replay_check.UserError, match="other.json: not the replay"):
+        replay_check.extra(paths, [tmp_path / "other.json"])

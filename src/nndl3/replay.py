@@ -101,11 +101,15 @@ def sgd(net: BookNetwork, x, y, labels, order, run: dict, data: dict, python) ->
     lists = {name: [] for name in LISTS}
     monitor, lmbda, n = set(run["monitor"]), run["lmbda"], len(order)
     x, y, labels = x[:n], y[:n], labels[:n]  # one view for the run: the compiled engine's key
-    evaluation = data[run["evaluation"]] if run["evaluation"] != "none" else None
+    sets = {"training": (x, labels)}
+    if run["evaluation"] != "none":
+        sets["evaluation"] = data[run["evaluation"]]
+    elif any(name.startswith("evaluation") for name in monitor):
+        raise UserError("replay: an evaluation monitor needs an evaluation set")
     for _ in range(run["epochs"]):
         rnd.python2_shuffle(order, python)
         net.epoch(x, y, labels, order, run["eta"], lmbda, run["mini_batch"])
-        for prefix, (xs, ls) in (("training", (x, labels)), ("evaluation", evaluation)):
+        for prefix, (xs, ls) in sets.items():
             cost, accuracy = f"{prefix}_cost" in monitor, f"{prefix}_accuracy" in monitor
             if cost or accuracy:
                 value, count = net.evaluate(xs, ls, lmbda, cost, accuracy)

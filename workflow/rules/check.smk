@@ -1,5 +1,6 @@
-# The reproduction gate: regenerated numbers vs the book (config/expected.yaml), and the
-# book's published curves vs ours epoch by epoch (nndl3.curves).
+# The reproduction gate: regenerated numbers vs the book (config/expected.yaml), the
+# book's published curves vs ours epoch by epoch (nndl3.curves), and vs their replay from
+# the author's seed (nndl3.replay_check).
 
 try:
     CHECKED = nndl3_check.sources("config/expected.yaml")
@@ -21,6 +22,7 @@ rule reproduction_report:
         ),
         svm=expand("results/svm/{n}.json", n=CHECKED["svm"]),
         neuron=expand("results/neuron/{neuron}.json", neuron=CHECKED["neuron"]),
+        replay=expand("results/replay/{file}", file=REPLAY),
     output:
         md=report(
             "results/reproduction.md",
@@ -34,7 +36,7 @@ rule reproduction_report:
         "python -m nndl3 report --expected {input.expected}"
         " --calibration {input.calibration} --aggregates {input.aggregates}"
         " --svm {input.svm} --neuron {input.neuron} --book {input.book}"
-        " --curve-calibration {input.curve_calibration}"
+        " --curve-calibration {input.curve_calibration} --replay {input.replay}"
         " --out-md {output.md} --out-json {output.json} > {log} 2>&1"
 
 

@@ -1,7 +1,6 @@
 # The author's published runs replayed from his seed (nndl3.replay, docs/replay.md):
 # results/replay/<file> holds the lists of book_runs/<file>, in its layout.
 
-REPLAY = workflow_config.replay_specs(config)
 REPLAY_SCRIPTS = {
     script: [f"results/replay/{file}" for file in files]
     for script, files in config["replay"]["scripts"].items()
