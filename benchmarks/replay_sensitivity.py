@@ -3,13 +3,15 @@
     python benchmarks/replay_sensitivity.py FILE [FILE ...] [--engine compiled] [--data PATH]
 
 Replays each published file (its entry of config/config.yaml `replay:`) twice with the same
-engine: as is, and with one initial weight moved by one unit in the last place (W1[0, 0] of
-every network and every re-initialization, np.nextafter towards +inf). A list that
-diverges from the published one only because our floating-point sums are not the
-author's (his 2014 BLAS and libm) must be this sensitive: the nudged replay leaves the
+engine: as is, and with every initial weight moved by one unit in the last place
+(np.nextafter towards +inf, in every network and every re-initialization): a change of the
+size by which two orders of summation differ. (One weight's ulp is not enough: it is often
+rounded away in the first update.)
+A list that diverges from the published one only because our floating-point sums are not
+the author's (his 2014 BLAS and libm) must be this sensitive: the nudged replay leaves the
 replay at about the epoch where the replay leaves the book. Prints, per list, the first
 epoch at which each pair differs (a count, or a cost by more than 1e-9) and the largest
-difference over the first epochs.
+cost difference.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from nndl3 import book_runs, mnist, replay, replay_check, workflow_config  # noq
 
 
 def nudged(engine):
-    """An engine whose every (re)initialization has W1[0, 0] one ulp higher."""
+    """An engine whose every (re)initialization has every weight one ulp higher."""
     base = replay.ENGINES[engine]
 
     def make(weights, biases):
@@ -41,9 +43,7 @@ def nudged(engine):
 
 
 def nudge(weights, biases):
-    weights = [w.copy() for w in weights]
-    weights[0][0, 0] = np.nextafter(weights[0][0, 0], np.inf)
-    return weights, biases
+    return [np.nextafter(w, np.inf) for w in weights], biases
 
 
 def first_divergence(a: dict, b: dict, file: str) -> list[tuple]:

@@ -266,3 +266,15 @@ def test_report_extra_reads_replays_and_names_a_stranger(tmp_path):
     (tmp_path / "other.json").write_text("[]")
     with pytest.raises(replay_check.UserError, match="other.json: not the replay"):
         replay_check.extra(paths, [tmp_path / "other.json"])
+
+
+def test_the_replay_figure_draws_both_runs_and_their_difference():
+    from nndl3 import plotting
+
+    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    spec = {"family": "replay", "title": "t", "file": "overfitting.json",
+            "lists": ["evaluation_accuracy", "evaluation_cost"]}
+    fig = plotting.styled(plotting.replay, spec, {"overfitting.json": published()}, book)
+    top, bottom = fig.axes[0], fig.axes[2]
+    assert len(fig.axes) == 4 and len(top.lines) == 2
+    assert np.all(bottom.lines[0].get_ydata() == 0)  # identical: no image differs

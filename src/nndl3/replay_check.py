@@ -185,6 +185,13 @@ def extra(book_paths, replay_paths):
     return section_of
 
 
+def from_report(replay_rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """results/reproduction.json's `replay` rows as (the replay table, the text's rows):
+    `section(*from_report(...))` is the report's section again."""
+    text = [r for r in replay_rows if r["id"].startswith("text.")]
+    return [r for r in replay_rows if not r["id"].startswith("text.")], text
+
+
 def summary(table: list[dict]) -> str:
     files = len({r["file"] for r in table})
     passed = sum(r["status"] == "PASS" for r in table)
