@@ -22,6 +22,7 @@ include: "workflow/rules/common.smk"
 rule all:
     input:
         expand("figures/{figure}.png", figure=FIGURES),
+        "results/reproduction.md",
         expand("results/replay/{file}", file=REPLAY),
 
 
@@ -39,6 +40,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/check.smk"
+include: "workflow/rules/calibrate.smk"
 include: "workflow/rules/replay.smk"
 
 
@@ -52,5 +54,9 @@ localrules:
     plot_neuron,
     rotation_example,
     plot_function,
-    reproduction_report,
+    report,
     check,
+    aggregate_calibration,
+    calibrate,
+    install_calibration,
+    calibration_check,

@@ -1,6 +1,6 @@
 """Per-target wall-time estimates from the job times of a finished `snakemake` run.
 
-    python benchmarks/target_times.py [--dir .]
+    python benchmarks/target_times.py [--dir .] [--json results/target_times.json]
 
 Every training job writes its wall time to logs/benchmark/train/<run>.tsv (Snakemake's
 `benchmark:` directive); an SVM job (a cached rule, which may not have one) into its result,
@@ -8,12 +8,14 @@ results/svm/<n>.json, `timing.total`. For each experiment target (config/figures
 `experiments:`) this asks `snakemake -n --forceall <target>` which of those jobs the target
 needs and prints a Markdown table: jobs, job-seconds, the longest job, and the estimate
 of the target's wall time on 2 cores, max(longest job, job-seconds / 2). Plotting and
-aggregation (seconds) are not counted. Jobs shared between targets count in each.
+aggregation (seconds) are not counted. Jobs shared between targets count in each. With
+--json it also writes the table's numbers (the README's block, `python -m nndl3 docs`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
@@ -35,29 +37,45 @@ def jobs_of(target: str, root: Path) -> list[tuple[str, str]]:
     return [(rule, value) for rule, _, value in JOB.findall(out) if rule in TIMED_RULES]
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent)
-    args = p.parse_args(argv)
-    experiments = yaml.safe_load((args.dir / "config" / "figures.yaml").read_text())
-    job_seconds = {row["job"]: row["total"] for row in breakdown.jobs(args.dir, "wall")}
-    print("| target | jobs | job-s | longest job | estimate, 2 cores |")
-    print("|---|---|---|---|---|")
+def estimates(root: Path) -> list[dict]:
+    """For each experiment target: its timed jobs, their seconds, the longest, the estimate."""
+    experiments = yaml.safe_load((root / "config" / "figures.yaml").read_text())
+    job_seconds = {row["job"]: row["total"] for row in breakdown.jobs(root, "wall")}
+    out = []
     for target in experiments["experiments"]:
         times = {}
-        for rule, name in jobs_of(target, args.dir):
+        for rule, name in jobs_of(target, root):
             job = f"{rule} {name}"
             if job not in job_seconds:
                 raise SystemExit(f"{job}: no job time (run the workflow first)")
             times[job] = job_seconds[job]
-        if not times:
-            print(f"| `{target}` | 0 | - | - | seconds |")
+        entry = {"target": target, "jobs": len(times)}
+        if times:
+            longest = max(times, key=times.get)
+            entry.update(job_seconds=sum(times.values()), longest=longest,
+                         longest_seconds=times[longest],
+                         estimate_seconds=max(times[longest], sum(times.values()) / 2))
+        out.append(entry)
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent)
+    p.add_argument("--json", type=Path, default=None, help="also write the numbers here")
+    args = p.parse_args(argv)
+    targets = estimates(args.dir)
+    print("| target | jobs | job-s | longest job | estimate, 2 cores |")
+    print("|---|---|---|---|---|")
+    for t in targets:
+        if not t["jobs"]:
+            print(f"| `{t['target']}` | 0 | - | - | seconds |")
             continue
-        total = sum(times.values())
-        longest = max(times, key=times.get)
-        estimate = max(times[longest], total / 2)
-        print(f"| `{target}` | {len(times)} | {total:.0f} | {longest} {times[longest]:.0f} s "
-              f"| ~{estimate / 60:.1f} min |")
+        print(f"| `{t['target']}` | {t['jobs']} | {t['job_seconds']:.0f} | {t['longest']} "
+              f"{t['longest_seconds']:.0f} s | ~{t['estimate_seconds'] / 60:.1f} min |")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"targets": targets}, indent=1) + "\n")
     return 0
 
 

@@ -1,10 +1,13 @@
-"""Check that Snakemake's HTML report holds every figure of a target, as a whole PNG.
+"""Check that Snakemake's HTML report holds every figure of a target, as a whole PNG, and
+the reproduction tables.
 
 Snakemake 9's report is one HTML file; its script defines `var results = {...}`, a JSON
 object keyed by output path, where each figure carries its caption and a base64
 `data_uri`. This reads that object and checks, for every figure of `all` (or of one
 experiment with --target), that it is there, is a PNG and, if figures/ holds the file,
-that it is byte for byte the one on disk.
+that it is byte for byte the one on disk; and, for `all`, that results/reproduction.html
+is there and shows every point row and every published curve of
+results/reproduction.json.
 
     snakemake --report report.html && python tests/check_report.py report.html
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import html
 import json
 import sys
 from pathlib import Path
@@ -54,21 +58,45 @@ def problems(results: dict, wanted: list[str], root: Path = Path(".")) -> list[s
     return found
 
 
+def reproduction_problems(results: dict, document: dict,
+                          path: str = "results/reproduction.html") -> list[str]:
+    """What the report's reproduction page lacks of the rows and curves of `document`."""
+    entry = results.get(path)
+    if entry is None:
+        return [f"{path}: not in the report"]
+    head, _, data = entry.get("data_uri", "").partition(";base64,")
+    page = base64.b64decode(data).decode("utf-8", "replace") if data else ""
+    if not head.startswith("data:text/html") or "<table>" not in page:
+        return [f"{path}: in the report, but not as an HTML table"]
+    wanted = [f"<td>{html.escape(r['quantity'], quote=False)}</td>" for r in document["rows"]]
+    wanted += [f"<td>{r['id']}</td>" for r in document.get("curves", [])]
+    missing = [w for w in wanted if w not in page]
+    return [f"{path}: lacks {len(missing)} of {len(wanted)} rows and curves, first "
+            f"{missing[0]}"] if missing else []
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("report", help="the HTML report (snakemake --report report.html)")
     p.add_argument("--target", default="all", help="`all` or an experiment of figures.yaml")
+    p.add_argument("--reproduction", default="results/reproduction.json",
+                   help="the rows the report's table must show (target `all` only)")
     args = p.parse_args(argv)
     wanted = figures_of(args.target)
     try:
-        found = problems(embedded(Path(args.report).read_text()), wanted)
+        results = embedded(Path(args.report).read_text())
+        found = problems(results, wanted)
+        if args.target == "all":
+            document = json.loads(Path(args.reproduction).read_text())
+            found += reproduction_problems(results, document)
     except (OSError, ValueError) as exc:
         print(f"error: {args.report}: {exc}", file=sys.stderr)
         return 1
     for line in found:
         print(f"error: {args.report}: {line}", file=sys.stderr)
     if not found:
-        print(f"{args.report}: all {len(wanted)} figures of {args.target!r} are in it")
+        print(f"{args.report}: all {len(wanted)} figures of {args.target!r} are in it"
+              + (", and the reproduction tables" if args.target == "all" else ""))
     return 1 if found else 0
 
 

@@ -193,7 +193,7 @@ for run in runs:
 expected = check.load_expected("config/expected.yaml")
 expected["quantities"] = [q for q in expected["quantities"] if q["source"].get("run") in runs]
 calibration = yaml.safe_load(open("config/calibration.yaml"))
-rows = check.evaluate(expected, calibration, aggregates, {{}}, {{}})
+rows = check.evaluate(expected, calibration, check.Inputs(aggregates))
 from nndl3 import book_runs, curves
 cal = json.load(open("config/calibration_curves.json"))
 rows += [{{"id": "curve " + r["id"], "text": f"curve {{r['id']}} within {{r['within']:.2f}} "

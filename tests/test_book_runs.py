@@ -104,7 +104,7 @@ def test_most_rows_have_a_published_run():
 @pytest.mark.parametrize("row", list(rows_with_a_published_run()), ids=lambda r: r["id"])
 def test_the_published_run_through_the_row_gives_the_texts_number(row):
     aggregates, svm = published_inputs()
-    (value,) = check.regenerate(row["source"], aggregates, svm, {})
+    (value,) = check.regenerate(row["source"], check.Inputs(aggregates, svm))
     if row["id"] in NOT_THE_PUBLISHED_RUN:
         assert abs(value - row["book"]) > row["book_precision"]
         return
@@ -115,7 +115,7 @@ def test_the_texts_gap_is_a_slip_its_own_run_gives_2_53():
     aggregates, svm = published_inputs()
     source = {"run": "xent_30", "metric": "training_accuracy", "minus": "evaluation_accuracy",
               "reduce": "best"}
-    (gap,) = check.regenerate(source, aggregates, svm, {})
+    (gap,) = check.regenerate(source, check.Inputs(aggregates, svm))
     assert gap == pytest.approx(97.864 - 95.33)
 
 

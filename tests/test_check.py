@@ -31,7 +31,8 @@ ROW = {"id": "r", "section": 2, "quantity": "q", "book": 95.0, "book_precision":
                                            ([0.960, 0.962, 0.961], "FAIL")])
 def test_rows_pass_or_fail_by_the_derived_tolerance(values, status):
     calibration = {"seeds": [1, 2, 3], "seed_sd": {"r": 0.2}}
-    (row,) = check.evaluate({"quantities": [ROW]}, calibration, aggregate_of(values), {}, {})
+    (row,) = check.evaluate({"quantities": [ROW]}, calibration,
+                            check.Inputs(aggregate_of(values)))
     assert row["status"] == status
     assert math.isclose(row["tolerance"], 3 * 0.2 * math.sqrt(1 + 1 / 3) + 0.005)
     assert math.isclose(row["mean"], 100 * np.mean(values))
@@ -39,7 +40,8 @@ def test_rows_pass_or_fail_by_the_derived_tolerance(values, status):
 
 def test_one_seed_keeps_the_seed_spread_in_its_tolerance():
     calibration = {"seeds": [1, 2, 3], "seed_sd": {"r": 0.2}}
-    (row,) = check.evaluate({"quantities": [ROW]}, calibration, aggregate_of([0.953]), {}, {})
+    (row,) = check.evaluate({"quantities": [ROW]}, calibration,
+                            check.Inputs(aggregate_of([0.953])))
     assert math.isclose(row["tolerance"], 3 * 0.2 * math.sqrt(2) + 0.005)
     assert row["status"] == "pass"
 
@@ -47,32 +49,60 @@ def test_one_seed_keeps_the_seed_spread_in_its_tolerance():
 def test_missing_calibration_is_an_error():
     with pytest.raises(check.UserError, match="no seed_sd for 'r'"):
         check.evaluate({"quantities": [ROW]}, {"seeds": [], "seed_sd": {}},
-                       aggregate_of([0.95, 0.95]), {}, {})
+                       check.Inputs(aggregate_of([0.95, 0.95])))
 
 
 def test_known_deviation_is_reported_not_failed():
     row = {**ROW, "known_deviation": "known reason"}
     (r,) = check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {"r": 0.1}},
-                          aggregate_of([0.97, 0.97]), {}, {})
+                          check.Inputs(aggregate_of([0.97, 0.97])))
     assert r["status"] == "known deviation"
 
 
-def test_calibration_pools_seeds_of_one_run(tmp_path):
-    import json
+def test_best_of_compares_the_best_of_the_first_k_seeds_as_one_draw():
+    row = {**ROW, "best_of": 3, "book": 95.5}
+    calibration = {"seeds": [1, 2, 3], "seed_sd": {"r": 0.2}}
+    agg = aggregate_of([0.951, 0.955, 0.949, 0.99])  # the fourth seed is not one of the 3
+    (r,) = check.evaluate({"quantities": [row]}, calibration, check.Inputs(agg))
+    assert (r["mean"], r["n"]) == (95.5, 1) and r["status"] == "pass"
+    assert math.isclose(r["tolerance"], 3 * 0.2 * math.sqrt(2) + 0.005)
+    with pytest.raises(check.UserError, match="best_of 3 needs at least 3 seeds"):
+        check.evaluate({"quantities": [row]}, calibration, check.Inputs(aggregate_of([0.9])))
 
-    import yaml
 
-    def agg(seeds, values):
-        return {"schema": "nndl3.aggregate/1", "run": "xent", "seeds": seeds,
-                "monitored_epochs": [0],
-                "metrics": {"evaluation_accuracy": {"per_seed": [[v] for v in values]}}}
+def test_one_digit_fraction_counts_epochs_at_a_digits_share():
+    counts = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # any 10 counts
+    total = sum(counts)
+    rows = np.array([[1009 / total, 982 / total, 982 / total, 1135 / total],
+                     [1009 / total, 1010 / total, 0.5, 983 / total]])
+    got = check.per_seed(rows, [0, 1, 2, 3], "one_digit_fraction", counts=counts)
+    assert got.tolist() == [1.0, 0.5]
+    with pytest.raises(check.UserError, match="needs the evaluation set's labels"):
+        check.per_seed(rows, [0, 1, 2, 3], "one_digit_fraction")
 
-    paths = []
-    for i, (seeds, values) in enumerate((([1, 2], [0.90, 0.92]), ([3, 4], [0.94, 0.96]))):
-        paths.append(tmp_path / f"a{i}.json")
-        paths[-1].write_text(json.dumps(agg(seeds, values)))
-    expected = tmp_path / "expected.yaml"
-    expected.write_text(yaml.safe_dump({"quantities": [ROW]}))
-    cal = check.calibrate(expected, paths, tmp_path / "cal.yaml")
-    assert cal["seeds"] == [1, 2, 3, 4]
-    assert math.isclose(cal["seed_sd"]["r"], round(np.std([90, 92, 94, 96], ddof=1), 4))
+
+def test_minus_reduce_and_errors_eliminated():
+    aggs = {"a": {"spec": {"evaluation": "test"}, "monitored_epochs": [0, 1],
+                  "metrics": {"evaluation_accuracy": {"per_seed": [[0.90, 0.96], [0.91, 0.97]]}}},
+            "b": {"spec": {"evaluation": "test"}, "monitored_epochs": [0, 1],
+                  "metrics": {"evaluation_accuracy": {"per_seed": [[0.90, 0.95], [0.91, 0.96]]}}}}
+    inputs = check.Inputs(aggs)
+    rise = check.regenerate({"run": "a", "metric": "evaluation_accuracy", "reduce": "final",
+                             "minus_reduce": "first"}, inputs)
+    np.testing.assert_allclose(rise, [6.0, 6.0])
+    share = check.regenerate({"run": "a", "metric": "evaluation_accuracy", "reduce": "best",
+                              "errors_eliminated_vs": "b"}, inputs)
+    np.testing.assert_allclose(share, [(5 - 4) / 5, (4 - 3) / 4])
+    assert check.runs_of({"run": "a", "errors_eliminated_vs": "b"}) == ["a", "b"]
+
+
+def test_a_claim_in_sds_takes_its_bound_from_the_calibration():
+    row = {"id": "c", "section": 10, "quantity": "q", "claim": {"at_least_sds": -3},
+           "source": {"run": "xent", "metric": "evaluation_accuracy", "reduce": "best"}}
+    calibration = {"seeds": [1], "seed_sd": {"c": 0.1}, "claim_sd": {"c": 0.1233}}
+    (r,) = check.evaluate({"quantities": [row]}, calibration,
+                          check.Inputs(aggregate_of([0.0, 0.0, 0.0])))
+    assert r["claim"] == {"at_least": -0.3699}
+    with pytest.raises(check.UserError, match="no claim_sd for 'c'"):
+        check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {"c": 0.1}},
+                       check.Inputs(aggregate_of([0.0])))

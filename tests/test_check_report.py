@@ -37,3 +37,25 @@ def test_missing_and_broken_figures_are_named(tmp_path):
 
 def test_every_figure_of_all_is_wanted():
     assert len(check_report.figures_of("all")) == len(set(check_report.figures_of("all"))) > 20
+
+
+def page_report(page: str) -> dict:
+    return {"results/reproduction.html": {
+        "data_uri": "data:text/html;charset=utf8;base64," + base64.b64encode(
+            page.encode()).decode()}}
+
+
+def test_the_reproduction_page_must_show_every_row_and_curve():
+    from nndl3 import report
+
+    document = {"rows": [{"quantity": "a < b"}, {"quantity": "c"}],
+                "curves": [{"id": "run.metric"}]}
+    table = ("| quantity | x |\n|---|---|\n| a < b | 1 |\n| c | 2 |\n\n"
+             "| curve | y |\n|---|---|\n| run.metric | 3 |\n")
+    page = report.to_html(table)
+    assert check_report.reproduction_problems(page_report(page), document) == []
+    broken = page.replace("<td>c</td>", "")
+    assert check_report.reproduction_problems(page_report(broken), document) == [
+        "results/reproduction.html: lacks 1 of 3 rows and curves, first <td>c</td>"]
+    assert check_report.reproduction_problems({}, document) == [
+        "results/reproduction.html: not in the report"]

@@ -1,7 +1,6 @@
 """The curve check: the book's run passes against a band built around itself and fails
 against a shifted one; the held-out derivation of its threshold."""
 
-import json
 import math
 from pathlib import Path
 
@@ -56,11 +55,18 @@ def test_the_book_fails_against_a_shifted_band():
     assert row["offset_z"] == pytest.approx(2.0 / (0.5 * math.sqrt(1 + 1 / 3)))
 
 
-def test_unmonitored_or_unbuilt_curves_are_listed_not_compared():
+def test_a_curve_without_its_run_or_calibration_fails_one_not_monitored_is_listed():
     rows = curves.evaluate(BOOK, calibration_of(0.5), aggregate_around(CURVE["values"], 0.5))
     assert len(rows) == len(book_runs.curves(BOOK))
-    others = [r for r in rows if r["id"] != CURVE["id"]]
-    assert all(r["status"].startswith("not compared") for r in others)
+    others = [r for r in rows if r["run"] != CURVE["run"]]
+    assert others and all(r["status"] == "FAIL" for r in others)
+    assert all("its run was not given" in r["reason"] for r in others)
+    # the same run's other lists: not calibrated (fails) or not monitored (listed)
+    agg = aggregate_around(CURVE["values"], 0.5)
+    agg[CURVE["run"]]["metrics"]["training_cost"] = {"per_seed": [[1.0] * 400] * 3}
+    by_id = {r["id"]: r for r in curves.evaluate(BOOK, calibration_of(0.5), agg)}
+    assert by_id["overfit_1k.training_cost"]["reason"].startswith("not calibrated")
+    assert by_id["overfit_1k.training_accuracy"]["status"].startswith("not compared")
 
 
 def test_held_out_fractions_cover_every_seed_and_subset():
@@ -77,17 +83,15 @@ def test_threshold_keeps_a_margin_below_the_held_out_percentile():
     assert curves.derive_threshold(0.2) == 0.0
 
 
-def test_calibrate_writes_sd_and_threshold(tmp_path):
+def test_measure_gives_sd_threshold_and_each_seeds_values():
     agg = aggregate_around(CURVE["values"], 0.5, n=6)[CURVE["run"]]
-    path = tmp_path / "agg.json"
-    path.write_text(json.dumps(agg))
-    cal = curves.calibrate([path], BOOK, tmp_path / "cal.json")
-    entry = cal["curves"][CURVE["id"]]
-    assert len(entry["sd"]) == 400 and cal["seeds"] == list(range(1, 7))
+    rows = curves.seed_rows(agg, CURVE)
+    entry = curves.measure(rows, agg["seeds"])
+    assert len(entry["sd"]) == 400 and entry["seeds"] == list(range(1, 7))
     assert entry["held_out"]["cases"] == 6 * math.comb(5, 3)
     assert entry["threshold"] == curves.derive_threshold(entry["held_out"]["p01"])
     assert entry["held_out"]["pass_rate"] >= 0.99
-    assert json.loads((tmp_path / "cal.json").read_text())["curves"][CURVE["id"]] == entry
+    assert entry["per_seed"][3] == [round(rows[2].mean(), 6), round(rows[2][-1], 6)]
 
 
 def test_a_known_deviation_is_reported_not_failed():

@@ -74,7 +74,7 @@ def files(tmp_path):
              "series": [{"runs": ["r"], "x": "train_size", "metric": "evaluation_accuracy",
                          "label": "net"}]}), "--inputs", f["aggregate"], f["svm"], "--out", out],
         "train": ["train", "--spec", f["spec"], "--run", "r", "--out-dir", out],
-        "gate": ["gate", "--report", f["reproduction"], "--table", f["table"]],
+        "check": ["check", "--report", f["reproduction"], "--table", f["table"]],
     }
     return f, {k: list(map(str, v)) for k, v in commands.items()}, out
 
@@ -125,7 +125,7 @@ CASES = [
     ("expected", "report", "quantities"),
     ("calibration", "report", "seed_sd"),
     ("spec", "train", "eta"),
-    ("reproduction", "gate", "rows"),
+    ("reproduction", "check", "rows"),
 ]
 JSON_RESULTS = {"record", "record2", "aggregate", "svm", "neuron"}
 
@@ -157,7 +157,7 @@ def test_broken_file_gives_one_line(files, capsys, kind, command, breaker):
 
 def test_a_good_set_passes(files):
     f, commands, out = files
-    for name in ("record", "report", "plot", "plot_neuron", "plot_sweep", "gate"):
+    for name in ("record", "report", "plot", "plot_neuron", "plot_sweep", "check"):
         assert cli.main(commands[name]) == 0, name
         out.unlink(missing_ok=True)
 

@@ -257,15 +257,21 @@ def test_a_known_deviation_is_reported_not_failed(tmp_path):
         replay_check.section(table)
 
 
-def test_report_extra_reads_replays_and_names_a_stranger(tmp_path):
+def test_the_report_section_reads_replays_and_names_a_stranger(tmp_path):
     (tmp_path / "overfitting.json").write_text(json.dumps(published()))
     paths = sorted((ROOT / book_runs.DIR).glob("*.json"))
-    key, table, text = replay_check.extra(paths, [tmp_path / "overfitting.json"])(
-        {"quantities": []}, {}, {}, {})
-    assert key == "replay" and len(table) == 4 and "4 of 4 lists" in text
+    expected = {"quantities": [{"id": "overfit_test_best", "book": 82.27, "book_precision":
+                                0.005, "source": {"run": "overfit_1k", "metric":
+                                                  "evaluation_accuracy", "reduce": "best"}}]}
+    rows, text = replay_check.report_section(expected, paths, [tmp_path / "overfitting.json"],
+                                             {})
+    table, text_rows = replay_check.from_report(rows)
+    assert len(table) == 4 and "4 of 4 lists" in text
+    assert [(r["row"], r["status"]) for r in text_rows] == [("overfit_test_best", "PASS")]
+    assert replay_check.counts(table) == {"files": 1, "lists": 4, "identical": 4}
     (tmp_path / "other.json").write_text("[]")
     with pytest.raises(replay_check.UserError, match="other.json: not the replay"):
-        replay_check.extra(paths, [tmp_path / "other.json"])
+        replay_check.report_section(expected, paths, [tmp_path / "other.json"], {})
 
 
 def test_the_replay_figure_draws_both_runs_and_their_difference():

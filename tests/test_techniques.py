@@ -240,7 +240,7 @@ def test_diverged_seeds_aggregate_plot_and_fail_the_check(tiny_data, base_spec, 
     row = {"id": "r", "section": 2, "quantity": "q", "book": 90.0, "book_precision": 100.0,
            "source": {"run": "wild", "metric": "evaluation_accuracy", "reduce": "best"}}
     (result,) = check.evaluate({"quantities": [row]}, {"seeds": [], "seed_sd": {"r": 1.0}},
-                               {"wild": agg}, {}, {})
+                               check.Inputs({"wild": agg}))
     assert result["status"] == "FAIL" and "wild seed 1 at epoch" in result["reason"]
 
 
@@ -284,7 +284,7 @@ def test_claim_rows_hold_an_inequality_within_the_seed_spread(a, status):
                         "metrics": {"evaluation_accuracy": {"per_seed": [[v] for v in values]}}}
                   for run, values in (("a", a), ("b", [0.951, 0.950, 0.952]))}
     (row,) = check.evaluate({"quantities": [CLAIM]}, {"seeds": [], "seed_sd": {"c": 0.3}},
-                            aggregates, {}, {})
+                            check.Inputs(aggregates))
     assert row["status"] == status
     assert row["tolerance"] == pytest.approx(3 * 0.3 / np.sqrt(3))
     assert "claim: ≥ 0" in check.markdown([row], {"rule": "r"})
@@ -348,7 +348,7 @@ def test_until_epoch_compares_runs_over_their_common_epochs():
                             "metrics": {"evaluation_accuracy": {"per_seed": [[.55, .58]]}}}}
     source = {"run": "short", "minus_run": "long", "metric": "evaluation_accuracy",
               "reduce": "best", "until_epoch": 1}
-    np.testing.assert_allclose(check.regenerate(source, aggregates, {}, {}), [-2.0])
+    np.testing.assert_allclose(check.regenerate(source, check.Inputs(aggregates)), [-2.0])
 
 
 def test_figure_with_eta_panel_and_seeds_stopping_apart(tiny_data, base_spec, tmp_path):

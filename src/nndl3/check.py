@@ -1,37 +1,47 @@
-"""The reproduction gate: every number the book reports, regenerated, against a tolerance.
+"""The point rows of the check: every number the text reports, regenerated, against a tolerance.
 
 `config/expected.yaml` defines each quantity exactly (which run, which metric, which
-reduction over epochs), the book's value, the precision with which the book states it,
-and the seed-to-seed standard deviation measured in a calibration run. The tolerance of a
-row is derived, never chosen:
+reduction over epochs), the book's value and the precision with which the book states it;
+`config/calibration.yaml` holds its seed-to-seed standard deviation, measured on
+calibration seeds (`nndl3.calibration`). The tolerance is the rule of `nndl3.tolerance`:
 
-    tolerance = k * sd * sqrt(1 + 1/n) + book_precision
+    tolerance = 3 * sd * sqrt(1 + 1/n) + book_precision
 
-The book reports one run, itself a draw from the seed distribution, and we compare it to
-the mean of our n seeds; the difference of the two has standard deviation
-sd * sqrt(1 + 1/n). k = 3. `book_precision` is how exactly the book states the number
-(0.005 for "95.49 %", about a point for values read off its figures).
+A row with `best_of: k` (the text reports the best of k runs) compares the best of the
+first k seeds with the book's best of k: both are one draw of that maximum, so n = 1 and
+its sd is calibrated over groups of k calibration seeds.
 
-A claim row (section 10: the techniques the text describes without a run of its own)
-has no book value: it states an inequality, `claim: {at_least: b}` or `{at_most: b}`,
-about a quantity, often the difference between two runs (`minus_run`, seeds paired).
-It passes unless the mean of our n seeds is on the wrong side of b by more than
-k * sd / sqrt(n) (no book draw to add). A seed that diverged fails any row it feeds.
+A claim row (the techniques the text describes without a run of its own) has no book
+value: it states an inequality, `claim: {at_least: b}` or `{at_most: b}`, about a quantity,
+often the difference between two runs (`minus_run`, seeds paired). It passes unless the
+mean of our n seeds is on the wrong side of b by more than 3 * sd / sqrt(n) (no book draw
+to add). A seed that diverged fails any row it feeds.
 """
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
-import yaml
 
-from . import atomic, readers
+from . import readers
 from .aggregate import padded
 from .errors import UserError
+from .tolerance import claim_margin, scale, tolerance
 
-K_SIGMA = 3.0
+# Reductions whose value is not in the metric's units (epochs, fractions of epochs).
+UNSCALED = ("one_digit_fraction",)
+
+
+@dataclass
+class Inputs:
+    """What the rows read: aggregates by run, SVM results by training size, single-neuron
+    results by name, and the count of each digit in each evaluation set (by set name)."""
+
+    aggregates: dict
+    svm: dict = field(default_factory=dict)
+    neuron: dict = field(default_factory=dict)
+    class_counts: dict = field(default_factory=dict)
 
 
 def break_epoch(values: np.ndarray, epochs: np.ndarray) -> float:
@@ -46,8 +56,9 @@ def break_epoch(values: np.ndarray, epochs: np.ndarray) -> float:
 
 
 def per_seed(rows: np.ndarray, epochs: list[int], reduce: str, threshold: float = 0.0,
-             window=None):
-    """Reduce each seed's per-epoch values (rows: seeds x monitored epochs) to one number."""
+             window=None, counts=None):
+    """Reduce each seed's per-epoch values (rows: seeds x monitored epochs) to one number.
+    counts: the number of images of each digit in the evaluation set (one_digit_fraction)."""
     # rows are NaN after a seed stopped early: every reduction reads its epochs only
     epochs = np.asarray(epochs)
     ran = np.isfinite(rows)
@@ -73,44 +84,89 @@ def per_seed(rows: np.ndarray, epochs: list[int], reduce: str, threshold: float 
         best = np.where(ran, rows, -np.inf).max(axis=1, keepdims=True)
         reached = np.where(ran, rows, -np.inf) >= best - threshold
         return epochs[reached.argmax(axis=1)].astype(float)
+    if reduce == "one_digit_fraction":
+        return one_digit_fraction(rows, ran, counts)
     raise UserError(f"expected values: unknown reduction {reduce!r}")
 
 
-def scale(metric: str) -> float:
-    return 100.0 if metric.endswith("accuracy") else 1.0
+def one_digit_fraction(rows: np.ndarray, ran: np.ndarray, counts) -> np.ndarray:
+    """The fraction of a seed's epochs at which its accuracy is exactly the share of one
+    digit in the evaluation set: a network that gives the same answer for every image."""
+    if counts is None:
+        raise UserError("expected values: one_digit_fraction needs the evaluation set's "
+                        "labels (the report's --labels data/mnist.npz)")
+    counts = np.asarray(counts)
+    correct = np.rint(np.where(ran, rows, 0) * counts.sum())
+    single = np.isin(correct, counts) & ran
+    return single.sum(axis=1) / ran.sum(axis=1)
 
 
-def regenerate(source: dict, aggregates: dict, svm: dict, neuron: dict) -> np.ndarray:
+def reduced(source: dict, inputs: Inputs, metric: str, reduce: str, run: str) -> np.ndarray:
+    """The per-seed values of one metric of one run, reduced over its epochs, in the metric's
+    units (percent for accuracies) unless the reduction gives epochs or fractions."""
+    agg = inputs.aggregates.get(run)
+    if agg is None:
+        raise UserError(f"expected values: no aggregate of run {run!r} was given")
+    if metric not in agg["metrics"]:
+        raise UserError(f"expected values: run {run!r} does not monitor {metric!r}")
+    # seeds that stopped early have shorter (or null-padded) rows: NaN after their end
+    rows = padded(agg["metrics"][metric]["per_seed"], len(agg["monitored_epochs"]))
+    epochs = agg["monitored_epochs"]
+    if "until_epoch" in source:  # compare runs of different lengths over common epochs
+        epochs = [e for e in epochs if e <= source["until_epoch"]]
+        rows = rows[:, :len(epochs)]
+    threshold = source.get("threshold", 0.0) / scale(metric)
+    counts = inputs.class_counts.get(agg["spec"]["evaluation"]) if "spec" in agg else None
+    values = per_seed(rows, epochs, reduce, threshold, source.get("window"), counts)
+    return values if reduce.endswith("epoch") or reduce in UNSCALED else scale(metric) * values
+
+
+def regenerate(source: dict, inputs: Inputs) -> np.ndarray:
     """The per-seed values of one quantity (one value for deterministic runs)."""
     if "svm" in source:
-        return np.array([100 * svm[source["svm"]]["accuracy"]])
+        return np.array([100 * inputs.svm[source["svm"]]["accuracy"]])
     if "neuron" in source:
-        outputs = neuron[source["neuron"]]["output"]
+        outputs = inputs.neuron[source["neuron"]]["output"]
         return np.array([outputs[0] if source["at"] == "start" else outputs[-1]])
-    def values(metric, reduce, run=source["run"]):
-        agg = aggregates[run]
-        # seeds that stopped early have shorter (or null-padded) rows: NaN after their end
-        rows = padded(agg["metrics"][metric]["per_seed"], len(agg["monitored_epochs"]))
-        epochs = agg["monitored_epochs"]
-        if "until_epoch" in source:  # compare runs of different lengths over common epochs
-            epochs = [e for e in epochs if e <= source["until_epoch"]]
-            rows = rows[:, :len(epochs)]
-        threshold = source.get("threshold", 0.0) / scale(metric)
-        reduced = per_seed(rows, epochs, reduce, threshold, source.get("window"))
-        return reduced if reduce.endswith("epoch") else scale(metric) * reduced
-
-    value = values(source["metric"], source["reduce"])
+    run, metric, reduce = source["run"], source["metric"], source["reduce"]
+    value = reduced(source, inputs, metric, reduce, run)
     if "minus" in source:  # a gap: this metric minus another, each reduced the same way
-        value = value - values(source["minus"], source["reduce"])
+        value = value - reduced(source, inputs, source["minus"], reduce, run)
+    if "minus_reduce" in source:  # the same metric reduced another way, e.g. final - first
+        value = value - reduced(source, inputs, metric, source["minus_reduce"], run)
     if "minus_run" in source:  # a difference between two runs, seed by seed
-        value = value - values(source["metric"], source["reduce"], source["minus_run"])
+        value = value - reduced(source, inputs, metric, reduce, source["minus_run"])
+    if "errors_eliminated_vs" in source:  # the share of the other run's errors removed
+        other = 100 - reduced(source, inputs, metric, reduce, source["errors_eliminated_vs"])
+        value = (other - (100 - value)) / other
     return value
+
+
+def seeded(row: dict) -> bool:
+    """A network run varies with its seed however few seeds were run (one seed is one
+    draw); the SVM and the single neuron are deterministic."""
+    return "run" in row["source"]
+
+
+def runs_of(source: dict) -> list[str]:
+    """The network runs a row reads."""
+    return [r for r in (source.get("run"), source.get("minus_run"),
+                        source.get("errors_eliminated_vs")) if r]
+
+
+def best_of(row: dict, values: np.ndarray) -> np.ndarray:
+    """The best of the first k seeds for a `best_of: k` row (as the text's best of k runs)."""
+    k = row["best_of"]
+    if len(values) < k:
+        raise UserError(f"expected values: {row['id']}: best_of {k} needs at least {k} seeds, "
+                        f"the check has {len(values)}")
+    return np.array([values[:k].max()])
 
 
 def diverged(source: dict, aggregates: dict) -> list[str]:
     """`run seed s at epoch e` for every diverged seed of the runs a row reads."""
     found = []
-    for run in (source.get("run"), source.get("minus_run")):
+    for run in runs_of(source):
         agg = aggregates.get(run) or {}
         for seed, epoch in zip(agg.get("seeds", ()), agg.get("diverged_at_epoch") or (),
                                strict=False):
@@ -119,38 +175,48 @@ def diverged(source: dict, aggregates: dict) -> list[str]:
     return found
 
 
+def resolved_claim(row: dict, calibration: dict) -> dict:
+    """The claim with its bound as a number: `at_least_sds: k` is k calibrated standard
+    deviations of the other run's own quantity (`claim_sd` of the calibration), e.g. "loses
+    less than the seeds alone vary"."""
+    claim = row["claim"]
+    for key, op in (("at_least_sds", "at_least"), ("at_most_sds", "at_most")):
+        if key in claim:
+            sd = (calibration.get("claim_sd") or {}).get(row["id"])
+            if sd is None:
+                raise UserError(f"calibration: no claim_sd for {row['id']!r} (rerun "
+                                "`snakemake calibrate`, then `snakemake install_calibration`)")
+            return {op: round(claim[key] * sd, 4)}
+    return claim
+
+
 def claim_holds(claim: dict, mean: float, tol: float) -> bool:
     if "at_least" in claim:
         return mean >= claim["at_least"] - tol
     return mean <= claim["at_most"] + tol
 
 
-def tolerance(seed_sd: float, n: int, book_precision: float) -> float:
-    return K_SIGMA * seed_sd * math.sqrt(1 + 1 / n) + book_precision
-
-
-def evaluate(expected: dict, calibration: dict, aggregates: dict, svm: dict,
-             neuron: dict) -> list[dict]:
+def evaluate(expected: dict, calibration: dict, inputs: Inputs) -> list[dict]:
     results = []
     for row in expected["quantities"]:
-        values = regenerate(row["source"], aggregates, svm, neuron)
+        values = regenerate(row["source"], inputs)
+        if row.get("best_of"):
+            values = best_of(row, values)
         n = len(values)
         mean = float(values.mean())
         sd = float(values.std(ddof=1)) if n > 1 else 0.0
-        # a network run varies with its seed however few seeds were run (one seed is
-        # one draw); the SVM and the single neuron are deterministic
-        seeded = "run" in row["source"]
-        if seeded and row["id"] not in calibration["seed_sd"]:
-            raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun calibrate)")
-        seed_sd = calibration["seed_sd"][row["id"]] if seeded else 0.0
-        claim = row.get("claim")
+        if seeded(row) and row["id"] not in calibration["seed_sd"]:
+            raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun "
+                            "`snakemake calibrate`, then `snakemake install_calibration`)")
+        seed_sd = calibration["seed_sd"][row["id"]] if seeded(row) else 0.0
+        claim = resolved_claim(row, calibration) if row.get("claim") else None
         if claim:
-            tol = K_SIGMA * seed_sd / math.sqrt(n)
+            tol = claim_margin(seed_sd, n)
             passed = claim_holds(claim, mean, tol)
         else:
-            tol = tolerance(seed_sd, n, row["book_precision"])
+            tol = float(tolerance(seed_sd, n, row["book_precision"]))
             passed = abs(mean - row["book"]) <= tol
-        bad_seeds = diverged(row["source"], aggregates) if seeded else []
+        bad_seeds = diverged(row["source"], inputs.aggregates) if seeded(row) else []
         results.append({
             "id": row["id"], "section": row["section"], "quantity": row["quantity"],
             "book": row.get("book"), "claim": claim, "mean": mean, "sd": sd, "n": n,
@@ -222,74 +288,6 @@ def load_expected(path) -> dict:
     return expected
 
 
-def load_inputs(aggregate_paths, svm_paths, neuron_paths):
-    aggregates = pooled(aggregate_paths)
-    svm = {r["train_size"]: r for r in map(readers.svm_result, svm_paths)}
-    neuron = {Path(p).stem: readers.neuron_result(p) for p in neuron_paths}
-    return aggregates, svm, neuron
-
-
-def report(expected_path, calibration_path, inputs, out_md, out_json,
-           extra=None) -> list[dict]:
-    """Write the reproduction report (markdown and JSON) and return its rows. `extra`, if
-    given (one or a list), is called with the expected values and the loaded inputs and
-    returns (JSON key, its rows, a markdown section) to add (the curve check of `curves`,
-    the replay table of `replay_check`)."""
-    expected = load_expected(expected_path)
-    calibration = readers.calibration(calibration_path)
-    loaded = load_inputs(*inputs)
-    results = evaluate(expected, calibration, *loaded)
-    document = {"k_sigma": K_SIGMA, "calibration_seeds": calibration["seeds"], "rows": results}
-    text = markdown(results, expected)
-    for add in extra if isinstance(extra, list) else [extra] if extra else []:
-        key, extra_rows, section = add(expected, *loaded)
-        document[key] = extra_rows
-        text += "\n" + section
-    atomic.write_json(out_json, document)
-    atomic.write_text(out_md, text)
-    return results
-
-
-def pooled(aggregate_paths) -> dict:
-    """Aggregates by run, with the seeds of several aggregates of one run put together."""
-    runs = {}
-    for agg in map(readers.aggregate, aggregate_paths):
-        mine = runs.setdefault(agg["run"], agg)
-        if mine is agg:
-            continue
-        if set(mine["seeds"]) & set(agg["seeds"]):
-            raise UserError(f"calibration: run {agg['run']}: seeds given twice")
-        mine["diverged_at_epoch"] = ((mine.get("diverged_at_epoch") or [None] * len(mine["seeds"]))
-                                     + (agg.get("diverged_at_epoch") or [None] * len(agg["seeds"])))
-        mine["seeds"] = mine["seeds"] + agg["seeds"]
-        if len(agg["monitored_epochs"]) > len(mine["monitored_epochs"]):
-            mine["monitored_epochs"] = agg["monitored_epochs"]
-        for name, stats in agg["metrics"].items():
-            mine["metrics"][name]["per_seed"] += stats["per_seed"]
-    return runs
-
-
-def calibrate(expected_path, aggregate_paths, out) -> dict:
-    """Measure each quantity's seed-to-seed sd from runs with many seeds; write it to `out`.
-
-    Several aggregates of one run (made with different seeds) are pooled."""
-    expected = load_expected(expected_path)
-    aggregates, svm, neuron = pooled(aggregate_paths), {}, {}
-    seeds = sorted({s for a in aggregates.values() for s in a["seeds"]})
-    sds = {}
-    for row in expected["quantities"]:
-        if "run" not in row["source"]:
-            continue  # SVM and single neuron are deterministic: no seed spread
-        values = regenerate(row["source"], aggregates, svm, neuron)
-        if len(values) > 1:
-            sds[row["id"]] = round(float(values.std(ddof=1)), 4)
-    calibration = {"seeds": seeds, "n": len(seeds), "seed_sd": sds}
-    header = ("# Written by `python -m nndl3 calibrate`: seed-to-seed standard deviation of each\n"
-              "# quantity of config/expected.yaml, measured over the seeds below.\n")
-    atomic.write_text(out, header + yaml.safe_dump(calibration, sort_keys=False))
-    return calibration
-
-
 def sources(expected_path) -> dict:
     """What the check reads: the runs, SVM sizes and neuron runs the quantities name."""
     expected = load_expected(expected_path)
@@ -297,7 +295,7 @@ def sources(expected_path) -> dict:
     for row in expected["quantities"]:
         s = row["source"]
         if "run" in s:
-            found["runs"].update(r for r in (s["run"], s.get("minus_run")) if r)
+            found["runs"].update(runs_of(s))
         elif "svm" in s:
             found["svm"].add(s["svm"])
         else:

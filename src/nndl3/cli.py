@@ -160,47 +160,78 @@ def draw(spec: dict, inputs: list[dict], paths: list[str], book: dict):
 
 
 def cmd_report(args):
-    from . import check, curves
+    from . import report
 
-    extra = [curves.section(args.book, args.curve_calibration)] if args.book else []
-    if args.replay:
-        from . import replay_check
-
-        if not args.book:
-            raise UserError("--replay: needs --book, the published runs it is compared with")
-        extra.append(replay_check.extra(args.book, args.replay))
-    rows = check.report(args.expected, args.calibration,
-                        (args.aggregates, args.svm, args.neuron), args.out_md, args.out_json,
-                        extra)
-    failed = sum(r["status"] == "FAIL" for r in rows)
-    print(f"{len(rows)} rows, {failed} outside tolerance; wrote {args.out_md}, {args.out_json}")
+    document, text = report.build(args.expected, args.calibration, args.curve_calibration,
+                                  args.book, args.aggregates, args.svm, args.neuron, args.labels,
+                                  args.replay)
+    report.write(document, text, args.out_md, args.out_json, args.out_html)
+    print(f"{len(document['rows'])} rows, {len(document.get('curves', []))} curves, "
+          f"{len(report.failed(document))} outside tolerance; wrote {args.out_md}, "
+          f"{args.out_json}" + (f", {args.out_html}" if args.out_html else ""))
 
 
-def cmd_calibrate(args):
-    from . import check
-
-    calibration = check.calibrate(args.expected, args.aggregates, args.out)
-    print(f"seed sd of {len(calibration['seed_sd'])} quantities over seeds "
-          f"{calibration['seeds']}; wrote {args.out}")
-
-
-def cmd_calibrate_curves(args):
-    from . import book_runs, curves
-
-    calibration = curves.calibrate(args.aggregates, book_runs.read(args.book), args.out)
-    print(f"per-epoch seed sd of {len(calibration['curves'])} published curves over seeds "
-          f"{calibration['seeds']}; wrote {args.out}")
-
-
-def cmd_gate(args):
+def cmd_check(args):
     """Print the reproduction table; fail naming every row outside its tolerance."""
-    report = readers.reproduction(args.report)
-    print(readers.text(args.table, "reproduction table"))
-    failed = [r["id"] for r in report["rows"] + report.get("curves", [])
-              + report.get("replay", []) if r["status"] == "FAIL"]
+    from . import report
+
+    table, failed = report.gate(args.report, args.table)
+    print(table)
     if failed:
         raise UserError(f"{len(failed)} regenerated number(s), curve(s) or replayed list(s) "
                         "outside tolerance: " + ", ".join(failed))
+
+
+def cmd_calibrate(args):
+    from . import calibration
+
+    points, curve_doc = calibration.calibrate(args.expected, args.aggregates, args.book,
+                                              args.labels, args.seeds, args.out,
+                                              args.out_curves)
+    print(f"seed sd of {len(points['seed_sd'])} rows and per-epoch sd of "
+          f"{len(curve_doc['curves'])} published curves over seeds {args.seeds} (and the "
+          f"seeds rows declare); wrote {args.out}, {args.out_curves}")
+
+
+def cmd_install_calibration(args):
+    from . import calibration
+
+    print(calibration.install(args.points, args.target_points, calibration.load_points))
+    print(calibration.install(args.curves, args.target_curves, calibration.load_curves))
+
+
+def cmd_calibration_check(args):
+    """Re-trained calibration seeds against the stored per-seed values."""
+    from . import book_runs, calibration, check
+
+    inputs, seed = calibration.spot_inputs(args.records, args.labels)
+    compared, problems = calibration.spot_check(
+        check.load_expected(args.expected), book_runs.read(args.book),
+        readers.calibration(args.calibration), readers.curve_calibration(args.curve_calibration),
+        inputs, seed)
+    for line in problems:
+        print(f"MISMATCH {line}")
+    if problems:
+        raise UserError(f"calibration check: {len(problems)} stored value(s) differ from seed "
+                        f"{seed} re-trained: the code moved a result; recalibrate (`snakemake "
+                        "--cores 2 install_calibration`) or find the change")
+    print(f"calibration check: seed {seed} re-trained gives the stored value of all {compared} "
+          "rows and curves that have it")
+
+
+def cmd_docs(args):
+    """Regenerate the marked blocks of the docs, or (--check) fail if one differs."""
+    from pathlib import Path
+
+    from . import docs
+
+    differences, notes = docs.run(Path(args.root), args.check)
+    for line in notes:
+        print(line)
+    if args.check and differences:
+        raise UserError(f"{len(differences)} generated block(s) differ from the results: "
+                        + "; ".join(differences) + " (run `python -m nndl3 docs` and commit)")
+    print("generated blocks: " + ("all agree with the results" if args.check else "written"))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -260,39 +291,68 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_plot)
 
-    for name, func, help_ in (
-            ("report", cmd_report, "regenerated numbers vs the book, with tolerances"),
-            ("calibrate", cmd_calibrate, "measure the seed sd of every expected quantity")):
-        s = sub.add_parser(name, help=help_)
-        s.add_argument("--expected", default="config/expected.yaml")
-        s.add_argument("--aggregates", nargs="+", default=[])
-        if name == "report":  # calibration reads only seeded runs: SVM and neuron have no spread
-            s.add_argument("--svm", nargs="*", default=[])
-            s.add_argument("--neuron", nargs="*", default=[])
-            s.add_argument("--calibration", default="config/calibration.yaml")
-            s.add_argument("--out-md", default="results/reproduction.md")
-            s.add_argument("--out-json", default="results/reproduction.json")
-            s.add_argument("--book", nargs="*", default=[],
-                           help="the book's published runs: adds the curve check")
-            s.add_argument("--curve-calibration", default="config/calibration_curves.json")
-            s.add_argument("--replay", nargs="*", default=[],
-                           help="the published runs replayed (results/replay/*.json): adds "
-                                "the exact check")
-        else:
-            s.add_argument("--out", default="config/calibration.yaml")
-        s.set_defaults(func=func)
+    s = sub.add_parser("report", help="regenerated numbers and curves vs the book, with "
+                       "tolerances")
+    s.add_argument("--expected", default="config/expected.yaml")
+    s.add_argument("--calibration", default="config/calibration.yaml")
+    s.add_argument("--curve-calibration", default="config/calibration_curves.json")
+    s.add_argument("--aggregates", nargs="+", default=[])
+    s.add_argument("--svm", nargs="*", default=[])
+    s.add_argument("--neuron", nargs="*", default=[])
+    s.add_argument("--labels", default=None,
+                   help="the prepared data (data/mnist.npz): each evaluation set's digit "
+                   "counts, for rows that need them")
+    s.add_argument("--book", nargs="*", default=[],
+                   help="the book's published runs: adds the curve check")
+    s.add_argument("--replay", nargs="*", default=[],
+                   help="the published runs replayed (results/replay/*.json, with --book): "
+                   "adds the exact check")
+    s.add_argument("--out-md", default="results/reproduction.md")
+    s.add_argument("--out-json", default="results/reproduction.json")
+    s.add_argument("--out-html", default=None, help="also the table as HTML")
+    s.set_defaults(func=cmd_report)
 
-    s = sub.add_parser("calibrate-curves",
-                       help="measure the per-epoch seed sd of every published curve")
-    s.add_argument("--aggregates", nargs="+", required=True)
-    s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
-    s.add_argument("--out", default="config/calibration_curves.json")
-    s.set_defaults(func=cmd_calibrate_curves)
-
-    s = sub.add_parser("gate", help="print the reproduction table; exit 1 if a row fails")
+    s = sub.add_parser("check", help="print the reproduction table; exit 1 if a row fails")
     s.add_argument("--report", default="results/reproduction.json")
     s.add_argument("--table", default="results/reproduction.md")
-    s.set_defaults(func=cmd_gate)
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("calibrate", help="measure the seed spread of every row and published "
+                       "curve over the calibration seeds")
+    s.add_argument("--expected", default="config/expected.yaml")
+    s.add_argument("--aggregates", nargs="+", required=True,
+                   help="results/calibration/aggregates/*.json")
+    s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
+    s.add_argument("--labels", default="data/mnist.npz")
+    s.add_argument("--seeds", type=int, nargs="+", required=True,
+                   help="the calibration seeds (config key calibration_seeds)")
+    s.add_argument("--out", default="results/calibration/calibration.yaml")
+    s.add_argument("--out-curves", default="results/calibration/calibration_curves.json")
+    s.set_defaults(func=cmd_calibrate)
+
+    s = sub.add_parser("install-calibration",
+                       help="copy a calibration into config/ (kept if its values are the same)")
+    s.add_argument("--points", default="results/calibration/calibration.yaml")
+    s.add_argument("--curves", default="results/calibration/calibration_curves.json")
+    s.add_argument("--target-points", default="config/calibration.yaml")
+    s.add_argument("--target-curves", default="config/calibration_curves.json")
+    s.set_defaults(func=cmd_install_calibration)
+
+    s = sub.add_parser("calibration-check", help="one re-trained calibration seed against "
+                       "the stored per-seed values; exit 1 on any difference")
+    s.add_argument("--records", nargs="+", required=True,
+                   help="one re-trained record per calibrated run, all of one seed")
+    s.add_argument("--expected", default="config/expected.yaml")
+    s.add_argument("--calibration", default="config/calibration.yaml")
+    s.add_argument("--curve-calibration", default="config/calibration_curves.json")
+    s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
+    s.add_argument("--labels", default="data/mnist.npz")
+    s.set_defaults(func=cmd_calibration_check)
+    s = sub.add_parser("docs", help="regenerate the numbers of README.md and docs/ from the "
+                       "results (--check: fail if a committed block differs)")
+    s.add_argument("--check", action="store_true", help="compare, write nothing")
+    s.add_argument("--root", default=".", help="the repository")
+    s.set_defaults(func=cmd_docs)
     return p
 
 

@@ -7,7 +7,7 @@ the mean of n seeds, so, as for a point row,
     tolerance_e = 3 * sd_e * sqrt(1 + 1/n) + precision
 
 with sd_e the per-epoch seed-to-seed standard deviation measured over the calibration seeds
-(`config/calibration_curves.json`, written by `python -m nndl3 calibrate-curves`). The
+(`config/calibration_curves.json`, written by `snakemake calibrate`, `nndl3.calibration`). The
 book's numbers are exact counts and unrounded costs: precision 0. Per curve the check
 reports the fraction of epochs at which the book lies within tolerance_e, and the mean
 offset over epochs (ours minus book) in points and in units of its standard error,
@@ -31,8 +31,8 @@ import math
 
 import numpy as np
 
-from . import atomic, book_runs, readers
-from .check import K_SIGMA, pooled, scale
+from . import book_runs
+from .tolerance import K_SIGMA, scale, tolerance
 
 PRECISION = 0.0  # the published lists are exact counts and unrounded costs
 N_CHECK = 3  # the check's seeds (config seeds 1-3), the n of the held-out derivation
@@ -51,12 +51,8 @@ def seed_rows(agg: dict, curve: dict) -> np.ndarray | None:
     return scale(curve["metric"]) * rows
 
 
-def tolerance(sd: np.ndarray, n: int) -> np.ndarray:
-    return K_SIGMA * sd * math.sqrt(1 + 1 / n) + PRECISION
-
-
 def within(ours: np.ndarray, book: np.ndarray, sd: np.ndarray, n: int) -> np.ndarray:
-    return np.abs(ours - book) <= tolerance(sd, n)
+    return np.abs(ours - book) <= tolerance(sd, n, PRECISION)
 
 
 def held_out_fractions(rows: np.ndarray, n: int = N_CHECK) -> np.ndarray:
@@ -79,35 +75,30 @@ def derive_threshold(p01: float) -> float:
     return max(0.0, math.floor(100 * (p01 - 0.5 * (1 - p01))) / 100)
 
 
-def calibrate(aggregate_paths, book: dict, out) -> dict:
-    """Per-epoch seed sd of every published curve and the derived pass threshold."""
-    aggregates = pooled(aggregate_paths)
-    entries = {}
-    for curve in book_runs.curves(book):
-        agg = aggregates.get(curve["run"])
-        rows = None if agg is None else seed_rows(agg, curve)
-        if rows is None or len(rows) <= N_CHECK:
-            continue
-        fractions = held_out_fractions(rows)
-        p01 = float(np.percentile(fractions, 1))
-        threshold = derive_threshold(p01)
-        entries[curve["id"]] = {
-            "run": curve["run"], "metric": curve["metric"], "seeds": agg["seeds"],
-            "sd_epoch_mean": round(float(rows.mean(axis=1).std(ddof=1)), 5),
-            "threshold": threshold,
-            "held_out": {"cases": len(fractions), "min": round(float(fractions.min()), 4),
-                         "p01": round(p01, 4), "median": round(float(np.median(fractions)), 4),
-                         "pass_rate": round(float(np.mean(fractions >= threshold)), 4)},
-            "sd": [float(f"{v:.4g}") for v in rows.std(axis=0, ddof=1)],
-        }
-    seeds = sorted({s for e in entries.values() for s in e["seeds"]})
-    calibration = {
-        "written_by": "python -m nndl3 calibrate-curves",
-        "seeds": seeds, "k_sigma": K_SIGMA, "n_check": N_CHECK, "precision": PRECISION,
-        "curves": entries,
+def measure(rows: np.ndarray, seeds: list[int]) -> dict:
+    """A curve's calibration from the calibration seeds' rows (seeds x epochs, in the
+    metric's units): per-epoch sd, the derived threshold with the held-out fractions it
+    rests on, and each seed's epoch-averaged and final value (what a re-run seed must give
+    again, `calibration.spot_check`)."""
+    fractions = held_out_fractions(rows)
+    p01 = float(np.percentile(fractions, 1))
+    threshold = derive_threshold(p01)
+    return {
+        "seeds": list(seeds),
+        "sd_epoch_mean": round(float(rows.mean(axis=1).std(ddof=1)), 5),
+        "threshold": threshold,
+        "held_out": {"cases": len(fractions), "min": round(float(fractions.min()), 4),
+                     "p01": round(p01, 4), "median": round(float(np.median(fractions)), 4),
+                     "pass_rate": round(float(np.mean(fractions >= threshold)), 4)},
+        "sd": [float(f"{v:.4g}") for v in rows.std(axis=0, ddof=1)],
+        "per_seed": per_seed_summary(rows, seeds),
     }
-    atomic.write_json(out, calibration)
-    return calibration
+
+
+def per_seed_summary(rows: np.ndarray, seeds: list[int]) -> dict:
+    """{seed: [epoch-averaged value, final value]}, rounded to 6 decimals."""
+    return {int(s): [round(float(row.mean()), 6), round(float(row[-1]), 6)]
+            for s, row in zip(seeds, rows, strict=True)}
 
 
 def evaluate(book: dict, calibration: dict, aggregates: dict,
@@ -123,10 +114,13 @@ def evaluate(book: dict, calibration: dict, aggregates: dict,
         agg = aggregates.get(curve["run"])
         ours = None if agg is None else seed_rows(agg, curve)
         cal = calibration["curves"].get(curve["id"])
-        if ours is None or cal is None:
-            why = ("our run does not monitor it" if agg is not None and ours is None
-                   else "not calibrated" if ours is not None else "run not built")
-            rows.append({**row, "status": f"not compared ({why})"})
+        if agg is not None and ours is None:
+            rows.append({**row, "status": "not compared (our run does not monitor it)"})
+            continue
+        if agg is None or cal is None:  # every published curve we monitor is checked
+            why = "its run was not given" if agg is None else "not calibrated"
+            rows.append({**row, "status": "FAIL", "reason": f"{why} (rerun `snakemake "
+                         "calibrate`, then `snakemake install_calibration`)"})
             continue
         n = len(ours)
         book_values = scale(curve["metric"]) * curve["values"]
@@ -161,8 +155,8 @@ def markdown(rows: list[dict], calibration: dict) -> str:
     for r in rows:
         source = r["book_file"] + (f" [{r['book_key']}]" if r["book_key"] is not None else "")
         if "within" not in r:
-            lines.append(f"| {r['id']} | {source} | {r['epochs']} | - | - | - | - | "
-                         f"{r['status']} |")
+            status = r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
+            lines.append(f"| {r['id']} | {source} | {r['epochs']} | - | - | - | - | {status} |")
             continue
         z = f"{r['offset_z']:+.2f}" if r["offset_z"] is not None else "-"
         lines.append(f"| {r['id']} | {source} | {r['epochs']} | {r['within']:.3f} | "
@@ -178,20 +172,6 @@ def markdown(rows: list[dict], calibration: dict) -> str:
               + (f"; failed: {', '.join(failed)}" if failed else "")
               + (f"; {len(known)} known deviation(s)" if known else "")]
     return "\n".join(lines) + "\n"
-
-
-def section(book_paths, calibration_path):
-    """The curve check as `check.report`'s extra section: (key, rows, markdown), with the
-    known deviations (curve id -> why) of the expected values' `curve_deviations`."""
-    book = book_runs.read(book_paths)
-    calibration = readers.curve_calibration(calibration_path)
-
-    def extra(expected, aggregates, svm, neuron):
-        known = expected.get("curve_deviations") or {}
-        rows = evaluate(book, calibration, aggregates, known)
-        return "curves", rows, markdown(rows, calibration)
-
-    return extra
 
 
 def needed_runs() -> list[str]:

@@ -114,6 +114,33 @@ def neuron_result(path) -> dict:
     return result(path, NEURON_SCHEMA)
 
 
+def aggregates(paths) -> dict:
+    """Aggregates by run; two of one run are an error (each names its run once)."""
+    by_run = {}
+    for path in paths:
+        agg = aggregate(path)
+        if agg["run"] in by_run:
+            raise UserError(f"{path}: a second aggregate of run {agg['run']!r}")
+        by_run[agg["run"]] = agg
+    return by_run
+
+
+def class_counts(path) -> dict:
+    """{set name: images of each digit 0-9} of the prepared data (data/mnist.npz)."""
+    import numpy as np
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: prepared data missing (run `snakemake --cores 1 "
+                        "prepare_data`)")
+    try:
+        with np.load(path) as z:
+            return {s: np.bincount(z[f"{s}_y"], minlength=10).tolist()
+                    for s in ("train", "validation", "test")}
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"{path}: not the prepared data ({exc}); {REBUILD}") from None
+
+
 def expected(path) -> dict:
     doc = yaml_mapping(path, "expected values", ("quantities",))
     if not isinstance(doc["quantities"], list):
@@ -131,7 +158,7 @@ def calibration(path) -> dict:
 def curve_calibration(path) -> dict:
     """config/calibration_curves.json: per published curve, its per-epoch sd and threshold."""
     doc = json_file(path, "curve calibration",
-                    "restore it from git or rerun `python -m nndl3 calibrate-curves`")
+                    "restore it from git or rerun `snakemake --cores 2 install_calibration`")
     doc = require(doc, ("seeds", "curves"), path, "curve calibration")
     if not isinstance(doc["curves"], dict):
         raise UserError(f"{path}: curve calibration: curves must be a mapping of curve id to "

@@ -114,26 +114,30 @@ def text_rows(expected: dict, book: dict, replayed: dict, svm_results=()) -> lis
     published run's value."""
     from . import check
 
-    ours = as_inputs(replayed, svm_results)
-    theirs = as_inputs({f: book[f] for f in replayed if f in book},
-                       [{"train_size": n, "pixel_divisor": 256, "accuracy": v}
-                        for n, v in book_runs.points(book, SVM_FILE).items()])
+    ours = check.Inputs(*as_inputs(replayed, svm_results))
+    theirs = check.Inputs(*as_inputs(
+        {f: book[f] for f in replayed if f in book},
+        [{"train_size": n, "pixel_divisor": 256, "accuracy": v}
+         for n, v in book_runs.points(book, SVM_FILE).items()]))
     found = []
     for row in expected["quantities"]:
         source = row["source"]
-        if "book" not in row or not has_run(source, *ours) or not has_run(source, *theirs):
+        if "book" not in row or "neuron" in source:
             continue
-        (value,) = check.regenerate(source, *ours, {})
-        (published,) = check.regenerate(source, *theirs, {})
+        try:
+            (value,) = check.regenerate(source, ours)
+            (published,) = check.regenerate(source, theirs)
+        except (UserError, KeyError):  # a run (or the SVM) not replayed or not published
+            continue
         precision = row["book_precision"] + 1e-9
         quoted = abs(published - row["book"]) <= precision
         target = row["book"] if quoted else published
+        runs = {source[k] for k in ("run", "minus_run", "errors_eliminated_vs") if k in source}
         found.append({"id": f"text.{row['id']}", "row": row["id"], "book": row["book"],
                       "published_run": float(published), "replay": float(value),
                       "target": "text" if quoted else "published run",
                       "status": "PASS" if abs(value - target) <= precision else "FAIL",
-                      "runs": sorted({source["run"], source.get("minus_run", source["run"])}
-                                     if "run" in source else [])})
+                      "runs": sorted(runs)})
     return found
 
 
@@ -150,17 +154,6 @@ def text_with_known(text: list[dict], table: list[dict]) -> list[dict]:
             if r["status"] == "FAIL" and set(r["runs"]) & deviating else r for r in text]
 
 
-def has_run(source: dict, aggregates: dict, svm: dict) -> bool:
-    if "svm" in source:
-        return source["svm"] in svm
-    if "run" not in source:
-        return False
-    runs = [source.get("run"), source.get("minus_run")]
-    return all(r is None or (r in aggregates and all(
-        m in aggregates[r]["metrics"] for m in (source.get("metric"), source.get("minus"))
-        if m is not None)) for r in runs)
-
-
 def read(paths) -> dict:
     """Replayed files by the published file's name (results/replay/<file>)."""
     replayed = {}
@@ -172,17 +165,13 @@ def read(paths) -> dict:
     return replayed
 
 
-def extra(book_paths, replay_paths):
-    """The replay table as `check.report`'s extra section: (key, rows, markdown); the SVM's
-    sweep is compared with the report's SVM results."""
+def report_section(expected: dict, book_paths, replay_paths, svm: dict) -> tuple[list, str]:
+    """The replay's part of the reproduction report: (its rows, the list rows then the
+    text's, and its markdown section). `svm`: the report's SVM results by training size."""
     book, replayed = book_runs.read(book_paths), read(replay_paths)
-
-    def section_of(expected, aggregates, svm, neuron):
-        table = rows(book, replayed, svm.values(), expected.get("replay_deviations"))
-        text = text_with_known(text_rows(expected, book, replayed, svm.values()), table)
-        return "replay", table + text, section(table, text)
-
-    return section_of
+    table = rows(book, replayed, svm.values(), expected.get("replay_deviations"))
+    text = text_with_known(text_rows(expected, book, replayed, svm.values()), table)
+    return table + text, section(table, text)
 
 
 def from_report(replay_rows: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -192,20 +181,21 @@ def from_report(replay_rows: list[dict]) -> tuple[list[dict], list[dict]]:
     return [r for r in replay_rows if not r["id"].startswith("text.")], text
 
 
+def counts(table: list[dict]) -> dict:
+    """How many published files and lists were replayed, and how many lists identically."""
+    return {"files": len({r["file"] for r in table}), "lists": len(table),
+            "identical": sum(r["status"] == "PASS" for r in table)}
+
+
 def summary(table: list[dict]) -> str:
-    files = len({r["file"] for r in table})
-    passed = sum(r["status"] == "PASS" for r in table)
-    return (f"the author's {files} published runs replayed: {passed} of {len(table)} lists "
-            "identical to the image")
+    c = counts(table)
+    return (f"the author's {c['files']} published runs replayed: {c['identical']} of "
+            f"{c['lists']} lists identical to the image")
 
 
-def section(table: list[dict], text=()) -> str:
-    """The replay table (and the text's rows on the replay) as a markdown section of
-    results/reproduction.md."""
-    lines = ["## The author's runs, replayed from his seed", "",
-             f"{summary(table)[0].upper()}{summary(table)[1:]} (accuracies identical as counts "
-             f"at every epoch, costs within {COST_TOLERANCE:g}; docs/replay.md).", "",
-             "| file | run | list | epochs identical | largest cost difference "
+def table_markdown(table: list[dict]) -> str:
+    """The replay table: one line per published list (docs/replay.md's generated block)."""
+    lines = ["| file | run | list | epochs identical | largest cost difference "
              "| first divergent epoch | status |", "|---|---|---|---|---|---|---|"]
     for r in table:
         cost = "" if r["max_cost_diff"] is None else f"{r['max_cost_diff']:.1e}"
@@ -214,6 +204,17 @@ def section(table: list[dict], text=()) -> str:
         note = f" ({r['note']})" if r.get("note") else ""
         lines.append(f"| {r['file']} | {key} | {r['list']} | {r['identical']} of {r['epochs']} "
                      f"| {cost} | {first} | {r['status']}{note} |")
+    return "\n".join(lines) + "\n"
+
+
+def section(table: list[dict], text=()) -> str:
+    """The replay table (and the text's rows on the replay) as a markdown section of
+    results/reproduction.md."""
+    head = summary(table)
+    lines = ["## The author's runs, replayed from his seed", "",
+             f"{head[0].upper()}{head[1:]} (accuracies identical as counts at every epoch, "
+             f"costs within {COST_TOLERANCE:g}; docs/replay.md).", "",
+             table_markdown(table).rstrip("\n")]
     known = {r.get("known_deviation") for r in table if r.get("known_deviation")}
     for why in sorted(known):
         ids = ", ".join(r["id"] for r in table if r.get("known_deviation") == why)

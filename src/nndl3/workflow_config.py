@@ -36,6 +36,10 @@ def figure_runs(fig: dict) -> list[str]:
 
 def check(config: dict) -> None:
     """Raise UserError naming the first bad reference or bad merged run."""
+    shared = sorted(set(config["seeds"]) & set(config["calibration_seeds"]))
+    if shared:
+        raise UserError(f"config calibration_seeds: seed(s) {shared} are also in `seeds`: the "
+                        "tolerances must be measured on seeds the check does not use")
     for run in config["runs"]:
         runspec.check(run_spec(config, run), f"config runs.{run}")
     for name, fig in config["figures"].items():

@@ -8,6 +8,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from nndl3 import book_runs as nndl3_book
+from nndl3 import calibration as nndl3_calibration
 from nndl3 import check as nndl3_check
 from nndl3 import curves as nndl3_curves
 from nndl3 import workflow_config
@@ -59,6 +60,26 @@ def figure_inputs(wildcards):
         inputs.append("data/mnist.npz")
     book = [f"{nndl3_book.DIR}/{name}" for name in nndl3_book.figure_files(fig)]
     return {"data": inputs, "book": book}
+
+
+# The calibration (calibrate.smk): the seeds each checked run is calibrated on.
+CALIBRATED = nndl3_calibration.run_seeds(
+    nndl3_check.load_expected("config/expected.yaml"), config["calibration_seeds"]
+)
+SPOT_SEED = config["calibration_seeds"][0]
+
+
+def calibration_spec_json(wildcards):
+    spec = workflow_config.run_spec(config, wildcards.run)
+    return json.dumps({**spec, "seeds": [int(wildcards.seed)]}, separators=(",", ":"))
+
+
+def calibration_records(wildcards):
+    return expand(
+        "results/calibration/runs/{run}/seed-{seed}.json",
+        run=wildcards.run,
+        seed=CALIBRATED[wildcards.run],
+    )
 
 
 def svm_code_version():

@@ -1,0 +1,239 @@
+"""The calibration: the seed-to-seed spread of every checked quantity, measured on seeds of
+its own, and everything the check's tolerances rest on, written by one command.
+
+`snakemake calibrate` trains every run a point row or a published curve reads with the
+calibration seeds (`calibration_seeds` in config/config.yaml, 101-110; a row that needs
+more declares them, `calibration_seeds:` in config/expected.yaml) into results/calibration/,
+beside and never over the check's own seeds, and `python -m nndl3 calibrate` writes
+
+- results/calibration/calibration.yaml: each row's seed sd (what the check reads) and its
+  per-seed values;
+- results/calibration/calibration_curves.json: each published curve's per-epoch sd, its
+  derived pass threshold (`nndl3.curves`) and each seed's epoch mean and final value;
+
+both with a provenance block (seeds, git commit, library versions). `snakemake
+install_calibration` copies them into config/ (`install`). `snakemake calibration_check`
+re-trains one calibration seed of every calibrated run and requires its values to equal the
+stored ones at the stored precision (`spot_check`): results that move cannot land with
+stale tolerances.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from . import atomic, book_runs, check, curves, readers
+from .errors import UserError
+
+DECIMALS = 4  # a row's per-seed values and sd, as stored and compared
+HEADER = ("# Written by `python -m nndl3 calibrate` (`snakemake calibrate`); installed by\n"
+          "# `snakemake install_calibration`. Do not edit: rerun them. seed_sd is what the\n"
+          "# check reads; per_seed holds each calibration seed's value of each row.\n")
+
+
+def row_seeds(row: dict, default: list[int]) -> list[int]:
+    """The calibration seeds of one row: its own `calibration_seeds`, else the default."""
+    return list(row.get("calibration_seeds") or default)
+
+
+def run_seeds(expected: dict, default: list[int]) -> dict[str, list[int]]:
+    """The calibration seeds each run is trained with: the default seeds for every run a
+    row or published curve reads, and the seeds a row declares for the runs it reads."""
+    seeds = {run: set(default) for run in curves.needed_runs()}
+    for row in expected["quantities"]:
+        if check.seeded(row):
+            for run in check.runs_of(row["source"]):
+                seeds.setdefault(run, set()).update(row_seeds(row, default))
+    return {run: sorted(s) for run, s in sorted(seeds.items())}
+
+
+def subset(agg: dict, seeds: list[int], what: str) -> dict:
+    """The aggregate restricted to `seeds` (in that order); every one must be in it."""
+    missing = [s for s in seeds if s not in agg["seeds"]]
+    if missing:
+        raise UserError(f"calibration: run {agg['run']} lacks seed(s) "
+                        f"{', '.join(map(str, missing))} that {what} needs")
+    rows = [agg["seeds"].index(s) for s in seeds]
+    metrics = {name: {**stats, "per_seed": [stats["per_seed"][i] for i in rows]}
+               for name, stats in agg["metrics"].items()}
+    diverged = agg.get("diverged_at_epoch") or [None] * len(agg["seeds"])
+    return {**agg, "seeds": list(seeds), "metrics": metrics,
+            "diverged_at_epoch": [diverged[i] for i in rows]}
+
+
+def aggregates_for(row: dict, aggregates: dict, default: list[int]) -> dict:
+    """The aggregates of the runs a row reads, restricted to its calibration seeds."""
+    out = {}
+    for run in check.runs_of(row["source"]):
+        if run not in aggregates:
+            raise UserError(f"calibration: no aggregate of run {run!r}, which row "
+                            f"{row['id']!r} reads (train its calibration seeds: "
+                            "`snakemake calibrate`)")
+        out[run] = subset(aggregates[run], row_seeds(row, default), f"row {row['id']!r}")
+    return out
+
+
+def row_sd(row: dict, values: np.ndarray) -> float:
+    """The seed sd of a row's quantity: of the per-seed values, or, for `best_of: k`, of
+    the best of every k-seed group of them."""
+    k = row.get("best_of")
+    if k:
+        values = np.array([max(group) for group in itertools.combinations(values, k)])
+    return round(float(values.std(ddof=1)), DECIMALS)
+
+
+def measure_rows(expected: dict, inputs: check.Inputs, default: list[int]) -> dict:
+    """Each seeded row's per-seed values and seed sd over its calibration seeds."""
+    seed_sd, per_seed, claim_sd = {}, {}, {}
+    for row in expected["quantities"]:
+        if not check.seeded(row):
+            continue  # the SVM and the single neuron are deterministic: no seed spread
+        mine = check.Inputs(aggregates_for(row, inputs.aggregates, default),
+                            class_counts=inputs.class_counts)
+        values = check.regenerate(row["source"], mine)
+        seed_sd[row["id"]] = row_sd(row, values)
+        per_seed[row["id"]] = {int(s): round(float(v), DECIMALS)
+                               for s, v in zip(row_seeds(row, default), values, strict=True)}
+        if any(k.endswith("_sds") for k in row.get("claim") or {}):
+            claim_sd[row["id"]] = row_sd(row, check.regenerate(other_run(row), mine))
+    return {"seed_sd": seed_sd, "per_seed": per_seed, **({"claim_sd": claim_sd} if claim_sd
+                                                        else {})}
+
+
+def other_run(row: dict) -> dict:
+    """The source of a claim's reference: the same quantity of its `minus_run` alone."""
+    source = {k: v for k, v in row["source"].items() if k != "minus_run"}
+    if "minus_run" not in row["source"]:
+        raise UserError(f"expected values: {row['id']}: a claim in sds needs a minus_run")
+    return {**source, "run": row["source"]["minus_run"]}
+
+
+def measure_curves(book: dict, aggregates: dict, default: list[int]) -> dict:
+    """Each published curve our runs monitor, measured over the default seeds."""
+    entries = {}
+    for curve in book_runs.curves(book):
+        if curve["run"] not in aggregates:
+            raise UserError(f"calibration: no aggregate of run {curve['run']!r}, which the "
+                            f"published curve {curve['id']} needs (`snakemake calibrate`)")
+        agg = subset(aggregates[curve["run"]], default, f"curve {curve['id']}")
+        rows = curves.seed_rows(agg, curve)
+        if rows is not None:  # None: our run does not monitor it (listed by the check)
+            entries[curve["id"]] = {"run": curve["run"], "metric": curve["metric"],
+                                    **curves.measure(rows, default)}
+    return entries
+
+
+def provenance(default: list[int]) -> dict:
+    from .train import git_commit, versions
+
+    return {"command": "snakemake calibrate (python -m nndl3 calibrate)",
+            "seeds": list(default), "git_commit": git_commit(), "versions": versions()}
+
+
+def calibrate(expected_path, aggregate_paths, book_paths, labels_path, default: list[int],
+              out_points, out_curves) -> tuple[dict, dict]:
+    """Measure and write both calibration files; return them."""
+    expected = check.load_expected(expected_path)
+    inputs = check.Inputs(readers.aggregates(aggregate_paths),
+                          class_counts=readers.class_counts(labels_path))
+    made = provenance(default)
+    points = {"provenance": made, "seeds": list(default), "n": len(default),
+              **measure_rows(expected, inputs, default)}
+    book = book_runs.read(book_paths)
+    curve_doc = {"written_by": "python -m nndl3 calibrate", "provenance": made,
+                 "seeds": list(default), "k_sigma": curves.K_SIGMA, "n_check": curves.N_CHECK,
+                 "precision": curves.PRECISION,
+                 "curves": measure_curves(book, inputs.aggregates, default)}
+    atomic.write_text(out_points, HEADER + yaml.safe_dump(points, sort_keys=False))
+    atomic.write_json(out_curves, curve_doc)
+    return points, curve_doc
+
+
+# ------------------------------------------------------------- install
+
+
+def values_of(doc: dict) -> dict:
+    """A calibration without its provenance: what must agree for two to be the same."""
+    return {k: v for k, v in doc.items() if k != "provenance"}
+
+
+def install(source, target, load) -> str:
+    """Copy a calibration file into config/ unless the installed one holds the same values,
+    in which case it is left as it is (its provenance names when they were first made)."""
+    new = load(source)
+    if Path(target).is_file() and values_of(load(target)) == values_of(new):
+        return f"{target}: up to date (the same values; provenance kept)"
+    atomic.write_text(target, Path(source).read_text())
+    return f"{target}: installed from {source}"
+
+
+def load_points(path) -> dict:
+    return readers.calibration(path)
+
+
+def load_curves(path) -> dict:
+    return readers.curve_calibration(path)
+
+
+# ------------------------------------------------------------- spot check
+
+
+def spot_check(expected: dict, book: dict, points: dict, curve_doc: dict,
+               inputs: check.Inputs, seed: int) -> tuple[int, list[str]]:
+    """Compare one re-trained calibration seed with the stored values of every row and
+    curve that has it: (values compared, the mismatches named one per line)."""
+    compared, problems = 0, []
+    stored_rows = points.get("per_seed") or {}
+    for row in expected["quantities"]:
+        if not check.seeded(row):
+            continue
+        stored = (stored_rows.get(row["id"]) or {}).get(seed)
+        if stored is None:
+            problems.append(f"row {row['id']}: no stored value for seed {seed} "
+                            "(rerun `snakemake calibrate`, then `snakemake install_calibration`)")
+            continue
+        (value,) = check.regenerate(row["source"], inputs)
+        compared += 1
+        if round(float(value), DECIMALS) != stored:
+            problems.append(f"row {row['id']} seed {seed}: stored {stored}, re-trained "
+                            f"{round(float(value), DECIMALS)}")
+    for curve in book_runs.curves(book):
+        entry = curve_doc["curves"].get(curve["id"])
+        agg = inputs.aggregates.get(curve["run"])
+        rows = None if agg is None else curves.seed_rows(agg, curve)
+        if entry is None or rows is None:
+            if entry is not None or rows is not None:
+                problems.append(f"curve {curve['id']}: stored and re-trained disagree on "
+                                "whether it is calibrated")
+            continue
+        stored = entry["per_seed"].get(str(seed))
+        if stored is None:
+            problems.append(f"curve {curve['id']}: no stored values for seed {seed}")
+            continue
+        (again,) = curves.per_seed_summary(rows, [seed]).values()
+        compared += 1
+        if again != stored:
+            problems.append(f"curve {curve['id']} seed {seed}: stored epoch mean and final "
+                            f"{stored}, re-trained {again}")
+    return compared, problems
+
+
+def spot_inputs(record_paths, labels_path) -> tuple[check.Inputs, int]:
+    """Aggregates of single re-trained records, one seed of each run, and that seed."""
+    from .aggregate import aggregate
+
+    by_run, seeds = {}, set()
+    for path in record_paths:
+        record = readers.record(path)
+        if record["run"] in by_run:
+            raise UserError(f"{path}: a second record of run {record['run']!r}")
+        by_run[record["run"]] = aggregate([record])
+        seeds.add(record["seed"])
+    if len(seeds) != 1:
+        raise UserError(f"calibration check: the records hold seeds {sorted(seeds)}, "
+                        "expected one calibration seed")
+    return check.Inputs(by_run, class_counts=readers.class_counts(labels_path)), seeds.pop()

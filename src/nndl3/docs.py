@@ -1,0 +1,288 @@
+"""The numbers quoted in the README and docs/, generated into marked blocks.
+
+A block is the text between
+
+    <!-- generated: NAME -->
+    <!-- end generated -->
+
+in a Markdown file; `python -m nndl3 docs` rewrites every block from the results it is made
+from (the reproduction report, the calibration, the mutants' output, the timings), and
+`python -m nndl3 docs --check` (run by CI after the pipeline) fails naming every block that
+differs from what is committed. The pipeline is deterministic, so results must agree to
+the character; timing blocks are regenerated but not compared (machines differ). A block
+whose inputs are missing (e.g. the benchmark's JSON, which CI does not make) is kept as it
+is and said so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import atomic
+from .errors import UserError
+
+FILES = ("README.md", "docs/*.md", "figures/README.md")
+BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Block:
+    make: Callable[[Path], str]
+    inputs: tuple[str, ...]
+    timing: bool = False  # regenerated, never compared
+
+
+def load_json(root: Path, rel: str):
+    return json.loads((root / rel).read_text())
+
+
+def reproduction(root: Path) -> dict:
+    return load_json(root, "results/reproduction.json")
+
+
+# ------------------------------------------------------------- the blocks
+
+
+def summary(root: Path) -> str:
+    """The README's reproduction summary: counts of rows, claims and curves by status."""
+    doc = reproduction(root)
+    points = [r for r in doc["rows"] if not r.get("claim")]
+    claims = [r for r in doc["rows"] if r.get("claim")]
+    known = [r for r in points if r["status"] == "known deviation"]
+    curves = doc.get("curves", [])
+    compared = [c for c in curves if "within" in c]
+    not_compared = [c for c in curves if c["status"].startswith("not compared")]
+    curve_known = [c for c in curves if c["status"] == "known deviation"]
+
+    def count(rows, status):
+        return sum(r["status"] == status for r in rows)
+
+    lines = [
+        f"- **numbers of the text**: {len(points)} rows, **{count(points, 'pass')} passed, "
+        f"{count(points, 'FAIL')} failed, {len(known)} known deviation(s)**"
+        + ids(known) + ";",
+        f"- **claims of the text** (inequalities, no book number): **{count(claims, 'pass')} "
+        f"of {len(claims)} pass**;",
+        f"- **the book's published curves**, epoch by epoch: {len(curves)} curves, "
+        f"**{count(curves, 'pass')} of {len(compared)} compared pass, "
+        f"{count(curves, 'FAIL')} failed, {len(curve_known)} known deviation(s)**"
+        + ids(curve_known)
+        + f", {len(not_compared)} not compared (lists our runs do not monitor).",
+    ]
+    replay = doc.get("replay_summary")
+    if replay:
+        lines.append(f"- **the author's {replay['files']} published runs replayed**: "
+                     f"{replay['identical']} of {replay['lists']} lists identical to the "
+                     "image.")
+    seeds = doc["calibration_seeds"]
+    return (f"`snakemake check` with seeds 1-3 (calibration seeds {seeds[0]}-{seeds[-1]}):\n\n"
+            + "\n".join(lines) + "\n")
+
+
+def ids(rows: list[dict]) -> str:
+    """ (`a`, `b`) for a non-empty list of rows."""
+    return " (" + ", ".join(f"`{r['id']}`" for r in rows) + ")" if rows else ""
+
+
+def point_table(root: Path) -> str:
+    """Every point row: book, regenerated mean +- sd, tolerance, status."""
+    lines = ["| row | § | book | regenerated mean ± sd (n) | tolerance | status |",
+             "|---|---|---|---|---|---|"]
+    for r in reproduction(root)["rows"]:
+        d = 3 if r.get("claim") or abs(r["book"]) < 10 else 2
+        book = (f"claim {'≥' if 'at_least' in r['claim'] else '≤'} "
+                f"{next(iter(r['claim'].values())):g}" if r.get("claim") else f"{r['book']:g}")
+        lines.append(f"| `{r['id']}` | {r['section']} | {book} | {r['mean']:.{d}f} ± "
+                     f"{r['sd']:.{d}f} ({r['n']}) | ± {r['tolerance']:.{d}f} | {r['status']} |")
+    return "\n".join(lines) + "\n"
+
+
+def curve_table(root: Path) -> str:
+    """Every published curve: within, threshold, offset, z, status."""
+    lines = ["| curve (our run . metric) | book file | epochs | within | threshold | offset "
+             "| z | status |", "|---|---|---|---|---|---|---|---|"]
+    for r in reproduction(root).get("curves", []):
+        source = r["book_file"] + (f" [{r['book_key']}]" if r["book_key"] is not None else "")
+        if "within" not in r:
+            lines.append(f"| `{r['id']}` | {source} | {r['epochs']} | - | - | - | - | "
+                         f"{r['status']} |")
+            continue
+        z = f"{r['offset_z']:+.2f}" if r["offset_z"] is not None else "-"
+        lines.append(f"| `{r['id']}` | {source} | {r['epochs']} | {r['within']:.3f} | "
+                     f"{r['threshold']:.2f} | {r['offset']:+.3f} | {z} | {r['status']} |")
+    return "\n".join(lines) + "\n"
+
+
+def known_deviations(root: Path) -> str:
+    """Rows and curves reported as known deviations, with the reason config gives."""
+    doc = reproduction(root)
+    lines = ["| row or curve | status | why (config/expected.yaml) |", "|---|---|---|"]
+    for r in doc["rows"] + doc.get("curves", []):
+        if r.get("known_deviation"):
+            why = " ".join(r["known_deviation"].split())
+            lines.append(f"| `{r['id']}` | {r['status']} | {why} |")
+    return "\n".join(lines) + "\n"
+
+
+def replay_table(root: Path) -> str:
+    """The published lists against their replay from the author's seed (docs/replay.md)."""
+    from . import replay_check
+
+    table, _ = replay_check.from_report(reproduction(root).get("replay", []))
+    return replay_check.table_markdown(table)
+
+
+def calibration(root: Path) -> str:
+    """What the installed calibration was measured on."""
+    points = yaml.safe_load((root / "config/calibration.yaml").read_text())
+    curves = load_json(root, "config/calibration_curves.json")
+    seeds = points["seeds"]
+    extra = {row: sorted(values) for row, values in (points.get("per_seed") or {}).items()
+             if sorted(values) != sorted(seeds)}
+    made = points.get("provenance") or {}
+    versions = made.get("versions") or {}
+    lines = [f"- calibration seeds: {seeds[0]}-{seeds[-1]} ({len(seeds)}), for "
+             f"{len(points['seed_sd'])} rows and {len(curves['curves'])} published curves;"]
+    lines += [f"- `{row}`: seeds {s[0]}-{s[-1]} ({len(s)}), declared by the row;"
+              for row, s in extra.items()]
+    lines.append(f"- made at commit `{str(made.get('git_commit'))[:12]}` with "
+                 + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".")
+    return "\n".join(lines) + "\n"
+
+
+def l2_full_seeds(root: Path) -> str:
+    """The per-seed best test accuracy of l2_full over its calibration seeds, and where the
+    book's value lies among them."""
+    points = yaml.safe_load((root / "config/calibration.yaml").read_text())
+    values = points["per_seed"]["l2_full_test_best"]
+    row = next(r for r in reproduction(root)["rows"] if r["id"] == "l2_full_test_best")
+    book = row["book"]
+    below = sum(v < book for v in values.values())
+    ordered = ", ".join(f"{v:.2f}" for v in values.values())
+    return (f"Seeds {min(values)}-{max(values)}: {ordered}; sd "
+            f"{points['seed_sd']['l2_full_test_best']:.4f}. The book's {book:g} is above "
+            f"{below} of the {len(values)}.\n")
+
+
+MUTANT = re.compile(r"^(\S+)\s+(caught|NOT CAUGHT|-)\s+(.*)$")
+
+
+def mutants(root: Path) -> str:
+    """The mutants' last run (results/mutants.txt, written by tests/mutants.py)."""
+    lines = ["| mutant | what it breaks | caught by a test | caught by the check |",
+             "|---|---|---|---|"]
+    entry = None
+    entries = []
+    for line in (root / "results/mutants.txt").read_text().splitlines():
+        m = MUTANT.match(line)
+        if m:
+            entry = {"name": m[1], "verdict": m[2], "what": m[3], "test": "", "check": ""}
+            entries.append(entry)
+        elif entry and line.strip().startswith(("test:", "check:")):
+            key, _, text = line.strip().partition(": ")
+            entry[key] = text
+    for e in entries:
+        if e["name"] == "control":
+            continue
+        test = "-" if e["test"] in ("", "all tests pass") else f"`{e['test'].split('[')[0]}`"
+        check = "-" if e["check"] in ("", "all rows within tolerance") else "yes"
+        lines.append(f"| `{e['name']}` | {e['what']} | {test} | {check} |")
+    caught = sum(e["verdict"] == "caught" for e in entries if e["name"] != "control")
+    total = sum(e["name"] != "control" for e in entries)
+    return "\n".join(lines) + f"\n\n**{caught} of {total} mutants caught.**\n"
+
+
+def target_times(root: Path) -> str:
+    """Per-target wall-time estimates (results/target_times.json, benchmarks/target_times.py)."""
+    doc = load_json(root, "results/target_times.json")
+    lines = ["| target | jobs | job-s | longest job | estimate, 2 cores |", "|---|---|---|---|---|"]
+    for t in doc["targets"]:
+        if not t["jobs"]:
+            lines.append(f"| `{t['target']}` | 0 | - | - | seconds |")
+            continue
+        lines.append(f"| `{t['target']}` | {t['jobs']} | {t['job_seconds']:.0f} | "
+                     f"{t['longest']} {t['longest_seconds']:.0f} s | "
+                     f"~{t['estimate_seconds'] / 60:.1f} min |")
+    return "\n".join(lines) + "\n"
+
+
+def pipeline_time(root: Path) -> str:
+    """The pipeline's wall time in CI (results/pipeline.json, written by .ci/run)."""
+    doc = load_json(root, "results/pipeline.json")
+    return (f"`{doc['command']}`: **{doc['seconds']} s** ({doc['seconds'] / 60:.1f} min) on "
+            f"{doc['date']}, {doc['jobs']} jobs.\n")
+
+
+BLOCKS = {
+    "summary": Block(summary, ("results/reproduction.json",)),
+    "point-table": Block(point_table, ("results/reproduction.json",)),
+    "curve-table": Block(curve_table, ("results/reproduction.json",)),
+    "known-deviations": Block(known_deviations, ("results/reproduction.json",)),
+    "replay-table": Block(replay_table, ("results/reproduction.json",)),
+    "calibration": Block(calibration, ("config/calibration.yaml",
+                                       "config/calibration_curves.json")),
+    "l2-full-seeds": Block(l2_full_seeds, ("config/calibration.yaml",
+                                           "results/reproduction.json")),
+    "mutants": Block(mutants, ("results/mutants.txt",)),
+    "target-times": Block(target_times, ("results/target_times.json",), timing=True),
+    "pipeline-time": Block(pipeline_time, ("results/pipeline.json",), timing=True),
+}
+
+
+# ------------------------------------------------------------- rewriting files
+
+
+def documents(root: Path) -> list[Path]:
+    found = []
+    for pattern in FILES:
+        found += sorted(root.glob(pattern))
+    return found
+
+
+def regenerate(text: str, root: Path, where: str, notes: list[str]) -> tuple[str, list[str]]:
+    """The text with every block made anew, and the names of blocks whose non-timing
+    content changed."""
+    changed = []
+
+    def replace(m: re.Match) -> str:
+        name = m[2]
+        block = BLOCKS.get(name)
+        if block is None:
+            raise UserError(f"{where}: unknown generated block {name!r} "
+                            f"(known: {', '.join(BLOCKS)})")
+        missing = [i for i in block.inputs if not (root / i).is_file()]
+        if missing:
+            notes.append(f"{where}: {name}: kept (missing {', '.join(missing)})")
+            return m[0]
+        try:
+            new = block.make(root)
+        except (KeyError, IndexError, TypeError, ValueError, OSError, yaml.YAMLError) as exc:
+            raise UserError(f"{where}: block {name}: {', '.join(block.inputs)} lack what it "
+                            f"needs ({type(exc).__name__}: {exc}); rebuild them") from None
+        if new != m[3] and not block.timing:
+            changed.append(name)
+        return m[1] + new + m[4]
+
+    return BLOCK.sub(replace, text), changed
+
+
+def run(root: Path, check: bool) -> tuple[list[str], list[str]]:
+    """Regenerate (or, with check, compare) every block: (differences, notes)."""
+    differences, notes, rewritten = [], [], {}
+    for path in documents(root):  # every block made before any file is written
+        text = path.read_text()
+        where = str(path.relative_to(root))
+        new, changed = regenerate(text, root, where, notes)
+        differences += [f"{where}: block {name}" for name in changed]
+        if new != text:
+            rewritten[path] = new
+    for path, new in ({} if check else rewritten).items():
+        atomic.write_text(path, new)
+        notes.append(f"{path.relative_to(root)}: rewritten")
+    return differences, notes

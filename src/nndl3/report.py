@@ -1,0 +1,129 @@
+"""The reproduction report: the point rows (`check`) and the published curves (`curves`),
+composed into results/reproduction.md (read by a person), .json (read by the `check`
+command and the generated docs) and .html (shown in Snakemake's HTML report); and the
+gate that fails on any row outside its tolerance.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from . import atomic, book_runs, check, curves, readers
+from .errors import UserError
+from .tolerance import K_SIGMA
+
+
+def build(expected_path, calibration_path, curve_calibration_path, book_paths,
+          aggregate_paths, svm_paths=(), neuron_paths=(), labels_path=None, replay_paths=()):
+    """(the JSON document, the markdown) of every row and every published curve, and of
+    the published runs' replays (`replay_paths`, results/replay/*.json) if given."""
+    expected = check.load_expected(expected_path)
+    calibration = readers.calibration(calibration_path)
+    inputs = check.Inputs(
+        readers.aggregates(aggregate_paths),
+        {r["train_size"]: r for r in map(readers.svm_result, svm_paths)},
+        {Path(p).stem: readers.neuron_result(p) for p in neuron_paths},
+        readers.class_counts(labels_path) if labels_path else {})
+    rows = check.evaluate(expected, calibration, inputs)
+    document = {"k_sigma": K_SIGMA, "calibration_seeds": calibration["seeds"], "rows": rows}
+    text = check.markdown(rows, expected)
+    if book_paths:
+        curve_calibration = readers.curve_calibration(curve_calibration_path)
+        known = expected.get("curve_deviations") or {}
+        curve_rows = curves.evaluate(book_runs.read(book_paths), curve_calibration,
+                                     inputs.aggregates, known)
+        document["curves"] = curve_rows
+        text += "\n" + curves.markdown(curve_rows, curve_calibration)
+    if replay_paths:
+        from . import replay_check
+
+        if not book_paths:
+            raise UserError("--replay: needs --book, the published runs it is compared with")
+        document["replay"], section = replay_check.report_section(expected, book_paths,
+                                                                  replay_paths, inputs.svm)
+        document["replay_summary"] = replay_check.counts(
+            replay_check.from_report(document["replay"])[0])
+        text += "\n" + section
+    return document, text
+
+
+def write(document: dict, text: str, out_md, out_json, out_html=None) -> None:
+    atomic.write_json(out_json, document)
+    atomic.write_text(out_md, text)
+    if out_html:
+        atomic.write_text(out_html, to_html(text))
+
+
+def failed(document: dict) -> list[str]:
+    """The ids of every row, curve and replayed list outside its tolerance."""
+    return [r["id"] for r in document["rows"] + document.get("curves", [])
+            + document.get("replay", []) if r["status"] == "FAIL"]
+
+
+def gate(report_path, table_path) -> tuple[str, list[str]]:
+    """The reproduction table and the ids of the rows and curves outside their tolerance."""
+    document = readers.reproduction(report_path)
+    return readers.text(table_path, "reproduction table"), failed(document)
+
+
+# ------------------------------------------------------------- HTML for Snakemake's report
+
+STYLE = ("body{font-family:sans-serif;font-size:13px;margin:1em}"
+         "table{border-collapse:collapse;margin:1em 0}"
+         "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
+         "th{background:#eee}")
+
+
+def to_html(markdown: str) -> str:
+    """The report's markdown (headings, paragraphs, tables, bullet lists, bold) as a
+    standalone HTML page."""
+    out, block = [], []
+
+    def flush():
+        if block:
+            out.append(f"<p>{inline(' '.join(block))}</p>")
+            block.clear()
+
+    lines = markdown.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("|"):
+            flush()
+            table = []
+            while i < len(lines) and lines[i].startswith("|"):
+                table.append(lines[i])
+                i += 1
+            out.append(html_table(table))
+            continue
+        if line.startswith("#"):
+            flush()
+            level = len(line) - len(line.lstrip("#"))
+            out.append(f"<h{level}>{inline(line[level:].strip())}</h{level}>")
+        elif line.startswith("- "):
+            flush()
+            out.append(f"<ul><li>{inline(line[2:])}</li></ul>")
+        elif not line.strip():
+            flush()
+        else:
+            block.append(line)
+        i += 1
+    flush()
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Reproduction</title>"
+            f"<style>{STYLE}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n")
+
+
+def html_table(lines: list[str]) -> str:
+    cells = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
+    head, body = cells[0], [r for r in cells[1:] if not all(set(c) <= set("-: ") for c in r)]
+    rows = ["<tr>" + "".join(f"<th>{inline(c)}</th>" for c in head) + "</tr>"]
+    rows += ["<tr>" + "".join(f"<td>{inline(c)}</td>" for c in r) + "</tr>" for r in body]
+    return "<table>\n" + "\n".join(rows) + "\n</table>"
+
+
+def inline(text: str) -> str:
+    text = html.escape(text, quote=False)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)

@@ -1,0 +1,87 @@
+"""The calibration: which seeds each run is trained with, the per-row and per-curve values
+it stores, installing it, and the spot check that fails when a re-trained seed differs."""
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from nndl3 import book_runs, calibration, check, curves
+from nndl3.errors import UserError
+
+from .test_curves import BOOK, CURVE, aggregate_around
+
+ROW = {"id": "r", "section": 2, "quantity": "q", "book": 95.0, "book_precision": 0.005,
+       "source": {"run": "xent", "metric": "evaluation_accuracy", "reduce": "best"}}
+DEFAULT = [101, 102, 103, 104, 105]
+
+
+def aggregate(run, seeds, finals):
+    return {"schema": "nndl3.aggregate/1", "run": run, "seeds": seeds,
+            "spec": {"evaluation": "test"}, "monitored_epochs": [0, 1],
+            "metrics": {"evaluation_accuracy": {"per_seed": [[v - 0.01, v] for v in finals]}}}
+
+
+def test_every_run_a_row_or_curve_reads_gets_the_default_seeds_and_rows_add_theirs():
+    rows = [ROW, {**ROW, "id": "s", "calibration_seeds": [101, 120],
+                  "source": {**ROW["source"], "run": "wide", "minus_run": "xent"}},
+            {"id": "svm", "source": {"svm": 100}}]
+    seeds = calibration.run_seeds({"quantities": rows}, DEFAULT)
+    assert set(curves.needed_runs()) <= set(seeds)
+    assert seeds["xent"] == sorted({*DEFAULT, 120}) and seeds["wide"] == [101, 120]
+
+
+def test_rows_store_per_seed_values_over_their_own_seeds():
+    agg = aggregate("xent", [101, 102, 103, 104, 105, 106], [0.90, 0.92, 0.94, 0.96, 0.91, 0.5])
+    inputs = check.Inputs({"xent": agg})
+    got = calibration.measure_rows({"quantities": [ROW]}, inputs, DEFAULT)
+    assert got["per_seed"]["r"] == {101: 90.0, 102: 92.0, 103: 94.0, 104: 96.0, 105: 91.0}
+    assert got["seed_sd"]["r"] == round(float(np.std([90, 92, 94, 96, 91], ddof=1)), 4)
+    best3 = [max(g) for g in __import__("itertools").combinations([90, 92, 94, 96, 91], 3)]
+    got = calibration.measure_rows({"quantities": [{**ROW, "best_of": 3}]}, inputs, DEFAULT)
+    assert got["seed_sd"]["r"] == round(float(np.std(best3, ddof=1)), 4)
+
+
+def test_a_missing_run_or_seed_is_an_error_naming_it():
+    with pytest.raises(UserError, match="no aggregate of run 'xent'"):
+        calibration.measure_rows({"quantities": [ROW]}, check.Inputs({}), DEFAULT)
+    agg = aggregate("xent", [101, 102], [0.9, 0.9])
+    with pytest.raises(UserError, match="run xent lacks seed.s. 103, 104, 105"):
+        calibration.measure_rows({"quantities": [ROW]}, check.Inputs({"xent": agg}), DEFAULT)
+
+
+def test_install_keeps_a_file_whose_values_are_the_same(tmp_path):
+    source, target = tmp_path / "new.yaml", tmp_path / "cal.yaml"
+    doc = {"provenance": {"git_commit": "a"}, "seeds": [1], "seed_sd": {"r": 0.1}}
+    target.write_text(yaml.safe_dump(doc))
+    source.write_text(yaml.safe_dump({**doc, "provenance": {"git_commit": "b"}}))
+    assert "up to date" in calibration.install(source, target, calibration.load_points)
+    assert "git_commit: a" in target.read_text()
+    source.write_text(yaml.safe_dump({**doc, "seed_sd": {"r": 0.2}}))
+    assert "installed" in calibration.install(source, target, calibration.load_points)
+    assert target.read_text() == source.read_text()
+
+
+def test_the_spot_check_passes_on_the_stored_seed_and_names_a_difference():
+    curve_agg = aggregate_around(CURVE["values"], 0.5, n=5)[CURVE["run"]]
+    curve_agg["seeds"] = DEFAULT
+    curve_agg["spec"] = {"evaluation": "test"}
+    aggs = {"xent": aggregate("xent", DEFAULT, [0.90, 0.92, 0.94, 0.96, 0.91]),
+            CURVE["run"]: curve_agg}
+    book = {"overfitting.json": BOOK["overfitting.json"]}
+    expected = {"quantities": [ROW]}
+    points = calibration.measure_rows(expected, check.Inputs(aggs), DEFAULT)
+    curve_doc = {"curves": calibration.measure_curves(book, aggs, DEFAULT)}
+    curve_doc = json.loads(json.dumps(curve_doc))  # as stored: seeds become strings
+    one = {run: calibration.subset(a, [102], "the test") for run, a in aggs.items()}
+    compared, problems = calibration.spot_check(expected, book, points, curve_doc,
+                                                check.Inputs(one), 102)
+    assert problems == [] and compared == 2
+    one["xent"]["metrics"]["evaluation_accuracy"]["per_seed"][0][-1] = 0.93
+    one[CURVE["run"]]["metrics"]["evaluation_accuracy"]["per_seed"][0][5] += 0.01
+    compared, problems = calibration.spot_check(expected, book, points, curve_doc,
+                                                check.Inputs(one), 102)
+    assert problems[0] == "row r seed 102: stored 92.0, re-trained 93.0"
+    assert problems[1].startswith(f"curve {CURVE['id']} seed 102: stored epoch mean")
+    assert len(book_runs.curves(book)) == 4

@@ -1,0 +1,86 @@
+"""The generated blocks of the docs: made from the results, rewritten in place, and a
+committed block that differs from the results is found (`python -m nndl3 docs --check`)."""
+
+import json
+
+import pytest
+
+from nndl3 import cli, docs
+from nndl3.errors import UserError
+
+ROWS = [{"id": "a", "section": 2, "book": 95.49, "mean": 95.4, "sd": 0.1, "n": 3,
+         "tolerance": 0.5, "status": "pass", "claim": None, "known_deviation": None},
+        {"id": "b", "section": 3, "book": 1.53, "mean": 2.5, "sd": 0.1, "n": 3,
+         "tolerance": 0.5, "status": "known deviation", "claim": None,
+         "known_deviation": "a slip"},
+        {"id": "c", "section": 10, "book": None, "mean": 0.1, "sd": 0.1, "n": 3,
+         "tolerance": 0.2, "status": "pass", "claim": {"at_least": 0},
+         "known_deviation": None}]
+CURVES = [{"id": "r.m", "book_file": "f.json", "book_key": None, "epochs": 30,
+           "within": 0.9, "threshold": 0.8, "offset": 0.1, "offset_z": 0.5, "status": "pass"},
+          {"id": "r.c", "book_file": "f.json", "book_key": None, "epochs": 30,
+           "status": "not compared (our run does not monitor it)"}]
+
+
+@pytest.fixture
+def repo(tmp_path):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "results" / "reproduction.json").write_text(json.dumps(
+        {"k_sigma": 3.0, "calibration_seeds": [101, 110], "rows": ROWS, "curves": CURVES}))
+    (tmp_path / "README.md").write_text(
+        "# x\n\n<!-- generated: summary -->\nold\n<!-- end generated -->\n\ntext\n")
+    (tmp_path / "docs" / "a.md").write_text(
+        "<!-- generated: curve-table -->\n<!-- end generated -->\n"
+        "<!-- generated: target-times -->\nkept\n<!-- end generated -->\n")
+    return tmp_path
+
+
+def test_blocks_are_written_from_the_results_and_then_agree(repo):
+    differences, notes = docs.run(repo, check=True)
+    assert differences == ["README.md: block summary", "docs/a.md: block curve-table"]
+    assert "docs/a.md: target-times: kept (missing results/target_times.json)" in notes
+    docs.run(repo, check=False)
+    readme = (repo / "README.md").read_text()
+    assert "**1 passed, 0 failed, 1 known deviation(s)** (`b`)" in readme
+    assert "**1 of 1 pass**" in readme and readme.endswith("<!-- end generated -->\n\ntext\n")
+    assert "| `r.m` | f.json | 30 | 0.900 | 0.80 | +0.100 | +0.50 | pass |" in (
+        repo / "docs" / "a.md").read_text()
+    assert docs.run(repo, check=True)[0] == []
+
+
+def test_an_edited_number_fails_the_check_through_the_cli(repo, capsys):
+    docs.run(repo, check=False)
+    readme = repo / "README.md"
+    readme.write_text(readme.read_text().replace("1 passed", "2 passed"))
+    assert cli.main(["docs", "--check", "--root", str(repo)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: 1 generated block(s) differ")
+    assert "README.md: block summary" in err
+
+
+def test_timing_blocks_are_regenerated_but_not_compared(repo):
+    (repo / "results" / "target_times.json").write_text(json.dumps({"targets": [
+        {"target": "t", "jobs": 2, "job_seconds": 10.0, "longest": "train x",
+         "longest_seconds": 6.0, "estimate_seconds": 6.0}]}))
+    docs.run(repo, check=False)
+    assert "| `t` | 2 | 10 | train x 6 s | ~0.1 min |" in (repo / "docs" / "a.md").read_text()
+    (repo / "results" / "target_times.json").write_text(json.dumps({"targets": [
+        {"target": "t", "jobs": 2, "job_seconds": 99.0, "longest": "train x",
+         "longest_seconds": 60.0, "estimate_seconds": 60.0}]}))
+    assert docs.run(repo, check=True)[0] == []
+
+
+def test_an_unknown_block_is_an_error(repo):
+    (repo / "docs" / "b.md").write_text("<!-- generated: nonsense -->\n<!-- end generated -->\n")
+    with pytest.raises(UserError, match="docs/b.md: unknown generated block 'nonsense'"):
+        docs.run(repo, check=True)
+
+
+def test_inputs_lacking_a_key_give_one_line_and_write_nothing(repo):
+    (repo / "results" / "reproduction.json").write_text(json.dumps({"rows": []}))
+    before = (repo / "README.md").read_text()
+    with pytest.raises(UserError, match="README.md: block summary: results/reproduction.json "
+                                        "lack what it needs .KeyError"):
+        docs.run(repo, check=False)
+    assert (repo / "README.md").read_text() == before
