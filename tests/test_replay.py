@@ -284,3 +284,18 @@ def test_the_replay_figure_draws_both_runs_and_their_difference():
     top, bottom = fig.axes[0], fig.axes[2]
     assert len(fig.axes) == 4 and len(top.lines) == 2
     assert np.all(bottom.lines[0].get_ydata() == 0)  # identical: no image differs
+
+
+def test_the_gate_fails_on_a_failing_replayed_list_and_docs_show_the_table(tmp_path):
+    from nndl3 import docs, report
+
+    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    lists = published()
+    lists[3][7] -= 1
+    table = replay_check.rows(book, {"overfitting.json": lists})
+    document = {"rows": [], "replay": table}
+    assert report.failed(document) == ["overfitting.json.training_accuracy"]
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "reproduction.json").write_text(json.dumps(document))
+    block = docs.replay_table(tmp_path)
+    assert block == replay_check.table_markdown(table) and "| 399 of 400 |  | 7 | FAIL |" in block
