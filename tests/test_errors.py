@@ -65,14 +65,15 @@ def files(tmp_path):
     commands = {
         "record": ["aggregate", "--records", f["record"], f["record2"], "--out", out],
         "report": report,
-        "plot": ["plot", "--spec", json.dumps(curves), "--inputs", f["aggregate"], "--out",
-                 out],
+        "plot": ["plot", "--spec", json.dumps(curves), "--aggregates", f["aggregate"],
+                 "--out", out],
         "plot_neuron": ["plot", "--spec", json.dumps({"family": "neuron", "title": "t"}),
-                        "--inputs", f["neuron"], "--out", out],
+                        "--neuron", f["neuron"], "--out", out],
         "plot_sweep": ["plot", "--spec", json.dumps(
             {"family": "sweep", "title": "t", "xlabel": "n", "ylabel": "a", "svm": True,
              "series": [{"runs": ["r"], "x": "train_size", "metric": "evaluation_accuracy",
-                         "label": "net"}]}), "--inputs", f["aggregate"], f["svm"], "--out", out],
+                         "label": "net"}]}), "--aggregates", f["aggregate"], "--svm", f["svm"],
+                       "--out", out],
         "train": ["train", "--spec", f["spec"], "--run", "r", "--out-dir", out],
         "check": ["check", "--report", f["reproduction"], "--table", f["table"]],
     }
@@ -168,7 +169,7 @@ def test_truncated_aggregate_through_the_cli_prints_no_traceback(files):
     proc = subprocess.run([sys.executable, "-m", "nndl3", *commands["plot"]],
                           capture_output=True, text=True)
     assert proc.returncode == 1
-    assert proc.stderr.startswith(f"error: {f['aggregate']}: result file truncated")
+    assert proc.stderr.startswith(f"error: {f['aggregate']}: aggregate truncated")
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
 

@@ -1,5 +1,6 @@
-"""The compiled engine's issue-11 options against a small NumPy reference of the contract
-(/work/wt/CONTRACT-11.md): hidden sigmoid/tanh/relu, sigmoid or softmax output, momentum.
+"""The compiled engine's issue-11 options against a small NumPy reference of their contract
+(docs/run-record.md, "The technique options"): hidden sigmoid/tanh/relu, sigmoid or softmax
+output, momentum.
 
 The reference is written here, independently of network.py, vectorized over the
 mini-batch: the forward pass, backpropagation and the book's update (or the momentum

@@ -29,11 +29,12 @@ def write_aggregate(tmp_path, run, **spec):
 BOOK = Path(__file__).resolve().parents[1] / "book_runs"
 
 
-def plot(tmp_path, spec, inputs, book=()):
+def plot(tmp_path, spec, **inputs):
+    """Draw through the CLI, the inputs by role (`aggregates=[...]`, `book=[...]`)."""
     out = tmp_path / "figure.png"
+    options = [a for role, paths in inputs.items() for a in (f"--{role}", *map(str, paths))]
     proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(spec),
-                           "--inputs", *inputs, "--book", *map(str, book), "--out", str(out)],
-                          capture_output=True, text=True)
+                           *options, "--out", str(out)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -43,7 +44,7 @@ def test_curves_with_window_and_marks(tmp_path):
     plot(tmp_path, {"family": "curves", "title": "t", "epochs": [1, 3],
                     "series": [{"run": "a", "metric": "evaluation_accuracy", "label": "x"}],
                     "marks": [{"y": 80, "label": "book"}, {"x": 2, "label": "e"},
-                              {"points": [[0, 70]], "label": "p"}]}, inputs)
+                              {"points": [[0, 70]], "label": "p"}]}, aggregates=inputs)
 
 
 def test_curves_with_the_books_published_run(tmp_path):
@@ -51,7 +52,7 @@ def test_curves_with_the_books_published_run(tmp_path):
     plot(tmp_path, {"family": "curves", "title": "t", "series": [
         {"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "test",
          "book": {"file": "overfitting.json", "list": "evaluation_accuracy"}}]},
-         inputs, [BOOK / "overfitting.json"])
+         aggregates=inputs, book=[BOOK / "overfitting.json"])
 
 
 def test_a_run_shorter_than_the_figures_window_still_draws(tmp_path):
@@ -60,7 +61,7 @@ def test_a_run_shorter_than_the_figures_window_still_draws(tmp_path):
     plot(tmp_path, {"family": "curves", "title": "t", "epochs": [200, 399], "series": [
         {"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "test",
          "book": {"file": "overfitting.json", "list": "evaluation_accuracy"}}]},
-         inputs, [BOOK / "overfitting.json"])
+         aggregates=inputs, book=[BOOK / "overfitting.json"])
 
 
 def test_sweep_with_the_books_published_points(tmp_path):
@@ -69,7 +70,7 @@ def test_sweep_with_the_books_published_points(tmp_path):
                     "series": [{"runs": ["s100", "s1000"], "x": "train_size",
                                 "metric": "evaluation_accuracy", "label": "net"}],
                     "marks": [{"book": "more_data.json", "label": "book"}]},
-         inputs, [BOOK / "more_data.json"])
+         aggregates=inputs, book=[BOOK / "more_data.json"])
 
 
 def test_sweep_with_svm(tmp_path):
@@ -80,7 +81,7 @@ def test_sweep_with_svm(tmp_path):
                     "xscale": "log", "svm": True,
                     "series": [{"runs": ["s100", "s1000"], "x": "train_size",
                                 "metric": "evaluation_accuracy", "label": "net"}]},
-         [*inputs, str(svm)])
+         aggregates=inputs, svm=[svm])
 
 
 def test_sweep_over_rotation_angle(tmp_path):
@@ -88,12 +89,13 @@ def test_sweep_over_rotation_angle(tmp_path):
               for a in (0, 90)]
     plot(tmp_path, {"family": "sweep", "title": "t", "xlabel": "deg", "ylabel": "acc",
                     "series": [{"runs": ["r0", "r90"], "x": "rotation.max_degrees",
-                                "metric": "evaluation_accuracy", "label": "net"}]}, inputs)
+                                "metric": "evaluation_accuracy", "label": "net"}]},
+         aggregates=inputs)
 
 
 @pytest.mark.parametrize("function", ["sigmoid", "tanh", "relu"])
 def test_functions(tmp_path, function):
-    plot(tmp_path, {"family": "function", "function": function, "title": "t", "ylabel": "y"}, [])
+    plot(tmp_path, {"family": "function", "function": function, "title": "t", "ylabel": "y"})
 
 
 def test_neuron(tmp_path):
@@ -101,4 +103,37 @@ def test_neuron(tmp_path):
     subprocess.run([sys.executable, "-m", "nndl3", "neuron", "--w", "2", "--b", "2", "--cost",
                     "quadratic", "--eta", "0.15", "--out", str(result)], check=True,
                    capture_output=True)
-    plot(tmp_path, {"family": "neuron", "title": "t"}, [str(result)])
+    plot(tmp_path, {"family": "neuron", "title": "t"}, neuron=[result])
+
+
+def test_digit_from_the_data(tmp_path):
+    data = tmp_path / "mnist.npz"
+    pixels = np.zeros((2, 784), np.uint8)
+    pixels[1, 300:320] = 255
+    np.savez(data, train_x=pixels, train_y=np.array([0, 5]))
+    plot(tmp_path, {"family": "digit", "title": "t", "index": 1, "degrees": 15}, data=[data])
+
+
+def plot_error(tmp_path, spec, *options):
+    out = tmp_path / "figure.png"
+    proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(spec),
+                           *map(str, options), "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert not out.exists()
+    return proc.stderr
+
+
+def test_inputs_are_typed_by_role(tmp_path):
+    """An input under a role its family does not take, or a missing single file, is named."""
+    aggregate = write_aggregate(tmp_path, "a")
+    curves = {"family": "curves", "title": "t",
+              "series": [{"run": "a", "metric": "evaluation_accuracy", "label": "x"}]}
+    assert "--svm: a curves figure takes no svm input" in plot_error(
+        tmp_path, curves, "--aggregates", aggregate, "--svm", aggregate)
+    assert "SVM result of schema nndl3.svm/1" in plot_error(
+        tmp_path, {"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "a", "series": []},
+        "--svm", aggregate)
+    assert "--neuron: a neuron figure takes exactly one file, not 0" in plot_error(
+        tmp_path, {"family": "neuron", "title": "t"})
+    assert "--spec: family: unknown figure family 'pie'" in plot_error(
+        tmp_path, {"family": "pie", "title": "t"})

@@ -234,7 +234,7 @@ def test_diverged_seeds_aggregate_plot_and_fail_the_check(tiny_data, base_spec, 
     spec = {"family": "curves", "title": "t",
             "series": [{"run": "wild", "metric": "evaluation_accuracy", "label": "x"}]}
     proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(spec),
-                           "--inputs", str(path), "--out", str(out)], capture_output=True,
+                           "--aggregates", str(path), "--out", str(out)], capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr
     row = {"id": "r", "section": 2, "quantity": "q", "book": 90.0, "book_precision": 100.0,
@@ -365,7 +365,7 @@ def test_figure_with_eta_panel_and_seeds_stopping_apart(tiny_data, base_spec, tm
            "series": [{"run": r, "metric": "evaluation_accuracy", "label": r}
                       for r in ("fixed", "early", "sched")]}
     proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(fig),
-                           "--inputs", *map(str, inputs), "--out", str(out)],
+                           "--aggregates", *map(str, inputs), "--out", str(out)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes()[:4] == b"\x89PNG"

@@ -68,3 +68,13 @@ def test_a_book_series_must_be_the_same_run_and_metric():
     fig["series"][0]["book"] = {"file": "overfitting.json", "list": "training_cost"}
     with pytest.raises(workflow_config.UserError, match="not overfit_1k evaluation_cost"):
         workflow_config.check(config)
+
+
+def test_a_figure_family_must_be_in_the_registry():
+    import pytest
+
+    config = load_config()
+    config["figures"]["sigmoid"]["family"] = "pie"
+    with pytest.raises(workflow_config.UserError,
+                       match="config figures.sigmoid: family: unknown figure family 'pie'"):
+        workflow_config.check(config)

@@ -117,46 +117,20 @@ def load_json_arg(text: str, what: str):
 
 
 def cmd_plot(args):
-    from . import book_runs, plotting
+    from . import figures, plotting
 
     spec = load_json_arg(args.spec, "--spec")
     if not isinstance(spec, dict) or "family" not in spec:
         raise UserError("--spec: a figure entry with a 'family' key is expected")
-    inputs = [readers.result(p) for p in args.inputs if p.endswith(".json")]
-    book = book_runs.read(args.book)
+    paths = {role: getattr(args, role) for role in figures.ROLES}
     try:
-        fig = draw(spec, inputs, args.inputs, book)
+        fig = figures.draw(spec, paths)
     except (KeyError, IndexError) as exc:  # inputs that passed their readers, but not these
-        raise UserError(f"{args.out}: the inputs {' '.join(args.inputs) or '(none)'} lack "
-                        f"what the figure's entry asks for ({type(exc).__name__}: {exc})") from None
+        given = " ".join(p for role in paths.values() for p in role) or "(none)"
+        raise UserError(f"{args.out}: the inputs {given} lack what the figure's entry asks "
+                        f"for ({type(exc).__name__}: {exc})") from None
     plotting.save(fig, args.out)
     print(f"wrote {args.out}")
-
-
-def draw(spec: dict, inputs: list[dict], paths: list[str], book: dict):
-    """One figure of `spec`'s family from its checked inputs and the book's published runs."""
-    from . import plotting
-
-    by_schema = {s: [r for r in inputs if r["schema"] == s] for s in readers.KEYS}
-    aggregates = {a["run"]: a for a in by_schema[readers.AGGREGATE_SCHEMA]}
-    family = spec["family"]
-    if family == "curves":
-        return plotting.styled(plotting.curves, spec, aggregates, book)
-    if family == "sweep":
-        svm_results = sorted(by_schema[readers.SVM_SCHEMA], key=lambda r: r["train_size"])
-        return plotting.styled(plotting.sweep, spec, aggregates, svm_results, book)
-    if family == "neuron":
-        return plotting.styled(plotting.neuron, spec, by_schema[readers.NEURON_SCHEMA][0])
-    if family == "digit":
-        import numpy as np
-
-        from . import augment, mnist
-
-        pixels = mnist.load(paths[0], np.float64)["train"][0][spec["index"]]
-        return plotting.styled(plotting.digit, spec, augment.rotate_image(pixels, spec["degrees"]))
-    if family == "function":
-        return plotting.styled(plotting.function, spec)
-    raise UserError(f"--spec: family: unknown figure family {family!r}")
 
 
 def cmd_report(args):
@@ -235,6 +209,8 @@ def cmd_docs(args):
 
 
 def parser() -> argparse.ArgumentParser:
+    from . import figures
+
     p = argparse.ArgumentParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -285,9 +261,8 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("plot", help="draw one figure from its config entry")
     s.add_argument("--spec", required=True, help="the figure's config entry, as JSON")
-    s.add_argument("--inputs", nargs="*", default=[], help="aggregates, SVM results, data")
-    s.add_argument("--book", nargs="*", default=[],
-                   help="the book's published runs the figure draws (book_runs/*.json)")
+    for role in figures.ROLES:  # one option per input role of the figure registry
+        s.add_argument(f"--{role}", nargs="*", default=[], help=figures.ROLES[role].help)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_plot)
 

@@ -23,6 +23,7 @@ import numpy as np  # noqa: E402
 from matplotlib import colors  # noqa: E402
 
 from . import atomic, book_runs  # noqa: E402
+from .tolerance import scale  # noqa: E402
 
 STYLE = {
     "figure.figsize": (6.4, 4.2),
@@ -48,10 +49,6 @@ LABELS = {
 
 def metric_label(metric: str, evaluation: str) -> str:
     return LABELS[metric].format(set=evaluation.capitalize())
-
-
-def scale(metric: str) -> float:
-    return 100.0 if metric.endswith("accuracy") else 1.0
 
 
 def band(ax, x, mean, lo, hi, label, n_seeds, **style):
@@ -242,7 +239,11 @@ def neuron(fig_spec: dict, result: dict) -> plt.Figure:
     return finish(fig, ax, fig_spec)
 
 
-def digit(fig_spec: dict, pixels: np.ndarray) -> plt.Figure:
+def digit(fig_spec: dict, data: dict) -> plt.Figure:
+    """Training image `index`, rotated by `degrees` as the expansion of section 6 rotates."""
+    from .augment import rotate_image
+
+    pixels = rotate_image(data["train"][0][fig_spec["index"]], fig_spec["degrees"])
     fig, ax = plt.subplots(figsize=(3.2, 3.4))
     ax.imshow(pixels.reshape(28, 28), cmap="Greys", vmin=0, vmax=1)
     ax.set_xticks([])

@@ -2,13 +2,13 @@
 
 Snakemake validates the config against workflow/schemas/config.schema.yaml; `check` then
 verifies the cross-references (figures name existing runs, experiments name existing
-figures) and each merged run spec, and `run_spec`/`figure_inputs` turn the config into
-what the rules pass on.
+figures, figures name a family of `nndl3.figures`) and each merged run spec, and
+`run_spec` turns the config into what the training rule passes on.
 """
 
 from __future__ import annotations
 
-from . import book_runs, runspec
+from . import book_runs, figures, runspec
 from .errors import UserError
 
 
@@ -26,14 +26,6 @@ def replay_specs(config: dict) -> dict:
             for script, files in replay["scripts"].items() for file, spec in files.items()}
 
 
-def figure_runs(fig: dict) -> list[str]:
-    """The network runs a figure draws."""
-    runs = []
-    for series in fig.get("series", ()):
-        runs.extend(series.get("runs") or [series["run"]])
-    return list(dict.fromkeys(runs))
-
-
 def check(config: dict) -> None:
     """Raise UserError naming the first bad reference or bad merged run."""
     shared = sorted(set(config["seeds"]) & set(config["calibration_seeds"]))
@@ -43,7 +35,8 @@ def check(config: dict) -> None:
     for run in config["runs"]:
         runspec.check(run_spec(config, run), f"config runs.{run}")
     for name, fig in config["figures"].items():
-        for run in figure_runs(fig):
+        figures.family(fig, f"config figures.{name}")  # the registry is the one list of families
+        for run in figures.figure_runs(fig):
             if run not in config["runs"]:
                 raise UserError(f"config figures.{name}: unknown run {run!r}")
         if fig["family"] == "neuron" and fig.get("neuron") not in config["neuron"]:
@@ -60,8 +53,8 @@ def check(config: dict) -> None:
             if "book" in mark and mark["book"] not in book_runs.POINTS:
                 raise UserError(f"config figures.{name}: marks: {mark['book']!r} is not a "
                                 f"published sweep ({', '.join(book_runs.POINTS)})")
-    for name, figures in config["experiments"].items():
-        for fig in figures:
+    for name, listed in config["experiments"].items():
+        for fig in listed:
             if fig not in config["figures"]:
                 raise UserError(f"config experiments.{name}: unknown figure {fig!r}")
 

@@ -11,6 +11,7 @@ from nndl3 import book_runs as nndl3_book
 from nndl3 import calibration as nndl3_calibration
 from nndl3 import check as nndl3_check
 from nndl3 import curves as nndl3_curves
+from nndl3 import figures as nndl3_figures
 from nndl3 import workflow_config
 from nndl3.errors import UserError
 
@@ -31,10 +32,6 @@ def one_of(names):
     return "|".join(sorted(names, key=len, reverse=True)) or "(?!)"
 
 
-def figures_of(family):
-    return [name for name, fig in FIGURES.items() if fig["family"] == family]
-
-
 def run_spec_json(wildcards):
     return json.dumps(
         workflow_config.run_spec(config, wildcards.run), separators=(",", ":")
@@ -46,20 +43,22 @@ def figure_spec_json(wildcards):
 
 
 def figure_inputs(wildcards):
-    """What a figure is drawn from: run aggregates, SVM results, a neuron run, the data
-    (`data`), and the book's published runs it draws (`book`)."""
-    fig = FIGURES[wildcards.figure]
-    inputs = [
-        f"results/aggregates/{run}.json" for run in workflow_config.figure_runs(fig)
-    ]
-    if fig.get("svm"):
-        inputs += [f"results/svm/{n}.json" for n in config["svm_sizes"]]
-    if fig["family"] == "neuron":
-        inputs.append(f"results/neuron/{fig['neuron']}.json")
-    if fig["family"] == "digit":
-        inputs.append("data/mnist.npz")
-    book = [f"{nndl3_book.DIR}/{name}" for name in nndl3_book.figure_files(fig)]
-    return {"data": inputs, "book": book}
+    """The files a figure is drawn from, by role (nndl3.figures.ROLES; empty lists for the
+    roles its family does not take)."""
+    return nndl3_figures.inputs(config, wildcards.figure)
+
+
+def figure_category(wildcards):
+    """The figure's section of the HTML report: its family's."""
+    return nndl3_figures.FAMILIES[FIGURES[wildcards.figure]["family"]].category
+
+
+def figure_caption(wildcards):
+    """The figure's caption, its family's template rendered (workflow/report/figure.rst
+    shows it)."""
+    return nndl3_figures.caption(
+        config, wildcards.figure, Path(workflow.basedir, "workflow", "report")
+    )
 
 
 # The calibration (calibrate.smk): the seeds each checked run is calibrated on.

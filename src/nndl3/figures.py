@@ -1,0 +1,139 @@
+"""Every figure family, defined once: the inputs it draws, by role; the function of
+`nndl3.plotting` that draws it; its caption and its section of the HTML report.
+
+The workflow asks `inputs` which files a figure entry of `config/figures.yaml` needs,
+by role; `python -m nndl3 plot` gets them back as one option per role (`--aggregates`,
+`--svm`, `--neuron`, `--data`, `--book`), reads each role with its own reader and calls
+the family's function with the roles it takes, in the order it lists them. Adding a
+family is one entry of `FAMILIES`, one function of `plotting` and one caption file.
+Imports only what the workflow needs: matplotlib and MNIST load when a figure is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import book_runs, readers
+from .errors import UserError
+
+
+def figure_runs(fig: dict) -> list[str]:
+    """The network runs a figure draws."""
+    runs = []
+    for series in fig.get("series", ()):
+        runs.extend(series.get("runs") or [series["run"]])
+    return list(dict.fromkeys(runs))
+
+
+def read_aggregates(paths) -> dict:
+    return {a["run"]: a for a in map(readers.aggregate, paths)}
+
+
+def read_svm(paths) -> list[dict]:
+    return sorted(map(readers.svm_result, paths), key=lambda r: r["train_size"])
+
+
+def read_neuron(paths) -> dict:
+    (path,) = paths
+    return readers.neuron_result(path)
+
+
+def read_data(paths) -> dict:
+    import numpy as np
+
+    from . import mnist
+
+    (path,) = paths
+    return mnist.load(path, np.float64, ("train",))
+
+
+@dataclass(frozen=True)
+class Role:
+    """One kind of input: which files a figure entry needs, and how a drawing reads them."""
+
+    files: Callable[[dict, dict], list[str]]  # (figure entry, config) -> paths
+    read: Callable[[list[str]], object]       # paths -> what the drawing function takes
+    help: str                                 # the plot command's option --<role>
+    one: bool = False                         # exactly one file (when the family takes it)
+
+
+ROLES = {
+    "aggregates": Role(lambda fig, config: [f"results/aggregates/{run}.json"
+                                            for run in figure_runs(fig)], read_aggregates,
+                       "results/aggregates/<run>.json of the runs the figure draws"),
+    "svm": Role(lambda fig, config: [f"results/svm/{n}.json" for n in config["svm_sizes"]]
+                if fig.get("svm") else [], read_svm,
+                "results/svm/<N>.json, the SVM baseline (a sweep with `svm: true`)"),
+    "neuron": Role(lambda fig, config: [f"results/neuron/{fig['neuron']}.json"], read_neuron,
+                   "results/neuron/<run>.json, the single neuron", one=True),
+    "data": Role(lambda fig, config: ["data/mnist.npz"], read_data,
+                 "data/mnist.npz, the prepared images", one=True),
+    "book": Role(lambda fig, config: [f"{book_runs.DIR}/{name}"
+                                      for name in book_runs.figure_files(fig)], book_runs.read,
+                 "the book's published runs the figure draws (book_runs/*.json)"),
+}
+
+
+@dataclass(frozen=True)
+class Family:
+    draw: str                # its function in nndl3.plotting: (entry, *roles) -> Figure
+    roles: tuple[str, ...]   # the inputs it takes, in the function's order
+    caption: str             # its caption, a Jinja template under workflow/report/
+    category: str            # its section of the HTML report
+
+
+FAMILIES = {
+    "curves": Family("curves", ("aggregates", "book"), "curves.rst", "Training curves"),
+    "sweep": Family("sweep", ("aggregates", "svm", "book"), "sweep.rst",
+                    "Sweeps over data size and rotation"),
+    "neuron": Family("neuron", ("neuron",), "neuron.rst", "Section 1: the single neuron"),
+    "digit": Family("digit", ("data",), "digit.rst", "Section 6: rotation"),
+    "function": Family("function", (), "function.rst", "Section 9: functions"),
+}
+
+
+def family(fig: dict, where: str) -> Family:
+    name = fig.get("family")
+    if name not in FAMILIES:
+        raise UserError(f"{where}: family: unknown figure family {name!r} "
+                        f"(one of {', '.join(FAMILIES)})")
+    return FAMILIES[name]
+
+
+def inputs(config: dict, name: str) -> dict[str, list[str]]:
+    """The files figure `name` is drawn from, for every role (empty for roles its family
+    does not take, so that one rule can pass every role's option)."""
+    fig = config["figures"][name]
+    roles = family(fig, f"config figures.{name}").roles
+    return {role: ROLES[role].files(fig, config) if role in roles else [] for role in ROLES}
+
+
+def draw(fig: dict, paths: dict[str, list[str]]):
+    """The figure of entry `fig`, from its input files by role; a role the family does not
+    take, or a single-file role given more or less than one file, is a UserError."""
+    from . import plotting
+
+    fam = family(fig, "--spec")
+    for role, given in paths.items():
+        if given and role not in fam.roles:
+            raise UserError(f"--{role}: a {fig['family']} figure takes no {role} input "
+                            f"(it takes {', '.join(fam.roles) or 'none'})")
+    for role in fam.roles:
+        if ROLES[role].one and len(paths.get(role, ())) != 1:
+            raise UserError(f"--{role}: a {fig['family']} figure takes exactly one file, "
+                            f"not {len(paths.get(role, ()))}")
+    args = [ROLES[role].read(paths.get(role, [])) for role in fam.roles]
+    return plotting.styled(getattr(plotting, fam.draw), fig, *args)
+
+
+def caption(config: dict, name: str, folder: str | Path) -> str:
+    """Figure `name`'s caption: its family's template under `folder`, rendered (as
+    Snakemake renders captions) with `fig` (its entry), `name` and `config`."""
+    from jinja2 import Environment
+
+    fig = config["figures"][name]
+    template = (Path(folder) / family(fig, f"config figures.{name}").caption).read_text()
+    return Environment(trim_blocks=True, lstrip_blocks=True).from_string(template).render(
+        fig=fig, name=name, config=config)
