@@ -278,8 +278,8 @@ def test_the_replay_figure_draws_both_runs_and_their_difference():
     from nndl3 import plotting
 
     book = book_runs.read_dir(ROOT / book_runs.DIR)
-    spec = {"family": "replay", "title": "t", "file": "overfitting.json",
-            "lists": ["evaluation_accuracy", "evaluation_cost"]}
+    spec = {"family": "replay", "title": "t", "replay": {
+        "file": "overfitting.json", "lists": ["evaluation_accuracy", "evaluation_cost"]}}
     fig = plotting.styled(plotting.replay, spec, {"overfitting.json": published()}, book)
     top, bottom = fig.axes[0], fig.axes[2]
     assert len(fig.axes) == 4 and len(top.lines) == 2
@@ -299,3 +299,15 @@ def test_the_gate_fails_on_a_failing_replayed_list_and_docs_show_the_table(tmp_p
     (tmp_path / "results" / "reproduction.json").write_text(json.dumps(document))
     block = docs.replay_table(tmp_path)
     assert block == replay_check.table_markdown(table) and "| 399 of 400 |  | 7 | FAIL |" in block
+
+
+def test_a_replay_figure_must_name_a_replayed_file_and_a_published_list():
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    good = {"family": "replay", "replay": {"file": "overfitting.json",
+                                           "lists": ["evaluation_cost"]}}
+    workflow_config.check_replay_figure("f", good, config)
+    with pytest.raises(replay_check.UserError, match="f: replay: file 'x.json' is not"):
+        workflow_config.check_replay_figure("f", {"replay": {"file": "x.json"}}, config)
+    with pytest.raises(replay_check.UserError, match="unknown list 'cost'"):
+        workflow_config.check_replay_figure(
+            "f", {"replay": {"file": "overfitting.json", "lists": ["cost"]}}, config)

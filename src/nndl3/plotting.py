@@ -295,10 +295,10 @@ def styled(draw, *args):
 
 def replay(fig_spec: dict, replayed: dict, book: dict) -> plt.Figure:
     """A published run and its replay from the author's seed (nndl3.replay): one column per
-    list (`lists` of file `file`), the two runs above, replay minus book below, so that
-    "identical" is seen rather than read."""
-    file, key = fig_spec["file"], fig_spec.get("key")
-    names = fig_spec["lists"]
+    list (`replay: {file, key, lists}`), the two runs above, replay minus book below, so
+    that "identical" is seen rather than read."""
+    entry = fig_spec["replay"]
+    file, key, names = entry["file"], entry.get("key"), entry["lists"]
     fig, axes = plt.subplots(2, len(names), sharex=True, squeeze=False, figsize=(9.6, 5.6),
                              gridspec_kw={"height_ratios": [3, 1.4]})
     for column, name in enumerate(names):
@@ -309,7 +309,7 @@ def replay(fig_spec: dict, replayed: dict, book: dict) -> plt.Figure:
         ax.plot(x, factor * ours["values"], color="C0", linewidth=2.6, alpha=0.45,
                 label="replay from the author's seed")
         book_line(ax, x, factor * published["values"], "C0", file)
-        ax.set_ylabel(metric_label(name, fig_spec.get("evaluation", "test")))
+        ax.set_ylabel(metric_label(name, entry.get("evaluation", "test")))
         diff = ours["values"] - published["values"]
         if name.endswith("accuracy"):  # back to counts of images
             size = (book_runs.EVALUATION_SIZE if name.startswith("evaluation")

@@ -39,6 +39,8 @@ def check(config: dict) -> None:
         for run in figures.figure_runs(fig):
             if run not in config["runs"]:
                 raise UserError(f"config figures.{name}: unknown run {run!r}")
+        if fig["family"] == "replay":
+            check_replay_figure(name, fig, config)
         if fig["family"] == "neuron" and fig.get("neuron") not in config["neuron"]:
             raise UserError(f"config figures.{name}: unknown neuron run {fig.get('neuron')!r}")
         for series in fig.get("series", ()):
@@ -79,3 +81,16 @@ def check_book_series(name: str, series: dict) -> None:
     if (mapped[0], listed) != (series["run"], series["metric"]):
         raise UserError(f"config figures.{name}: book: {file} key {key!r} list {listed!r} is "
                         f"run {mapped[0]} {listed}, not {series['run']} {series['metric']}")
+
+
+def check_replay_figure(name: str, fig: dict, config: dict) -> None:
+    """A replay figure names a replayed file and lists the published file holds."""
+    entry = fig.get("replay") or {}
+    file = entry.get("file")
+    if file not in replay_specs(config):
+        raise UserError(f"config figures.{name}: replay: file {file!r} is not replayed "
+                        f"(config replay:)")
+    for listed in entry.get("lists") or [None]:
+        if listed not in book_runs.LISTS:
+            raise UserError(f"config figures.{name}: replay: unknown list {listed!r} "
+                            f"(one of {', '.join(book_runs.LISTS)})")
