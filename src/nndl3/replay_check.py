@@ -11,6 +11,7 @@ needs no seed: nndl3.svm's results at the book's pixel scale are compared count 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -198,13 +199,21 @@ def table_markdown(table: list[dict]) -> str:
     lines = ["| file | run | list | epochs identical | largest cost difference "
              "| first divergent epoch | status |", "|---|---|---|---|---|---|---|"]
     for r in table:
-        cost = "" if r["max_cost_diff"] is None else f"{r['max_cost_diff']:.1e}"
+        cost = "" if r["max_cost_diff"] is None else magnitude(r["max_cost_diff"])
         first = "" if r["first_divergent_epoch"] is None else str(r["first_divergent_epoch"])
         key = "" if r["key"] is None else str(r["key"])
         note = f" ({r['note']})" if r.get("note") else ""
         lines.append(f"| {r['file']} | {key} | {r['list']} | {r['identical']} of {r['epochs']} "
                      f"| {cost} | {first} | {r['status']}{note} |")
     return "\n".join(lines) + "\n"
+
+
+def magnitude(diff: float) -> str:
+    """A cost difference as the power of ten it stays within: its digits are rounding, and
+    the BLAS and SIMD code of another CPU would change them (the JSON keeps the value)."""
+    if diff == 0:
+        return "0"
+    return f"< 1e{math.floor(math.log10(diff)) + 1:+03d}"
 
 
 def section(table: list[dict], text=()) -> str:
