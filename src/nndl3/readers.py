@@ -131,7 +131,7 @@ def calibration(path) -> dict:
 def curve_calibration(path) -> dict:
     """config/calibration_curves.json: per published curve, its per-epoch sd and threshold."""
     doc = json_file(path, "curve calibration",
-                    "restore it from git or rerun `python -m nndl3 calibrate-curves`")
+                    "restore it from git, or recalibrate as docs/curve-check.md says")
     doc = require(doc, ("seeds", "curves"), path, "curve calibration")
     if not isinstance(doc["curves"], dict):
         raise UserError(f"{path}: curve calibration: curves must be a mapping of curve id to "
