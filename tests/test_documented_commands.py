@@ -125,3 +125,16 @@ def test_a_file_an_earlier_command_makes_counts_as_there(checkout):
     assert_runs("snakemake prepare_data\n"
                 "python -m nndl3 train --spec .ci/quick.yaml --run q --out-dir o\n", checkout)
     assert not (checkout / "data" / "mnist.npz").exists()  # the stand-in is gone again
+
+
+def test_check_only_knows_the_inputs_of_every_command():
+    import argparse
+
+    from nndl3 import cli
+
+    commands = next(a for a in cli.parser()._actions
+                    if isinstance(a, argparse._SubParsersAction)).choices
+    assert set(commands) == set(cli.INPUTS)
+    for name, inputs in cli.INPUTS.items():
+        dests = {a.dest for a in commands[name]._actions}
+        assert set(inputs) <= dests, name
