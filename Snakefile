@@ -41,9 +41,11 @@ include: "workflow/rules/check.smk"
 include: "workflow/rules/calibrate.smk"
 
 
-# Cheap steps run where Snakemake runs, also under a cluster executor (profiles/slurm).
+# Cheap steps run where Snakemake runs, also under a cluster executor (profiles/slurm);
+# so does prepare_data: a compute node may have no network for the download.
 localrules:
     all,
+    prepare_data,
     aggregate,
     neuron,
     plot,
