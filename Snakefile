@@ -44,9 +44,11 @@ include: "workflow/rules/calibrate.smk"
 include: "workflow/rules/replay.smk"
 
 
-# Cheap steps run where Snakemake runs, also under a cluster executor (profiles/slurm).
+# Cheap steps run where Snakemake runs, also under a cluster executor (profiles/slurm);
+# so does prepare_data: a compute node may have no network for the download.
 localrules:
     all,
+    prepare_data,
     aggregate,
     neuron,
     plot,

@@ -208,10 +208,64 @@ def cmd_docs(args):
     print("generated blocks: " + ("all agree with the results" if args.check else "written"))
 
 
+# The files each command reads, by argument name: `--check-only` checks that they are there
+# (and that a run spec is valid) without running the command, which is how
+# tests/test_documented_commands.py runs every documented `python -m nndl3` command.
+INPUTS = {
+    "prepare-data": ("mnist_dir",),
+    "train": ("spec", "data"),
+    "neuron": (),
+    "svm": ("data",),
+    "aggregate": ("records",),
+    "plot": ("spec", "aggregates", "svm", "neuron", "data", "book"),
+    "report": ("expected", "calibration", "aggregates", "svm", "neuron", "book",
+               "curve_calibration", "labels"),
+    "check": ("report", "table"),
+    "calibrate": ("expected", "aggregates", "book", "labels"),
+    "install-calibration": ("points", "curves"),
+    "calibration-check": ("records", "expected", "calibration", "curve_calibration", "book",
+                          "labels"),
+    "docs": ("root",),
+}
+
+
+def check_inputs(args) -> list[str]:
+    """The inputs of the parsed command line `args`, each checked to be there; a missing one
+    is a UserError naming it."""
+    from pathlib import Path
+
+    from . import mnist, runspec
+
+    if args.command not in INPUTS:
+        raise UserError(f"--check-only: cli.INPUTS does not list the inputs of {args.command!r}")
+    checked = []
+    for name in INPUTS[args.command]:
+        value = getattr(args, name)
+        if args.command == "prepare-data":  # the IDX folder, or MNIST_DIR, or a download
+            folder = mnist.source_folder(value)
+            paths = [str(folder / f.name) for f in mnist.FILES.values()] if folder else []
+        elif (args.command, name) == ("train", "spec"):
+            runspec.load(value)  # a file or JSON text, validated
+            paths = [] if value.lstrip().startswith("{") else [value]
+        elif (args.command, name) == ("plot", "spec"):
+            load_json_arg(value, "--spec")
+            paths = []
+        else:
+            paths = [] if value is None else [value] if isinstance(value, str) else value
+        for path in paths:
+            if not Path(path).exists():
+                hint = " (run `snakemake prepare_data`)" if name == "data" else ""
+                raise UserError(f"{path}: --{name.replace('_', '-')}: file missing{hint}")
+        checked += paths
+    return checked
+
+
 def parser() -> argparse.ArgumentParser:
     from . import figures
 
     p = argparse.ArgumentParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
+    p.add_argument("--check-only", action="store_true",
+                   help="parse the command line, check that its inputs are there, run nothing")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("prepare-data", help="verify the MNIST files and write the book's split")
@@ -334,7 +388,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
-        args.func(args)
+        if args.check_only:
+            inputs = check_inputs(args)
+            print(f"{args.command}: arguments parsed, {len(inputs)} input(s) present")
+        else:
+            args.func(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
