@@ -218,8 +218,9 @@ INPUTS = {
     "svm": ("data",),
     "aggregate": ("records",),
     "plot": ("spec", "aggregates", "svm", "neuron", "data", "book"),
+    "replay": ("spec", "data"),
     "report": ("expected", "calibration", "aggregates", "svm", "neuron", "book",
-               "curve_calibration", "labels"),
+               "curve_calibration", "labels", "replay"),
     "check": ("report", "table"),
     "calibrate": ("expected", "aggregates", "book", "labels"),
     "install-calibration": ("points", "curves"),
@@ -247,7 +248,7 @@ def check_inputs(args) -> list[str]:
         elif (args.command, name) == ("train", "spec"):
             runspec.load(value)  # a file or JSON text, validated
             paths = [] if value.lstrip().startswith("{") else [value]
-        elif (args.command, name) == ("plot", "spec"):
+        elif (args.command, name) in (("plot", "spec"), ("replay", "spec")):
             load_json_arg(value, "--spec")
             paths = []
         else:
