@@ -223,7 +223,7 @@ def config_spec(file: str) -> dict:
 def test_first_epochs_of_overfitting_json_are_the_books():
     from nndl3 import mnist
 
-    epochs = 15
+    epochs = 10
     spec = config_spec("overfitting.json")
     spec["runs"][0]["epochs"] = epochs
     data = mnist.load(DATA, np.float64, replay.data_sets(spec), replay.train_size(spec),
