@@ -1,6 +1,7 @@
 # Chapter 3 of "Neural Networks and Deep Learning", every experiment and every figure.
 # Rules are thin: each calls `python -m nndl3 <command>`; the logic lives in src/nndl3.
-# Targets: `all` (every figure, the default) and one per experiment (config/figures.yaml).
+# Targets: `all` (every figure and the replays of the author's runs, the default), one per
+# experiment (config/figures.yaml) and `replay`, `replay_<script>` (workflow/rules/replay.smk).
 
 
 from snakemake.utils import min_version
@@ -22,6 +23,7 @@ rule all:
     input:
         expand("figures/{figure}.png", figure=FIGURES),
         "results/reproduction.md",
+        expand("results/replay/{file}", file=REPLAY),
 
 
 for _experiment, _figures in config["experiments"].items():
@@ -39,12 +41,15 @@ include: "workflow/rules/baselines.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/check.smk"
 include: "workflow/rules/calibrate.smk"
+include: "workflow/rules/replay.smk"
 include: "workflow/rules/benchmarks.smk"
 
 
-# Cheap steps run where Snakemake runs, also under a cluster executor (profiles/slurm).
+# Cheap steps run where Snakemake runs, also under a cluster executor (profiles/slurm);
+# so does prepare_data: a compute node may have no network for the download.
 localrules:
     all,
+    prepare_data,
     aggregate,
     neuron,
     plot,

@@ -1,6 +1,6 @@
 """Time one epoch of SGD on MNIST with each way this project (and others) can train.
 
-    /work/venv/bin/python benchmarks/bench.py [--repeats 3] [--pipeline]
+    python benchmarks/bench.py [--repeats 3] [--pipeline]
 
 Networks [784, 30, 10] and [784, 100, 10], sigmoid, cross-entropy, mini-batch 10,
 eta 0.5, lambda 0, the 50,000 training images, in float32 and float64, trained by

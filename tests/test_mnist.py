@@ -102,11 +102,9 @@ def test_missing_folder_writes_nothing(tmp_path):
 
 def test_no_network_and_no_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("MNIST_DIR", raising=False)
-    monkeypatch.setattr(mnist, "MIRRORS", ("http://127.0.0.1:9/",))
-    monkeypatch.setattr(mnist.load_raw, "__defaults__", (mnist.MIRRORS,))
     out = tmp_path / "mnist.npz"
     with pytest.raises(UserError, match="no MNIST folder given .* no mirror reachable"):
-        mnist.prepare(out, None, tmp_path / "raw")
+        mnist.prepare(out, None, tmp_path / "raw", ("http://127.0.0.1:9/",))
     assert not out.exists()
 
 

@@ -28,10 +28,16 @@ runs:
 COMMAND = ["--cores", "2", "overfitting", "--configfile", "small.yaml"]
 RECORDS = ["results/runs/overfit_1k/seed-1.json", "results/runs/xent_30/seed-1.json"]
 
-pytestmark = [
-    pytest.mark.resume,
-    pytest.mark.skipif(not DATA.is_file(), reason="needs data/mnist.npz (snakemake prepare_data)"),
-]
+pytestmark = pytest.mark.resume
+
+
+@pytest.fixture(autouse=True, scope="module")
+def prepared_data():
+    """Selected explicitly, the test fails without the data, saying why, instead of skipping."""
+    if not DATA.is_file():
+        pytest.fail(f"{DATA.relative_to(ROOT)} missing: the resume test trains on the real "
+                    "MNIST; prepare it first with `snakemake prepare_data` (reads MNIST_DIR, "
+                    "else downloads)", pytrace=False)
 
 
 def workflow_copy(where: Path) -> Path:

@@ -67,7 +67,7 @@ def test_every_figure_with_a_published_run_draws_it():
         "overfitting_training_accuracy", "overfitting_overlay", "overfitting_full",
         "regularized_training_cost", "regularized_test_accuracy", "regularized_full",
         "weight_init_30", "weight_init_100", "learning_rate", "more_data_linear",
-        "more_data_log", "more_data_svm"}
+        "more_data_log", "more_data_svm", "replay_overfitting"}
     published = {(c["run"], c["metric"])
                  for c in book_runs.curves(book_runs.read_dir(ROOT / book_runs.DIR))}
     # figures the book does not draw (ours: section 2's two networks, section 5's four

@@ -111,7 +111,9 @@ def reference(ref: dict) -> tuple[str, object, str]:
 
 
 def figure_files(fig: dict) -> list[str]:
-    """The book files a figure draws: its series' `book:` entries and its `book` marks."""
+    """The book files a figure draws: its series' `book:` entries, its `book` marks and the
+    file it shows `replay`ed."""
     files = [s["book"]["file"] for s in fig.get("series", ()) if "book" in s]
     files += [m["book"] for m in fig.get("marks", ()) or () if "book" in m]
+    files += [fig["replay"]["file"]] if "replay" in fig else []
     return list(dict.fromkeys(files))

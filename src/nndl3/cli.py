@@ -116,6 +116,26 @@ def cmd_tuned_svm(args):
           f"search + {cpu['final']:.0f} s final fit; wrote {args.out}")
 
 
+def cmd_replay(args):
+    import json
+
+    import numpy as np
+
+    from . import mnist, replay
+    from .timing import Timer
+
+    timer = Timer()
+    spec = load_json_arg(args.spec, "--spec")
+    with timer("load"):
+        data = mnist.load(args.data, np.float64, replay.data_sets(spec), replay.train_size(spec),
+                          replay.BOOK_PIXEL_DIVISOR)
+    with timer("epochs"):
+        values = replay.replay_file(spec, data, args.engine)
+    atomic.write_json(args.out, values)
+    print(f"wrote {args.out}")
+    print(f"timing {json.dumps(timer.rounded() | timer.totals())}")
+
+
 def cmd_aggregate(args):
     from . import records
     from .aggregate import aggregate
@@ -154,7 +174,8 @@ def cmd_report(args):
     from . import report
 
     document, text = report.build(args.expected, args.calibration, args.curve_calibration,
-                                  args.book, args.aggregates, args.svm, args.neuron, args.labels)
+                                  args.book, args.aggregates, args.svm, args.neuron, args.labels,
+                                  args.replay)
     report.write(document, text, args.out_md, args.out_json, args.out_html)
     print(f"{len(document['rows'])} rows, {len(document.get('curves', []))} curves, "
           f"{len(report.failed(document))} outside tolerance; wrote {args.out_md}, "
@@ -168,8 +189,8 @@ def cmd_check(args):
     table, failed = report.gate(args.report, args.table)
     print(table)
     if failed:
-        raise UserError(f"{len(failed)} regenerated number(s) or curve(s) outside tolerance: "
-                        + ", ".join(failed))
+        raise UserError(f"{len(failed)} regenerated number(s), curve(s) or replayed list(s) "
+                        "outside tolerance: " + ", ".join(failed))
 
 
 def cmd_calibrate(args):
@@ -224,10 +245,65 @@ def cmd_docs(args):
     print("generated blocks: " + ("all agree with the results" if args.check else "written"))
 
 
+# The files each command reads, by argument name: `--check-only` checks that they are there
+# (and that a run spec is valid) without running the command, which is how
+# tests/test_documented_commands.py runs every documented `python -m nndl3` command.
+INPUTS = {
+    "prepare-data": ("mnist_dir",),
+    "train": ("spec", "data"),
+    "neuron": (),
+    "svm": ("data",),
+    "aggregate": ("records",),
+    "plot": ("spec", "aggregates", "svm", "neuron", "data", "book"),
+    "replay": ("spec", "data"),
+    "report": ("expected", "calibration", "aggregates", "svm", "neuron", "book",
+               "curve_calibration", "labels", "replay"),
+    "check": ("report", "table"),
+    "calibrate": ("expected", "aggregates", "book", "labels"),
+    "install-calibration": ("points", "curves"),
+    "calibration-check": ("records", "expected", "calibration", "curve_calibration", "book",
+                          "labels"),
+    "docs": ("root",),
+}
+
+
+def check_inputs(args) -> list[str]:
+    """The inputs of the parsed command line `args`, each checked to be there; a missing one
+    is a UserError naming it."""
+    from pathlib import Path
+
+    from . import mnist, runspec
+
+    if args.command not in INPUTS:
+        raise UserError(f"--check-only: cli.INPUTS does not list the inputs of {args.command!r}")
+    checked = []
+    for name in INPUTS[args.command]:
+        value = getattr(args, name)
+        if args.command == "prepare-data":  # the IDX folder, or MNIST_DIR, or a download
+            folder = mnist.source_folder(value)
+            paths = [str(folder / f.name) for f in mnist.FILES.values()] if folder else []
+        elif (args.command, name) == ("train", "spec"):
+            runspec.load(value)  # a file or JSON text, validated
+            paths = [] if value.lstrip().startswith("{") else [value]
+        elif (args.command, name) in (("plot", "spec"), ("replay", "spec")):
+            load_json_arg(value, "--spec")
+            paths = []
+        else:
+            paths = [] if value is None else [value] if isinstance(value, str) else value
+        for path in paths:
+            if not Path(path).exists():
+                hint = " (run `snakemake prepare_data`)" if name == "data" else ""
+                raise UserError(f"{path}: --{name.replace('_', '-')}: file missing{hint}")
+        checked += paths
+    return checked
+
+
 def parser() -> argparse.ArgumentParser:
     from . import figures
 
     p = argparse.ArgumentParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
+    p.add_argument("--check-only", action="store_true",
+                   help="parse the command line, check that its inputs are there, run nothing")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("prepare-data", help="verify the MNIST files and write the book's split")
@@ -276,6 +352,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_tuned_svm)
 
+    s = sub.add_parser("replay", help="replay one of the author's published runs from his seed")
+    s.add_argument("--spec", required=True, help="the file's replay entry, as JSON")
+    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--engine", choices=["numpy", "numpy-blas", "compiled"], default="numpy",
+                   help="numpy: network2's order of sums (default); numpy-blas: BLAS sums "
+                        "over the mini-batch; compiled: nndl3.fast in float64")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_replay)
+
     s = sub.add_parser("aggregate", help="combine the seeds of one run")
     s.add_argument("--records", nargs="+", required=True)
     s.add_argument("--out", required=True)
@@ -301,6 +386,9 @@ def parser() -> argparse.ArgumentParser:
                    "counts, for rows that need them")
     s.add_argument("--book", nargs="*", default=[],
                    help="the book's published runs: adds the curve check")
+    s.add_argument("--replay", nargs="*", default=[],
+                   help="the published runs replayed (results/replay/*.json, with --book): "
+                   "adds the exact check")
     s.add_argument("--out-md", default="results/reproduction.md")
     s.add_argument("--out-json", default="results/reproduction.json")
     s.add_argument("--out-html", default=None, help="also the table as HTML")
@@ -353,7 +441,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
-        args.func(args)
+        if args.check_only:
+            inputs = check_inputs(args)
+            print(f"{args.command}: arguments parsed, {len(inputs)} input(s) present")
+        else:
+            args.func(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -130,6 +130,14 @@ def known_deviations(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def replay_table(root: Path) -> str:
+    """The published lists against their replay from the author's seed (docs/replay.md)."""
+    from . import replay_check
+
+    table, _ = replay_check.from_report(reproduction(root).get("replay", []))
+    return replay_check.table_markdown(table)
+
+
 def calibration(root: Path) -> str:
     """What the installed calibration was measured on."""
     points = yaml.safe_load((root / "config/calibration.yaml").read_text())
@@ -253,6 +261,7 @@ BLOCKS = {
     "point-table": Block(point_table, ("results/reproduction.json",)),
     "curve-table": Block(curve_table, ("results/reproduction.json",)),
     "known-deviations": Block(known_deviations, ("results/reproduction.json",)),
+    "replay-table": Block(replay_table, ("results/reproduction.json",)),
     "calibration": Block(calibration, ("config/calibration.yaml",
                                        "config/calibration_curves.json")),
     "l2-full-seeds": Block(l2_full_seeds, ("config/calibration.yaml",

@@ -68,6 +68,12 @@ def read_data(paths) -> dict:
     return mnist.load(path, np.float64, ("train",))
 
 
+def read_replay(paths) -> dict:
+    from . import replay_check
+
+    return replay_check.read(paths)
+
+
 @dataclass(frozen=True)
 class Role:
     """One kind of input: which files a figure entry needs, and how a drawing reads them."""
@@ -91,6 +97,9 @@ ROLES = {
                    "results/neuron/<run>.json, the single neuron", one=True),
     "data": Role(lambda fig, config: ["data/mnist.npz"], read_data,
                  "data/mnist.npz, the prepared images", one=True),
+    "replay": Role(lambda fig, config: [f"results/replay/{fig['replay']['file']}"]
+                   if "replay" in fig else [], read_replay,
+                   "results/replay/<file>, a published run replayed from the author's seed"),
     "book": Role(lambda fig, config: [f"{book_runs.DIR}/{name}"
                                       for name in book_runs.figure_files(fig)], book_runs.read,
                  "the book's published runs the figure draws (book_runs/*.json)"),
@@ -115,6 +124,8 @@ FAMILIES = {
     "digits": Family("digits", ("data",), "digits.rst", "Section 11: chapters 1 and 2"),
     "bars": Family("bars", ("aggregates", "svm", "baselines"), "bars.rst",
                    "Section 11: chapters 1 and 2"),
+    "replay": Family("replay", ("replay", "book"), "replay.rst",
+                     "The author's runs replayed from his seed"),
 }
 
 

@@ -127,19 +127,31 @@ def source_folder(mnist_dir: str | None) -> Path | None:
     return folder
 
 
-def load_raw(mnist_dir: str | None, download_dir: Path, mirrors=MIRRORS) -> dict[str, np.ndarray]:
-    """The four verified arrays, read from the folder or downloaded into `download_dir`."""
+def load_raw(mnist_dir: str | None, download_dir: Path, mirrors=MIRRORS,
+             files=FILES) -> dict[str, np.ndarray]:
+    """The verified arrays of `files`, read from the folder or downloaded into `download_dir`."""
     folder = source_folder(mnist_dir)
     arrays = {}
-    for key, spec in FILES.items():
+    for key, spec in files.items():
         if folder is not None:
-            path = folder / spec.name
+            arrays[key] = read_idx_gz(folder / spec.name, spec)
         else:
-            path = download_dir / spec.name
-            if not path.is_file():
-                path = download(spec, download_dir, mirrors)
-        arrays[key] = read_idx_gz(path, spec)
+            arrays[key] = read_downloaded(spec, download_dir, mirrors)
     return arrays
+
+
+def read_downloaded(spec: IdxFile, folder: Path, mirrors) -> np.ndarray:
+    """One file of the download folder, fetched first if missing. A file there that fails
+    verification is deleted, so that a rerun fetches it again instead of failing on the same
+    bytes forever (files in the user's own MNIST folder are never deleted)."""
+    path = folder / spec.name
+    if not path.is_file():
+        path = download(spec, folder, mirrors)
+    try:
+        return read_idx_gz(path, spec)
+    except UserError as exc:
+        path.unlink(missing_ok=True)
+        raise UserError(f"{exc} (deleted it: a rerun downloads it again)") from None
 
 
 def split(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -154,9 +166,9 @@ def split(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def prepare(output: str | os.PathLike, mnist_dir: str | None = None,
-            download_dir: str | os.PathLike = "data/raw") -> Path:
+            download_dir: str | os.PathLike = "data/raw", mirrors=MIRRORS) -> Path:
     """Build `output` (data/mnist.npz) from verified raw files; nothing is written on error."""
-    parts = split(load_raw(mnist_dir, Path(download_dir)))
+    parts = split(load_raw(mnist_dir, Path(download_dir), mirrors))
     output = Path(output)
     with atomic.atomic_path(output, suffix=".npz") as tmp:
         np.savez(tmp, **parts)

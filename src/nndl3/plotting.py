@@ -358,3 +358,38 @@ def styled(draw, *args):
     """Draw one figure under the project's style."""
     with plt.rc_context(STYLE):
         return draw(*args)
+
+
+def replay(fig_spec: dict, replayed: dict, book: dict) -> plt.Figure:
+    """A published run and its replay from the author's seed (nndl3.replay): one column per
+    list (`replay: {file, key, lists}`), the two runs above, replay minus book below, so
+    that "identical" is seen rather than read."""
+    entry = fig_spec["replay"]
+    file, key, names = entry["file"], entry.get("key"), entry["lists"]
+    fig, axes = plt.subplots(2, len(names), sharex=True, squeeze=False, figsize=(9.6, 5.6),
+                             gridspec_kw={"height_ratios": [3, 1.4]})
+    for column, name in enumerate(names):
+        published = book_runs.curve(book, file, key, name)
+        ours = book_runs.curve({file: replayed[file]}, file, key, name)
+        ax, ax_diff = axes[0, column], axes[1, column]
+        x, factor = published["epochs"], scale(name)
+        ax.plot(x, factor * ours["values"], color="C0", linewidth=2.6, alpha=0.45,
+                label="replay from the author's seed")
+        book_line(ax, x, factor * published["values"], "C0", file)
+        ax.set_ylabel(metric_label(name, entry.get("evaluation", "test")))
+        diff = ours["values"] - published["values"]
+        if name.endswith("accuracy"):  # back to counts of images
+            size = (book_runs.EVALUATION_SIZE if name.startswith("evaluation")
+                    else book_runs.RUNS[(file, key)][1])
+            diff = np.rint(diff * size)
+            ax_diff.set_ylabel("replay - book\n(images)")
+            ax_diff.set_ylim(min(-2, diff.min() - 1), max(2, diff.max() + 1))
+        else:
+            ax_diff.set_ylabel("replay - book")
+        ax_diff.plot(x, diff, color="C3", linewidth=1.0)
+        ax_diff.axhline(0, color=BOOK_COLOR, linewidth=0.6)
+        ax_diff.set_xlabel("Epoch")
+        ax.legend(loc="best")
+    fig.suptitle(fig_spec["title"], fontsize=11)
+    fig.tight_layout()
+    return fig

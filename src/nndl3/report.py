@@ -11,12 +11,14 @@ import re
 from pathlib import Path
 
 from . import atomic, book_runs, check, curves, readers
+from .errors import UserError
 from .tolerance import K_SIGMA
 
 
 def build(expected_path, calibration_path, curve_calibration_path, book_paths,
-          aggregate_paths, svm_paths=(), neuron_paths=(), labels_path=None):
-    """(the JSON document, the markdown) of every row and every published curve."""
+          aggregate_paths, svm_paths=(), neuron_paths=(), labels_path=None, replay_paths=()):
+    """(the JSON document, the markdown) of every row and every published curve, and of
+    the published runs' replays (`replay_paths`, results/replay/*.json) if given."""
     expected = check.load_expected(expected_path)
     calibration = readers.calibration(calibration_path)
     inputs = check.Inputs(
@@ -37,6 +39,16 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
                                      inputs.aggregates, known)
         document["curves"] = curve_rows
         text += "\n" + curves.markdown(curve_rows, curve_calibration)
+    if replay_paths:
+        from . import replay_check
+
+        if not book_paths:
+            raise UserError("--replay: needs --book, the published runs it is compared with")
+        document["replay"], section = replay_check.report_section(expected, book_paths,
+                                                                  replay_paths, inputs.svm)
+        document["replay_summary"] = replay_check.counts(
+            replay_check.from_report(document["replay"])[0])
+        text += "\n" + section
     return document, text
 
 
@@ -48,9 +60,9 @@ def write(document: dict, text: str, out_md, out_json, out_html=None) -> None:
 
 
 def failed(document: dict) -> list[str]:
-    """The ids of every row and curve outside its tolerance."""
+    """The ids of every row, curve and replayed list outside its tolerance."""
     return [r["id"] for r in document["rows"] + document.get("curves", [])
-            if r["status"] == "FAIL"]
+            + document.get("replay", []) if r["status"] == "FAIL"]
 
 
 def gate(report_path, table_path) -> tuple[str, list[str]]:

@@ -17,6 +17,15 @@ def run_spec(config: dict, run: str) -> dict:
     return {**runspec.merged(config["defaults"], config["runs"][run]), "seeds": config["seeds"]}
 
 
+def replay_specs(config: dict) -> dict:
+    """{published file: its replay spec} from the config's `replay` (nndl3.replay): the
+    file's entry with the seed, its script's name and the mini-batch size merged in."""
+    replay = config["replay"]
+    return {file: {**spec, "seed": replay["seed"], "script": script,
+                   "runs": [{"mini_batch": replay["mini_batch"], **run} for run in spec["runs"]]}
+            for script, files in replay["scripts"].items() for file, spec in files.items()}
+
+
 def check(config: dict) -> None:
     """Raise UserError naming the first bad reference or bad merged run."""
     shared = sorted(set(config["seeds"]) & set(config["calibration_seeds"]))
@@ -33,6 +42,8 @@ def check(config: dict) -> None:
         for run in figures.figure_runs(fig):
             if run not in config["runs"]:
                 raise UserError(f"config figures.{name}: unknown run {run!r}")
+        if fig["family"] == "replay":
+            check_replay_figure(name, fig, config)
         if fig["family"] == "neuron" and fig.get("neuron") not in config["neuron"]:
             raise UserError(f"config figures.{name}: unknown neuron run {fig.get('neuron')!r}")
         for series in fig.get("series", ()):
@@ -93,3 +104,16 @@ def check_book_series(name: str, series: dict) -> None:
     if (mapped[0], listed) != (series["run"], series["metric"]):
         raise UserError(f"config figures.{name}: book: {file} key {key!r} list {listed!r} is "
                         f"run {mapped[0]} {listed}, not {series['run']} {series['metric']}")
+
+
+def check_replay_figure(name: str, fig: dict, config: dict) -> None:
+    """A replay figure names a replayed file and lists the published file holds."""
+    entry = fig.get("replay") or {}
+    file = entry.get("file")
+    if file not in replay_specs(config):
+        raise UserError(f"config figures.{name}: replay: file {file!r} is not replayed "
+                        f"(config replay:)")
+    for listed in entry.get("lists") or [None]:
+        if listed not in book_runs.LISTS:
+            raise UserError(f"config figures.{name}: replay: unknown list {listed!r} "
+                            f"(one of {', '.join(book_runs.LISTS)})")

@@ -1,7 +1,7 @@
-# The reproduction gate: regenerated numbers vs the book (config/expected.yaml), and the
-# book's published curves vs ours epoch by epoch (nndl3.curves); `report` writes the
-# tables (part of `all`, shown in the HTML report), `check` prints them and fails on any
-# row outside its tolerance.
+# The reproduction gate: regenerated numbers vs the book (config/expected.yaml), the
+# book's published curves vs ours epoch by epoch (nndl3.curves), and vs their replay from
+# the author's seed (nndl3.replay_check); `report` writes the tables (part of `all`, shown
+# in the HTML report), `check` prints them and fails on any row outside its tolerance.
 
 try:
     CHECKED = nndl3_check.sources("config/expected.yaml")
@@ -25,6 +25,7 @@ rule report:
         svm=expand("results/svm/{n}.json", n=CHECKED["svm"])
         + expand("results/baselines/{name}.json", name=CHECKED["baselines"]),
         neuron=expand("results/neuron/{neuron}.json", neuron=CHECKED["neuron"]),
+        replay=expand("results/replay/{file}", file=REPLAY),
     output:
         md="results/reproduction.md",
         json="results/reproduction.json",
@@ -40,6 +41,7 @@ rule report:
         " --calibration {input.calibration} --aggregates {input.aggregates}"
         " --svm {input.svm} --neuron {input.neuron} --book {input.book}"
         " --curve-calibration {input.curve_calibration} --labels {input.data}"
+        " --replay {input.replay}"
         " --out-md {output.md} --out-json {output.json} --out-html {output.html}"
         " > {log} 2>&1"
 

@@ -1,0 +1,240 @@
+"""The exact check: each published list against its replay (`nndl3.replay`), epoch by epoch.
+
+Beside the statistical curve check (`nndl3.curves`: the book's run as one draw of our
+seeds' distribution), this one asks whether the replay from the author's seed gives his
+numbers: accuracies are counts of images and must be identical at every epoch, costs must
+agree to COST_TOLERANCE (float summation order moves them by ~1e-14). A list that is not
+identical gets its first divergent epoch (0-based: element k is the state after epoch
+k + 1, as in `book_runs`). The SVM's sweep (more_data_svm.json) is deterministic and
+needs no seed: nndl3.svm's results at the book's pixel scale are compared count for count.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from . import book_runs, readers
+from .errors import UserError
+
+COST_TOLERANCE = 1e-9
+SVM_FILE = "more_data_svm.json"
+SWEEP_FILE = "more_data.json"
+
+
+def list_row(file: str, key, name: str, published, replayed) -> dict:
+    """One published list against its replay."""
+    book = np.asarray(published, dtype=np.float64)
+    ours = np.asarray(replayed if replayed is not None else [], dtype=np.float64)
+    row = {"id": ".".join(str(p) for p in (file, key, name) if p is not None), "file": file,
+           "key": key, "list": name, "epochs": len(book)}
+    if len(ours) != len(book):
+        return {**row, "identical": 0, "max_cost_diff": None, "first_divergent_epoch": 0,
+                "status": "FAIL", "note": f"replay has {len(ours)} values, the book {len(book)}"}
+    diff = np.abs(ours - book)
+    is_cost = name.endswith("cost")
+    same = diff <= COST_TOLERANCE if is_cost else ours == book
+    bad = np.flatnonzero(~same)
+    return {**row, "identical": int(same.sum()),
+            "max_cost_diff": float(diff.max()) if is_cost and len(diff) else None,
+            "first_divergent_epoch": int(bad[0]) if len(bad) else None,
+            "status": "PASS" if same.all() else "FAIL"}
+
+
+def file_rows(file: str, published, replayed) -> list[dict]:
+    """Every non-empty published list of one file against the replayed file's."""
+    if file == SWEEP_FILE:  # percent = count / 100.0, computed the same way: compared exactly
+        return [list_row(file, None, "validation_percent", published, replayed)]
+    rows = []
+    for key in [k for f, k in book_runs.RUNS if f == file]:
+        lists = book_runs.run_lists({file: published}, file, key)
+        ours = book_runs.run_lists({file: replayed}, file, key) if replayed is not None else None
+        for i, name in enumerate(book_runs.LISTS):
+            if lists[i]:
+                rows.append(list_row(file, key, name, lists[i],
+                                     ours[i] if ours is not None else None))
+    return rows
+
+
+def svm_row(published: list, svm_results: list[dict]) -> dict:
+    """The SVM sweep against nndl3.svm's results at the book's pixel scale, as counts of the
+    10,000 validation images."""
+    by_size = {r["train_size"]: r for r in svm_results
+               if r.get("pixel_divisor") == 256 and r.get("evaluation", "validation") ==
+               "validation"}
+    ours = [by_size[n]["accuracy"] * 100 if n in by_size else np.nan for n in book_runs.SIZES]
+    row = list_row(SVM_FILE, None, "validation_percent", np.round(np.asarray(published) * 100),
+                   np.round(np.asarray(ours) * 100))
+    missing = [n for n in book_runs.SIZES if n not in by_size]
+    return {**row, "note": f"no SVM result for N = {missing}"} if missing else row
+
+
+def rows(book: dict, replayed: dict, svm_results=(), known=None) -> list[dict]:
+    """The replay table: {file: replayed content} against the published `book`. A failing
+    list named in `known` (a list's id or its file -> the measured cause) is reported as a
+    known deviation, not failed."""
+    found = []
+    for file in book_runs.FILES:
+        if file == SVM_FILE:
+            if svm_results:
+                found.append(svm_row(book[file], list(svm_results)))
+        elif file in replayed:
+            found += file_rows(file, book[file], replayed[file])
+    return [with_known(r, known or {}) for r in found]
+
+
+def with_known(row: dict, known: dict) -> dict:
+    why = known.get(row["id"], known.get(row["file"]))
+    if row["status"] != "FAIL" or why is None:
+        return row
+    return {**row, "status": "known deviation", "known_deviation": why}
+
+
+def as_inputs(content: dict, svm_results=()) -> tuple[dict, dict]:
+    """Published or replayed files ({file: content}) as the inputs of check.regenerate: one
+    "seed" per run, the sweep's numbers as the last epoch of its runs, and the SVM."""
+    aggregates = {}
+    for c in book_runs.curves(content):
+        agg = aggregates.setdefault(c["run"], {"monitored_epochs": c["epochs"].tolist(),
+                                               "metrics": {}})
+        agg["metrics"][c["metric"]] = {"per_seed": [c["values"].tolist()]}
+    if SWEEP_FILE in content:
+        for n, v in book_runs.points(content, SWEEP_FILE).items():
+            aggregates[f"size_{n}"] = {"monitored_epochs": [1_500_000 // n - 1],
+                                       "metrics": {"evaluation_accuracy": {"per_seed": [[v]]}}}
+    svm = {r["train_size"]: r for r in svm_results if r.get("pixel_divisor") == 256}
+    return aggregates, svm
+
+
+def text_rows(expected: dict, book: dict, replayed: dict, svm_results=()) -> list[dict]:
+    """Every point row of the text with a replayed run, evaluated on the replay. Where the
+    published run gives the text's number (within its precision), the replay must give it
+    too; where it does not (the text quotes another run), the replay must give the
+    published run's value."""
+    from . import check
+
+    ours = check.Inputs(*as_inputs(replayed, svm_results))
+    theirs = check.Inputs(*as_inputs(
+        {f: book[f] for f in replayed if f in book},
+        [{"train_size": n, "pixel_divisor": 256, "accuracy": v}
+         for n, v in book_runs.points(book, SVM_FILE).items()]))
+    found = []
+    for row in expected["quantities"]:
+        source = row["source"]
+        if "book" not in row or "neuron" in source:
+            continue
+        try:
+            (value,) = check.regenerate(source, ours)
+            (published,) = check.regenerate(source, theirs)
+        except (UserError, KeyError):  # a run (or the SVM) not replayed or not published
+            continue
+        precision = row["book_precision"] + 1e-9
+        quoted = abs(published - row["book"]) <= precision
+        target = row["book"] if quoted else published
+        runs = {source[k] for k in ("run", "minus_run", "errors_eliminated_vs") if k in source}
+        found.append({"id": f"text.{row['id']}", "row": row["id"], "book": row["book"],
+                      "published_run": float(published), "replay": float(value),
+                      "target": "text" if quoted else "published run",
+                      "status": "PASS" if abs(value - target) <= precision else "FAIL",
+                      "runs": sorted(runs)})
+    return found
+
+
+def text_with_known(text: list[dict], table: list[dict]) -> list[dict]:
+    """A failing text row whose run's replayed lists are a known deviation is one too."""
+    deviating = set()
+    for r in (r for r in table if r["status"] == "known deviation"):
+        if r["file"] == SWEEP_FILE:
+            deviating |= {f"size_{n}" for n in book_runs.SIZES}
+        elif (r["file"], r["key"]) in book_runs.RUNS:
+            deviating.add(book_runs.RUNS[(r["file"], r["key"])][0])
+    return [{**r, "status": "known deviation",
+             "known_deviation": "its run's replay diverges (replay table)"}
+            if r["status"] == "FAIL" and set(r["runs"]) & deviating else r for r in text]
+
+
+def read(paths) -> dict:
+    """Replayed files by the published file's name (results/replay/<file>)."""
+    replayed = {}
+    for path in map(Path, paths):
+        if path.name not in book_runs.FILES:
+            raise UserError(f"{path}: not the replay of a published run "
+                            f"({', '.join(book_runs.FILES)})")
+        replayed[path.name] = readers.json_file(path, "replayed run")
+    return replayed
+
+
+def report_section(expected: dict, book_paths, replay_paths, svm: dict) -> tuple[list, str]:
+    """The replay's part of the reproduction report: (its rows, the list rows then the
+    text's, and its markdown section). `svm`: the report's SVM results by training size."""
+    book, replayed = book_runs.read(book_paths), read(replay_paths)
+    table = rows(book, replayed, svm.values(), expected.get("replay_deviations"))
+    text = text_with_known(text_rows(expected, book, replayed, svm.values()), table)
+    return table + text, section(table, text)
+
+
+def from_report(replay_rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """results/reproduction.json's `replay` rows as (the replay table, the text's rows):
+    `section(*from_report(...))` is the report's section again."""
+    text = [r for r in replay_rows if r["id"].startswith("text.")]
+    return [r for r in replay_rows if not r["id"].startswith("text.")], text
+
+
+def counts(table: list[dict]) -> dict:
+    """How many published files and lists were replayed, and how many lists identically."""
+    return {"files": len({r["file"] for r in table}), "lists": len(table),
+            "identical": sum(r["status"] == "PASS" for r in table)}
+
+
+def summary(table: list[dict]) -> str:
+    c = counts(table)
+    return (f"the author's {c['files']} published runs replayed: {c['identical']} of "
+            f"{c['lists']} lists identical to the image")
+
+
+def table_markdown(table: list[dict]) -> str:
+    """The replay table: one line per published list (docs/replay.md's generated block)."""
+    lines = ["| file | run | list | epochs identical | largest cost difference "
+             "| first divergent epoch | status |", "|---|---|---|---|---|---|---|"]
+    for r in table:
+        cost = "" if r["max_cost_diff"] is None else magnitude(r["max_cost_diff"])
+        first = "" if r["first_divergent_epoch"] is None else str(r["first_divergent_epoch"])
+        key = "" if r["key"] is None else str(r["key"])
+        note = f" ({r['note']})" if r.get("note") else ""
+        lines.append(f"| {r['file']} | {key} | {r['list']} | {r['identical']} of {r['epochs']} "
+                     f"| {cost} | {first} | {r['status']}{note} |")
+    return "\n".join(lines) + "\n"
+
+
+def magnitude(diff: float) -> str:
+    """A cost difference as the power of ten it stays within: its digits are rounding, and
+    the BLAS and SIMD code of another CPU would change them (the JSON keeps the value)."""
+    if diff == 0:
+        return "0"
+    return f"< 1e{math.floor(math.log10(diff)) + 1:+03d}"
+
+
+def section(table: list[dict], text=()) -> str:
+    """The replay table (and the text's rows on the replay) as a markdown section of
+    results/reproduction.md."""
+    head = summary(table)
+    lines = ["## The author's runs, replayed from his seed", "",
+             f"{head[0].upper()}{head[1:]} (accuracies identical as counts at every epoch, "
+             f"costs within {COST_TOLERANCE:g}; docs/replay.md).", "",
+             table_markdown(table).rstrip("\n")]
+    known = {r.get("known_deviation") for r in table if r.get("known_deviation")}
+    for why in sorted(known):
+        ids = ", ".join(r["id"] for r in table if r.get("known_deviation") == why)
+        lines += ["", f"Known deviation ({ids}): {why}"]
+    if text:
+        passed = sum(r["status"] == "PASS" for r in text)
+        lines += ["", f"Numbers of the text on the replayed runs: {passed} of {len(text)} rows "
+                  "give the text's number (or, where the text quotes another run, the "
+                  "published run's).", "",
+                  "| row | book | published run | replay | must give | status |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {r['row']} | {r['book']:g} | {r['published_run']:.4g} | {r['replay']:.4g} "
+                  f"| {r['target']} | {r['status']} |" for r in text]
+    return "\n".join(lines) + "\n"

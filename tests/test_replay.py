@@ -1,0 +1,313 @@
+"""The replay of the author's runs: his streams, his shuffle, his draw order, network2's
+arithmetic, and the exact comparison with the published lists."""
+
+import copy
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from nndl3 import book_runs, replay, replay_check, workflow_config
+from nndl3 import replay_random as rnd
+from nndl3.replay_network import BookNetwork
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "mnist.npz"
+
+
+def python2_shuffle_reference(items: list, rng: random.Random) -> None:
+    """Python 2.7's random.shuffle, line for line."""
+    for i in reversed(range(1, len(items))):
+        j = int(rng.random() * (i + 1))
+        items[i], items[j] = items[j], items[i]
+
+
+def test_shuffle_is_python2s_with_the_seeded_twister():
+    items = np.arange(10)
+    rnd.python2_shuffle(items, rnd.python_stream(12345678))
+    reference = list(range(10))
+    python2_shuffle_reference(reference, random.Random(12345678))
+    assert items.tolist() == reference == [6, 4, 0, 8, 2, 3, 9, 1, 5, 7]
+    python3 = list(range(10))
+    random.Random(12345678).shuffle(python3)
+    assert python3 != reference  # Python 3's shuffle draws its indices otherwise
+
+
+def test_shuffle_is_in_place_and_cumulative():
+    """Each epoch shuffles the list as the previous epoch left it, from one stream."""
+    items, stream = np.arange(50), rnd.python_stream(7)
+    reference, rng = list(range(50)), random.Random(7)
+    for _ in range(3):
+        rnd.python2_shuffle(items, stream)
+        python2_shuffle_reference(reference, rng)
+        assert items.tolist() == reference
+    rng = random.Random(7)  # shuffling the original order each epoch gives another list
+    for _ in range(3):
+        fresh = list(range(50))
+        python2_shuffle_reference(fresh, rng)
+    assert items.tolist() != fresh
+
+
+def test_draw_order_default_then_large():
+    """network2: biases then weights / sqrt(n_in) at construction; large_weight_initializer
+    draws biases then weights again, unscaled, after them."""
+    sizes = [6, 4, 3]
+    stream = rnd.numpy_stream(5)
+    w_default, b_default = rnd.default_draws(stream, sizes)
+    w_large, b_large = rnd.large_draws(stream, sizes)
+    flat = np.random.RandomState(5).randn(2 * (4 + 3 + 4 * 6 + 3 * 4))
+    parts = np.split(flat, np.cumsum([4, 3, 24, 12, 4, 3, 24, 12])[:-1])
+    assert np.array_equal(b_default[0].ravel(), parts[0]) and b_default[0].shape == (4, 1)
+    assert np.array_equal(b_default[1].ravel(), parts[1])
+    assert np.array_equal(w_default[0], parts[2].reshape(4, 6) / np.sqrt(6))
+    assert np.array_equal(w_default[1], parts[3].reshape(3, 4) / np.sqrt(4))
+    assert np.array_equal(b_large[0].ravel(), parts[4])
+    assert np.array_equal(w_large[0], parts[6].reshape(4, 6))
+    assert np.array_equal(w_large[1], parts[7].reshape(3, 4))
+
+
+def test_python_stream_is_random_seeded_with_the_same_integer():
+    rng = random.Random(12345678)
+    assert rnd.python_stream(12345678).random_sample(5).tolist() == [rng.random()
+                                                                      for _ in range(5)]
+
+
+def test_ordered_sum_adds_examples_in_turn():
+    """np.add.reduce over the outer axis adds the rows one after another (no pairwise sum):
+    the order network2 accumulates a mini-batch's gradients in."""
+    rng = np.random.default_rng(0)
+    terms = rng.standard_normal((10, 3, 7)) * 10.0 ** rng.integers(-8, 8, (10, 3, 7))
+    in_turn = terms[0].copy()
+    for t in terms[1:]:
+        in_turn = in_turn + t
+    assert np.array_equal(np.add.reduce(terms, axis=0), in_turn)
+
+
+def network2_step(weights, biases, batch, eta, lmbda, n):
+    """network2.update_mini_batch, one example at a time (the test's reference)."""
+    sums_w = [np.zeros_like(w) for w in weights]
+    sums_b = [np.zeros_like(b) for b in biases]
+    for x, y in batch:
+        acts, a = [x], x
+        for w, b in zip(weights, biases, strict=True):
+            a = 1.0 / (1.0 + np.exp(-(np.dot(w, a) + b)))
+            acts.append(a)
+        delta = acts[-1] - y
+        grads = []
+        for layer in range(len(weights) - 1, -1, -1):
+            grads.append((delta, np.dot(delta, acts[layer].T)))
+            if layer:
+                delta = np.dot(weights[layer].T, delta) * acts[layer] * (1 - acts[layer])
+        for layer, (gb, gw) in enumerate(reversed(grads)):
+            sums_b[layer] = sums_b[layer] + gb
+            sums_w[layer] = sums_w[layer] + gw
+    m = len(batch)
+    return ([(1 - eta * (lmbda / n)) * w - (eta / m) * nw for w, nw in
+             zip(weights, sums_w, strict=True)],
+            [b - (eta / m) * nb for b, nb in zip(biases, sums_b, strict=True)])
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_vectorized_update_is_network2s(ordered):
+    sizes = [8, 5, 3]
+    weights, biases = rnd.large_draws(rnd.numpy_stream(1), sizes)
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 256, (10, 8)) / 256
+    labels = rng.integers(0, 3, 10)
+    y = np.eye(3)[labels]
+    net = BookNetwork(weights, biases, ordered=ordered)
+    net.update(x, y, 0.5, 0.1, 1000)
+    ref_w, ref_b = network2_step(weights, biases, [(xi[:, None], yi[:, None])
+                                                   for xi, yi in zip(x, y, strict=True)], 0.5, 0.1,
+                                 1000)
+    for ours, ref in zip(net.weights + net.biases, ref_w + [b.ravel() for b in ref_b],
+                         strict=True):
+        assert np.allclose(ours, ref, rtol=1e-13, atol=1e-15)
+
+
+def synthetic_data(n=60, n_eval=40, pixels=16, seed=3):
+    rng = np.random.default_rng(seed)
+
+    def images(k):
+        return rng.integers(0, 256, (k, pixels)) / 256, rng.integers(0, 10, k)
+
+    return {"train": images(n), "validation": images(n_eval), "test": images(n_eval)}
+
+
+def tiny_spec(pixels=16):
+    run = {"network": [pixels, 6, 10], "init": "default", "training": "list", "train_size": 60,
+           "epochs": 3, "eta": 0.5, "lmbda": 0.1, "evaluation": "validation",
+           "monitor": list(book_runs.LISTS), "result": "lists", "mini_batch": 10}
+    return {"layout": "list", "seed": 11,
+            "runs": [run, {**run, "network": None, "init": "large"},
+                     {**run, "training": "slice", "train_size": 25, "lmbda": 0.0,
+                      "evaluation": "none", "monitor": [], "result": "validation_percent"}]}
+
+
+def test_a_short_replay_is_deterministic_and_carries_the_streams():
+    spec, data = tiny_spec(), synthetic_data()
+    first = replay.replay_file(spec, data, log=None)
+    assert first == replay.replay_file(copy.deepcopy(spec), synthetic_data(), log=None)
+    assert [len(v) for v in first[0]] == [3, 3, 3, 3] and isinstance(first[2], float)
+    # the second training starts from the first's streams: alone, it differs
+    alone = replay.replay_file({**spec, "runs": [{**spec["runs"][1], "network": [16, 6, 10]}]},
+                               data, log=None)
+    assert alone[0] != first[1]
+
+
+def test_replay_engines_agree_on_tiny_data():
+    spec, data = tiny_spec(), synthetic_data()
+    ordered = replay.replay_file(spec, data, "numpy", log=None)
+    blas = replay.replay_file(spec, data, "numpy-blas", log=None)
+    assert ordered[0][1] == blas[0][1]
+    assert np.allclose(ordered[0][0], blas[0][0], rtol=1e-12)
+
+
+def published(file="overfitting.json"):
+    return json.loads((ROOT / book_runs.DIR / file).read_text())
+
+
+def test_identical_lists_pass():
+    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    table = replay_check.rows(book, {"overfitting.json": published()})
+    assert len(table) == 4 and all(r["status"] == "PASS" for r in table)
+    assert all(r["identical"] == r["epochs"] == 400 for r in table)
+    assert replay_check.summary(table) == ("the author's 1 published runs replayed: 4 of 4 "
+                                           "lists identical to the image")
+
+
+@pytest.mark.parametrize("index,epoch,change", [(1, 17, 1), (0, 250, 1e-6), (2, 3, -1e-6)])
+def test_a_changed_count_or_cost_fails_at_its_first_epoch(index, epoch, change):
+    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    lists = published()
+    lists[index][epoch] += change
+    lists[index][epoch + 5] += change
+    table = replay_check.rows(book, {"overfitting.json": lists})
+    bad = [r for r in table if r["status"] == "FAIL"]
+    assert [r["list"] for r in bad] == [book_runs.LISTS[index]]
+    assert bad[0]["first_divergent_epoch"] == epoch and bad[0]["identical"] == 398
+    assert f"| {epoch} | FAIL |" in replay_check.section(table)
+
+
+def test_a_cost_within_the_tolerance_passes():
+    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    lists = published()
+    lists[0][9] += 1e-12
+    (row,) = [r for r in replay_check.rows(book, {"overfitting.json": lists})
+              if r["list"] == "evaluation_cost"]
+    assert row["status"] == "PASS" and row["max_cost_diff"] == pytest.approx(1e-12, rel=0.1)
+
+
+def test_svm_sweep_is_compared_as_counts():
+    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    svm = [{"train_size": n, "pixel_divisor": 256, "evaluation": "validation",
+            "accuracy": round(v * 100) / 10_000}
+           for n, v in zip(book_runs.SIZES, book["more_data_svm.json"], strict=True)]
+    (row,) = replay_check.rows(book, {}, svm)
+    assert row["status"] == "PASS" and row["identical"] == 9
+    svm[4] = {**svm[4], "accuracy": svm[4]["accuracy"] + 1e-4}
+    (row,) = replay_check.rows(book, {}, svm)
+    assert row["status"] == "FAIL" and row["first_divergent_epoch"] == 4
+
+
+def config_spec(file: str) -> dict:
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    return workflow_config.replay_specs(config)[file]
+
+
+@pytest.mark.skipif(not DATA.is_file(), reason="data/mnist.npz missing (snakemake "
+                    "prepare_data); CI replays the two 1,000-image files in full")
+def test_first_epochs_of_overfitting_json_are_the_books():
+    from nndl3 import mnist
+
+    epochs = 10
+    spec = config_spec("overfitting.json")
+    spec["runs"][0]["epochs"] = epochs
+    data = mnist.load(DATA, np.float64, replay.data_sets(spec), replay.train_size(spec),
+                      replay.BOOK_PIXEL_DIVISOR)
+    ours = replay.replay_file(spec, data, log=None)
+    book = published()
+    for name, mine, theirs in zip(book_runs.LISTS, ours, book, strict=True):
+        if name.endswith("accuracy"):
+            assert mine == theirs[:epochs]
+        else:
+            assert np.max(np.abs(np.subtract(mine, theirs[:epochs]))) < 1e-9
+
+
+def test_compiled_engine_agrees_on_tiny_data():
+    spec, data = tiny_spec(), synthetic_data()
+    ordered = replay.replay_file(spec, data, "numpy", log=None)
+    compiled = replay.replay_file(spec, data, "compiled", log=None)
+    assert ordered[0][1] == compiled[0][1] and ordered[1][3] == compiled[1][3]
+    assert np.allclose(ordered[1][0], compiled[1][0], rtol=1e-12)
+
+
+def test_a_known_deviation_is_reported_not_failed(tmp_path):
+    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    lists = published()
+    lists[1][30] += 1
+    table = replay_check.rows(book, {"overfitting.json": lists}, known={
+        "overfitting.json.evaluation_accuracy": "measured cause"})
+    (row,) = [r for r in table if r["status"] != "PASS"]
+    assert row["status"] == "known deviation" and row["known_deviation"] == "measured cause"
+    assert "Known deviation (overfitting.json.evaluation_accuracy): measured cause" in \
+        replay_check.section(table)
+
+
+def test_the_report_section_reads_replays_and_names_a_stranger(tmp_path):
+    (tmp_path / "overfitting.json").write_text(json.dumps(published()))
+    paths = sorted((ROOT / book_runs.DIR).glob("*.json"))
+    expected = {"quantities": [{"id": "overfit_test_best", "book": 82.27, "book_precision":
+                                0.005, "source": {"run": "overfit_1k", "metric":
+                                                  "evaluation_accuracy", "reduce": "best"}}]}
+    rows, text = replay_check.report_section(expected, paths, [tmp_path / "overfitting.json"],
+                                             {})
+    table, text_rows = replay_check.from_report(rows)
+    assert len(table) == 4 and "4 of 4 lists" in text
+    assert [(r["row"], r["status"]) for r in text_rows] == [("overfit_test_best", "PASS")]
+    assert replay_check.counts(table) == {"files": 1, "lists": 4, "identical": 4}
+    (tmp_path / "other.json").write_text("[]")
+    with pytest.raises(replay_check.UserError, match="other.json: not the replay"):
+        replay_check.report_section(expected, paths, [tmp_path / "other.json"], {})
+
+
+def test_the_replay_figure_draws_both_runs_and_their_difference():
+    from nndl3 import plotting
+
+    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    spec = {"family": "replay", "title": "t", "replay": {
+        "file": "overfitting.json", "lists": ["evaluation_accuracy", "evaluation_cost"]}}
+    fig = plotting.styled(plotting.replay, spec, {"overfitting.json": published()}, book)
+    top, bottom = fig.axes[0], fig.axes[2]
+    assert len(fig.axes) == 4 and len(top.lines) == 2
+    assert np.all(bottom.lines[0].get_ydata() == 0)  # identical: no image differs
+
+
+def test_the_gate_fails_on_a_failing_replayed_list_and_docs_show_the_table(tmp_path):
+    from nndl3 import docs, report
+
+    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    lists = published()
+    lists[3][7] -= 1
+    table = replay_check.rows(book, {"overfitting.json": lists})
+    document = {"rows": [], "replay": table}
+    assert report.failed(document) == ["overfitting.json.training_accuracy"]
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "reproduction.json").write_text(json.dumps(document))
+    block = docs.replay_table(tmp_path)
+    assert block == replay_check.table_markdown(table) and "| 399 of 400 |  | 7 | FAIL |" in block
+
+
+def test_a_replay_figure_must_name_a_replayed_file_and_a_published_list():
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    good = {"family": "replay", "replay": {"file": "overfitting.json",
+                                           "lists": ["evaluation_cost"]}}
+    workflow_config.check_replay_figure("f", good, config)
+    with pytest.raises(replay_check.UserError, match="f: replay: file 'x.json' is not"):
+        workflow_config.check_replay_figure("f", {"replay": {"file": "x.json"}}, config)
+    with pytest.raises(replay_check.UserError, match="unknown list 'cost'"):
+        workflow_config.check_replay_figure(
+            "f", {"replay": {"file": "overfitting.json", "lists": ["cost"]}}, config)
