@@ -253,8 +253,10 @@ INPUTS = {
     "train": ("spec", "data"),
     "neuron": (),
     "svm": ("data",),
+    "darkness": ("data",),
+    "tuned-svm": ("data",),  # its --spec is JSON text
     "aggregate": ("records",),
-    "plot": ("spec", "aggregates", "svm", "neuron", "data", "book"),
+    "plot": ("spec", "aggregates", "svm", "baselines", "neuron", "data", "book"),
     "replay": ("spec", "data"),
     "report": ("expected", "calibration", "aggregates", "svm", "neuron", "book",
                "curve_calibration", "labels", "replay"),
