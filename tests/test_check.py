@@ -106,3 +106,13 @@ def test_a_claim_in_sds_takes_its_bound_from_the_calibration():
     with pytest.raises(check.UserError, match="no claim_sd for 'c'"):
         check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {"c": 0.1}},
                        check.Inputs(aggregate_of([0.0])))
+
+
+def test_an_every_seed_row_fails_when_one_seed_lacks_the_property():
+    row = {**ROW, "book": 95.0, "book_precision": 0, "every_seed": True}
+    (r,) = check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {}},
+                          check.Inputs(aggregate_of([0.95, 0.95, 0.95])))
+    assert r["status"] == "pass" and r["tolerance"] == 0
+    (r,) = check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {"r": 5.0}},
+                          check.Inputs(aggregate_of([0.95, 0.96, 0.95])))
+    assert r["status"] == "FAIL"  # however wide the seeds' spread

@@ -11,6 +11,10 @@ A row with `best_of: k` (the text reports the best of k runs) compares the best 
 first k seeds with the book's best of k: both are one draw of that maximum, so n = 1 and
 its sd is calibrated over groups of k calibration seeds.
 
+A row with `every_seed: true` states a property the book's run has (e.g. a network that
+gives one answer for every image): it passes only if every seed is within book_precision
+of the book's value, whatever the seeds' spread.
+
 A claim row (the techniques the text describes without a run of its own) has no book
 value: it states an inequality, `claim: {at_least: b}` or `{at_most: b}`, about a quantity,
 often the difference between two runs (`minus_run`, seeds paired). It passes unless the
@@ -210,14 +214,17 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs) -> list[dict]:
         n = len(values)
         mean = float(values.mean())
         sd = float(values.std(ddof=1)) if n > 1 else 0.0
-        if seeded(row) and row["id"] not in calibration["seed_sd"]:
+        if seeded(row) and row["id"] not in calibration["seed_sd"] and not row.get("every_seed"):
             raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun "
                             "`snakemake calibrate`, then `snakemake install_calibration`)")
-        seed_sd = calibration["seed_sd"][row["id"]] if seeded(row) else 0.0
+        seed_sd = calibration["seed_sd"].get(row["id"], 0.0) if seeded(row) else 0.0
         claim = resolved_claim(row, calibration) if row.get("claim") else None
         if claim:
             tol = claim_margin(seed_sd, n)
             passed = claim_holds(claim, mean, tol)
+        elif row.get("every_seed"):  # a property of every run, as of the book's: no spread
+            tol = row["book_precision"]
+            passed = bool(np.all(np.abs(values - row["book"]) <= tol))
         else:
             tol = float(tolerance(seed_sd, n, row["book_precision"]))
             passed = abs(mean - row["book"]) <= tol
