@@ -5,6 +5,8 @@ The reference is written here, independently of network.py, vectorized over the
 mini-batch: the forward pass, backpropagation and the book's update (or the momentum
 update) exactly as the contract states them."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -12,7 +14,7 @@ from nndl3.fast import FastNetwork, UnsupportedByFastEngine, to_csr
 from nndl3.network import Network, one_hot
 from nndl3.train import streams
 
-from .conftest import synthetic_digits
+from .conftest import options, synthetic_digits
 
 ETA, M = 0.5, 10
 
@@ -87,8 +89,9 @@ def train_both(hidden, cost, momentum, lmbda=0.0, reg="l2", dropout=0.0, dtype=n
     x, labels = synthetic_digits(n, dtype=dtype)
     rng = streams(7)
     # 13 hidden neurons: the engine pads them to 16, the padding must stay inert
-    net = Network.create([784, 13, 10], cost, "default", rng["init"], dtype, dropout)
-    net.hidden = hidden
+    net = Network.create([784, 13, 10], "default", rng["init"], dtype, options(
+        cost=cost, hidden=hidden, dropout=dropout, momentum=momentum, lmbda=lmbda,
+        regularization=reg, eta=ETA, mini_batch=M))
     ref = [p.astype(np.float64) for p in parameters(net)]
     velocities = [np.zeros_like(p) for p in ref]
     engine = FastNetwork(net, x)
@@ -96,8 +99,7 @@ def train_both(hidden, cost, momentum, lmbda=0.0, reg="l2", dropout=0.0, dtype=n
     for _ in range(epochs):
         order = rng["shuffle"].permutation(n)
         masks = rng["dropout"].random((-(-n // M), 13)) >= dropout if dropout else None
-        engine.sgd_epoch(x, labels, order, ETA, lmbda, reg, M,
-                         None if masks is None else [masks], momentum)
+        engine.sgd_epoch(x, labels, order, ETA, None if masks is None else [masks])
         reference_epoch(ref, velocities, x64, labels, order, lmbda, reg, hidden, cost,
                         momentum, masks)
     return engine, ref
@@ -150,8 +152,8 @@ def test_momentum_velocities_persist_across_epochs():
     for got, want in zip(parameters(engine.net), ref, strict=True):
         np.testing.assert_allclose(got, want, **TOLERANCE[np.float64])
     restarted, _ = train_both("sigmoid", "cross-entropy", 0.7, n=10, epochs=1)
-    assert engine.velocities is not None and restarted.velocities is not None
-    assert not np.allclose(engine.velocities[0], 0)
+    assert not np.allclose(engine.velocity[0], 0)
+    assert not np.array_equal(engine.velocity[0], restarted.velocity[0])
 
 
 @pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu"])
@@ -169,28 +171,31 @@ def test_default_options_are_the_plain_path():
     a, _ = train_both("sigmoid", "cross-entropy", 0.0, lmbda=2.0)
     x, labels = synthetic_digits(205)
     rng = streams(7)
-    net = Network.create([784, 13, 10], "cross-entropy", "default", rng["init"])
+    net = Network.create([784, 13, 10], "default", rng["init"],
+                         options=options(lmbda=2.0, mini_batch=M))
     engine = FastNetwork(net, x)
     for _ in range(2):
-        engine.sgd_epoch(x, labels, rng["shuffle"].permutation(205), ETA, 2.0, "l2", M)
+        engine.sgd_epoch(x, labels, rng["shuffle"].permutation(205), ETA)
     for p, q in zip(parameters(a.net), parameters(net), strict=True):
         assert np.array_equal(p, q)
-    assert a.velocities is None
+    assert a.velocity[0].size == 0
 
 
 @pytest.mark.parametrize("change,message", [
-    (lambda net: setattr(net, "hidden", "softplus"), "hidden 'softplus'"),
-    (lambda net: setattr(net, "cost", "hinge"), "cost 'hinge'"),
+    ({"hidden": "softplus"}, "hidden 'softplus'"),
+    ({"cost": "hinge"}, "cost 'hinge'"),
+    ({"output": "softmax"}, "output 'softmax' with cost 'cross-entropy'"),
+    ({"regularization": "l3", "lmbda": 1.0}, "regularization 'l3'"),
 ])
 def test_unsupported_option_is_named(change, message):
-    net = Network.create([784, 5, 10], "cross-entropy", "default", np.random.default_rng(0))
-    change(net)
+    net = Network.create([784, 5, 10], "default", np.random.default_rng(0))
+    net.options = dataclasses.replace(net.options, **change)
     with pytest.raises(UnsupportedByFastEngine, match=message):
         FastNetwork(net, np.zeros((3, 784)))
 
 
 def test_two_hidden_layers_are_unsupported():
-    net = Network.create([784, 5, 4, 10], "cross-entropy", "default", np.random.default_rng(0))
+    net = Network.create([784, 5, 4, 10], "default", np.random.default_rng(0))
     with pytest.raises(UnsupportedByFastEngine, match=r"sizes \[784, 5, 4, 10\]"):
         FastNetwork(net, np.zeros((3, 784)))
     assert issubclass(UnsupportedByFastEngine, ValueError)

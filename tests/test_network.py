@@ -5,7 +5,7 @@ from nndl3.fast import FastNetwork
 from nndl3.network import Network, cost_value, initial_parameters, one_hot, weight_penalty
 from nndl3.train import streams
 
-from .conftest import synthetic_digits
+from .conftest import options, synthetic_digits
 
 
 def total_cost(net, x, y, lmbda, reg, n):
@@ -21,7 +21,7 @@ def total_cost(net, x, y, lmbda, reg, n):
 @pytest.mark.parametrize("reg,lmbda", [("l2", 0.0), ("l2", 0.7), ("l1", 0.7)])
 def test_backprop_matches_finite_differences(hidden, cost, reg, lmbda):
     rng = np.random.default_rng(0)
-    net = Network.create([6, 5, 4, 3], cost, "large", rng, hidden=hidden)
+    net = Network.create([6, 5, 4, 3], "large", rng, options=options(cost=cost, hidden=hidden))
     x = rng.uniform(0, 1, (7, 6))
     y = one_hot(rng.integers(0, 3, 7), 3)
     n = len(x)
@@ -50,11 +50,12 @@ ETA, LMBDA, N, M = 0.3, 2.0, 50, 3
 def one_step(regularization):
     """Parameters before, gradients, and parameters after one book-rule SGD step."""
     rng = np.random.default_rng(1)
-    net = Network.create([5, 4, 2], "cross-entropy", "default", rng)
+    net = Network.create([5, 4, 2], "default", rng,
+                         options=options(lmbda=LMBDA, regularization=regularization))
     x, y = rng.uniform(0, 1, (M, 5)), one_hot([0, 1, 1], 2)
     before = [p.copy() for p in net.weights + net.biases]
     grad_w, grad_b = net.backprop(x, y)
-    net.update_mini_batch(x, y, ETA, LMBDA, N, regularization)
+    net.update_mini_batch(x, y, ETA, N)
     return before, grad_w + grad_b, net.weights + net.biases
 
 
@@ -85,7 +86,7 @@ def test_initialization_statistics(init, weight_sd):
 
 def test_dropout_scales_hidden_output_at_test_time():
     rng = np.random.default_rng(4)
-    net = Network.create([6, 5, 3], "cross-entropy", "default", rng, dropout=0.5)
+    net = Network.create([6, 5, 3], "default", rng, options=options(dropout=0.5))
     x = rng.uniform(0, 1, (4, 6))
     hidden = 1 / (1 + np.exp(-(x @ net.weights[0].T + net.biases[0])))
     expected = (0.5 * hidden) @ net.weights[1].T + net.biases[1]
@@ -94,7 +95,7 @@ def test_dropout_scales_hidden_output_at_test_time():
 
 def test_dropped_neurons_get_no_gradient():
     rng = np.random.default_rng(5)
-    net = Network.create([6, 5, 3], "cross-entropy", "default", rng, dropout=0.5)
+    net = Network.create([6, 5, 3], "default", rng, options=options(dropout=0.5))
     x, y = rng.uniform(0, 1, (4, 6)), one_hot([0, 1, 2, 0], 3)
     mask = np.array([True, False, True, False, True])
     grad_w, grad_b = net.backprop(x, y, [mask])
@@ -120,12 +121,13 @@ def test_fast_engine_trains_like_the_reference(cost, reg, lmbda, dropout):
     for engine in ("numpy", "fast"):
         rng = streams(7)
         # 13 hidden neurons: the fast engine pads them to 16, the padding must stay inert
-        net = Network.create([784, 13, 10], cost, "large", rng["init"], dropout=dropout)
+        net = Network.create([784, 13, 10], "large", rng["init"], options=options(
+            cost=cost, dropout=dropout, lmbda=lmbda, regularization=reg))
         trainer = net if engine == "numpy" else FastNetwork(net, x)
         for _ in range(2):
             order = rng["shuffle"].permutation(len(x))
             masks = [rng["dropout"].random((21, 13)) >= dropout] if dropout else None
-            trainer.sgd_epoch(x, labels, order, 0.5, lmbda, reg, 10, masks)
+            trainer.sgd_epoch(x, labels, order, 0.5, masks)
         nets.append(net)
     for a, b in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases,
                     strict=True):
@@ -136,10 +138,10 @@ def test_fast_engine_trains_like_the_reference(cost, reg, lmbda, dropout):
 @pytest.mark.parametrize("dropout", [0.0, 0.5])
 def test_fast_engine_evaluates_like_the_reference(dtype, dropout):
     x, labels = synthetic_digits(120)
-    net = Network.create([784, 13, 10], "cross-entropy", "large", streams(3)["init"], dtype,
-                         dropout)
+    net = Network.create([784, 13, 10], "large", streams(3)["init"], dtype,
+                         options(dropout=dropout))
     engine = FastNetwork(net, x.astype(dtype))
-    engine.sgd_epoch(engine.x, labels, np.arange(120), 0.5, 0.0)
+    engine.sgd_epoch(engine.x, labels, np.arange(120), 0.5)
     for data in (engine.x, x[:50].astype(dtype)):  # its training set, and another one
         expected = net.output_z(data)
         got = engine.output_z(data)
@@ -152,12 +154,12 @@ def test_an_epoch_decays_weights_with_n_the_training_set_size():
     """sgd_epoch passes n = all rows of the epoch to each step, not the mini-batch size."""
     rng = np.random.default_rng(6)
     x, labels = rng.uniform(0, 1, (20, 6)), rng.integers(0, 3, 20)
-    net = Network.create([6, 5, 3], "cross-entropy", "default", rng)
-    ref = Network([w.copy() for w in net.weights], [b.copy() for b in net.biases])
+    net = Network.create([6, 5, 3], "default", rng, options=options(lmbda=5.0))
+    ref = Network([w.copy() for w in net.weights], [b.copy() for b in net.biases], net.options)
     order = np.arange(20)
-    net.sgd_epoch(x, labels, order, 0.5, 5.0, "l2", m=10)
+    net.sgd_epoch(x, labels, order, 0.5)
     for rows in (order[:10], order[10:]):
-        ref.update_mini_batch(x[rows], one_hot(labels[rows], 3), 0.5, 5.0, 20, "l2")
+        ref.update_mini_batch(x[rows], one_hot(labels[rows], 3), 0.5, 20)
     for a, b in zip(net.weights + net.biases, ref.weights + ref.biases, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 

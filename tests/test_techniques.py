@@ -16,7 +16,7 @@ from nndl3.errors import UserError
 from nndl3.network import Network, cost_value, one_hot, softmax
 from nndl3.train import SCHEDULE_FLOOR, Stopper, streams, train
 
-from .conftest import synthetic_digits
+from .conftest import options, synthetic_digits
 
 QUIET = io.StringIO
 
@@ -33,14 +33,15 @@ def test_log_likelihood_is_minus_log_softmax_of_the_label_and_finite():
     y = one_hot([0, 1], 3)
     expected = -np.log(softmax(z[:1])[0, 0]) + 2000.0  # -ln a_y; the second row: 2000 exactly
     np.testing.assert_allclose(cost_value("log-likelihood", z, y), expected, rtol=1e-12)
-    net = Network.create([4, 3, 3], "log-likelihood", "default", np.random.default_rng(0))
+    net = Network.create([4, 3, 3], "default", np.random.default_rng(0),
+                         options=options(cost="log-likelihood"))
     np.testing.assert_allclose(net.feedforward(np.ones((2, 4))).sum(axis=1), 1.0)
 
 
 @pytest.mark.parametrize("hidden", ["tanh", "relu"])
 def test_dropped_neurons_get_no_gradient(hidden):
     rng = np.random.default_rng(5)
-    net = Network.create([6, 5, 3], "cross-entropy", "default", rng, dropout=0.5, hidden=hidden)
+    net = Network.create([6, 5, 3], "default", rng, options=options(dropout=0.5, hidden=hidden))
     x, y = rng.uniform(0, 1, (4, 6)), one_hot([0, 1, 2, 0], 3)
     mask = np.array([True, False, True, False, True])
     grad_w, grad_b = net.backprop(x, y, [mask])
@@ -53,7 +54,8 @@ def test_momentum_update_over_two_steps(regularization, lmbda):
     with w' = w (L2) or sgn(w) (L1); the velocity carries over to the second step."""
     eta, mu, n = 0.3, 0.6, 50
     rng = np.random.default_rng(2)
-    net = Network.create([5, 4, 2], "cross-entropy", "default", rng)
+    net = Network.create([5, 4, 2], "default", rng, options=options(
+        momentum=mu, lmbda=lmbda, regularization=regularization))
     ref = [p.copy() for p in net.weights + net.biases]
     velocity = [np.zeros_like(p) for p in ref]
     batches = [(rng.uniform(0, 1, (3, 5)), one_hot([0, 1, 1], 2)),
@@ -67,7 +69,7 @@ def test_momentum_update_over_two_steps(regularization, lmbda):
                 decay = eta * lmbda / n * (p if regularization == "l2" else np.sign(p))
             velocity[i] = mu * velocity[i] - decay - eta / len(x) * g
             ref[i] = p + velocity[i]
-        net.update_with_momentum(x, y, eta, lmbda, n, mu, regularization)
+        net.update_with_momentum(x, y, eta, n)
     for got, want in zip(net.weights + net.biases, ref, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12)
 
@@ -157,7 +159,7 @@ def test_bad_option_names_key_and_value(base_spec, bad, message):
 def test_auto_trains_the_new_options_with_the_fast_engine(tiny_data, base_spec):
     log = io.StringIO()
     records = train("r", {**base_spec, "hidden": "tanh", "seeds": [1, 2]}, tiny_data, log=log)
-    assert {r["engine"] for r in records} == {"FastNetwork"}
+    assert {r["engine"] for r in records} == {"fast"}
     assert "NumPy engine" not in log.getvalue()
 
 
@@ -174,7 +176,7 @@ def test_engine_fast_refuses_what_it_cannot_do(tiny_data, base_spec, monkeypatch
         train("r", {**base_spec, "engine": "fast", "momentum": 0.9}, tiny_data, log=QUIET())
     log = io.StringIO()
     (record,) = train("r", {**base_spec, "momentum": 0.9}, tiny_data, log=log)
-    assert record["engine"] == "Network" and "momentum 0.9 is not supported" in log.getvalue()
+    assert record["engine"] == "numpy" and "momentum 0.9 is not supported" in log.getvalue()
 
 
 OPTIONS = [{"hidden": "tanh"}, {"hidden": "relu"}, {"cost": "log-likelihood"},
@@ -185,16 +187,15 @@ OPTIONS = [{"hidden": "tanh"}, {"hidden": "relu"}, {"cost": "log-likelihood"},
 def test_engines_agree_where_both_support_an_option(option):
     """The fast engine held to the NumPy one on each option both support."""
     x, labels = synthetic_digits(205)
-    momentum = option.get("momentum", 0.0)
     nets = []
     for engine in ("numpy", "fast"):
         rng = streams(7)
-        net = Network.create([784, 13, 10], option.get("cost", "cross-entropy"), "default",
-                             rng["init"], hidden=option.get("hidden", "sigmoid"))
+        net = Network.create([784, 13, 10], "default", rng["init"],
+                             options=options(lmbda=1.0, eta=0.1, **option))
         trainer = net if engine == "numpy" else fast.FastNetwork(net, x)
         for _ in range(2):
             order = rng["shuffle"].permutation(len(x))
-            trainer.sgd_epoch(x, labels, order, 0.1, 1.0, "l2", 10, None, momentum=momentum)
+            trainer.sgd_epoch(x, labels, order, 0.1)
         nets.append(net)
     for a, b in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases,
                     strict=True):
@@ -308,7 +309,7 @@ def test_engines_agree_on_the_stopping_rules(tiny_data, base_spec):
             "early_stopping": 4, "seeds": [1, 2]}
     numpy_runs = train("r", {**spec, "engine": "numpy"}, tiny_data, log=QUIET())
     fast_runs = train("r", {**spec, "engine": "fast"}, tiny_data, log=QUIET())
-    assert {r["engine"] for r in fast_runs} == {"FastNetwork"}
+    assert {r["engine"] for r in fast_runs} == {"fast"}
     for a, b in zip(numpy_runs, fast_runs, strict=True):
         assert a["eta_per_epoch"] == b["eta_per_epoch"]
         assert (a["stopped_at_epoch"], a["stop_reason"]) == (b["stopped_at_epoch"],
@@ -325,14 +326,14 @@ def test_training_applies_each_option(tiny_data, base_spec, option):
     spec = {**base_spec, **option, "engine": "numpy", "monitor": ["evaluation_accuracy"]}
     (record,) = train("r", spec, tiny_data, log=QUIET())
     rng = streams(spec["seeds"][0])
-    net = Network.create(spec["sizes"], spec["cost"], spec["init"], rng["init"],
-                         hidden=spec.get("hidden", "sigmoid"))
+    net = Network.create(spec["sizes"], spec["init"], rng["init"], options=options(
+        cost=spec["cost"], hidden=spec.get("hidden", "sigmoid"),
+        momentum=spec.get("momentum", 0.0), eta=spec["eta"]))
     x, labels = tiny_data["train"]
     xt, lt = tiny_data["test"]
     by_hand = []
     for _ in range(spec["epochs"]):
-        net.sgd_epoch(x, labels, rng["shuffle"].permutation(len(x)), spec["eta"], 0.0, "l2",
-                      10, None, momentum=spec.get("momentum", 0.0))
+        net.sgd_epoch(x, labels, rng["shuffle"].permutation(len(x)), spec["eta"])
         by_hand.append(float(np.mean(np.argmax(net.output_z(xt), axis=1) == lt)))
     assert record["metrics"]["evaluation_accuracy"] == by_hand
     (plain,) = train("r", {**base_spec, "engine": "numpy", "monitor": ["evaluation_cost"]},

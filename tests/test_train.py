@@ -94,12 +94,13 @@ def test_a_run_is_scored_on_its_own_evaluation_set(tiny_data, base_spec, evaluat
 
 
 def test_dropout_draws_a_fresh_mask_for_every_mini_batch(tiny_data, base_spec):
+    from nndl3.options import Options
     from nndl3.runspec import with_defaults
     from nndl3.train import SeedRun
 
     x, y = tiny_data["train"]
     spec = with_defaults({**base_spec, "dropout": 0.5, "sizes": [784, 40, 10]})
-    run = SeedRun("r", spec, 3, x, y, {})
+    run = SeedRun("r", spec, Options.of(spec), 3, x, y, {})
     (masks,) = run.dropout_masks(50)
     assert masks.shape == (50, 40) and abs(masks.mean() - 0.5) < 0.05
     assert len({row.tobytes() for row in masks}) == 50
