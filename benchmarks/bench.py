@@ -201,7 +201,7 @@ def seeds_spec(n_seeds, train_size):
             "monitor": ["evaluation_accuracy"], "monitor_every": 1,
             "rotation": {"max_degrees": 0, "copies": 0}, "dtype": "float32",
             "engine": "auto", "seeds": list(range(1, n_seeds + 1))}
-    return runspec.check(spec, "benchmark spec")
+    return runspec.validate(spec, "benchmark spec")
 
 
 def time_seeds(data, n_seeds, train_size, repeats):

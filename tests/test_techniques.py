@@ -150,7 +150,7 @@ def test_schedule_records_eta_per_epoch(tiny_data, base_spec):
 ])
 def test_bad_option_names_key_and_value(base_spec, bad, message):
     with pytest.raises(UserError, match=message):
-        runspec.check({**base_spec, **bad}, "spec.yaml")
+        runspec.validate({**base_spec, **bad}, "spec.yaml")
 
 
 # ---------------------------------------------------------------- engines

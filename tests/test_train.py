@@ -52,7 +52,7 @@ def test_float32_and_numpy_engine_also_learn(tiny_data, base_spec):
 ])
 def test_bad_spec_names_key_and_value(base_spec, bad, message):
     with pytest.raises(UserError, match=message):
-        runspec.check({**base_spec, **bad}, "spec.yaml")
+        runspec.validate({**base_spec, **bad}, "spec.yaml")
 
 
 def test_every_epoch_trains_in_a_fresh_order(tiny_data, base_spec, monkeypatch):
@@ -95,11 +95,11 @@ def test_a_run_is_scored_on_its_own_evaluation_set(tiny_data, base_spec, evaluat
 
 def test_dropout_draws_a_fresh_mask_for_every_mini_batch(tiny_data, base_spec):
     from nndl3.options import Options
-    from nndl3.runspec import with_defaults
+    from nndl3.runspec import validate
     from nndl3.train import SeedRun
 
     x, y = tiny_data["train"]
-    spec = with_defaults({**base_spec, "dropout": 0.5, "sizes": [784, 40, 10]})
+    spec = validate({**base_spec, "dropout": 0.5, "sizes": [784, 40, 10]}, "spec")
     run = SeedRun("r", spec, Options.of(spec), 3, x, y, {})
     (masks,) = run.dropout_masks(50)
     assert masks.shape == (50, 40) and abs(masks.mean() - 0.5) < 0.05

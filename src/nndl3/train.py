@@ -24,7 +24,7 @@ from .errors import UserError
 from .network import Network, cost_value, one_hot, weight_penalty
 from .options import Options
 from .readers import RECORD_SCHEMA
-from .runspec import with_defaults
+from .runspec import Spec, validate
 from .timing import Timer
 
 STREAMS = ("init", "shuffle", "dropout", "augment")
@@ -233,8 +233,10 @@ def versions() -> dict:
 
 def train(run_id: str, spec: dict, data: dict, log=sys.stdout, timer=None) -> list[dict]:
     """Train every seed of `spec` on the prepared `data` (mnist.load); one record per seed.
-    timer: a timing.Timer that has counted the phases before this call (load)."""
-    spec = with_defaults(spec)
+    timer: a timing.Timer that has counted the phases before this call (load). A spec
+    that runspec.validate has not returned (a test's, a benchmark's) is validated here."""
+    if not isinstance(spec, Spec):
+        spec = validate(spec, "run spec")
     timer = timer or Timer()
     x, labels = data["train"]
     x, labels = x[: spec["train_size"]], labels[: spec["train_size"]]

@@ -2,8 +2,8 @@
 
 Snakemake validates the config against workflow/schemas/config.schema.yaml; `check` then
 verifies the cross-references (figures name existing runs, experiments name existing
-figures) and each merged run spec, and `run_spec`/`figure_inputs` turn the config into
-what the rules pass on.
+figures) and each merged run spec (runspec.validate), and `run_spec`/`figure_inputs` turn
+the config into what the rules pass on.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from .errors import UserError
 
 
 def run_spec(config: dict, run: str) -> dict:
-    """The full spec of one run: defaults, the run's overrides, the global seeds."""
-    return {**runspec.merged(config["defaults"], config["runs"][run]), "seeds": config["seeds"]}
+    """The full spec of one run, validated and complete: the config's defaults, the run's
+    overrides, the global seeds, and the defaults of the keys none of them set."""
+    spec = {**runspec.merged(config["defaults"], config["runs"][run]), "seeds": config["seeds"]}
+    return runspec.validate(spec, f"config runs.{run}")
 
 
 def figure_runs(fig: dict) -> list[str]:
@@ -28,7 +30,7 @@ def figure_runs(fig: dict) -> list[str]:
 def check(config: dict) -> None:
     """Raise UserError naming the first bad reference or bad merged run."""
     for run in config["runs"]:
-        runspec.check(run_spec(config, run), f"config runs.{run}")
+        run_spec(config, run)
     for name, fig in config["figures"].items():
         for run in figure_runs(fig):
             if run not in config["runs"]:
