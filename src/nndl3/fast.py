@@ -11,10 +11,13 @@ rows of W1 and the output layer are summed and stepped by the explicit SIMD code
 whole vectors. The update is still the mini-batch update: all deltas of a mini-batch are
 computed with the weights fixed, then applied.
 
-Options (issue 11): hidden neurons sigmoid, tanh or relu; a sigmoid output with the
-cross-entropy or quadratic cost, or a softmax output with the log-likelihood cost; plain
-SGD or momentum. They are integer codes tested inside the loops; LLVM hoists such
-loop-invariant tests, so the default path keeps its speed (benchmarks/bench.py).
+Options: hidden neurons sigmoid, tanh or relu; a sigmoid output with the cross-entropy or
+quadratic cost, or a softmax output with the log-likelihood cost; L2 or L1 regularization;
+plain SGD or momentum; dropout. They arrive once, as the network's `options.Options`;
+`refuse_unsupported` turns away, in one place, what this engine does not implement, and
+the rest become integer codes tested inside the loops; LLVM hoists such loop-invariant
+tests, so the default path keeps its speed (benchmarks/bench.py). An epoch is split into
+`forward`, `backward` and `update`; the weight penalty is written once, in `penalize`.
 
 Layout: W1 is stored transposed, w1t (n_in, hp), so that a pixel's outgoing weights are one
 contiguous row; W2 twice: as in the book, w2 (n_out, hp), for the backward pass, and
@@ -34,6 +37,10 @@ from .simd import check_rows, dense_sum, lanes, prefetch, rows_step, rows_sum, r
 # vectorize too: one of runtime length 30 fell entirely to its scalar remainder loop.
 AHEAD = 2  # prefetch the pixels of the next pair of images, from this many places ahead
 OUT_PAD = 16  # the output layer: 10 outputs padded to one vector (two in float64)
+
+# The generation of FastNetwork's interface, for benchmarks/kernel_history.py, which times
+# old versions of this file: 2 = options at construction, sgd_epoch(x, labels, order, eta).
+API = 2
 
 HIDDEN = {"sigmoid": 0, "tanh": 1, "relu": 2}
 SIGMOID, TANH, RELU = 0, 1, 2
