@@ -264,6 +264,12 @@ def run(cmd, cwd: Path, **kwargs):
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, **kwargs)
 
 
+# the test modules that catch most mutants, run first: pytest stops at the first failure
+FIRST = ("tests/test_network.py", "tests/test_train.py", "tests/test_streams.py",
+         "tests/test_augment.py", "tests/test_engines.py", "tests/test_simd.py",
+         "tests/test_mnist.py")
+
+
 def failing_tests(copy: Path, control_failures: set[str] | None = None) -> set[str] | str:
     """The unit tests that fail in `copy`, or "pytest exit N" if pytest itself broke.
     Given the control's failures, those are left out and pytest stops at the first other
@@ -274,7 +280,7 @@ def failing_tests(copy: Path, control_failures: set[str] | None = None) -> set[s
                 "--ignore=tests/slurm",
                 # it checks this catalogue against the unmutated code: every mutant fails it
                 "--ignore=tests/test_mutants.py",
-                *first, "tests"], copy)
+                *first, *(FIRST if first else ()), "tests"], copy)
     failed = {ln.split(" ")[1] for ln in proc.stdout.splitlines() if ln.startswith("FAILED")}
     if proc.returncode not in (0, 1) or (proc.returncode == 1 and not failed):
         return f"pytest exit {proc.returncode}"
