@@ -44,6 +44,7 @@ from nndl3 import atomic, mnist  # noqa: E402
 from nndl3.docs import backprop_tables  # noqa: E402
 from nndl3.fast import FastNetwork  # noqa: E402
 from nndl3.network import Network, cost_value, one_hot  # noqa: E402
+from nndl3.options import Options  # noqa: E402
 from nndl3.train import streams  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -57,7 +58,8 @@ TEXT = {"matrix_speedup": 2.0, "backprop_in_forward_passes": 2.0}
 
 
 def fresh_network(sizes, cost, dtype=np.float64) -> Network:
-    return Network.create(sizes, cost, "large", streams(SEED)["init"], dtype)
+    options = Options(cost=cost, eta=ETA, mini_batch=M)
+    return Network.create(sizes, "large", streams(SEED)["init"], dtype, options)
 
 
 def median_cpu(run, repeats: int) -> float:
@@ -87,11 +89,11 @@ def epoch_runners(x, labels):
 
     def numpy_engine():
         net = fresh_network(SIZES, "cross-entropy")
-        return lambda: net.sgd_epoch(x, labels, order, ETA, 0.0, "l2", M)
+        return lambda: net.sgd_epoch(x, labels, order, ETA)
 
     def fast_engine():
         engine = FastNetwork(fresh_network(SIZES, "cross-entropy"), x)
-        return lambda: engine.sgd_epoch(x, labels, order, ETA, 0.0, "l2", M)
+        return lambda: engine.sgd_epoch(x, labels, order, ETA)
 
     return {"reference (per example)": reference, "numpy (mini-batch matrix)": numpy_engine,
             "fast (compiled)": fast_engine}

@@ -13,6 +13,9 @@ eta 0.5, lambda 0, the 50,000 training images, in float32 and float64, trained b
   torch      PyTorch on the CPU, the same network and updates (only if torch imports)
 
 and, separately, "seeds together": `nndl3.train.train` with 8 seeds against 1 seed.
+Each job is its own module beside this one (epochs.py, seeds.py, floor.py,
+kernel_history.py, pipeline.py), with what they share in common.py; this script runs
+them and writes the table.
 
 Beside the kernel it prints the arithmetic floor of an epoch: the floating-point
 operations of the sparse algorithm, counted from the data (nonzero pixels x hidden width
@@ -41,284 +44,23 @@ started with, not the one-core settings above.
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
+from pathlib import Path
 
-ORIGINAL_ENV = dict(os.environ)
-import nndl3  # noqa: E402, F401, I001  first: it sets Numba's cache folder before Numba loads
+import common  # first (sorted so): the one-thread settings, before NumPy loads
+import epochs
+import floor
+import kernel_history
+import numpy as np
+import pipeline
+import seeds
+from common import COST, ETA, INIT, LMBDA, ROOT, M
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-             "NUMBA_NUM_THREADS"):
-    os.environ[_var] = "1"
+from nndl3 import atomic, mnist
 
-import argparse  # noqa: E402
-import datetime  # noqa: E402
-import io  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numba  # noqa: E402
-import numpy as np  # noqa: E402
-import scipy  # noqa: E402
-
-from nndl3 import atomic, mnist, runspec  # noqa: E402
-from nndl3.fast import FastNetwork  # noqa: E402
-from nndl3.network import Network, one_hot  # noqa: E402
-from nndl3.train import streams, train  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference import ReferenceNetwork  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-COST, INIT = "cross-entropy", "large"  # as config/config.yaml's defaults
-ETA, LMBDA, M = 0.5, 0.0, 10
-EPOCH_ARGS = (ETA, LMBDA, "l2", M)  # sgd_epoch's arguments after x, labels, order
-SEED = 1
 IMPLEMENTATIONS = ("fast", "numpy", "reference", "torch")
-
-
-def load_torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(1)
-    return torch
-
-
-def fresh_network(sizes, dtype):
-    return Network.create(sizes, COST, INIT, streams(SEED)["init"], dtype)
-
-
-def shuffled(n):
-    return streams(SEED)["shuffle"].permutation(n)
-
-
-# ------------------------------------------------------------- one epoch per implementation
-# Each `prepare_*` does the untimed set-up and returns the function that trains one epoch.
-
-
-def prepare_fast(x, labels, sizes):
-    engine, order = FastNetwork(fresh_network(sizes, x.dtype), x), shuffled(len(x))
-    return lambda: engine.sgd_epoch(x, labels, order, *EPOCH_ARGS)
-
-
-def prepare_numpy(x, labels, sizes):
-    net, order = fresh_network(sizes, x.dtype), shuffled(len(x))
-    return lambda: net.sgd_epoch(x, labels, order, ETA, LMBDA, "l2", M)
-
-
-def prepare_reference(x, labels, sizes):
-    net = fresh_network(sizes, x.dtype)
-    ref = ReferenceNetwork(net.weights, net.biases, x.dtype)
-    data, order = ReferenceNetwork.training_data(x, labels, x.dtype), shuffled(len(x))
-    return lambda: ref.sgd_epoch(data, order, ETA, M)
-
-
-def prepare_torch(torch, x, labels, sizes):
-    net = fresh_network(sizes, x.dtype)
-    layers = [torch.nn.Linear(sizes[0], sizes[1]), torch.nn.Sigmoid(),
-              torch.nn.Linear(sizes[1], sizes[2])]
-    model = torch.nn.Sequential(*layers).to(getattr(torch, x.dtype.name))
-    with torch.no_grad():
-        for linear, w, b in zip((layers[0], layers[2]), net.weights, net.biases, strict=True):
-            linear.weight.copy_(torch.from_numpy(w))
-            linear.bias.copy_(torch.from_numpy(b))
-    optimizer = torch.optim.SGD(model.parameters(), lr=ETA)
-    # the book's cross-entropy summed over the outputs, averaged over the mini-batch
-    loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
-    xt = torch.from_numpy(x)
-    yt = torch.from_numpy(one_hot(labels, sizes[-1], x.dtype))
-    order = torch.from_numpy(shuffled(len(x)))
-
-    def epoch():
-        for start in range(0, len(order), M):
-            rows = order[start:start + M]
-            optimizer.zero_grad()
-            loss = loss_fn(model(xt[rows]), yt[rows]) / len(rows)
-            loss.backward()
-            optimizer.step()
-
-    return epoch
-
-
-def median_seconds(prepare, repeats):
-    """Median CPU time of this thread over `repeats` epochs, each prepared afresh
-    (preparation untimed), and the wall times. Every implementation runs in this one
-    thread, so on a shared machine the CPU time is what it costs, whereas the wall time
-    also counts the time other processes held the core."""
-    times, walls = [], []
-    for _ in range(repeats):
-        epoch = prepare()
-        start, wall = time.thread_time(), time.perf_counter()
-        epoch()
-        times.append(time.thread_time() - start)
-        walls.append(time.perf_counter() - wall)
-    return statistics.median(times), times, walls
-
-
-def warm_up(x, labels, torch):
-    """Compile the Numba kernel for this dtype and touch every code path once, untimed."""
-    xs, ls = x[:200], labels[:200]
-    prepare_fast(xs, ls, [784, 30, 10])()
-    prepare_numpy(xs, ls, [784, 30, 10])()
-    prepare_reference(xs[:20], ls[:20], [784, 30, 10])()
-    if torch is not None:
-        prepare_torch(torch, xs, ls, [784, 30, 10])()
-
-
-def agreement(x, labels, n=1000):
-    """Largest weight difference from the NumPy engine after one epoch on n images (float64):
-    the implementations timed here must compute the same thing."""
-    x, labels, sizes = x[:n], labels[:n], [784, 30, 10]
-    order = shuffled(n)
-    numpy_net = fresh_network(sizes, x.dtype)
-    numpy_net.sgd_epoch(x, labels, order, ETA, LMBDA, "l2", M)
-    fast_net = fresh_network(sizes, x.dtype)
-    FastNetwork(fast_net, x).sgd_epoch(x, labels, order, ETA, LMBDA, "l2", M)
-    start = fresh_network(sizes, x.dtype)
-    ref = ReferenceNetwork(start.weights, start.biases, x.dtype)
-    ref.sgd_epoch(ReferenceNetwork.training_data(x, labels, x.dtype), order, ETA, M)
-
-    def diff(weights):
-        return max(float(np.max(np.abs(a - b))) for a, b in
-                   zip(weights, numpy_net.weights, strict=True))
-
-    return {"examples": n, "fast_vs_numpy": diff(fast_net.weights),
-            "reference_vs_numpy": diff(ref.weights)}
-
-
-# ------------------------------------------------------------- seeds trained together
-
-
-def seeds_spec(n_seeds, train_size):
-    spec = {"sizes": [784, 30, 10], "cost": COST, "init": INIT, "eta": ETA, "lmbda": LMBDA,
-            "regularization": "l2", "dropout": 0.0, "epochs": 1, "mini_batch": M,
-            "train_size": train_size, "evaluation": "test",
-            "monitor": ["evaluation_accuracy"], "monitor_every": 1,
-            "rotation": {"max_degrees": 0, "copies": 0}, "dtype": "float32",
-            "engine": "auto", "seeds": list(range(1, n_seeds + 1))}
-    return runspec.check(spec, "benchmark spec")
-
-
-def time_seeds(data, n_seeds, train_size, repeats):
-    """Median over repeats of (sum of the records' seconds_per_epoch, wall time of train())."""
-    spec = seeds_spec(n_seeds, train_size)
-    epochs, walls = [], []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        records = train("benchmark", spec, data, log=io.StringIO())
-        walls.append(time.perf_counter() - start)
-        epochs.append(sum(sum(r["seconds_per_epoch"]) for r in records))
-    return {"seeds": n_seeds, "engine": records[0]["engine"],
-            "epoch_seconds": statistics.median(epochs), "wall_seconds": statistics.median(walls),
-            "epoch_seconds_all": epochs, "wall_seconds_all": walls}
-
-
-# ------------------------------------------------------------- pipeline, machine, output
-
-
-def time_pipeline():
-    """Wall time of `snakemake --cores 2 --forceall` here: reruns the whole workflow."""
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--forceall"]
-    print(f"\nrunning {' '.join(command[1:])} in {ROOT} (reruns everything) ...", flush=True)
-    start = time.perf_counter()
-    rc = subprocess.run(command, cwd=ROOT, env=ORIGINAL_ENV, check=False).returncode
-    seconds = time.perf_counter() - start
-    print(f"pipeline: {seconds:.1f} s wall, exit code {rc}")
-    return {"command": "snakemake --cores 2 --forceall", "wall_seconds": seconds,
-            "returncode": rc}
-
-
-def peak_flops(dtype, n=2048, repeats=5):
-    """Floating-point operations per second of a one-thread matrix product (best of repeats)."""
-    a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
-    b = a.T.copy()
-    a @ b
-    best = min(timed(lambda: a @ b) for _ in range(repeats))
-    return 2 * n**3 / best
-
-
-def timed(f):
-    """CPU seconds of this thread spent in f() (see median_seconds)."""
-    start = time.thread_time()
-    f()
-    return time.thread_time() - start
-
-
-def epoch_flops(x, hidden, n_out=10):
-    """Flops of one epoch of the sparse algorithm on the rows of x (see the module doc)."""
-    nonzero = int(np.count_nonzero(x))
-    return nonzero * hidden * 2 * 2 + len(x) * 3 * hidden * n_out * 2, nonzero
-
-
-def floor_rows(datasets, rows, n, hidden_sizes):
-    """The arithmetic floor of each fast row, from the peak measured per dtype."""
-    out = []
-    for dtype, data in datasets.items():
-        peak = peak_flops(np.dtype(dtype))
-        x = data["train"][0][:n]
-        for hidden in hidden_sizes:
-            flops, nonzero = epoch_flops(x, hidden)
-            fast = next(r for r in rows if r["implementation"] == "fast" and r["dtype"] == dtype
-                        and r["network"] == [784, hidden, 10])
-            out.append({"network": [784, hidden, 10], "dtype": dtype, "nonzero_pixels": nonzero,
-                        "flops_per_epoch": flops, "peak_flops": peak,
-                        "floor_seconds": flops / peak,
-                        "fast_seconds": fast["seconds_per_epoch"],
-                        "fast_over_floor": fast["seconds_per_epoch"] * peak / flops})
-    return out
-
-
-def time_output_z(data, hidden, repeats):
-    """Median seconds of one output_z call on the test images, fast engine and NumPy."""
-    x, labels = data["train"]
-    xt = data["test"][0]
-    net = fresh_network([784, hidden, 10], x.dtype)
-    engine = FastNetwork(net, x)
-    engine.output_z(xt)
-    return {"images": len(xt), "network": [784, hidden, 10], "dtype": x.dtype.name,
-            "fast_seconds": statistics.median(timed(lambda: engine.output_z(xt))
-                                              for _ in range(5 * repeats)),
-            "numpy_seconds": statistics.median(timed(lambda: net.output_z(xt))
-                                               for _ in range(repeats))}
-
-
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def machine(torch):
-    return {"cpu": cpu_model(), "cpu_count": os.cpu_count(),
-            "load_average_at_start": list(os.getloadavg()),
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            "platform": platform.platform(), "python": platform.python_version(),
-            "numpy": np.__version__, "numba": numba.__version__, "scipy": scipy.__version__,
-            "torch": None if torch is None else torch.__version__,
-            "threads": {v: os.environ[v] for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                                                   "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}}
-
-
-def table(rows):
-    header = ("implementation", "network", "dtype", "s/epoch", "examples/s", "vs reference")
-    lines = [f"{header[0]:<15}{header[1]:<15}{header[2]:<9}{header[3]:>10}{header[4]:>13}"
-             f"{header[5]:>14}"]
-    for r in rows:
-        speedup = f"{r['speedup_vs_reference']:.1f}x" if r["speedup_vs_reference"] else "-"
-        name = r["implementation"] + ("*" if r["implementation"] == "reference" else "")
-        lines.append(f"{name:<15}{str(r['network']):<15}{r['dtype']:<9}"
-                     f"{r['seconds_per_epoch']:>10.3f}{r['examples_per_second']:>13,.0f}"
-                     f"{speedup:>14}")
-    return "\n".join(lines)
 
 
 def parse_args(argv=None):
@@ -345,64 +87,22 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def default_data() -> Path:
-    """data/mnist.npz, else /tmp/mnist.npz, else data/mnist.npz (for its error)."""
-    return next((p for p in (ROOT / "data" / "mnist.npz", Path("/tmp/mnist.npz"))
-                 if p.is_file()), ROOT / "data" / "mnist.npz")
-
-
-def kernel_history(x, labels, repeats, reference=None):
-    """Each change of the fast kernel, before and after, timed in this run (float32,
-    [784, 30, 10]), beside `reference` (this run's reference seconds, if timed); None
-    when git history is missing."""
-    import kernel_history as history
-
-    reason = history.history_available()
-    if reason:
-        print(f"\n{reason}")
-        return None
-    print("\nthe fast kernel change by change (git versions, interleaved, median of "
-          f"{repeats}; [784, 30, 10] float32)", flush=True)
-    versions = history.time_versions(x, labels,
-                                     lambda: fresh_network([784, 30, 10], x.dtype),
-                                     shuffled(len(x)), EPOCH_ARGS, repeats)
-    print(history.table(versions, reference))
-    return {"reference_seconds": reference, "versions": versions}
-
-
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    data_path = args.data or default_data()
-    torch = load_torch()
-    info = machine(torch)
-    print(f"{info['cpu']}, {info['cpu_count']} cores, load {info['load_average_at_start']}; "
-          f"numpy {info['numpy']}, numba {info['numba']}; one thread; data {data_path}")
-    if torch is None:
-        print("torch not installed")
+def epoch_rows(args, datasets, torch):
+    """One row per implementation, network and dtype: the median epoch, scaled to the
+    whole training set for the reference, with the speed-up over the reference."""
     n, n_ref = args.train_size, min(args.reference_examples, args.train_size)
-    timers = {"fast": prepare_fast, "numpy": prepare_numpy, "reference": prepare_reference}
-    if torch is not None:
-        timers["torch"] = lambda x, labels, sizes: prepare_torch(torch, x, labels, sizes)
-
-    datasets = {dtype: mnist.load(data_path, np.dtype(dtype)) for dtype in args.dtypes}
-    data64 = datasets.get("float64") or mnist.load(data_path, np.float64)
-    check = agreement(*data64["train"])
-    del data64
-    print(f"agreement after one epoch on {check['examples']} images (float64, max |dw|): "
-          f"fast vs numpy {check['fast_vs_numpy']:.1e}, "
-          f"reference vs numpy {check['reference_vs_numpy']:.1e}")
-
+    timers = epochs.preparers(torch)
     rows = []
     for dtype in args.dtypes:
         x, labels = (a[:n] for a in datasets[dtype]["train"])
-        warm_up(x, labels, torch)
+        epochs.warm_up(x, labels, torch)
         for hidden in args.hidden:
             sizes = [784, hidden, 10]
             for name, prepare in timers.items():
                 xs, ls = (x[:n_ref], labels[:n_ref]) if name == "reference" else (x, labels)
                 repeats = args.reference_repeats if name == "reference" else args.repeats
-                seconds, all_times, walls = median_seconds(lambda p=prepare, a=xs, b=ls, s=sizes:
-                                                    p(a, b, s), repeats)
+                seconds, all_times, walls = common.median_seconds(
+                    lambda p=prepare, a=xs, b=ls, s=sizes: p(a, b, s), repeats)
                 scale = n / len(xs)
                 rows.append({"implementation": name, "network": sizes, "dtype": dtype,
                              "seconds_per_epoch": seconds * scale,
@@ -415,16 +115,35 @@ def main(argv=None) -> int:
         ref = next(q for q in rows if q["implementation"] == "reference"
                    and q["network"] == r["network"] and q["dtype"] == r["dtype"])
         r["speedup_vs_reference"] = ref["seconds_per_epoch"] / r["seconds_per_epoch"]
+    return rows
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    data_path = args.data or common.default_data()
+    torch = common.load_torch()
+    info = common.machine(torch)
+    print(f"{info['cpu']}, {info['cpu_count']} cores, load {info['load_average_at_start']}; "
+          f"numpy {info['numpy']}, numba {info['numba']}; one thread; data {data_path}")
+    if torch is None:
+        print("torch not installed")
+    n, n_ref = args.train_size, min(args.reference_examples, args.train_size)
+
+    datasets = {dtype: mnist.load(data_path, np.dtype(dtype)) for dtype in args.dtypes}
+    data64 = datasets.get("float64") or mnist.load(data_path, np.float64)
+    check = epochs.agreement(*data64["train"])
+    del data64
+    print(f"agreement after one epoch on {check['examples']} images (float64, max |dw|): "
+          f"fast vs numpy {check['fast_vs_numpy']:.1e}, "
+          f"reference vs numpy {check['reference_vs_numpy']:.1e}")
+
+    rows = epoch_rows(args, datasets, torch)
 
     print("\nseeds together: nndl3.train.train, [784, 30, 10] float32, 1 epoch, "
           "evaluation_accuracy on test", flush=True)
     data32 = datasets.get("float32") or mnist.load(data_path, np.float32)
-    seeds = [time_seeds(data32, k, n, args.repeats) for k in (1, args.seeds)]
-    one, many = seeds
-    together = {"runs": seeds,
-                "ratio_epoch": many["epoch_seconds"] / one["epoch_seconds"],
-                "ratio_wall": many["wall_seconds"] / one["wall_seconds"]}
-    for s in seeds:
+    together = seeds.together(data32, args.seeds, n, args.repeats)
+    for s in together["runs"]:
         print(f"  {s['seeds']} seed(s): {s['epoch_seconds']:.3f} s training "
               f"(sum of seconds_per_epoch), {s['wall_seconds']:.3f} s wall of train()")
     print(f"  time({args.seeds} seeds) / time(1 seed): {together['ratio_epoch']:.2f} "
@@ -432,18 +151,18 @@ def main(argv=None) -> int:
 
     print(f"\none epoch, {n:,} images, mini-batch {M}, eta {ETA}, lambda {LMBDA}, "
           f"median of {args.repeats}")
-    print(table(rows))
+    print(epochs.table(rows))
     print(f"* reference: {args.reference_repeats} timing(s) of {n_ref:,} images, "
           f"scaled to {n:,}; examples/s is as measured")
 
-    floors = floor_rows(datasets, rows, n, args.hidden)
+    floors = floor.floor_rows(datasets, rows, n, args.hidden)
     print("\narithmetic floor (flops of the sparse algorithm / one core's measured peak)")
     for f in floors:
         print(f"  {str(f['network']):<15}{f['dtype']:<9}{f['nonzero_pixels']:,} nonzero pixels, "
               f"{f['flops_per_epoch'] / 1e9:.2f} Gflop / {f['peak_flops'] / 1e9:.0f} Gflop/s "
               f"(one-thread {f['dtype']} matrix product) = {f['floor_seconds'] * 1e3:.1f} ms; "
               f"fast {f['fast_seconds'] * 1e3:.1f} ms = {f['fast_over_floor']:.1f}x the floor")
-    evaluation = [time_output_z(datasets[dtype], hidden, args.repeats)
+    evaluation = [epochs.time_output_z(datasets[dtype], hidden, args.repeats)
                   for dtype in args.dtypes for hidden in args.hidden]
     print("\noutput_z (the evaluation after each epoch), one call on the test images")
     for e in evaluation:
@@ -462,9 +181,9 @@ def main(argv=None) -> int:
                          if r["implementation"] == "reference" and r["dtype"] == "float32"
                          and r["network"] == [784, 30, 10])
         x, labels = (a[:n] for a in datasets["float32"]["train"])
-        history = kernel_history(x, labels, max(args.repeats, 5), reference)
+        history = kernel_history.run(x, labels, max(args.repeats, 5), reference)
 
-    pipeline = time_pipeline() if args.pipeline else None
+    timed_pipeline = pipeline.time_pipeline() if args.pipeline else None
     result = {"machine": info,
               "settings": {"train_size": n, "mini_batch": M, "eta": ETA, "lmbda": LMBDA,
                            "cost": COST, "init": INIT, "repeats": args.repeats,
@@ -473,7 +192,7 @@ def main(argv=None) -> int:
                            "torch": "skipped: not installed" if torch is None else "timed"},
               "agreement": check, "results": rows, "seeds_together": together,
               "floor": floors, "output_z": evaluation, "kernel_history": history,
-              "pipeline": pipeline}
+              "pipeline": timed_pipeline}
     result["machine"]["load_average_at_end"] = list(os.getloadavg())
     atomic.write_json(args.out, result)
     print(f"\nwrote {args.out}")

@@ -6,6 +6,9 @@ Used by bench.py; on its own:
 
     python benchmarks/kernel_history.py [--repeats 5]
 
+Every version is driven through one entry point, `epoch_runner`: an adapter per generation
+of the engine's interface (its module's `API`), so the versions need not share a signature.
+
 Each version's `fast.py` (and `simd.py` where it has one) is written to
 .cache/kernel_history/<commit>/ as a package and imported from there. Their compiled code
 goes to Numba's cache folder (nndl3/__init__.py), which follows the current kernel's
@@ -25,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import common  # the one-thread settings, before NumPy loads
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,20 +105,36 @@ def history_available() -> str | None:
     return None
 
 
-def time_versions(x, labels, make_network, order, epoch_args, repeats):
+def epoch_runner(module, net, x, labels, order, eta):
+    """A function that trains one epoch of `module`'s fast engine on `net`, whatever the
+    generation of its interface (`module.API`, 1 where it has none):
+    1  options with every call: sgd_epoch(x, labels, order, eta, lmbda, regularization, m)
+    2  options at construction, from net.options: sgd_epoch(x, labels, order, eta)
+    Both read the network's weights, biases, cost, hidden activation and dropout."""
+    engine = module.FastNetwork(net, x)
+    api = getattr(module, "API", 1)
+    if api == 1:
+        o = net.options
+        return lambda: engine.sgd_epoch(x, labels, order, eta, o.lmbda, o.regularization,
+                                        o.mini_batch)
+    if api == 2:
+        return lambda: engine.sgd_epoch(x, labels, order, eta)
+    raise LookupError(f"{module.__name__}: engine API {api} has no adapter here")
+
+
+def time_versions(x, labels, make_network, order, eta, repeats):
     """Median thread CPU seconds of one epoch per version, the versions interleaved: in
     each round every version trains one epoch from the same weights in the same order."""
     modules = [(commit, text, load_version(commit)) for commit, text in CHANGES]
     small = x[:200]
     for _, _, module in modules:  # compile (or load the cached code), untimed
-        module.FastNetwork(make_network(), small).sgd_epoch(
-            small, labels[:200], order[order < 200], *epoch_args)
+        epoch_runner(module, make_network(), small, labels[:200], order[order < 200], eta)()
     seconds = {commit: [] for commit, _, _ in modules}
     for _ in range(repeats):
         for commit, _, module in modules:
-            engine = module.FastNetwork(make_network(), x)
+            epoch = epoch_runner(module, make_network(), x, labels, order, eta)
             start = time.thread_time()
-            engine.sgd_epoch(x, labels, order, *epoch_args)
+            epoch()
             seconds[commit].append(time.thread_time() - start)
     return [{"commit": commit, "change": text,
              "seconds_per_epoch": statistics.median(seconds[commit]),
@@ -121,31 +142,46 @@ def time_versions(x, labels, make_network, order, epoch_args, repeats):
 
 
 def table(rows, reference_seconds=None):
-    lines = [f"{'commit':<14}{'ms/epoch':>9}{'vs before':>11}"
+    lines = [f"{'commit':<14}{'ms/epoch':>9}{'range':>13}{'vs before':>11}"
              + (f"{'vs reference':>14}" if reference_seconds else "") + "  change"]
     before = None
     for r in rows:
         ms = r["seconds_per_epoch"] * 1e3
+        spread = f"{min(r['seconds_timed']) * 1e3:.1f}-{max(r['seconds_timed']) * 1e3:.1f}"
         step = f"{before / ms:.2f}x" if before else "-"
         ratio = (f"{reference_seconds / r['seconds_per_epoch']:>13.1f}x"
                  if reference_seconds else "")
-        lines.append(f"{r['commit']:<14}{ms:>9.1f}{step:>11}{ratio}  {r['change']}")
+        lines.append(f"{r['commit']:<14}{ms:>9.1f}{spread:>13}{step:>11}{ratio}  {r['change']}")
         before = ms
     return "\n".join(lines)
+
+
+def run(x, labels, repeats, reference=None):
+    """Each change of the fast kernel, before and after, timed in this run (float32,
+    [784, 30, 10]), beside `reference` (the reference's seconds, if timed); None when
+    git history is missing."""
+    reason = history_available()
+    if reason:
+        print(f"\n{reason}")
+        return None
+    print("\nthe fast kernel change by change (git versions, interleaved, median of "
+          f"{repeats}; [784, 30, 10] float32)", flush=True)
+    versions = time_versions(x, labels, lambda: common.fresh_network([784, 30, 10], x.dtype),
+                             common.shuffled(len(x)), common.ETA, repeats)
+    print(table(versions, reference))
+    return {"reference_seconds": reference, "versions": versions}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import bench
     import numpy as np
 
     from nndl3 import mnist
 
-    x, labels = mnist.load(bench.default_data(), np.float32)["train"]
-    bench.kernel_history(x, labels, args.repeats)
+    x, labels = mnist.load(common.default_data(), np.float32)["train"]
+    run(x, labels, args.repeats)
     return 0
 
 

@@ -1,6 +1,16 @@
 import numpy as np
 import pytest
 
+from nndl3.options import Options
+
+
+def options(**keys):
+    """Training options, with the output layer the cost goes with (softmax for the
+    log-likelihood) unless given."""
+    if keys.get("cost") == "log-likelihood":
+        keys.setdefault("output", "softmax")
+    return Options(**keys)
+
 
 def synthetic_digits(n, seed=0, dtype=np.float64):
     """Sparse 784-pixel "images" whose label is recoverable from them, like MNIST's ~80 % zeros."""

@@ -11,12 +11,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import backprop_claims as claims  # noqa: E402
 
 from nndl3.network import Network, one_hot  # noqa: E402
+from nndl3.options import Options  # noqa: E402
 
 
 @pytest.fixture
 def tiny():
     rng = np.random.default_rng(4)
-    net = Network.create([6, 4, 3], "quadratic", "large", rng)
+    net = Network.create([6, 4, 3], "large", rng, options=Options(cost="quadratic"))
     x = rng.uniform(0, 1, (5, 6))
     return net, x, one_hot(rng.integers(0, 3, 5), 3)
 

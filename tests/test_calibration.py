@@ -85,3 +85,26 @@ def test_the_spot_check_passes_on_the_stored_seed_and_names_a_difference():
     assert problems[0] == "row r seed 102: stored 92.0, re-trained 93.0"
     assert problems[1].startswith(f"curve {CURVE['id']} seed 102: stored epoch mean")
     assert len(book_runs.curves(book)) == 4
+
+
+def test_the_committed_calibration_covers_every_row_and_curve_with_its_seeds():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    expected = check.load_expected(root / "config" / "expected.yaml")
+    config = yaml.safe_load((root / "config" / "config.yaml").read_text())
+    points = yaml.safe_load((root / "config" / "calibration.yaml").read_text())
+    curve_doc = json.loads((root / "config" / "calibration_curves.json").read_text())
+    default = config["calibration_seeds"]
+    assert points["seeds"] == default == curve_doc["seeds"]
+    for row in expected["quantities"]:
+        if "claim" in row:
+            assert "book" not in row, row["id"]
+        if not check.seeded(row):
+            continue
+        assert row["id"] in points["seed_sd"], row["id"]
+        assert sorted(points["per_seed"][row["id"]]) == calibration.row_seeds(row, default)
+        if any(k.endswith("_sds") for k in row.get("claim") or {}):
+            assert row["id"] in points["claim_sd"], row["id"]
+    for entry in curve_doc["curves"].values():
+        assert sorted(map(int, entry["per_seed"])) == default

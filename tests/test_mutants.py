@@ -1,5 +1,8 @@
-"""The mutants catalogue still fits the code it mutates: every patch finds its text once."""
+"""The mutants catalogue still fits the code it mutates: every patch finds its one statement
+in its function and changes it into code that still parses; a patch that no longer finds
+it fails here."""
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -7,11 +10,32 @@ import pytest
 from . import mutants
 
 ROOT = Path(__file__).resolve().parents[1]
-PATCHES = [(name, path, original) for name, (_, patches, _) in mutants.MUTANTS.items()
-           for path, original, _ in patches]
+PATCHES = [(name, patch) for name, (_, patches, _) in mutants.MUTANTS.items()
+           for patch in patches]
 
 
-@pytest.mark.parametrize("name,path,original", PATCHES,
-                         ids=[f"{name}:{path}" for name, path, _ in PATCHES])
-def test_every_mutant_patch_applies_exactly_once(name, path, original):
-    assert (ROOT / path).read_text().count(original) == 1
+@pytest.mark.parametrize("name,patch", PATCHES,
+                         ids=[f"{name}:{p.function}" for name, p in PATCHES])
+def test_every_mutant_patch_applies_to_one_statement(name, patch):
+    source = (ROOT / patch.file).read_text()
+    mutated = mutants.apply(source, patch)
+    assert mutated != source
+    ast.parse(mutated)
+
+
+def test_a_patch_that_finds_nothing_fails():
+    source = "def f(x):\n    y = x + 1\n    return y\n"
+    with pytest.raises(mutants.PatchError):
+        mutants.apply(source, mutants.Patch("f.py", "f", "x - 1", "x"))
+    with pytest.raises(mutants.PatchError):
+        mutants.apply(source, mutants.Patch("f.py", "g", "x + 1", "x"))
+    assert "y = x - 1" in mutants.apply(source, mutants.Patch("f.py", "f", "x + 1", "x - 1"))
+
+
+def test_a_patch_holds_through_a_reformatting():
+    """Layout, quotes and comments of the statement do not matter."""
+    before = "def f(x):\n    return x['a'] + 1\n"
+    after = 'def f(x):\n    # a comment\n    return (\n        x["a"]\n        + 1\n    )\n'
+    patch = mutants.Patch("f.py", "f", "x['a'] + 1", "x['a'] - 1")
+    for source in (before, after):
+        assert "return x['a'] - 1" in mutants.apply(source, patch)

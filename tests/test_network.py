@@ -1,16 +1,20 @@
+"""network.py: the math of the NumPy engine (the book's network2, vectorized) and its
+options."""
+
+import io
+
 import numpy as np
 import pytest
 
-from nndl3.fast import FastNetwork
-from nndl3.network import Network, cost_value, initial_parameters, one_hot, weight_penalty
-from nndl3.train import streams
+from nndl3.network import Network, cost_value, initial_parameters, one_hot, softmax, weight_penalty
 
-from .conftest import synthetic_digits
+from .conftest import options
+
+QUIET = io.StringIO
 
 
 def total_cost(net, x, y, lmbda, reg, n):
     return cost_value(net.cost, net.output_z(x), y) / n + weight_penalty(reg, lmbda, n, net.weights)
-
 
 # sigmoid with both of the book's costs; softmax + log-likelihood and tanh / ReLU hidden
 # layers (section 10) with the costs they go with
@@ -21,7 +25,7 @@ def total_cost(net, x, y, lmbda, reg, n):
 @pytest.mark.parametrize("reg,lmbda", [("l2", 0.0), ("l2", 0.7), ("l1", 0.7)])
 def test_backprop_matches_finite_differences(hidden, cost, reg, lmbda):
     rng = np.random.default_rng(0)
-    net = Network.create([6, 5, 4, 3], cost, "large", rng, hidden=hidden)
+    net = Network.create([6, 5, 4, 3], "large", rng, options=options(cost=cost, hidden=hidden))
     x = rng.uniform(0, 1, (7, 6))
     y = one_hot(rng.integers(0, 3, 7), 3)
     n = len(x)
@@ -43,20 +47,19 @@ def test_backprop_matches_finite_differences(hidden, cost, reg, lmbda):
                 numeric[idx] = (up - down) / (2 * eps)
             np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
 
-
 ETA, LMBDA, N, M = 0.3, 2.0, 50, 3
 
 
 def one_step(regularization):
     """Parameters before, gradients, and parameters after one book-rule SGD step."""
     rng = np.random.default_rng(1)
-    net = Network.create([5, 4, 2], "cross-entropy", "default", rng)
+    net = Network.create([5, 4, 2], "default", rng,
+                         options=options(lmbda=LMBDA, regularization=regularization))
     x, y = rng.uniform(0, 1, (M, 5)), one_hot([0, 1, 1], 2)
     before = [p.copy() for p in net.weights + net.biases]
     grad_w, grad_b = net.backprop(x, y)
-    net.update_mini_batch(x, y, ETA, LMBDA, N, regularization)
+    net.update_mini_batch(x, y, ETA, N)
     return before, grad_w + grad_b, net.weights + net.biases
-
 
 @pytest.mark.parametrize("regularization", ["l2", "l1"])
 def test_update_is_the_books_rule(regularization):
@@ -68,7 +71,6 @@ def test_update_is_the_books_rule(regularization):
         elif layer < 2:
             expected = p0 - ETA * LMBDA / N * np.sign(p0) - (ETA / M) * g
         np.testing.assert_allclose(p1, expected, rtol=1e-12)
-
 
 @pytest.mark.parametrize("init,weight_sd", [("default", 1 / np.sqrt(784)), ("large", 1.0)])
 def test_initialization_statistics(init, weight_sd):
@@ -82,26 +84,23 @@ def test_initialization_statistics(init, weight_sd):
     if init == "default":
         assert abs(weights[1].std() * np.sqrt(100) - 1) < 0.15
 
-
 def test_dropout_scales_hidden_output_at_test_time():
     rng = np.random.default_rng(4)
-    net = Network.create([6, 5, 3], "cross-entropy", "default", rng, dropout=0.5)
+    net = Network.create([6, 5, 3], "default", rng, options=options(dropout=0.5))
     x = rng.uniform(0, 1, (4, 6))
     hidden = 1 / (1 + np.exp(-(x @ net.weights[0].T + net.biases[0])))
     expected = (0.5 * hidden) @ net.weights[1].T + net.biases[1]
     np.testing.assert_allclose(net.output_z(x), expected, rtol=1e-12)
 
-
 def test_dropped_neurons_get_no_gradient():
     rng = np.random.default_rng(5)
-    net = Network.create([6, 5, 3], "cross-entropy", "default", rng, dropout=0.5)
+    net = Network.create([6, 5, 3], "default", rng, options=options(dropout=0.5))
     x, y = rng.uniform(0, 1, (4, 6)), one_hot([0, 1, 2, 0], 3)
     mask = np.array([True, False, True, False, True])
     grad_w, grad_b = net.backprop(x, y, [mask])
     assert np.all(grad_w[0][~mask] == 0) and np.all(grad_b[0][~mask] == 0)
     assert np.all(grad_w[1][:, ~mask] == 0)  # a dropped neuron outputs nothing
     assert np.all(grad_w[0][mask] != 0)
-
 
 def test_cross_entropy_is_finite_for_saturated_outputs():
     z = np.array([[1000.0, -1000.0], [-800.0, 800.0]])
@@ -110,57 +109,18 @@ def test_cross_entropy_is_finite_for_saturated_outputs():
     assert np.isfinite(value)
     np.testing.assert_allclose(value, 1600.0)  # right outputs cost 0, wrong ones |z| each
 
-
-@pytest.mark.parametrize("cost,reg,lmbda,dropout", [
-    ("cross-entropy", "l2", 0.0, 0.0), ("cross-entropy", "l2", 5.0, 0.0),
-    ("quadratic", "l1", 3.0, 0.0), ("cross-entropy", "l2", 1.0, 0.5)])
-def test_fast_engine_trains_like_the_reference(cost, reg, lmbda, dropout):
-    x, labels = synthetic_digits(205)  # 205: the last mini-batch is a partial one
-    nets = []
-    for engine in ("numpy", "fast"):
-        rng = streams(7)
-        # 13 hidden neurons: the fast engine pads them to 16, the padding must stay inert
-        net = Network.create([784, 13, 10], cost, "large", rng["init"], dropout=dropout)
-        trainer = net if engine == "numpy" else FastNetwork(net, x)
-        for _ in range(2):
-            order = rng["shuffle"].permutation(len(x))
-            masks = [rng["dropout"].random((21, 13)) >= dropout] if dropout else None
-            trainer.sgd_epoch(x, labels, order, 0.5, lmbda, reg, 10, masks)
-        nets.append(net)
-    for a, b in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases,
-                    strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("dropout", [0.0, 0.5])
-def test_fast_engine_evaluates_like_the_reference(dtype, dropout):
-    x, labels = synthetic_digits(120)
-    net = Network.create([784, 13, 10], "cross-entropy", "large", streams(3)["init"], dtype,
-                         dropout)
-    engine = FastNetwork(net, x.astype(dtype))
-    engine.sgd_epoch(engine.x, labels, np.arange(120), 0.5, 0.0)
-    for data in (engine.x, x[:50].astype(dtype)):  # its training set, and another one
-        expected = net.output_z(data)
-        got = engine.output_z(data)
-        assert got.dtype == dtype
-        np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12,
-                                   atol=1e-5 if dtype == np.float32 else 1e-12)
-
-
 def test_an_epoch_decays_weights_with_n_the_training_set_size():
     """sgd_epoch passes n = all rows of the epoch to each step, not the mini-batch size."""
     rng = np.random.default_rng(6)
     x, labels = rng.uniform(0, 1, (20, 6)), rng.integers(0, 3, 20)
-    net = Network.create([6, 5, 3], "cross-entropy", "default", rng)
-    ref = Network([w.copy() for w in net.weights], [b.copy() for b in net.biases])
+    net = Network.create([6, 5, 3], "default", rng, options=options(lmbda=5.0))
+    ref = Network([w.copy() for w in net.weights], [b.copy() for b in net.biases], net.options)
     order = np.arange(20)
-    net.sgd_epoch(x, labels, order, 0.5, 5.0, "l2", m=10)
+    net.sgd_epoch(x, labels, order, 0.5)
     for rows in (order[:10], order[10:]):
-        ref.update_mini_batch(x[rows], one_hot(labels[rows], 3), 0.5, 5.0, 20, "l2")
+        ref.update_mini_batch(x[rows], one_hot(labels[rows], 3), 0.5, 20)
     for a, b in zip(net.weights + net.biases, ref.weights + ref.biases, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12)
-
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cross_entropy_with_one_hot_targets_is_the_formula_to_the_bit(dtype):
@@ -173,3 +133,57 @@ def test_cross_entropy_with_one_hot_targets_is_the_formula_to_the_bit(dtype):
     soft = np.full_like(y, 0.25)  # not one-hot: the formula itself
     assert cost_value("cross-entropy", z, soft) == float(
         np.sum(soft * np.logaddexp(0, -z) + (1 - soft) * np.logaddexp(0, z)))
+
+def test_log_likelihood_is_minus_log_softmax_of_the_label_and_finite():
+    z = np.array([[1.0, 2.0, 3.0], [1000.0, -1000.0, 0.0]])
+    y = one_hot([0, 1], 3)
+    expected = -np.log(softmax(z[:1])[0, 0]) + 2000.0  # -ln a_y; the second row: 2000 exactly
+    np.testing.assert_allclose(cost_value("log-likelihood", z, y), expected, rtol=1e-12)
+    net = Network.create([4, 3, 3], "default", np.random.default_rng(0),
+                         options=options(cost="log-likelihood"))
+    np.testing.assert_allclose(net.feedforward(np.ones((2, 4))).sum(axis=1), 1.0)
+
+@pytest.mark.parametrize("hidden", ["tanh", "relu"])
+def test_dropped_neurons_get_no_gradient_with_tanh_and_relu(hidden):
+    rng = np.random.default_rng(5)
+    net = Network.create([6, 5, 3], "default", rng, options=options(dropout=0.5, hidden=hidden))
+    x, y = rng.uniform(0, 1, (4, 6)), one_hot([0, 1, 2, 0], 3)
+    mask = np.array([True, False, True, False, True])
+    grad_w, grad_b = net.backprop(x, y, [mask])
+    assert np.all(grad_w[0][~mask] == 0) and np.all(grad_b[0][~mask] == 0)
+
+@pytest.mark.parametrize("regularization,lmbda", [("l2", 0.0), ("l2", 2.0), ("l1", 2.0)])
+def test_momentum_update_over_two_steps(regularization, lmbda):
+    """v <- mu v - (eta lambda / n) w' - (eta/m) sum grad, w <- w + v (biases: no w' term),
+    with w' = w (L2) or sgn(w) (L1); the velocity carries over to the second step."""
+    eta, mu, n = 0.3, 0.6, 50
+    rng = np.random.default_rng(2)
+    net = Network.create([5, 4, 2], "default", rng, options=options(
+        momentum=mu, lmbda=lmbda, regularization=regularization))
+    ref = [p.copy() for p in net.weights + net.biases]
+    velocity = [np.zeros_like(p) for p in ref]
+    batches = [(rng.uniform(0, 1, (3, 5)), one_hot([0, 1, 1], 2)),
+               (rng.uniform(0, 1, (2, 5)), one_hot([1, 0], 2))]  # m = 3, then a partial 2
+    for x, y in batches:
+        probe = Network([p.copy() for p in ref[:2]], [p.copy() for p in ref[2:]])
+        grads = sum(probe.backprop(x, y), [])
+        for i, (p, g) in enumerate(zip(ref, grads, strict=True)):
+            decay = 0.0
+            if i < 2 and lmbda:
+                decay = eta * lmbda / n * (p if regularization == "l2" else np.sign(p))
+            velocity[i] = mu * velocity[i] - decay - eta / len(x) * g
+            ref[i] = p + velocity[i]
+        net.update_with_momentum(x, y, eta, n)
+    for got, want in zip(net.weights + net.biases, ref, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_weight_penalty_knows_l2_and_l1_only():
+    w = [np.array([[1.0, -2.0]])]
+    assert weight_penalty("l2", 1.0, 1, w) == 2.5 and weight_penalty("l1", 1.0, 1, w) == 3.0
+    with pytest.raises(ValueError, match="unknown regularization 'l3'"):
+        weight_penalty("l3", 1.0, 1, w)
+    net = Network.create([3, 2, 2], "default", np.random.default_rng(0),
+                         options=options(lmbda=1.0, regularization="l3"))
+    with pytest.raises(ValueError, match="unknown regularization 'l3'"):
+        net.update_mini_batch(np.ones((1, 3)), one_hot([0], 2), 0.1, 10)

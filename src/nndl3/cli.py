@@ -36,9 +36,7 @@ def cmd_train(args):
     from .train import train
 
     timer = Timer()
-    spec = runspec.load(args.spec)
-    if args.seeds:
-        spec["seeds"] = args.seeds
+    spec = runspec.load(args.spec, args.seeds)
     with timer("load"):
         data = mnist.load(args.data, np.dtype(spec["dtype"]), ("train", spec["evaluation"]),
                           spec["train_size"])

@@ -11,10 +11,13 @@ rows of W1 and the output layer are summed and stepped by the explicit SIMD code
 whole vectors. The update is still the mini-batch update: all deltas of a mini-batch are
 computed with the weights fixed, then applied.
 
-Options (issue 11): hidden neurons sigmoid, tanh or relu; a sigmoid output with the
-cross-entropy or quadratic cost, or a softmax output with the log-likelihood cost; plain
-SGD or momentum. They are integer codes tested inside the loops; LLVM hoists such
-loop-invariant tests, so the default path keeps its speed (benchmarks/bench.py).
+Options: hidden neurons sigmoid, tanh or relu; a sigmoid output with the cross-entropy or
+quadratic cost, or a softmax output with the log-likelihood cost; L2 or L1 regularization;
+plain SGD or momentum; dropout. They arrive once, as the network's `options.Options`;
+`refuse_unsupported` turns away, in one place, what this engine does not implement, and
+the rest become integer codes tested inside the loops; LLVM hoists such loop-invariant
+tests, so the default path keeps its speed (benchmarks/bench.py). An epoch is split into
+`forward`, `backward` and `update`; the weight penalty is written once, in `penalize`.
 
 Layout: W1 is stored transposed, w1t (n_in, hp), so that a pixel's outgoing weights are one
 contiguous row; W2 twice: as in the book, w2 (n_out, hp), for the backward pass, and
@@ -35,10 +38,17 @@ from .simd import check_rows, dense_sum, lanes, prefetch, rows_step, rows_sum, r
 AHEAD = 2  # prefetch the pixels of the next pair of images, from this many places ahead
 OUT_PAD = 16  # the output layer: 10 outputs padded to one vector (two in float64)
 
+# The generation of FastNetwork's interface, for benchmarks/kernel_history.py, which times
+# old versions of this file: 2 = options at construction, sgd_epoch(x, labels, order, eta).
+API = 2
+
 HIDDEN = {"sigmoid": 0, "tanh": 1, "relu": 2}
 SIGMOID, TANH, RELU = 0, 1, 2
 COSTS = {"cross-entropy": 0, "quadratic": 1, "log-likelihood": 2}
 CROSS_ENTROPY, QUADRATIC, LOG_LIKELIHOOD = 0, 1, 2
+OUTPUT = {"cross-entropy": "sigmoid", "quadratic": "sigmoid", "log-likelihood": "softmax"}
+PENALTIES = {"l2": 1, "l1": 2}  # and 0: none (lambda = 0)
+NO_PENALTY, L2, L1 = 0, 1, 2
 
 
 class UnsupportedByFastEngine(ValueError):
@@ -126,148 +136,226 @@ def output_layer(z2, b2, w2t, a, hidden):
 
 
 @njit(cache=True, nogil=True)
-def sgd_epoch(w1t, b1, w2, w2t, b2, hidden, indptr, indices, values, labels, order, masks,
-              scale_full, scale_last, decay, l1_step, m, act, cost,
-              mu, l2_step, v_w1t, v_b1, v_w2, v_b2):
-    """One pass over `order` in mini-batches of m, updating the parameters in place.
+def sgd_epoch(params, velocity, data, masks, codes, steps):
+    """One pass over the rows `order` in mini-batches of m, updating the parameters in place.
 
-    hidden = the real number of hidden neurons; the padding columns hidden..hp-1 output 0,
-    so they get zero gradients and stay zero.
-    scale_full = eta / m, scale_last = eta / (size of the last, possibly partial, mini-batch);
-    decay = 1 - eta*lambda/n (L2, else 1); l1_step = eta*lambda/n (L1, else 0);
-    act, cost: codes of HIDDEN and COSTS. masks: (n_batches, hidden) keep flags, or an
-    empty (0, hidden) array without dropout.
-    mu: momentum; when nonzero, l2_step = eta*lambda/n (L2, else 0) and the velocities v_*
-    (same shapes as their parameters) are updated and added as in the contract; decay is
-    then unused. All scalars arrive in the weights' dtype."""
-    hp = w1t.shape[1]
-    n_out = w2.shape[0]
-    dt = w1t.dtype
-    one, zero = np.ones(1, dt)[0], np.zeros(1, dt)[0]
-    z1 = np.empty((m, hp), dt)
-    a1 = np.zeros((m, hp), dt)
-    d1 = np.zeros((m, hp), dt)
-    z2 = np.empty(w2t.shape[1], dt)
-    d2 = np.empty(n_out, dt)
-    s = np.empty(hp, dt)
-    g_w2 = np.empty((n_out, hp), dt)
-    g_b1 = np.empty(hp, dt)
-    g_b2 = np.empty(n_out, dt)
-    use_masks = masks.shape[0] > 0
+    params = (w1t, b1, w2, w2t, b2); velocity = (v_w1t, v_b1, v_w2, v_b2), momentum's
+    (same shapes as their parameters; empty arrays without momentum);
+    data = (indptr, indices, values, labels, order), the inputs in CSR form;
+    masks: (n_batches, hidden) keep flags, or an empty (0, hidden) array without dropout;
+    codes = (hidden, m, act, cost, penalty): the real number of hidden neurons (the padding
+    columns hidden..hp-1 output 0, get zero gradients and stay 0), the mini-batch size and
+    the codes of HIDDEN, COSTS and PENALTIES;
+    steps = (eta/m, eta/(size of the last, possibly partial, mini-batch), decay = 1 - rate
+    (L2, else 1), rate = eta*lambda/n, mu), all in the weights' dtype."""
+    w1t, b1, w2, w2t, b2 = params
+    order = data[4]
+    m = codes[1]
+    scale_full, scale_last, decay, rate, mu = steps
+    work = scratch(w1t, w2, w2t, m)
     # L2 weight decay of W1, lazily: instead of scaling all of W1 by `decay` every
     # mini-batch, w1t holds W1 / c, with c the product of the decays so far; a gradient
     # step then touches only the rows of nonzero pixels. W1 is restored at the end.
     lazy = decay != 1 and mu == 0
-    c = one
-    no_bias = np.zeros(hp, dt)
-    quadratic = cost == QUADRATIC
+    c = w1t.dtype.type(1)
     n = order.shape[0]
     batch = 0
     for start in range(0, n, m):
         size = min(m, n - start)
         scale = scale_full if size == m else scale_last
-        g_w2[:] = 0
-        g_b1[:] = 0
-        g_b2[:] = 0
-        if lazy:  # w1t holds W1 / c
-            batch_hidden_z(z1, no_bias, w1t, indptr, indices, values, order, start, size)
-            for e in range(size):
-                for h in range(hp):
-                    z1[e, h] = b1[h] + c * z1[e, h]
-        else:
-            batch_hidden_z(z1, b1, w1t, indptr, indices, values, order, start, size)
-        for e in range(size):
-            r = order[start + e]
-            for h in range(hidden):
-                zh = z1[e, h]
-                if act == SIGMOID:
-                    a1[e, h] = one / (one + np.exp(-zh))
-                elif act == TANH:
-                    a1[e, h] = np.tanh(zh)
-                else:
-                    a1[e, h] = zh if zh > zero else zero
-            if use_masks:
-                for h in range(hidden):
-                    if not masks[batch, h]:
-                        a1[e, h] = 0
-            output_layer(z2, b2, w2t, a1[e], hidden)
-            if cost == LOG_LIKELIHOOD:  # softmax, shifted by the largest z so exp <= 1
-                top = z2[0]
-                for k in range(1, n_out):
-                    top = max(top, z2[k])
-                total = zero
-                for k in range(n_out):
-                    z2[k] = np.exp(z2[k] - top)
-                    total += z2[k]
-                for k in range(n_out):
-                    d2[k] = z2[k] / total - (one if k == labels[r] else zero)
-            else:
-                for k in range(n_out):
-                    a2 = one / (one + np.exp(-z2[k]))
-                    d2[k] = a2 - (one if k == labels[r] else zero)
-                    if quadratic:
-                        d2[k] *= a2 * (one - a2)
-            for k in range(n_out):
-                g_b2[k] += d2[k]
-            # backward: delta1 = (W2^T delta2) * f'(z1); a dropped neuron has a1 = 0
-            s[:] = 0
-            dense_sum(s, w2, d2, n_out)  # s = W2^T delta2, summed over k in order
-            for k in range(n_out):
-                for h in range(hp):
-                    g_w2[k, h] += a1[e, h] * d2[k]
-            if act == SIGMOID:
-                for h in range(hp):
-                    d1[e, h] = s[h] * a1[e, h] * (one - a1[e, h])
-            elif act == TANH:
-                for h in range(hp):
-                    d1[e, h] = s[h] * (one - a1[e, h] * a1[e, h])
-                if use_masks:  # 1 - a^2 is 1, not 0, for a dropped neuron's a = 0
-                    for h in range(hidden):
-                        if not masks[batch, h]:
-                            d1[e, h] = 0
-            else:
-                for h in range(hp):
-                    d1[e, h] = s[h] if a1[e, h] > zero else zero
-            for h in range(hp):
-                g_b1[h] += d1[e, h]
-        # the update, with every delta of the mini-batch computed from the same weights
-        if mu == 0:
-            plain_update(w1t, b1, w2, b2, g_w2, g_b1, g_b2, scale, decay, l1_step, lazy)
-            step = scale
-            if lazy:
-                c *= decay
-                if c < 0.5:  # keep W1 / c within a factor 2 of W1
-                    w1t *= c
-                    c = one
-                step = scale / c
-            sparse_step(w1t, step, d1, order, start, size, indptr, indices, values)
-        else:
-            momentum_update(w2, v_w2, g_w2, b2, v_b2, g_b2, b1, v_b1, g_b1, w1t, v_w1t,
-                            scale, mu, l2_step, l1_step)
-            sparse_step(v_w1t, scale, d1, order, start, size, indptr, indices, values)
-            w1t += v_w1t
-        for k in range(n_out):
-            for h in range(hp):
-                w2t[h, k] = w2[k, h]
+        forward(params, data, masks, batch, start, size, work, codes, lazy, c)
+        backward(w2, masks, batch, size, work, codes)
+        c = update(params, velocity, data, start, size, work, codes, steps, scale, lazy, c)
         batch += 1
     if lazy:
         w1t *= c
 
 
 @njit(cache=True, nogil=True)
-def plain_update(w1t, b1, w2, b2, g_w2, g_b1, g_b2, scale, decay, l1_step, lazy):
-    """The book's step (weight decay or L1 shrink, then the gradient), except the sparse
-    gradient step of w1t, which the caller applies, and w1t's decay when lazy."""
-    if decay != 1:
+def scratch(w1t, w2, w2t, m):
+    """The epoch's working arrays: (z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias)."""
+    hp, dt = w1t.shape[1], w1t.dtype
+    n_out = w2.shape[0]
+    return (np.empty((m, hp), dt), np.zeros((m, hp), dt), np.zeros((m, hp), dt),
+            np.empty(w2t.shape[1], dt), np.empty((m, n_out), dt), np.empty(hp, dt),
+            np.empty((n_out, hp), dt), np.empty(hp, dt), np.empty(n_out, dt),
+            np.zeros(hp, dt))
+
+
+@njit(cache=True, nogil=True)
+def forward(params, data, masks, batch, start, size, work, codes, lazy, c):
+    """The mini-batch's images order[start:start + size] forward: the hidden outputs a1
+    (0 where dropped) and the output layer's deltas d2 = dC/dz2, row e for image e."""
+    w1t, b1, w2, w2t, b2 = params
+    indptr, indices, values, labels, order = data
+    z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
+    hidden, m, act, cost, penalty = codes
+    if lazy:  # w1t holds W1 / c
+        batch_hidden_z(z1, no_bias, w1t, indptr, indices, values, order, start, size)
+        for e in range(size):
+            for h in range(w1t.shape[1]):
+                z1[e, h] = b1[h] + c * z1[e, h]
+    else:
+        batch_hidden_z(z1, b1, w1t, indptr, indices, values, order, start, size)
+    for e in range(size):
+        activate(a1[e], z1[e], hidden, act)
+        if masks.shape[0] > 0:
+            for h in range(hidden):
+                if not masks[batch, h]:
+                    a1[e, h] = 0
+        output_layer(z2, b2, w2t, a1[e], hidden)
+        output_delta(d2[e], z2, labels[order[start + e]], cost)
+
+
+@njit(cache=True, nogil=True)
+def activate(a, z, hidden, act):
+    """a = f(z) for the first `hidden` neurons."""
+    one, zero = z.dtype.type(1), z.dtype.type(0)
+    for h in range(hidden):
+        zh = z[h]
+        if act == SIGMOID:
+            a[h] = one / (one + np.exp(-zh))
+        elif act == TANH:
+            a[h] = np.tanh(zh)
+        else:
+            a[h] = zh if zh > zero else zero
+
+
+@njit(cache=True, nogil=True)
+def output_delta(d, z, label, cost):
+    """d = dC/dz of the output layer for weighted inputs z (which it overwrites): a - y,
+    with a softmax (log-likelihood) or sigmoid output; times sigma'(z) for the quadratic
+    cost."""
+    one, zero = z.dtype.type(1), z.dtype.type(0)
+    n_out = d.shape[0]
+    if cost == LOG_LIKELIHOOD:  # softmax, shifted by the largest z so exp <= 1
+        top = z[0]
+        for k in range(1, n_out):
+            top = max(top, z[k])
+        total = zero
+        for k in range(n_out):
+            z[k] = np.exp(z[k] - top)
+            total += z[k]
+        for k in range(n_out):
+            d[k] = z[k] / total - (one if k == label else zero)
+    else:
+        for k in range(n_out):
+            a = one / (one + np.exp(-z[k]))
+            d[k] = a - (one if k == label else zero)
+            if cost == QUADRATIC:
+                d[k] *= a * (one - a)
+
+
+@njit(cache=True, nogil=True)
+def backward(w2, masks, batch, size, work, codes):
+    """The hidden deltas d1 = (W2^T d2) * f'(z1) (a dropped neuron has a1 = 0) and the
+    gradients of W2 and both biases, summed over the mini-batch image by image; W1's
+    gradient is applied by the update, from d1, touching only nonzero pixels."""
+    z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
+    hidden, m, act, cost, penalty = codes
+    one, zero = a1.dtype.type(1), a1.dtype.type(0)
+    n_out, hp = w2.shape
+    g_w2[:] = 0
+    g_b1[:] = 0
+    g_b2[:] = 0
+    for e in range(size):
+        for k in range(n_out):
+            g_b2[k] += d2[e, k]
+        s[:] = 0
+        dense_sum(s, w2, d2[e], n_out)  # s = W2^T delta2, summed over k in order
+        for k in range(n_out):
+            for h in range(hp):
+                g_w2[k, h] += a1[e, h] * d2[e, k]
+        if act == SIGMOID:
+            for h in range(hp):
+                d1[e, h] = s[h] * a1[e, h] * (one - a1[e, h])
+        elif act == TANH:
+            for h in range(hp):
+                d1[e, h] = s[h] * (one - a1[e, h] * a1[e, h])
+            if masks.shape[0] > 0:  # 1 - a^2 is 1, not 0, for a dropped neuron's a = 0
+                for h in range(hidden):
+                    if not masks[batch, h]:
+                        d1[e, h] = 0
+        else:
+            for h in range(hp):
+                d1[e, h] = s[h] if a1[e, h] > zero else zero
+        for h in range(hp):
+            g_b1[h] += d1[e, h]
+
+
+@njit(cache=True, nogil=True)
+def update(params, velocity, data, start, size, work, codes, steps, scale, lazy, c):
+    """The mini-batch's step, every delta computed from the same weights: the penalty,
+    then the gradient (plain SGD), or both into the velocities, then added (momentum).
+    Returns c, the lazy decay's factor (see sgd_epoch)."""
+    w1t, b1, w2, w2t, b2 = params
+    v_w1t, v_b1, v_w2, v_b2 = velocity
+    indptr, indices, values, labels, order = data
+    z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
+    penalty = codes[4]
+    decay, rate, mu = steps[2], steps[3], steps[4]
+    if mu == 0:
+        penalize(w2, w2, mu, penalty, decay, rate)
         if not lazy:
-            w1t *= decay
-        w2 *= decay
-    if l1_step != 0:
-        shrink(w1t.reshape(-1), l1_step)
-        shrink(w2.reshape(-1), l1_step)
-    subtract(w2.reshape(-1), scale, g_w2.reshape(-1))
-    subtract(b2, scale, g_b2)
-    subtract(b1, scale, g_b1)
+            penalize(w1t, w1t, mu, penalty, decay, rate)
+        subtract(w2.reshape(-1), scale, g_w2.reshape(-1))
+        subtract(b2, scale, g_b2)
+        subtract(b1, scale, g_b1)
+        step = scale
+        if lazy:
+            c *= decay
+            if c < 0.5:  # keep W1 / c within a factor 2 of W1
+                w1t *= c
+                c = w1t.dtype.type(1)
+            step = scale / c
+        sparse_step(w1t, step, d1, order, start, size, indptr, indices, values)
+    else:
+        penalize(w2, v_w2, mu, penalty, decay, rate)
+        penalize(w1t, v_w1t, mu, penalty, decay, rate)
+        v_b2 *= mu  # the biases: no penalty
+        v_b1 *= mu
+        add_velocity(w2.reshape(-1), v_w2.reshape(-1), scale, g_w2.reshape(-1))
+        add_velocity(b2, v_b2, scale, g_b2)
+        add_velocity(b1, v_b1, scale, g_b1)
+        sparse_step(v_w1t, scale, d1, order, start, size, indptr, indices, values)
+        w1t += v_w1t
+    n_out, hp = w2.shape
+    for k in range(n_out):
+        for h in range(hp):
+            w2t[h, k] = w2[k, h]
+    return c
+
+
+@njit(cache=True, nogil=True)
+def penalize(w, target, mu, penalty, decay, rate):
+    """The weight penalty's step, the one place this engine writes it. Plain SGD
+    (target is w): L2 w <- decay w with decay = 1 - rate, L1 w <- w - rate sgn(w).
+    Momentum (target is w's velocity v): v <- mu v - rate w (L2), mu v - rate sgn(w)
+    (L1), mu v without a penalty. Element by element in one pass, no temporaries (W1's
+    velocity is dense: this pass is most of momentum's cost). The lazy decay of W1
+    (sgd_epoch) is the one exception: L2 with plain SGD, applied to W1 as a factor."""
+    rows, cols = w.shape
+    if mu == 0:
+        if penalty == L2:
+            for i in range(rows):
+                for h in range(cols):
+                    w[i, h] *= decay
+        elif penalty == L1:
+            for i in range(rows):
+                for h in range(cols):
+                    w[i, h] -= rate * np.sign(w[i, h])
+    elif penalty == L2:
+        for i in range(rows):
+            for h in range(cols):
+                target[i, h] = target[i, h] * mu - rate * w[i, h]
+    elif penalty == L1:
+        for i in range(rows):
+            for h in range(cols):
+                target[i, h] = target[i, h] * mu - rate * np.sign(w[i, h])
+    else:
+        for i in range(rows):
+            for h in range(cols):
+                target[i, h] *= mu
 
 
 @njit(cache=True, nogil=True)
@@ -279,10 +367,12 @@ def subtract(target, step, g):
 
 
 @njit(cache=True, nogil=True)
-def shrink(target, step):
-    """target -= step * sign(target), element by element (see `subtract`)."""
+def add_velocity(target, v, step, g):
+    """v <- v - step g, then target <- target + v, element by element (see `subtract`);
+    v has had its mu and penalty terms."""
     for i in range(target.shape[0]):
-        target[i] -= step * np.sign(target[i])
+        v[i] -= step * g[i]
+        target[i] += v[i]
 
 
 @njit(cache=True, nogil=True)
@@ -293,48 +383,6 @@ def sparse_step(target, step, d1, order, start, size, indptr, indices, values):
     for e in range(size):
         r = order[start + e]
         rows_step(target, step, d1[e], indices, values, indptr[r], indptr[r + 1])
-
-
-@njit(cache=True, nogil=True)
-def decay_velocity(v, w, mu, l2_step, l1_step):
-    """v <- mu v - l2_step w - l1_step sgn(w), element by element in one pass and without
-    temporaries (W1's velocity is dense: this pass is most of momentum's cost); the same
-    operations in the same order as `v *= mu; v -= l2_step * w; v -= l1_step * sgn(w)`."""
-    rows, cols = v.shape
-    if l1_step != 0:
-        for i in range(rows):
-            for h in range(cols):
-                v[i, h] = (v[i, h] * mu - l2_step * w[i, h]) - l1_step * np.sign(w[i, h])
-    elif l2_step != 0:
-        for i in range(rows):
-            for h in range(cols):
-                v[i, h] = v[i, h] * mu - l2_step * w[i, h]
-    else:
-        for i in range(rows):
-            for h in range(cols):
-                v[i, h] *= mu
-
-
-@njit(cache=True, nogil=True)
-def momentum_update(w2, v_w2, g_w2, b2, v_b2, g_b2, b1, v_b1, g_b1, w1t, v_w1t,
-                    scale, mu, l2_step, l1_step):
-    """v <- mu v - (eta lambda/n) w [or sgn w] - (eta/m) sum grad; w <- w + v, for all but
-    w1t, whose velocity only gets its decay and penalty terms here: the caller subtracts
-    the sparse gradient, then adds the velocity."""
-    v_w2 *= mu
-    if l2_step != 0:
-        v_w2 -= l2_step * w2
-    if l1_step != 0:
-        v_w2 -= l1_step * np.sign(w2)
-    decay_velocity(v_w1t, w1t, mu, l2_step, l1_step)
-    v_w2 -= scale * g_w2
-    w2 += v_w2
-    v_b2 *= mu
-    v_b2 -= scale * g_b2
-    b2 += v_b2
-    v_b1 *= mu
-    v_b1 -= scale * g_b1
-    b1 += v_b1
 
 
 @njit(cache=True, nogil=True)
@@ -369,21 +417,14 @@ def output_z(w1t, b1, w2t, b2, hidden, keep, act, indptr, indices, values, out):
 
 
 class FastNetwork:
-    """Drives `sgd_epoch` for a `network.Network` with one hidden layer, in place."""
+    """Drives `sgd_epoch` for a `network.Network` with one hidden layer, in place, with the
+    network's options; refuses at construction every option it does not implement."""
 
     def __init__(self, net, x, sparse=None):
         """sparse: a cache for `csr_of`, shared by the engines of a run's seeds."""
-        if len(net.weights) != 2:
-            raise UnsupportedByFastEngine(
-                f"sizes {net.sizes}: the fast engine trains networks with exactly one "
-                "hidden layer")
-        hidden_name = getattr(net, "hidden", "sigmoid")
-        if hidden_name not in HIDDEN:
-            raise UnsupportedByFastEngine(f"hidden {hidden_name!r}: not in the fast engine")
-        if net.cost not in COSTS:
-            raise UnsupportedByFastEngine(f"cost {net.cost!r}: not in the fast engine")
-        self.net = net
-        self.act, self.cost_code = HIDDEN[hidden_name], COSTS[net.cost]
+        self.net, options = net, net.options
+        refuse_unsupported(net, options)
+        self.act, self.cost_code = HIDDEN[options.hidden], COSTS[options.cost]
         self.x, self.dtype = x, x.dtype
         self.sparse = {} if sparse is None else sparse
         self.csr = csr_of(x, self.sparse)
@@ -402,7 +443,9 @@ class FastNetwork:
         check_rows(self.w1t, self.b1)
         check_rows(self.w2, self.b1)
         check_rows(self.w2t)
-        self.velocities = None  # momentum's, created on first use, kept across epochs
+        penalty = PENALTIES[options.regularization] if options.lmbda else NO_PENALTY
+        self.codes = (hidden, options.mini_batch, self.act, self.cost_code, penalty)
+        self.velocity = self.new_velocity(options.momentum)
 
     @property
     def weights(self):
@@ -419,37 +462,50 @@ class FastNetwork:
                  self.dtype.type(1 - self.net.dropout), self.act, *csr_of(x, self.sparse), out)
         return out
 
-    def momentum_state(self, momentum):
-        """The velocities (zeros on first use), or empty arrays for plain SGD."""
+    def new_velocity(self, momentum):
+        """Momentum's velocities, zero at the start and kept across epochs; empty arrays
+        for plain SGD."""
         if not momentum:
             return (np.zeros((0, 0), self.dtype), np.zeros(0, self.dtype),
                     np.zeros((0, 0), self.dtype), np.zeros(0, self.dtype))
-        if self.velocities is None:
-            self.velocities = (np.zeros_like(self.w1t), np.zeros_like(self.b1),
-                               np.zeros_like(self.w2), np.zeros_like(self.net.biases[1]))
-        return self.velocities
+        return (np.zeros_like(self.w1t), np.zeros_like(self.b1),
+                np.zeros_like(self.w2), np.zeros_like(self.net.biases[1]))
 
-    def sgd_epoch(self, x, labels, order, eta, lmbda, regularization="l2", m=10, masks=None,
-                  momentum=0.0):
+    def sgd_epoch(self, x, labels, order, eta, masks=None):
         """As `Network.sgd_epoch`; x must be the array this engine was built for."""
         if x is not self.x:
             raise ValueError("FastNetwork trains only on the inputs it was built with")
-        t = self.dtype.type
-        n = len(order)
+        options, t = self.net.options, self.dtype.type
+        n, m = len(order), options.mini_batch
         last = n % m or m
-        decay = t(1 - eta * lmbda / n) if regularization == "l2" else t(1)
-        l1_step = t(eta * lmbda / n) if regularization == "l1" else t(0)
-        l2_step = t(eta * lmbda / n) if regularization == "l2" else t(0)
+        rate = options.penalty_rate(eta, n)
+        decay = t(1 - rate) if self.codes[4] == L2 else t(1)
+        steps = (t(eta / m), t(eta / last), decay, t(rate), t(options.momentum))
         if masks is None:
             masks = np.zeros((0, self.hidden), dtype=np.bool_)
         else:
             (masks,) = masks
-        sgd_epoch(self.w1t, self.b1, self.w2, self.w2t, self.net.biases[1], self.hidden,
-                  *self.csr, labels, order, masks, t(eta / m), t(eta / last), decay, l1_step,
-                  m, self.act, self.cost_code, t(momentum), l2_step,
-                  *self.momentum_state(momentum))
+        params = (self.w1t, self.b1, self.w2, self.w2t, self.net.biases[1])
+        sgd_epoch(params, self.velocity, (*self.csr, labels, order), masks, self.codes, steps)
         # hand the trained parameters back in the book's layout for evaluation
         h = self.hidden
         self.net.weights[0][...] = self.w1t[:, :h].T
         self.net.weights[1][...] = self.w2[:, :h]
         self.net.biases[0][...] = self.b1[:h]
+
+
+def refuse_unsupported(net, options) -> None:
+    """Raise UnsupportedByFastEngine naming the first option this engine cannot train."""
+    if len(net.weights) != 2:
+        raise UnsupportedByFastEngine(
+            f"sizes {net.sizes}: the fast engine trains networks with exactly one hidden layer")
+    if options.hidden not in HIDDEN:
+        raise UnsupportedByFastEngine(f"hidden {options.hidden!r}: not in the fast engine")
+    if options.cost not in COSTS:
+        raise UnsupportedByFastEngine(f"cost {options.cost!r}: not in the fast engine")
+    if options.output != OUTPUT[options.cost]:
+        raise UnsupportedByFastEngine(f"output {options.output!r} with cost {options.cost!r}: "
+                                      "not in the fast engine")
+    if options.regularization not in PENALTIES:
+        raise UnsupportedByFastEngine(
+            f"regularization {options.regularization!r}: not in the fast engine")

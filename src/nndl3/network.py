@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-COSTS = ("cross-entropy", "quadratic", "log-likelihood")
+from .options import Options
+
 INITS = ("default", "large")
-REGULARIZATIONS = ("l2", "l1")
 HIDDEN = ("sigmoid", "tanh", "relu")
+DEFAULTS = Options()  # the book's network: cross-entropy, sigmoid neurons, plain SGD
 
 
 def sigmoid(z):
@@ -85,9 +86,13 @@ def is_one_hot(y) -> bool:
     return bool(np.all((y == 0) | (y == 1)))
 
 
-def output_activation(cost: str, z):
-    """The output layer: softmax with the log-likelihood cost, sigmoid otherwise."""
-    return softmax(z) if cost == "log-likelihood" else sigmoid(z)
+def output_activation(output: str, z):
+    """The output layer: softmax (with the log-likelihood cost) or sigmoid."""
+    if output == "softmax":
+        return softmax(z)
+    if output == "sigmoid":
+        return sigmoid(z)
+    raise ValueError(f"unknown output layer {output!r}")
 
 
 def output_delta(cost: str, z, a, y):
@@ -106,7 +111,9 @@ def weight_penalty(regularization: str, lmbda: float, n: int, weights) -> float:
         return 0.0
     if regularization == "l2":
         return 0.5 * lmbda / n * sum(float(np.sum(w.astype(np.float64) ** 2)) for w in weights)
-    return lmbda / n * sum(float(np.sum(np.abs(w.astype(np.float64)))) for w in weights)
+    if regularization == "l1":
+        return lmbda / n * sum(float(np.sum(np.abs(w.astype(np.float64)))) for w in weights)
+    raise ValueError(f"unknown regularization {regularization!r}")
 
 
 def one_hot(labels, k: int = 10, dtype=np.float64):
@@ -137,20 +144,30 @@ def initial_parameters(sizes, init: str, rng: np.random.Generator, dtype=np.floa
 
 
 class Network:
-    """Weights, biases and the operations of mini-batch SGD on them."""
+    """Weights, biases and the operations of mini-batch SGD on them, with a run's options."""
 
-    def __init__(self, weights, biases, cost="cross-entropy", dropout: float = 0.0,
-                 hidden: str = "sigmoid"):
-        if hidden not in HIDDEN:
-            raise ValueError(f"unknown hidden activation {hidden!r}")
-        self.weights, self.biases = weights, biases
-        self.cost, self.dropout, self.hidden = cost, dropout, hidden
+    def __init__(self, weights, biases, options: Options = DEFAULTS):
+        if options.hidden not in HIDDEN:
+            raise ValueError(f"unknown hidden activation {options.hidden!r}")
+        self.weights, self.biases, self.options = weights, biases, options
         self.velocities = None  # momentum's (v_w, v_b), created on first use
 
     @classmethod
-    def create(cls, sizes, cost, init, rng, dtype=np.float64, dropout=0.0, hidden="sigmoid"):
+    def create(cls, sizes, init, rng, dtype=np.float64, options: Options = DEFAULTS):
         weights, biases = initial_parameters(sizes, init, rng, dtype)
-        return cls(weights, biases, cost, dropout, hidden)
+        return cls(weights, biases, options)
+
+    @property
+    def cost(self):
+        return self.options.cost
+
+    @property
+    def hidden(self):
+        return self.options.hidden
+
+    @property
+    def dropout(self):
+        return self.options.dropout
 
     @property
     def sizes(self):
@@ -169,7 +186,7 @@ class Network:
         return z
 
     def feedforward(self, x):
-        return output_activation(self.cost, self.output_z(x))
+        return output_activation(self.options.output, self.output_z(x))
 
     def backprop(self, x, y, masks=None):
         """Gradients of the cost summed over the rows of (x, y), as (grad_w, grad_b).
@@ -181,7 +198,8 @@ class Network:
         last = len(self.weights) - 1
         for layer, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             z = a @ w.T + b
-            a = output_activation(self.cost, z) if layer == last else activation(self.hidden, z)
+            a = (output_activation(self.options.output, z) if layer == last
+                 else activation(self.hidden, z))
             if masks is not None and layer < last:
                 a = a * masks[layer]
             zs.append(z)
@@ -204,7 +222,25 @@ class Network:
                         delta = delta * masks[layer - 1]
         return grad_w, grad_b
 
-    def update_mini_batch(self, x, y, eta, lmbda, n, regularization="l2", masks=None):
+    def penalize(self, w, rate, velocity=None):
+        """The weight penalty's step, rate = eta*lambda/n, the one place it is written.
+        Into w itself (plain SGD): L2 w <- (1 - rate) w, L1 w <- w - rate sgn(w); or into
+        w's velocity (momentum): v <- v - rate w, or v - rate sgn(w)."""
+        if not self.options.lmbda:
+            return
+        target = w if velocity is None else velocity
+        regularization = self.options.regularization
+        if regularization == "l2":
+            if velocity is None:
+                target *= 1 - rate
+            else:
+                target -= rate * w
+        elif regularization == "l1":
+            target -= rate * np.sign(w)
+        else:
+            raise ValueError(f"unknown regularization {regularization!r}")
+
+    def update_mini_batch(self, x, y, eta, n, masks=None):
         """One SGD step on a mini-batch of m rows; n is the size of the training set.
 
         L2: w <- (1 - eta*lambda/n) w - (eta/m) sum grad
@@ -213,16 +249,14 @@ class Network:
         m = len(x)
         grad_w, grad_b = self.backprop(x, y, masks)
         step = eta / m
+        rate = self.options.penalty_rate(eta, n)
         for w, gw in zip(self.weights, grad_w, strict=True):
-            if lmbda and regularization == "l2":
-                w *= 1 - eta * lmbda / n
-            elif lmbda and regularization == "l1":
-                w -= eta * lmbda / n * np.sign(w)
+            self.penalize(w, rate)
             w -= step * gw
         for b, gb in zip(self.biases, grad_b, strict=True):
             b -= step * gb
 
-    def update_with_momentum(self, x, y, eta, lmbda, n, mu, regularization="l2", masks=None):
+    def update_with_momentum(self, x, y, eta, n, masks=None):
         """One momentum step on a mini-batch of m rows (the text's v <- mu v - eta grad C,
         w <- w + v, with grad C including the regularization term):
 
@@ -234,15 +268,14 @@ class Network:
             self.velocities = ([np.zeros_like(w) for w in self.weights],
                                [np.zeros_like(b) for b in self.biases])
         v_w, v_b = self.velocities
+        mu = self.options.momentum
         m = len(x)
         grad_w, grad_b = self.backprop(x, y, masks)
         step = eta / m
+        rate = self.options.penalty_rate(eta, n)
         for w, v, gw in zip(self.weights, v_w, grad_w, strict=True):
             v *= mu
-            if lmbda and regularization == "l2":
-                v -= eta * lmbda / n * w
-            elif lmbda and regularization == "l1":
-                v -= eta * lmbda / n * np.sign(w)
+            self.penalize(w, rate, velocity=v)
             v -= step * gw
             w += v
         for b, v, gb in zip(self.biases, v_b, grad_b, strict=True):
@@ -250,20 +283,17 @@ class Network:
             v -= step * gb
             b += v
 
-    def sgd_epoch(self, x, labels, order, eta, lmbda, regularization="l2", m=10, masks=None,
-                  momentum=0.0):
-        """One pass over the training rows in the given order, m rows per mini-batch.
+    def sgd_epoch(self, x, labels, order, eta, masks=None):
+        """One pass over the training rows in the given order, in mini-batches of the
+        options' size, at this epoch's eta.
 
         `masks`, with dropout, holds per hidden layer an array of keep flags, one row per
         mini-batch. momentum = 0 is plain SGD (the book's update, unchanged)."""
         n = len(order)
+        m = self.options.mini_batch
         k = self.weights[-1].shape[0]
+        update = self.update_with_momentum if self.options.momentum else self.update_mini_batch
         for batch, start in enumerate(range(0, n, m)):
             rows = order[start:start + m]
             mask = None if masks is None else [layer_masks[batch] for layer_masks in masks]
-            y = one_hot(labels[rows], k, x.dtype)
-            if momentum:
-                self.update_with_momentum(x[rows], y, eta, lmbda, n, momentum, regularization,
-                                          mask)
-            else:
-                self.update_mini_batch(x[rows], y, eta, lmbda, n, regularization, mask)
+            update(x[rows], one_hot(labels[rows], k, x.dtype), eta, n, mask)

@@ -110,11 +110,16 @@ class CompiledBookNetwork(BookNetwork):
     def epoch(self, x, y, labels, order, eta: float, lmbda: float, mini_batch: int) -> None:
         from . import fast
         from .network import Network
+        from .options import Options
 
-        engine = self.engines.get(id(x))
+        # the engine's options are fixed at construction: one engine per training set and
+        # setting (eta reaches each epoch)
+        key = (id(x), lmbda, mini_batch)
+        engine = self.engines.get(key)
         if engine is None or engine.x is not x:
-            net = Network([w.copy() for w in self.weights], [b.copy() for b in self.biases])
-            engine = self.engines[id(x)] = fast.FastNetwork(net, x)
-        engine.sgd_epoch(x, labels, order, eta, lmbda, m=mini_batch)
+            net = Network([w.copy() for w in self.weights], [b.copy() for b in self.biases],
+                          Options(lmbda=lmbda, mini_batch=mini_batch, eta=eta))
+            engine = self.engines[key] = fast.FastNetwork(net, x)
+        engine.sgd_epoch(x, labels, order, eta)
         self.weights = [w.copy() for w in engine.net.weights]
         self.biases = [b.copy() for b in engine.net.biases]

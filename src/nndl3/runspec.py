@@ -1,4 +1,4 @@
-"""Run specifications: defaults, merging, validation against `run.schema.yaml`."""
+"""Run specifications: validation against `run.schema.yaml` and the defaults it gives."""
 
 from __future__ import annotations
 
@@ -27,36 +27,37 @@ def option_defaults() -> dict:
     return {k: v["default"] for k, v in schema()["properties"].items() if "default" in v}
 
 
-def check(spec: dict, where: str, complete: bool = True) -> dict:
-    """Validate a run spec; a UserError names the place, the key and the offending value."""
+class Spec(dict):
+    """A run spec that `validate` has checked and completed with its defaults: what
+    training takes. A copy made with {**spec, ...} is a plain dict again, unchecked."""
+
+
+def validate(spec: dict, where: str) -> Spec:
+    """The one check of a run spec, and the one place its defaults are filled in: the
+    schema, the required keys, what the schema cannot say; a UserError names the place,
+    the key and the offending value. The workflow validates each run's spec when it loads
+    its config and passes it on complete; the job validates what it receives again (it
+    may come from anywhere: a file, the command line), once."""
     errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(spec),
                     key=lambda e: list(e.absolute_path))
     if errors:
         raise UserError(f"{where}: {schema_error(errors[0])}")
-    if complete:
-        missing = [k for k in KEYS_REQUIRED if k not in spec]
-        if missing:
-            raise UserError(f"{where}: missing key(s) {', '.join(missing)}")
-        sizes = spec["sizes"]
-        if sizes[0] != 784 or sizes[-1] != 10:
-            raise UserError(f"{where}: sizes: {sizes} must start with 784 inputs and end with "
-                            "10 outputs for MNIST")
-        if spec["engine"] == "fast" and len(sizes) != 3:
-            raise UserError(f"{where}: engine: 'fast' trains one hidden layer only, sizes are "
-                            f"{sizes} (use engine 'auto' or 'numpy')")
-        check_options(with_defaults(spec), where)
-    return spec
+    missing = [k for k in KEYS_REQUIRED if k not in spec]
+    if missing:
+        raise UserError(f"{where}: missing key(s) {', '.join(missing)}")
+    sizes = spec["sizes"]
+    if sizes[0] != 784 or sizes[-1] != 10:
+        raise UserError(f"{where}: sizes: {sizes} must start with 784 inputs and end with "
+                        "10 outputs for MNIST")
+    complete = Spec({**option_defaults(), **spec})
+    check_options(complete, where)
+    return complete
 
 
 def schema_error(e) -> str:
     """A jsonschema ValidationError as `key.path: message`."""
     key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
     return f"{key}: {e.message}"
-
-
-def with_defaults(spec: dict) -> dict:
-    """The spec with the optional technique keys it leaves out set to their defaults."""
-    return {**option_defaults(), **spec}
 
 
 def check_options(spec: dict, where: str) -> None:
@@ -80,8 +81,9 @@ def merged(defaults: dict, overrides: dict) -> dict:
     return {**defaults, **overrides}
 
 
-def load(text_or_path: str) -> dict:
-    """A run spec from a YAML/JSON file, or from JSON text (what the workflow passes)."""
+def load(text_or_path: str, seeds=None) -> Spec:
+    """A run spec from a YAML/JSON file, or from JSON text (what the workflow passes),
+    with its seeds replaced by `seeds` if given; validated."""
     if text_or_path.lstrip().startswith("{"):
         where, text = "run spec", text_or_path
     else:
@@ -92,4 +94,6 @@ def load(text_or_path: str) -> dict:
         raise UserError(f"{where}: not valid YAML/JSON ({str(exc).splitlines()[0]})") from None
     if not isinstance(spec, dict):
         raise UserError(f"{where}: a run spec must be a mapping of keys to values")
-    return check(spec, where)
+    if seeds:
+        spec["seeds"] = seeds
+    return validate(spec, where)

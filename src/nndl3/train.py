@@ -22,8 +22,9 @@ from . import __version__
 from .augment import expand_with_rotations
 from .errors import UserError
 from .network import Network, cost_value, one_hot, weight_penalty
+from .options import Options
 from .readers import RECORD_SCHEMA
-from .runspec import with_defaults
+from .runspec import Spec, validate
 from .timing import Timer
 
 STREAMS = ("init", "shuffle", "dropout", "augment")
@@ -38,7 +39,7 @@ def streams(seed: int) -> dict[str, np.random.Generator]:
             for name, s in zip(STREAMS, children, strict=True)}
 
 
-def evaluate(net, x, labels, lmbda, regularization, with_cost=True):
+def evaluate(net, x, labels, options: Options, with_cost=True):
     """(cost including the weight penalty, accuracy) of `net` (a Network or its engine) on
     (x, labels), as in network2: the penalty uses n = the size of this data set. The cost,
     a third of the time on 10,000 images, is None unless asked for."""
@@ -48,7 +49,8 @@ def evaluate(net, x, labels, lmbda, regularization, with_cost=True):
         return None, accuracy
     y = one_hot(labels, z.shape[1], z.dtype)
     n = len(x)
-    cost = cost_value(net.cost, z, y) / n + weight_penalty(regularization, lmbda, n, net.weights)
+    penalty = weight_penalty(options.regularization, options.lmbda, n, net.weights)
+    cost = cost_value(options.cost, z, y) / n + penalty
     return cost, accuracy
 
 
@@ -83,13 +85,13 @@ class Stopper:
 class SeedRun:
     """One seed's network, its training data (possibly expanded) and its random streams."""
 
-    def __init__(self, run_id: str, spec: dict, seed: int, x, labels, sparse: dict,
-                 note=None, timer=None):
+    def __init__(self, run_id: str, spec: dict, options: Options, seed: int, x, labels,
+                 sparse: dict, note=None, timer=None):
         timer = timer or Timer()
         dtype = np.dtype(spec["dtype"])
         self.run_id, self.spec, self.seed, self.rng = run_id, spec, seed, streams(seed)
-        self.net = Network.create(spec["sizes"], spec["cost"], spec["init"], self.rng["init"],
-                                  dtype, spec["dropout"], spec["hidden"])
+        self.options = options
+        self.net = Network.create(spec["sizes"], spec["init"], self.rng["init"], dtype, options)
         rotation = spec.get("rotation") or {"copies": 0, "max_degrees": 0}
         with timer("augment"):
             self.x, self.labels = expand_with_rotations(
@@ -99,7 +101,7 @@ class SeedRun:
         self.metrics = {name: [] for name in spec["monitor"]}
         self.monitored_epochs = []
         self.seconds = []
-        self.stopper = Stopper(spec["eta"], spec["early_stopping"], spec["schedule"])
+        self.stopper = Stopper(options.eta, spec["early_stopping"], options.schedule)
         self.etas = []  # eta of each epoch trained
         self.stopped_at, self.stop_reason, self.diverged_at = None, None, None
 
@@ -109,21 +111,19 @@ class SeedRun:
 
     def dropout_masks(self, n_batches):
         """Per hidden layer, which neurons each mini-batch keeps (None without dropout)."""
-        p = self.spec["dropout"]
+        p = self.options.dropout
         if not p:
             return None
         return [self.rng["dropout"].random((n_batches, size)) >= p
                 for size in self.spec["sizes"][1:-1]]
 
     def epoch(self):
-        s = self.spec
-        n, m = len(self.x), s["mini_batch"]
+        n, m = len(self.x), self.options.mini_batch
         start = time.perf_counter()
         order = self.rng["shuffle"].permutation(n)
         masks = self.dropout_masks(-(-n // m))
         eta = self.stopper.eta
-        self.engine.sgd_epoch(self.x, self.labels, order, eta, s["lmbda"], s["regularization"],
-                              m, masks, momentum=s["momentum"])
+        self.engine.sgd_epoch(self.x, self.labels, order, eta, masks)
         self.etas.append(eta)
         self.seconds.append(time.perf_counter() - start)
 
@@ -141,7 +141,7 @@ class SeedRun:
             print(f"warning: run {self.run_id}, seed {self.seed}: diverged at epoch {epoch} "
                   "(cost or weights NaN or infinite); this seed stops", file=log, flush=True)
             return
-        if due and (self.spec["early_stopping"] or self.spec["schedule"]):
+        if due and (self.spec["early_stopping"] or self.options.schedule):
             reason = self.stopper.after_epoch(self.metrics["evaluation_accuracy"][-1])
             if reason:
                 self.stop(epoch, reason)
@@ -150,12 +150,11 @@ class SeedRun:
         self.stopped_at, self.stop_reason = epoch, reason
 
     def monitor(self, epoch, data_sets):
-        s = self.spec
         self.monitored_epochs.append(epoch)
         for prefix, (x, labels) in data_sets.items():
             wanted = [k for k in self.metrics if k.startswith(prefix)]
             if wanted:
-                cost, accuracy = evaluate(self.engine, x, labels, s["lmbda"], s["regularization"],
+                cost, accuracy = evaluate(self.engine, x, labels, self.options,
                                           with_cost=any(k.endswith("cost") for k in wanted))
                 for k in wanted:
                     self.metrics[k].append(cost if k.endswith("cost") else accuracy)
@@ -166,7 +165,7 @@ class SeedRun:
             "run": self.run_id,
             "seed": self.seed,
             "spec": self.spec,
-            "engine": type(self.engine).__name__,
+            "engine": engine_name(self.engine),
             "n_train": len(self.x),
             "monitored_epochs": self.monitored_epochs,
             # JSON has no NaN: a value that is not finite (a diverged seed) is written as null
@@ -176,20 +175,20 @@ class SeedRun:
             "stopped_at_epoch": self.stopped_at,
             "stop_reason": self.stop_reason,
             "diverged_at_epoch": self.diverged_at,
-            "eta_per_epoch": self.etas if self.spec["schedule"] else None,
+            "eta_per_epoch": self.etas if self.options.schedule else None,
             "git_commit": commit,
             "versions": versions(),
         }
 
 
 def engine_for(spec, net, x, sparse: dict, note=None):
-    """The fast compiled engine where it applies (one hidden layer, the options it supports),
-    else the NumPy one; sparse: the run's cache of the inputs' CSR form (fast.csr_of).
+    """The fast compiled engine if it trains this network with its options, else the NumPy
+    one (the network itself); sparse: the run's cache of the inputs' CSR form
+    (fast.csr_of). The fast engine refuses what it cannot do when it is built.
 
-    With engine `auto`, an option the fast engine refuses falls back to NumPy and `note`
-    (default: print to stderr) gets one line saying so; with engine `fast` it is an error.
-    Never silent."""
-    if not uses_fast_engine(spec):
+    With engine `auto`, a refusal falls back to NumPy and `note` (default: print to stderr)
+    gets one line saying so; with engine `fast` it is an error. Never silent."""
+    if spec["engine"] == "numpy":
         return net
     from . import fast  # numba compiles on first use; keep it off the import path
 
@@ -203,14 +202,13 @@ def engine_for(spec, net, x, sparse: dict, note=None):
         return net
 
 
+def engine_name(engine) -> str:
+    """The engine as the spec names it: "fast" or "numpy"."""
+    return "numpy" if isinstance(engine, Network) else "fast"
+
+
 def _stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
-
-
-def uses_fast_engine(spec) -> bool:
-    if spec["engine"] == "auto":
-        return len(spec["sizes"]) == 3
-    return spec["engine"] == "fast"
 
 
 def git_commit() -> str | None:
@@ -235,8 +233,10 @@ def versions() -> dict:
 
 def train(run_id: str, spec: dict, data: dict, log=sys.stdout, timer=None) -> list[dict]:
     """Train every seed of `spec` on the prepared `data` (mnist.load); one record per seed.
-    timer: a timing.Timer that has counted the phases before this call (load)."""
-    spec = with_defaults(spec)
+    timer: a timing.Timer that has counted the phases before this call (load). A spec
+    that runspec.validate has not returned (a test's, a benchmark's) is validated here."""
+    if not isinstance(spec, Spec):
+        spec = validate(spec, "run spec")
     timer = timer or Timer()
     x, labels = data["train"]
     x, labels = x[: spec["train_size"]], labels[: spec["train_size"]]
@@ -247,13 +247,14 @@ def train(run_id: str, spec: dict, data: dict, log=sys.stdout, timer=None) -> li
             said.add(line)
             print(line, file=log, flush=True)
 
-    compile_engine(spec)
+    options = Options.of(spec)
+    compile_engine(spec, options)
     sparse = {}  # each input set's sparse form, built once for all seeds (fast engine)
-    runs = [SeedRun(run_id, spec, seed, x, labels, sparse, note, timer)
+    runs = [SeedRun(run_id, spec, options, seed, x, labels, sparse, note, timer)
             for seed in spec["seeds"]]
     monitored = {"training": (x, labels), "evaluation": data[spec["evaluation"]]}
     with timer("sparse"):
-        prepare_monitored(spec, monitored, sparse)
+        prepare_monitored(runs[0].engine, spec, monitored, sparse)
     timer.mark_startup()
     every = spec.get("monitor_every", 1)
     for epoch in range(spec["epochs"]):
@@ -281,10 +282,10 @@ def train(run_id: str, spec: dict, data: dict, log=sys.stdout, timer=None) -> li
     return [{**run.record(commit), "timing": timer.rounded(without=("write",))} for run in runs]
 
 
-def prepare_monitored(spec, monitored: dict, sparse: dict):
+def prepare_monitored(engine, spec, monitored: dict, sparse: dict):
     """Build the CSR form of each monitored set now (fast engine), so that conversion is
     timed as such and not as monitoring."""
-    if uses_fast_engine(spec):
+    if engine_name(engine) == "fast":
         from .fast import csr_of
 
         for name, (x, _) in monitored.items():
@@ -292,19 +293,18 @@ def prepare_monitored(spec, monitored: dict, sparse: dict):
                 csr_of(x, sparse)
 
 
-def compile_engine(spec):
+def compile_engine(spec, options: Options):
     """Compile the fast engine's kernels, or load them from Numba's cache, on one throwaway
-    image: part of start-up, not of the first epoch. Uses no random stream of the run."""
-    if not uses_fast_engine(spec):
-        return
+    image: part of start-up, not of the first epoch. Uses no random stream of the run.
+    Nothing to do if the run trains with NumPy."""
     dtype = np.dtype(spec["dtype"])
-    net = Network.create(spec["sizes"], spec["cost"], spec["init"], np.random.default_rng(0),
-                         dtype, spec["dropout"], spec["hidden"])
+    net = Network.create(spec["sizes"], spec["init"], np.random.default_rng(0), dtype, options)
     x, one = np.ones((1, spec["sizes"][0]), dtype), np.zeros(1, np.int64)
     engine = engine_for(spec, net, x, {}, note=lambda line: None)
-    masks = [np.ones((1, n), bool) for n in spec["sizes"][1:-1]] if spec["dropout"] else None
-    engine.sgd_epoch(x, one, one, spec["eta"], spec["lmbda"], spec["regularization"], 1, masks,
-                     momentum=spec["momentum"])
+    if engine is net:
+        return
+    masks = [np.ones((1, n), bool) for n in spec["sizes"][1:-1]] if options.dropout else None
+    engine.sgd_epoch(x, one, one, options.eta, masks)
     engine.output_z(x)
 
 

@@ -2,8 +2,8 @@
 
 Snakemake validates the config against workflow/schemas/config.schema.yaml; `check` then
 verifies the cross-references (figures name existing runs, experiments name existing
-figures, figures name a family of `nndl3.figures`) and each merged run spec, and
-`run_spec` turns the config into what the training rule passes on.
+figures, figures name a family of `nndl3.figures`) and each merged run spec
+(runspec.validate), and `run_spec` turns the config into what the training rule passes on.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from .errors import UserError
 
 
 def run_spec(config: dict, run: str) -> dict:
-    """The full spec of one run: defaults, the run's overrides, the global seeds."""
-    return {**runspec.merged(config["defaults"], config["runs"][run]), "seeds": config["seeds"]}
+    """The full spec of one run, validated and complete: the config's defaults, the run's
+    overrides, the global seeds, and the defaults of the keys none of them set."""
+    spec = {**runspec.merged(config["defaults"], config["runs"][run]), "seeds": config["seeds"]}
+    return runspec.validate(spec, f"config runs.{run}")
 
 
 def replay_specs(config: dict) -> dict:
@@ -33,7 +35,7 @@ def check(config: dict) -> None:
         raise UserError(f"config calibration_seeds: seed(s) {shared} are also in `seeds`: the "
                         "tolerances must be measured on seeds the check does not use")
     for run in config["runs"]:
-        runspec.check(run_spec(config, run), f"config runs.{run}")
+        run_spec(config, run)
     if config["svm_test_size"] not in config["svm_sizes"]:
         raise UserError(f"config svm_test_size: {config['svm_test_size']} is not one of "
                         "svm_sizes (the test set is scored by that fit of the sweep)")

@@ -1,0 +1,73 @@
+"""aggregate.py: seeds that stop apart or diverge, aggregated, and what reads the
+aggregates (figures, the check)."""
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from nndl3 import aggregate as agg_module
+from nndl3 import check
+from nndl3.train import train
+
+from .test_train import diverging
+
+QUIET = io.StringIO
+
+
+def record(seed, values, stopped=None, diverged=None):
+    return {"run": "r", "seed": seed, "spec": {"eta": 0.5}, "metrics": {"acc": values},
+            "monitored_epochs": list(range(len(values))), "seconds_per_epoch": [1.0],
+            "stopped_at_epoch": len(values) - 1 if stopped is None else stopped,
+            "diverged_at_epoch": diverged}
+
+def test_aggregate_is_over_the_seeds_still_running():
+    agg = agg_module.aggregate([record(1, [0.1, 0.2, 0.3, 0.4]), record(2, [0.3, 0.4]),
+                                record(3, [0.2, None, None], diverged=1)])
+    acc = agg["metrics"]["acc"]
+    assert acc["n"] == [3, 2, 1, 1]
+    np.testing.assert_allclose(acc["mean"], [0.2, 0.3, 0.3, 0.4])
+    assert acc["per_seed"][1] == [0.3, 0.4, None, None]
+    assert agg["stopped_at_epoch"] == [3, 1, 2] and agg["diverged_at_epoch"] == [None, None, 1]
+
+def test_diverged_seeds_aggregate_plot_and_fail_the_check(tiny_data, base_spec, tmp_path):
+    wild = train("wild", {**diverging(base_spec), "seeds": [1]}, tiny_data, log=QUIET())
+    sane = train("wild", {**base_spec, "seeds": [2]}, tiny_data, log=QUIET())
+    agg = agg_module.aggregate(sane + wild)
+    assert agg["diverged_at_epoch"] == [None, wild[0]["diverged_at_epoch"]]
+    assert agg["metrics"]["evaluation_accuracy"]["n"][-1] == 1
+    path = tmp_path / "wild.json"
+    path.write_text(json.dumps(agg))
+    out = tmp_path / "f.png"
+    spec = {"family": "curves", "title": "t",
+            "series": [{"run": "wild", "metric": "evaluation_accuracy", "label": "x"}]}
+    proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(spec),
+                           "--aggregates", str(path), "--out", str(out)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    row = {"id": "r", "section": 2, "quantity": "q", "book": 90.0, "book_precision": 100.0,
+           "source": {"run": "wild", "metric": "evaluation_accuracy", "reduce": "best"}}
+    (result,) = check.evaluate({"quantities": [row]}, {"seeds": [], "seed_sd": {"r": 1.0}},
+                               check.Inputs({"wild": agg}))
+    assert result["status"] == "FAIL" and "wild seed 1 at epoch" in result["reason"]
+
+def test_figure_with_eta_panel_and_seeds_stopping_apart(tiny_data, base_spec, tmp_path):
+    spec = {**base_spec, "evaluation": "validation", "epochs": 30, "seeds": [1, 2, 3]}
+    inputs = []
+    for run, extra in (("fixed", {}), ("early", {"early_stopping": 2}),
+                       ("sched", {"schedule": 1})):
+        agg = agg_module.aggregate(train(run, {**spec, **extra}, tiny_data, log=QUIET()))
+        inputs.append(tmp_path / f"{run}.json")
+        inputs[-1].write_text(json.dumps(agg))
+    assert "eta" in agg and min(agg["stopped_at_epoch"]) < 29
+    out = tmp_path / "f.png"
+    fig = {"family": "curves", "title": "t", "eta_panel": True,
+           "series": [{"run": r, "metric": "evaluation_accuracy", "label": r}
+                      for r in ("fixed", "early", "sched")]}
+    proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(fig),
+                           "--aggregates", *map(str, inputs), "--out", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes()[:4] == b"\x89PNG"

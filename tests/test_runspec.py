@@ -1,0 +1,81 @@
+"""runspec.py: the one validation of a run spec, and its defaults."""
+
+import io
+import json
+
+import pytest
+
+from nndl3 import runspec
+from nndl3 import train as train_module
+from nndl3.errors import UserError
+from nndl3.train import train
+
+QUIET = io.StringIO
+
+
+@pytest.mark.parametrize("bad,message", [
+    ({"eta": -1}, "eta: -1 is less than or equal to the minimum of 0"),
+    ({"cost": "hinge"}, "cost: 'hinge' is not one of"),
+    ({"etta": 0.1}, "Additional properties are not allowed \\('etta' was unexpected\\)"),
+    ({"sizes": [100, 10]}, "sizes: \\[100, 10\\] must start with 784"),
+])
+def test_bad_spec_names_key_and_value(base_spec, bad, message):
+    with pytest.raises(UserError, match=message):
+        runspec.validate({**base_spec, **bad}, "spec.yaml")
+
+@pytest.mark.parametrize("bad,message", [
+    ({"output": "softmax"}, "softmax output goes with cost 'log-likelihood'"),
+    ({"cost": "log-likelihood"}, "output: 'sigmoid' with cost 'log-likelihood'"),
+    ({"early_stopping": 10}, "early_stopping: 10 watches the validation accuracy"),
+    ({"schedule": 10, "evaluation": "validation", "monitor": ["training_cost"]},
+     "schedule: 10 needs evaluation_accuracy in monitor"),
+    ({"momentum": 1.0}, "momentum: 1.0 is greater than or equal to the maximum of 1"),
+    ({"hidden": "softplus"}, "hidden: 'softplus' is not one of"),
+])
+def test_bad_option_names_key_and_value(base_spec, bad, message):
+    with pytest.raises(UserError, match=message):
+        runspec.validate({**base_spec, **bad}, "spec.yaml")
+
+
+def test_validate_fills_in_every_default_once_and_is_idempotent(base_spec):
+    spec = runspec.validate(base_spec, "spec")
+    assert isinstance(spec, runspec.Spec)
+    assert {k: spec[k] for k in runspec.option_defaults()} == runspec.option_defaults()
+    assert runspec.validate(spec, "spec") == spec
+    assert runspec.validate({**base_spec, "hidden": "tanh"}, "spec")["hidden"] == "tanh"
+
+
+def test_the_workflow_passes_validated_complete_specs():
+    from pathlib import Path
+
+    import yaml
+
+    from nndl3 import workflow_config
+
+    root = Path(__file__).resolve().parents[1]
+    config = {}
+    for name in ("config.yaml", "figures.yaml"):
+        config.update(yaml.safe_load((root / "config" / name).read_text()))
+    for run in config["runs"]:
+        spec = workflow_config.run_spec(config, run)
+        assert isinstance(spec, runspec.Spec) and set(runspec.option_defaults()) <= set(spec)
+        # what the job receives (JSON text) validates to the same spec, defaults included
+        assert runspec.load(json.dumps(spec)) == spec
+
+
+def test_training_does_not_validate_a_validated_spec_again(tiny_data, base_spec, monkeypatch):
+    spec = runspec.validate(base_spec, "spec")
+
+    def again(*args):
+        raise AssertionError("validated twice")
+
+    monkeypatch.setattr(train_module, "validate", again)
+    train("r", spec, tiny_data, log=io.StringIO())
+    with pytest.raises(AssertionError, match="validated twice"):
+        train("r", dict(spec), tiny_data, log=io.StringIO())
+
+
+def test_the_seeds_of_the_command_line_are_validated(base_spec):
+    with pytest.raises(UserError, match="seeds"):
+        runspec.load(json.dumps(base_spec), seeds=[1, 1])
+    assert runspec.load(json.dumps(base_spec), seeds=[5, 6])["seeds"] == [5, 6]
