@@ -256,6 +256,23 @@ def backprop_claims(root: Path) -> str:
     return backprop_tables(load_json(root, "results/backprop_claims.json"))
 
 
+def calibration_time(root: Path) -> str:
+    """What `snakemake calibrate` costs, from its jobs' benchmark files (CPU seconds do not
+    depend on what else the machine ran)."""
+    cpu, wall, jobs = 0.0, 0.0, 0
+    for tsv in sorted((root / "logs/benchmark/calibration").glob("*/seed-*.tsv")):
+        header, row = tsv.read_text().splitlines()[:2]
+        values = dict(zip(header.split("\t"), row.split("\t"), strict=True))
+        cpu += float(values["cpu_time"])
+        wall += float(values["s"])
+        jobs += 1
+    if not jobs:
+        raise ValueError("no calibration job's benchmark under logs/benchmark/calibration")
+    return (f"`snakemake calibrate`: {jobs} training jobs, {cpu:.0f} CPU seconds in all "
+            f"(about {cpu / 2 / 60:.0f} minutes on 2 cores; the jobs' own wall times add up to "
+            f"{wall:.0f} s).\n")
+
+
 BLOCKS = {
     "summary": Block(summary, ("results/reproduction.json",)),
     "point-table": Block(point_table, ("results/reproduction.json",)),
@@ -269,6 +286,7 @@ BLOCKS = {
     "mutants": Block(mutants, ("results/mutants.txt",)),
     "target-times": Block(target_times, ("results/target_times.json",), timing=True),
     "pipeline-time": Block(pipeline_time, ("results/pipeline.json",), timing=True),
+    "calibration-time": Block(calibration_time, ("logs/benchmark/calibration",), timing=True),
     "backprop-claims": Block(backprop_claims, ("results/backprop_claims.json",), timing=True),
 }
 
@@ -294,7 +312,7 @@ def regenerate(text: str, root: Path, where: str, notes: list[str]) -> tuple[str
         if block is None:
             raise UserError(f"{where}: unknown generated block {name!r} "
                             f"(known: {', '.join(BLOCKS)})")
-        missing = [i for i in block.inputs if not (root / i).is_file()]
+        missing = [i for i in block.inputs if not (root / i).exists()]
         if missing:
             notes.append(f"{where}: {name}: kept (missing {', '.join(missing)})")
             return m[0]
