@@ -254,7 +254,7 @@ def target(r: dict) -> str:
 
 def markdown(results: list[dict], expected: dict) -> str:
     lines = [
-        "# Reproduction of chapter 3: regenerated numbers against the book",
+        "# Reproduction of chapters 1 to 3: regenerated numbers against the book",
         "",
         expected["rule"].strip(),
         "",
@@ -271,7 +271,7 @@ def markdown(results: list[dict], expected: dict) -> str:
             f"± {r['tolerance']:.{d}f} | {status} |")
     claims = [r for r in results if r.get("claim")]
     if claims:
-        lines += ["", "## Claims of the text (section 10: no book number, an inequality)", "",
+        lines += ["", "## Claims of the text (no book number, an inequality)", "",
                   "The book shows no run of these techniques; each row above marked `claim` "
                   "states what the text says as an inequality, not the reproduction of a "
                   "number. Tolerance: 3 * sd / sqrt(n), sd measured over the calibration "
