@@ -22,7 +22,8 @@ except (WorkflowError, UserError) as error:
     raise ValueError(f"invalid config: {workflow_config.one_line(error)}") from None
 
 RUNS = list(config["runs"])
-REPLAY = workflow_config.replay_specs(config)  # published file -> its replay (replay.smk)
+# published file -> its replay (replay.smk)
+REPLAY = workflow_config.replay_specs(config)
 SEEDS = config["seeds"]
 FIGURES = config["figures"]
 
