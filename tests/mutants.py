@@ -244,12 +244,16 @@ def apply(source: str, patch: Patch) -> str:
 
 
 def mutated_copy(patches, into: Path) -> None:
-    for rel in ("src", "tests", "config", "book_runs", "pyproject.toml"):
+    # everything the tests read: benchmarks/ (imported by tests), the workflow and the docs
+    for rel in ("src", "tests", "config", "book_runs", "benchmarks", "workflow", "profiles",
+                "docs", ".ci", "Snakefile", "README.md", "figures/README.md", "data/README.md",
+                "pyproject.toml"):
         source = ROOT / rel
         target = into / rel
         if source.is_dir():
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
         else:
+            target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, target)
     for patch in patches:
         path = into / patch.file
