@@ -251,7 +251,7 @@ def mutated_copy(patches, into: Path) -> None:
         source = ROOT / rel
         target = into / rel
         if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "venv"))
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, target)
