@@ -46,9 +46,9 @@ def nudge(weights, biases):
     return [np.nextafter(w, np.inf) for w in weights], biases
 
 
-def first_divergence(a: dict, b: dict, file: str) -> list[tuple]:
+def first_divergence(a: dict, b: dict, file: str, published) -> list[tuple]:
     """(list id, first divergent epoch or None, largest difference) of b against a."""
-    table = replay_check.rows({file: a}, {file: b})
+    table = replay_check.rows(book_runs.Book({file: a}, published), {file: b})
     return [(r["id"], r["first_divergent_epoch"], r["max_cost_diff"]) for r in table]
 
 
@@ -60,7 +60,8 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     specs = workflow_config.replay_specs(config)
-    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    published = book_runs.Published.from_config(config)
+    book = book_runs.read_dir(published, ROOT / book_runs.DIR)
     replay.ENGINES["nudged"] = nudged(args.engine)
     for file in args.files:
         spec = specs[file]
@@ -73,8 +74,8 @@ def main(argv=None) -> None:
         print("| list | replay vs book | nudged replay vs replay |")
         print("|---|---|---|")
         for (list_id, book_epoch, book_diff), (_, nudge_epoch, nudge_diff) in zip(
-                first_divergence(book[file], ours, file),
-                first_divergence(ours, other, file), strict=True):
+                first_divergence(book[file], ours, file, published),
+                first_divergence(ours, other, file, published), strict=True):
             print(f"| {list_id} | {fmt(book_epoch, book_diff)} | {fmt(nudge_epoch, nudge_diff)} |")
 
 

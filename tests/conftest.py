@@ -1,7 +1,19 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from nndl3 import book_runs
 from nndl3.options import Options
+
+ROOT = Path(__file__).resolve().parents[1]
+# which of our runs repeats each published run: the repository's config
+PUBLISHED = book_runs.Published.from_file(ROOT / "config" / "config.yaml")
+
+
+def read_book() -> book_runs.Book:
+    """Every published run of book_runs/, read afresh (a test may change its copy)."""
+    return book_runs.read_dir(PUBLISHED, ROOT / book_runs.DIR)
 
 
 def options(**keys):

@@ -9,8 +9,10 @@ import pytest
 
 from nndl3 import book_runs, check
 
+from .conftest import PUBLISHED, read_book
+
 ROOT = Path(__file__).resolve().parents[1]
-BOOK = book_runs.read_dir(ROOT / book_runs.DIR)
+BOOK = read_book()
 
 # Rows whose run has a published counterpart but whose book number is not that run's:
 # the row's number comes from elsewhere, or the text misquotes its own run.
@@ -25,9 +27,9 @@ NOT_THE_PUBLISHED_RUN = {
 
 
 def test_every_file_is_read_with_its_layout():
-    assert set(BOOK) == set(book_runs.FILES) and len(BOOK) == 9
+    assert set(BOOK) == set(PUBLISHED.files) and len(BOOK) == 9
     files = {c["file"] for c in book_runs.curves(BOOK)}
-    assert files == set(book_runs.FILES) - set(book_runs.POINTS)
+    assert files == set(PUBLISHED.files) - set(PUBLISHED.sweeps)
     for c in book_runs.curves(BOOK):
         assert c["epochs"][0] == 0 and len(c["epochs"]) == len(c["values"]) in (30, 400)
         if c["metric"].endswith("accuracy"):
@@ -70,7 +72,7 @@ def test_sweeps_are_fractions_by_training_size():
 def test_bad_files_are_one_line_errors(tmp_path, name, text, message):
     (tmp_path / name).write_text(text)
     with pytest.raises(book_runs.UserError, match=message):
-        book_runs.read([tmp_path / name])
+        book_runs.read([tmp_path / name], PUBLISHED)
 
 
 def published_inputs():
@@ -134,3 +136,20 @@ def test_break_epoch_finds_the_knee_of_a_rise_then_flat_curve():
     epochs = np.arange(200, 400)
     rows = np.array([np.minimum(epochs, 300) * 0.01, np.minimum(epochs, 250) * 0.02])
     assert check.per_seed(rows, epochs, "break_epoch", window=[200, 399]).tolist() == [300, 250]
+
+
+def test_the_mapping_goes_to_a_job_and_back_unchanged():
+    again = book_runs.Published.from_json(PUBLISHED.to_json())
+    assert again == PUBLISHED and ("multiple_eta.json", 2) in again.runs  # int keys kept
+    assert again.of_run("init_30_large") == ("weight_initialization_30.json",
+                                             "large_weight_initialization")
+    with pytest.raises(book_runs.UserError, match="--published: not the published-run"):
+        book_runs.Published.from_json('{"runs": 1}')
+    with pytest.raises(book_runs.UserError, match="repeats no published run"):
+        PUBLISHED.of_run("xent_100")
+
+
+def test_the_training_size_comes_from_the_runs_config():
+    """A published run's training accuracy is a fraction of its run's training set."""
+    assert PUBLISHED.runs[("overfitting.json", None)] == ("overfit_1k", 1000)
+    assert PUBLISHED.runs[("regularized_full.json", None)] == ("l2_full", 50000)

@@ -10,6 +10,7 @@ import yaml
 from nndl3 import book_runs, calibration, check, curves
 from nndl3.errors import UserError
 
+from .conftest import PUBLISHED
 from .test_curves import BOOK, CURVE, aggregate_around
 
 ROW = {"id": "r", "section": 2, "quantity": "q", "book": 95.0, "book_precision": 0.005,
@@ -27,8 +28,8 @@ def test_every_run_a_row_or_curve_reads_gets_the_default_seeds_and_rows_add_thei
     rows = [ROW, {**ROW, "id": "s", "calibration_seeds": [101, 120],
                   "source": {**ROW["source"], "run": "wide", "minus_run": "xent"}},
             {"id": "svm", "source": {"svm": 100}}]
-    seeds = calibration.run_seeds({"quantities": rows}, DEFAULT)
-    assert set(curves.needed_runs()) <= set(seeds)
+    seeds = calibration.run_seeds({"quantities": rows}, DEFAULT, PUBLISHED)
+    assert set(curves.needed_runs(PUBLISHED)) <= set(seeds) and "l2_full" in seeds
     assert seeds["xent"] == sorted({*DEFAULT, 120}) and seeds["wide"] == [101, 120]
 
 
@@ -69,7 +70,7 @@ def test_the_spot_check_passes_on_the_stored_seed_and_names_a_difference():
     curve_agg["spec"] = {"evaluation": "test"}
     aggs = {"xent": aggregate("xent", DEFAULT, [0.90, 0.92, 0.94, 0.96, 0.91]),
             CURVE["run"]: curve_agg}
-    book = {"overfitting.json": BOOK["overfitting.json"]}
+    book = book_runs.Book({"overfitting.json": BOOK["overfitting.json"]}, PUBLISHED)
     expected = {"quantities": [ROW]}
     points = calibration.measure_rows(expected, check.Inputs(aggs), DEFAULT)
     curve_doc = {"curves": calibration.measure_curves(book, aggs, DEFAULT)}

@@ -10,8 +10,10 @@ import pytest
 from nndl3 import book_runs, curves
 from nndl3.readers import AGGREGATE_SCHEMA
 
+from .conftest import read_book
+
 ROOT = Path(__file__).resolve().parents[1]
-BOOK = book_runs.read_dir(ROOT / book_runs.DIR)
+BOOK = read_book()
 CURVE = book_runs.curve(BOOK, "overfitting.json", None, "evaluation_accuracy")
 
 

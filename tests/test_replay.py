@@ -14,6 +14,8 @@ from nndl3 import book_runs, replay, replay_check, workflow_config
 from nndl3 import replay_random as rnd
 from nndl3.replay_network import BookNetwork
 
+from .conftest import read_book
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "mnist.npz"
 
@@ -171,7 +173,7 @@ def published(file="overfitting.json"):
 
 
 def test_identical_lists_pass():
-    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    book = read_book()
     table = replay_check.rows(book, {"overfitting.json": published()})
     assert len(table) == 4 and all(r["status"] == "PASS" for r in table)
     assert all(r["identical"] == r["epochs"] == 400 for r in table)
@@ -181,7 +183,7 @@ def test_identical_lists_pass():
 
 @pytest.mark.parametrize("index,epoch,change", [(1, 17, 1), (0, 250, 1e-6), (2, 3, -1e-6)])
 def test_a_changed_count_or_cost_fails_at_its_first_epoch(index, epoch, change):
-    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    book = read_book()
     lists = published()
     lists[index][epoch] += change
     lists[index][epoch + 5] += change
@@ -193,7 +195,7 @@ def test_a_changed_count_or_cost_fails_at_its_first_epoch(index, epoch, change):
 
 
 def test_a_cost_within_the_tolerance_passes():
-    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    book = read_book()
     lists = published()
     lists[0][9] += 1e-12
     (row,) = [r for r in replay_check.rows(book, {"overfitting.json": lists})
@@ -202,7 +204,7 @@ def test_a_cost_within_the_tolerance_passes():
 
 
 def test_svm_sweep_is_compared_as_counts():
-    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    book = read_book()
     svm = [{"train_size": n, "pixel_divisor": 256, "evaluation": "validation",
             "accuracy": round(v * 100) / 10_000}
            for n, v in zip(book_runs.SIZES, book["more_data_svm.json"], strict=True)]
@@ -246,7 +248,7 @@ def test_compiled_engine_agrees_on_tiny_data():
 
 
 def test_a_known_deviation_is_reported_not_failed(tmp_path):
-    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    book = read_book()
     lists = published()
     lists[1][30] += 1
     table = replay_check.rows(book, {"overfitting.json": lists}, known={
@@ -259,11 +261,11 @@ def test_a_known_deviation_is_reported_not_failed(tmp_path):
 
 def test_the_report_section_reads_replays_and_names_a_stranger(tmp_path):
     (tmp_path / "overfitting.json").write_text(json.dumps(published()))
-    paths = sorted((ROOT / book_runs.DIR).glob("*.json"))
+    book = read_book()
     expected = {"quantities": [{"id": "overfit_test_best", "book": 82.27, "book_precision":
                                 0.005, "source": {"run": "overfit_1k", "metric":
                                                   "evaluation_accuracy", "reduce": "best"}}]}
-    rows, text = replay_check.report_section(expected, paths, [tmp_path / "overfitting.json"],
+    rows, text = replay_check.report_section(expected, book, [tmp_path / "overfitting.json"],
                                              {})
     table, text_rows = replay_check.from_report(rows)
     assert len(table) == 4 and "4 of 4 lists" in text
@@ -271,13 +273,13 @@ def test_the_report_section_reads_replays_and_names_a_stranger(tmp_path):
     assert replay_check.counts(table) == {"files": 1, "lists": 4, "identical": 4}
     (tmp_path / "other.json").write_text("[]")
     with pytest.raises(replay_check.UserError, match="other.json: not the replay"):
-        replay_check.report_section(expected, paths, [tmp_path / "other.json"], {})
+        replay_check.report_section(expected, book, [tmp_path / "other.json"], {})
 
 
 def test_the_replay_figure_draws_both_runs_and_their_difference():
     from nndl3 import plotting
 
-    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    book = read_book()
     spec = {"family": "replay", "title": "t", "replay": {
         "file": "overfitting.json", "lists": ["evaluation_accuracy", "evaluation_cost"]}}
     fig = plotting.styled(plotting.replay, spec, {"overfitting.json": published()}, book)
@@ -289,7 +291,7 @@ def test_the_replay_figure_draws_both_runs_and_their_difference():
 def test_the_gate_fails_on_a_failing_replayed_list_and_docs_show_the_table(tmp_path):
     from nndl3 import docs, report
 
-    book = book_runs.read_dir(ROOT / book_runs.DIR)
+    book = read_book()
     lists = published()
     lists[3][7] -= 1
     table = replay_check.rows(book, {"overfitting.json": lists})

@@ -40,10 +40,11 @@ def row_seeds(row: dict, default: list[int]) -> list[int]:
     return list(row.get("calibration_seeds") or default)
 
 
-def run_seeds(expected: dict, default: list[int]) -> dict[str, list[int]]:
+def run_seeds(expected: dict, default: list[int],
+              published: book_runs.Published) -> dict[str, list[int]]:
     """The calibration seeds each run is trained with: the default seeds for every run a
     row or published curve reads, and the seeds a row declares for the runs it reads."""
-    seeds = {run: set(default) for run in curves.needed_runs()}
+    seeds = {run: set(default) for run in curves.needed_runs(published)}
     for row in expected["quantities"]:
         if check.seeded(row):
             for run in check.runs_of(row["source"]):
@@ -112,7 +113,7 @@ def other_run(row: dict) -> dict:
     return {**source, "run": row["source"]["minus_run"]}
 
 
-def measure_curves(book: dict, aggregates: dict, default: list[int]) -> dict:
+def measure_curves(book: book_runs.Book, aggregates: dict, default: list[int]) -> dict:
     """Each published curve our runs monitor, measured over the default seeds."""
     entries = {}
     for curve in book_runs.curves(book):
@@ -134,8 +135,8 @@ def provenance(default: list[int]) -> dict:
             "seeds": list(default), "git_commit": git_commit(), "versions": versions()}
 
 
-def calibrate(expected_path, aggregate_paths, book_paths, labels_path, default: list[int],
-              out_points, out_curves) -> tuple[dict, dict]:
+def calibrate(expected_path, aggregate_paths, book: book_runs.Book, labels_path,
+              default: list[int], out_points, out_curves) -> tuple[dict, dict]:
     """Measure and write both calibration files; return them."""
     expected = check.load_expected(expected_path)
     inputs = check.Inputs(readers.aggregates(aggregate_paths),
@@ -143,7 +144,6 @@ def calibrate(expected_path, aggregate_paths, book_paths, labels_path, default: 
     made = provenance(default)
     points = {"provenance": made, "seeds": list(default), "n": len(default),
               **measure_rows(expected, inputs, default)}
-    book = book_runs.read(book_paths)
     curve_doc = {"written_by": "python -m nndl3 calibrate", "provenance": made,
                  "seeds": list(default), "k_sigma": curves.K_SIGMA, "n_check": curves.N_CHECK,
                  "precision": curves.PRECISION,
@@ -182,7 +182,7 @@ def load_curves(path) -> dict:
 # ------------------------------------------------------------- spot check
 
 
-def spot_check(expected: dict, book: dict, points: dict, curve_doc: dict,
+def spot_check(expected: dict, book: book_runs.Book, points: dict, curve_doc: dict,
                inputs: check.Inputs, seed: int) -> tuple[int, list[str]]:
     """Compare one re-trained calibration seed with the stored values of every row and
     curve that has it: (values compared, the mismatches named one per line)."""

@@ -151,6 +151,13 @@ def load_json_arg(text: str, what: str):
         raise UserError(f"{what}: not valid JSON ({exc})") from None
 
 
+def published(args):
+    """The published-run mapping: the workflow's (`--published`), else config/config.yaml's."""
+    from .book_runs import Published
+
+    return Published.from_json(args.published) if args.published else Published.from_file()
+
+
 def cmd_plot(args):
     from . import figures, plotting
 
@@ -159,7 +166,7 @@ def cmd_plot(args):
         raise UserError("--spec: a figure entry with a 'family' key is expected")
     paths = {role: getattr(args, role) for role in figures.ROLES}
     try:
-        fig = figures.draw(spec, paths)
+        fig = figures.draw(spec, paths, published(args) if args.book else None)
     except (KeyError, IndexError) as exc:  # inputs that passed their readers, but not these
         given = " ".join(p for role in paths.values() for p in role) or "(none)"
         raise UserError(f"{args.out}: the inputs {given} lack what the figure's entry asks "
@@ -173,7 +180,7 @@ def cmd_report(args):
 
     document, text = report.build(args.expected, args.calibration, args.curve_calibration,
                                   args.book, args.aggregates, args.svm, args.neuron, args.labels,
-                                  args.replay)
+                                  args.replay, published(args))
     report.write(document, text, args.out_md, args.out_json, args.out_html)
     print(f"{len(document['rows'])} rows, {len(document.get('curves', []))} curves, "
           f"{len(report.failed(document))} outside tolerance; wrote {args.out_md}, "
@@ -192,9 +199,10 @@ def cmd_check(args):
 
 
 def cmd_calibrate(args):
-    from . import calibration
+    from . import book_runs, calibration
 
-    points, curve_doc = calibration.calibrate(args.expected, args.aggregates, args.book,
+    points, curve_doc = calibration.calibrate(args.expected, args.aggregates,
+                                              book_runs.read(args.book, published(args)),
                                               args.labels, args.seeds, args.out,
                                               args.out_curves)
     print(f"seed sd of {len(points['seed_sd'])} rows and per-epoch sd of "
@@ -215,7 +223,7 @@ def cmd_calibration_check(args):
 
     inputs, seed = calibration.spot_inputs(args.records, args.labels)
     compared, problems = calibration.spot_check(
-        check.load_expected(args.expected), book_runs.read(args.book),
+        check.load_expected(args.expected), book_runs.read(args.book, published(args)),
         readers.calibration(args.calibration), readers.curve_calibration(args.curve_calibration),
         inputs, seed)
     for line in problems:
@@ -298,6 +306,12 @@ def check_inputs(args) -> list[str]:
     return checked
 
 
+def add_published(s) -> None:
+    s.add_argument("--published", default=None,
+                   help="which of our runs repeats each published run, as the workflow passes "
+                        "it (JSON); default: config/config.yaml's `published:`")
+
+
 def parser() -> argparse.ArgumentParser:
     from . import figures
 
@@ -370,6 +384,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--spec", required=True, help="the figure's config entry, as JSON")
     for role in figures.ROLES:  # one option per input role of the figure registry
         s.add_argument(f"--{role}", nargs="*", default=[], help=figures.ROLES[role].help)
+    add_published(s)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_plot)
 
@@ -389,6 +404,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--replay", nargs="*", default=[],
                    help="the published runs replayed (results/replay/*.json, with --book): "
                    "adds the exact check")
+    add_published(s)
     s.add_argument("--out-md", default="results/reproduction.md")
     s.add_argument("--out-json", default="results/reproduction.json")
     s.add_argument("--out-html", default=None, help="also the table as HTML")
@@ -404,6 +420,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--expected", default="config/expected.yaml")
     s.add_argument("--aggregates", nargs="+", required=True,
                    help="results/calibration/aggregates/*.json")
+    add_published(s)
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
     s.add_argument("--labels", default="data/mnist.npz")
     s.add_argument("--seeds", type=int, nargs="+", required=True,
@@ -427,6 +444,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--expected", default="config/expected.yaml")
     s.add_argument("--calibration", default="config/calibration.yaml")
     s.add_argument("--curve-calibration", default="config/calibration_curves.json")
+    add_published(s)
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
     s.add_argument("--labels", default="data/mnist.npz")
     s.set_defaults(func=cmd_calibration_check)

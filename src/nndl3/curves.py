@@ -101,7 +101,7 @@ def per_seed_summary(rows: np.ndarray, seeds: list[int]) -> dict:
             for s, row in zip(seeds, rows, strict=True)}
 
 
-def evaluate(book: dict, calibration: dict, aggregates: dict,
+def evaluate(book: book_runs.Book, calibration: dict, aggregates: dict,
              known: dict | None = None) -> list[dict]:
     """One row per published curve: fraction within, mean offset and its z, status. A curve
     in `known` (id -> why) that fails is reported as a known deviation, not failed."""
@@ -174,6 +174,6 @@ def markdown(rows: list[dict], calibration: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def needed_runs() -> list[str]:
+def needed_runs(published: book_runs.Published) -> list[str]:
     """Our runs that have a published curve (what the check and its calibration read)."""
-    return sorted({run for run, _ in book_runs.RUNS.values()})
+    return sorted({run for run, _ in published.runs.values()})

@@ -82,6 +82,7 @@ class Role:
     read: Callable[[list[str]], object]       # paths -> what the drawing function takes
     help: str                                 # the plot command's option --<role>
     one: bool = False                         # exactly one file (when the family takes it)
+    published: bool = False                   # its reader also takes the published-run map
 
 
 ROLES = {
@@ -100,9 +101,11 @@ ROLES = {
     "replay": Role(lambda fig, config: [f"results/replay/{fig['replay']['file']}"]
                    if "replay" in fig else [], read_replay,
                    "results/replay/<file>, a published run replayed from the author's seed"),
-    "book": Role(lambda fig, config: [f"{book_runs.DIR}/{name}"
-                                      for name in book_runs.figure_files(fig)], book_runs.read,
-                 "the book's published runs the figure draws (book_runs/*.json)"),
+    "book": Role(lambda fig, config: [
+        f"{book_runs.DIR}/{name}"
+        for name in book_runs.figure_files(fig, book_runs.Published.from_config(config))],
+        book_runs.read, "the book's published runs the figure draws (book_runs/*.json)",
+        published=True),
 }
 
 
@@ -145,9 +148,10 @@ def inputs(config: dict, name: str) -> dict[str, list[str]]:
     return {role: ROLES[role].files(fig, config) if role in roles else [] for role in ROLES}
 
 
-def draw(fig: dict, paths: dict[str, list[str]]):
-    """The figure of entry `fig`, from its input files by role; a role the family does not
-    take, or a single-file role given more or less than one file, is a UserError."""
+def draw(fig: dict, paths: dict[str, list[str]], published=None):
+    """The figure of entry `fig`, from its input files by role (`published`: which of our
+    runs repeats each published run, for the book's); a role the family does not take, or
+    a single-file role given more or less than one file, is a UserError."""
     from . import plotting
 
     fam = family(fig, "--spec")
@@ -159,7 +163,8 @@ def draw(fig: dict, paths: dict[str, list[str]]):
         if ROLES[role].one and len(paths.get(role, ())) != 1:
             raise UserError(f"--{role}: a {fig['family']} figure takes exactly one file, "
                             f"not {len(paths.get(role, ()))}")
-    args = [ROLES[role].read(paths.get(role, [])) for role in fam.roles]
+    args = [ROLES[role].read(paths.get(role, []), *([published] if ROLES[role].published
+                                                    else [])) for role in fam.roles]
     return plotting.styled(getattr(plotting, fam.draw), fig, *args)
 
 

@@ -133,7 +133,8 @@ def series_curve(ax, agg: dict, series: dict, window, book: dict | None):
     draw_stops(ax, agg, epochs[keep], line.get_color(),
                (lo, hi if hi is not None else epochs.max()))
     if "book" in series and keep.any():  # a shortened run may not reach the window
-        published = book_runs.curve(book, *book_runs.reference(series["book"]))
+        published = book_runs.curve(book, *book.published.of_run(series["run"]),
+                                    series["metric"])
         shown = (published["epochs"] >= lo) & (published["epochs"] <= epochs[keep].max())
         book_line(ax, published["epochs"][shown], k * published["values"][shown],
                   line.get_color(), series["label"])
@@ -370,7 +371,8 @@ def replay(fig_spec: dict, replayed: dict, book: dict) -> plt.Figure:
                              gridspec_kw={"height_ratios": [3, 1.4]})
     for column, name in enumerate(names):
         published = book_runs.curve(book, file, key, name)
-        ours = book_runs.curve({file: replayed[file]}, file, key, name)
+        ours = book_runs.curve(book_runs.Book({file: replayed[file]}, book.published), file,
+                               key, name)
         ax, ax_diff = axes[0, column], axes[1, column]
         x, factor = published["epochs"], scale(name)
         ax.plot(x, factor * ours["values"], color="C0", linewidth=2.6, alpha=0.45,
@@ -380,7 +382,7 @@ def replay(fig_spec: dict, replayed: dict, book: dict) -> plt.Figure:
         diff = ours["values"] - published["values"]
         if name.endswith("accuracy"):  # back to counts of images
             size = (book_runs.EVALUATION_SIZE if name.startswith("evaluation")
-                    else book_runs.RUNS[(file, key)][1])
+                    else book.published.runs[(file, key)][1])
             diff = np.rint(diff * size)
             ax_diff.set_ylabel("replay - book\n(images)")
             ax_diff.set_ylim(min(-2, diff.min() - 1), max(2, diff.max() + 1))

@@ -43,12 +43,13 @@ def list_row(file: str, key, name: str, published, replayed) -> dict:
             "status": "PASS" if same.all() else "FAIL"}
 
 
-def file_rows(file: str, published, replayed) -> list[dict]:
-    """Every non-empty published list of one file against the replayed file's."""
+def file_rows(file: str, keys: list, published, replayed) -> list[dict]:
+    """Every non-empty published list of one file (its runs: `keys`) against the replayed
+    file's."""
     if file == SWEEP_FILE:  # percent = count / 100.0, computed the same way: compared exactly
         return [list_row(file, None, "validation_percent", published, replayed)]
     rows = []
-    for key in [k for f, k in book_runs.RUNS if f == file]:
+    for key in keys:
         lists = book_runs.run_lists({file: published}, file, key)
         ours = book_runs.run_lists({file: replayed}, file, key) if replayed is not None else None
         for i, name in enumerate(book_runs.LISTS):
@@ -71,17 +72,18 @@ def svm_row(published: list, svm_results: list[dict]) -> dict:
     return {**row, "note": f"no SVM result for N = {missing}"} if missing else row
 
 
-def rows(book: dict, replayed: dict, svm_results=(), known=None) -> list[dict]:
+def rows(book: book_runs.Book, replayed: dict, svm_results=(), known=None) -> list[dict]:
     """The replay table: {file: replayed content} against the published `book`. A failing
     list named in `known` (a list's id or its file -> the measured cause) is reported as a
     known deviation, not failed."""
     found = []
-    for file in book_runs.FILES:
+    for file in book.published.files:
         if file == SVM_FILE:
             if svm_results:
                 found.append(svm_row(book[file], list(svm_results)))
         elif file in replayed:
-            found += file_rows(file, book[file], replayed[file])
+            keys = [k for f, k in book.published.runs if f == file]
+            found += file_rows(file, keys, book[file], replayed[file])
     return [with_known(r, known or {}) for r in found]
 
 
@@ -92,8 +94,8 @@ def with_known(row: dict, known: dict) -> dict:
     return {**row, "status": "known deviation", "known_deviation": why}
 
 
-def as_inputs(content: dict, svm_results=()) -> tuple[dict, dict]:
-    """Published or replayed files ({file: content}) as the inputs of check.regenerate: one
+def as_inputs(content: book_runs.Book, svm_results=()) -> tuple[dict, dict]:
+    """Published or replayed files (a Book) as the inputs of check.regenerate: one
     "seed" per run, the sweep's numbers as the last epoch of its runs, and the SVM."""
     aggregates = {}
     for c in book_runs.curves(content):
@@ -101,23 +103,26 @@ def as_inputs(content: dict, svm_results=()) -> tuple[dict, dict]:
                                                "metrics": {}})
         agg["metrics"][c["metric"]] = {"per_seed": [c["values"].tolist()]}
     if SWEEP_FILE in content:
+        run_of_size = content.published.sweeps[SWEEP_FILE]
         for n, v in book_runs.points(content, SWEEP_FILE).items():
-            aggregates[f"size_{n}"] = {"monitored_epochs": [1_500_000 // n - 1],
-                                       "metrics": {"evaluation_accuracy": {"per_seed": [[v]]}}}
+            aggregates[run_of_size.format(n=n)] = {
+                "monitored_epochs": [1_500_000 // n - 1],
+                "metrics": {"evaluation_accuracy": {"per_seed": [[v]]}}}
     svm = {r["train_size"]: r for r in svm_results if r.get("pixel_divisor") == 256}
     return aggregates, svm
 
 
-def text_rows(expected: dict, book: dict, replayed: dict, svm_results=()) -> list[dict]:
+def text_rows(expected: dict, book: book_runs.Book, replayed: dict,
+              svm_results=()) -> list[dict]:
     """Every point row of the text with a replayed run, evaluated on the replay. Where the
     published run gives the text's number (within its precision), the replay must give it
     too; where it does not (the text quotes another run), the replay must give the
     published run's value."""
     from . import check
 
-    ours = check.Inputs(*as_inputs(replayed, svm_results))
+    ours = check.Inputs(*as_inputs(book_runs.Book(replayed, book.published), svm_results))
     theirs = check.Inputs(*as_inputs(
-        {f: book[f] for f in replayed if f in book},
+        book_runs.Book({f: book[f] for f in replayed if f in book}, book.published),
         [{"train_size": n, "pixel_divisor": 256, "accuracy": v}
          for n, v in book_runs.points(book, SVM_FILE).items()]))
     found = []
@@ -142,14 +147,15 @@ def text_rows(expected: dict, book: dict, replayed: dict, svm_results=()) -> lis
     return found
 
 
-def text_with_known(text: list[dict], table: list[dict]) -> list[dict]:
+def text_with_known(text: list[dict], table: list[dict],
+                    published: book_runs.Published) -> list[dict]:
     """A failing text row whose run's replayed lists are a known deviation is one too."""
     deviating = set()
     for r in (r for r in table if r["status"] == "known deviation"):
-        if r["file"] == SWEEP_FILE:
-            deviating |= {f"size_{n}" for n in book_runs.SIZES}
-        elif (r["file"], r["key"]) in book_runs.RUNS:
-            deviating.add(book_runs.RUNS[(r["file"], r["key"])][0])
+        if r["file"] in published.sweeps:
+            deviating |= {published.sweeps[r["file"]].format(n=n) for n in book_runs.SIZES}
+        elif (r["file"], r["key"]) in published.runs:
+            deviating.add(published.runs[(r["file"], r["key"])][0])
     return [{**r, "status": "known deviation",
              "known_deviation": "its run's replay diverges (replay table)"}
             if r["status"] == "FAIL" and set(r["runs"]) & deviating else r for r in text]
@@ -159,19 +165,24 @@ def read(paths) -> dict:
     """Replayed files by the published file's name (results/replay/<file>)."""
     replayed = {}
     for path in map(Path, paths):
-        if path.name not in book_runs.FILES:
-            raise UserError(f"{path}: not the replay of a published run "
-                            f"({', '.join(book_runs.FILES)})")
+        if not path.name.endswith(".json"):
+            raise UserError(f"{path}: not the replay of a published run (book_runs/*.json)")
         replayed[path.name] = readers.json_file(path, "replayed run")
     return replayed
 
 
-def report_section(expected: dict, book_paths, replay_paths, svm: dict) -> tuple[list, str]:
+def report_section(expected: dict, book: book_runs.Book, replay_paths,
+                   svm: dict) -> tuple[list, str]:
     """The replay's part of the reproduction report: (its rows, the list rows then the
     text's, and its markdown section). `svm`: the report's SVM results by training size."""
-    book, replayed = book_runs.read(book_paths), read(replay_paths)
+    replayed = read(replay_paths)
+    unknown = sorted(set(replayed) - set(book.published.files))
+    if unknown:
+        raise UserError(f"--replay: {', '.join(unknown)}: not the replay of a published run "
+                        f"({', '.join(book.published.files)})")
     table = rows(book, replayed, svm.values(), expected.get("replay_deviations"))
-    text = text_with_known(text_rows(expected, book, replayed, svm.values()), table)
+    text = text_with_known(text_rows(expected, book, replayed, svm.values()), table,
+                           book.published)
     return table + text, section(table, text)
 
 

@@ -16,9 +16,11 @@ from .tolerance import K_SIGMA
 
 
 def build(expected_path, calibration_path, curve_calibration_path, book_paths,
-          aggregate_paths, svm_paths=(), neuron_paths=(), labels_path=None, replay_paths=()):
+          aggregate_paths, svm_paths=(), neuron_paths=(), labels_path=None, replay_paths=(),
+          published=None):
     """(the JSON document, the markdown) of every row and every published curve, and of
-    the published runs' replays (`replay_paths`, results/replay/*.json) if given."""
+    the published runs' replays (`replay_paths`, results/replay/*.json) if given;
+    `published` (book_runs.Published) maps the published runs onto ours."""
     expected = check.load_expected(expected_path)
     calibration = readers.calibration(calibration_path)
     inputs = check.Inputs(
@@ -35,8 +37,8 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
     if book_paths:
         curve_calibration = readers.curve_calibration(curve_calibration_path)
         known = expected.get("curve_deviations") or {}
-        curve_rows = curves.evaluate(book_runs.read(book_paths), curve_calibration,
-                                     inputs.aggregates, known)
+        book = book_runs.read(book_paths, published)
+        curve_rows = curves.evaluate(book, curve_calibration, inputs.aggregates, known)
         document["curves"] = curve_rows
         text += "\n" + curves.markdown(curve_rows, curve_calibration)
     if replay_paths:
@@ -44,7 +46,7 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
 
         if not book_paths:
             raise UserError("--replay: needs --book, the published runs it is compared with")
-        document["replay"], section = replay_check.report_section(expected, book_paths,
+        document["replay"], section = replay_check.report_section(expected, book,
                                                                   replay_paths, inputs.svm)
         document["replay_summary"] = replay_check.counts(
             replay_check.from_report(document["replay"])[0])

@@ -36,6 +36,7 @@ def check(config: dict) -> None:
                         "tolerances must be measured on seeds the check does not use")
     for run in config["runs"]:
         run_spec(config, run)
+    mapping = book_runs.Published.from_config(config)
     if config["svm_test_size"] not in config["svm_sizes"]:
         raise UserError(f"config svm_test_size: {config['svm_test_size']} is not one of "
                         "svm_sizes (the test set is scored by that fit of the sweep)")
@@ -54,14 +55,14 @@ def check(config: dict) -> None:
                 if metric not in run_spec(config, run)["monitor"]:
                     raise UserError(f"config figures.{name}: run {run} does not monitor "
                                     f"{metric!r}")
-            if "book" in series:
-                check_book_series(name, series)
+            if series.get("book"):
+                check_book_series(name, series, mapping)
         for bar in fig.get("bars") or ():
             check_bar(config, name, bar)
         for mark in fig.get("marks") or ():
-            if "book" in mark and mark["book"] not in book_runs.POINTS:
+            if "book" in mark and mark["book"] not in mapping.sweeps:
                 raise UserError(f"config figures.{name}: marks: {mark['book']!r} is not a "
-                                f"published sweep ({', '.join(book_runs.POINTS)})")
+                                f"published sweep ({', '.join(mapping.sweeps)})")
     for name, listed in config["experiments"].items():
         for fig in listed:
             if fig not in config["figures"]:
@@ -97,15 +98,15 @@ def one_line(error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-def check_book_series(name: str, series: dict) -> None:
-    """A series' `book:` entry must name the published list of this very run and metric."""
-    file, key, listed = book_runs.reference(series["book"])
-    mapped = book_runs.RUNS.get((file, key))
-    if mapped is None:
-        raise UserError(f"config figures.{name}: book: no published run {file} key {key!r}")
-    if (mapped[0], listed) != (series["run"], series["metric"]):
-        raise UserError(f"config figures.{name}: book: {file} key {key!r} list {listed!r} is "
-                        f"run {mapped[0]} {listed}, not {series['run']} {series['metric']}")
+def check_book_series(name: str, series: dict, mapping: book_runs.Published) -> None:
+    """A series with `book: true` draws the published run its run repeats."""
+    if series["book"] is not True:
+        raise UserError(f"config figures.{name}: book: {series['book']!r}; `book: true` draws "
+                        "the published run of the series' run (config published:)")
+    try:
+        mapping.of_run(series["run"])
+    except UserError as exc:
+        raise UserError(f"config figures.{name}: book: {exc}") from None
 
 
 def check_replay_figure(name: str, fig: dict, config: dict) -> None:

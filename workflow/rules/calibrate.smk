@@ -42,10 +42,12 @@ rule calibrate:
         "logs/calibration/calibrate.log",
     params:
         seeds=config["calibration_seeds"],
+        published=published_json,
     shell:
         "python -m nndl3 calibrate --expected {input.expected}"
         " --aggregates {input.aggregates} --book {input.book} --labels {input.data}"
-        " --seeds {params.seeds} --out {output.points} --out-curves {output.curves}"
+        " --published {params.published:q} --seeds {params.seeds}"
+        " --out {output.points} --out-curves {output.curves}"
         " > {log} 2>&1"
 
 
@@ -74,8 +76,10 @@ rule calibration_check:
         ),
     log:
         "logs/calibration/check.log",
+    params:
+        published=published_json,
     shell:
         "python -m nndl3 calibration-check --records {input.records}"
         " --expected {input.expected} --calibration {input.calibration}"
         " --curve-calibration {input.curve_calibration} --book {input.book}"
-        " --labels {input.data} 2>&1 | tee {log}"
+        " --published {params.published:q} --labels {input.data} 2>&1 | tee {log}"

@@ -7,8 +7,7 @@ try:
     CHECKED = nndl3_check.sources("config/expected.yaml")
 except UserError as error:
     raise ValueError(str(error)) from None
-CURVE_RUNS = nndl3_curves.needed_runs()
-BOOK_FILES = [f"{nndl3_book.DIR}/{name}" for name in nndl3_book.FILES]
+CURVE_RUNS = nndl3_curves.needed_runs(PUBLISHED)
 
 
 rule report:
@@ -36,12 +35,14 @@ rule report:
         ),
     log:
         "logs/report.log",
+    params:
+        published=published_json,
     shell:
         "python -m nndl3 report --expected {input.expected}"
         " --calibration {input.calibration} --aggregates {input.aggregates}"
         " --svm {input.svm} --neuron {input.neuron} --book {input.book}"
         " --curve-calibration {input.curve_calibration} --labels {input.data}"
-        " --replay {input.replay}"
+        " --replay {input.replay} --published {params.published:q}"
         " --out-md {output.md} --out-json {output.json} --out-html {output.html}"
         " > {log} 2>&1"
 

@@ -24,6 +24,10 @@ except (WorkflowError, UserError) as error:
 RUNS = list(config["runs"])
 # published file -> its replay (replay.smk)
 REPLAY = workflow_config.replay_specs(config)
+# which of our runs repeats each published run (config `published:`), passed to every job
+# that reads book_runs/ as --published
+PUBLISHED = nndl3_book.Published.from_config(config)
+BOOK_FILES = [f"{nndl3_book.DIR}/{name}" for name in PUBLISHED.files]
 SEEDS = config["seeds"]
 FIGURES = config["figures"]
 
@@ -37,6 +41,11 @@ def run_spec_json(wildcards):
     return json.dumps(
         workflow_config.run_spec(config, wildcards.run), separators=(",", ":")
     )
+
+
+def published_json(wildcards):
+    # a function: Snakemake would read the braces of "size_{n}" in a string as a wildcard
+    return PUBLISHED.to_json()
 
 
 def figure_spec_json(wildcards):
@@ -64,7 +73,9 @@ def figure_caption(wildcards):
 
 # The calibration (calibrate.smk): the seeds each checked run is calibrated on.
 CALIBRATED = nndl3_calibration.run_seeds(
-    nndl3_check.load_expected("config/expected.yaml"), config["calibration_seeds"]
+    nndl3_check.load_expected("config/expected.yaml"),
+    config["calibration_seeds"],
+    PUBLISHED,
 )
 SPOT_SEED = config["calibration_seeds"][0]
 

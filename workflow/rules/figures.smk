@@ -4,7 +4,7 @@
 PLOT = (
     "python -m nndl3 plot --spec {params.spec:q} "
     + " ".join(f"--{role} {{input.{role}}}" for role in nndl3_figures.ROLES)
-    + " --out {output} > {log} 2>&1"
+    + " --published {params.published:q} --out {output} > {log} 2>&1"
 )
 
 
@@ -23,6 +23,7 @@ rule plot:
         figure=one_of(FIGURES),
     params:
         spec=figure_spec_json,
+        published=published_json,
         caption=figure_caption,
     shell:
         PLOT
