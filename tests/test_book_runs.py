@@ -153,3 +153,19 @@ def test_the_training_size_comes_from_the_runs_config():
     """A published run's training accuracy is a fraction of its run's training set."""
     assert PUBLISHED.runs[("overfitting.json", None)] == ("overfit_1k", 1000)
     assert PUBLISHED.runs[("regularized_full.json", None)] == ("l2_full", 50000)
+
+
+def test_the_readme_table_names_the_configs_runs():
+    """book_runs/README.md's last column is the config's mapping, not a second one."""
+    import re
+
+    table = {}
+    for line in (ROOT / "book_runs" / "README.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 3:
+            table[cells[0].strip("`")] = set(re.findall(r"`([^`]+)`", cells[2]))
+    for file, runs in table.items():
+        if file in PUBLISHED.sweeps:
+            continue  # `size_<N>`, the SVM's results: the sweeps' own naming
+        assert runs == {run for (f, _), (run, _) in PUBLISHED.runs.items() if f == file}, file
+    assert set(table) == set(PUBLISHED.files)
