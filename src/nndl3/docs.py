@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from . import atomic
@@ -165,9 +166,13 @@ def l2_full_seeds(root: Path) -> str:
     book = row["book"]
     below = sum(v < book for v in values.values())
     ordered = ", ".join(f"{v:.2f}" for v in values.values())
+    seeds = list(values)
+    halves = [seeds[:len(seeds) // 2], seeds[len(seeds) // 2:]]
+    sds = ", ".join(f"{h[0]}-{h[-1]} {np.std([values[s] for s in h], ddof=1):.4f}"
+                    for h in halves)
     return (f"Seeds {min(values)}-{max(values)}: {ordered}; sd "
-            f"{points['seed_sd']['l2_full_test_best']:.4f}. The book's {book:g} is above "
-            f"{below} of the {len(values)}.\n")
+            f"{points['seed_sd']['l2_full_test_best']:.4f} (each half alone: {sds}). The "
+            f"book's {book:g} is above {below} of the {len(values)}.\n")
 
 
 MUTANT = re.compile(r"^(\S+)\s+(caught|NOT CAUGHT|-)\s+(.*)$")
