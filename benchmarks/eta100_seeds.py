@@ -134,8 +134,12 @@ def run(args) -> dict:
     source = row_source(args.expected)
     if source["run"] not in config["runs"]:
         raise UserError(f"{args.config}: runs: no run {source['run']!r} (row {ROW})")
-    seeds = args.seeds or list(dict.fromkeys(config["seeds"] + config["calibration_seeds"]))
-    return measure(config, source, seeds, args.data)
+    return measure(config, source, seeds_of(config, args.seeds), args.data)
+
+
+def seeds_of(config: dict, given: list[int] | None) -> list[int]:
+    """The seeds given, else the config's check seeds, then its calibration seeds."""
+    return given or list(dict.fromkeys(config["seeds"] + config["calibration_seeds"]))
 
 
 def main(argv=None) -> int:
