@@ -14,7 +14,8 @@ records the test count (correct of 10,000) at every epoch, the row's value compu
 check itself (nndl3.check.regenerate with the row's source) and the digit(s) whose count
 each epoch's equals. The document is written to results/eta100_seeds.json (atomically)
 and its table printed: `python -m nndl3 docs` puts the same table into
-docs/reproduction-gate.md. About 8 s of training per seed and dtype on one core.
+docs/reproduction-gate.md. Each dtype's wall time is recorded beside its seeds (a timing:
+the block does not show it).
 """
 
 from __future__ import annotations
