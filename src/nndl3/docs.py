@@ -263,6 +263,66 @@ def backprop_claims(root: Path) -> str:
     return backprop_tables(load_json(root, "results/backprop_claims.json"))
 
 
+def eta100_table(doc: dict) -> str:
+    """Chapter 1's eta = 100 network by seed, in each dtype (benchmarks/eta100_seeds.py's
+    JSON document): the row's one-digit fraction, the first and last epoch's test count with
+    the digit it is the count of, how many seeds answer one digit at every epoch, and which
+    runs give the book's transcript."""
+    key, epochs = doc["source"]["reduce"], doc["epochs"]
+    dtypes = list(doc["by_dtype"])
+    by_seed = {dtype: {s["seed"]: s for s in doc["by_dtype"][dtype]["seeds"]}
+               for dtype in dtypes}
+    span = f"epochs {epochs[0]} … {epochs[-1]}"
+    lines = ["| seed | " + " | ".join(f"{d}: one-digit fraction | {d}: {span}" for d in dtypes)
+             + " |", "|---" * (1 + 2 * len(dtypes)) + "|"]
+    for seed in doc["seeds"]:
+        cells = []
+        for dtype in dtypes:
+            s = by_seed[dtype][seed]
+            cells += [f"{s[key]:.2f}",
+                      f"{count_cell(s, 0)} … {count_cell(s, -1)}"]
+        lines.append(f"| {seed} | " + " | ".join(cells) + " |")
+    n = len(doc["seeds"])
+    every = [f"{sum(by_seed[d][s][key] == 1 for s in doc['seeds'])} of {n} seeds in {d}"
+             for d in dtypes]
+    book = {int(e): c for e, c in doc["book_transcript"].items()}
+    gives = [f"seed {s}'s {d} run" for d in dtypes for s in doc["seeds"]
+             if transcript_matches(by_seed[d][s]["correct"], epochs, book)]
+    lines += ["", f"One digit's count at every epoch (one answer for every image): "
+              f"{', '.join(every)}. The book's transcript ({transcript_text(book)}) is "
+              + (" and ".join(gives) if gives else "none of these runs") + "."]
+    return "\n".join(lines) + "\n"
+
+
+def count_cell(seed: dict, i: int) -> str:
+    """An epoch's test count, with the digit(s) whose count it equals: `1009 (9)`."""
+    correct, digits = seed["correct"][i], seed["digits"][i]
+    if correct is None:  # a diverged seed
+        return "-"
+    return f"{correct}" + (f" ({', '.join(map(str, digits))})" if digits else "")
+
+
+def transcript_matches(correct: list, epochs: list[int], book: dict) -> bool:
+    return all(e in epochs and correct[epochs.index(e)] == c for e, c in book.items())
+
+
+def transcript_text(book: dict) -> str:
+    """{0: 1009, 1: 1009, 27: 982} as `1009 at epochs 0-1, 982 at 27`."""
+    runs = []  # [count, first epoch, last epoch] of consecutive epochs at one count
+    for e, c in sorted(book.items()):
+        if runs and runs[-1][0] == c and runs[-1][2] == e - 1:
+            runs[-1][2] = e
+        else:
+            runs.append([c, e, e])
+    parts = [f"{c} at {'epochs ' if i == 0 else ''}{a}" + (f"-{b}" if b != a else "")
+             for i, (c, a, b) in enumerate(runs)]
+    return ", ".join(parts)
+
+
+def eta100_seeds(root: Path) -> str:
+    return eta100_table(load_json(root, "results/eta100_seeds.json"))
+
+
 def calibration_time(root: Path) -> str:
     """What `snakemake calibrate` costs, from its jobs' benchmark files (CPU seconds do not
     depend on what else the machine ran)."""
@@ -295,6 +355,7 @@ BLOCKS = {
     "pipeline-time": Block(pipeline_time, ("results/pipeline.json",), timing=True),
     "calibration-time": Block(calibration_time, ("logs/benchmark/calibration",), timing=True),
     "backprop-claims": Block(backprop_claims, ("results/backprop_claims.json",), timing=True),
+    "eta100-seeds": Block(eta100_seeds, ("results/eta100_seeds.json",)),
 }
 
 
