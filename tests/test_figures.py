@@ -52,3 +52,15 @@ def test_an_unknown_family_is_named():
     with pytest.raises(UserError, match=r"config figures.f: family: unknown figure family "
                                         r"'pie' \(one of curves, sweep"):
         figures.inputs(config, "f")
+
+
+@pytest.mark.parametrize("role", list(figures.ROLES))
+def test_plot_check_only_checks_every_role(role, tmp_path, capsys):
+    """`plot --check-only` checks the files of every input role (it once skipped --replay)."""
+    from nndl3 import cli
+
+    missing = str(tmp_path / f"{role}.json")
+    argv = ["--check-only", "plot", "--spec", '{"family": "curves"}', f"--{role}", missing,
+            "--out", str(tmp_path / "f.png")]
+    assert cli.main(argv) == 1
+    assert f"{missing}: --{role}: file missing" in capsys.readouterr().err

@@ -15,7 +15,7 @@ import sys
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from . import atomic, readers  # noqa: E402
+from . import atomic, figures, readers  # noqa: E402
 from .errors import UserError  # noqa: E402
 
 
@@ -159,7 +159,7 @@ def published(args):
 
 
 def cmd_plot(args):
-    from . import figures, plotting
+    from . import plotting
 
     spec = load_json_arg(args.spec, "--spec")
     if not isinstance(spec, dict) or "family" not in spec:
@@ -254,6 +254,7 @@ def cmd_docs(args):
 # The files each command reads, by argument name: `--check-only` checks that they are there
 # (and that a run spec is valid) without running the command, which is how
 # tests/test_documented_commands.py runs every documented `python -m nndl3` command.
+# `plot` takes one option per role of the figure registry: its inputs are the registry's.
 INPUTS = {
     "prepare-data": ("mnist_dir",),
     "train": ("spec", "data"),
@@ -262,7 +263,7 @@ INPUTS = {
     "darkness": ("data",),
     "tuned-svm": ("data",),  # its --spec is JSON text
     "aggregate": ("records",),
-    "plot": ("spec", "aggregates", "svm", "baselines", "neuron", "data", "book"),
+    "plot": ("spec", *figures.ROLES),
     "replay": ("spec", "data"),
     "report": ("expected", "calibration", "aggregates", "svm", "neuron", "book",
                "curve_calibration", "labels", "replay"),
@@ -313,8 +314,6 @@ def add_published(s) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    from . import figures
-
     p = argparse.ArgumentParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
     p.add_argument("--check-only", action="store_true",
                    help="parse the command line, check that its inputs are there, run nothing")
