@@ -9,8 +9,11 @@ from snakemake.utils import min_version
 min_version("8.0")
 
 
-configfile: "config/config.yaml"
-configfile: "config/figures.yaml"
+from nndl3.workflow_config import FILES as CONFIG_FILES
+
+for _file in CONFIG_FILES:  # the one list of config files (nndl3.workflow_config)
+
+    configfile: _file
 
 
 report: "workflow/report/workflow.rst"

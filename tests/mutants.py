@@ -308,9 +308,7 @@ import json, sys, yaml, numpy as np
 from nndl3 import check, mnist, workflow_config
 from nndl3.aggregate import aggregate
 from nndl3.train import train
-config = {{}}
-for f in ("config/config.yaml", "config/figures.yaml"):
-    config.update(yaml.safe_load(open(f)))
+config = workflow_config.load()
 config["seeds"] = [1]
 runs = {json.dumps(runs)}
 aggregates = {{}}

@@ -4,9 +4,8 @@ import inspect
 from pathlib import Path
 
 import pytest
-import yaml
 
-from nndl3 import figures, plotting
+from nndl3 import figures, plotting, workflow_config
 from nndl3.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,10 +13,7 @@ REPORT = ROOT / "workflow" / "report"
 
 
 def load_config():
-    config = {}
-    for name in ("config.yaml", "figures.yaml"):
-        config.update(yaml.safe_load((ROOT / "config" / name).read_text()))
-    return config
+    return workflow_config.load(ROOT)
 
 
 @pytest.mark.parametrize("name", list(figures.FAMILIES))

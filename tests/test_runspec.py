@@ -48,14 +48,10 @@ def test_validate_fills_in_every_default_once_and_is_idempotent(base_spec):
 def test_the_workflow_passes_validated_complete_specs():
     from pathlib import Path
 
-    import yaml
-
     from nndl3 import workflow_config
 
     root = Path(__file__).resolve().parents[1]
-    config = {}
-    for name in ("config.yaml", "figures.yaml"):
-        config.update(yaml.safe_load((root / "config" / name).read_text()))
+    config = workflow_config.load(root)
     for run in config["runs"]:
         spec = workflow_config.run_spec(config, run)
         assert isinstance(spec, runspec.Spec) and set(runspec.option_defaults()) <= set(spec)

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-import yaml
 
 from nndl3 import baselines, check, workflow_config
 from nndl3.errors import UserError
@@ -14,10 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_config():
-    config = {}
-    for name in ("config.yaml", "figures.yaml"):
-        config.update(yaml.safe_load((ROOT / "config" / name).read_text()))
-    return config
+    return workflow_config.load(ROOT)
 
 
 def test_config_cross_references_hold():

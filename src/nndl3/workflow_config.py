@@ -8,8 +8,22 @@ figures, figures name a family of `nndl3.figures`) and each merged run spec
 
 from __future__ import annotations
 
-from . import book_runs, figures, runspec
+from pathlib import Path
+
+from . import book_runs, figures, readers, runspec
 from .errors import UserError
+
+# The workflow's config files, in the order the Snakefile reads them (`configfile:`).
+FILES = ("config/config.yaml", "config/figures.yaml")
+
+
+def load(root=".") -> dict:
+    """The workflow's config as Snakemake sees it before validation: FILES under `root`,
+    merged (their top-level keys are disjoint)."""
+    config = {}
+    for name in FILES:
+        config.update(readers.yaml_mapping(Path(root) / name, "workflow config"))
+    return config
 
 
 def run_spec(config: dict, run: str) -> dict:
