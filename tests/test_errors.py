@@ -125,7 +125,7 @@ CASES = [
     ("neuron", "plot_neuron", "cost"),
     ("expected", "report", "quantities"),
     ("calibration", "report", "seed_sd"),
-    ("spec", "train", "eta"),
+    ("spec", "train", "seeds"),  # the one key without a default (run.schema.yaml)
     ("reproduction", "check", "rows"),
 ]
 JSON_RESULTS = {"record", "record2", "aggregate", "svm", "neuron"}

@@ -40,7 +40,7 @@ def test_bad_option_names_key_and_value(base_spec, bad, message):
 def test_validate_fills_in_every_default_once_and_is_idempotent(base_spec):
     spec = runspec.validate(base_spec, "spec")
     assert isinstance(spec, runspec.Spec)
-    assert {k: spec[k] for k in runspec.option_defaults()} == runspec.option_defaults()
+    assert spec == {**runspec.defaults(), **base_spec}
     assert runspec.validate(spec, "spec") == spec
     assert runspec.validate({**base_spec, "hidden": "tanh"}, "spec")["hidden"] == "tanh"
 
@@ -54,7 +54,7 @@ def test_the_workflow_passes_validated_complete_specs():
     config = workflow_config.load(root)
     for run in config["runs"]:
         spec = workflow_config.run_spec(config, run)
-        assert isinstance(spec, runspec.Spec) and set(runspec.option_defaults()) <= set(spec)
+        assert isinstance(spec, runspec.Spec) and set(runspec.defaults()) <= set(spec)
         # what the job receives (JSON text) validates to the same spec, defaults included
         assert runspec.load(json.dumps(spec)) == spec
 

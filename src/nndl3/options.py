@@ -11,19 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from . import runspec
+
+_DEFAULT = runspec.defaults()  # a field's default is its key's in run.schema.yaml
+
 
 @dataclass(frozen=True)
 class Options:
-    cost: str = "cross-entropy"
-    output: str = "sigmoid"  # softmax goes with the log-likelihood cost (runspec checks it)
-    hidden: str = "sigmoid"
-    dropout: float = 0.0
-    regularization: str = "l2"
-    lmbda: float = 0.0
-    momentum: float = 0.0
-    eta: float = 0.5  # the first epoch's; the schedule (Stopper) halves it
-    schedule: int = 0
-    mini_batch: int = 10
+    cost: str = _DEFAULT["cost"]
+    output: str = _DEFAULT["output"]  # softmax goes with log-likelihood (runspec checks it)
+    hidden: str = _DEFAULT["hidden"]
+    dropout: float = _DEFAULT["dropout"]
+    regularization: str = _DEFAULT["regularization"]
+    lmbda: float = _DEFAULT["lmbda"]
+    momentum: float = _DEFAULT["momentum"]
+    eta: float = _DEFAULT["eta"]  # the first epoch's; the schedule (Stopper) halves it
+    schedule: int = _DEFAULT["schedule"]
+    mini_batch: int = _DEFAULT["mini_batch"]
 
     @classmethod
     def of(cls, spec: dict) -> Options:

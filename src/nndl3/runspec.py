@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from importlib import resources
@@ -12,8 +13,7 @@ import yaml
 from . import readers
 from .errors import UserError
 
-KEYS_REQUIRED = ("sizes", "cost", "init", "eta", "lmbda", "regularization", "dropout", "epochs",
-                 "mini_batch", "train_size", "evaluation", "monitor", "dtype", "engine", "seeds")
+ANNOTATIONS = ("description",)  # keys that say what a run is, and change nothing
 
 
 @functools.cache
@@ -21,10 +21,17 @@ def schema() -> dict:
     return yaml.safe_load(resources.files("nndl3").joinpath("run.schema.yaml").read_text())
 
 
-def option_defaults() -> dict:
-    """The chapter's techniques: the optional keys with a default in run.schema.yaml (each
-    default changes nothing)."""
-    return {k: v["default"] for k, v in schema()["properties"].items() if "default" in v}
+def defaults() -> dict:
+    """Every key's default, from run.schema.yaml (the one place defaults live), in the
+    schema's order: the book's network, trained its way. A fresh copy each call."""
+    return copy.deepcopy({k: v["default"] for k, v in schema()["properties"].items()
+                          if "default" in v})
+
+
+def keys_required() -> list[str]:
+    """The keys a spec must set: those the schema gives no default (seeds)."""
+    return [k for k, v in schema()["properties"].items()
+            if "default" not in v and k not in ANNOTATIONS]
 
 
 class Spec(dict):
@@ -42,14 +49,10 @@ def validate(spec: dict, where: str) -> Spec:
                     key=lambda e: list(e.absolute_path))
     if errors:
         raise UserError(f"{where}: {schema_error(errors[0])}")
-    missing = [k for k in KEYS_REQUIRED if k not in spec]
+    missing = [k for k in keys_required() if k not in spec]
     if missing:
         raise UserError(f"{where}: missing key(s) {', '.join(missing)}")
-    sizes = spec["sizes"]
-    if sizes[0] != 784 or sizes[-1] != 10:
-        raise UserError(f"{where}: sizes: {sizes} must start with 784 inputs and end with "
-                        "10 outputs for MNIST")
-    complete = Spec({**option_defaults(), **spec})
+    complete = Spec({**defaults(), **spec})
     check_options(complete, where)
     return complete
 
@@ -61,7 +64,11 @@ def schema_error(e) -> str:
 
 
 def check_options(spec: dict, where: str) -> None:
-    """What the schema cannot say about the technique keys."""
+    """What the schema cannot say: the input and output sizes, the technique keys."""
+    sizes = spec["sizes"]
+    if sizes[0] != 784 or sizes[-1] != 10:
+        raise UserError(f"{where}: sizes: {sizes} must start with 784 inputs and end with "
+                        "10 outputs for MNIST")
     if (spec["output"] == "softmax") != (spec["cost"] == "log-likelihood"):
         raise UserError(f"{where}: output: {spec['output']!r} with cost {spec['cost']!r}: a "
                         "softmax output goes with cost 'log-likelihood', and only with it")
@@ -71,14 +78,15 @@ def check_options(spec: dict, where: str) -> None:
         if spec["evaluation"] != "validation":
             raise UserError(f"{where}: {key}: {spec[key]} watches the validation accuracy; "
                             f"evaluation is {spec['evaluation']!r}, not 'validation'")
-        if "evaluation_accuracy" not in spec["monitor"] or spec.get("monitor_every", 1) != 1:
+        if "evaluation_accuracy" not in spec["monitor"] or spec["monitor_every"] != 1:
             raise UserError(f"{where}: {key}: {spec[key]} needs evaluation_accuracy in monitor "
                             "and monitor_every 1")
 
 
-def merged(defaults: dict, overrides: dict) -> dict:
-    """A run's full spec: the defaults with the run's own keys on top."""
-    return {**defaults, **overrides}
+def merged(config_defaults: dict, overrides: dict) -> dict:
+    """A run's full spec, unvalidated: the schema's defaults, the config's `defaults:` on
+    top, the run's own keys on top of those."""
+    return {**defaults(), **config_defaults, **overrides}
 
 
 def load(text_or_path: str, seeds=None) -> Spec:

@@ -92,7 +92,7 @@ class SeedRun:
         self.run_id, self.spec, self.seed, self.rng = run_id, spec, seed, streams(seed)
         self.options = options
         self.net = Network.create(spec["sizes"], spec["init"], self.rng["init"], dtype, options)
-        rotation = spec.get("rotation") or {"copies": 0, "max_degrees": 0}
+        rotation = spec["rotation"]
         with timer("augment"):
             self.x, self.labels = expand_with_rotations(
                 x, labels, rotation["max_degrees"], rotation["copies"], self.rng["augment"])
@@ -256,7 +256,7 @@ def train(run_id: str, spec: dict, data: dict, log=sys.stdout, timer=None) -> li
     with timer("sparse"):
         prepare_monitored(runs[0].engine, spec, monitored, sparse)
     timer.mark_startup()
-    every = spec.get("monitor_every", 1)
+    every = spec["monitor_every"]
     for epoch in range(spec["epochs"]):
         due = (epoch + 1) % every == 0 or epoch == spec["epochs"] - 1
         active = [run for run in runs if run.running]
