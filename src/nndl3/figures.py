@@ -2,10 +2,12 @@
 `nndl3.plotting` that draws it; its caption and its section of the HTML report.
 
 The workflow asks `inputs` which files a figure entry of `config/figures.yaml` needs,
-by role; `python -m nndl3 plot` gets them back as one option per role (`--aggregates`,
-`--svm`, `--neuron`, `--data`, `--book`), reads each role with its own reader and calls
-the family's function with the roles it takes, in the order it lists them. Adding a
-family is one entry of `FAMILIES`, one function of `plotting` and one caption file.
+by role; `python -m nndl3 plot` gets them back as one option `--<role>` per entry of
+`ROLES`, reads each role with its own reader and calls the family's function with the
+roles it takes, in the order it lists them. `ROLES` and `FAMILIES` are the one list of
+each: the plot rule, the plot command (its options, its `--check-only`) and the config's
+check read them. Adding a family is one entry of `FAMILIES`, one function of `plotting`
+and one caption file; adding a role is one entry of `ROLES`.
 Imports only what the workflow needs: matplotlib and MNIST load when a figure is drawn.
 """
 

@@ -311,8 +311,9 @@ def bar_values(bar: dict, aggregates: dict, svm_results: list[dict],
 
 def bars(fig_spec: dict, aggregates: dict, svm_results: list[dict],
          baselines: dict) -> plt.Figure:
-    """Horizontal bars, one per classifier: the mean of our seeds with their min-max range,
-    and the book's number as a grey mark."""
+    """Horizontal bars, one per entry of `bars` (`run`: a run's best epoch per seed; `svm:
+    N, scores: test`; a `baseline` of results/baselines/; or a fixed `value`): the mean of
+    our seeds with their min-max range, and the book's number (`book`) as a grey mark."""
     entries = fig_spec["bars"]
     fig, ax = plt.subplots(figsize=(8.4, 0.42 * len(entries) + 1.4))
     ys = np.arange(len(entries))[::-1]
