@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from nndl3 import baselines, check, workflow_config
+from nndl3 import baselines, check, docs, workflow_config
 from nndl3.errors import UserError
 
 from .conftest import PUBLISHED, read_book
@@ -20,14 +20,41 @@ def test_config_cross_references_hold():
     workflow_config.check(load_config())
 
 
-def test_figures_readme_lists_every_figure_with_its_target():
+def test_figures_readme_table_is_the_config_s():
+    """figures/README.md's table is the one docs.figures_table makes from the config now (so
+    an edit of a title, a series, a mark or a target shows there), and every figure belongs
+    to one experiment target."""
     config = load_config()
     readme = (ROOT / "figures" / "README.md").read_text()
-    for experiment, figures in config["experiments"].items():
-        for figure in figures:
-            assert f"`{figure}.png`" in readme and f"`{experiment}`" in readme
-    listed = {fig for figs in config["experiments"].values() for fig in figs}
-    assert listed == set(config["figures"]), "every figure belongs to one experiment target"
+    block = docs.BLOCK.search(readme)
+    assert block and block[2] == "figures-table"
+    assert block[3] == docs.figures_table(ROOT)
+    rows = [line for line in block[3].splitlines() if line.startswith("| `")]
+    assert [row.split(" | ")[0] for row in rows] == [f"| `{f}.png`" for f in config["figures"]]
+    listed = [fig for figs in config["experiments"].values() for fig in figs]
+    assert sorted(listed) == sorted(config["figures"]), "every figure in one experiment target"
+
+
+def test_a_figure_row_says_what_the_entry_draws():
+    config = load_config()
+    row = next(line for line in docs.figures_table(ROOT).splitlines()
+               if line.startswith("| `overfitting_test_accuracy.png`"))
+    cells = row.split(" | ")
+    assert cells[1] == "3. Overfitting and regularization"
+    assert cells[2] == config["figures"]["overfitting_test_accuracy"]["title"]
+    assert cells[3] == ("test accuracy: test accuracy per epoch of `overfit_1k` and the book's "
+                        "published run; epochs 200-399; marked: book: best 82.27 %; marked: "
+                        "book: stops improving ~ epoch 280")
+    assert cells[4] == "aggregates: overfit_1k; book: overfitting"
+    assert cells[5] == "`overfitting` |"
+
+
+def test_a_figure_section_beyond_the_sections_is_named():
+    config = load_config()
+    config["figures"]["sigmoid"] = {**config["figures"]["sigmoid"], "section": 12}
+    with pytest.raises(UserError, match=r"config figures.sigmoid: section: 12 is not one of "
+                                        r"the 11 of `sections`"):
+        workflow_config.check(config)
 
 
 def test_expected_values_name_existing_runs():

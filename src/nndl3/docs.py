@@ -205,6 +205,23 @@ def mutants(root: Path) -> str:
     return "\n".join(lines) + f"\n\n**{caught} of {total} mutants caught.**\n"
 
 
+def figures_table(root: Path) -> str:
+    """figures/README.md's table: every figure of config/figures.yaml with its section, title,
+    what it draws and from which files (nndl3.figures), and its experiment's target."""
+    from . import figures, workflow_config
+
+    config = workflow_config.load(root)
+    target = {fig: name for name, listed in config["experiments"].items() for fig in listed}
+    lines = ["| file | section | title | what it draws | drawn from | target |",
+             "|---|---|---|---|---|---|"]
+    for name, fig in config["figures"].items():
+        section = f"{fig['section']}. {config['sections'][fig['section'] - 1]}"
+        lines.append(f"| `{name}.png` | {section} | {fig['title']} | "
+                     f"{figures.describe(config, name) or '-'} | "
+                     f"{figures.sources(config, name) or '-'} | `{target[name]}` |")
+    return "\n".join(lines) + "\n"
+
+
 def target_times(root: Path) -> str:
     """Per-target wall-time estimates (results/target_times.json, benchmarks/target_times.py)."""
     doc = load_json(root, "results/target_times.json")
@@ -351,6 +368,7 @@ BLOCKS = {
     "l2-full-seeds": Block(l2_full_seeds, ("config/calibration.yaml",
                                            "results/reproduction.json")),
     "mutants": Block(mutants, ("results/mutants.txt",)),
+    "figures-table": Block(figures_table, ("config/config.yaml", "config/figures.yaml")),
     "target-times": Block(target_times, ("results/target_times.json",), timing=True),
     "pipeline-time": Block(pipeline_time, ("results/pipeline.json",), timing=True),
     "calibration-time": Block(calibration_time, ("logs/benchmark/calibration",), timing=True),

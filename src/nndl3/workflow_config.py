@@ -56,6 +56,9 @@ def check(config: dict) -> None:
                         "svm_sizes (the test set is scored by that fit of the sweep)")
     for name, fig in config["figures"].items():
         figures.family(fig, f"config figures.{name}")  # the registry is the one list of families
+        if fig["section"] > len(config["sections"]):
+            raise UserError(f"config figures.{name}: section: {fig['section']} is not one of "
+                            f"the {len(config['sections'])} of `sections`")
         for run in figures.figure_runs(fig):
             if run not in config["runs"]:
                 raise UserError(f"config figures.{name}: unknown run {run!r}")
