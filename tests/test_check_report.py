@@ -1,9 +1,9 @@
-"""tests/check_report.py finds every figure in a Snakemake 9 report, and misses none."""
+"""tools/check_report.py finds every figure in a Snakemake 9 report, and misses none."""
 
 import base64
 import json
 
-from tests import check_report
+from tools import check_report
 
 PNG = check_report.PNG + b"rest of a png"
 

@@ -84,3 +84,17 @@ def test_inputs_lacking_a_key_give_one_line_and_write_nothing(repo):
                                         "lack what it needs .KeyError"):
         docs.run(repo, check=False)
     assert (repo / "README.md").read_text() == before
+
+
+def test_the_mutants_table_is_the_harness_json_record(repo):
+    (repo / "results" / "mutants.json").write_text(json.dumps({
+        "experiments": True, "control": {"tests_failing": [], "check_failing": []},
+        "mutants": [
+            {"name": "m1", "what": "breaks a", "caught": True,
+             "test": "tests/test_x.py::test_y[p]", "check": [{"id": "r", "text": "r 1 vs 2"}]},
+            {"name": "m2", "what": "breaks b", "caught": False, "test": None, "check": None}]}))
+    (repo / "docs" / "m.md").write_text("<!-- generated: mutants -->\n<!-- end generated -->\n")
+    docs.run(repo, check=False)
+    text = (repo / "docs" / "m.md").read_text()
+    assert "| `m1` | breaks a | tests/test_x.py::test_y | yes |" in text
+    assert "| `m2` | breaks b | - | - |" in text and "**1 of 2 mutants caught.**" in text

@@ -1,7 +1,7 @@
 """Every command the documentation shows, and every command an error message names, runs:
 on a clean checkout (the committed files, no results), `snakemake` commands as dry runs,
 `python -m nndl3` commands parsed and their inputs checked (`--check-only`), the others
-checked for the files they name (tests/doc_commands.py says how each is run).
+checked for the files they name (tools/doc_commands.py says how each is run).
 
 About a minute (a Snakemake dry run costs seconds): selected with `-m doccommands`,
 which .ci/run runs after the unit tests.
@@ -9,8 +9,8 @@ which .ci/run runs after the unit tests.
 
 import pytest
 
-from . import doc_commands
-from .doc_commands import ROOT
+from tools import doc_commands
+from tools.doc_commands import ROOT
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "figures" / "README.md"]
 # Documents whose commands are known not to run yet, each with the reason; strict, so that

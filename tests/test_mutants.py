@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from . import mutants
+from tools import mutants
 
 ROOT = Path(__file__).resolve().parents[1]
 PATCHES = [(name, patch) for name, (_, patches, _) in mutants.MUTANTS.items()

@@ -175,34 +175,18 @@ def l2_full_seeds(root: Path) -> str:
             f"book's {book:g} is above {below} of the {len(values)}.\n")
 
 
-MUTANT = re.compile(r"^(\S+)\s+(caught|NOT CAUGHT|-)\s+(.*)$")
-
-
 def mutants(root: Path) -> str:
-    """The mutants' last run (results/mutants.txt, written by tests/mutants.py)."""
+    """The mutants' last run (results/mutants.json, written by tools/mutants.py)."""
+    doc = load_json(root, "results/mutants.json")
     lines = ["| mutant | what it breaks | caught by a test (as named in that run) "
              "| caught by the check |",
              "|---|---|---|---|"]
-    entry = None
-    entries = []
-    for line in (root / "results/mutants.txt").read_text().splitlines():
-        m = MUTANT.match(line)
-        if m:
-            entry = {"name": m[1], "verdict": m[2], "what": m[3], "test": "", "check": ""}
-            entries.append(entry)
-        elif entry and line.strip().startswith(("test:", "check:")):
-            key, _, text = line.strip().partition(": ")
-            entry[key] = text
-    for e in entries:
-        if e["name"] == "control":
-            continue
+    for e in doc["mutants"]:
         # the test as that run named it (test files move; the run is a record of its day)
-        test = "-" if e["test"] in ("", "all tests pass") else e["test"].split("[")[0]
-        check = "-" if e["check"] in ("", "all rows within tolerance") else "yes"
-        lines.append(f"| `{e['name']}` | {e['what']} | {test} | {check} |")
-    caught = sum(e["verdict"] == "caught" for e in entries if e["name"] != "control")
-    total = sum(e["name"] != "control" for e in entries)
-    return "\n".join(lines) + f"\n\n**{caught} of {total} mutants caught.**\n"
+        test = e["test"].split("[")[0] if e["test"] else "-"
+        lines.append(f"| `{e['name']}` | {e['what']} | {test} | {'yes' if e['check'] else '-'} |")
+    caught = sum(e["caught"] for e in doc["mutants"])
+    return "\n".join(lines) + f"\n\n**{caught} of {len(doc['mutants'])} mutants caught.**\n"
 
 
 def figures_table(root: Path) -> str:
@@ -367,7 +351,7 @@ BLOCKS = {
                                        "config/calibration_curves.json")),
     "l2-full-seeds": Block(l2_full_seeds, ("config/calibration.yaml",
                                            "results/reproduction.json")),
-    "mutants": Block(mutants, ("results/mutants.txt",)),
+    "mutants": Block(mutants, ("results/mutants.json",)),
     "figures-table": Block(figures_table, ("config/config.yaml", "config/figures.yaml")),
     "target-times": Block(target_times, ("results/target_times.json",), timing=True),
     "pipeline-time": Block(pipeline_time, ("results/pipeline.json",), timing=True),

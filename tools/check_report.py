@@ -9,7 +9,7 @@ that it is byte for byte the one on disk; and, for `all`, that results/reproduct
 is there and shows every point row and every published curve of
 results/reproduction.json.
 
-    snakemake --report report.html && python tests/check_report.py report.html
+    snakemake --report report.html && python tools/check_report.py report.html
 """
 
 from __future__ import annotations

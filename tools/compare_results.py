@@ -1,7 +1,7 @@
 """Compare two results/ folders for a change that must keep results bit for bit: prints one
 line per difference, nothing if there is none (exit status 1 if there is any).
 
-    python tests/compare_results.py BEFORE/results results
+    python tools/compare_results.py BEFORE/results results
 
 Compared: every results/runs/*/seed-*.json's metrics and its stopping fields, every
 results/aggregates/*.json whole but for the timing `seconds_per_epoch_mean`, and

@@ -94,7 +94,7 @@ def run_script(text: str, checkout: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-# --- the stand-ins, run as `python tests/doc_commands.py NAME ARGS...` -------------------
+# --- the stand-ins, run as `python tools/doc_commands.py NAME ARGS...` -------------------
 
 def fail(message: str) -> int:
     print(f"FAIL: {message}", file=sys.stderr)

@@ -11,12 +11,16 @@ mutant can never silently become a no-op). Then:
    unmutated copy (the control, run first) means "caught by a test" (a test that fails in
    every copy, e.g. one reading a file the copy lacks, catches nothing);
 2. with --experiments, the mutant's relevant runs are trained (one seed, the config's
-   hyperparameters) with the mutated code and the reproduction rows that name those runs
-   are evaluated against their tolerances; a row outside means "caught by the check".
+   hyperparameters) with the mutated code by the package's own `train` and `aggregate`
+   commands, and the reproduction rows and published curves that read those runs are
+   evaluated by the package's check (`check.evaluate`, `curves.evaluate`: what `report`
+   runs) against the committed tolerances; one outside means "caught by the check".
 
-    python tests/mutants.py [--experiments] [--out results/mutants.txt]
+    python tools/mutants.py [--experiments] [--only NAME ...] [--out FILE]
 
-Prints one line per mutant and exits 1 if any mutant is not caught.
+Prints one verdict per mutant, writes the JSON record (results/mutants.json, which
+`python -m nndl3 docs` reads; a run of --only writes only to an --out given) and exits 1
+if any mutant is not caught.
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
+from nndl3 import atomic, book_runs, check, curves, readers, workflow_config
+
 ROOT = Path(__file__).resolve().parents[1]
+RECORD = "results/mutants.json"  # the last full run, read by `python -m nndl3 docs`
 
 
 class Patch(NamedTuple):
@@ -48,6 +55,7 @@ class Patch(NamedTuple):
 
 NET, FAST, TRAIN = "src/nndl3/network.py", "src/nndl3/fast.py", "src/nndl3/train.py"
 SIMD, AUGMENT, MNIST = "src/nndl3/simd.py", "src/nndl3/augment.py", "src/nndl3/mnist.py"
+PLOT = "src/nndl3/plotting.py"
 OUTPUT_DELTA = "if cost in ('cross-entropy', 'log-likelihood'):\n    return a - y"
 
 # name: (what it breaks, [patches], runs the check looks at)
@@ -167,6 +175,12 @@ MUTANTS = {
     "init_uniform": ("initial weights uniform with the right sd instead of normal",
                      [Patch(NET, "initial_parameters", "rng.standard_normal((n_out, n_in))",
                             "rng.uniform(-np.sqrt(3), np.sqrt(3), (n_out, n_in))")], []),
+    # the figures: what a plot draws (issue 26), caught by tests/test_plotting.py
+    "book_line_wrong_run": ("a series' book line drawn from the first published run of its "
+                            "file, not its own",
+                            [Patch(PLOT, "series_curve", "book.published.of_run(series['run'])",
+                                   "next(k for k in book.published.runs "
+                                   "if k[0] == book.published.of_run(series['run'])[0])")], []),
     # the fast engine's explicit SIMD code (issue 13)
     "simd_step_sign": ("W1's gradient step added instead of subtracted (fast engine)",
                        [Patch(SIMD, "rows_step.codegen.one_pass",
@@ -245,9 +259,9 @@ def apply(source: str, patch: Patch) -> str:
 
 def mutated_copy(patches, into: Path) -> None:
     # everything the tests read: benchmarks/ (imported by tests), the workflow and the docs
-    for rel in ("src", "tests", "config", "book_runs", "benchmarks", "workflow", "profiles",
-                "docs", ".ci", "Snakefile", "README.md", "figures/README.md", "data/README.md",
-                "pyproject.toml"):
+    for rel in ("src", "tests", "tools", "config", "book_runs", "benchmarks", "workflow",
+                "profiles", "docs", ".ci", "Snakefile", "README.md", "figures/README.md",
+                "data/README.md", "pyproject.toml"):
         source = ROOT / rel
         target = into / rel
         if source.is_dir():
@@ -300,57 +314,126 @@ def caught_by_tests(copy: Path, control_failures: set[str]) -> str | None:
     return new[0] if new else None
 
 
-def failing_rows(copy: Path, runs: list[str], data: Path) -> list[dict] | str:
-    """Train the runs with the copy's code (seed 1) and evaluate the rows that use them:
-    the rows outside tolerance (known deviations excluded), or "error: ..." if it crashed."""
-    script = f"""
-import json, sys, yaml, numpy as np
-from nndl3 import check, mnist, workflow_config
-from nndl3.aggregate import aggregate
-from nndl3.train import train
-config = workflow_config.load()
-config["seeds"] = [1]
-runs = {json.dumps(runs)}
-aggregates = {{}}
-for run in runs:
-    spec = workflow_config.run_spec(config, run)
-    data = mnist.load("{data}", np.dtype(spec["dtype"]))
-    aggregates[run] = aggregate(train(run, spec, data, log=open("/dev/null", "w")))
-expected = check.load_expected("config/expected.yaml")
-# the rows every run of which was trained (a claim may read a second run, `minus_run`)
-expected["quantities"] = [q for q in expected["quantities"] if q["source"].get("run") in runs
-                          and set(check.runs_of(q["source"])) <= set(runs)]
-calibration = yaml.safe_load(open("config/calibration.yaml"))
-rows = check.evaluate(expected, calibration, check.Inputs(aggregates))
-from nndl3 import book_runs, curves
-cal = json.load(open("config/calibration_curves.json"))
-rows += [{{"id": "curve " + r["id"], "status": "FAIL",
-          "text": f"curve {{r['id']}} within {{r['within']:.2f}} (threshold "
-                  f"{{r['threshold']:.2f}}), offset {{r['offset']:+.2f}}" if "within" in r
-                  else f"curve {{r['id']}}: {{r.get('reason')}}"}}
-         for r in curves.evaluate(book_runs.read_dir(book_runs.Published.from_config(config)),
-                                  cal, aggregates)
-         if r["status"] == "FAIL" and r["run"] in runs]  # the curves of the runs trained
-print(json.dumps([r for r in rows if r["status"] == "FAIL"]))  # known deviations excluded
-"""
-    proc = run([sys.executable, "-c", script], copy)
-    if proc.returncode != 0:
-        return f"error: {proc.stderr.strip().splitlines()[-1]}"
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def train_runs(copy: Path, runs: list[str], data: Path) -> dict | str:
+    """Each run trained with the copy's code (seed 1, its spec in the config) by the
+    package's own commands, as the workflow trains it (`python -m nndl3 train`, then
+    `aggregate`): {run: aggregate}, or "error: ..." if a command failed."""
+    config = workflow_config.load(copy)
+    aggregates = {}
+    for run_id in runs:
+        records, out = copy / "results" / "runs" / run_id, copy / "results" / f"{run_id}.json"
+        spec = json.dumps(workflow_config.run_spec(config, run_id))
+        for cmd in (["train", "--spec", spec, "--run", run_id, "--data", str(data),
+                     "--out-dir", str(records), "--seeds", "1"],
+                    ["aggregate", "--records", str(records / "seed-1.json"), "--out", str(out)]):
+            proc = run([sys.executable, "-m", "nndl3", *cmd], copy)
+            if proc.returncode != 0:
+                return f"error: {(proc.stderr.strip().splitlines() or ['exit status'])[-1]}"
+        aggregates[run_id] = readers.aggregate(out)
+    return aggregates
 
 
-def describe(rows: list[dict]) -> str:
-    return ", ".join(r.get("text") or f"{r['id']} {r['mean']:.2f} vs book {r['book']:g} "
-                     f"(tol {r['tolerance']:.2f})" for r in rows)
+def failing(aggregates: dict, data: Path) -> list[dict]:
+    """The rows and curves of the trained runs outside tolerance, as the report evaluates
+    them (check.evaluate, curves.evaluate with the committed calibration; known deviations
+    are not failures): [{"id", "text"}]. Rows reading a run not trained are left out."""
+    runs = set(aggregates)
+    expected = check.load_expected(ROOT / "config" / "expected.yaml")
+    expected["quantities"] = [q for q in expected["quantities"]
+                              if q["source"].get("run") in runs
+                              and set(check.runs_of(q["source"])) <= runs]
+    rows = check.evaluate(expected, readers.calibration(ROOT / "config" / "calibration.yaml"),
+                          check.Inputs(aggregates, class_counts=readers.class_counts(data)))
+    book = book_runs.read_dir(book_runs.Published.from_config(workflow_config.load(ROOT)),
+                              ROOT / book_runs.DIR)
+    curve_rows = curves.evaluate(
+        book, readers.curve_calibration(ROOT / "config" / "calibration_curves.json"),
+        aggregates, expected.get("curve_deviations") or {})
+    return ([{"id": r["id"], "text": row_text(r)} for r in rows if r["status"] == "FAIL"]
+            + [{"id": f"curve {r['id']}", "text": curve_text(r)} for r in curve_rows
+               if r["status"] == "FAIL" and r["run"] in runs])
 
 
-def caught_by_check(copy: Path, runs: list[str], data: Path, control_ids: set) -> str | None:
-    """What the check finds wrong with the mutant; rows the unmutated code also fails
-    (control_ids) do not count. A crash counts as caught."""
-    rows = failing_rows(copy, runs, data)
-    if isinstance(rows, str):
-        return rows
-    return describe([r for r in rows if r["id"] not in control_ids]) or None
+def row_text(r: dict) -> str:
+    book = f"claim {r['claim']}" if r.get("claim") else f"book {r['book']:g}"
+    return f"{r['id']} {r['mean']:.2f} vs {book} (tol {r['tolerance']:.2f})"
+
+
+def curve_text(r: dict) -> str:
+    if "within" not in r:
+        return f"curve {r['id']}: {r.get('reason')}"
+    return (f"curve {r['id']} within {r['within']:.2f} (threshold {r['threshold']:.2f}), "
+            f"offset {r['offset']:+.2f}")
+
+
+def caught_by_check(copy: Path, runs: list[str], data: Path,
+                    control_ids: set) -> list[dict] | str:
+    """What the check finds wrong with the mutant: the failing rows and curves the unmutated
+    code does not also fail (control_ids), or "error: ..." (a crash counts as caught)."""
+    aggregates = train_runs(copy, runs, data)
+    if isinstance(aggregates, str):
+        return aggregates
+    return [r for r in failing(aggregates, data) if r["id"] not in control_ids]
+
+
+def texts(rows) -> str:
+    return ", ".join(r["text"] for r in rows)
+
+
+def line_of(entry: dict, experiments: bool) -> str:
+    """A mutant's verdict as the harness prints it."""
+    line = f"{entry['name']:22s} {'caught' if entry['caught'] else 'NOT CAUGHT':10s} "
+    line += f"{entry['what']}\n{'':33s}test: {entry['test'] or 'all tests pass'}"
+    if experiments:
+        check_found = entry["check"]
+        said = ("not run (no runs)" if check_found is None else check_found
+                if isinstance(check_found, str) else texts(check_found)
+                or "all rows within tolerance")
+        line += f"\n{'':33s}check: {said}"
+    return line
+
+
+def from_txt(path: Path) -> dict:
+    """A record of the earlier text format (one line per mutant, then `test:` and `check:`
+    lines) in the JSON form; a mutant without runs was not evaluated by the check."""
+    import re
+
+    head = re.compile(r"^(\S+)\s+(caught|NOT CAUGHT|-)\s+(.*)$")
+    entries, entry = [], None
+    for line in path.read_text().splitlines():
+        m = head.match(line)
+        if m:
+            entry = {"name": m[1], "verdict": m[2], "what": m[3]}
+            entries.append(entry)
+        elif entry is not None and line.strip().startswith(("test:", "check:")):
+            key, _, text = line.strip().partition(": ")
+            entry.setdefault(key, text)
+        elif entry is not None and "(not counted): " in line:
+            entry["tests_failing"] = line.partition("(not counted): ")[2]
+    control = [e for e in entries if e["name"] == "control"]
+    failing_everywhere = control[0]["tests_failing"]
+    doc = {"experiments": any("check" in e for e in entries),
+           "control": {"tests_failing": [t for t in failing_everywhere.split(", ")
+                                         if t and t != "none"],
+                       "check_failing": None},
+           "mutants": []}
+    if len(control) > 1:
+        said = control[1]["check"]
+        doc["control"]["check_failing"] = [] if said == "all rows within tolerance" else [
+            {"id": None, "text": said.removeprefix("fails ").removesuffix(
+                " (not counted below)")}]
+    for e in entries:
+        if e["name"] == "control":
+            continue
+        test = None if e.get("test") in (None, "all tests pass") else e["test"]
+        said = e.get("check")
+        check_found = (None if said is None or not MUTANTS[e["name"]][2] else []
+                       if said == "all rows within tolerance" else said
+                       if said.startswith("error:") else [{"id": None, "text": said}])
+        doc["mutants"].append({"name": e["name"], "what": e["what"],
+                               "caught": e["verdict"] == "caught", "test": test,
+                               "check": check_found})
+    return doc
 
 
 def main() -> int:
@@ -358,55 +441,62 @@ def main() -> int:
     p.add_argument("--experiments", action="store_true",
                    help="also train each mutant's runs and evaluate the reproduction rows")
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
-    p.add_argument("--out", default=str(ROOT / "results" / "mutants.txt"))
+    p.add_argument("--out", default=None,
+                   help=f"the JSON record (default: {RECORD} for a run of every mutant; "
+                        "a run of --only writes only where told)")
     p.add_argument("--only", nargs="*", help="run only these mutants")
+    p.add_argument("--from-txt", default=None,
+                   help="convert a record of the earlier text format to --out, run nothing")
     args = p.parse_args()
-    lines, missed = [], 0
+    out = args.out or (None if args.only else str(ROOT / RECORD))
+    if args.from_txt:
+        atomic.write_json(out, from_txt(Path(args.from_txt)))
+        print(f"wrote {out}")
+        return 0
+    unknown = sorted(set(args.only or ()) - set(MUTANTS))
+    if unknown:
+        raise SystemExit(f"--only: unknown mutant(s) {', '.join(unknown)}")
+    chosen = {name: m for name, m in MUTANTS.items() if not args.only or name in args.only}
     with tempfile.TemporaryDirectory() as tmp:
         mutated_copy([], Path(tmp))
         control_failures = failing_tests(Path(tmp))
     if isinstance(control_failures, str):
         raise SystemExit(f"control: the unit tests do not run in an unmutated copy: "
                          f"{control_failures}")
-    line = (f"{'control':22s} {'-':10s} unmutated copy\n{'':33s}tests failing in every copy "
-            f"(not counted): {', '.join(sorted(control_failures)) or 'none'}")
-    print(line, flush=True)
-    lines.append(line)
+    print(f"{'control':22s} {'-':10s} unmutated copy\n{'':33s}tests failing in every copy "
+          f"(not counted): {', '.join(sorted(control_failures)) or 'none'}", flush=True)
+    doc = {"experiments": args.experiments,
+           "control": {"tests_failing": sorted(control_failures), "check_failing": None},
+           "mutants": []}
     control_ids = set()
     if args.experiments:
         # the unmutated code, same runs and seed: the rows it fails cannot catch a mutant
-        every_run = sorted({r for _, _, runs in MUTANTS.values() for r in runs})
+        every_run = sorted({r for _, _, runs in chosen.values() for r in runs})
         with tempfile.TemporaryDirectory() as tmp:
             mutated_copy([], Path(tmp))
-            control = failing_rows(Path(tmp), every_run, Path(args.data))
+            control = caught_by_check(Path(tmp), every_run, Path(args.data), set())
         if isinstance(control, str):
             raise SystemExit(f"control run failed: {control}")
+        doc["control"]["check_failing"] = control
         control_ids = {r["id"] for r in control}
-        line = f"{'control':22s} {'-':10s} unmutated code, seed 1\n{'':33s}check: "
-        line += (f"fails {describe(control)} (not counted below)" if control
-                 else "all rows within tolerance")
-        print(line, flush=True)
-        lines.append(line)
-    for name, (what, patches, runs) in MUTANTS.items():
-        if args.only and name not in args.only:
-            continue
+        print(f"{'control':22s} {'-':10s} unmutated code, seed 1\n{'':33s}check: "
+              + (f"fails {texts(control)} (not counted below)" if control
+                 else "all rows within tolerance"), flush=True)
+    for name, (what, patches, runs) in chosen.items():
         with tempfile.TemporaryDirectory() as tmp:
             copy = Path(tmp)
             mutated_copy(patches, copy)
             by_test = caught_by_tests(copy, control_failures)
             by_check = (caught_by_check(copy, runs, Path(args.data), control_ids)
                         if args.experiments and runs else None)
-        verdict = "caught" if (by_test or by_check) else "NOT CAUGHT"
-        missed += verdict != "caught"
-        line = f"{name:22s} {verdict:10s} {what}"
-        line += f"\n{'':33s}test: {by_test or 'all tests pass'}"
-        if args.experiments:
-            line += f"\n{'':33s}check: {by_check or 'all rows within tolerance'}"
-        print(line, flush=True)
-        lines.append(line)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(lines) + "\n")
-    return 1 if missed else 0
+        entry = {"name": name, "what": what, "caught": bool(by_test or by_check),
+                 "test": by_test, "check": by_check}
+        doc["mutants"].append(entry)
+        print(line_of(entry, args.experiments), flush=True)
+    if out:
+        atomic.write_json(out, doc)
+        print(f"wrote {out}")
+    return 0 if all(e["caught"] for e in doc["mutants"]) else 1
 
 
 if __name__ == "__main__":
