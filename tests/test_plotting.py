@@ -1,4 +1,7 @@
-"""Every figure family renders from small synthetic inputs, through the CLI the rules use."""
+"""Every figure family draws what its entry and its inputs say: the series (our seeds' mean),
+the band (their min and max), the book's published run or points, the marks and the labels.
+Drawn in process from small synthetic inputs, through the registry the plot command uses
+(figures.draw: each role read by its reader); one test draws through the command line."""
 
 import json
 import subprocess
@@ -7,8 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib import colors
 
+from nndl3 import book_runs, figures
 from nndl3.aggregate import aggregate
+
+from .conftest import PUBLISHED
+
+BOOK = Path(__file__).resolve().parents[1] / "book_runs"
 
 
 def fake_record(run, seed, spec, epochs=5):
@@ -18,115 +27,220 @@ def fake_record(run, seed, spec, epochs=5):
             "metrics": metrics, "seconds_per_epoch": [0.1] * epochs}
 
 
-def write_aggregate(tmp_path, run, **spec):
+def write_aggregate(tmp_path, run, epochs=5, **spec):
     spec = {"monitor": ["training_accuracy", "evaluation_accuracy"], "evaluation": "test",
             "train_size": 1000, "rotation": {"max_degrees": 0, "copies": 0}, **spec}
     path = tmp_path / f"{run}.json"
-    path.write_text(json.dumps(aggregate([fake_record(run, s, spec) for s in (1, 2, 3)])))
-    return str(path)
+    path.write_text(json.dumps(aggregate([fake_record(run, s, spec, epochs)
+                                          for s in (1, 2, 3)])))
+    return path
 
 
-BOOK = Path(__file__).resolve().parents[1] / "book_runs"
+def per_seed(path, metric) -> np.ndarray:
+    """Percent, seeds by epochs, straight from the aggregate file."""
+    return 100 * np.array(json.loads(Path(path).read_text())["metrics"][metric]["per_seed"])
 
 
-def plot(tmp_path, spec, **inputs):
-    """Draw through the CLI, the inputs by role (`aggregates=[...]`, `book=[...]`)."""
-    out = tmp_path / "figure.png"
-    options = [a for role, paths in inputs.items() for a in (f"--{role}", *map(str, paths))]
-    proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(spec),
-                           *options, "--out", str(out)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def draw(spec, **inputs):
+    """The figure as the plot command draws it, its inputs by role."""
+    return figures.draw(spec, {role: [str(p) for p in inputs.get(role, ())]
+                               for role in figures.ROLES}, PUBLISHED)
 
 
-def test_curves_with_window_and_marks(tmp_path):
-    inputs = [write_aggregate(tmp_path, "a")]
-    plot(tmp_path, {"family": "curves", "title": "t", "epochs": [1, 3],
-                    "series": [{"run": "a", "metric": "evaluation_accuracy", "label": "x"}],
-                    "marks": [{"y": 80, "label": "book"}, {"x": 2, "label": "e"},
-                              {"points": [[0, 70]], "label": "p"}]}, aggregates=inputs)
+def line(ax, label):
+    (found,) = [ln for ln in ax.get_lines() if ln.get_label() == label]
+    return found
 
 
-def test_curves_with_the_books_published_run(tmp_path):
-    inputs = [write_aggregate(tmp_path, "overfit_1k")]
-    plot(tmp_path, {"family": "curves", "title": "t", "series": [
-        {"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "test",
-         "book": {"file": "overfitting.json", "list": "evaluation_accuracy"}}]},
-         aggregates=inputs, book=[BOOK / "overfitting.json"])
+def band_at(ax, x, color=None) -> tuple[float, float]:
+    """The shaded band's lowest and highest y at x (fill_between's polygon); the band of
+    the line of `color` where several are drawn."""
+    (band,) = [c for c in ax.collections if color is None
+               or np.allclose(c.get_facecolor()[0][:3], colors.to_rgb(color))]
+    vertices = band.get_paths()[0].vertices
+    ys = vertices[np.isclose(vertices[:, 0], x), 1]
+    return ys.min(), ys.max()
 
 
-def test_a_run_shorter_than_the_figures_window_still_draws(tmp_path):
+def published(file, key, name) -> np.ndarray:
+    """A published list in percent (accuracies) as the file holds it."""
+    lists = book_runs.run_lists({file: json.loads((BOOK / file).read_text())}, file, key)
+    values = np.array(lists[book_runs.LISTS.index(name)], dtype=float)
+    return 100 * values / book_runs.EVALUATION_SIZE if name.endswith("accuracy") else values
+
+
+def assert_series(ax, label, path, metric, epochs):
+    """Our series: the seeds' mean over `epochs`, and the band of their min and max."""
+    seeds = per_seed(path, metric)[:, epochs]
+    drawn = line(ax, f"{label} (mean of 3)")
+    np.testing.assert_array_equal(drawn.get_xdata(), epochs)
+    np.testing.assert_allclose(drawn.get_ydata(), seeds.mean(axis=0))
+    for i, epoch in enumerate(epochs):
+        np.testing.assert_allclose(band_at(ax, epoch, drawn.get_color()),
+                                   (seeds[:, i].min(), seeds[:, i].max()))
+
+
+def test_curves_draw_the_window_the_band_and_every_mark(tmp_path):
+    path = write_aggregate(tmp_path, "a")
+    fig = draw({"family": "curves", "title": "t", "epochs": [1, 3],
+                "series": [{"run": "a", "metric": "evaluation_accuracy", "label": "x"}],
+                "marks": [{"y": 80, "label": "book"}, {"x": 2, "label": "e"},
+                          {"points": [[0, 70]], "label": "p"}]}, aggregates=[path])
+    ax = fig.axes[0]
+    assert_series(ax, "x", path, "evaluation_accuracy", [1, 2, 3])
+    assert list(line(ax, "book").get_ydata()) == [80, 80]
+    assert list(line(ax, "e").get_xdata()) == [2, 2]
+    assert (list(line(ax, "p").get_xdata()), list(line(ax, "p").get_ydata())) == ([0], [70])
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (
+        "t", "Epoch", "Test accuracy (%)")
+    assert ax.get_legend_handles_labels()[1] == ["x (mean of 3)", "book", "e", "p"]
+
+
+def test_each_series_draws_the_published_run_of_its_own_run(tmp_path):
+    """Two runs repeating two runs of one published file: each book line is its own."""
+    paths = [write_aggregate(tmp_path, run, evaluation="validation")
+             for run in ("init_30_large", "init_30_default")]
+    fig = draw({"family": "curves", "title": "t", "series": [
+        {"run": "init_30_large", "metric": "evaluation_accuracy", "label": "old", "book": True},
+        {"run": "init_30_default", "metric": "evaluation_accuracy", "label": "new",
+         "book": True}]}, aggregates=paths, book=[BOOK / "weight_initialization_30.json"])
+    ax = fig.axes[0]
+    for label, path, key in (("old", paths[0], "large_weight_initialization"),
+                             ("new", paths[1], "default_weight_initialization")):
+        assert_series(ax, label, path, "evaluation_accuracy", [0, 1, 2, 3, 4])
+        book = line(ax, f"book, {label}: its single published run")
+        np.testing.assert_array_equal(book.get_xdata(), range(5))  # to our last epoch
+        np.testing.assert_allclose(book.get_ydata(), published(
+            "weight_initialization_30.json", key, "evaluation_accuracy")[:5])
+    assert ax.get_ylabel() == "Validation accuracy (%)"
+
+
+def test_the_book_line_is_the_series_metric(tmp_path):
+    path = write_aggregate(tmp_path, "overfit_1k")
+    fig = draw({"family": "curves", "title": "t", "series": [
+        {"run": "overfit_1k", "metric": "training_accuracy", "label": "train", "book": True}]},
+        aggregates=[path], book=[BOOK / "overfitting.json"])
+    book = line(fig.axes[0], "book, train: its single published run")
+    raw = json.loads((BOOK / "overfitting.json").read_text())
+    expected = 100 * np.array(raw[book_runs.LISTS.index("training_accuracy")][:5]) / 1000
+    np.testing.assert_allclose(book.get_ydata(), expected)  # of the 1,000 training images
+
+
+def test_a_run_shorter_than_the_figures_window_draws_no_book_line(tmp_path):
     """A user's shortened run (5 epochs here) against a figure of epochs 200-399."""
-    inputs = [write_aggregate(tmp_path, "overfit_1k")]
-    plot(tmp_path, {"family": "curves", "title": "t", "epochs": [200, 399], "series": [
-        {"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "test",
-         "book": {"file": "overfitting.json", "list": "evaluation_accuracy"}}]},
-         aggregates=inputs, book=[BOOK / "overfitting.json"])
+    path = write_aggregate(tmp_path, "overfit_1k")
+    fig = draw({"family": "curves", "title": "t", "epochs": [200, 399], "series": [
+        {"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "test", "book": True}]},
+        aggregates=[path], book=[BOOK / "overfitting.json"])
+    ax = fig.axes[0]
+    assert len(line(ax, "test (mean of 3)").get_xdata()) == 0
+    assert ax.get_legend_handles_labels()[1] == ["test (mean of 3)"]
 
 
-def test_sweep_with_the_books_published_points(tmp_path):
-    inputs = [write_aggregate(tmp_path, f"s{n}", train_size=n) for n in (100, 1000)]
-    plot(tmp_path, {"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "acc",
-                    "series": [{"runs": ["s100", "s1000"], "x": "train_size",
-                                "metric": "evaluation_accuracy", "label": "net"}],
-                    "marks": [{"book": "more_data.json", "label": "book"}]},
-         aggregates=inputs, book=[BOOK / "more_data.json"])
+def final(path, metric="evaluation_accuracy") -> np.ndarray:
+    return per_seed(path, metric)[:, -1]
 
 
-def test_sweep_with_svm(tmp_path):
-    inputs = [write_aggregate(tmp_path, f"s{n}", train_size=n) for n in (100, 1000)]
-    svm = tmp_path / "svm.json"
-    svm.write_text(json.dumps({"schema": "nndl3.svm/1", "train_size": 100, "accuracy": 0.3}))
-    plot(tmp_path, {"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "acc",
-                    "xscale": "log", "svm": True,
-                    "series": [{"runs": ["s100", "s1000"], "x": "train_size",
-                                "metric": "evaluation_accuracy", "label": "net"}]},
-         aggregates=inputs, svm=[svm])
+def test_sweep_draws_the_final_values_and_the_books_points(tmp_path):
+    paths = [write_aggregate(tmp_path, f"s{n}", train_size=n) for n in (1000, 100)]
+    fig = draw({"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "acc",
+                "series": [{"runs": ["s1000", "s100"], "x": "train_size",
+                            "metric": "evaluation_accuracy", "label": "net"}],
+                "marks": [{"book": "more_data.json", "label": "book"}]},
+               aggregates=paths, book=[BOOK / "more_data.json"])
+    ax = fig.axes[0]
+    small, large = final(paths[1]), final(paths[0])
+    net = line(ax, "net (mean of 3)")
+    assert list(net.get_xdata()) == [100, 1000]  # sorted by the swept value
+    np.testing.assert_allclose(net.get_ydata(), [small.mean(), large.mean()])
+    np.testing.assert_allclose(band_at(ax, 100), (small.min(), small.max()))
+    np.testing.assert_allclose(band_at(ax, 1000), (large.min(), large.max()))
+    book = line(ax, "book")
+    assert list(book.get_xdata()) == list(book_runs.SIZES)
+    assert list(book.get_ydata()) == json.loads((BOOK / "more_data.json").read_text())
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("t", "N", "acc")
+
+
+def test_sweep_draws_each_svm_fit(tmp_path):
+    paths = [write_aggregate(tmp_path, f"s{n}", train_size=n) for n in (100, 1000)]
+    svm = []
+    for n, accuracy in ((1000, 0.8), (100, 0.3)):
+        svm.append(tmp_path / f"svm{n}.json")
+        svm[-1].write_text(json.dumps({"schema": "nndl3.svm/1", "train_size": n,
+                                       "accuracy": accuracy}))
+    fig = draw({"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "acc",
+                "xscale": "log", "svm": True, "series": [
+                    {"runs": ["s100", "s1000"], "x": "train_size",
+                     "metric": "evaluation_accuracy", "label": "net"}]},
+               aggregates=paths, svm=svm)
+    ax = fig.axes[0]
+    assert (list(line(ax, "SVM").get_xdata()), list(line(ax, "SVM").get_ydata())) == (
+        [100, 1000], [30, 80])
+    assert ax.get_xscale() == "log"
 
 
 def test_sweep_over_rotation_angle(tmp_path):
-    inputs = [write_aggregate(tmp_path, f"r{a}", rotation={"max_degrees": a, "copies": 1})
-              for a in (0, 90)]
-    plot(tmp_path, {"family": "sweep", "title": "t", "xlabel": "deg", "ylabel": "acc",
-                    "series": [{"runs": ["r0", "r90"], "x": "rotation.max_degrees",
-                                "metric": "evaluation_accuracy", "label": "net"}]},
-         aggregates=inputs)
+    paths = [write_aggregate(tmp_path, f"r{a}", rotation={"max_degrees": a, "copies": 1})
+             for a in (90, 0)]
+    fig = draw({"family": "sweep", "title": "t", "xlabel": "deg", "ylabel": "acc",
+                "series": [{"runs": ["r90", "r0"], "x": "rotation.max_degrees",
+                            "metric": "evaluation_accuracy", "label": "net"}]},
+               aggregates=paths)
+    net = line(fig.axes[0], "net (mean of 3)")
+    assert list(net.get_xdata()) == [0, 90]
+    np.testing.assert_allclose(net.get_ydata(), [final(paths[1]).mean(), final(paths[0]).mean()])
 
 
-@pytest.mark.parametrize("function", ["sigmoid", "tanh", "relu"])
-def test_functions(tmp_path, function):
-    plot(tmp_path, {"family": "function", "function": function, "title": "t", "ylabel": "y"})
+@pytest.mark.parametrize("name,at_one", [("sigmoid", 1 / (1 + np.exp(-1))),
+                                         ("tanh", np.tanh(1)), ("relu", 1.0)])
+def test_a_function_is_drawn_over_minus_5_to_5(name, at_one):
+    fig = draw({"family": "function", "function": name, "title": "t", "ylabel": "y"})
+    (drawn,) = fig.axes[0].get_lines()
+    z, y = drawn.get_xdata(), drawn.get_ydata()
+    assert (z[0], z[-1]) == (-5, 5)
+    assert np.interp(1.0, z, y) == pytest.approx(at_one, abs=1e-3)
+    assert (fig.axes[0].get_title(), fig.axes[0].get_ylabel()) == ("t", "y")
 
 
-def test_neuron(tmp_path):
+def test_neuron_draws_its_cost_per_epoch(tmp_path):
     result = tmp_path / "n.json"
     subprocess.run([sys.executable, "-m", "nndl3", "neuron", "--w", "2", "--b", "2", "--cost",
                     "quadratic", "--eta", "0.15", "--out", str(result)], check=True,
                    capture_output=True)
-    plot(tmp_path, {"family": "neuron", "title": "t"}, neuron=[result])
+    fig = draw({"family": "neuron", "title": "t"}, neuron=[result])
+    ax = fig.axes[0]
+    cost = json.loads(result.read_text())["cost"]
+    np.testing.assert_array_equal(line(ax, "quadratic cost").get_ydata(), cost)
+    assert "output 0.98 -> " in ax.texts[0].get_text()  # w = b = 2: sigmoid(4)
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("t", "Epoch", "Cost")
 
 
-def test_digit_from_the_data(tmp_path):
+def test_digit_draws_the_indexed_image_rotated(tmp_path):
+    from nndl3.augment import rotate_image
+
     data = tmp_path / "mnist.npz"
     pixels = np.zeros((2, 784), np.uint8)
     pixels[1, 300:320] = 255
     np.savez(data, train_x=pixels, train_y=np.array([0, 5]))
-    plot(tmp_path, {"family": "digit", "title": "t", "index": 1, "degrees": 15}, data=[data])
-
-
-def test_step_and_sigmoid(tmp_path):
-    plot(tmp_path, {"family": "function", "functions": ["step", "sigmoid"], "title": "t",
-                    "ylabel": "y"})
+    fig = draw({"family": "digit", "title": "t", "index": 1, "degrees": 15}, data=[data])
+    (image,) = fig.axes[0].get_images()
+    np.testing.assert_allclose(image.get_array(),
+                               rotate_image(pixels[1] / 255.0, 15).reshape(28, 28), atol=1e-6)
+    assert fig.axes[0].get_title() == "t"
 
 
 def test_the_first_digits_with_their_labels(tmp_path):
     data = tmp_path / "mnist.npz"
-    np.savez(data, train_x=np.zeros((7, 784), np.uint8), train_y=np.arange(7))
-    plot(tmp_path, {"family": "digits", "title": "t", "count": 6}, data=[data])
+    pixels = np.arange(7)[:, None] * np.ones((7, 784), np.uint8)
+    np.savez(data, train_x=pixels, train_y=np.arange(7)[::-1])
+    fig = draw({"family": "digits", "title": "t", "count": 6}, data=[data])
+    assert [ax.get_xlabel() for ax in fig.axes] == [f"label {d}" for d in (6, 5, 4, 3, 2, 1)]
+    assert [ax.get_images()[0].get_array()[0, 0] * 255 for ax in fig.axes] == pytest.approx(
+        range(6))
 
 
-def test_bars_of_baselines_and_networks(tmp_path):
-    inputs = [write_aggregate(tmp_path, "net")]
+def test_bars_of_baselines_and_networks_with_the_books_numbers(tmp_path):
+    path = write_aggregate(tmp_path, "net")
     svm, dark = tmp_path / "svm.json", tmp_path / "darkness.json"
     svm.write_text(json.dumps({"schema": "nndl3.svm/1", "train_size": 100, "accuracy": 0.3,
                                "scores": {"test": {"correct": 29, "of": 100,
@@ -134,12 +248,31 @@ def test_bars_of_baselines_and_networks(tmp_path):
     dark.write_text(json.dumps({"schema": "nndl3.baseline/1", "classifier": "darkness",
                                 "evaluation": "test", "correct": 22, "of": 100,
                                 "accuracy": 0.22}))
-    plot(tmp_path, {"family": "bars", "title": "t", "bars": [
-        {"label": "random", "value": 10, "book": 10},
-        {"label": "darkness", "baseline": "darkness", "book": 22.25},
-        {"label": "svm", "svm": 100, "scores": "test"},
-        {"label": "net", "run": "net", "book": 95}]},
-         aggregates=inputs, svm=[svm], baselines=[dark])
+    bars = [{"label": "random", "value": 10, "book": 10},
+            {"label": "darkness", "baseline": "darkness", "book": 22.25},
+            {"label": "svm", "svm": 100, "scores": "test"},
+            {"label": "net", "run": "net", "book": 95}]
+    fig = draw({"family": "bars", "title": "t", "bars": bars},
+               aggregates=[path], svm=[svm], baselines=[dark])
+    ax = fig.axes[0]
+    best = per_seed(path, "evaluation_accuracy").max(axis=1)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [b["label"] for b in bars]
+    np.testing.assert_allclose([p.get_width() for p in ax.patches], [10, 22, 29, best.mean()])
+    book = [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_marker() == "|"]
+    assert book == [10, 22.25, 95]
+    assert list(line(ax, "min-max of the seeds").get_xdata()) == [best.min(), best.max()]
+
+
+def test_the_plot_command_writes_the_png(tmp_path):
+    path = write_aggregate(tmp_path, "a")
+    out = tmp_path / "figure.png"
+    spec = {"family": "curves", "title": "t",
+            "series": [{"run": "a", "metric": "evaluation_accuracy", "label": "x"}]}
+    proc = subprocess.run([sys.executable, "-m", "nndl3", "plot", "--spec", json.dumps(spec),
+                           "--aggregates", str(path), "--out", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def plot_error(tmp_path, spec, *options):

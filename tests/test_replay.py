@@ -285,7 +285,15 @@ def test_the_replay_figure_draws_both_runs_and_their_difference():
     fig = plotting.styled(plotting.replay, spec, {"overfitting.json": published()}, book)
     top, bottom = fig.axes[0], fig.axes[2]
     assert len(fig.axes) == 4 and len(top.lines) == 2
+    replayed, book_line = top.lines
+    accuracy = 100 * np.array(published()[1]) / 10_000  # evaluation_accuracy, in percent
+    assert replayed.get_label() == "replay from the author's seed"
+    assert book_line.get_label() == "book, overfitting.json: its single published run"
+    np.testing.assert_allclose(replayed.get_ydata(), accuracy)
+    np.testing.assert_allclose(book_line.get_ydata(), accuracy)
+    assert top.get_ylabel() == "Test accuracy (%)" and fig.axes[1].get_ylabel() == "Test cost"
     assert np.all(bottom.lines[0].get_ydata() == 0)  # identical: no image differs
+    assert bottom.get_ylabel() == "replay - book\n(images)"
 
 
 def test_the_gate_fails_on_a_failing_replayed_list_and_docs_show_the_table(tmp_path):
