@@ -1,0 +1,30 @@
+"""Every run's validated spec, as the train rule passes it (JSON text), one run per line:
+to show that a change of the config, the schema or runspec keeps every run the same.
+
+    python tools/run_specs.py > after.txt
+    git stash; python tools/run_specs.py > before.txt; git stash pop; diff before.txt after.txt
+
+The package on the path validates (PYTHONPATH=<tree>/src, ROOT the tree's root as argument).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from nndl3 import workflow_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(root: Path = ROOT) -> int:
+    config = workflow_config.load(root)
+    for run in config["runs"]:
+        spec = workflow_config.run_spec(config, run)
+        print(f"{run} {json.dumps(spec, separators=(',', ':'))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT))
