@@ -39,3 +39,24 @@ def test_a_patch_holds_through_a_reformatting():
     patch = mutants.Patch("f.py", "f", "x['a'] + 1", "x['a'] - 1")
     for source in (before, after):
         assert "return x['a'] - 1" in mutants.apply(source, patch)
+
+
+def test_a_text_record_converts_to_the_json_form(tmp_path):
+    record = tmp_path / "mutants.txt"
+    record.write_text(
+        "control                -          unmutated copy\n"
+        "                                 tests failing in every copy (not counted): t::a\n"
+        "l2_dropped             caught     L2 dropped\n"
+        "                                 test: tests/test_x.py::test_y\n"
+        "                                 check: l2_1k_test_best 83.04 vs book 87.1 (tol 1.33)\n"
+        "tanh_prime             caught     tanh'\n"
+        "                                 test: tests/test_z.py::test_w\n"
+        "                                 check: all rows within tolerance\n")
+    doc = mutants.from_txt(record)
+    assert doc["control"] == {"tests_failing": ["t::a"], "check_failing": None}
+    assert doc["mutants"] == [
+        {"name": "l2_dropped", "what": "L2 dropped", "caught": True,
+         "test": "tests/test_x.py::test_y",
+         "check": [{"id": None, "text": "l2_1k_test_best 83.04 vs book 87.1 (tol 1.33)"}]},
+        {"name": "tanh_prime", "what": "tanh'", "caught": True,
+         "test": "tests/test_z.py::test_w", "check": None}]  # no runs: the check never ran

@@ -385,12 +385,17 @@ def line_of(entry: dict, experiments: bool) -> str:
     line = f"{entry['name']:22s} {'caught' if entry['caught'] else 'NOT CAUGHT':10s} "
     line += f"{entry['what']}\n{'':33s}test: {entry['test'] or 'all tests pass'}"
     if experiments:
-        check_found = entry["check"]
-        said = ("not run (no runs)" if check_found is None else check_found
-                if isinstance(check_found, str) else texts(check_found)
-                or "all rows within tolerance")
-        line += f"\n{'':33s}check: {said}"
+        line += f"\n{'':33s}check: {check_words(entry['check'])}"
     return line
+
+
+def check_words(found) -> str:
+    """The check's verdict: not run (a mutant without runs), a crash, or the failures."""
+    if found is None:
+        return "not run (no runs)"
+    if isinstance(found, str):
+        return found
+    return texts(found) or "all rows within tolerance"
 
 
 def from_txt(path: Path) -> dict:
