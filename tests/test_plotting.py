@@ -126,6 +126,34 @@ def test_the_book_line_is_the_series_metric(tmp_path):
     np.testing.assert_allclose(book.get_ydata(), expected)  # of the 1,000 training images
 
 
+def test_a_seed_that_stops_early_is_marked_and_the_eta_panel_drawn(tmp_path):
+    """Seed 2 stops after epoch 2: a dotted line there says how many seeds go on, the mean
+    after it is over the two left, and the panel below draws each seed's eta."""
+    spec = {"monitor": ["evaluation_accuracy"], "evaluation": "validation", "eta": 0.5}
+    records = [fake_record("a", s, spec) for s in (1, 2, 3)]
+    records[1]["metrics"]["evaluation_accuracy"] = records[1]["metrics"][
+        "evaluation_accuracy"][:3]
+    records[1]["monitored_epochs"] = [0, 1, 2]
+    for r, stop, etas in zip(records, (4, 2, 4), ([0.5] * 5, [0.5, 0.5, 0.25], [0.5] * 5),
+                             strict=True):
+        r.update(stopped_at_epoch=stop, eta_per_epoch=etas,
+                 stop_reason="epochs done" if stop == 4 else "no improvement in 1")
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(aggregate(records)))
+    fig = draw({"family": "curves", "title": "t", "eta_panel": True, "series": [
+        {"run": "a", "metric": "evaluation_accuracy", "label": "x"}]}, aggregates=[path])
+    ax, ax_eta = fig.axes
+    stop = line(ax, "seeds stop: epoch 2")
+    assert list(stop.get_xdata()) == [2, 2] and stop.get_linestyle() == ":"
+    assert [t.get_text() for t in ax.texts] == [" 2 left"]
+    kept = 100 * np.array([records[i]["metrics"]["evaluation_accuracy"] for i in (0, 2)])
+    np.testing.assert_allclose(line(ax, "x (mean of 3)").get_ydata()[3:],
+                               kept.mean(axis=0)[3:])
+    drawn = [tuple(y[np.isfinite(y)]) for y in (ln.get_ydata() for ln in ax_eta.get_lines())]
+    assert sorted(drawn) == sorted(tuple(r["eta_per_epoch"]) for r in records)
+    assert (ax_eta.get_ylabel(), ax_eta.get_xlabel()) == ("eta", "Epoch")
+
+
 def test_a_run_shorter_than_the_figures_window_draws_no_book_line(tmp_path):
     """A user's shortened run (5 epochs here) against a figure of epochs 200-399."""
     path = write_aggregate(tmp_path, "overfit_1k")
