@@ -48,6 +48,8 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
                 "power": gate.power, "k_sigma_before": K_SIGMA,
                 "headline": (expected.get("gate") or {}).get("headline")}
     document = {"gate": gate_doc, "calibration_seeds": calibration["seeds"],
+                "check_seeds": sorted({s for a in inputs.aggregates.values()
+                                       for s in a.get("seeds", ())}),
                 "recipe_seeds": (recipe or {}).get("seeds"), "rows": rows,
                 "recipe_comparison": comparisons}
     text = check.markdown(rows, expected, gate_doc, comparisons)
