@@ -107,3 +107,12 @@ def test_the_gates_false_failure_rate_from_the_alphas_and_pass_rates_used():
     f = report.false_failure(doc)
     assert (f["rows"], f["curves"]) == (1, 1)
     assert f["rate"] == pytest.approx(1 - 0.998 * 0.99)
+
+
+def test_a_weak_row_is_described_by_its_seeds_quantiles():
+    rows = evaluate([row("a", 95.0), row("b", 95.2)])
+    gate = {"alpha_row": 0.005, "alpha_family": 0.01, "m": 2, "power": 0.8}
+    text = check.markdown(rows, {"rule": "r"}, gate)
+    # seeds 94.6 ... 95.5: quartiles 94.6, 94.825, 95.05, 95.275, 95.5
+    assert "- **a**: book 95, above 4 of 10 seeds; seeds 94.60 / 94.83 / 95.05 / 95.28 / " \
+           "95.50" in text

@@ -32,7 +32,7 @@ import numpy as np
 from . import readers
 from .aggregate import padded
 from .errors import UserError
-from .stats import below
+from .stats import below, quantiles
 from .tolerance import (
     K_SIGMA,
     Gate,
@@ -324,6 +324,7 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
             "text_effect": effect, "weak": weak,
             "book_below": (None if ours is None or "book" not in row else
                            [below(list(ours.values()), row["book"]), len(ours)]),
+            "calibration_quartiles": None if ours is None else quantiles(list(ours.values())),
             "status": "FAIL" if bad_seeds else (
                 ("weak" if weak else "pass") if j["passed"] else
                 ("known deviation" if row.get("known_deviation") else "FAIL")),
@@ -412,6 +413,16 @@ def markdown(results: list[dict], expected: dict, gate: dict,
                   "sd).", ""]
         lines += [f"- **{r['id']}** ({r['status']}): {r['quantity']}: {target(r)}, "
                   f"regenerated {r['mean']:.3f}" for r in claims]
+    weak = [r for r in results if r["status"] == "weak"]
+    if weak:
+        lines += ["", "## Weak rows: what our calibration seeds show", "",
+                  "Each weak row's calibration seeds by quantile (min, 25 %, median, 75 %, "
+                  "max) and where the book's number lies among them: a statement that holds "
+                  "whatever the distribution's shape (several modes, a long tail).", ""]
+        lines += [f"- **{r['id']}**: book {r['book']:g}, above {r['book_below'][0]} of "
+                  f"{r['book_below'][1]} seeds; seeds "
+                  + " / ".join(f"{q:.{digits(r)}f}" for q in r["calibration_quartiles"])
+                  for r in weak if r.get("calibration_quartiles")]
     known = [r for r in results if r["known_deviation"]]
     if known:
         lines += ["", "## Known deviations (reported, not gated; never a wider tolerance)", ""]
