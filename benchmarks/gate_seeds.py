@@ -41,8 +41,25 @@ def triples(reports: list[str]) -> dict:
         failed = [r["id"] for r in doc["rows"] + doc.get("curves", [])
                   if r["status"] == "FAIL"]
         out.append({"report": path, "seeds": doc.get("check_seeds"), "failed": failed,
+                    "changed": changed(doc["rows"]),
                     "stated_rate": (doc.get("false_failure") or {}).get("rate")})
     return {"reports": out, "failing": sum(bool(r["failed"]) for r in out)}
+
+
+def changed(rows: list[dict]) -> list[dict]:
+    """The rows whose verdict differs under the K_SIGMA rule (`tolerance_k_sigma`)."""
+    out = []
+    for r in rows:
+        if r.get("alpha") is None or r["known_deviation"]:
+            continue  # exact rows and known deviations: the rule did not change
+        tol = r["tolerance_k_sigma"]
+        before = (check.claim_holds(r["claim"], r["mean"], tol) if r.get("claim")
+                  else abs(r["mean"] - r["book"]) <= tol)
+        if before != (r["status"] in ("pass", "weak")) or r["status"] == "weak":
+            out.append({"id": r["id"], "k_sigma": "pass" if before else "FAIL",
+                        "now": r["status"], "tolerance": r["tolerance"],
+                        "tolerance_k_sigma": tol, "offset": r["mean"] - (r["book"] or 0)})
+    return out
 
 
 def held_out_row(values: np.ndarray, alpha: float) -> dict:
@@ -91,6 +108,9 @@ def main(argv=None) -> int:
         return 1
     for r in doc["triples"]["reports"]:
         print(f"{r['report']}: {len(r['failed'])} failed {', '.join(r['failed'])}")
+        for c in r["changed"]:
+            print(f"  {c['id']}: {c['k_sigma']} by {tolerance.K_SIGMA:g} sd "
+                  f"(± {c['tolerance_k_sigma']:.3f}), {c['now']} now (± {c['tolerance']:.3f})")
     h = doc["held_out"]
     print(f"held out at a nominal {h['nominal']:g}, mean over {len(h['rows'])} rows: "
           f"t {h['mean']['t']:.4f}, normal {h['mean']['normal']:.4f}")

@@ -130,10 +130,13 @@ def gate_seeds(root: Path) -> str:
     """The gate observed (benchmarks/gate_seeds.py's JSON): each seed triple's failures,
     and the held-out rate of the t rule and of the normal rule at one nominal rate."""
     doc = load_json(root, "results/gate_seeds.json")
-    lines = ["| check seeds | failed rows and curves |", "|---|---|"]
+    lines = ["| check seeds | failed rows and curves | rows judged otherwise by the 3 sd rule "
+             "(then → now) |", "|---|---|---|"]
     for r in doc["triples"]["reports"]:
         seeds = ", ".join(map(str, r["seeds"] or [])) or "?"
-        lines.append(f"| {seeds} | {', '.join(f'`{f}`' for f in r['failed']) or 'none'} |")
+        moved = ", ".join(f"`{c['id']}` ({c['k_sigma']} → {c['now']})" for c in r["changed"])
+        lines.append(f"| {seeds} | {', '.join(f'`{f}`' for f in r['failed']) or 'none'} | "
+                     f"{moved or 'none'} |")
     h = doc["triples"], doc["held_out"]
     lines += ["", f"{h[0]['failing']} of {len(h[0]['reports'])} seed triples fail at least "
               f"one row or curve. Held out (each calibration seed as the book's draw, each "
