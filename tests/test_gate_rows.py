@@ -116,3 +116,8 @@ def test_a_weak_row_is_described_by_its_seeds_quantiles():
     # seeds 94.6 ... 95.5: quartiles 94.6, 94.825, 95.05, 95.275, 95.5
     assert "- **a**: book 95, above 4 of 10 seeds; seeds 94.60 / 94.83 / 95.05 / 95.28 / " \
            "95.50" in text
+
+
+def test_the_rows_sd_is_over_n_minus_1():
+    (a,) = evaluate([row("a", 95.0)])  # 95.1, 94.9, 95.0: squares 0.02 over 2
+    assert a["sd"] == pytest.approx(0.1)  # not sqrt(0.02 / 3) = 0.0816
