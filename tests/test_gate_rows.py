@@ -18,8 +18,9 @@ def row(i, book, section=2, **extra):
 
 
 def aggregate_of(values):
-    return {"xent": {"monitored_epochs": [0, 1], "metrics": {"evaluation_accuracy": {
-        "per_seed": [[v - 0.01, v] for v in values]}}}}
+    agg = {"monitored_epochs": [0, 1], "metrics": {"evaluation_accuracy": {
+        "per_seed": [[v - 0.01, v] for v in values]}}}
+    return {"xent": agg, "other": agg}
 
 
 CAL = {"seeds": list(range(1, 11)), "seed_sd": {"a": 0.2, "b": 0.2},
@@ -41,18 +42,22 @@ def test_the_recipes_sd_stands_for_the_books_draw_where_it_has_the_row():
     assert a["alpha"] == pytest.approx(0.0050126, abs=1e-7)
 
 
-def test_the_texts_effect_is_the_nearest_book_number_in_its_section_and_units():
-    rows = [row("a", 95.0), row("b", 96.5), row("c", 95.3, section=3),
-            row("d", 40.0, source={**SRC, "reduce": "argmax_epoch"}),
-            row("e", 95.0)]  # the same number: no effect
+def test_the_texts_effect_is_the_nearest_book_number_of_another_run():
+    other = {**SRC, "run": "other"}
+    rows = [row("a", 95.0), row("b", 96.5, source=other), row("c", 95.3, section=3),
+            row("d", 40.0, source={**other, "reduce": "argmax_epoch"}),
+            row("e", 95.0, source=other),  # the same number: no effect
+            row("f", 95.1)]  # the same run as a: a transcript, not a comparison
     effects = check.text_effects({"quantities": rows})
-    assert effects == {"a": 1.5, "b": 1.5, "c": None, "d": None, "e": 1.5}
+    assert effects == pytest.approx({"a": 1.5, "b": 1.4, "c": None, "d": None, "e": 0.1,
+                                     "f": 0.1})
 
 
 def test_a_row_that_cannot_see_the_texts_effect_is_weak_not_pass():
     # sd 0.2 over 10 seeds: tolerance t(0.9975, 9) * 0.2 * sqrt(4/3) + 0.005 ~ 0.9
-    far, near = evaluate([row("a", 95.0), row("b", 97.0)])[0], \
-        evaluate([row("a", 95.0), row("b", 95.2)])[0]
+    other = {**SRC, "run": "other"}
+    far, near = evaluate([row("a", 95.0), row("b", 97.0, source=other)])[0], \
+        evaluate([row("a", 95.0), row("b", 95.2, source=other)])[0]
     assert far["status"] == "pass" and far["text_effect"] == pytest.approx(2.0)
     assert near["status"] == "weak" and near["detectable_shift"] > near["text_effect"]
     assert near["detectable_shift"] == pytest.approx(
@@ -110,7 +115,7 @@ def test_the_gates_false_failure_rate_from_the_alphas_and_pass_rates_used():
 
 
 def test_a_weak_row_is_described_by_its_seeds_quantiles():
-    rows = evaluate([row("a", 95.0), row("b", 95.2)])
+    rows = evaluate([row("a", 95.0), row("b", 95.2, source={**SRC, "run": "other"})])
     gate = {"alpha_row": 0.005, "alpha_family": 0.01, "m": 2, "power": 0.8}
     text = check.markdown(rows, {"rule": "r"}, gate)
     # seeds 94.6 ... 95.5: quartiles 94.6, 94.825, 95.05, 95.275, 95.5

@@ -250,17 +250,24 @@ def unit(source: dict) -> str:
 
 def text_effects(expected: dict) -> dict:
     """The effect the text reports beside each book number: the smallest non-zero
-    difference between it and another book number of the same section in the same units
-    (what the text compares it with); None where the section has no such number."""
+    difference between it and a book number of another run in the same section and units
+    (what the text compares it with; the epochs of one run's transcript are not a
+    comparison); None where the section has no such number."""
     books = [r for r in expected["quantities"] if "book" in r]
     effects = {}
     for row in books:
         gaps = [abs(row["book"] - other["book"]) for other in books
-                if other is not row and other["section"] == row["section"]
+                if other["section"] == row["section"] and origin(other) != origin(row)
                 and unit(other["source"]) == unit(row["source"])
                 and other["book"] != row["book"]]
         effects[row["id"]] = min(gaps) if gaps else None
     return effects
+
+
+def origin(row: dict) -> str:
+    """What a row measures: its run, or the deterministic result it reads."""
+    source = row["source"]
+    return source.get("run") or repr(sorted((k, v) for k, v in source.items() if k != "at"))
 
 
 def judged(row: dict, values: np.ndarray, calibration: dict, gate: Gate, recipe) -> dict:
