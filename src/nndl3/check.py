@@ -393,8 +393,8 @@ def rule_text(gate: dict) -> str:
             "seed-dependent rows and curves. df: the Welch-Satterthwaite degrees of freedom "
             "of the sds used. The detectable shift is the shift of our mean the row detects "
             f"with probability {gate['power']:g}; a row is `weak` when it exceeds the "
-            "smallest difference between this book number and another the same section "
-            f"reports in the same units (the text's effect). Before: {K_SIGMA:g} sd.")
+            "smallest difference between this book number and one of another run that "
+            f"the same section reports in the same units (the text's effect). Before: {K_SIGMA:g} sd.")
 
 
 def counts(rows: list[dict]) -> str:
