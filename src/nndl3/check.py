@@ -394,7 +394,8 @@ def rule_text(gate: dict) -> str:
             "of the sds used. The detectable shift is the shift of our mean the row detects "
             f"with probability {gate['power']:g}; a row is `weak` when it exceeds the "
             "smallest difference between this book number and one of another run that "
-            f"the same section reports in the same units (the text's effect). Before: {K_SIGMA:g} sd.")
+            "the same section reports in the same units (the text's effect). Before: "
+            f"{K_SIGMA:g} sd.")
 
 
 def counts(rows: list[dict]) -> str:
