@@ -103,7 +103,7 @@ def test_pairs_come_from_both_files_per_seed_values():
 
 
 def test_the_gates_false_failure_rate_from_the_alphas_and_pass_rates_used():
-    doc = {"gate": {"alpha_family": 0.01},
+    doc = {"gate": {"alpha_family": 0.01, "m": 2},
            "rows": [{"alpha": 0.002, "known_deviation": None},
                     {"alpha": 0.002, "known_deviation": "why"},  # not gated
                     {"alpha": None, "known_deviation": None}],  # exact
@@ -112,6 +112,8 @@ def test_the_gates_false_failure_rate_from_the_alphas_and_pass_rates_used():
     f = report.false_failure(doc)
     assert (f["rows"], f["curves"]) == (1, 1)
     assert f["rate"] == pytest.approx(1 - 0.998 * 0.99)
+    assert f["curves_share"] == pytest.approx(1 - 0.99 ** 0.5)  # one curve of m = 2
+    assert "and exceed it." in report.false_failure_markdown(f)  # 1 % > 0.50 %
 
 
 def test_a_weak_row_is_described_by_its_seeds_quantiles():
