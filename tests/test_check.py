@@ -67,7 +67,7 @@ def test_missing_calibration_is_an_error():
 
 def test_known_deviation_is_reported_not_failed():
     row = {**ROW, "known_deviation": "known reason"}
-    (r,) = check.evaluate(expected(row), {"seeds": [1], "seed_sd": {"r": 0.1}},
+    (r,) = check.evaluate(expected(row), {"seeds": TEN, "seed_sd": {"r": 0.1}},
                           check.Inputs(aggregate_of([0.97, 0.97])))
     assert r["status"] == "known deviation"
 
@@ -112,20 +112,20 @@ def test_minus_reduce_and_errors_eliminated():
 def test_a_claim_in_sds_takes_its_bound_from_the_calibration():
     row = {"id": "c", "section": 10, "quantity": "q", "claim": {"at_least_sds": -3},
            "source": {"run": "xent", "metric": "evaluation_accuracy", "reduce": "best"}}
-    calibration = {"seeds": [1], "seed_sd": {"c": 0.1}, "claim_sd": {"c": 0.1233}}
+    calibration = {"seeds": [1, 2], "seed_sd": {"c": 0.1}, "claim_sd": {"c": 0.1233}}
     (r,) = check.evaluate(expected(row), calibration,
                           check.Inputs(aggregate_of([0.0, 0.0, 0.0])))
     assert r["claim"] == {"at_least": -0.3699}
     with pytest.raises(check.UserError, match="no claim_sd for 'c'"):
-        check.evaluate(expected(row), {"seeds": [1], "seed_sd": {"c": 0.1}},
+        check.evaluate(expected(row), {"seeds": [1, 2], "seed_sd": {"c": 0.1}},
                        check.Inputs(aggregate_of([0.0])))
 
 
 def test_an_every_seed_row_fails_when_one_seed_lacks_the_property():
     row = {**ROW, "book": 95.0, "book_precision": 0, "every_seed": True}
-    (r,) = check.evaluate(expected(row), {"seeds": [1], "seed_sd": {}},
+    (r,) = check.evaluate(expected(row), {"seeds": [1, 2], "seed_sd": {}},
                           check.Inputs(aggregate_of([0.95, 0.95, 0.95])))
     assert r["status"] == "pass" and r["tolerance"] == 0
-    (r,) = check.evaluate(expected(row), {"seeds": [1], "seed_sd": {"r": 5.0}},
+    (r,) = check.evaluate(expected(row), {"seeds": [1, 2], "seed_sd": {"r": 5.0}},
                           check.Inputs(aggregate_of([0.95, 0.96, 0.95])))
     assert r["status"] == "FAIL"  # however wide the seeds' spread

@@ -128,3 +128,10 @@ def test_a_weak_row_is_described_by_its_seeds_quantiles():
 def test_the_rows_sd_is_over_n_minus_1():
     (a,) = evaluate([row("a", 95.0)])  # 95.1, 94.9, 95.0: squares 0.02 over 2
     assert a["sd"] == pytest.approx(0.1)  # not sqrt(0.02 / 3) = 0.0816
+
+
+def test_an_sd_on_one_seed_is_an_error_not_a_nan():
+    with pytest.raises(check.UserError, match="a: its sd rests on 1 seed"):
+        check.evaluate({"gate": GATE, "quantities": [row("a", 95.0)]},
+                       {"seeds": [1], "seed_sd": {"a": 0.2}},
+                       check.Inputs(aggregate_of([0.95, 0.95])))

@@ -221,7 +221,11 @@ def claim_holds(claim: dict, mean: float, tol: float) -> bool:
 def calibrated_n(calibration: dict, row_id: str) -> int:
     """How many seeds a row's sd was measured on: its own per-seed values, else the file's."""
     values = (calibration.get("per_seed") or {}).get(row_id)
-    return len(values) if values else int(calibration.get("n") or len(calibration["seeds"]))
+    n = len(values) if values else int(calibration.get("n") or len(calibration["seeds"]))
+    if n < 2:  # an sd needs two seeds, its t quantile one degree of freedom
+        raise UserError(f"calibration: {row_id}: its sd rests on {n} seed(s), at least 2 "
+                        "needed (rerun `snakemake calibrate`)")
+    return n
 
 
 def recipe_spread(recipe: dict | None, row_id: str) -> tuple[float | None, int | None]:
