@@ -49,7 +49,8 @@ def test_diverged_seeds_aggregate_plot_and_fail_the_check(tiny_data, base_spec, 
     assert proc.returncode == 0, proc.stderr
     row = {"id": "r", "section": 2, "quantity": "q", "book": 90.0, "book_precision": 100.0,
            "source": {"run": "wild", "metric": "evaluation_accuracy", "reduce": "best"}}
-    (result,) = check.evaluate({"quantities": [row]}, {"seeds": [], "seed_sd": {"r": 1.0}},
+    (result,) = check.evaluate({"gate": {"family_false_failure": 0.01, "detectable_power": 0.8},
+                                "quantities": [row]}, {"seeds": [1, 2], "seed_sd": {"r": 1.0}},
                                check.Inputs({"wild": agg}))
     assert result["status"] == "FAIL" and "wild seed 1 at epoch" in result["reason"]
 

@@ -23,6 +23,17 @@ def aggregate_of(values):
         "per_seed": [[v - 0.01, v] for v in values]}}}}
 
 
+# the gate of every test here: 1 % over the one row, so alpha_row = 0.01
+GATE = {"family_false_failure": 0.01, "detectable_power": 0.8}
+TEN = list(range(1, 11))  # ten calibration seeds: 9 degrees of freedom
+T_995_9 = 3.249836  # t(1 - 0.01 / 2, 9), from a table
+T_995_2 = 9.924843  # t(0.995, 2)
+
+
+def expected(*rows):
+    return {"gate": GATE, "quantities": list(rows)}
+
+
 ROW = {"id": "r", "section": 2, "quantity": "q", "book": 95.0, "book_precision": 0.005,
        "source": {"run": "xent", "metric": "evaluation_accuracy", "reduce": "best"}}
 
@@ -30,44 +41,46 @@ ROW = {"id": "r", "section": 2, "quantity": "q", "book": 95.0, "book_precision":
 @pytest.mark.parametrize("values,status", [([0.951, 0.949, 0.950], "pass"),
                                            ([0.960, 0.962, 0.961], "FAIL")])
 def test_rows_pass_or_fail_by_the_derived_tolerance(values, status):
-    calibration = {"seeds": [1, 2, 3], "seed_sd": {"r": 0.2}}
-    (row,) = check.evaluate({"quantities": [ROW]}, calibration,
+    calibration = {"seeds": TEN, "seed_sd": {"r": 0.2}}
+    (row,) = check.evaluate(expected(ROW), calibration,
                             check.Inputs(aggregate_of(values)))
     assert row["status"] == status
-    assert math.isclose(row["tolerance"], 3 * 0.2 * math.sqrt(1 + 1 / 3) + 0.005)
+    assert row["tolerance"] == pytest.approx(T_995_9 * 0.2 * math.sqrt(1 + 1 / 3) + 0.005)
+    assert row["tolerance_k_sigma"] == pytest.approx(3 * 0.2 * math.sqrt(1 + 1 / 3) + 0.005)
+    assert row["spread_source"] == "ours" and row["df"] == 9
     assert math.isclose(row["mean"], 100 * np.mean(values))
 
 
 def test_one_seed_keeps_the_seed_spread_in_its_tolerance():
-    calibration = {"seeds": [1, 2, 3], "seed_sd": {"r": 0.2}}
-    (row,) = check.evaluate({"quantities": [ROW]}, calibration,
+    calibration = {"seeds": TEN, "seed_sd": {"r": 0.2}}
+    (row,) = check.evaluate(expected(ROW), calibration,
                             check.Inputs(aggregate_of([0.953])))
-    assert math.isclose(row["tolerance"], 3 * 0.2 * math.sqrt(2) + 0.005)
+    assert row["tolerance"] == pytest.approx(T_995_9 * 0.2 * math.sqrt(2) + 0.005)
     assert row["status"] == "pass"
 
 
 def test_missing_calibration_is_an_error():
     with pytest.raises(check.UserError, match="no seed_sd for 'r'"):
-        check.evaluate({"quantities": [ROW]}, {"seeds": [], "seed_sd": {}},
+        check.evaluate(expected(ROW), {"seeds": [], "seed_sd": {}},
                        check.Inputs(aggregate_of([0.95, 0.95])))
 
 
 def test_known_deviation_is_reported_not_failed():
     row = {**ROW, "known_deviation": "known reason"}
-    (r,) = check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {"r": 0.1}},
+    (r,) = check.evaluate(expected(row), {"seeds": TEN, "seed_sd": {"r": 0.1}},
                           check.Inputs(aggregate_of([0.97, 0.97])))
     assert r["status"] == "known deviation"
 
 
 def test_best_of_compares_the_best_of_the_first_k_seeds_as_one_draw():
     row = {**ROW, "best_of": 3, "book": 95.5}
-    calibration = {"seeds": [1, 2, 3], "seed_sd": {"r": 0.2}}
+    calibration = {"seeds": [1, 2, 3], "seed_sd": {"r": 0.2}}  # 2 degrees of freedom
     agg = aggregate_of([0.951, 0.955, 0.949, 0.99])  # the fourth seed is not one of the 3
-    (r,) = check.evaluate({"quantities": [row]}, calibration, check.Inputs(agg))
+    (r,) = check.evaluate(expected(row), calibration, check.Inputs(agg))
     assert (r["mean"], r["n"]) == (95.5, 1) and r["status"] == "pass"
-    assert math.isclose(r["tolerance"], 3 * 0.2 * math.sqrt(2) + 0.005)
+    assert r["tolerance"] == pytest.approx(T_995_2 * 0.2 * math.sqrt(2) + 0.005)
     with pytest.raises(check.UserError, match="best_of 3 needs at least 3 seeds"):
-        check.evaluate({"quantities": [row]}, calibration, check.Inputs(aggregate_of([0.9])))
+        check.evaluate(expected(row), calibration, check.Inputs(aggregate_of([0.9])))
 
 
 def test_one_digit_fraction_counts_epochs_at_a_digits_share():
@@ -99,20 +112,20 @@ def test_minus_reduce_and_errors_eliminated():
 def test_a_claim_in_sds_takes_its_bound_from_the_calibration():
     row = {"id": "c", "section": 10, "quantity": "q", "claim": {"at_least_sds": -3},
            "source": {"run": "xent", "metric": "evaluation_accuracy", "reduce": "best"}}
-    calibration = {"seeds": [1], "seed_sd": {"c": 0.1}, "claim_sd": {"c": 0.1233}}
-    (r,) = check.evaluate({"quantities": [row]}, calibration,
+    calibration = {"seeds": [1, 2], "seed_sd": {"c": 0.1}, "claim_sd": {"c": 0.1233}}
+    (r,) = check.evaluate(expected(row), calibration,
                           check.Inputs(aggregate_of([0.0, 0.0, 0.0])))
     assert r["claim"] == {"at_least": -0.3699}
     with pytest.raises(check.UserError, match="no claim_sd for 'c'"):
-        check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {"c": 0.1}},
+        check.evaluate(expected(row), {"seeds": [1, 2], "seed_sd": {"c": 0.1}},
                        check.Inputs(aggregate_of([0.0])))
 
 
 def test_an_every_seed_row_fails_when_one_seed_lacks_the_property():
     row = {**ROW, "book": 95.0, "book_precision": 0, "every_seed": True}
-    (r,) = check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {}},
+    (r,) = check.evaluate(expected(row), {"seeds": [1, 2], "seed_sd": {}},
                           check.Inputs(aggregate_of([0.95, 0.95, 0.95])))
     assert r["status"] == "pass" and r["tolerance"] == 0
-    (r,) = check.evaluate({"quantities": [row]}, {"seeds": [1], "seed_sd": {"r": 5.0}},
+    (r,) = check.evaluate(expected(row), {"seeds": [1, 2], "seed_sd": {"r": 5.0}},
                           check.Inputs(aggregate_of([0.95, 0.96, 0.95])))
     assert r["status"] == "FAIL"  # however wide the seeds' spread

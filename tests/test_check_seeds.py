@@ -28,11 +28,15 @@ def test_claim_rows_hold_an_inequality_within_the_seed_spread(a, status):
     aggregates = {run: {"monitored_epochs": [0], "seeds": [1, 2, 3],
                         "metrics": {"evaluation_accuracy": {"per_seed": [[v] for v in values]}}}
                   for run, values in (("a", a), ("b", [0.951, 0.950, 0.952]))}
-    (row,) = check.evaluate({"quantities": [CLAIM]}, {"seeds": [], "seed_sd": {"c": 0.3}},
+    gate = {"family_false_failure": 0.01, "detectable_power": 0.8}  # one row: alpha 0.01
+    calibration = {"seeds": list(range(10)), "seed_sd": {"c": 0.3}}  # 9 df
+    (row,) = check.evaluate({"gate": gate, "quantities": [CLAIM]}, calibration,
                             check.Inputs(aggregates))
     assert row["status"] == status
-    assert row["tolerance"] == pytest.approx(3 * 0.3 / np.sqrt(3))
-    assert "claim: ≥ 0" in check.markdown([row], {"rule": "r"})
+    # one-sided: t(0.99, 9) = 2.821438, not t(0.995, 9)
+    assert row["tolerance"] == pytest.approx(2.821438 * 0.3 / np.sqrt(3), abs=1e-6)
+    gate_doc = {"alpha_row": 0.01, "alpha_family": 0.01, "m": 1, "power": 0.8}
+    assert "claim: ≥ 0" in check.markdown([row], {"rule": "r"}, gate_doc)
 
 def test_until_epoch_compares_runs_over_their_common_epochs():
     aggregates = {"long": {"monitored_epochs": [0, 1, 2, 3], "seeds": [1],

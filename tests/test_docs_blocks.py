@@ -27,7 +27,8 @@ def repo(tmp_path):
     (tmp_path / "results").mkdir()
     (tmp_path / "docs").mkdir()
     (tmp_path / "results" / "reproduction.json").write_text(json.dumps(
-        {"k_sigma": 3.0, "calibration_seeds": [101, 110], "rows": ROWS, "curves": CURVES}))
+        {"calibration_seeds": [101, 110], "rows": ROWS, "curves": CURVES,
+         "false_failure": {"rate": 0.0123, "stated": 0.01}}))
     (tmp_path / "README.md").write_text(
         "# x\n\n<!-- generated: summary -->\nold\n<!-- end generated -->\n\ntext\n")
     (tmp_path / "docs" / "a.md").write_text(
@@ -42,8 +43,10 @@ def test_blocks_are_written_from_the_results_and_then_agree(repo):
     assert "docs/a.md: target-times: kept (missing results/target_times.json)" in notes
     docs.run(repo, check=False)
     readme = (repo / "README.md").read_text()
-    assert "**1 passed, 0 failed, 1 known deviation(s)** (`b`)" in readme
-    assert "**1 of 1 pass**" in readme and readme.endswith("<!-- end generated -->\n\ntext\n")
+    assert "2 rows, **1 pass, 1 known deviation** (`b`)" in readme
+    assert "1 rows, **1 pass**" in readme and readme.endswith("<!-- end generated -->\n\ntext\n")
+    assert "2 curves, **1 pass, 1 not compared (our run does not monitor it)**" in readme
+    assert "fresh seeds: 1.23 % (stated: 1 %)" in readme
     assert "| `r.m` | f.json | 30 | 0.900 | 0.80 | +0.100 | +0.50 | pass |" in (
         repo / "docs" / "a.md").read_text()
     assert docs.run(repo, check=True)[0] == []
@@ -52,7 +55,7 @@ def test_blocks_are_written_from_the_results_and_then_agree(repo):
 def test_an_edited_number_fails_the_check_through_the_cli(repo, capsys):
     docs.run(repo, check=False)
     readme = repo / "README.md"
-    readme.write_text(readme.read_text().replace("1 passed", "2 passed"))
+    readme.write_text(readme.read_text().replace("1 pass,", "2 pass,"))
     assert cli.main(["docs", "--check", "--root", str(repo)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: 1 generated block(s) differ")

@@ -45,7 +45,8 @@ def files(tmp_path):
                                     "evaluation": "validation", "accuracy": 0.5}, indent=1))
     assert cli.main(["neuron", "--w", "2", "--b", "2", "--cost", "quadratic", "--eta", "0.15",
                      "--epochs", "3", "--out", str(f["neuron"])]) == 0
-    f["expected"].write_text(yaml.safe_dump({"rule": "r", "quantities": [
+    f["expected"].write_text(yaml.safe_dump({"rule": "r", "gate": {
+        "family_false_failure": 0.01, "detectable_power": 0.8}, "quantities": [
         {"id": "acc", "section": 2, "quantity": "q", "book": 91.5, "book_precision": 0.5,
          "source": {"run": "r", "metric": "evaluation_accuracy", "reduce": "best"}},
         {"id": "svm", "section": 6, "quantity": "q", "book": 50, "book_precision": 1,

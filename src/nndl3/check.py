@@ -24,6 +24,7 @@ to add). A seed that diverged fails any row it feeds.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +32,19 @@ import numpy as np
 from . import readers
 from .aggregate import padded
 from .errors import UserError
-from .tolerance import claim_margin, scale, tolerance
+from .stats import below, quantiles
+from .tolerance import (
+    K_SIGMA,
+    Gate,
+    book_tolerance,
+    claim_margin,
+    detectable,
+    gate_of,
+    k_sigma_claim_margin,
+    k_sigma_tolerance,
+    scale,
+    spread,
+)
 
 # Reductions whose value is not in the metric's units (epochs, fractions of epochs).
 UNSCALED = ("one_digit_fraction",)
@@ -205,39 +218,127 @@ def claim_holds(claim: dict, mean: float, tol: float) -> bool:
     return mean <= claim["at_most"] + tol
 
 
-def evaluate(expected: dict, calibration: dict, inputs: Inputs) -> list[dict]:
+def calibrated_n(calibration: dict, row_id: str) -> int:
+    """How many seeds a row's sd was measured on: its own per-seed values, else the file's."""
+    values = (calibration.get("per_seed") or {}).get(row_id)
+    n = len(values) if values else int(calibration.get("n") or len(calibration["seeds"]))
+    if n < 2:  # an sd needs two seeds, its t quantile one degree of freedom
+        raise UserError(f"calibration: {row_id}: its sd rests on {n} seed(s), at least 2 "
+                        "needed (rerun `snakemake calibrate`)")
+    return n
+
+
+def recipe_spread(recipe: dict | None, row_id: str) -> tuple[float | None, int | None]:
+    """The recipe's sd of a row and its degrees of freedom, or (None, None) without one."""
+    sd = ((recipe or {}).get("seed_sd") or {}).get(row_id)
+    if sd is None:
+        return None, None
+    return sd, calibrated_n(recipe, row_id) - 1
+
+
+def unit(source: dict) -> str:
+    """What a row's number counts, so that only like numbers are compared: epochs,
+    fractions, gaps, or the metric's own kind (accuracy, cost, a neuron's output)."""
+    if "neuron" in source:
+        return "output"
+    if "run" not in source:
+        return "accuracy"
+    if source["reduce"].endswith("epoch"):
+        return "epochs"
+    if source["reduce"] in UNSCALED or "errors_eliminated_vs" in source:
+        return "fraction"
+    if any(k in source for k in ("minus", "minus_reduce", "minus_run")):
+        return "gap"
+    return source["metric"].rsplit("_", 1)[-1]
+
+
+def text_effects(expected: dict) -> dict:
+    """The effect the text reports beside each book number: the smallest non-zero
+    difference between it and a book number of another run in the same section and units
+    (what the text compares it with; the epochs of one run's transcript are not a
+    comparison); None where the section has no such number."""
+    books = [r for r in expected["quantities"] if "book" in r]
+    effects = {}
+    for row in books:
+        gaps = [abs(row["book"] - other["book"]) for other in books
+                if other["section"] == row["section"] and origin(other) != origin(row)
+                and unit(other["source"]) == unit(row["source"])
+                and other["book"] != row["book"]]
+        effects[row["id"]] = min(gaps) if gaps else None
+    return effects
+
+
+def origin(row: dict) -> str:
+    """What a row measures: its run, or the deterministic result it reads."""
+    source = row["source"]
+    return source.get("run") or repr(sorted((k, v) for k, v in source.items() if k != "at"))
+
+
+def judged(row: dict, values: np.ndarray, calibration: dict, gate: Gate, recipe) -> dict:
+    """A row's tolerance (the rule of `nndl3.tolerance`), the K_SIGMA rule it replaced, and
+    the shift it detects; whether it passes."""
+    n, mean = len(values), float(values.mean())
+    sd_ours = calibration["seed_sd"].get(row["id"], 0.0) if seeded(row) else 0.0
+    df_ours = calibrated_n(calibration, row["id"]) - 1 if seeded(row) else 0
+    alpha = gate.alpha_row
+    if row.get("claim"):
+        claim = resolved_claim(row, calibration)
+        tol, k = claim_margin(sd_ours, df_ours, n, alpha)
+        sigma, df, source = sd_ours / math.sqrt(n), df_ours, "ours"
+        old = k_sigma_claim_margin(sd_ours, n)
+        passed = claim_holds(claim, mean, tol)
+    elif row.get("every_seed") or not seeded(row):  # exact rows: the book's precision alone
+        tol = old = row["book_precision"]
+        k = sigma = df = source = claim = None
+        passed = (bool(np.all(np.abs(values - row["book"]) <= tol)) if row.get("every_seed")
+                  else abs(mean - row["book"]) <= tol)
+    else:
+        s = spread(sd_ours, df_ours, n, *recipe_spread(recipe, row["id"]))
+        tol, k = book_tolerance(s, alpha, row["book_precision"])
+        sigma, df, source, claim = s.sigma, s.df, s.source, None
+        old = float(k_sigma_tolerance(sd_ours, n, row["book_precision"]))
+        passed = abs(mean - row["book"]) <= tol
+    shift = detectable(tol, sigma, df, gate.power) if sigma else None
+    return {"claim": claim, "tolerance": float(tol), "tolerance_k_sigma": float(old),
+            "k": k, "df": df, "alpha": alpha if k is not None else None,
+            "spread_source": source, "seed_sd_calibrated": sd_ours,
+            "detectable_shift": shift, "passed": bool(passed)}
+
+
+def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | None = None,
+             recipe: dict | None = None) -> list[dict]:
+    """Every row, judged; `gate` defaults to config's over the rows alone (no curves),
+    `recipe` (config/recipe.yaml) to none: our spread stands for the book's draw."""
+    gate = gate or gate_of(expected)
+    effects = text_effects(expected)
     results = []
     for row in expected["quantities"]:
         values = regenerate(row["source"], inputs)
         if row.get("best_of"):
             values = best_of(row, values)
         n = len(values)
-        mean = float(values.mean())
-        sd = float(values.std(ddof=1)) if n > 1 else 0.0
         if seeded(row) and row["id"] not in calibration["seed_sd"] and not row.get("every_seed"):
             raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun "
                             "`snakemake calibrate`, then `snakemake install_calibration`)")
-        seed_sd = calibration["seed_sd"].get(row["id"], 0.0) if seeded(row) else 0.0
-        claim = resolved_claim(row, calibration) if row.get("claim") else None
-        if claim:
-            tol = claim_margin(seed_sd, n)
-            passed = claim_holds(claim, mean, tol)
-        elif row.get("every_seed"):  # a property of every run, as of the book's: no spread
-            tol = row["book_precision"]
-            passed = bool(np.all(np.abs(values - row["book"]) <= tol))
-        else:
-            tol = float(tolerance(seed_sd, n, row["book_precision"]))
-            passed = abs(mean - row["book"]) <= tol
+        j = judged(row, values, calibration, gate, recipe)
+        effect = effects.get(row["id"])
+        weak = (j["detectable_shift"] is not None and effect is not None
+                and j["detectable_shift"] > effect)
         bad_seeds = diverged(row["source"], inputs.aggregates) if seeded(row) else []
+        ours = (calibration.get("per_seed") or {}).get(row["id"])
         results.append({
             "id": row["id"], "section": row["section"], "quantity": row["quantity"],
-            "book": row.get("book"), "claim": claim, "mean": mean, "sd": sd, "n": n,
+            "book": row.get("book"), "claim": j["claim"], "mean": float(values.mean()),
+            "sd": float(values.std(ddof=1)) if n > 1 else 0.0, "n": n,
             "min": float(values.min()), "max": float(values.max()),
-            "tolerance": tol, "seed_sd_calibrated": seed_sd,
-            "sigmas": (tol / seed_sd if seed_sd else None),
+            **{k: v for k, v in j.items() if k not in ("claim", "passed")},
+            "text_effect": effect, "weak": weak,
+            "book_below": (None if ours is None or "book" not in row else
+                           [below(list(ours.values()), row["book"]), len(ours)]),
+            "calibration_quartiles": None if ours is None else quantiles(list(ours.values())),
             "status": "FAIL" if bad_seeds else (
-                "pass" if passed else ("known deviation" if row.get("known_deviation")
-                                       else "FAIL")),
+                ("weak" if weak else "pass") if j["passed"] else
+                ("known deviation" if row.get("known_deviation") else "FAIL")),
             "known_deviation": row.get("known_deviation"),
             "reason": f"diverged: {', '.join(bad_seeds)}" if bad_seeds else None,
         })
@@ -252,46 +353,103 @@ def target(r: dict) -> str:
     return f"{r['book']:g}"
 
 
-def markdown(results: list[dict], expected: dict) -> str:
-    lines = [
-        "# Reproduction of chapters 1 to 3: regenerated numbers against the book",
-        "",
-        expected["rule"].strip(),
-        "",
-        "| § | quantity | book | regenerated mean ± sd (n) | min-max | tolerance | status |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in results:
-        # the neuron's outputs and the gaps need 3 digits
-        d = 3 if r.get("claim") or abs(r["book"]) < 10 else 2
+def digits(r: dict) -> int:
+    """The neuron's outputs, the gaps and the claims need 3 digits."""
+    return 3 if r.get("claim") or abs(r["book"]) < 10 else 2
+
+
+def ordered(results: list[dict], headline: str | None) -> list[dict]:
+    """The headline row first (the gate's example, `gate: headline`), then config order."""
+    return sorted(results, key=lambda r: r["id"] != headline)
+
+
+def table(results: list[dict], comparisons: list[dict] = (), headline: str | None = None) -> str:
+    """Every row: book, regenerated mean ± sd, the tolerance and the K_SIGMA rule it
+    replaced, whose spread stood for the book's draw, the detectable shift beside the
+    effect the text reports, where the book lies among our calibration seeds, the recipe
+    test's p (means), the status. The report's table and the docs block are this."""
+    p_mean = {c["id"]: c["p_mean"] for c in comparisons}
+    lines = ["| row | § | book | regenerated mean ± sd (n) | min-max | tolerance "
+             f"| {K_SIGMA:g} sd rule | book's draw: spread of | detectable shift "
+             "| text's effect | book above our seeds | p, ours vs recipe | status |",
+             "|---" * 13 + "|"]
+    for r in ordered(results, headline):
+        d = digits(r)
         status = r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
+        shift = "-" if r["detectable_shift"] is None else f"{r['detectable_shift']:.{d}f}"
+        effect = "-" if r["text_effect"] is None else f"{r['text_effect']:.{d}f}"
+        rank = "-" if not r.get("book_below") else "{} of {}".format(*r["book_below"])
+        p = f"{p_mean[r['id']]:.3g}" if r["id"] in p_mean else "-"
         lines.append(
-            f"| {r['section']} | {r['quantity']} | {target(r)} | {r['mean']:.{d}f} ± "
+            f"| `{r['id']}` | {r['section']} | {target(r)} | {r['mean']:.{d}f} ± "
             f"{r['sd']:.{d}f} ({r['n']}) | {r['min']:.{d}f}-{r['max']:.{d}f} | "
-            f"± {r['tolerance']:.{d}f} | {status} |")
+            f"± {r['tolerance']:.{d}f} | ± {r['tolerance_k_sigma']:.{d}f} | "
+            f"{r['spread_source'] or '-'} | {shift} | {effect} | {rank} | {p} | {status} |")
+    return "\n".join(lines) + "\n"
+
+
+def rule_text(gate: dict) -> str:
+    """The tolerance rule with the numbers this report used."""
+    return (f"Tolerance = t(1 - alpha/2, df) * sd(our mean of n - the book's draw) + the "
+            f"book's precision; a claim allows t(1 - alpha, df) * sd / sqrt(n). alpha = "
+            f"{gate['alpha_row']:.3g} per row: the Šidák share of a {gate['alpha_family']:g} "
+            f"chance that a correct network fails any of the gate's {gate['m']} "
+            "seed-dependent rows and curves. df: the Welch-Satterthwaite degrees of freedom "
+            "of the sds used. The detectable shift is the shift of our mean the row detects "
+            f"with probability {gate['power']:g}; a row is `weak` when it exceeds the "
+            "smallest difference between this book number and one of another run that "
+            "the same section reports in the same units (the text's effect). Before: "
+            f"{K_SIGMA:g} sd.")
+
+
+def counts(rows: list[dict]) -> str:
+    """`3 pass, 2 weak, 1 FAIL`: each status once, in the order it first appears."""
+    seen: dict[str, int] = {}
+    for r in rows:
+        seen[r["status"]] = seen.get(r["status"], 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in seen.items())
+
+
+def markdown(results: list[dict], expected: dict, gate: dict,
+             comparisons: list[dict] = ()) -> str:
+    headline = (expected.get("gate") or {}).get("headline")
+    lines = ["# Reproduction of chapters 1 to 3: regenerated numbers against the book", "",
+             expected["rule"].strip(), "", rule_text(gate), "",
+             table(results, comparisons, headline).rstrip("\n")]
     claims = [r for r in results if r.get("claim")]
     if claims:
         lines += ["", "## Claims of the text (no book number, an inequality)", "",
                   "The book shows no run of these techniques; each row above marked `claim` "
                   "states what the text says as an inequality, not the reproduction of a "
-                  "number. Tolerance: 3 * sd / sqrt(n), sd measured over the calibration "
-                  "seeds.", ""]
+                  "number, with the claim margin of the rule above (our calibration seeds' "
+                  "sd).", ""]
         lines += [f"- **{r['id']}** ({r['status']}): {r['quantity']}: {target(r)}, "
                   f"regenerated {r['mean']:.3f}" for r in claims]
+    weak = [r for r in results if r["status"] == "weak"]
+    if weak:
+        lines += ["", "## Weak rows: what our calibration seeds show", "",
+                  "Each weak row's calibration seeds by quantile (min, 25 %, median, 75 %, "
+                  "max) and where the book's number lies among them: a statement that holds "
+                  "whatever the distribution's shape (several modes, a long tail).", ""]
+        lines += [f"- **{r['id']}**: book {r['book']:g}, above {r['book_below'][0]} of "
+                  f"{r['book_below'][1]} seeds; seeds "
+                  + " / ".join(f"{q:.{digits(r)}f}" for q in r["calibration_quartiles"])
+                  for r in weak if r.get("calibration_quartiles")]
     known = [r for r in results if r["known_deviation"]]
     if known:
         lines += ["", "## Known deviations (reported, not gated; never a wider tolerance)", ""]
         lines += [f"- **{r['id']}** ({r['status']}): {r['known_deviation']}" for r in known]
     failed = [r["id"] for r in results if r["status"] == "FAIL"]
-    passed = sum(r["status"] == "pass" for r in results)
-    lines += ["", f"**{passed} passed, {len(failed)} failed**"
-              + (f": {', '.join(failed)}" if failed else "")
-              + (f"; {len(known)} known deviation(s) reported above" if known else "")]
+    lines += ["", f"**rows: {counts(results)}**" + (f"; failed: {', '.join(failed)}"
+                                                    if failed else "")]
     return "\n".join(lines) + "\n"
 
 
 def load_expected(path) -> dict:
     expected = readers.expected(path)
+    for key in ("rule", "gate"):
+        if key not in expected:
+            raise UserError(f"{path}: expected values: missing key {key!r}")
     for i, row in enumerate(expected["quantities"]):
         needed = ("claim",) if "claim" in row else ("book", "book_precision")
         for key in ("id", "section", "quantity", "source", *needed):

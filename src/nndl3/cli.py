@@ -180,7 +180,8 @@ def cmd_report(args):
 
     document, text = report.build(args.expected, args.calibration, args.curve_calibration,
                                   args.book, args.aggregates, args.svm, args.neuron, args.labels,
-                                  args.replay, published(args))
+                                  args.replay, published(args), args.recipe,
+                                  args.recipe_curves)
     report.write(document, text, args.out_md, args.out_json, args.out_html)
     print(f"{len(document['rows'])} rows, {len(document.get('curves', []))} curves, "
           f"{len(report.failed(document))} outside tolerance; wrote {args.out_md}, "
@@ -266,7 +267,7 @@ INPUTS = {
     "plot": ("spec", *figures.ROLES),
     "replay": ("spec", "data"),
     "report": ("expected", "calibration", "aggregates", "svm", "neuron", "book",
-               "curve_calibration", "labels", "replay"),
+               "curve_calibration", "labels", "replay", "recipe", "recipe_curves"),
     "check": ("report", "table"),
     "calibrate": ("expected", "aggregates", "book", "labels"),
     "install-calibration": ("points", "curves"),
@@ -392,6 +393,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--expected", default="config/expected.yaml")
     s.add_argument("--calibration", default="config/calibration.yaml")
     s.add_argument("--curve-calibration", default="config/calibration_curves.json")
+    s.add_argument("--recipe", default=None,
+                   help="the author's recipe over its seeds (config/recipe.yaml): the book's "
+                   "draw's spread, and the comparison of our network with the recipe")
+    s.add_argument("--recipe-curves", default=None,
+                   help="the recipe's published curves over its seeds "
+                   "(config/recipe_curves.json)")
     s.add_argument("--aggregates", nargs="+", default=[])
     s.add_argument("--svm", nargs="*", default=[])
     s.add_argument("--neuron", nargs="*", default=[])

@@ -51,30 +51,27 @@ def reproduction(root: Path) -> dict:
 
 
 def summary(root: Path) -> str:
-    """The README's reproduction summary: counts of rows, claims and curves by status."""
+    """The README's reproduction summary: counts of rows, claims and curves by status (every
+    status the report gives, each once)."""
+    from .check import counts
+
     doc = reproduction(root)
     points = [r for r in doc["rows"] if not r.get("claim")]
     claims = [r for r in doc["rows"] if r.get("claim")]
     known = [r for r in points if r["status"] == "known deviation"]
     curves = doc.get("curves", [])
-    compared = [c for c in curves if "within" in c]
-    not_compared = [c for c in curves if c["status"].startswith("not compared")]
     curve_known = [c for c in curves if c["status"] == "known deviation"]
-
-    def count(rows, status):
-        return sum(r["status"] == status for r in rows)
-
+    rate = doc["false_failure"]
     lines = [
-        f"- **numbers of the text**: {len(points)} rows, **{count(points, 'pass')} passed, "
-        f"{count(points, 'FAIL')} failed, {len(known)} known deviation(s)**"
-        + ids(known) + ";",
-        f"- **claims of the text** (inequalities, no book number): **{count(claims, 'pass')} "
-        f"of {len(claims)} pass**;",
+        f"- **numbers of the text**: {len(points)} rows, **{counts(points)}**"
+        + ids(known) + " (`weak`: passes, but cannot detect a shift the size of the "
+        "effect the text reports);",
+        f"- **claims of the text** (inequalities, no book number): {len(claims)} rows, "
+        f"**{counts(claims)}**;",
         f"- **the book's published curves**, epoch by epoch: {len(curves)} curves, "
-        f"**{count(curves, 'pass')} of {len(compared)} compared pass, "
-        f"{count(curves, 'FAIL')} failed, {len(curve_known)} known deviation(s)**"
-        + ids(curve_known)
-        + f", {len(not_compared)} not compared (lists our runs do not monitor).",
+        f"**{counts(curves)}**" + ids(curve_known) + ";",
+        f"- **the gate's false-failure rate** for a correct network on fresh seeds: "
+        f"{100 * rate['rate']:.2f} % (stated: {100 * rate['stated']:g} %).",
     ]
     replay = doc.get("replay_summary")
     if replay:
@@ -92,31 +89,61 @@ def ids(rows: list[dict]) -> str:
 
 
 def point_table(root: Path) -> str:
-    """Every point row: book, regenerated mean +- sd, tolerance, status."""
-    lines = ["| row | § | book | regenerated mean ± sd (n) | tolerance | status |",
-             "|---|---|---|---|---|---|"]
-    for r in reproduction(root)["rows"]:
-        d = 3 if r.get("claim") or abs(r["book"]) < 10 else 2
-        book = (f"claim {'≥' if 'at_least' in r['claim'] else '≤'} "
-                f"{next(iter(r['claim'].values())):g}" if r.get("claim") else f"{r['book']:g}")
-        lines.append(f"| `{r['id']}` | {r['section']} | {book} | {r['mean']:.{d}f} ± "
-                     f"{r['sd']:.{d}f} ({r['n']}) | ± {r['tolerance']:.{d}f} | {r['status']} |")
-    return "\n".join(lines) + "\n"
+    """Every point row, as the report renders it (`check.table`)."""
+    from . import check
+
+    doc = reproduction(root)
+    return check.table(doc["rows"], doc["recipe_comparison"], doc["gate"]["headline"])
 
 
 def curve_table(root: Path) -> str:
-    """Every published curve: within, threshold, offset, z, status."""
-    lines = ["| curve (our run . metric) | book file | epochs | within | threshold | offset "
-             "| z | status |", "|---|---|---|---|---|---|---|---|"]
-    for r in reproduction(root).get("curves", []):
-        source = r["book_file"] + (f" [{r['book_key']}]" if r["book_key"] is not None else "")
-        if "within" not in r:
-            lines.append(f"| `{r['id']}` | {source} | {r['epochs']} | - | - | - | - | "
-                         f"{r['status']} |")
-            continue
-        z = f"{r['offset_z']:+.2f}" if r["offset_z"] is not None else "-"
-        lines.append(f"| `{r['id']}` | {source} | {r['epochs']} | {r['within']:.3f} | "
-                     f"{r['threshold']:.2f} | {r['offset']:+.3f} | {z} | {r['status']} |")
+    """Every published curve, as the report renders it (`curves.table`)."""
+    from . import curves
+
+    return curves.table(reproduction(root).get("curves", []))
+
+
+def recipe_comparison(root: Path) -> str:
+    """Our network against the author's recipe, as the report renders it."""
+    from . import two_sample
+
+    doc = reproduction(root)
+    text = two_sample.markdown(doc["recipe_comparison"], doc["gate"]["alpha_family"])
+    return text.split("\n", 2)[2]  # the docs give the heading
+
+
+def false_failure(root: Path) -> str:
+    """The gate's false-failure rate, as the report states it."""
+    from . import report
+
+    return report.false_failure_markdown(reproduction(root)["false_failure"]).split("\n", 2)[2]
+
+
+def headline(root: Path) -> str:
+    """The headline row's distributions, as the report renders them."""
+    from . import two_sample
+
+    return two_sample.distribution_table(reproduction(root)["headline"])
+
+
+def gate_seeds(root: Path) -> str:
+    """The gate observed (benchmarks/gate_seeds.py's JSON): each seed triple's failures,
+    and the held-out rate of the t rule and of the normal rule at one nominal rate."""
+    doc = load_json(root, "results/gate_seeds.json")
+    lines = ["| check seeds | failed rows and curves | rows judged otherwise by the 3 sd rule "
+             "(then → now) |", "|---|---|---|"]
+    for r in doc["triples"]["reports"]:
+        seeds = ", ".join(map(str, r["seeds"] or [])) or "?"
+        moved = ", ".join(f"`{c['id']}` ({c['k_sigma']} → {c['now']})" for c in r["changed"])
+        lines.append(f"| {seeds} | {', '.join(f'`{f}`' for f in r['failed']) or 'none'} | "
+                     f"{moved or 'none'} |")
+    h = doc["triples"], doc["held_out"]
+    lines += ["", f"{h[0]['failing']} of {len(h[0]['reports'])} seed triples fail at least "
+              f"one row or curve. Held out (each calibration seed as the book's draw, each "
+              f"3-seed subset of the others as our mean, the others' sd), at a nominal "
+              f"{h[1]['nominal']:g} per row, over {len(h[1]['rows'])} rows: the t rule "
+              f"fails {h[1]['mean']['t']:.4f} of the cases, the normal quantile at the same "
+              f"nominal rate {h[1]['mean']['normal']:.4f}."]
     return "\n".join(lines) + "\n"
 
 
@@ -345,6 +372,10 @@ BLOCKS = {
     "summary": Block(summary, ("results/reproduction.json",)),
     "point-table": Block(point_table, ("results/reproduction.json",)),
     "curve-table": Block(curve_table, ("results/reproduction.json",)),
+    "recipe-comparison": Block(recipe_comparison, ("results/reproduction.json",)),
+    "false-failure": Block(false_failure, ("results/reproduction.json",)),
+    "headline-distributions": Block(headline, ("results/reproduction.json",)),
+    "gate-seeds": Block(gate_seeds, ("results/gate_seeds.json",)),
     "known-deviations": Block(known_deviations, ("results/reproduction.json",)),
     "replay-table": Block(replay_table, ("results/reproduction.json",)),
     "calibration": Block(calibration, ("config/calibration.yaml",

@@ -10,19 +10,23 @@ import html
 import re
 from pathlib import Path
 
-from . import atomic, book_runs, check, curves, readers
+from . import atomic, book_runs, check, curves, readers, stats, tolerance, two_sample
 from .errors import UserError
 from .tolerance import K_SIGMA
 
 
 def build(expected_path, calibration_path, curve_calibration_path, book_paths,
           aggregate_paths, svm_paths=(), neuron_paths=(), labels_path=None, replay_paths=(),
-          published=None):
+          published=None, recipe_path=None, recipe_curves_path=None):
     """(the JSON document, the markdown) of every row and every published curve, and of
     the published runs' replays (`replay_paths`, results/replay/*.json) if given;
-    `published` (book_runs.Published) maps the published runs onto ours."""
+    `published` (book_runs.Published) maps the published runs onto ours. The recipe's
+    seeds (`recipe_path`, `recipe_curves_path`: config/recipe.yaml, recipe_curves.json,
+    in the calibration's format) give the book's draw its own spread where they have a
+    row, and the comparison of our network with the recipe."""
     expected = check.load_expected(expected_path)
     calibration = readers.calibration(calibration_path)
+    recipe = readers.calibration(recipe_path) if recipe_path else None
     inputs = check.Inputs(
         readers.aggregates(aggregate_paths),
         # the deterministic results: SVMs by training size, chapter 1's baselines by name
@@ -31,16 +35,38 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
                    for p in svm_paths)},
         {Path(p).stem: readers.neuron_result(p) for p in neuron_paths},
         readers.class_counts(labels_path) if labels_path else {})
-    rows = check.evaluate(expected, calibration, inputs)
-    document = {"k_sigma": K_SIGMA, "calibration_seeds": calibration["seeds"], "rows": rows}
-    text = check.markdown(rows, expected)
+    curve_calibration = readers.curve_calibration(curve_calibration_path) if book_paths else None
+    gate = tolerance.gate_of(expected, curve_calibration["curves"] if book_paths else ())
+    rows = check.evaluate(expected, calibration, inputs, gate, recipe)
+    recipe_curves = (readers.curve_calibration(recipe_curves_path)
+                     if recipe_curves_path and book_paths else None)
+    pairs = two_sample.row_pairs(calibration, recipe)
     if book_paths:
-        curve_calibration = readers.curve_calibration(curve_calibration_path)
+        pairs.update(two_sample.curve_pairs(curve_calibration, recipe_curves))
+    comparisons = two_sample.compare(pairs, gate.alpha_family)
+    gate_doc = {"alpha_family": gate.alpha_family, "m": gate.m, "alpha_row": gate.alpha_row,
+                "power": gate.power, "k_sigma_before": K_SIGMA,
+                "headline": (expected.get("gate") or {}).get("headline")}
+    document = {"gate": gate_doc, "calibration_seeds": calibration["seeds"],
+                "check_seeds": sorted({s for a in inputs.aggregates.values()
+                                       for s in a.get("seeds", ())}),
+                "recipe_seeds": (recipe or {}).get("seeds"), "rows": rows,
+                "recipe_comparison": comparisons}
+    text = check.markdown(rows, expected, gate_doc, comparisons)
+    headline = next((r for r in rows if r["id"] == gate_doc["headline"]), None)
+    if headline:
+        document["headline"] = two_sample.distributions(headline["id"], calibration, recipe,
+                                                        headline)
+        text += "\n" + two_sample.distribution_table(document["headline"])
+    if book_paths:
         known = expected.get("curve_deviations") or {}
         book = book_runs.read(book_paths, published)
         curve_rows = curves.evaluate(book, curve_calibration, inputs.aggregates, known)
         document["curves"] = curve_rows
         text += "\n" + curves.markdown(curve_rows, curve_calibration)
+    document["false_failure"] = false_failure(document)
+    text += "\n" + two_sample.markdown(comparisons, gate.alpha_family)
+    text += "\n" + false_failure_markdown(document["false_failure"])
     if replay_paths:
         from . import replay_check
 
@@ -52,6 +78,36 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
             replay_check.from_report(document["replay"])[0])
         text += "\n" + section
     return document, text
+
+
+def false_failure(document: dict) -> dict:
+    """The chance that a correct network fails the gate on fresh seeds, from what this
+    report used: each gated row's alpha, and each gated curve's held-out pass rate (the
+    share of held-out calibration cases its threshold passes)."""
+    alphas = [r["alpha"] for r in document["rows"]
+              if r["alpha"] is not None and not r["known_deviation"]]
+    held = [c["held_out_pass_rate"] for c in document.get("curves", [])
+            if c.get("held_out_pass_rate") is not None and not c.get("known_deviation")]
+    stated, m = document["gate"]["alpha_family"], document["gate"]["m"]
+    return {"rows": len(alphas), "curves": len(held),
+            "rows_rate": stats.family_rate(alphas), "curves_rate": stats.family_rate([], held),
+            "rate": stats.family_rate(alphas, held), "stated": stated,
+            # each part's Šidák share of the stated rate
+            "curves_share": 1 - (1 - stated) ** (len(held) / m)}
+
+
+def false_failure_markdown(f: dict) -> str:
+    """The report's (and the docs block's) statement of the gate's false-failure rate."""
+    return ("## The gate's false-failure rate\n\n"
+            f"A correct network, run on fresh seeds, fails at least one of the "
+            f"{f['rows']} gated rows with probability {100 * f['rows_rate']:.2f} % (their "
+            f"alphas) and at least one of the {f['curves']} gated curves with probability "
+            f"{100 * f['curves_rate']:.2f} % (their held-out pass rates): the gate, "
+            f"{100 * f['rate']:.2f} %, against the {100 * f['stated']:g} % stated in "
+            "config/expected.yaml (`gate`). The curves' share of the stated rate is "
+            f"{100 * f['curves_share']:.2f} %: their thresholds, derived from held-out "
+            "calibration seeds before the gate had a stated rate, are not set by it"
+            + (" and exceed it" if f["curves_rate"] > f["curves_share"] else "") + ".\n")
 
 
 def write(document: dict, text: str, out_md, out_json, out_html=None) -> None:

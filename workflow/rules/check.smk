@@ -8,10 +8,20 @@ try:
 except UserError as error:
     raise ValueError(str(error)) from None
 CURVE_RUNS = nndl3_curves.needed_runs(PUBLISHED)
+# The author's recipe over its seeds, used where installed (nndl3.tolerance, two_sample).
+RECIPE = {
+    role: path
+    for role, path in (
+        ("recipe", "config/recipe.yaml"),
+        ("recipe_curves", "config/recipe_curves.json"),
+    )
+    if Path(path).exists()
+}
 
 
 rule report:
     input:
+        **RECIPE,
         expected="config/expected.yaml",
         calibration="config/calibration.yaml",
         curve_calibration="config/calibration_curves.json",
@@ -37,12 +47,13 @@ rule report:
         "logs/report.log",
     params:
         published=published_json,
+        recipe=" ".join(f"--{r.replace('_', '-')} {p}" for r, p in RECIPE.items()),
     shell:
         "python -m nndl3 report --expected {input.expected}"
         " --calibration {input.calibration} --aggregates {input.aggregates}"
         " --svm {input.svm} --neuron {input.neuron} --book {input.book}"
         " --curve-calibration {input.curve_calibration} --labels {input.data}"
-        " --replay {input.replay} --published {params.published:q}"
+        " --replay {input.replay} --published {params.published:q} {params.recipe}"
         " --out-md {output.md} --out-json {output.json} --out-html {output.html}"
         " > {log} 2>&1"
 

@@ -1,0 +1,123 @@
+"""The gate's false-failure rate, observed: the check over seed triples CI never uses.
+
+    python benchmarks/gate_seeds.py --reports A/reproduction.json B/reproduction.json \
+        [--calibration config/calibration.yaml] [--expected config/expected.yaml] \
+        [--out results/gate_seeds.json]
+
+Two measurements, both printed and written as JSON:
+
+- each report given (the report of one seed triple, e.g. `snakemake check` run with
+  `seeds: [4, 5, 6]` in a config file of one's own), its failed rows and curves, and the
+  share of reports with at least one, beside the rate the report states;
+- held out, without training: for every gated row, each calibration seed plays the book's
+  draw and every 3-seed subset of the others plays our mean, with the sd (and its degrees
+  of freedom) of those others; the share of cases outside the tolerance at a nominal
+  rate large enough to be seen with 840 cases, by the t rule of `nndl3.tolerance` and by
+  the K_SIGMA normal rule it replaced at the same nominal rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy import stats as sp
+
+from nndl3 import atomic, check, readers, tolerance
+
+NOMINAL = 0.05  # large enough for 840 held-out cases per row to see (42 expected)
+N_CHECK = 3  # the check's seeds per triple
+
+
+def triples(reports: list[str]) -> dict:
+    """Each report's failures, and how many reports fail at all."""
+    out = []
+    for path in reports:
+        doc = readers.reproduction(path)
+        failed = [r["id"] for r in doc["rows"] + doc.get("curves", [])
+                  if r["status"] == "FAIL"]
+        out.append({"report": path, "seeds": doc.get("check_seeds"), "failed": failed,
+                    "changed": changed(doc["rows"]),
+                    "stated_rate": (doc.get("false_failure") or {}).get("rate")})
+    return {"reports": out, "failing": sum(bool(r["failed"]) for r in out)}
+
+
+def changed(rows: list[dict]) -> list[dict]:
+    """The rows whose verdict differs under the K_SIGMA rule (`tolerance_k_sigma`)."""
+    out = []
+    for r in rows:
+        if r.get("alpha") is None or r["known_deviation"]:
+            continue  # exact rows and known deviations: the rule did not change
+        tol = r["tolerance_k_sigma"]
+        before = (check.claim_holds(r["claim"], r["mean"], tol) if r.get("claim")
+                  else abs(r["mean"] - r["book"]) <= tol)
+        if before != (r["status"] in ("pass", "weak")) or r["status"] == "weak":
+            out.append({"id": r["id"], "k_sigma": "pass" if before else "FAIL",
+                        "now": r["status"], "tolerance": r["tolerance"],
+                        "tolerance_k_sigma": tol, "offset": r["mean"] - (r["book"] or 0)})
+    return out
+
+
+def held_out_row(values: np.ndarray, alpha: float) -> dict:
+    """The share of held-out cases outside the tolerance, by t and by the normal rule."""
+    cases = t_fail = z_fail = 0
+    for i in range(len(values)):
+        others = np.delete(values, i)
+        sd, df = float(others.std(ddof=1)), len(others) - 1
+        sigma = sd * math.sqrt(1 + 1 / N_CHECK)
+        k_t = sp.t.ppf(1 - alpha / 2, df)
+        k_z = sp.norm.ppf(1 - alpha / 2)
+        for subset in itertools.combinations(range(len(others)), N_CHECK):
+            gap = abs(others[list(subset)].mean() - values[i])
+            cases += 1
+            t_fail += gap > k_t * sigma
+            z_fail += gap > k_z * sigma
+    return {"cases": cases, "t": t_fail / cases, "normal": z_fail / cases}
+
+
+def held_out(expected: dict, calibration: dict, alpha: float) -> dict:
+    rows = {}
+    for row in expected["quantities"]:
+        values = (calibration.get("per_seed") or {}).get(row["id"])
+        if not tolerance.gated(row) or row.get("claim") or row.get("best_of") or not values:
+            continue
+        values = np.array(list(values.values()), dtype=float)
+        if values.std() > 0:
+            rows[row["id"]] = held_out_row(values, alpha)
+    mean = {k: float(np.mean([r[k] for r in rows.values()])) for k in ("t", "normal")}
+    return {"nominal": alpha, "rows": rows, "mean": mean}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", nargs="*", default=[])
+    parser.add_argument("--expected", default="config/expected.yaml")
+    parser.add_argument("--calibration", default="config/calibration.yaml")
+    parser.add_argument("--out", default="results/gate_seeds.json")
+    args = parser.parse_args(argv)
+    try:
+        doc = {"triples": triples(args.reports),
+               "held_out": held_out(check.load_expected(args.expected),
+                                    readers.calibration(args.calibration), NOMINAL)}
+    except check.UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for r in doc["triples"]["reports"]:
+        print(f"{r['report']}: {len(r['failed'])} failed {', '.join(r['failed'])}")
+        for c in r["changed"]:
+            print(f"  {c['id']}: {c['k_sigma']} by {tolerance.K_SIGMA:g} sd "
+                  f"(± {c['tolerance_k_sigma']:.3f}), {c['now']} now (± {c['tolerance']:.3f})")
+    h = doc["held_out"]
+    print(f"held out at a nominal {h['nominal']:g}, mean over {len(h['rows'])} rows: "
+          f"t {h['mean']['t']:.4f}, normal {h['mean']['normal']:.4f}")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_json(args.out, doc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The statistics the gate computes itself, each small enough to check by hand.
+
+Every spread is a sample standard deviation (ddof = 1): the seeds are a sample of the
+seed distribution, never the whole of it. The quantiles come from scipy's Student t and F
+distributions; the tests and their corrections are written out here so that each
+denominator is visible (and tested: tests/test_stats.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats as sp
+
+
+def sd(values) -> float:
+    """The sample standard deviation (n - 1 in the denominator)."""
+    return float(np.std(np.asarray(values, dtype=float), ddof=1))
+
+
+def sidak(alpha_family: float, m: int) -> float:
+    """The per-test rate that makes m independent tests fail together with probability
+    alpha_family: 1 - (1 - alpha_family)^(1/m)."""
+    return 1.0 - (1.0 - alpha_family) ** (1.0 / m)
+
+
+def family_rate(alphas, pass_rates=()) -> float:
+    """The chance that at least one of independent tests fails: each row's alpha, and each
+    curve's measured pass rate."""
+    held = np.prod([1.0 - a for a in alphas]) * np.prod(list(pass_rates))
+    return float(1.0 - held)
+
+
+def satterthwaite(variances, dfs) -> float:
+    """Welch-Satterthwaite degrees of freedom of a sum of independent variance estimates
+    (each already scaled as it enters the sum): (sum v)^2 / sum(v^2 / df)."""
+    variances = np.asarray(variances, dtype=float)
+    return float(variances.sum() ** 2 / np.sum(variances ** 2 / np.asarray(dfs, dtype=float)))
+
+
+def t_quantile(p: float, df: float) -> float:
+    """Student's t quantile at probability p with df degrees of freedom."""
+    return float(sp.t.ppf(p, df))
+
+
+def welch(a, b) -> dict:
+    """Welch's t-test of equal means, two-sided: t, its Satterthwaite df, p."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    diff = a.mean() - b.mean()
+    if va + vb == 0:  # no spread in either: the means are equal or certainly not
+        return {"t": 0.0 if diff == 0 else math.copysign(math.inf, diff), "df": math.nan,
+                "p": 1.0 if diff == 0 else 0.0}
+    t = diff / math.sqrt(va + vb)
+    df = satterthwaite([v for v in (va, vb) if v > 0],
+                       [d for v, d in ((va, len(a) - 1), (vb, len(b) - 1)) if v > 0])
+    return {"t": float(t), "df": df, "p": float(2 * sp.t.sf(abs(t), df))}
+
+
+def brown_forsythe(a, b) -> dict:
+    """The Brown-Forsythe test of equal spreads (Levene's test on absolute deviations from
+    each sample's median): a one-way ANOVA F on those deviations, df (1, n_a + n_b - 2)."""
+    groups = [np.abs(x - np.median(x)) for x in (np.asarray(a, float), np.asarray(b, float))]
+    n = sum(len(g) for g in groups)
+    grand = np.concatenate(groups).mean()
+    between = sum(len(g) * (g.mean() - grand) ** 2 for g in groups) / (len(groups) - 1)
+    within = sum(((g - g.mean()) ** 2).sum() for g in groups) / (n - len(groups))
+    if within == 0:  # every deviation equal within each sample
+        return {"F": 0.0 if between == 0 else math.inf, "p": 1.0 if between == 0 else 0.0}
+    f = between / within
+    return {"F": float(f), "p": float(sp.f.sf(f, len(groups) - 1, n - len(groups)))}
+
+
+def holm(pvalues) -> list[float]:
+    """Holm's step-down adjusted p-values (family-wise error held for any dependence): the
+    i-th smallest p times (m - i), made non-decreasing, at most 1."""
+    p = np.asarray(pvalues, dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for i, j in enumerate(order):
+        running = max(running, min(1.0, (m - i) * p[j]))
+        adjusted[j] = running
+    return adjusted.tolist()
+
+
+def below(values, x: float) -> int:
+    """How many of the values lie strictly below x (where a draw sits among seeds)."""
+    return int(np.sum(np.asarray(values, dtype=float) < x))
+
+
+def quantiles(values, probs=(0.0, 0.25, 0.5, 0.75, 1.0)) -> list[float]:
+    """Empirical quantiles (numpy's default, linear interpolation) of a row's seeds."""
+    return [float(q) for q in np.quantile(np.asarray(values, dtype=float), probs)]

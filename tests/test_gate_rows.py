@@ -1,0 +1,137 @@
+"""The gate's per-row logic on hand-made inputs: which spread stands for the book's draw,
+the text's effect and weak rows, where the book lies among our seeds, the comparison with
+the recipe, the family's false-failure rate and how statuses are counted."""
+
+import math
+
+import pytest
+
+from nndl3 import check, report, two_sample
+
+GATE = {"family_false_failure": 0.01, "detectable_power": 0.8}
+SRC = {"run": "xent", "metric": "evaluation_accuracy", "reduce": "best"}
+
+
+def row(i, book, section=2, **extra):
+    return {"id": i, "section": section, "quantity": "q", "book": book,
+            "book_precision": 0.005, "source": SRC, **extra}
+
+
+def aggregate_of(values):
+    agg = {"monitored_epochs": [0, 1], "metrics": {"evaluation_accuracy": {
+        "per_seed": [[v - 0.01, v] for v in values]}}}
+    return {"xent": agg, "other": agg}
+
+
+CAL = {"seeds": list(range(1, 11)), "seed_sd": {"a": 0.2, "b": 0.2},
+       "per_seed": {"a": {s: 94.5 + 0.1 * s for s in range(1, 11)}}}
+
+
+def evaluate(rows, recipe=None, values=(0.951, 0.949, 0.950)):
+    return check.evaluate({"gate": GATE, "quantities": rows}, CAL,
+                          check.Inputs(aggregate_of(list(values))), recipe=recipe)
+
+
+def test_the_recipes_sd_stands_for_the_books_draw_where_it_has_the_row():
+    recipe = {"seeds": list(range(1, 41)), "seed_sd": {"a": 0.5},
+              "per_seed": {"a": {s: 95.0 for s in range(1, 41)}}}
+    a, b = evaluate([row("a", 95.0), row("b", 95.0)], recipe)
+    assert (a["spread_source"], b["spread_source"]) == ("recipe", "ours")
+    assert a["tolerance"] > b["tolerance"]  # 0.5 of the recipe against our 0.2
+    # alpha for 2 rows: 1 - 0.99 ** 0.5 = 0.0050126
+    assert a["alpha"] == pytest.approx(0.0050126, abs=1e-7)
+
+
+def test_the_texts_effect_is_the_nearest_book_number_of_another_run():
+    other = {**SRC, "run": "other"}
+    rows = [row("a", 95.0), row("b", 96.5, source=other), row("c", 95.3, section=3),
+            row("d", 40.0, source={**other, "reduce": "argmax_epoch"}),
+            row("e", 95.0, source=other),  # the same number: no effect
+            row("f", 95.1)]  # the same run as a: a transcript, not a comparison
+    effects = check.text_effects({"quantities": rows})
+    assert effects == pytest.approx({"a": 1.5, "b": 1.4, "c": None, "d": None, "e": 0.1,
+                                     "f": 0.1})
+
+
+def test_a_row_that_cannot_see_the_texts_effect_is_weak_not_pass():
+    # sd 0.2 over 10 seeds: tolerance t(0.9975, 9) * 0.2 * sqrt(4/3) + 0.005 ~ 0.9
+    other = {**SRC, "run": "other"}
+    far, near = evaluate([row("a", 95.0), row("b", 97.0, source=other)])[0], \
+        evaluate([row("a", 95.0), row("b", 95.2, source=other)])[0]
+    assert far["status"] == "pass" and far["text_effect"] == pytest.approx(2.0)
+    assert near["status"] == "weak" and near["detectable_shift"] > near["text_effect"]
+    assert near["detectable_shift"] == pytest.approx(
+        near["tolerance"] + 0.883404 * 0.2 * math.sqrt(4 / 3), abs=1e-5)  # t(0.8, 9)
+
+
+def test_the_book_is_placed_among_our_calibration_seeds():
+    (a,) = evaluate([row("a", 95.0)])  # seeds 94.6 ... 95.5: four below 95.0
+    assert a["book_below"] == [4, 10]
+
+
+def test_statuses_are_counted_whatever_they_are():
+    rows = [{"status": s} for s in ("pass", "weak", "pass", "changed", "not run", "FAIL")]
+    assert check.counts(rows) == "2 pass, 1 weak, 1 changed, 1 not run, 1 FAIL"
+
+
+def test_the_table_starts_with_the_headline_row():
+    rows = evaluate([row("a", 95.0), row("b", 97.0)])
+    text = check.table(rows, headline="b")
+    assert text.splitlines()[2].startswith("| `b` |")
+
+
+def test_ours_against_the_recipe_flags_a_difference_after_holm():
+    same = ([1.0, 2.0, 3.0, 4.0], [1.5, 2.5, 3.5, 2.0])
+    shifted = ([1.0, 2.0, 3.0, 4.0, 2.0, 3.0], [21.0, 22.0, 23.0, 24.0, 22.0, 23.0])
+    entries = two_sample.compare({"same": same, "shifted": shifted}, 0.01)
+    by_id = {e["id"]: e for e in entries}
+    assert by_id["same"]["flagged"] == [] and by_id["shifted"]["flagged"] == ["mean"]
+    # Holm over the 4 p-values: the smallest times 4
+    p = sorted(e[k] for e in entries for k in ("p_mean", "p_spread"))
+    assert by_id["shifted"]["p_mean_holm"] == pytest.approx(4 * p[0])
+    assert "1 of 2 differ from the recipe" in two_sample.markdown(entries, 0.01)
+
+
+def test_pairs_come_from_both_files_per_seed_values():
+    cal = {"per_seed": {"a": {1: 1.0, 2: 2.0}, "b": {1: 0.0}}}
+    rec = {"per_seed": {"a": {7: 3.0}}}
+    assert two_sample.row_pairs(cal, rec) == {"a": ([1.0, 2.0], [3.0])}
+    assert two_sample.row_pairs(cal, None) == {}
+    curves = {"curves": {"c": {"per_seed": {"1": [0.5, 0.6], "2": [0.7, 0.8]}}}}
+    assert two_sample.curve_pairs(curves, {"curves": {"c": {"per_seed": {"9": [0.1, 0.2]}}}}) \
+        == {"c": ([0.5, 0.7], [0.1])}
+
+
+def test_the_gates_false_failure_rate_from_the_alphas_and_pass_rates_used():
+    doc = {"gate": {"alpha_family": 0.01, "m": 2},
+           "rows": [{"alpha": 0.002, "known_deviation": None},
+                    {"alpha": 0.002, "known_deviation": "why"},  # not gated
+                    {"alpha": None, "known_deviation": None}],  # exact
+           "curves": [{"held_out_pass_rate": 0.99, "known_deviation": None},
+                      {"held_out_pass_rate": None}]}
+    f = report.false_failure(doc)
+    assert (f["rows"], f["curves"]) == (1, 1)
+    assert f["rate"] == pytest.approx(1 - 0.998 * 0.99)
+    assert f["curves_share"] == pytest.approx(1 - 0.99 ** 0.5)  # one curve of m = 2
+    assert "and exceed it." in report.false_failure_markdown(f)  # 1 % > 0.50 %
+
+
+def test_a_weak_row_is_described_by_its_seeds_quantiles():
+    rows = evaluate([row("a", 95.0), row("b", 95.2, source={**SRC, "run": "other"})])
+    gate = {"alpha_row": 0.005, "alpha_family": 0.01, "m": 2, "power": 0.8}
+    text = check.markdown(rows, {"rule": "r"}, gate)
+    # seeds 94.6 ... 95.5: quartiles 94.6, 94.825, 95.05, 95.275, 95.5
+    assert "- **a**: book 95, above 4 of 10 seeds; seeds 94.60 / 94.83 / 95.05 / 95.28 / " \
+           "95.50" in text
+
+
+def test_the_rows_sd_is_over_n_minus_1():
+    (a,) = evaluate([row("a", 95.0)])  # 95.1, 94.9, 95.0: squares 0.02 over 2
+    assert a["sd"] == pytest.approx(0.1)  # not sqrt(0.02 / 3) = 0.0816
+
+
+def test_an_sd_on_one_seed_is_an_error_not_a_nan():
+    with pytest.raises(check.UserError, match="a: its sd rests on 1 seed"):
+        check.evaluate({"gate": GATE, "quantities": [row("a", 95.0)]},
+                       {"seeds": [1], "seed_sd": {"a": 0.2}},
+                       check.Inputs(aggregate_of([0.95, 0.95])))

@@ -1,0 +1,35 @@
+"""benchmarks/gate_seeds.py: the rows a seed triple judges otherwise than the 3 sd rule, and
+the held-out count, on hand-made inputs."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import gate_seeds as script  # noqa: E402
+
+
+def r(i, status, mean, tol, tol_k, **extra):
+    return {"id": i, "status": status, "mean": mean, "book": 95.0, "claim": None,
+            "tolerance": tol, "tolerance_k_sigma": tol_k, "alpha": 0.001,
+            "known_deviation": None, **extra}
+
+
+def test_changed_lists_verdicts_that_moved_and_weak_rows():
+    rows = [r("same", "pass", 95.1, 0.4, 0.3),
+            r("weak", "weak", 95.1, 0.4, 0.3),
+            r("narrower", "FAIL", 95.5, 0.4, 0.6),  # a recipe sd below ours can do this
+            r("claim", "pass", -0.1, 0.2, 0.05, claim={"at_least": 0.0}, book=None),
+            r("known", "known deviation", 97.0, 0.4, 0.3, known_deviation="why"),
+            r("exact", "pass", 95.0, 0.01, 0.01, alpha=None)]
+    got = {c["id"]: (c["k_sigma"], c["now"]) for c in script.changed(rows)}
+    assert got == {"weak": ("pass", "weak"), "narrower": ("pass", "FAIL"),
+                   "claim": ("FAIL", "pass")}
+
+
+def test_held_out_counts_each_seed_against_each_triple_of_the_others():
+    # 5 seeds: 5 held out x C(4, 3) triples = 20 cases; only 100 held out lies outside
+    # (the others' sd is 1.29 then, and about 49 when 100 is among them)
+    got = script.held_out_row(script.np.array([0.0, 1.0, 2.0, 3.0, 100.0]), 0.05)
+    assert got == {"cases": 20, "t": pytest.approx(0.2), "normal": pytest.approx(0.2)}
