@@ -453,6 +453,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--check", action="store_true", help="compare, write nothing")
     s.add_argument("--root", default=".", help="the repository")
     s.set_defaults(func=cmd_docs)
+
+    from .literature_cli import add_commands  # the literature runs (issue 27), apart
+
+    add_commands(sub)
     return p
 
 
