@@ -17,6 +17,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from . import atomic, readers  # noqa: E402
 from .errors import UserError  # noqa: E402
+from .literature_cli import INPUTS as LITERATURE_INPUTS  # noqa: E402
 
 
 def cmd_prepare_data(args):
@@ -273,6 +274,7 @@ INPUTS = {
                           "labels"),
     "docs": ("root",),
 }
+INPUTS.update(LITERATURE_INPUTS)  # the literature runs' commands (nndl3.literature_cli)
 
 
 def check_inputs(args) -> list[str]:
