@@ -121,15 +121,27 @@ def resample(images, dy, dx):
     return out
 
 
+CHUNK = 1000  # images distorted at a time: their fields stay in cache (~6 MB)
+
+
 def distort(x: np.ndarray, how: dict, rng: np.random.Generator) -> np.ndarray:
     """Distorted copies of the rows of x (n, 784), as `how` says: {kind: elastic, sigma,
-    alpha} or {kind: affine, max_degrees, max_shift, max_skew} (run.schema.yaml)."""
+    alpha} or {kind: affine, max_degrees, max_shift, max_skew} (run.schema.yaml). The
+    images go CHUNK at a time, each chunk's fields drawn in turn: one pass over 50,000
+    images' fields at once was ~40 % slower (memory traffic)."""
     n = len(x)
+    out = np.empty_like(x)
+    for start in range(0, n, CHUNK):
+        chunk = slice(start, min(start + CHUNK, n))
+        dy, dx = fields(chunk.stop - chunk.start, how, rng)
+        images = x[chunk].reshape(-1, SIDE, SIDE)
+        out[chunk] = resample(images, dy, dx).reshape(-1, SIDE * SIDE)
+    return out
+
+
+def fields(n: int, how: dict, rng: np.random.Generator):
     if how["kind"] == "elastic":
-        dy, dx = elastic_fields(n, how["sigma"], how["alpha"], rng)
-    elif how["kind"] == "affine":
-        dy, dx = affine_fields(n, rng, how["max_degrees"], how["max_shift"], how["max_skew"])
-    else:
-        raise ValueError(f"unknown distortion {how['kind']!r}")
-    images = x.reshape(n, SIDE, SIDE)
-    return resample(images, dy, dx).reshape(n, SIDE * SIDE)
+        return elastic_fields(n, how["sigma"], how["alpha"], rng)
+    if how["kind"] == "affine":
+        return affine_fields(n, rng, how["max_degrees"], how["max_shift"], how["max_skew"])
+    raise ValueError(f"unknown distortion {how['kind']!r}")

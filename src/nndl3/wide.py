@@ -79,20 +79,25 @@ FASTMATH = {"contract"}
 
 @njit(cache=True, nogil=True, fastmath=FASTMATH)
 def sparse_forward(z1, b1, w1t, indptr, indices, values, rows):
-    """z1[e] = b1 + sum over the nonzero pixels i of image rows[e] of x_ei * w1t[i], four
-    pixels at a time: one load and store of z1[e] per four rows of w1t, not per row."""
+    """z1[e] = b1 + sum over the nonzero pixels i of image rows[e] of x_ei * w1t[i], eight
+    pixels at a time: one load and store of z1[e] per eight rows of w1t, not per row (four
+    at a time took 15 % longer)."""
     for e in range(rows.shape[0]):
         r = rows[e]
         z = z1[e]
         z[:] = b1
         p, end = indptr[r], indptr[r + 1]
-        while p + 4 <= end:
+        while p + 8 <= end:
             v0, v1, v2, v3 = values[p], values[p + 1], values[p + 2], values[p + 3]
+            v4, v5, v6, v7 = values[p + 4], values[p + 5], values[p + 6], values[p + 7]
             r0, r1 = w1t[indices[p]], w1t[indices[p + 1]]
             r2, r3 = w1t[indices[p + 2]], w1t[indices[p + 3]]
+            r4, r5 = w1t[indices[p + 4]], w1t[indices[p + 5]]
+            r6, r7 = w1t[indices[p + 6]], w1t[indices[p + 7]]
             for j in range(z.shape[0]):
-                z[j] += v0 * r0[j] + v1 * r1[j] + v2 * r2[j] + v3 * r3[j]
-            p += 4
+                z[j] += ((v0 * r0[j] + v1 * r1[j] + v2 * r2[j] + v3 * r3[j])
+                         + (v4 * r4[j] + v5 * r5[j] + v6 * r6[j] + v7 * r7[j]))
+            p += 8
         for t in range(p, end):
             v0, r0 = values[t], w1t[indices[t]]
             for j in range(z.shape[0]):
