@@ -155,3 +155,33 @@ def test_an_unknown_run_is_one_line_and_exit_1(tmp_path):
     assert out.returncode == 1
     assert out.stderr.count("\n") == 1 and "no run 'nope'" in out.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_the_figures_draw_each_run_with_the_papers_number():
+    from nndl3 import literature_plots
+
+    records = [{"run": run, "test_accuracy": [0.97, 0.98, 0.985 + 0.001 * seed]}
+               for run in ("simard_plain", "simard_elastic", "dropout_maxnorm")
+               for seed in range(3)]
+    fig = literature_plots.simard_curves(records)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["simard_plain (3 seeds)", "simard_plain: paper 1.6 %",
+                      "simard_elastic (3 seeds)", "simard_elastic: paper 0.7 %"]
+    assert fig.axes[0].get_ylim() == (0, 4)
+    fig = literature_plots.dropout_curves(records)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["dropout_maxnorm (3 seeds)", "dropout_maxnorm: paper 1.3 %"]
+
+
+def test_the_elastic_digit_figure_uses_the_same_fields_in_every_panel():
+    from nndl3 import plotting
+
+    x, labels = synthetic_digits(3, dtype=np.float64)
+    spec = {"index": 0, "seed": 1, "sigmas": [2.0, 4.0], "alphas": [0.0, 34.0], "title": "t"}
+    fig = plotting.elastic_digits(spec, {"train": (x, labels)})
+    images = [ax.get_images()[0].get_array() for ax in fig.axes]
+    assert len(images) == 6
+    original = x[0].reshape(28, 28)
+    assert np.allclose(images[1], original, atol=1e-6)  # alpha 0: the digit itself
+    assert not np.allclose(images[4], original, atol=1e-2)  # sigma 2, alpha 34 moves it
+    assert not np.allclose(images[4], images[5], atol=1e-2)  # sigma changes the field

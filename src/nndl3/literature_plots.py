@@ -24,15 +24,20 @@ def error_band(ax, records: list[dict], label: str, paper: float, color):
 
 
 def error_curves(records: list[dict], papers: dict, title: str) -> plt.Figure:
+    """One band per run of `papers` that has records, with the paper's error; the error
+    axis shows 0-4 % (the papers' range) unless a run ends above it (a miniature)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    final = []
     for color, (run, paper) in zip(colors, papers.items(), strict=False):
         mine = [r for r in records if r["run"] == run]
         if mine:
             error_band(ax, mine, run, paper, color)
+            final += [100 * (1 - r["test_accuracy"][-1]) for r in mine]
     ax.set_xlabel("epoch")
     ax.set_ylabel("test error (%)")
-    ax.set_ylim(0, 4)
+    if final and max(final) < 4:
+        ax.set_ylim(0, 4)
     ax.set_title(title)
     ax.legend(fontsize=8)
     fig.tight_layout()
