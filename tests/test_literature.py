@@ -16,8 +16,7 @@ from .conftest import ROOT, synthetic_digits
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 LITERATURE = literature.load_config(ROOT / "config" / "literature.yaml")
-NEW_KEYS = ("init_std", "eta_decay", "momentum_schedule", "max_norm", "input_dropout",
-            "distortion")
+NEW_KEYS = runspec.WIDE_ONLY
 
 
 @pytest.mark.parametrize("run", list(LITERATURE["runs"]))
@@ -42,6 +41,18 @@ def test_the_new_options_leave_every_existing_run_as_it_was():
     for run in CONFIG["runs"]:
         spec = workflow_config.run_spec(CONFIG, run)
         assert not set(NEW_KEYS) & set(spec) and spec["engine"] != "wide"
+
+
+def test_the_literature_options_need_the_wide_engine(tmp_path):
+    spec = {**CONFIG["defaults"], "seeds": [1], "max_norm": 15.0}
+    with pytest.raises(Exception, match="max_norm: only engine 'wide'"):
+        runspec.validate(spec, "here")
+    (tmp_path / "s.json").write_text(json.dumps({**spec, "engine": "wide"}))
+    out = subprocess.run([sys.executable, "-m", "nndl3", "train", "--spec",
+                          str(tmp_path / "s.json"), "--run", "r", "--data", "data/mnist.npz",
+                          "--out-dir", str(tmp_path)], capture_output=True, text=True)
+    assert out.returncode == 1 and "literature-train" in out.stderr
+    assert out.stderr.count("\n") == 1
 
 
 def test_a_bad_literature_run_is_named():

@@ -60,8 +60,17 @@ def schema_error(e) -> str:
     return f"{key}: {e.message}"
 
 
+# The literature runs' options (config/literature.yaml): only the wide engine knows them.
+WIDE_ONLY = ("init_std", "eta_decay", "momentum_schedule", "max_norm", "input_dropout",
+             "distortion")
+
+
 def check_options(spec: dict, where: str) -> None:
     """What the schema cannot say about the technique keys."""
+    wide_only = [k for k in WIDE_ONLY if k in spec]
+    if wide_only and spec["engine"] != "wide":
+        raise UserError(f"{where}: {wide_only[0]}: only engine 'wide' (the literature runs) "
+                        f"trains with it, not engine {spec['engine']!r}")
     if (spec["output"] == "softmax") != (spec["cost"] == "log-likelihood"):
         raise UserError(f"{where}: output: {spec['output']!r} with cost {spec['cost']!r}: a "
                         "softmax output goes with cost 'log-likelihood', and only with it")
