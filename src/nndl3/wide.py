@@ -1,9 +1,9 @@
 """Mini-batch SGD for wide networks, [784, 800, 10] and deeper: the literature runs' engine.
 
 The chapter's cited results (Simard 2003, Hinton 2012) train networks of 800 hidden
-neurons and more for hundreds of epochs. `network.Network` does that at about 9 s an epoch;
-this engine cuts it by exploiting the one lever the 30-unit kernel (`fast`) uses too:
-MNIST's pixels are about 81 % zero, and a zero pixel adds nothing to the first layer's
+neurons and more for hundreds of epochs; `network.Network` takes seconds an epoch for
+them (benchmarks/wide.py). This engine exploits the lever the 30-unit kernel (`fast`) uses
+too: most of MNIST's pixels are zero, and a zero pixel adds nothing to the first layer's
 weighted inputs nor to its weight gradient. The first layer therefore reads and writes only
 the rows of W1 (stored transposed, w1t: (n_in, n1)) that belong to nonzero pixels, held in
 CSR form (`fast.to_csr`, the one piece shared with that engine). Everything after the first
@@ -294,7 +294,6 @@ class WideNetwork:
         scaled by their keep probability (Hinton's halved outgoing weights)."""
         keep_in = self.dtype.type(1 - self.options.input_dropout)
         keep = self.dtype.type(1 - self.options.dropout)
-        out = []
         with np.errstate(over="ignore"):
             out = [self.chunk_z(x[start:start + chunk], keep_in, keep)
                    for start in range(0, len(x), chunk)]
