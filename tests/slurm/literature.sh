@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The literature runs' path through a one-node SLURM cluster (tests/slurm/cluster.sh):
 # `snakemake literature_miniature` (config/literature.yaml `miniature:`, a few epochs on a
-# few thousand images, every seed) submitted through profiles/slurm; every training job
+# few thousand images, seed 1 only: two jobs of seconds) submitted through profiles/slurm; every training job
 # must be COMPLETED in sacct, and the check of the miniature must have run (its rows are
 # `not run`: a miniature's records never count). It checks the path, not the numbers.
 #
@@ -20,10 +20,11 @@ git clone -q "$repo" "$work/slurm"
 if [[ -z "${MNIST_DIR:-}" ]]; then
     mkdir -p "$work/slurm/data" && cp "$repo/data/mnist.npz" "$work/slurm/data/"
 fi
+printf 'seeds: [1]\n' > "$work/one-seed.yaml"
 bash "$cluster" start
 say "running 'literature_miniature' through SLURM"
 (cd "$work/slurm" && snakemake --profile "$repo/profiles/slurm" literature_miniature \
-    --quiet rules \
+    --quiet rules --configfile "$work/one-seed.yaml" \
     --default-resources "slurm_partition=${SLURM_TEST_PARTITION:-debug}" \
     "slurm_account=${SLURM_TEST_ACCOUNT:-testacct}" \
     --slurm-init-seconds-before-status-checks 5 --slurm-keep-successful-logs)
