@@ -8,8 +8,9 @@ distortions drawn on a second thread, validation and test measured after each ep
 Per run: the CPU seconds of the process per epoch (all threads: resource.getrusage), the
 wall seconds per epoch, and their product with the run's epochs: CPU hours per seed. The
 whole `snakemake literature --cores 2` is at least the total CPU over 2 cores. The first
-epoch (compilation, page faults) is left out when more than one is measured. Written to
-results/literature_cost.json.
+epoch (compilation, page faults) and the last (it draws no next epoch's distortions, which
+the others do on the second thread) are left out: --epochs must be at least 3. Written
+to results/literature_cost.json.
 """
 
 from __future__ import annotations
@@ -49,8 +50,7 @@ class EpochClock(io.StringIO):
 def measure(run: str, spec: dict, data: dict, epochs: int) -> dict:
     clock = EpochClock()
     literature.train_seed(run, {**spec, "epochs": epochs}, 1, data, clock)
-    marks = np.array(clock.marks[2:] if epochs > 1 else clock.marks)
-    steps = np.diff(marks, axis=0)
+    steps = np.diff(np.array(clock.marks[1:-1]), axis=0)
     cpu, wall = float(np.median(steps[:, 0])), float(np.median(steps[:, 1]))
     return {"run": run, "epochs_measured": epochs, "cpu_per_epoch": cpu, "wall_per_epoch": wall,
             "epochs": spec["epochs"], "cpu_hours_per_seed": cpu * spec["epochs"] / 3600,
@@ -59,11 +59,13 @@ def measure(run: str, spec: dict, data: dict, epochs: int) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--runs", nargs="*", default=None)
     p.add_argument("--data", default=None)
     p.add_argument("--out", default=str(ROOT / "results" / "literature_cost.json"))
     args = p.parse_args(argv)
+    if args.epochs < 3:
+        p.error("--epochs: at least 3 (the first and the last are not counted)")
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     lit = literature.load_config(ROOT / "config" / "literature.yaml")
     data = mnist.load(args.data or common.default_data(), np.float32,
