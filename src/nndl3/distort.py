@@ -94,30 +94,25 @@ def affine_displacements(cos, sin, skew, shift_y, shift_x, side):
 @njit(cache=True, nogil=True)
 def resample(images, dy, dx):
     """out[k, i, j] = images[k] at (i + dy, j + dx), bilinear, 0 outside: images (n, side,
-    side), any float dtype; out has the images' dtype."""
+    side), any float dtype; out has the images' dtype. Each image is read from a copy with
+    a border of zeros (one row and column before, two after), and the coordinates are
+    clamped into it: no test per neighbour, and a point outside the image reads zeros
+    only, as it should."""
     n, side, _ = images.shape
-    out = np.zeros_like(images)
+    out = np.empty_like(images)
+    padded = np.zeros((side + 3, side + 3), images.dtype)
+    top = side + 1 - 1e-4  # clamp below side + 1: the last neighbour is padded[side + 2]
     for k in range(n):
-        img = images[k]
+        padded[1:side + 1, 1:side + 1] = images[k]
         for i in range(side):
             for j in range(side):
-                y = i + dy[k, i, j]
-                x = j + dx[k, i, j]
+                y = min(max(i + dy[k, i, j], -1.0), top)
+                x = min(max(j + dx[k, i, j], -1.0), top)
                 y0, x0 = int(np.floor(y)), int(np.floor(x))
                 fy, fx = y - y0, x - x0
-                total = 0.0
-                for a in range(2):
-                    yy = y0 + a
-                    if yy < 0 or yy >= side:
-                        continue
-                    wy = fy if a else 1 - fy
-                    for b in range(2):
-                        xx = x0 + b
-                        if xx < 0 or xx >= side:
-                            continue
-                        wx = fx if b else 1 - fx
-                        total += wy * wx * img[yy, xx]
-                out[k, i, j] = total
+                row0, row1 = padded[y0 + 1], padded[y0 + 2]
+                out[k, i, j] = ((1 - fy) * ((1 - fx) * row0[x0 + 1] + fx * row0[x0 + 2])
+                                + fy * ((1 - fx) * row1[x0 + 1] + fx * row1[x0 + 2]))
     return out
 
 

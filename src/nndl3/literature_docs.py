@@ -31,7 +31,9 @@ def wide_bench(root: Path) -> str:
     for name, d in r["distortion"].items():
         lines.append(f"- {d['images']:,} {name} distortions: {d['distort_seconds']:.2f} s, "
                      f"their CSR form {d['csr_seconds']:.2f} s; "
-                     f"{100 * d['nonzero_share']:.1f} % of the pixels nonzero")
+                     f"{100 * d['nonzero_share']:.1f} % of the pixels nonzero; the wide "
+                     f"epoch on them {d['wide_epoch_seconds']:.2f} s (drawing the next "
+                     "epoch's overlaps it, on the second core)")
     return "\n".join(lines) + "\n"
 
 
