@@ -46,6 +46,7 @@ include: "workflow/rules/check.smk"
 include: "workflow/rules/calibrate.smk"
 include: "workflow/rules/replay.smk"
 include: "workflow/rules/benchmarks.smk"
+include: "workflow/rules/literature.smk"
 
 
 # Cheap steps run where Snakemake runs, also under a cluster executor (profiles/slurm);

@@ -84,6 +84,8 @@ def parse_args(argv=None):
                    help="also time `snakemake --cores 2 --forceall` (reruns EVERYTHING)")
     p.add_argument("--no-history", action="store_true",
                    help="skip the kernel's versions from git (kernel_history.py)")
+    p.add_argument("--wide", action="store_true",
+                   help="also the wide engine's table (benchmarks/wide.py, its own JSON)")
     return p.parse_args(argv)
 
 
@@ -196,6 +198,11 @@ def main(argv=None) -> int:
     result["machine"]["load_average_at_end"] = list(os.getloadavg())
     atomic.write_json(args.out, result)
     print(f"\nwrote {args.out}")
+    if args.wide:  # the literature runs' engine (issue 27), apart from the 30-unit kernel's
+        import wide
+
+        wide.main(["--repeats", str(args.repeats), "--train-size", str(n),
+                   "--data", str(data_path)])
     return 0
 
 

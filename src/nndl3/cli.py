@@ -17,6 +17,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from . import atomic, figures, readers  # noqa: E402
 from .errors import UserError  # noqa: E402
+from .literature_cli import INPUTS as LITERATURE_INPUTS  # noqa: E402
 
 
 def cmd_prepare_data(args):
@@ -37,6 +38,9 @@ def cmd_train(args):
 
     timer = Timer()
     spec = runspec.load(args.spec, args.seeds)
+    if spec["engine"] == "wide":
+        raise UserError("--spec: engine: 'wide' trains the literature runs, with "
+                        "`python -m nndl3 literature-train`")
     with timer("load"):
         data = mnist.load(args.data, np.dtype(spec["dtype"]), ("train", spec["evaluation"]),
                           spec["train_size"])
@@ -275,6 +279,7 @@ INPUTS = {
                           "labels"),
     "docs": ("root",),
 }
+INPUTS.update(LITERATURE_INPUTS)  # the literature runs' commands (nndl3.literature_cli)
 
 
 def check_inputs(args) -> list[str]:
@@ -459,6 +464,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--check", action="store_true", help="compare, write nothing")
     s.add_argument("--root", default=".", help="the repository")
     s.set_defaults(func=cmd_docs)
+
+    from .literature_cli import add_commands  # the literature runs (issue 27), apart
+
+    add_commands(sub)
     return p
 
 

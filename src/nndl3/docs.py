@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import atomic
+from . import atomic, literature_docs
 from .errors import UserError
 
 FILES = ("README.md", "docs/*.md", "figures/README.md")
@@ -389,6 +389,13 @@ BLOCKS = {
     "calibration-time": Block(calibration_time, ("logs/benchmark/calibration",), timing=True),
     "backprop-claims": Block(backprop_claims, ("results/backprop_claims.json",), timing=True),
     "eta100-seeds": Block(eta100_seeds, ("results/eta100_seeds.json",)),
+    # docs/literature.md (issue 27): made by `snakemake literature` and two benchmarks
+    "wide-bench": Block(literature_docs.wide_bench, ("results/benchmarks_wide.json",),
+                        timing=True),
+    "literature-cost": Block(literature_docs.literature_cost,
+                             ("results/literature_cost.json",), timing=True),
+    "literature-rows": Block(literature_docs.literature_rows,
+                             ("results/literature/runs/reproduction.json",)),
 }
 
 

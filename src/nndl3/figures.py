@@ -131,6 +131,9 @@ FAMILIES = {
                    "Section 11: chapters 1 and 2"),
     "replay": Family("replay", ("replay", "book"), "replay.rst",
                      "The author's runs replayed from his seed"),
+    # the literature runs' (config/literature.yaml `figures:`, not part of `all`)
+    "elastic_digits": Family("elastic_digits", ("data",), "elastic_digits.rst",
+                             "The chapter's cited results"),
 }
 
 

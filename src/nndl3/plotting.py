@@ -272,6 +272,32 @@ def digits(fig_spec: dict, data: dict) -> plt.Figure:
     return fig
 
 
+def elastic_digits(fig_spec: dict, data: dict) -> plt.Figure:
+    """Training image `index` under elastic distortions (Simard 2003, fig. 2): a grid of
+    `sigmas` (columns) by `alphas` (rows), each from the same uniform fields (a generator
+    seeded with `seed` afresh per panel), so the panels differ by sigma and alpha alone."""
+    from .distort import SIDE, elastic_fields, resample
+
+    image = data["train"][0][fig_spec["index"]].reshape(1, SIDE, SIDE).astype(np.float32)
+    sigmas, alphas = fig_spec["sigmas"], fig_spec["alphas"]
+    fig, axes = plt.subplots(len(alphas), len(sigmas) + 1,
+                             figsize=(1.6 * (len(sigmas) + 1), 1.75 * len(alphas)))
+    for row, alpha in enumerate(alphas):
+        axes[row, 0].imshow(image[0], cmap="Greys", vmin=0, vmax=1)
+        axes[row, 0].set_title("original", fontsize=8)
+        for col, sigma in enumerate(sigmas, start=1):
+            dy, dx = elastic_fields(1, sigma, alpha, np.random.default_rng(fig_spec["seed"]))
+            axes[row, col].imshow(resample(image, dy, dx)[0], cmap="Greys", vmin=0, vmax=1)
+            axes[row, col].set_title(f"sigma {sigma:g}, alpha {alpha:g}", fontsize=8)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    fig.suptitle(fig_spec["title"], fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 FUNCTIONS = {
     # the perceptron's output: 1 where w.x + b > 0, else 0 (drawn as a step at z = 0)
     "step": (lambda z: np.where(z > 0, 1.0, 0.0), "step: 1 if z > 0, else 0"),

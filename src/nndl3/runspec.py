@@ -29,9 +29,10 @@ def defaults() -> dict:
 
 
 def keys_required() -> list[str]:
-    """The keys a spec must set: those the schema gives no default (seeds)."""
+    """The keys a spec must set: those the schema gives no default (seeds), less the
+    literature runs' options, which have none so that other runs' specs stay as they are."""
     return [k for k, v in schema()["properties"].items()
-            if "default" not in v and k not in ANNOTATIONS]
+            if "default" not in v and k not in ANNOTATIONS and k not in WIDE_ONLY]
 
 
 class Spec(dict):
@@ -63,12 +64,21 @@ def schema_error(e) -> str:
     return f"{key}: {e.message}"
 
 
+# The literature runs' options (config/literature.yaml): only the wide engine knows them.
+WIDE_ONLY = ("init_std", "eta_decay", "momentum_schedule", "max_norm", "input_dropout",
+             "distortion")
+
+
 def check_options(spec: dict, where: str) -> None:
     """What the schema cannot say: the input and output sizes, the technique keys."""
     sizes = spec["sizes"]
     if sizes[0] != 784 or sizes[-1] != 10:
         raise UserError(f"{where}: sizes: {sizes} must start with 784 inputs and end with "
                         "10 outputs for MNIST")
+    wide_only = [k for k in WIDE_ONLY if k in spec]
+    if wide_only and spec["engine"] != "wide":
+        raise UserError(f"{where}: {wide_only[0]}: only engine 'wide' (the literature runs) "
+                        f"trains with it, not engine {spec['engine']!r}")
     if (spec["output"] == "softmax") != (spec["cost"] == "log-likelihood"):
         raise UserError(f"{where}: output: {spec['output']!r} with cost {spec['cost']!r}: a "
                         "softmax output goes with cost 'log-likelihood', and only with it")

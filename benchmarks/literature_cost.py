@@ -1,0 +1,90 @@
+"""The cost of each literature run (config/literature.yaml), extrapolated from a few
+measured epochs of seed 1 on the full data:
+
+    python benchmarks/literature_cost.py [--epochs 2] [--runs simard_plain ...]
+
+Each run is trained for --epochs epochs exactly as `literature-train` trains it (its
+distortions drawn on a second thread, validation and test measured after each epoch).
+Per run: the CPU seconds of the process per epoch (all threads: resource.getrusage), the
+wall seconds per epoch, and their product with the run's epochs: CPU hours per seed. The
+whole `snakemake literature --cores 2` is at least the total CPU over 2 cores. The first
+epoch (compilation, page faults) and the last (it draws no next epoch's distortions, which
+the others do on the second thread) are left out: --epochs must be at least 3. Written
+to results/literature_cost.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import sys
+import time
+
+import common  # noqa: F401  first: the one-thread settings, before NumPy loads
+import numpy as np
+import yaml
+from common import ROOT
+
+from nndl3 import atomic, literature, mnist
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class EpochClock(io.StringIO):
+    """A log that notes the CPU and wall clock at each progress line (one per epoch)."""
+
+    def __init__(self):
+        super().__init__()
+        self.marks = [(cpu_seconds(), time.perf_counter())]
+
+    def write(self, text):
+        if text.startswith("epoch"):
+            self.marks.append((cpu_seconds(), time.perf_counter()))
+        return super().write(text)
+
+
+def measure(run: str, spec: dict, data: dict, epochs: int) -> dict:
+    clock = EpochClock()
+    literature.train_seed(run, {**spec, "epochs": epochs}, 1, data, clock)
+    steps = np.diff(np.array(clock.marks[1:-1]), axis=0)
+    cpu, wall = float(np.median(steps[:, 0])), float(np.median(steps[:, 1]))
+    return {"run": run, "epochs_measured": epochs, "cpu_per_epoch": cpu, "wall_per_epoch": wall,
+            "epochs": spec["epochs"], "cpu_hours_per_seed": cpu * spec["epochs"] / 3600,
+            "wall_hours_per_seed": wall * spec["epochs"] / 3600}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--runs", nargs="*", default=None)
+    p.add_argument("--data", default=None)
+    p.add_argument("--out", default=str(ROOT / "results" / "literature_cost.json"))
+    args = p.parse_args(argv)
+    if args.epochs < 3:
+        p.error("--epochs: at least 3 (the first and the last are not counted)")
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    lit = literature.load_config(ROOT / "config" / "literature.yaml")
+    data = mnist.load(args.data or common.default_data(), np.float32,
+                      ("train", "validation", "test"))
+    rows = []
+    for run in args.runs or list(lit["runs"]):
+        rows.append(measure(run, literature.run_spec(config, lit, run), data, args.epochs))
+        r = rows[-1]
+        print(f"{run:<24}{r['cpu_per_epoch']:7.2f} CPU s/epoch {r['wall_per_epoch']:7.2f} "
+              f"wall s/epoch x {r['epochs']} epochs = {r['cpu_hours_per_seed']:6.2f} CPU h "
+              "per seed", flush=True)
+    seeds = len(config["seeds"])
+    total = sum(r["cpu_hours_per_seed"] for r in rows) * seeds
+    print(f"all runs, {seeds} seeds: {total:.1f} CPU h; on 2 cores at least {total / 2:.1f} h")
+    atomic.write_json(args.out, {"machine": common.machine(None), "seeds": seeds,
+                                 "rows": rows, "total_cpu_hours": total})
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The wide engine (nndl3.wide) beside the NumPy engine, its arithmetic floor, two hidden
+layers, and the cost of distorting 50,000 images:
+
+    python benchmarks/wide.py [--repeats 3] [--train-size 50000]
+
+or `python benchmarks/bench.py --wide` (the same function, after bench.py's own table).
+One thread (common.py); CPU time of this thread; medians of --repeats epochs, each from the
+same initial weights and order. [784, 800, 10] float32, sigmoid, cross-entropy, mini-batch
+10 (Simard's network at our mini-batch), eta 0.05; [784, 800, 800, 10] at the dropout run's
+settings (mini-batch 100, dropout 0.5, max-norm 15, damped momentum 0.5), wide engine
+against NumPy's with the same mini-batch (without dropout: its dropout is per mini-batch,
+not per image). The floor: floor.py's count of the sparse algorithm's flops over this
+core's measured peak. The distortions: 50,000 elastic and affine ones drawn, converted to
+CSR, and the wide epoch on them (which the drawing of the next epoch's overlaps).
+Written to results/benchmarks_wide.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import common  # first: the one-thread settings, before NumPy loads
+import floor
+import numpy as np
+from common import ROOT
+
+from nndl3 import atomic, distort, mnist
+from nndl3.network import Network
+from nndl3.options import Options
+from nndl3.train import streams
+from nndl3.wide import WideNetwork, WideOptions, csr
+
+ETA = 0.05
+
+
+def networks(sizes, mini_batch, wide_options):
+    """A NumPy network and a wide engine from the same initial weights (seed 1)."""
+    net = Network.create(sizes, "default", streams(common.SEED)["init"], np.float32,
+                         Options(mini_batch=mini_batch))
+    wide = WideNetwork([w.copy() for w in net.weights], [b.copy() for b in net.biases],
+                       wide_options)
+    return net, wide
+
+
+def epoch_seconds(sizes, mini_batch, wide_options, x, labels, repeats, momentum=0.0):
+    order = common.shuffled(len(x))
+    images = csr(x)
+    # compile (or load) the kernels outside the timing
+    networks(sizes, mini_batch, wide_options)[1].sgd_epoch(images, labels, order[:200], ETA,
+                                                           momentum, np.random.default_rng(0))
+
+    def wide_epoch():
+        wide = networks(sizes, mini_batch, wide_options)[1]
+        rng = np.random.default_rng(0)
+        return lambda: wide.sgd_epoch(images, labels, order, ETA, momentum, rng)
+
+    def numpy_epoch():
+        net = networks(sizes, mini_batch, wide_options)[0]
+        return lambda: net.sgd_epoch(x, labels, order, ETA)
+
+    wide, wide_all, _ = common.median_seconds(wide_epoch, repeats)
+    numpy, numpy_all, _ = common.median_seconds(numpy_epoch, repeats)
+    return {"network": sizes, "mini_batch": mini_batch, "options": wide_options.__dict__,
+            "wide_seconds": wide, "numpy_seconds": numpy, "ratio": numpy / wide,
+            "wide_timed": wide_all, "numpy_timed": numpy_all}
+
+
+def wide_seconds(x, labels, repeats):
+    """The [784, 800, 10] wide epoch alone (e.g. on distorted images: more nonzero pixels)."""
+    order, images = common.shuffled(len(x)), csr(x)
+
+    def epoch():
+        wide = networks([784, 800, 10], 10, WideOptions(mini_batch=10))[1]
+        return lambda: wide.sgd_epoch(images, labels, order, ETA)
+
+    return common.median_seconds(epoch, repeats)[0]
+
+
+def distortion_seconds(x, labels, repeats):
+    """CPU seconds to draw and resample len(x) distorted images, and to convert them to CSR
+    (what the training thread then reads), median of repeats; and the nonzero share."""
+    out = {}
+    kinds = {"elastic": {"kind": "elastic", "sigma": 4.0, "alpha": 34.0},
+             "affine": {"kind": "affine", "max_degrees": 15.0, "max_shift": 2.0,
+                        "max_skew": 0.2}}
+    distort.distort(x[:10], kinds["elastic"], np.random.default_rng(0))
+    for name, how in kinds.items():
+        rng = np.random.default_rng(0)
+        times, conversions, images = [], [], []
+        for _ in range(repeats):
+            times.append(common.timed(
+                lambda h=how, r=rng, out=images: out.append(distort.distort(x, h, r))))
+            conversions.append(common.timed(lambda out=images: csr(out[-1])))
+        out[name] = {"images": len(x), "distort_seconds": float(np.median(times)),
+                     "csr_seconds": float(np.median(conversions)),
+                     "nonzero_share": float(np.count_nonzero(images[-1]) / images[-1].size),
+                     "wide_epoch_seconds": wide_seconds(images[-1], labels, repeats)}
+    return out
+
+
+def run(data_path, repeats=3, train_size=50_000) -> dict:
+    data = mnist.load(data_path, np.float32, ("train",), train_size)
+    x, labels = data["train"]
+    one = epoch_seconds([784, 800, 10], 10, WideOptions(mini_batch=10), x, labels, repeats)
+    flops, nonzero = floor.epoch_flops(x, 800)
+    peak = floor.peak_flops(np.float32)
+    one["floor"] = {"flops_per_epoch": flops, "nonzero_pixels": nonzero, "peak_flops": peak,
+                    "floor_seconds": flops / peak, "wide_over_floor": one["wide_seconds"]
+                    * peak / flops}
+    two = epoch_seconds([784, 800, 800, 10], 100,
+                        WideOptions(mini_batch=100, dropout=0.5, max_norm=15.0,
+                                    damped_momentum=True), x, labels, repeats, momentum=0.5)
+    return {"machine": common.machine(None), "train_size": len(x), "repeats": repeats,
+            "one_hidden": one, "two_hidden": two,
+            "distortion": distortion_seconds(x, labels, repeats)}
+
+
+def report(r: dict) -> str:
+    one, two, f = r["one_hidden"], r["two_hidden"], r["one_hidden"]["floor"]
+    lines = [f"wide engine, {r['train_size']:,} images, median of {r['repeats']} (CPU s)",
+             f"  [784, 800, 10] mini-batch 10: wide {one['wide_seconds']:.3f} s/epoch, numpy "
+             f"{one['numpy_seconds']:.3f} s/epoch, ratio {one['ratio']:.1f}x",
+             f"  floor: {f['flops_per_epoch'] / 1e9:.1f} Gflop / {f['peak_flops'] / 1e9:.0f} "
+             f"Gflop/s = {f['floor_seconds']:.3f} s; wide = {f['wide_over_floor']:.1f}x the floor",
+             f"  [784, 800, 800, 10] mini-batch 100 (wide: dropout 0.5, max-norm, momentum): "
+             f"wide {two['wide_seconds']:.3f} s/epoch, numpy (no dropout) "
+             f"{two['numpy_seconds']:.3f} s/epoch, ratio {two['ratio']:.1f}x"]
+    for name, d in r["distortion"].items():
+        lines.append(f"  {d['images']:,} {name} distortions: {d['distort_seconds']:.3f} s, "
+                     f"+ CSR {d['csr_seconds']:.3f} s; nonzero pixels "
+                     f"{100 * d['nonzero_share']:.1f} %; the wide epoch on them "
+                     f"{d['wide_epoch_seconds']:.3f} s")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--train-size", type=int, default=50_000)
+    p.add_argument("--data", default=None)
+    p.add_argument("--out", default=str(ROOT / "results" / "benchmarks_wide.json"))
+    args = p.parse_args(argv)
+    r = run(args.data or common.default_data(), args.repeats, args.train_size)
+    r["machine"]["load_average_at_end"] = list(os.getloadavg())
+    print(report(r))
+    atomic.write_json(args.out, r)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

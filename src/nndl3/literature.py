@@ -1,0 +1,181 @@
+"""The literature runs (config/literature.yaml): Simard 2003 and Hinton 2012, one seed each.
+
+A run trains `wide.WideNetwork` on the first 50,000 training images (a fresh distorted copy
+of them every epoch if the run has a `distortion`, drawn from the seed's `augment` stream
+on a second thread while the epoch before trains), and after every epoch measures the
+validation and the test accuracy. The record keeps both curves and the epoch best on
+validation, at which the papers read their test error. One progress line per epoch:
+epoch, validation and test accuracy, the best so far, seconds, time left.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from . import readers
+from .errors import UserError
+from .runspec import merged, validate
+from .train import git_commit, streams, versions
+
+CONFIG = "config/literature.yaml"
+RECORD_SCHEMA = "nndl3-literature-record/1"
+
+
+# ---------------------------------------------------------------- configuration
+
+
+def load_config(path=CONFIG) -> dict:
+    return readers.yaml_mapping(path, "literature config", ("defaults", "runs"))
+
+
+def run_spec(config: dict, literature: dict, run: str, miniature: bool = False) -> dict:
+    """config/config.yaml's defaults, then the literature defaults, then the run's keys (and
+    with `miniature`, the miniature's), with config/config.yaml's seeds; validated."""
+    runs = literature["runs"]
+    if run not in runs:
+        raise UserError(f"{CONFIG}: runs: no run {run!r} (one of {', '.join(runs)})")
+    spec = merged(merged(config["defaults"], literature["defaults"]), runs[run])
+    if miniature:
+        small = literature.get("miniature", {})
+        if run not in small:
+            raise UserError(f"{CONFIG}: miniature: no entry for run {run!r}")
+        spec = merged(spec, small[run])
+    spec = {**spec, "seeds": config["seeds"]}
+    where = f"{CONFIG}: {'miniature' if miniature else 'runs'}.{run}"
+    spec = validate(spec, where)
+    if spec["engine"] != "wide":
+        raise UserError(f"{where}: engine: {spec['engine']!r}: the literature runs train "
+                        "with engine 'wide'")
+    return spec
+
+
+# ---------------------------------------------------------------- schedules
+
+
+def eta_of(spec: dict, epoch: int) -> float:
+    decay = spec.get("eta_decay")
+    if not decay:
+        return spec["eta"]
+    return spec["eta"] * decay["factor"] ** (epoch // decay["every"])
+
+
+def momentum_of(spec: dict, epoch: int) -> float:
+    s = spec.get("momentum_schedule")
+    if not s:
+        return spec["momentum"]
+    return s["start"] + (s["end"] - s["start"]) * min(epoch / s["epochs"], 1.0)
+
+
+# ---------------------------------------------------------------- the network
+
+
+def create(spec: dict, rng: np.random.Generator):
+    """The run's WideNetwork: with init_std, weights and biases N(0, init_std^2) (drawn in
+    float64, biases first, as network.initial_parameters draws); else the book's init."""
+    from .network import initial_parameters
+    from .wide import WideNetwork, WideOptions
+
+    dtype = np.dtype(spec["dtype"])
+    sizes = spec["sizes"]
+    if spec.get("init_std"):
+        std = spec["init_std"]
+        biases = [std * rng.standard_normal(n) for n in sizes[1:]]
+        weights = [std * rng.standard_normal((o, i)) for i, o in zip(sizes[:-1], sizes[1:],
+                                                                      strict=True)]
+        weights = [w.astype(dtype) for w in weights]
+        biases = [b.astype(dtype) for b in biases]
+    else:
+        weights, biases = initial_parameters(sizes, spec["init"], rng, dtype)
+    schedule = spec.get("momentum_schedule") or {}
+    options = WideOptions(mini_batch=spec["mini_batch"], max_norm=spec.get("max_norm", 0.0),
+                          dropout=spec["dropout"], input_dropout=spec.get("input_dropout", 0.0),
+                          damped_momentum=bool(schedule.get("damped")))
+    return WideNetwork(weights, biases, options)
+
+
+class TrainingImages:
+    """The CSR form of each epoch's training images: the originals, or a fresh distorted
+    copy per epoch, the next one drawn on a second thread while the current one trains
+    (the draws stay in order in that one thread: the same seed, the same images)."""
+
+    def __init__(self, x, how, rng):
+        from .wide import csr
+
+        self.x, self.how, self.rng, self.csr = x, how, rng, csr
+        self.seconds = []  # drawing + conversion, per epoch, on the second thread
+        if how is None:
+            self.fixed = csr(x)
+            return
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.next = self.pool.submit(self.draw)
+
+    def draw(self):
+        from .distort import distort
+
+        start = time.thread_time()
+        images = self.csr(distort(self.x, self.how, self.rng))
+        self.seconds.append(time.thread_time() - start)
+        return images
+
+    def epoch(self, more: bool):
+        """This epoch's images; `more`: start drawing the next epoch's."""
+        if self.how is None:
+            return self.fixed
+        images = self.next.result()
+        if more:
+            self.next = self.pool.submit(self.draw)
+        else:
+            self.pool.shutdown()
+        return images
+
+
+# ---------------------------------------------------------------- training
+
+
+def train_seed(run: str, spec: dict, seed: int, data: dict, log=sys.stdout) -> dict:
+    """Train one seed of a literature run; its record."""
+    rng = streams(seed)
+    x, labels = (a[: spec["train_size"]] for a in data["train"])
+    net = create(spec, rng["init"])
+    images = TrainingImages(x, spec.get("distortion"), rng["augment"])
+    curves = {"validation_accuracy": [], "test_accuracy": []}
+    seconds = []
+    epochs = spec["epochs"]
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        csr = images.epoch(more=epoch + 1 < epochs)
+        order = rng["shuffle"].permutation(len(x))
+        net.sgd_epoch(csr, labels, order, eta_of(spec, epoch), momentum_of(spec, epoch),
+                      rng["dropout"])
+        for name, key in (("validation_accuracy", "validation"), ("test_accuracy", "test")):
+            curves[name].append(net.accuracy(*data[key]))
+        seconds.append(time.perf_counter() - start)
+        print(progress(epoch, epochs, curves, seconds), file=log, flush=True)
+    best = int(np.argmax(curves["validation_accuracy"]))
+    return {"schema": RECORD_SCHEMA, "run": run, "seed": seed, "spec": dict(spec),
+            "engine": "wide", "n_train": len(x), **curves, "best_epoch": best,
+            "test_at_best": curves["test_accuracy"][best],
+            "seconds_per_epoch": seconds, "distortion_seconds": images.seconds,
+            "git_commit": git_commit(), "versions": versions()}
+
+
+def progress(epoch: int, epochs: int, curves: dict, seconds: list) -> str:
+    """epoch, validation and test accuracy, the best on validation so far, time left."""
+    validation = curves["validation_accuracy"]
+    best = int(np.argmax(validation))
+    left = (epochs - epoch - 1) * float(np.median(seconds[-20:]))
+    return (f"epoch {epoch:>4}/{epochs}  validation {100 * validation[-1]:.2f} %  "
+            f"test {100 * curves['test_accuracy'][-1]:.2f} %  best validation "
+            f"{100 * validation[best]:.2f} % at epoch {best}  {seconds[-1]:.2f} s  "
+            f"time left {left / 3600:.2f} h")
+
+
+def read_record(path) -> dict:
+    doc = readers.json_file(path, "literature record")
+    if not isinstance(doc, dict) or doc.get("schema") != RECORD_SCHEMA:
+        raise UserError(f"{path}: not a literature record (schema {RECORD_SCHEMA})")
+    return doc

@@ -1,0 +1,73 @@
+"""The check's rows for the literature runs (config/expected.yaml `literature:`).
+
+Each row names a literature run and the paper's test accuracy, read at the epoch best on
+validation. Its tolerance follows nndl3.tolerance's rule with, for sd, the seed spread of
+the regenerated seeds combined with the test set's binomial spread,
+sqrt(sd_seeds^2 + p (1 - p) / n_test): both measured, nothing typed in. A row whose run
+has fewer than MIN_SEEDS records (a miniature's do not count) is `not run`: neither
+passed nor failed; the check of `all` (nndl3.check) never reads these rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import readers
+from .errors import UserError
+from .tolerance import tolerance
+
+MIN_SEEDS = 3  # fewer seeds measure no spread worth a tolerance
+NOT_RUN = "not run"
+
+
+def rows(expected_path) -> list[dict]:
+    doc = readers.yaml_mapping(expected_path, "expected values", ("literature",))
+    for i, row in enumerate(doc["literature"]):
+        for key in ("id", "run", "book", "book_precision", "quantity"):
+            if key not in row:
+                raise UserError(f"{expected_path}: literature[{i}]: missing key {key!r}")
+    return doc["literature"]
+
+
+def evaluate(row: dict, records: list[dict]) -> dict:
+    """One row against the records of its run (any seeds, possibly none)."""
+    mine = [r for r in records if r["run"] == row["run"] and not r.get("miniature")]
+    out = {"id": row["id"], "run": row["run"], "quantity": row["quantity"],
+           "book": row["book"], "n": len(mine)}
+    if len(mine) < MIN_SEEDS:
+        return {**out, "status": NOT_RUN,
+                "reason": f"{len(mine)} seed(s) of run {row['run']}, {MIN_SEEDS} needed"}
+    values = np.array([100 * r["test_at_best"] for r in mine])
+    n_test = mine[0]["n_test"]
+    mean = float(values.mean())
+    seed_sd = float(values.std(ddof=1))
+    p = mean / 100
+    binomial_sd = 100 * math.sqrt(p * (1 - p) / n_test)
+    sd = math.hypot(seed_sd, binomial_sd)
+    tol = float(tolerance(sd, len(values), row["book_precision"]))
+    return {**out, "mean": mean, "seed_sd": seed_sd, "binomial_sd": binomial_sd,
+            "tolerance": tol, "min": float(values.min()), "max": float(values.max()),
+            "best_epochs": [r["best_epoch"] for r in mine],
+            "status": "pass" if abs(mean - row["book"]) <= tol else "FAIL"}
+
+
+def markdown(results: list[dict]) -> str:
+    lines = ["# The chapter's cited results, regenerated", "",
+             "Test accuracy (%) at the epoch best on validation (config/expected.yaml "
+             "`literature:`, nndl3.literature_check).", "",
+             "| id | quantity | paper | regenerated mean (n) | seed sd | binomial sd | "
+             "tolerance | status |", "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        if r["status"] == NOT_RUN:
+            lines.append(f"| {r['id']} | {r['quantity']} | {r['book']} | - ({r['n']}) | - | "
+                         f"- | - | {NOT_RUN}: {r['reason']} |")
+        else:
+            lines.append(f"| {r['id']} | {r['quantity']} | {r['book']} | {r['mean']:.2f} "
+                         f"({r['n']}) | {r['seed_sd']:.3f} | {r['binomial_sd']:.3f} | "
+                         f"± {r['tolerance']:.2f} | {r['status']} |")
+    counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "FAIL", NOT_RUN)}
+    lines += ["", f"**{counts['pass']} passed, {counts['FAIL']} failed, "
+              f"{counts[NOT_RUN]} not run**"]
+    return "\n".join(lines) + "\n"

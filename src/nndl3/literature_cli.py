@@ -1,0 +1,82 @@
+"""The literature runs' commands of `python -m nndl3` (nndl3.cli adds them):
+literature-train, literature-check, literature-plot."""
+
+from __future__ import annotations
+
+import sys
+
+from .errors import UserError
+
+# what `--check-only` checks to be there, per command (cli.INPUTS)
+INPUTS = {"literature-train": ("data", "config", "literature"),
+          "literature-check": ("expected", "records"),
+          "literature-plot": ("records",)}
+
+
+def cmd_train(args):
+    import numpy as np
+
+    from . import atomic, literature, mnist, readers
+
+    config = readers.yaml_mapping(args.config, "config", ("defaults", "seeds"))
+    spec = literature.run_spec(config, literature.load_config(args.literature), args.run,
+                               args.miniature)
+    if args.seed not in spec["seeds"]:
+        raise UserError(f"--seed: {args.seed} is not one of the seeds {spec['seeds']}")
+    data = mnist.load(args.data, np.dtype(spec["dtype"]), ("train", "validation", "test"),
+                      spec["train_size"])
+    record = literature.train_seed(args.run, spec, args.seed, data)
+    record["n_test"] = len(data["test"][1])
+    record["miniature"] = args.miniature
+    atomic.write_json(args.out, record)
+    print(f"wrote {args.out}")
+
+
+def cmd_check(args):
+    from . import atomic, literature, literature_check
+
+    records = [literature.read_record(p) for p in args.records]
+    results = [literature_check.evaluate(row, records)
+               for row in literature_check.rows(args.expected)]
+    text = literature_check.markdown(results)
+    if args.out_md:
+        atomic.write_text(args.out_md, text)
+        atomic.write_json(args.out_json, {"rows": results})
+    sys.stdout.write(text)
+
+
+def cmd_plot(args):
+    from . import literature, literature_plots, plotting
+
+    records = [literature.read_record(p) for p in args.records]
+    fig = plotting.styled(literature_plots.FIGURES[args.figure], records)
+    plotting.save(fig, args.out)
+    print(f"wrote {args.out}")
+
+
+def add_commands(sub) -> None:
+    s = sub.add_parser("literature-train", help="train one seed of a literature run "
+                       "(config/literature.yaml)")
+    s.add_argument("--run", required=True)
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--data", required=True, help="data/mnist.npz")
+    s.add_argument("--out", required=True)
+    s.add_argument("--config", default="config/config.yaml")
+    s.add_argument("--literature", default="config/literature.yaml")
+    s.add_argument("--miniature", action="store_true",
+                   help="the run's miniature (config/literature.yaml `miniature:`)")
+    s.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("literature-check", help="the literature rows of config/expected.yaml "
+                       "(a run without records is `not run`)")
+    s.add_argument("--expected", default="config/expected.yaml")
+    s.add_argument("--records", nargs="*", default=[])
+    s.add_argument("--out-md")
+    s.add_argument("--out-json")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("literature-plot", help="a figure of the literature runs")
+    s.add_argument("--figure", required=True, choices=["simard_curves", "dropout_curves"])
+    s.add_argument("--records", nargs="+", required=True)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_plot)

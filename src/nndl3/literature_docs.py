@@ -1,0 +1,62 @@
+"""The generated blocks of docs/literature.md (registered in nndl3.docs.BLOCKS): the wide
+engine's benchmark, the literature runs' cost, and their rows of the check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def load(root: Path, rel: str) -> dict:
+    return json.loads((root / rel).read_text())
+
+
+def wide_bench(root: Path) -> str:
+    """benchmarks/wide.py's table (results/benchmarks_wide.json)."""
+    r = load(root, "results/benchmarks_wide.json")
+    one, two, f = r["one_hidden"], r["two_hidden"], r["one_hidden"]["floor"]
+    lines = [f"{r['train_size']:,} images, CPU seconds of one thread, median of "
+             f"{r['repeats']} epochs ({r['machine']['cpu']}, load "
+             f"{r['machine']['load_average_at_start'][0]:.1f} at the start):", "",
+             "| network | mini-batch | wide s/epoch | NumPy s/epoch | ratio |",
+             "|---|---|---|---|---|"]
+    for row, note in ((one, ""), (two, " (wide: dropout 0.5, max-norm, momentum)")):
+        lines.append(f"| {row['network']}{note} | {row['mini_batch']} | "
+                     f"{row['wide_seconds']:.2f} | {row['numpy_seconds']:.2f} | "
+                     f"{row['ratio']:.1f}x |")
+    lines += ["", f"Floor of [784, 800, 10]: {f['flops_per_epoch'] / 1e9:.1f} Gflop of the "
+              f"sparse algorithm / {f['peak_flops'] / 1e9:.0f} Gflop/s (one-thread float32 "
+              f"matrix product) = {f['floor_seconds']:.3f} s; the wide engine takes "
+              f"{f['wide_over_floor']:.1f}x the floor.", ""]
+    for name, d in r["distortion"].items():
+        lines.append(f"- {d['images']:,} {name} distortions: {d['distort_seconds']:.2f} s, "
+                     f"their CSR form {d['csr_seconds']:.2f} s; "
+                     f"{100 * d['nonzero_share']:.1f} % of the pixels nonzero; the wide "
+                     f"epoch on them {d['wide_epoch_seconds']:.2f} s (drawing the next "
+                     "epoch's overlaps it, on the second core)")
+    return "\n".join(lines) + "\n"
+
+
+def literature_cost(root: Path) -> str:
+    """benchmarks/literature_cost.py's extrapolation (results/literature_cost.json)."""
+    r = load(root, "results/literature_cost.json")
+    lines = ["| run | CPU s/epoch | wall s/epoch | epochs | CPU h per seed |",
+             "|---|---|---|---|---|"]
+    for row in r["rows"]:
+        lines.append(f"| `{row['run']}` | {row['cpu_per_epoch']:.2f} | "
+                     f"{row['wall_per_epoch']:.2f} | {row['epochs']} | "
+                     f"{row['cpu_hours_per_seed']:.2f} |")
+    lines += ["", f"All runs, {r['seeds']} seeds: **{r['total_cpu_hours']:.0f} CPU hours**; "
+              f"on 2 cores at least {r['total_cpu_hours'] / 2:.0f} hours of wall time "
+              f"(from epochs 1 to {r['rows'][0]['epochs_measured'] - 2} of seed 1 of each run)."]
+    return "\n".join(lines) + "\n"
+
+
+def literature_rows(root: Path) -> str:
+    """The literature rows' status (results/literature/runs/reproduction.json)."""
+    rows = load(root, "results/literature/runs/reproduction.json")["rows"]
+    lines = ["| row | paper | regenerated | status |", "|---|---|---|---|"]
+    for r in rows:
+        got = f"{r['mean']:.2f} ± {r['tolerance']:.2f} ({r['n']})" if "mean" in r else "-"
+        lines.append(f"| `{r['id']}` | {r['book']} | {got} | {r['status']} |")
+    return "\n".join(lines) + "\n"

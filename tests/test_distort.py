@@ -1,0 +1,109 @@
+"""nndl3.distort: the statistics of Simard's displacement fields, the resampling, and the
+independence of the stream they are drawn from."""
+
+import numpy as np
+import pytest
+
+from nndl3 import distort
+from nndl3.train import streams
+
+SIGMA, ALPHA = 4.0, 34.0  # Simard's best on MNIST
+
+
+def expected_rms(sigma, alpha):
+    """RMS of one component of the smoothed, scaled field, from the smoothing matrix G:
+    the field f is uniform in [-1, 1] (variance 1/3), independent per pixel; (G f G^T)[i, j]
+    has variance (1/3) sum_a G[i, a]^2 sum_b G[j, b]^2."""
+    s = np.sum(distort.gaussian_matrix(sigma) ** 2, axis=1)
+    return alpha * np.sqrt(np.mean(s) ** 2 / 3)
+
+
+def test_elastic_displacement_has_mean_zero_and_the_rms_of_the_normalized_gaussian():
+    dy, dx = distort.elastic_fields(4000, SIGMA, ALPHA, np.random.default_rng(0))
+    rms = expected_rms(SIGMA, ALPHA)
+    # on an unbounded plane: alpha * sqrt(1/3 * 1/(4 pi sigma^2)), 1.38 pixels; near the
+    # border fewer pixels are averaged (the weights are renormalized), so more
+    plane = ALPHA / np.sqrt(3 * 4 * np.pi * SIGMA**2)
+    assert plane < rms < 1.25 * plane
+    centre = np.sqrt(np.mean(dy[:, 10:18, 10:18].astype(np.float64) ** 2))
+    assert centre == pytest.approx(plane, rel=0.03)
+    for d in (dy, dx):
+        assert abs(d.mean()) < 0.02 * rms
+        assert np.sqrt(np.mean(d.astype(np.float64) ** 2)) == pytest.approx(rms, rel=0.02)
+
+
+def test_the_field_is_smoothed():
+    """Without the Gaussian the RMS is alpha / sqrt(3), and neighbours are unrelated; the
+    smoothed field is within 2 % of the normalized Gaussian's RMS and neighbours agree."""
+    rng = np.random.default_rng(0)
+    for smooth in (True, False):
+        dy, _ = distort.elastic_fields(500, SIGMA, ALPHA, rng, smooth=smooth)
+        rms = np.sqrt(np.mean(dy.astype(np.float64) ** 2))
+        neighbours = np.corrcoef(dy[:, :, :-1].ravel(), dy[:, :, 1:].ravel())[0, 1]
+        if smooth:
+            assert rms == pytest.approx(expected_rms(SIGMA, ALPHA), rel=0.02)
+            assert neighbours > 0.9
+        else:
+            assert rms == pytest.approx(ALPHA / np.sqrt(3), rel=0.02)
+            assert abs(neighbours) < 0.05
+
+
+def digit():
+    x = np.zeros((1, 28, 28), np.float32)
+    x[0, 8:20, 12:15] = 1.0  # a vertical stroke
+    x[0, 8, 10:17] = 0.5
+    return x
+
+
+def test_alpha_zero_is_the_identity():
+    x = digit()
+    dy, dx = distort.elastic_fields(1, SIGMA, 0.0, np.random.default_rng(1))
+    assert np.array_equal(distort.resample(x, dy, dx), x)
+
+
+def test_a_pure_shift_moves_the_digit_and_fills_with_zero():
+    x = digit()
+    shift = np.zeros((1, 28, 28), np.float32)
+    out = distort.resample(x, shift, shift - 3)  # read 3 pixels to the left: move right by 3
+    assert np.array_equal(out[0, :, 3:], x[0, :, :-3])
+    assert not out[0, :, :3].any()
+    half = distort.resample(x, shift, shift - 0.5)  # between pixels: the average of two
+    assert half[0, 10, 12] == pytest.approx(0.5) and half[0, 10, 13] == pytest.approx(1.0)
+    gone = distort.resample(x, shift + 40, shift)  # reads outside the image: all zero
+    assert not gone.any()
+
+
+def test_affine_fields_rotate_skew_and_shift_about_the_centre():
+    dy, dx = distort.affine_fields(1, np.random.default_rng(0), 0, 0, 0)
+    assert not dy.any() and not dx.any()
+    rng = np.random.default_rng(2)
+    dy, dx = distort.affine_fields(3000, rng, 15, 2, 0.2)
+    c = 13.5  # the centre lies between pixels: its displacement is the shift alone
+    centre = (dy[:, 13:15, 13:15].mean(axis=(1, 2)), dx[:, 13:15, 13:15].mean(axis=(1, 2)))
+    assert np.abs(centre[0]).max() <= 2 + 1e-5 and np.abs(centre[1]).max() > 1.9
+    assert c == (28 - 1) / 2
+    moved = distort.resample(np.repeat(digit(), 3, axis=0), dy[:3], dx[:3])
+    assert moved.sum() > 0 and not np.array_equal(moved[0], digit()[0])
+
+
+@pytest.mark.parametrize("how", [{"kind": "elastic", "sigma": 4.0, "alpha": 34.0},
+                                 {"kind": "affine", "max_degrees": 15.0, "max_shift": 2.0,
+                                  "max_skew": 0.2}])
+def test_distortions_come_from_the_augment_stream_alone(how):
+    """The same seed gives the same images, whatever the other streams drew; another
+    seed gives others."""
+    x = np.repeat(digit().reshape(1, 784), 5, axis=0)
+    a = streams(1)
+    first = distort.distort(x, how, a["augment"])
+    b = streams(1)
+    b["dropout"].random(1000), b["shuffle"].permutation(50), b["init"].standard_normal(7)
+    assert np.array_equal(distort.distort(x, how, b["augment"]), first)
+    assert not np.array_equal(distort.distort(x, how, streams(2)["augment"]), first)
+    assert first.shape == x.shape and first.dtype == x.dtype
+    assert not np.array_equal(first[0], first[1])  # each image its own field
+
+
+def test_unknown_kind_is_named():
+    with pytest.raises(ValueError, match="'wavy'"):
+        distort.distort(np.zeros((1, 784), np.float32), {"kind": "wavy"},
+                        np.random.default_rng(0))

@@ -1,0 +1,132 @@
+# The results chapter 3 cites from the literature (config/literature.yaml, issue 27):
+# `snakemake literature` trains every run for every seed (hours of CPU, docs/literature.md),
+# checks the rows of config/expected.yaml `literature:` and draws the figures;
+# `snakemake literature_<run>` trains one run; `snakemake literature_miniature` runs the
+# whole path on a few thousand images (CI, through the cluster executor). None is in `all`.
+
+from nndl3 import literature as nndl3_literature
+
+LITERATURE = nndl3_literature.load_config("config/literature.yaml")
+LITERATURE_RUNS = list(LITERATURE["runs"])
+LITERATURE_MINIATURE = list(LITERATURE["miniature"])
+LITERATURE_FIGURES = list(LITERATURE["figures"])
+
+
+def literature_records(scale, runs):
+    return expand(
+        "results/literature/{scale}/{run}/seed-{seed}.json",
+        scale=scale,
+        run=runs,
+        seed=SEEDS,
+    )
+
+
+def literature_threads(wildcards):
+    # a distorted run draws the next epoch's images on a second thread
+    return 2 if "distortion" in LITERATURE["runs"][wildcards.run] else 1
+
+
+rule literature:
+    input:
+        "results/literature/runs/reproduction.md",
+        "figures/literature_simard_curves.png",
+        "figures/literature_dropout_curves.png",
+        expand("figures/literature_{figure}.png", figure=LITERATURE_FIGURES),
+
+
+rule literature_miniature:
+    input:
+        "results/literature/miniature/reproduction.md",
+
+
+for _run in LITERATURE_RUNS:
+
+    rule:
+        name:
+            f"literature_{_run}"
+        input:
+            literature_records("runs", [_run]),
+
+
+rule literature_train:
+    input:
+        "data/mnist.npz",
+    output:
+        "results/literature/{scale}/{run}/seed-{seed}.json",
+    log:
+        "logs/literature/{scale}/{run}/seed-{seed}.log",
+    wildcard_constraints:
+        scale="runs|miniature",
+        run=one_of(LITERATURE_RUNS),
+    threads: literature_threads
+    resources:
+        mem_mb=4000,
+        # a limit, not an estimate: the longest run (dropout, 3,000 epochs) takes hours
+        runtime=lambda wildcards: 30 if wildcards.scale == "miniature" else 24 * 60,
+    params:
+        miniature=lambda wildcards: (
+            "--miniature" if wildcards.scale == "miniature" else ""
+        ),
+    shell:
+        "python -m nndl3 literature-train --run {wildcards.run} --seed {wildcards.seed}"
+        " --data {input} --out {output} {params.miniature} > {log} 2>&1"
+
+
+rule literature_check:
+    input:
+        expected="config/expected.yaml",
+        records=lambda wildcards: literature_records(
+            wildcards.scale,
+            LITERATURE_RUNS if wildcards.scale == "runs" else LITERATURE_MINIATURE,
+        ),
+    output:
+        md="results/literature/{scale}/reproduction.md",
+        json="results/literature/{scale}/reproduction.json",
+    log:
+        "logs/literature/{scale}/check.log",
+    wildcard_constraints:
+        scale="runs|miniature",
+    shell:
+        "python -m nndl3 literature-check --expected {input.expected}"
+        " --records {input.records} --out-md {output.md} --out-json {output.json}"
+        " > {log} 2>&1"
+
+
+rule literature_curves:
+    input:
+        literature_records("runs", LITERATURE_RUNS),
+    output:
+        "figures/literature_{figure}.png",
+    log:
+        "logs/literature/{figure}.log",
+    wildcard_constraints:
+        figure="simard_curves|dropout_curves",
+    shell:
+        "python -m nndl3 literature-plot --figure {wildcards.figure} --records {input}"
+        " --out {output} > {log} 2>&1"
+
+
+rule literature_figure:
+    input:
+        "data/mnist.npz",
+    output:
+        "figures/literature_{figure}.png",
+    log:
+        "logs/literature/{figure}.log",
+    wildcard_constraints:
+        figure=one_of(LITERATURE_FIGURES),
+    params:
+        spec=lambda wildcards: json.dumps(
+            LITERATURE["figures"][wildcards.figure], separators=(",", ":")
+        ),
+    shell:
+        "python -m nndl3 plot --spec {params.spec:q} --data {input} --out {output}"
+        " > {log} 2>&1"
+
+
+localrules:
+    literature,
+    literature_miniature,
+    literature_check,
+    literature_curves,
+    literature_figure,
