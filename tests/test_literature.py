@@ -119,28 +119,30 @@ def record(run, accuracy, miniature=False):
             "miniature": miniature}
 
 
+ALPHA = 0.01
 ROW = {"id": "r", "run": "simard_plain", "book": 98.4, "book_precision": 0.05, "quantity": "q"}
 
 
 def test_a_row_without_three_seeds_is_not_run():
-    assert literature_check.evaluate(ROW, [])["status"] == "not run"
+    assert literature_check.evaluate(ROW, [], ALPHA)["status"] == "not run"
     two = [record("simard_plain", 0.984), record("simard_plain", 0.985)]
-    assert literature_check.evaluate(ROW, two)["status"] == "not run"
+    assert literature_check.evaluate(ROW, two, ALPHA)["status"] == "not run"
     minis = [record("simard_plain", 0.5, miniature=True)] * 3
-    assert literature_check.evaluate(ROW, two[:1] + minis)["status"] == "not run"
+    assert literature_check.evaluate(ROW, two[:1] + minis, ALPHA)["status"] == "not run"
 
 
 def test_the_tolerance_is_the_seed_and_binomial_spread():
     three = [record("simard_plain", a) for a in (0.983, 0.984, 0.986)]
-    r = literature_check.evaluate(ROW, three)
+    r = literature_check.evaluate(ROW, three, ALPHA)
     seed_sd = float(np.std([98.3, 98.4, 98.6], ddof=1))
     binomial = 100 * np.sqrt(r["mean"] / 100 * (1 - r["mean"] / 100) / 10000)
     assert r["seed_sd"] == pytest.approx(seed_sd) and r["binomial_sd"] == pytest.approx(binomial)
-    assert r["tolerance"] == pytest.approx(3 * np.hypot(seed_sd, binomial) * np.sqrt(4 / 3)
-                                           + 0.05)
+    # t(1 - 0.01 / 2, 2 df) = 9.9248 (tables): the gate's rule at alpha 0.01, 3 seeds
+    assert r["tolerance"] == pytest.approx(9.9248 * np.hypot(seed_sd, binomial) * np.sqrt(4 / 3)
+                                           + 0.05, rel=1e-4)
     assert r["status"] == "pass"
-    far = [record("simard_plain", a) for a in (0.970, 0.971, 0.972)]
-    assert literature_check.evaluate(ROW, far)["status"] == "FAIL"
+    far = [record("simard_plain", a) for a in (0.950, 0.951, 0.952)]
+    assert literature_check.evaluate(ROW, far, ALPHA)["status"] == "FAIL"
 
 
 def test_the_check_of_the_repository_reports_every_row_not_run_without_records(tmp_path):

@@ -1,11 +1,12 @@
 """The check's rows for the literature runs (config/expected.yaml `literature:`).
 
 Each row names a literature run and the paper's test accuracy, read at the epoch best on
-validation. Its tolerance follows nndl3.tolerance's rule with, for sd, the seed spread of
-the regenerated seeds combined with the test set's binomial spread,
-sqrt(sd_seeds^2 + p (1 - p) / n_test): both measured, nothing typed in. A row whose run
-has fewer than MIN_SEEDS records (a miniature's do not count) is `not run`: neither
-passed nor failed; the check of `all` (nndl3.check) never reads these rows.
+validation. Its tolerance is the gate's rule (nndl3.tolerance: Student's t at the seeds'
+degrees of freedom, at the Šidák share of the gate's false-failure rate over these rows)
+with, for sd, the seed spread of the regenerated seeds combined with the test set's
+binomial spread, sqrt(sd_seeds^2 + p (1 - p) / n_test): both measured, nothing typed in.
+A row whose run has fewer than MIN_SEEDS records (a miniature's do not count) is `not run`:
+neither passed nor failed; the check of `all` (nndl3.check) never reads these rows.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import math
 
 import numpy as np
 
-from . import readers
+from . import readers, stats, tolerance
 from .errors import UserError
-from .tolerance import tolerance
 
 MIN_SEEDS = 3  # fewer seeds measure no spread worth a tolerance
 NOT_RUN = "not run"
@@ -31,7 +31,14 @@ def rows(expected_path) -> list[dict]:
     return doc["literature"]
 
 
-def evaluate(row: dict, records: list[dict]) -> dict:
+def alpha(expected_path, n_rows: int) -> float:
+    """Each row's false-failure rate: the Šidák share, over the literature rows, of the
+    gate's stated rate (config/expected.yaml `gate: family_false_failure`)."""
+    doc = readers.yaml_mapping(expected_path, "expected values", ("gate",))
+    return stats.sidak(doc["gate"]["family_false_failure"], max(n_rows, 1))
+
+
+def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
     """One row against the records of its run (any seeds, possibly none)."""
     mine = [r for r in records if r["run"] == row["run"] and not r.get("miniature")]
     out = {"id": row["id"], "run": row["run"], "quantity": row["quantity"],
@@ -46,7 +53,8 @@ def evaluate(row: dict, records: list[dict]) -> dict:
     p = mean / 100
     binomial_sd = 100 * math.sqrt(p * (1 - p) / n_test)
     sd = math.hypot(seed_sd, binomial_sd)
-    tol = float(tolerance(sd, len(values), row["book_precision"]))
+    spread = tolerance.spread(sd, len(values) - 1, len(values))
+    tol, _ = tolerance.book_tolerance(spread, alpha_row, row["book_precision"])
     return {**out, "mean": mean, "seed_sd": seed_sd, "binomial_sd": binomial_sd,
             "tolerance": tol, "min": float(values.min()), "max": float(values.max()),
             "best_epochs": [r["best_epoch"] for r in mine],

@@ -36,8 +36,9 @@ def cmd_check(args):
     from . import atomic, literature, literature_check
 
     records = [literature.read_record(p) for p in args.records]
-    results = [literature_check.evaluate(row, records)
-               for row in literature_check.rows(args.expected)]
+    rows = literature_check.rows(args.expected)
+    alpha_row = literature_check.alpha(args.expected, len(rows))
+    results = [literature_check.evaluate(row, records, alpha_row) for row in rows]
     text = literature_check.markdown(results)
     if args.out_md:
         atomic.write_text(args.out_md, text)
