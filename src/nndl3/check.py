@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import readers
+from . import changed, readers
 from .aggregate import padded
 from .errors import UserError
 from .tolerance import claim_margin, scale, tolerance
@@ -205,7 +205,11 @@ def claim_holds(claim: dict, mean: float, tol: float) -> bool:
     return mean <= claim["at_most"] + tol
 
 
-def evaluate(expected: dict, calibration: dict, inputs: Inputs) -> list[dict]:
+def evaluate(expected: dict, calibration: dict, inputs: Inputs,
+             book_settings: dict | None = None) -> list[dict]:
+    """One result per row; a row that reads a run trained with other settings than the
+    book's (`book_settings`, nndl3.changed) is `changed`: neither pass nor fail, no
+    tolerance (its calibration is the book's settings')."""
     results = []
     for row in expected["quantities"]:
         values = regenerate(row["source"], inputs)
@@ -229,17 +233,20 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs) -> list[dict]:
             tol = float(tolerance(seed_sd, n, row["book_precision"]))
             passed = abs(mean - row["book"]) <= tol
         bad_seeds = diverged(row["source"], inputs.aggregates) if seeded(row) else []
+        change = changed.changed(runs_of(row["source"]), inputs.aggregates, book_settings)
+        if change:  # the calibration measured the book's settings, not these
+            tol = None
         results.append({
             "id": row["id"], "section": row["section"], "quantity": row["quantity"],
             "book": row.get("book"), "claim": claim, "mean": mean, "sd": sd, "n": n,
             "min": float(values.min()), "max": float(values.max()),
             "tolerance": tol, "seed_sd_calibrated": seed_sd,
-            "sigmas": (tol / seed_sd if seed_sd else None),
-            "status": "FAIL" if bad_seeds else (
+            "sigmas": (tol / seed_sd if seed_sd and tol is not None else None),
+            "status": "changed" if change else "FAIL" if bad_seeds else (
                 "pass" if passed else ("known deviation" if row.get("known_deviation")
                                        else "FAIL")),
             "known_deviation": row.get("known_deviation"),
-            "reason": f"diverged: {', '.join(bad_seeds)}" if bad_seeds else None,
+            "reason": change or (f"diverged: {', '.join(bad_seeds)}" if bad_seeds else None),
         })
     return results
 
@@ -265,10 +272,11 @@ def markdown(results: list[dict], expected: dict) -> str:
         # the neuron's outputs and the gaps need 3 digits
         d = 3 if r.get("claim") or abs(r["book"]) < 10 else 2
         status = r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
+        tol = "-" if r["tolerance"] is None else f"± {r['tolerance']:.{d}f}"
         lines.append(
             f"| {r['section']} | {r['quantity']} | {target(r)} | {r['mean']:.{d}f} ± "
             f"{r['sd']:.{d}f} ({r['n']}) | {r['min']:.{d}f}-{r['max']:.{d}f} | "
-            f"± {r['tolerance']:.{d}f} | {status} |")
+            f"{tol} | {status} |")
     claims = [r for r in results if r.get("claim")]
     if claims:
         lines += ["", "## Claims of the text (no book number, an inequality)", "",
@@ -286,7 +294,8 @@ def markdown(results: list[dict], expected: dict) -> str:
     passed = sum(r["status"] == "pass" for r in results)
     lines += ["", f"**{passed} passed, {len(failed)} failed**"
               + (f": {', '.join(failed)}" if failed else "")
-              + (f"; {len(known)} known deviation(s) reported above" if known else "")]
+              + (f"; {len(known)} known deviation(s) reported above" if known else "")
+              + changed.summary(results)]
     return "\n".join(lines) + "\n"
 
 

@@ -349,6 +349,14 @@ def finish(fig, ax, fig_spec) -> plt.Figure:
     return fig
 
 
+def changed_note(fig, change: str) -> None:
+    """Say on the figure's face that a run it draws is not the book's setup (nndl3.changed):
+    a red line above the plot, room made for it."""
+    fig.text(0.01, 0.995, f"Changed from the book: {change}", ha="left", va="top",
+             fontsize=7, color="C3", wrap=True)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+
+
 def save(fig, path) -> None:
     with atomic.atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")

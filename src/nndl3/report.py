@@ -17,10 +17,11 @@ from .tolerance import K_SIGMA
 
 def build(expected_path, calibration_path, curve_calibration_path, book_paths,
           aggregate_paths, svm_paths=(), neuron_paths=(), labels_path=None, replay_paths=(),
-          published=None):
+          published=None, book_settings=None):
     """(the JSON document, the markdown) of every row and every published curve, and of
     the published runs' replays (`replay_paths`, results/replay/*.json) if given;
-    `published` (book_runs.Published) maps the published runs onto ours."""
+    `published` (book_runs.Published) maps the published runs onto ours; `book_settings`
+    ({run: settings}, nndl3.changed) marks the rows of runs trained otherwise `changed`."""
     expected = check.load_expected(expected_path)
     calibration = readers.calibration(calibration_path)
     inputs = check.Inputs(
@@ -31,14 +32,15 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
                    for p in svm_paths)},
         {Path(p).stem: readers.neuron_result(p) for p in neuron_paths},
         readers.class_counts(labels_path) if labels_path else {})
-    rows = check.evaluate(expected, calibration, inputs)
+    rows = check.evaluate(expected, calibration, inputs, book_settings)
     document = {"k_sigma": K_SIGMA, "calibration_seeds": calibration["seeds"], "rows": rows}
     text = check.markdown(rows, expected)
     if book_paths:
         curve_calibration = readers.curve_calibration(curve_calibration_path)
         known = expected.get("curve_deviations") or {}
         book = book_runs.read(book_paths, published)
-        curve_rows = curves.evaluate(book, curve_calibration, inputs.aggregates, known)
+        curve_rows = curves.evaluate(book, curve_calibration, inputs.aggregates, known,
+                                     book_settings)
         document["curves"] = curve_rows
         text += "\n" + curves.markdown(curve_rows, curve_calibration)
     if replay_paths:

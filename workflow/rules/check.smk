@@ -8,6 +8,7 @@ try:
 except UserError as error:
     raise ValueError(str(error)) from None
 CURVE_RUNS = nndl3_curves.needed_runs(PUBLISHED)
+REPORT_RUNS = sorted(set(CHECKED["runs"]) | set(CURVE_RUNS))
 
 
 rule report:
@@ -19,7 +20,7 @@ rule report:
         data="data/mnist.npz",
         aggregates=expand(
             "results/aggregates/{run}.json",
-            run=sorted(set(CHECKED["runs"]) | set(CURVE_RUNS)),
+            run=REPORT_RUNS,
         ),
         svm=expand("results/svm/{n}.json", n=CHECKED["svm"])
         + expand("results/baselines/{name}.json", name=CHECKED["baselines"]),
@@ -37,12 +38,14 @@ rule report:
         "logs/report.log",
     params:
         published=published_json,
+        book_settings=lambda wildcards: book_settings_json(REPORT_RUNS),
     shell:
         "python -m nndl3 report --expected {input.expected}"
         " --calibration {input.calibration} --aggregates {input.aggregates}"
         " --svm {input.svm} --neuron {input.neuron} --book {input.book}"
         " --curve-calibration {input.curve_calibration} --labels {input.data}"
         " --replay {input.replay} --published {params.published:q}"
+        " --book-settings {params.book_settings:q}"
         " --out-md {output.md} --out-json {output.json} --out-html {output.html}"
         " > {log} 2>&1"
 

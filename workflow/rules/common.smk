@@ -8,6 +8,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from nndl3 import book_runs as nndl3_book
+from nndl3 import changed as nndl3_changed
 from nndl3 import calibration as nndl3_calibration
 from nndl3 import check as nndl3_check
 from nndl3 import curves as nndl3_curves
@@ -46,6 +47,25 @@ def run_spec_json(wildcards):
 def published_json(wildcards):
     # a function: Snakemake would read the braces of "size_{n}" in a string as a wildcard
     return PUBLISHED.to_json()
+
+
+# Each run's book settings: the committed config/config.yaml, read before any --configfile
+# or --config (nndl3.changed); the jobs that judge or draw a run get them, to report a run
+# trained otherwise as changed.
+BOOK_SETTINGS = nndl3_changed.book_settings(
+    nndl3_changed.read_committed(Path(workflow.basedir, nndl3_changed.COMMITTED))
+)
+
+
+def book_settings_json(runs):
+    return json.dumps(
+        {run: BOOK_SETTINGS[run] for run in runs if run in BOOK_SETTINGS},
+        separators=(",", ":"),
+    )
+
+
+def figure_book_settings(wildcards):
+    return book_settings_json(nndl3_figures.figure_runs(FIGURES[wildcards.figure]))
 
 
 def figure_spec_json(wildcards):
