@@ -27,6 +27,7 @@ import yaml
 
 from . import atomic
 from .errors import UserError
+from .tolerance import K_SIGMA
 
 FILES = ("README.md", "docs/*.md", "figures/README.md")
 BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
@@ -340,6 +341,37 @@ def calibration_time(root: Path) -> str:
             f"{wall:.0f} s).\n")
 
 
+def book_in_band(root: Path, figure: str) -> str:
+    """How the book's published runs drawn on `figure` sit against the band it draws (the
+    min-max of our seeds), and against the curve check's own band, which it does not draw."""
+    from . import book_runs
+
+    published = book_runs.Published.from_file(root / "config/config.yaml")
+    entry = yaml.safe_load((root / "config/figures.yaml").read_text())["figures"][figure]
+    checked = {c["id"]: c for c in reproduction(root)["curves"]}
+    inside, check = [], []
+    for series in (s for s in entry["series"] if s.get("book")):
+        file, key = published.of_run(series["run"])
+        book = book_runs.read([root / book_runs.DIR / file], published)
+        curve = book_runs.curve(book, file, key, series["metric"])
+        agg = load_json(root, f"results/aggregates/{series['run']}.json")
+        stats = agg["metrics"][series["metric"]]
+        cols = [agg["monitored_epochs"].index(e) for e in curve["epochs"]]
+        lo, hi = (np.array(stats[k], dtype=float)[cols] for k in ("min", "max"))
+        count = int(((curve["values"] >= lo) & (curve["values"] <= hi)).sum())
+        epochs = len(curve["epochs"])
+        inside.append(f"{count} of {epochs} epochs ({series['label']})")
+        row = checked[f"{series['run']}.{series['metric']}"]
+        check.append(f"{round(row['within'] * epochs)} of {epochs} ({row['status']})")
+        seeds = len(agg["seeds"])
+    return (f"The shaded band is the min-max of our {seeds} seeds; the book's published runs "
+            f"(dashed) lie inside it at {' and '.join(inside)}. The curve check holds each "
+            f"against another band, which the figure does not draw: our mean +- {K_SIGMA:g} * "
+            "sd_e * sqrt(1 + 1/n), sd_e that epoch's sd over the calibration seeds "
+            "([docs/curve-check.md](docs/curve-check.md)); the book lies inside it at "
+            f"{' and '.join(check)} epochs.\n")
+
+
 BLOCKS = {
     "summary": Block(summary, ("results/reproduction.json",)),
     "point-table": Block(point_table, ("results/reproduction.json",)),
@@ -356,6 +388,11 @@ BLOCKS = {
     "calibration-time": Block(calibration_time, ("logs/benchmark/calibration",), timing=True),
     "backprop-claims": Block(backprop_claims, ("results/backprop_claims.json",), timing=True),
     "eta100-seeds": Block(eta100_seeds, ("results/eta100_seeds.json",)),
+    # the README's first figure: its band and the check's
+    "weight-init-band": Block(lambda root: book_in_band(root, "weight_init_30"),
+                              ("results/reproduction.json",
+                               "results/aggregates/init_30_large.json",
+                               "results/aggregates/init_30_default.json")),
 }
 
 
