@@ -286,11 +286,19 @@ def eta100_table(doc: dict) -> str:
     n = len(doc["seeds"])
     every = [f"{sum(by_seed[d][s][key] == 1 for s in doc['seeds'])} of {n} seeds in {d}"
              for d in dtypes]
+    still = [f"{sum(len(set(by_seed[d][s]['correct'])) == 1 for s in doc['seeds'])} in {d}"
+             for d in dtypes]
+    counts = [c for d in dtypes for s in doc["seeds"] for c in by_seed[d][s]["correct"]
+              if c is not None]
     book = {int(e): c for e, c in doc["book_transcript"].items()}
     gives = [f"seed {s}'s {d} run" for d in dtypes for s in doc["seeds"]
              if transcript_matches(by_seed[d][s]["correct"], epochs, book)]
     lines += ["", f"One digit's count at every epoch (one answer for every image): "
-              f"{', '.join(every)}. The book's transcript ({transcript_text(book)}) is "
+              f"{', '.join(every)}. One count from the first epoch to the last: "
+              f"{', '.join(still)}. Every seed's count, at every epoch and in both dtypes, "
+              f"lies between {min(counts)} and {max(counts)} of "
+              f"{sum(doc['class_counts'])}. "
+              f"The book's transcript ({transcript_text(book)}) is "
               + (" and ".join(gives) if gives else "none of these runs") + "."]
     return "\n".join(lines) + "\n"
 
@@ -341,6 +349,17 @@ def calibration_time(root: Path) -> str:
             f"{wall:.0f} s).\n")
 
 
+def claims(root: Path) -> str:
+    """The claim rows of config/expected.yaml: the text's statements checked as inequalities."""
+    rows = [r for r in yaml.safe_load((root / "config/expected.yaml").read_text())["quantities"]
+            if "claim" in r]
+    lines = ["| row | § | inequality | the quantity |", "|---|---|---|---|"]
+    for r in rows:
+        (op, bound), = r["claim"].items()
+        lines.append(f"| `{r['id']}` | {r['section']} | `{op}: {bound:g}` | {r['quantity']} |")
+    return "\n".join(lines) + "\n"
+
+
 def book_in_band(root: Path, figure: str) -> str:
     """How the book's published runs drawn on `figure` sit against the band it draws (the
     min-max of our seeds), and against the curve check's own band, which it does not draw."""
@@ -388,6 +407,7 @@ BLOCKS = {
     "calibration-time": Block(calibration_time, ("logs/benchmark/calibration",), timing=True),
     "backprop-claims": Block(backprop_claims, ("results/backprop_claims.json",), timing=True),
     "eta100-seeds": Block(eta100_seeds, ("results/eta100_seeds.json",)),
+    "claims": Block(claims, ("config/expected.yaml",)),
     # the README's first figure: its band and the check's
     "weight-init-band": Block(lambda root: book_in_band(root, "weight_init_30"),
                               ("results/reproduction.json",
