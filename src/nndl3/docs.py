@@ -197,8 +197,9 @@ def mutants(root: Path) -> str:
     for e in entries:
         if e["name"] == "control":
             continue
-        # the test as that run named it (test files move; the run is a record of its day)
-        test = "-" if e["test"] in ("", "all tests pass") else e["test"].split("[")[0]
+        # the test as that run named it, parameters included: the bare name would also
+        # name the cases that did not catch it (test files move; the run is a record of its day)
+        test = "-" if e["test"] in ("", "all tests pass") else e["test"]
         check = "-" if e["check"] in ("", "all rows within tolerance") else "yes"
         lines.append(f"| `{e['name']}` | {e['what']} | {test} | {check} |")
     caught = sum(e["verdict"] == "caught" for e in entries if e["name"] != "control")
