@@ -53,6 +53,10 @@ rule darkness:
         "results/baselines/darkness.json",
     log:
         "logs/baselines/darkness.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
     shell:
         "python -m nndl3 darkness --data {input} --out {output} > {log} 2>&1"
 
