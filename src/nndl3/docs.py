@@ -101,7 +101,9 @@ def point_table(root: Path) -> str:
         book = (f"claim {'≥' if 'at_least' in r['claim'] else '≤'} "
                 f"{next(iter(r['claim'].values())):g}" if r.get("claim") else f"{r['book']:g}")
         lines.append(f"| `{r['id']}` | {r['section']} | {book} | {r['mean']:.{d}f} ± "
-                     f"{r['sd']:.{d}f} ({r['n']}) | ± {r['tolerance']:.{d}f} | {r['status']} |")
+                     f"{r['sd']:.{d}f} ({r['n']}) | "
+                     + ("-" if r["tolerance"] is None else f"± {r['tolerance']:.{d}f}")
+                     + f" | {r['status']} |")
     return "\n".join(lines) + "\n"
 
 
