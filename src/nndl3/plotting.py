@@ -8,7 +8,8 @@ the seeds still running, each stop is marked and labelled with how many seeds go
 a diverged seed is marked with an x. The book's own published run of a series (`book:` in
 the config) is a thin dashed line of the series' colour, darkened, drawn over the band, so
 where it leaves the band shows at once. Accuracies are stored as fractions and shown in
-percent; the book's numbers are given in percent.
+percent; the book's numbers are given in percent. A figure drawn from a run trained with
+other settings than the book's says so in red above the plot (`changed_note`).
 """
 
 from __future__ import annotations
