@@ -7,9 +7,8 @@ computes the RBF kernel of each pair of digits once, by matrix products: libsvm 
 the kernel of two images of one digit anew in each of that digit's 9 problems, one dot
 product at a time (both fits timed in docs/performance.md). The kernel is handed to
 libsvm rounded to float32, as libsvm stores it, with an exact 1 on the diagonal, as libsvm
-computes it; only
-the last bits of the dot products differ. tests/test_svm.py checks that the support vectors
-and predictions are libsvm's; benchmarks/svm_options.py does on MNIST.
+computes it; only the last bits of the dot products differ. tests/test_svm.py checks that
+the support vectors and predictions are libsvm's; benchmarks/svm_options.py does on MNIST.
 """
 
 from __future__ import annotations
