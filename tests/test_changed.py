@@ -96,6 +96,15 @@ def test_a_figure_of_a_changed_run_names_the_change(tmp_path):
     assert texts(None) == []
 
 
+def test_a_merged_config_names_its_changes_before_training():
+    merged = {**COMMITTED, "runs": {**COMMITTED["runs"],
+                                    "overfit_1k": {**COMMITTED["runs"]["overfit_1k"],
+                                                   "eta": 0.1}}}
+    assert changed.of_config(merged, ["overfit_1k", "xent_30"], BOOK) \
+        == "overfit_1k: eta 0.1, book 0.5"
+    assert changed.of_config(COMMITTED, ["overfit_1k", "xent_30"], BOOK) is None
+
+
 def test_the_workflow_hands_the_jobs_the_committed_settings():
     """The rules pass BOOK_SETTINGS from the committed file, not the merged config."""
     common = (ROOT / "workflow/rules/common.smk").read_text()

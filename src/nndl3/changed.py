@@ -70,3 +70,11 @@ def summary(rows: list[dict]) -> str:
     ids = [r["id"] for r in rows if r["status"] == "changed"]
     return (f"; {len(ids)} changed (settings not the book's, not compared): "
             f"{', '.join(ids)}") if ids else ""
+
+
+def of_config(config: dict, runs, book: dict) -> str | None:
+    """What a merged config changes in `runs` from the book's settings, before anything is
+    trained (the figures' captions in the HTML report)."""
+    specs = {run: {"spec": workflow_config.run_spec(config, run)} for run in runs
+             if run in config["runs"]}
+    return changed(runs, specs, book)

@@ -85,10 +85,13 @@ def figure_category(wildcards):
 
 def figure_caption(wildcards):
     """The figure's caption, its family's template rendered (workflow/report/figure.rst
-    shows it)."""
-    return nndl3_figures.caption(
+    shows it), and what a changed run of it changes from the book's settings."""
+    caption = nndl3_figures.caption(
         config, wildcards.figure, Path(workflow.basedir, "workflow", "report")
     )
+    runs = nndl3_figures.figure_runs(FIGURES[wildcards.figure])
+    change = nndl3_changed.of_config(config, runs, BOOK_SETTINGS)
+    return caption + (f"\n\n**Changed from the book**: {change}." if change else "")
 
 
 # The calibration (calibrate.smk): the seeds each checked run is calibrated on.
