@@ -169,3 +169,19 @@ def test_the_readme_table_names_the_configs_runs():
             continue  # `size_<N>`, the SVM's results: the sweeps' own naming
         assert runs == {run for (f, _), (run, _) in PUBLISHED.runs.items() if f == file}, file
     assert set(table) == set(PUBLISHED.files)
+
+
+def test_the_files_are_the_upstream_blobs_book_runs_readme_records():
+    """book_runs/README.md records each file's git blob upstream: the copies are byte for
+    byte (git's blob id: sha1 of "blob <size>\\0" and the content)."""
+    import hashlib
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "book_runs"
+    recorded = dict(re.findall(r"^\| `([\w.]+\.json)` \| [^|]+ \| `([0-9a-f]{40})` \|$",
+                               (folder / "README.md").read_text(), re.MULTILINE))
+    assert sorted(recorded) == sorted(p.name for p in folder.glob("*.json"))
+    for name, blob in recorded.items():
+        data = (folder / name).read_bytes()
+        assert hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == blob, name

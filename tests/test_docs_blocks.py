@@ -99,5 +99,39 @@ def test_the_mutants_table_is_the_harness_json_record(repo):
     (repo / "docs" / "m.md").write_text("<!-- generated: mutants -->\n<!-- end generated -->\n")
     docs.run(repo, check=False)
     text = (repo / "docs" / "m.md").read_text()
-    assert "| `m1` | breaks a | tests/test_x.py::test_y | yes |" in text
+    assert "| `m1` | breaks a | tests/test_x.py::test_y[p] | yes |" in text
     assert "| `m2` | breaks b | - | - |" in text and "**1 of 2 mutants caught.**" in text
+
+
+def test_the_weight_init_caption_counts_the_book_inside_the_drawn_band(tmp_path):
+    """The README's first caption: the epochs at which each published run lies inside the
+    drawn min-max band, and inside the curve check's (from the report)."""
+    import shutil
+    from pathlib import Path
+
+    from nndl3 import book_runs
+    from nndl3.readers import AGGREGATE_SCHEMA
+
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("config", "book_runs"):
+        shutil.copytree(root / folder, tmp_path / folder)
+    published = book_runs.Published.from_file(root / "config/config.yaml")
+    (tmp_path / "results" / "aggregates").mkdir(parents=True)
+    curves = []
+    for run, outside in (("init_30_large", 5), ("init_30_default", 0)):
+        file, key = published.of_run(run)
+        book = book_runs.curve(book_runs.read([root / "book_runs" / file], published), file,
+                               key, "evaluation_accuracy")["values"]
+        lo = book - 0.001
+        lo[:outside] = book[:outside] + 0.0005  # the band above the book: outside it
+        stats = {"min": lo.tolist(), "max": (book + 0.001).tolist()}
+        (tmp_path / "results" / "aggregates" / f"{run}.json").write_text(json.dumps(
+            {"schema": AGGREGATE_SCHEMA, "run": run, "seeds": [1, 2, 3],
+             "monitored_epochs": list(range(len(book))),
+             "metrics": {"evaluation_accuracy": stats}}))
+        curves.append({"id": f"{run}.evaluation_accuracy", "within": 0.9, "status": "pass"})
+    (tmp_path / "results" / "reproduction.json").write_text(json.dumps({"curves": curves}))
+    text = docs.book_in_band(tmp_path, "weight_init_30")
+    assert "min-max of our 3 seeds" in text
+    assert "inside it at 25 of 30 epochs (old: N(0, 1)) and 30 of 30 epochs (new: " in text
+    assert "inside it at 27 of 30 (pass) and 27 of 30 (pass) epochs" in text

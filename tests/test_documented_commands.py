@@ -118,6 +118,13 @@ def test_a_command_without_cores_needs_the_profile_default(checkout):
 
 
 @pytest.mark.doccommands
+def test_the_report_needs_the_pipeline_first(checkout):
+    proc = doc_commands.run_script("snakemake --report report.html", checkout)
+    assert proc.returncode != 0 and "run the pipeline first" in proc.stderr, proc.stderr
+    assert_runs("snakemake --cores 2\nsnakemake --report report.html\n", checkout)
+
+
+@pytest.mark.doccommands
 def test_a_file_an_earlier_command_makes_counts_as_there(checkout):
     assert_runs("snakemake prepare_data\n"
                 "python -m nndl3 train --spec .ci/quick.yaml --run q --out-dir o\n", checkout)

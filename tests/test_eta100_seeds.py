@@ -29,6 +29,7 @@ def document(float32, float64):
     return {"source": {"run": "quad_30_eta100", "metric": "evaluation_accuracy",
                        "reduce": "one_digit_fraction"},
             "seeds": [s["seed"] for s in float32], "epochs": EPOCHS, "book_transcript": BOOK,
+            "class_counts": COUNTS,
             "by_dtype": {"float32": {"seeds": float32}, "float64": {"seeds": float64}}}
 
 
@@ -43,8 +44,12 @@ def test_the_block_counts_one_digit_seeds_and_finds_the_books_transcript():
     assert "| 2 | 1.00 | 1009 (9) … 982 (4) | 0.93 | 1304 … 982 (4) |" in text
     assert "| 1 | 0.00 | 5000 … 5029 | 1.00 | 1009 (9) … 982 (4) |" in text
     assert text.rstrip().endswith(
-        "1 of 2 seeds in float32, 1 of 2 seeds in float64. The book's transcript (1009 at "
+        "1 of 2 seeds in float32, 1 of 2 seeds in float64. One count from the first epoch to "
+        "the last: 0 in float32, 0 in float64. Every seed's count, at every epoch and in both "
+        "dtypes, lies between 982 and 5029 of 10000. The book's transcript (1009 at "
         "epochs 0-3, 982 at 27-29) is seed 2's float32 run and seed 1's float64 run.")
+    still = docs.eta100_table(document([seed(3, [1028] * 30)], [seed(3, MIXED)]))
+    assert "One count from the first epoch to the last: 1 in float32, 0 in float64." in still
 
 
 def test_a_run_that_differs_from_the_transcript_at_one_epoch_is_not_the_books():

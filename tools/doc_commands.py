@@ -7,8 +7,9 @@ runs such text with bash itself, so that continuations, comments, heredocs, `$(.
 would do real work replaced by shell functions that call this file as a script:
 
 - `snakemake ...`: a dry run (`-n`) of the same command line; the outputs it would make
-  are noted, so that a later command may name them. `--report FILE` is dry-run as the
-  workflow without the report; `--unlock` and `--lint` run for real. A command without
+  are noted, so that a later command may name them. `--report FILE` collects the results:
+  every output of the same command line without it must be one an earlier command makes;
+  `--unlock` and `--lint` run for real. A command without
   `--cores` needs the workflow profile to set `cores` (else Snakemake refuses to run).
 - `python -m nndl3 ...`: `python -m nndl3 --check-only ...`, which parses the arguments
   and checks the command's inputs; a file an earlier command would make counts as there.
@@ -108,7 +109,8 @@ def real(*args: str) -> int:
 def snakemake(args: list[str]) -> int:
     if {"--unlock", "--lint", "--help", "-h", "--version"} & set(args):
         return real(sys.executable, "-m", "snakemake", *args)
-    if "--report" in args:  # the report needs the results: check the workflow builds
+    report = "--report" in args
+    if report:  # it collects the results, which it does not make
         i = args.index("--report")
         args = args[:i] + args[i + 2:]
     cores = {"--cores", "-c", "--jobs", "-j", "--profile"} & {a.split("=")[0] for a in args}
@@ -122,6 +124,13 @@ def snakemake(args: list[str]) -> int:
         print(proc.stdout + proc.stderr, file=sys.stderr)
         return fail(f"snakemake -n {shlex.join(args)}: exit {proc.returncode}")
     made = [p.strip() for line in DRY_RUN_OUTPUT.findall(proc.stdout) for p in line.split(",")]
+    if report:
+        listing = Path(os.environ[MADE])
+        earlier = set(listing.read_text().split()) if listing.is_file() else set()
+        missing = [path for path in made if path not in earlier]
+        return fail(f"snakemake --report: {len(missing)} result(s) it reports no earlier "
+                    f"command makes (e.g. {missing[0]}): run the pipeline first") \
+            if missing else 0
     with open(os.environ[MADE], "a") as listing:
         listing.writelines(f"{path}\n" for path in made)
     return 0

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import readers
+from . import changed, readers
 from .aggregate import padded
 from .errors import UserError
 from .stats import below, quantiles
@@ -306,9 +306,12 @@ def judged(row: dict, values: np.ndarray, calibration: dict, gate: Gate, recipe)
 
 
 def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | None = None,
-             recipe: dict | None = None) -> list[dict]:
+             recipe: dict | None = None, book_settings: dict | None = None) -> list[dict]:
     """Every row, judged; `gate` defaults to config's over the rows alone (no curves),
-    `recipe` (config/recipe.yaml) to none: our spread stands for the book's draw."""
+    `recipe` (config/recipe.yaml) to none: our spread stands for the book's draw. A row
+    that reads a run trained with other settings than the book's (`book_settings`,
+    nndl3.changed) is `changed`: neither pass nor fail, no tolerance (its calibration is
+    the book's settings')."""
     gate = gate or gate_of(expected)
     effects = text_effects(expected)
     results = []
@@ -326,6 +329,10 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
                 and j["detectable_shift"] > effect)
         bad_seeds = diverged(row["source"], inputs.aggregates) if seeded(row) else []
         ours = (calibration.get("per_seed") or {}).get(row["id"])
+        change = changed.changed(runs_of(row["source"]), inputs.aggregates, book_settings)
+        if change:  # the calibration measured the book's settings, not these
+            j = {**j, "tolerance": None, "tolerance_k_sigma": None, "detectable_shift": None}
+            weak = False
         results.append({
             "id": row["id"], "section": row["section"], "quantity": row["quantity"],
             "book": row.get("book"), "claim": j["claim"], "mean": float(values.mean()),
@@ -336,11 +343,11 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
             "book_below": (None if ours is None or "book" not in row else
                            [below(list(ours.values()), row["book"]), len(ours)]),
             "calibration_quartiles": None if ours is None else quantiles(list(ours.values())),
-            "status": "FAIL" if bad_seeds else (
+            "status": "changed" if change else "FAIL" if bad_seeds else (
                 ("weak" if weak else "pass") if j["passed"] else
                 ("known deviation" if row.get("known_deviation") else "FAIL")),
             "known_deviation": row.get("known_deviation"),
-            "reason": f"diverged: {', '.join(bad_seeds)}" if bad_seeds else None,
+            "reason": change or (f"diverged: {', '.join(bad_seeds)}" if bad_seeds else None),
         })
     return results
 
@@ -380,10 +387,12 @@ def table(results: list[dict], comparisons: list[dict] = (), headline: str | Non
         effect = "-" if r["text_effect"] is None else f"{r['text_effect']:.{d}f}"
         rank = "-" if not r.get("book_below") else "{} of {}".format(*r["book_below"])
         p = f"{p_mean[r['id']]:.3g}" if r["id"] in p_mean else "-"
+        tol = "-" if r["tolerance"] is None else f"± {r['tolerance']:.{d}f}"
+        old = "-" if r["tolerance_k_sigma"] is None else f"± {r['tolerance_k_sigma']:.{d}f}"
         lines.append(
             f"| `{r['id']}` | {r['section']} | {target(r)} | {r['mean']:.{d}f} ± "
             f"{r['sd']:.{d}f} ({r['n']}) | {r['min']:.{d}f}-{r['max']:.{d}f} | "
-            f"± {r['tolerance']:.{d}f} | ± {r['tolerance_k_sigma']:.{d}f} | "
+            f"{tol} | {old} | "
             f"{r['spread_source'] or '-'} | {shift} | {effect} | {rank} | {p} | {status} |")
     return "\n".join(lines) + "\n"
 
@@ -441,7 +450,8 @@ def markdown(results: list[dict], expected: dict, gate: dict,
         lines += [f"- **{r['id']}** ({r['status']}): {r['known_deviation']}" for r in known]
     failed = [r["id"] for r in results if r["status"] == "FAIL"]
     lines += ["", f"**rows: {counts(results)}**" + (f"; failed: {', '.join(failed)}"
-                                                    if failed else "")]
+                                                    if failed else "")
+              + changed.summary(results)]
     return "\n".join(lines) + "\n"
 
 

@@ -162,6 +162,11 @@ def published(args):
     return Published.from_json(args.published) if args.published else Published.from_file()
 
 
+def book_settings(args):
+    """The book's settings of the runs a job reads (`--book-settings`), or None."""
+    return load_json_arg(args.book_settings, "--book-settings") if args.book_settings else None
+
+
 def cmd_plot(args):
     from . import plotting
 
@@ -170,7 +175,8 @@ def cmd_plot(args):
         raise UserError("--spec: a figure entry with a 'family' key is expected")
     paths = {role: getattr(args, role) for role in figures.ROLES}
     try:
-        fig = figures.draw(spec, paths, published(args) if args.book else None)
+        fig = figures.draw(spec, paths, published(args) if args.book else None,
+                           book_settings(args))
     except (KeyError, IndexError) as exc:  # inputs that passed their readers, but not these
         given = " ".join(p for role in paths.values() for p in role) or "(none)"
         raise UserError(f"{args.out}: the inputs {given} lack what the figure's entry asks "
@@ -185,7 +191,7 @@ def cmd_report(args):
     document, text = report.build(args.expected, args.calibration, args.curve_calibration,
                                   args.book, args.aggregates, args.svm, args.neuron, args.labels,
                                   args.replay, published(args), args.recipe,
-                                  args.recipe_curves)
+                                  args.recipe_curves, book_settings(args))
     report.write(document, text, args.out_md, args.out_json, args.out_html)
     print(f"{len(document['rows'])} rows, {len(document.get('curves', []))} curves, "
           f"{len(report.failed(document))} outside tolerance; wrote {args.out_md}, "
@@ -319,6 +325,13 @@ def add_published(s) -> None:
                         "it (JSON); default: config/config.yaml's `published:`")
 
 
+def add_book_settings(s) -> None:
+    s.add_argument("--book-settings", default=None,
+                   help="the book's settings of the runs read, {run: settings} as JSON (the "
+                        "workflow passes config/config.yaml's): a run trained otherwise is "
+                        "reported and drawn as changed; default: nothing compared")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
     p.add_argument("--check-only", action="store_true",
@@ -390,6 +403,7 @@ def parser() -> argparse.ArgumentParser:
     for role in figures.ROLES:  # one option per input role of the figure registry
         s.add_argument(f"--{role}", nargs="*", default=[], help=figures.ROLES[role].help)
     add_published(s)
+    add_book_settings(s)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_plot)
 
@@ -416,6 +430,7 @@ def parser() -> argparse.ArgumentParser:
                    help="the published runs replayed (results/replay/*.json, with --book): "
                    "adds the exact check")
     add_published(s)
+    add_book_settings(s)
     s.add_argument("--out-md", default="results/reproduction.md")
     s.add_argument("--out-json", default="results/reproduction.json")
     s.add_argument("--out-html", default=None, help="also the table as HTML")

@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from . import book_runs
+from . import book_runs, changed
 from .tolerance import K_SIGMA, k_sigma_tolerance, scale
 
 PRECISION = 0.0  # the published lists are exact counts and unrounded costs
@@ -102,9 +102,11 @@ def per_seed_summary(rows: np.ndarray, seeds: list[int]) -> dict:
 
 
 def evaluate(book: book_runs.Book, calibration: dict, aggregates: dict,
-             known: dict | None = None) -> list[dict]:
+             known: dict | None = None, book_settings: dict | None = None) -> list[dict]:
     """One row per published curve: fraction within, mean offset and its z, status. A curve
-    in `known` (id -> why) that fails is reported as a known deviation, not failed."""
+    in `known` (id -> why) that fails is reported as a known deviation, not failed; one of
+    a run trained with other settings than the book's (`book_settings`) is `changed`, not
+    compared."""
     known = known or {}
     rows = []
     for curve in book_runs.curves(book):
@@ -114,6 +116,10 @@ def evaluate(book: book_runs.Book, calibration: dict, aggregates: dict,
         agg = aggregates.get(curve["run"])
         ours = None if agg is None else seed_rows(agg, curve)
         cal = calibration["curves"].get(curve["id"])
+        change = changed.changed([curve["run"]], aggregates, book_settings)
+        if change:  # its calibration measured the book's settings, not these
+            rows.append({**row, "status": "changed", "reason": change})
+            continue
         if agg is not None and ours is None:
             rows.append({**row, "status": "not compared (our run does not monitor it)"})
             continue
@@ -160,7 +166,8 @@ def markdown(rows: list[dict], calibration: dict) -> str:
         lines += [f"- **{r['id']}**: {r['known_deviation']}" for r in known]
     lines += ["", f"**curves: {passed} of {compared} compared passed**"
               + (f"; failed: {', '.join(failed)}" if failed else "")
-              + (f"; {len(known)} known deviation(s)" if known else "")]
+              + (f"; {len(known)} known deviation(s)" if known else "")
+              + changed.summary(rows)]
     return "\n".join(lines) + "\n"
 
 

@@ -27,6 +27,7 @@ import yaml
 
 from . import atomic, literature_docs
 from .errors import UserError
+from .tolerance import K_SIGMA
 
 FILES = ("README.md", "docs/*.md", "figures/README.md")
 BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
@@ -209,8 +210,9 @@ def mutants(root: Path) -> str:
              "| caught by the check |",
              "|---|---|---|---|"]
     for e in doc["mutants"]:
-        # the test as that run named it (test files move; the run is a record of its day)
-        test = e["test"].split("[")[0] if e["test"] else "-"
+        # the test as that run named it, parameters included: the bare name would also
+        # name the cases that did not catch it (test files move; the run is a record of its day)
+        test = e["test"] or "-"
         lines.append(f"| `{e['name']}` | {e['what']} | {test} | {'yes' if e['check'] else '-'} |")
     caught = sum(e["caught"] for e in doc["mutants"])
     return "\n".join(lines) + f"\n\n**{caught} of {len(doc['mutants'])} mutants caught.**\n"
@@ -313,11 +315,19 @@ def eta100_table(doc: dict) -> str:
     n = len(doc["seeds"])
     every = [f"{sum(by_seed[d][s][key] == 1 for s in doc['seeds'])} of {n} seeds in {d}"
              for d in dtypes]
+    still = [f"{sum(len(set(by_seed[d][s]['correct'])) == 1 for s in doc['seeds'])} in {d}"
+             for d in dtypes]
+    counts = [c for d in dtypes for s in doc["seeds"] for c in by_seed[d][s]["correct"]
+              if c is not None]
     book = {int(e): c for e, c in doc["book_transcript"].items()}
     gives = [f"seed {s}'s {d} run" for d in dtypes for s in doc["seeds"]
              if transcript_matches(by_seed[d][s]["correct"], epochs, book)]
     lines += ["", f"One digit's count at every epoch (one answer for every image): "
-              f"{', '.join(every)}. The book's transcript ({transcript_text(book)}) is "
+              f"{', '.join(every)}. One count from the first epoch to the last: "
+              f"{', '.join(still)}. Every seed's count, at every epoch and in both dtypes, "
+              f"lies between {min(counts)} and {max(counts)} of "
+              f"{sum(doc['class_counts'])}. "
+              f"The book's transcript ({transcript_text(book)}) is "
               + (" and ".join(gives) if gives else "none of these runs") + "."]
     return "\n".join(lines) + "\n"
 
@@ -368,6 +378,48 @@ def calibration_time(root: Path) -> str:
             f"{wall:.0f} s).\n")
 
 
+def claims(root: Path) -> str:
+    """The claim rows of config/expected.yaml: the text's statements checked as inequalities."""
+    rows = [r for r in yaml.safe_load((root / "config/expected.yaml").read_text())["quantities"]
+            if "claim" in r]
+    lines = ["| row | § | inequality | the quantity |", "|---|---|---|---|"]
+    for r in rows:
+        (op, bound), = r["claim"].items()
+        lines.append(f"| `{r['id']}` | {r['section']} | `{op}: {bound:g}` | {r['quantity']} |")
+    return "\n".join(lines) + "\n"
+
+
+def book_in_band(root: Path, figure: str) -> str:
+    """How the book's published runs drawn on `figure` sit against the band it draws (the
+    min-max of our seeds), and against the curve check's own band, which it does not draw."""
+    from . import book_runs
+
+    published = book_runs.Published.from_file(root / "config/config.yaml")
+    entry = yaml.safe_load((root / "config/figures.yaml").read_text())["figures"][figure]
+    checked = {c["id"]: c for c in reproduction(root)["curves"]}
+    inside, check = [], []
+    for series in (s for s in entry["series"] if s.get("book")):
+        file, key = published.of_run(series["run"])
+        book = book_runs.read([root / book_runs.DIR / file], published)
+        curve = book_runs.curve(book, file, key, series["metric"])
+        agg = load_json(root, f"results/aggregates/{series['run']}.json")
+        stats = agg["metrics"][series["metric"]]
+        cols = [agg["monitored_epochs"].index(e) for e in curve["epochs"]]
+        lo, hi = (np.array(stats[k], dtype=float)[cols] for k in ("min", "max"))
+        count = int(((curve["values"] >= lo) & (curve["values"] <= hi)).sum())
+        epochs = len(curve["epochs"])
+        inside.append(f"{count} of {epochs} epochs ({series['label']})")
+        row = checked[f"{series['run']}.{series['metric']}"]
+        check.append(f"{round(row['within'] * epochs)} of {epochs} ({row['status']})")
+        seeds = len(agg["seeds"])
+    return (f"The shaded band is the min-max of our {seeds} seeds; the book's published runs "
+            f"(dashed) lie inside it at {' and '.join(inside)}. The curve check holds each "
+            f"against another band, which the figure does not draw: our mean +- {K_SIGMA:g} * "
+            "sd_e * sqrt(1 + 1/n), sd_e that epoch's sd over the calibration seeds "
+            "([docs/curve-check.md](docs/curve-check.md)); the book lies inside it at "
+            f"{' and '.join(check)} epochs.\n")
+
+
 BLOCKS = {
     "summary": Block(summary, ("results/reproduction.json",)),
     "point-table": Block(point_table, ("results/reproduction.json",)),
@@ -396,6 +448,12 @@ BLOCKS = {
                              ("results/literature_cost.json",), timing=True),
     "literature-rows": Block(literature_docs.literature_rows,
                              ("results/literature/runs/reproduction.json",)),
+    "claims": Block(claims, ("config/expected.yaml",)),
+    # the README's first figure: its band and the check's
+    "weight-init-band": Block(lambda root: book_in_band(root, "weight_init_30"),
+                              ("results/reproduction.json",
+                               "results/aggregates/init_30_large.json",
+                               "results/aggregates/init_30_default.json")),
 }
 
 

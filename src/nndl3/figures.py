@@ -153,11 +153,12 @@ def inputs(config: dict, name: str) -> dict[str, list[str]]:
     return {role: ROLES[role].files(fig, config) if role in roles else [] for role in ROLES}
 
 
-def draw(fig: dict, paths: dict[str, list[str]], published=None):
+def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=None):
     """The figure of entry `fig`, from its input files by role (`published`: which of our
-    runs repeats each published run, for the book's); a role the family does not take, or
-    a single-file role given more or less than one file, is a UserError."""
-    from . import plotting
+    runs repeats each published run, for the book's; `book_settings`: the book's settings
+    of its runs, a run trained otherwise is named on the figure); a role the family does not
+    take, or a single-file role given more or less than one file, is a UserError."""
+    from . import changed, plotting
 
     fam = family(fig, "--spec")
     for role, given in paths.items():
@@ -170,7 +171,13 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None):
                             f"not {len(paths.get(role, ()))}")
     args = [ROLES[role].read(paths.get(role, []), *([published] if ROLES[role].published
                                                     else [])) for role in fam.roles]
-    return plotting.styled(getattr(plotting, fam.draw), fig, *args)
+    drawn = plotting.styled(getattr(plotting, fam.draw), fig, *args)
+    if "aggregates" in fam.roles:
+        change = changed.changed(figure_runs(fig), args[fam.roles.index("aggregates")],
+                                 book_settings)
+        if change:
+            plotting.changed_note(drawn, change)
+    return drawn
 
 
 def caption(config: dict, name: str, folder: str | Path) -> str:

@@ -8,7 +8,8 @@ the seeds still running, each stop is marked and labelled with how many seeds go
 a diverged seed is marked with an x. The book's own published run of a series (`book:` in
 the config) is a thin dashed line of the series' colour, darkened, drawn over the band, so
 where it leaves the band shows at once. Accuracies are stored as fractions and shown in
-percent; the book's numbers are given in percent.
+percent; the book's numbers are given in percent. A figure drawn from a run trained with
+other settings than the book's says so in red above the plot (`changed_note`).
 """
 
 from __future__ import annotations
@@ -374,6 +375,14 @@ def finish(fig, ax, fig_spec) -> plt.Figure:
         ax.legend(loc=fig_spec.get("legend", "best"))
     fig.tight_layout()
     return fig
+
+
+def changed_note(fig, change: str) -> None:
+    """Say on the figure's face that a run it draws is not the book's setup (nndl3.changed):
+    a red line above the plot, room made for it."""
+    fig.text(0.01, 0.995, f"Changed from the book: {change}", ha="left", va="top",
+             fontsize=7, color="C3", wrap=True)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
 
 
 def save(fig, path) -> None:

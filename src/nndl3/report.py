@@ -17,13 +17,14 @@ from .tolerance import K_SIGMA
 
 def build(expected_path, calibration_path, curve_calibration_path, book_paths,
           aggregate_paths, svm_paths=(), neuron_paths=(), labels_path=None, replay_paths=(),
-          published=None, recipe_path=None, recipe_curves_path=None):
+          published=None, recipe_path=None, recipe_curves_path=None, book_settings=None):
     """(the JSON document, the markdown) of every row and every published curve, and of
     the published runs' replays (`replay_paths`, results/replay/*.json) if given;
     `published` (book_runs.Published) maps the published runs onto ours. The recipe's
     seeds (`recipe_path`, `recipe_curves_path`: config/recipe.yaml, recipe_curves.json,
     in the calibration's format) give the book's draw its own spread where they have a
-    row, and the comparison of our network with the recipe."""
+    row, and the comparison of our network with the recipe; `book_settings` ({run:
+    settings}, nndl3.changed) marks the rows of runs trained otherwise `changed`."""
     expected = check.load_expected(expected_path)
     calibration = readers.calibration(calibration_path)
     recipe = readers.calibration(recipe_path) if recipe_path else None
@@ -37,7 +38,7 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
         readers.class_counts(labels_path) if labels_path else {})
     curve_calibration = readers.curve_calibration(curve_calibration_path) if book_paths else None
     gate = tolerance.gate_of(expected, curve_calibration["curves"] if book_paths else ())
-    rows = check.evaluate(expected, calibration, inputs, gate, recipe)
+    rows = check.evaluate(expected, calibration, inputs, gate, recipe, book_settings)
     recipe_curves = (readers.curve_calibration(recipe_curves_path)
                      if recipe_curves_path and book_paths else None)
     pairs = two_sample.row_pairs(calibration, recipe)
@@ -61,7 +62,8 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
     if book_paths:
         known = expected.get("curve_deviations") or {}
         book = book_runs.read(book_paths, published)
-        curve_rows = curves.evaluate(book, curve_calibration, inputs.aggregates, known)
+        curve_rows = curves.evaluate(book, curve_calibration, inputs.aggregates, known,
+                                     book_settings)
         document["curves"] = curve_rows
         text += "\n" + curves.markdown(curve_rows, curve_calibration)
     document["false_failure"] = false_failure(document)

@@ -28,7 +28,7 @@ rule svm:
     # and scikit-learn's version, which the shell command does not show. (Snakemake allows
     # no `benchmark:` on a cached rule: the result records its own times, `timing`.)
     cache: True
-    # the 50,000-image SVM (about 75 s of CPU, 3.3 GB) is the longest job: start the SVMs
+    # the 50,000-image SVM is the longest job (docs/performance.md): start the SVMs
     # first (a number: Snakemake 9.15, which CI installs, refuses a function here)
     priority: 1
     threads: 1
@@ -53,6 +53,10 @@ rule darkness:
         "results/baselines/darkness.json",
     log:
         "logs/baselines/darkness.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
     shell:
         "python -m nndl3 darkness --data {input} --out {output} > {log} 2>&1"
 

@@ -10,5 +10,8 @@ rule backprop_claims:
     log:
         "logs/backprop_claims.log",
     threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=60,
     shell:
         "python benchmarks/backprop_claims.py --data {input} --out {output} > {log} 2>&1"

@@ -17,6 +17,7 @@ RECIPE = {
     )
     if Path(path).exists()
 }
+REPORT_RUNS = sorted(set(CHECKED["runs"]) | set(CURVE_RUNS))
 
 
 rule report:
@@ -29,7 +30,7 @@ rule report:
         data="data/mnist.npz",
         aggregates=expand(
             "results/aggregates/{run}.json",
-            run=sorted(set(CHECKED["runs"]) | set(CURVE_RUNS)),
+            run=REPORT_RUNS,
         ),
         svm=expand("results/svm/{n}.json", n=CHECKED["svm"])
         + expand("results/baselines/{name}.json", name=CHECKED["baselines"]),
@@ -48,12 +49,14 @@ rule report:
     params:
         published=published_json,
         recipe=" ".join(f"--{r.replace('_', '-')} {p}" for r, p in RECIPE.items()),
+        book_settings=lambda wildcards: book_settings_json(REPORT_RUNS),
     shell:
         "python -m nndl3 report --expected {input.expected}"
         " --calibration {input.calibration} --aggregates {input.aggregates}"
         " --svm {input.svm} --neuron {input.neuron} --book {input.book}"
         " --curve-calibration {input.curve_calibration} --labels {input.data}"
         " --replay {input.replay} --published {params.published:q} {params.recipe}"
+        " --book-settings {params.book_settings:q}"
         " --out-md {output.md} --out-json {output.json} --out-html {output.html}"
         " > {log} 2>&1"
 

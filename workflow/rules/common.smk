@@ -8,6 +8,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from nndl3 import book_runs as nndl3_book
+from nndl3 import changed as nndl3_changed
 from nndl3 import calibration as nndl3_calibration
 from nndl3 import check as nndl3_check
 from nndl3 import curves as nndl3_curves
@@ -48,6 +49,25 @@ def published_json(wildcards):
     return PUBLISHED.to_json()
 
 
+# Each run's book settings: the committed config/config.yaml, read before any --configfile
+# or --config (nndl3.changed); the jobs that judge or draw a run get them, to report a run
+# trained otherwise as changed.
+BOOK_SETTINGS = nndl3_changed.book_settings(
+    nndl3_changed.read_committed(Path(workflow.basedir, nndl3_changed.COMMITTED))
+)
+
+
+def book_settings_json(runs):
+    return json.dumps(
+        {run: BOOK_SETTINGS[run] for run in runs if run in BOOK_SETTINGS},
+        separators=(",", ":"),
+    )
+
+
+def figure_book_settings(wildcards):
+    return book_settings_json(nndl3_figures.figure_runs(FIGURES[wildcards.figure]))
+
+
 def figure_spec_json(wildcards):
     return json.dumps(FIGURES[wildcards.figure], separators=(",", ":"))
 
@@ -65,10 +85,13 @@ def figure_category(wildcards):
 
 def figure_caption(wildcards):
     """The figure's caption, its family's template rendered (workflow/report/figure.rst
-    shows it)."""
-    return nndl3_figures.caption(
+    shows it), and what a changed run of it changes from the book's settings."""
+    caption = nndl3_figures.caption(
         config, wildcards.figure, Path(workflow.basedir, "workflow", "report")
     )
+    runs = nndl3_figures.figure_runs(FIGURES[wildcards.figure])
+    change = nndl3_changed.of_config(config, runs, BOOK_SETTINGS)
+    return caption + (f"\n\n**Changed from the book**: {change}." if change else "")
 
 
 # The calibration (calibrate.smk): the seeds each checked run is calibrated on.

@@ -4,7 +4,8 @@
 PLOT = (
     "python -m nndl3 plot --spec {params.spec:q} "
     + " ".join(f"--{role} {{input.{role}}}" for role in nndl3_figures.ROLES)
-    + " --published {params.published:q} --out {output} > {log} 2>&1"
+    + " --published {params.published:q} --book-settings {params.book_settings:q}"
+    + " --out {output} > {log} 2>&1"
 )
 
 
@@ -24,6 +25,7 @@ rule plot:
     params:
         spec=figure_spec_json,
         published=published_json,
+        book_settings=figure_book_settings,
         caption=figure_caption,
     shell:
         PLOT

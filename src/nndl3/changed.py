@@ -1,0 +1,80 @@
+"""A changed experiment: a run whose settings differ from the book's.
+
+The committed `config/config.yaml` is the one record of each run's book settings (for a
+technique the book runs nowhere, the settings its claims were calibrated on). A user's own
+values come in with `--configfile` or `--config`; the workflow hands the jobs that judge
+or draw a run the committed settings (`--book-settings`), and a run whose aggregate was
+trained with other settings is changed: its check rows and curves are reported as
+`changed`, neither passed nor failed (their tolerances were measured on the book's
+settings), and its figures say on their face what differs.
+"""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from . import readers, workflow_config
+from .errors import UserError
+
+COMMITTED = "config/config.yaml"
+# Keys of a run's spec that are not a setting of the experiment: what the run is called,
+# and the seeds (any number of seeds samples the same experiment; an aggregate's spec
+# has none).
+NOT_SETTINGS = ("description", "seeds")
+
+
+def book_settings(config: dict, runs=None) -> dict:
+    """{run: its settings} of the committed config (`runs`: these only)."""
+    return {run: {k: v for k, v in workflow_config.run_spec(config, run).items()
+                  if k not in NOT_SETTINGS}
+            for run in (config["runs"] if runs is None else runs) if run in config["runs"]}
+
+
+def read_committed(path=COMMITTED) -> dict:
+    """The committed config, as the workflow reads it before any --configfile."""
+    config = yaml.safe_load(readers.text(path, "config file"))
+    if not isinstance(config, dict) or not isinstance(config.get("runs"), dict):
+        raise UserError(f"{path}: not the layout of config/config.yaml (no `runs:` mapping)")
+    return config
+
+
+def value(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else json.dumps(v) if isinstance(v, list | dict) \
+        else "none" if v is None else str(v)
+
+
+def differences(spec: dict, book: dict | None) -> str:
+    """What a run's spec changes from the book's settings, e.g. `eta 0.1, book 0.5`
+    ('' if nothing)."""
+    if book is None:
+        return "not a run of the committed config"
+    keys = sorted((set(spec) | set(book)) - set(NOT_SETTINGS))
+    return "; ".join(f"{k} {value(spec.get(k))}, book {value(book.get(k))}"
+                     for k in keys if spec.get(k) != book.get(k))
+
+
+def changed(runs, aggregates: dict, book: dict | None) -> str | None:
+    """`run: what differs` for each of `runs` whose aggregate's spec is not the book's
+    settings, or None (also when no book settings were given: nothing to compare)."""
+    if book is None:
+        return None
+    found = [f"{run}: {d}" for run in runs if run in aggregates
+             for d in [differences(aggregates[run]["spec"], book.get(run))] if d]
+    return " | ".join(found) or None
+
+
+def summary(rows: list[dict]) -> str:
+    """The tables' closing words on changed rows ('' if none)."""
+    ids = [r["id"] for r in rows if r["status"] == "changed"]
+    return (f"; {len(ids)} changed (settings not the book's, not compared): "
+            f"{', '.join(ids)}") if ids else ""
+
+
+def of_config(config: dict, runs, book: dict) -> str | None:
+    """What a merged config changes in `runs` from the book's settings, before anything is
+    trained (the figures' captions in the HTML report)."""
+    specs = {run: {"spec": workflow_config.run_spec(config, run)} for run in runs
+             if run in config["runs"]}
+    return changed(runs, specs, book)

@@ -1,0 +1,115 @@
+"""A changed experiment says so: a run trained with other settings than the committed
+config's is `changed` in the check's rows and curves (neither pass nor fail, no tolerance)
+and named on its figures."""
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pytest
+
+from nndl3 import changed, check, curves, figures, workflow_config
+
+from .conftest import read_book
+from .test_curves import CURVE, aggregate_around, calibration_of, row_of
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = changed.read_committed(ROOT / changed.COMMITTED)
+BOOK = changed.book_settings(COMMITTED)
+
+
+def spec_of(run, **override):
+    """The settings an aggregate of `run` records when trained with `override`."""
+    merged = {**COMMITTED, "runs": {**COMMITTED["runs"],
+                                    run: {**COMMITTED["runs"][run], **override}}}
+    return {k: v for k, v in workflow_config.run_spec(merged, run).items() if k != "seeds"}
+
+
+def test_the_committed_settings_are_not_a_change():
+    assert changed.differences(spec_of("overfit_1k"), BOOK["overfit_1k"]) == ""
+
+
+def test_a_difference_names_the_key_ours_and_the_books():
+    assert changed.differences(spec_of("overfit_1k", eta=0.1), BOOK["overfit_1k"]) \
+        == "eta 0.1, book 0.5"
+    assert changed.differences(spec_of("overfit_1k", momentum=0.5, eta=0.25),
+                               BOOK["overfit_1k"]) \
+        == "eta 0.25, book 0.5; momentum 0.5, book 0"
+
+
+def test_description_and_seeds_are_not_settings():
+    spec = {**spec_of("overfit_1k"), "description": "mine", "seeds": [1, 2, 3, 4, 5]}
+    assert changed.differences(spec, BOOK["overfit_1k"]) == ""
+
+
+def test_without_book_settings_nothing_is_compared():
+    aggregates = {"overfit_1k": {"spec": spec_of("overfit_1k", eta=0.1)}}
+    assert changed.changed(["overfit_1k"], aggregates, None) is None
+    assert changed.changed(["overfit_1k"], aggregates, BOOK) == "overfit_1k: eta 0.1, book 0.5"
+
+
+ROW = {"id": "r", "section": 3, "quantity": "q", "book": 95.0, "book_precision": 0.005,
+       "source": {"run": "overfit_1k", "metric": "evaluation_accuracy", "reduce": "best"}}
+
+
+@pytest.mark.parametrize("values", [[0.951, 0.949, 0.950], [0.80, 0.81, 0.79]])
+def test_a_row_of_a_changed_run_is_changed_whatever_its_value(values):
+    agg = {"overfit_1k": {"monitored_epochs": [0, 1], "spec": spec_of("overfit_1k", eta=0.1),
+                          "metrics": {"evaluation_accuracy": {
+                              "per_seed": [[v - 0.01, v] for v in values]}}}}
+    calibration = {"seeds": [101], "seed_sd": {"r": 0.2}}
+    (row,) = check.evaluate({"quantities": [ROW]}, calibration, check.Inputs(agg), BOOK)
+    assert (row["status"], row["reason"], row["tolerance"]) == \
+        ("changed", "overfit_1k: eta 0.1, book 0.5", None)
+    table = check.markdown([row], {"rule": "rule"})
+    assert "| - | changed (overfit_1k: eta 0.1, book 0.5) |" in table
+    assert "1 changed (settings not the book's, not compared): r" in table
+    (same,) = check.evaluate({"quantities": [ROW]}, calibration, check.Inputs(agg))
+    assert same["status"] in ("pass", "FAIL")  # no book settings given: judged as before
+
+
+def test_a_curve_of_a_changed_run_is_changed_not_compared():
+    aggregates = aggregate_around(CURVE["values"], 0.5, shift=5.0)  # would fail
+    aggregates[CURVE["run"]]["spec"] = spec_of(CURVE["run"], eta=0.1)
+    rows = curves.evaluate(read_book(), calibration_of(0.5), aggregates, None, BOOK)
+    row = row_of(rows)
+    assert (row["status"], row["reason"]) == ("changed", f"{CURVE['run']}: eta 0.1, book 0.5")
+    assert "within" not in row
+
+
+def test_a_figure_of_a_changed_run_names_the_change(tmp_path):
+    from .test_plotting import write_aggregate
+
+    spec = spec_of("overfit_1k", eta=0.1)
+    path = write_aggregate(tmp_path, "overfit_1k", **spec)
+    entry = {"family": "curves", "title": "t",
+             "series": [{"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "x"}]}
+    paths = {"aggregates": [path]}
+
+    def texts(book_settings):
+        fig = figures.draw(entry, paths, None, book_settings)
+        shown = [t.get_text() for t in fig.texts]
+        plt.close(fig)
+        return shown
+
+    assert texts(BOOK) == ["Changed from the book: overfit_1k: eta 0.1, book 0.5"]
+    assert texts({"overfit_1k": spec}) == []
+    assert texts(None) == []
+
+
+def test_a_merged_config_names_its_changes_before_training():
+    merged = {**COMMITTED, "runs": {**COMMITTED["runs"],
+                                    "overfit_1k": {**COMMITTED["runs"]["overfit_1k"],
+                                                   "eta": 0.1}}}
+    assert changed.of_config(merged, ["overfit_1k", "xent_30"], BOOK) \
+        == "overfit_1k: eta 0.1, book 0.5"
+    assert changed.of_config(COMMITTED, ["overfit_1k", "xent_30"], BOOK) is None
+
+
+def test_the_workflow_hands_the_jobs_the_committed_settings():
+    """The rules pass BOOK_SETTINGS from the committed file, not the merged config."""
+    common = (ROOT / "workflow/rules/common.smk").read_text()
+    assert "nndl3_changed.read_committed(Path(workflow.basedir, nndl3_changed.COMMITTED))" \
+        in common
+    for rule in ("figures.smk", "check.smk"):
+        assert "--book-settings {params.book_settings:q}" in \
+            (ROOT / "workflow/rules" / rule).read_text()
