@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
-from nndl3 import changed, check, curves, figures, workflow_config
+from nndl3 import changed, check, curves, figures, tolerance, workflow_config
 
 from .conftest import read_book
 from .test_curves import CURVE, aggregate_around, calibration_of, row_of
@@ -56,14 +56,18 @@ def test_a_row_of_a_changed_run_is_changed_whatever_its_value(values):
     agg = {"overfit_1k": {"monitored_epochs": [0, 1], "spec": spec_of("overfit_1k", eta=0.1),
                           "metrics": {"evaluation_accuracy": {
                               "per_seed": [[v - 0.01, v] for v in values]}}}}
-    calibration = {"seeds": [101], "seed_sd": {"r": 0.2}}
-    (row,) = check.evaluate({"quantities": [ROW]}, calibration, check.Inputs(agg), BOOK)
+    calibration = {"seeds": [101, 102], "seed_sd": {"r": 0.2}}
+    gate = tolerance.Gate(alpha_family=0.01, power=0.8, m=1)
+    (row,) = check.evaluate({"quantities": [ROW]}, calibration, check.Inputs(agg), gate,
+                            book_settings=BOOK)
     assert (row["status"], row["reason"], row["tolerance"]) == \
         ("changed", "overfit_1k: eta 0.1, book 0.5", None)
-    table = check.markdown([row], {"rule": "rule"})
+    table = check.markdown([row], {"rule": "rule"}, {
+        "alpha_row": gate.alpha_row, "alpha_family": gate.alpha_family, "m": gate.m,
+        "power": gate.power})
     assert "| - | changed (overfit_1k: eta 0.1, book 0.5) |" in table
     assert "1 changed (settings not the book's, not compared): r" in table
-    (same,) = check.evaluate({"quantities": [ROW]}, calibration, check.Inputs(agg))
+    (same,) = check.evaluate({"quantities": [ROW]}, calibration, check.Inputs(agg), gate)
     assert same["status"] in ("pass", "FAIL")  # no book settings given: judged as before
 
 

@@ -29,7 +29,8 @@ def fake_record(run, seed, spec, epochs=5):
 
 def write_aggregate(tmp_path, run, epochs=5, **spec):
     spec = {"monitor": ["training_accuracy", "evaluation_accuracy"], "evaluation": "test",
-            "train_size": 1000, "rotation": {"max_degrees": 0, "copies": 0}, **spec}
+            "train_size": 1000, "rotation": {"max_degrees": 0, "copies": 0}, **spec,
+            "epochs": epochs}
     path = tmp_path / f"{run}.json"
     path.write_text(json.dumps(aggregate([fake_record(run, s, spec, epochs)
                                           for s in (1, 2, 3)])))
