@@ -15,7 +15,7 @@ import sys
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from . import atomic, readers  # noqa: E402
+from . import atomic, paths, readers  # noqa: E402
 from .errors import UserError  # noqa: E402
 
 
@@ -31,7 +31,8 @@ def cmd_train(args):
 
     import numpy as np
 
-    from . import mnist, records, runspec
+    from . import code, mnist, records, runspec
+    from .aggregate import aggregate
     from .timing import Timer
     from .train import train
 
@@ -40,10 +41,15 @@ def cmd_train(args):
     with timer("load"):
         data = mnist.load(args.data, np.dtype(spec["dtype"]), ("train", spec["evaluation"]),
                           spec["train_size"])
-    results = train(args.run, spec, data, timer=timer)
+    results = [{**r, "code": code.digest("train")} for r in train(args.run, spec, data,
+                                                                   timer=timer)]
     with timer("write"):  # a record cannot hold the time to write it: the log's line has it
-        for path in records.write_all(results, args.out_dir):
+        written = records.write_all(results, args.out_dir)
+        for path in written:
             print(f"wrote {path}")
+        if args.out_aggregate:  # as `aggregate` would, from the records as written
+            atomic.write_json(args.out_aggregate, aggregate([records.read(p) for p in written]))
+            print(f"wrote {args.out_aggregate}")
     print(f"timing {json.dumps(timer.rounded() | timer.totals())}")
 
 
@@ -321,7 +327,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("prepare-data", help="verify the MNIST files and write the book's split")
-    s.add_argument("--out", default="data/mnist.npz")
+    s.add_argument("--out", default=paths.DATA)
     s.add_argument("--mnist-dir", default=None,
                    help="folder of the four IDX .gz files (default: $MNIST_DIR, else download)")
     s.add_argument("--download-dir", default="data/raw")
@@ -330,9 +336,11 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("train", help="train one run spec, one record per seed")
     s.add_argument("--spec", required=True, help="run spec: a YAML/JSON file or JSON text")
     s.add_argument("--run", required=True, help="the run's id, stored in its records")
-    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out-dir", required=True, help="records go to OUT_DIR/seed-<seed>.json")
     s.add_argument("--seeds", type=int, nargs="+", help="override the spec's seeds")
+    s.add_argument("--out-aggregate", default=None,
+                   help="also write the seeds' aggregate here (as the `aggregate` command)")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("neuron", help="gradient descent on the single neuron of section 1")
@@ -349,26 +357,26 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--evaluation", choices=["validation", "test"], default="validation")
     s.add_argument("--score", choices=["validation", "test"], nargs="*", default=[],
                    help="sets also scored by the same fit (result key `scores`)")
-    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_svm)
 
     s = sub.add_parser("darkness", help="chapter 1's average-darkness classifier")
     s.add_argument("--evaluation", choices=["validation", "test"], default="test")
-    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_darkness)
 
     s = sub.add_parser("tuned-svm", help="an SVM with C and gamma chosen on validation data")
     s.add_argument("--spec", required=True,
                    help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
-    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_tuned_svm)
 
     s = sub.add_parser("replay", help="replay one of the author's published runs from his seed")
     s.add_argument("--spec", required=True, help="the file's replay entry, as JSON")
-    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--data", default=paths.DATA)
     s.add_argument("--engine", choices=["numpy", "numpy-blas", "compiled"], default="numpy",
                    help="numpy: network2's order of sums (default); numpy-blas: BLAS sums "
                         "over the mini-batch; compiled: nndl3.fast in float64")
@@ -405,14 +413,14 @@ def parser() -> argparse.ArgumentParser:
                    help="the published runs replayed (results/replay/*.json, with --book): "
                    "adds the exact check")
     add_published(s)
-    s.add_argument("--out-md", default="results/reproduction.md")
-    s.add_argument("--out-json", default="results/reproduction.json")
+    s.add_argument("--out-md", default=paths.REPRODUCTION_MD)
+    s.add_argument("--out-json", default=paths.REPRODUCTION_JSON)
     s.add_argument("--out-html", default=None, help="also the table as HTML")
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("check", help="print the reproduction table; exit 1 if a row fails")
-    s.add_argument("--report", default="results/reproduction.json")
-    s.add_argument("--table", default="results/reproduction.md")
+    s.add_argument("--report", default=paths.REPRODUCTION_JSON)
+    s.add_argument("--table", default=paths.REPRODUCTION_MD)
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("calibrate", help="measure the seed spread of every row and published "
@@ -422,17 +430,17 @@ def parser() -> argparse.ArgumentParser:
                    help="results/calibration/aggregates/*.json")
     add_published(s)
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
-    s.add_argument("--labels", default="data/mnist.npz")
+    s.add_argument("--labels", default=paths.DATA)
     s.add_argument("--seeds", type=int, nargs="+", required=True,
                    help="the calibration seeds (config key calibration_seeds)")
-    s.add_argument("--out", default="results/calibration/calibration.yaml")
-    s.add_argument("--out-curves", default="results/calibration/calibration_curves.json")
+    s.add_argument("--out", default=paths.CALIBRATION_POINTS)
+    s.add_argument("--out-curves", default=paths.CALIBRATION_CURVES)
     s.set_defaults(func=cmd_calibrate)
 
     s = sub.add_parser("install-calibration",
                        help="copy a calibration into config/ (kept if its values are the same)")
-    s.add_argument("--points", default="results/calibration/calibration.yaml")
-    s.add_argument("--curves", default="results/calibration/calibration_curves.json")
+    s.add_argument("--points", default=paths.CALIBRATION_POINTS)
+    s.add_argument("--curves", default=paths.CALIBRATION_CURVES)
     s.add_argument("--target-points", default="config/calibration.yaml")
     s.add_argument("--target-curves", default="config/calibration_curves.json")
     s.set_defaults(func=cmd_install_calibration)
@@ -446,7 +454,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--curve-calibration", default="config/calibration_curves.json")
     add_published(s)
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
-    s.add_argument("--labels", default="data/mnist.npz")
+    s.add_argument("--labels", default=paths.DATA)
     s.set_defaults(func=cmd_calibration_check)
     s = sub.add_parser("docs", help="regenerate the numbers of README.md and docs/ from the "
                        "results (--check: fail if a committed block differs)")

@@ -4,11 +4,14 @@
 
 rule neuron:
     output:
-        "results/neuron/{neuron}.json",
+        paths.NEURON,
     log:
         "logs/neuron/{neuron}.log",
+    benchmark:
+        benchmark_file("neuron", "{neuron}")
     params:
         run=lambda wildcards: config["neuron"][wildcards.neuron],
+        code=code("neuron"),
     shell:
         "python -m nndl3 neuron --w {params.run[w]} --b {params.run[b]}"
         " --cost {params.run[cost]} --eta {params.run[eta]} --epochs {params.run[epochs]}"
@@ -17,9 +20,9 @@ rule neuron:
 
 rule svm:
     input:
-        "data/mnist.npz",
+        paths.DATA,
     output:
-        "results/svm/{n}.json",
+        paths.SVM,
     log:
         "logs/svm/{n}.log",
     # Deterministic and the longest job: with `snakemake --cache` and SNAKEMAKE_OUTPUT_CACHE
@@ -36,7 +39,7 @@ rule svm:
         mem_mb=4000,
         runtime=60,
     params:
-        code=code_version("nndl3.svm"),
+        code=sklearn_code("svm"),
         # chapter 1's default SVM: the test set scored by the same fit
         score=lambda wildcards: (
             "--score test" if int(wildcards.n) == config["svm_test_size"] else ""
@@ -48,20 +51,24 @@ rule svm:
 
 rule darkness:
     input:
-        "data/mnist.npz",
+        paths.DATA,
     output:
-        "results/baselines/darkness.json",
+        paths.BASELINE.format(name="darkness"),
     log:
         "logs/baselines/darkness.log",
+    benchmark:
+        benchmark_file("darkness", "darkness")
+    params:
+        code=code("darkness"),
     shell:
         "python -m nndl3 darkness --data {input} --out {output} > {log} 2>&1"
 
 
 rule tuned_svm:
     input:
-        "data/mnist.npz",
+        paths.DATA,
     output:
-        "results/baselines/tuned_svm.json",
+        paths.BASELINE.format(name="tuned_svm"),
     log:
         "logs/baselines/tuned_svm.log",
     # cached like the SVM sweep (see rule svm): at most 10 CPU-minutes, computed once
@@ -71,7 +78,7 @@ rule tuned_svm:
         mem_mb=4000,
         runtime=60,
     params:
-        code=code_version("nndl3.svm", "nndl3.baselines"),
+        code=sklearn_code("tuned-svm"),
         spec=lambda wildcards: json.dumps(config["tuned_svm"], separators=(",", ":")),
     shell:
         "python -m nndl3 tuned-svm --spec {params.spec:q} --data {input} --out {output}"

@@ -13,17 +13,20 @@ rule plot:
         unpack(figure_inputs),
     output:
         report(
-            "figures/{figure}.png",
+            paths.FIGURE,
             caption="../report/figure.rst",
             category=figure_category,
         ),
     log:
         "logs/figures/{figure}.log",
+    benchmark:
+        benchmark_file("plot", "{figure}")
     wildcard_constraints:
         figure=one_of(FIGURES),
     params:
         spec=figure_spec_json,
         published=published_json,
         caption=figure_caption,
+        code=code("plot"),
     shell:
         PLOT
