@@ -19,6 +19,16 @@ from . import atomic, paths, readers  # noqa: E402
 from .errors import UserError  # noqa: E402
 
 
+def print_totals() -> None:
+    """The job's last log line: its process's wall and CPU seconds since it started, for
+    benchmarks/breakdown.py (a benchmark file samples CPU time and misses short jobs')."""
+    import json
+
+    from .timing import Timer
+
+    print(f"timing {json.dumps(Timer().totals())}")
+
+
 def cmd_prepare_data(args):
     from . import mnist
 
@@ -61,6 +71,7 @@ def cmd_neuron(args):
                                  "cost_kind": args.cost, "eta": args.eta,
                                  "epochs": args.epochs, **result})
     print(f"output {result['output'][0]:.4f} -> {result['output'][-1]:.4f}; wrote {args.out}")
+    print_totals()
 
 
 def cmd_svm(args):
@@ -83,6 +94,7 @@ def cmd_svm(args):
     atomic.write_json(args.out, result)
     print(f"SVM on {args.train_size} images: {100 * result['accuracy']:.2f} % "
           f"({result['fit_seconds']:.1f} s fit, {result['predict_seconds']:.1f} s predict)")
+    print_totals()
 
 
 def cmd_darkness(args):
@@ -96,13 +108,16 @@ def cmd_darkness(args):
     result = {"schema": readers.BASELINE_SCHEMA, **baselines.darkness(data, args.evaluation)}
     atomic.write_json(args.out, result)
     print(f"average darkness: {result['correct']} of {result['of']} correct; wrote {args.out}")
+    print_totals()
 
 
 def cmd_tuned_svm(args):
     import numpy as np
 
     from . import baselines, mnist, svm
+    from .timing import Timer
 
+    timer = Timer()
     spec = load_json_arg(args.spec, "--spec")
     keys = ("grid", "search_size", "budget_cpu_seconds")
     if not isinstance(spec, dict) or any(k not in spec for k in keys):
@@ -112,12 +127,14 @@ def cmd_tuned_svm(args):
     result = {"schema": readers.BASELINE_SCHEMA,
               **baselines.tuned_svm(data, spec["grid"], spec["search_size"],
                                     spec["budget_cpu_seconds"])}
+    result["timing"] = timer.totals()  # the job's (a cached rule has no benchmark file)
     atomic.write_json(args.out, result)
     cpu = result["cpu_seconds"]
     print(f"tuned SVM: C = {result['params']['C']:g}, gamma = {result['params']['gamma']:g} "
           f"of {len(result['tried'])} tried ({len(result['skipped'])} skipped): "
           f"{result['correct']} of {result['of']} test images; CPU {cpu['search']:.0f} s "
           f"search + {cpu['final']:.0f} s final fit; wrote {args.out}")
+    print_totals()
 
 
 def cmd_replay(args):
@@ -179,6 +196,7 @@ def cmd_plot(args):
                         f"for ({type(exc).__name__}: {exc})") from None
     plotting.save(fig, args.out)
     print(f"wrote {args.out}")
+    print_totals()
 
 
 def cmd_report(args):
@@ -191,6 +209,7 @@ def cmd_report(args):
     print(f"{len(document['rows'])} rows, {len(document.get('curves', []))} curves, "
           f"{len(report.failed(document))} outside tolerance; wrote {args.out_md}, "
           f"{args.out_json}" + (f", {args.out_html}" if args.out_html else ""))
+    print_totals()
 
 
 def cmd_check(args):

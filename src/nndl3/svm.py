@@ -5,8 +5,8 @@ SVC's one-vs-one classifier is libsvm's 45 binary problems, one per pair of digi
 +1 / -1. `fit` solves the same 45 problems with libsvm (SVC, kernel="precomputed"), but
 computes the RBF kernel of each pair of digits once, by matrix products: libsvm computes
 the kernel of two images of one digit anew in each of that digit's 9 problems, one dot
-product at a time (the 50,000-image fit: 280 s). The kernel is handed to libsvm rounded to
-float32, as libsvm stores it, with an exact 1 on the diagonal, as libsvm computes it; only
+product at a time (what the fits cost: docs/performance.md's generated block). The
+kernel is handed to libsvm rounded to float32, as libsvm stores it, with an exact 1 on the diagonal, as libsvm computes it; only
 the last bits of the dot products differ. tests/test_svm.py checks that the support vectors
 and predictions are libsvm's; benchmarks/svm_options.py does on MNIST.
 """

@@ -31,7 +31,7 @@ rule svm:
     # and scikit-learn's version, which the shell command does not show. (Snakemake allows
     # no `benchmark:` on a cached rule: the result records its own times, `timing`.)
     cache: True
-    # the 50,000-image SVM (about 75 s of CPU, 3.3 GB) is the longest job: start the SVMs
+    # the 50,000-image SVM is among the longest jobs (docs/performance.md): start the SVMs
     # first (a number: Snakemake 9.15, which CI installs, refuses a function here)
     priority: 1
     threads: 1
@@ -71,7 +71,8 @@ rule tuned_svm:
         paths.BASELINE.format(name="tuned_svm"),
     log:
         "logs/baselines/tuned_svm.log",
-    # cached like the SVM sweep (see rule svm): at most 10 CPU-minutes, computed once
+    # cached like the SVM sweep (see rule svm): computed once; its search stops at the
+    # spec's CPU budget
     cache: True
     threads: 1
     resources:

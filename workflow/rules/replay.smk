@@ -15,7 +15,7 @@ rule replay_file:
     log:
         "logs/replay/{file}.log",
     benchmark:
-        benchmark_file("replay", "{file}")
+        benchmark_file("replay_file", "{file}")
     wildcard_constraints:
         file=one_of(REPLAY),
     threads: 1
