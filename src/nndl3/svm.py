@@ -6,9 +6,10 @@ SVC's one-vs-one classifier is libsvm's 45 binary problems, one per pair of digi
 computes the RBF kernel of each pair of digits once, by matrix products: libsvm computes
 the kernel of two images of one digit anew in each of that digit's 9 problems, one dot
 product at a time (what the fits cost: docs/performance.md's generated block). The
-kernel is handed to libsvm rounded to float32, as libsvm stores it, with an exact 1 on the diagonal, as libsvm computes it; only
-the last bits of the dot products differ. tests/test_svm.py checks that the support vectors
-and predictions are libsvm's; benchmarks/svm_options.py does on MNIST.
+kernel is handed to libsvm rounded to float32, as libsvm stores it, with an exact 1 on the
+diagonal, as libsvm computes it; only the last bits of the dot products differ.
+tests/test_svm.py checks that the support vectors and predictions are libsvm's;
+benchmarks/svm_options.py does on MNIST.
 """
 
 from __future__ import annotations
