@@ -86,8 +86,10 @@ def cmd_svm(args):
         data = mnist.load(args.data, np.float64, dict.fromkeys(sets), args.train_size,
                           svm.PIXEL_DIVISOR)
     timer.mark_startup()
+    solved = svm.load_parts(args.parts, svm.BOOK_ERA) if args.parts else None
     result = {"schema": readers.SVM_SCHEMA,
-              **svm.run(data, args.train_size, args.evaluation, score=args.score)}
+              **svm.run(data, args.train_size, args.evaluation, score=args.score,
+                        solved=solved)}
     timing = timer.rounded()
     result["timing"] = {"startup": timing["startup"], "load": timing["load"], **timer.totals(),
                         "cpu": {k: timing["cpu"][k] for k in ("startup", "load")}}
@@ -111,6 +113,49 @@ def cmd_darkness(args):
     print_totals()
 
 
+def cmd_svm_part(args):
+    """One job's share of an SVM fit's pair problems (svm.solve, svm.part_of)."""
+    import numpy as np
+
+    from . import mnist, svm
+
+    if not 0 <= args.part < args.parts:
+        raise UserError(f"--part {args.part}: not in 0..{args.parts - 1} (--parts {args.parts})")
+    params = (readers.json_file(args.search, "tuned SVM search")["best"] if args.search
+              else svm.BOOK_ERA)
+    x, y = mnist.load(args.data, np.float64, ("train",), args.train_size,
+                      svm.PIXEL_DIVISOR)["train"]
+    pairs = svm.part_of(svm.class_pairs(y), args.part, args.parts)
+    svm.save_part(args.out, svm.solve(x, y, params["C"], params["gamma"], pairs), params)
+    print(f"{len(pairs)} pair problems of the {len(y)}-image fit (C = {params['C']:g}, "
+          f"gamma = {params['gamma']:g}); wrote {args.out}")
+    print_totals()
+
+
+def tuned_spec(text: str) -> dict:
+    spec = load_json_arg(text, "--spec")
+    keys = ("grid", "search_size", "budget_cpu_seconds")
+    if not isinstance(spec, dict) or any(k not in spec for k in keys):
+        raise UserError(f"--spec: a mapping with keys {', '.join(keys)} is expected")
+    return spec
+
+
+def cmd_tuned_svm_search(args):
+    import numpy as np
+
+    from . import baselines, mnist, svm
+
+    spec = tuned_spec(args.spec)
+    data = mnist.load(args.data, np.float64, ("train", "validation"), spec["search_size"],
+                      svm.PIXEL_DIVISOR)
+    result = baselines.search(data, spec["grid"], spec["search_size"],
+                              spec["budget_cpu_seconds"])
+    atomic.write_json(args.out, result)
+    print(f"tuned SVM search: C = {result['best']['C']:g}, gamma = "
+          f"{result['best']['gamma']:g} of {len(result['tried'])} tried; wrote {args.out}")
+    print_totals()
+
+
 def cmd_tuned_svm(args):
     import numpy as np
 
@@ -118,15 +163,18 @@ def cmd_tuned_svm(args):
     from .timing import Timer
 
     timer = Timer()
-    spec = load_json_arg(args.spec, "--spec")
-    keys = ("grid", "search_size", "budget_cpu_seconds")
-    if not isinstance(spec, dict) or any(k not in spec for k in keys):
-        raise UserError(f"--spec: a mapping with keys {', '.join(keys)} is expected")
+    spec = tuned_spec(args.spec)
     data = mnist.load(args.data, np.float64, ("train", "validation", "test"), None,
                       svm.PIXEL_DIVISOR)
+    searched = readers.json_file(args.search, "tuned SVM search") if args.search else None
+    solved = (svm.load_parts(args.parts, searched["best"]) if args.parts and searched
+              else None)
+    if args.parts and not searched:
+        raise UserError("--parts: needs --search, the search the parts were solved for")
     result = {"schema": readers.BASELINE_SCHEMA,
               **baselines.tuned_svm(data, spec["grid"], spec["search_size"],
-                                    spec["budget_cpu_seconds"])}
+                                    spec["budget_cpu_seconds"], searched=searched,
+                                    solved=solved)}
     result["timing"] = timer.totals()  # the job's (a cached rule has no benchmark file)
     atomic.write_json(args.out, result)
     cpu = result["cpu_seconds"]
@@ -283,9 +331,11 @@ INPUTS = {
     "prepare-data": ("mnist_dir",),
     "train": ("spec", "data"),
     "neuron": (),
-    "svm": ("data",),
+    "svm": ("data", "parts"),
     "darkness": ("data",),
-    "tuned-svm": ("data",),  # its --spec is JSON text
+    "svm-part": ("data", "search"),
+    "tuned-svm": ("data", "search", "parts"),  # its --spec is JSON text
+    "tuned-svm-search": ("data",),
     "aggregate": ("records",),
     "plot": ("spec", "aggregates", "svm", "baselines", "neuron", "data", "book"),
     "replay": ("spec", "data"),
@@ -377,8 +427,21 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--score", choices=["validation", "test"], nargs="*", default=[],
                    help="sets also scored by the same fit (result key `scores`)")
     s.add_argument("--data", default=paths.DATA)
+    s.add_argument("--parts", nargs="*", default=[],
+                   help="the fit's pair problems solved by `svm-part` jobs (.npz)")
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_svm)
+
+    s = sub.add_parser("svm-part", help="one job's share of an SVM fit's pair problems")
+    s.add_argument("--train-size", type=int, default=None,
+                   help="the first N training images (default: all)")
+    s.add_argument("--part", type=int, required=True, help="this job's part, from 0")
+    s.add_argument("--parts", type=int, required=True, help="the jobs the fit is split into")
+    s.add_argument("--search", default=None,
+                   help="the tuned SVM's search (its best C, gamma); default: the book's SVM")
+    s.add_argument("--data", default=paths.DATA)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_svm_part)
 
     s = sub.add_parser("darkness", help="chapter 1's average-darkness classifier")
     s.add_argument("--evaluation", choices=["validation", "test"], default="test")
@@ -389,9 +452,20 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("tuned-svm", help="an SVM with C and gamma chosen on validation data")
     s.add_argument("--spec", required=True,
                    help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
+    s.add_argument("--search", default=None,
+                   help="the search's result (tuned-svm-search); default: search here")
+    s.add_argument("--parts", nargs="*", default=[],
+                   help="the final fit's pair problems solved by `svm-part --search` jobs")
     s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_tuned_svm)
+
+    s = sub.add_parser("tuned-svm-search", help="the tuned SVM's search for C and gamma")
+    s.add_argument("--spec", required=True,
+                   help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
+    s.add_argument("--data", default=paths.DATA)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_tuned_svm_search)
 
     s = sub.add_parser("replay", help="replay one of the author's published runs from his seed")
     s.add_argument("--spec", required=True, help="the file's replay entry, as JSON")

@@ -18,21 +18,51 @@ rule neuron:
         " --out {output} > {log} 2>&1"
 
 
-rule svm:
+rule svm_part:
     input:
         paths.DATA,
+    output:
+        temp(paths.SVM_PART),
+    log:
+        "logs/svm/parts/{n}/{part}.log",
+    benchmark:
+        benchmark_file("svm_part", "{n}/{part}")
+    # the longest jobs: start them first (a number: Snakemake 9.15, which CI installs,
+    # refuses a function here)
+    priority: 1
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        parts=config["svm_parts"],
+        code=sklearn_code("svm-part"),
+    shell:
+        "python -m nndl3 svm-part --train-size {wildcards.n} --part {wildcards.part}"
+        " --parts {params.parts} --data {input} --out {output} > {log} 2>&1"
+
+
+def svm_parts(wildcards):
+    """The svm_test_size fit is solved in svm_parts jobs (svm_part); the others in one."""
+    if int(wildcards.n) != config["svm_test_size"]:
+        return []
+    return expand(paths.SVM_PART, n=wildcards.n, part=range(config["svm_parts"]))
+
+
+rule svm:
+    input:
+        data=paths.DATA,
+        parts=svm_parts,
     output:
         paths.SVM,
     log:
         "logs/svm/{n}.log",
-    # Deterministic and the longest job: with `snakemake --cache` and SNAKEMAKE_OUTPUT_CACHE
-    # set, a result is computed once and copied from that folder by later runs. The key
-    # hashes the rule, its params and mnist.npz's provenance; `code` adds the SVM's source
-    # and scikit-learn's version, which the shell command does not show. (Snakemake allows
-    # no `benchmark:` on a cached rule: the result records its own times, `timing`.)
+    # Deterministic: with `snakemake --cache` and SNAKEMAKE_OUTPUT_CACHE set, a result is
+    # computed once and copied from that folder by later runs. The key hashes the rule, its
+    # params and mnist.npz's provenance; `code` adds the code it runs and scikit-learn's
+    # version, which the shell command does not show. (Snakemake allows no `benchmark:` on
+    # a cached rule: the log's last line has the job's times.)
     cache: True
-    # the 50,000-image SVM is among the longest jobs (docs/performance.md): start the SVMs
-    # first (a number: Snakemake 9.15, which CI installs, refuses a function here)
     priority: 1
     threads: 1
     resources:
@@ -45,8 +75,8 @@ rule svm:
             "--score test" if int(wildcards.n) == config["svm_test_size"] else ""
         ),
     shell:
-        "python -m nndl3 svm --train-size {wildcards.n} {params.score} --data {input}"
-        " --out {output} > {log} 2>&1"
+        "python -m nndl3 svm --train-size {wildcards.n} {params.score} --data {input.data}"
+        " --parts {input.parts} --out {output} > {log} 2>&1"
 
 
 rule darkness:
@@ -64,15 +94,67 @@ rule darkness:
         "python -m nndl3 darkness --data {input} --out {output} > {log} 2>&1"
 
 
-rule tuned_svm:
+def tuned_spec(wildcards):
+    return json.dumps(config["tuned_svm"], separators=(",", ":"))
+
+
+rule tuned_svm_search:
     input:
         paths.DATA,
+    output:
+        paths.TUNED_SEARCH,
+    log:
+        "logs/baselines/tuned_svm/search.log",
+    benchmark:
+        benchmark_file("tuned_svm_search", "search")
+    priority: 1
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        code=sklearn_code("tuned-svm-search"),
+        spec=tuned_spec,
+    shell:
+        "python -m nndl3 tuned-svm-search --spec {params.spec:q} --data {input}"
+        " --out {output} > {log} 2>&1"
+
+
+# the final fit on all training images, with the search's C and gamma, in svm_parts jobs
+rule tuned_svm_part:
+    input:
+        data=paths.DATA,
+        search=paths.TUNED_SEARCH,
+    output:
+        temp(paths.TUNED_PART),
+    log:
+        "logs/baselines/tuned_svm/part-{part}.log",
+    benchmark:
+        benchmark_file("tuned_svm_part", "{part}")
+    priority: 1
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        parts=config["svm_parts"],
+        code=sklearn_code("svm-part"),
+    shell:
+        "python -m nndl3 svm-part --part {wildcards.part}"
+        " --parts {params.parts} --search {input.search} --data {input.data}"
+        " --out {output} > {log} 2>&1"
+
+
+rule tuned_svm:
+    input:
+        data=paths.DATA,
+        search=paths.TUNED_SEARCH,
+        parts=expand(paths.TUNED_PART, part=range(config["svm_parts"])),
     output:
         paths.BASELINE.format(name="tuned_svm"),
     log:
         "logs/baselines/tuned_svm.log",
-    # cached like the SVM sweep (see rule svm): computed once; its search stops at the
-    # spec's CPU budget
+    # cached like the SVM sweep (see rule svm): computed once
     cache: True
     threads: 1
     resources:
@@ -80,7 +162,7 @@ rule tuned_svm:
         runtime=60,
     params:
         code=sklearn_code("tuned-svm"),
-        spec=lambda wildcards: json.dumps(config["tuned_svm"], separators=(",", ":")),
+        spec=tuned_spec,
     shell:
-        "python -m nndl3 tuned-svm --spec {params.spec:q} --data {input} --out {output}"
-        " > {log} 2>&1"
+        "python -m nndl3 tuned-svm --spec {params.spec:q} --search {input.search}"
+        " --parts {input.parts} --data {input.data} --out {output} > {log} 2>&1"
