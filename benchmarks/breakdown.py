@@ -113,8 +113,9 @@ def table(rows: list[dict], clock: str) -> str:
 # ------------------------------------------------------------- by kind, and the critical path
 
 # what each rule's CPU counts as; a training job is split by its own phases (TRAIN_KINDS)
-KIND_OF_RULE = {"svm": "SVMs and baselines", "tuned_svm": "SVMs and baselines",
-                "darkness": "SVMs and baselines", "replay_file": "replay",
+KIND_OF_RULE = {**dict.fromkeys(("svm", "svm_part", "tuned_svm_search", "tuned_svm_part",
+                                  "tuned_svm", "darkness"), "SVMs and baselines"),
+                "replay_file": "replay",
                 "plot": "plotting", "report": "report and single neuron",
                 "neuron": "report and single neuron"}
 TRAIN_KINDS = {"epochs": ("epochs",), "monitoring": ("monitoring",),
@@ -179,8 +180,9 @@ def training_kinds(root: Path, job: dict, cpu: float) -> dict:
     return kinds
 
 
-def critical_path(jobs: list[dict]) -> tuple[float, list[dict]]:
-    """The longest chain of job wall times through the jobs' inputs and outputs."""
+def critical_path(jobs: list[dict], clock: str = "wall") -> tuple[float, list[dict]]:
+    """The longest chain of job times (`clock`: wall or cpu) through the jobs' inputs and
+    outputs."""
     producer = {f: job["name"] for job in jobs for f in job["output"]}
     by_name = {job["name"]: job for job in jobs}
     longest: dict[str, tuple[float, list[str]]] = {}
@@ -190,12 +192,12 @@ def critical_path(jobs: list[dict]) -> tuple[float, list[dict]]:
             job = by_name[name]
             before = [chain(producer[f]) for f in job["input"] if f in producer]
             seconds, path = max(before, default=(0.0, []))
-            longest[name] = (seconds + job.get("wall", 0.0), [*path, name])
+            longest[name] = (seconds + job.get(clock, 0.0), [*path, name])
         return longest[name]
 
     seconds, names = max((chain(job["name"]) for job in jobs), default=(0.0, []))
-    return seconds, [{"job": n, "seconds": by_name[n].get("wall", 0.0)} for n in names
-                     if by_name[n].get("wall")]
+    return seconds, [{"job": n, "seconds": by_name[n].get(clock, 0.0)} for n in names
+                     if by_name[n].get(clock)]
 
 
 def stages(root: Path, target: str = "all") -> dict:
@@ -220,12 +222,17 @@ def stages(root: Path, target: str = "all") -> dict:
             kinds[kind] = kinds.get(kind, 0.0) + job["cpu"]
     kinds[SNAKEMAKE] = pipeline["cpu_seconds"] - sum(kinds.values())
     seconds, path = critical_path(jobs)
+    cpu_seconds, cpu_path = critical_path(jobs, "cpu")
     epoch = reference["seconds_per_epoch"]
     return {"pipeline": pipeline, "reference_epoch_seconds": epoch, "jobs": ran,
             "cpu_seconds_by_kind": kinds, "critical_path_seconds": seconds,
             "critical_path": path,
             "pipeline_in_reference_epochs": pipeline["seconds"] / epoch,
-            "critical_path_in_reference_epochs": seconds / epoch}
+            "critical_path_in_reference_epochs": seconds / epoch,
+            # on a machine shared with other work wall times overstate: the same in CPU
+            "pipeline_cpu_in_reference_epochs": pipeline["cpu_seconds"] / epoch,
+            "critical_path_cpu_seconds": cpu_seconds, "critical_path_cpu": cpu_path,
+            "critical_path_cpu_in_reference_epochs": cpu_seconds / epoch}
 
 
 def main(argv=None) -> int:

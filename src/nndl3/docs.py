@@ -241,10 +241,14 @@ def pipeline_stages(root: Path) -> str:
     lines += [f"| {kind} | {seconds:.0f} | {100 * seconds / total:.0f} % |"
               for kind, seconds in kinds.items()]
     lines.append(f"| total | {total:.0f} | 100 % |")
-    chain = " -> ".join(f"{j['job']} ({j['seconds']:.0f} s)" for j in doc["critical_path"])
-    lines += ["", f"Critical path (the longest chain of job wall times): "
-              f"**{doc['critical_path_seconds']:.0f} s = "
-              f"{doc['critical_path_in_reference_epochs']:.0f} reference epochs**: {chain}."]
+    for clock, key in (("wall", "critical_path"), ("CPU", "critical_path_cpu")):
+        chain = " -> ".join(f"{j['job']} ({j['seconds']:.0f} s)" for j in doc[key])
+        lines += ["", f"Critical path, the longest chain of job {clock} times: "
+                  f"**{doc[key + '_seconds']:.0f} s = "
+                  f"{doc[key + '_in_reference_epochs']:.0f} reference epochs**: {chain}."]
+    lines += ["", f"The pipeline's CPU seconds are "
+              f"{doc['pipeline_cpu_in_reference_epochs']:.0f} reference epochs (what a "
+              "machine shared with other work does not inflate)."]
     return "\n".join(lines) + "\n"
 
 
