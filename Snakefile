@@ -24,9 +24,9 @@ include: "workflow/rules/common.smk"
 
 rule all:
     input:
-        expand("figures/{figure}.png", figure=FIGURES),
-        "results/reproduction.md",
-        expand("results/replay/{file}", file=REPLAY),
+        expand(paths.FIGURE, figure=FIGURES),
+        paths.REPRODUCTION_MD,
+        expand(paths.REPLAY, file=REPLAY),
 
 
 for _experiment, _figures in config["experiments"].items():
@@ -35,7 +35,7 @@ for _experiment, _figures in config["experiments"].items():
         name:
             _experiment
         input:
-            expand("figures/{figure}.png", figure=_figures),
+            expand(paths.FIGURE, figure=_figures),
 
 
 include: "workflow/rules/data.smk"
@@ -54,7 +54,6 @@ include: "workflow/rules/literature.smk"
 localrules:
     all,
     prepare_data,
-    aggregate,
     neuron,
     plot,
     report,

@@ -1,6 +1,10 @@
-"""Where a pipeline run's time goes, job by job, from its run records and job benchmarks.
+"""Where a pipeline run's time goes, job by job and by kind, from its run records, job
+benchmarks and job logs, and its critical path.
 
-    python benchmarks/breakdown.py [--dir .]
+    python benchmarks/breakdown.py [--dir .] [--json results/pipeline_times.json]
+
+With --json (CI, after the pipeline) it also writes the time by kind and the critical path
+(`stages`, below) for docs/performance.md's generated block.
 
 For every training job that Snakemake timed (logs/benchmark/train/<run>.tsv: wall seconds
 `s` and `cpu_time`) and every SVM result, the phases the job recorded itself: a training
@@ -19,6 +23,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 COLUMNS = ("startup", "load", "augment", "sparse", "epochs", "monitoring", "write", "fit",
@@ -103,15 +110,147 @@ def table(rows: list[dict], clock: str) -> str:
     return "\n".join(out)
 
 
+# ------------------------------------------------------------- by kind, and the critical path
+
+# what each rule's CPU counts as; a training job is split by its own phases (TRAIN_KINDS)
+KIND_OF_RULE = {**dict.fromkeys(("svm", "svm_part", "tuned_svm_search", "tuned_svm_part",
+                                  "tuned_svm", "darkness"), "SVMs and baselines"),
+                "replay_file": "replay",
+                "plot": "plotting", "report": "report and single neuron",
+                "neuron": "report and single neuron"}
+TRAIN_KINDS = {"epochs": ("epochs",), "monitoring": ("monitoring",),
+               "start-up (interpreter, imports, data, sparse form)":
+                   ("startup", "load", "augment", "sparse"),
+               "writing records and the aggregate": ("write",)}
+SNAKEMAKE = "Snakemake itself"
+FIELD = re.compile(r"^    (\w+): (.*)$")
+
+
+def planned_jobs(root: Path, target: str = "all") -> list[dict]:
+    """Every job of `target` as Snakemake plans it (`-n --forceall`): rule, wildcards,
+    inputs, outputs, log and benchmark file."""
+    out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall", target],
+                         cwd=root, capture_output=True, text=True, check=True).stdout
+    found, job = [], None
+    for line in out.splitlines():
+        if line.startswith(("rule ", "localrule ")):
+            job = {"rule": line.split()[1].rstrip(":")}
+            found.append(job)
+        elif job is not None and (m := FIELD.match(line)):
+            job[m[1]] = m[2]
+        elif not line.startswith("    "):
+            job = None
+    for job in found:
+        for key in ("input", "output"):
+            job[key] = [f for f in job.get(key, "").split(", ") if f]
+        job["name"] = f"{job['rule']} {job.get('wildcards', '')}".strip()
+    return found
+
+
+def logged_totals(root: Path, log: str | None) -> dict:
+    """A job's own last `timing` line (its process's exact wall and CPU seconds)."""
+    path = root / log if log else None
+    if not path or not path.is_file():
+        return {}
+    lines = [s for s in path.read_text().splitlines() if s.startswith("timing ")]
+    return json.loads(lines[-1].split(" ", 1)[1]) if lines else {}
+
+
+def job_seconds(root: Path, job: dict) -> dict:
+    """{"wall", "cpu"} of a job that ran: its benchmark's wall time, else its log's; its
+    log's CPU time, else its benchmark's sampled one. {} if it did not run."""
+    logged = logged_totals(root, job.get("log"))
+    bench = root / job["benchmark"] if job.get("benchmark") else None
+    sampled = benchmark(bench) if bench and bench.is_file() else {}
+    wall = sampled.get("wall", logged.get("total"))
+    cpu = logged.get("total_cpu", sampled.get("cpu"))
+    return {} if wall is None else {"wall": wall, "cpu": cpu if cpu is not None else 0.0}
+
+
+def training_kinds(root: Path, job: dict, cpu: float) -> dict:
+    """A training job's CPU seconds by kind, from its record's `timing.cpu` and its log;
+    what no phase counts (the interpreter's exit) goes to start-up."""
+    record = next(root / f for f in job["output"] if f.endswith(".json") and "/runs/" in f)
+    phases = dict(json.loads(record.read_text())["timing"]["cpu"])
+    phases["write"] = logged_totals(root, job.get("log")).get("cpu", {}).get("write", 0.0)
+    kinds = {kind: sum(phases.get(p) or 0.0 for p in names)
+             for kind, names in TRAIN_KINDS.items()}
+    startup = next(iter(k for k in TRAIN_KINDS if k.startswith("start-up")))
+    kinds[startup] += max(cpu - sum(kinds.values()), 0.0)
+    return kinds
+
+
+def critical_path(jobs: list[dict], clock: str = "wall") -> tuple[float, list[dict]]:
+    """The longest chain of job times (`clock`: wall or cpu) through the jobs' inputs and
+    outputs."""
+    producer = {f: job["name"] for job in jobs for f in job["output"]}
+    by_name = {job["name"]: job for job in jobs}
+    longest: dict[str, tuple[float, list[str]]] = {}
+
+    def chain(name: str):
+        if name not in longest:
+            job = by_name[name]
+            before = [chain(producer[f]) for f in job["input"] if f in producer]
+            seconds, path = max(before, default=(0.0, []))
+            longest[name] = (seconds + job.get(clock, 0.0), [*path, name])
+        return longest[name]
+
+    seconds, names = max((chain(job["name"]) for job in jobs), default=(0.0, []))
+    return seconds, [{"job": n, "seconds": by_name[n].get(clock, 0.0)} for n in names
+                     if by_name[n].get(clock)]
+
+
+def stages(root: Path, target: str = "all") -> dict:
+    """The pipeline's CPU seconds by kind (Snakemake's own: the pipeline's CPU, from
+    results/pipeline.json, less its jobs'), its critical path, and the pipeline's wall time
+    and the reference epoch (results/reference_epoch.json) they are measured against."""
+    pipeline = json.loads((root / "results" / "pipeline.json").read_text())
+    reference = json.loads((root / "results" / "reference_epoch.json").read_text())
+    jobs = planned_jobs(root, target)
+    kinds = dict.fromkeys([*TRAIN_KINDS, *dict.fromkeys(KIND_OF_RULE.values())], 0.0)
+    ran = 0
+    for job in jobs:
+        job.update(job_seconds(root, job))
+        if "wall" not in job:
+            continue
+        ran += 1
+        if job["rule"] == "train":
+            for kind, cpu in training_kinds(root, job, job["cpu"]).items():
+                kinds[kind] += cpu
+        else:
+            kind = KIND_OF_RULE.get(job["rule"], "other jobs")
+            kinds[kind] = kinds.get(kind, 0.0) + job["cpu"]
+    kinds[SNAKEMAKE] = pipeline["cpu_seconds"] - sum(kinds.values())
+    seconds, path = critical_path(jobs)
+    cpu_seconds, cpu_path = critical_path(jobs, "cpu")
+    epoch = reference["seconds_per_epoch"]
+    return {"pipeline": pipeline, "reference_epoch_seconds": epoch, "jobs": ran,
+            "cpu_seconds_by_kind": kinds, "critical_path_seconds": seconds,
+            "critical_path": path,
+            "pipeline_in_reference_epochs": pipeline["seconds"] / epoch,
+            "critical_path_in_reference_epochs": seconds / epoch,
+            # on a machine shared with other work wall times overstate: the same in CPU
+            "pipeline_cpu_in_reference_epochs": pipeline["cpu_seconds"] / epoch,
+            "critical_path_cpu_seconds": cpu_seconds, "critical_path_cpu": cpu_path,
+            "critical_path_cpu_in_reference_epochs": cpu_seconds / epoch}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dir", type=Path, default=Path("."), help="the workflow's folder")
+    p.add_argument("--json", type=Path, default=None,
+                   help="also write the time by kind and the critical path here")
     args = p.parse_args(argv)
     for clock in ("wall", "cpu"):
         rows = jobs(args.dir, clock)
         if not rows:
             raise SystemExit(f"{args.dir}/logs/benchmark: no job times (run the workflow first)")
         print(table(rows, clock))
+    if args.json:
+        doc = stages(args.dir)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(doc, indent=1) + "\n")
+        print(json.dumps({k: v for k, v in doc.items() if k != "critical_path"}, indent=1))
     return 0
 
 

@@ -1,22 +1,71 @@
-"""The whole workflow's wall time: `snakemake --cores 2 --forceall`, which reruns it."""
+"""The whole workflow's wall and CPU time.
+
+    python benchmarks/pipeline.py --out results/pipeline.json -- --cores 2 --quiet rules
+
+runs `snakemake <arguments>` here and writes its wall seconds, the CPU seconds of it and of
+every job it ran (the children's, from the kernel's accounting: exact, unlike the sampled
+`cpu_time` of a benchmark file), the date and the number of training jobs to --out (the
+README's block and docs/performance.md's read it). Exits with Snakemake's status.
+`bench.py --pipeline` calls `time_pipeline` (`--forceall`: it reruns everything).
+"""
 
 from __future__ import annotations
 
+import argparse
+import datetime
+import json
+import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from common import ORIGINAL_ENV, ROOT
 
 
-def time_pipeline():
-    """Wall time of `snakemake --cores 2 --forceall` here: reruns the whole workflow, with
-    the environment the benchmark was started with (not its one-thread settings)."""
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", "--forceall"]
-    print(f"\nrunning {' '.join(command[1:])} in {ROOT} (reruns everything) ...", flush=True)
+def run_timed(arguments: list[str]) -> dict:
+    """Wall and CPU seconds (user + system, the children's) of `snakemake <arguments>`,
+    with the environment the benchmark was started with (not its one-thread settings)."""
+    command = [sys.executable, "-m", "snakemake", *arguments]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     rc = subprocess.run(command, cwd=ROOT, env=ORIGINAL_ENV, check=False).returncode
     seconds = time.perf_counter() - start
-    print(f"pipeline: {seconds:.1f} s wall, exit code {rc}")
-    return {"command": "snakemake --cores 2 --forceall", "wall_seconds": seconds,
-            "returncode": rc}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"command": " ".join(["snakemake", *arguments]), "wall_seconds": seconds,
+            "cpu_seconds": cpu, "returncode": rc}
+
+
+def time_pipeline():
+    """`snakemake --cores 2 --forceall` here: reruns the whole workflow."""
+    print(f"\nrunning snakemake --cores 2 --forceall in {ROOT} (reruns everything) ...",
+          flush=True)
+    timed = run_timed(["--cores", "2", "--forceall"])
+    print(f"pipeline: {timed['wall_seconds']:.1f} s wall, exit code {timed['returncode']}")
+    return timed
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("arguments", nargs=argparse.REMAINDER, help="-- then Snakemake's arguments")
+    args = p.parse_args(argv)
+    arguments = args.arguments[1:] if args.arguments[:1] == ["--"] else args.arguments
+    timed = run_timed(arguments)
+    if timed["returncode"] != 0:
+        return timed["returncode"]
+    training = len(list((ROOT / "logs" / "benchmark" / "train").glob("*.tsv")))
+    doc = {"command": " ".join(a for a in timed["command"].split() if a not in ("--quiet",
+                                                                                 "rules")),
+           "seconds": round(timed["wall_seconds"]), "cpu_seconds": round(timed["cpu_seconds"], 1),
+           "jobs": f"{training} training", "date": datetime.date.today().isoformat()}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc) + "\n")
+    print(f"pipeline wall time: {doc['seconds']} s, CPU {doc['cpu_seconds']:.0f} s; "
+          f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,22 +2,19 @@
 
     python benchmarks/target_times.py [--dir .] [--json results/target_times.json]
 
-Every training job writes its wall time to logs/benchmark/train/<run>.tsv (Snakemake's
-`benchmark:` directive); an SVM job (a cached rule, which may not have one) into its result,
-results/svm/<n>.json, `timing.total`. For each experiment target (config/figures.yaml,
-`experiments:`) this asks `snakemake -n --forceall <target>` which of those jobs the target
-needs and prints a Markdown table: jobs, job-seconds, the longest job, and the estimate
-of the target's wall time on 2 cores, max(longest job, job-seconds / 2). Plotting and
-aggregation (seconds) are not counted. Jobs shared between targets count in each. With
---json it also writes the table's numbers (the README's block, `python -m nndl3 docs`).
+For each experiment target (config/figures.yaml, `experiments:`) this asks
+`snakemake -n --forceall <target>` which jobs the target needs, takes each job's wall time
+as benchmarks/breakdown.py does (its benchmark file, else its log's last `timing` line)
+and prints a Markdown table: jobs, job-seconds, the longest job, and the estimate of the
+target's wall time on 2 cores, max(longest job, job-seconds / 2). Jobs shared between
+targets count in each. With --json it also writes the table's numbers (the README's
+block, `python -m nndl3 docs`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -26,29 +23,22 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import breakdown  # noqa: E402  (the job times, as its table reads them)
 
-TIMED_RULES = ("train", "svm")
-JOB = re.compile(r"^rule (\w+):\n(?:    .*\n)*?    wildcards: (\w+)=(\S+)", re.MULTILINE)
-
-
-def jobs_of(target: str, root: Path) -> list[tuple[str, str]]:
-    """(rule, wildcard value) of every timed job the target needs, from a dry run."""
-    out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall", target],
-                         cwd=root, capture_output=True, text=True, check=True).stdout
-    return [(rule, value) for rule, _, value in JOB.findall(out) if rule in TIMED_RULES]
+UNTIMED = ("all", "prepare_data")  # a target's own rule; the data, prepared before
 
 
 def estimates(root: Path) -> list[dict]:
     """For each experiment target: its timed jobs, their seconds, the longest, the estimate."""
     experiments = yaml.safe_load((root / "config" / "figures.yaml").read_text())
-    job_seconds = {row["job"]: row["total"] for row in breakdown.jobs(root, "wall")}
     out = []
     for target in experiments["experiments"]:
         times = {}
-        for rule, name in jobs_of(target, root):
-            job = f"{rule} {name}"
-            if job not in job_seconds:
-                raise SystemExit(f"{job}: no job time (run the workflow first)")
-            times[job] = job_seconds[job]
+        for job in breakdown.planned_jobs(root, target):
+            if job["rule"] in UNTIMED or job["rule"] == target:
+                continue
+            seconds = breakdown.job_seconds(root, job)
+            if not seconds:
+                raise SystemExit(f"{job['name']}: no job time (run the workflow first)")
+            times[job["name"]] = seconds["wall"]
         entry = {"target": target, "jobs": len(times)}
         if times:
             longest = max(times, key=times.get)

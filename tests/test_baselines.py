@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from nndl3 import baselines
+from nndl3 import baselines, svm
 
 
 def darkness_data(rng, n):
@@ -69,3 +69,23 @@ def test_tuned_svm_searches_on_the_first_images_only(tiny_data):
     b = baselines.tuned_svm(shuffled, GRID, 100, 1e9, train_size=100)
     assert [t["validation_accuracy"] for t in a["tried"]] == \
         [t["validation_accuracy"] for t in b["tried"]]
+
+
+def test_the_tuned_svm_from_its_search_and_parts_is_the_same_result(tiny_data):
+    """Searched in one job and refitted in several (the workflow), the tuned SVM gives the
+    result of one job, but for the times."""
+    whole = baselines.tuned_svm(tiny_data, GRID, 100, 1e9, train_size=200)
+    searched = baselines.search(tiny_data, GRID, 100, 1e9)
+    x, y = (a[:200] for a in tiny_data["train"])
+    best = searched["best"]
+    solved = [s for part in range(3) for s in svm.solve(
+        x, y, best["C"], best["gamma"], svm.part_of(svm.class_pairs(y), part, 3))]
+    split = baselines.tuned_svm(tiny_data, GRID, 100, 1e9, train_size=200, searched=searched,
+                                solved=solved)
+
+    def untimed(result):
+        return {k: v for k, v in result.items() if k != "cpu_seconds"} | {
+            "tried": [{k: v for k, v in t.items() if k != "cpu_seconds"}
+                      for t in result["tried"]]}
+
+    assert untimed(split) == untimed(whole)

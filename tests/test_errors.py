@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nndl3 import aggregate, cli, readers
+from nndl3 import aggregate, cli, code, readers
 from nndl3.errors import UserError
 
 SPEC = {"sizes": [784, 30, 10], "cost": "cross-entropy", "init": "default", "eta": 0.5,
@@ -27,7 +27,7 @@ SPEC = {"sizes": [784, 30, 10], "cost": "cross-entropy", "init": "default", "eta
 def record(seed):
     return {"schema": readers.RECORD_SCHEMA, "run": "r", "seed": seed, "spec": SPEC,
             "monitored_epochs": [0, 1], "metrics": {"evaluation_accuracy": [0.9, 0.9 + seed / 100]},
-            "seconds_per_epoch": [0.1, 0.1]}
+            "seconds_per_epoch": [0.1, 0.1], "code": code.digest("train")}
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from sklearn.datasets import load_digits
 from sklearn.svm import SVC
 
 from nndl3 import svm
+from nndl3.errors import UserError
 
 
 @pytest.mark.parametrize("n_train", [60, 400])
@@ -42,3 +43,42 @@ def test_the_test_set_is_scored_by_the_same_fit(tiny_data):
     assert both["scores"] == {"test": {"correct": correct, "of": len(yt),
                                        "accuracy": correct / len(yt)}}
     assert 0 < correct < len(yt) and "scores" not in plain
+
+
+def same_model(a, b):
+    np.testing.assert_array_equal(a.support, b.support)
+    np.testing.assert_array_equal(a.vectors, b.vectors)
+    assert len(a.pairs) == len(b.pairs)
+    for pa, pb in zip(a.pairs, b.pairs, strict=True):
+        assert pa[:2] == pb[:2] and pa[4] == pb[4]
+        np.testing.assert_array_equal(pa[2], pb[2])
+        np.testing.assert_array_equal(pa[3], pb[3])
+
+
+@pytest.mark.parametrize("parts", [1, 4, 45])
+def test_a_fit_split_over_jobs_is_the_same_fit_to_the_bit(tmp_path, parts):
+    """Each job solves its share of the pair problems and saves them; the assembled
+    classifier equals the fit in one job, bit for bit, whatever the order of the parts."""
+    x, y = load_digits(return_X_y=True)
+    x, y = x[:300] / 16, y[:300]
+    whole = svm.fit(x, y, 1.0, 0.05)
+    params = {"C": 1.0, "gamma": 0.05}
+    files = []
+    for part in range(parts):
+        pairs = svm.part_of(svm.class_pairs(y), part, parts)
+        files.append(tmp_path / f"part-{part}.npz")
+        svm.save_part(files[-1], svm.solve(x, y, 1.0, 0.05, pairs), params)
+    same_model(svm.model_of(x, y, 0.05, svm.load_parts(files[::-1], params)), whole)
+
+
+def test_parts_missing_or_from_other_params_are_refused(tmp_path):
+    x, y = load_digits(return_X_y=True)
+    x, y = x[:200] / 16, y[:200]
+    params = {"C": 1.0, "gamma": 0.05}
+    path = tmp_path / "part-0.npz"
+    svm.save_part(path, svm.solve(x, y, 1.0, 0.05, svm.part_of(svm.class_pairs(y), 0, 2)),
+                  params)
+    with pytest.raises(UserError, match="23 pair problems solved, 45 needed"):
+        svm.model_of(x, y, 0.05, svm.load_parts([path], params))
+    with pytest.raises(UserError, match="not 3.0, 0.05: rerun its job"):
+        svm.load_parts([path], {"C": 3.0, "gamma": 0.05})

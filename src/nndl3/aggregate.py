@@ -52,9 +52,14 @@ def aggregate(records: list[dict]) -> dict:
     for name in first["metrics"]:
         rows = padded([r["metrics"][name] for r in records], len(epochs))
         metrics[name] = {**statistics(rows), "per_seed": [nulls(row) for row in rows]}
+    codes = {r.get("code") for r in records}
+    if len(codes) > 1:
+        raise UserError(f"run {first['run']}: its records come from different code "
+                        f"({', '.join(sorted(map(str, codes)))}): retrain the run")
     out = {
         "schema": AGGREGATE_SCHEMA,
         "run": first["run"],
+        "code": codes.pop(),  # nndl3.code.digest("train") of the records, None if unknown
         "spec": {k: v for k, v in first["spec"].items() if k != "seeds"},
         "seeds": [r["seed"] for r in records],
         "monitored_epochs": epochs,

@@ -47,18 +47,13 @@ def darkness(data: dict, evaluation: str = "test") -> dict:
             "accuracy": correct / len(ye)}
 
 
-def tuned_svm(data: dict, grid: list[dict], search_size: int, budget_cpu_seconds: float,
-              train_size: int | None = None) -> dict:
-    """SVC with C and gamma chosen on the validation set, then scored on the test set.
-
-    Each candidate of `grid` ({"C", "gamma"}, tried in order) is fitted on the first
-    `search_size` training images and scored on the validation set; the search stops before
-    a candidate once its CPU time has reached `budget_cpu_seconds` (the first is always
-    tried). The best candidate (ties: the earlier one) is refitted on the first `train_size`
-    training images (all of them by default) and scored on the validation and test sets."""
+def search(data: dict, grid: list[dict], search_size: int, budget_cpu_seconds: float) -> dict:
+    """The tuned SVM's search: each candidate of `grid` ({"C", "gamma"}, tried in order) is
+    fitted on the first `search_size` training images and scored on the validation set; the
+    search stops before a candidate once its CPU time has reached `budget_cpu_seconds` (the
+    first is always tried). `best`: the best candidate (ties: the earlier one)."""
     x, y = data["train"]
     xv, yv = data["validation"]
-    xt, yt = data["test"]
     cpu_start = time.process_time()
     tried = []
     for params in grid:
@@ -70,17 +65,39 @@ def tuned_svm(data: dict, grid: list[dict], search_size: int, budget_cpu_seconds
         tried.append({**params, "validation_accuracy": accuracy,
                       "cpu_seconds": time.process_time() - cpu_start - spent})
     best = max(tried, key=lambda t: t["validation_accuracy"])  # max keeps the first of ties
-    search_cpu = time.process_time() - cpu_start
+    return {"search_size": search_size, "budget_cpu_seconds": budget_cpu_seconds,
+            "tried": tried, "skipped": grid[len(tried):],
+            "best": {"C": best["C"], "gamma": best["gamma"]},
+            "cpu_seconds": time.process_time() - cpu_start}
+
+
+def tuned_svm(data: dict, grid: list[dict], search_size: int, budget_cpu_seconds: float,
+              train_size: int | None = None, searched: dict | None = None,
+              solved: list | None = None) -> dict:
+    """SVC with C and gamma chosen on the validation set (`search`, or its result
+    `searched`), refitted on the first `train_size` training images (all of them by
+    default; `solved`: that fit's pair problems already solved, by parts, svm.solve) and
+    scored on the validation and test sets."""
+    x, y = data["train"]
+    xv, yv = data["validation"]
+    xt, yt = data["test"]
+    searched = searched or search(data, grid, search_size, budget_cpu_seconds)
+    best = searched["best"]
+    cpu_start = time.process_time()
     n = len(y) if train_size is None else train_size
-    model = svm.fit(x[:n], y[:n], best["C"], best["gamma"])
+    if solved is None:
+        model = svm.fit(x[:n], y[:n], best["C"], best["gamma"])
+    else:
+        model = svm.model_of(x[:n], y[:n], best["gamma"], solved)
     correct = int(np.sum(svm.predict(model, xt) == yt))
     return {"classifier": "tuned_svm", "evaluation": "test", "train_size": n,
-            "search_size": search_size, "budget_cpu_seconds": budget_cpu_seconds,
-            "tried": tried, "skipped": grid[len(tried):],
+            "search_size": searched["search_size"],
+            "budget_cpu_seconds": searched["budget_cpu_seconds"],
+            "tried": searched["tried"], "skipped": searched["skipped"],
             "params": {"kernel": "rbf", "C": best["C"], "gamma": best["gamma"]},
             "pixel_divisor": svm.PIXEL_DIVISOR,
             "validation_accuracy": float(np.mean(svm.predict(model, xv) == yv)),
             "n_support": len(model.support), "correct": correct, "of": len(yt),
             "accuracy": correct / len(yt),
-            "cpu_seconds": {"search": search_cpu,
-                            "final": time.process_time() - cpu_start - search_cpu}}
+            "cpu_seconds": {"search": searched["cpu_seconds"],
+                            "final": time.process_time() - cpu_start}}

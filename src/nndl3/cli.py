@@ -15,9 +15,19 @@ import sys
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from . import atomic, figures, readers  # noqa: E402
+from . import atomic, figures, paths, readers  # noqa: E402
 from .errors import UserError  # noqa: E402
 from .literature_cli import INPUTS as LITERATURE_INPUTS  # noqa: E402
+
+
+def print_totals() -> None:
+    """The job's last log line: its process's wall and CPU seconds since it started, for
+    benchmarks/breakdown.py (a benchmark file samples CPU time and misses short jobs')."""
+    import json
+
+    from .timing import Timer
+
+    print(f"timing {json.dumps(Timer().totals())}")
 
 
 def cmd_prepare_data(args):
@@ -32,7 +42,8 @@ def cmd_train(args):
 
     import numpy as np
 
-    from . import mnist, records, runspec
+    from . import code, mnist, records, runspec
+    from .aggregate import aggregate
     from .timing import Timer
     from .train import train
 
@@ -44,10 +55,15 @@ def cmd_train(args):
     with timer("load"):
         data = mnist.load(args.data, np.dtype(spec["dtype"]), ("train", spec["evaluation"]),
                           spec["train_size"])
-    results = train(args.run, spec, data, timer=timer)
+    results = [{**r, "code": code.digest("train")} for r in train(args.run, spec, data,
+                                                                   timer=timer)]
     with timer("write"):  # a record cannot hold the time to write it: the log's line has it
-        for path in records.write_all(results, args.out_dir):
+        written = records.write_all(results, args.out_dir)
+        for path in written:
             print(f"wrote {path}")
+        if args.out_aggregate:  # as `aggregate` would, from the records as written
+            atomic.write_json(args.out_aggregate, aggregate([records.read(p) for p in written]))
+            print(f"wrote {args.out_aggregate}")
     print(f"timing {json.dumps(timer.rounded() | timer.totals())}")
 
 
@@ -59,6 +75,7 @@ def cmd_neuron(args):
                                  "cost_kind": args.cost, "eta": args.eta,
                                  "epochs": args.epochs, **result})
     print(f"output {result['output'][0]:.4f} -> {result['output'][-1]:.4f}; wrote {args.out}")
+    print_totals()
 
 
 def cmd_svm(args):
@@ -73,14 +90,17 @@ def cmd_svm(args):
         data = mnist.load(args.data, np.float64, dict.fromkeys(sets), args.train_size,
                           svm.PIXEL_DIVISOR)
     timer.mark_startup()
+    solved = svm.load_parts(args.parts, svm.BOOK_ERA) if args.parts else None
     result = {"schema": readers.SVM_SCHEMA,
-              **svm.run(data, args.train_size, args.evaluation, score=args.score)}
+              **svm.run(data, args.train_size, args.evaluation, score=args.score,
+                        solved=solved)}
     timing = timer.rounded()
     result["timing"] = {"startup": timing["startup"], "load": timing["load"], **timer.totals(),
                         "cpu": {k: timing["cpu"][k] for k in ("startup", "load")}}
     atomic.write_json(args.out, result)
     print(f"SVM on {args.train_size} images: {100 * result['accuracy']:.2f} % "
           f"({result['fit_seconds']:.1f} s fit, {result['predict_seconds']:.1f} s predict)")
+    print_totals()
 
 
 def cmd_darkness(args):
@@ -94,28 +114,79 @@ def cmd_darkness(args):
     result = {"schema": readers.BASELINE_SCHEMA, **baselines.darkness(data, args.evaluation)}
     atomic.write_json(args.out, result)
     print(f"average darkness: {result['correct']} of {result['of']} correct; wrote {args.out}")
+    print_totals()
+
+
+def cmd_svm_part(args):
+    """One job's share of an SVM fit's pair problems (svm.solve, svm.part_of)."""
+    import numpy as np
+
+    from . import mnist, svm
+
+    if not 0 <= args.part < args.parts:
+        raise UserError(f"--part {args.part}: not in 0..{args.parts - 1} (--parts {args.parts})")
+    params = (readers.json_file(args.search, "tuned SVM search")["best"] if args.search
+              else svm.BOOK_ERA)
+    x, y = mnist.load(args.data, np.float64, ("train",), args.train_size,
+                      svm.PIXEL_DIVISOR)["train"]
+    pairs = svm.part_of(svm.class_pairs(y), args.part, args.parts)
+    svm.save_part(args.out, svm.solve(x, y, params["C"], params["gamma"], pairs), params)
+    print(f"{len(pairs)} pair problems of the {len(y)}-image fit (C = {params['C']:g}, "
+          f"gamma = {params['gamma']:g}); wrote {args.out}")
+    print_totals()
+
+
+def tuned_spec(text: str) -> dict:
+    spec = load_json_arg(text, "--spec")
+    keys = ("grid", "search_size", "budget_cpu_seconds")
+    if not isinstance(spec, dict) or any(k not in spec for k in keys):
+        raise UserError(f"--spec: a mapping with keys {', '.join(keys)} is expected")
+    return spec
+
+
+def cmd_tuned_svm_search(args):
+    import numpy as np
+
+    from . import baselines, mnist, svm
+
+    spec = tuned_spec(args.spec)
+    data = mnist.load(args.data, np.float64, ("train", "validation"), spec["search_size"],
+                      svm.PIXEL_DIVISOR)
+    result = baselines.search(data, spec["grid"], spec["search_size"],
+                              spec["budget_cpu_seconds"])
+    atomic.write_json(args.out, result)
+    print(f"tuned SVM search: C = {result['best']['C']:g}, gamma = "
+          f"{result['best']['gamma']:g} of {len(result['tried'])} tried; wrote {args.out}")
+    print_totals()
 
 
 def cmd_tuned_svm(args):
     import numpy as np
 
     from . import baselines, mnist, svm
+    from .timing import Timer
 
-    spec = load_json_arg(args.spec, "--spec")
-    keys = ("grid", "search_size", "budget_cpu_seconds")
-    if not isinstance(spec, dict) or any(k not in spec for k in keys):
-        raise UserError(f"--spec: a mapping with keys {', '.join(keys)} is expected")
+    timer = Timer()
+    spec = tuned_spec(args.spec)
     data = mnist.load(args.data, np.float64, ("train", "validation", "test"), None,
                       svm.PIXEL_DIVISOR)
+    searched = readers.json_file(args.search, "tuned SVM search") if args.search else None
+    solved = (svm.load_parts(args.parts, searched["best"]) if args.parts and searched
+              else None)
+    if args.parts and not searched:
+        raise UserError("--parts: needs --search, the search the parts were solved for")
     result = {"schema": readers.BASELINE_SCHEMA,
               **baselines.tuned_svm(data, spec["grid"], spec["search_size"],
-                                    spec["budget_cpu_seconds"])}
+                                    spec["budget_cpu_seconds"], searched=searched,
+                                    solved=solved)}
+    result["timing"] = timer.totals()  # the job's (a cached rule has no benchmark file)
     atomic.write_json(args.out, result)
     cpu = result["cpu_seconds"]
     print(f"tuned SVM: C = {result['params']['C']:g}, gamma = {result['params']['gamma']:g} "
           f"of {len(result['tried'])} tried ({len(result['skipped'])} skipped): "
           f"{result['correct']} of {result['of']} test images; CPU {cpu['search']:.0f} s "
           f"search + {cpu['final']:.0f} s final fit; wrote {args.out}")
+    print_totals()
 
 
 def cmd_replay(args):
@@ -183,6 +254,7 @@ def cmd_plot(args):
                         f"for ({type(exc).__name__}: {exc})") from None
     plotting.save(fig, args.out)
     print(f"wrote {args.out}")
+    print_totals()
 
 
 def cmd_report(args):
@@ -196,6 +268,7 @@ def cmd_report(args):
     print(f"{len(document['rows'])} rows, {len(document.get('curves', []))} curves, "
           f"{len(report.failed(document))} outside tolerance; wrote {args.out_md}, "
           f"{args.out_json}" + (f", {args.out_html}" if args.out_html else ""))
+    print_totals()
 
 
 def cmd_check(args):
@@ -270,9 +343,11 @@ INPUTS = {
     "prepare-data": ("mnist_dir",),
     "train": ("spec", "data"),
     "neuron": (),
-    "svm": ("data",),
+    "svm": ("data", "parts"),
     "darkness": ("data",),
-    "tuned-svm": ("data",),  # its --spec is JSON text
+    "svm-part": ("data", "search"),
+    "tuned-svm": ("data", "search", "parts"),  # its --spec is JSON text
+    "tuned-svm-search": ("data",),
     "aggregate": ("records",),
     "plot": ("spec", *figures.ROLES),
     "replay": ("spec", "data"),
@@ -339,7 +414,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("prepare-data", help="verify the MNIST files and write the book's split")
-    s.add_argument("--out", default="data/mnist.npz")
+    s.add_argument("--out", default=paths.DATA)
     s.add_argument("--mnist-dir", default=None,
                    help="folder of the four IDX .gz files (default: $MNIST_DIR, else download)")
     s.add_argument("--download-dir", default="data/raw")
@@ -348,9 +423,11 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("train", help="train one run spec, one record per seed")
     s.add_argument("--spec", required=True, help="run spec: a YAML/JSON file or JSON text")
     s.add_argument("--run", required=True, help="the run's id, stored in its records")
-    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out-dir", required=True, help="records go to OUT_DIR/seed-<seed>.json")
     s.add_argument("--seeds", type=int, nargs="+", help="override the spec's seeds")
+    s.add_argument("--out-aggregate", default=None,
+                   help="also write the seeds' aggregate here (as the `aggregate` command)")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("neuron", help="gradient descent on the single neuron of section 1")
@@ -367,26 +444,50 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--evaluation", choices=["validation", "test"], default="validation")
     s.add_argument("--score", choices=["validation", "test"], nargs="*", default=[],
                    help="sets also scored by the same fit (result key `scores`)")
-    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--data", default=paths.DATA)
+    s.add_argument("--parts", nargs="*", default=[],
+                   help="the fit's pair problems solved by `svm-part` jobs (.npz)")
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_svm)
 
+    s = sub.add_parser("svm-part", help="one job's share of an SVM fit's pair problems")
+    s.add_argument("--train-size", type=int, default=None,
+                   help="the first N training images (default: all)")
+    s.add_argument("--part", type=int, required=True, help="this job's part, from 0")
+    s.add_argument("--parts", type=int, required=True, help="the jobs the fit is split into")
+    s.add_argument("--search", default=None,
+                   help="the tuned SVM's search (its best C, gamma); default: the book's SVM")
+    s.add_argument("--data", default=paths.DATA)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_svm_part)
+
     s = sub.add_parser("darkness", help="chapter 1's average-darkness classifier")
     s.add_argument("--evaluation", choices=["validation", "test"], default="test")
-    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_darkness)
 
     s = sub.add_parser("tuned-svm", help="an SVM with C and gamma chosen on validation data")
     s.add_argument("--spec", required=True,
                    help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
-    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--search", default=None,
+                   help="the search's result (tuned-svm-search); default: search here")
+    s.add_argument("--parts", nargs="*", default=[],
+                   help="the final fit's pair problems solved by `svm-part --search` jobs")
+    s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_tuned_svm)
 
+    s = sub.add_parser("tuned-svm-search", help="the tuned SVM's search for C and gamma")
+    s.add_argument("--spec", required=True,
+                   help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
+    s.add_argument("--data", default=paths.DATA)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_tuned_svm_search)
+
     s = sub.add_parser("replay", help="replay one of the author's published runs from his seed")
     s.add_argument("--spec", required=True, help="the file's replay entry, as JSON")
-    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--data", default=paths.DATA)
     s.add_argument("--engine", choices=["numpy", "numpy-blas", "compiled"], default="numpy",
                    help="numpy: network2's order of sums (default); numpy-blas: BLAS sums "
                         "over the mini-batch; compiled: nndl3.fast in float64")
@@ -431,14 +532,14 @@ def parser() -> argparse.ArgumentParser:
                    "adds the exact check")
     add_published(s)
     add_book_settings(s)
-    s.add_argument("--out-md", default="results/reproduction.md")
-    s.add_argument("--out-json", default="results/reproduction.json")
+    s.add_argument("--out-md", default=paths.REPRODUCTION_MD)
+    s.add_argument("--out-json", default=paths.REPRODUCTION_JSON)
     s.add_argument("--out-html", default=None, help="also the table as HTML")
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("check", help="print the reproduction table; exit 1 if a row fails")
-    s.add_argument("--report", default="results/reproduction.json")
-    s.add_argument("--table", default="results/reproduction.md")
+    s.add_argument("--report", default=paths.REPRODUCTION_JSON)
+    s.add_argument("--table", default=paths.REPRODUCTION_MD)
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("calibrate", help="measure the seed spread of every row and published "
@@ -448,17 +549,17 @@ def parser() -> argparse.ArgumentParser:
                    help="results/calibration/aggregates/*.json")
     add_published(s)
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
-    s.add_argument("--labels", default="data/mnist.npz")
+    s.add_argument("--labels", default=paths.DATA)
     s.add_argument("--seeds", type=int, nargs="+", required=True,
                    help="the calibration seeds (config key calibration_seeds)")
-    s.add_argument("--out", default="results/calibration/calibration.yaml")
-    s.add_argument("--out-curves", default="results/calibration/calibration_curves.json")
+    s.add_argument("--out", default=paths.CALIBRATION_POINTS)
+    s.add_argument("--out-curves", default=paths.CALIBRATION_CURVES)
     s.set_defaults(func=cmd_calibrate)
 
     s = sub.add_parser("install-calibration",
                        help="copy a calibration into config/ (kept if its values are the same)")
-    s.add_argument("--points", default="results/calibration/calibration.yaml")
-    s.add_argument("--curves", default="results/calibration/calibration_curves.json")
+    s.add_argument("--points", default=paths.CALIBRATION_POINTS)
+    s.add_argument("--curves", default=paths.CALIBRATION_CURVES)
     s.add_argument("--target-points", default="config/calibration.yaml")
     s.add_argument("--target-curves", default="config/calibration_curves.json")
     s.set_defaults(func=cmd_install_calibration)
@@ -472,7 +573,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--curve-calibration", default="config/calibration_curves.json")
     add_published(s)
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
-    s.add_argument("--labels", default="data/mnist.npz")
+    s.add_argument("--labels", default=paths.DATA)
     s.set_defaults(func=cmd_calibration_check)
     s = sub.add_parser("docs", help="regenerate the numbers of README.md and docs/ from the "
                        "results (--check: fail if a committed block differs)")

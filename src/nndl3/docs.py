@@ -256,6 +256,32 @@ def pipeline_time(root: Path) -> str:
             f"{doc['date']}, {doc['jobs']} jobs.\n")
 
 
+def pipeline_stages(root: Path) -> str:
+    """The pipeline's CPU by kind and its critical path, against the reference epoch
+    (results/pipeline_times.json, benchmarks/breakdown.py --json after CI's pipeline)."""
+    doc = load_json(root, "results/pipeline_times.json")
+    run, epoch = doc["pipeline"], doc["reference_epoch_seconds"]
+    kinds = doc["cpu_seconds_by_kind"]
+    total = sum(kinds.values())
+    lines = [f"`{run['command']}` on {run['date']}: **{run['seconds']} s** wall, "
+             f"{run['cpu_seconds']:.0f} CPU s, {doc['jobs']} jobs. The reference epoch "
+             f"(`benchmarks/reference_epoch.py`, the same session): {epoch:.2f} s, so the "
+             f"pipeline took **{doc['pipeline_in_reference_epochs']:.0f} reference epochs**.",
+             "", "| kind | CPU s | share |", "|---|---|---|"]
+    lines += [f"| {kind} | {seconds:.0f} | {100 * seconds / total:.0f} % |"
+              for kind, seconds in kinds.items()]
+    lines.append(f"| total | {total:.0f} | 100 % |")
+    for clock, key in (("wall", "critical_path"), ("CPU", "critical_path_cpu")):
+        chain = " -> ".join(f"{j['job']} ({j['seconds']:.0f} s)" for j in doc[key])
+        lines += ["", f"Critical path, the longest chain of job {clock} times: "
+                  f"**{doc[key + '_seconds']:.0f} s = "
+                  f"{doc[key + '_in_reference_epochs']:.0f} reference epochs**: {chain}."]
+    lines += ["", f"The pipeline's CPU seconds are "
+              f"{doc['pipeline_cpu_in_reference_epochs']:.0f} reference epochs (what a "
+              "machine shared with other work does not inflate)."]
+    return "\n".join(lines) + "\n"
+
+
 def backprop_tables(doc: dict) -> str:
     """Chapter 2's claims as benchmarks/backprop_claims.py measured them (its JSON document):
     SGD by implementation against the per-example reference, and one mini-batch's forward,
@@ -438,6 +464,7 @@ BLOCKS = {
     "figures-table": Block(figures_table, ("config/config.yaml", "config/figures.yaml")),
     "target-times": Block(target_times, ("results/target_times.json",), timing=True),
     "pipeline-time": Block(pipeline_time, ("results/pipeline.json",), timing=True),
+    "pipeline-stages": Block(pipeline_stages, ("results/pipeline_times.json",), timing=True),
     "calibration-time": Block(calibration_time, ("logs/benchmark/calibration",), timing=True),
     "backprop-claims": Block(backprop_claims, ("results/backprop_claims.json",), timing=True),
     "eta100-seeds": Block(eta100_seeds, ("results/eta100_seeds.json",)),

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import book_runs, readers
+from . import book_runs, paths, readers
 from .errors import UserError
 
 
@@ -35,12 +35,12 @@ def svm_files(fig: dict, config: dict) -> list[str]:
     bars name."""
     sizes = config["svm_sizes"] if fig.get("svm") else \
         [bar["svm"] for bar in fig.get("bars", ()) if "svm" in bar]
-    return [f"results/svm/{n}.json" for n in dict.fromkeys(sizes)]
+    return [paths.SVM.format(n=n) for n in dict.fromkeys(sizes)]
 
 
 def baseline_files(fig: dict, config: dict) -> list[str]:
     """Chapter 1's baseline results its bars name (nndl3.baselines)."""
-    return [f"results/baselines/{bar['baseline']}.json" for bar in fig.get("bars", ())
+    return [paths.BASELINE.format(name=bar["baseline"]) for bar in fig.get("bars", ())
             if "baseline" in bar]
 
 
@@ -88,7 +88,7 @@ class Role:
 
 
 ROLES = {
-    "aggregates": Role(lambda fig, config: [f"results/aggregates/{run}.json"
+    "aggregates": Role(lambda fig, config: [paths.AGGREGATE.format(run=run)
                                             for run in figure_runs(fig)], read_aggregates,
                        "results/aggregates/<run>.json of the runs the figure draws"),
     "svm": Role(svm_files, read_svm,
@@ -96,11 +96,11 @@ ROLES = {
                 "fits a bar chart names)"),
     "baselines": Role(baseline_files, read_baselines,
                       "results/baselines/<name>.json, chapter 1's baselines a bar chart names"),
-    "neuron": Role(lambda fig, config: [f"results/neuron/{fig['neuron']}.json"], read_neuron,
+    "neuron": Role(lambda fig, config: [paths.NEURON.format(neuron=fig["neuron"])], read_neuron,
                    "results/neuron/<run>.json, the single neuron", one=True),
-    "data": Role(lambda fig, config: ["data/mnist.npz"], read_data,
+    "data": Role(lambda fig, config: [paths.DATA], read_data,
                  "data/mnist.npz, the prepared images", one=True),
-    "replay": Role(lambda fig, config: [f"results/replay/{fig['replay']['file']}"]
+    "replay": Role(lambda fig, config: [paths.REPLAY.format(file=fig["replay"]["file"])]
                    if "replay" in fig else [], read_replay,
                    "results/replay/<file>, a published run replayed from the author's seed"),
     "book": Role(lambda fig, config: [

@@ -10,7 +10,7 @@ import html
 import re
 from pathlib import Path
 
-from . import atomic, book_runs, check, curves, readers, stats, tolerance, two_sample
+from . import atomic, book_runs, check, code, curves, readers, stats, tolerance, two_sample
 from .errors import UserError
 from .tolerance import K_SIGMA
 
@@ -79,6 +79,7 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
         document["replay_summary"] = replay_check.counts(
             replay_check.from_report(document["replay"])[0])
         text += "\n" + section
+    document["code"] = provenance(inputs.aggregates)
     return document, text
 
 
@@ -112,6 +113,32 @@ def false_failure_markdown(f: dict) -> str:
             + (" and exceed it" if f["curves_rate"] > f["curves_share"] else "") + ".\n")
 
 
+def provenance(aggregates: dict) -> dict:
+    """The code the report came from (nndl3.code): each run's training, as its aggregate
+    names it (None: not named), and the report's own."""
+    return {"train": {run: agg.get("code") for run, agg in sorted(aggregates.items())},
+            "report": code.digest("report")}
+
+
+def stale(document: dict) -> str | None:
+    """What in a reproduction report comes from other code than this checkout's, and what
+    to rerun; None if nothing does."""
+    made = document.get("code") or {}
+    train = code.digest("train")
+    runs = [run for run, digest in (made.get("train") or {}).items() if digest != train]
+    parts = []
+    if runs:
+        more = f" and {len(runs) - 3} more" if len(runs) > 3 else ""
+        parts.append(f"the training of {', '.join(runs[:3])}{more}")
+    if made.get("report") != code.digest("report"):
+        parts.append("the report")
+    if not parts:
+        return None
+    return (f"made by other code than this checkout's ({'; '.join(parts)}): rerun "
+            "`snakemake --cores 2 check`, which retrains and redraws what the code change "
+            "touched")
+
+
 def write(document: dict, text: str, out_md, out_json, out_html=None) -> None:
     atomic.write_json(out_json, document)
     atomic.write_text(out_md, text)
@@ -128,6 +155,9 @@ def failed(document: dict) -> list[str]:
 def gate(report_path, table_path) -> tuple[str, list[str]]:
     """The reproduction table and the ids of the rows and curves outside their tolerance."""
     document = readers.reproduction(report_path)
+    problem = stale(document)
+    if problem:
+        raise UserError(f"{report_path}: {problem}")
     return readers.text(table_path, "reproduction table"), failed(document)
 
 

@@ -5,10 +5,11 @@ SVC's one-vs-one classifier is libsvm's 45 binary problems, one per pair of digi
 +1 / -1. `fit` solves the same 45 problems with libsvm (SVC, kernel="precomputed"), but
 computes the RBF kernel of each pair of digits once, by matrix products: libsvm computes
 the kernel of two images of one digit anew in each of that digit's 9 problems, one dot
-product at a time (both fits timed in docs/performance.md). The kernel is handed to
-libsvm rounded to float32, as libsvm stores it, with an exact 1 on the diagonal, as libsvm
-computes it; only the last bits of the dot products differ. tests/test_svm.py checks that
-the support vectors and predictions are libsvm's; benchmarks/svm_options.py does on MNIST.
+product at a time (what the fits cost: docs/performance.md's generated block). The
+kernel is handed to libsvm rounded to float32, as libsvm stores it, with an exact 1 on the
+diagonal, as libsvm computes it; only the last bits of the dot products differ.
+tests/test_svm.py checks that the support vectors and predictions are libsvm's;
+benchmarks/svm_options.py does on MNIST.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.svm import SVC
+
+from . import atomic
+from .errors import UserError
 
 # RBF kernel, C = 1, gamma = 1/n_features: scikit-learn's defaults when the book was written
 # (today's default gamma="scale" gives different, higher accuracies).
@@ -43,14 +47,18 @@ class OneVsOne:
 
 
 def run(data: dict, train_size: int, evaluation: str = "validation", gamma=None,
-        score=()) -> dict:
+        score=(), solved=None) -> dict:
     """Fit the SVM on the first `train_size` training images, score it on the evaluation set
     (`accuracy`) and, from the same fit, on the sets named in `score` (`scores`: chapter 1's
-    default SVM is the 50,000-image fit scored on the test set)."""
+    default SVM is the 50,000-image fit scored on the test set). solved: the fit's pair
+    problems already solved, by parts (`solve`, `load_parts`)."""
     x, y = data["train"]
     params = {**BOOK_ERA, **({"gamma": gamma} if gamma is not None else {})}
     start, cpu_start = time.perf_counter(), time.process_time()
-    model = fit(x[:train_size], y[:train_size], params["C"], params["gamma"])
+    if solved is None:
+        model = fit(x[:train_size], y[:train_size], params["C"], params["gamma"])
+    else:
+        model = model_of(x[:train_size], y[:train_size], params["gamma"], solved)
     fitted, cpu_fitted = time.perf_counter(), time.process_time()
     xe, ye = data[evaluation]
     accuracy = float(np.mean(predict(model, xe) == ye))
@@ -86,33 +94,90 @@ def rbf(xa, sq_a, xb, sq_b, gamma) -> np.ndarray:
 
 def fit(x, y, C: float, gamma: float, cache_size: int = 2000) -> OneVsOne:
     """SVC(kernel="rbf", C=C, gamma=gamma).fit(x, y), solved pair by pair (module docstring)."""
+    return model_of(x, y, gamma, solve(x, y, C, gamma, cache_size=cache_size))
+
+
+def class_pairs(y) -> list[tuple[int, int]]:
+    """The one-vs-one problems (i, j), i < j, of the classes of y, in libsvm's order."""
+    n = len(np.unique(y))
+    return [(i, j) for i in range(n) for j in range(i + 1, n)]
+
+
+def part_of(pairs: list, part: int, parts: int) -> list:
+    """The pairs one of `parts` jobs solves: every parts-th, from the part-th on (pairs of
+    one digit spread over the jobs, so each computes few of the within-digit kernels)."""
+    return pairs[part::parts]
+
+
+def solve(x, y, C: float, gamma: float, pairs=None, cache_size: int = 2000) -> list:
+    """The pair problems `pairs` (default: all) of SVC(C, gamma) on (x, y), each solved by
+    libsvm on its precomputed kernel: (i, j, training rows used, coefficients, intercept).
+    A pair's solution does not depend on which others are solved with it, so a fit split
+    over jobs by `part_of` is the same fit, to the bit."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     classes = np.unique(y)
+    pairs = class_pairs(y) if pairs is None else pairs
     rows = [np.flatnonzero(y == c) for c in classes]
     xs = [x[r] for r in rows]
     sq = [np.einsum("ij,ij->i", a, a) for a in xs]
-    within = []
-    for a, s in zip(xs, sq, strict=True):
-        k = rbf(a, s, a, s, gamma)
+    within = {}
+    for c in sorted({c for pair in pairs for c in pair}):
+        k = rbf(xs[c], sq[c], xs[c], sq[c], gamma)
         np.fill_diagonal(k, 1.0)  # libsvm: |a|^2 + |a|^2 - 2|a|^2 = 0 exactly
-        within.append(k)
+        within[c] = k
     solved = []
     sizes = sorted(map(len, rows))
     buffer = np.empty((sizes[-1] + sizes[-2]) ** 2)  # one for all pairs: no page faults
-    for i in range(len(classes)):
-        for j in range(i + 1, len(classes)):
-            ni, nj = len(rows[i]), len(rows[j])
-            kernel = buffer[:(ni + nj) ** 2].reshape(ni + nj, ni + nj)
-            kernel[:ni, :ni], kernel[ni:, ni:] = within[i], within[j]
-            kernel[:ni, ni:] = rbf(xs[i], sq[i], xs[j], sq[j], gamma)
-            kernel[ni:, :ni] = kernel[:ni, ni:].T
-            labels = np.repeat([0, 1], [ni, nj])
-            svc = SVC(kernel="precomputed", C=C, cache_size=cache_size).fit(kernel, labels)
-            used = np.concatenate([rows[i], rows[j]])[svc.support_]
-            solved.append((i, j, used, svc.dual_coef_[0].copy(), float(svc.intercept_[0])))
+    for i, j in pairs:
+        ni, nj = len(rows[i]), len(rows[j])
+        kernel = buffer[:(ni + nj) ** 2].reshape(ni + nj, ni + nj)
+        kernel[:ni, :ni], kernel[ni:, ni:] = within[i], within[j]
+        kernel[:ni, ni:] = rbf(xs[i], sq[i], xs[j], sq[j], gamma)
+        kernel[ni:, :ni] = kernel[:ni, ni:].T
+        labels = np.repeat([0, 1], [ni, nj])
+        svc = SVC(kernel="precomputed", C=C, cache_size=cache_size).fit(kernel, labels)
+        used = np.concatenate([rows[i], rows[j]])[svc.support_]
+        solved.append((i, j, used, svc.dual_coef_[0].copy(), float(svc.intercept_[0])))
+    return solved
+
+
+def model_of(x, y, gamma: float, solved: list) -> OneVsOne:
+    """The classifier of every pair problem solved (in any order, from any jobs)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    order = {pair: k for k, pair in enumerate(class_pairs(y))}
+    if sorted(order[(i, j)] for i, j, *_ in solved) != list(range(len(order))):
+        raise UserError(f"SVM: {len(solved)} pair problems solved, {len(order)} needed "
+                        "(a part missing or given twice)")
+    solved = sorted(solved, key=lambda s: order[(s[0], s[1])])
     support = np.unique(np.concatenate([used for _, _, used, _, _ in solved]))
     pairs = [(i, j, np.searchsorted(support, used), coef, b) for i, j, used, coef, b in solved]
-    return OneVsOne(classes, gamma, support, x[support], pairs)
+    return OneVsOne(np.unique(y), gamma, support, x[support], pairs)
+
+
+def save_part(path, solved: list, params: dict) -> None:
+    """One job's pair problems, solved, and the (C, gamma) they were solved with."""
+    arrays = {"params": np.array([params["C"], params["gamma"]]),
+              "pairs": np.array([(i, j) for i, j, *_ in solved], dtype=np.int64).reshape(-1, 2),
+              "intercepts": np.array([b for *_, b in solved])}
+    for k, (_, _, used, coef, _) in enumerate(solved):
+        arrays[f"used_{k}"], arrays[f"coef_{k}"] = used, coef
+    with atomic.atomic_path(path, suffix=".npz") as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+
+
+def load_parts(paths, params: dict) -> list:
+    """The pair problems of parts saved by `save_part`, all solved with `params`."""
+    solved = []
+    for path in paths:
+        with np.load(path) as part:
+            if part["params"].tolist() != [params["C"], params["gamma"]]:
+                raise UserError(f"{path}: solved with C, gamma = {part['params'].tolist()}, "
+                                f"not {params['C']}, {params['gamma']}: rerun its job")
+            solved += [(int(i), int(j), part[f"used_{k}"], part[f"coef_{k}"],
+                        float(part["intercepts"][k]))
+                       for k, (i, j) in enumerate(part["pairs"])]
+    return solved
 
 
 def predict(model: OneVsOne, x, chunk: int = 1000) -> np.ndarray:

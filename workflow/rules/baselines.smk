@@ -4,79 +4,169 @@
 
 rule neuron:
     output:
-        "results/neuron/{neuron}.json",
+        paths.NEURON,
     log:
         "logs/neuron/{neuron}.log",
+    benchmark:
+        benchmark_file("neuron", "{neuron}")
     params:
         run=lambda wildcards: config["neuron"][wildcards.neuron],
+        code=code("neuron"),
     shell:
         "python -m nndl3 neuron --w {params.run[w]} --b {params.run[b]}"
         " --cost {params.run[cost]} --eta {params.run[eta]} --epochs {params.run[epochs]}"
         " --out {output} > {log} 2>&1"
 
 
-rule svm:
+rule svm_part:
     input:
-        "data/mnist.npz",
+        paths.DATA,
     output:
-        "results/svm/{n}.json",
+        temp(paths.SVM_PART),
     log:
-        "logs/svm/{n}.log",
-    # Deterministic and the longest job: with `snakemake --cache` and SNAKEMAKE_OUTPUT_CACHE
-    # set, a result is computed once and copied from that folder by later runs. The key
-    # hashes the rule, its params and mnist.npz's provenance; `code` adds the SVM's source
-    # and scikit-learn's version, which the shell command does not show. (Snakemake allows
-    # no `benchmark:` on a cached rule: the result records its own times, `timing`.)
-    cache: True
-    # the 50,000-image SVM is the longest job (docs/performance.md): start the SVMs
-    # first (a number: Snakemake 9.15, which CI installs, refuses a function here)
+        "logs/svm/parts/{n}/{part}.log",
+    benchmark:
+        benchmark_file("svm_part", "{n}/{part}")
+    # the longest jobs: start them first (a number: Snakemake 9.15, which CI installs,
+    # refuses a function here)
     priority: 1
     threads: 1
     resources:
         mem_mb=4000,
         runtime=60,
     params:
-        code=code_version("nndl3.svm"),
+        parts=config["svm_parts"],
+        code=sklearn_code("svm-part"),
+    shell:
+        "python -m nndl3 svm-part --train-size {wildcards.n} --part {wildcards.part}"
+        " --parts {params.parts} --data {input} --out {output} > {log} 2>&1"
+
+
+def svm_parts(wildcards):
+    """The svm_test_size fit is solved in svm_parts jobs (svm_part); the others in one."""
+    if int(wildcards.n) != config["svm_test_size"]:
+        return []
+    return expand(paths.SVM_PART, n=wildcards.n, part=range(config["svm_parts"]))
+
+
+rule svm:
+    input:
+        data=paths.DATA,
+        parts=svm_parts,
+    output:
+        paths.SVM,
+    log:
+        "logs/svm/{n}.log",
+    # Deterministic: with `snakemake --cache` and SNAKEMAKE_OUTPUT_CACHE set, a result is
+    # computed once and copied from that folder by later runs. The key hashes the rule, its
+    # params and mnist.npz's provenance; `code` adds the code it runs and scikit-learn's
+    # version, which the shell command does not show. (Snakemake allows no `benchmark:` on
+    # a cached rule: the log's last line has the job's times.)
+    cache: True
+    priority: 1
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        code=sklearn_code("svm"),
         # chapter 1's default SVM: the test set scored by the same fit
         score=lambda wildcards: (
             "--score test" if int(wildcards.n) == config["svm_test_size"] else ""
         ),
     shell:
-        "python -m nndl3 svm --train-size {wildcards.n} {params.score} --data {input}"
-        " --out {output} > {log} 2>&1"
+        "python -m nndl3 svm --train-size {wildcards.n} {params.score} --data {input.data}"
+        " --parts {input.parts} --out {output} > {log} 2>&1"
 
 
 rule darkness:
     input:
-        "data/mnist.npz",
+        paths.DATA,
     output:
-        "results/baselines/darkness.json",
+        paths.BASELINE.format(name="darkness"),
     log:
         "logs/baselines/darkness.log",
+    benchmark:
+        benchmark_file("darkness", "darkness")
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        code=code("darkness"),
     shell:
         "python -m nndl3 darkness --data {input} --out {output} > {log} 2>&1"
 
 
+def tuned_spec(wildcards):
+    return json.dumps(config["tuned_svm"], separators=(",", ":"))
+
+
+rule tuned_svm_search:
+    input:
+        paths.DATA,
+    output:
+        paths.TUNED_SEARCH,
+    log:
+        "logs/baselines/tuned_svm/search.log",
+    benchmark:
+        benchmark_file("tuned_svm_search", "search")
+    priority: 1
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        code=sklearn_code("tuned-svm-search"),
+        spec=tuned_spec,
+    shell:
+        "python -m nndl3 tuned-svm-search --spec {params.spec:q} --data {input}"
+        " --out {output} > {log} 2>&1"
+
+
+# the final fit on all training images, with the search's C and gamma, in svm_parts jobs
+rule tuned_svm_part:
+    input:
+        data=paths.DATA,
+        search=paths.TUNED_SEARCH,
+    output:
+        temp(paths.TUNED_PART),
+    log:
+        "logs/baselines/tuned_svm/part-{part}.log",
+    benchmark:
+        benchmark_file("tuned_svm_part", "{part}")
+    priority: 1
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        parts=config["svm_parts"],
+        code=sklearn_code("svm-part"),
+    shell:
+        "python -m nndl3 svm-part --part {wildcards.part}"
+        " --parts {params.parts} --search {input.search} --data {input.data}"
+        " --out {output} > {log} 2>&1"
+
+
 rule tuned_svm:
     input:
-        "data/mnist.npz",
+        data=paths.DATA,
+        search=paths.TUNED_SEARCH,
+        parts=expand(paths.TUNED_PART, part=range(config["svm_parts"])),
     output:
-        "results/baselines/tuned_svm.json",
+        paths.BASELINE.format(name="tuned_svm"),
     log:
         "logs/baselines/tuned_svm.log",
-    # cached like the SVM sweep (see rule svm): at most 10 CPU-minutes, computed once
+    # cached like the SVM sweep (see rule svm): computed once
     cache: True
     threads: 1
     resources:
         mem_mb=4000,
         runtime=60,
     params:
-        code=code_version("nndl3.svm", "nndl3.baselines"),
-        spec=lambda wildcards: json.dumps(config["tuned_svm"], separators=(",", ":")),
+        code=sklearn_code("tuned-svm"),
+        spec=tuned_spec,
     shell:
-        "python -m nndl3 tuned-svm --spec {params.spec:q} --data {input} --out {output}"
-        " > {log} 2>&1"
+        "python -m nndl3 tuned-svm --spec {params.spec:q} --search {input.search}"
+        " --parts {input.parts} --data {input.data} --out {output} > {log} 2>&1"

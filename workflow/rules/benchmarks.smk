@@ -4,7 +4,7 @@
 
 rule backprop_claims:
     input:
-        "data/mnist.npz",
+        paths.DATA,
     output:
         "results/backprop_claims.json",
     log:

@@ -6,43 +6,49 @@
 #   snakemake --cores 2 calibration_check      re-train one seed, compare with config/
 
 
+# one seed a job: aggregated by aggregate_calibration once all seeds of a run are there
 use rule train as train_calibration with:
     output:
-        "results/calibration/runs/{run}/seed-{seed}.json",
+        paths.CALIBRATION_RECORD,
     log:
         "logs/calibration/train/{run}/seed-{seed}.log",
     benchmark:
-        "logs/benchmark/calibration/{run}/seed-{seed}.tsv"
+        benchmark_file("calibration", "{run}/seed-{seed}")
     params:
         spec=calibration_spec_json,
-        out_dir=lambda wildcards: f"results/calibration/runs/{wildcards.run}",
+        out_dir=lambda wildcards: paths.CALIBRATION_RUN_DIR.format(run=wildcards.run),
+        aggregate="",
+        code=code("train"),
 
 
-use rule aggregate as aggregate_calibration with:
+rule aggregate_calibration:
     input:
         calibration_records,
     output:
-        "results/calibration/aggregates/{run}.json",
+        paths.CALIBRATION_AGGREGATE,
     log:
         "logs/calibration/aggregate/{run}.log",
+    params:
+        code=code("aggregate"),
+    shell:
+        "python -m nndl3 aggregate --records {input} --out {output} > {log} 2>&1"
 
 
 rule calibrate:
     input:
         expected="config/expected.yaml",
-        data="data/mnist.npz",
+        data=paths.DATA,
         book=BOOK_FILES,
-        aggregates=expand(
-            "results/calibration/aggregates/{run}.json", run=list(CALIBRATED)
-        ),
+        aggregates=expand(paths.CALIBRATION_AGGREGATE, run=list(CALIBRATED)),
     output:
-        points="results/calibration/calibration.yaml",
-        curves="results/calibration/calibration_curves.json",
+        points=paths.CALIBRATION_POINTS,
+        curves=paths.CALIBRATION_CURVES,
     log:
         "logs/calibration/calibrate.log",
     params:
         seeds=config["calibration_seeds"],
         published=published_json,
+        code=code("calibrate"),
     shell:
         "python -m nndl3 calibrate --expected {input.expected}"
         " --aggregates {input.aggregates} --book {input.book} --labels {input.data}"
@@ -67,13 +73,9 @@ rule calibration_check:
         expected="config/expected.yaml",
         calibration="config/calibration.yaml",
         curve_calibration="config/calibration_curves.json",
-        data="data/mnist.npz",
+        data=paths.DATA,
         book=BOOK_FILES,
-        records=expand(
-            "results/calibration/runs/{run}/seed-{seed}.json",
-            run=list(CALIBRATED),
-            seed=SPOT_SEED,
-        ),
+        records=expand(paths.CALIBRATION_RECORD, run=list(CALIBRATED), seed=SPOT_SEED),
     log:
         "logs/calibration/check.log",
     params:

@@ -27,29 +27,32 @@ rule report:
         calibration="config/calibration.yaml",
         curve_calibration="config/calibration_curves.json",
         book=BOOK_FILES,
-        data="data/mnist.npz",
+        data=paths.DATA,
         aggregates=expand(
-            "results/aggregates/{run}.json",
+            paths.AGGREGATE,
             run=REPORT_RUNS,
         ),
-        svm=expand("results/svm/{n}.json", n=CHECKED["svm"])
-        + expand("results/baselines/{name}.json", name=CHECKED["baselines"]),
-        neuron=expand("results/neuron/{neuron}.json", neuron=CHECKED["neuron"]),
-        replay=expand("results/replay/{file}", file=REPLAY),
+        svm=expand(paths.SVM, n=CHECKED["svm"])
+        + expand(paths.BASELINE, name=CHECKED["baselines"]),
+        neuron=expand(paths.NEURON, neuron=CHECKED["neuron"]),
+        replay=expand(paths.REPLAY, file=REPLAY),
     output:
-        md="results/reproduction.md",
-        json="results/reproduction.json",
+        md=paths.REPRODUCTION_MD,
+        json=paths.REPRODUCTION_JSON,
         html=report(
-            "results/reproduction.html",
+            paths.REPRODUCTION_HTML,
             caption="../report/reproduction.rst",
             category="Reproduction",
         ),
     log:
         "logs/report.log",
+    benchmark:
+        benchmark_file("report", "report")
     params:
         published=published_json,
         recipe=" ".join(f"--{r.replace('_', '-')} {p}" for r, p in RECIPE.items()),
         book_settings=lambda wildcards: book_settings_json(REPORT_RUNS),
+        code=code("report"),
     shell:
         "python -m nndl3 report --expected {input.expected}"
         " --calibration {input.calibration} --aggregates {input.aggregates}"
@@ -63,8 +66,8 @@ rule report:
 
 rule check:
     input:
-        report="results/reproduction.json",
-        table="results/reproduction.md",
+        report=paths.REPRODUCTION_JSON,
+        table=paths.REPRODUCTION_MD,
     log:
         "logs/check.log",
     shell:

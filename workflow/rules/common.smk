@@ -11,8 +11,10 @@ from nndl3 import book_runs as nndl3_book
 from nndl3 import changed as nndl3_changed
 from nndl3 import calibration as nndl3_calibration
 from nndl3 import check as nndl3_check
+from nndl3 import code as nndl3_code
 from nndl3 import curves as nndl3_curves
 from nndl3 import figures as nndl3_figures
+from nndl3 import paths
 from nndl3 import workflow_config
 from nndl3.errors import UserError
 
@@ -110,25 +112,27 @@ def calibration_spec_json(wildcards):
 
 def calibration_records(wildcards):
     return expand(
-        "results/calibration/runs/{run}/seed-{seed}.json",
-        run=wildcards.run,
-        seed=CALIBRATED[wildcards.run],
+        paths.CALIBRATION_RECORD, run=wildcards.run, seed=CALIBRATED[wildcards.run]
     )
 
 
-def code_version(*modules):
-    """What a cached result depends on beyond its rule: the sources of `modules`,
-    scikit-learn's version (a param, so that Snakemake's between-workflow cache key changes
-    with them)."""
-    from hashlib import sha256
-    from importlib.metadata import version
-    from importlib.util import find_spec
+def code(command):
+    """The code `python -m nndl3 <command>` runs (nndl3.code), as a rule's param: a change
+    to it reruns the rule's jobs and what depends on them; a comment's does not."""
+    return nndl3_code.digest(command)
 
-    # found, not imported: importing scikit-learn would slow every snakemake call
-    digest = sha256()
-    for module in modules:
-        digest.update(Path(find_spec(module).origin).read_bytes())
-    return f"{digest.hexdigest()[:16]}-sklearn-{version('scikit-learn')}"
+
+def sklearn_code(command):
+    """code(command) and scikit-learn's version: the SVMs' results depend on both (a param
+    also keys Snakemake's between-workflow cache)."""
+    from importlib.metadata import version
+
+    return f"{code(command)}-sklearn-{version('scikit-learn')}"
+
+
+def benchmark_file(rule, name):
+    """The job-time file of a rule's job (paths.BENCHMARK); name: a wildcard pattern."""
+    return paths.BENCHMARK.format(rule=rule, name=name)
 
 
 def mnist_dir_option():

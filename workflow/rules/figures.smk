@@ -14,12 +14,14 @@ rule plot:
         unpack(figure_inputs),
     output:
         report(
-            "figures/{figure}.png",
+            paths.FIGURE,
             caption="../report/figure.rst",
             category=figure_category,
         ),
     log:
         "logs/figures/{figure}.log",
+    benchmark:
+        benchmark_file("plot", "{figure}")
     wildcard_constraints:
         figure=one_of(FIGURES),
     params:
@@ -27,5 +29,6 @@ rule plot:
         published=published_json,
         book_settings=figure_book_settings,
         caption=figure_caption,
+        code=code("plot"),
     shell:
         PLOT

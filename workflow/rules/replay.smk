@@ -2,20 +2,20 @@
 # results/replay/<file> holds the lists of book_runs/<file>, in its layout.
 
 REPLAY_SCRIPTS = {
-    script: [f"results/replay/{file}" for file in files]
+    script: expand(paths.REPLAY, file=files)
     for script, files in config["replay"]["scripts"].items()
 }
 
 
 rule replay_file:
     input:
-        "data/mnist.npz",
+        paths.DATA,
     output:
-        "results/replay/{file}",
+        paths.REPLAY,
     log:
         "logs/replay/{file}.log",
     benchmark:
-        "logs/benchmark/replay/{file}.tsv"
+        benchmark_file("replay_file", "{file}")
     wildcard_constraints:
         file=one_of(REPLAY),
     threads: 1
@@ -25,6 +25,7 @@ rule replay_file:
     params:
         spec=lambda wildcards: json.dumps(REPLAY[wildcards.file], separators=(",", ":")),
         engine=config["replay"]["engine"],
+        code=code("replay"),
     shell:
         "python -m nndl3 replay --spec {params.spec:q} --engine {params.engine}"
         " --data {input} --out {output} > {log} 2>&1"

@@ -1,0 +1,46 @@
+"""The reference epoch, alone: bench.py's per-example reference ([784, 30, 10], float32,
+timed on the first 5,000 images and scaled to 50,000), the unit in which the pipeline's
+times are stated (docs/performance.md). A short run (seconds), which CI makes in the same
+session as the pipeline:
+
+    python benchmarks/reference_epoch.py --out results/reference_epoch.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+from pathlib import Path
+
+import common  # first: the one-thread settings, before NumPy loads
+import epochs
+import numpy as np
+
+from nndl3 import mnist
+
+SIZES, DTYPE, EXAMPLES, EPOCH = [784, 30, 10], "float32", 5000, 50_000
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, default=None, help="prepared mnist.npz")
+    p.add_argument("--repeats", type=int, default=3, help="timings (median)")
+    p.add_argument("--out", type=Path, required=True)
+    args = p.parse_args(argv)
+    x, labels = mnist.load(args.data or common.default_data(), np.dtype(DTYPE), ("train",),
+                           EXAMPLES)["train"]
+    seconds, times, _ = common.median_seconds(
+        lambda: epochs.prepare_reference(x, labels, SIZES), args.repeats)
+    doc = {"network": SIZES, "dtype": DTYPE, "timed_examples": EXAMPLES,
+           "seconds_per_epoch": seconds * EPOCH / EXAMPLES, "cpu_seconds_timed": times,
+           "date": datetime.date.today().isoformat()}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc) + "\n")
+    print(f"reference epoch: {doc['seconds_per_epoch']:.2f} s (median of {args.repeats}, "
+          f"{EXAMPLES:,} images scaled to {EPOCH:,}); wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

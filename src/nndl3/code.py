@@ -1,0 +1,128 @@
+"""Which code made a result: a digest of the package code that one command runs.
+
+A command's code is its `cli.cmd_<command>` function, the cli helpers it calls and every
+package module it imports, followed import by import (`from . import x`, `from .x import
+y`, at any depth, so lazy imports count). Each is hashed as its syntax tree without
+docstrings, so that an edit to a comment, a docstring or the layout changes no digest, and
+an edit to code changes the digest of exactly the commands that run it.
+
+The workflow passes each rule's digest as a param (Snakemake reruns a job whose params
+changed, and everything downstream); results record it (`code`) and `check` refuses
+results whose digest is not this checkout's. Reading and parsing the package's sources
+takes a few milliseconds and imports none of them.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+CLI = "cli"
+
+
+def normalized(tree: ast.AST) -> str:
+    """The tree without docstrings, dumped without line numbers (comments are not in it)."""
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, annotate_fields=False)
+
+
+def package_imports(tree: ast.AST, module: str) -> set[str]:
+    """The package modules `tree` (of package module `module`) imports, anywhere in it."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:  # from . import a, b: modules, or names of __init__
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("nndl3"):
+            found.add((node.module.split(".") + ["__init__"])[1])
+    return {m for m in found if m != module}
+
+
+_SEEN: dict = {}  # (path, mtime, size) -> (tree, imports, normalized dump): parse once
+
+
+def _source(package: Path, module: str):
+    path = package / f"{module}.py"
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _SEEN:
+        text = path.read_text()
+        tree = ast.parse(text, filename=path.name)
+        imports = package_imports(tree, module)
+        _SEEN[key] = (tree, imports, normalized(tree))  # the tree loses its docstrings
+    return _SEEN[key]
+
+
+def parsed(package: Path, module: str) -> ast.Module:
+    return _source(package, module)[0]
+
+
+def module_exists(package: Path, module: str) -> bool:
+    return (package / f"{module}.py").is_file()
+
+
+def closure(modules, package: Path = PACKAGE) -> list[str]:
+    """`modules` and every package module they import, transitively, sorted."""
+    seen, todo = set(), [m for m in modules if module_exists(package, m)]
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        found = _source(package, module)[1] | {"__init__"}
+        todo += [m for m in found if module_exists(package, m) and m not in seen]
+    return sorted(seen)
+
+
+def command_functions(command: str, package: Path) -> list[ast.FunctionDef]:
+    """cli's `cmd_<command>` and the cli functions it calls, transitively."""
+    defs = {node.name: node for node in parsed(package, CLI).body
+            if isinstance(node, ast.FunctionDef)}
+    name = f"cmd_{command.replace('-', '_')}"
+    if name not in defs:
+        raise KeyError(f"{CLI}.py has no {name} (command {command!r})")
+    seen, todo = {}, [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen[current] = defs[current]
+        todo += [n.id for n in ast.walk(defs[current])
+                 if isinstance(n, ast.Name) and n.id in defs and n.id not in seen]
+    return [seen[k] for k in sorted(seen)]
+
+
+def cli_module_imports(package: Path) -> set[str]:
+    """The modules cli.py imports at module level (every command runs them)."""
+    top = ast.Module(body=[n for n in parsed(package, CLI).body
+                           if isinstance(n, ast.ImportFrom)], type_ignores=[])
+    return package_imports(top, CLI)
+
+
+def modules_of(command: str, package: Path = PACKAGE) -> list[str]:
+    """The package modules the command runs (its cli function's imports, followed)."""
+    functions = command_functions(command, package)
+    direct = cli_module_imports(package).union(
+        *(package_imports(f, CLI) for f in functions))
+    return closure(direct, package)
+
+
+def digest(command: str, package: Path = PACKAGE) -> str:
+    """16 hex digits naming the code `python -m nndl3 <command>` runs."""
+    h = hashlib.sha256()
+    for function in command_functions(command, package):
+        h.update(normalized(ast.parse(ast.unparse(function))).encode())
+    for module in modules_of(command, package):
+        h.update(module.encode() + b"\0")
+        h.update(_source(package, module)[2].encode())
+    return h.hexdigest()[:16]

@@ -1,0 +1,53 @@
+"""benchmarks/breakdown.py: a pipeline's CPU by kind and its critical path, from its jobs'
+own times (the numbers of docs/performance.md's generated block)."""
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import breakdown  # noqa: E402
+
+
+def job(name, inputs, outputs, wall):
+    return {"name": name, "rule": name.split()[0], "input": inputs, "output": outputs,
+            "wall": wall}
+
+
+def test_the_critical_path_is_the_longest_chain_of_job_times():
+    jobs = [job("prepare_data", [], ["d"], 0.0),
+            job("train a", ["d"], ["a"], 30.0), job("train b", ["d"], ["b"], 50.0),
+            job("svm_part 0", ["d"], ["p0"], 20.0), job("svm_part 1", ["d"], ["p1"], 40.0),
+            job("svm 50000", ["d", "p0", "p1"], ["s"], 15.0),
+            job("plot x", ["a", "s"], ["x"], 2.0), job("plot y", ["b"], ["y"], 1.0),
+            job("all", ["x", "y"], [], 0.0)]
+    seconds, path = breakdown.critical_path(jobs)
+    assert seconds == 57.0  # svm_part 1 (40) -> svm (15) -> plot x (2), not train b + plot y
+    assert [p["job"] for p in path] == ["svm_part 1", "svm 50000", "plot x"]
+
+
+def test_a_jobs_time_is_its_own_where_it_logged_it(tmp_path):
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "j.log").write_text('wrote x\ntiming {"total": 3.5, "total_cpu": 2.25}\n')
+    (tmp_path / "j.tsv").write_text("s\th:m:s\tcpu_time\n4.0\t0:00:04\t1.0\n")
+    both = {"log": "logs/j.log", "benchmark": "j.tsv"}
+    # the benchmark's wall time (Snakemake's, from outside), the log's exact CPU time
+    assert breakdown.job_seconds(tmp_path, both) == {"wall": 4.0, "cpu": 2.25}
+    assert breakdown.job_seconds(tmp_path, {"log": "logs/j.log"}) == {"wall": 3.5, "cpu": 2.25}
+    assert breakdown.job_seconds(tmp_path, {"benchmark": "j.tsv"}) == {"wall": 4.0, "cpu": 1.0}
+    assert breakdown.job_seconds(tmp_path, {"log": "logs/none.log"}) == {}
+
+
+def test_a_training_jobs_cpu_is_split_by_its_phases(tmp_path):
+    record = tmp_path / "results" / "runs" / "r" / "seed-1.json"
+    record.parent.mkdir(parents=True)
+    record.write_text(json.dumps({"timing": {"cpu": {
+        "startup": 0.5, "load": 0.25, "augment": 0.0, "sparse": 0.25, "epochs": 6.0,
+        "monitoring": 2.0}}}))
+    (tmp_path / "t.log").write_text('timing {"cpu": {"write": 0.5}, "total_cpu": 9.0}\n')
+    kinds = breakdown.training_kinds(
+        tmp_path, {"output": ["results/runs/r/seed-1.json"], "log": "t.log"}, 10.0)
+    startup = next(k for k in kinds if k.startswith("start-up"))
+    # what no phase counts (10 - 9.5 s: the interpreter's exit) is start-up
+    assert kinds == {"epochs": 6.0, "monitoring": 2.0, startup: 1.5,
+                     "writing records and the aggregate": 0.5}

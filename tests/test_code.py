@@ -1,0 +1,156 @@
+"""nndl3.code: a result names the code that made it. An edit to code changes the digest of
+exactly the commands that run it (and so the `code` param of their rules, which reruns
+them), an edit to a comment or docstring changes none, and `check` refuses a report made
+by other code with one line saying what to rerun."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nndl3 import code, paths
+
+from .conftest import synthetic_digits
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = ("train", "plot", "report", "check", "svm", "tuned-svm", "replay", "neuron",
+            "darkness", "aggregate", "prepare-data", "calibrate")
+
+
+@pytest.fixture
+def package(tmp_path):
+    """A copy of the package, to edit."""
+    return Path(shutil.copytree(code.PACKAGE, tmp_path / "nndl3",
+                                ignore=shutil.ignore_patterns("__pycache__")))
+
+
+def digests(package):
+    return {c: code.digest(c, package) for c in COMMANDS}
+
+
+def edit(path: Path, old: str, new: str):
+    text = path.read_text()
+    assert old in text, f"{path.name} no longer has {old!r}: update the test"
+    path.write_text(text.replace(old, new, 1))
+
+
+def changed(before, after):
+    return {c for c in COMMANDS if before[c] != after[c]}
+
+
+def test_a_change_to_the_network_changes_the_code_of_what_trains_and_nothing_else(package):
+    before = digests(package)
+    assert before == digests(code.PACKAGE)  # the copy is the package
+    edit(package / "network.py", "target *= 1 - rate", "target *= 1 - 2 * rate")  # L2 doubled
+    # the replay's compiled engine builds a network.Network; the calibration imports
+    # train's provenance helpers, and so the module: both run (or may run) network.py
+    assert changed(before, digests(package)) == {"train", "replay", "calibrate"}
+
+
+def test_a_change_to_plotting_redraws_figures_only(package):
+    before = digests(package)
+    edit(package / "plotting.py", "def save(fig, path) -> None:\n",
+         "def save(fig, path) -> None:\n    fig.set_dpi(fig.get_dpi())\n")
+    assert changed(before, digests(package)) == {"plot"}
+
+
+def test_comments_docstrings_and_layout_change_no_code(package):
+    before = digests(package)
+    edit(package / "network.py", "    def penalize(self, w, rate, velocity=None):\n",
+         "    def penalize(self, w, rate, velocity=None):  # a new comment\n\n")
+    edit(package / "network.py", '"""A fully connected network', '"""A dense network')
+    edit(package / "train.py", "SCHEDULE_FLOOR = 1 / 128", "SCHEDULE_FLOOR = (1 / 128)  # floor")
+    assert changed(before, digests(package)) == set()
+
+
+def test_the_command_function_and_the_cli_helpers_it_calls_are_its_code(package):
+    before = digests(package)
+    edit(package / "cli.py", 'raise UserError(f"{what}: not valid JSON ({exc})") from None',
+         'raise UserError(f"{what}: not JSON ({exc})") from None')  # load_json_arg
+    # the commands that call load_json_arg
+    assert changed(before, digests(package)) == {"plot", "replay", "tuned-svm"}
+
+
+def rules_running():
+    """(rule, shell's nndl3 command, its code param) for every rule with a shell."""
+    found = []
+    for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
+        text = smk.read_text()
+        # a shell command held in a name (figures.smk's PLOT): its text
+        shells = dict(re.findall(r"^([A-Z_]+) = \(?\s*\"python -m nndl3 ([\w-]+)", text, re.M))
+        for block in re.split(r"\n(?=rule |use rule )", text):
+            name = re.match(r"(?:use )?rule (\w+)", block)
+            shell = re.search(r"python -m nndl3 ([\w-]+)", block) or \
+                re.search(r"shell:\s*\n\s*([A-Z_]+)\s*$", block.strip() + "\n", re.M)
+            if shell and shell.group(1) in shells:
+                shell = re.match(r"(.*)", shells[shell.group(1)])
+            if name and shell:
+                param = re.search(r"\bcode=(?:sklearn_)?code\(\"([\w-]+)\"\)", block)
+                found.append((name.group(1), shell.group(1), param and param.group(1)))
+    return found
+
+
+def test_every_rule_that_runs_an_nndl3_command_has_that_commands_code_as_a_param():
+    """A rule whose result is a file passes its command's digest as its `code` param, so
+    that Snakemake reruns it when that code changes (rules with no output, such as
+    `check`, run every time anyway)."""
+    found = rules_running()
+    assert ("train", "train", "train") in found
+    assert ("plot", "plot", "plot") in found
+    no_output = {"check", "install_calibration", "calibration_check"}
+    wrong = [(rule, command, param) for rule, command, param in found
+             if rule not in no_output and param != command]
+    assert wrong == []
+
+
+def test_records_and_aggregates_name_their_code(tmp_path, base_spec):
+    x, y = synthetic_digits(80)
+    tiny_npz = tmp_path / "mnist.npz"
+    np.savez(tiny_npz, train_x=(x[:50] * 255).astype(np.uint8), train_y=y[:50],
+             test_x=(x[50:] * 255).astype(np.uint8), test_y=y[50:])
+    spec = {**base_spec, "epochs": 1, "train_size": 50, "seeds": [1, 2], "engine": "numpy",
+            "monitor": ["evaluation_accuracy"]}
+    out = tmp_path / "runs"
+    agg = tmp_path / "agg.json"
+    subprocess.run([sys.executable, "-m", "nndl3", "train", "--spec", json.dumps(spec),
+                    "--run", "r", "--data", str(tiny_npz), "--out-dir", str(out),
+                    "--out-aggregate", str(agg)], check=True, capture_output=True)
+    record = json.loads((out / "seed-1.json").read_text())
+    assert record["code"] == json.loads(agg.read_text())["code"] == code.digest("train")
+
+
+def test_check_refuses_a_report_made_by_other_code(tmp_path):
+    report = tmp_path / "reproduction.json"
+    table = tmp_path / "reproduction.md"
+    table.write_text("| table |\n")
+
+    def check(train_code, report_code):
+        report.write_text(json.dumps({"rows": [], "code": {
+            "train": {"xent_30": code.digest("train"), "l2_1k": train_code},
+            "report": report_code}}))
+        return subprocess.run([sys.executable, "-m", "nndl3", "check", "--report", str(report),
+                               "--table", str(table)], capture_output=True, text=True)
+
+    ok = check(code.digest("train"), code.digest("report"))
+    assert ok.returncode == 0, ok.stderr
+    stale = check("0" * 16, code.digest("report"))
+    assert stale.returncode == 1
+    assert stale.stderr.count("\n") == 1 and "Traceback" not in stale.stderr
+    assert "the training of l2_1k" in stale.stderr and "xent_30" not in stale.stderr
+    assert "rerun `snakemake --cores 2 check`" in stale.stderr
+    assert "the report" in check(code.digest("train"), None).stderr
+
+
+def test_result_paths_are_written_once():
+    """Each pattern of nndl3.paths appears in no rule and no module but paths.py."""
+    patterns = [v for k, v in vars(paths).items() if k.isupper() and "{" in v]
+    places = [*(ROOT / "workflow" / "rules").glob("*.smk"), ROOT / "Snakefile",
+              *(p for p in code.PACKAGE.glob("*.py") if p.name != "paths.py")]
+    spelled = [(p.name, pattern) for p in places for pattern in patterns
+               if pattern in p.read_text()]
+    assert spelled == []
