@@ -13,8 +13,8 @@ from .conftest import read_book
 from .test_curves import CURVE, aggregate_around, calibration_of, row_of
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = changed.read_committed(ROOT / changed.COMMITTED)
-BOOK = changed.book_settings(COMMITTED)
+COMMITTED = workflow_config.read_committed(ROOT / workflow_config.COMMITTED)
+BOOK = workflow_config.book_settings(COMMITTED)
 
 
 def spec_of(run, **override):
@@ -104,15 +104,15 @@ def test_a_merged_config_names_its_changes_before_training():
     merged = {**COMMITTED, "runs": {**COMMITTED["runs"],
                                     "overfit_1k": {**COMMITTED["runs"]["overfit_1k"],
                                                    "eta": 0.1}}}
-    assert changed.of_config(merged, ["overfit_1k", "xent_30"], BOOK) \
+    assert workflow_config.of_config(merged, ["overfit_1k", "xent_30"], BOOK) \
         == "overfit_1k: eta 0.1, book 0.5"
-    assert changed.of_config(COMMITTED, ["overfit_1k", "xent_30"], BOOK) is None
+    assert workflow_config.of_config(COMMITTED, ["overfit_1k", "xent_30"], BOOK) is None
 
 
 def test_the_workflow_hands_the_jobs_the_committed_settings():
     """The rules pass BOOK_SETTINGS from the committed file, not the merged config."""
     common = (ROOT / "workflow/rules/common.smk").read_text()
-    assert "nndl3_changed.read_committed(Path(workflow.basedir, nndl3_changed.COMMITTED))" \
+    assert "workflow_config.read_committed(Path(workflow.basedir, workflow_config.COMMITTED))" \
         in common
     for rule in ("figures.smk", "check.smk"):
         assert "--book-settings {params.book_settings:q}" in \

@@ -73,7 +73,7 @@ def test_the_command_function_and_the_cli_helpers_it_calls_are_its_code(package)
     edit(package / "cli.py", 'raise UserError(f"{what}: not valid JSON ({exc})") from None',
          'raise UserError(f"{what}: not JSON ({exc})") from None')  # load_json_arg
     # the commands that call load_json_arg
-    assert changed(before, digests(package)) == {"plot", "replay", "tuned-svm"}
+    assert changed(before, digests(package)) == {"plot", "replay", "report", "tuned-svm"}
 
 
 def rules_running():

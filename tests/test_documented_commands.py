@@ -139,6 +139,6 @@ def test_check_only_knows_the_inputs_of_every_command():
     commands = next(a for a in cli.parser()._actions
                     if isinstance(a, argparse._SubParsersAction)).choices
     assert set(commands) == set(cli.INPUTS)
-    for name, inputs in cli.INPUTS.items():
+    for name in cli.INPUTS:
         dests = {a.dest for a in commands[name]._actions}
-        assert set(inputs) <= dests, name
+        assert set(cli.inputs_of(name)) <= dests, name

@@ -6,38 +6,19 @@ values come in with `--configfile` or `--config`; the workflow hands the jobs th
 or draw a run the committed settings (`--book-settings`), and a run whose aggregate was
 trained with other settings is changed: its check rows and curves are reported as
 `changed`, neither passed nor failed (their tolerances were measured on the book's
-settings), and its figures say on their face what differs.
+settings), and its figures say on their face what differs. Reading the committed settings
+is the workflow's (nndl3.workflow_config: book_settings, read_committed, of_config); this
+module compares, and so the check's and plot's code does not depend on the config's.
 """
 
 from __future__ import annotations
 
 import json
 
-import yaml
-
-from . import readers, workflow_config
-from .errors import UserError
-
-COMMITTED = "config/config.yaml"
 # Keys of a run's spec that are not a setting of the experiment: what the run is called,
 # and the seeds (any number of seeds samples the same experiment; an aggregate's spec
 # has none).
 NOT_SETTINGS = ("description", "seeds")
-
-
-def book_settings(config: dict, runs=None) -> dict:
-    """{run: its settings} of the committed config (`runs`: these only)."""
-    return {run: {k: v for k, v in workflow_config.run_spec(config, run).items()
-                  if k not in NOT_SETTINGS}
-            for run in (config["runs"] if runs is None else runs) if run in config["runs"]}
-
-
-def read_committed(path=COMMITTED) -> dict:
-    """The committed config, as the workflow reads it before any --configfile."""
-    config = yaml.safe_load(readers.text(path, "config file"))
-    if not isinstance(config, dict) or not isinstance(config.get("runs"), dict):
-        raise UserError(f"{path}: not the layout of config/config.yaml (no `runs:` mapping)")
-    return config
 
 
 def value(v) -> str:
@@ -70,11 +51,3 @@ def summary(rows: list[dict]) -> str:
     ids = [r["id"] for r in rows if r["status"] == "changed"]
     return (f"; {len(ids)} changed (settings not the book's, not compared): "
             f"{', '.join(ids)}") if ids else ""
-
-
-def of_config(config: dict, runs, book: dict) -> str | None:
-    """What a merged config changes in `runs` from the book's settings, before anything is
-    trained (the figures' captions in the HTML report)."""
-    specs = {run: {"spec": workflow_config.run_spec(config, run)} for run in runs
-             if run in config["runs"]}
-    return changed(runs, specs, book)

@@ -15,9 +15,8 @@ import sys
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from . import atomic, figures, paths, readers  # noqa: E402
+from . import atomic, paths, readers  # noqa: E402
 from .errors import UserError  # noqa: E402
-from .literature_cli import INPUTS as LITERATURE_INPUTS  # noqa: E402
 
 
 def print_totals() -> None:
@@ -239,7 +238,7 @@ def book_settings(args):
 
 
 def cmd_plot(args):
-    from . import plotting
+    from . import figures, plotting
 
     spec = load_json_arg(args.spec, "--spec")
     if not isinstance(spec, dict) or "family" not in spec:
@@ -349,7 +348,7 @@ INPUTS = {
     "tuned-svm": ("data", "search", "parts"),  # its --spec is JSON text
     "tuned-svm-search": ("data",),
     "aggregate": ("records",),
-    "plot": ("spec", *figures.ROLES),
+    "plot": ("spec", "roles"),  # "roles": one option per role of the figure registry
     "replay": ("spec", "data"),
     "report": ("expected", "calibration", "aggregates", "svm", "neuron", "book",
                "curve_calibration", "labels", "replay", "recipe", "recipe_curves"),
@@ -359,8 +358,22 @@ INPUTS = {
     "calibration-check": ("records", "expected", "calibration", "curve_calibration", "book",
                           "labels"),
     "docs": ("root",),
+    # the literature runs' commands (nndl3.literature_cli)
+    "literature-train": ("data", "config", "literature"),
+    "literature-check": ("expected", "records"),
+    "literature-plot": ("records",),
 }
-INPUTS.update(LITERATURE_INPUTS)  # the literature runs' commands (nndl3.literature_cli)
+
+
+def inputs_of(command: str) -> tuple[str, ...]:
+    """The options of `command` that name its inputs; the plot's roles from the registry
+    (imported here, not with this module: every command's code digest would include it)."""
+    names = INPUTS[command]
+    if "roles" in names:
+        from . import figures
+
+        names = tuple(n for n in names if n != "roles") + tuple(figures.ROLES)
+    return names
 
 
 def check_inputs(args) -> list[str]:
@@ -373,7 +386,7 @@ def check_inputs(args) -> list[str]:
     if args.command not in INPUTS:
         raise UserError(f"--check-only: cli.INPUTS does not list the inputs of {args.command!r}")
     checked = []
-    for name in INPUTS[args.command]:
+    for name in inputs_of(args.command):
         value = getattr(args, name)
         if args.command == "prepare-data":  # the IDX folder, or MNIST_DIR, or a download
             folder = mnist.source_folder(value)
@@ -408,6 +421,8 @@ def add_book_settings(s) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from . import figures
+
     p = argparse.ArgumentParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
     p.add_argument("--check-only", action="store_true",
                    help="parse the command line, check that its inputs are there, run nothing")

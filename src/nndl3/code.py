@@ -20,6 +20,16 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 CLI = "cli"
+# Commands defined outside cli.py: their prefix -> the module holding `cmd_<the rest>`.
+COMMAND_MODULES = {"literature-": "literature_cli"}
+
+
+def command_module(command: str) -> tuple[str, str]:
+    """(the module defining `command`, the name of its function there)."""
+    for prefix, module in COMMAND_MODULES.items():
+        if command.startswith(prefix):
+            return module, f"cmd_{command[len(prefix):].replace('-', '_')}"
+    return CLI, f"cmd_{command.replace('-', '_')}"
 
 
 def normalized(tree: ast.AST) -> str:
@@ -86,11 +96,11 @@ def closure(modules, package: Path = PACKAGE) -> list[str]:
 
 def command_functions(command: str, package: Path) -> list[ast.FunctionDef]:
     """cli's `cmd_<command>` and the cli functions it calls, transitively."""
-    defs = {node.name: node for node in parsed(package, CLI).body
+    module, name = command_module(command)
+    defs = {node.name: node for node in parsed(package, module).body
             if isinstance(node, ast.FunctionDef)}
-    name = f"cmd_{command.replace('-', '_')}"
     if name not in defs:
-        raise KeyError(f"{CLI}.py has no {name} (command {command!r})")
+        raise KeyError(f"{module}.py has no {name} (command {command!r})")
     seen, todo = {}, [name]
     while todo:
         current = todo.pop()
@@ -102,18 +112,21 @@ def command_functions(command: str, package: Path) -> list[ast.FunctionDef]:
     return [seen[k] for k in sorted(seen)]
 
 
-def cli_module_imports(package: Path) -> set[str]:
-    """The modules cli.py imports at module level (every command runs them)."""
-    top = ast.Module(body=[n for n in parsed(package, CLI).body
+def module_imports(package: Path, module: str = CLI) -> set[str]:
+    """The modules `module` imports at module level (every command it holds runs them)."""
+    top = ast.Module(body=[n for n in parsed(package, module).body
                            if isinstance(n, ast.ImportFrom)], type_ignores=[])
-    return package_imports(top, CLI)
+    return package_imports(top, module)
 
 
 def modules_of(command: str, package: Path = PACKAGE) -> list[str]:
     """The package modules the command runs (its cli function's imports, followed)."""
     functions = command_functions(command, package)
-    direct = cli_module_imports(package).union(
-        *(package_imports(f, CLI) for f in functions))
+    module = command_module(command)[0]
+    direct = module_imports(package) | module_imports(package, module)
+    direct = direct.union(*(package_imports(f, module) for f in functions))
+    if module != CLI:
+        direct.add(module)
     return closure(direct, package)
 
 

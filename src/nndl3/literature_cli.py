@@ -7,11 +7,6 @@ import sys
 
 from .errors import UserError
 
-# what `--check-only` checks to be there, per command (cli.INPUTS)
-INPUTS = {"literature-train": ("data", "config", "literature"),
-          "literature-check": ("expected", "records"),
-          "literature-plot": ("records",)}
-
 
 def cmd_train(args):
     import numpy as np

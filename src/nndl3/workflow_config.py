@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import book_runs, figures, readers, runspec
+import yaml
+
+from . import book_runs, changed, figures, readers, runspec
 from .errors import UserError
 
 # The workflow's config files, in the order the Snakefile reads them (`configfile:`).
 FILES = ("config/config.yaml", "config/figures.yaml")
+# The committed config: the one record of each run's book settings (nndl3.changed).
+COMMITTED = FILES[0]
 
 
 def load(root=".") -> dict:
@@ -137,3 +141,28 @@ def check_replay_figure(name: str, fig: dict, config: dict) -> None:
         if listed not in book_runs.LISTS:
             raise UserError(f"config figures.{name}: replay: unknown list {listed!r} "
                             f"(one of {', '.join(book_runs.LISTS)})")
+
+
+# The book's settings (nndl3.changed): what the committed config trains.
+
+def book_settings(config: dict, runs=None) -> dict:
+    """{run: its settings} of the committed config (`runs`: these only)."""
+    return {run: {k: v for k, v in run_spec(config, run).items()
+                  if k not in changed.NOT_SETTINGS}
+            for run in (config["runs"] if runs is None else runs) if run in config["runs"]}
+
+
+def read_committed(path=COMMITTED) -> dict:
+    """The committed config, as the workflow reads it before any --configfile."""
+    config = yaml.safe_load(readers.text(path, "config file"))
+    if not isinstance(config, dict) or not isinstance(config.get("runs"), dict):
+        raise UserError(f"{path}: not the layout of config/config.yaml (no `runs:` mapping)")
+    return config
+
+
+def of_config(config: dict, runs, book: dict) -> str | None:
+    """What a merged config changes in `runs` from the book's settings, before anything is
+    trained (the figures' captions in the HTML report)."""
+    specs = {run: {"spec": run_spec(config, run)} for run in runs
+             if run in config["runs"]}
+    return changed.changed(runs, specs, book)

@@ -8,7 +8,6 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from nndl3 import book_runs as nndl3_book
-from nndl3 import changed as nndl3_changed
 from nndl3 import calibration as nndl3_calibration
 from nndl3 import check as nndl3_check
 from nndl3 import code as nndl3_code
@@ -54,8 +53,8 @@ def published_json(wildcards):
 # Each run's book settings: the committed config/config.yaml, read before any --configfile
 # or --config (nndl3.changed); the jobs that judge or draw a run get them, to report a run
 # trained otherwise as changed.
-BOOK_SETTINGS = nndl3_changed.book_settings(
-    nndl3_changed.read_committed(Path(workflow.basedir, nndl3_changed.COMMITTED))
+BOOK_SETTINGS = workflow_config.book_settings(
+    workflow_config.read_committed(Path(workflow.basedir, workflow_config.COMMITTED))
 )
 
 
@@ -92,7 +91,7 @@ def figure_caption(wildcards):
         config, wildcards.figure, Path(workflow.basedir, "workflow", "report")
     )
     runs = nndl3_figures.figure_runs(FIGURES[wildcards.figure])
-    change = nndl3_changed.of_config(config, runs, BOOK_SETTINGS)
+    change = workflow_config.of_config(config, runs, BOOK_SETTINGS)
     return caption + (f"\n\n**Changed from the book**: {change}." if change else "")
 
 

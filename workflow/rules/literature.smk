@@ -67,6 +67,7 @@ rule literature_train:
         miniature=lambda wildcards: (
             "--miniature" if wildcards.scale == "miniature" else ""
         ),
+        code=code("literature-train"),
     shell:
         "python -m nndl3 literature-train --run {wildcards.run} --seed {wildcards.seed}"
         " --data {input} --out {output} {params.miniature} > {log} 2>&1"
@@ -86,6 +87,8 @@ rule literature_check:
         "logs/literature/{scale}/check.log",
     wildcard_constraints:
         scale="runs|miniature",
+    params:
+        code=code("literature-check"),
     shell:
         "python -m nndl3 literature-check --expected {input.expected}"
         " --records {input.records} --out-md {output.md} --out-json {output.json}"
@@ -101,6 +104,8 @@ rule literature_curves:
         "logs/literature/{figure}.log",
     wildcard_constraints:
         figure="simard_curves|dropout_curves",
+    params:
+        code=code("literature-plot"),
     shell:
         "python -m nndl3 literature-plot --figure {wildcards.figure} --records {input}"
         " --out {output} > {log} 2>&1"
@@ -119,6 +124,7 @@ rule literature_figure:
         spec=lambda wildcards: json.dumps(
             LITERATURE["figures"][wildcards.figure], separators=(",", ":")
         ),
+        code=code("plot"),
     shell:
         "python -m nndl3 plot --spec {params.spec:q} --data {input} --out {output}"
         " > {log} 2>&1"
