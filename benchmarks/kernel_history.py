@@ -47,7 +47,7 @@ CHANGES = (
     ("22e2f65", "one intrinsic per operation, the row split into passes in the IR"),
     ("working tree", "the kernel this checkout runs"),
 )
-SOURCES = ("fast.py", "simd.py")
+SOURCES = ("fast.py", "simd.py", "vexp.py")
 
 
 def git_show(commit: str, path: str) -> str | None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import vexp
 from .simd import check_rows, dense_sum, lanes, prefetch, rows_step, rows_sum, rows_sum_pair
 
 # The hidden layer is padded to whole 64-byte vectors (simd.lanes: 16 float32, 8 float64);
@@ -143,9 +144,10 @@ def sgd_epoch(params, velocity, data, masks, codes, steps):
     (same shapes as their parameters; empty arrays without momentum);
     data = (indptr, indices, values, labels, order), the inputs in CSR form;
     masks: (n_batches, hidden) keep flags, or an empty (0, hidden) array without dropout;
-    codes = (hidden, m, act, cost, penalty): the real number of hidden neurons (the padding
-    columns hidden..hp-1 output 0, get zero gradients and stay 0), the mini-batch size and
-    the codes of HIDDEN, COSTS and PENALTIES;
+    codes = (hidden, m, act, cost, penalty, vector_exp): the real number of hidden neurons
+    (the padding columns hidden..hp-1 output 0, get zero gradients and stay 0), the
+    mini-batch size, the codes of HIDDEN, COSTS and PENALTIES, and whether sigmoids may
+    take `vexp.sigmoid` (float32, where it gives libm's bits);
     steps = (eta/m, eta/(size of the last, possibly partial, mini-batch), decay = 1 - rate
     (L2, else 1), rate = eta*lambda/n, mu), all in the weights' dtype."""
     w1t, b1, w2, w2t, b2 = params
@@ -177,7 +179,7 @@ def scratch(w1t, w2, w2t, m):
     hp, dt = w1t.shape[1], w1t.dtype
     n_out = w2.shape[0]
     return (np.empty((m, hp), dt), np.zeros((m, hp), dt), np.zeros((m, hp), dt),
-            np.empty(w2t.shape[1], dt), np.empty((m, n_out), dt), np.empty(hp, dt),
+            np.empty(w2t.shape[1], dt), np.empty((m, w2t.shape[1]), dt), np.empty(hp, dt),
             np.empty((n_out, hp), dt), np.empty(hp, dt), np.empty(n_out, dt),
             np.zeros(hp, dt))
 
@@ -189,7 +191,9 @@ def forward(params, data, masks, batch, start, size, work, codes, lazy, c):
     w1t, b1, w2, w2t, b2 = params
     indptr, indices, values, labels, order = data
     z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
-    hidden, m, act, cost, penalty = codes
+    hidden, m, act, cost, penalty, vector_exp = codes
+    for e in range(start + m, min(start + 2 * m, order.shape[0])):  # the next batch's
+        prefetch(labels, order[e], order[e] + 1)  # labels: a random line each, long evicted
     if lazy:  # w1t holds W1 / c
         batch_hidden_z(z1, no_bias, w1t, indptr, indices, values, order, start, size)
         for e in range(size):
@@ -198,18 +202,21 @@ def forward(params, data, masks, batch, start, size, work, codes, lazy, c):
     else:
         batch_hidden_z(z1, b1, w1t, indptr, indices, values, order, start, size)
     for e in range(size):
-        activate(a1[e], z1[e], hidden, act)
+        activate(a1[e], z1[e], hidden, act, vector_exp)
         if masks.shape[0] > 0:
             for h in range(hidden):
                 if not masks[batch, h]:
                     a1[e, h] = 0
         output_layer(z2, b2, w2t, a1[e], hidden)
-        output_delta(d2[e], z2, labels[order[start + e]], cost)
+        output_delta(d2[e], z2, b2.shape[0], labels[order[start + e]], cost, vector_exp)
 
 
 @njit(cache=True, nogil=True)
-def activate(a, z, hidden, act):
-    """a = f(z) for the first `hidden` neurons."""
+def activate(a, z, hidden, act, vector_exp):
+    """a = f(z) for the first `hidden` neurons; the sigmoid in vectors where it may (the
+    same bits: see vexp)."""
+    if act == SIGMOID and vector_exp and vexp.sigmoid(a, z, hidden):
+        return
     one, zero = z.dtype.type(1), z.dtype.type(0)
     for h in range(hidden):
         zh = z[h]
@@ -222,12 +229,11 @@ def activate(a, z, hidden, act):
 
 
 @njit(cache=True, nogil=True)
-def output_delta(d, z, label, cost):
-    """d = dC/dz of the output layer for weighted inputs z (which it overwrites): a - y,
-    with a softmax (log-likelihood) or sigmoid output; times sigma'(z) for the quadratic
-    cost."""
+def output_delta(d, z, n_out, label, cost, vector_exp):
+    """d = dC/dz of the output layer for the weighted inputs z[:n_out] (which the softmax
+    overwrites): a - y, with a softmax (log-likelihood) or sigmoid output; times
+    sigma'(z) for the quadratic cost. d holds a whole vector (vexp.LANES) at least."""
     one, zero = z.dtype.type(1), z.dtype.type(0)
-    n_out = d.shape[0]
     if cost == LOG_LIKELIHOOD:  # softmax, shifted by the largest z so exp <= 1
         top = z[0]
         for k in range(1, n_out):
@@ -239,8 +245,11 @@ def output_delta(d, z, label, cost):
         for k in range(n_out):
             d[k] = z[k] / total - (one if k == label else zero)
     else:
+        if not (vector_exp and vexp.sigmoid(d, z, n_out)):  # d = sigma(z)
+            for k in range(n_out):
+                d[k] = one / (one + np.exp(-z[k]))
         for k in range(n_out):
-            a = one / (one + np.exp(-z[k]))
+            a = d[k]
             d[k] = a - (one if k == label else zero)
             if cost == QUADRATIC:
                 d[k] *= a * (one - a)
@@ -252,7 +261,7 @@ def backward(w2, masks, batch, size, work, codes):
     gradients of W2 and both biases, summed over the mini-batch image by image; W1's
     gradient is applied by the update, from d1, touching only nonzero pixels."""
     z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
-    hidden, m, act, cost, penalty = codes
+    hidden, m, act, cost, penalty, vector_exp = codes
     one, zero = a1.dtype.type(1), a1.dtype.type(0)
     n_out, hp = w2.shape
     g_w2[:] = 0
@@ -444,7 +453,8 @@ class FastNetwork:
         check_rows(self.w2, self.b1)
         check_rows(self.w2t)
         penalty = PENALTIES[options.regularization] if options.lmbda else NO_PENALTY
-        self.codes = (hidden, options.mini_batch, self.act, self.cost_code, penalty)
+        vector_exp = self.dtype == np.float32 and vexp.matches_libm()
+        self.codes = (hidden, options.mini_batch, self.act, self.cost_code, penalty, vector_exp)
         self.velocity = self.new_velocity(options.momentum)
 
     @property
