@@ -43,5 +43,14 @@ def test_to_csr_lists_the_nonzero_entries_as_np_nonzero_does(dtype):
         rows, cols = np.nonzero(a)
         assert np.array_equal(indptr, np.concatenate([[0], np.cumsum(np.bincount(
             rows, minlength=len(a)))]))
-        assert indices.dtype == np.uint32 and np.array_equal(indices, cols)
+        assert indices.dtype == np.uint16 and np.array_equal(indices, cols)
         assert values.dtype == dtype and np.array_equal(values, a[rows, cols], equal_nan=True)
+
+
+def test_to_csr_widens_the_indices_past_16_bits():
+    """Column indices are 16-bit while they fit, else 32-bit."""
+    x = np.zeros((2, (1 << 16) + 1), np.float32)
+    x[1, -1] = 1
+    indptr, indices, values = to_csr(x)
+    assert indices.dtype == np.uint32 and indices.tolist() == [1 << 16]
+    assert to_csr(x[:, :1 << 16])[1].dtype == np.uint16

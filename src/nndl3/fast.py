@@ -76,8 +76,10 @@ def to_csr(x: np.ndarray):
     indptr = np.zeros(len(x) + 1, dtype=np.int64)
     np.cumsum(np.count_nonzero(x, axis=1), out=indptr[1:])
     # unsigned column indices: Numba then skips the negative-index wraparound on every
-    # row of W1 it addresses (measured 12 % off the hidden layer's weighted inputs)
-    indices = np.empty(indptr[-1], dtype=np.uint32)
+    # row of W1 it addresses (measured 12 % off the hidden layer's weighted inputs); 16
+    # bits where they suffice: fewer cache lines to wait for in a shuffled epoch
+    index = np.uint16 if x.shape[1] <= 1 << 16 else np.uint32
+    indices = np.empty(indptr[-1], dtype=index)
     values = np.empty(indptr[-1], dtype=x.dtype)
     fill_csr(x, indptr, indices, values)
     return indptr, indices, values
