@@ -31,6 +31,8 @@ from pathlib import Path
 
 import common  # the one-thread settings, before NumPy loads
 
+from nndl3 import KERNEL_SOURCES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # (commit, what it changed in the kernel); the first is the kernel issue 13 started from.
@@ -47,7 +49,7 @@ CHANGES = (
     ("22e2f65", "one intrinsic per operation, the row split into passes in the IR"),
     ("working tree", "the kernel this checkout runs"),
 )
-SOURCES = ("fast.py", "simd.py", "vexp.py")
+SOURCES = KERNEL_SOURCES  # a commit lacking one of them is loaded without it
 
 
 def git_show(commit: str, path: str) -> str | None:

@@ -31,7 +31,16 @@ import numpy as np
 from numba import njit
 
 from . import vexp
-from .simd import check_rows, dense_sum, lanes, prefetch, rows_step, rows_sum, rows_sum_pair
+from .simd import (
+    check_rows,
+    dense_sum,
+    dense_sums,
+    lanes,
+    prefetch,
+    rows_step,
+    rows_sum,
+    rows_sum_pair,
+)
 
 # The hidden layer is padded to whole 64-byte vectors (simd.lanes: 16 float32, 8 float64);
 # the padding neurons output 0 and stay 0. The loops over hidden neurons left to LLVM
@@ -177,11 +186,12 @@ def sgd_epoch(params, velocity, data, masks, codes, steps):
 
 @njit(cache=True, nogil=True)
 def scratch(w1t, w2, w2t, m):
-    """The epoch's working arrays: (z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias)."""
+    """The epoch's working arrays: (z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias), a
+    row per image of the mini-batch where an image has one."""
     hp, dt = w1t.shape[1], w1t.dtype
     n_out = w2.shape[0]
     return (np.empty((m, hp), dt), np.zeros((m, hp), dt), np.zeros((m, hp), dt),
-            np.empty(w2t.shape[1], dt), np.empty((m, w2t.shape[1]), dt), np.empty(hp, dt),
+            np.empty((m, w2t.shape[1]), dt), np.empty((m, w2t.shape[1]), dt), np.empty(hp, dt),
             np.empty((n_out, hp), dt), np.empty(hp, dt), np.empty(n_out, dt),
             np.zeros(hp, dt))
 
@@ -209,8 +219,13 @@ def forward(params, data, masks, batch, start, size, work, codes, lazy, c):
             for h in range(hidden):
                 if not masks[batch, h]:
                     a1[e, h] = 0
-        output_layer(z2, b2, w2t, a1[e], hidden)
-        output_delta(d2[e], z2, b2.shape[0], labels[order[start + e]], cost, vector_exp)
+    n_out = b2.shape[0]
+    for e in range(size):  # the images' output layers side by side (simd.dense_sums)
+        z2[e, :] = 0
+        z2[e, :n_out] = b2
+    dense_sums(z2, w2t, a1, hidden, size)
+    for e in range(size):
+        output_delta(d2[e], z2[e], n_out, labels[order[start + e]], cost, vector_exp)
 
 
 @njit(cache=True, nogil=True)

@@ -249,6 +249,64 @@ def dense_sum(typingctx, z, w, a, n):
     return sig, codegen
 
 
+def _groups(builder, count, most, body):
+    """body(g, e0) for the rows [0, count) in groups of `most` rows, then one group of
+    the g < most left (g a compile-time constant, as in `_whole_row`)."""
+    full = builder.sub(count, builder.srem(count, ir.Constant(_I64, most)))
+    with cgutils.for_range_slice(builder, ir.Constant(_I64, 0), full,
+                                 ir.Constant(_I64, most)) as (e0, _):
+        body(most, e0)
+    rest = builder.sub(count, full)
+    done = builder.append_basic_block("groups.done")
+    switch = builder.switch(rest, done)
+    for g in range(1, most):
+        block = builder.append_basic_block(f"groups.rest{g}")
+        switch.add_case(ir.Constant(_I64, g), block)
+        builder.position_at_end(block)
+        body(g, full)
+        builder.branch(done)
+    builder.position_at_end(done)
+
+
+@intrinsic
+def dense_sums(typingctx, z, w, a, n, count):
+    """`dense_sum` of the rows e < count at once: z[e] += sum over h < n of a[e, h] w[h, :],
+    h in order. Up to MAX_VECTORS rows share each load of w; their sums are independent
+    chains of additions (one row's is a chain of n dependent ones). z and a are 2-D."""
+    if not (_well_typed(w, (z, w, a), (n, count))
+            and isinstance(z, types.Array) and z.ndim == 2
+            and isinstance(a, types.Array) and a.ndim == 2):
+        return None
+    sig = types.void(z, w, a, n, count)
+
+    def codegen(context, builder, signature, args):
+        zd, wd, ad = _arrays(context, builder, signature, args, (0, 1, 2))
+        stride = _row_length(context, builder, signature.args[1], args[1])
+        z_row = _row_length(context, builder, signature.args[0], args[0])
+        a_row = _row_length(context, builder, signature.args[2], args[2])
+        vty = _vector_type(signature.args[0].dtype)
+
+        def one_pass(k, c0):
+            def group(g, e0):
+                rows = [builder.add(e0, ir.Constant(_I64, i)) for i in range(g)]
+                accs = [_Accumulators(builder, builder.gep(zd, [builder.mul(e, z_row)]),
+                                      c0, k, vty) for e in rows]
+                with _loop(builder, ir.Constant(_I64, 0), args[3]) as (h, _):
+                    for acc, e in zip(accs, rows, strict=True):
+                        value = builder.load(builder.gep(ad, [builder.add(
+                            builder.mul(e, a_row), h)]))
+                        acc.add_row(wd, stride, h, value)
+                for acc, e in zip(accs, rows, strict=True):
+                    acc.store(builder.gep(zd, [builder.mul(e, z_row)]))
+
+            _groups(builder, args[4], MAX_VECTORS, group)
+
+        _whole_row(builder, stride, vty, 2, one_pass)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @intrinsic
 def rows_step(typingctx, w, step, d, indices, values, start, end):
     """w[indices[p], :] -= (step * values[p]) * d for p in [start, end), one pixel after
