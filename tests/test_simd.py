@@ -216,3 +216,26 @@ def test_kernel_cache_folder_changes_with_either_source(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert nndl3.kernel_cache_dir() == str(tmp_path / ".cache" / "numba"
                                          / digest.hexdigest()[:12])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_coded_values_give_the_bits_of_the_values(dtype):
+    """Values given as (uint8 codes, table) sum and step as table[codes] given plainly."""
+    x, (indptr, indices, values), w, b = problem(dtype, 2)
+    table = aligned_zeros(256, dtype)
+    table[...] = np.random.default_rng(8).random(256)
+    codes = (np.arange(len(values)) * 7 % 256).astype(np.uint8)
+    plain = table[codes]
+    start, end = indptr[1], indptr[3]
+    z, z_coded = aligned_zeros(w.shape[1], dtype), aligned_zeros(w.shape[1], dtype)
+    rows_sum(z, b, w, indices, plain, start, end)
+    rows_sum(z_coded, b, w, indices, (codes, table), start, end)
+    assert np.array_equal(z, z_coded)
+    za, zb = aligned_zeros(w.shape[1], dtype), aligned_zeros(w.shape[1], dtype)
+    rows_sum_pair(za, zb, b, w, indices, (codes, table), start, end, indptr[4], indptr[6])
+    assert np.array_equal(za, z)
+    w_coded = w.copy()
+    rows_step(w, dtype(0.1), b, indices, plain, start, end)
+    rows_step(w_coded, dtype(0.1), b, indices, (codes, table), start, end)
+    assert np.array_equal(w, w_coded)
+    prefetch((codes, table), start, end)

@@ -108,12 +108,44 @@ def fill_csr(x, indptr, indices, values):
                 p += 1
 
 
+def coded(values: np.ndarray, levels: int = 255):
+    """(codes, table), uint8 codes with table[codes] equal to values bit for bit, if every
+    value is one of 256 (guessed as round(v * levels): MNIST's pixels are k/255, then
+    checked); else values. A pixel then costs one byte of cache traffic, not four or
+    eight: in a shuffled epoch the engine waits on those lines (benchmarks/fast_kernel.md)."""
+    codes = np.empty(len(values), np.uint8)
+    table = aligned_zeros(256, values.dtype)
+    return (codes, table) if fill_codes(values, values.dtype.type(levels), codes, table) else values
+
+
+@njit(cache=True, nogil=True)
+def fill_codes(values, levels, codes, table):
+    """codes and table for `coded`, in one pass; False as soon as a value does not fit.
+    A table entry holds the first value coded so; equal values are equal bits here (no
+    zeros in a CSR's values, and NaN is refused by the range test)."""
+    used = np.zeros(256, np.bool_)
+    for p in range(values.shape[0]):
+        guess = np.rint(values[p] * levels)
+        if not 0 <= guess <= 255:  # also NaN
+            return False
+        c = np.uint8(guess)
+        if not used[c]:
+            used[c] = True
+            table[c] = values[p]
+        elif table[c] != values[p]:
+            return False
+        codes[p] = c
+    return True
+
+
 def csr_of(x: np.ndarray, cache: dict):
-    """The CSR form of x, built on first use; one cache serves all seeds of a run, so each
-    input set (training, test, validation) is converted once."""
+    """The CSR form of x, its values coded where they can be (`coded`), built on first
+    use; one cache serves all seeds of a run, so each input set (training, test,
+    validation) is converted once."""
     entry = cache.get(id(x))
     if entry is None:
-        entry = cache[id(x)] = (x, to_csr(x))  # holding x keeps its id unique
+        indptr, indices, values = to_csr(x)
+        entry = cache[id(x)] = (x, (indptr, indices, coded(values)))  # x keeps its id unique
     return entry[1]
 
 
