@@ -47,6 +47,10 @@ CHANGES = (
     ("6e16b08", "two images' hidden layers at once"),
     ("c09ff6f", "shape checks out of the loops, prefetch from a line's start"),
     ("22e2f65", "one intrinsic per operation, the row split into passes in the IR"),
+    ("ca9c9c7", "float32 sigmoids in vectors (libm's expf bits), next labels prefetched"),
+    ("77629fb", "16-bit pixel indices"),
+    ("d20b37f", "the mini-batch's output layers side by side"),
+    ("69662f1", "pixel values coded in one byte (k/255)"),
     ("working tree", "the kernel this checkout runs"),
 )
 SOURCES = KERNEL_SOURCES  # a commit lacking one of them is loaded without it
