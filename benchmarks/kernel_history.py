@@ -147,9 +147,10 @@ def time_versions(x, labels, make_network, order, eta, repeats):
              "seconds_timed": seconds[commit]} for commit, text, _ in modules]
 
 
-def table(rows, reference_seconds=None):
+def table(rows, reference_seconds=None, floor_seconds=None):
     lines = [f"{'commit':<14}{'ms/epoch':>9}{'range':>13}{'vs before':>11}"
-             + (f"{'vs reference':>14}" if reference_seconds else "") + "  change"]
+             + (f"{'vs reference':>14}" if reference_seconds else "")
+             + (f"{'x floor':>9}" if floor_seconds else "") + "  change"]
     before = None
     for r in rows:
         ms = r["seconds_per_epoch"] * 1e3
@@ -157,15 +158,18 @@ def table(rows, reference_seconds=None):
         step = f"{before / ms:.2f}x" if before else "-"
         ratio = (f"{reference_seconds / r['seconds_per_epoch']:>13.1f}x"
                  if reference_seconds else "")
-        lines.append(f"{r['commit']:<14}{ms:>9.1f}{spread:>13}{step:>11}{ratio}  {r['change']}")
+        floor = f"{r['seconds_per_epoch'] / floor_seconds:>8.1f}x" if floor_seconds else ""
+        lines.append(f"{r['commit']:<14}{ms:>9.1f}{spread:>13}{step:>11}{ratio}{floor}"
+                     f"  {r['change']}")
         before = ms
     return "\n".join(lines)
 
 
-def run(x, labels, repeats, reference=None):
+def run(x, labels, repeats, reference=None, floor=None):
     """Each change of the fast kernel, before and after, timed in this run (float32,
-    [784, 30, 10]), beside `reference` (the reference's seconds, if timed); None when
-    git history is missing."""
+    [784, 30, 10]), beside `reference` (the reference's seconds, if timed) and as a
+    multiple of `floor` (the arithmetic floor's seconds, if measured); None when git
+    history is missing."""
     reason = history_available()
     if reason:
         print(f"\n{reason}")
@@ -174,8 +178,8 @@ def run(x, labels, repeats, reference=None):
           f"{repeats}; [784, 30, 10] float32)", flush=True)
     versions = time_versions(x, labels, lambda: common.fresh_network([784, 30, 10], x.dtype),
                              common.shuffled(len(x)), common.ETA, repeats)
-    print(table(versions, reference))
-    return {"reference_seconds": reference, "versions": versions}
+    print(table(versions, reference, floor))
+    return {"reference_seconds": reference, "floor_seconds": floor, "versions": versions}
 
 
 def main(argv=None) -> int:

@@ -232,10 +232,19 @@ def scratch(w1t, w2, w2t, m):
 def forward(params, data, masks, batch, start, size, work, codes, lazy, c):
     """The mini-batch's images order[start:start + size] forward: the hidden outputs a1
     (0 where dropped) and the output layer's deltas d2 = dC/dz2, row e for image e."""
+    hidden_inputs(params, data, start, size, work, codes, lazy, c)
+    hidden_outputs(masks, batch, size, work, codes)
+    output_deltas(params, data, start, size, work, codes)
+
+
+@njit(cache=True, nogil=True)
+def hidden_inputs(params, data, start, size, work, codes, lazy, c):
+    """The weighted inputs z1 of the mini-batch's hidden layers; the next mini-batch's
+    labels asked for meanwhile."""
     w1t, b1, w2, w2t, b2 = params
     indptr, indices, values, labels, order = data
     z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
-    hidden, m, act, cost, penalty, vector_exp = codes
+    m = codes[1]
     for e in range(start + m, min(start + 2 * m, order.shape[0])):  # the next batch's
         prefetch(labels, order[e], order[e] + 1)  # labels: a random line each, long evicted
     if lazy:  # w1t holds W1 / c
@@ -245,12 +254,28 @@ def forward(params, data, masks, batch, start, size, work, codes, lazy, c):
                 z1[e, h] = b1[h] + c * z1[e, h]
     else:
         batch_hidden_z(z1, b1, w1t, indptr, indices, values, order, start, size)
+
+
+@njit(cache=True, nogil=True)
+def hidden_outputs(masks, batch, size, work, codes):
+    """a1 = f(z1), 0 where dropped."""
+    z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
+    hidden, m, act, cost, penalty, vector_exp = codes
     for e in range(size):
         activate(a1[e], z1[e], hidden, act, vector_exp)
         if masks.shape[0] > 0:
             for h in range(hidden):
                 if not masks[batch, h]:
                     a1[e, h] = 0
+
+
+@njit(cache=True, nogil=True)
+def output_deltas(params, data, start, size, work, codes):
+    """The output layer's weighted inputs z2 and deltas d2, from a1."""
+    w1t, b1, w2, w2t, b2 = params
+    indptr, indices, values, labels, order = data
+    z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
+    hidden, m, act, cost, penalty, vector_exp = codes
     n_out = b2.shape[0]
     for e in range(size):  # the images' output layers side by side (simd.dense_sums)
         z2[e, :] = 0
