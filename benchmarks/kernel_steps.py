@@ -1,7 +1,7 @@
 """Where the fast kernel's epoch goes, step by step: the time-stamp counter read around
 each step of every mini-batch of one epoch.
 
-    python benchmarks/kernel_steps.py [--repeats 5]
+    python benchmarks/kernel_steps.py [--repeats 5] [--scalar-exp]
 
 [784, 30, 10] float32, as bench.py's kernel: the steps are nndl3.fast's own functions
 (hidden_inputs: W1's rows summed, with the pixels fetched; hidden_outputs: the
@@ -12,7 +12,8 @@ its own constant rate (measured here against the clock): a sample in which the t
 was descheduled (over 20 times the step's median) is left out and the step's mean
 over the others scaled to the whole epoch; their number is printed. Each figure is
 the median over --repeats epochs, from the same weights and order; beside it the
-epoch's thread CPU time, run with `fast.sgd_epoch` itself.
+epoch's thread CPU time, run with `fast.sgd_epoch` itself. --scalar-exp: the
+sigmoids with libm's scalar `expf`, as before nndl3.vexp (the same bits).
 """
 
 from __future__ import annotations
@@ -93,14 +94,21 @@ def step_seconds(column, rate):
     return kept.mean() * len(column) / rate, len(column) - len(kept)
 
 
-def run(x, labels, repeats):
+def engine_for(x, scalar_exp):
+    engine = fast.FastNetwork(common.fresh_network([784, 30, 10], x.dtype), x)
+    if scalar_exp:
+        engine.codes = (*engine.codes[:-1], False)
+    return engine
+
+
+def run(x, labels, repeats, scalar_exp=False):
     order = common.shuffled(len(x))
     per_step = {name: [] for name in STEPS}
     dropped, cpu = [], []
     rate = counter_rate()
     for repeat in range(repeats + 1):  # the first compiles
-        net = common.fresh_network([784, 30, 10], x.dtype)
-        engine = fast.FastNetwork(net, x)
+        engine = engine_for(x, scalar_exp)
+        net = engine.net
         t = x.dtype.type
         m = net.options.mini_batch
         steps = (t(common.ETA / m), t(common.ETA / (len(x) % m or m)), t(1), t(0), t(0))
@@ -108,7 +116,7 @@ def run(x, labels, repeats):
         out = np.zeros((-(-len(x) // m), len(STEPS)), np.int64)
         timed_epoch(params, engine.velocity, (*engine.csr, labels, order),
                     np.zeros((0, engine.hidden), np.bool_), engine.codes, steps, out)
-        plain = fast.FastNetwork(common.fresh_network([784, 30, 10], x.dtype), x)
+        plain = engine_for(x, scalar_exp)
         seconds = common.timed(lambda p=plain: p.sgd_epoch(x, labels, order, common.ETA))
         if repeat == 0:
             continue
@@ -126,11 +134,14 @@ def run(x, labels, repeats):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--scalar-exp", action="store_true",
+                        help="libm's scalar expf in the sigmoids, not nndl3.vexp")
     args = parser.parse_args(argv)
     x, labels = mnist.load(common.default_data(), np.float32)["train"]
-    result = run(x, labels, args.repeats)
-    print(f"[784, 30, 10] float32, {len(x):,} images; counter {result['counter_hz'] / 1e9:.2f} "
-          f"GHz; median of {args.repeats} epochs (range)")
+    result = run(x, labels, args.repeats, args.scalar_exp)
+    sigmoid = "scalar libm expf" if args.scalar_exp else "vector sigmoid (nndl3.vexp)"
+    print(f"[784, 30, 10] float32, {len(x):,} images, {sigmoid}; counter "
+          f"{result['counter_hz'] / 1e9:.2f} GHz; median of {args.repeats} epochs (range)")
     total = 0.0
     for name, seconds in result["steps"].items():
         ms = statistics.median(seconds) * 1e3
