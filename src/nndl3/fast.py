@@ -231,13 +231,15 @@ def scratch(w1t, w2, w2t, m):
 @njit(cache=True, nogil=True)
 def forward(params, data, masks, batch, start, size, work, codes, lazy, c):
     """The mini-batch's images order[start:start + size] forward: the hidden outputs a1
-    (0 where dropped) and the output layer's deltas d2 = dC/dz2, row e for image e."""
+    (0 where dropped) and the output layer's deltas d2 = dC/dz2, row e for image e. Its
+    three steps are inlined (as calls, passing their tuples of arrays cost 3 ms an
+    epoch); benchmarks/kernel_steps.py times them one by one."""
     hidden_inputs(params, data, start, size, work, codes, lazy, c)
     hidden_outputs(masks, batch, size, work, codes)
     output_deltas(params, data, start, size, work, codes)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def hidden_inputs(params, data, start, size, work, codes, lazy, c):
     """The weighted inputs z1 of the mini-batch's hidden layers; the next mini-batch's
     labels asked for meanwhile."""
@@ -256,7 +258,7 @@ def hidden_inputs(params, data, start, size, work, codes, lazy, c):
         batch_hidden_z(z1, b1, w1t, indptr, indices, values, order, start, size)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def hidden_outputs(masks, batch, size, work, codes):
     """a1 = f(z1), 0 where dropped."""
     z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
@@ -269,7 +271,7 @@ def hidden_outputs(masks, batch, size, work, codes):
                     a1[e, h] = 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def output_deltas(params, data, start, size, work, codes):
     """The output layer's weighted inputs z2 and deltas d2, from a1."""
     w1t, b1, w2, w2t, b2 = params
