@@ -31,6 +31,8 @@ from pathlib import Path
 
 import common  # the one-thread settings, before NumPy loads
 
+from nndl3 import KERNEL_SOURCES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # (commit, what it changed in the kernel); the first is the kernel issue 13 started from.
@@ -45,9 +47,13 @@ CHANGES = (
     ("6e16b08", "two images' hidden layers at once"),
     ("c09ff6f", "shape checks out of the loops, prefetch from a line's start"),
     ("22e2f65", "one intrinsic per operation, the row split into passes in the IR"),
+    ("ca9c9c7", "float32 sigmoids in vectors (libm's expf bits), next labels prefetched"),
+    ("77629fb", "16-bit pixel indices"),
+    ("d20b37f", "the mini-batch's output layers side by side"),
+    ("69662f1", "pixel values coded in one byte (k/255)"),
     ("working tree", "the kernel this checkout runs"),
 )
-SOURCES = ("fast.py", "simd.py")
+SOURCES = KERNEL_SOURCES  # a commit lacking one of them is loaded without it
 
 
 def git_show(commit: str, path: str) -> str | None:
@@ -141,9 +147,10 @@ def time_versions(x, labels, make_network, order, eta, repeats):
              "seconds_timed": seconds[commit]} for commit, text, _ in modules]
 
 
-def table(rows, reference_seconds=None):
+def table(rows, reference_seconds=None, floor_seconds=None):
     lines = [f"{'commit':<14}{'ms/epoch':>9}{'range':>13}{'vs before':>11}"
-             + (f"{'vs reference':>14}" if reference_seconds else "") + "  change"]
+             + (f"{'vs reference':>14}" if reference_seconds else "")
+             + (f"{'x floor':>9}" if floor_seconds else "") + "  change"]
     before = None
     for r in rows:
         ms = r["seconds_per_epoch"] * 1e3
@@ -151,15 +158,18 @@ def table(rows, reference_seconds=None):
         step = f"{before / ms:.2f}x" if before else "-"
         ratio = (f"{reference_seconds / r['seconds_per_epoch']:>13.1f}x"
                  if reference_seconds else "")
-        lines.append(f"{r['commit']:<14}{ms:>9.1f}{spread:>13}{step:>11}{ratio}  {r['change']}")
+        floor = f"{r['seconds_per_epoch'] / floor_seconds:>8.1f}x" if floor_seconds else ""
+        lines.append(f"{r['commit']:<14}{ms:>9.1f}{spread:>13}{step:>11}{ratio}{floor}"
+                     f"  {r['change']}")
         before = ms
     return "\n".join(lines)
 
 
-def run(x, labels, repeats, reference=None):
+def run(x, labels, repeats, reference=None, floor=None):
     """Each change of the fast kernel, before and after, timed in this run (float32,
-    [784, 30, 10]), beside `reference` (the reference's seconds, if timed); None when
-    git history is missing."""
+    [784, 30, 10]), beside `reference` (the reference's seconds, if timed) and as a
+    multiple of `floor` (the arithmetic floor's seconds, if measured); None when git
+    history is missing."""
     reason = history_available()
     if reason:
         print(f"\n{reason}")
@@ -168,8 +178,8 @@ def run(x, labels, repeats, reference=None):
           f"{repeats}; [784, 30, 10] float32)", flush=True)
     versions = time_versions(x, labels, lambda: common.fresh_network([784, 30, 10], x.dtype),
                              common.shuffled(len(x)), common.ETA, repeats)
-    print(table(versions, reference))
-    return {"reference_seconds": reference, "versions": versions}
+    print(table(versions, reference, floor))
+    return {"reference_seconds": reference, "floor_seconds": floor, "versions": versions}
 
 
 def main(argv=None) -> int:

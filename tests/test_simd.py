@@ -33,6 +33,11 @@ def dense_sum(z, w, a, n):
 
 
 @njit
+def dense_sums(z, w, a, n, count):
+    simd.dense_sums(z, w, a, n, count)
+
+
+@njit
 def rows_step(w, step, d, indices, values, start, end):
     simd.rows_step(w, step, d, indices, values, start, end)
 
@@ -154,6 +159,27 @@ def test_dense_sum_gives_the_bits_of_the_loop(dtype, vectors, n):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("vectors", [1, 2, 3])
+@pytest.mark.parametrize("count", [0, 1, 4, 7, 10])
+def test_dense_sums_gives_each_row_the_bits_of_dense_sum(dtype, vectors, count):
+    """Several images' output layers at once (full groups and every remainder): row e is
+    `dense_sum` of row e alone; the rows from count on are left alone."""
+    rng = np.random.default_rng(2)
+    width = simd.lanes(np.dtype(dtype)) * vectors
+    w = aligned_zeros((32, width), dtype)
+    w[...] = rng.standard_normal(w.shape)
+    a = aligned_zeros((11, 32), dtype)
+    a[...] = rng.random(a.shape)
+    z = aligned_zeros((11, width), dtype)
+    z[...] = rng.standard_normal(z.shape)
+    expected = z.copy()
+    for e in range(count):
+        dense_sum(expected[e], w, a[e], 30)
+    dense_sums(z, w, a, 30, count)
+    assert np.array_equal(z, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("vectors", [1, 2, 3, 5])
 def test_rows_sum_pair_gives_each_image_its_own_bits(dtype, vectors):
     """Two images at once, of every pair of lengths here (longer first, shorter first,
@@ -171,14 +197,45 @@ def test_rows_sum_pair_gives_each_image_its_own_bits(dtype, vectors):
 
 def test_kernel_cache_folder_changes_with_either_source(tmp_path, monkeypatch):
     """Numba checks a cached function against its own file only; the cache folder is
-    named by the digest of both kernel sources, so a new simd.py gets a new folder."""
+    named by the digest of all kernel sources (fast.py and every module of the package it
+    imports), so a new simd.py gets a new folder."""
     import hashlib
+    import re
     from pathlib import Path
 
     import nndl3
 
     here = Path(nndl3.__file__).parent
-    digest = hashlib.sha256((here / "fast.py").read_bytes() + (here / "simd.py").read_bytes())
+    source = (here / "fast.py").read_text()
+    imported = re.findall(r"^from \.(\w*) import \(?([\w, ]*)", source, re.M)
+    modules = {f"{m}.py" for m, names in imported if m} | {
+        f"{n.strip()}.py" for m, names in imported if not m for n in names.split(",")}
+    assert modules | {"fast.py"} == set(nndl3.KERNEL_SOURCES)
+    digest = hashlib.sha256(b"".join((here / name).read_bytes()
+                                     for name in nndl3.KERNEL_SOURCES))
     monkeypatch.chdir(tmp_path)
     assert nndl3.kernel_cache_dir() == str(tmp_path / ".cache" / "numba"
                                          / digest.hexdigest()[:12])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_coded_values_give_the_bits_of_the_values(dtype):
+    """Values given as (uint8 codes, table) sum and step as table[codes] given plainly."""
+    x, (indptr, indices, values), w, b = problem(dtype, 2)
+    table = aligned_zeros(256, dtype)
+    table[...] = np.random.default_rng(8).random(256)
+    codes = (np.arange(len(values)) * 7 % 256).astype(np.uint8)
+    plain = table[codes]
+    start, end = indptr[1], indptr[3]
+    z, z_coded = aligned_zeros(w.shape[1], dtype), aligned_zeros(w.shape[1], dtype)
+    rows_sum(z, b, w, indices, plain, start, end)
+    rows_sum(z_coded, b, w, indices, (codes, table), start, end)
+    assert np.array_equal(z, z_coded)
+    za, zb = aligned_zeros(w.shape[1], dtype), aligned_zeros(w.shape[1], dtype)
+    rows_sum_pair(za, zb, b, w, indices, (codes, table), start, end, indptr[4], indptr[6])
+    assert np.array_equal(za, z)
+    w_coded = w.copy()
+    rows_step(w, dtype(0.1), b, indices, plain, start, end)
+    rows_step(w_coded, dtype(0.1), b, indices, (codes, table), start, end)
+    assert np.array_equal(w, w_coded)
+    prefetch((codes, table), start, end)

@@ -5,14 +5,15 @@ import os
 import sys
 
 __version__ = "0.1.0"
+KERNEL_SOURCES = ("fast.py", "simd.py", "vexp.py")  # the fast engine's compiled code
 
 
 def kernel_cache_dir() -> str:
     """.cache/numba/<digest of the kernel sources>. Numba checks a cached function against
-    its own file only: sgd_epoch (fast.py) compiled with an older simd.py would load as
-    it was. A folder per version of the two files cannot serve a stale kernel."""
+    its own file only: sgd_epoch (fast.py) compiled with an older simd.py or vexp.py
+    would load as it was. A folder per version of the files cannot serve a stale kernel."""
     digest = hashlib.sha256()
-    for name in ("fast.py", "simd.py"):
+    for name in KERNEL_SOURCES:
         with open(os.path.join(os.path.dirname(__file__), name), "rb") as source:
             digest.update(source.read())
     return os.path.abspath(os.path.join(".cache", "numba", digest.hexdigest()[:12]))

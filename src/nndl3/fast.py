@@ -30,7 +30,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .simd import check_rows, dense_sum, lanes, prefetch, rows_step, rows_sum, rows_sum_pair
+from . import vexp
+from .simd import (
+    check_rows,
+    dense_sum,
+    dense_sums,
+    lanes,
+    prefetch,
+    rows_step,
+    rows_sum,
+    rows_sum_pair,
+)
 
 # The hidden layer is padded to whole 64-byte vectors (simd.lanes: 16 float32, 8 float64);
 # the padding neurons output 0 and stay 0. The loops over hidden neurons left to LLVM
@@ -75,8 +85,10 @@ def to_csr(x: np.ndarray):
     indptr = np.zeros(len(x) + 1, dtype=np.int64)
     np.cumsum(np.count_nonzero(x, axis=1), out=indptr[1:])
     # unsigned column indices: Numba then skips the negative-index wraparound on every
-    # row of W1 it addresses (measured 12 % off the hidden layer's weighted inputs)
-    indices = np.empty(indptr[-1], dtype=np.uint32)
+    # row of W1 it addresses (measured 12 % off the hidden layer's weighted inputs); 16
+    # bits where they suffice: fewer cache lines to wait for in a shuffled epoch
+    index = np.uint16 if x.shape[1] <= 1 << 16 else np.uint32
+    indices = np.empty(indptr[-1], dtype=index)
     values = np.empty(indptr[-1], dtype=x.dtype)
     fill_csr(x, indptr, indices, values)
     return indptr, indices, values
@@ -96,12 +108,44 @@ def fill_csr(x, indptr, indices, values):
                 p += 1
 
 
+def coded(values: np.ndarray, levels: int = 255):
+    """(codes, table), uint8 codes with table[codes] equal to values bit for bit, if every
+    value is one of 256 (guessed as round(v * levels): MNIST's pixels are k/255, then
+    checked); else values. A pixel then costs one byte of cache traffic, not four or
+    eight: in a shuffled epoch the engine waits on those lines (benchmarks/fast_kernel.md)."""
+    codes = np.empty(len(values), np.uint8)
+    table = aligned_zeros(256, values.dtype)
+    return (codes, table) if fill_codes(values, values.dtype.type(levels), codes, table) else values
+
+
+@njit(cache=True, nogil=True)
+def fill_codes(values, levels, codes, table):
+    """codes and table for `coded`, in one pass; False as soon as a value does not fit.
+    A table entry holds the first value coded so; equal values are equal bits here (no
+    zeros in a CSR's values, and NaN is refused by the range test)."""
+    used = np.zeros(256, np.bool_)
+    for p in range(values.shape[0]):
+        guess = np.rint(values[p] * levels)
+        if not 0 <= guess <= 255:  # also NaN
+            return False
+        c = np.uint8(guess)
+        if not used[c]:
+            used[c] = True
+            table[c] = values[p]
+        elif table[c] != values[p]:
+            return False
+        codes[p] = c
+    return True
+
+
 def csr_of(x: np.ndarray, cache: dict):
-    """The CSR form of x, built on first use; one cache serves all seeds of a run, so each
-    input set (training, test, validation) is converted once."""
+    """The CSR form of x, its values coded where they can be (`coded`), built on first
+    use; one cache serves all seeds of a run, so each input set (training, test,
+    validation) is converted once."""
     entry = cache.get(id(x))
     if entry is None:
-        entry = cache[id(x)] = (x, to_csr(x))  # holding x keeps its id unique
+        indptr, indices, values = to_csr(x)
+        entry = cache[id(x)] = (x, (indptr, indices, coded(values)))  # x keeps its id unique
     return entry[1]
 
 
@@ -143,9 +187,10 @@ def sgd_epoch(params, velocity, data, masks, codes, steps):
     (same shapes as their parameters; empty arrays without momentum);
     data = (indptr, indices, values, labels, order), the inputs in CSR form;
     masks: (n_batches, hidden) keep flags, or an empty (0, hidden) array without dropout;
-    codes = (hidden, m, act, cost, penalty): the real number of hidden neurons (the padding
-    columns hidden..hp-1 output 0, get zero gradients and stay 0), the mini-batch size and
-    the codes of HIDDEN, COSTS and PENALTIES;
+    codes = (hidden, m, act, cost, penalty, vector_exp): the real number of hidden neurons
+    (the padding columns hidden..hp-1 output 0, get zero gradients and stay 0), the
+    mini-batch size, the codes of HIDDEN, COSTS and PENALTIES, and whether sigmoids may
+    take `vexp.sigmoid` (float32, where it gives libm's bits);
     steps = (eta/m, eta/(size of the last, possibly partial, mini-batch), decay = 1 - rate
     (L2, else 1), rate = eta*lambda/n, mu), all in the weights' dtype."""
     w1t, b1, w2, w2t, b2 = params
@@ -173,11 +218,12 @@ def sgd_epoch(params, velocity, data, masks, codes, steps):
 
 @njit(cache=True, nogil=True)
 def scratch(w1t, w2, w2t, m):
-    """The epoch's working arrays: (z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias)."""
+    """The epoch's working arrays: (z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias), a
+    row per image of the mini-batch where an image has one."""
     hp, dt = w1t.shape[1], w1t.dtype
     n_out = w2.shape[0]
     return (np.empty((m, hp), dt), np.zeros((m, hp), dt), np.zeros((m, hp), dt),
-            np.empty(w2t.shape[1], dt), np.empty((m, n_out), dt), np.empty(hp, dt),
+            np.empty((m, w2t.shape[1]), dt), np.empty((m, w2t.shape[1]), dt), np.empty(hp, dt),
             np.empty((n_out, hp), dt), np.empty(hp, dt), np.empty(n_out, dt),
             np.zeros(hp, dt))
 
@@ -185,11 +231,24 @@ def scratch(w1t, w2, w2t, m):
 @njit(cache=True, nogil=True)
 def forward(params, data, masks, batch, start, size, work, codes, lazy, c):
     """The mini-batch's images order[start:start + size] forward: the hidden outputs a1
-    (0 where dropped) and the output layer's deltas d2 = dC/dz2, row e for image e."""
+    (0 where dropped) and the output layer's deltas d2 = dC/dz2, row e for image e. Its
+    three steps are inlined (as calls, passing their tuples of arrays cost 3 ms an
+    epoch); benchmarks/kernel_steps.py times them one by one."""
+    hidden_inputs(params, data, start, size, work, codes, lazy, c)
+    hidden_outputs(masks, batch, size, work, codes)
+    output_deltas(params, data, start, size, work, codes)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def hidden_inputs(params, data, start, size, work, codes, lazy, c):
+    """The weighted inputs z1 of the mini-batch's hidden layers; the next mini-batch's
+    labels asked for meanwhile."""
     w1t, b1, w2, w2t, b2 = params
     indptr, indices, values, labels, order = data
     z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
-    hidden, m, act, cost, penalty = codes
+    m = codes[1]
+    for e in range(start + m, min(start + 2 * m, order.shape[0])):  # the next batch's
+        prefetch(labels, order[e], order[e] + 1)  # labels: a random line each, long evicted
     if lazy:  # w1t holds W1 / c
         batch_hidden_z(z1, no_bias, w1t, indptr, indices, values, order, start, size)
         for e in range(size):
@@ -197,19 +256,43 @@ def forward(params, data, masks, batch, start, size, work, codes, lazy, c):
                 z1[e, h] = b1[h] + c * z1[e, h]
     else:
         batch_hidden_z(z1, b1, w1t, indptr, indices, values, order, start, size)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def hidden_outputs(masks, batch, size, work, codes):
+    """a1 = f(z1), 0 where dropped."""
+    z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
+    hidden, m, act, cost, penalty, vector_exp = codes
     for e in range(size):
-        activate(a1[e], z1[e], hidden, act)
+        activate(a1[e], z1[e], hidden, act, vector_exp)
         if masks.shape[0] > 0:
             for h in range(hidden):
                 if not masks[batch, h]:
                     a1[e, h] = 0
-        output_layer(z2, b2, w2t, a1[e], hidden)
-        output_delta(d2[e], z2, labels[order[start + e]], cost)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def output_deltas(params, data, start, size, work, codes):
+    """The output layer's weighted inputs z2 and deltas d2, from a1."""
+    w1t, b1, w2, w2t, b2 = params
+    indptr, indices, values, labels, order = data
+    z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
+    hidden, m, act, cost, penalty, vector_exp = codes
+    n_out = b2.shape[0]
+    for e in range(size):  # the images' output layers side by side (simd.dense_sums)
+        z2[e, :] = 0
+        z2[e, :n_out] = b2
+    dense_sums(z2, w2t, a1, hidden, size)
+    for e in range(size):
+        output_delta(d2[e], z2[e], n_out, labels[order[start + e]], cost, vector_exp)
 
 
 @njit(cache=True, nogil=True)
-def activate(a, z, hidden, act):
-    """a = f(z) for the first `hidden` neurons."""
+def activate(a, z, hidden, act, vector_exp):
+    """a = f(z) for the first `hidden` neurons; the sigmoid in vectors where it may (the
+    same bits: see vexp)."""
+    if act == SIGMOID and vector_exp and vexp.sigmoid(a, z, hidden):
+        return
     one, zero = z.dtype.type(1), z.dtype.type(0)
     for h in range(hidden):
         zh = z[h]
@@ -222,12 +305,11 @@ def activate(a, z, hidden, act):
 
 
 @njit(cache=True, nogil=True)
-def output_delta(d, z, label, cost):
-    """d = dC/dz of the output layer for weighted inputs z (which it overwrites): a - y,
-    with a softmax (log-likelihood) or sigmoid output; times sigma'(z) for the quadratic
-    cost."""
+def output_delta(d, z, n_out, label, cost, vector_exp):
+    """d = dC/dz of the output layer for the weighted inputs z[:n_out] (which the softmax
+    overwrites): a - y, with a softmax (log-likelihood) or sigmoid output; times
+    sigma'(z) for the quadratic cost. d holds a whole vector (vexp.LANES) at least."""
     one, zero = z.dtype.type(1), z.dtype.type(0)
-    n_out = d.shape[0]
     if cost == LOG_LIKELIHOOD:  # softmax, shifted by the largest z so exp <= 1
         top = z[0]
         for k in range(1, n_out):
@@ -239,8 +321,11 @@ def output_delta(d, z, label, cost):
         for k in range(n_out):
             d[k] = z[k] / total - (one if k == label else zero)
     else:
+        if not (vector_exp and vexp.sigmoid(d, z, n_out)):  # d = sigma(z)
+            for k in range(n_out):
+                d[k] = one / (one + np.exp(-z[k]))
         for k in range(n_out):
-            a = one / (one + np.exp(-z[k]))
+            a = d[k]
             d[k] = a - (one if k == label else zero)
             if cost == QUADRATIC:
                 d[k] *= a * (one - a)
@@ -252,7 +337,7 @@ def backward(w2, masks, batch, size, work, codes):
     gradients of W2 and both biases, summed over the mini-batch image by image; W1's
     gradient is applied by the update, from d1, touching only nonzero pixels."""
     z1, a1, d1, z2, d2, s, g_w2, g_b1, g_b2, no_bias = work
-    hidden, m, act, cost, penalty = codes
+    hidden, m, act, cost, penalty, vector_exp = codes
     one, zero = a1.dtype.type(1), a1.dtype.type(0)
     n_out, hp = w2.shape
     g_w2[:] = 0
@@ -444,7 +529,8 @@ class FastNetwork:
         check_rows(self.w2, self.b1)
         check_rows(self.w2t)
         penalty = PENALTIES[options.regularization] if options.lmbda else NO_PENALTY
-        self.codes = (hidden, options.mini_batch, self.act, self.cost_code, penalty)
+        vector_exp = self.dtype == np.float32 and vexp.matches_libm()
+        self.codes = (hidden, options.mini_batch, self.act, self.cost_code, penalty, vector_exp)
         self.velocity = self.new_velocity(options.momentum)
 
     @property

@@ -122,10 +122,34 @@ def _arrays(context, builder, signature, args, positions):
     return [_data(context, builder, signature.args[i], args[i]) for i in positions]
 
 
+def _value_array(values):
+    """The float array type that stands for the pixel values in the type checks: `values`
+    itself, or the table of coded values (codes, table), whose codes must be a
+    C-contiguous uint8 array; a type that fails the checks if neither."""
+    if isinstance(values, types.BaseTuple):
+        if (len(values) == 2 and isinstance(values.types[0], types.Array)
+                and values.types[0].dtype == types.uint8 and values.types[0].layout == "C"):
+            return values.types[1]
+        return types.none
+    return values
+
+
+def _values(context, builder, value_type, value):
+    """A function of p giving pixel p's value: values[p], or table[codes[p]] for coded
+    values (the same float, one byte a pixel to fetch instead of four or eight)."""
+    if isinstance(value_type, types.BaseTuple):
+        codes, table = (_data(context, builder, t, builder.extract_value(value, i))
+                        for i, t in enumerate(value_type.types))
+        return lambda p: builder.load(builder.gep(table, [
+            builder.zext(builder.load(builder.gep(codes, [p])), _I64)]))
+    data = _data(context, builder, value_type, value)
+    return lambda p: builder.load(builder.gep(data, [p]))
+
+
 def _pixel(builder, indices, values, p):
-    """(row, value) of nonzero pixel p: its column index widened to 64 bits, its value."""
-    return (builder.zext(builder.load(builder.gep(indices, [p])), _I64),
-            builder.load(builder.gep(values, [p])))
+    """(row, value) of nonzero pixel p: its column index widened to 64 bits, its value
+    (values: see `_values`)."""
+    return builder.zext(builder.load(builder.gep(indices, [p])), _I64), values(p)
 
 
 def _row_length(context, builder, array_type, array):
@@ -165,12 +189,13 @@ def _whole_row(builder, stride, vty, most, one_pass):
 @intrinsic
 def rows_sum(typingctx, z, b, w, indices, values, start, end):
     """z = b + sum over p in [start, end) of values[p] * w[indices[p], :], in order."""
-    if not _well_typed(w, (z, b, w, values), (start, end), (indices,)):
+    if not _well_typed(w, (z, b, w, _value_array(values)), (start, end), (indices,)):
         return None
     sig = types.void(z, b, w, indices, values, start, end)
 
     def codegen(context, builder, signature, args):
-        zd, bd, wd, idx, val = _arrays(context, builder, signature, args, (0, 1, 2, 3, 4))
+        zd, bd, wd, idx = _arrays(context, builder, signature, args, (0, 1, 2, 3))
+        val = _values(context, builder, signature.args[4], args[4])
         stride = _row_length(context, builder, signature.args[2], args[2])
         vty = _vector_type(signature.args[0].dtype)
 
@@ -192,13 +217,14 @@ def rows_sum_pair(typingctx, za, zb, b, w, indices, values, sa, ea, sb, eb):
     Their rows alternate while both have some, so two independent chains of additions
     share the loop; each image's rows are still added in order. Passes of at most two
     vectors: 2 x 2 accumulators."""
-    if not _well_typed(w, (za, zb, b, w, values), (sa, ea, sb, eb), (indices,)):
+    if not _well_typed(w, (za, zb, b, w, _value_array(values)), (sa, ea, sb, eb),
+                       (indices,)):
         return None
     sig = types.void(za, zb, b, w, indices, values, sa, ea, sb, eb)
 
     def codegen(context, builder, signature, args):
-        zad, zbd, bd, wd, idx, val = _arrays(context, builder, signature, args,
-                                             (0, 1, 2, 3, 4, 5))
+        zad, zbd, bd, wd, idx = _arrays(context, builder, signature, args, (0, 1, 2, 3, 4))
+        val = _values(context, builder, signature.args[5], args[5])
         stride = _row_length(context, builder, signature.args[3], args[3])
         sa_, ea_, sb_, eb_ = args[6:]
         vty = _vector_type(signature.args[0].dtype)
@@ -249,16 +275,76 @@ def dense_sum(typingctx, z, w, a, n):
     return sig, codegen
 
 
+def _groups(builder, count, most, body):
+    """body(g, e0) for the rows [0, count) in groups of `most` rows, then one group of
+    the g < most left (g a compile-time constant, as in `_whole_row`)."""
+    full = builder.sub(count, builder.srem(count, ir.Constant(_I64, most)))
+    with cgutils.for_range_slice(builder, ir.Constant(_I64, 0), full,
+                                 ir.Constant(_I64, most)) as (e0, _):
+        body(most, e0)
+    rest = builder.sub(count, full)
+    done = builder.append_basic_block("groups.done")
+    switch = builder.switch(rest, done)
+    for g in range(1, most):
+        block = builder.append_basic_block(f"groups.rest{g}")
+        switch.add_case(ir.Constant(_I64, g), block)
+        builder.position_at_end(block)
+        body(g, full)
+        builder.branch(done)
+    builder.position_at_end(done)
+
+
+@intrinsic
+def dense_sums(typingctx, z, w, a, n, count):
+    """`dense_sum` of the rows e < count at once: z[e] += sum over h < n of a[e, h] w[h, :],
+    h in order. Up to MAX_VECTORS rows share each load of w; their sums are independent
+    chains of additions (one row's is a chain of n dependent ones). z and a are 2-D."""
+    if not (_well_typed(w, (z, w, a), (n, count))
+            and isinstance(z, types.Array) and z.ndim == 2
+            and isinstance(a, types.Array) and a.ndim == 2):
+        return None
+    sig = types.void(z, w, a, n, count)
+
+    def codegen(context, builder, signature, args):
+        zd, wd, ad = _arrays(context, builder, signature, args, (0, 1, 2))
+        stride = _row_length(context, builder, signature.args[1], args[1])
+        z_row = _row_length(context, builder, signature.args[0], args[0])
+        a_row = _row_length(context, builder, signature.args[2], args[2])
+        vty = _vector_type(signature.args[0].dtype)
+
+        def one_pass(k, c0):
+            def group(g, e0):
+                rows = [builder.add(e0, ir.Constant(_I64, i)) for i in range(g)]
+                accs = [_Accumulators(builder, builder.gep(zd, [builder.mul(e, z_row)]),
+                                      c0, k, vty) for e in rows]
+                with _loop(builder, ir.Constant(_I64, 0), args[3]) as (h, _):
+                    for acc, e in zip(accs, rows, strict=True):
+                        value = builder.load(builder.gep(ad, [builder.add(
+                            builder.mul(e, a_row), h)]))
+                        acc.add_row(wd, stride, h, value)
+                for acc, e in zip(accs, rows, strict=True):
+                    acc.store(builder.gep(zd, [builder.mul(e, z_row)]))
+
+            _groups(builder, args[4], MAX_VECTORS, group)
+
+        _whole_row(builder, stride, vty, 2, one_pass)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @intrinsic
 def rows_step(typingctx, w, step, d, indices, values, start, end):
     """w[indices[p], :] -= (step * values[p]) * d for p in [start, end), one pixel after
     another."""
-    if not (_well_typed(w, (w, d, values), (start, end), (indices,)) and step == w.dtype):
+    if not (_well_typed(w, (w, d, _value_array(values)), (start, end), (indices,))
+            and step == w.dtype):
         return None
     sig = types.void(w, step, d, indices, values, start, end)
 
     def codegen(context, builder, signature, args):
-        wd, dd, idx, val = _arrays(context, builder, signature, args, (0, 2, 3, 4))
+        wd, dd, idx = _arrays(context, builder, signature, args, (0, 2, 3))
+        val = _values(context, builder, signature.args[4], args[4])
         stride = _row_length(context, builder, signature.args[0], args[0])
         step_, start_, end_ = args[1], args[5], args[6]
         vty = _vector_type(signature.args[0].dtype)
@@ -281,15 +367,19 @@ def rows_step(typingctx, w, step, d, indices, values, start, end):
 
 @intrinsic
 def prefetch(typingctx, array, start, end):
-    """Ask the cache for array[start:end], one request per 64-byte line; only a hint."""
-    if not (isinstance(array, types.Array) and array.layout == "C"
+    """Ask the cache for array[start:end], one request per 64-byte line; only a hint.
+    For coded values (codes, table): their codes (the table is small and hot)."""
+    coded = isinstance(array, types.BaseTuple)
+    target = array.types[0] if coded and len(array) == 2 else array
+    if not (isinstance(target, types.Array) and target.layout == "C"
             and start == types.int64 and end == types.int64):
         return None
     sig = types.void(array, start, end)
 
     def codegen(context, builder, signature, args):
-        (data,) = _arrays(context, builder, signature, args, (0,))
-        per_line = ir.Constant(_I64, VECTOR_BYTES // (signature.args[0].dtype.bitwidth // 8))
+        value = builder.extract_value(args[0], 0) if coded else args[0]
+        data = _data(context, builder, target, value)
+        per_line = ir.Constant(_I64, VECTOR_BYTES // (target.dtype.bitwidth // 8))
         fnty = ir.FunctionType(ir.VoidType(), [ir.PointerType(), _I32, _I32, _I32])
         fn = builder.module.declare_intrinsic("llvm.prefetch", [ir.PointerType()], fnty)
         read, keep, data_cache = (ir.Constant(_I32, c) for c in (0, 3, 1))

@@ -1,0 +1,70 @@
+"""The vector sigmoid gives the bits of the scalar one (libm's expf) or declines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numba import njit
+
+from nndl3 import vexp
+
+
+@njit
+def sigmoid(a, z, n):
+    return vexp.sigmoid(a, z, n)
+
+
+def test_table_is_glibcs():
+    """Two entries of glibc's __exp2f_data.tab, as its source prints them."""
+    assert vexp.TABLE[0] == 0x3FF0000000000000
+    assert vexp.TABLE[1] == 0x3FEFD9B0D3158574
+
+
+def test_vector_sigmoid_has_the_scalar_bits_on_random_floats():
+    """Two million float32 of random bits with |z| < 2^7 (other values than the probes
+    the engine checks): every row on libm's main path gives the scalar bits. Where this
+    libm is not glibc's __expf_fma the engine does not use the vector code (skipped)."""
+    if not vexp.matches_libm():
+        pytest.skip("this libm's expf is another algorithm: the engine keeps the scalar one")
+    bits = np.random.default_rng(5).integers(0, 1 << 32, 1 << 21, dtype=np.uint64)
+    z = bits.astype(np.uint32).view(np.float32)
+    z = z[np.abs(z) < 128]
+    z = z[:len(z) // 64 * 64].reshape(-1, 64)
+    differ, kept = vexp.disagreements(z)
+    assert differ == 0 and kept > 0.5 * len(z)
+
+
+def test_the_engine_keeps_the_scalar_sigmoid_where_libm_differs(monkeypatch):
+    from nndl3 import fast
+    from nndl3.network import Network
+    from nndl3.options import Options
+
+    net = Network.create([784, 30, 10], "large", np.random.default_rng(0), np.float32,
+                         Options(eta=0.5, mini_batch=10))
+    x = np.zeros((4, 784), np.float32)
+    assert fast.FastNetwork(net, x).codes[-1] == vexp.matches_libm()
+    monkeypatch.setattr(vexp, "matches_libm", lambda: False)
+    assert not fast.FastNetwork(net, x).codes[-1]
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 10, 30, 32])
+def test_only_the_first_n_lanes_are_written(n):
+    z = np.linspace(-5, 5, 32).astype(np.float32)
+    a = np.full(32, 7, np.float32)
+    assert sigmoid(a, z, n)
+    expected = np.full(32, 7, np.float32)
+    vexp.scalar_sigmoid(expected, z, n)
+    assert a.view(np.uint32).tolist() == expected.view(np.uint32).tolist()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 100.0, -100.0])
+def test_off_the_main_path_it_declines(bad):
+    """A live lane that libm treats apart makes it return False; past n it does not."""
+    z = np.zeros(16, np.float32)
+    z[9] = bad
+    assert not sigmoid(np.zeros(16, np.float32), z, 10)
+    assert sigmoid(np.zeros(16, np.float32), z, 9)
+
+
+def test_float64_always_declines():
+    assert not sigmoid(np.zeros(8), np.zeros(8), 8)
