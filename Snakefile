@@ -42,6 +42,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/check.smk"
 include: "workflow/rules/calibrate.smk"
 include: "workflow/rules/replay.smk"
+include: "workflow/rules/recipe.smk"
 include: "workflow/rules/benchmarks.smk"
 
 
@@ -59,3 +60,7 @@ localrules:
     calibrate,
     install_calibration,
     calibration_check,
+    aggregate_recipe,
+    recipe_seeds,
+    install_recipe,
+    recipe_check,

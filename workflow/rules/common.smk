@@ -12,6 +12,7 @@ from nndl3 import calibration as nndl3_calibration
 from nndl3 import check as nndl3_check
 from nndl3 import curves as nndl3_curves
 from nndl3 import figures as nndl3_figures
+from nndl3 import recipe as nndl3_recipe
 from nndl3 import workflow_config
 from nndl3.errors import UserError
 

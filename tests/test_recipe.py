@@ -1,0 +1,219 @@
+"""The book's recipe as a sampler (nndl3.recipe): derived from our run's spec, network.py's
+and network2's draws, network.py's update, the records it writes, and the recipe
+calibration's rows."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from nndl3 import aggregate, calibration, mnist, readers, recipe, records, runspec, workflow_config
+from nndl3 import replay_random as rnd
+from nndl3.errors import UserError
+from nndl3.replay_network import BookNetwork
+
+from .test_replay import DATA, published, synthetic_data
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def images():
+    return synthetic_data(pixels=784)
+
+
+def config() -> dict:
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def tiny(**over) -> dict:
+    """A run spec for images() (784 pixels, 60 training images, 40 to evaluate)."""
+    spec = {"sizes": [784, 6, 10], "cost": "cross-entropy", "init": "large", "eta": 0.5,
+            "lmbda": 0.1, "regularization": "l2", "dropout": 0.0, "epochs": 4,
+            "mini_batch": 10, "train_size": 60, "evaluation": "validation",
+            "monitor": ["training_cost", "evaluation_accuracy"], "dtype": "float32",
+            "engine": "auto", "seeds": [1]}
+    return runspec.validate({**spec, **over}, "test spec")
+
+
+@pytest.mark.parametrize("run", ["quad_30", "l2_full", "init_30_default", "size_100",
+                                 "eta_25", "overfit_1k"])
+def test_a_recipe_is_its_runs_spec(run):
+    spec = workflow_config.run_spec(config(), run)
+    got = recipe.of(spec)
+    for key in ("sizes", "cost", "eta", "lmbda", "epochs", "mini_batch", "train_size",
+                "evaluation", "monitor", "monitor_every"):
+        assert got[key] == spec[key], key
+    chapter1 = spec["cost"] == "quadratic"
+    assert got["program"] == ("network.py" if chapter1 else "network2.py")
+    assert got["draws"] == (["large"] if chapter1 else
+                            ["default", "large"] if spec["init"] == "large" else ["default"])
+
+
+@pytest.mark.parametrize("change,what", [
+    ({"eta": 0.1}, ("eta", 0.1)), ({"init": "default"}, ("draws", ["default"])),
+    ({"cost": "quadratic", "lmbda": 0.0, "evaluation": "test",
+      "monitor": ["evaluation_accuracy"]}, ("program", "network.py")),
+    ({"lmbda": 2.0}, ("lmbda", 2.0))])
+def test_a_changed_spec_changes_its_recipe(change, what):
+    key, value = what
+    assert recipe.of(tiny(**change))[key] == value != recipe.of(tiny())[key]
+
+
+@pytest.mark.parametrize("change,reason", [
+    ({"momentum": 0.5}, "momentum 0.5"), ({"dropout": 0.5}, "dropout 0.5"),
+    ({"regularization": "l1"}, "regularization l1"),
+    ({"early_stopping": 10, "evaluation": "validation"}, "early_stopping 10"),
+    ({"hidden": "tanh"}, "hidden tanh"),
+    ({"rotation": {"max_degrees": 15, "copies": 1}}, "rotated copies"),
+    ({"cost": "quadratic"}, "network.py has no regularization"),
+    ({"cost": "quadratic", "lmbda": 0.0, "init": "default"}, "network.py draws N"),
+    ({"sizes": [784, 10]}, "one hidden layer")])
+def test_a_technique_the_author_lacks_has_no_recipe(change, reason):
+    spec = tiny(**change)
+    assert reason in recipe.missing(spec)
+    with pytest.raises(UserError, match=f"run x: no recipe .*{reason}"):
+        recipe.of(spec, "run x")
+
+
+def test_every_run_the_check_reads_says_its_recipe_or_why_none():
+    cfg = config()
+    got = recipe.recipes(cfg, cfg["runs"])
+    assert got["quad_30"]["program"] == "network.py" and got["l2_full"]["program"] == \
+        "network2.py"
+    assert got["hp_early"].startswith("none (early_stopping")
+    assert got["softmax_30"].startswith("none (output softmax")
+
+
+def test_network_py_draws_biases_then_weights_from_n01_first():
+    """network.py's Network.__init__: randn(y, 1) per layer, then randn(y, x), nothing before."""
+    net = recipe.network(recipe.of(tiny(cost="quadratic", lmbda=0.0, evaluation="test",
+                                        monitor=["evaluation_accuracy"])),
+                         rnd.numpy_stream(9), "numpy")
+    flat = np.random.RandomState(9).randn(6 + 10 + 784 * 6 + 6 * 10)
+    b1, b2, w1, w2 = np.split(flat, np.cumsum([6, 10, 784 * 6]))
+    assert np.array_equal(net.biases[0], b1) and np.array_equal(net.biases[1], b2)
+    assert np.array_equal(net.weights[0], w1.reshape(6, 784))
+    assert np.array_equal(net.weights[1], w2.reshape(10, 6))
+    assert net.cost == "quadratic"
+
+
+def test_network2_large_init_comes_after_the_default_draws():
+    net = recipe.network(recipe.of(tiny()), rnd.numpy_stream(9), "numpy")
+    stream = rnd.numpy_stream(9)
+    rnd.default_draws(stream, [784, 6, 10])
+    weights, biases = rnd.large_draws(stream, [784, 6, 10])
+    assert all(np.array_equal(a, b) for a, b in zip(net.weights, weights, strict=True))
+    assert np.array_equal(net.biases[0], biases[0].ravel())
+
+
+def network_py_step(weights, biases, batch, eta):
+    """network.py's update_mini_batch, line for line (columns are examples)."""
+    nabla_w = [np.zeros(w.shape) for w in weights]
+    nabla_b = [np.zeros(b.shape) for b in biases]
+    for x, y in batch:
+        acts, zs = [x], []
+        for w, b in zip(weights, biases, strict=True):
+            zs.append(np.dot(w, acts[-1]) + b)
+            acts.append(1.0 / (1.0 + np.exp(-zs[-1])))
+        s = acts[-1]
+        delta = (acts[-1] - y) * (s * (1 - s))
+        grads = [(delta, np.dot(delta, acts[-2].T))]
+        s = acts[-2]
+        delta = np.dot(weights[-1].T, delta) * (s * (1 - s))
+        grads.append((delta, np.dot(delta, acts[-3].T)))
+        for layer, (gb, gw) in enumerate(reversed(grads)):
+            nabla_b[layer] = nabla_b[layer] + gb
+            nabla_w[layer] = nabla_w[layer] + gw
+    m = len(batch)
+    return ([w - (eta / m) * nw for w, nw in zip(weights, nabla_w, strict=True)],
+            [b - (eta / m) * nb for b, nb in zip(biases, nabla_b, strict=True)])
+
+
+def test_the_quadratic_update_is_network_pys():
+    weights, biases = rnd.large_draws(rnd.numpy_stream(2), [8, 5, 3])
+    rng = np.random.default_rng(2)
+    x, labels = rng.integers(0, 256, (10, 8)) / 256, rng.integers(0, 3, 10)
+    y = np.eye(3)[labels]
+    net = BookNetwork(weights, biases, cost="quadratic")
+    net.update(x, y, 3.0, 0.0, 50000)
+    ref_w, ref_b = network_py_step(weights, biases, [(xi[:, None], yi[:, None])
+                                                     for xi, yi in zip(x, y, strict=True)], 3.0)
+    for ours, ref in zip(net.weights + net.biases, ref_w + [b.ravel() for b in ref_b],
+                         strict=True):
+        assert np.allclose(ours, ref, rtol=1e-13, atol=1e-15)
+    cross = BookNetwork(weights, biases)  # the cross-entropy delta would move them otherwise
+    cross.update(x, y, 3.0, 0.0, 50000)
+    assert not np.allclose(cross.weights[1], net.weights[1])
+
+
+@pytest.mark.parametrize("over", [{}, {"cost": "quadratic", "lmbda": 0.0,
+                                       "evaluation": "test",
+                                       "monitor": ["evaluation_accuracy"]}])
+def test_engines_agree_and_a_seed_gives_one_record(over):
+    spec, data = tiny(**over), images()
+    compiled = recipe.train("t", spec, 5, data, "compiled", log=None)
+    numpy = recipe.train("t", spec, 5, data, "numpy", log=None)
+    acc = "evaluation_accuracy"
+    assert compiled["metrics"][acc] == numpy["metrics"][acc]
+    assert compiled["metrics"] == recipe.train("t", spec, 5, data, "compiled",
+                                               log=None)["metrics"]
+    assert compiled["metrics"] != recipe.train("t", spec, 6, data, "compiled",
+                                               log=None)["metrics"]
+
+
+def test_a_recipe_record_is_a_run_record_that_aggregates(tmp_path):
+    spec, data = tiny(epochs=6, monitor_every=3), images()
+    made = [recipe.train("t", spec, seed, data, log=None) for seed in (1, 2)]
+    paths = records.write_all(made, tmp_path)
+    read = [readers.record(p) for p in paths]
+    assert read[0]["monitored_epochs"] == [2, 5] and read[0]["recipe"]["program"] == \
+        "network2.py"
+    counts = np.array(read[0]["metrics"]["evaluation_accuracy"]) * 40
+    assert np.array_equal(counts, np.round(counts))  # a count of the 40 images, as a fraction
+    agg = aggregate.aggregate(read)
+    assert agg["seeds"] == [1, 2] and agg["run"] == "t"
+    assert len(agg["metrics"]["training_cost"]["per_seed"][1]) == 2
+
+
+@pytest.mark.skipif(not DATA.is_file(), reason="data/mnist.npz missing")
+def test_overfit_1ks_recipe_from_the_authors_seed_is_his_published_run():
+    """overfit_1k's recipe with seed 12345678 is fig/overfitting.py: the published counts."""
+    epochs = 3
+    spec = {**workflow_config.run_spec(config(), "overfit_1k"), "epochs": epochs}
+    data = mnist.load(DATA, np.float64, ("train", "test"), 1000, recipe.BOOK_PIXEL_DIVISOR)
+    got = recipe.train("overfit_1k", runspec.validate(spec, "t"), rnd.SEED, data, log=None)
+    book = published("overfitting.json")  # evaluation cost, accuracy, training cost, accuracy
+    assert [round(a * 10000) for a in got["metrics"]["evaluation_accuracy"]] == book[1][:epochs]
+    assert [round(a * 1000) for a in got["metrics"]["training_accuracy"]] == book[3][:epochs]
+    assert np.max(np.abs(np.subtract(got["metrics"]["evaluation_cost"], book[0][:epochs]))) \
+        < 1e-9
+
+
+ROW = {"id": "r", "section": 2, "quantity": "q", "book": 95.0, "calibration_seeds": [101, 120],
+       "source": {"run": "xent", "metric": "evaluation_accuracy", "reduce": "best"}}
+
+
+def test_the_recipe_calibration_measures_rows_whose_runs_have_a_recipe_over_its_seeds():
+    rows = [ROW, {**ROW, "id": "s", "source": {**ROW["source"], "run": "softmax"}},
+            {"id": "svm", "source": {"svm": 100}}]
+    got = calibration.recipe_rows({"quantities": rows}, {"xent": {}})
+    assert [r["id"] for r in got["quantities"]] == ["r", "svm"]
+    assert "calibration_seeds" not in got["quantities"][0]
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "nndl3", *args], capture_output=True,
+                          text=True, cwd=ROOT)
+
+
+def test_a_run_without_a_recipe_is_refused_in_one_line(tmp_path):
+    spec = json.dumps({**tiny(), "momentum": 0.5})
+    out = cli("recipe", "--spec", spec, "--run", "m", "--data", str(tmp_path / "none.npz"),
+              "--out-dir", str(tmp_path))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.strip() == ("error: run m: no recipe (momentum 0.5: not in the "
+                                  "author's code)")
