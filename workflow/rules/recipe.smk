@@ -13,7 +13,9 @@ RECIPE_RUNS = [run for run, recipe in RECIPES.items() if isinstance(recipe, dict
 
 def recipe_records(wildcards):
     return expand(
-        "results/recipe/runs/{run}/seed-{seed}.json", run=wildcards.run, seed=RECIPE_SEEDS
+        "results/recipe/runs/{run}/seed-{seed}.json",
+        run=wildcards.run,
+        seed=RECIPE_SEEDS,
     )
 
 
