@@ -217,3 +217,103 @@ def test_a_run_without_a_recipe_is_refused_in_one_line(tmp_path):
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert out.stderr.strip() == ("error: run m: no recipe (momentum 0.5: not in the "
                                   "author's code)")
+
+
+def band(n_epochs, low, n=20):
+    return {"n": n, "epochs": list(range(n_epochs)), "mean": [low + 1.0] * n_epochs,
+            "min": [low] * n_epochs, "max": [low + 2.0] * n_epochs}
+
+
+def test_a_figure_of_a_published_run_draws_the_band_of_that_runs_recipe(tmp_path):
+    """The hatched band is the recipe of the series' own run and metric, between its min
+    and max, labelled with its seeds; another curve's band is not drawn."""
+    from matplotlib.collections import PolyCollection
+
+    from nndl3 import plotting
+
+    from .conftest import read_book
+    from .test_plotting import write_aggregate
+
+    agg = readers.aggregate(write_aggregate(tmp_path, "l2_full"))
+    recipe_bands = {"l2_full.evaluation_accuracy": band(30, 90.0),
+                    "l2_full.training_accuracy": band(30, 50.0),
+                    "xent_30.evaluation_accuracy": band(30, 10.0)}
+    fig = plotting.curves({"family": "curves", "title": "t", "series": [
+        {"run": "l2_full", "metric": "evaluation_accuracy", "label": "test", "book": True}]},
+        {"l2_full": agg}, read_book(), recipe_bands)
+    ax = fig.axes[0]
+    hatched = [c for c in ax.collections if isinstance(c, PolyCollection) and c.get_hatch()]
+    (drawn,) = hatched
+    assert drawn.get_label() == "book's recipe, test: 20 seeds (min-max)"
+    ys = drawn.get_paths()[0].vertices[:, 1]
+    assert ys.min() == 90.0 and ys.max() == 92.0
+    xs = drawn.get_paths()[0].vertices[:, 0]
+    assert xs.max() == 4  # the window of our 5-epoch run, not the band's 30 epochs
+    plain = plotting.curves({"family": "curves", "title": "t", "series": [
+        {"run": "l2_full", "metric": "evaluation_accuracy", "label": "test", "book": True}]},
+        {"l2_full": agg}, read_book(), {})
+    assert not [c for c in plain.axes[0].collections if c.get_hatch()]
+
+
+def test_the_curves_family_takes_the_recipe_bands_only_beside_a_book_run():
+    from nndl3 import figures
+
+    assert "recipe" in figures.FAMILIES["curves"].roles
+    assert figures.recipe_files({"series": [{"run": "a"}]}, {}) == []
+
+
+def test_the_installed_recipe_covers_every_row_and_published_curve_of_a_recipe_run():
+    """config/recipe.yaml and recipe_curves.json (`snakemake install_recipe`): every seeded
+    row whose runs all have a recipe, over recipe_seeds, and every published curve, with
+    its band (what the figures draw)."""
+    from nndl3 import check
+
+    cfg = config()
+    expected = check.load_expected(ROOT / "config" / "expected.yaml")
+    points = yaml.safe_load((ROOT / "config" / "recipe.yaml").read_text())
+    curve_doc = json.loads((ROOT / "config" / "recipe_curves.json").read_text())
+    seeds = cfg["recipe_seeds"]
+    assert points["seeds"] == seeds == curve_doc["seeds"] and len(seeds) >= 20
+    have = recipe.recipes(cfg, cfg["runs"])
+    for row in expected["quantities"]:
+        if check.seeded(row) and all(isinstance(have[r], dict)
+                                     for r in check.runs_of(row["source"])):
+            assert sorted(points["per_seed"][row["id"]]) == seeds, row["id"]
+        elif check.seeded(row):
+            assert row["id"] not in points["seed_sd"], row["id"]
+    ours = json.loads((ROOT / "config" / "calibration_curves.json").read_text())
+    assert set(curve_doc["bands"]) == set(curve_doc["curves"]) == set(ours["curves"])
+
+
+def test_the_recipe_spot_check_passes_on_the_stored_seed_and_fails_in_one_line(tmp_path):
+    """`calibration-check --recipe` (snakemake recipe_check): a row of a run without a
+    recipe is skipped, not missing; a re-trained value that moved fails naming it."""
+    rows = [{**ROW, "book_precision": 0.005, "source": {**ROW["source"], "run": "t"}},
+            {**ROW, "id": "s", "book_precision": 0.005,
+             "source": {**ROW["source"], "run": "softmax"}}]
+    (tmp_path / "expected.yaml").write_text(yaml.safe_dump({"quantities": rows}))
+    labels = tmp_path / "labels.npz"
+    np.savez(labels, **{f"{s}_y": np.arange(10) for s in ("train", "validation", "test")})
+    record = recipe.train("t", tiny(), 3, images(), log=None)
+    (path,) = records.write_all([record], tmp_path / "runs")
+    best = round(100 * max(record["metrics"]["evaluation_accuracy"]), 4)
+    (tmp_path / "recipe_curves.json").write_text(json.dumps({"seeds": [3], "curves": {}}))
+
+    def spot(stored):
+        (tmp_path / "recipe.yaml").write_text(yaml.safe_dump(
+            {"seeds": [3], "seed_sd": {"r": 1.0}, "per_seed": {"r": {3: stored}}}))
+        return cli("calibration-check", "--recipe", "--records", str(path),
+                   "--expected", str(tmp_path / "expected.yaml"),
+                   "--calibration", str(tmp_path / "recipe.yaml"),
+                   "--curve-calibration", str(tmp_path / "recipe_curves.json"),
+                   "--book", str(ROOT / "book_runs" / "overfitting.json"),
+                   "--labels", str(labels))
+
+    ok = spot(best)
+    assert ok.returncode == 0, ok.stderr
+    assert "recipe check: seed 3 re-trained gives the stored value of all 1" in ok.stdout
+    moved = spot(best - 0.01)
+    assert moved.returncode == 1 and "Traceback" not in moved.stderr
+    assert f"MISMATCH row r seed 3: stored {best - 0.01}, re-trained {best}" in moved.stdout
+    assert moved.stderr.strip().startswith("error: recipe check: 1 stored value(s) differ")
+    assert "install_recipe" in moved.stderr

@@ -156,6 +156,8 @@ def calibrate(expected_path, aggregate_paths, book: book_runs.Book, labels_path,
                  "seeds": list(default), "k_sigma": curves.K_SIGMA, "n_check": curves.N_CHECK,
                  "precision": curves.PRECISION,
                  "curves": measure_curves(book, inputs.aggregates, default)}
+    if recipe:
+        curve_doc["bands"] = measure_bands(book, inputs.aggregates, default)
     atomic.write_text(out_points, (RECIPE_HEADER if recipe else HEADER)
                       + yaml.safe_dump(points, sort_keys=False))
     atomic.write_json(out_curves, curve_doc)
@@ -168,6 +170,21 @@ RECIPE_HEADER = ("# Written by `python -m nndl3 calibrate --recipe` (`snakemake 
                  "# `snakemake install_recipe`. Do not edit: rerun them. per_seed holds each\n"
                  "# recipe seed's value of each row; rows reading a run without a recipe are\n"
                  "# absent.\n")
+
+
+def measure_bands(book: book_runs.Book, aggregates: dict, default: list[int]) -> dict:
+    """Each published curve's seed band (what a figure draws beside the book's run): per
+    epoch the mean, min and max over `default`, in the check's units (accuracy in points)."""
+    bands = {}
+    for curve in book_runs.curves(book):
+        agg = aggregates.get(curve["run"])
+        rows = None if agg is None else curves.seed_rows(
+            subset(agg, default, f"curve {curve['id']}"), curve)
+        if rows is not None:
+            bands[curve["id"]] = {"n": len(rows), "epochs": curve["epochs"].tolist(), **{
+                name: [round(float(v), 6) for v in f(rows, axis=0)]
+                for name, f in (("mean", np.mean), ("min", np.min), ("max", np.max))}}
+    return bands
 
 
 def recipe_rows(expected: dict, aggregates: dict) -> dict:

@@ -66,6 +66,17 @@ def book_line(ax, x, y, color, label):
             label=f"book, {label}: its single published run", zorder=3)
 
 
+def recipe_band(ax, band: dict, shown, color, label):
+    """The author's recipe over its seeds (nndl3.recipe): the min-max band of the book's
+    own recipe, hatched in the book line's colour, so a reader sees whether the book's
+    single run is typical of it."""
+    dark = tuple(0.55 * c for c in colors.to_rgb(color))
+    epochs = np.array(band["epochs"])[shown]
+    ax.fill_between(epochs, np.array(band["min"])[shown], np.array(band["max"])[shown],
+                    facecolor="none", edgecolor=dark, hatch="////", linewidth=0, alpha=0.45,
+                    label=f"book's recipe, {label}: {band['n']} seeds (min-max)", zorder=2)
+
+
 def draw_marks(ax, marks, book=None):
     """The book's numbers: horizontal lines (y), vertical lines (x), points, or the points of
     a published training-size sweep (`book: <file>`)."""
@@ -119,9 +130,11 @@ def draw_stops(ax, agg: dict, x, color, window) -> None:
                     label=f"seed {seed} diverged (epoch {epoch})")
 
 
-def series_curve(ax, agg: dict, series: dict, window, book: dict | None):
+def series_curve(ax, agg: dict, series: dict, window, book: dict | None,
+                 recipe: dict | None = None):
     """One series: mean over the seeds still running, min-max band, stops marked, and the
-    book's published run of it, if it has one."""
+    book's published run of it, if it has one, with its recipe's band (`recipe`: curve id
+    -> band, figures.read_recipe)."""
     stats = agg["metrics"][series["metric"]]
     epochs = np.array(agg["monitored_epochs"])
     lo, hi = window
@@ -138,6 +151,11 @@ def series_curve(ax, agg: dict, series: dict, window, book: dict | None):
         shown = (published["epochs"] >= lo) & (published["epochs"] <= epochs[keep].max())
         book_line(ax, published["epochs"][shown], k * published["values"][shown],
                   line.get_color(), series["label"])
+        band_of = (recipe or {}).get(published["id"])
+        if band_of:  # in the check's units: accuracy in points already
+            in_window = (np.array(band_of["epochs"]) >= lo) & (
+                np.array(band_of["epochs"]) <= epochs[keep].max())
+            recipe_band(ax, band_of, in_window, line.get_color(), series["label"])
     return line
 
 
@@ -168,7 +186,8 @@ def eta_values(agg: dict) -> set:
     return {agg["spec"]["eta"]}
 
 
-def curves(fig_spec: dict, aggregates: dict, book: dict | None = None) -> plt.Figure:
+def curves(fig_spec: dict, aggregates: dict, book: dict | None = None,
+           recipe: dict | None = None) -> plt.Figure:
     """Metric vs epoch for one or more runs, optionally within an epoch window; with
     `eta_panel`, a second panel below shows the learning rate per epoch."""
     if fig_spec.get("eta_panel"):
@@ -177,7 +196,7 @@ def curves(fig_spec: dict, aggregates: dict, book: dict | None = None) -> plt.Fi
     else:
         fig, ax = plt.subplots()
     window = fig_spec.get("epochs", (0, None))
-    lines = [series_curve(ax, aggregates[s["run"]], s, window, book)
+    lines = [series_curve(ax, aggregates[s["run"]], s, window, book, recipe)
              for s in fig_spec["series"]]
     first = aggregates[fig_spec["series"][0]["run"]]
     ax.set_ylabel(fig_spec.get("ylabel") or metric_label(fig_spec["series"][0]["metric"],
