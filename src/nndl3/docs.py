@@ -340,6 +340,36 @@ def calibration_time(root: Path) -> str:
             f"{wall:.0f} s).\n")
 
 
+def recipe_runs(root: Path) -> str:
+    """docs/replay.md: each run the check reads, with its recipe or why it has none."""
+    from . import check, recipe
+
+    config = yaml.safe_load((root / "config/config.yaml").read_text())
+    return recipe.table(config, check.load_expected(root / "config/expected.yaml"))
+
+
+def recipe_time(root: Path) -> str:
+    """What `snakemake recipe_seeds` costs, from its jobs' benchmark files."""
+    jobs, cpu, wall = benchmark_totals(root / "logs/benchmark/recipe")
+    return (f"`snakemake recipe_seeds`: {jobs} training jobs, {cpu:.0f} CPU seconds in all "
+            f"(about {cpu / 2 / 60:.0f} minutes on 2 cores; the jobs' own wall times add up to "
+            f"{wall:.0f} s).\n")
+
+
+def benchmark_totals(folder: Path) -> tuple[int, float, float]:
+    """(jobs, CPU seconds, wall seconds) of the seed jobs' benchmark files under folder."""
+    cpu, wall, jobs = 0.0, 0.0, 0
+    for tsv in sorted(folder.glob("*/seed-*.tsv")):
+        header, row = tsv.read_text().splitlines()[:2]
+        values = dict(zip(header.split("\t"), row.split("\t"), strict=True))
+        cpu += float(values["cpu_time"])
+        wall += float(values["s"])
+        jobs += 1
+    if not jobs:
+        raise ValueError(f"no job's benchmark under {folder}")
+    return jobs, cpu, wall
+
+
 BLOCKS = {
     "summary": Block(summary, ("results/reproduction.json",)),
     "point-table": Block(point_table, ("results/reproduction.json",)),
@@ -356,6 +386,8 @@ BLOCKS = {
     "calibration-time": Block(calibration_time, ("logs/benchmark/calibration",), timing=True),
     "backprop-claims": Block(backprop_claims, ("results/backprop_claims.json",), timing=True),
     "eta100-seeds": Block(eta100_seeds, ("results/eta100_seeds.json",)),
+    "recipe-runs": Block(recipe_runs, ("config/config.yaml", "config/expected.yaml")),
+    "recipe-time": Block(recipe_time, ("logs/benchmark/recipe",), timing=True),
 }
 
 

@@ -166,3 +166,23 @@ def recipes(config: dict, runs) -> dict[str, dict | str]:
         lacks = missing(spec)
         out[run] = f"none ({lacks})" if lacks else of(spec)
     return out
+
+
+def table(config: dict, expected: dict) -> str:
+    """docs/replay.md's list: every run a row or published curve reads, in the config's
+    order, with its recipe (program, draws) or why it has none."""
+    from .book_runs import Published
+    from .calibration import run_seeds
+
+    read = run_seeds(expected, config["calibration_seeds"], Published.from_config(config))
+    lines = ["| run | program | initial draws | eta | lambda | epochs | images |",
+             "|---|---|---|---|---|---|---|"]
+    for run, got in recipes(config, [r for r in config["runs"] if r in read]).items():
+        if isinstance(got, str):
+            lines.append(f"| `{run}` | no recipe: {got.removeprefix('none ')[1:-1]} "
+                         "| | | | | |")
+        else:
+            lines.append(f"| `{run}` | {got['program']} | {', then '.join(got['draws'])} | "
+                         f"{got['eta']:g} | {got['lmbda']:g} | {got['epochs']} | "
+                         f"{got['train_size']} |")
+    return "\n".join(lines) + "\n"
