@@ -11,14 +11,6 @@ RECIPES = nndl3_recipe.recipes(config, CALIBRATED)
 RECIPE_RUNS = [run for run, recipe in RECIPES.items() if isinstance(recipe, dict)]
 
 
-def recipe_records(wildcards):
-    return expand(
-        "results/recipe/runs/{run}/seed-{seed}.json",
-        run=wildcards.run,
-        seed=RECIPE_SEEDS,
-    )
-
-
 rule recipe_train:
     input:
         "data/mnist.npz",
@@ -44,7 +36,11 @@ rule recipe_train:
 
 use rule aggregate as aggregate_recipe with:
     input:
-        recipe_records,
+        lambda wildcards: expand(
+            "results/recipe/runs/{run}/seed-{seed}.json",
+            run=wildcards.run,
+            seed=RECIPE_SEEDS,
+        ),
     output:
         "results/recipe/aggregates/{run}.json",
     log:
