@@ -317,3 +317,47 @@ def test_the_recipe_spot_check_passes_on_the_stored_seed_and_fails_in_one_line(t
     assert f"MISMATCH row r seed 3: stored {best - 0.01}, re-trained {best}" in moved.stdout
     assert moved.stderr.strip().startswith("error: recipe check: 1 stored value(s) differ")
     assert "install_recipe" in moved.stderr
+
+
+def test_a_published_sweep_draws_its_recipes_band_at_each_size(tmp_path):
+    from matplotlib.collections import PolyCollection
+
+    from nndl3 import book_runs, plotting
+
+    from .conftest import read_book
+    from .test_plotting import write_aggregate
+
+    aggs = {f"s{n}": readers.aggregate(write_aggregate(tmp_path, f"s{n}", train_size=n))
+            for n in (100, 1000)}
+    sizes = list(book_runs.SIZES)
+    bands = {"more_data.json": {"n": 20, "x": sizes, "mean": [60.0] * 9, "min": [55.0] * 9,
+                                "max": [65.0] * 9}}
+    fig = plotting.sweep({"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "acc",
+                          "series": [{"runs": ["s100", "s1000"], "x": "train_size",
+                                      "metric": "evaluation_accuracy", "label": "net"}],
+                          "marks": [{"book": "more_data.json", "label": "book"}]},
+                         aggs, [], read_book(), bands)
+    (drawn,) = [c for c in fig.axes[0].collections
+                if isinstance(c, PolyCollection) and c.get_hatch()]
+    vertices = drawn.get_paths()[0].vertices
+    assert drawn.get_label() == "book's recipe, book: 20 seeds (min-max)"
+    assert vertices[:, 1].min() == 55.0 and vertices[:, 1].max() == 65.0
+    assert vertices[:, 0].min() == 100 and vertices[:, 0].max() == 50000
+
+
+def test_the_bands_are_each_curves_seed_min_mean_max_in_points():
+    from nndl3 import book_runs
+
+    from .test_curves import BOOK, CURVE, aggregate_around
+
+    aggs = aggregate_around(CURVE["values"], 0.5, n=6)
+    agg = aggs[CURVE["run"]]
+    book = book_runs.Book({"overfitting.json": BOOK["overfitting.json"]}, BOOK.published)
+    bands = calibration.measure_bands(book, aggs, [2, 3, 4, 5, 6])
+    rows = 100 * np.array(agg["metrics"]["evaluation_accuracy"]["per_seed"])[1:]
+    got = bands[CURVE["id"]]
+    assert got["n"] == 5 and got["epochs"] == list(range(len(CURVE["values"])))
+    assert got["min"] == [round(float(v), 6) for v in rows.min(axis=0)]
+    assert got["max"] == [round(float(v), 6) for v in rows.max(axis=0)]
+    assert got["mean"] == [round(float(v), 6) for v in rows.mean(axis=0)]
+    assert list(bands) == [CURVE["id"]]  # our aggregate monitors no other published list

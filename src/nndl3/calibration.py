@@ -174,7 +174,8 @@ RECIPE_HEADER = ("# Written by `python -m nndl3 calibrate --recipe` (`snakemake 
 
 def measure_bands(book: book_runs.Book, aggregates: dict, default: list[int]) -> dict:
     """Each published curve's seed band (what a figure draws beside the book's run): per
-    epoch the mean, min and max over `default`, in the check's units (accuracy in points)."""
+    epoch the mean, min and max over `default`, in the check's units (accuracy in points);
+    and each published training-size sweep's, per size N over the final accuracies."""
     bands = {}
     for curve in book_runs.curves(book):
         agg = aggregates.get(curve["run"])
@@ -183,6 +184,15 @@ def measure_bands(book: book_runs.Book, aggregates: dict, default: list[int]) ->
         if rows is not None:
             bands[curve["id"]] = {"n": len(rows), "epochs": curve["epochs"].tolist(), **{
                 name: [round(float(v), 6) for v in f(rows, axis=0)]
+                for name, f in (("mean", np.mean), ("min", np.min), ("max", np.max))}}
+    for file, what in book.published.sweeps.items():
+        runs = [what.format(n=n) for n in book_runs.SIZES]
+        if what != "svm" and all(run in aggregates for run in runs):
+            finals = np.array([[row[-1] for row in subset(aggregates[run], default, file)
+                                ["metrics"]["evaluation_accuracy"]["per_seed"]]
+                               for run in runs], dtype=np.float64)
+            bands[file] = {"n": finals.shape[1], "x": list(book_runs.SIZES), **{
+                name: [round(100 * float(v), 6) for v in f(finals, axis=1)]
                 for name, f in (("mean", np.mean), ("min", np.min), ("max", np.max))}}
     return bands
 

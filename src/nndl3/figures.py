@@ -75,7 +75,8 @@ def recipe_files(fig: dict, config: dict) -> list[str]:
     """The recipe's seed bands, for a figure that draws a book's published run: committed,
     never trained by `all` (before `install_recipe` has written it, no band is drawn;
     tests/test_recipe.py holds the committed one to every published curve)."""
-    drawn = any(s.get("book") for s in fig.get("series", ()))
+    drawn = any(s.get("book") for s in fig.get("series", ())) or any(
+        "book" in mark for mark in fig.get("marks") or ())
     return [RECIPE_BANDS] if drawn and Path(RECIPE_BANDS).is_file() else []
 
 
@@ -140,7 +141,7 @@ class Family:
 FAMILIES = {
     "curves": Family("curves", ("aggregates", "book", "recipe"), "curves.rst",
                      "Training curves"),
-    "sweep": Family("sweep", ("aggregates", "svm", "book"), "sweep.rst",
+    "sweep": Family("sweep", ("aggregates", "svm", "book", "recipe"), "sweep.rst",
                     "Sweeps over data size and rotation"),
     "neuron": Family("neuron", ("neuron",), "neuron.rst", "Section 1: the single neuron"),
     "digit": Family("digit", ("data",), "digit.rst", "Section 6: rotation"),

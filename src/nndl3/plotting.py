@@ -66,23 +66,28 @@ def book_line(ax, x, y, color, label):
             label=f"book, {label}: its single published run", zorder=3)
 
 
-def recipe_band(ax, band: dict, shown, color, label):
+def recipe_band(ax, x, band: dict, shown, color, label):
     """The author's recipe over its seeds (nndl3.recipe): the min-max band of the book's
-    own recipe, hatched in the book line's colour, so a reader sees whether the book's
-    single run is typical of it."""
+    own recipe at x, hatched in the book line's colour, so a reader sees whether the
+    book's single run is typical of it. shown: which of the band's points to draw."""
     dark = tuple(0.55 * c for c in colors.to_rgb(color))
-    epochs = np.array(band["epochs"])[shown]
-    ax.fill_between(epochs, np.array(band["min"])[shown], np.array(band["max"])[shown],
-                    facecolor="none", edgecolor=dark, hatch="////", linewidth=0, alpha=0.45,
-                    label=f"book's recipe, {label}: {band['n']} seeds (min-max)", zorder=2)
+    ax.fill_between(np.asarray(x)[shown], np.array(band["min"])[shown],
+                    np.array(band["max"])[shown], facecolor="none", edgecolor=dark,
+                    hatch="////", linewidth=0, alpha=0.45, zorder=2,
+                    label=f"book's recipe, {label}: {band['n']} seeds (min-max)")
 
 
-def draw_marks(ax, marks, book=None):
+def draw_marks(ax, marks, book=None, recipe=None):
     """The book's numbers: horizontal lines (y), vertical lines (x), points, or the points of
-    a published training-size sweep (`book: <file>`)."""
+    a published training-size sweep (`book: <file>`), with its recipe's band if `recipe`
+    has it."""
     for mark in marks or ():
         label = mark.get("label")
         if "book" in mark:
+            band_of = (recipe or {}).get(mark["book"])
+            if band_of:
+                recipe_band(ax, band_of["x"], band_of, slice(None), BOOK_COLOR,
+                            label or mark["book"])
             published = book_runs.points(book, mark["book"])
             mark = {**mark, "points": [(n, 100 * v) for n, v in published.items()]}
         if "y" in mark:
@@ -153,9 +158,9 @@ def series_curve(ax, agg: dict, series: dict, window, book: dict | None,
                   line.get_color(), series["label"])
         band_of = (recipe or {}).get(published["id"])
         if band_of:  # in the check's units: accuracy in points already
-            in_window = (np.array(band_of["epochs"]) >= lo) & (
-                np.array(band_of["epochs"]) <= epochs[keep].max())
-            recipe_band(ax, band_of, in_window, line.get_color(), series["label"])
+            at = np.array(band_of["epochs"])
+            recipe_band(ax, at, band_of, (at >= lo) & (at <= epochs[keep].max()),
+                        line.get_color(), series["label"])
     return line
 
 
@@ -222,7 +227,7 @@ def spec_value(spec: dict, dotted: str):
 
 
 def sweep(fig_spec: dict, aggregates: dict, svm_results: list[dict],
-          book: dict | None = None) -> plt.Figure:
+          book: dict | None = None, recipe: dict | None = None) -> plt.Figure:
     """A final metric vs a run parameter (training size, rotation angle), seeds as a band."""
     fig, ax = plt.subplots()
     for series in fig_spec["series"]:
@@ -240,7 +245,7 @@ def sweep(fig_spec: dict, aggregates: dict, svm_results: list[dict],
     ax.set_xscale(fig_spec.get("xscale", "linear"))
     ax.set_xlabel(fig_spec["xlabel"])
     ax.set_ylabel(fig_spec["ylabel"])
-    draw_marks(ax, fig_spec.get("marks"), book)
+    draw_marks(ax, fig_spec.get("marks"), book, recipe)
     return finish(fig, ax, fig_spec)
 
 
