@@ -361,3 +361,47 @@ def test_the_bands_are_each_curves_seed_min_mean_max_in_points():
     assert got["max"] == [round(float(v), 6) for v in rows.max(axis=0)]
     assert got["mean"] == [round(float(v), 6) for v in rows.mean(axis=0)]
     assert list(bands) == [CURVE["id"]]  # our aggregate monitors no other published list
+
+
+def test_calibrate_recipe_writes_the_calibrations_format_with_bands(tmp_path):
+    """`calibrate --recipe`: the calibration's own files (seed_sd, per_seed over the recipe
+    seeds, curves), its own header and command, the bands; a row of a run without a
+    recipe aggregate left out, where the plain calibration fails on it."""
+    from nndl3 import book_runs
+
+    from .test_calibration import aggregate as agg_of
+    from .test_curves import BOOK, CURVE, aggregate_around
+
+    seeds = [1, 2, 3, 4, 5]
+    curve_agg = aggregate_around(CURVE["values"], 0.5, n=5)[CURVE["run"]]
+    curve_agg["spec"] = {"evaluation": "test"}
+    paths = []
+    for agg in (agg_of("xent", seeds, [0.90, 0.92, 0.94, 0.96, 0.91]), curve_agg):
+        paths.append(tmp_path / f"{agg['run']}.json")
+        paths[-1].write_text(json.dumps(agg))
+    rows = [{**ROW, "book_precision": 0.005},
+            {**ROW, "id": "s", "book_precision": 0.005,
+             "source": {**ROW["source"], "run": "softmax"}}]
+    (tmp_path / "expected.yaml").write_text(yaml.safe_dump({"quantities": rows}))
+    labels = tmp_path / "labels.npz"
+    np.savez(labels, **{f"{s}_y": np.arange(10) for s in ("train", "validation", "test")})
+    book = book_runs.Book({"overfitting.json": BOOK["overfitting.json"]}, BOOK.published)
+    out, out_curves = tmp_path / "recipe.yaml", tmp_path / "recipe_curves.json"
+    points, curve_doc = calibration.calibrate(tmp_path / "expected.yaml", paths, book, labels,
+                                              seeds, out, out_curves, recipe=True)
+    assert out.read_text().startswith(calibration.RECIPE_HEADER)
+    stored = readers.calibration(out)
+    assert stored["per_seed"] == {"r": {1: 90.0, 2: 92.0, 3: 94.0, 4: 96.0, 5: 91.0}}
+    assert list(stored["seed_sd"]) == ["r"] and stored["seeds"] == seeds
+    assert stored["provenance"]["command"] == calibration.RECIPE_COMMAND
+    curves_read = readers.curve_calibration(out_curves)
+    assert list(curves_read["curves"]) == list(curves_read["bands"]) == [CURVE["id"]]
+    plain = (tmp_path / "expected.yaml", paths, book, labels, seeds, tmp_path / "c.yaml",
+             tmp_path / "c.json")
+    with pytest.raises(UserError, match=r"run xent lacks seed\(s\) 101, 120 that row 'r'"):
+        calibration.calibrate(*plain)  # the row's own seeds are our network's
+    for row in rows:
+        del row["calibration_seeds"]
+    (tmp_path / "expected.yaml").write_text(yaml.safe_dump({"quantities": rows}))
+    with pytest.raises(UserError, match="no aggregate of run 'softmax'"):
+        calibration.calibrate(*plain)
