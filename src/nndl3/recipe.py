@@ -168,6 +168,17 @@ def recipes(config: dict, runs) -> dict[str, dict | str]:
     return out
 
 
+def recipe_runs(config: dict, expected: dict) -> list[str]:
+    """The runs `snakemake recipe_seeds` trains: every run a row or published curve reads
+    that has a recipe, in the config's order."""
+    from .book_runs import Published
+    from .calibration import run_seeds
+
+    read = run_seeds(expected, config["calibration_seeds"], Published.from_config(config))
+    return [run for run, got in recipes(config, [r for r in config["runs"] if r in read]).items()
+            if isinstance(got, dict)]
+
+
 def table(config: dict, expected: dict) -> str:
     """docs/replay.md's list: every run a row or published curve reads, in the config's
     order, with its recipe (program, draws) or why it has none."""

@@ -6,9 +6,10 @@
 #   snakemake --cores 2 recipe_check      re-train one recipe seed, compare with config/
 
 RECIPE_SEEDS = config["recipe_seeds"]
-# run -> its recipe, or why it has none (nndl3.recipe.recipes)
-RECIPES = nndl3_recipe.recipes(config, CALIBRATED)
-RECIPE_RUNS = [run for run, recipe in RECIPES.items() if isinstance(recipe, dict)]
+# every run a row or published curve reads that has a recipe (nndl3.recipe.recipe_runs)
+RECIPE_RUNS = nndl3_recipe.recipe_runs(
+    config, nndl3_check.load_expected("config/expected.yaml")
+)
 
 
 rule recipe_train:
