@@ -405,3 +405,37 @@ def test_calibrate_recipe_writes_the_calibrations_format_with_bands(tmp_path):
     (tmp_path / "expected.yaml").write_text(yaml.safe_dump({"quantities": rows}))
     with pytest.raises(UserError, match="no aggregate of run 'softmax'"):
         calibration.calibrate(*plain)
+
+
+def test_the_cost_block_is_measured_when_complete_and_estimated_per_run_before(tmp_path):
+    import shutil
+
+    from nndl3 import check, docs
+
+    (tmp_path / "config").mkdir()
+    for name in ("config.yaml", "expected.yaml"):
+        shutil.copy(ROOT / "config" / name, tmp_path / "config" / name)
+    cfg = config()
+    runs = recipe.recipe_runs(cfg, check.load_expected(ROOT / "config" / "expected.yaml"))
+    seeds = cfg["recipe_seeds"]
+
+    def bench(run, seed, cpu):
+        path = tmp_path / "logs/benchmark/recipe" / run / f"seed-{seed}.tsv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"s\th:m:s\tcpu_time\n{2 * cpu}\t0\t{cpu}\n")
+
+    for i, run in enumerate(runs):
+        bench(run, seeds[0], 1.0 + (i == 0))  # the first run costs 2 s a seed, the rest 1 s
+    bench("not_a_recipe_run", seeds[0], 100.0)
+    total = len(runs) * len(seeds)
+    assert docs.recipe_time(tmp_path) == (
+        f"`snakemake recipe_seeds`: {len(runs)} runs x {len(seeds)} seeds = {total} training "
+        f"jobs; {len(runs)} measured so far ({len(runs) + 1} CPU seconds); at each run's "
+        f"measured mean, all of them would take about {(len(runs) + 1) * len(seeds)} CPU "
+        f"seconds (about {round((len(runs) + 1) * len(seeds) / 120)} minutes on 2 cores).\n")
+    for run in runs:
+        for seed in seeds:
+            bench(run, seed, 1.0)
+    assert docs.recipe_time(tmp_path).endswith(
+        f"{total} training jobs; {total} CPU seconds in all (about {round(total / 120)} "
+        f"minutes on 2 cores; the jobs' own wall times add up to {2 * total} s).\n")
