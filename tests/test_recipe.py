@@ -340,7 +340,7 @@ def test_a_published_sweep_draws_its_recipes_band_at_each_size(tmp_path):
     (drawn,) = [c for c in fig.axes[0].collections
                 if isinstance(c, PolyCollection) and c.get_hatch()]
     vertices = drawn.get_paths()[0].vertices
-    assert drawn.get_label() == "book's recipe, book: 20 seeds (min-max)"
+    assert drawn.get_label() == "book's recipe, more_data.json: 20 seeds (min-max)"
     assert vertices[:, 1].min() == 55.0 and vertices[:, 1].max() == 65.0
     assert vertices[:, 0].min() == 100 and vertices[:, 0].max() == 50000
 

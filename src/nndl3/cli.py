@@ -225,8 +225,9 @@ def cmd_calibrate(args):
                                               args.labels, args.seeds, args.out,
                                               args.out_curves, args.recipe)
     print(f"seed sd of {len(points['seed_sd'])} rows and per-epoch sd of "
-          f"{len(curve_doc['curves'])} published curves over seeds {args.seeds} (and the "
-          f"seeds rows declare); wrote {args.out}, {args.out_curves}")
+          f"{len(curve_doc['curves'])} published curves over seeds {args.seeds} "
+          f"{'(every row: the recipe)' if args.recipe else '(and the seeds rows declare)'}; "
+          f"wrote {args.out}, {args.out_curves}")
 
 
 def cmd_install_calibration(args):

@@ -86,8 +86,7 @@ def draw_marks(ax, marks, book=None, recipe=None):
         if "book" in mark:
             band_of = (recipe or {}).get(mark["book"])
             if band_of:
-                recipe_band(ax, band_of["x"], band_of, slice(None), BOOK_COLOR,
-                            label or mark["book"])
+                recipe_band(ax, band_of["x"], band_of, slice(None), BOOK_COLOR, mark["book"])
             published = book_runs.points(book, mark["book"])
             mark = {**mark, "points": [(n, 100 * v) for n, v in published.items()]}
         if "y" in mark:
