@@ -429,6 +429,8 @@ def test_the_cost_block_is_measured_when_complete_and_estimated_per_run_before(t
     bench("not_a_recipe_run", seeds[0], 100.0)
     total = len(runs) * len(seeds)
     assert docs.recipe_time(tmp_path) == (
+        f"`snakemake recipe_check` (CI): seed {seeds[0]} of each run, {len(runs) + 1} CPU "
+        f"seconds (about {round((len(runs) + 1) / 120)} minutes on 2 cores). "
         f"`snakemake recipe_seeds`: {len(runs)} runs x {len(seeds)} seeds = {total} training "
         f"jobs; {len(runs)} measured so far ({len(runs) + 1} CPU seconds); at each run's "
         f"measured mean, all of them would take about {(len(runs) + 1) * len(seeds)} CPU "

@@ -371,6 +371,12 @@ def recipe_time(root: Path) -> str:
     jobs, cpu, wall = totals(rows)
     text = (f"`snakemake recipe_seeds`: {len(runs)} runs x {len(seeds)} seeds = "
             f"{len(runs) * len(seeds)} training jobs; ")
+    spot = {k: r for k, r in rows.items() if k[1] == f"seed-{seeds[0]}"}
+    if len(spot) == len(runs):  # CI's spot check re-trains exactly these
+        _, spot_cpu, _ = totals(spot)
+        text = (f"`snakemake recipe_check` (CI): seed {seeds[0]} of each run, "
+                f"{spot_cpu:.0f} CPU seconds (about {spot_cpu / 2 / 60:.0f} minutes on 2 "
+                f"cores). " + text)
     if jobs == len(runs) * len(seeds):
         return text + (f"{cpu:.0f} CPU seconds in all (about {cpu / 2 / 60:.0f} minutes on 2 "
                        f"cores; the jobs' own wall times add up to {wall:.0f} s).\n")
