@@ -45,6 +45,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/check.smk"
 include: "workflow/rules/calibrate.smk"
 include: "workflow/rules/replay.smk"
+include: "workflow/rules/recipe.smk"
 include: "workflow/rules/benchmarks.smk"
 include: "workflow/rules/literature.smk"
 
@@ -62,3 +63,7 @@ localrules:
     calibrate,
     install_calibration,
     calibration_check,
+    aggregate_recipe,
+    recipe_seeds,
+    install_recipe,
+    recipe_check,

@@ -128,29 +128,83 @@ def measure_curves(book: book_runs.Book, aggregates: dict, default: list[int]) -
     return entries
 
 
-def provenance(default: list[int]) -> dict:
+def provenance(default: list[int], command: str = "snakemake calibrate "
+               "(python -m nndl3 calibrate)") -> dict:
     from .train import git_commit, versions
 
-    return {"command": "snakemake calibrate (python -m nndl3 calibrate)",
-            "seeds": list(default), "git_commit": git_commit(), "versions": versions()}
+    return {"command": command, "seeds": list(default), "git_commit": git_commit(),
+            "versions": versions()}
 
 
 def calibrate(expected_path, aggregate_paths, book: book_runs.Book, labels_path,
-              default: list[int], out_points, out_curves) -> tuple[dict, dict]:
-    """Measure and write both calibration files; return them."""
+              default: list[int], out_points, out_curves, recipe: bool = False
+              ) -> tuple[dict, dict]:
+    """Measure and write both calibration files; return them. recipe: the aggregates are
+    the author's recipe's (nndl3.recipe, `snakemake recipe_seeds`): every row is measured
+    over `default` and the rows that read a run without a recipe are left out."""
     expected = check.load_expected(expected_path)
     inputs = check.Inputs(readers.aggregates(aggregate_paths),
                           class_counts=readers.class_counts(labels_path))
-    made = provenance(default)
+    if recipe:
+        expected = recipe_rows(expected, inputs.aggregates)
+        made = provenance(default, RECIPE_COMMAND)
+    else:
+        made = provenance(default)
     points = {"provenance": made, "seeds": list(default), "n": len(default),
               **measure_rows(expected, inputs, default)}
     curve_doc = {"written_by": "python -m nndl3 calibrate", "provenance": made,
                  "seeds": list(default), "k_sigma": curves.K_SIGMA, "n_check": curves.N_CHECK,
                  "precision": curves.PRECISION,
                  "curves": measure_curves(book, inputs.aggregates, default)}
-    atomic.write_text(out_points, HEADER + yaml.safe_dump(points, sort_keys=False))
+    if recipe:
+        curve_doc["bands"] = measure_bands(book, inputs.aggregates, default)
+    atomic.write_text(out_points, (RECIPE_HEADER if recipe else HEADER)
+                      + yaml.safe_dump(points, sort_keys=False))
     atomic.write_json(out_curves, curve_doc)
     return points, curve_doc
+
+
+RECIPE_COMMAND = "snakemake recipe_seeds (python -m nndl3 calibrate --recipe)"
+RECIPE_HEADER = ("# Written by `python -m nndl3 calibrate --recipe` (`snakemake recipe_seeds`):\n"
+                 "# the author's recipe (nndl3.recipe) over recipe_seeds; installed by\n"
+                 "# `snakemake install_recipe`. Do not edit: rerun them. per_seed holds each\n"
+                 "# recipe seed's value of each row; rows reading a run without a recipe are\n"
+                 "# absent.\n")
+
+
+def measure_bands(book: book_runs.Book, aggregates: dict, default: list[int]) -> dict:
+    """Each published curve's seed band (what a figure draws beside the book's run): per
+    epoch the mean, min and max over `default`, in the check's units (accuracy in points);
+    and each published training-size sweep's, per size N over the final accuracies."""
+    bands = {}
+    for curve in book_runs.curves(book):
+        agg = aggregates.get(curve["run"])
+        rows = None if agg is None else curves.seed_rows(
+            subset(agg, default, f"curve {curve['id']}"), curve)
+        if rows is not None:
+            bands[curve["id"]] = {"n": len(rows), "epochs": curve["epochs"].tolist(), **{
+                name: [round(float(v), 6) for v in f(rows, axis=0)]
+                for name, f in (("mean", np.mean), ("min", np.min), ("max", np.max))}}
+    for file, what in book.published.sweeps.items():
+        runs = [what.format(n=n) for n in book_runs.SIZES]
+        if what != "svm" and all(run in aggregates for run in runs):
+            finals = np.array([[row[-1] for row in subset(aggregates[run], default, file)
+                                ["metrics"]["evaluation_accuracy"]["per_seed"]]
+                               for run in runs], dtype=np.float64)
+            bands[file] = {"n": finals.shape[1], "x": list(book_runs.SIZES), **{
+                name: [round(100 * float(v), 6) for v in f(finals, axis=1)]
+                for name, f in (("mean", np.mean), ("min", np.min), ("max", np.max))}}
+    return bands
+
+
+def recipe_rows(expected: dict, aggregates: dict) -> dict:
+    """The rows the recipe measures: those whose runs all have a recipe aggregate, each
+    over the recipe's seeds (a row's own calibration_seeds are our network's)."""
+    rows = [{k: v for k, v in row.items() if k != "calibration_seeds"}
+            for row in expected["quantities"]
+            if not check.seeded(row) or all(run in aggregates
+                                            for run in check.runs_of(row["source"]))]
+    return {**expected, "quantities": rows}
 
 
 # ------------------------------------------------------------- install

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 # One BLAS thread per job, set before NumPy loads its BLAS: `snakemake --cores N` then runs
 # N jobs side by side, and a run's numbers do not depend on how many threads BLAS picked.
@@ -208,6 +209,24 @@ def cmd_replay(args):
     print(f"timing {json.dumps(timer.rounded() | timer.totals())}")
 
 
+def cmd_recipe(args):
+    """One run of ours trained by the author's recipe (nndl3.recipe), one record per seed."""
+    import numpy as np
+
+    from . import mnist, recipe, records, runspec
+
+    spec = runspec.load(args.spec, args.seeds)
+    method = recipe.of(spec, f"run {args.run}")
+    data = mnist.load(args.data, np.float64, recipe.data_sets(method), method["train_size"],
+                      recipe.BOOK_PIXEL_DIVISOR)
+    for seed in spec["seeds"]:
+        start = time.process_time()
+        record = recipe.train(args.run, spec, seed, data, args.engine)
+        (path,) = records.write_all([record], args.out_dir)
+        print(f"{method['program']} recipe, seed {seed}: {time.process_time() - start:.1f} "
+              f"CPU s; wrote {path}")
+
+
 def cmd_aggregate(args):
     from . import records
     from .aggregate import aggregate
@@ -287,10 +306,11 @@ def cmd_calibrate(args):
     points, curve_doc = calibration.calibrate(args.expected, args.aggregates,
                                               book_runs.read(args.book, published(args)),
                                               args.labels, args.seeds, args.out,
-                                              args.out_curves)
+                                              args.out_curves, args.recipe)
     print(f"seed sd of {len(points['seed_sd'])} rows and per-epoch sd of "
-          f"{len(curve_doc['curves'])} published curves over seeds {args.seeds} (and the "
-          f"seeds rows declare); wrote {args.out}, {args.out_curves}")
+          f"{len(curve_doc['curves'])} published curves over seeds {args.seeds} "
+          f"{'(every row: the recipe)' if args.recipe else '(and the seeds rows declare)'}; "
+          f"wrote {args.out}, {args.out_curves}")
 
 
 def cmd_install_calibration(args):
@@ -305,17 +325,22 @@ def cmd_calibration_check(args):
     from . import book_runs, calibration, check
 
     inputs, seed = calibration.spot_inputs(args.records, args.labels)
+    expected = check.load_expected(args.expected)
+    if args.recipe:
+        expected = calibration.recipe_rows(expected, inputs.aggregates)
     compared, problems = calibration.spot_check(
-        check.load_expected(args.expected), book_runs.read(args.book, published(args)),
+        expected, book_runs.read(args.book, published(args)),
         readers.calibration(args.calibration), readers.curve_calibration(args.curve_calibration),
         inputs, seed)
+    what = "recipe check" if args.recipe else "calibration check"
     for line in problems:
         print(f"MISMATCH {line}")
     if problems:
-        raise UserError(f"calibration check: {len(problems)} stored value(s) differ from seed "
-                        f"{seed} re-trained: the code moved a result; recalibrate (`snakemake "
-                        "--cores 2 install_calibration`) or find the change")
-    print(f"calibration check: seed {seed} re-trained gives the stored value of all {compared} "
+        redo = "install_recipe" if args.recipe else "install_calibration"
+        raise UserError(f"{what}: {len(problems)} stored value(s) differ from seed {seed} "
+                        f"re-trained: the code moved a result; recalibrate (`snakemake "
+                        f"--cores 2 {redo}`) or find the change")
+    print(f"{what}: seed {seed} re-trained gives the stored value of all {compared} "
           "rows and curves that have it")
 
 
@@ -350,6 +375,7 @@ INPUTS = {
     "aggregate": ("records",),
     "plot": ("spec", "roles"),  # "roles": one option per role of the figure registry
     "replay": ("spec", "data"),
+    "recipe": ("spec", "data"),
     "report": ("expected", "calibration", "aggregates", "svm", "neuron", "book",
                "curve_calibration", "labels", "replay", "recipe", "recipe_curves"),
     "check": ("report", "table"),
@@ -391,7 +417,7 @@ def check_inputs(args) -> list[str]:
         if args.command == "prepare-data":  # the IDX folder, or MNIST_DIR, or a download
             folder = mnist.source_folder(value)
             paths = [str(folder / f.name) for f in mnist.FILES.values()] if folder else []
-        elif (args.command, name) == ("train", "spec"):
+        elif (args.command, name) in (("train", "spec"), ("recipe", "spec")):
             runspec.load(value)  # a file or JSON text, validated
             paths = [] if value.lstrip().startswith("{") else [value]
         elif (args.command, name) in (("plot", "spec"), ("replay", "spec")):
@@ -509,6 +535,18 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_replay)
 
+    s = sub.add_parser("recipe", help="train one of our runs by the author's recipe "
+                       "(network.py or network2), one record per seed")
+    s.add_argument("--spec", required=True, help="our run's spec: a YAML/JSON file or JSON text")
+    s.add_argument("--run", required=True, help="the run's id, stored in its records")
+    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--engine", choices=["compiled", "numpy"], default="compiled",
+                   help="compiled: nndl3.fast in float64 (default); numpy: network2's order "
+                        "of sums")
+    s.add_argument("--out-dir", required=True, help="records go to OUT_DIR/seed-<seed>.json")
+    s.add_argument("--seeds", type=int, nargs="+", help="override the spec's seeds")
+    s.set_defaults(func=cmd_recipe)
+
     s = sub.add_parser("aggregate", help="combine the seeds of one run")
     s.add_argument("--records", nargs="+", required=True)
     s.add_argument("--out", required=True)
@@ -567,6 +605,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--labels", default=paths.DATA)
     s.add_argument("--seeds", type=int, nargs="+", required=True,
                    help="the calibration seeds (config key calibration_seeds)")
+    s.add_argument("--recipe", action="store_true",
+                   help="the aggregates are the author's recipe's (snakemake recipe_seeds): "
+                        "every row over --seeds, rows of runs without a recipe left out")
     s.add_argument("--out", default=paths.CALIBRATION_POINTS)
     s.add_argument("--out-curves", default=paths.CALIBRATION_CURVES)
     s.set_defaults(func=cmd_calibrate)
@@ -589,6 +630,9 @@ def parser() -> argparse.ArgumentParser:
     add_published(s)
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
     s.add_argument("--labels", default=paths.DATA)
+    s.add_argument("--recipe", action="store_true",
+                   help="re-trained recipe seeds against config/recipe*.json (pass them as "
+                        "--calibration, --curve-calibration): rows without a recipe skipped")
     s.set_defaults(func=cmd_calibration_check)
     s = sub.add_parser("docs", help="regenerate the numbers of README.md and docs/ from the "
                        "results (--check: fail if a committed block differs)")

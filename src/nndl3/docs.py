@@ -390,15 +390,7 @@ def eta100_seeds(root: Path) -> str:
 def calibration_time(root: Path) -> str:
     """What `snakemake calibrate` costs, from its jobs' benchmark files (CPU seconds do not
     depend on what else the machine ran)."""
-    cpu, wall, jobs = 0.0, 0.0, 0
-    for tsv in sorted((root / "logs/benchmark/calibration").glob("*/seed-*.tsv")):
-        header, row = tsv.read_text().splitlines()[:2]
-        values = dict(zip(header.split("\t"), row.split("\t"), strict=True))
-        cpu += float(values["cpu_time"])
-        wall += float(values["s"])
-        jobs += 1
-    if not jobs:
-        raise ValueError("no calibration job's benchmark under logs/benchmark/calibration")
+    jobs, cpu, wall = totals(benchmarks(root / "logs/benchmark/calibration"))
     return (f"`snakemake calibrate`: {jobs} training jobs, {cpu:.0f} CPU seconds in all "
             f"(about {cpu / 2 / 60:.0f} minutes on 2 cores; the jobs' own wall times add up to "
             f"{wall:.0f} s).\n")
@@ -446,6 +438,64 @@ def book_in_band(root: Path, figure: str) -> str:
             f"{' and '.join(check)} epochs.\n")
 
 
+def benchmarks(folder: Path) -> dict[tuple[str, str], dict]:
+    """{(run, seed file): its benchmark row} of the seed jobs' benchmark files under folder."""
+    found = {}
+    for tsv in sorted(folder.glob("*/seed-*.tsv")):
+        header, row = tsv.read_text().splitlines()[:2]
+        found[(tsv.parent.name, tsv.stem)] = dict(zip(header.split("\t"), row.split("\t"),
+                                                      strict=True))
+    if not found:
+        raise ValueError(f"no job's benchmark under {folder}")
+    return found
+
+
+def totals(rows: dict) -> tuple[int, float, float]:
+    """(jobs, CPU seconds, wall seconds) of benchmark rows."""
+    return (len(rows), sum(float(r["cpu_time"]) for r in rows.values()),
+            sum(float(r["s"]) for r in rows.values()))
+
+
+def recipe_runs(root: Path) -> str:
+    """docs/replay.md: each run the check reads, with its recipe or why it has none."""
+    from . import check, recipe
+
+    config = yaml.safe_load((root / "config/config.yaml").read_text())
+    return recipe.table(config, check.load_expected(root / "config/expected.yaml"))
+
+
+def recipe_time(root: Path) -> str:
+    """What `snakemake recipe_seeds` costs, from its jobs' benchmark files: measured, or,
+    while some seeds are not run yet, estimated from each run's measured seeds."""
+    from . import check, recipe
+
+    config = yaml.safe_load((root / "config/config.yaml").read_text())
+    runs = recipe.recipe_runs(config, check.load_expected(root / "config/expected.yaml"))
+    seeds = config["recipe_seeds"]
+    rows = {k: v for k, v in benchmarks(root / "logs/benchmark/recipe").items()
+            if k[0] in runs and int(k[1].removeprefix("seed-")) in seeds}
+    jobs, cpu, wall = totals(rows)
+    text = (f"`snakemake recipe_seeds`: {len(runs)} runs x {len(seeds)} seeds = "
+            f"{len(runs) * len(seeds)} training jobs; ")
+    spot = {k: r for k, r in rows.items() if k[1] == f"seed-{seeds[0]}"}
+    if len(spot) == len(runs):  # CI's spot check re-trains exactly these
+        _, spot_cpu, _ = totals(spot)
+        text = (f"`snakemake recipe_check` (CI): seed {seeds[0]} of each run, "
+                f"{spot_cpu:.0f} CPU seconds (about {spot_cpu / 2 / 60:.0f} minutes on 2 "
+                f"cores). " + text)
+    if jobs == len(runs) * len(seeds):
+        return text + (f"{cpu:.0f} CPU seconds in all (about {cpu / 2 / 60:.0f} minutes on 2 "
+                       f"cores; the jobs' own wall times add up to {wall:.0f} s).\n")
+    per_run = {run: [float(r["cpu_time"]) for k, r in rows.items() if k[0] == run]
+               for run in runs}
+    if not all(per_run.values()):
+        return text + f"{jobs} measured so far, {cpu:.0f} CPU seconds.\n"
+    whole = sum(len(seeds) * float(np.mean(v)) for v in per_run.values())
+    return text + (f"{jobs} measured so far ({cpu:.0f} CPU seconds); at each run's measured "
+                   f"mean, all of them would take about {whole:.0f} CPU seconds (about "
+                   f"{whole / 2 / 60:.0f} minutes on 2 cores).\n")
+
+
 BLOCKS = {
     "summary": Block(summary, ("results/reproduction.json",)),
     "point-table": Block(point_table, ("results/reproduction.json",)),
@@ -481,6 +531,8 @@ BLOCKS = {
                               ("results/reproduction.json",
                                "results/aggregates/init_30_large.json",
                                "results/aggregates/init_30_default.json")),
+    "recipe-runs": Block(recipe_runs, ("config/config.yaml", "config/expected.yaml")),
+    "recipe-time": Block(recipe_time, ("logs/benchmark/recipe",), timing=True),
 }
 
 

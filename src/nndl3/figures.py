@@ -70,6 +70,24 @@ def read_data(paths) -> dict:
     return mnist.load(path, np.float64, ("train",))
 
 
+RECIPE_BANDS = "config/recipe_curves.json"  # installed by `snakemake install_recipe`
+
+
+def recipe_files(fig: dict, config: dict) -> list[str]:
+    """The recipe's seed bands, for a figure that draws a book's published run: committed,
+    never trained by `all` (before `install_recipe` has written it, no band is drawn;
+    tests/test_recipe.py holds the committed one to every published curve)."""
+    drawn = any(s.get("book") for s in fig.get("series", ())) or any(
+        "book" in mark for mark in fig.get("marks") or ())
+    return [RECIPE_BANDS] if drawn and Path(RECIPE_BANDS).is_file() else []
+
+
+def read_recipe(paths) -> dict:
+    """{curve id: its recipe band} (empty without the file: no band is drawn)."""
+    return {band_id: band for path in paths
+            for band_id, band in readers.curve_calibration(path).get("bands", {}).items()}
+
+
 def read_replay(paths) -> dict:
     from . import replay_check
 
@@ -103,6 +121,9 @@ ROLES = {
     "replay": Role(lambda fig, config: [paths.REPLAY.format(file=fig["replay"]["file"])]
                    if "replay" in fig else [], read_replay,
                    "results/replay/<file>, a published run replayed from the author's seed"),
+    "recipe": Role(recipe_files, read_recipe,
+                   "config/recipe_curves.json: the seed bands of the author's recipe "
+                   "(nndl3.recipe), drawn beside the book's published runs"),
     "book": Role(lambda fig, config: [
         f"{book_runs.DIR}/{name}"
         for name in book_runs.figure_files(fig, book_runs.Published.from_config(config))],
@@ -120,8 +141,9 @@ class Family:
 
 
 FAMILIES = {
-    "curves": Family("curves", ("aggregates", "book"), "curves.rst", "Training curves"),
-    "sweep": Family("sweep", ("aggregates", "svm", "book"), "sweep.rst",
+    "curves": Family("curves", ("aggregates", "book", "recipe"), "curves.rst",
+                     "Training curves"),
+    "sweep": Family("sweep", ("aggregates", "svm", "book", "recipe"), "sweep.rst",
                     "Sweeps over data size and rotation"),
     "neuron": Family("neuron", ("neuron",), "neuron.rst", "Section 1: the single neuron"),
     "digit": Family("digit", ("data",), "digit.rst", "Section 6: rotation"),

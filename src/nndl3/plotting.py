@@ -67,12 +67,27 @@ def book_line(ax, x, y, color, label):
             label=f"book, {label}: its single published run", zorder=3)
 
 
-def draw_marks(ax, marks, book=None):
+def recipe_band(ax, x, band: dict, shown, color, label):
+    """The author's recipe over its seeds (nndl3.recipe): the min-max band of the book's
+    own recipe at x, hatched in the book line's colour, so a reader sees whether the
+    book's single run is typical of it. shown: which of the band's points to draw."""
+    dark = tuple(0.55 * c for c in colors.to_rgb(color))
+    ax.fill_between(np.asarray(x)[shown], np.array(band["min"])[shown],
+                    np.array(band["max"])[shown], facecolor="none", edgecolor=dark,
+                    hatch="////", linewidth=0, alpha=0.45, zorder=2,
+                    label=f"book's recipe, {label}: {band['n']} seeds (min-max)")
+
+
+def draw_marks(ax, marks, book=None, recipe=None):
     """The book's numbers: horizontal lines (y), vertical lines (x), points, or the points of
-    a published training-size sweep (`book: <file>`)."""
+    a published training-size sweep (`book: <file>`), with its recipe's band if `recipe`
+    has it."""
     for mark in marks or ():
         label = mark.get("label")
         if "book" in mark:
+            band_of = (recipe or {}).get(mark["book"])
+            if band_of:
+                recipe_band(ax, band_of["x"], band_of, slice(None), BOOK_COLOR, mark["book"])
             published = book_runs.points(book, mark["book"])
             mark = {**mark, "points": [(n, 100 * v) for n, v in published.items()]}
         if "y" in mark:
@@ -120,9 +135,11 @@ def draw_stops(ax, agg: dict, x, color, window) -> None:
                     label=f"seed {seed} diverged (epoch {epoch})")
 
 
-def series_curve(ax, agg: dict, series: dict, window, book: dict | None):
+def series_curve(ax, agg: dict, series: dict, window, book: dict | None,
+                 recipe: dict | None = None):
     """One series: mean over the seeds still running, min-max band, stops marked, and the
-    book's published run of it, if it has one."""
+    book's published run of it, if it has one, with its recipe's band (`recipe`: curve id
+    -> band, figures.read_recipe)."""
     stats = agg["metrics"][series["metric"]]
     epochs = np.array(agg["monitored_epochs"])
     lo, hi = window
@@ -139,6 +156,11 @@ def series_curve(ax, agg: dict, series: dict, window, book: dict | None):
         shown = (published["epochs"] >= lo) & (published["epochs"] <= epochs[keep].max())
         book_line(ax, published["epochs"][shown], k * published["values"][shown],
                   line.get_color(), series["label"])
+        band_of = (recipe or {}).get(published["id"])
+        if band_of:  # in the check's units: accuracy in points already
+            at = np.array(band_of["epochs"])
+            recipe_band(ax, at, band_of, (at >= lo) & (at <= epochs[keep].max()),
+                        line.get_color(), series["label"])
     return line
 
 
@@ -169,7 +191,8 @@ def eta_values(agg: dict) -> set:
     return {agg["spec"]["eta"]}
 
 
-def curves(fig_spec: dict, aggregates: dict, book: dict | None = None) -> plt.Figure:
+def curves(fig_spec: dict, aggregates: dict, book: dict | None = None,
+           recipe: dict | None = None) -> plt.Figure:
     """Metric vs epoch for one or more runs, optionally within an epoch window; with
     `eta_panel`, a second panel below shows the learning rate per epoch."""
     if fig_spec.get("eta_panel"):
@@ -178,7 +201,7 @@ def curves(fig_spec: dict, aggregates: dict, book: dict | None = None) -> plt.Fi
     else:
         fig, ax = plt.subplots()
     window = fig_spec.get("epochs", (0, None))
-    lines = [series_curve(ax, aggregates[s["run"]], s, window, book)
+    lines = [series_curve(ax, aggregates[s["run"]], s, window, book, recipe)
              for s in fig_spec["series"]]
     first = aggregates[fig_spec["series"][0]["run"]]
     ax.set_ylabel(fig_spec.get("ylabel") or metric_label(fig_spec["series"][0]["metric"],
@@ -204,7 +227,7 @@ def spec_value(spec: dict, dotted: str):
 
 
 def sweep(fig_spec: dict, aggregates: dict, svm_results: list[dict],
-          book: dict | None = None) -> plt.Figure:
+          book: dict | None = None, recipe: dict | None = None) -> plt.Figure:
     """A final metric vs a run parameter (training size, rotation angle), seeds as a band."""
     fig, ax = plt.subplots()
     for series in fig_spec["series"]:
@@ -222,7 +245,7 @@ def sweep(fig_spec: dict, aggregates: dict, svm_results: list[dict],
     ax.set_xscale(fig_spec.get("xscale", "linear"))
     ax.set_xlabel(fig_spec["xlabel"])
     ax.set_ylabel(fig_spec["ylabel"])
-    draw_marks(ax, fig_spec.get("marks"), book)
+    draw_marks(ax, fig_spec.get("marks"), book, recipe)
     return finish(fig, ax, fig_spec)
 
 

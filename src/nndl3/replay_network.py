@@ -19,12 +19,18 @@ def sigmoid(z):
         return 1.0 / (1.0 + np.exp(-z))
 
 
-class BookNetwork:
-    """Sigmoid layers, cross-entropy cost, L2 regularization: network2 as the scripts use it."""
+COSTS = ("cross-entropy", "quadratic")  # network2's CrossEntropyCost; network.py's cost
 
-    def __init__(self, weights, biases, ordered: bool = True):
+
+class BookNetwork:
+    """Sigmoid layers, cross-entropy cost, L2 regularization: network2 as the scripts use it.
+    cost `quadratic`: network.py's output delta (a - y) sigma'(z), for chapter 1's recipe
+    (nndl3.recipe); its monitors' cost stays network2's cross-entropy (network.py has none)."""
+
+    def __init__(self, weights, biases, ordered: bool = True, cost: str = "cross-entropy"):
         self.set(weights, biases)
         self.ordered = ordered
+        self.cost = cost
 
     def set(self, weights, biases):
         self.weights = [np.array(w, dtype=np.float64) for w in weights]
@@ -40,7 +46,9 @@ class BookNetwork:
     def gradient_sums(self, x, y):
         """(sum of nabla_w, sum of nabla_b) over the rows of the mini-batch (x, y)."""
         outputs = self.forward(x)
-        delta = outputs[-1] - y
+        a = outputs[-1]
+        # network.py: cost_derivative(a, y) * sigmoid_prime(z), sigmoid_prime = a (1 - a)
+        delta = (a - y) * (a * (1 - a)) if self.cost == "quadratic" else a - y
         sums_w, sums_b = [], []
         for layer in range(len(self.weights) - 1, -1, -1):
             sums_w.append(self.batch_sum(delta, outputs[layer]))
@@ -99,8 +107,8 @@ class CompiledBookNetwork(BookNetwork):
     fed the replayed order; evaluated as BookNetwork. Its arithmetic differs from
     network2's in summation order and in the L2 factor, 1 - eta lambda / n rounded once."""
 
-    def __init__(self, weights, biases):
-        super().__init__(weights, biases)
+    def __init__(self, weights, biases, cost: str = "cross-entropy"):
+        super().__init__(weights, biases, cost=cost)
         self.engines = {}  # the compiled engine of each training set, rebuilt by `set`
 
     def set(self, weights, biases):
@@ -118,7 +126,8 @@ class CompiledBookNetwork(BookNetwork):
         engine = self.engines.get(key)
         if engine is None or engine.x is not x:
             net = Network([w.copy() for w in self.weights], [b.copy() for b in self.biases],
-                          Options(lmbda=lmbda, mini_batch=mini_batch, eta=eta))
+                          Options(cost=self.cost, lmbda=lmbda, mini_batch=mini_batch,
+                                  eta=eta))
             engine = self.engines[key] = fast.FastNetwork(net, x)
         engine.sgd_epoch(x, labels, order, eta)
         self.weights = [w.copy() for w in engine.net.weights]

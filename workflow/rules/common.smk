@@ -14,6 +14,7 @@ from nndl3 import code as nndl3_code
 from nndl3 import curves as nndl3_curves
 from nndl3 import figures as nndl3_figures
 from nndl3 import paths
+from nndl3 import recipe as nndl3_recipe
 from nndl3 import workflow_config
 from nndl3.errors import UserError
 

@@ -1,0 +1,105 @@
+# The author's recipe as a sampler (nndl3.recipe, docs/replay.md): every run a row or
+# published curve reads that his code can train, trained his way with each recipe seed into
+# results/recipe/, one job per (run, seed); then the calibration's code measures the spread.
+#   snakemake --cores 2 recipe_seeds      measure (results/recipe/recipe*.{yaml,json})
+#   snakemake --cores 2 install_recipe    measure if needed, then copy into config/
+#   snakemake --cores 2 recipe_check      re-train one recipe seed, compare with config/
+
+RECIPE_SEEDS = config["recipe_seeds"]
+# every run a row or published curve reads that has a recipe (nndl3.recipe.recipe_runs)
+RECIPE_RUNS = nndl3_recipe.recipe_runs(
+    config, nndl3_check.load_expected("config/expected.yaml")
+)
+
+
+rule recipe_train:
+    input:
+        "data/mnist.npz",
+    output:
+        "results/recipe/runs/{run}/seed-{seed}.json",
+    log:
+        "logs/recipe/train/{run}/seed-{seed}.log",
+    benchmark:
+        "logs/benchmark/recipe/{run}/seed-{seed}.tsv"
+    wildcard_constraints:
+        run=one_of(RECIPE_RUNS),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        spec=run_spec_json,
+        out_dir=lambda wildcards: f"results/recipe/runs/{wildcards.run}",
+    shell:
+        "python -m nndl3 recipe --spec {params.spec:q} --run {wildcards.run}"
+        " --seeds {wildcards.seed} --data {input} --out-dir {params.out_dir} > {log} 2>&1"
+
+
+use rule aggregate as aggregate_recipe with:
+    input:
+        lambda wildcards: expand(
+            "results/recipe/runs/{run}/seed-{seed}.json",
+            run=wildcards.run,
+            seed=RECIPE_SEEDS,
+        ),
+    output:
+        "results/recipe/aggregates/{run}.json",
+    log:
+        "logs/recipe/aggregate/{run}.log",
+
+
+rule recipe_seeds:
+    input:
+        expected="config/expected.yaml",
+        data="data/mnist.npz",
+        book=BOOK_FILES,
+        aggregates=expand("results/recipe/aggregates/{run}.json", run=RECIPE_RUNS),
+    output:
+        points="results/recipe/recipe.yaml",
+        curves="results/recipe/recipe_curves.json",
+    log:
+        "logs/recipe/calibrate.log",
+    params:
+        seeds=RECIPE_SEEDS,
+        published=published_json,
+    shell:
+        "python -m nndl3 calibrate --recipe --expected {input.expected}"
+        " --aggregates {input.aggregates} --book {input.book} --labels {input.data}"
+        " --published {params.published:q} --seeds {params.seeds}"
+        " --out {output.points} --out-curves {output.curves}"
+        " > {log} 2>&1"
+
+
+rule install_recipe:
+    input:
+        points=rules.recipe_seeds.output.points,
+        curves=rules.recipe_seeds.output.curves,
+    log:
+        "logs/recipe/install.log",
+    shell:
+        "python -m nndl3 install-calibration --points {input.points}"
+        " --curves {input.curves} --target-points config/recipe.yaml"
+        " --target-curves config/recipe_curves.json 2>&1 | tee {log}"
+
+
+rule recipe_check:
+    input:
+        expected="config/expected.yaml",
+        calibration="config/recipe.yaml",
+        curve_calibration="config/recipe_curves.json",
+        data="data/mnist.npz",
+        book=BOOK_FILES,
+        records=expand(
+            "results/recipe/runs/{run}/seed-{seed}.json",
+            run=RECIPE_RUNS,
+            seed=RECIPE_SEEDS[0],
+        ),
+    log:
+        "logs/recipe/check.log",
+    params:
+        published=published_json,
+    shell:
+        "python -m nndl3 calibration-check --recipe --records {input.records}"
+        " --expected {input.expected} --calibration {input.calibration}"
+        " --curve-calibration {input.curve_calibration} --book {input.book}"
+        " --published {params.published:q} --labels {input.data} 2>&1 | tee {log}"
