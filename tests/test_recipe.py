@@ -21,6 +21,10 @@ from .test_replay import DATA, published, synthetic_data
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# what check.load_expected requires of an expected-values file beside its rows
+GATE_KEYS = {"rule": "r", "gate": {"family_false_failure": 0.01, "detectable_power": 0.8}}
+
+
 def images():
     return synthetic_data(pixels=784)
 
@@ -291,7 +295,7 @@ def test_the_recipe_spot_check_passes_on_the_stored_seed_and_fails_in_one_line(t
     rows = [{**ROW, "book_precision": 0.005, "source": {**ROW["source"], "run": "t"}},
             {**ROW, "id": "s", "book_precision": 0.005,
              "source": {**ROW["source"], "run": "softmax"}}]
-    (tmp_path / "expected.yaml").write_text(yaml.safe_dump({"quantities": rows}))
+    (tmp_path / "expected.yaml").write_text(yaml.safe_dump({"quantities": rows, **GATE_KEYS}))
     labels = tmp_path / "labels.npz"
     np.savez(labels, **{f"{s}_y": np.arange(10) for s in ("train", "validation", "test")})
     record = recipe.train("t", tiny(), 3, images(), log=None)
@@ -382,7 +386,7 @@ def test_calibrate_recipe_writes_the_calibrations_format_with_bands(tmp_path):
     rows = [{**ROW, "book_precision": 0.005},
             {**ROW, "id": "s", "book_precision": 0.005,
              "source": {**ROW["source"], "run": "softmax"}}]
-    (tmp_path / "expected.yaml").write_text(yaml.safe_dump({"quantities": rows}))
+    (tmp_path / "expected.yaml").write_text(yaml.safe_dump({"quantities": rows, **GATE_KEYS}))
     labels = tmp_path / "labels.npz"
     np.savez(labels, **{f"{s}_y": np.arange(10) for s in ("train", "validation", "test")})
     book = book_runs.Book({"overfitting.json": BOOK["overfitting.json"]}, BOOK.published)
@@ -402,7 +406,7 @@ def test_calibrate_recipe_writes_the_calibrations_format_with_bands(tmp_path):
         calibration.calibrate(*plain)  # the row's own seeds are our network's
     for row in rows:
         del row["calibration_seeds"]
-    (tmp_path / "expected.yaml").write_text(yaml.safe_dump({"quantities": rows}))
+    (tmp_path / "expected.yaml").write_text(yaml.safe_dump({"quantities": rows, **GATE_KEYS}))
     with pytest.raises(UserError, match="no aggregate of run 'softmax'"):
         calibration.calibrate(*plain)
 

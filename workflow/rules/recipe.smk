@@ -14,9 +14,9 @@ RECIPE_RUNS = nndl3_recipe.recipe_runs(
 
 rule recipe_train:
     input:
-        "data/mnist.npz",
+        paths.DATA,
     output:
-        "results/recipe/runs/{run}/seed-{seed}.json",
+        paths.RECIPE_RECORD,
     log:
         "logs/recipe/train/{run}/seed-{seed}.log",
     benchmark:
@@ -29,21 +29,22 @@ rule recipe_train:
         runtime=60,
     params:
         spec=run_spec_json,
-        out_dir=lambda wildcards: f"results/recipe/runs/{wildcards.run}",
+        out_dir=lambda wildcards: paths.RECIPE_RUN_DIR.format(run=wildcards.run),
+        code=code("recipe"),
     shell:
         "python -m nndl3 recipe --spec {params.spec:q} --run {wildcards.run}"
         " --seeds {wildcards.seed} --data {input} --out-dir {params.out_dir} > {log} 2>&1"
 
 
-use rule aggregate as aggregate_recipe with:
+use rule aggregate_calibration as aggregate_recipe with:
     input:
         lambda wildcards: expand(
-            "results/recipe/runs/{run}/seed-{seed}.json",
+            paths.RECIPE_RECORD,
             run=wildcards.run,
             seed=RECIPE_SEEDS,
         ),
     output:
-        "results/recipe/aggregates/{run}.json",
+        paths.RECIPE_AGGREGATE,
     log:
         "logs/recipe/aggregate/{run}.log",
 
@@ -51,17 +52,18 @@ use rule aggregate as aggregate_recipe with:
 rule recipe_seeds:
     input:
         expected="config/expected.yaml",
-        data="data/mnist.npz",
+        data=paths.DATA,
         book=BOOK_FILES,
-        aggregates=expand("results/recipe/aggregates/{run}.json", run=RECIPE_RUNS),
+        aggregates=expand(paths.RECIPE_AGGREGATE, run=RECIPE_RUNS),
     output:
-        points="results/recipe/recipe.yaml",
-        curves="results/recipe/recipe_curves.json",
+        points=paths.RECIPE_POINTS,
+        curves=paths.RECIPE_CURVES,
     log:
         "logs/recipe/calibrate.log",
     params:
         seeds=RECIPE_SEEDS,
         published=published_json,
+        code=code("calibrate"),
     shell:
         "python -m nndl3 calibrate --recipe --expected {input.expected}"
         " --aggregates {input.aggregates} --book {input.book} --labels {input.data}"
@@ -87,10 +89,10 @@ rule recipe_check:
         expected="config/expected.yaml",
         calibration="config/recipe.yaml",
         curve_calibration="config/recipe_curves.json",
-        data="data/mnist.npz",
+        data=paths.DATA,
         book=BOOK_FILES,
         records=expand(
-            "results/recipe/runs/{run}/seed-{seed}.json",
+            paths.RECIPE_RECORD,
             run=RECIPE_RUNS,
             seed=RECIPE_SEEDS[0],
         ),
