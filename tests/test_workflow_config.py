@@ -45,7 +45,7 @@ def test_a_figure_row_says_what_the_entry_draws():
     assert cells[3] == ("test accuracy: test accuracy per epoch of `overfit_1k` and the book's "
                         "published run; epochs 200-399; marked: book: best 82.27 %; marked: "
                         "book: stops improving ~ epoch 280")
-    assert cells[4] == "aggregates: overfit_1k; book: overfitting"
+    assert cells[4] == "aggregates: overfit_1k; recipe: recipe_curves; book: overfitting"
     assert cells[5] == "`overfitting` |"
 
 

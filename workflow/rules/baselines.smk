@@ -42,13 +42,6 @@ rule svm_part:
         " --parts {params.parts} --data {input} --out {output} > {log} 2>&1"
 
 
-def svm_parts(wildcards):
-    """The svm_test_size fit is solved in svm_parts jobs (svm_part); the others in one."""
-    if int(wildcards.n) != config["svm_test_size"]:
-        return []
-    return expand(paths.SVM_PART, n=wildcards.n, part=range(config["svm_parts"]))
-
-
 rule svm:
     input:
         data=paths.DATA,
@@ -96,10 +89,6 @@ rule darkness:
         code=code("darkness"),
     shell:
         "python -m nndl3 darkness --data {input} --out {output} > {log} 2>&1"
-
-
-def tuned_spec(wildcards):
-    return json.dumps(config["tuned_svm"], separators=(",", ":"))
 
 
 rule tuned_svm_search:

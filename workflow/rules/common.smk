@@ -13,6 +13,7 @@ from nndl3 import check as nndl3_check
 from nndl3 import code as nndl3_code
 from nndl3 import curves as nndl3_curves
 from nndl3 import figures as nndl3_figures
+from nndl3 import literature as nndl3_literature
 from nndl3 import paths
 from nndl3 import recipe as nndl3_recipe
 from nndl3 import workflow_config
@@ -145,3 +146,38 @@ wildcard_constraints:
     seed=r"\d+",
     n=r"\d+",
     neuron=one_of(config["neuron"]),
+
+
+# The SVMs (baselines.smk).
+
+
+def svm_parts(wildcards):
+    """The svm_test_size fit is solved in svm_parts jobs (svm_part); the others in one."""
+    if int(wildcards.n) != config["svm_test_size"]:
+        return []
+    return expand(paths.SVM_PART, n=wildcards.n, part=range(config["svm_parts"]))
+
+
+def tuned_spec(wildcards):
+    return json.dumps(config["tuned_svm"], separators=(",", ":"))
+
+
+# The literature runs (literature.smk, config/literature.yaml).
+LITERATURE = nndl3_literature.load_config("config/literature.yaml")
+LITERATURE_RUNS = list(LITERATURE["runs"])
+LITERATURE_MINIATURE = list(LITERATURE["miniature"])
+LITERATURE_FIGURES = list(LITERATURE["figures"])
+
+
+def literature_records(scale, runs):
+    return expand(
+        "results/literature/{scale}/{run}/seed-{seed}.json",
+        scale=scale,
+        run=runs,
+        seed=SEEDS,
+    )
+
+
+def literature_threads(wildcards):
+    # a distorted run draws the next epoch's images on a second thread
+    return 2 if "distortion" in LITERATURE["runs"][wildcards.run] else 1

@@ -4,27 +4,6 @@
 # `snakemake literature_<run>` trains one run; `snakemake literature_miniature` runs the
 # whole path on a few thousand images (CI, through the cluster executor). None is in `all`.
 
-from nndl3 import literature as nndl3_literature
-
-LITERATURE = nndl3_literature.load_config("config/literature.yaml")
-LITERATURE_RUNS = list(LITERATURE["runs"])
-LITERATURE_MINIATURE = list(LITERATURE["miniature"])
-LITERATURE_FIGURES = list(LITERATURE["figures"])
-
-
-def literature_records(scale, runs):
-    return expand(
-        "results/literature/{scale}/{run}/seed-{seed}.json",
-        scale=scale,
-        run=runs,
-        seed=SEEDS,
-    )
-
-
-def literature_threads(wildcards):
-    # a distorted run draws the next epoch's images on a second thread
-    return 2 if "distortion" in LITERATURE["runs"][wildcards.run] else 1
-
 
 rule literature:
     input:
