@@ -22,6 +22,8 @@ from pathlib import Path
 
 from common import ORIGINAL_ENV, ROOT
 
+from nndl3 import atomic
+
 
 def run_timed(arguments: list[str]) -> dict:
     """Wall and CPU seconds (user + system, the children's) of `snakemake <arguments>`,
@@ -60,8 +62,7 @@ def main(argv=None) -> int:
                                                                                  "rules")),
            "seconds": round(timed["wall_seconds"]), "cpu_seconds": round(timed["cpu_seconds"], 1),
            "jobs": f"{training} training", "date": datetime.date.today().isoformat()}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(doc) + "\n")
+    atomic.write_text(args.out, json.dumps(doc) + "\n")
     print(f"pipeline wall time: {doc['seconds']} s, CPU {doc['cpu_seconds']:.0f} s; "
           f"wrote {args.out}")
     return 0

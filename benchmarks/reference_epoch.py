@@ -17,7 +17,7 @@ import common  # first: the one-thread settings, before NumPy loads
 import epochs
 import numpy as np
 
-from nndl3 import mnist
+from nndl3 import atomic, mnist
 
 SIZES, DTYPE, EXAMPLES, EPOCH = [784, 30, 10], "float32", 5000, 50_000
 
@@ -35,8 +35,7 @@ def main(argv=None) -> int:
     doc = {"network": SIZES, "dtype": DTYPE, "timed_examples": EXAMPLES,
            "seconds_per_epoch": seconds * EPOCH / EXAMPLES, "cpu_seconds_timed": times,
            "date": datetime.date.today().isoformat()}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(doc) + "\n")
+    atomic.write_text(args.out, json.dumps(doc) + "\n")
     print(f"reference epoch: {doc['seconds_per_epoch']:.2f} s (median of {args.repeats}, "
           f"{EXAMPLES:,} images scaled to {EPOCH:,}); wrote {args.out}")
     return 0

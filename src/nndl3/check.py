@@ -256,7 +256,9 @@ def text_effects(expected: dict) -> dict:
     """The effect the text reports beside each book number: the smallest non-zero
     difference between it and a book number of another run in the same section and units
     (what the text compares it with; the epochs of one run's transcript are not a
-    comparison); None where the section has no such number."""
+    comparison). Where the section has no such number, the book number itself: a shift as
+    large as the number is the reported effect gone (no plateau at epoch 280, no lowest
+    test cost at epoch 15); None for a book number of 0."""
     books = [r for r in expected["quantities"] if "book" in r]
     effects = {}
     for row in books:
@@ -264,7 +266,7 @@ def text_effects(expected: dict) -> dict:
                 if other["section"] == row["section"] and origin(other) != origin(row)
                 and unit(other["source"]) == unit(row["source"])
                 and other["book"] != row["book"]]
-        effects[row["id"]] = min(gaps) if gaps else None
+        effects[row["id"]] = min(gaps) if gaps else (abs(row["book"]) or None)
     return effects
 
 
