@@ -50,8 +50,8 @@ def cmd_train(args):
     timer = Timer()
     spec = runspec.load(args.spec, args.seeds)
     if spec["engine"] == "wide":
-        raise UserError("--spec: engine: 'wide' trains the literature runs, with "
-                        "`python -m nndl3 literature-train`")
+        raise UserError("--spec: engine: 'wide' trains the literature runs "
+                        "(config/literature.yaml), with `snakemake --cores 2 literature`")
     with timer("load"):
         data = mnist.load(args.data, np.dtype(spec["dtype"]), ("train", spec["evaluation"]),
                           spec["train_size"])
