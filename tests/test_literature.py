@@ -51,7 +51,7 @@ def test_the_literature_options_need_the_wide_engine(tmp_path):
     out = subprocess.run([sys.executable, "-m", "nndl3", "train", "--spec",
                           str(tmp_path / "s.json"), "--run", "r", "--data", "data/mnist.npz",
                           "--out-dir", str(tmp_path)], capture_output=True, text=True)
-    assert out.returncode == 1 and "literature-train" in out.stderr
+    assert out.returncode == 1 and "snakemake --cores 2 literature" in out.stderr
     assert out.stderr.count("\n") == 1
 
 
