@@ -48,14 +48,13 @@ def page_report(page: str) -> dict:
 def test_the_reproduction_page_must_show_every_row_and_curve():
     from nndl3 import report
 
-    document = {"rows": [{"quantity": "a < b"}, {"quantity": "c"}],
-                "curves": [{"id": "run.metric"}]}
-    table = ("| quantity | x |\n|---|---|\n| a < b | 1 |\n| c | 2 |\n\n"
-             "| curve | y |\n|---|---|\n| run.metric | 3 |\n")
+    document = {"rows": [{"id": "a_b"}, {"id": "c"}], "curves": [{"id": "run.metric"}]}
+    table = ("| row | x |\n|---|---|\n| `a_b` | 1 |\n| `c` | 2 |\n\n"
+             "| curve | y |\n|---|---|\n| `run.metric` | 3 |\n")
     page = report.to_html(table)
     assert check_report.reproduction_problems(page_report(page), document) == []
-    broken = page.replace("<td>c</td>", "")
+    broken = page.replace("<td><code>c</code></td>", "")
     assert check_report.reproduction_problems(page_report(broken), document) == [
-        "results/reproduction.html: lacks 1 of 3 rows and curves, first <td>c</td>"]
+        "results/reproduction.html: lacks 1 of 3 rows and curves, first <td><code>c</code></td>"]
     assert check_report.reproduction_problems({}, document) == [
         "results/reproduction.html: not in the report"]

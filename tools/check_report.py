@@ -68,8 +68,9 @@ def reproduction_problems(results: dict, document: dict,
     page = base64.b64decode(data).decode("utf-8", "replace") if data else ""
     if not head.startswith("data:text/html") or "<table>" not in page:
         return [f"{path}: in the report, but not as an HTML table"]
-    wanted = [f"<td>{html.escape(r['quantity'], quote=False)}</td>" for r in document["rows"]]
-    wanted += [f"<td>{r['id']}</td>" for r in document.get("curves", [])]
+    # the tables name each row and curve by its id (check.table, curves.table)
+    wanted = [f"<td><code>{html.escape(r['id'], quote=False)}</code></td>"
+              for r in (*document["rows"], *document.get("curves", []))]
     missing = [w for w in wanted if w not in page]
     return [f"{path}: lacks {len(missing)} of {len(wanted)} rows and curves, first "
             f"{missing[0]}"] if missing else []
