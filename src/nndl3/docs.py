@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import atomic, literature_docs
+from . import atomic, literature_docs, paths
 from .errors import UserError
 from .tolerance import K_SIGMA
 
@@ -45,7 +45,7 @@ def load_json(root: Path, rel: str):
 
 
 def reproduction(root: Path) -> dict:
-    return load_json(root, "results/reproduction.json")
+    return load_json(root, paths.REPRODUCTION_JSON)
 
 
 # ------------------------------------------------------------- the blocks
@@ -420,7 +420,7 @@ def book_in_band(root: Path, figure: str) -> str:
         file, key = published.of_run(series["run"])
         book = book_runs.read([root / book_runs.DIR / file], published)
         curve = book_runs.curve(book, file, key, series["metric"])
-        agg = load_json(root, f"results/aggregates/{series['run']}.json")
+        agg = load_json(root, paths.AGGREGATE.format(run=series["run"]))
         stats = agg["metrics"][series["metric"]]
         cols = [agg["monitored_epochs"].index(e) for e in curve["epochs"]]
         lo, hi = (np.array(stats[k], dtype=float)[cols] for k in ("min", "max"))
@@ -497,19 +497,19 @@ def recipe_time(root: Path) -> str:
 
 
 BLOCKS = {
-    "summary": Block(summary, ("results/reproduction.json",)),
-    "point-table": Block(point_table, ("results/reproduction.json",)),
-    "curve-table": Block(curve_table, ("results/reproduction.json",)),
-    "recipe-comparison": Block(recipe_comparison, ("results/reproduction.json",)),
-    "false-failure": Block(false_failure, ("results/reproduction.json",)),
-    "headline-distributions": Block(headline, ("results/reproduction.json",)),
+    "summary": Block(summary, (paths.REPRODUCTION_JSON,)),
+    "point-table": Block(point_table, (paths.REPRODUCTION_JSON,)),
+    "curve-table": Block(curve_table, (paths.REPRODUCTION_JSON,)),
+    "recipe-comparison": Block(recipe_comparison, (paths.REPRODUCTION_JSON,)),
+    "false-failure": Block(false_failure, (paths.REPRODUCTION_JSON,)),
+    "headline-distributions": Block(headline, (paths.REPRODUCTION_JSON,)),
     "gate-seeds": Block(gate_seeds, ("results/gate_seeds.json",)),
-    "known-deviations": Block(known_deviations, ("results/reproduction.json",)),
-    "replay-table": Block(replay_table, ("results/reproduction.json",)),
+    "known-deviations": Block(known_deviations, (paths.REPRODUCTION_JSON,)),
+    "replay-table": Block(replay_table, (paths.REPRODUCTION_JSON,)),
     "calibration": Block(calibration, ("config/calibration.yaml",
                                        "config/calibration_curves.json")),
     "l2-full-seeds": Block(l2_full_seeds, ("config/calibration.yaml",
-                                           "results/reproduction.json")),
+                                           paths.REPRODUCTION_JSON)),
     "mutants": Block(mutants, ("results/mutants.json",)),
     "figures-table": Block(figures_table, ("config/config.yaml", "config/figures.yaml")),
     "target-times": Block(target_times, ("results/target_times.json",), timing=True),
@@ -528,9 +528,9 @@ BLOCKS = {
     "claims": Block(claims, ("config/expected.yaml",)),
     # the README's first figure: its band and the check's
     "weight-init-band": Block(lambda root: book_in_band(root, "weight_init_30"),
-                              ("results/reproduction.json",
-                               "results/aggregates/init_30_large.json",
-                               "results/aggregates/init_30_default.json")),
+                              (paths.REPRODUCTION_JSON,
+                               paths.AGGREGATE.format(run="init_30_large"),
+                               paths.AGGREGATE.format(run="init_30_default"))),
     "recipe-runs": Block(recipe_runs, ("config/config.yaml", "config/expected.yaml")),
     "recipe-time": Block(recipe_time, ("logs/benchmark/recipe",), timing=True),
 }
