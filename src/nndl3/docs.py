@@ -524,7 +524,7 @@ BLOCKS = {
     "literature-cost": Block(literature_docs.literature_cost,
                              ("results/literature_cost.json",), timing=True),
     "literature-rows": Block(literature_docs.literature_rows,
-                             ("results/literature/runs/reproduction.json",)),
+                             (paths.LITERATURE_JSON.format(scale="runs"),)),
     "claims": Block(claims, ("config/expected.yaml",)),
     # the README's first figure: its band and the check's
     "weight-init-band": Block(lambda root: book_in_band(root, "weight_init_30"),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from . import paths
+
 
 def load(root: Path, rel: str) -> dict:
     return json.loads((root / rel).read_text())
@@ -54,7 +56,7 @@ def literature_cost(root: Path) -> str:
 
 def literature_rows(root: Path) -> str:
     """The literature rows' status (results/literature/runs/reproduction.json)."""
-    rows = load(root, "results/literature/runs/reproduction.json")["rows"]
+    rows = load(root, paths.LITERATURE_JSON.format(scale="runs"))["rows"]
     lines = ["| row | paper | regenerated | status |", "|---|---|---|---|"]
     for r in rows:
         got = f"{r['mean']:.2f} ± {r['tolerance']:.2f} ({r['n']})" if "mean" in r else "-"

@@ -27,5 +27,8 @@ RECIPE_RECORD = RECIPE_RUN_DIR + "/seed-{seed}.json"
 RECIPE_AGGREGATE = "results/recipe/aggregates/{run}.json"
 RECIPE_POINTS = "results/recipe/recipe.yaml"
 RECIPE_CURVES = "results/recipe/recipe_curves.json"
+LITERATURE_RECORD = "results/literature/{scale}/{run}/seed-{seed}.json"
+LITERATURE_MD = "results/literature/{scale}/reproduction.md"
+LITERATURE_JSON = "results/literature/{scale}/reproduction.json"
 # the job times of the rules that keep them (`benchmark:`), read by benchmarks/breakdown.py
 BENCHMARK = "logs/benchmark/{rule}/{name}.tsv"

@@ -171,7 +171,7 @@ LITERATURE_FIGURES = list(LITERATURE["figures"])
 
 def literature_records(scale, runs):
     return expand(
-        "results/literature/{scale}/{run}/seed-{seed}.json",
+        paths.LITERATURE_RECORD,
         scale=scale,
         run=runs,
         seed=SEEDS,

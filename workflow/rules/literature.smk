@@ -7,7 +7,7 @@
 
 rule literature:
     input:
-        "results/literature/runs/reproduction.md",
+        paths.LITERATURE_MD.format(scale="runs"),
         "figures/literature_simard_curves.png",
         "figures/literature_dropout_curves.png",
         expand("figures/literature_{figure}.png", figure=LITERATURE_FIGURES),
@@ -15,7 +15,7 @@ rule literature:
 
 rule literature_miniature:
     input:
-        "results/literature/miniature/reproduction.md",
+        paths.LITERATURE_MD.format(scale="miniature"),
 
 
 for _run in LITERATURE_RUNS:
@@ -31,7 +31,7 @@ rule literature_train:
     input:
         "data/mnist.npz",
     output:
-        "results/literature/{scale}/{run}/seed-{seed}.json",
+        paths.LITERATURE_RECORD,
     log:
         "logs/literature/{scale}/{run}/seed-{seed}.log",
     wildcard_constraints:
@@ -60,8 +60,8 @@ rule literature_check:
             LITERATURE_RUNS if wildcards.scale == "runs" else LITERATURE_MINIATURE,
         ),
     output:
-        md="results/literature/{scale}/reproduction.md",
-        json="results/literature/{scale}/reproduction.json",
+        md=paths.LITERATURE_MD,
+        json=paths.LITERATURE_JSON,
     log:
         "logs/literature/{scale}/check.log",
     wildcard_constraints:
