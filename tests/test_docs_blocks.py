@@ -3,6 +3,7 @@ committed block that differs from the results is found (`python -m nndl3 docs --
 
 import json
 
+import numpy as np
 import pytest
 
 from nndl3 import cli, docs
@@ -135,3 +136,15 @@ def test_the_weight_init_caption_counts_the_book_inside_the_drawn_band(tmp_path)
     assert "min-max of our 3 seeds" in text
     assert "inside it at 25 of 30 epochs (old: N(0, 1)) and 30 of 30 epochs (new: " in text
     assert "inside it at 27 of 30 (pass) and 27 of 30 (pass) epochs" in text
+    # the hatched band, the recipe's (config/recipe_curves.json): its epochs counted the same
+    band = json.loads((tmp_path / "config/recipe_curves.json").read_text())["bands"]
+    counts = []
+    for run in ("init_30_large", "init_30_default"):
+        file, key = published.of_run(run)
+        book = book_runs.curve(book_runs.read([root / "book_runs" / file], published), file,
+                               key, "evaluation_accuracy")["values"] * 100  # percent
+        b = band[f"{run}.evaluation_accuracy"]
+        counts.append(int(((book >= np.array(b["min"])) & (book <= np.array(b["max"]))).sum()))
+    assert (f"recipe over {b['n']} seeds (config/recipe_curves.json, "
+            "[docs/replay.md](docs/replay.md)); the book lies inside it at "
+            f"{counts[0]} of 30 and {counts[1]} of 30 epochs.") in text

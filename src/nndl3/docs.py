@@ -27,7 +27,7 @@ import yaml
 
 from . import atomic, literature_docs, paths
 from .errors import UserError
-from .tolerance import K_SIGMA
+from .tolerance import K_SIGMA, scale
 
 FILES = ("README.md", "docs/*.md", "figures/README.md")
 BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
@@ -407,35 +407,57 @@ def claims(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def inside_count(values, epochs, band_epochs, lo, hi) -> int:
+    """At how many of `epochs` the book's `values` lie within [lo, hi] (given per
+    `band_epochs`)."""
+    cols = [band_epochs.index(e) for e in epochs]
+    lo, hi = (np.array(b, dtype=float)[cols] for b in (lo, hi))
+    return int(((values >= lo) & (values <= hi)).sum())
+
+
 def book_in_band(root: Path, figure: str) -> str:
-    """How the book's published runs drawn on `figure` sit against the band it draws (the
-    min-max of our seeds), and against the curve check's own band, which it does not draw."""
+    """How the book's published runs drawn on `figure` sit against the bands it draws (the
+    min-max of our seeds, and of the author's recipe's seeds where config/recipe_curves.json
+    is installed), and against the curve check's own band, which it does not draw."""
     from . import book_runs
 
     published = book_runs.Published.from_file(root / "config/config.yaml")
     entry = yaml.safe_load((root / "config/figures.yaml").read_text())["figures"][figure]
     checked = {c["id"]: c for c in reproduction(root)["curves"]}
-    inside, check = [], []
+    recipe_path = root / "config/recipe_curves.json"
+    bands = json.loads(recipe_path.read_text())["bands"] if recipe_path.is_file() else {}
+    inside, recipe, check = [], [], []
     for series in (s for s in entry["series"] if s.get("book")):
         file, key = published.of_run(series["run"])
         book = book_runs.read([root / book_runs.DIR / file], published)
         curve = book_runs.curve(book, file, key, series["metric"])
         agg = load_json(root, paths.AGGREGATE.format(run=series["run"]))
         stats = agg["metrics"][series["metric"]]
-        cols = [agg["monitored_epochs"].index(e) for e in curve["epochs"]]
-        lo, hi = (np.array(stats[k], dtype=float)[cols] for k in ("min", "max"))
-        count = int(((curve["values"] >= lo) & (curve["values"] <= hi)).sum())
         epochs = len(curve["epochs"])
+        count = inside_count(curve["values"], curve["epochs"], agg["monitored_epochs"],
+                             stats["min"], stats["max"])
         inside.append(f"{count} of {epochs} epochs ({series['label']})")
+        band = bands.get(f"{series['run']}.{series['metric']}")
+        if band:  # in the units plotted (percent for accuracies), as the figure draws it
+            count = inside_count(curve["values"] * scale(series["metric"]), curve["epochs"],
+                                 band["epochs"], band["min"], band["max"])
+            recipe.append(f"{count} of {epochs}")
+            recipe_seeds = band["n"]
         row = checked[f"{series['run']}.{series['metric']}"]
         check.append(f"{round(row['within'] * epochs)} of {epochs} ({row['status']})")
         seeds = len(agg["seeds"])
-    return (f"The shaded band is the min-max of our {seeds} seeds; the book's published runs "
-            f"(dashed) lie inside it at {' and '.join(inside)}. The curve check holds each "
-            f"against another band, which the figure does not draw: our mean +- {K_SIGMA:g} * "
-            "sd_e * sqrt(1 + 1/n), sd_e that epoch's sd over the calibration seeds "
-            "([docs/curve-check.md](docs/curve-check.md)); the book lies inside it at "
-            f"{' and '.join(check)} epochs.\n")
+    text = (f"The shaded band is the min-max of our {seeds} seeds; the book's published runs "
+            f"(dashed) lie inside it at {' and '.join(inside)}. ")
+    if recipe:
+        text += (f"The hatched band is the min-max of the author's own recipe over "
+                 f"{recipe_seeds} seeds (config/recipe_curves.json, "
+                 "[docs/replay.md](docs/replay.md)); the book lies inside it at "
+                 f"{' and '.join(recipe)} epochs. ")
+    return text + (f"The curve check holds each against another band, which the figure does "
+                   f"not draw: our mean +- {K_SIGMA:g} * sd_e * sqrt(1 + 1/n), sd_e that "
+                   "epoch's sd over the calibration seeds "
+                   "([docs/curve-check.md](docs/curve-check.md)); the book lies inside it at "
+                   f"{' and '.join(check)} epochs.\n")
 
 
 def benchmarks(folder: Path) -> dict[tuple[str, str], dict]:
@@ -528,7 +550,7 @@ BLOCKS = {
     "claims": Block(claims, ("config/expected.yaml",)),
     # the README's first figure: its band and the check's
     "weight-init-band": Block(lambda root: book_in_band(root, "weight_init_30"),
-                              (paths.REPRODUCTION_JSON,
+                              (paths.REPRODUCTION_JSON, "config/recipe_curves.json",
                                paths.AGGREGATE.format(run="init_30_large"),
                                paths.AGGREGATE.format(run="init_30_default"))),
     "recipe-runs": Block(recipe_runs, ("config/config.yaml", "config/expected.yaml")),
