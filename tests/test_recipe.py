@@ -11,7 +11,17 @@ import numpy as np
 import pytest
 import yaml
 
-from nndl3 import aggregate, calibration, mnist, readers, recipe, records, runspec, workflow_config
+from nndl3 import (
+    aggregate,
+    calibration,
+    mnist,
+    paths,
+    readers,
+    recipe,
+    records,
+    runspec,
+    workflow_config,
+)
 from nndl3 import replay_random as rnd
 from nndl3.errors import UserError
 from nndl3.replay_network import BookNetwork
@@ -425,7 +435,7 @@ def test_the_cost_block_is_measured_when_complete_and_estimated_per_run_before(t
     seeds = cfg["recipe_seeds"]
 
     def bench(run, seed, cpu):
-        path = tmp_path / "logs/benchmark/recipe" / run / f"seed-{seed}.tsv"
+        path = tmp_path / paths.BENCHMARK.format(rule="recipe", name=f"{run}/seed-{seed}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"s\th:m:s\tcpu_time\n{2 * cpu}\t0\t{cpu}\n")
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from nndl3 import paths
+
 PNG = b"\x89PNG\r\n\x1a\n"
 MARKER = "var results = {"  # a bundled library has its own `var results = new Array`
 
@@ -36,7 +38,7 @@ def embedded(html: str) -> dict:
     return results
 
 
-def figures_of(target: str, figures_yaml: str = "config/figures.yaml") -> list[str]:
+def figures_of(target: str, figures_yaml: str = paths.FIGURES_CONFIG) -> list[str]:
     config = yaml.safe_load(Path(figures_yaml).read_text())
     names = config["figures"] if target == "all" else config["experiments"][target]
     return [f"figures/{name}.png" for name in names]
