@@ -483,19 +483,19 @@ def totals(rows: dict) -> tuple[int, float, float]:
 
 def recipe_runs(root: Path) -> str:
     """docs/replay.md: each run the check reads, with its recipe or why it has none."""
-    from . import check, recipe
+    from . import check, recipe_plan
 
     config = yaml.safe_load((root / paths.CONFIG).read_text())
-    return recipe.table(config, check.load_expected(root / paths.EXPECTED))
+    return recipe_plan.table(config, check.load_expected(root / paths.EXPECTED))
 
 
 def recipe_time(root: Path) -> str:
     """What `snakemake recipe_seeds` costs, from its jobs' benchmark files: measured, or,
     while some seeds are not run yet, estimated from each run's measured seeds."""
-    from . import check, recipe
+    from . import check, recipe_plan
 
     config = yaml.safe_load((root / paths.CONFIG).read_text())
-    runs = recipe.recipe_runs(config, check.load_expected(root / paths.EXPECTED))
+    runs = recipe_plan.recipe_runs(config, check.load_expected(root / paths.EXPECTED))
     seeds = config["recipe_seeds"]
     rows = {k: v for k, v in benchmarks(root / RECIPE_TIMES).items()
             if k[0] in runs and int(k[1].removeprefix("seed-")) in seeds}

@@ -39,6 +39,7 @@ BENCHMARK = BENCHMARK_DIR + "/{name}.tsv"
 # single-file records of the benchmarks and of CI, each written by the script named and
 # read by a block of `python -m nndl3 docs`
 GATE_SEEDS = "results/gate_seeds.json"  # benchmarks/gate_seeds.py
+GATE_TRIPLES = "results/triples"  # benchmarks/gate_seeds.py: one report per seed triple
 MUTANTS = "results/mutants.json"  # tools/mutants.py
 REFERENCE_EPOCH = "results/reference_epoch.json"  # benchmarks/reference_epoch.py
 PIPELINE = "results/pipeline.json"  # benchmarks/pipeline.py

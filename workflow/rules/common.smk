@@ -15,7 +15,7 @@ from nndl3 import curves as nndl3_curves
 from nndl3 import figures as nndl3_figures
 from nndl3 import literature as nndl3_literature
 from nndl3 import paths
-from nndl3 import recipe as nndl3_recipe
+from nndl3 import recipe_plan as nndl3_recipe_plan
 from nndl3 import workflow_config
 from nndl3.errors import UserError
 

@@ -6,8 +6,8 @@
 #   snakemake --cores 2 recipe_check      re-train one recipe seed, compare with config/
 
 RECIPE_SEEDS = config["recipe_seeds"]
-# every run a row or published curve reads that has a recipe (nndl3.recipe.recipe_runs)
-RECIPE_RUNS = nndl3_recipe.recipe_runs(
+# every run a row or published curve reads that has a recipe (nndl3.recipe_plan.recipe_runs)
+RECIPE_RUNS = nndl3_recipe_plan.recipe_runs(
     config, nndl3_check.load_expected(paths.EXPECTED)
 )
 
