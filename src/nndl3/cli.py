@@ -1,4 +1,5 @@
-"""Command line: `python -m nndl3 <command>`, the one entry point the workflow's rules call.
+"""Command line: `python -m nndl3 <command>`, what every rule of the workflow calls but
+`backprop_claims` (a benchmark script, workflow/rules/benchmarks.smk).
 
 Every command reads its inputs, does one step of the data flow and writes its outputs
 atomically. Bad input ends it with one line on stderr naming the problem and exit 1.
