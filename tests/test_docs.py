@@ -9,11 +9,12 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "figures" / "README.md",
+        ROOT / "book_runs" / "README.md", *sorted((ROOT / "benchmarks").glob("*.md"))]
 # Top-level entries of the repository a backticked path can start with.
 COMMITTED = ("Snakefile", "workflow", "config", "src", "tests", "benchmarks", "docs",
              "profiles", ".ci", "data", "figures", "results", "pyproject.toml",
-             "requirements.lock", "README.md")
+             "requirements.lock", "README.md", "tools", "book_runs")
 # Outputs of the workflow (git-ignored): named in the text, never committed.
 GENERATED = ("data/", "figures/", "results/", "logs/")
 
@@ -83,3 +84,16 @@ def test_experiments_doc_names_every_run():
     missing = [run for kind in ("runs", "neuron") for run in config[kind]
                if f"`{run}`" not in text]
     assert missing == [], f"docs/experiments.md does not mention {missing}"
+
+
+def test_design_doc_names_every_module_and_config_file():
+    """docs/design.md's package table names every module of src/nndl3, and its layout every
+    file of config/: a module or config file added without a line there fails here."""
+    text = (ROOT / "docs" / "design.md").read_text()
+    table = text[text.index("## The package"):text.index("## Conventions")]
+    modules = [p.name for p in sorted((ROOT / "src" / "nndl3").glob("*.py"))
+               if not p.name.startswith("__")] + ["run.schema.yaml"]
+    assert [m for m in modules if f"`{m}`" not in table] == []
+    layout = text[text.index("## Layout"):text.index("## The package")]
+    configs = [p.name for p in sorted((ROOT / "config").iterdir())]
+    assert [c for c in configs if c not in layout] == []
