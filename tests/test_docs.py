@@ -42,6 +42,13 @@ def repo_paths(text: str) -> list[str]:
     return paths
 
 
+def pytest_ids(text: str) -> list[tuple[str, str]]:
+    """(file, test function) of each backticked pytest id, `tests/x.py::test_y[params]`."""
+    ids = [token.split("::")[:2] for token in CODE.findall(FENCE.sub("", text))
+           if token.startswith("tests/") and "::" in token]
+    return [(path, name.split("[")[0]) for path, name in ids]
+
+
 def broken(doc: Path) -> list[str]:
     text = doc.read_text()
     found = []
@@ -52,6 +59,9 @@ def broken(doc: Path) -> list[str]:
     for path in repo_paths(text):
         if not (ROOT / path).exists():
             found.append(f"path `{path}`")
+    for path, name in pytest_ids(text):
+        if (ROOT / path).exists() and f"def {name}(" not in (ROOT / path).read_text():
+            found.append(f"test `{path}::{name}`")
     return found
 
 
@@ -64,7 +74,7 @@ def test_a_broken_link_or_path_is_found(tmp_path, monkeypatch):
     doc = ROOT / "docs" / "design.md"
     text = doc.read_text()
     for bad in ("[x](missing.md)", "[x](../../shared/spec/DESIGN.md)", "`src/nndl3/gone.py`",
-                "![f](img/none.png)"):
+                "![f](img/none.png)", "`tests/test_docs.py::test_gone[a-b]`"):
         monkeypatch.setattr(Path, "read_text", lambda self, bad=bad: text + "\n" + bad)
         assert len(broken(doc)) == 1, bad
 
