@@ -107,3 +107,12 @@ def test_design_doc_names_every_module_and_config_file():
     layout = text[text.index("## Layout"):text.index("## The package")]
     configs = [p.name for p in sorted((ROOT / "config").iterdir())]
     assert [c for c in configs if c not in layout] == []
+
+
+def test_readme_targets_table_has_every_experiment():
+    """README.md's target table has a row for every experiment target of
+    config/figures.yaml (what each draws is figures/README.md's generated table)."""
+    experiments = yaml.safe_load((ROOT / "config" / "figures.yaml").read_text())["experiments"]
+    rows = [line.split(" | ")[0] for line in (ROOT / "README.md").read_text().splitlines()
+            if line.startswith("| `")]
+    assert [e for e in experiments if f"| `{e}`" not in rows] == []
