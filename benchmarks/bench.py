@@ -78,7 +78,7 @@ def parse_args(argv=None):
                    choices=["float32", "float64"])
     p.add_argument("--seeds", type=int, default=8, help="seeds trained together vs 1")
     p.add_argument("--data", type=Path, default=None,
-                   help="prepared mnist.npz (default: data/mnist.npz, else /tmp/mnist.npz)")
+                   help="prepared mnist.npz (default: the repository's data/mnist.npz)")
     p.add_argument("--out", type=Path, default=ROOT / paths.KERNEL_BENCH)
     p.add_argument("--pipeline", action="store_true",
                    help="also time `snakemake --cores 2 --forceall` (reruns EVERYTHING)")
