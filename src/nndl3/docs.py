@@ -32,7 +32,10 @@ from .tolerance import K_SIGMA, scale
 # the job times of the calibration's and the recipe's training (their cost blocks)
 CALIBRATION_TIMES = paths.BENCHMARK_DIR.format(rule="calibration")
 RECIPE_TIMES = paths.BENCHMARK_DIR.format(rule="recipe")
-FILES = ("README.md", "docs/*.md", "figures/README.md")
+# every Markdown document of the repository: its blocks are rendered here, its links and
+# paths checked by tests/test_docs.py, its commands run by tests/test_documented_commands.py
+FILES = ("README.md", "docs/*.md", "figures/README.md", "book_runs/README.md",
+         "benchmarks/*.md")
 BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
 
 
