@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import atomic, literature_docs, paths
+from . import atomic, bench_docs, literature_docs, paths
 from .errors import UserError
 from .tolerance import K_SIGMA, scale
 
@@ -546,6 +546,10 @@ BLOCKS = {
     "calibration-time": Block(calibration_time, (CALIBRATION_TIMES,), timing=True),
     "backprop-claims": Block(backprop_claims, (paths.BACKPROP_CLAIMS,), timing=True),
     "eta100-seeds": Block(eta100_seeds, (paths.ETA100_SEEDS,)),
+    # docs/performance.md's kernel section: benchmarks/bench.py's record
+    "kernel-bench": Block(bench_docs.kernel_bench, (paths.KERNEL_BENCH,), timing=True),
+    "kernel-history": Block(bench_docs.kernel_history, (paths.KERNEL_BENCH,), timing=True),
+    "seeds-together": Block(bench_docs.seeds_together, (paths.KERNEL_BENCH,), timing=True),
     # docs/literature.md (issue 27): made by `snakemake literature` and two benchmarks
     "wide-bench": Block(literature_docs.wide_bench, (paths.WIDE_BENCH,),
                         timing=True),
