@@ -133,3 +133,48 @@ def test_the_design_doc_states_bench_py_targets():
     design = (ROOT / "docs" / "design.md").read_text()
     assert f"at least {targets['speedup_vs_reference_at_least']:g}x the per-example" in design
     assert f"within {targets['floor_multiple_at_most']:g}x of the" in design
+
+
+def lst(list_id, epoch, diff):
+    return {"id": list_id, "first_divergent_epoch": epoch, "max_cost_diff": diff}
+
+
+SENSITIVITY = {
+    "date": "2026-12-03T12:00:00+00:00", "cpu": "Test CPU 9000",
+    "engines": ["compiled", "numpy"], "nudged_engine": "compiled",
+    "files": {
+        "a.json": {"engines": {
+            "compiled": {"cpu_seconds": 10.04, "lists": [lst("a.json.training_cost", 2, 0.02),
+                                                         lst("a.json.evaluation_accuracy", 3,
+                                                             None)]},
+            "numpy": {"cpu_seconds": 70.0, "lists": [lst("a.json.training_cost", 2, 0.03),
+                                                     lst("a.json.evaluation_accuracy", None,
+                                                         None)]}},
+            "nudged": [lst("a.json.training_cost", 2, 0.02),
+                       lst("a.json.evaluation_accuracy", 5, None)]},
+        "b.json": {"engines": {
+            "compiled": {"cpu_seconds": 15.5, "lists": [lst("b.json.training_cost", None,
+                                                            1e-14)]},
+            "numpy": {"cpu_seconds": 27.9, "lists": [lst("b.json.training_cost", None, 1e-14)]}},
+            "nudged": [lst("b.json.training_cost", None, 1e-14)]}}}
+
+
+def test_the_replay_sensitivity_block(tmp_path):
+    (tmp_path / "results").mkdir()
+    (tmp_path / bench_docs.REPLAY_SENSITIVITY).write_text(json.dumps(SENSITIVITY))
+    text = bench_docs.replay_sensitivity(tmp_path)
+    assert "run on 2026-12-03 (Test CPU 9000)" in text
+    assert "| a.json | training_cost | epoch 2 (cost 2e-02) | epoch 2 (cost 3e-02) | " \
+           "epoch 2 (cost 2e-02) |" in text
+    assert "| a.json | evaluation_accuracy | epoch 3 | identical | epoch 5 |" in text
+    assert "| b.json | training_cost | identical (cost 1e-14) |" in text
+    assert "Lists identical to the book: `compiled` 1 of 3, `numpy` 2 of 3." in text
+    assert "at the epoch where that replay leaves the book in 2 of 3 lists" in text
+    assert "| a.json | 10.0 | 70.0 |" in text and "| b.json | 15.5 | 27.9 |" in text
+
+
+def test_the_replay_doc_holds_the_block_and_no_copied_time_table():
+    text = (ROOT / "docs" / "replay.md").read_text()
+    assert "<!-- generated: replay-sensitivity -->" in text
+    assert "| file | compiled (the config's `replay.engine`)" not in text
+    assert not re.search(r"\d CPU-minutes|\d+ to \d+ times faster", text)

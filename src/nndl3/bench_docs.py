@@ -1,8 +1,10 @@
-"""The generated blocks of docs/performance.md's kernel section (registered in
-nndl3.docs.BLOCKS), rendered from benchmarks/bench.py's record (paths.KERNEL_BENCH): the
-machine and the epoch table, the arithmetic floor and the evaluation, the targets, the
-kernel change by change, and seeds trained together. Every number and every statement of
-a measured property (met or not, above or below) is made here from the record."""
+"""Generated blocks rendered from the benchmark scripts' records (registered in
+nndl3.docs.BLOCKS): docs/performance.md's kernel section from benchmarks/bench.py's record
+(paths.KERNEL_BENCH): the machine and the epoch table, the arithmetic floor and the
+evaluation, the targets, the kernel change by change, and seeds trained together; and
+docs/replay.md's engines and sensitivity from benchmarks/replay_sensitivity.py's record
+(REPLAY_SENSITIVITY). Every number and every statement of a measured property (met or
+not, identical or not) is made here from the records."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from . import paths
 
 NAMES = {"fast": "fast (Numba, sparse inputs)", "numpy": "NumPy, vectorized",
          "reference": "reference, per example", "torch": "PyTorch, CPU"}
+# benchmarks/replay_sensitivity.py's record (to move to nndl3.paths with the next change
+# there: every code digest depends on that file)
+REPLAY_SENSITIVITY = "results/replay_sensitivity.json"
 HEADLINE = ([784, 30, 10], "float32")  # the network and dtype the targets are set for
 
 
@@ -170,3 +175,43 @@ def seeds_together(root: Path) -> str:
             f"({many['epoch_seconds']:.3f} s against {one['epoch_seconds']:.3f} s) and "
             f"{t['ratio_wall']:.2f}x the wall time of one `train()` call, which includes "
             "loading and evaluation.\n")
+
+
+def divergence(entry: dict) -> str:
+    """`identical`, or where and by how much a list first differs."""
+    epoch, diff = entry["first_divergent_epoch"], entry["max_cost_diff"]
+    cost = "" if diff is None else f" (cost {diff:.0e})"
+    return ("identical" if epoch is None else f"epoch {epoch}") + cost
+
+
+def replay_sensitivity(root: Path) -> str:
+    """Each engine's replay against the book, the first engine's replay against itself with
+    every initial weight one ulp higher, and each engine's CPU seconds per file."""
+    record = json.loads((root / REPLAY_SENSITIVITY).read_text())
+    engines, nudged = record["engines"], record["nudged_engine"]
+    lines = [f"`python benchmarks/replay_sensitivity.py`, run on {record['date'][:10]} "
+             f"({record['cpu']}): the first epoch at which a list differs (largest cost "
+             "difference), or `identical`.", "",
+             "| file | list | " + " | ".join(f"`{e}` vs book" for e in engines)
+             + f" | nudged `{nudged}` vs `{nudged}` |", "|---" * (3 + len(engines)) + "|"]
+    same, total = {e: 0 for e in engines}, 0
+    agree = 0
+    for file, entry in record["files"].items():
+        for i, nudge in enumerate(entry["nudged"]):
+            cells = [entry["engines"][e]["lists"][i] for e in engines]
+            lines.append(f"| {file} | {nudge['id'].removeprefix(file).strip(':. ') or '-'} | "
+                         + " | ".join(divergence(c) for c in cells + [nudge]) + " |")
+            total += 1
+            for e, c in zip(engines, cells, strict=True):
+                same[e] += c["first_divergent_epoch"] is None
+            agree += (entry["engines"][nudged]["lists"][i]["first_divergent_epoch"]
+                      == nudge["first_divergent_epoch"])
+    lines += ["", "Lists identical to the book: " + ", ".join(
+        f"`{e}` {same[e]} of {total}" for e in engines) + f". The nudged replay leaves "
+        f"`{nudged}`'s replay at the epoch where that replay leaves the book in {agree} of "
+        f"{total} lists.", "", "| file | " + " | ".join(f"`{e}` CPU s" for e in engines)
+        + " |", "|---" * (1 + len(engines)) + "|"]
+    for file, entry in record["files"].items():
+        lines.append(f"| {file} | " + " | ".join(
+            f"{entry['engines'][e]['cpu_seconds']:.1f}" for e in engines) + " |")
+    return "\n".join(lines) + "\n"
