@@ -169,7 +169,8 @@ def test_the_replay_sensitivity_block(tmp_path):
     assert "| a.json | evaluation_accuracy | epoch 3 | identical | epoch 5 |" in text
     assert "| b.json | training_cost | identical (cost 1e-14) |" in text
     assert "Lists identical to the book: `compiled` 1 of 3, `numpy` 2 of 3." in text
-    assert "at the epoch where that replay leaves the book in 2 of 3 lists" in text
+    assert "Of the 2 lists `compiled`'s replay does not give, the nudged replay leaves " \
+           "that replay at the epoch where it leaves the book in 1." in text
     assert "| a.json | 10.0 | 70.0 |" in text and "| b.json | 15.5 | 27.9 |" in text
 
 

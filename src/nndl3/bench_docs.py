@@ -195,7 +195,7 @@ def replay_sensitivity(root: Path) -> str:
              "| file | list | " + " | ".join(f"`{e}` vs book" for e in engines)
              + f" | nudged `{nudged}` vs `{nudged}` |", "|---" * (3 + len(engines)) + "|"]
     same, total = {e: 0 for e in engines}, 0
-    agree = 0
+    agree = diverging = 0
     for file, entry in record["files"].items():
         for i, nudge in enumerate(entry["nudged"]):
             cells = [entry["engines"][e]["lists"][i] for e in engines]
@@ -204,13 +204,16 @@ def replay_sensitivity(root: Path) -> str:
             total += 1
             for e, c in zip(engines, cells, strict=True):
                 same[e] += c["first_divergent_epoch"] is None
-            agree += (entry["engines"][nudged]["lists"][i]["first_divergent_epoch"]
-                      == nudge["first_divergent_epoch"])
+            leaves = entry["engines"][nudged]["lists"][i]["first_divergent_epoch"]
+            if leaves is not None:
+                diverging += 1
+                agree += leaves == nudge["first_divergent_epoch"]
     lines += ["", "Lists identical to the book: " + ", ".join(
-        f"`{e}` {same[e]} of {total}" for e in engines) + f". The nudged replay leaves "
-        f"`{nudged}`'s replay at the epoch where that replay leaves the book in {agree} of "
-        f"{total} lists.", "", "| file | " + " | ".join(f"`{e}` CPU s" for e in engines)
-        + " |", "|---" * (1 + len(engines)) + "|"]
+        f"`{e}` {same[e]} of {total}" for e in engines) + f". Of the {diverging} lists "
+        f"`{nudged}`'s replay does not give, the nudged replay leaves that replay at the "
+        f"epoch where it leaves the book in {agree}.", "",
+        "| file | " + " | ".join(f"`{e}` CPU s" for e in engines) + " |",
+        "|---" * (1 + len(engines)) + "|"]
     for file, entry in record["files"].items():
         lines.append(f"| {file} | " + " | ".join(
             f"{entry['engines'][e]['cpu_seconds']:.1f}" for e in engines) + " |")
