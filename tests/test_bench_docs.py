@@ -44,7 +44,9 @@ RECORD = {
         {"commit": "1bc1962", "change": "the start", "seconds_per_epoch": 0.04,
          "seconds_timed": [0.039, 0.04, 0.042]},
         {"commit": "working tree", "change": "this checkout", "seconds_per_epoch": 0.02,
-         "seconds_timed": [0.02, 0.021, 0.019]}]},
+         "seconds_timed": [0.02, 0.021, 0.019]},
+        {"commit": "cafe123", "change": "a small step", "seconds_per_epoch": 0.0195,
+         "seconds_timed": [0.0195, 0.0198, 0.0205]}]},
     "seeds_together": {"ratio_epoch": 7.5, "ratio_wall": 2.25, "runs": [
         {"seeds": 1, "engine": "fast", "epoch_seconds": 0.1, "wall_seconds": 1.0},
         {"seeds": 8, "engine": "fast", "epoch_seconds": 0.75, "wall_seconds": 2.25}]},
@@ -92,6 +94,8 @@ def test_the_history_block_gives_each_step_and_its_spread(repo):
     assert "the reference of that run: 2.000 s per epoch, the floor 7.5 ms" in text
     assert "| `1bc1962` | 40.0 | 39.0-42.0 | - | 50.0x | 5.3x | the start |" in text
     assert "| working tree | 20.0 | 19.0-21.0 | 2.00x | 100.0x | 2.7x | this checkout |" in text
+    assert "| `cafe123` | 19.5 | 19.5-20.5 | 1.03x (within the noise) | 102.6x | 2.6x | " \
+           "a small step |" in text
     none = copy.deepcopy(RECORD)
     none["kernel_history"] = None
     assert "did not time the kernel's history" in bench_docs.kernel_history(repo(none))

@@ -133,16 +133,22 @@ def history_table(history: dict) -> str:
     for v in history["versions"]:
         ms = v["seconds_per_epoch"] * 1e3
         timed = v["seconds_timed"]
+        step = "-"
+        if before:
+            # a step whose timings overlap the previous version's is not told from the noise
+            noise = min(timed) <= max(before["seconds_timed"]) and \
+                min(before["seconds_timed"]) <= max(timed)
+            step = f"{before['seconds_per_epoch'] / v['seconds_per_epoch']:.2f}x" + (
+                " (within the noise)" if noise else "")
         cells = [f"`{v['commit']}`" if v["commit"] != "working tree" else "working tree",
-                 f"{ms:.1f}", f"{min(timed) * 1e3:.1f}-{max(timed) * 1e3:.1f}",
-                 f"{before / ms:.2f}x" if before else "-"]
+                 f"{ms:.1f}", f"{min(timed) * 1e3:.1f}-{max(timed) * 1e3:.1f}", step]
         if reference:
             cells.append(f"{reference / v['seconds_per_epoch']:.1f}x")
         if floor:
             cells.append(f"{v['seconds_per_epoch'] / floor:.1f}x")
         cells.append(v["change"])
         lines.append("| " + " | ".join(cells) + " |")
-        before = ms
+        before = v
     return "\n".join(lines)
 
 
