@@ -34,7 +34,9 @@ imported; torch.set_num_threads(1)) and in one thread, whose CPU time is measure
 wall times go to the JSON too). Each time is the median of --repeats epochs, each
 from the same initial weights and the same shuffled order; creating the network, the
 shuffle and converting the data are not timed. The table is printed and written to
-paths.KERNEL_BENCH (atomically).
+paths.KERNEL_BENCH (atomically), with the machine (CPU model, instruction sets, the CPU
+Numba compiled for, load, versions, commit) and TARGETS (docs/design.md's); a committed
+record, rendered into docs/performance.md by `python -m nndl3 docs` (nndl3.bench_docs).
 
 --pipeline additionally times `snakemake --cores 2 --forceall` in the repository:
 that RERUNS THE WHOLE WORKFLOW (every training run and figure, overwriting results/ and
