@@ -73,6 +73,13 @@ def default_data() -> Path:
     return ROOT / paths.DATA
 
 
+def relative(path: Path) -> str:
+    """path as the record gives it: relative to the repository when inside it (a committed
+    record names nothing outside the repository)."""
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+
+
 def load_torch():
     try:
         import torch
@@ -92,8 +99,52 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+# the instruction-set extensions that decide which vector code the kernel can run
+INSTRUCTION_SETS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl")
+
+
+def instruction_sets():
+    """The extensions of INSTRUCTION_SETS this CPU reports (/proc/cpuinfo's flags)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                return [f for f in INSTRUCTION_SETS if f in flags]
+    except OSError:
+        pass
+    return None
+
+
+def compiled_for():
+    """The CPU and features Numba compiles the kernel for: the host's, unless
+    NUMBA_CPU_NAME / NUMBA_CPU_FEATURES say otherwise (how an AVX2 run is made on an
+    AVX-512 machine, benchmarks/fast_kernel.md); and OpenBLAS's core type (the floor's
+    matrix product)."""
+    import llvmlite.binding as llvm
+
+    return {"numba_cpu_name": numba.config.CPU_NAME or llvm.get_host_cpu_name(),
+            "numba_cpu_features": numba.config.CPU_FEATURES or "host",
+            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "auto")}
+
+
+def git_commit():
+    """The checkout's commit, with `+changes` when the working tree differs from it."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+changes" if dirty.strip() else "")
+
+
 def machine(torch):
     return {"cpu": cpu_model(), "cpu_count": os.cpu_count(),
+            "instruction_sets": instruction_sets(), "compiled_for": compiled_for(),
+            "git_commit": git_commit(),
             "load_average_at_start": list(os.getloadavg()),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "platform": platform.platform(), "python": platform.python_version(),

@@ -1,6 +1,7 @@
 """How far a rounding-level change moves a replayed run: the cause of a replay's divergence.
 
-    python benchmarks/replay_sensitivity.py FILE [FILE ...] [--engine compiled] [--data PATH]
+    python benchmarks/replay_sensitivity.py FILE [FILE ...] [--engines compiled numpy]
+        [--data PATH] [--out results/replay_sensitivity.json]
 
 Replays each published file (its entry of config/config.yaml `replay:`) twice with the same
 engine: as is, and with every initial weight moved by one unit in the last place
@@ -11,13 +12,17 @@ A list that diverges from the published one only because our floating-point sums
 the author's (his 2014 BLAS and libm) must be this sensitive: the nudged replay leaves the
 replay at about the epoch where the replay leaves the book. Prints, per list, the first
 epoch at which each pair differs (a count, or a cost by more than 1e-9) and the largest
-cost difference.
+cost difference. With several --engines, each replays every file (against the book, and
+its CPU seconds); the first one is also nudged. Writes it all to --out, a JSON record that
+docs/replay.md's block `replay-sensitivity` is rendered from (nndl3.bench_docs).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +31,18 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from nndl3 import book_runs, mnist, replay, replay_check, workflow_config  # noqa: E402
+from nndl3 import (  # noqa: E402
+    atomic,
+    bench_docs,
+    book_runs,
+    mnist,
+    replay,
+    replay_check,
+    workflow_config,
+)
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from common import cpu_model  # noqa: E402  (this script's folder, when imported by a test)
 
 
 def nudged(engine):
@@ -52,31 +68,54 @@ def first_divergence(a: dict, b: dict, file: str, published) -> list[tuple]:
     return [(r["id"], r["first_divergent_epoch"], r["max_cost_diff"]) for r in table]
 
 
+def lists(pairs) -> list[dict]:
+    return [{"id": i, "first_divergent_epoch": e, "max_cost_diff": d} for i, e, d in pairs]
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("files", nargs="+")
-    p.add_argument("--engine", default="compiled", choices=sorted(replay.ENGINES))
+    p.add_argument("--engines", nargs="+", default=["compiled"], choices=sorted(replay.ENGINES))
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
+    p.add_argument("--out", type=Path, default=ROOT / bench_docs.REPLAY_SENSITIVITY)
     args = p.parse_args(argv)
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     specs = workflow_config.replay_specs(config)
     published = book_runs.Published.from_config(config)
     book = book_runs.read_dir(published, ROOT / book_runs.DIR)
-    replay.ENGINES["nudged"] = nudged(args.engine)
+    first = args.engines[0]
+    replay.ENGINES["nudged"] = nudged(first)
+    record = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "cpu": cpu_model(), "engines": args.engines,
+              "nudged_engine": first, "files": {}}
     for file in args.files:
         spec = specs[file]
         data = mnist.load(args.data, np.float64, replay.data_sets(spec), replay.train_size(spec),
                           replay.BOOK_PIXEL_DIVISOR)
+        entry = record["files"][file] = {"engines": {}}
         with open("/dev/null", "w") as quiet:
-            ours = replay.replay_file(spec, data, args.engine, log=quiet)
+            replays = {}
+            for engine in args.engines:
+                start = time.process_time()
+                replays[engine] = replay.replay_file(spec, data, engine, log=quiet)
+                entry["engines"][engine] = {
+                    "cpu_seconds": time.process_time() - start,
+                    "lists": lists(first_divergence(book[file], replays[engine], file,
+                                                    published))}
             other = replay.replay_file(spec, data, "nudged", log=quiet)
-        print(f"{file} ({args.engine}): first divergent epoch (largest cost difference)")
-        print("| list | replay vs book | nudged replay vs replay |")
-        print("|---|---|---|")
-        for (list_id, book_epoch, book_diff), (_, nudge_epoch, nudge_diff) in zip(
-                first_divergence(book[file], ours, file, published),
-                first_divergence(ours, other, file, published), strict=True):
-            print(f"| {list_id} | {fmt(book_epoch, book_diff)} | {fmt(nudge_epoch, nudge_diff)} |")
+        entry["nudged"] = lists(first_divergence(replays[first], other, file, published))
+        print(f"{file}: first divergent epoch (largest cost difference)")
+        print("| list | " + " | ".join(f"{e} vs book" for e in args.engines)
+              + f" | nudged {first} vs {first} |")
+        print("|---" * (len(args.engines) + 2) + "|")
+        for i, nudge in enumerate(entry["nudged"]):
+            cells = [entry["engines"][e]["lists"][i] for e in args.engines] + [nudge]
+            print(f"| {nudge['id']} | " + " | ".join(
+                fmt(c["first_divergent_epoch"], c["max_cost_diff"]) for c in cells) + " |")
+        print("CPU seconds: " + ", ".join(f"{e} {entry['engines'][e]['cpu_seconds']:.1f}"
+                                          for e in args.engines), flush=True)
+    atomic.write_json(args.out, record)
+    print(f"wrote {args.out}")
 
 
 def fmt(epoch, diff) -> str:

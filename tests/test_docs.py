@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from nndl3.docs import documents
+
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "figures" / "README.md",
-        ROOT / "book_runs" / "README.md", *sorted((ROOT / "benchmarks").glob("*.md"))]
+DOCS = documents(ROOT)  # nndl3.docs.FILES: the one list of the repository's documents
 # Top-level entries of the repository a backticked path can start with.
 COMMITTED = ("Snakefile", "workflow", "config", "src", "tests", "benchmarks", "docs",
              "profiles", ".ci", "data", "figures", "results", "pyproject.toml",

@@ -25,14 +25,17 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import atomic, literature_docs, paths
+from . import atomic, bench_docs, literature_docs, paths
 from .errors import UserError
 from .tolerance import K_SIGMA, scale
 
 # the job times of the calibration's and the recipe's training (their cost blocks)
 CALIBRATION_TIMES = paths.BENCHMARK_DIR.format(rule="calibration")
 RECIPE_TIMES = paths.BENCHMARK_DIR.format(rule="recipe")
-FILES = ("README.md", "docs/*.md", "figures/README.md")
+# every Markdown document of the repository: its blocks are rendered here, its links and
+# paths checked by tests/test_docs.py, its commands run by tests/test_documented_commands.py
+FILES = ("README.md", "docs/*.md", "figures/README.md", "book_runs/README.md",
+         "benchmarks/*.md")
 BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
 
 
@@ -543,6 +546,12 @@ BLOCKS = {
     "calibration-time": Block(calibration_time, (CALIBRATION_TIMES,), timing=True),
     "backprop-claims": Block(backprop_claims, (paths.BACKPROP_CLAIMS,), timing=True),
     "eta100-seeds": Block(eta100_seeds, (paths.ETA100_SEEDS,)),
+    # docs/performance.md's kernel section: benchmarks/bench.py's record
+    "kernel-bench": Block(bench_docs.kernel_bench, (paths.KERNEL_BENCH,), timing=True),
+    "kernel-history": Block(bench_docs.kernel_history, (paths.KERNEL_BENCH,), timing=True),
+    "seeds-together": Block(bench_docs.seeds_together, (paths.KERNEL_BENCH,), timing=True),
+    "replay-sensitivity": Block(bench_docs.replay_sensitivity,
+                                (bench_docs.REPLAY_SENSITIVITY,), timing=True),
     # docs/literature.md (issue 27): made by `snakemake literature` and two benchmarks
     "wide-bench": Block(literature_docs.wide_bench, (paths.WIDE_BENCH,),
                         timing=True),
