@@ -138,7 +138,8 @@ def test_the_threshold_grows_with_alpha_and_its_share_stays_under_it():
     found = [curves.threshold_at(fractions, a) for a in alphas]
     assert [t for t, _ in found] == sorted(t for t, _ in found)
     assert found[0][0] < found[-1][0]
-    assert all(failures / len(fractions) <= a for (_, failures), a in zip(found, alphas))
+    shares = [failures / len(fractions) for _, failures in found]
+    assert all(share <= a for share, a in zip(shares, alphas, strict=True))
 
 
 def test_the_simulation_is_the_same_on_every_run_and_for_any_batch(monkeypatch):

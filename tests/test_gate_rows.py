@@ -119,15 +119,15 @@ def test_the_gates_false_failure_rate_from_the_alphas_and_simulated_shares_used(
     assert f["curves_share"] == pytest.approx(1 - 0.99 ** (1 / 3))  # one curve of m = 3
     text = report.false_failure_markdown(f)
     assert "0.10 % (each curve's simulated failure share" in text
-    assert "stay within it: each threshold is the largest whose simulated failure share " \
-           "is at most the gate's per-member rate, 0.003." in text
+    assert "stay within it: each simulated threshold is the largest whose simulated failure " \
+           "share is at most the gate's per-member rate, 0.003." in text
     # a calibration made before the simulation, or at another rate, says so
     doc["curves"][0].update(simulated_failure=None, simulated_alpha=None)
     f = report.false_failure(doc)
     assert f["curves_held_out"] == 1 and f["rate"] == pytest.approx(1 - 0.998 * 0.9)
-    assert "and they exceed it; 1 curve(s) calibrated before the simulation count at their " \
-           "held-out failure share (rerun `snakemake calibrate`)." in \
-           report.false_failure_markdown(f)
+    assert "(each curve's simulated failure share at its threshold; 1 calibrated before " \
+           "the simulation at their held-out failure share (rerun `snakemake calibrate`)): " \
+           "the gate, 10.18 %" in report.false_failure_markdown(f)
     doc["curves"][0].update(simulated_failure=0.001, simulated_alpha=0.004)
     assert "simulated at a per-member rate of 0.004, the gate's is now 0.003 (rerun" in \
            report.false_failure_markdown(report.false_failure(doc))

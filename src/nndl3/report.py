@@ -115,26 +115,26 @@ def curve_rate(curve: dict) -> float | None:
 
 def false_failure_markdown(f: dict) -> str:
     """The report's (and the docs block's) statement of the gate's false-failure rate."""
+    source = "each curve's simulated failure share at its threshold"
+    if f["curves_held_out"]:
+        source += (f"; {f['curves_held_out']} calibrated before the simulation at their "
+                   "held-out failure share (rerun `snakemake calibrate`)")
     text = ("## The gate's false-failure rate\n\n"
             f"A correct network, run on fresh seeds, fails at least one of the "
             f"{f['rows']} gated rows with probability {100 * f['rows_rate']:.2f} % (their "
             f"alphas) and at least one of the {f['curves']} gated curves with probability "
-            f"{100 * f['curves_rate']:.2f} % (each curve's simulated failure share at its "
-            f"threshold): the gate, {100 * f['rate']:.2f} %, against the "
-            f"{100 * f['stated']:g} % stated in config/expected.yaml (`gate`). The curves' "
-            f"share of the stated rate is {100 * f['curves_share']:.2f} %")
+            f"{100 * f['curves_rate']:.2f} % ({source}): the gate, {100 * f['rate']:.2f} %, "
+            f"against the {100 * f['stated']:g} % stated in config/expected.yaml (`gate`). "
+            f"The curves' share of the stated rate is {100 * f['curves_share']:.2f} %")
     text += (" and they exceed it" if f["curves_rate"] > f["curves_share"] else
              " and they stay within it")
     if f["curves_alpha"] == [f["alpha_row"]]:
-        text += (f": each threshold is the largest whose simulated failure share is at most "
-                 f"the gate's per-member rate, {f['alpha_row']:.3g}")
+        text += (f": each simulated threshold is the largest whose simulated failure share "
+                 f"is at most the gate's per-member rate, {f['alpha_row']:.3g}")
     elif f["curves_alpha"]:
         text += (": their thresholds were simulated at a per-member rate of "
                  + ", ".join(f"{a:.3g}" for a in f["curves_alpha"]) + ", the gate's is now "
                  f"{f['alpha_row']:.3g} (rerun `snakemake calibrate`)")
-    if f["curves_held_out"]:
-        text += (f"; {f['curves_held_out']} curve(s) calibrated before the simulation count "
-                 "at their held-out failure share (rerun `snakemake calibrate`)")
     return text + ".\n"
 
 
