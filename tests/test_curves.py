@@ -151,6 +151,19 @@ def test_the_simulation_is_the_same_on_every_run_and_for_any_batch(monkeypatch):
     assert not np.array_equal(once, curves.simulated_fractions(rows, 1000, seed=1))
 
 
+def test_the_span_model_is_conservative_for_independent_epochs():
+    """Seeds whose 400 epochs vary independently: the model, confined to the span of 10 of
+    them, ties epochs together and puts its low tail of fractions below the truth's."""
+    rng = np.random.default_rng(6)
+    model = curves.simulated_fractions(rng.normal(0, 1, (10, 400)), 6400)
+    truth = []
+    for _ in range(100):  # the check itself with fresh independent seeds: 10 + book + 3
+        seeds = rng.normal(0, 1, (64, 14, 400))
+        sd = curves.epoch_sd(seeds[:, :10])
+        truth.append(curves.within(seeds[:, 11:].mean(axis=1), seeds[:, 10], sd, 3).mean(1))
+    assert np.percentile(model, 1) < np.percentile(np.concatenate(truth), 1) - 0.03
+
+
 def test_draws_resolve_alpha():
     assert curves.draws_for(0.01) == 4032  # 4000 in whole batches of 64
     assert curves.draws_for(1.4565e-4) * 1.4565e-4 >= curves.FAILURES_RESOLVED
