@@ -125,9 +125,13 @@ def test_the_gates_false_failure_rate_from_the_alphas_and_simulated_shares_used(
     doc["curves"][0].update(simulated_failure=None, simulated_alpha=None)
     f = report.false_failure(doc)
     assert f["curves_held_out"] == 1 and f["rate"] == pytest.approx(1 - 0.998 * 0.9)
-    assert "(each curve's simulated failure share at its threshold; 1 calibrated before " \
-           "the simulation at their held-out failure share (rerun `snakemake calibrate`)): " \
-           "the gate, 10.18 %" in report.false_failure_markdown(f)
+    assert "(their held-out failure shares: calibrated before the simulation (rerun " \
+           "`snakemake calibrate`)): the gate, 10.18 %" in report.false_failure_markdown(f)
+    doc["curves"].append({**doc["curves"][1], "known_deviation": None})
+    assert "(each curve's simulated failure share at its threshold; 1 at their held-out " \
+           "failure share, calibrated before" in \
+           report.false_failure_markdown(report.false_failure(doc))
+    doc["curves"].pop()
     doc["curves"][0].update(simulated_failure=0.001, simulated_alpha=0.004)
     assert "simulated at a per-member rate of 0.004, the gate's is now 0.003 (rerun" in \
            report.false_failure_markdown(report.false_failure(doc))

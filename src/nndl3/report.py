@@ -116,9 +116,11 @@ def curve_rate(curve: dict) -> float | None:
 def false_failure_markdown(f: dict) -> str:
     """The report's (and the docs block's) statement of the gate's false-failure rate."""
     source = "each curve's simulated failure share at its threshold"
-    if f["curves_held_out"]:
-        source += (f"; {f['curves_held_out']} calibrated before the simulation at their "
-                   "held-out failure share (rerun `snakemake calibrate`)")
+    rerun = "calibrated before the simulation (rerun `snakemake calibrate`)"
+    if f["curves_held_out"] == f["curves"] > 0:
+        source = f"their held-out failure shares: {rerun}"
+    elif f["curves_held_out"]:
+        source += f"; {f['curves_held_out']} at their held-out failure share, {rerun}"
     text = ("## The gate's false-failure rate\n\n"
             f"A correct network, run on fresh seeds, fails at least one of the "
             f"{f['rows']} gated rows with probability {100 * f['rows_rate']:.2f} % (their "
