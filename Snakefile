@@ -1,5 +1,6 @@
-# Chapter 3 of "Neural Networks and Deep Learning", every experiment and every figure.
-# Rules are thin: each calls `python -m nndl3 <command>`; the logic lives in src/nndl3.
+# Chapters 1 to 3 of "Neural Networks and Deep Learning", every experiment and every figure.
+# Rules are thin: each calls `python -m nndl3 <command>` (backprop_claims a benchmark
+# script); the logic lives in src/nndl3.
 # Targets: `all` (every figure and the replays of the author's runs, the default), one per
 # experiment (config/figures.yaml) and `replay`, `replay_<script>` (workflow/rules/replay.smk).
 

@@ -18,7 +18,7 @@
 
 One core, one thread (BLAS threads set to 1 before NumPy loads); times are the median CPU
 time of this thread over --repeats runs. Every time is written to
-results/backprop_claims.json (atomically), and the tables made from it are printed:
+paths.BACKPROP_CLAIMS (atomically), and the tables made from it are printed:
 `python -m nndl3 docs` puts the same tables into docs/performance.md.
 """
 
@@ -40,7 +40,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from nndl3 import atomic, mnist  # noqa: E402
+from nndl3 import atomic, mnist, paths  # noqa: E402
 from nndl3.docs import backprop_tables  # noqa: E402
 from nndl3.fast import FastNetwork  # noqa: E402
 from nndl3.network import Network, cost_value, one_hot  # noqa: E402
@@ -163,7 +163,7 @@ def parse_args(argv=None):
     p.add_argument("--examples", type=int, default=5000,
                    help="training images of the timed SGD pass (the reference is slow)")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--out", default=str(ROOT / "results" / "backprop_claims.json"))
+    p.add_argument("--out", default=str(ROOT / paths.BACKPROP_CLAIMS))
     return p.parse_args(argv)
 
 

@@ -34,7 +34,7 @@ imported; torch.set_num_threads(1)) and in one thread, whose CPU time is measure
 wall times go to the JSON too). Each time is the median of --repeats epochs, each
 from the same initial weights and the same shuffled order; creating the network, the
 shuffle and converting the data are not timed. The table is printed and written to
-results/benchmarks.json (atomically).
+paths.KERNEL_BENCH (atomically).
 
 --pipeline additionally times `snakemake --cores 2 --forceall` in the repository:
 that RERUNS THE WHOLE WORKFLOW (every training run and figure, overwriting results/ and
@@ -58,7 +58,7 @@ import pipeline
 import seeds
 from common import COST, ETA, INIT, LMBDA, ROOT, M
 
-from nndl3 import atomic, mnist
+from nndl3 import atomic, mnist, paths
 
 IMPLEMENTATIONS = ("fast", "numpy", "reference", "torch")
 
@@ -78,8 +78,8 @@ def parse_args(argv=None):
                    choices=["float32", "float64"])
     p.add_argument("--seeds", type=int, default=8, help="seeds trained together vs 1")
     p.add_argument("--data", type=Path, default=None,
-                   help="prepared mnist.npz (default: data/mnist.npz, else /tmp/mnist.npz)")
-    p.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks.json")
+                   help="prepared mnist.npz (default: the repository's data/mnist.npz)")
+    p.add_argument("--out", type=Path, default=ROOT / paths.KERNEL_BENCH)
     p.add_argument("--pipeline", action="store_true",
                    help="also time `snakemake --cores 2 --forceall` (reruns EVERYTHING)")
     p.add_argument("--no-history", action="store_true",

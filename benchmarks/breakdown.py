@@ -1,16 +1,17 @@
 """Where a pipeline run's time goes, job by job and by kind, from its run records, job
 benchmarks and job logs, and its critical path.
 
-    python benchmarks/breakdown.py [--dir .] [--json results/pipeline_times.json]
+    python benchmarks/breakdown.py [--dir .] [--json [FILE]]
 
-With --json (CI, after the pipeline) it also writes the time by kind and the critical path
-(`stages`, below) for docs/performance.md's generated block.
+With --json (CI, after the pipeline; default nndl3.paths.PIPELINE_TIMES) it also writes
+the time by kind and the critical path (`stages`, below) for docs/performance.md's
+generated block.
 
 For every training job that Snakemake timed (logs/benchmark/train/<run>.tsv: wall seconds
 `s` and `cpu_time`) and every SVM result, the phases the job recorded itself: a training
-job's `timing` (the first record of results/runs/<run>/, shared by its seeds; the write
+job's `timing` (the first record of paths.RUN_DIR, shared by its seeds; the write
 from the log's last `timing` line) and an SVM job's `timing`, `fit_seconds` and `predict_seconds`
-(results/svm/<n>.json). `other` is the job's wall time that no phase accounts for (the
+(paths.SVM). `other` is the job's wall time that no phase accounts for (the
 interpreter's exit, Snakemake's shell). The last lines sum the jobs and estimate the wall
 time of the same jobs on 2 cores: max(longest job, job-seconds / 2).
 
@@ -28,6 +29,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from nndl3 import paths
+
 COLUMNS = ("startup", "load", "augment", "sparse", "epochs", "monitoring", "write", "fit",
            "predict")
 
@@ -39,12 +42,12 @@ def benchmark(path: Path) -> dict:
 
 
 def train_phases(root: Path, run: str, clock: str) -> dict:
-    records = sorted((root / "results" / "runs" / run).glob("seed-*.json"))
+    records = sorted((root / paths.RUN_DIR.format(run=run)).glob("seed-*.json"))
     if not records:
         return {}
     timing = json.loads(records[0].read_text()).get("timing", {})
     phases = dict(timing.get("cpu", {}) if clock == "cpu" else timing)
-    log = root / "logs" / "train" / f"{run}.log"
+    log = root / paths.TRAIN_LOG.format(run=run)
     lines = [s for s in log.read_text().splitlines() if s.startswith("timing ")] \
         if log.is_file() else []
     if lines:  # the log's line has the write (a record cannot hold it) and the totals
@@ -56,7 +59,7 @@ def train_phases(root: Path, run: str, clock: str) -> dict:
 
 
 def svm_phases(root: Path, n: str, clock: str) -> dict:
-    path = root / "results" / "svm" / f"{n}.json"
+    path = root / paths.SVM.format(n=n)
     if not path.is_file():
         return {}
     result = json.loads(path.read_text())
@@ -74,9 +77,10 @@ def jobs(root: Path, clock: str = "wall") -> list[dict]:
     is what it logged itself where it did (a process's exact CPU time; the SVM's whole time,
     which has no benchmark file: Snakemake forbids one on a cached rule), else the
     benchmark's (Snakemake samples `cpu_time`, so it can miss part of a job's CPU)."""
-    found = {("train", t.stem): t for t in (root / "logs/benchmark/train").glob("*.tsv")}
-    found.update({("svm", p.stem): root / "logs/benchmark/svm" / f"{p.stem}.tsv"
-                  for p in (root / "results/svm").glob("*.json")})
+    train = root / paths.BENCHMARK_DIR.format(rule="train")
+    found = {("train", t.stem): t for t in train.glob("*.tsv")}
+    found.update({("svm", p.stem): root / paths.BENCHMARK.format(rule="svm", name=p.stem)
+                  for p in (root / paths.SVM_DIR).glob("*.json")})
     rows = []
     for (rule, name), tsv in sorted(found.items()):
         phases = (train_phases if rule == "train" else svm_phases)(root, name, clock)
@@ -202,10 +206,10 @@ def critical_path(jobs: list[dict], clock: str = "wall") -> tuple[float, list[di
 
 def stages(root: Path, target: str = "all") -> dict:
     """The pipeline's CPU seconds by kind (Snakemake's own: the pipeline's CPU, from
-    results/pipeline.json, less its jobs'), its critical path, and the pipeline's wall time
-    and the reference epoch (results/reference_epoch.json) they are measured against."""
-    pipeline = json.loads((root / "results" / "pipeline.json").read_text())
-    reference = json.loads((root / "results" / "reference_epoch.json").read_text())
+    paths.PIPELINE, less its jobs'), its critical path, and the pipeline's wall time
+    and the reference epoch (paths.REFERENCE_EPOCH) they are measured against."""
+    pipeline = json.loads((root / paths.PIPELINE).read_text())
+    reference = json.loads((root / paths.REFERENCE_EPOCH).read_text())
     jobs = planned_jobs(root, target)
     kinds = dict.fromkeys([*TRAIN_KINDS, *dict.fromkeys(KIND_OF_RULE.values())], 0.0)
     ran = 0
@@ -238,8 +242,9 @@ def stages(root: Path, target: str = "all") -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dir", type=Path, default=Path("."), help="the workflow's folder")
-    p.add_argument("--json", type=Path, default=None,
-                   help="also write the time by kind and the critical path here")
+    p.add_argument("--json", type=Path, nargs="?", const=Path(paths.PIPELINE_TIMES),
+                   help="also write the time by kind and the critical path here "
+                        f"(default {paths.PIPELINE_TIMES})")
     args = p.parse_args(argv)
     for clock in ("wall", "cpu"):
         rows = jobs(args.dir, clock)

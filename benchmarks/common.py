@@ -26,12 +26,13 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
+from nndl3 import paths  # noqa: E402
 from nndl3.network import Network  # noqa: E402
 from nndl3.options import Options  # noqa: E402
 from nndl3.train import streams  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-COST, INIT = "cross-entropy", "large"  # as config/config.yaml's defaults
+COST, INIT = "cross-entropy", "large"  # as src/nndl3/run.schema.yaml's defaults
 ETA, LMBDA, M = 0.5, 0.0, 10
 OPTIONS = Options(cost=COST, eta=ETA, lmbda=LMBDA, regularization="l2", mini_batch=M)
 SEED = 1
@@ -68,9 +69,8 @@ def median_seconds(prepare, repeats):
 
 
 def default_data() -> Path:
-    """data/mnist.npz, else /tmp/mnist.npz, else data/mnist.npz (for its error)."""
-    return next((p for p in (ROOT / "data" / "mnist.npz", Path("/tmp/mnist.npz"))
-                 if p.is_file()), ROOT / "data" / "mnist.npz")
+    """The repository's data/mnist.npz (`snakemake prepare_data`): nothing outside it."""
+    return ROOT / paths.DATA
 
 
 def load_torch():

@@ -1,6 +1,6 @@
 """Chapter 1's eta = 100 network, seed by seed, in the config's dtype and in float64.
 
-    python benchmarks/eta100_seeds.py [--seeds 1 2 3] [--out results/eta100_seeds.json]
+    python benchmarks/eta100_seeds.py [--seeds 1 2 3] [--out FILE]
 
 The row `ch1_30_eta100_one_digit` of config/expected.yaml (a known deviation) asks whether
 the network answers one digit for every image at every epoch, as the book's transcript does
@@ -12,7 +12,7 @@ dtype), the only difference, on the check seeds and the calibration seeds (`seed
 `calibration_seeds` of the config; --seeds to choose others). For each seed and dtype it
 records the test count (correct of 10,000) at every epoch, the row's value computed by the
 check itself (nndl3.check.regenerate with the row's source) and the digit(s) whose count
-each epoch's equals. The document is written to results/eta100_seeds.json (atomically)
+each epoch's equals. The document is written to paths.ETA100_SEEDS (atomically)
 and its table printed: `python -m nndl3 docs` puts the same table into
 docs/reproduction-gate.md. Each dtype's wall time is recorded beside its seeds (a timing:
 the block does not show it).
@@ -35,7 +35,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from nndl3 import atomic, check, mnist, readers, workflow_config  # noqa: E402
+from nndl3 import atomic, check, mnist, paths, readers, workflow_config  # noqa: E402
 from nndl3.aggregate import aggregate  # noqa: E402
 from nndl3.docs import eta100_table  # noqa: E402
 from nndl3.errors import UserError  # noqa: E402
@@ -125,7 +125,7 @@ def parse_args(argv=None):
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
     p.add_argument("--seeds", type=int, nargs="+", default=None,
                    help="default: the config's seeds and calibration_seeds")
-    p.add_argument("--out", default=str(ROOT / "results" / "eta100_seeds.json"))
+    p.add_argument("--out", default=str(ROOT / paths.ETA100_SEEDS))
     return p.parse_args(argv)
 
 

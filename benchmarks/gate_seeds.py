@@ -2,7 +2,7 @@
 
     python benchmarks/gate_seeds.py --reports A/reproduction.json B/reproduction.json \
         [--calibration config/calibration.yaml] [--expected config/expected.yaml] \
-        [--out results/gate_seeds.json]
+        [--out FILE]
 
 Two measurements, both printed and written as JSON:
 
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats as sp
 
-from nndl3 import atomic, check, readers, tolerance
+from nndl3 import atomic, check, paths, readers, tolerance
 
 NOMINAL = 0.05  # large enough for 840 held-out cases per row to see (42 expected)
 N_CHECK = 3  # the check's seeds per triple
@@ -95,9 +95,9 @@ def held_out(expected: dict, calibration: dict, alpha: float) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", nargs="*", default=[])
-    parser.add_argument("--expected", default="config/expected.yaml")
-    parser.add_argument("--calibration", default="config/calibration.yaml")
-    parser.add_argument("--out", default="results/gate_seeds.json")
+    parser.add_argument("--expected", default=paths.EXPECTED)
+    parser.add_argument("--calibration", default=paths.CALIBRATION_INSTALLED)
+    parser.add_argument("--out", default=paths.GATE_SEEDS)
     args = parser.parse_args(argv)
     try:
         doc = {"triples": triples(args.reports),

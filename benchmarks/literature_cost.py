@@ -10,7 +10,7 @@ wall seconds per epoch, and their product with the run's epochs: CPU hours per s
 whole `snakemake literature --cores 2` is at least the total CPU over 2 cores. The first
 epoch (compilation, page faults) and the last (it draws no next epoch's distortions, which
 the others do on the second thread) are left out: --epochs must be at least 3. Written
-to results/literature_cost.json.
+to paths.LITERATURE_COST.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 import yaml
 from common import ROOT
 
-from nndl3 import atomic, literature, mnist
+from nndl3 import atomic, literature, mnist, paths
 
 
 def cpu_seconds() -> float:
@@ -62,7 +62,7 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--runs", nargs="*", default=None)
     p.add_argument("--data", default=None)
-    p.add_argument("--out", default=str(ROOT / "results" / "literature_cost.json"))
+    p.add_argument("--out", default=str(ROOT / paths.LITERATURE_COST))
     args = p.parse_args(argv)
     if args.epochs < 3:
         p.error("--epochs: at least 3 (the first and the last are not counted)")

@@ -1,12 +1,13 @@
 """The whole workflow's wall and CPU time.
 
-    python benchmarks/pipeline.py --out results/pipeline.json -- --cores 2 --quiet rules
+    python benchmarks/pipeline.py [--out FILE] -- --cores 2 --quiet rules
 
 runs `snakemake <arguments>` here and writes its wall seconds, the CPU seconds of it and of
 every job it ran (the children's, from the kernel's accounting: exact, unlike the sampled
-`cpu_time` of a benchmark file), the date and the number of training jobs to --out (the
-README's block and docs/performance.md's read it). Exits with Snakemake's status.
-`bench.py --pipeline` calls `time_pipeline` (`--forceall`: it reruns everything).
+`cpu_time` of a benchmark file), the date and the number of training jobs to --out
+(default nndl3.paths.PIPELINE; the README's block and docs/performance.md's read it).
+Exits with Snakemake's status. `bench.py --pipeline` calls `time_pipeline` (`--forceall`:
+it reruns everything).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from common import ORIGINAL_ENV, ROOT
 
-from nndl3 import atomic
+from nndl3 import atomic, paths
 
 
 def run_timed(arguments: list[str]) -> dict:
@@ -50,7 +51,7 @@ def time_pipeline():
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=Path, default=Path(paths.PIPELINE))
     p.add_argument("arguments", nargs=argparse.REMAINDER, help="-- then Snakemake's arguments")
     args = p.parse_args(argv)
     arguments = args.arguments[1:] if args.arguments[:1] == ["--"] else args.arguments

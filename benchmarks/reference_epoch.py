@@ -3,7 +3,7 @@ timed on the first 5,000 images and scaled to 50,000), the unit in which the pip
 times are stated (docs/performance.md). A short run (seconds), which CI makes in the same
 session as the pipeline:
 
-    python benchmarks/reference_epoch.py --out results/reference_epoch.json
+    python benchmarks/reference_epoch.py [--out FILE]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import common  # first: the one-thread settings, before NumPy loads
 import epochs
 import numpy as np
 
-from nndl3 import atomic, mnist
+from nndl3 import atomic, mnist, paths
 
 SIZES, DTYPE, EXAMPLES, EPOCH = [784, 30, 10], "float32", 5000, 50_000
 
@@ -26,7 +26,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, default=None, help="prepared mnist.npz")
     p.add_argument("--repeats", type=int, default=3, help="timings (median)")
-    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--out", type=Path, default=Path(paths.REFERENCE_EPOCH))
     args = p.parse_args(argv)
     x, labels = mnist.load(args.data or common.default_data(), np.dtype(DTYPE), ("train",),
                            EXAMPLES)["train"]

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.svm import SVC
 
-from nndl3 import mnist, svm
+from nndl3 import mnist, paths, svm
 
 # name: (input form, SVC keyword arguments); C and gamma are always the book's.
 OPTIONS = {
@@ -107,7 +107,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", required=True)
     p.add_argument("--options", nargs="+", default=list(OPTIONS), choices=list(OPTIONS))
-    p.add_argument("--data", default="data/mnist.npz")
+    p.add_argument("--data", default=paths.DATA)
     p.add_argument("--cache", type=Path, default=Path("results/svm_options"))
     p.add_argument("--sklearn-predict", action="store_true",
                    help="also time and compare scikit-learn's own predict")

@@ -1,6 +1,6 @@
 """Per-target wall-time estimates from the job times of a finished `snakemake` run.
 
-    python benchmarks/target_times.py [--dir .] [--json results/target_times.json]
+    python benchmarks/target_times.py [--dir .] [--json [FILE]]
 
 For each experiment target (config/figures.yaml, `experiments:`) this asks
 `snakemake -n --forceall <target>` which jobs the target needs, takes each job's wall time
@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 
 import yaml
+
+from nndl3 import paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import breakdown  # noqa: E402  (the job times, as its table reads them)
@@ -52,7 +54,8 @@ def estimates(root: Path) -> list[dict]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent)
-    p.add_argument("--json", type=Path, default=None, help="also write the numbers here")
+    p.add_argument("--json", type=Path, nargs="?", const=Path(paths.TARGET_TIMES),
+                   help=f"also write the numbers here (default {paths.TARGET_TIMES})")
     args = p.parse_args(argv)
     targets = estimates(args.dir)
     print("| target | jobs | job-s | longest job | estimate, 2 cores |")

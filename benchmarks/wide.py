@@ -12,7 +12,7 @@ against NumPy's with the same mini-batch (without dropout: its dropout is per mi
 not per image). The floor: floor.py's count of the sparse algorithm's flops over this
 core's measured peak. The distortions: 50,000 elastic and affine ones drawn, converted to
 CSR, and the wide epoch on them (which the drawing of the next epoch's overlaps).
-Written to results/benchmarks_wide.json.
+Written to paths.WIDE_BENCH.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import floor
 import numpy as np
 from common import ROOT
 
-from nndl3 import atomic, distort, mnist
+from nndl3 import atomic, distort, mnist, paths
 from nndl3.network import Network
 from nndl3.options import Options
 from nndl3.train import streams
@@ -140,7 +140,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--train-size", type=int, default=50_000)
     p.add_argument("--data", default=None)
-    p.add_argument("--out", default=str(ROOT / "results" / "benchmarks_wide.json"))
+    p.add_argument("--out", default=str(ROOT / paths.WIDE_BENCH))
     args = p.parse_args(argv)
     r = run(args.data or common.default_data(), args.repeats, args.train_size)
     r["machine"]["load_average_at_end"] = list(os.getloadavg())

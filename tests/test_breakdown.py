@@ -8,6 +8,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import breakdown  # noqa: E402
 
+from nndl3 import paths  # noqa: E402
+
 
 def job(name, inputs, outputs, wall):
     return {"name": name, "rule": name.split()[0], "input": inputs, "output": outputs,
@@ -39,7 +41,7 @@ def test_a_jobs_time_is_its_own_where_it_logged_it(tmp_path):
 
 
 def test_a_training_jobs_cpu_is_split_by_its_phases(tmp_path):
-    record = tmp_path / "results" / "runs" / "r" / "seed-1.json"
+    record = tmp_path / paths.RECORD.format(run="r", seed=1)
     record.parent.mkdir(parents=True)
     record.write_text(json.dumps({"timing": {"cpu": {
         "startup": 0.5, "load": 0.25, "augment": 0.0, "sparse": 0.25, "epochs": 6.0,

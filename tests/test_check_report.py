@@ -3,6 +3,7 @@
 import base64
 import json
 
+from nndl3 import paths
 from tools import check_report
 
 PNG = check_report.PNG + b"rest of a png"
@@ -40,7 +41,7 @@ def test_every_figure_of_all_is_wanted():
 
 
 def page_report(page: str) -> dict:
-    return {"results/reproduction.html": {
+    return {paths.REPRODUCTION_HTML: {
         "data_uri": "data:text/html;charset=utf8;base64," + base64.b64encode(
             page.encode()).decode()}}
 
@@ -55,6 +56,6 @@ def test_the_reproduction_page_must_show_every_row_and_curve():
     assert check_report.reproduction_problems(page_report(page), document) == []
     broken = page.replace("<td><code>c</code></td>", "")
     assert check_report.reproduction_problems(page_report(broken), document) == [
-        "results/reproduction.html: lacks 1 of 3 rows and curves, first <td><code>c</code></td>"]
+        f"{paths.REPRODUCTION_HTML}: lacks 1 of 3 rows and curves, first <td><code>c</code></td>"]
     assert check_report.reproduction_problems({}, document) == [
-        "results/reproduction.html: not in the report"]
+        f"{paths.REPRODUCTION_HTML}: not in the report"]

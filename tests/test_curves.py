@@ -2,6 +2,7 @@
 against a shifted one; its threshold, simulated at the gate's per-member rate, and the
 held-out fractions that check the simulation."""
 
+import json
 import math
 from pathlib import Path
 
@@ -162,6 +163,17 @@ def test_the_span_model_is_conservative_for_independent_epochs():
         sd = curves.epoch_sd(seeds[:, :10])
         truth.append(curves.within(seeds[:, 11:].mean(axis=1), seeds[:, 10], sd, 3).mean(1))
     assert np.percentile(model, 1) < np.percentile(np.concatenate(truth), 1) - 0.03
+
+
+def test_the_held_out_cases_cannot_resolve_the_gates_per_member_rate():
+    """Why the threshold is simulated (docs/curve-check.md): at the installed gate's alpha,
+    every curve's held-out cases expect less than one failure."""
+    from nndl3 import check, tolerance
+
+    installed = json.loads((ROOT / "config" / "calibration_curves.json").read_text())["curves"]
+    alpha = tolerance.gate_of(check.load_expected(ROOT / "config" / "expected.yaml"),
+                              installed).alpha_row
+    assert all(alpha * entry["held_out"]["cases"] < 1 for entry in installed.values())
 
 
 def test_draws_resolve_alpha():

@@ -9,11 +9,12 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "figures" / "README.md",
+        ROOT / "book_runs" / "README.md", *sorted((ROOT / "benchmarks").glob("*.md"))]
 # Top-level entries of the repository a backticked path can start with.
 COMMITTED = ("Snakefile", "workflow", "config", "src", "tests", "benchmarks", "docs",
              "profiles", ".ci", "data", "figures", "results", "pyproject.toml",
-             "requirements.lock", "README.md")
+             "requirements.lock", "README.md", "tools", "book_runs")
 # Outputs of the workflow (git-ignored): named in the text, never committed.
 GENERATED = ("data/", "figures/", "results/", "logs/")
 
@@ -41,6 +42,13 @@ def repo_paths(text: str) -> list[str]:
     return paths
 
 
+def pytest_ids(text: str) -> list[tuple[str, str]]:
+    """(file, test function) of each backticked pytest id, `tests/x.py::test_y[params]`."""
+    ids = [token.split("::")[:2] for token in CODE.findall(FENCE.sub("", text))
+           if token.startswith("tests/") and "::" in token]
+    return [(path, name.split("[")[0]) for path, name in ids]
+
+
 def broken(doc: Path) -> list[str]:
     text = doc.read_text()
     found = []
@@ -51,6 +59,9 @@ def broken(doc: Path) -> list[str]:
     for path in repo_paths(text):
         if not (ROOT / path).exists():
             found.append(f"path `{path}`")
+    for path, name in pytest_ids(text):
+        if (ROOT / path).exists() and f"def {name}(" not in (ROOT / path).read_text():
+            found.append(f"test `{path}::{name}`")
     return found
 
 
@@ -63,7 +74,7 @@ def test_a_broken_link_or_path_is_found(tmp_path, monkeypatch):
     doc = ROOT / "docs" / "design.md"
     text = doc.read_text()
     for bad in ("[x](missing.md)", "[x](../../shared/spec/DESIGN.md)", "`src/nndl3/gone.py`",
-                "![f](img/none.png)"):
+                "![f](img/none.png)", "`tests/test_docs.py::test_gone[a-b]`"):
         monkeypatch.setattr(Path, "read_text", lambda self, bad=bad: text + "\n" + bad)
         assert len(broken(doc)) == 1, bad
 
@@ -83,3 +94,26 @@ def test_experiments_doc_names_every_run():
     missing = [run for kind in ("runs", "neuron") for run in config[kind]
                if f"`{run}`" not in text]
     assert missing == [], f"docs/experiments.md does not mention {missing}"
+
+
+def test_design_doc_names_every_module_and_config_file():
+    """docs/design.md's package table names every module of src/nndl3, and its layout every
+    file of config/: a module or config file added without a line there fails here."""
+    text = (ROOT / "docs" / "design.md").read_text()
+    table = text[text.index("## The package"):text.index("## Conventions")]
+    modules = [p.name for p in sorted((ROOT / "src" / "nndl3").glob("*.py"))
+               if not p.name.startswith("__")] + ["run.schema.yaml"]
+    assert [m for m in modules if f"`{m}`" not in table] == []
+    layout = text[text.index("## Layout"):text.index("## The package")]
+    configs = [p.name for p in sorted((ROOT / "config").iterdir())]
+    assert [c for c in configs if c not in layout] == []
+
+
+def test_readme_targets_table_has_every_experiment():
+    """README.md's target table has a row for every experiment target of
+    config/figures.yaml (what each draws is figures/README.md's generated table)."""
+    experiments = yaml.safe_load((ROOT / "config" / "figures.yaml").read_text())["experiments"]
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("| target | what it makes |"):].split("\n\n")[0]
+    rows = [line.split(" | ")[0] for line in table.splitlines() if line.startswith("| `")]
+    assert [e for e in experiments if f"| `{e}`" not in rows] == []

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from nndl3 import cli, docs
+from nndl3 import cli, docs, paths
 from nndl3.errors import UserError
 
 ROWS = [{"id": "a", "section": 2, "book": 95.49, "mean": 95.4, "sd": 0.1, "n": 3,
@@ -28,7 +28,7 @@ CURVES = [{"id": "r.m", "book_file": "f.json", "book_key": None, "epochs": 30,
 def repo(tmp_path):
     (tmp_path / "results").mkdir()
     (tmp_path / "docs").mkdir()
-    (tmp_path / "results" / "reproduction.json").write_text(json.dumps(
+    (tmp_path / paths.REPRODUCTION_JSON).write_text(json.dumps(
         {"calibration_seeds": [101, 110], "rows": ROWS, "curves": CURVES,
          "false_failure": {"rate": 0.0123, "stated": 0.01}}))
     (tmp_path / "README.md").write_text(
@@ -66,12 +66,12 @@ def test_an_edited_number_fails_the_check_through_the_cli(repo, capsys):
 
 
 def test_timing_blocks_are_regenerated_but_not_compared(repo):
-    (repo / "results" / "target_times.json").write_text(json.dumps({"targets": [
+    (repo / paths.TARGET_TIMES).write_text(json.dumps({"targets": [
         {"target": "t", "jobs": 2, "job_seconds": 10.0, "longest": "train x",
          "longest_seconds": 6.0, "estimate_seconds": 6.0}]}))
     docs.run(repo, check=False)
     assert "| `t` | 2 | 10 | train x 6 s | ~0.1 min |" in (repo / "docs" / "a.md").read_text()
-    (repo / "results" / "target_times.json").write_text(json.dumps({"targets": [
+    (repo / paths.TARGET_TIMES).write_text(json.dumps({"targets": [
         {"target": "t", "jobs": 2, "job_seconds": 99.0, "longest": "train x",
          "longest_seconds": 60.0, "estimate_seconds": 60.0}]}))
     assert docs.run(repo, check=True)[0] == []
@@ -84,7 +84,7 @@ def test_an_unknown_block_is_an_error(repo):
 
 
 def test_inputs_lacking_a_key_give_one_line_and_write_nothing(repo):
-    (repo / "results" / "reproduction.json").write_text(json.dumps({"rows": []}))
+    (repo / paths.REPRODUCTION_JSON).write_text(json.dumps({"rows": []}))
     before = (repo / "README.md").read_text()
     with pytest.raises(UserError, match="README.md: block summary: results/reproduction.json "
                                         "lack what it needs .KeyError"):
@@ -93,7 +93,7 @@ def test_inputs_lacking_a_key_give_one_line_and_write_nothing(repo):
 
 
 def test_the_mutants_table_is_the_harness_json_record(repo):
-    (repo / "results" / "mutants.json").write_text(json.dumps({
+    (repo / paths.MUTANTS).write_text(json.dumps({
         "experiments": True, "control": {"tests_failing": [], "check_failing": []},
         "mutants": [
             {"name": "m1", "what": "breaks a", "caught": True,
@@ -118,7 +118,7 @@ def test_the_weight_init_caption_counts_the_book_inside_the_drawn_band(tmp_path)
     root = Path(__file__).resolve().parents[1]
     for folder in ("config", "book_runs"):
         shutil.copytree(root / folder, tmp_path / folder)
-    published = book_runs.Published.from_file(root / "config/config.yaml")
+    published = book_runs.Published.from_file(root / paths.CONFIG)
     (tmp_path / "results" / "aggregates").mkdir(parents=True)
     curves = []
     for run, outside in (("init_30_large", 5), ("init_30_default", 0)):
@@ -128,18 +128,18 @@ def test_the_weight_init_caption_counts_the_book_inside_the_drawn_band(tmp_path)
         lo = book - 0.001
         lo[:outside] = book[:outside] + 0.0005  # the band above the book: outside it
         stats = {"min": lo.tolist(), "max": (book + 0.001).tolist()}
-        (tmp_path / "results" / "aggregates" / f"{run}.json").write_text(json.dumps(
+        (tmp_path / paths.AGGREGATE.format(run=run)).write_text(json.dumps(
             {"schema": AGGREGATE_SCHEMA, "run": run, "seeds": [1, 2, 3],
              "monitored_epochs": list(range(len(book))),
              "metrics": {"evaluation_accuracy": stats}}))
         curves.append({"id": f"{run}.evaluation_accuracy", "within": 0.9, "status": "pass"})
-    (tmp_path / "results" / "reproduction.json").write_text(json.dumps({"curves": curves}))
+    (tmp_path / paths.REPRODUCTION_JSON).write_text(json.dumps({"curves": curves}))
     text = docs.book_in_band(tmp_path, "weight_init_30")
     assert "min-max of our 3 seeds" in text
     assert "inside it at 25 of 30 epochs (old: N(0, 1)) and 30 of 30 epochs (new: " in text
     assert "inside it at 27 of 30 (pass) and 27 of 30 (pass) epochs" in text
     # the hatched band, the recipe's (config/recipe_curves.json): its epochs counted the same
-    band = json.loads((tmp_path / "config/recipe_curves.json").read_text())["bands"]
+    band = json.loads((tmp_path / paths.RECIPE_CURVES_INSTALLED).read_text())["bands"]
     counts = []
     for run in ("init_30_large", "init_30_default"):
         file, key = published.of_run(run)

@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import eta100_seeds as script  # noqa: E402
 
-from nndl3 import check, docs  # noqa: E402
+from nndl3 import check, docs, paths  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # the test set's
@@ -69,7 +69,7 @@ def test_the_block_is_rendered_into_the_docs_and_compared(tmp_path):
     (tmp_path / "results").mkdir()
     (tmp_path / "docs").mkdir()
     doc = document([seed(2, BOOKS_RUN)], [seed(2, MIXED)])
-    (tmp_path / "results" / "eta100_seeds.json").write_text(json.dumps(doc))
+    (tmp_path / paths.ETA100_SEEDS).write_text(json.dumps(doc))
     page = tmp_path / "docs" / "a.md"
     page.write_text("<!-- generated: eta100-seeds -->\n<!-- end generated -->\n")
     assert docs.run(tmp_path, check=True)[0] == ["docs/a.md: block eta100-seeds"]
@@ -125,7 +125,7 @@ def test_the_default_seeds_are_the_configs_check_then_calibration_seeds():
     assert script.seeds_of(config, None) == [1, 2, 3, 101, 102]
     assert script.seeds_of(config, [7, 2]) == [7, 2]
     assert script.parse_args(["--seeds", "2", "7"]).seeds == [2, 7]
-    assert script.parse_args([]).out.endswith("results/eta100_seeds.json")
+    assert script.parse_args([]).out.endswith(paths.ETA100_SEEDS)
 
 
 def test_the_transcript_is_told_in_runs_of_consecutive_epochs():

@@ -11,7 +11,18 @@ import numpy as np
 import pytest
 import yaml
 
-from nndl3 import aggregate, calibration, mnist, readers, recipe, records, runspec, workflow_config
+from nndl3 import (
+    aggregate,
+    calibration,
+    mnist,
+    paths,
+    readers,
+    recipe,
+    recipe_plan,
+    records,
+    runspec,
+    workflow_config,
+)
 from nndl3 import replay_random as rnd
 from nndl3.errors import UserError
 from nndl3.replay_network import BookNetwork
@@ -85,7 +96,7 @@ def test_a_technique_the_author_lacks_has_no_recipe(change, reason):
 
 def test_every_run_the_check_reads_says_its_recipe_or_why_none():
     cfg = config()
-    got = recipe.recipes(cfg, cfg["runs"])
+    got = recipe_plan.recipes(cfg, cfg["runs"])
     assert got["quad_30"]["program"] == "network.py" and got["l2_full"]["program"] == \
         "network2.py"
     assert got["hp_early"].startswith("none (early_stopping")
@@ -278,7 +289,7 @@ def test_the_installed_recipe_covers_every_row_and_published_curve_of_a_recipe_r
     curve_doc = json.loads((ROOT / "config" / "recipe_curves.json").read_text())
     seeds = cfg["recipe_seeds"]
     assert points["seeds"] == seeds == curve_doc["seeds"]
-    have = recipe.recipes(cfg, cfg["runs"])
+    have = recipe_plan.recipes(cfg, cfg["runs"])
     for row in expected["quantities"]:
         if check.seeded(row) and all(isinstance(have[r], dict)
                                      for r in check.runs_of(row["source"])):
@@ -421,11 +432,11 @@ def test_the_cost_block_is_measured_when_complete_and_estimated_per_run_before(t
     for name in ("config.yaml", "expected.yaml"):
         shutil.copy(ROOT / "config" / name, tmp_path / "config" / name)
     cfg = config()
-    runs = recipe.recipe_runs(cfg, check.load_expected(ROOT / "config" / "expected.yaml"))
+    runs = recipe_plan.recipe_runs(cfg, check.load_expected(ROOT / "config" / "expected.yaml"))
     seeds = cfg["recipe_seeds"]
 
     def bench(run, seed, cpu):
-        path = tmp_path / "logs/benchmark/recipe" / run / f"seed-{seed}.tsv"
+        path = tmp_path / paths.BENCHMARK.format(rule="recipe", name=f"{run}/seed-{seed}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"s\th:m:s\tcpu_time\n{2 * cpu}\t0\t{cpu}\n")
 

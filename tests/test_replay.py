@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from nndl3 import book_runs, replay, replay_check, workflow_config
+from nndl3 import book_runs, paths, replay, replay_check, workflow_config
 from nndl3 import replay_random as rnd
 from nndl3.replay_network import BookNetwork
 
@@ -306,7 +306,7 @@ def test_the_gate_fails_on_a_failing_replayed_list_and_docs_show_the_table(tmp_p
     document = {"rows": [], "replay": table}
     assert report.failed(document) == ["overfitting.json.training_accuracy"]
     (tmp_path / "results").mkdir()
-    (tmp_path / "results" / "reproduction.json").write_text(json.dumps(document))
+    (tmp_path / paths.REPRODUCTION_JSON).write_text(json.dumps(document))
     block = docs.replay_table(tmp_path)
     assert block == replay_check.table_markdown(table) and "| 399 of 400 |  | 7 | FAIL |" in block
 

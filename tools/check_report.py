@@ -23,6 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from nndl3 import paths
+
 PNG = b"\x89PNG\r\n\x1a\n"
 MARKER = "var results = {"  # a bundled library has its own `var results = new Array`
 
@@ -36,7 +38,7 @@ def embedded(html: str) -> dict:
     return results
 
 
-def figures_of(target: str, figures_yaml: str = "config/figures.yaml") -> list[str]:
+def figures_of(target: str, figures_yaml: str = paths.FIGURES_CONFIG) -> list[str]:
     config = yaml.safe_load(Path(figures_yaml).read_text())
     names = config["figures"] if target == "all" else config["experiments"][target]
     return [f"figures/{name}.png" for name in names]
@@ -59,7 +61,7 @@ def problems(results: dict, wanted: list[str], root: Path = Path(".")) -> list[s
 
 
 def reproduction_problems(results: dict, document: dict,
-                          path: str = "results/reproduction.html") -> list[str]:
+                          path: str = paths.REPRODUCTION_HTML) -> list[str]:
     """What the report's reproduction page lacks of the rows and curves of `document`."""
     entry = results.get(path)
     if entry is None:
@@ -80,7 +82,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("report", help="the HTML report (snakemake --report report.html)")
     p.add_argument("--target", default="all", help="`all` or an experiment of figures.yaml")
-    p.add_argument("--reproduction", default="results/reproduction.json",
+    p.add_argument("--reproduction", default=paths.REPRODUCTION_JSON,
                    help="the rows the report's table must show (target `all` only)")
     args = p.parse_args(argv)
     wanted = figures_of(args.target)

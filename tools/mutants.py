@@ -18,7 +18,7 @@ mutant can never silently become a no-op). Then:
 
     python tools/mutants.py [--experiments] [--only NAME ...] [--out FILE]
 
-Prints one verdict per mutant, writes the JSON record (results/mutants.json, which
+Prints one verdict per mutant, writes the JSON record (paths.MUTANTS, which
 `python -m nndl3 docs` reads; a run of --only writes only to an --out given) and exits 1
 if any mutant is not caught.
 """
@@ -36,10 +36,10 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from nndl3 import atomic, book_runs, check, curves, readers, workflow_config
+from nndl3 import atomic, book_runs, check, curves, paths, readers, workflow_config
 
 ROOT = Path(__file__).resolve().parents[1]
-RECORD = "results/mutants.json"  # the last full run, read by `python -m nndl3 docs`
+RECORD = paths.MUTANTS  # the last full run, read by `python -m nndl3 docs`
 
 
 class Patch(NamedTuple):

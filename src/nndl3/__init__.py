@@ -1,4 +1,4 @@
-"""Chapter 3 of Nielsen's *Neural Networks and Deep Learning*, re-run with NumPy."""
+"""Chapters 1 to 3 of Nielsen's *Neural Networks and Deep Learning*, re-run with NumPy and Numba."""
 
 import hashlib
 import os

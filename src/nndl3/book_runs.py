@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import readers, runspec
+from . import paths, readers, runspec
 from .errors import UserError
 
 DIR = "book_runs"
@@ -65,7 +65,7 @@ class Published:
         return cls(runs, sweeps)
 
     @classmethod
-    def from_file(cls, path="config/config.yaml") -> Published:
+    def from_file(cls, path=paths.CONFIG) -> Published:
         """The mapping of a config file, for a command run by hand (the workflow passes its
         own config's as `--published`)."""
         config = readers.yaml_mapping(path, "config", ("published", "runs", "defaults"))

@@ -1,4 +1,5 @@
-"""Command line: `python -m nndl3 <command>`, the one entry point the workflow's rules call.
+"""Command line: `python -m nndl3 <command>`, what every rule of the workflow calls but
+`backprop_claims` (a benchmark script, workflow/rules/benchmarks.smk).
 
 Every command reads its inputs, does one step of the data flow and writes its outputs
 atomically. Bad input ends it with one line on stderr naming the problem and exit 1.
@@ -539,7 +540,7 @@ def parser() -> argparse.ArgumentParser:
                        "(network.py or network2), one record per seed")
     s.add_argument("--spec", required=True, help="our run's spec: a YAML/JSON file or JSON text")
     s.add_argument("--run", required=True, help="the run's id, stored in its records")
-    s.add_argument("--data", default="data/mnist.npz")
+    s.add_argument("--data", default=paths.DATA)
     s.add_argument("--engine", choices=["compiled", "numpy"], default="compiled",
                    help="compiled: nndl3.fast in float64 (default); numpy: network2's order "
                         "of sums")
@@ -563,9 +564,9 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("report", help="regenerated numbers and curves vs the book, with "
                        "tolerances")
-    s.add_argument("--expected", default="config/expected.yaml")
-    s.add_argument("--calibration", default="config/calibration.yaml")
-    s.add_argument("--curve-calibration", default="config/calibration_curves.json")
+    s.add_argument("--expected", default=paths.EXPECTED)
+    s.add_argument("--calibration", default=paths.CALIBRATION_INSTALLED)
+    s.add_argument("--curve-calibration", default=paths.CALIBRATION_CURVES_INSTALLED)
     s.add_argument("--recipe", default=None,
                    help="the author's recipe over its seeds (config/recipe.yaml): the book's "
                    "draw's spread, and the comparison of our network with the recipe")
@@ -597,7 +598,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("calibrate", help="measure the seed spread of every row and published "
                        "curve over the calibration seeds")
-    s.add_argument("--expected", default="config/expected.yaml")
+    s.add_argument("--expected", default=paths.EXPECTED)
     s.add_argument("--aggregates", nargs="+", required=True,
                    help="results/calibration/aggregates/*.json")
     add_published(s)
@@ -616,17 +617,17 @@ def parser() -> argparse.ArgumentParser:
                        help="copy a calibration into config/ (kept if its values are the same)")
     s.add_argument("--points", default=paths.CALIBRATION_POINTS)
     s.add_argument("--curves", default=paths.CALIBRATION_CURVES)
-    s.add_argument("--target-points", default="config/calibration.yaml")
-    s.add_argument("--target-curves", default="config/calibration_curves.json")
+    s.add_argument("--target-points", default=paths.CALIBRATION_INSTALLED)
+    s.add_argument("--target-curves", default=paths.CALIBRATION_CURVES_INSTALLED)
     s.set_defaults(func=cmd_install_calibration)
 
     s = sub.add_parser("calibration-check", help="one re-trained calibration seed against "
                        "the stored per-seed values; exit 1 on any difference")
     s.add_argument("--records", nargs="+", required=True,
                    help="one re-trained record per calibrated run, all of one seed")
-    s.add_argument("--expected", default="config/expected.yaml")
-    s.add_argument("--calibration", default="config/calibration.yaml")
-    s.add_argument("--curve-calibration", default="config/calibration_curves.json")
+    s.add_argument("--expected", default=paths.EXPECTED)
+    s.add_argument("--calibration", default=paths.CALIBRATION_INSTALLED)
+    s.add_argument("--curve-calibration", default=paths.CALIBRATION_CURVES_INSTALLED)
     add_published(s)
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
     s.add_argument("--labels", default=paths.DATA)

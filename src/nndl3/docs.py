@@ -29,6 +29,9 @@ from . import atomic, literature_docs, paths
 from .errors import UserError
 from .tolerance import K_SIGMA, scale
 
+# the job times of the calibration's and the recipe's training (their cost blocks)
+CALIBRATION_TIMES = paths.BENCHMARK_DIR.format(rule="calibration")
+RECIPE_TIMES = paths.BENCHMARK_DIR.format(rule="recipe")
 FILES = ("README.md", "docs/*.md", "figures/README.md")
 BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
 
@@ -130,7 +133,7 @@ def headline(root: Path) -> str:
 def gate_seeds(root: Path) -> str:
     """The gate observed (benchmarks/gate_seeds.py's JSON): each seed triple's failures,
     and the held-out rate of the t rule and of the normal rule at one nominal rate."""
-    doc = load_json(root, "results/gate_seeds.json")
+    doc = load_json(root, paths.GATE_SEEDS)
     lines = ["| check seeds | failed rows and curves | rows judged otherwise by the 3 sd rule "
              "(then → now) |", "|---|---|---|"]
     for r in doc["triples"]["reports"]:
@@ -169,8 +172,8 @@ def replay_table(root: Path) -> str:
 
 def calibration(root: Path) -> str:
     """What the installed calibration was measured on."""
-    points = yaml.safe_load((root / "config/calibration.yaml").read_text())
-    curves = load_json(root, "config/calibration_curves.json")
+    points = yaml.safe_load((root / paths.CALIBRATION_INSTALLED).read_text())
+    curves = load_json(root, paths.CALIBRATION_CURVES_INSTALLED)
     seeds = points["seeds"]
     extra = {row: sorted(values) for row, values in (points.get("per_seed") or {}).items()
              if sorted(values) != sorted(seeds)}
@@ -188,7 +191,7 @@ def calibration(root: Path) -> str:
 def l2_full_seeds(root: Path) -> str:
     """The per-seed best test accuracy of l2_full over its calibration seeds, and where the
     book's value lies among them."""
-    points = yaml.safe_load((root / "config/calibration.yaml").read_text())
+    points = yaml.safe_load((root / paths.CALIBRATION_INSTALLED).read_text())
     values = points["per_seed"]["l2_full_test_best"]
     row = next(r for r in reproduction(root)["rows"] if r["id"] == "l2_full_test_best")
     book = row["book"]
@@ -204,8 +207,8 @@ def l2_full_seeds(root: Path) -> str:
 
 
 def mutants(root: Path) -> str:
-    """The mutants' last run (results/mutants.json, written by tools/mutants.py)."""
-    doc = load_json(root, "results/mutants.json")
+    """The mutants' last run (paths.MUTANTS, written by tools/mutants.py)."""
+    doc = load_json(root, paths.MUTANTS)
     lines = ["| mutant | what it breaks | caught by a test (as named in that run) "
              "| caught by the check |",
              "|---|---|---|---|"]
@@ -236,8 +239,8 @@ def figures_table(root: Path) -> str:
 
 
 def target_times(root: Path) -> str:
-    """Per-target wall-time estimates (results/target_times.json, benchmarks/target_times.py)."""
-    doc = load_json(root, "results/target_times.json")
+    """Per-target wall-time estimates (paths.TARGET_TIMES, benchmarks/target_times.py)."""
+    doc = load_json(root, paths.TARGET_TIMES)
     lines = ["| target | jobs | job-s | longest job | estimate, 2 cores |", "|---|---|---|---|---|"]
     for t in doc["targets"]:
         if not t["jobs"]:
@@ -250,16 +253,16 @@ def target_times(root: Path) -> str:
 
 
 def pipeline_time(root: Path) -> str:
-    """The pipeline's wall time in CI (results/pipeline.json, written by .ci/run)."""
-    doc = load_json(root, "results/pipeline.json")
+    """The pipeline's wall time in CI (paths.PIPELINE, written by .ci/run)."""
+    doc = load_json(root, paths.PIPELINE)
     return (f"`{doc['command']}`: **{doc['seconds']} s** ({doc['seconds'] / 60:.1f} min) on "
             f"{doc['date']}, {doc['jobs']} jobs.\n")
 
 
 def pipeline_stages(root: Path) -> str:
     """The pipeline's CPU by kind and its critical path, against the reference epoch
-    (results/pipeline_times.json, benchmarks/breakdown.py --json after CI's pipeline)."""
-    doc = load_json(root, "results/pipeline_times.json")
+    (paths.PIPELINE_TIMES, benchmarks/breakdown.py --json after CI's pipeline)."""
+    doc = load_json(root, paths.PIPELINE_TIMES)
     run, epoch = doc["pipeline"], doc["reference_epoch_seconds"]
     kinds = doc["cpu_seconds_by_kind"]
     total = sum(kinds.values())
@@ -316,7 +319,7 @@ def backprop_tables(doc: dict) -> str:
 
 
 def backprop_claims(root: Path) -> str:
-    return backprop_tables(load_json(root, "results/backprop_claims.json"))
+    return backprop_tables(load_json(root, paths.BACKPROP_CLAIMS))
 
 
 def eta100_table(doc: dict) -> str:
@@ -384,13 +387,13 @@ def transcript_text(book: dict) -> str:
 
 
 def eta100_seeds(root: Path) -> str:
-    return eta100_table(load_json(root, "results/eta100_seeds.json"))
+    return eta100_table(load_json(root, paths.ETA100_SEEDS))
 
 
 def calibration_time(root: Path) -> str:
     """What `snakemake calibrate` costs, from its jobs' benchmark files (CPU seconds do not
     depend on what else the machine ran)."""
-    jobs, cpu, wall = totals(benchmarks(root / "logs/benchmark/calibration"))
+    jobs, cpu, wall = totals(benchmarks(root / CALIBRATION_TIMES))
     return (f"`snakemake calibrate`: {jobs} training jobs, {cpu:.0f} CPU seconds in all "
             f"(about {cpu / 2 / 60:.0f} minutes on 2 cores; the jobs' own wall times add up to "
             f"{wall:.0f} s).\n")
@@ -398,7 +401,7 @@ def calibration_time(root: Path) -> str:
 
 def claims(root: Path) -> str:
     """The claim rows of config/expected.yaml: the text's statements checked as inequalities."""
-    rows = [r for r in yaml.safe_load((root / "config/expected.yaml").read_text())["quantities"]
+    rows = [r for r in yaml.safe_load((root / paths.EXPECTED).read_text())["quantities"]
             if "claim" in r]
     lines = ["| row | § | inequality | the quantity |", "|---|---|---|---|"]
     for r in rows:
@@ -421,10 +424,10 @@ def book_in_band(root: Path, figure: str) -> str:
     is installed), and against the curve check's own band, which it does not draw."""
     from . import book_runs
 
-    published = book_runs.Published.from_file(root / "config/config.yaml")
-    entry = yaml.safe_load((root / "config/figures.yaml").read_text())["figures"][figure]
+    published = book_runs.Published.from_file(root / paths.CONFIG)
+    entry = yaml.safe_load((root / paths.FIGURES_CONFIG).read_text())["figures"][figure]
     checked = {c["id"]: c for c in reproduction(root)["curves"]}
-    recipe_path = root / "config/recipe_curves.json"
+    recipe_path = root / paths.RECIPE_CURVES_INSTALLED
     bands = json.loads(recipe_path.read_text())["bands"] if recipe_path.is_file() else {}
     inside, recipe, check = [], [], []
     for series in (s for s in entry["series"] if s.get("book")):
@@ -480,21 +483,21 @@ def totals(rows: dict) -> tuple[int, float, float]:
 
 def recipe_runs(root: Path) -> str:
     """docs/replay.md: each run the check reads, with its recipe or why it has none."""
-    from . import check, recipe
+    from . import check, recipe_plan
 
-    config = yaml.safe_load((root / "config/config.yaml").read_text())
-    return recipe.table(config, check.load_expected(root / "config/expected.yaml"))
+    config = yaml.safe_load((root / paths.CONFIG).read_text())
+    return recipe_plan.table(config, check.load_expected(root / paths.EXPECTED))
 
 
 def recipe_time(root: Path) -> str:
     """What `snakemake recipe_seeds` costs, from its jobs' benchmark files: measured, or,
     while some seeds are not run yet, estimated from each run's measured seeds."""
-    from . import check, recipe
+    from . import check, recipe_plan
 
-    config = yaml.safe_load((root / "config/config.yaml").read_text())
-    runs = recipe.recipe_runs(config, check.load_expected(root / "config/expected.yaml"))
+    config = yaml.safe_load((root / paths.CONFIG).read_text())
+    runs = recipe_plan.recipe_runs(config, check.load_expected(root / paths.EXPECTED))
     seeds = config["recipe_seeds"]
-    rows = {k: v for k, v in benchmarks(root / "logs/benchmark/recipe").items()
+    rows = {k: v for k, v in benchmarks(root / RECIPE_TIMES).items()
             if k[0] in runs and int(k[1].removeprefix("seed-")) in seeds}
     jobs, cpu, wall = totals(rows)
     text = (f"`snakemake recipe_seeds`: {len(runs)} runs x {len(seeds)} seeds = "
@@ -525,36 +528,36 @@ BLOCKS = {
     "recipe-comparison": Block(recipe_comparison, (paths.REPRODUCTION_JSON,)),
     "false-failure": Block(false_failure, (paths.REPRODUCTION_JSON,)),
     "headline-distributions": Block(headline, (paths.REPRODUCTION_JSON,)),
-    "gate-seeds": Block(gate_seeds, ("results/gate_seeds.json",)),
+    "gate-seeds": Block(gate_seeds, (paths.GATE_SEEDS,)),
     "known-deviations": Block(known_deviations, (paths.REPRODUCTION_JSON,)),
     "replay-table": Block(replay_table, (paths.REPRODUCTION_JSON,)),
-    "calibration": Block(calibration, ("config/calibration.yaml",
-                                       "config/calibration_curves.json")),
-    "l2-full-seeds": Block(l2_full_seeds, ("config/calibration.yaml",
+    "calibration": Block(calibration, (paths.CALIBRATION_INSTALLED,
+                                       paths.CALIBRATION_CURVES_INSTALLED)),
+    "l2-full-seeds": Block(l2_full_seeds, (paths.CALIBRATION_INSTALLED,
                                            paths.REPRODUCTION_JSON)),
-    "mutants": Block(mutants, ("results/mutants.json",)),
-    "figures-table": Block(figures_table, ("config/config.yaml", "config/figures.yaml")),
-    "target-times": Block(target_times, ("results/target_times.json",), timing=True),
-    "pipeline-time": Block(pipeline_time, ("results/pipeline.json",), timing=True),
-    "pipeline-stages": Block(pipeline_stages, ("results/pipeline_times.json",), timing=True),
-    "calibration-time": Block(calibration_time, ("logs/benchmark/calibration",), timing=True),
-    "backprop-claims": Block(backprop_claims, ("results/backprop_claims.json",), timing=True),
-    "eta100-seeds": Block(eta100_seeds, ("results/eta100_seeds.json",)),
+    "mutants": Block(mutants, (paths.MUTANTS,)),
+    "figures-table": Block(figures_table, (paths.CONFIG, paths.FIGURES_CONFIG)),
+    "target-times": Block(target_times, (paths.TARGET_TIMES,), timing=True),
+    "pipeline-time": Block(pipeline_time, (paths.PIPELINE,), timing=True),
+    "pipeline-stages": Block(pipeline_stages, (paths.PIPELINE_TIMES,), timing=True),
+    "calibration-time": Block(calibration_time, (CALIBRATION_TIMES,), timing=True),
+    "backprop-claims": Block(backprop_claims, (paths.BACKPROP_CLAIMS,), timing=True),
+    "eta100-seeds": Block(eta100_seeds, (paths.ETA100_SEEDS,)),
     # docs/literature.md (issue 27): made by `snakemake literature` and two benchmarks
-    "wide-bench": Block(literature_docs.wide_bench, ("results/benchmarks_wide.json",),
+    "wide-bench": Block(literature_docs.wide_bench, (paths.WIDE_BENCH,),
                         timing=True),
     "literature-cost": Block(literature_docs.literature_cost,
-                             ("results/literature_cost.json",), timing=True),
+                             (paths.LITERATURE_COST,), timing=True),
     "literature-rows": Block(literature_docs.literature_rows,
                              (paths.LITERATURE_JSON.format(scale="runs"),)),
-    "claims": Block(claims, ("config/expected.yaml",)),
+    "claims": Block(claims, (paths.EXPECTED,)),
     # the README's first figure: its band and the check's
     "weight-init-band": Block(lambda root: book_in_band(root, "weight_init_30"),
-                              (paths.REPRODUCTION_JSON, "config/recipe_curves.json",
+                              (paths.REPRODUCTION_JSON, paths.RECIPE_CURVES_INSTALLED,
                                paths.AGGREGATE.format(run="init_30_large"),
                                paths.AGGREGATE.format(run="init_30_default"))),
-    "recipe-runs": Block(recipe_runs, ("config/config.yaml", "config/expected.yaml")),
-    "recipe-time": Block(recipe_time, ("logs/benchmark/recipe",), timing=True),
+    "recipe-runs": Block(recipe_runs, (paths.CONFIG, paths.EXPECTED)),
+    "recipe-time": Block(recipe_time, (RECIPE_TIMES,), timing=True),
 }
 
 

@@ -70,7 +70,7 @@ def read_data(paths) -> dict:
     return mnist.load(path, np.float64, ("train",))
 
 
-RECIPE_BANDS = "config/recipe_curves.json"  # installed by `snakemake install_recipe`
+RECIPE_BANDS = paths.RECIPE_CURVES_INSTALLED  # installed by `snakemake install_recipe`
 
 
 def recipe_files(fig: dict, config: dict) -> list[str]:

@@ -16,12 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import readers
+from . import paths, readers
 from .errors import UserError
 from .runspec import merged, validate
 from .train import git_commit, streams, versions
 
-CONFIG = "config/literature.yaml"
+CONFIG = paths.LITERATURE_CONFIG
 RECORD_SCHEMA = "nndl3-literature-record/1"
 
 

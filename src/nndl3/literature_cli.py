@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from . import paths
 from .errors import UserError
 
 
@@ -55,17 +56,17 @@ def add_commands(sub) -> None:
                        "(config/literature.yaml)")
     s.add_argument("--run", required=True)
     s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--data", required=True, help="data/mnist.npz")
+    s.add_argument("--data", required=True, help=paths.DATA)
     s.add_argument("--out", required=True)
-    s.add_argument("--config", default="config/config.yaml")
-    s.add_argument("--literature", default="config/literature.yaml")
+    s.add_argument("--config", default=paths.CONFIG)
+    s.add_argument("--literature", default=paths.LITERATURE_CONFIG)
     s.add_argument("--miniature", action="store_true",
                    help="the run's miniature (config/literature.yaml `miniature:`)")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("literature-check", help="the literature rows of config/expected.yaml "
                        "(a run without records is `not run`)")
-    s.add_argument("--expected", default="config/expected.yaml")
+    s.add_argument("--expected", default=paths.EXPECTED)
     s.add_argument("--records", nargs="*", default=[])
     s.add_argument("--out-md")
     s.add_argument("--out-json")

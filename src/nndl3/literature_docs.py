@@ -14,8 +14,8 @@ def load(root: Path, rel: str) -> dict:
 
 
 def wide_bench(root: Path) -> str:
-    """benchmarks/wide.py's table (results/benchmarks_wide.json)."""
-    r = load(root, "results/benchmarks_wide.json")
+    """benchmarks/wide.py's table (paths.WIDE_BENCH)."""
+    r = load(root, paths.WIDE_BENCH)
     one, two, f = r["one_hidden"], r["two_hidden"], r["one_hidden"]["floor"]
     lines = [f"{r['train_size']:,} images, CPU seconds of one thread, median of "
              f"{r['repeats']} epochs ({r['machine']['cpu']}, load "
@@ -40,8 +40,8 @@ def wide_bench(root: Path) -> str:
 
 
 def literature_cost(root: Path) -> str:
-    """benchmarks/literature_cost.py's extrapolation (results/literature_cost.json)."""
-    r = load(root, "results/literature_cost.json")
+    """benchmarks/literature_cost.py's extrapolation (paths.LITERATURE_COST)."""
+    r = load(root, paths.LITERATURE_COST)
     lines = ["| run | CPU s/epoch | wall s/epoch | epochs | CPU h per seed |",
              "|---|---|---|---|---|"]
     for row in r["rows"]:
@@ -55,7 +55,7 @@ def literature_cost(root: Path) -> str:
 
 
 def literature_rows(root: Path) -> str:
-    """The literature rows' status (results/literature/runs/reproduction.json)."""
+    """The literature rows' status (paths.LITERATURE_JSON)."""
     rows = load(root, paths.LITERATURE_JSON.format(scale="runs"))["rows"]
     lines = ["| row | paper | regenerated | status |", "|---|---|---|---|"]
     for r in rows:

@@ -6,7 +6,8 @@ DATA = "data/mnist.npz"
 RUN_DIR = "results/runs/{run}"
 RECORD = RUN_DIR + "/seed-{seed}.json"
 AGGREGATE = "results/aggregates/{run}.json"
-SVM = "results/svm/{n}.json"
+SVM_DIR = "results/svm"
+SVM = SVM_DIR + "/{n}.json"
 SVM_PART = "results/svm/parts/{n}/part-{part}.npz"
 BASELINE = "results/baselines/{name}.json"
 TUNED_SEARCH = "results/baselines/tuned_svm/search.json"
@@ -30,5 +31,31 @@ RECIPE_CURVES = "results/recipe/recipe_curves.json"
 LITERATURE_RECORD = "results/literature/{scale}/{run}/seed-{seed}.json"
 LITERATURE_MD = "results/literature/{scale}/reproduction.md"
 LITERATURE_JSON = "results/literature/{scale}/reproduction.json"
+# a training job's log, whose last `timing` line has what its record cannot (the write)
+TRAIN_LOG = "logs/train/{run}.log"
 # the job times of the rules that keep them (`benchmark:`), read by benchmarks/breakdown.py
-BENCHMARK = "logs/benchmark/{rule}/{name}.tsv"
+BENCHMARK_DIR = "logs/benchmark/{rule}"
+BENCHMARK = BENCHMARK_DIR + "/{name}.tsv"
+# single-file records of the benchmarks and of CI, each written by the script named and
+# read by a block of `python -m nndl3 docs`
+GATE_SEEDS = "results/gate_seeds.json"  # benchmarks/gate_seeds.py
+GATE_TRIPLES = "results/triples"  # benchmarks/gate_seeds.py: one report per seed triple
+MUTANTS = "results/mutants.json"  # tools/mutants.py
+REFERENCE_EPOCH = "results/reference_epoch.json"  # benchmarks/reference_epoch.py
+PIPELINE = "results/pipeline.json"  # benchmarks/pipeline.py
+PIPELINE_TIMES = "results/pipeline_times.json"  # benchmarks/breakdown.py
+TARGET_TIMES = "results/target_times.json"  # benchmarks/target_times.py
+BACKPROP_CLAIMS = "results/backprop_claims.json"  # benchmarks/backprop_claims.py
+ETA100_SEEDS = "results/eta100_seeds.json"  # benchmarks/eta100_seeds.py
+KERNEL_BENCH = "results/benchmarks.json"  # benchmarks/bench.py
+WIDE_BENCH = "results/benchmarks_wide.json"  # benchmarks/wide.py
+LITERATURE_COST = "results/literature_cost.json"  # benchmarks/literature_cost.py
+# the configuration, and the calibrations and recipe spreads installed into it
+CONFIG = "config/config.yaml"
+FIGURES_CONFIG = "config/figures.yaml"
+EXPECTED = "config/expected.yaml"
+LITERATURE_CONFIG = "config/literature.yaml"
+CALIBRATION_INSTALLED = "config/calibration.yaml"
+CALIBRATION_CURVES_INSTALLED = "config/calibration_curves.json"
+RECIPE_INSTALLED = "config/recipe.yaml"
+RECIPE_CURVES_INSTALLED = "config/recipe_curves.json"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import yaml
 
-from . import book_runs, changed, figures, readers, runspec
+from . import book_runs, changed, figures, paths, readers, runspec
 from .errors import UserError
 
 # The workflow's config files, in the order the Snakefile reads them (`configfile:`).
-FILES = ("config/config.yaml", "config/figures.yaml")
+FILES = (paths.CONFIG, paths.FIGURES_CONFIG)
 # The committed config: the one record of each run's book settings (nndl3.changed).
 COMMITTED = FILES[0]
 

@@ -6,7 +6,7 @@ rule backprop_claims:
     input:
         paths.DATA,
     output:
-        "results/backprop_claims.json",
+        paths.BACKPROP_CLAIMS,
     log:
         "logs/backprop_claims.log",
     threads: 1

@@ -36,7 +36,7 @@ rule aggregate_calibration:
 
 rule calibrate:
     input:
-        expected="config/expected.yaml",
+        expected=paths.EXPECTED,
         data=paths.DATA,
         book=BOOK_FILES,
         aggregates=expand(paths.CALIBRATION_AGGREGATE, run=list(CALIBRATED)),
@@ -70,9 +70,9 @@ rule install_calibration:
 
 rule calibration_check:
     input:
-        expected="config/expected.yaml",
-        calibration="config/calibration.yaml",
-        curve_calibration="config/calibration_curves.json",
+        expected=paths.EXPECTED,
+        calibration=paths.CALIBRATION_INSTALLED,
+        curve_calibration=paths.CALIBRATION_CURVES_INSTALLED,
         data=paths.DATA,
         book=BOOK_FILES,
         records=expand(paths.CALIBRATION_RECORD, run=list(CALIBRATED), seed=SPOT_SEED),

@@ -4,7 +4,7 @@
 # in the HTML report), `check` prints them and fails on any row outside its tolerance.
 
 try:
-    CHECKED = nndl3_check.sources("config/expected.yaml")
+    CHECKED = nndl3_check.sources(paths.EXPECTED)
 except UserError as error:
     raise ValueError(str(error)) from None
 CURVE_RUNS = nndl3_curves.needed_runs(PUBLISHED)
@@ -12,8 +12,8 @@ CURVE_RUNS = nndl3_curves.needed_runs(PUBLISHED)
 RECIPE = {
     role: path
     for role, path in (
-        ("recipe", "config/recipe.yaml"),
-        ("recipe_curves", "config/recipe_curves.json"),
+        ("recipe", paths.RECIPE_INSTALLED),
+        ("recipe_curves", paths.RECIPE_CURVES_INSTALLED),
     )
     if Path(path).exists()
 }
@@ -23,9 +23,9 @@ REPORT_RUNS = sorted(set(CHECKED["runs"]) | set(CURVE_RUNS))
 rule report:
     input:
         **RECIPE,
-        expected="config/expected.yaml",
-        calibration="config/calibration.yaml",
-        curve_calibration="config/calibration_curves.json",
+        expected=paths.EXPECTED,
+        calibration=paths.CALIBRATION_INSTALLED,
+        curve_calibration=paths.CALIBRATION_CURVES_INSTALLED,
         book=BOOK_FILES,
         data=paths.DATA,
         aggregates=expand(

@@ -15,7 +15,7 @@ from nndl3 import curves as nndl3_curves
 from nndl3 import figures as nndl3_figures
 from nndl3 import literature as nndl3_literature
 from nndl3 import paths
-from nndl3 import recipe as nndl3_recipe
+from nndl3 import recipe_plan as nndl3_recipe_plan
 from nndl3 import workflow_config
 from nndl3.errors import UserError
 
@@ -99,7 +99,7 @@ def figure_caption(wildcards):
 
 # The calibration (calibrate.smk): the seeds each checked run is calibrated on.
 CALIBRATED = nndl3_calibration.run_seeds(
-    nndl3_check.load_expected("config/expected.yaml"),
+    nndl3_check.load_expected(paths.EXPECTED),
     config["calibration_seeds"],
     PUBLISHED,
 )
@@ -163,7 +163,7 @@ def tuned_spec(wildcards):
 
 
 # The literature runs (literature.smk, config/literature.yaml).
-LITERATURE = nndl3_literature.load_config("config/literature.yaml")
+LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
 LITERATURE_RUNS = list(LITERATURE["runs"])
 LITERATURE_MINIATURE = list(LITERATURE["miniature"])
 LITERATURE_FIGURES = list(LITERATURE["figures"])

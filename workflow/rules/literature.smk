@@ -29,7 +29,7 @@ for _run in LITERATURE_RUNS:
 
 rule literature_train:
     input:
-        "data/mnist.npz",
+        paths.DATA,
     output:
         paths.LITERATURE_RECORD,
     log:
@@ -54,7 +54,7 @@ rule literature_train:
 
 rule literature_check:
     input:
-        expected="config/expected.yaml",
+        expected=paths.EXPECTED,
         records=lambda wildcards: literature_records(
             wildcards.scale,
             LITERATURE_RUNS if wildcards.scale == "runs" else LITERATURE_MINIATURE,
@@ -92,7 +92,7 @@ rule literature_curves:
 
 rule literature_figure:
     input:
-        "data/mnist.npz",
+        paths.DATA,
     output:
         "figures/literature_{figure}.png",
     log:

@@ -6,9 +6,9 @@
 #   snakemake --cores 2 recipe_check      re-train one recipe seed, compare with config/
 
 RECIPE_SEEDS = config["recipe_seeds"]
-# every run a row or published curve reads that has a recipe (nndl3.recipe.recipe_runs)
-RECIPE_RUNS = nndl3_recipe.recipe_runs(
-    config, nndl3_check.load_expected("config/expected.yaml")
+# every run a row or published curve reads that has a recipe (nndl3.recipe_plan.recipe_runs)
+RECIPE_RUNS = nndl3_recipe_plan.recipe_runs(
+    config, nndl3_check.load_expected(paths.EXPECTED)
 )
 
 
@@ -20,7 +20,7 @@ rule recipe_train:
     log:
         "logs/recipe/train/{run}/seed-{seed}.log",
     benchmark:
-        "logs/benchmark/recipe/{run}/seed-{seed}.tsv"
+        benchmark_file("recipe", "{run}/seed-{seed}")
     wildcard_constraints:
         run=one_of(RECIPE_RUNS),
     threads: 1
@@ -51,7 +51,7 @@ use rule aggregate_calibration as aggregate_recipe with:
 
 rule recipe_seeds:
     input:
-        expected="config/expected.yaml",
+        expected=paths.EXPECTED,
         data=paths.DATA,
         book=BOOK_FILES,
         aggregates=expand(paths.RECIPE_AGGREGATE, run=RECIPE_RUNS),
@@ -78,17 +78,20 @@ rule install_recipe:
         curves=rules.recipe_seeds.output.curves,
     log:
         "logs/recipe/install.log",
+    params:
+        points=paths.RECIPE_INSTALLED,
+        curves=paths.RECIPE_CURVES_INSTALLED,
     shell:
         "python -m nndl3 install-calibration --points {input.points}"
-        " --curves {input.curves} --target-points config/recipe.yaml"
-        " --target-curves config/recipe_curves.json 2>&1 | tee {log}"
+        " --curves {input.curves} --target-points {params.points}"
+        " --target-curves {params.curves} 2>&1 | tee {log}"
 
 
 rule recipe_check:
     input:
-        expected="config/expected.yaml",
-        calibration="config/recipe.yaml",
-        curve_calibration="config/recipe_curves.json",
+        expected=paths.EXPECTED,
+        calibration=paths.RECIPE_INSTALLED,
+        curve_calibration=paths.RECIPE_CURVES_INSTALLED,
         data=paths.DATA,
         book=BOOK_FILES,
         records=expand(

@@ -10,7 +10,7 @@ rule train:
         records=expand(paths.RECORD, seed=SEEDS, allow_missing=True),
         aggregate=paths.AGGREGATE,
     log:
-        "logs/train/{run}.log",
+        paths.TRAIN_LOG,
     benchmark:
         benchmark_file("train", "{run}")
     threads: 1

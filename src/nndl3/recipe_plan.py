@@ -1,0 +1,51 @@
+"""Which runs have the author's recipe: the runs `snakemake recipe_seeds` trains and
+docs/replay.md's table. Apart from nndl3.recipe (the sampler) so that the recipe's training
+jobs' code (nndl3.code) is the sampler's alone, not the config and calibration code that
+plans them."""
+
+from __future__ import annotations
+
+from .recipe import missing, of
+
+
+def recipes(config: dict, runs) -> dict[str, dict | str]:
+    """{run: its recipe, or the reason it has none} for `runs` of the config."""
+    from .workflow_config import run_spec
+
+    out = {}
+    for run in runs:
+        spec = run_spec(config, run)
+        lacks = missing(spec)
+        out[run] = f"none ({lacks})" if lacks else of(spec)
+    return out
+
+
+def recipe_runs(config: dict, expected: dict) -> list[str]:
+    """The runs `snakemake recipe_seeds` trains: every run a row or published curve reads
+    that has a recipe, in the config's order."""
+    from .book_runs import Published
+    from .calibration import run_seeds
+
+    read = run_seeds(expected, config["calibration_seeds"], Published.from_config(config))
+    return [run for run, got in recipes(config, [r for r in config["runs"] if r in read]).items()
+            if isinstance(got, dict)]
+
+
+def table(config: dict, expected: dict) -> str:
+    """docs/replay.md's list: every run a row or published curve reads, in the config's
+    order, with its recipe (program, draws) or why it has none."""
+    from .book_runs import Published
+    from .calibration import run_seeds
+
+    read = run_seeds(expected, config["calibration_seeds"], Published.from_config(config))
+    lines = ["| run | program | initial draws | eta | lambda | epochs | images |",
+             "|---|---|---|---|---|---|---|"]
+    for run, got in recipes(config, [r for r in config["runs"] if r in read]).items():
+        if isinstance(got, str):
+            lines.append(f"| `{run}` | no recipe: {got.removeprefix('none ')[1:-1]} "
+                         "| | | | | |")
+        else:
+            lines.append(f"| `{run}` | {got['program']} | {', then '.join(got['draws'])} | "
+                         f"{got['eta']:g} | {got['lmbda']:g} | {got['epochs']} | "
+                         f"{got['train_size']} |")
+    return "\n".join(lines) + "\n"
