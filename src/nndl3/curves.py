@@ -20,7 +20,7 @@ a correct network fails the curve with probability at most alpha, the gate's per
 840 held-out cases resolve, so it is simulated: a parametric bootstrap of the whole check
 (`simulated_fractions`), each seed's curve a multivariate normal with the calibration
 seeds' mean and covariance (`seed_model`). The held-out fractions (each calibration seed as
-the book, each 3-subset of the others as ours) are kept as the model's check.
+the book, each N_CHECK-subset of the others as ours) are kept as the model's check.
 """
 
 from __future__ import annotations
