@@ -17,7 +17,7 @@ epoch-averaged curve (this keeps the strong epoch-to-epoch correlation of a run'
 A curve passes when its fraction within reaches its `threshold`, the largest value at which
 a correct network fails the curve with probability at most alpha, the gate's per-member
 Šidák share (`tolerance.gate_of`). That probability is far below what the calibration's
-840 held-out cases resolve, so it is simulated: a parametric bootstrap of the whole check
+held-out cases resolve, so it is simulated: a parametric bootstrap of the whole check
 (`simulated_fractions`), each seed's curve a multivariate normal with the calibration
 seeds' mean and covariance (`seed_model`). The held-out fractions (each calibration seed as
 the book, each N_CHECK-subset of the others as ours) are kept as the model's check.
