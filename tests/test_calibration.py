@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 
-from nndl3 import book_runs, calibration, check, curves
+from nndl3 import book_runs, calibration, check, curves, stats
 from nndl3.errors import UserError
 
 from .conftest import PUBLISHED
@@ -16,6 +16,7 @@ from .test_curves import BOOK, CURVE, aggregate_around
 ROW = {"id": "r", "section": 2, "quantity": "q", "book": 95.0, "book_precision": 0.005,
        "source": {"run": "xent", "metric": "evaluation_accuracy", "reduce": "best"}}
 DEFAULT = [101, 102, 103, 104, 105]
+GATE = {"family_false_failure": 0.01, "detectable_power": 0.8}
 
 
 def aggregate(run, seeds, finals):
@@ -71,9 +72,11 @@ def test_the_spot_check_passes_on_the_stored_seed_and_names_a_difference():
     aggs = {"xent": aggregate("xent", DEFAULT, [0.90, 0.92, 0.94, 0.96, 0.91]),
             CURVE["run"]: curve_agg}
     book = book_runs.Book({"overfitting.json": BOOK["overfitting.json"]}, PUBLISHED)
-    expected = {"quantities": [ROW]}
+    expected = {"quantities": [ROW], "gate": GATE}
     points = calibration.measure_rows(expected, check.Inputs(aggs), DEFAULT)
-    curve_doc = {"curves": calibration.measure_curves(book, aggs, DEFAULT)}
+    curve_doc = {"curves": calibration.measure_curves(book, aggs, DEFAULT, expected)}
+    # the threshold at the Šidák share of the gate's rate over its row and this one curve
+    assert curve_doc["curves"][CURVE["id"]]["simulated"]["alpha"] == stats.sidak(0.01, 2)
     curve_doc = json.loads(json.dumps(curve_doc))  # as stored: seeds become strings
     one = {run: calibration.subset(a, [102], "the test") for run, a in aggs.items()}
     compared, problems = calibration.spot_check(expected, book, points, curve_doc,
@@ -109,3 +112,10 @@ def test_the_committed_calibration_covers_every_row_and_curve_with_its_seeds():
             assert row["id"] in points["claim_sd"], row["id"]
     for entry in curve_doc["curves"].values():
         assert sorted(map(int, entry["per_seed"])) == default
+
+
+def test_curves_need_more_seeds_than_the_check_has():
+    with pytest.raises(UserError, match=r"3 seed\(s\) \[1, 2, 3\]; the curves' held-out check "
+                       "needs at least 4"):
+        calibration.measure_curves(book_runs.Book({}, PUBLISHED), {}, [1, 2, 3],
+                                   {"quantities": [], "gate": GATE})

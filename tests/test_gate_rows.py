@@ -103,18 +103,38 @@ def test_pairs_come_from_both_files_per_seed_values():
         == {"c": ([0.5, 0.7], [0.1])}
 
 
-def test_the_gates_false_failure_rate_from_the_alphas_and_pass_rates_used():
-    doc = {"gate": {"alpha_family": 0.01, "m": 2},
+def test_the_gates_false_failure_rate_from_the_alphas_and_simulated_shares_used():
+    doc = {"gate": {"alpha_family": 0.01, "m": 3, "alpha_row": 0.003},
            "rows": [{"alpha": 0.002, "known_deviation": None},
                     {"alpha": 0.002, "known_deviation": "why"},  # not gated
                     {"alpha": None, "known_deviation": None}],  # exact
-           "curves": [{"held_out_pass_rate": 0.99, "known_deviation": None},
-                      {"held_out_pass_rate": None}]}
+           "curves": [{"simulated_failure": 0.001, "simulated_alpha": 0.003,
+                       "held_out_pass_rate": 0.9, "known_deviation": None},
+                      {"simulated_failure": 0.5, "simulated_alpha": 0.003,
+                       "known_deviation": "why"},  # not gated
+                      {"held_out_pass_rate": None}]}  # not compared
     f = report.false_failure(doc)
-    assert (f["rows"], f["curves"]) == (1, 1)
-    assert f["rate"] == pytest.approx(1 - 0.998 * 0.99)
-    assert f["curves_share"] == pytest.approx(1 - 0.99 ** 0.5)  # one curve of m = 2
-    assert "and exceed it." in report.false_failure_markdown(f)  # 1 % > 0.50 %
+    assert (f["rows"], f["curves"], f["curves_held_out"]) == (1, 1, 0)
+    assert f["rate"] == pytest.approx(1 - 0.998 * 0.999)  # the simulated share, not 1 - 0.9
+    assert f["curves_share"] == pytest.approx(1 - 0.99 ** (1 / 3))  # one curve of m = 3
+    text = report.false_failure_markdown(f)
+    assert "0.10 % (each curve's simulated failure share" in text
+    assert "stay within it: each simulated threshold is the largest whose simulated failure " \
+           "share is at most the gate's per-member rate, 0.003." in text
+    # a calibration made before the simulation, or at another rate, says so
+    doc["curves"][0].update(simulated_failure=None, simulated_alpha=None)
+    f = report.false_failure(doc)
+    assert f["curves_held_out"] == 1 and f["rate"] == pytest.approx(1 - 0.998 * 0.9)
+    assert "(their held-out failure shares: calibrated before the simulation (rerun " \
+           "`snakemake calibrate`)): the gate, 10.18 %" in report.false_failure_markdown(f)
+    doc["curves"].append({**doc["curves"][1], "known_deviation": None})
+    assert "(each curve's simulated failure share at its threshold; 1 at their held-out " \
+           "failure share, calibrated before" in \
+           report.false_failure_markdown(report.false_failure(doc))
+    doc["curves"].pop()
+    doc["curves"][0].update(simulated_failure=0.001, simulated_alpha=0.004)
+    assert "simulated at a per-member rate of 0.004, the gate's is now 0.003 (rerun" in \
+           report.false_failure_markdown(report.false_failure(doc))
 
 
 def test_a_weak_row_is_described_by_its_seeds_quantiles():

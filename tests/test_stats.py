@@ -23,7 +23,7 @@ def test_sidak_share_of_the_family_rate():
 
 
 def test_family_rate_multiplies_what_passes():
-    assert stats.family_rate([0.1, 0.2], [0.5]) == pytest.approx(1 - 0.9 * 0.8 * 0.5)
+    assert stats.family_rate([0.1, 0.2, 0.5]) == pytest.approx(1 - 0.9 * 0.8 * 0.5)
     assert stats.family_rate([]) == 0.0
 
 

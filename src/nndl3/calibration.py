@@ -9,7 +9,8 @@ beside and never over the check's own seeds, and `python -m nndl3 calibrate` wri
 - results/calibration/calibration.yaml: each row's seed sd (what the check reads) and its
   per-seed values;
 - results/calibration/calibration_curves.json: each published curve's per-epoch sd, its
-  derived pass threshold (`nndl3.curves`) and each seed's epoch mean and final value;
+  pass threshold at the gate's per-member rate, simulated (`nndl3.curves`), and each
+  seed's epoch mean and final value;
 
 both with a provenance block (seeds, git commit, library versions). `snakemake
 install_calibration` copies them into config/ (`install`). `snakemake calibration_check`
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import atomic, book_runs, check, curves, readers
+from . import atomic, book_runs, check, curves, readers, tolerance
 from .errors import UserError
 
 DECIMALS = 4  # a row's per-seed values and sd, as stored and compared
@@ -113,19 +114,27 @@ def other_run(row: dict) -> dict:
     return {**source, "run": row["source"]["minus_run"]}
 
 
-def measure_curves(book: book_runs.Book, aggregates: dict, default: list[int]) -> dict:
-    """Each published curve our runs monitor, measured over the default seeds."""
-    entries = {}
+def measure_curves(book: book_runs.Book, aggregates: dict, default: list[int],
+                   expected: dict) -> dict:
+    """Each published curve our runs monitor, measured over the default seeds, its
+    threshold at the per-member rate of the gate these curves and `expected`'s rows make."""
+    if len(default) <= curves.N_CHECK:
+        raise UserError(f"calibration: {len(default)} seed(s) {default}; the curves' held-out "
+                        f"check needs at least {curves.N_CHECK + 1} (one book, "
+                        f"{curves.N_CHECK} of ours)")
+    rows = {}
     for curve in book_runs.curves(book):
         if curve["run"] not in aggregates:
             raise UserError(f"calibration: no aggregate of run {curve['run']!r}, which the "
                             f"published curve {curve['id']} needs (`snakemake calibrate`)")
         agg = subset(aggregates[curve["run"]], default, f"curve {curve['id']}")
-        rows = curves.seed_rows(agg, curve)
-        if rows is not None:  # None: our run does not monitor it (listed by the check)
-            entries[curve["id"]] = {"run": curve["run"], "metric": curve["metric"],
-                                    **curves.measure(rows, default)}
-    return entries
+        values = curves.seed_rows(agg, curve)
+        if values is not None:  # None: our run does not monitor it (listed by the check)
+            rows[curve["id"]] = curve, values
+    alpha = tolerance.gate_of(expected, rows).alpha_row
+    return {cid: {"run": curve["run"], "metric": curve["metric"],
+                  **curves.measure(values, default, alpha)}
+            for cid, (curve, values) in rows.items()}
 
 
 def provenance(default: list[int], command: str = "snakemake calibrate "
@@ -145,17 +154,14 @@ def calibrate(expected_path, aggregate_paths, book: book_runs.Book, labels_path,
     expected = check.load_expected(expected_path)
     inputs = check.Inputs(readers.aggregates(aggregate_paths),
                           class_counts=readers.class_counts(labels_path))
-    if recipe:
-        expected = recipe_rows(expected, inputs.aggregates)
-        made = provenance(default, RECIPE_COMMAND)
-    else:
-        made = provenance(default)
+    measured = recipe_rows(expected, inputs.aggregates) if recipe else expected
+    made = provenance(default, RECIPE_COMMAND) if recipe else provenance(default)
     points = {"provenance": made, "seeds": list(default), "n": len(default),
-              **measure_rows(expected, inputs, default)}
+              **measure_rows(measured, inputs, default)}
     curve_doc = {"written_by": "python -m nndl3 calibrate", "provenance": made,
                  "seeds": list(default), "k_sigma": curves.K_SIGMA, "n_check": curves.N_CHECK,
                  "precision": curves.PRECISION,
-                 "curves": measure_curves(book, inputs.aggregates, default)}
+                 "curves": measure_curves(book, inputs.aggregates, default, expected)}
     if recipe:
         curve_doc["bands"] = measure_bands(book, inputs.aggregates, default)
     atomic.write_text(out_points, (RECIPE_HEADER if recipe else HEADER)

@@ -14,14 +14,13 @@ offset over epochs (ours minus book) in points and in units of its standard erro
 sd_mean * sqrt(1 + 1/n), where sd_mean is the calibration seeds' spread of the
 epoch-averaged curve (this keeps the strong epoch-to-epoch correlation of a run's curve).
 
-A curve passes when its fraction within reaches its `threshold`. The threshold is derived
-from the calibration seeds, never chosen: each calibration seed in turn plays the book (one
-held-out run), every 3-seed subset of the others plays our mean (the check's n = 3), with
-sd_e from the others. A run's curve is strongly correlated from epoch to epoch, so the
-held-out fractions are mostly 1 with a long tail (a seed whose whole curve sits apart),
-and the tail differs from curve to curve: each curve gets its own threshold, its 1st
-percentile of held-out fractions less a margin of half its distance to 1
-(`derive_threshold`); the share of held-out cases that pass it is recorded with it.
+A curve passes when its fraction within reaches its `threshold`, the largest value at which
+a correct network fails the curve with probability at most alpha, the gate's per-member
+Šidák share (`tolerance.gate_of`). That probability is far below what the calibration's
+held-out cases resolve, so it is simulated: a parametric bootstrap of the whole check
+(`simulated_fractions`), each seed's curve a multivariate normal with the calibration
+seeds' mean and covariance (`seed_model`). The held-out fractions (each calibration seed as
+the book, each N_CHECK-subset of the others as ours) are kept as the model's check.
 """
 
 from __future__ import annotations
@@ -55,42 +54,99 @@ def within(ours: np.ndarray, book: np.ndarray, sd: np.ndarray, n: int) -> np.nda
     return np.abs(ours - book) <= k_sigma_tolerance(sd, n, PRECISION)
 
 
+def epoch_sd(rows: np.ndarray) -> np.ndarray:
+    """Each epoch's seed-to-seed sample sd (ddof 1) over the seed axis, the second last:
+    what the calibration stores and what every held-out or simulated check recomputes."""
+    return rows.std(axis=-2, ddof=1)
+
+
 def held_out_fractions(rows: np.ndarray, n: int = N_CHECK) -> np.ndarray:
     """For each seed held out as "the book", each n-subset of the other seeds as "ours":
     the fraction of epochs within tolerance (sd_e from the other seeds)."""
     fractions = []
     for i in range(len(rows)):
         others = np.delete(rows, i, axis=0)
-        sd = others.std(axis=0, ddof=1)
+        sd = epoch_sd(others)
         for subset in itertools.combinations(range(len(others)), n):
             ours = others[list(subset)].mean(axis=0)
             fractions.append(within(ours, rows[i], sd, n).mean())
     return np.array(fractions)
 
 
-def derive_threshold(p01: float) -> float:
-    """A curve's pass threshold: the 1st percentile of its held-out fractions less half its
-    distance to 1, rounded down to 0.01 and at least 0. The margin covers the check's own
-    seeds, which the calibration never saw."""
-    return max(0.0, math.floor(100 * (p01 - 0.5 * (1 - p01))) / 100)
+SIMULATION_SEED = 20241203  # fixed: the simulated thresholds are the same on every rerun
+FAILURES_RESOLVED = 40  # simulated failures expected at alpha: binomial error 1/sqrt(40)
+BATCH = 64  # draws per matrix product; the normals are consumed in order, so any batch
+# size gives the same numbers
 
 
-def measure(rows: np.ndarray, seeds: list[int]) -> dict:
+def seed_model(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, span) of the calibration seeds (k x epochs): a simulated seed is mean + w @ span
+    with w ~ N(0, I_k), a normal with the seeds' mean and sample covariance span.T @ span,
+    lying in the span of the seeds' deviations."""
+    mean = rows.mean(axis=0)
+    return mean, (rows - mean) / math.sqrt(len(rows) - 1)
+
+
+def draws_for(alpha: float) -> int:
+    """Enough simulated checks that about FAILURES_RESOLVED of them fail at rate alpha, in
+    whole batches."""
+    return BATCH * math.ceil(FAILURES_RESOLVED / alpha / BATCH)
+
+
+def simulated_fractions(rows: np.ndarray, draws: int, n: int = N_CHECK,
+                        seed: int = SIMULATION_SEED) -> np.ndarray:
+    """The fraction within of `draws` simulated checks of a correct network. Each draws from
+    the seed model of `rows` (k seeds) k calibration seeds, whose per-epoch sd it takes,
+    one book and n seeds of ours, and scores them as the check does (`within`)."""
+    mean, span = seed_model(rows)
+    k = len(rows)
+    rng = np.random.default_rng(seed)
+    out = np.empty(draws)
+    for start in range(0, draws, BATCH):
+        b = min(BATCH, draws - start)
+        w = rng.standard_normal((b * (k + 1 + n), k))
+        seeds = (w @ span).reshape(b, k + 1 + n, -1) + mean
+        sd = epoch_sd(seeds[:, :k])
+        ours = seeds[:, k + 1:].mean(axis=1)
+        out[start:start + b] = within(ours, seeds[:, k], sd, n).mean(axis=1)
+    return out
+
+
+def threshold_at(fractions: np.ndarray, alpha: float) -> tuple[float, int]:
+    """(threshold, simulated failures at it): the largest threshold that at most a share
+    alpha of the simulated fractions fall below. Fractions are discrete (k / epochs), so it
+    is one of them, the (floor(alpha * draws) + 1)-th smallest, and its failure share may
+    lie well under alpha. Stored rounded down to 4 decimals, which passes and fails the
+    same fractions of up to 10,000 epochs."""
+    ordered = np.sort(fractions)
+    value = float(ordered[math.floor(alpha * len(ordered))])
+    # k / epochs times 10,000 is a whole number or at least 1 / epochs above one: 1e-9
+    # absorbs the rounding of the product, never a step of the fraction
+    return math.floor(10_000 * value + 1e-9) / 10_000, int(np.sum(fractions < value))
+
+
+def measure(rows: np.ndarray, seeds: list[int], alpha: float) -> dict:
     """A curve's calibration from the calibration seeds' rows (seeds x epochs, in the
-    metric's units): per-epoch sd, the derived threshold with the held-out fractions it
-    rests on, and each seed's epoch-averaged and final value (what a re-run seed must give
-    again, `calibration.spot_check`)."""
+    metric's units): per-epoch sd; the threshold at the per-member rate alpha, with its
+    simulated failure share; the held-out fractions, the model's check; and each seed's
+    epoch-averaged and final value (what a re-run seed must give again,
+    `calibration.spot_check`)."""
+    draws = draws_for(alpha)
+    simulated = simulated_fractions(rows, draws)
+    threshold, failures = threshold_at(simulated, alpha)
     fractions = held_out_fractions(rows)
-    p01 = float(np.percentile(fractions, 1))
-    threshold = derive_threshold(p01)
     return {
         "seeds": list(seeds),
         "sd_epoch_mean": round(float(rows.mean(axis=1).std(ddof=1)), 5),
         "threshold": threshold,
+        "simulated": {"alpha": alpha, "draws": draws, "seed": SIMULATION_SEED,
+                      "failure_share": failures / draws,
+                      "p01": round(float(np.percentile(simulated, 1)), 4)},
         "held_out": {"cases": len(fractions), "min": round(float(fractions.min()), 4),
-                     "p01": round(p01, 4), "median": round(float(np.median(fractions)), 4),
+                     "p01": round(float(np.percentile(fractions, 1)), 4),
+                     "median": round(float(np.median(fractions)), 4),
                      "pass_rate": round(float(np.mean(fractions >= threshold)), 4)},
-        "sd": [float(f"{v:.4g}") for v in rows.std(axis=0, ddof=1)],
+        "sd": [float(f"{v:.4g}") for v in epoch_sd(rows)],
         "per_seed": per_seed_summary(rows, seeds),
     }
 
@@ -139,9 +195,19 @@ def evaluate(book: book_runs.Book, calibration: dict, aggregates: dict,
                      "offset_z": offset / se if se else None,
                      "threshold": cal["threshold"], "known_deviation": known.get(curve["id"]),
                      "held_out_pass_rate": (cal.get("held_out") or {}).get("pass_rate"),
+                     "held_out_p01": (cal.get("held_out") or {}).get("p01"),
+                     **simulated_of(cal),
                      "status": "pass" if fraction >= cal["threshold"] else
                      "known deviation" if curve["id"] in known else "FAIL"})
     return rows
+
+
+def simulated_of(cal: dict) -> dict:
+    """A calibration entry's simulated failure share, the rate it was derived at, and the
+    simulated 1st percentile (None each for a calibration made before the simulation)."""
+    sim = cal.get("simulated") or {}
+    return {"simulated_failure": sim.get("failure_share"), "simulated_alpha": sim.get("alpha"),
+            "simulated_p01": sim.get("p01")}
 
 
 def markdown(rows: list[dict], calibration: dict) -> str:
@@ -152,8 +218,11 @@ def markdown(rows: list[dict], calibration: dict) -> str:
         f"that epoch over calibration seeds {calibration['seeds'][0]}-"
         f"{calibration['seeds'][-1]}; the book's lists are exact, precision 0). A curve "
         "passes when the book lies within it at a fraction of epochs >= its threshold, "
-        "derived from held-out calibration seeds (docs/curve-check.md). Offset = mean over "
-        "epochs of ours minus book (points for accuracies); z = offset / its standard error.",
+        "the largest at which a simulated correct network fails at most at the gate's "
+        "per-member rate; the column beside it is that simulated rate, the next the 1st "
+        "percentile of the fractions simulated and held out (the simulation's check; "
+        "docs/curve-check.md). Offset = mean over epochs of ours minus book (points for "
+        "accuracies); z = offset / its standard error.",
         "",
         table(rows).rstrip("\n"),
     ]
@@ -172,21 +241,30 @@ def markdown(rows: list[dict], calibration: dict) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    """Every published curve: within, threshold, offset, z, status (the report's table and
-    the docs block)."""
-    lines = ["| curve (our run . metric) | book file | epochs | within | threshold | offset "
-             "| z | status |", "|---|---|---|---|---|---|---|---|"]
+    """Every published curve: within, threshold and its simulated false-failure rate, the
+    simulated and held-out 1st percentiles, offset, z, status (the report's table and the
+    docs block)."""
+    lines = ["| curve (our run . metric) | book file | epochs | within | threshold | false "
+             "failure (simulated) | 1st percentile: simulated / held out | offset | z | "
+             "status |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         source = r["book_file"] + (f" [{r['book_key']}]" if r["book_key"] is not None else "")
         if "within" not in r:
             status = r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
-            lines.append(f"| `{r['id']}` | {source} | {r['epochs']} | - | - | - | - | "
+            lines.append(f"| `{r['id']}` | {source} | {r['epochs']} | - | - | - | - | - | - | "
                          f"{status} |")
             continue
         z = f"{r['offset_z']:+.2f}" if r["offset_z"] is not None else "-"
-        lines.append(f"| `{r['id']}` | {source} | {r['epochs']} | {r['within']:.3f} | "
-                     f"{r['threshold']:.2f} | {r['offset']:+.3f} | {z} | {r['status']} |")
+        lines.append(f"| `{r['id']}` | {source} | {r['epochs']} | {r['within']:.4f} | "
+                     f"{r['threshold']:.4f} | {number(r.get('simulated_failure'), '.2e')} | "
+                     f"{number(r.get('simulated_p01'), '.4f')} / "
+                     f"{number(r.get('held_out_p01'), '.4f')} | {r['offset']:+.3f} | {z} | "
+                     f"{r['status']} |")
     return "\n".join(lines) + "\n"
+
+
+def number(value, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
 
 
 def needed_runs(published: book_runs.Published) -> list[str]:

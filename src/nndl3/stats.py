@@ -25,11 +25,9 @@ def sidak(alpha_family: float, m: int) -> float:
     return 1.0 - (1.0 - alpha_family) ** (1.0 / m)
 
 
-def family_rate(alphas, pass_rates=()) -> float:
-    """The chance that at least one of independent tests fails: each row's alpha, and each
-    curve's measured pass rate."""
-    held = np.prod([1.0 - a for a in alphas]) * np.prod(list(pass_rates))
-    return float(1.0 - held)
+def family_rate(alphas) -> float:
+    """The chance that at least one of independent tests fails, each at its own rate."""
+    return float(1.0 - np.prod([1.0 - a for a in alphas]))
 
 
 def satterthwaite(variances, dfs) -> float:

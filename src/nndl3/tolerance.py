@@ -20,8 +20,8 @@ probability 1 - alpha_family. A claim (an inequality, no book draw) allows
 t(1 - alpha_row, df_ours) * sd_ours / sqrt(n) on its wrong side.
 
 The published curves keep their per-epoch rule, K_SIGMA * sd_e * sqrt(1 + 1/n), with a
-pass threshold derived from held-out calibration seeds (`nndl3.curves`); K_SIGMA is also the
-rule every row had before this one, reported beside the new tolerance.
+pass threshold simulated at the same alpha_row (`nndl3.curves`); K_SIGMA is also the rule
+every row had before this one, reported beside the new tolerance.
 """
 
 from __future__ import annotations
