@@ -201,3 +201,18 @@ def test_a_known_deviation_is_reported_not_failed():
     row = row_of(rows)
     assert row["status"] == "known deviation" and row["known_deviation"] == "why"
     assert "**" + CURVE["id"] + "**: why" in curves.markdown(rows, calibration_of(0.5))
+
+
+def test_the_detectable_shift_is_where_a_uniform_shift_first_fails_the_curve():
+    """tolerance 2 sqrt(3) (3 sd sqrt(1 + 1/3), sd 1, n 3): from perfect agreement a shift
+    fails only past it; with one epoch 3 below the book, a downward shift of just over
+    2 sqrt(3) - 3 takes it out, which fails a threshold of 0.76 (3 of 4) but not 0.75."""
+    from nndl3.curves import detectable_shift
+
+    tol = 2 * math.sqrt(3)
+    zero, sd = np.zeros(4), np.ones(4)
+    assert detectable_shift(zero, zero, sd, 3, 1.0) == pytest.approx(tol)
+    book = np.array([0, 0, 0, 3.0])
+    assert detectable_shift(zero, book, sd, 3, 0.75) == pytest.approx(tol)
+    assert detectable_shift(zero, book, sd, 3, 0.76) == pytest.approx(tol - 3)
+    assert detectable_shift(zero, zero, 2 * sd, 3, 1.0) == pytest.approx(2 * tol)

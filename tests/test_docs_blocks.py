@@ -19,7 +19,7 @@ ROWS = [{"id": "a", "section": 2, "book": 95.49, "mean": 95.4, "sd": 0.1, "n": 3
          "known_deviation": None}]
 CURVES = [{"id": "r.m", "book_file": "f.json", "book_key": None, "epochs": 30,
            "within": 0.9, "threshold": 0.8, "offset": 0.1, "offset_z": 0.5, "status": "pass",
-           "simulated_failure": 1.2e-4, "simulated_p01": 0.8333, "held_out_p01": 0.9},
+           "simulated_failure": 1.2e-4, "simulated_p01": 0.8333, "held_out_p01": 0.9, "detectable_shift": 1.25},
           {"id": "r.c", "book_file": "f.json", "book_key": None, "epochs": 30,
            "status": "not compared (our run does not monitor it)"}]
 
@@ -50,7 +50,7 @@ def test_blocks_are_written_from_the_results_and_then_agree(repo):
     assert "2 curves, **1 pass, 1 not compared (our run does not monitor it)**" in readme
     assert "fresh seeds: 1.23 % (stated: 1 %)" in readme
     assert "| `r.m` | f.json | 30 | 0.9000 | 0.8000 | 1.20e-04 | 0.8333 / 0.9000 | +0.100 | " \
-        "+0.50 | pass |" in (
+        "+0.50 | 1.250 | pass |" in (
         repo / "docs" / "a.md").read_text()
     assert docs.run(repo, check=True)[0] == []
 

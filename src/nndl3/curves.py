@@ -54,6 +54,25 @@ def within(ours: np.ndarray, book: np.ndarray, sd: np.ndarray, n: int) -> np.nda
     return np.abs(ours - book) <= k_sigma_tolerance(sd, n, PRECISION)
 
 
+def detectable_shift(ours: np.ndarray, book: np.ndarray, sd: np.ndarray, n: int,
+                     threshold: float) -> float:
+    """The smallest shift of our mean, the same at every epoch, up or down, that fails the
+    curve: what it can see, in the metric's units (a curve's counterpart of a row's
+    detectable shift). Epoch e stays within while |ours_e + s - book_e| <= tolerance_e."""
+    tol = k_sigma_tolerance(sd, n, PRECISION)
+    gap = ours - book
+    # within at shift s: -tol - gap <= s <= tol - gap; each epoch leaves at its bound
+    best = math.inf
+    for bounds, sign in ((tol - gap, 1.0), (tol + gap, -1.0)):
+        for s in np.unique(bounds[bounds >= 0]):
+            # just past the bound (relative 1e-9: the sum's rounding hides one ulp)
+            shifted = gap + sign * (s + 1e-9 * max(1.0, s))
+            if np.mean(np.abs(shifted) <= tol) < threshold:
+                best = min(best, float(s))
+                break
+    return best
+
+
 def epoch_sd(rows: np.ndarray) -> np.ndarray:
     """Each epoch's seed-to-seed sample sd (ddof 1) over the seed axis, the second last:
     what the calibration stores and what every held-out or simulated check recomputes."""
@@ -191,7 +210,9 @@ def evaluate(book: book_runs.Book, calibration: dict, aggregates: dict,
         offset = float((mean - book_values).mean())
         se = cal["sd_epoch_mean"] * math.sqrt(1 + 1 / n)
         fraction = float(within(mean, book_values, sd, n).mean())
+        shift = detectable_shift(mean, book_values, sd, n, cal["threshold"])
         rows.append({**row, "n": n, "within": fraction, "offset": offset,
+                     "detectable_shift": shift if math.isfinite(shift) else None,
                      "offset_z": offset / se if se else None,
                      "threshold": cal["threshold"], "known_deviation": known.get(curve["id"]),
                      "held_out_pass_rate": (cal.get("held_out") or {}).get("pass_rate"),
@@ -222,7 +243,8 @@ def markdown(rows: list[dict], calibration: dict) -> str:
         "per-member rate; the column beside it is that simulated rate, the next the 1st "
         "percentile of the fractions simulated and held out (the simulation's check; "
         "docs/curve-check.md). Offset = mean over epochs of ours minus book (points for "
-        "accuracies); z = offset / its standard error.",
+        "accuracies); z = offset / its standard error. The detectable shift is the "
+        "smallest shift of our mean, the same at every epoch, that fails the curve.",
         "",
         table(rows).rstrip("\n"),
     ]
@@ -246,20 +268,20 @@ def table(rows: list[dict]) -> str:
     docs block)."""
     lines = ["| curve (our run . metric) | book file | epochs | within | threshold | false "
              "failure (simulated) | 1st percentile: simulated / held out | offset | z | "
-             "status |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "detectable shift | status |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         source = r["book_file"] + (f" [{r['book_key']}]" if r["book_key"] is not None else "")
         if "within" not in r:
             status = r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
             lines.append(f"| `{r['id']}` | {source} | {r['epochs']} | - | - | - | - | - | - | "
-                         f"{status} |")
+                         f"- | {status} |")
             continue
         z = f"{r['offset_z']:+.2f}" if r["offset_z"] is not None else "-"
         lines.append(f"| `{r['id']}` | {source} | {r['epochs']} | {r['within']:.4f} | "
                      f"{r['threshold']:.4f} | {number(r.get('simulated_failure'), '.2e')} | "
                      f"{number(r.get('simulated_p01'), '.4f')} / "
                      f"{number(r.get('held_out_p01'), '.4f')} | {r['offset']:+.3f} | {z} | "
-                     f"{r['status']} |")
+                     f"{number(r.get('detectable_shift'), '.3f')} | {r['status']} |")
     return "\n".join(lines) + "\n"
 
 
