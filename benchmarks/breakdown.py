@@ -117,8 +117,9 @@ def table(rows: list[dict], clock: str) -> str:
 # ------------------------------------------------------------- by kind, and the critical path
 
 # what each rule's CPU counts as; a training job is split by its own phases (TRAIN_KINDS)
-KIND_OF_RULE = {**dict.fromkeys(("svm", "svm_part", "tuned_svm_search", "tuned_svm_part",
-                                  "tuned_svm", "darkness"), "SVMs and baselines"),
+KIND_OF_RULE = {**dict.fromkeys(("svm", "svm_part", "tuned_svm_candidate", "tuned_svm_search",
+                                  "tuned_svm_part", "tuned_svm", "darkness"),
+                                 "SVMs and baselines"),
                 "replay_file": "replay",
                 "plot": "plotting", "report": "report and single neuron",
                 "neuron": "report and single neuron"}

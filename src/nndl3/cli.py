@@ -144,16 +144,59 @@ def tuned_spec(text: str) -> dict:
     return spec
 
 
+def cmd_tuned_svm_candidate(args):
+    """One candidate of the tuned SVM's search (baselines.candidate), a job of its own."""
+    import numpy as np
+
+    from . import baselines, mnist, svm
+
+    spec = tuned_spec(args.spec)
+    if not 0 <= args.candidate < len(spec["grid"]):
+        raise UserError(f"--candidate {args.candidate}: not in 0..{len(spec['grid']) - 1} "
+                        "(the spec's grid)")
+    params = spec["grid"][args.candidate]
+    data = mnist.load(args.data, np.float64, ("train", "validation"), spec["search_size"],
+                      svm.PIXEL_DIVISOR)
+    result = baselines.candidate(data, params, spec["search_size"])
+    atomic.write_json(args.out, result)
+    print(f"tuned SVM candidate {args.candidate}: C = {params['C']:g}, gamma = "
+          f"{params['gamma']:g}: validation accuracy {result['validation_accuracy']}; "
+          f"wrote {args.out}")
+    print_totals()
+
+
+def searched_candidates(paths_: list[str], grid: list[dict]) -> list[dict]:
+    """The candidates' results (tuned-svm-candidate), in the grid's order, each checked
+    against its candidate."""
+    if len(paths_) != len(grid):
+        raise UserError(f"--candidates: {len(paths_)} files for the grid's {len(grid)} "
+                        "candidates")
+    found = [readers.json_file(path, "tuned SVM candidate") for path in paths_]
+    for path, params, result in zip(paths_, grid, found, strict=True):
+        if not isinstance(result, dict) or any(
+                k not in result for k in ("validation_accuracy", "cpu_seconds")):
+            raise UserError(f"{path}: not a tuned SVM candidate's result (keys "
+                            "validation_accuracy, cpu_seconds): rerun its job")
+        if {k: result.get(k) for k in params} != params:
+            raise UserError(f"{path}: a candidate other than the grid's {params}: rerun its job")
+    return found
+
+
 def cmd_tuned_svm_search(args):
     import numpy as np
 
     from . import baselines, mnist, svm
 
     spec = tuned_spec(args.spec)
-    data = mnist.load(args.data, np.float64, ("train", "validation"), spec["search_size"],
-                      svm.PIXEL_DIVISOR)
-    result = baselines.search(data, spec["grid"], spec["search_size"],
-                              spec["budget_cpu_seconds"])
+    if args.candidates:
+        result = baselines.select(spec["grid"], searched_candidates(args.candidates,
+                                                                    spec["grid"]),
+                                  spec["search_size"], spec["budget_cpu_seconds"])
+    else:
+        data = mnist.load(args.data, np.float64, ("train", "validation"),
+                          spec["search_size"], svm.PIXEL_DIVISOR)
+        result = baselines.search(data, spec["grid"], spec["search_size"],
+                                  spec["budget_cpu_seconds"])
     atomic.write_json(args.out, result)
     print(f"tuned SVM search: C = {result['best']['C']:g}, gamma = "
           f"{result['best']['gamma']:g} of {len(result['tried'])} tried; wrote {args.out}")
@@ -371,7 +414,8 @@ INPUTS = {
     "darkness": ("data",),
     "svm-part": ("data", "search"),
     "tuned-svm": ("data", "search", "parts"),  # its --spec is JSON text
-    "tuned-svm-search": ("data",),
+    "tuned-svm-search": ("data", "candidates"),
+    "tuned-svm-candidate": ("data",),
     "aggregate": ("records",),
     "plot": ("spec", "roles"),  # "roles": one option per role of the figure registry
     "replay": ("spec", "data"),
@@ -522,9 +566,20 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("tuned-svm-search", help="the tuned SVM's search for C and gamma")
     s.add_argument("--spec", required=True,
                    help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
+    s.add_argument("--candidates", nargs="*", default=[],
+                   help="the grid's candidates scored by `tuned-svm-candidate` jobs, in "
+                        "order; default: score them here")
     s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_tuned_svm_search)
+
+    s = sub.add_parser("tuned-svm-candidate", help="one candidate of the tuned SVM's search")
+    s.add_argument("--spec", required=True,
+                   help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
+    s.add_argument("--candidate", type=int, required=True, help="its index in the grid, from 0")
+    s.add_argument("--data", default=paths.DATA)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_tuned_svm_candidate)
 
     s = sub.add_parser("replay", help="replay one of the author's published runs from his seed")
     s.add_argument("--spec", required=True, help="the file's replay entry, as JSON")

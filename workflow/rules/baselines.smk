@@ -91,9 +91,33 @@ rule darkness:
         "python -m nndl3 darkness --data {input} --out {output} > {log} 2>&1"
 
 
-rule tuned_svm_search:
+# each candidate (C, gamma) of the search in a job of its own: none holds the pipeline
+rule tuned_svm_candidate:
     input:
         paths.DATA,
+    output:
+        temp(paths.TUNED_CANDIDATE),
+    log:
+        "logs/baselines/tuned_svm/candidate-{candidate}.log",
+    benchmark:
+        benchmark_file("tuned_svm_candidate", "{candidate}")
+    priority: 1
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        code=sklearn_code("tuned-svm-candidate"),
+        spec=tuned_spec,
+    shell:
+        "python -m nndl3 tuned-svm-candidate --spec {params.spec:q}"
+        " --candidate {wildcards.candidate} --data {input} --out {output} > {log} 2>&1"
+
+
+# the search's choice from its candidates, within its budget
+rule tuned_svm_search:
+    input:
+        expand(paths.TUNED_CANDIDATE, candidate=range(len(config["tuned_svm"]["grid"]))),
     output:
         paths.TUNED_SEARCH,
     log:
@@ -103,13 +127,13 @@ rule tuned_svm_search:
     priority: 1
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=1000,
+        runtime=5,
     params:
-        code=sklearn_code("tuned-svm-search"),
+        code=code("tuned-svm-search"),
         spec=tuned_spec,
     shell:
-        "python -m nndl3 tuned-svm-search --spec {params.spec:q} --data {input}"
+        "python -m nndl3 tuned-svm-search --spec {params.spec:q} --candidates {input}"
         " --out {output} > {log} 2>&1"
 
 
