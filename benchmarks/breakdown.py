@@ -118,7 +118,7 @@ def table(rows: list[dict], clock: str) -> str:
 
 # what each rule's CPU counts as; a training job is split by its own phases (TRAIN_KINDS)
 KIND_OF_RULE = {**dict.fromkeys(("svm", "svm_part", "tuned_svm_candidate", "tuned_svm_search",
-                                  "tuned_svm_part", "tuned_svm", "darkness"),
+                                  "tuned_svm_part", "tuned_svm_predict", "tuned_svm", "darkness"),
                                  "SVMs and baselines"),
                 "replay_file": "replay",
                 "plot": "plotting", "report": "report and single neuron",

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from nndl3 import baselines, cli, svm
+from nndl3.errors import UserError
 
 
 def darkness_data(rng, n):
@@ -86,13 +87,22 @@ def test_the_tuned_svm_from_its_search_and_parts_is_the_same_result(tiny_data):
         x, y, best["C"], best["gamma"], svm.part_of(svm.class_pairs(y), part, 3))]
     split = baselines.tuned_svm(tiny_data, GRID, 100, 1e9, train_size=200, searched=searched,
                                 solved=solved)
+    # and with its labels predicted by jobs of their own (tuned-svm-predict)
+    model = baselines.tuned_model(tiny_data, best, 200, solved)
+    predicted = {name: svm.predict(model, tiny_data[name][0]) for name in ("validation", "test")}
+    jobs = baselines.tuned_svm(tiny_data, GRID, 100, 1e9, train_size=200, searched=searched,
+                               solved=solved, predicted=predicted)
 
     def untimed(result):
         return {k: v for k, v in result.items() if k != "cpu_seconds"} | {
             "tried": [{k: v for k, v in t.items() if k != "cpu_seconds"}
                       for t in result["tried"]]}
 
-    assert untimed(split) == untimed(whole)
+    assert untimed(split) == untimed(whole) == untimed(jobs)
+    wrong = {name: (tiny_data[name][1] + 1) % 10 for name in ("validation", "test")}
+    scored = baselines.tuned_svm(tiny_data, GRID, 100, 1e9, train_size=200, searched=searched,
+                                 solved=solved, predicted=wrong)
+    assert scored["correct"] == 0 and scored["validation_accuracy"] == 0  # the labels given
 
 
 def test_the_search_from_its_candidates_jobs_is_the_search_in_one_process(tiny_data):
@@ -166,3 +176,20 @@ def test_a_candidate_outside_the_grid_is_one_line(tiny_data, capsys, tmp_path):
                      "--out", str(tmp_path / "c.json")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--candidate 3" in err, err
+
+
+@pytest.mark.parametrize("content", ["99 labels", "floats", "not npy"])
+def test_wrong_predicted_labels_are_one_line_naming_the_file(tmp_path, content):
+    path = tmp_path / "predicted-test.npy"
+    if content == "not npy":
+        path.write_bytes(b"not npy")
+    else:
+        np.save(path, np.zeros(99, dtype=np.int64) if content == "99 labels" else np.zeros(100))
+    with pytest.raises(UserError, match=f"^{path}: "):
+        cli.predicted_labels(str(path), 100)
+
+
+def test_predicted_labels_read_back(tmp_path):
+    path = tmp_path / "predicted-test.npy"
+    np.save(path, np.arange(100) % 10)
+    np.testing.assert_array_equal(cli.predicted_labels(str(path), 100), np.arange(100) % 10)

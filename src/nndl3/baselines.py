@@ -94,32 +94,42 @@ def select(grid: list[dict], candidates: list[dict], search_size: int,
             "cpu_seconds": sum(t["cpu_seconds"] for t in tried)}
 
 
+def tuned_model(data: dict, best: dict, train_size: int | None = None,
+                solved: list | None = None) -> svm.OneVsOne:
+    """The tuned SVM's final fit: `best` ({"C", "gamma"}) refitted on the first `train_size`
+    training images (all of them by default; `solved`: that fit's pair problems already
+    solved, by parts, svm.solve)."""
+    x, y = data["train"]
+    n = len(y) if train_size is None else train_size
+    if solved is None:
+        return svm.fit(x[:n], y[:n], best["C"], best["gamma"])
+    return svm.model_of(x[:n], y[:n], best["gamma"], solved)
+
+
 def tuned_svm(data: dict, grid: list[dict], search_size: int, budget_cpu_seconds: float,
               train_size: int | None = None, searched: dict | None = None,
-              solved: list | None = None) -> dict:
+              solved: list | None = None, predicted: dict | None = None) -> dict:
     """SVC with C and gamma chosen on the validation set (`search`, or its result
-    `searched`), refitted on the first `train_size` training images (all of them by
-    default; `solved`: that fit's pair problems already solved, by parts, svm.solve) and
-    scored on the validation and test sets."""
-    x, y = data["train"]
-    xv, yv = data["validation"]
-    xt, yt = data["test"]
+    `searched`), refitted (`tuned_model`) and scored on the validation and test sets
+    (`predicted`: the final fit's labels of both, predicted by jobs; default: here)."""
+    _, y = data["train"]
+    _, yv = data["validation"]
+    _, yt = data["test"]
     searched = searched or search(data, grid, search_size, budget_cpu_seconds)
     best = searched["best"]
     cpu_start = time.process_time()
     n = len(y) if train_size is None else train_size
-    if solved is None:
-        model = svm.fit(x[:n], y[:n], best["C"], best["gamma"])
-    else:
-        model = svm.model_of(x[:n], y[:n], best["gamma"], solved)
-    correct = int(np.sum(svm.predict(model, xt) == yt))
+    model = tuned_model(data, best, train_size, solved)
+    labels = predicted or {name: svm.predict(model, data[name][0])
+                           for name in ("test", "validation")}
+    correct = int(np.sum(labels["test"] == yt))
     return {"classifier": "tuned_svm", "evaluation": "test", "train_size": n,
             "search_size": searched["search_size"],
             "budget_cpu_seconds": searched["budget_cpu_seconds"],
             "tried": searched["tried"], "skipped": searched["skipped"],
             "params": {"kernel": "rbf", "C": best["C"], "gamma": best["gamma"]},
             "pixel_divisor": svm.PIXEL_DIVISOR,
-            "validation_accuracy": float(np.mean(svm.predict(model, xv) == yv)),
+            "validation_accuracy": float(np.mean(labels["validation"] == yv)),
             "n_support": len(model.support), "correct": correct, "of": len(yt),
             "accuracy": correct / len(yt),
             "cpu_seconds": {"search": searched["cpu_seconds"],

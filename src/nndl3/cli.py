@@ -203,6 +203,38 @@ def cmd_tuned_svm_search(args):
     print_totals()
 
 
+def cmd_tuned_svm_predict(args):
+    """The final fit's labels of one evaluation set, a job of its own (tuned-svm reads them)."""
+    import numpy as np
+
+    from . import baselines, mnist, svm
+
+    best = readers.json_file(args.search, "tuned SVM search")["best"]
+    data = mnist.load(args.data, np.float64, ("train", args.evaluation), None,
+                      svm.PIXEL_DIVISOR)
+    solved = svm.load_parts(args.parts, best) if args.parts else None
+    labels = svm.predict(baselines.tuned_model(data, best, solved=solved),
+                         data[args.evaluation][0])
+    with atomic.atomic_path(args.out, suffix=".npy") as tmp:
+        np.save(tmp, labels)
+    print(f"tuned SVM: {len(labels)} {args.evaluation} images predicted; wrote {args.out}")
+    print_totals()
+
+
+def predicted_labels(path: str, images: int):
+    """Labels saved by tuned-svm-predict, one per image of its set."""
+    import numpy as np
+
+    try:
+        labels = np.load(path)
+    except (OSError, ValueError, EOFError) as exc:
+        raise UserError(f"{path}: not predicted labels ({exc}); {readers.REBUILD}") from None
+    if labels.shape != (images,) or labels.dtype.kind not in "iu":
+        raise UserError(f"{path}: {labels.shape} labels of type {labels.dtype}, not "
+                        f"{images} integers; {readers.REBUILD}")
+    return labels
+
+
 def cmd_tuned_svm(args):
     import numpy as np
 
@@ -218,10 +250,15 @@ def cmd_tuned_svm(args):
               else None)
     if args.parts and not searched:
         raise UserError("--parts: needs --search, the search the parts were solved for")
+    given = {"validation": args.predicted_validation, "test": args.predicted_test}
+    if any(given.values()) and not all(given.values()):
+        raise UserError("--predicted-validation, --predicted-test: both or neither")
+    predicted = ({name: predicted_labels(path, len(data[name][1]))
+                  for name, path in given.items()} if all(given.values()) else None)
     result = {"schema": readers.BASELINE_SCHEMA,
               **baselines.tuned_svm(data, spec["grid"], spec["search_size"],
                                     spec["budget_cpu_seconds"], searched=searched,
-                                    solved=solved)}
+                                    solved=solved, predicted=predicted)}
     result["timing"] = timer.totals()  # the job's (a cached rule has no benchmark file)
     atomic.write_json(args.out, result)
     cpu = result["cpu_seconds"]
@@ -413,7 +450,9 @@ INPUTS = {
     "svm": ("data", "parts"),
     "darkness": ("data",),
     "svm-part": ("data", "search"),
-    "tuned-svm": ("data", "search", "parts"),  # its --spec is JSON text
+    # its --spec is JSON text
+    "tuned-svm": ("data", "search", "parts", "predicted_validation", "predicted_test"),
+    "tuned-svm-predict": ("data", "search", "parts"),
     "tuned-svm-search": ("data", "candidates"),
     "tuned-svm-candidate": ("data",),
     "aggregate": ("records",),
@@ -559,9 +598,25 @@ def parser() -> argparse.ArgumentParser:
                    help="the search's result (tuned-svm-search); default: search here")
     s.add_argument("--parts", nargs="*", default=[],
                    help="the final fit's pair problems solved by `svm-part --search` jobs")
+    s.add_argument("--predicted-validation", default=None,
+                   help="the final fit's validation labels (tuned-svm-predict); default: "
+                        "predicted here")
+    s.add_argument("--predicted-test", default=None,
+                   help="the final fit's test labels (tuned-svm-predict)")
     s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_tuned_svm)
+
+    s = sub.add_parser("tuned-svm-predict",
+                       help="the tuned SVM's labels of one evaluation set, for tuned-svm")
+    s.add_argument("--search", required=True, help="the search's result (tuned-svm-search)")
+    s.add_argument("--parts", nargs="*", default=[],
+                   help="the final fit's pair problems solved by `svm-part --search` jobs; "
+                        "default: fitted here")
+    s.add_argument("--evaluation", choices=["validation", "test"], required=True)
+    s.add_argument("--data", default=paths.DATA)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_tuned_svm_predict)
 
     s = sub.add_parser("tuned-svm-search", help="the tuned SVM's search for C and gamma")
     s.add_argument("--spec", required=True,

@@ -162,11 +162,39 @@ rule tuned_svm_part:
         " --out {output} > {log} 2>&1"
 
 
+# the final fit's labels of the validation or the test set: a job each, after the parts
+rule tuned_svm_predict:
+    input:
+        data=paths.DATA,
+        search=paths.TUNED_SEARCH,
+        parts=expand(paths.TUNED_PART, part=range(config["svm_parts"])),
+    output:
+        temp(paths.TUNED_PREDICTED),
+    log:
+        "logs/baselines/tuned_svm/predicted-{evaluation}.log",
+    benchmark:
+        benchmark_file("tuned_svm_predict", "{evaluation}")
+    wildcard_constraints:
+        evaluation="validation|test",
+    priority: 1
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        code=sklearn_code("tuned-svm-predict"),
+    shell:
+        "python -m nndl3 tuned-svm-predict --search {input.search} --parts {input.parts}"
+        " --evaluation {wildcards.evaluation} --data {input.data} --out {output} > {log} 2>&1"
+
+
 rule tuned_svm:
     input:
         data=paths.DATA,
         search=paths.TUNED_SEARCH,
         parts=expand(paths.TUNED_PART, part=range(config["svm_parts"])),
+        validation=expand(paths.TUNED_PREDICTED, evaluation="validation"),
+        test=expand(paths.TUNED_PREDICTED, evaluation="test"),
     output:
         paths.BASELINE.format(name="tuned_svm"),
     log:
@@ -182,4 +210,5 @@ rule tuned_svm:
         spec=tuned_spec,
     shell:
         "python -m nndl3 tuned-svm --spec {params.spec:q} --search {input.search}"
-        " --parts {input.parts} --data {input.data} --out {output} > {log} 2>&1"
+        " --parts {input.parts} --predicted-validation {input.validation}"
+        " --predicted-test {input.test} --data {input.data} --out {output} > {log} 2>&1"
