@@ -243,6 +243,9 @@ def cmd_tuned_svm(args):
 
     timer = Timer()
     spec = tuned_spec(args.spec)
+    given = {"validation": args.predicted_validation, "test": args.predicted_test}
+    if any(given.values()) and not all(given.values()):
+        raise UserError("--predicted-validation, --predicted-test: both or neither")
     data = mnist.load(args.data, np.float64, ("train", "validation", "test"), None,
                       svm.PIXEL_DIVISOR)
     searched = readers.json_file(args.search, "tuned SVM search") if args.search else None
@@ -250,9 +253,6 @@ def cmd_tuned_svm(args):
               else None)
     if args.parts and not searched:
         raise UserError("--parts: needs --search, the search the parts were solved for")
-    given = {"validation": args.predicted_validation, "test": args.predicted_test}
-    if any(given.values()) and not all(given.values()):
-        raise UserError("--predicted-validation, --predicted-test: both or neither")
     predicted = ({name: predicted_labels(path, len(data[name][1]))
                   for name, path in given.items()} if all(given.values()) else None)
     result = {"schema": readers.BASELINE_SCHEMA,
