@@ -117,8 +117,9 @@ def table(rows: list[dict], clock: str) -> str:
 # ------------------------------------------------------------- by kind, and the critical path
 
 # what each rule's CPU counts as; a training job is split by its own phases (TRAIN_KINDS)
-KIND_OF_RULE = {**dict.fromkeys(("svm", "svm_part", "tuned_svm_search", "tuned_svm_part",
-                                  "tuned_svm", "darkness"), "SVMs and baselines"),
+KIND_OF_RULE = {**dict.fromkeys(("svm", "svm_part", "tuned_svm_candidate", "tuned_svm_search",
+                                  "tuned_svm_part", "tuned_svm_predict", "tuned_svm", "darkness"),
+                                 "SVMs and baselines"),
                 "replay_file": "replay",
                 "plot": "plotting", "report": "report and single neuron",
                 "neuron": "report and single neuron"}
@@ -184,9 +185,9 @@ def training_kinds(root: Path, job: dict, cpu: float) -> dict:
     return kinds
 
 
-def critical_path(jobs: list[dict], clock: str = "wall") -> tuple[float, list[dict]]:
-    """The longest chain of job times (`clock`: wall or cpu) through the jobs' inputs and
-    outputs."""
+def longest_chains(jobs: list[dict], clock: str = "wall") -> dict:
+    """{job: (seconds, names)}: the longest chain of job times (`clock`: wall or cpu)
+    through the jobs' inputs and outputs that ends at each job."""
     producer = {f: job["name"] for job in jobs for f in job["output"]}
     by_name = {job["name"]: job for job in jobs}
     longest: dict[str, tuple[float, list[str]]] = {}
@@ -199,9 +200,32 @@ def critical_path(jobs: list[dict], clock: str = "wall") -> tuple[float, list[di
             longest[name] = (seconds + job.get(clock, 0.0), [*path, name])
         return longest[name]
 
-    seconds, names = max((chain(job["name"]) for job in jobs), default=(0.0, []))
-    return seconds, [{"job": n, "seconds": by_name[n].get(clock, 0.0)} for n in names
-                     if by_name[n].get(clock)]
+    for job in jobs:
+        chain(job["name"])
+    return longest
+
+
+def timed(jobs: list[dict], names: list[str], clock: str) -> list[dict]:
+    """A chain's jobs that took time, with their seconds."""
+    by_name = {job["name"]: job for job in jobs}
+    return [{"job": n, "seconds": by_name[n].get(clock, 0.0)} for n in names
+            if by_name[n].get(clock)]
+
+
+def critical_path(jobs: list[dict], clock: str = "wall") -> tuple[float, list[dict]]:
+    """The longest chain of job times (`clock`: wall or cpu) through the jobs' inputs and
+    outputs."""
+    seconds, names = max(longest_chains(jobs, clock).values(), default=(0.0, []))
+    return seconds, timed(jobs, names, clock)
+
+
+def chains(jobs: list[dict], clock: str = "wall", n: int = 5) -> list[tuple[float, list]]:
+    """The n longest chains that are no other job's longest chain's beginning: the critical
+    path, then what would hold the pipeline once it is shortened."""
+    longest = longest_chains(jobs, clock)
+    inside = {name for _, names in longest.values() for name in names[:-1]}
+    ends = sorted((v for k, v in longest.items() if k not in inside), reverse=True)
+    return [(seconds, timed(jobs, names, clock)) for seconds, names in ends[:n]]
 
 
 def stages(root: Path, target: str = "all") -> dict:
@@ -245,12 +269,23 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path, nargs="?", const=Path(paths.PIPELINE_TIMES),
                    help="also write the time by kind and the critical path here "
                         f"(default {paths.PIPELINE_TIMES})")
+    p.add_argument("--chains", type=int, default=0, metavar="N",
+                   help="also print the N longest chains of job times (`chains`)")
     args = p.parse_args(argv)
     for clock in ("wall", "cpu"):
         rows = jobs(args.dir, clock)
         if not rows:
             raise SystemExit(f"{args.dir}/logs/benchmark: no job times (run the workflow first)")
         print(table(rows, clock))
+    if args.chains:
+        planned = planned_jobs(args.dir)
+        for job in planned:
+            job.update(job_seconds(args.dir, job))
+        for clock in ("wall", "cpu"):
+            print(f"the {args.chains} longest chains of job {clock} times:")
+            for seconds, path in chains(planned, clock, args.chains):
+                print(f"{seconds:7.1f} s: " + " -> ".join(
+                    f"{j['job']} ({j['seconds']:.1f})" for j in path))
     if args.json:
         doc = stages(args.dir)
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,13 @@
 """Chapter 1's baselines: the average-darkness classifier and the tuned SVM's search."""
 
-import numpy as np
+import json
+from pathlib import Path
 
-from nndl3 import baselines, svm
+import numpy as np
+import pytest
+
+from nndl3 import baselines, cli, svm
+from nndl3.errors import UserError
 
 
 def darkness_data(rng, n):
@@ -82,6 +87,30 @@ def test_the_tuned_svm_from_its_search_and_parts_is_the_same_result(tiny_data):
         x, y, best["C"], best["gamma"], svm.part_of(svm.class_pairs(y), part, 3))]
     split = baselines.tuned_svm(tiny_data, GRID, 100, 1e9, train_size=200, searched=searched,
                                 solved=solved)
+    # and with its labels predicted by jobs of their own (tuned-svm-predict)
+    model = baselines.tuned_model(tiny_data, best, 200, solved)
+    predicted = {name: svm.predict(model, tiny_data[name][0]) for name in ("validation", "test")}
+    jobs = baselines.tuned_svm(tiny_data, GRID, 100, 1e9, train_size=200, searched=searched,
+                               solved=solved, predicted=predicted)
+
+    def untimed(result):
+        return {k: v for k, v in result.items() if k != "cpu_seconds"} | {
+            "tried": [{k: v for k, v in t.items() if k != "cpu_seconds"}
+                      for t in result["tried"]]}
+
+    assert untimed(split) == untimed(whole) == untimed(jobs)
+    wrong = {name: (tiny_data[name][1] + 1) % 10 for name in ("validation", "test")}
+    scored = baselines.tuned_svm(tiny_data, GRID, 100, 1e9, train_size=200, searched=searched,
+                                 solved=solved, predicted=wrong)
+    assert scored["correct"] == 0 and scored["validation_accuracy"] == 0  # the labels given
+
+
+def test_the_search_from_its_candidates_jobs_is_the_search_in_one_process(tiny_data):
+    """Each candidate scored apart (the workflow's jobs), then selected: the same search,
+    but for the times."""
+    whole = baselines.search(tiny_data, GRID, 100, 1e9)
+    candidates = [baselines.candidate(tiny_data, params, 100) for params in GRID]
+    split = baselines.select(GRID, candidates, 100, 1e9)
 
     def untimed(result):
         return {k: v for k, v in result.items() if k != "cpu_seconds"} | {
@@ -89,3 +118,78 @@ def test_the_tuned_svm_from_its_search_and_parts_is_the_same_result(tiny_data):
                       for t in result["tried"]]}
 
     assert untimed(split) == untimed(whole)
+    assert split["cpu_seconds"] == sum(t["cpu_seconds"] for t in candidates)
+
+
+def test_the_selection_counts_only_the_candidates_within_the_budget():
+    """A search in one process stops before a candidate once those tried used the budget:
+    the selection keeps the same ones, even when a later candidate scored better."""
+    scored = [{**params, "validation_accuracy": accuracy, "cpu_seconds": 5.0}
+              for params, accuracy in zip(GRID, (0.8, 0.7, 0.9), strict=True)]
+    result = baselines.select(GRID, scored, 100, budget_cpu_seconds=10)
+    assert result["tried"] == scored[:2] and result["skipped"] == GRID[2:]
+    assert result["best"] == {"C": GRID[0]["C"], "gamma": GRID[0]["gamma"]}
+    assert baselines.select(GRID, scored, 100, 10.5)["best"]["C"] == GRID[2]["C"]
+
+
+@pytest.fixture
+def spec_and_candidates(tmp_path):
+    spec = json.dumps({"grid": GRID, "search_size": 100, "budget_cpu_seconds": 1e9})
+    paths = []
+    for k, params in enumerate(GRID):
+        path = tmp_path / f"candidate-{k}.json"
+        path.write_text(json.dumps({**params, "validation_accuracy": 0.5 + k / 10,
+                                    "cpu_seconds": 1.0}))
+        paths.append(str(path))
+    return spec, paths, tmp_path / "search.json"
+
+
+def test_the_search_job_selects_from_its_candidates_files(spec_and_candidates):
+    spec, candidates, out = spec_and_candidates
+    assert cli.main(["tuned-svm-search", "--spec", spec, "--candidates", *candidates,
+                     "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["best"] == {"C": GRID[2]["C"], "gamma": GRID[2]["gamma"]}
+
+
+@pytest.mark.parametrize("problem", ["another candidate", "not a result", "one missing"])
+def test_a_wrong_candidate_file_is_one_line_naming_it(spec_and_candidates, capsys, problem):
+    spec, candidates, out = spec_and_candidates
+    named = candidates[1]
+    if problem == "another candidate":
+        Path(named).write_text(json.dumps({**GRID[0], "validation_accuracy": 0.5,
+                                           "cpu_seconds": 1.0}))
+    elif problem == "not a result":
+        Path(named).write_text(json.dumps([1, 2]))
+    else:
+        candidates, named = candidates[:-1], "--candidates"
+    assert cli.main(["tuned-svm-search", "--spec", spec, "--candidates", *candidates,
+                     "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and named in err, err
+    assert not out.exists()
+
+
+def test_a_candidate_outside_the_grid_is_one_line(tiny_data, capsys, tmp_path):
+    spec = json.dumps({"grid": GRID, "search_size": 100, "budget_cpu_seconds": 1e9})
+    assert cli.main(["tuned-svm-candidate", "--spec", spec, "--candidate", "3",
+                     "--data", str(tmp_path / "absent.npz"),
+                     "--out", str(tmp_path / "c.json")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--candidate 3" in err, err
+
+
+@pytest.mark.parametrize("content", ["99 labels", "floats", "not npy"])
+def test_wrong_predicted_labels_are_one_line_naming_the_file(tmp_path, content):
+    path = tmp_path / "predicted-test.npy"
+    if content == "not npy":
+        path.write_bytes(b"not npy")
+    else:
+        np.save(path, np.zeros(99, dtype=np.int64) if content == "99 labels" else np.zeros(100))
+    with pytest.raises(UserError, match=f"^{path}: "):
+        cli.predicted_labels(str(path), 100)
+
+
+def test_predicted_labels_read_back(tmp_path):
+    path = tmp_path / "predicted-test.npy"
+    np.save(path, np.arange(100) % 10)
+    np.testing.assert_array_equal(cli.predicted_labels(str(path), 100), np.arange(100) % 10)

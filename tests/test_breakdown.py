@@ -26,6 +26,11 @@ def test_the_critical_path_is_the_longest_chain_of_job_times():
     seconds, path = breakdown.critical_path(jobs)
     assert seconds == 57.0  # svm_part 1 (40) -> svm (15) -> plot x (2), not train b + plot y
     assert [p["job"] for p in path] == ["svm_part 1", "svm 50000", "plot x"]
+    # then the chains that end elsewhere: train b -> plot y, train a, svm_part 0
+    found = breakdown.chains(jobs, n=4)
+    assert found[0] == (seconds, path)
+    assert [(s, [p["job"] for p in chain]) for s, chain in found[1:]] == [
+        (51.0, ["train b", "plot y"]), (30.0, ["train a"]), (20.0, ["svm_part 0"])]
 
 
 def test_a_jobs_time_is_its_own_where_it_logged_it(tmp_path):

@@ -47,56 +47,89 @@ def darkness(data: dict, evaluation: str = "test") -> dict:
             "accuracy": correct / len(ye)}
 
 
-def search(data: dict, grid: list[dict], search_size: int, budget_cpu_seconds: float) -> dict:
-    """The tuned SVM's search: each candidate of `grid` ({"C", "gamma"}, tried in order) is
-    fitted on the first `search_size` training images and scored on the validation set; the
-    search stops before a candidate once its CPU time has reached `budget_cpu_seconds` (the
-    first is always tried). `best`: the best candidate (ties: the earlier one)."""
+def candidate(data: dict, params: dict, search_size: int) -> dict:
+    """One candidate of the search ({"C", "gamma"}): fitted on the first `search_size`
+    training images, scored on the validation set, with the CPU seconds it took."""
     x, y = data["train"]
     xv, yv = data["validation"]
     cpu_start = time.process_time()
+    model = svm.fit(x[:search_size], y[:search_size], params["C"], params["gamma"])
+    accuracy = float(np.mean(svm.predict(model, xv) == yv))
+    return {**params, "validation_accuracy": accuracy,
+            "cpu_seconds": time.process_time() - cpu_start}
+
+
+def over_budget(tried: list[dict], budget_cpu_seconds: float) -> bool:
+    """The search stops before a candidate once the candidates tried have used the budget
+    (the first is always tried)."""
+    return bool(tried) and sum(t["cpu_seconds"] for t in tried) >= budget_cpu_seconds
+
+
+def search(data: dict, grid: list[dict], search_size: int, budget_cpu_seconds: float) -> dict:
+    """The tuned SVM's search in one process: each candidate of `grid` (`candidate`, tried
+    in order) until the budget is used (`over_budget`); the result of `select`."""
     tried = []
     for params in grid:
-        spent = time.process_time() - cpu_start
-        if tried and spent >= budget_cpu_seconds:
+        if over_budget(tried, budget_cpu_seconds):
             break
-        model = svm.fit(x[:search_size], y[:search_size], params["C"], params["gamma"])
-        accuracy = float(np.mean(svm.predict(model, xv) == yv))
-        tried.append({**params, "validation_accuracy": accuracy,
-                      "cpu_seconds": time.process_time() - cpu_start - spent})
+        tried.append(candidate(data, params, search_size))
+    return select(grid, tried, search_size, budget_cpu_seconds)
+
+
+def select(grid: list[dict], candidates: list[dict], search_size: int,
+           budget_cpu_seconds: float) -> dict:
+    """The search's result from its candidates, scored (`candidate`, in the grid's order;
+    the workflow runs each as a job of its own): those a search in one process would have
+    tried within the budget (`over_budget`). `best`: the best of them (ties: the earlier
+    one)."""
+    tried = []
+    for found in candidates:
+        if over_budget(tried, budget_cpu_seconds):
+            break
+        tried.append(found)
     best = max(tried, key=lambda t: t["validation_accuracy"])  # max keeps the first of ties
     return {"search_size": search_size, "budget_cpu_seconds": budget_cpu_seconds,
             "tried": tried, "skipped": grid[len(tried):],
             "best": {"C": best["C"], "gamma": best["gamma"]},
-            "cpu_seconds": time.process_time() - cpu_start}
+            "cpu_seconds": sum(t["cpu_seconds"] for t in tried)}
+
+
+def tuned_model(data: dict, best: dict, train_size: int | None = None,
+                solved: list | None = None) -> svm.OneVsOne:
+    """The tuned SVM's final fit: `best` ({"C", "gamma"}) refitted on the first `train_size`
+    training images (all of them by default; `solved`: that fit's pair problems already
+    solved, by parts, svm.solve)."""
+    x, y = data["train"]
+    n = len(y) if train_size is None else train_size
+    if solved is None:
+        return svm.fit(x[:n], y[:n], best["C"], best["gamma"])
+    return svm.model_of(x[:n], y[:n], best["gamma"], solved)
 
 
 def tuned_svm(data: dict, grid: list[dict], search_size: int, budget_cpu_seconds: float,
               train_size: int | None = None, searched: dict | None = None,
-              solved: list | None = None) -> dict:
+              solved: list | None = None, predicted: dict | None = None) -> dict:
     """SVC with C and gamma chosen on the validation set (`search`, or its result
-    `searched`), refitted on the first `train_size` training images (all of them by
-    default; `solved`: that fit's pair problems already solved, by parts, svm.solve) and
-    scored on the validation and test sets."""
-    x, y = data["train"]
-    xv, yv = data["validation"]
-    xt, yt = data["test"]
+    `searched`), refitted (`tuned_model`) and scored on the validation and test sets
+    (`predicted`: the final fit's labels of both, predicted by jobs; default: here)."""
+    _, y = data["train"]
+    _, yv = data["validation"]
+    _, yt = data["test"]
     searched = searched or search(data, grid, search_size, budget_cpu_seconds)
     best = searched["best"]
     cpu_start = time.process_time()
     n = len(y) if train_size is None else train_size
-    if solved is None:
-        model = svm.fit(x[:n], y[:n], best["C"], best["gamma"])
-    else:
-        model = svm.model_of(x[:n], y[:n], best["gamma"], solved)
-    correct = int(np.sum(svm.predict(model, xt) == yt))
+    model = tuned_model(data, best, train_size, solved)
+    labels = predicted or {name: svm.predict(model, data[name][0])
+                           for name in ("test", "validation")}
+    correct = int(np.sum(labels["test"] == yt))
     return {"classifier": "tuned_svm", "evaluation": "test", "train_size": n,
             "search_size": searched["search_size"],
             "budget_cpu_seconds": searched["budget_cpu_seconds"],
             "tried": searched["tried"], "skipped": searched["skipped"],
             "params": {"kernel": "rbf", "C": best["C"], "gamma": best["gamma"]},
             "pixel_divisor": svm.PIXEL_DIVISOR,
-            "validation_accuracy": float(np.mean(svm.predict(model, xv) == yv)),
+            "validation_accuracy": float(np.mean(labels["validation"] == yv)),
             "n_support": len(model.support), "correct": correct, "of": len(yt),
             "accuracy": correct / len(yt),
             "cpu_seconds": {"search": searched["cpu_seconds"],

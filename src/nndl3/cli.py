@@ -145,20 +145,95 @@ def tuned_spec(text: str) -> dict:
     return spec
 
 
+def cmd_tuned_svm_candidate(args):
+    """One candidate of the tuned SVM's search (baselines.candidate), a job of its own."""
+    import numpy as np
+
+    from . import baselines, mnist, svm
+
+    spec = tuned_spec(args.spec)
+    if not 0 <= args.candidate < len(spec["grid"]):
+        raise UserError(f"--candidate {args.candidate}: not in 0..{len(spec['grid']) - 1} "
+                        "(the spec's grid)")
+    params = spec["grid"][args.candidate]
+    data = mnist.load(args.data, np.float64, ("train", "validation"), spec["search_size"],
+                      svm.PIXEL_DIVISOR)
+    result = baselines.candidate(data, params, spec["search_size"])
+    atomic.write_json(args.out, result)
+    print(f"tuned SVM candidate {args.candidate}: C = {params['C']:g}, gamma = "
+          f"{params['gamma']:g}: validation accuracy {result['validation_accuracy']}; "
+          f"wrote {args.out}")
+    print_totals()
+
+
+def searched_candidates(paths_: list[str], grid: list[dict]) -> list[dict]:
+    """The candidates' results (tuned-svm-candidate), in the grid's order, each checked
+    against its candidate."""
+    if len(paths_) != len(grid):
+        raise UserError(f"--candidates: {len(paths_)} files for the grid's {len(grid)} "
+                        "candidates")
+    found = [readers.json_file(path, "tuned SVM candidate") for path in paths_]
+    for path, params, result in zip(paths_, grid, found, strict=True):
+        if not isinstance(result, dict) or any(
+                k not in result for k in ("validation_accuracy", "cpu_seconds")):
+            raise UserError(f"{path}: not a tuned SVM candidate's result (keys "
+                            "validation_accuracy, cpu_seconds): rerun its job")
+        if {k: result.get(k) for k in params} != params:
+            raise UserError(f"{path}: a candidate other than the grid's {params}: rerun its job")
+    return found
+
+
 def cmd_tuned_svm_search(args):
     import numpy as np
 
     from . import baselines, mnist, svm
 
     spec = tuned_spec(args.spec)
-    data = mnist.load(args.data, np.float64, ("train", "validation"), spec["search_size"],
-                      svm.PIXEL_DIVISOR)
-    result = baselines.search(data, spec["grid"], spec["search_size"],
-                              spec["budget_cpu_seconds"])
+    if args.candidates:
+        result = baselines.select(spec["grid"], searched_candidates(args.candidates,
+                                                                    spec["grid"]),
+                                  spec["search_size"], spec["budget_cpu_seconds"])
+    else:
+        data = mnist.load(args.data, np.float64, ("train", "validation"),
+                          spec["search_size"], svm.PIXEL_DIVISOR)
+        result = baselines.search(data, spec["grid"], spec["search_size"],
+                                  spec["budget_cpu_seconds"])
     atomic.write_json(args.out, result)
     print(f"tuned SVM search: C = {result['best']['C']:g}, gamma = "
           f"{result['best']['gamma']:g} of {len(result['tried'])} tried; wrote {args.out}")
     print_totals()
+
+
+def cmd_tuned_svm_predict(args):
+    """The final fit's labels of one evaluation set, a job of its own (tuned-svm reads them)."""
+    import numpy as np
+
+    from . import baselines, mnist, svm
+
+    best = readers.json_file(args.search, "tuned SVM search")["best"]
+    data = mnist.load(args.data, np.float64, ("train", args.evaluation), None,
+                      svm.PIXEL_DIVISOR)
+    solved = svm.load_parts(args.parts, best) if args.parts else None
+    labels = svm.predict(baselines.tuned_model(data, best, solved=solved),
+                         data[args.evaluation][0])
+    with atomic.atomic_path(args.out, suffix=".npy") as tmp:
+        np.save(tmp, labels)
+    print(f"tuned SVM: {len(labels)} {args.evaluation} images predicted; wrote {args.out}")
+    print_totals()
+
+
+def predicted_labels(path: str, images: int):
+    """Labels saved by tuned-svm-predict, one per image of its set."""
+    import numpy as np
+
+    try:
+        labels = np.load(path)
+    except (OSError, ValueError, EOFError) as exc:
+        raise UserError(f"{path}: not predicted labels ({exc}); {readers.REBUILD}") from None
+    if labels.shape != (images,) or labels.dtype.kind not in "iu":
+        raise UserError(f"{path}: {labels.shape} labels of type {labels.dtype}, not "
+                        f"{images} integers; {readers.REBUILD}")
+    return labels
 
 
 def cmd_tuned_svm(args):
@@ -169,6 +244,9 @@ def cmd_tuned_svm(args):
 
     timer = Timer()
     spec = tuned_spec(args.spec)
+    given = {"validation": args.predicted_validation, "test": args.predicted_test}
+    if any(given.values()) and not all(given.values()):
+        raise UserError("--predicted-validation, --predicted-test: both or neither")
     data = mnist.load(args.data, np.float64, ("train", "validation", "test"), None,
                       svm.PIXEL_DIVISOR)
     searched = readers.json_file(args.search, "tuned SVM search") if args.search else None
@@ -176,10 +254,12 @@ def cmd_tuned_svm(args):
               else None)
     if args.parts and not searched:
         raise UserError("--parts: needs --search, the search the parts were solved for")
+    predicted = ({name: predicted_labels(path, len(data[name][1]))
+                  for name, path in given.items()} if all(given.values()) else None)
     result = {"schema": readers.BASELINE_SCHEMA,
               **baselines.tuned_svm(data, spec["grid"], spec["search_size"],
                                     spec["budget_cpu_seconds"], searched=searched,
-                                    solved=solved)}
+                                    solved=solved, predicted=predicted)}
     result["timing"] = timer.totals()  # the job's (a cached rule has no benchmark file)
     atomic.write_json(args.out, result)
     cpu = result["cpu_seconds"]
@@ -371,8 +451,11 @@ INPUTS = {
     "svm": ("data", "parts"),
     "darkness": ("data",),
     "svm-part": ("data", "search"),
-    "tuned-svm": ("data", "search", "parts"),  # its --spec is JSON text
-    "tuned-svm-search": ("data",),
+    # its --spec is JSON text
+    "tuned-svm": ("data", "search", "parts", "predicted_validation", "predicted_test"),
+    "tuned-svm-predict": ("data", "search", "parts"),
+    "tuned-svm-search": ("data", "candidates"),
+    "tuned-svm-candidate": ("data",),
     "aggregate": ("records",),
     "plot": ("spec", "roles"),  # "roles": one option per role of the figure registry
     "replay": ("spec", "data"),
@@ -516,16 +599,43 @@ def parser() -> argparse.ArgumentParser:
                    help="the search's result (tuned-svm-search); default: search here")
     s.add_argument("--parts", nargs="*", default=[],
                    help="the final fit's pair problems solved by `svm-part --search` jobs")
+    s.add_argument("--predicted-validation", default=None,
+                   help="the final fit's validation labels (tuned-svm-predict); default: "
+                        "predicted here")
+    s.add_argument("--predicted-test", default=None,
+                   help="the final fit's test labels (tuned-svm-predict)")
     s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_tuned_svm)
 
+    s = sub.add_parser("tuned-svm-predict",
+                       help="the tuned SVM's labels of one evaluation set, for tuned-svm")
+    s.add_argument("--search", required=True, help="the search's result (tuned-svm-search)")
+    s.add_argument("--parts", nargs="*", default=[],
+                   help="the final fit's pair problems solved by `svm-part --search` jobs; "
+                        "default: fitted here")
+    s.add_argument("--evaluation", choices=["validation", "test"], required=True)
+    s.add_argument("--data", default=paths.DATA)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_tuned_svm_predict)
+
     s = sub.add_parser("tuned-svm-search", help="the tuned SVM's search for C and gamma")
     s.add_argument("--spec", required=True,
                    help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
+    s.add_argument("--candidates", nargs="*", default=[],
+                   help="the grid's candidates scored by `tuned-svm-candidate` jobs, in "
+                        "order; default: score them here")
     s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_tuned_svm_search)
+
+    s = sub.add_parser("tuned-svm-candidate", help="one candidate of the tuned SVM's search")
+    s.add_argument("--spec", required=True,
+                   help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
+    s.add_argument("--candidate", type=int, required=True, help="its index in the grid, from 0")
+    s.add_argument("--data", default=paths.DATA)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_tuned_svm_candidate)
 
     s = sub.add_parser("replay", help="replay one of the author's published runs from his seed")
     s.add_argument("--spec", required=True, help="the file's replay entry, as JSON")

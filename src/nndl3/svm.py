@@ -192,9 +192,15 @@ def predict(model: OneVsOne, x, chunk: int = 1000) -> np.ndarray:
     for start in range(0, len(x), chunk):
         xc = np.asarray(x[start:start + chunk], dtype=np.float64)
         sq = np.einsum("ij,ij->i", xc, xc)
-        # clipped at 0 against cancellation, as the previous BLAS predict that matched libsvm
-        d2 = np.maximum(sq[:, None] + sv_sq[None, :] - 2 * (xc @ sv.T), 0)
-        kernel = np.exp(-model.gamma * d2)
+        # clipped at 0 against cancellation, as the previous BLAS predict that matched libsvm;
+        # (|x|^2 + |sv|^2) - 2 x.sv, in place in that order (fewer 137 MB temporaries)
+        dots = xc @ sv.T
+        dots *= 2
+        kernel = np.add.outer(sq, sv_sq)
+        kernel -= dots
+        np.maximum(kernel, 0, out=kernel)
+        kernel *= -model.gamma
+        np.exp(kernel, out=kernel)
         votes = np.zeros((len(xc), n_class), dtype=np.int64)
         every = np.arange(len(xc))
         for i, j, columns, coef, b in model.pairs:

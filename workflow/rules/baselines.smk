@@ -91,9 +91,33 @@ rule darkness:
         "python -m nndl3 darkness --data {input} --out {output} > {log} 2>&1"
 
 
-rule tuned_svm_search:
+# each candidate (C, gamma) of the search in a job of its own: none holds the pipeline
+rule tuned_svm_candidate:
     input:
         paths.DATA,
+    output:
+        temp(paths.TUNED_CANDIDATE),
+    log:
+        "logs/baselines/tuned_svm/candidate-{candidate}.log",
+    benchmark:
+        benchmark_file("tuned_svm_candidate", "{candidate}")
+    priority: 1
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        code=sklearn_code("tuned-svm-candidate"),
+        spec=tuned_spec,
+    shell:
+        "python -m nndl3 tuned-svm-candidate --spec {params.spec:q}"
+        " --candidate {wildcards.candidate} --data {input} --out {output} > {log} 2>&1"
+
+
+# the search's choice from its candidates, within its budget
+rule tuned_svm_search:
+    input:
+        expand(paths.TUNED_CANDIDATE, candidate=range(len(config["tuned_svm"]["grid"]))),
     output:
         paths.TUNED_SEARCH,
     log:
@@ -103,13 +127,13 @@ rule tuned_svm_search:
     priority: 1
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=1000,
+        runtime=5,
     params:
-        code=sklearn_code("tuned-svm-search"),
+        code=code("tuned-svm-search"),
         spec=tuned_spec,
     shell:
-        "python -m nndl3 tuned-svm-search --spec {params.spec:q} --data {input}"
+        "python -m nndl3 tuned-svm-search --spec {params.spec:q} --candidates {input}"
         " --out {output} > {log} 2>&1"
 
 
@@ -138,11 +162,39 @@ rule tuned_svm_part:
         " --out {output} > {log} 2>&1"
 
 
+# the final fit's labels of the validation or the test set: a job each, after the parts
+rule tuned_svm_predict:
+    input:
+        data=paths.DATA,
+        search=paths.TUNED_SEARCH,
+        parts=expand(paths.TUNED_PART, part=range(config["svm_parts"])),
+    output:
+        temp(paths.TUNED_PREDICTED),
+    log:
+        "logs/baselines/tuned_svm/predicted-{evaluation}.log",
+    benchmark:
+        benchmark_file("tuned_svm_predict", "{evaluation}")
+    wildcard_constraints:
+        evaluation="validation|test",
+    priority: 1
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        code=sklearn_code("tuned-svm-predict"),
+    shell:
+        "python -m nndl3 tuned-svm-predict --search {input.search} --parts {input.parts}"
+        " --evaluation {wildcards.evaluation} --data {input.data} --out {output} > {log} 2>&1"
+
+
 rule tuned_svm:
     input:
         data=paths.DATA,
         search=paths.TUNED_SEARCH,
         parts=expand(paths.TUNED_PART, part=range(config["svm_parts"])),
+        validation=expand(paths.TUNED_PREDICTED, evaluation="validation"),
+        test=expand(paths.TUNED_PREDICTED, evaluation="test"),
     output:
         paths.BASELINE.format(name="tuned_svm"),
     log:
@@ -158,4 +210,5 @@ rule tuned_svm:
         spec=tuned_spec,
     shell:
         "python -m nndl3 tuned-svm --spec {params.spec:q} --search {input.search}"
-        " --parts {input.parts} --data {input.data} --out {output} > {log} 2>&1"
+        " --parts {input.parts} --predicted-validation {input.validation}"
+        " --predicted-test {input.test} --data {input.data} --out {output} > {log} 2>&1"
