@@ -1,7 +1,7 @@
 """How far a rounding-level change moves a replayed run: the cause of a replay's divergence.
 
     python benchmarks/replay_sensitivity.py FILE [FILE ...] [--engines compiled numpy]
-        [--data PATH] [--out results/replay_sensitivity.json]
+        [--data PATH] [--out FILE]
 
 Replays each published file (its entry of config/config.yaml `replay:`) twice with the same
 engine: as is, and with every initial weight moved by one unit in the last place
@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from nndl3 import (  # noqa: E402
     atomic,
-    bench_docs,
     book_runs,
     mnist,
+    paths,
     replay,
     replay_check,
     workflow_config,
@@ -77,7 +77,7 @@ def main(argv=None) -> None:
     p.add_argument("files", nargs="+")
     p.add_argument("--engines", nargs="+", default=["compiled"], choices=sorted(replay.ENGINES))
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
-    p.add_argument("--out", type=Path, default=ROOT / bench_docs.REPLAY_SENSITIVITY)
+    p.add_argument("--out", type=Path, default=ROOT / paths.REPLAY_SENSITIVITY)
     args = p.parse_args(argv)
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     specs = workflow_config.replay_specs(config)

@@ -165,7 +165,7 @@ SENSITIVITY = {
 
 def test_the_replay_sensitivity_block(tmp_path):
     (tmp_path / "results").mkdir()
-    (tmp_path / bench_docs.REPLAY_SENSITIVITY).write_text(json.dumps(SENSITIVITY))
+    (tmp_path / paths.REPLAY_SENSITIVITY).write_text(json.dumps(SENSITIVITY))
     text = bench_docs.replay_sensitivity(tmp_path)
     assert "run on 2026-12-03 (Test CPU 9000)" in text
     assert "| a.json | training_cost | epoch 2 (cost 2e-02) | epoch 2 (cost 3e-02) | " \

@@ -155,3 +155,12 @@ def test_result_paths_are_written_once():
     spelled = [(p.name, pattern) for p in places for pattern in patterns
                if pattern in p.read_text()]
     assert spelled == []
+
+
+def test_a_command_of_another_module_runs_only_what_its_own_functions_import():
+    """literature-train (in literature_cli) does not run the check's statistics, which
+    literature_cli's other command imports: editing them leaves its hours of runs current."""
+    train = code.modules_of("literature-train")
+    assert "literature" in train and "wide" in train
+    assert "literature_check" not in train and "tolerance" not in train
+    assert "literature_check" in code.modules_of("literature-check")

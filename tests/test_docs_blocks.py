@@ -19,7 +19,8 @@ ROWS = [{"id": "a", "section": 2, "book": 95.49, "mean": 95.4, "sd": 0.1, "n": 3
          "known_deviation": None}]
 CURVES = [{"id": "r.m", "book_file": "f.json", "book_key": None, "epochs": 30,
            "within": 0.9, "threshold": 0.8, "offset": 0.1, "offset_z": 0.5, "status": "pass",
-           "simulated_failure": 1.2e-4, "simulated_p01": 0.8333, "held_out_p01": 0.9, "detectable_shift": 1.25},
+           "simulated_failure": 1.2e-4, "simulated_p01": 0.8333, "held_out_p01": 0.9,
+           "detectable_shift": 1.25},
           {"id": "r.c", "book_file": "f.json", "book_key": None, "epochs": 30,
            "status": "not compared (our run does not monitor it)"}]
 

@@ -3,7 +3,7 @@ nndl3.docs.BLOCKS): docs/performance.md's kernel section from benchmarks/bench.p
 (paths.KERNEL_BENCH): the machine and the epoch table, the arithmetic floor and the
 evaluation, the targets, the kernel change by change, and seeds trained together; and
 docs/replay.md's engines and sensitivity from benchmarks/replay_sensitivity.py's record
-(REPLAY_SENSITIVITY). Every number and every statement of a measured property (met or
+(paths.REPLAY_SENSITIVITY). Every number and every statement of a measured property (met or
 not, identical or not) is made here from the records."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ NAMES = {"fast": "fast (Numba, sparse inputs)", "numpy": "NumPy, vectorized",
          "reference": "reference, per example", "torch": "PyTorch, CPU"}
 # benchmarks/replay_sensitivity.py's record (to move to nndl3.paths with the next change
 # there: every code digest depends on that file)
-REPLAY_SENSITIVITY = "results/replay_sensitivity.json"
 HEADLINE = ([784, 30, 10], "float32")  # the network and dtype the targets are set for
 
 
@@ -193,7 +192,7 @@ def divergence(entry: dict) -> str:
 def replay_sensitivity(root: Path) -> str:
     """Each engine's replay against the book, the first engine's replay against itself with
     every initial weight one ulp higher, and each engine's CPU seconds per file."""
-    record = json.loads((root / REPLAY_SENSITIVITY).read_text())
+    record = json.loads((root / paths.REPLAY_SENSITIVITY).read_text())
     engines, nudged = record["engines"], record["nudged_engine"]
     lines = [f"`python benchmarks/replay_sensitivity.py`, run on {record['date'][:10]} "
              f"({record['cpu']}): the first epoch at which a list differs (largest cost "

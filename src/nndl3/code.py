@@ -124,9 +124,9 @@ def modules_of(command: str, package: Path = PACKAGE) -> list[str]:
     functions = command_functions(command, package)
     module = command_module(command)[0]
     direct = module_imports(package) | module_imports(package, module)
+    # the command's own functions are hashed themselves (`digest`); the module holding them
+    # is not followed whole, or one command's lazy imports would enter every other's closure
     direct = direct.union(*(package_imports(f, module) for f in functions))
-    if module != CLI:
-        direct.add(module)
     return closure(direct, package)
 
 

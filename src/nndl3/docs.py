@@ -551,7 +551,7 @@ BLOCKS = {
     "kernel-history": Block(bench_docs.kernel_history, (paths.KERNEL_BENCH,), timing=True),
     "seeds-together": Block(bench_docs.seeds_together, (paths.KERNEL_BENCH,), timing=True),
     "replay-sensitivity": Block(bench_docs.replay_sensitivity,
-                                (bench_docs.REPLAY_SENSITIVITY,), timing=True),
+                                (paths.REPLAY_SENSITIVITY,), timing=True),
     # docs/literature.md (issue 27): made by `snakemake literature` and two benchmarks
     "wide-bench": Block(literature_docs.wide_bench, (paths.WIDE_BENCH,),
                         timing=True),

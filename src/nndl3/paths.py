@@ -41,7 +41,6 @@ BENCHMARK = BENCHMARK_DIR + "/{name}.tsv"
 # single-file records of the benchmarks and of CI, each written by the script named and
 # read by a block of `python -m nndl3 docs`
 GATE_SEEDS = "results/gate_seeds.json"  # benchmarks/gate_seeds.py
-GATE_TRIPLES = "results/triples"  # benchmarks/gate_seeds.py: one report per seed triple
 MUTANTS = "results/mutants.json"  # tools/mutants.py
 REFERENCE_EPOCH = "results/reference_epoch.json"  # benchmarks/reference_epoch.py
 PIPELINE = "results/pipeline.json"  # benchmarks/pipeline.py
@@ -50,6 +49,7 @@ TARGET_TIMES = "results/target_times.json"  # benchmarks/target_times.py
 BACKPROP_CLAIMS = "results/backprop_claims.json"  # benchmarks/backprop_claims.py
 ETA100_SEEDS = "results/eta100_seeds.json"  # benchmarks/eta100_seeds.py
 KERNEL_BENCH = "results/benchmarks.json"  # benchmarks/bench.py
+REPLAY_SENSITIVITY = "results/replay_sensitivity.json"  # benchmarks/replay_sensitivity.py
 WIDE_BENCH = "results/benchmarks_wide.json"  # benchmarks/wide.py
 LITERATURE_COST = "results/literature_cost.json"  # benchmarks/literature_cost.py
 # the configuration, and the calibrations and recipe spreads installed into it
