@@ -32,6 +32,7 @@ from .tolerance import K_SIGMA, scale
 # the job times of the calibration's and the recipe's training (their cost blocks)
 CALIBRATION_TIMES = paths.BENCHMARK_DIR.format(rule="calibration")
 RECIPE_TIMES = paths.BENCHMARK_DIR.format(rule="recipe")
+RUN_SCHEMA = "src/nndl3/run.schema.yaml"  # the package's own file, read from the checkout
 # every Markdown document of the repository: its blocks are rendered here, its links and
 # paths checked by tests/test_docs.py, its commands run by tests/test_documented_commands.py
 FILES = ("README.md", "docs/*.md", "figures/README.md", "book_runs/README.md",
@@ -222,6 +223,18 @@ def mutants(root: Path) -> str:
         lines.append(f"| `{e['name']}` | {e['what']} | {test} | {'yes' if e['check'] else '-'} |")
     caught = sum(e["caught"] for e in doc["mutants"])
     return "\n".join(lines) + f"\n\n**{caught} of {len(doc['mutants'])} mutants caught.**\n"
+
+
+def run_defaults(root: Path) -> str:
+    """docs/experiments.md's conventions: every run key's default and what it means, from
+    src/nndl3/run.schema.yaml (the one place defaults live)."""
+    schema = yaml.safe_load((root / RUN_SCHEMA).read_text())
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for key, entry in schema["properties"].items():
+        if "default" in entry:
+            meaning = entry.get("description", "").replace("|", "/")
+            lines.append(f"| `{key}` | `{json.dumps(entry['default'])}` | {meaning} |")
+    return "\n".join(lines) + "\n"
 
 
 def figures_table(root: Path) -> str:
@@ -540,6 +553,7 @@ BLOCKS = {
                                            paths.REPRODUCTION_JSON)),
     "mutants": Block(mutants, (paths.MUTANTS,)),
     "figures-table": Block(figures_table, (paths.CONFIG, paths.FIGURES_CONFIG)),
+    "run-defaults": Block(run_defaults, (RUN_SCHEMA,)),
     "target-times": Block(target_times, (paths.TARGET_TIMES,), timing=True),
     "pipeline-time": Block(pipeline_time, (paths.PIPELINE,), timing=True),
     "pipeline-stages": Block(pipeline_stages, (paths.PIPELINE_TIMES,), timing=True),
