@@ -244,3 +244,30 @@ def test_the_elastic_digit_figure_uses_the_same_fields_in_every_panel():
     assert np.allclose(images[1], original, atol=1e-6)  # alpha 0: the digit itself
     assert not np.allclose(images[4], original, atol=1e-2)  # sigma 2, alpha 34 moves it
     assert not np.allclose(images[4], images[5], atol=1e-2)  # sigma changes the field
+
+
+def test_dropout_maxnorm_as_configured_saturates_its_second_hidden_layer_at_once():
+    """The known deviation of docs/literature.md (Open): Hinton 2012's settings as
+    config/literature.yaml transcribes them (eta 10 damped by 1 - 0.5, weights N(0, 0.01^2),
+    max-norm 15, logistic neurons) drive the second hidden layer into saturation within
+    three mini-batches of its first epoch, its weights onto the max-norm bound: its neurons
+    then pass back no gradient, and the run stays at chance. When a corrected transcription
+    learns, this test fails, and that Open item goes."""
+    from nndl3 import wide
+    from nndl3.train import streams
+
+    spec = literature.run_spec(CONFIG, LITERATURE, "dropout_maxnorm")
+    x, labels = synthetic_digits(300, dtype=np.float32)
+    rng = streams(1)
+    net = literature.create(spec, rng["init"])
+    images = wide.csr(x)
+    with np.errstate(over="ignore"):
+        for rows in np.arange(300).reshape(3, 100):
+            net.step(images, labels, rows, literature.eta_of(spec, 0),
+                     literature.momentum_of(spec, 0), rng["dropout"])
+        a1 = wide.sigmoid(x @ net.w1t + net.biases[0])
+        a2 = wide.sigmoid((a1 * 0.5) @ net.rest[0].T + net.biases[1])
+    saturated = np.mean((a2 < 0.01) | (a2 > 0.99))
+    squared = np.einsum("ij,ij->i", net.rest[0], net.rest[0])
+    assert saturated > 0.95
+    assert squared.max() == pytest.approx(spec["max_norm"], rel=1e-4)
