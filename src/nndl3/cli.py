@@ -471,7 +471,6 @@ INPUTS = {
     # the literature runs' commands (nndl3.literature_cli)
     "literature-train": ("data", "config", "literature"),
     "literature-check": ("expected", "records"),
-    "literature-plot": ("records",),
 }
 
 

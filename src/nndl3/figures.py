@@ -94,6 +94,29 @@ def read_replay(paths) -> dict:
     return replay_check.read(paths)
 
 
+def literature_files(fig: dict, config: dict) -> list[str]:
+    """Every seed's record of the literature runs (config/literature.yaml) a figure draws."""
+    return [paths.LITERATURE_RECORD.format(scale="runs", run=run, seed=seed)
+            for run in figure_runs(fig) for seed in config["seeds"]]
+
+
+LITERATURE_KEYS = ("run", "test_accuracy", "best_epoch", "test_at_best")
+
+
+def read_literature(paths) -> list[dict]:
+    """The records, each checked for the keys a drawing reads (not through
+    nndl3.literature, which imports the training code: the plot's code digest would follow
+    every change to it)."""
+    records = []
+    for path in paths:
+        doc = readers.json_file(path, "literature record")
+        if not isinstance(doc, dict) or any(key not in doc for key in LITERATURE_KEYS):
+            raise UserError(f"{path}: not a literature record (it needs the keys "
+                            f"{', '.join(LITERATURE_KEYS)})")
+        records.append(doc)
+    return records
+
+
 @dataclass(frozen=True)
 class Role:
     """One kind of input: which files a figure entry needs, and how a drawing reads them."""
@@ -129,6 +152,9 @@ ROLES = {
         for name in book_runs.figure_files(fig, book_runs.Published.from_config(config))],
         book_runs.read, "the book's published runs the figure draws (book_runs/*.json)",
         published=True),
+    "literature": Role(literature_files, read_literature,
+                       "results/literature/runs/<run>/seed-<seed>.json, the records of the "
+                       "literature runs the figure draws"),
 }
 
 
@@ -156,6 +182,8 @@ FAMILIES = {
     # the literature runs' (config/literature.yaml `figures:`, not part of `all`)
     "elastic_digits": Family("elastic_digits", ("data",), "elastic_digits.rst",
                              "The chapter's cited results"),
+    "literature_curves": Family("literature_curves", ("literature",), "literature_curves.rst",
+                                "The chapter's cited results"),
 }
 
 

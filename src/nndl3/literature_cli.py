@@ -1,5 +1,6 @@
 """The literature runs' commands of `python -m nndl3` (nndl3.cli adds them):
-literature-train, literature-check, literature-plot."""
+literature-train, literature-check. Their figures are the figure registry's
+(nndl3.figures, family `literature_curves`), drawn by `python -m nndl3 plot`."""
 
 from __future__ import annotations
 
@@ -42,15 +43,6 @@ def cmd_check(args):
     sys.stdout.write(text)
 
 
-def cmd_plot(args):
-    from . import literature, literature_plots, plotting
-
-    records = [literature.read_record(p) for p in args.records]
-    fig = plotting.styled(literature_plots.FIGURES[args.figure], records)
-    plotting.save(fig, args.out)
-    print(f"wrote {args.out}")
-
-
 def add_commands(sub) -> None:
     s = sub.add_parser("literature-train", help="train one seed of a literature run "
                        "(config/literature.yaml)")
@@ -71,9 +63,3 @@ def add_commands(sub) -> None:
     s.add_argument("--out-md")
     s.add_argument("--out-json")
     s.set_defaults(func=cmd_check)
-
-    s = sub.add_parser("literature-plot", help="a figure of the literature runs")
-    s.add_argument("--figure", required=True, choices=["simard_curves", "dropout_curves"])
-    s.add_argument("--records", nargs="+", required=True)
-    s.add_argument("--out", required=True)
-    s.set_defaults(func=cmd_plot)

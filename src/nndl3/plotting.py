@@ -322,6 +322,41 @@ def elastic_digits(fig_spec: dict, data: dict) -> plt.Figure:
     return fig
 
 
+def literature_curves(fig_spec: dict, records: list[dict]) -> plt.Figure:
+    """Test error (%) per epoch of the literature runs (nndl3.literature) of `series`
+    (`run`, `label`, `paper`: the paper's test error in %): each run's seeds as their mean
+    and min-max band, the paper's error as a dashed line of the series' colour, and each
+    seed's test error at its epoch best on validation (the papers' reading, the checked
+    number) as a dot. A series without records is named in the legend as not run. The error
+    axis is `ylim` unless a seed ends above it."""
+    fig, ax = plt.subplots()
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    last = []
+    for color, series in zip(palette, fig_spec["series"], strict=False):
+        mine = [r for r in records if r["run"] == series["run"]]
+        label, paper = series["label"], series["paper"]
+        ax.axhline(paper, color=color, linestyle="--", linewidth=1,
+                   label=f"{label}: paper {paper:g} %")
+        if not mine:
+            ax.plot([], [], color=color, label=f"{label}: not run")
+            continue
+        length = min(len(r["test_accuracy"]) for r in mine)
+        error = 100 * (1 - np.array([r["test_accuracy"][:length] for r in mine]))
+        band(ax, np.arange(length), error.mean(axis=0), error.min(axis=0), error.max(axis=0),
+             label, len(mine), color=color)
+        ax.plot([r["best_epoch"] for r in mine], [100 * (1 - r["test_at_best"]) for r in mine],
+                linestyle="none", marker="o", markersize=4, color=color,
+                label=f"{label}: at best validation")
+        last.extend(error[:, -1])
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("Test error (%)")
+    limits = fig_spec.get("ylim")
+    fig_spec = {k: v for k, v in fig_spec.items() if k != "ylim"}
+    if limits and (not last or max(last) <= limits[1]):
+        ax.set_ylim(*limits)
+    return finish(fig, ax, fig_spec)
+
+
 FUNCTIONS = {
     # the perceptron's output: 1 where w.x + b > 0, else 0 (drawn as a step at z = 0)
     "step": (lambda z: np.where(z > 0, 1.0, 0.0), "step: 1 if z > 0, else 0"),

@@ -178,6 +178,13 @@ def literature_records(scale, runs):
     )
 
 
+def literature_figure_inputs(wildcards):
+    """The files a literature figure is drawn from, by role (nndl3.figures.ROLES)."""
+    return nndl3_figures.inputs(
+        {**config, "figures": LITERATURE["figures"]}, wildcards.figure
+    )
+
+
 def literature_threads(wildcards):
     # a distorted run draws the next epoch's images on a second thread
     return 2 if "distortion" in LITERATURE["runs"][wildcards.run] else 1

@@ -8,8 +8,6 @@
 rule literature:
     input:
         paths.LITERATURE_MD.format(scale="runs"),
-        "figures/literature_simard_curves.png",
-        "figures/literature_dropout_curves.png",
         expand("figures/literature_{figure}.png", figure=LITERATURE_FIGURES),
 
 
@@ -74,25 +72,18 @@ rule literature_check:
         " > {log} 2>&1"
 
 
-rule literature_curves:
-    input:
-        literature_records("runs", LITERATURE_RUNS),
-    output:
-        "figures/literature_{figure}.png",
-    log:
-        "logs/literature/{figure}.log",
-    wildcard_constraints:
-        figure="simard_curves|dropout_curves",
-    params:
-        code=code("literature-plot"),
-    shell:
-        "python -m nndl3 literature-plot --figure {wildcards.figure} --records {input}"
-        " --out {output} > {log} 2>&1"
+# The literature's figures are the figure registry's (nndl3.figures), their entries
+# config/literature.yaml's `figures:`; drawn by the plot command, every role passed.
+LITERATURE_PLOT = (
+    "python -m nndl3 plot --spec {params.spec:q} "
+    + " ".join(f"--{role} {{input.{role}}}" for role in nndl3_figures.ROLES)
+    + " --out {output} > {log} 2>&1"
+)
 
 
 rule literature_figure:
     input:
-        paths.DATA,
+        unpack(literature_figure_inputs),
     output:
         "figures/literature_{figure}.png",
     log:
@@ -105,13 +96,11 @@ rule literature_figure:
         ),
         code=code("plot"),
     shell:
-        "python -m nndl3 plot --spec {params.spec:q} --data {input} --out {output}"
-        " > {log} 2>&1"
+        LITERATURE_PLOT
 
 
 localrules:
     literature,
     literature_miniature,
     literature_check,
-    literature_curves,
     literature_figure,
