@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nndl3 import check, curves, tolerance
+from nndl3 import check, curves, paths, tolerance
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,8 +48,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[10])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
-    installed = json.loads((ROOT / "config/calibration_curves.json").read_text())["curves"]
-    expected = check.load_expected(ROOT / "config/expected.yaml")
+    installed = json.loads((ROOT / paths.CALIBRATION_CURVES_INSTALLED).read_text())["curves"]
+    expected = check.load_expected(ROOT / paths.EXPECTED)
     alpha = tolerance.gate_of(expected, installed).alpha_row
     draws = curves.draws_for(alpha)
     epochs = Counter(len(entry["sd"]) for entry in installed.values())

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from nndl3 import literature, literature_check, runspec, workflow_config
+from nndl3 import literature, literature_check, paths, runspec, workflow_config
 
 from .conftest import ROOT, synthetic_digits
 
@@ -49,7 +49,7 @@ def test_the_literature_options_need_the_wide_engine(tmp_path):
         runspec.validate(spec, "here")
     (tmp_path / "s.json").write_text(json.dumps({**spec, "engine": "wide"}))
     out = subprocess.run([sys.executable, "-m", "nndl3", "train", "--spec",
-                          str(tmp_path / "s.json"), "--run", "r", "--data", "data/mnist.npz",
+                          str(tmp_path / "s.json"), "--run", "r", "--data", paths.DATA,
                           "--out-dir", str(tmp_path)], capture_output=True, text=True)
     assert out.returncode == 1 and "snakemake --cores 2 literature" in out.stderr
     assert out.stderr.count("\n") == 1
@@ -160,7 +160,7 @@ def test_the_check_of_the_repository_reports_every_row_not_run_without_records(t
 
 def test_an_unknown_run_is_one_line_and_exit_1(tmp_path):
     out = subprocess.run([sys.executable, "-m", "nndl3", "literature-train", "--run", "nope",
-                          "--seed", "1", "--data", "data/mnist.npz", "--out",
+                          "--seed", "1", "--data", paths.DATA, "--out",
                           str(tmp_path / "x.json"), "--config",
                           str(ROOT / "config" / "config.yaml"), "--literature",
                           str(ROOT / "config" / "literature.yaml")],
