@@ -20,27 +20,28 @@ def recipes(config: dict, runs) -> dict[str, dict | str]:
     return out
 
 
-def recipe_runs(config: dict, expected: dict) -> list[str]:
-    """The runs `snakemake recipe_seeds` trains: every run a row or published curve reads
-    that has a recipe, in the config's order."""
+def read_recipes(config: dict, expected: dict) -> dict[str, dict | str]:
+    """`recipes` of every run a row or published curve reads, in the config's order."""
     from .book_runs import Published
     from .calibration import run_seeds
 
     read = run_seeds(expected, config["calibration_seeds"], Published.from_config(config))
-    return [run for run, got in recipes(config, [r for r in config["runs"] if r in read]).items()
+    return recipes(config, [r for r in config["runs"] if r in read])
+
+
+def recipe_runs(config: dict, expected: dict) -> list[str]:
+    """The runs `snakemake recipe_seeds` trains: every run a row or published curve reads
+    that has a recipe, in the config's order."""
+    return [run for run, got in read_recipes(config, expected).items()
             if isinstance(got, dict)]
 
 
 def table(config: dict, expected: dict) -> str:
     """docs/replay.md's list: every run a row or published curve reads, in the config's
     order, with its recipe (program, draws) or why it has none."""
-    from .book_runs import Published
-    from .calibration import run_seeds
-
-    read = run_seeds(expected, config["calibration_seeds"], Published.from_config(config))
     lines = ["| run | program | initial draws | eta | lambda | epochs | images |",
              "|---|---|---|---|---|---|---|"]
-    for run, got in recipes(config, [r for r in config["runs"] if r in read]).items():
+    for run, got in read_recipes(config, expected).items():
         if isinstance(got, str):
             lines.append(f"| `{run}` | no recipe: {got.removeprefix('none ')[1:-1]} "
                          "| | | | | |")
