@@ -2,6 +2,7 @@
 it stores, installing it, and the spot check that fails when a re-trained seed differs."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -43,6 +44,16 @@ def test_rows_store_per_seed_values_over_their_own_seeds():
     best3 = [max(g) for g in __import__("itertools").combinations([90, 92, 94, 96, 91], 3)]
     got = calibration.measure_rows({"quantities": [{**ROW, "best_of": 3}]}, inputs, DEFAULT)
     assert got["seed_sd"]["r"] == round(float(np.std(best3, ddof=1)), 4)
+
+
+def test_best_of_sd_takes_each_groups_value_from_its_best_by_seed():
+    row = {**ROW, "best_of": 2}
+    values, by = np.array([1.0, 2.0, 3.0, 4.0]), np.array([4.0, 1.0, 2.0, 3.0])
+    # pairs by index, best by `by`: (0,1)->1 (0,2)->1 (0,3)->1 (1,2)->3 (1,3)->4 (2,3)->4
+    # mean 14/6, squared deviations sum 34/3, over 5 (ddof 1): sd = sqrt(34/15)
+    assert calibration.row_sd(row, values, by) == round(math.sqrt(34 / 15), 4)
+    # by the values themselves: the pairs' maxima 2, 3, 4, 3, 4, 4, sd sqrt(2/3)
+    assert calibration.row_sd(row, values) == round(math.sqrt(2 / 3), 4)
 
 
 def test_a_missing_run_or_seed_is_an_error_naming_it():

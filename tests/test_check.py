@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+import yaml
 
 from nndl3 import check
 
@@ -81,6 +82,26 @@ def test_best_of_compares_the_best_of_the_first_k_seeds_as_one_draw():
     assert r["tolerance"] == pytest.approx(T_995_2 * 0.2 * math.sqrt(2) + 0.005)
     with pytest.raises(check.UserError, match="best_of 3 needs at least 3 seeds"):
         check.evaluate(expected(row), calibration, check.Inputs(aggregate_of([0.9])))
+
+
+def test_best_by_reads_the_row_from_the_run_best_at_its_peak():
+    row = {**ROW, "best_of": 3, "best_by": "best", "book": 95.0,
+           "source": {**ROW["source"], "reduce": "final"}}
+    # seed 1 peaks highest (0.97) but ends at 0.95; seed 2 ends highest (0.96)
+    agg = {"xent": {"monitored_epochs": [0, 1, 2], "metrics": {"evaluation_accuracy": {
+        "per_seed": [[0.90, 0.97, 0.95], [0.96, 0.96, 0.96], [0.5, 0.5, 0.5]]}}}}
+    (r,) = check.evaluate(expected(row), {"seeds": [1, 2, 3], "seed_sd": {"r": 0.2}},
+                          check.Inputs(agg))
+    assert (r["mean"], r["n"]) == (pytest.approx(95.0), 1)
+    assert check.best_of(row, np.array([1.0, 3.0, 2.0]), by=np.array([5.0, 4.0, 6.0])) == 2.0
+
+
+def test_best_by_without_best_of_is_an_error(tmp_path):
+    path = tmp_path / "expected.yaml"
+    path.write_text(yaml.safe_dump({"rule": "r", "gate": GATE,
+                                    "quantities": [{**ROW, "best_by": "best"}]}))
+    with pytest.raises(check.UserError, match=r"\(r\): best_by 'best' needs best_of"):
+        check.load_expected(path)
 
 
 def test_one_digit_fraction_counts_epochs_at_a_digits_share():

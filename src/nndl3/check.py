@@ -9,7 +9,10 @@ calibration seeds (`nndl3.calibration`). The tolerance is the rule of `nndl3.tol
 
 A row with `best_of: k` (the text reports the best of k runs) compares the best of the
 first k seeds with the book's best of k: both are one draw of that maximum, so n = 1 and
-its sd is calibrated over groups of k calibration seeds.
+its sd is calibrated over groups of k calibration seeds. With `best_by: <reduce>` the best
+run is the one best by that reduction of the row's run and metric over all epochs (the
+text's transcript of epochs 0-29 is its run best at its peak: `best_by: best`), and the
+row's value is that run's.
 
 A row with `every_seed: true` states a property the book's run has (e.g. a network that
 gives one answer for every image): it passes only if every seed is within book_precision
@@ -176,13 +179,31 @@ def runs_of(source: dict) -> list[str]:
                         source.get("errors_eliminated_vs")) if r]
 
 
-def best_of(row: dict, values: np.ndarray) -> np.ndarray:
-    """The best of the first k seeds for a `best_of: k` row (as the text's best of k runs)."""
+def best_of(row: dict, values: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
+    """The value of the best of the first k seeds for a `best_of: k` row (as the text's
+    best of k runs): best by `by`, the per-seed values of its `best_by` quantity, or by
+    the row's own values."""
     k = row["best_of"]
     if len(values) < k:
         raise UserError(f"expected values: {row['id']}: best_of {k} needs at least {k} seeds, "
                         f"the check has {len(values)}")
-    return np.array([values[:k].max()])
+    by = values if by is None else by
+    return np.array([values[int(np.argmax(by[:k]))]])
+
+
+def best_by(row: dict) -> dict | None:
+    """The quantity that picks a `best_of` row's best run, for a row reading another (a
+    transcript's epoch k, of the run best by its peak): the row's run and metric reduced
+    by `best_by` over all its epochs. None: the row's own quantity picks."""
+    if "best_by" not in row:
+        return None
+    s = row["source"]
+    return {"run": s["run"], "metric": s["metric"], "reduce": row["best_by"]}
+
+
+def best_of_values(row: dict, values: np.ndarray, inputs: Inputs) -> np.ndarray:
+    by = best_by(row)
+    return best_of(row, values, None if by is None else regenerate(by, inputs))
 
 
 def diverged(source: dict, aggregates: dict) -> list[str]:
@@ -320,7 +341,7 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
     for row in expected["quantities"]:
         values = regenerate(row["source"], inputs)
         if row.get("best_of"):
-            values = best_of(row, values)
+            values = best_of_values(row, values, inputs)
         n = len(values)
         if seeded(row) and row["id"] not in calibration["seed_sd"] and not row.get("every_seed"):
             raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun "
@@ -467,6 +488,9 @@ def load_expected(path) -> dict:
         for key in ("id", "section", "quantity", "source", *needed):
             if key not in row:
                 raise UserError(f"{path}: quantities[{i}]: missing key {key!r}")
+        if "best_by" in row and not row.get("best_of"):
+            raise UserError(f"{path}: quantities[{i}] ({row['id']}): best_by "
+                            f"{row['best_by']!r} needs best_of")
     return expected
 
 
