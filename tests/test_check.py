@@ -104,6 +104,35 @@ def test_best_by_without_best_of_is_an_error(tmp_path):
         check.load_expected(path)
 
 
+def test_a_best_of_rows_df_is_its_groups_effective_seeds_less_one():
+    # 10 seeds, best of 3: the r-th best seed is best in C(9 - r, 2) of the 120 groups:
+    # 36, 28, 21, 15, 10, 6, 3, 1, 0, 0; (sum w)^2 / sum w^2 = 14400 / 2892
+    assert check.calibrated_df({"seeds": TEN}, {"id": "r", "best_of": 3}) == pytest.approx(
+        14400 / 2892 - 1)
+    assert check.calibrated_df({"seeds": TEN}, {"id": "r"}) == 9
+    # 4 seeds, best of 2: weights 3, 2, 1, 0: 36 / 14
+    assert check.calibrated_df({"seeds": [1, 2, 3, 4]}, {"id": "r", "best_of": 2}) == (
+        pytest.approx(36 / 14 - 1))
+    row = {**ROW, "best_of": 3}
+    calibration = {"seeds": TEN, "seed_sd": {"r": 0.2}, "per_seed": {"r": dict.fromkeys(TEN, 95.0)}}
+    (r,) = check.evaluate(expected(row), calibration,
+                          check.Inputs(aggregate_of([0.951, 0.955, 0.949])))
+    assert r["df"] == pytest.approx(14400 / 2892 - 1)
+    assert r["book_below"] is None and r["calibration_quartiles"] is None  # not single seeds
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"best_of": 3, "source": {**ROW["source"], "metric": "evaluation_cost"}},
+     "best_of needs an accuracy metric"),
+    ({"best_of": 3, "best_by": "lowest"}, "best_by must be 'best'")])
+def test_a_best_of_row_that_would_pick_the_wrong_run_is_an_error(tmp_path, change, message):
+    path = tmp_path / "expected.yaml"
+    path.write_text(yaml.safe_dump({"rule": "r", "gate": GATE,
+                                    "quantities": [{**ROW, **change}]}))
+    with pytest.raises(check.UserError, match=message):
+        check.load_expected(path)
+
+
 def test_one_digit_fraction_counts_epochs_at_a_digits_share():
     counts = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # any 10 counts
     total = sum(counts)

@@ -148,6 +148,10 @@ def test_the_tolerance_is_the_seed_and_binomial_spread():
     assert r["status"] == "pass"
     # by hand, sd 0.1528 and binomial 0.1242: V = 0.04653, df 4.47, t(0.995, 4.47) = 4.29
     assert 0.97 < r["tolerance"] < 0.98
+    # seeds that agree exactly: the known binomial part alone, a normal quantile
+    same = literature_check.evaluate(ROW, [record("simard_plain", 0.984)] * 3, ALPHA)
+    assert same["df"] > 1e9 and same["tolerance"] == pytest.approx(
+        sp.norm.ppf(1 - 0.01 / 2) * 100 * np.sqrt(0.984 * 0.016 / 10000) + 0.05)
     far = [record("simard_plain", a) for a in (0.950, 0.951, 0.952)]
     assert literature_check.evaluate(ROW, far, ALPHA)["status"] == "FAIL"
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import changed, readers
+from . import changed, readers, stats
 from .aggregate import padded
 from .errors import UserError
 from .stats import below, quantiles
@@ -249,12 +249,21 @@ def calibrated_n(calibration: dict, row_id: str) -> int:
     return n
 
 
-def recipe_spread(recipe: dict | None, row_id: str) -> tuple[float | None, int | None]:
+def calibrated_df(calibration: dict, row: dict) -> float:
+    """The degrees of freedom of a row's calibrated sd: its seeds less one, or, for a
+    `best_of: k` row, its best-of-k groups' effective number of seeds less one (the
+    groups overlap, and the best seeds weigh most: stats.best_of_effective_seeds)."""
+    n = calibrated_n(calibration, row["id"])
+    k = row.get("best_of")
+    return (stats.best_of_effective_seeds(n, k) if k and n > k else n) - 1
+
+
+def recipe_spread(recipe: dict | None, row: dict) -> tuple[float | None, float | None]:
     """The recipe's sd of a row and its degrees of freedom, or (None, None) without one."""
-    sd = ((recipe or {}).get("seed_sd") or {}).get(row_id)
+    sd = ((recipe or {}).get("seed_sd") or {}).get(row["id"])
     if sd is None:
         return None, None
-    return sd, calibrated_n(recipe, row_id) - 1
+    return sd, calibrated_df(recipe, row)
 
 
 def unit(source: dict) -> str:
@@ -302,7 +311,7 @@ def judged(row: dict, values: np.ndarray, calibration: dict, gate: Gate, recipe)
     the shift it detects; whether it passes."""
     n, mean = len(values), float(values.mean())
     sd_ours = calibration["seed_sd"].get(row["id"], 0.0) if seeded(row) else 0.0
-    df_ours = calibrated_n(calibration, row["id"]) - 1 if seeded(row) else 0
+    df_ours = calibrated_df(calibration, row) if seeded(row) else 0
     alpha = gate.alpha_row
     if row.get("claim"):
         claim = resolved_claim(row, calibration)
@@ -316,7 +325,7 @@ def judged(row: dict, values: np.ndarray, calibration: dict, gate: Gate, recipe)
         passed = (bool(np.all(np.abs(values - row["book"]) <= tol)) if row.get("every_seed")
                   else abs(mean - row["book"]) <= tol)
     else:
-        s = spread(sd_ours, df_ours, n, *recipe_spread(recipe, row["id"]))
+        s = spread(sd_ours, df_ours, n, *recipe_spread(recipe, row))
         tol, k = book_tolerance(s, alpha, row["book_precision"])
         sigma, df, source, claim = s.sigma, s.df, s.source, None
         old = float(k_sigma_tolerance(sd_ours, n, row["book_precision"]))
@@ -351,7 +360,9 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         weak = (j["detectable_shift"] is not None and effect is not None
                 and j["detectable_shift"] > effect)
         bad_seeds = diverged(row["source"], inputs.aggregates) if seeded(row) else []
-        ours = (calibration.get("per_seed") or {}).get(row["id"])
+        # a best-of row's book number is a best of k, not one seed: no single-seed rank
+        ours = (None if row.get("best_of") else
+                (calibration.get("per_seed") or {}).get(row["id"]))
         change = changed.changed(runs_of(row["source"]), inputs.aggregates, book_settings)
         if change:  # the calibration measured the book's settings, not these
             j = {**j, "tolerance": None, "tolerance_k_sigma": None, "detectable_shift": None}
@@ -478,6 +489,19 @@ def markdown(results: list[dict], expected: dict, gate: dict,
     return "\n".join(lines) + "\n"
 
 
+def best_of_valid(row: dict, where: str) -> None:
+    """A best-of row picks the largest value, so it must read an accuracy (larger is
+    better), and `best_by` can only be `best` (the run best at its peak)."""
+    if not row.get("best_of"):
+        raise UserError(f"{where}: best_by {row['best_by']!r} needs best_of")
+    if not str(row["source"].get("metric", "")).endswith("accuracy"):
+        raise UserError(f"{where}: best_of needs an accuracy metric (the best is the "
+                        f"largest), got {row['source'].get('metric')!r}")
+    if row.get("best_by", "best") != "best":
+        raise UserError(f"{where}: best_by must be 'best' (the run best at its peak), "
+                        f"got {row['best_by']!r}")
+
+
 def load_expected(path) -> dict:
     expected = readers.expected(path)
     for key in ("rule", "gate"):
@@ -488,9 +512,8 @@ def load_expected(path) -> dict:
         for key in ("id", "section", "quantity", "source", *needed):
             if key not in row:
                 raise UserError(f"{path}: quantities[{i}]: missing key {key!r}")
-        if "best_by" in row and not row.get("best_of"):
-            raise UserError(f"{path}: quantities[{i}] ({row['id']}): best_by "
-                            f"{row['best_by']!r} needs best_of")
+        if row.get("best_of") or "best_by" in row:
+            best_of_valid(row, f"{path}: quantities[{i}] ({row['id']})")
     return expected
 
 
