@@ -2,6 +2,7 @@
 it stores, installing it, and the spot check that fails when a re-trained seed differs."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -43,6 +44,42 @@ def test_rows_store_per_seed_values_over_their_own_seeds():
     best3 = [max(g) for g in __import__("itertools").combinations([90, 92, 94, 96, 91], 3)]
     got = calibration.measure_rows({"quantities": [{**ROW, "best_of": 3}]}, inputs, DEFAULT)
     assert got["seed_sd"]["r"] == round(float(np.std(best3, ddof=1)), 4)
+
+
+def test_best_of_sd_takes_each_groups_value_from_its_best_by_seed():
+    row = {**ROW, "best_of": 2}
+    values, by = np.array([1.0, 2.0, 3.0, 4.0]), np.array([4.0, 1.0, 2.0, 3.0])
+    # pairs by index, best by `by`: (0,1)->1 (0,2)->1 (0,3)->1 (1,2)->3 (1,3)->4 (2,3)->4
+    # mean 14/6, squared deviations sum 34/3, over 5 (ddof 1): sd = sqrt(34/15)
+    assert calibration.row_sd(row, values, by) == round(math.sqrt(34 / 15), 4)
+    # by the values themselves: the pairs' maxima 2, 3, 4, 3, 4, 4, sd sqrt(2/3)
+    assert calibration.row_sd(row, values) == round(math.sqrt(2 / 3), 4)
+
+
+def test_best_by_rows_store_raw_values_and_the_sd_of_each_groups_peak_seed():
+    # seed 101 peaks highest (0.99 at epoch 0) but ends lowest: the final of each group is
+    # read from its seed best at its peak, not the best final
+    agg = {"schema": "nndl3.aggregate/1", "run": "xent", "seeds": DEFAULT,
+           "spec": {"evaluation": "test"}, "monitored_epochs": [0, 1],
+           "metrics": {"evaluation_accuracy": {"per_seed": [
+               [0.99, 0.90], [0.93, 0.92], [0.95, 0.94], [0.94, 0.96], [0.92, 0.91]]}}}
+    row = {**ROW, "best_of": 3, "best_by": "best",
+           "source": {**ROW["source"], "reduce": "final"}}
+    got = calibration.measure_rows({"quantities": [row]}, check.Inputs({"xent": agg}), DEFAULT)
+    assert got["per_seed"]["r"] == {101: 90.0, 102: 92.0, 103: 94.0, 104: 96.0, 105: 91.0}
+    peaks, finals = [99, 93, 95, 96, 92], [90, 92, 94, 96, 91]  # peak: best of both epochs
+    picked = [finals[max(g, key=lambda i: peaks[i])]
+              for g in __import__("itertools").combinations(range(5), 3)]
+    assert picked.count(90) == 6  # seed 101 is in 6 of the 10 groups and best in each
+    assert got["seed_sd"]["r"] == round(float(np.std(picked, ddof=1)), 4)
+
+
+def test_best_of_ties_pick_the_first_seed_in_the_check_and_the_calibration():
+    row = {**ROW, "best_of": 2}
+    values, by = np.array([1.0, 2.0, 3.0]), np.array([5.0, 5.0, 0.0])
+    assert check.best_of(row, values, by).tolist() == [1.0]
+    # pairs (0,1)->0 (0,2)->0 (1,2)->1: values 1, 1, 2
+    assert calibration.row_sd(row, values, by) == round(float(np.std([1, 1, 2], ddof=1)), 4)
 
 
 def test_a_missing_run_or_seed_is_an_error_naming_it():

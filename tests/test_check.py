@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+import yaml
 
 from nndl3 import check
 
@@ -81,6 +82,55 @@ def test_best_of_compares_the_best_of_the_first_k_seeds_as_one_draw():
     assert r["tolerance"] == pytest.approx(T_995_2 * 0.2 * math.sqrt(2) + 0.005)
     with pytest.raises(check.UserError, match="best_of 3 needs at least 3 seeds"):
         check.evaluate(expected(row), calibration, check.Inputs(aggregate_of([0.9])))
+
+
+def test_best_by_reads_the_row_from_the_run_best_at_its_peak():
+    row = {**ROW, "best_of": 3, "best_by": "best", "book": 95.0,
+           "source": {**ROW["source"], "reduce": "final"}}
+    # seed 1 peaks highest (0.97) but ends at 0.95; seed 2 ends highest (0.96)
+    agg = {"xent": {"monitored_epochs": [0, 1, 2], "metrics": {"evaluation_accuracy": {
+        "per_seed": [[0.90, 0.97, 0.95], [0.96, 0.96, 0.96], [0.5, 0.5, 0.5]]}}}}
+    (r,) = check.evaluate(expected(row), {"seeds": [1, 2, 3], "seed_sd": {"r": 0.2}},
+                          check.Inputs(agg))
+    assert (r["mean"], r["n"]) == (pytest.approx(95.0), 1)
+    assert check.best_of(row, np.array([1.0, 3.0, 2.0]), by=np.array([5.0, 4.0, 6.0])) == 2.0
+
+
+def test_best_by_without_best_of_is_an_error(tmp_path):
+    path = tmp_path / "expected.yaml"
+    path.write_text(yaml.safe_dump({"rule": "r", "gate": GATE,
+                                    "quantities": [{**ROW, "best_by": "best"}]}))
+    with pytest.raises(check.UserError, match=r"\(r\): best_by 'best' needs best_of"):
+        check.load_expected(path)
+
+
+def test_a_best_of_rows_df_is_its_groups_effective_seeds_less_one():
+    # 10 seeds, best of 3: the r-th best seed is best in C(9 - r, 2) of the 120 groups:
+    # 36, 28, 21, 15, 10, 6, 3, 1, 0, 0; (sum w)^2 / sum w^2 = 14400 / 2892
+    assert check.calibrated_df({"seeds": TEN}, {"id": "r", "best_of": 3}) == pytest.approx(
+        14400 / 2892 - 1)
+    assert check.calibrated_df({"seeds": TEN}, {"id": "r"}) == 9
+    # 4 seeds, best of 2: weights 3, 2, 1, 0: 36 / 14
+    assert check.calibrated_df({"seeds": [1, 2, 3, 4]}, {"id": "r", "best_of": 2}) == (
+        pytest.approx(36 / 14 - 1))
+    row = {**ROW, "best_of": 3}
+    calibration = {"seeds": TEN, "seed_sd": {"r": 0.2}, "per_seed": {"r": dict.fromkeys(TEN, 95.0)}}
+    (r,) = check.evaluate(expected(row), calibration,
+                          check.Inputs(aggregate_of([0.951, 0.955, 0.949])))
+    assert r["df"] == pytest.approx(14400 / 2892 - 1)
+    assert r["book_below"] is None and r["calibration_quartiles"] is None  # not single seeds
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"best_of": 3, "source": {**ROW["source"], "metric": "evaluation_cost"}},
+     "best_of needs an accuracy metric"),
+    ({"best_of": 3, "best_by": "lowest"}, "best_by must be 'best'")])
+def test_a_best_of_row_that_would_pick_the_wrong_run_is_an_error(tmp_path, change, message):
+    path = tmp_path / "expected.yaml"
+    path.write_text(yaml.safe_dump({"rule": "r", "gate": GATE,
+                                    "quantities": [{**ROW, **change}]}))
+    with pytest.raises(check.UserError, match=message):
+        check.load_expected(path)
 
 
 def test_one_digit_fraction_counts_epochs_at_a_digits_share():

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 import yaml
+from scipy import stats as sp
 
 from nndl3 import literature, literature_check, paths, runspec, workflow_config
 
@@ -137,10 +138,20 @@ def test_the_tolerance_is_the_seed_and_binomial_spread():
     seed_sd = float(np.std([98.3, 98.4, 98.6], ddof=1))
     binomial = 100 * np.sqrt(r["mean"] / 100 * (1 - r["mean"] / 100) / 10000)
     assert r["seed_sd"] == pytest.approx(seed_sd) and r["binomial_sd"] == pytest.approx(binomial)
-    # t(1 - 0.01 / 2, 2 df) = 9.9248 (tables): the gate's rule at alpha 0.01, 3 seeds
-    assert r["tolerance"] == pytest.approx(9.9248 * np.hypot(seed_sd, binomial) * np.sqrt(4 / 3)
-                                           + 0.05, rel=1e-4)
+    # V = sd^2 (1 + 1/3) + binomial^2; df = V^2 / ((sd^2 (4/3))^2 / 2): the binomial part
+    # is known, so only the seed part enters the denominator
+    seed_part = seed_sd ** 2 * 4 / 3
+    v = seed_part + binomial ** 2
+    df = v ** 2 / (seed_part ** 2 / 2)
+    assert r["df"] == pytest.approx(df)
+    assert r["tolerance"] == pytest.approx(sp.t.ppf(1 - 0.01 / 2, df) * np.sqrt(v) + 0.05)
     assert r["status"] == "pass"
+    # by hand, sd 0.1528 and binomial 0.1242: V = 0.04653, df 4.47, t(0.995, 4.47) = 4.29
+    assert 0.97 < r["tolerance"] < 0.98
+    # seeds that agree exactly: the known binomial part alone, a normal quantile
+    same = literature_check.evaluate(ROW, [record("simard_plain", 0.984)] * 3, ALPHA)
+    assert same["df"] > 1e9 and same["tolerance"] == pytest.approx(
+        sp.norm.ppf(1 - 0.01 / 2) * 100 * np.sqrt(0.984 * 0.016 / 10000) + 0.05)
     far = [record("simard_plain", a) for a in (0.950, 0.951, 0.952)]
     assert literature_check.evaluate(ROW, far, ALPHA)["status"] == "FAIL"
 

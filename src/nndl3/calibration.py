@@ -79,12 +79,15 @@ def aggregates_for(row: dict, aggregates: dict, default: list[int]) -> dict:
     return out
 
 
-def row_sd(row: dict, values: np.ndarray) -> float:
+def row_sd(row: dict, values: np.ndarray, by: np.ndarray | None = None) -> float:
     """The seed sd of a row's quantity: of the per-seed values, or, for `best_of: k`, of
-    the best of every k-seed group of them."""
+    the value of the best seed of every k-seed group of them, best by `by` (the per-seed
+    values of its `best_by` quantity) or by the values themselves."""
     k = row.get("best_of")
     if k:
-        values = np.array([max(group) for group in itertools.combinations(values, k)])
+        by = values if by is None else by
+        values = np.array([values[max(group, key=lambda i: by[i])]
+                           for group in itertools.combinations(range(len(values)), k)])
     return round(float(values.std(ddof=1)), DECIMALS)
 
 
@@ -97,7 +100,9 @@ def measure_rows(expected: dict, inputs: check.Inputs, default: list[int]) -> di
         mine = check.Inputs(aggregates_for(row, inputs.aggregates, default),
                             class_counts=inputs.class_counts)
         values = check.regenerate(row["source"], mine)
-        seed_sd[row["id"]] = row_sd(row, values)
+        by = check.best_by(row)
+        seed_sd[row["id"]] = row_sd(row, values, None if by is None else
+                                    check.regenerate(by, mine))
         per_seed[row["id"]] = {int(s): round(float(v), DECIMALS)
                                for s, v in zip(row_seeds(row, default), values, strict=True)}
         if any(k.endswith("_sds") for k in row.get("claim") or {}):

@@ -9,7 +9,10 @@ calibration seeds (`nndl3.calibration`). The tolerance is the rule of `nndl3.tol
 
 A row with `best_of: k` (the text reports the best of k runs) compares the best of the
 first k seeds with the book's best of k: both are one draw of that maximum, so n = 1 and
-its sd is calibrated over groups of k calibration seeds.
+its sd is calibrated over groups of k calibration seeds. With `best_by: <reduce>` the best
+run is the one best by that reduction of the row's run and metric over all epochs (the
+text's transcript of epochs 0-29 is its run best at its peak: `best_by: best`), and the
+row's value is that run's.
 
 A row with `every_seed: true` states a property the book's run has (e.g. a network that
 gives one answer for every image): it passes only if every seed is within book_precision
@@ -29,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import changed, readers
+from . import changed, readers, stats
 from .aggregate import padded
 from .errors import UserError
 from .stats import below, quantiles
@@ -176,13 +179,31 @@ def runs_of(source: dict) -> list[str]:
                         source.get("errors_eliminated_vs")) if r]
 
 
-def best_of(row: dict, values: np.ndarray) -> np.ndarray:
-    """The best of the first k seeds for a `best_of: k` row (as the text's best of k runs)."""
+def best_of(row: dict, values: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
+    """The value of the best of the first k seeds for a `best_of: k` row (as the text's
+    best of k runs): best by `by`, the per-seed values of its `best_by` quantity, or by
+    the row's own values."""
     k = row["best_of"]
     if len(values) < k:
         raise UserError(f"expected values: {row['id']}: best_of {k} needs at least {k} seeds, "
                         f"the check has {len(values)}")
-    return np.array([values[:k].max()])
+    by = values if by is None else by
+    return np.array([values[int(np.argmax(by[:k]))]])
+
+
+def best_by(row: dict) -> dict | None:
+    """The quantity that picks a `best_of` row's best run, for a row reading another (a
+    transcript's epoch k, of the run best by its peak): the row's run and metric reduced
+    by `best_by` over all its epochs. None: the row's own quantity picks."""
+    if "best_by" not in row:
+        return None
+    s = row["source"]
+    return {"run": s["run"], "metric": s["metric"], "reduce": row["best_by"]}
+
+
+def best_of_values(row: dict, values: np.ndarray, inputs: Inputs) -> np.ndarray:
+    by = best_by(row)
+    return best_of(row, values, None if by is None else regenerate(by, inputs))
 
 
 def diverged(source: dict, aggregates: dict) -> list[str]:
@@ -228,12 +249,21 @@ def calibrated_n(calibration: dict, row_id: str) -> int:
     return n
 
 
-def recipe_spread(recipe: dict | None, row_id: str) -> tuple[float | None, int | None]:
+def calibrated_df(calibration: dict, row: dict) -> float:
+    """The degrees of freedom of a row's calibrated sd: its seeds less one, or, for a
+    `best_of: k` row, its best-of-k groups' effective number of seeds less one (the
+    groups overlap, and the best seeds weigh most: stats.best_of_effective_seeds)."""
+    n = calibrated_n(calibration, row["id"])
+    k = row.get("best_of")
+    return (stats.best_of_effective_seeds(n, k) if k and n > k else n) - 1
+
+
+def recipe_spread(recipe: dict | None, row: dict) -> tuple[float | None, float | None]:
     """The recipe's sd of a row and its degrees of freedom, or (None, None) without one."""
-    sd = ((recipe or {}).get("seed_sd") or {}).get(row_id)
+    sd = ((recipe or {}).get("seed_sd") or {}).get(row["id"])
     if sd is None:
         return None, None
-    return sd, calibrated_n(recipe, row_id) - 1
+    return sd, calibrated_df(recipe, row)
 
 
 def unit(source: dict) -> str:
@@ -281,7 +311,7 @@ def judged(row: dict, values: np.ndarray, calibration: dict, gate: Gate, recipe)
     the shift it detects; whether it passes."""
     n, mean = len(values), float(values.mean())
     sd_ours = calibration["seed_sd"].get(row["id"], 0.0) if seeded(row) else 0.0
-    df_ours = calibrated_n(calibration, row["id"]) - 1 if seeded(row) else 0
+    df_ours = calibrated_df(calibration, row) if seeded(row) else 0
     alpha = gate.alpha_row
     if row.get("claim"):
         claim = resolved_claim(row, calibration)
@@ -295,7 +325,7 @@ def judged(row: dict, values: np.ndarray, calibration: dict, gate: Gate, recipe)
         passed = (bool(np.all(np.abs(values - row["book"]) <= tol)) if row.get("every_seed")
                   else abs(mean - row["book"]) <= tol)
     else:
-        s = spread(sd_ours, df_ours, n, *recipe_spread(recipe, row["id"]))
+        s = spread(sd_ours, df_ours, n, *recipe_spread(recipe, row))
         tol, k = book_tolerance(s, alpha, row["book_precision"])
         sigma, df, source, claim = s.sigma, s.df, s.source, None
         old = float(k_sigma_tolerance(sd_ours, n, row["book_precision"]))
@@ -320,7 +350,7 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
     for row in expected["quantities"]:
         values = regenerate(row["source"], inputs)
         if row.get("best_of"):
-            values = best_of(row, values)
+            values = best_of_values(row, values, inputs)
         n = len(values)
         if seeded(row) and row["id"] not in calibration["seed_sd"] and not row.get("every_seed"):
             raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun "
@@ -330,7 +360,9 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         weak = (j["detectable_shift"] is not None and effect is not None
                 and j["detectable_shift"] > effect)
         bad_seeds = diverged(row["source"], inputs.aggregates) if seeded(row) else []
-        ours = (calibration.get("per_seed") or {}).get(row["id"])
+        # a best-of row's book number is a best of k, not one seed: no single-seed rank
+        ours = (None if row.get("best_of") else
+                (calibration.get("per_seed") or {}).get(row["id"]))
         change = changed.changed(runs_of(row["source"]), inputs.aggregates, book_settings)
         if change:  # the calibration measured the book's settings, not these
             j = {**j, "tolerance": None, "tolerance_k_sigma": None, "detectable_shift": None}
@@ -457,6 +489,19 @@ def markdown(results: list[dict], expected: dict, gate: dict,
     return "\n".join(lines) + "\n"
 
 
+def best_of_valid(row: dict, where: str) -> None:
+    """A best-of row picks the largest value, so it must read an accuracy (larger is
+    better), and `best_by` can only be `best` (the run best at its peak)."""
+    if not row.get("best_of"):
+        raise UserError(f"{where}: best_by {row['best_by']!r} needs best_of")
+    if not str(row["source"].get("metric", "")).endswith("accuracy"):
+        raise UserError(f"{where}: best_of needs an accuracy metric (the best is the "
+                        f"largest), got {row['source'].get('metric')!r}")
+    if row.get("best_by", "best") != "best":
+        raise UserError(f"{where}: best_by must be 'best' (the run best at its peak), "
+                        f"got {row['best_by']!r}")
+
+
 def load_expected(path) -> dict:
     expected = readers.expected(path)
     for key in ("rule", "gate"):
@@ -467,6 +512,8 @@ def load_expected(path) -> dict:
         for key in ("id", "section", "quantity", "source", *needed):
             if key not in row:
                 raise UserError(f"{path}: quantities[{i}]: missing key {key!r}")
+        if row.get("best_of") or "best_by" in row:
+            best_of_valid(row, f"{path}: quantities[{i}] ({row['id']})")
     return expected
 
 

@@ -25,6 +25,17 @@ def sidak(alpha_family: float, m: int) -> float:
     return 1.0 - (1.0 - alpha_family) ** (1.0 / m)
 
 
+def best_of_effective_seeds(n: int, k: int) -> float:
+    """How many seeds the sd of a best-of-k selection over every k-group of n seeds rests
+    on: the seed ranked r-th best (r = 0, 1, ...) is the best of C(n - 1 - r, k - 1) of the
+    groups, so the groups' values are the seeds' weighted by those counts, and Kish's
+    effective sample size of the weights, (sum w)^2 / sum w^2, is the number of seeds they
+    count as (4.98 of 10 seeds for k = 3). An approximation: the sd's degrees of freedom
+    are taken as this minus 1."""
+    weights = [math.comb(n - 1 - r, k - 1) for r in range(n)]
+    return sum(weights) ** 2 / sum(w * w for w in weights)
+
+
 def family_rate(alphas) -> float:
     """The chance that at least one of independent tests fails, each at its own rate."""
     return float(1.0 - np.prod([1.0 - a for a in alphas]))
