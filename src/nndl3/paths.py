@@ -57,6 +57,7 @@ CONFIG = "config/config.yaml"
 FIGURES_CONFIG = "config/figures.yaml"
 EXPECTED = "config/expected.yaml"
 LITERATURE_CONFIG = "config/literature.yaml"
+CONFIG_SCHEMA = "workflow/schemas/config.schema.yaml"  # CONFIG and FIGURES_CONFIG's
 CALIBRATION_INSTALLED = "config/calibration.yaml"
 CALIBRATION_CURVES_INSTALLED = "config/calibration_curves.json"
 RECIPE_INSTALLED = "config/recipe.yaml"

@@ -18,7 +18,8 @@ ANNOTATIONS = ("description",)  # keys that say what a run is, and change nothin
 
 @functools.cache
 def schema() -> dict:
-    return yaml.safe_load(resources.files("nndl3").joinpath("run.schema.yaml").read_text())
+    return yaml.load(resources.files("nndl3").joinpath("run.schema.yaml").read_text(),
+                     Loader=readers.SAFE_LOADER)
 
 
 def defaults() -> dict:

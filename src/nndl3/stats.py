@@ -11,7 +11,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats as sp
+
+
+def _scipy_stats():
+    # imported where used: it costs about half a second, and every Snakemake start
+    # imports this module (through the check's helpers) without computing a quantile
+    from scipy import stats
+
+    return stats
 
 
 def sd(values) -> float:
@@ -50,7 +57,7 @@ def satterthwaite(variances, dfs) -> float:
 
 def t_quantile(p: float, df: float) -> float:
     """Student's t quantile at probability p with df degrees of freedom."""
-    return float(sp.t.ppf(p, df))
+    return float(_scipy_stats().t.ppf(p, df))
 
 
 def welch(a, b) -> dict:
@@ -64,7 +71,7 @@ def welch(a, b) -> dict:
     t = diff / math.sqrt(va + vb)
     df = satterthwaite([v for v in (va, vb) if v > 0],
                        [d for v, d in ((va, len(a) - 1), (vb, len(b) - 1)) if v > 0])
-    return {"t": float(t), "df": df, "p": float(2 * sp.t.sf(abs(t), df))}
+    return {"t": float(t), "df": df, "p": float(2 * _scipy_stats().t.sf(abs(t), df))}
 
 
 def brown_forsythe(a, b) -> dict:
@@ -78,7 +85,7 @@ def brown_forsythe(a, b) -> dict:
     if within == 0:  # every deviation equal within each sample
         return {"F": 0.0 if between == 0 else math.inf, "p": 1.0 if between == 0 else 0.0}
     f = between / within
-    return {"F": float(f), "p": float(sp.f.sf(f, len(groups) - 1, n - len(groups)))}
+    return {"F": float(f), "p": float(_scipy_stats().f.sf(f, len(groups) - 1, n - len(groups)))}
 
 
 def holm(pvalues) -> list[float]:

@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.svm import SVC
 
 from . import atomic
 from .errors import UserError
@@ -114,6 +113,10 @@ def solve(x, y, C: float, gamma: float, pairs=None, cache_size: int = 2000) -> l
     libsvm on its precomputed kernel: (i, j, training rows used, coefficients, intercept).
     A pair's solution does not depend on which others are solved with it, so a fit split
     over jobs by `part_of` is the same fit, to the bit."""
+    # imported here: it costs most of a second, and every Snakemake start imports this
+    # module (for the names of the baselines)
+    from sklearn.svm import SVC
+
     x = np.ascontiguousarray(x, dtype=np.float64)
     classes = np.unique(y)
     pairs = class_pairs(y) if pairs is None else pairs

@@ -1,6 +1,6 @@
 """What the workflow needs from its config, beyond what the JSON schema can check.
 
-Snakemake validates the config against workflow/schemas/config.schema.yaml; `check` then
+`validate` checks the config against workflow/schemas/config.schema.yaml; `check` then
 verifies the cross-references (figures name existing runs, experiments name existing
 figures, figures name a family of `nndl3.figures`) and each merged run spec
 (runspec.validate), and `run_spec` turns the config into what the training rule passes on.
@@ -28,6 +28,33 @@ def load(root=".") -> dict:
     for name in FILES:
         config.update(readers.yaml_mapping(Path(root) / name, "workflow config"))
     return config
+
+
+def validate(config: dict, schema_file: str | Path) -> None:
+    """The config against its JSON schema, a violation a UserError `key.path: message`.
+    Each schema file is read once: snakemake.utils.validate reads a `$ref`'d file again at
+    every use (run.schema.yaml 48 times, about a second of every Snakemake start)."""
+    import functools
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    import jsonschema
+    from referencing import Registry, Resource
+
+    schema_file = Path(schema_file).resolve()
+    # its own URI as $id, so that a relative $ref resolves against its folder
+    schema = {**readers.yaml_mapping(schema_file, "JSON schema"), "$id": schema_file.as_uri()}
+
+    @functools.cache
+    def retrieve(uri: str) -> Resource:
+        path = Path(url2pathname(urlparse(uri).path))
+        return Resource.from_contents(readers.yaml_mapping(path, "JSON schema"))
+
+    try:
+        jsonschema.Draft202012Validator(schema, registry=Registry(retrieve=retrieve)).validate(
+            config)
+    except jsonschema.ValidationError as error:
+        raise UserError(runspec.schema_error(error)) from None
 
 
 def run_spec(config: dict, run: str) -> dict:
@@ -154,7 +181,7 @@ def book_settings(config: dict, runs=None) -> dict:
 
 def read_committed(path=COMMITTED) -> dict:
     """The committed config, as the workflow reads it before any --configfile."""
-    config = yaml.safe_load(readers.text(path, "config file"))
+    config = yaml.load(readers.text(path, "config file"), Loader=readers.SAFE_LOADER)
     if not isinstance(config, dict) or not isinstance(config.get("runs"), dict):
         raise UserError(f"{path}: not the layout of config/config.yaml (no `runs:` mapping)")
     return config

@@ -5,7 +5,6 @@ import shlex
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 from nndl3 import book_runs as nndl3_book
 from nndl3 import calibration as nndl3_calibration
@@ -20,7 +19,7 @@ from nndl3 import workflow_config
 from nndl3.errors import UserError
 
 try:
-    validate(config, "../schemas/config.schema.yaml", set_default=False)
+    workflow_config.validate(config, Path(workflow.basedir, paths.CONFIG_SCHEMA))
     workflow_config.check(config)
 except (WorkflowError, UserError) as error:
     raise ValueError(f"invalid config: {workflow_config.one_line(error)}") from None
