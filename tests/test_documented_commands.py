@@ -4,7 +4,7 @@ on a clean checkout (the committed files, no results), `snakemake` commands as d
 checked for the files they name (tools/doc_commands.py says how each is run).
 
 About a minute (a Snakemake dry run costs seconds): selected with `-m doccommands`,
-which .ci/run runs after the unit tests.
+which .ci/run runs beside the unit tests.
 """
 
 import pytest
