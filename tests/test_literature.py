@@ -11,7 +11,8 @@ import pytest
 import yaml
 from scipy import stats as sp
 
-from nndl3 import literature, literature_check, paths, runspec, workflow_config
+from nndl3 import literature, literature_check, paths, runspec, stats, workflow_config
+from nndl3.errors import UserError
 
 from .conftest import ROOT, synthetic_digits
 
@@ -154,6 +155,38 @@ def test_the_tolerance_is_the_seed_and_binomial_spread():
         sp.norm.ppf(1 - 0.01 / 2) * 100 * np.sqrt(0.984 * 0.016 / 10000) + 0.05)
     far = [record("simard_plain", a) for a in (0.950, 0.951, 0.952)]
     assert literature_check.evaluate(ROW, far, ALPHA)["status"] == "FAIL"
+
+
+VARIED = {**ROW, "id": "v", "run": "simard_affine", "varies": "r"}
+
+
+def test_a_row_varying_a_choice_is_compared_with_its_row_seed_by_seed():
+    base = [record("simard_plain", a) for a in (0.984, 0.985, 0.986)]
+    moved = [record("simard_affine", a) for a in (0.990, 0.991, 0.992)]
+    results = [literature_check.evaluate(r, base + moved, ALPHA) for r in (ROW, VARIED)]
+    assert results[1]["varies"] == "r" and results[1]["values"] == pytest.approx(
+        [99.0, 99.1, 99.2])
+    (choice,) = literature_check.choices([ROW, VARIED], results)
+    assert choice["difference"] == pytest.approx(0.6)
+    assert choice["p"] == pytest.approx(stats.welch([99.0, 99.1, 99.2],
+                                                    [98.4, 98.5, 98.6])["p"])
+    assert choice["p"] < 0.01  # 0.6 points against a seed sd of 0.1
+    same = literature_check.evaluate(VARIED, [record("simard_affine", a) for a in
+                                              (0.984, 0.985, 0.986)], ALPHA)
+    assert literature_check.choices([ROW, VARIED], [results[0], same])[0]["p"] == 1.0
+    # not compared while either has not run
+    assert literature_check.choices([ROW, VARIED], [results[0], literature_check.evaluate(
+        VARIED, [], ALPHA)]) == []
+    assert "against `r`: +0.60 points" in literature_check.markdown(
+        results, literature_check.choices([ROW, VARIED], results))
+
+
+def test_a_row_varying_a_choice_is_outside_the_false_failure_family(tmp_path):
+    assert literature_check.family([ROW, VARIED]) == 1
+    bad = tmp_path / "expected.yaml"
+    bad.write_text(yaml.safe_dump({"literature": [ROW, {**VARIED, "varies": "nope"}]}))
+    with pytest.raises(UserError, match="varies: 'nope' is not another row's id"):
+        literature_check.rows(bad)
 
 
 def test_the_check_of_the_repository_reports_every_row_not_run_without_records(tmp_path):

@@ -14,6 +14,12 @@ degrees of freedom, at the Šidák share of the gate's false-failure rate over t
 times sqrt(V), plus the paper's precision. Both parts measured, nothing typed in.
 A row whose run has fewer than MIN_SEEDS records (a miniature's do not count) is `not run`:
 neither passed nor failed; the check of `all` (nndl3.check) never reads these rows.
+
+A row with `varies: <row id>` is the same run with a value the paper does not give chosen
+otherwise: it is held to the paper's number as its row is, at the same false-failure rate
+(it is not one of the paper's numbers, so not counted in the Šidák family), and its seeds
+are compared with that row's by Welch's t-test (`choice`): whether the choice moves the
+number.
 """
 
 from __future__ import annotations
@@ -35,7 +41,18 @@ def rows(expected_path) -> list[dict]:
         for key in ("id", "run", "book", "book_precision", "quantity"):
             if key not in row:
                 raise UserError(f"{expected_path}: literature[{i}]: missing key {key!r}")
+    ids = [row["id"] for row in doc["literature"]]
+    for row in doc["literature"]:
+        if "varies" in row and (row["varies"] not in ids or row["varies"] == row["id"]):
+            raise UserError(f"{expected_path}: literature {row['id']}: varies: "
+                            f"{row['varies']!r} is not another row's id")
     return doc["literature"]
+
+
+def family(rows: list[dict]) -> int:
+    """How many rows share the gate's false-failure rate: the paper's numbers, not the rows
+    that vary one of our choices."""
+    return sum("varies" not in row for row in rows)
 
 
 def alpha(expected_path, n_rows: int) -> float:
@@ -49,7 +66,8 @@ def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
     """One row against the records of its run (any seeds, possibly none)."""
     mine = [r for r in records if r["run"] == row["run"] and not r.get("miniature")]
     out = {"id": row["id"], "run": row["run"], "quantity": row["quantity"],
-           "book": row["book"], "n": len(mine)}
+           "book": row["book"], "n": len(mine),
+           **({"varies": row["varies"]} if "varies" in row else {})}
     if len(mine) < MIN_SEEDS:
         return {**out, "status": NOT_RUN,
                 "reason": f"{len(mine)} seed(s) of run {row['run']}, {MIN_SEEDS} needed"}
@@ -62,7 +80,7 @@ def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
     spread = difference_spread(seed_sd, len(values), binomial_sd)
     tol, _ = tolerance.book_tolerance(spread, alpha_row, row["book_precision"])
     return {**out, "mean": mean, "seed_sd": seed_sd, "binomial_sd": binomial_sd,
-            "tolerance": tol, "df": spread.df,
+            "tolerance": tol, "df": spread.df, "values": values.tolist(),
             "min": float(values.min()), "max": float(values.max()),
             "best_epochs": [r["best_epoch"] for r in mine],
             "status": "pass" if abs(mean - row["book"]) <= tol else "FAIL"}
@@ -79,7 +97,24 @@ def difference_spread(seed_sd: float, n: int, binomial_sd: float) -> tolerance.S
     return tolerance.Spread(math.sqrt(total), df, "ours")
 
 
-def markdown(results: list[dict]) -> str:
+def choices(rows: list[dict], results: list[dict]) -> list[dict]:
+    """Each `varies` row against the row it varies, when both ran: the difference of their
+    means (this row's less the other's) and Welch's t-test of their seeds."""
+    by_id = {r["id"]: r for r in results}
+    out = []
+    for row in rows:
+        if "varies" not in row:
+            continue
+        mine, base = by_id[row["id"]], by_id[row["varies"]]
+        if NOT_RUN in (mine["status"], base["status"]):
+            continue
+        out.append({"id": row["id"], "varies": row["varies"],
+                    "difference": mine["mean"] - base["mean"],
+                    **stats.welch(mine["values"], base["values"])})
+    return out
+
+
+def markdown(results: list[dict], choices: list[dict] = ()) -> str:
     lines = ["# The chapter's cited results, regenerated", "",
              "Test accuracy (%) at the epoch best on validation (config/expected.yaml "
              "`literature:`, nndl3.literature_check).", "",
@@ -96,4 +131,12 @@ def markdown(results: list[dict]) -> str:
     counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "FAIL", NOT_RUN)}
     lines += ["", f"**{counts['pass']} passed, {counts['FAIL']} failed, "
               f"{counts[NOT_RUN]} not run**"]
+    if choices:
+        lines += ["", "A choice varied (a `varies` row against its row, Welch's t-test of "
+                  "the seeds):", ""] + [choice_line(c) for c in choices]
     return "\n".join(lines) + "\n"
+
+
+def choice_line(c: dict) -> str:
+    return (f"- `{c['id']}` against `{c['varies']}`: {c['difference']:+.2f} points "
+            f"(t = {c['t']:.2f}, df {c['df']:.1f}, p = {c['p']:.3f})")

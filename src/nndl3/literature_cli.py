@@ -34,12 +34,13 @@ def cmd_check(args):
 
     records = [literature.read_record(p) for p in args.records]
     rows = literature_check.rows(args.expected)
-    alpha_row = literature_check.alpha(args.expected, len(rows))
+    alpha_row = literature_check.alpha(args.expected, literature_check.family(rows))
     results = [literature_check.evaluate(row, records, alpha_row) for row in rows]
-    text = literature_check.markdown(results)
+    choices = literature_check.choices(rows, results)
+    text = literature_check.markdown(results, choices)
     if args.out_md:
         atomic.write_text(args.out_md, text)
-        atomic.write_json(args.out_json, {"rows": results})
+        atomic.write_json(args.out_json, {"rows": results, "choices": choices})
     sys.stdout.write(text)
 
 

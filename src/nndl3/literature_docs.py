@@ -56,9 +56,16 @@ def literature_cost(root: Path) -> str:
 
 def literature_rows(root: Path) -> str:
     """The literature rows' status (paths.LITERATURE_JSON)."""
-    rows = load(root, paths.LITERATURE_JSON.format(scale="runs"))["rows"]
+    from .literature_check import choice_line
+
+    result = load(root, paths.LITERATURE_JSON.format(scale="runs"))
     lines = ["| row | paper | regenerated | status |", "|---|---|---|---|"]
-    for r in rows:
+    for r in result["rows"]:
         got = f"{r['mean']:.2f} ± {r['tolerance']:.2f} ({r['n']})" if "mean" in r else "-"
-        lines.append(f"| `{r['id']}` | {r['book']} | {got} | {r['status']} |")
+        varies = f" (varies a choice of `{r['varies']}`)" if "varies" in r else ""
+        lines.append(f"| `{r['id']}`{varies} | {r['book']} | {got} | {r['status']} |")
+    if result.get("choices"):
+        lines += ["", "A choice varied, its seeds against those of the row it varies "
+                  "(Welch's t-test):", ""]
+        lines += [choice_line(c) for c in result["choices"]]
     return "\n".join(lines) + "\n"
