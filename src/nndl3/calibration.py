@@ -100,9 +100,7 @@ def measure_rows(expected: dict, inputs: check.Inputs, default: list[int]) -> di
         mine = check.Inputs(aggregates_for(row, inputs.aggregates, default),
                             class_counts=inputs.class_counts)
         values = check.regenerate(row["source"], mine)
-        by = check.best_by(row)
-        seed_sd[row["id"]] = row_sd(row, values, None if by is None else
-                                    check.regenerate(by, mine))
+        seed_sd[row["id"]] = row_sd(row, values, check.best_by_values(row, mine))
         per_seed[row["id"]] = {int(s): round(float(v), DECIMALS)
                                for s, v in zip(row_seeds(row, default), values, strict=True)}
         if any(k.endswith("_sds") for k in row.get("claim") or {}):

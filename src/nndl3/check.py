@@ -201,9 +201,15 @@ def best_by(row: dict) -> dict | None:
     return {"run": s["run"], "metric": s["metric"], "reduce": row["best_by"]}
 
 
-def best_of_values(row: dict, values: np.ndarray, inputs: Inputs) -> np.ndarray:
+def best_by_values(row: dict, inputs: Inputs) -> np.ndarray | None:
+    """Per seed, the values of the quantity that picks a best_of row's best run (its
+    `best_by`); None when the row's own values pick it."""
     by = best_by(row)
-    return best_of(row, values, None if by is None else regenerate(by, inputs))
+    return None if by is None else regenerate(by, inputs)
+
+
+def best_of_values(row: dict, values: np.ndarray, inputs: Inputs) -> np.ndarray:
+    return best_of(row, values, best_by_values(row, inputs))
 
 
 def diverged(source: dict, aggregates: dict) -> list[str]:
