@@ -31,8 +31,34 @@ def test_every_literature_run_is_a_valid_wide_spec(run):
 
 @pytest.mark.parametrize("run", list(LITERATURE["miniature"]))
 def test_the_miniature_is_small(run):
-    spec = literature.run_spec(CONFIG, LITERATURE, run, miniature=True)
+    spec = literature.run_spec(CONFIG, LITERATURE, run, "miniature")
     assert spec["train_size"] <= 5000 and spec["epochs"] <= 3
+
+
+@pytest.mark.parametrize("run", list(LITERATURE["probe"]))
+def test_a_probe_is_the_run_on_the_full_data_for_its_first_epochs(run):
+    full = literature.run_spec(CONFIG, LITERATURE, run)
+    probe = literature.run_spec(CONFIG, LITERATURE, run, "probe")
+    assert probe["epochs"] < full["epochs"]
+    assert {k: v for k, v in probe.items() if k != "epochs"} == {
+        k: v for k, v in full.items() if k != "epochs"}
+
+
+def test_a_scale_without_an_entry_for_the_run_is_one_line():
+    with pytest.raises(UserError, match="probe: no entry for run 'simard_plain'"):
+        literature.run_spec(CONFIG, LITERATURE, "simard_plain", "probe")
+    with pytest.raises(UserError, match="--scale: 'big' is not one of runs, miniature, probe"):
+        literature.run_spec(CONFIG, LITERATURE, "simard_plain", "big")
+
+
+def test_a_probe_figure_reads_the_probe_records():
+    from nndl3 import figures
+
+    fig = LITERATURE["figures"]["dropout_probe"]
+    files = figures.literature_files(fig, CONFIG)
+    assert files and all(f.startswith("results/literature/probe/") for f in files)
+    with pytest.raises(UserError, match="figure scale: 'big'"):
+        figures.literature_files({**fig, "scale": "big"}, CONFIG)
 
 
 def test_the_new_options_leave_every_existing_run_as_it_was():
@@ -131,6 +157,8 @@ def test_a_row_without_three_seeds_is_not_run():
     assert literature_check.evaluate(ROW, two, ALPHA)["status"] == "not run"
     minis = [record("simard_plain", 0.5, miniature=True)] * 3
     assert literature_check.evaluate(ROW, two[:1] + minis, ALPHA)["status"] == "not run"
+    probes = [{**record("simard_plain", 0.5), "scale": "probe"}] * 3
+    assert literature_check.evaluate(ROW, two[:1] + probes, ALPHA)["status"] == "not run"
 
 
 def test_the_tolerance_is_the_seed_and_binomial_spread():

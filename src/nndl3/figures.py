@@ -95,8 +95,13 @@ def read_replay(paths) -> dict:
 
 
 def literature_files(fig: dict, config: dict) -> list[str]:
-    """Every seed's record of the literature runs (config/literature.yaml) a figure draws."""
-    return [paths.LITERATURE_RECORD.format(scale="runs", run=run, seed=seed)
+    """Every seed's record of the literature runs (config/literature.yaml) a figure draws, at
+    the figure's `scale` (paths.LITERATURE_SCALES; default: the runs as configured)."""
+    scale = fig.get("scale", "runs")
+    if scale not in paths.LITERATURE_SCALES:
+        raise UserError(f"figure scale: {scale!r} is not one of "
+                        f"{', '.join(paths.LITERATURE_SCALES)}")
+    return [paths.LITERATURE_RECORD.format(scale=scale, run=run, seed=seed)
             for run in figure_runs(fig) for seed in config["seeds"]]
 
 

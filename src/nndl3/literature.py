@@ -32,20 +32,24 @@ def load_config(path=CONFIG) -> dict:
     return readers.yaml_mapping(path, "literature config", ("defaults", "runs"))
 
 
-def run_spec(config: dict, literature: dict, run: str, miniature: bool = False) -> dict:
+def run_spec(config: dict, literature: dict, run: str, scale: str = "runs") -> dict:
     """config/config.yaml's defaults, then the literature defaults, then the run's keys (and
-    with `miniature`, the miniature's), with config/config.yaml's seeds; validated."""
+    at another scale than `runs`, that scale's keys for it), with config/config.yaml's
+    seeds; validated."""
     runs = literature["runs"]
     if run not in runs:
         raise UserError(f"{CONFIG}: runs: no run {run!r} (one of {', '.join(runs)})")
+    if scale not in paths.LITERATURE_SCALES:
+        raise UserError(f"--scale: {scale!r} is not one of "
+                        f"{', '.join(paths.LITERATURE_SCALES)}")
     spec = merged(merged(config["defaults"], literature["defaults"]), runs[run])
-    if miniature:
-        small = literature.get("miniature", {})
-        if run not in small:
-            raise UserError(f"{CONFIG}: miniature: no entry for run {run!r}")
-        spec = merged(spec, small[run])
+    if scale != "runs":
+        short = literature.get(scale) or {}
+        if run not in short:
+            raise UserError(f"{CONFIG}: {scale}: no entry for run {run!r}")
+        spec = merged(spec, short[run])
     spec = {**spec, "seeds": config["seeds"]}
-    where = f"{CONFIG}: {'miniature' if miniature else 'runs'}.{run}"
+    where = f"{CONFIG}: {scale}.{run}"
     spec = validate(spec, where)
     if spec["engine"] != "wide":
         raise UserError(f"{where}: engine: {spec['engine']!r}: the literature runs train "

@@ -12,8 +12,8 @@ conservative allowance (issue 27 asks for it), not a part of the difference's va
 The tolerance is the gate's rule (nndl3.tolerance): Student's t at V's Welch-Satterthwaite
 degrees of freedom, at the Šidák share of the gate's false-failure rate over these rows,
 times sqrt(V), plus the paper's precision. Both parts measured, nothing typed in.
-A row whose run has fewer than MIN_SEEDS records (a miniature's do not count) is `not run`:
-neither passed nor failed; the check of `all` (nndl3.check) never reads these rows.
+A row whose run has fewer than MIN_SEEDS records (a miniature's or a probe's do not count)
+is `not run`: neither passed nor failed; the check of `all` (nndl3.check) never reads these rows.
 
 A row with `varies: <row id>` is the same run with a value the paper does not give chosen
 otherwise: it is held to the paper's number as its row is, at the same false-failure rate
@@ -49,6 +49,12 @@ def rows(expected_path) -> list[dict]:
     return doc["literature"]
 
 
+def scale_of(record: dict) -> str:
+    """What a record is of (paths.LITERATURE_SCALES); records before `scale` had only
+    `miniature`."""
+    return record.get("scale") or ("miniature" if record.get("miniature") else "runs")
+
+
 def family(rows: list[dict]) -> int:
     """How many rows share the gate's false-failure rate: the paper's numbers, not the rows
     that vary one of our choices."""
@@ -64,7 +70,7 @@ def alpha(expected_path, n_rows: int) -> float:
 
 def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
     """One row against the records of its run (any seeds, possibly none)."""
-    mine = [r for r in records if r["run"] == row["run"] and not r.get("miniature")]
+    mine = [r for r in records if r["run"] == row["run"] and scale_of(r) == "runs"]
     out = {"id": row["id"], "run": row["run"], "quantity": row["quantity"],
            "book": row["book"], "n": len(mine),
            **({"varies": row["varies"]} if "varies" in row else {})}

@@ -17,14 +17,15 @@ def cmd_train(args):
 
     config = readers.yaml_mapping(args.config, "config", ("defaults", "seeds"))
     spec = literature.run_spec(config, literature.load_config(args.literature), args.run,
-                               args.miniature)
+                               args.scale)
     if args.seed not in spec["seeds"]:
         raise UserError(f"--seed: {args.seed} is not one of the seeds {spec['seeds']}")
     data = mnist.load(args.data, np.dtype(spec["dtype"]), ("train", "validation", "test"),
                       spec["train_size"])
     record = literature.train_seed(args.run, spec, args.seed, data)
     record["n_test"] = len(data["test"][1])
-    record["miniature"] = args.miniature
+    record["scale"] = args.scale
+    record["miniature"] = args.scale == "miniature"  # as records before `scale` said it
     atomic.write_json(args.out, record)
     print(f"wrote {args.out}")
 
@@ -53,8 +54,9 @@ def add_commands(sub) -> None:
     s.add_argument("--out", required=True)
     s.add_argument("--config", default=paths.CONFIG)
     s.add_argument("--literature", default=paths.LITERATURE_CONFIG)
-    s.add_argument("--miniature", action="store_true",
-                   help="the run's miniature (config/literature.yaml `miniature:`)")
+    s.add_argument("--scale", choices=paths.LITERATURE_SCALES, default="runs",
+                   help="the run as configured, its miniature (CI) or its probe (its first "
+                   "epochs): config/literature.yaml `miniature:`, `probe:`")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("literature-check", help="the literature rows of config/expected.yaml "

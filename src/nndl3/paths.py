@@ -30,6 +30,11 @@ RECIPE_RECORD = RECIPE_RUN_DIR + "/seed-{seed}.json"
 RECIPE_AGGREGATE = "results/recipe/aggregates/{run}.json"
 RECIPE_POINTS = "results/recipe/recipe.yaml"
 RECIPE_CURVES = "results/recipe/recipe_curves.json"
+# {scale}: the run as configured (`runs`, the only records the check counts), CI's
+# miniature of it (the path on a few thousand images), or a probe (its first epochs on the
+# full data: where a run too costly to finish stands); config/literature.yaml's
+# `miniature:` and `probe:` hold each run's keys at those scales
+LITERATURE_SCALES = ("runs", "miniature", "probe")
 LITERATURE_RECORD = "results/literature/{scale}/{run}/seed-{seed}.json"
 LITERATURE_MD = "results/literature/{scale}/reproduction.md"
 LITERATURE_JSON = "results/literature/{scale}/reproduction.json"

@@ -165,6 +165,7 @@ def tuned_spec(wildcards):
 LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
 LITERATURE_RUNS = list(LITERATURE["runs"])
 LITERATURE_MINIATURE = list(LITERATURE["miniature"])
+LITERATURE_PROBE = list(LITERATURE.get("probe") or {})
 LITERATURE_FIGURES = list(LITERATURE["figures"])
 
 

@@ -2,7 +2,8 @@
 # `snakemake literature` trains every run for every seed (hours of CPU, docs/literature.md),
 # checks the rows of config/expected.yaml `literature:` and draws the figures;
 # `snakemake literature_<run>` trains one run; `snakemake literature_miniature` runs the
-# whole path on a few thousand images (CI, through the cluster executor). None is in `all`.
+# whole path on a few thousand images (CI, through the cluster executor); `snakemake
+# literature_probe` the probed runs' first epochs and their figure. None is in `all`.
 
 
 rule literature:
@@ -14,6 +15,20 @@ rule literature:
 rule literature_miniature:
     input:
         paths.LITERATURE_MD.format(scale="miniature"),
+
+
+# each probed run's first epochs (config/literature.yaml `probe:`), and their figure
+rule literature_probe:
+    input:
+        literature_records("probe", LITERATURE_PROBE),
+        expand(
+            "figures/literature_{figure}.png",
+            figure=[
+                f
+                for f in LITERATURE_FIGURES
+                if LITERATURE["figures"][f].get("scale") == "probe"
+            ],
+        ),
 
 
 for _run in LITERATURE_RUNS:
@@ -33,21 +48,20 @@ rule literature_train:
     log:
         "logs/literature/{scale}/{run}/seed-{seed}.log",
     wildcard_constraints:
-        scale="runs|miniature",
+        scale=one_of(paths.LITERATURE_SCALES),
         run=one_of(LITERATURE_RUNS),
     threads: literature_threads
     resources:
         mem_mb=4000,
         # a limit, not an estimate: the longest run (dropout, 3,000 epochs) takes hours
-        runtime=lambda wildcards: 30 if wildcards.scale == "miniature" else 24 * 60,
-    params:
-        miniature=lambda wildcards: (
-            "--miniature" if wildcards.scale == "miniature" else ""
+        runtime=lambda wildcards: {"miniature": 30, "probe": 120}.get(
+            wildcards.scale, 24 * 60
         ),
+    params:
         code=code("literature-train"),
     shell:
         "python -m nndl3 literature-train --run {wildcards.run} --seed {wildcards.seed}"
-        " --data {input} --out {output} {params.miniature} > {log} 2>&1"
+        " --data {input} --out {output} --scale {wildcards.scale} > {log} 2>&1"
 
 
 rule literature_check:
