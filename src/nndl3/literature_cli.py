@@ -25,7 +25,6 @@ def cmd_train(args):
     record = literature.train_seed(args.run, spec, args.seed, data)
     record["n_test"] = len(data["test"][1])
     record["scale"] = args.scale
-    record["miniature"] = args.scale == "miniature"  # as records before `scale` said it
     atomic.write_json(args.out, record)
     print(f"wrote {args.out}")
 

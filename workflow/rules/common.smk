@@ -166,6 +166,10 @@ LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
 LITERATURE_RUNS = list(LITERATURE["runs"])
 LITERATURE_MINIATURE = list(LITERATURE["miniature"])
 LITERATURE_PROBE = list(LITERATURE.get("probe") or {})
+# the figures drawn from the probes' records (their entry's `scale: probe`)
+LITERATURE_PROBE_FIGURES = [
+    name for name, fig in LITERATURE["figures"].items() if fig.get("scale") == "probe"
+]
 LITERATURE_FIGURES = list(LITERATURE["figures"])
 
 

@@ -21,14 +21,7 @@ rule literature_miniature:
 rule literature_probe:
     input:
         literature_records("probe", LITERATURE_PROBE),
-        expand(
-            "figures/literature_{figure}.png",
-            figure=[
-                f
-                for f in LITERATURE_FIGURES
-                if LITERATURE["figures"][f].get("scale") == "probe"
-            ],
-        ),
+        expand("figures/literature_{figure}.png", figure=LITERATURE_PROBE_FIGURES),
 
 
 for _run in LITERATURE_RUNS:
