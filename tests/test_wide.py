@@ -86,6 +86,11 @@ def test_max_norm_bounds_every_hidden_neurons_incoming_weights():
     for w in wide.weights[:-1]:
         assert np.sum(w ** 2, axis=1).max() <= 2.0 * (1 + 1e-12)
     assert np.sum(wide.weights[-1] ** 2, axis=1).max() > 2.0  # the output layer is not bound
+    wide = WideNetwork(net.weights, net.biases,
+                       WideOptions(mini_batch=10, max_norm=2.0, max_norm_output=True))
+    wide.sgd_epoch(csr(x), labels, np.arange(100), 0.1)
+    for w in wide.weights:  # with max_norm_output, every layer is
+        assert np.sum(w ** 2, axis=1).max() <= 2.0 * (1 + 1e-12)
 
 
 def test_dropout_draws_from_the_stream_and_scales_at_test_time():

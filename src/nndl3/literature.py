@@ -96,6 +96,7 @@ def create(spec: dict, rng: np.random.Generator):
         weights, biases = initial_parameters(sizes, spec["init"], rng, dtype)
     schedule = spec.get("momentum_schedule") or {}
     options = WideOptions(mini_batch=spec["mini_batch"], max_norm=spec.get("max_norm", 0.0),
+                          max_norm_output=spec.get("max_norm_output", False),
                           dropout=spec["dropout"], input_dropout=spec.get("input_dropout", 0.0),
                           damped_momentum=bool(schedule.get("damped")))
     return WideNetwork(weights, biases, options)

@@ -66,8 +66,8 @@ def schema_error(e) -> str:
 
 
 # The literature runs' options (config/literature.yaml): only the wide engine knows them.
-WIDE_ONLY = ("init_std", "eta_decay", "momentum_schedule", "max_norm", "input_dropout",
-             "distortion")
+WIDE_ONLY = ("init_std", "eta_decay", "momentum_schedule", "max_norm", "max_norm_output",
+             "input_dropout", "distortion")
 
 
 def check_options(spec: dict, where: str) -> None:
@@ -80,6 +80,9 @@ def check_options(spec: dict, where: str) -> None:
     if wide_only and spec["engine"] != "wide":
         raise UserError(f"{where}: {wide_only[0]}: only engine 'wide' (the literature runs) "
                         f"trains with it, not engine {spec['engine']!r}")
+    if spec.get("max_norm_output") and not spec.get("max_norm"):
+        raise UserError(f"{where}: max_norm_output: true bounds the output neurons by "
+                        "max_norm, which is 0 or missing")
     if (spec["output"] == "softmax") != (spec["cost"] == "log-likelihood"):
         raise UserError(f"{where}: output: {spec['output']!r} with cost {spec['cost']!r}: a "
                         "softmax output goes with cost 'log-likelihood', and only with it")

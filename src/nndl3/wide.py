@@ -11,9 +11,9 @@ layer is dense, small next to it for [784, 800, 10], and left to NumPy (BLAS).
 
 What the literature runs need beyond the book's SGD, each off by default: momentum whose
 mu changes per epoch (passed per epoch) with Hinton's damped form v <- mu v - (1 - mu) eta g,
-a max-norm bound on each hidden neuron's incoming weight vector, dropout of hidden neurons
-and of input pixels drawn per training example (Hinton's), not per mini-batch (the book's
-`dropout` option). Sigmoid hidden neurons, sigmoid outputs with the cross-entropy cost.
+a max-norm bound on each hidden neuron's incoming weight vector (and optionally each
+output neuron's), dropout of hidden neurons and of input pixels drawn per training example
+(Hinton's), not per mini-batch (the book's `dropout` option). Sigmoid hidden neurons, sigmoid outputs with the cross-entropy cost.
 
 It is not bit-identical to `Network`: it sums the first layer over nonzero pixels only and
 in another order; it agrees to float32 rounding (tests/test_wide.py).
@@ -35,6 +35,7 @@ ALL_KEPT = np.ones(0, np.bool_)  # input dropout's flags when it drops nothing
 class WideOptions:
     mini_batch: int = 10
     max_norm: float = 0.0  # bound on the squared length of a hidden neuron's incoming weights
+    max_norm_output: bool = False  # the output neurons' incoming weights bounded too
     dropout: float = 0.0  # hidden neurons, per example
     input_dropout: float = 0.0  # pixels, per example
     damped_momentum: bool = False  # Hinton's v <- mu v - (1 - mu) eta g, else the book's
@@ -319,14 +320,15 @@ class WideNetwork:
             p += vp
 
     def bound_norms(self):
-        """Hinton's max-norm: a hidden neuron whose incoming weight vector (bias excluded)
-        has squared length above the bound is scaled back onto it."""
+        """Hinton's max-norm: a hidden neuron (with max_norm_output, an output neuron too)
+        whose incoming weight vector (bias excluded) has squared length above the bound is
+        scaled back onto it."""
         bound = self.options.max_norm
         squared = np.einsum("ij,ij->j", self.w1t, self.w1t)
         over = squared > bound
         if over.any():
             self.w1t[:, over] *= np.sqrt(bound / squared[over]).astype(self.dtype)
-        for w in self.rest[:-1]:
+        for w in self.rest if self.options.max_norm_output else self.rest[:-1]:
             squared = np.einsum("ij,ij->i", w, w)
             over = squared > bound
             if over.any():
