@@ -244,6 +244,42 @@ def test_an_unknown_run_is_one_line_and_exit_1(tmp_path):
     assert not (tmp_path / "x.json").exists()
 
 
+def test_the_probe_summary_says_where_each_probed_run_stands(tmp_path):
+    files = []
+    for run, seed, accuracies, best in (("b", 2, [0.1, 0.9, 0.95], 2), ("a", 1, [0.1, 0.8], 1),
+                                        ("b", 1, [0.1, 0.97, 0.96], 1)):
+        files.append(tmp_path / f"{run}-{seed}.json")
+        files[-1].write_text(json.dumps({**curve_record(run, seed, accuracies, best),
+                                         "scale": "probe"}))
+    out = tmp_path / "summary.json"
+    done = subprocess.run([sys.executable, "-m", "nndl3", "literature-probe", "--records",
+                           *map(str, files), "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    runs = json.loads(out.read_text())["runs"]
+    assert [r["run"] for r in runs] == ["b", "a"]
+    assert runs[0]["seeds"] == [1, 2] and runs[0]["epochs"] == 3
+    assert runs[0]["test_last"] == pytest.approx([96.0, 95.0])
+    assert runs[0]["test_at_best"] == pytest.approx([97.0, 95.0])
+    assert runs[0]["best_epochs"] == [1, 2]
+    from nndl3 import literature_docs
+
+    (tmp_path / paths.LITERATURE_PROBE_JSON).parent.mkdir(parents=True)
+    (tmp_path / paths.LITERATURE_PROBE_JSON).write_text(out.read_text())
+    assert "| `b` | 3 | 96.00, 95.00 | 97.00 (1), 95.00 (2) |" in (
+        literature_docs.literature_probe(tmp_path))
+
+
+def test_the_probe_summary_refuses_a_record_that_is_not_a_probes(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({**curve_record("a", 1, [0.1], 0), "scale": "runs"}))
+    out = tmp_path / "summary.json"
+    done = subprocess.run([sys.executable, "-m", "nndl3", "literature-probe", "--records",
+                           str(path), "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "not a probe's" in done.stderr
+    assert not out.exists()
+
+
 CURVE_FIGURES = [name for name, fig in LITERATURE["figures"].items()
                  if fig["family"] == "literature_curves"]
 

@@ -471,6 +471,7 @@ INPUTS = {
     # the literature runs' commands (nndl3.literature_cli)
     "literature-train": ("data", "config", "literature"),
     "literature-check": ("expected", "records"),
+    "literature-probe": ("records",),
 }
 
 

@@ -573,6 +573,8 @@ BLOCKS = {
                              (paths.LITERATURE_COST,), timing=True),
     "literature-rows": Block(literature_docs.literature_rows,
                              (paths.LITERATURE_JSON.format(scale="runs"),)),
+    "literature-probe": Block(literature_docs.literature_probe,
+                              (paths.LITERATURE_PROBE_JSON,)),
     "claims": Block(claims, (paths.EXPECTED,)),
     # the README's first figure: its band and the check's
     "weight-init-band": Block(lambda root: book_in_band(root, "weight_init_30"),

@@ -1,5 +1,5 @@
 """The literature runs' commands of `python -m nndl3` (nndl3.cli adds them):
-literature-train, literature-check. Their figures are the figure registry's
+literature-train, literature-check, literature-probe. Their figures are the figure registry's
 (nndl3.figures, family `literature_curves`), drawn by `python -m nndl3 plot`."""
 
 from __future__ import annotations
@@ -44,6 +44,20 @@ def cmd_check(args):
     sys.stdout.write(text)
 
 
+def cmd_probe(args):
+    from . import atomic, literature, literature_check
+
+    records = [literature.read_record(p) for p in args.records]
+    try:
+        runs = literature_check.probe_summary(records)
+    except UserError as exc:
+        raise UserError(f"--records: {exc}") from None
+    atomic.write_json(args.out, {"runs": runs})
+    for r in runs:
+        print(f"{r['run']}: {r['epochs']} epochs, test at the last "
+              + ", ".join(f"{v:.2f}" for v in r["test_last"]) + " %")
+
+
 def add_commands(sub) -> None:
     s = sub.add_parser("literature-train", help="train one seed of a literature run "
                        "(config/literature.yaml)")
@@ -65,3 +79,9 @@ def add_commands(sub) -> None:
     s.add_argument("--out-md")
     s.add_argument("--out-json")
     s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("literature-probe", help="where the probed runs stand (records of "
+                       "literature-train --scale probe), for docs/literature.md")
+    s.add_argument("--records", nargs="+", required=True)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_probe)

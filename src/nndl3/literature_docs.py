@@ -1,5 +1,6 @@
 """The generated blocks of docs/literature.md (registered in nndl3.docs.BLOCKS): the wide
-engine's benchmark, the literature runs' cost, and their rows of the check."""
+engine's benchmark, the literature runs' cost, their rows of the check, and where the
+probed runs stand."""
 
 from __future__ import annotations
 
@@ -68,4 +69,17 @@ def literature_rows(root: Path) -> str:
         lines += ["", "A choice varied, its seeds against those of the row it varies "
                   "(Welch's t-test):", ""]
         lines += [choice_line(c) for c in result["choices"]]
+    return "\n".join(lines) + "\n"
+
+
+def literature_probe(root: Path) -> str:
+    """Where each probed run stands (paths.LITERATURE_PROBE_JSON): its seeds' test accuracy
+    at the last epoch probed and at the epoch best on validation."""
+    lines = ["| run | epochs probed | test % at the last epoch, per seed | "
+             "test % at the best validation epoch (epoch) |", "|---|---|---|---|"]
+    for r in load(root, paths.LITERATURE_PROBE_JSON)["runs"]:
+        last = ", ".join(f"{v:.2f}" for v in r["test_last"])
+        best = ", ".join(f"{v:.2f} ({e})" for v, e in zip(r["test_at_best"],
+                                                           r["best_epochs"], strict=True))
+        lines.append(f"| `{r['run']}` | {r['epochs']} | {last} | {best} |")
     return "\n".join(lines) + "\n"

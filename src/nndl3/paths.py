@@ -38,6 +38,7 @@ LITERATURE_SCALES = ("runs", "miniature", "probe")
 LITERATURE_RECORD = "results/literature/{scale}/{run}/seed-{seed}.json"
 LITERATURE_MD = "results/literature/{scale}/reproduction.md"
 LITERATURE_JSON = "results/literature/{scale}/reproduction.json"
+LITERATURE_PROBE_JSON = "results/literature/probe/summary.json"  # literature-probe
 # a training job's log, whose last `timing` line has what its record cannot (the write)
 TRAIN_LOG = "logs/train/{run}.log"
 # the job times of the rules that keep them (`benchmark:`), read by benchmarks/breakdown.py

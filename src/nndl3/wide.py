@@ -13,7 +13,8 @@ What the literature runs need beyond the book's SGD, each off by default: moment
 mu changes per epoch (passed per epoch) with Hinton's damped form v <- mu v - (1 - mu) eta g,
 a max-norm bound on each hidden neuron's incoming weight vector (and optionally each
 output neuron's), dropout of hidden neurons and of input pixels drawn per training example
-(Hinton's), not per mini-batch (the book's `dropout` option). Sigmoid hidden neurons, sigmoid outputs with the cross-entropy cost.
+(Hinton's), not per mini-batch (the book's `dropout` option). Sigmoid hidden neurons,
+sigmoid outputs with the cross-entropy cost.
 
 It is not bit-identical to `Network`: it sums the first layer over nonzero pixels only and
 in another order; it agrees to float32 rounding (tests/test_wide.py).

@@ -20,7 +20,7 @@ rule literature_miniature:
 # each probed run's first epochs (config/literature.yaml `probe:`), and their figure
 rule literature_probe:
     input:
-        literature_records("probe", LITERATURE_PROBE),
+        paths.LITERATURE_PROBE_JSON,
         expand("figures/literature_{figure}.png", figure=LITERATURE_PROBE_FIGURES),
 
 
@@ -55,6 +55,20 @@ rule literature_train:
     shell:
         "python -m nndl3 literature-train --run {wildcards.run} --seed {wildcards.seed}"
         " --data {input} --out {output} --scale {wildcards.scale} > {log} 2>&1"
+
+
+# where the probed runs stand, for docs/literature.md's `literature-probe` block
+rule literature_probe_summary:
+    input:
+        literature_records("probe", LITERATURE_PROBE),
+    output:
+        paths.LITERATURE_PROBE_JSON,
+    log:
+        "logs/literature/probe/summary.log",
+    params:
+        code=code("literature-probe"),
+    shell:
+        "python -m nndl3 literature-probe --records {input} --out {output} > {log} 2>&1"
 
 
 rule literature_check:
@@ -110,4 +124,5 @@ localrules:
     literature,
     literature_miniature,
     literature_check,
+    literature_probe_summary,
     literature_figure,
