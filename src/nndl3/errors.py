@@ -3,3 +3,9 @@
 
 class UserError(Exception):
     """Bad input: the message names the file, key or value and what is wrong with it."""
+
+
+def require_one_of(value, allowed, where: str) -> None:
+    """A UserError naming `where` unless value is one of `allowed`."""
+    if value not in allowed:
+        raise UserError(f"{where}: {value!r} is not one of {', '.join(map(str, allowed))}")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import book_runs, paths, readers
-from .errors import UserError
+from .errors import UserError, require_one_of
 
 
 def figure_runs(fig: dict) -> list[str]:
@@ -98,9 +98,7 @@ def literature_files(fig: dict, config: dict) -> list[str]:
     """Every seed's record of the literature runs (config/literature.yaml) a figure draws, at
     the figure's `scale` (paths.LITERATURE_SCALES; default: the runs as configured)."""
     scale = fig.get("scale", "runs")
-    if scale not in paths.LITERATURE_SCALES:
-        raise UserError(f"figure scale: {scale!r} is not one of "
-                        f"{', '.join(paths.LITERATURE_SCALES)}")
+    require_one_of(scale, paths.LITERATURE_SCALES, "figure scale")
     return [paths.LITERATURE_RECORD.format(scale=scale, run=run, seed=seed)
             for run in figure_runs(fig) for seed in config["seeds"]]
 

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from . import paths, readers
-from .errors import UserError
+from .errors import UserError, require_one_of
 from .runspec import merged, validate
 from .train import git_commit, streams, versions
 
@@ -39,9 +39,7 @@ def run_spec(config: dict, literature: dict, run: str, scale: str = "runs") -> d
     runs = literature["runs"]
     if run not in runs:
         raise UserError(f"{CONFIG}: runs: no run {run!r} (one of {', '.join(runs)})")
-    if scale not in paths.LITERATURE_SCALES:
-        raise UserError(f"--scale: {scale!r} is not one of "
-                        f"{', '.join(paths.LITERATURE_SCALES)}")
+    require_one_of(scale, paths.LITERATURE_SCALES, "--scale")
     spec = merged(merged(config["defaults"], literature["defaults"]), runs[run])
     if scale != "runs":
         short = literature.get(scale) or {}
