@@ -276,7 +276,8 @@ def test_the_probe_summary_refuses_a_record_that_is_not_a_probes(tmp_path):
     done = subprocess.run([sys.executable, "-m", "nndl3", "literature-probe", "--records",
                            str(path), "--out", str(out)], capture_output=True, text=True)
     assert done.returncode == 1
-    assert done.stderr.count("\n") == 1 and "not a probe's" in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert f"{path}: a record of scale 'runs', not a probe's" in done.stderr
     assert not out.exists()
 
 

@@ -48,10 +48,12 @@ def cmd_probe(args):
     from . import atomic, literature, literature_check
 
     records = [literature.read_record(p) for p in args.records]
-    try:
-        runs = literature_check.probe_summary(records)
-    except UserError as exc:
-        raise UserError(f"--records: {exc}") from None
+    for path, record in zip(args.records, records, strict=True):
+        scale = literature_check.scale_of(record)
+        if scale != "probe":
+            raise UserError(f"{path}: a record of scale {scale!r}, not a probe's "
+                            "(literature-train --scale probe)")
+    runs = literature_check.probe_summary(records)
     atomic.write_json(args.out, {"runs": runs})
     for r in runs:
         print(f"{r['run']}: {r['epochs']} epochs, test at the last "
