@@ -269,6 +269,25 @@ def test_the_probe_summary_says_where_each_probed_run_stands(tmp_path):
         literature_docs.literature_probe(tmp_path))
 
 
+@pytest.mark.parametrize("second, message", [
+    ({"seed": 1}, "run a seed 1 again (also "),
+    ({"test_accuracy": [0.1, 0.2]}, "2 epochs, where the run's other seeds have 1"),
+    ({"best_epoch": None}, "no 'best_epoch': not a finished probe record"),
+])
+def test_the_probe_summary_refuses_records_that_do_not_fit(tmp_path, second, message):
+    first = {**curve_record("a", 1, [0.1], 0), "scale": "probe"}
+    files = [tmp_path / "1.json", tmp_path / "2.json"]
+    files[0].write_text(json.dumps(first))
+    other = {**first, "seed": 2, **second}
+    files[1].write_text(json.dumps({k: v for k, v in other.items() if v is not None}))
+    out = tmp_path / "summary.json"
+    done = subprocess.run([sys.executable, "-m", "nndl3", "literature-probe", "--records",
+                           *map(str, files), "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert f"{files[1]}: {message}" in done.stderr
+    assert not out.exists()
+
+
 def test_the_probe_summary_refuses_a_record_that_is_not_a_probes(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps({**curve_record("a", 1, [0.1], 0), "scale": "runs"}))
@@ -401,3 +420,23 @@ def test_the_dropout_runs_bound_their_output_neurons_and_need_a_bound_to_do_so()
     spec = {**CONFIG["defaults"], "seeds": [1], "engine": "wide", "max_norm_output": True}
     with pytest.raises(UserError, match="max_norm_output: true bounds the output neurons"):
         runspec.validate(spec, "here")
+
+
+def test_the_cost_block_refuses_a_cost_measured_for_other_runs(tmp_path):
+    """benchmarks/literature_cost.py's record must cover config/literature.yaml's runs at
+    their epochs, or the docs block would price runs that are not the configured ones."""
+    from nndl3 import literature_docs
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / paths.LITERATURE_CONFIG).write_text(
+        (ROOT / paths.LITERATURE_CONFIG).read_text())
+    rows = [{"run": name, "epochs": spec.get("epochs"), "epochs_measured": 4,
+             "cpu_per_epoch": 1.0, "wall_per_epoch": 1.0, "cpu_hours_per_seed": 0.1}
+            for name, spec in LITERATURE["runs"].items()]
+    cost = tmp_path / paths.LITERATURE_COST
+    cost.parent.mkdir()
+    cost.write_text(json.dumps({"rows": rows, "seeds": 3, "total_cpu_hours": 1.0}))
+    assert "| `simard_plain` |" in literature_docs.literature_cost(tmp_path)
+    cost.write_text(json.dumps({"rows": rows[1:], "seeds": 3, "total_cpu_hours": 1.0}))
+    with pytest.raises(ValueError, match=f"or not at all: {rows[0]['run']}"):
+        literature_docs.literature_cost(tmp_path)

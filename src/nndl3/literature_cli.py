@@ -48,11 +48,24 @@ def cmd_probe(args):
     from . import atomic, literature, literature_check
 
     records = [literature.read_record(p) for p in args.records]
+    seen, epochs = {}, {}
     for path, record in zip(args.records, records, strict=True):
         scale = literature_check.scale_of(record)
         if scale != "probe":
             raise UserError(f"{path}: a record of scale {scale!r}, not a probe's "
                             "(literature-train --scale probe)")
+        missing = [k for k in ("seed", "test_accuracy", "best_epoch", "test_at_best")
+                   if k not in record]
+        if missing:
+            raise UserError(f"{path}: no {missing[0]!r}: not a finished probe record")
+        key = (record["run"], record["seed"])
+        if key in seen:
+            raise UserError(f"{path}: run {key[0]} seed {key[1]} again (also {seen[key]})")
+        seen[key] = path
+        n = epochs.setdefault(record["run"], len(record["test_accuracy"]))
+        if len(record["test_accuracy"]) != n:
+            raise UserError(f"{path}: {len(record['test_accuracy'])} epochs, where the run's "
+                            f"other seeds have {n}")
     runs = literature_check.probe_summary(records)
     atomic.write_json(args.out, {"runs": runs})
     for r in runs:

@@ -41,8 +41,20 @@ def wide_bench(root: Path) -> str:
 
 
 def literature_cost(root: Path) -> str:
-    """benchmarks/literature_cost.py's extrapolation (paths.LITERATURE_COST)."""
+    """benchmarks/literature_cost.py's extrapolation (paths.LITERATURE_COST), refused when
+    its runs or their epochs are no longer config/literature.yaml's."""
+    from . import readers
+
     r = load(root, paths.LITERATURE_COST)
+    runs = readers.yaml_mapping(root / paths.LITERATURE_CONFIG, "literature config",
+                                ("runs",))["runs"]
+    measured = {row["run"]: row["epochs"] for row in r["rows"]}
+    configured = {name: run.get("epochs") for name, run in runs.items()}
+    stale = sorted(n for n in measured.keys() | configured.keys()
+                   if measured.get(n) != configured.get(n))
+    if stale:
+        raise ValueError(f"runs measured at other epochs than config/literature.yaml's, or "
+                         f"not at all: {', '.join(stale)}")
     lines = ["| run | CPU s/epoch | wall s/epoch | epochs | CPU h per seed |",
              "|---|---|---|---|---|"]
     for row in r["rows"]:
