@@ -43,11 +43,10 @@ def wide_bench(root: Path) -> str:
 def literature_cost(root: Path) -> str:
     """benchmarks/literature_cost.py's extrapolation (paths.LITERATURE_COST), refused when
     its runs or their epochs are no longer config/literature.yaml's."""
-    from . import readers
+    from .literature import load_config
 
     r = load(root, paths.LITERATURE_COST)
-    runs = readers.yaml_mapping(root / paths.LITERATURE_CONFIG, "literature config",
-                                ("runs",))["runs"]
+    runs = load_config(root / paths.LITERATURE_CONFIG)["runs"]
     measured = {row["run"]: row["epochs"] for row in r["rows"]}
     configured = {name: run.get("epochs") for name, run in runs.items()}
     stale = sorted(n for n in measured.keys() | configured.keys()
