@@ -79,18 +79,6 @@ def run(data: dict, train_size: int, evaluation: str = "validation", gamma=None,
     return result
 
 
-def rbf(xa, sq_a, xb, sq_b, gamma) -> np.ndarray:
-    """exp(-gamma |a - b|^2) for every row pair, |a - b|^2 = (|a|^2 + |b|^2) - 2 a.b as libsvm
-    computes it (not clipped at 0), rounded to float32 as libsvm stores kernel values.
-    In place where that keeps the order of the operations (fewer 200 MB temporaries)."""
-    dots = xa @ xb.T
-    dots *= 2
-    d2 = np.add.outer(sq_a, sq_b)
-    d2 -= dots
-    d2 *= -gamma
-    return np.exp(d2, out=d2).astype(np.float32)
-
-
 def fit(x, y, C: float, gamma: float, cache_size: int = 2000) -> OneVsOne:
     """SVC(kernel="rbf", C=C, gamma=gamma).fit(x, y), solved pair by pair (module docstring)."""
     return model_of(x, y, gamma, solve(x, y, C, gamma, cache_size=cache_size))
@@ -117,15 +105,18 @@ def solve(x, y, C: float, gamma: float, pairs=None, cache_size: int = 2000) -> l
     # module (for the names of the baselines)
     from sklearn.svm import SVC
 
-    x = np.ascontiguousarray(x, dtype=np.float64)
+    from . import svm_kernel
+
     classes = np.unique(y)
     pairs = class_pairs(y) if pairs is None else pairs
-    rows = [np.flatnonzero(y == c) for c in classes]
-    xs = [x[r] for r in rows]
-    sq = [np.einsum("ij,ij->i", a, a) for a in xs]
+    order = np.argsort(y, kind="stable")  # each digit's images, in their order
+    ends = np.cumsum([np.sum(y == c) for c in classes])
+    rows = np.split(order, ends[:-1])
+    pixels = svm_kernel.Pixels.of(x, order)
+    digits = [pixels.rows(end - len(r), end) for r, end in zip(rows, ends, strict=True)]
     within = {}
     for c in sorted({c for pair in pairs for c in pair}):
-        k = rbf(xs[c], sq[c], xs[c], sq[c], gamma)
+        k = svm_kernel.rbf(digits[c], digits[c], gamma)
         np.fill_diagonal(k, 1.0)  # libsvm: |a|^2 + |a|^2 - 2|a|^2 = 0 exactly
         within[c] = k
     solved = []
@@ -135,8 +126,8 @@ def solve(x, y, C: float, gamma: float, pairs=None, cache_size: int = 2000) -> l
         ni, nj = len(rows[i]), len(rows[j])
         kernel = buffer[:(ni + nj) ** 2].reshape(ni + nj, ni + nj)
         kernel[:ni, :ni], kernel[ni:, ni:] = within[i], within[j]
-        kernel[:ni, ni:] = rbf(xs[i], sq[i], xs[j], sq[j], gamma)
-        kernel[ni:, :ni] = kernel[:ni, ni:].T
+        svm_kernel.rbf(digits[i], digits[j], gamma, out=kernel[:ni, ni:],
+                       transposed=kernel[ni:, :ni])
         labels = np.repeat([0, 1], [ni, nj])
         svc = SVC(kernel="precomputed", C=C, cache_size=cache_size).fit(kernel, labels)
         used = np.concatenate([rows[i], rows[j]])[svc.support_]
@@ -188,26 +179,27 @@ def predict(model: OneVsOne, x, chunk: int = 1000) -> np.ndarray:
     (here: scikit-learn's < 0), else j; the most votes win, ties to the lower class. The
     kernel is computed by matrix products, so a prediction could differ from libsvm's only
     where a decision value is within ~1e-12 of zero."""
-    sv = model.vectors
-    sv_sq = np.einsum("ij,ij->i", sv, sv)
+    from . import svm_kernel
+
+    vectors = svm_kernel.Pixels.of(model.vectors)
+    images = svm_kernel.Pixels.of(x)
     n_class = len(model.classes)
-    out = np.empty(len(x), dtype=model.classes.dtype)
-    for start in range(0, len(x), chunk):
-        xc = np.asarray(x[start:start + chunk], dtype=np.float64)
-        sq = np.einsum("ij,ij->i", xc, xc)
-        # clipped at 0 against cancellation, as the previous BLAS predict that matched libsvm;
-        # (|x|^2 + |sv|^2) - 2 x.sv, in place in that order (fewer 137 MB temporaries)
-        dots = xc @ sv.T
-        dots *= 2
-        kernel = np.add.outer(sq, sv_sq)
-        kernel -= dots
-        np.maximum(kernel, 0, out=kernel)
-        kernel *= -model.gamma
+    out = np.empty(len(images.sq), dtype=model.classes.dtype)
+    # buffers for all chunks: fresh pages cost (svm_kernel.Pixels)
+    dots_, kernel_ = np.empty((2, min(chunk, len(out)), len(vectors.sq)))
+    partial_ = np.empty(dots_.shape, np.float32)
+    for start in range(0, len(out), chunk):
+        stop = min(start + chunk, len(out))
+        dots, kernel = dots_[:stop - start], kernel_[:stop - start]
+        images.dots(start, stop, vectors, dots, partial_[:stop - start])
+        # clipped at 0 against cancellation, as the previous BLAS predict that matched libsvm
+        svm_kernel.exponents(dots, images.sq[start:stop], vectors.sq, -model.gamma, True,
+                             kernel)
         np.exp(kernel, out=kernel)
-        votes = np.zeros((len(xc), n_class), dtype=np.int64)
-        every = np.arange(len(xc))
+        votes = np.zeros((stop - start, n_class), dtype=np.int64)
+        every = np.arange(stop - start)
         for i, j, columns, coef, b in model.pairs:
             decision = kernel[:, columns] @ coef + b
             votes[every, np.where(decision < 0, i, j)] += 1
-        out[start:start + len(xc)] = model.classes[np.argmax(votes, axis=1)]
+        out[start:stop] = model.classes[np.argmax(votes, axis=1)]
     return out

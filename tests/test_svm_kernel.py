@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+from nndl3 import svm_kernel
+
+
+def whole_matrix_rbf(xa, xb, gamma):
+    """The kernel as computed before svm_kernel: whole-matrix numpy, float64 products."""
+    sq_a, sq_b = np.einsum("ij,ij->i", xa, xa), np.einsum("ij,ij->i", xb, xb)
+    dots = xa @ xb.T
+    dots *= 2
+    d2 = np.add.outer(sq_a, sq_b)
+    d2 -= dots
+    d2 *= -gamma
+    return np.exp(d2, out=d2).astype(np.float32)
+
+
+def codes(rng, n, saturated=0):
+    """n images of 784 pixels k / 256, the first `saturated` of them all 255 / 256 (squared
+    norm 784 * 255^2, past float32's exact integers: four column spans needed)."""
+    k = rng.integers(0, 256, (n, 784)) * (rng.random((n, 784)) < 0.2)
+    k[:saturated] = 255
+    return k / 256
+
+
+@pytest.mark.parametrize("saturated, spans", [(0, 1), (3, 4)])
+def test_dot_products_of_codes_are_float64s_to_the_bit(saturated, spans):
+    rng = np.random.default_rng(0)
+    xa, xb = codes(rng, 300, saturated), codes(rng, 200)
+    a, b = svm_kernel.Pixels.of(xa), svm_kernel.Pixels.of(xb)
+    assert a.codes is not None and len(a.spans) == spans and len(b.spans) == 1
+    for first, second, x1, x2 in ((a, b, xa, xb), (b, a, xb, xa)):  # the finer spans, both ways
+        out = np.empty((100, len(x2)))
+        got = first.dots(0, 100, second, out, np.empty(out.shape, np.float32))
+        np.testing.assert_array_equal(got.view(np.int64), (x1[:100] @ x2.T).view(np.int64))
+
+
+def test_too_few_spans_would_lose_bits(monkeypatch):
+    """The check above can fail: with one span for saturated images, float32 sums round."""
+    monkeypatch.setattr(svm_kernel, "LIMIT", 2.0 ** 30)
+    xa = codes(np.random.default_rng(1), 50, saturated=50) - np.eye(50, 784) / 256
+    a = svm_kernel.Pixels.of(xa)
+    assert len(a.spans) == 1
+    out = np.empty((50, 50))
+    got = a.dots(0, 50, a, out, np.empty(out.shape, np.float32))
+    assert not np.array_equal(got, xa @ xa.T)
+
+
+@pytest.mark.parametrize("scale", ["codes", "other"])
+@pytest.mark.parametrize("rows", [7, 256])
+def test_rbf_is_the_whole_matrix_kernel_to_the_bit(scale, rows):
+    rng = np.random.default_rng(2)
+    xa, xb = codes(rng, 90, saturated=2), codes(rng, 60)
+    if scale == "other":
+        xa, xb = xa * 0.7, xb * 0.7
+    a, b = svm_kernel.Pixels.of(xa), svm_kernel.Pixels.of(xb)
+    assert (a.codes is None) == (scale == "other")
+    expected = whole_matrix_rbf(xa, xb, 1 / 784)
+    out, transposed = np.empty((90, 60)), np.empty((60, 90))
+    svm_kernel.rbf(a, b, 1 / 784, out=out, transposed=transposed, rows=rows)
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(transposed, expected.T)
+    np.testing.assert_array_equal(svm_kernel.rbf(a, b, 1 / 784, rows=rows), expected)
+
+
+def test_a_digit_is_a_slice_of_the_ordered_images():
+    x = codes(np.random.default_rng(3), 40)
+    order = np.random.default_rng(4).permutation(40)
+    rows = svm_kernel.Pixels.of(x, order).rows(10, 20)
+    np.testing.assert_array_equal(rows.codes, (x[order[10:20]] * 256).astype(np.float32))
+    np.testing.assert_array_equal(rows.sq, np.einsum("ij,ij->i", x, x)[order[10:20]])
