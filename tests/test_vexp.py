@@ -14,24 +14,46 @@ def sigmoid(a, z, n):
     return vexp.sigmoid(a, z, n)
 
 
+@njit
+def sigmoid_widened(a, z, n):
+    return vexp.sigmoid_widened(a, z, n)
+
+
+VECTOR = {False: (sigmoid, vexp.scalar_sigmoid), True: (sigmoid_widened,
+                                                          vexp.scalar_sigmoid_widened)}
+
+
 def test_table_is_glibcs():
     """Two entries of glibc's __exp2f_data.tab, as its source prints them."""
     assert vexp.TABLE[0] == 0x3FF0000000000000
     assert vexp.TABLE[1] == 0x3FEFD9B0D3158574
 
 
-def test_vector_sigmoid_has_the_scalar_bits_on_random_floats():
+@pytest.mark.parametrize("widened", [False, True])
+def test_vector_sigmoid_has_the_scalar_bits_on_random_floats(widened):
     """Two million float32 of random bits with |z| < 2^7 (other values than the probes
-    the engine checks): every row on libm's main path gives the scalar bits. Where this
-    libm is not glibc's __expf_fma the engine does not use the vector code (skipped)."""
-    if not vexp.matches_libm():
+    the engine checks): every row on libm's main path gives the scalar bits, with the
+    division in float32 (training) as in float64 (the monitors). Where this libm is not
+    glibc's __expf_fma the engine does not use the vector code (skipped)."""
+    if not vexp.matches_libm(widened):
         pytest.skip("this libm's expf is another algorithm: the engine keeps the scalar one")
     bits = np.random.default_rng(5).integers(0, 1 << 32, 1 << 21, dtype=np.uint64)
     z = bits.astype(np.uint32).view(np.float32)
     z = z[np.abs(z) < 128]
     z = z[:len(z) // 64 * 64].reshape(-1, 64)
-    differ, kept = vexp.disagreements(z)
+    differ, kept = vexp.disagreements(z, widened)
     assert differ == 0 and kept > 0.5 * len(z)
+
+
+def test_the_widened_sigmoid_is_not_the_float32_one():
+    """The two divisions differ on some inputs: each variant's check compares with its own
+    scalar code, so a mix-up would fail it."""
+    z = vexp.probes()
+    a32, a64 = np.zeros_like(z), np.zeros_like(z)
+    for i in range(len(z)):
+        vexp.scalar_sigmoid(a32[i], z[i], z.shape[1])
+        vexp.scalar_sigmoid_widened(a64[i], z[i], z.shape[1])
+    assert (a32.view(np.uint32) != a64.view(np.uint32)).any()
 
 
 def test_the_engine_keeps_the_scalar_sigmoid_where_libm_differs(monkeypatch):
@@ -47,24 +69,29 @@ def test_the_engine_keeps_the_scalar_sigmoid_where_libm_differs(monkeypatch):
     assert not fast.FastNetwork(net, x).codes[-1]
 
 
+@pytest.mark.parametrize("widened", [False, True])
 @pytest.mark.parametrize("n", [1, 7, 8, 10, 30, 32])
-def test_only_the_first_n_lanes_are_written(n):
+def test_only_the_first_n_lanes_are_written(n, widened):
+    vector, scalar = VECTOR[widened]
     z = np.linspace(-5, 5, 32).astype(np.float32)
     a = np.full(32, 7, np.float32)
-    assert sigmoid(a, z, n)
+    assert vector(a, z, n)
     expected = np.full(32, 7, np.float32)
-    vexp.scalar_sigmoid(expected, z, n)
+    scalar(expected, z, n)
     assert a.view(np.uint32).tolist() == expected.view(np.uint32).tolist()
 
 
+@pytest.mark.parametrize("widened", [False, True])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 100.0, -100.0])
-def test_off_the_main_path_it_declines(bad):
+def test_off_the_main_path_it_declines(bad, widened):
     """A live lane that libm treats apart makes it return False; past n it does not."""
+    vector = VECTOR[widened][0]
     z = np.zeros(16, np.float32)
     z[9] = bad
-    assert not sigmoid(np.zeros(16, np.float32), z, 10)
-    assert sigmoid(np.zeros(16, np.float32), z, 9)
+    assert not vector(np.zeros(16, np.float32), z, 10)
+    assert vector(np.zeros(16, np.float32), z, 9)
 
 
-def test_float64_always_declines():
-    assert not sigmoid(np.zeros(8), np.zeros(8), 8)
+@pytest.mark.parametrize("widened", [False, True])
+def test_float64_always_declines(widened):
+    assert not VECTOR[widened][0](np.zeros(8), np.zeros(8), 8)

@@ -471,11 +471,12 @@ def sparse_step(target, step, d1, order, start, size, indptr, indices, values):
 
 
 @njit(cache=True, nogil=True)
-def output_z(w1t, b1, w2t, b2, hidden, keep, act, indptr, indices, values, out):
+def output_z(w1t, b1, w2t, b2, hidden, keep, act, vector_exp, indptr, indices, values, out):
     """Weighted inputs of the output layer for every row of the CSR inputs, into out;
     hidden activations scaled by keep (dropout's test-time rule; 1 without dropout).
     The sigmoid is written `1 / (1 + exp(-z))` as before the speed-ups: in float32 it is
-    computed partly in float64, so recorded numbers stay the same for the same weights."""
+    computed partly in float64, so recorded numbers stay the same for the same weights;
+    in vectors where it may (vexp.sigmoid_widened: the same bits)."""
     hp = w1t.shape[1]
     n_out = out.shape[1]
     n = out.shape[0]
@@ -488,9 +489,12 @@ def output_z(w1t, b1, w2t, b2, hidden, keep, act, indptr, indices, values, out):
         size = min(2, n - first)
         batch_hidden_z(z1, b1, w1t, indptr, indices, values, rows, first, size)
         for e in range(size):
+            vector = act == SIGMOID and vector_exp and vexp.sigmoid_widened(a1, z1[e], hidden)
             for h in range(hidden):
                 zh = z1[e, h]
-                if act == SIGMOID:
+                if vector:
+                    pass
+                elif act == SIGMOID:
                     a1[h] = 1 / (1 + np.exp(-zh))
                 elif act == TANH:
                     a1[h] = np.tanh(zh)
@@ -544,8 +548,10 @@ class FastNetwork:
     def output_z(self, x):
         """As `Network.output_z`, computed from the nonzero pixels only."""
         out = np.empty((len(x), self.w2.shape[0]), self.dtype)
+        vector_exp = self.dtype == np.float32 and vexp.matches_libm(widened=True)
         output_z(self.w1t, self.b1, self.w2t, self.net.biases[1], self.hidden,
-                 self.dtype.type(1 - self.net.dropout), self.act, *csr_of(x, self.sparse), out)
+                 self.dtype.type(1 - self.net.dropout), self.act, vector_exp,
+                 *csr_of(x, self.sparse), out)
         return out
 
     def new_velocity(self, momentum):

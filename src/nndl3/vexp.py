@@ -112,18 +112,18 @@ def _special(builder, x, live):
     return builder.icmp_unsigned("!=", builder.bitcast(off, _I8), ir.Constant(_I8, 0))
 
 
-@intrinsic
-def sigmoid(typingctx, a, z, n):
-    """a[h] = 1 / (1 + exp(-z[h])) for h < n, float32, LANES at a time; a[h] for h >= n
-    unchanged. True, or False if some z[h], h < n, needs libm's special path (a then
-    holds garbage in [0, n): recompute). float64 arrays: False at once (libm's double
-    `exp` is another algorithm). a and z hold n rounded up to LANES elements at least:
-    unchecked."""
+def _signature(a, z, n):
+    """boolean(a, z, n) for C-contiguous float arrays of one dtype, else None."""
     if not (isinstance(a, types.Array) and isinstance(z, types.Array)
             and a.dtype == z.dtype and a.dtype in (types.float32, types.float64)
             and a.layout == "C" and z.layout == "C" and n == types.int64):
         return None
-    sig = types.boolean(a, z, n)
+    return types.boolean(a, z, n)
+
+
+def _codegen(widened: bool):
+    """The vector sigmoid's code: 1 / (1 + e) in float32, or (widened) in float64 and
+    rounded to float32, e = expf(-z) either way."""
 
     def codegen(context, builder, signature, args):
         if signature.args[0].dtype == types.float64:
@@ -145,13 +145,40 @@ def sigmoid(typingctx, a, z, n):
             x = builder.fneg(builder.load(zp, align=4))
             builder.store(builder.or_(builder.load(special), _special(builder, x, live)),
                           special)
-            one = _splat(1.0, fv)
-            value = builder.fdiv(one, builder.fadd(one, _expf(builder, x)))
+            e = _expf(builder, x)
+            if widened:
+                dv = ir.VectorType(_F64, LANES)
+                one = _splat(1.0, dv)
+                value = builder.fptrunc(
+                    builder.fdiv(one, builder.fadd(one, builder.fpext(e, dv))), fv)
+            else:
+                one = _splat(1.0, fv)
+                value = builder.fdiv(one, builder.fadd(one, e))
             builder.store(builder.select(live, value, builder.load(ap, align=4)), ap,
                           align=4)
         return builder.not_(builder.load(special))
 
-    return sig, codegen
+    return codegen
+
+
+@intrinsic
+def sigmoid(typingctx, a, z, n):
+    """a[h] = 1 / (1 + exp(-z[h])) for h < n, float32, LANES at a time; a[h] for h >= n
+    unchanged. True, or False if some z[h], h < n, needs libm's special path (a then
+    holds garbage in [0, n): recompute). float64 arrays: False at once (libm's double
+    `exp` is another algorithm). a and z hold n rounded up to LANES elements at least:
+    unchecked."""
+    sig = _signature(a, z, n)
+    return None if sig is None else (sig, _codegen(False))
+
+
+@intrinsic
+def sigmoid_widened(typingctx, a, z, n):
+    """As `sigmoid`, but 1 / (1 + e) computed in float64 and rounded to float32: numba's
+    `1 / (1 + np.exp(-z))` for a float32 z (the int 1 makes the sum a float64), which the
+    monitors' forward pass (fast.output_z) has always computed."""
+    sig = _signature(a, z, n)
+    return None if sig is None else (sig, _codegen(True))
 
 
 def _broadcast(builder, scalar, count):
@@ -171,14 +198,27 @@ def scalar_sigmoid(a, z, n):
 
 
 @njit(cache=True, nogil=True)
-def disagreements(z):
-    """Rows of z on which the vector sigmoid's bits differ from the scalar one's, and rows
-    it computed (those on libm's main path); -1 for the first if none did."""
+def scalar_sigmoid_widened(a, z, n):
+    """The monitors' scalar sigmoid (fast.output_z), the reference for `sigmoid_widened`."""
+    for h in range(n):
+        a[h] = 1 / (1 + np.exp(-z[h]))
+
+
+@njit(cache=True, nogil=True)
+def disagreements(z, widened=False):
+    """Rows of z on which the vector sigmoid's bits (`sigmoid`, or `sigmoid_widened`)
+    differ from the scalar one's, and rows it computed (those on libm's main path); -1 for
+    the first if none did."""
     a_vec, a_ref = np.zeros_like(z), np.zeros_like(z)
     differ, kept = 0, 0
     for i in range(z.shape[0]):
-        scalar_sigmoid(a_ref[i], z[i], z.shape[1])
-        if sigmoid(a_vec[i], z[i], z.shape[1]):
+        if widened:
+            scalar_sigmoid_widened(a_ref[i], z[i], z.shape[1])
+            computed = sigmoid_widened(a_vec[i], z[i], z.shape[1])
+        else:
+            scalar_sigmoid(a_ref[i], z[i], z.shape[1])
+            computed = sigmoid(a_vec[i], z[i], z.shape[1])
+        if computed:
             kept += 1
             if (a_vec[i].view(np.uint32) != a_ref[i].view(np.uint32)).any():
                 differ += 1
@@ -197,7 +237,8 @@ def probes() -> np.ndarray:
 
 
 @functools.cache
-def matches_libm() -> bool:
-    """The vector sigmoid gives the scalar one's bits (libm's expf) on every row of
-    `probes()` it computes: checked once per process, before the engine uses it."""
-    return disagreements(probes())[0] == 0
+def matches_libm(widened: bool = False) -> bool:
+    """The vector sigmoid (`sigmoid`, or `sigmoid_widened`) gives the scalar one's bits
+    (libm's expf) on every row of `probes()` it computes: checked once per process, before
+    the engine uses it."""
+    return disagreements(probes(), widened)[0] == 0
