@@ -8,8 +8,9 @@ so any order of summation gives the same bits. The codes k multiply as exactly i
 while every partial sum stays below 2^24; the 784 columns are split into chunks in which
 no image's squared norm reaches 2^24, which bounds every partial dot product of the chunk
 (the terms are non-negative; Cauchy-Schwarz). Each chunk is then a float32 matrix product,
-twice float64's speed, and the chunks' sums add exactly in float64. Inputs of other values
-(tests' random data) keep float64 products.
+faster than float64's, and the chunks' sums add exactly in float64 (`python
+benchmarks/svm_kernel.py` times the kernel both ways and compares the bits). Inputs of
+other values (tests' random data) keep float64 products.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ CODES = 256  # pixel = code / CODES
 class Pixels:
     """Images: their squared norms and either their pixel codes (float32, with the column
     spans whose products are exact in float32) or, where not all are codes, their float64
-    pixels. Built once for a fit; a digit's images are then a slice, not a copy: every
-    fresh page costs here (a first write runs at a tenth of the speed of a second one on
-    the developers' machine: benchmarks/svm_options.py)."""
+    pixels. Built once for a fit; a digit's images are then a slice, not a copy: fresh
+    memory costs (`python benchmarks/svm_kernel.py` prints a first write's speed and a
+    rewrite's)."""
 
     def __init__(self, sq, codes=None, spans=None, x=None):
         self.sq, self.codes, self.spans, self.x = sq, codes, spans, x

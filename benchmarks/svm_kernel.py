@@ -1,0 +1,82 @@
+"""Time the SVM's RBF kernel block of two digits: whole-matrix numpy in float64 (the
+kernel before svm_kernel) against svm_kernel.rbf (blocks of rows, exact float32 products
+of the pixel codes), check that both give the same bits, and time a first write to fresh
+memory against a rewrite of the same memory (why svm_kernel reuses its buffers).
+
+    python benchmarks/svm_kernel.py [--repeats 3]
+
+Prints the median seconds of each and their ratios, measured in this one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import common  # noqa: F401  the one-thread settings, before NumPy loads
+import numpy as np
+
+from nndl3 import mnist, paths, svm, svm_kernel
+
+
+def whole_matrix(xa, xb, gamma):
+    """The kernel as computed before svm_kernel."""
+    sq_a, sq_b = np.einsum("ij,ij->i", xa, xa), np.einsum("ij,ij->i", xb, xb)
+    dots = xa @ xb.T
+    dots *= 2
+    d2 = np.add.outer(sq_a, sq_b)
+    d2 -= dots
+    d2 *= -gamma
+    return np.exp(d2, out=d2).astype(np.float32)
+
+
+def median_seconds(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def write_rates(megabytes: int = 400) -> tuple[float, float]:
+    """GB/s of a first write to a fresh array and of a second write to it."""
+    n = megabytes * 2 ** 20 // 8
+    start = time.perf_counter()
+    a = np.empty(n)
+    a[:] = 1.0
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    a[:] = 2.0
+    second = time.perf_counter() - start
+    return n * 8 / 1e9 / first, n * 8 / 1e9 / second
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--data", default=paths.DATA)
+    args = parser.parse_args()
+    x, y = mnist.load(args.data, np.float64, ("train",), 50000, svm.PIXEL_DIVISOR)["train"]
+    gamma = svm.BOOK_ERA["gamma"]
+    xa, xb = x[y == 0], x[y == 2]
+    pixels = svm_kernel.Pixels.of(np.concatenate([xa, xb]))
+    a, b = pixels.rows(0, len(xa)), pixels.rows(len(xa), len(pixels.sq))
+    before = whole_matrix(xa, xb, gamma)
+    after = svm_kernel.rbf(a, b, gamma)
+    same = np.array_equal(before.view(np.int32), after.view(np.int32))
+    old = median_seconds(lambda: whole_matrix(xa, xb, gamma), args.repeats)
+    new = median_seconds(lambda: svm_kernel.rbf(a, b, gamma, out=after), args.repeats)
+    print(f"kernel of digits 0 and 2 ({len(xa)} x {len(xb)} images; {len(a.spans)} float32 "
+          f"column spans): whole-matrix float64 {old:.3f} s, blocks {new:.3f} s, "
+          f"ratio {old / new:.2f}; same bits: {same}")
+    first, second = write_rates()
+    print(f"writing 400 MB: first write {first:.2f} GB/s, rewrite {second:.2f} GB/s, "
+          f"ratio {second / first:.1f}")
+    if not same:
+        raise SystemExit("the blocked kernel's bits differ from the whole-matrix kernel's")
+
+
+if __name__ == "__main__":
+    main()
