@@ -5,7 +5,8 @@ import os
 import sys
 
 __version__ = "0.1.0"
-KERNEL_SOURCES = ("fast.py", "simd.py", "vexp.py")  # the fast engine's compiled code
+# the fast engine's compiled code
+KERNEL_SOURCES = ("fast.py", "simd.py", "vexp.py", "subnormals.py")
 
 
 def kernel_cache_dir() -> str:

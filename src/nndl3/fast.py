@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from . import vexp
+from . import subnormals, vexp
 from .simd import (
     check_rows,
     dense_sum,
@@ -180,8 +180,9 @@ def output_layer(z2, b2, w2t, a, hidden):
 
 
 @njit(cache=True, nogil=True)
-def sgd_epoch(params, velocity, data, masks, codes, steps):
-    """One pass over the rows `order` in mini-batches of m, updating the parameters in place.
+def sgd_epoch(params, velocity, data, masks, codes, steps, flush):
+    """One pass over the rows `order` in mini-batches of m, updating the parameters in place;
+    with `flush`, subnormal numbers flushed to zero meanwhile (nndl3.subnormals).
 
     params = (w1t, b1, w2, w2t, b2); velocity = (v_w1t, v_b1, v_w2, v_b2), momentum's
     (same shapes as their parameters; empty arrays without momentum);
@@ -197,6 +198,7 @@ def sgd_epoch(params, velocity, data, masks, codes, steps):
     order = data[4]
     m = codes[1]
     scale_full, scale_last, decay, rate, mu = steps
+    mode = subnormals.flush() if flush else -1
     work = scratch(w1t, w2, w2t, m)
     # L2 weight decay of W1, lazily: instead of scaling all of W1 by `decay` every
     # mini-batch, w1t holds W1 / c, with c the product of the decays so far; a gradient
@@ -214,6 +216,7 @@ def sgd_epoch(params, velocity, data, masks, codes, steps):
         batch += 1
     if lazy:
         w1t *= c
+    subnormals.restore(mode)
 
 
 @njit(cache=True, nogil=True)
@@ -514,6 +517,7 @@ class FastNetwork:
         self.net, options = net, net.options
         refuse_unsupported(net, options)
         self.act, self.cost_code = HIDDEN[options.hidden], COSTS[options.cost]
+        self.flush_subnormals = True  # False: IEEE subnormals (benchmarks/subnormals.py)
         self.x, self.dtype = x, x.dtype
         self.sparse = {} if sparse is None else sparse
         self.csr = csr_of(x, self.sparse)
@@ -578,7 +582,8 @@ class FastNetwork:
         else:
             (masks,) = masks
         params = (self.w1t, self.b1, self.w2, self.w2t, self.net.biases[1])
-        sgd_epoch(params, self.velocity, (*self.csr, labels, order), masks, self.codes, steps)
+        sgd_epoch(params, self.velocity, (*self.csr, labels, order), masks, self.codes, steps,
+                  self.flush_subnormals)
         # hand the trained parameters back in the book's layout for evaluation
         h = self.hidden
         self.net.weights[0][...] = self.w1t[:, :h].T
