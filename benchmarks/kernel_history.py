@@ -51,6 +51,7 @@ CHANGES = (
     ("77629fb", "16-bit pixel indices"),
     ("d20b37f", "the mini-batch's output layers side by side"),
     ("69662f1", "pixel values coded in one byte (k/255)"),
+    ("d9b55dd", "subnormals flushed during the epoch (no change unless sigmoids saturate)"),
     ("working tree", "the kernel this checkout runs"),
 )
 SOURCES = KERNEL_SOURCES  # a commit lacking one of them is loaded without it
