@@ -420,6 +420,11 @@ def test_the_dropout_runs_bound_their_output_neurons_and_need_a_bound_to_do_so()
     spec = {**CONFIG["defaults"], "seeds": [1], "engine": "wide", "max_norm_output": True}
     with pytest.raises(UserError, match="max_norm_output: true bounds the output neurons"):
         runspec.validate(spec, "here")
+    spec = {**CONFIG["defaults"], "seeds": [1], "engine": "wide", "max_norm": 15.0,
+            "sizes": [784, 10]}
+    with pytest.raises(UserError, match=r"sizes \[784, 10\] have none"):
+        runspec.validate(spec, "here")
+    runspec.validate({**spec, "max_norm_output": True}, "here")
 
 
 def test_the_cost_block_refuses_a_cost_measured_for_other_runs(tmp_path):

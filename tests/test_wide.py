@@ -93,6 +93,18 @@ def test_max_norm_bounds_every_hidden_neurons_incoming_weights():
         assert np.sum(w ** 2, axis=1).max() <= 2.0 * (1 + 1e-12)
 
 
+@pytest.mark.parametrize("output", [False, True])
+def test_max_norm_without_a_hidden_layer_bounds_the_output_only_when_asked(output):
+    """In [784, 10] the first layer is the output layer: max_norm alone leaves it free."""
+    x, labels = synthetic_digits(100)
+    net = Network.create([784, 10], "large", np.random.default_rng(0))
+    wide = WideNetwork(net.weights, net.biases,
+                       WideOptions(mini_batch=10, max_norm=2.0, max_norm_output=output))
+    wide.sgd_epoch(csr(x), labels, np.arange(100), 0.1)
+    bounded = np.sum(wide.weights[0] ** 2, axis=1).max() <= 2.0 * (1 + 1e-12)
+    assert bounded == output
+
+
 def test_dropout_draws_from_the_stream_and_scales_at_test_time():
     x, labels = synthetic_digits(100, dtype=np.float32)
     runs = []

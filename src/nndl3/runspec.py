@@ -83,6 +83,10 @@ def check_options(spec: dict, where: str) -> None:
     if spec.get("max_norm_output") and not spec.get("max_norm"):
         raise UserError(f"{where}: max_norm_output: true bounds the output neurons by "
                         "max_norm, which is 0 or missing")
+    if spec.get("max_norm") and len(sizes) == 2 and not spec.get("max_norm_output"):
+        raise UserError(f"{where}: max_norm: {spec['max_norm']} bounds the hidden neurons, "
+                        f"and sizes {sizes} have none; max_norm_output: true bounds the "
+                        "output neurons")
     if (spec["output"] == "softmax") != (spec["cost"] == "log-likelihood"):
         raise UserError(f"{where}: output: {spec['output']!r} with cost {spec['cost']!r}: a "
                         "softmax output goes with cost 'log-likelihood', and only with it")

@@ -325,11 +325,13 @@ class WideNetwork:
         whose incoming weight vector (bias excluded) has squared length above the bound is
         scaled back onto it."""
         bound = self.options.max_norm
-        squared = np.einsum("ij,ij->j", self.w1t, self.w1t)
-        over = squared > bound
-        if over.any():
-            self.w1t[:, over] *= np.sqrt(bound / squared[over]).astype(self.dtype)
-        for w in self.rest if self.options.max_norm_output else self.rest[:-1]:
+        output = self.options.max_norm_output
+        if self.rest or output:  # in [784, 10], w1t is the output layer
+            squared = np.einsum("ij,ij->j", self.w1t, self.w1t)
+            over = squared > bound
+            if over.any():
+                self.w1t[:, over] *= np.sqrt(bound / squared[over]).astype(self.dtype)
+        for w in self.rest if output else self.rest[:-1]:
             squared = np.einsum("ij,ij->i", w, w)
             over = squared > bound
             if over.any():
