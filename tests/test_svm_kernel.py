@@ -63,6 +63,16 @@ def test_rbf_is_the_whole_matrix_kernel_to_the_bit(scale, rows):
     np.testing.assert_array_equal(svm_kernel.rbf(a, b, 1 / 784, rows=rows), expected)
 
 
+@pytest.mark.parametrize("scale", ["codes", "other"])
+@pytest.mark.parametrize("rows", [7, 256])
+def test_a_digits_own_kernel_from_half_its_blocks_is_the_whole_matrix_kernel(scale, rows):
+    x = codes(np.random.default_rng(5), 90, saturated=2)
+    if scale == "other":
+        x = x * 0.7
+    got = svm_kernel.within(svm_kernel.Pixels.of(x), 1 / 784, rows=rows)
+    np.testing.assert_array_equal(got, whole_matrix_rbf(x, x, 1 / 784))
+
+
 def test_a_digit_is_a_slice_of_the_ordered_images():
     x = codes(np.random.default_rng(3), 40)
     order = np.random.default_rng(4).permutation(40)

@@ -108,6 +108,31 @@ def _store(values, out, start, transposed):
                 transposed[j, start + i] = np.float32(values[i, j])
 
 
+def within(a: Pixels, gamma: float, rows: int = 256) -> np.ndarray:
+    """rbf(a, a, gamma), float32, computing only the blocks on and above the diagonal when
+    the dot products are exact (pixel codes): d2 = (|a_i|^2 + |a_j|^2) - 2 a_i.a_j is then
+    the same number for (i, j) and (j, i), the addition being commutative, and so is its
+    exp. Other inputs: the whole matrix, as rbf computes it (its products' bits depend on
+    the shapes multiplied)."""
+    n = len(a.sq)
+    if a.codes is None:
+        return rbf(a, a, gamma, rows=rows)
+    out = np.empty((n, n), np.float32)
+    flat, dots = np.empty((2, min(rows, n) * n))
+    partial = np.empty(dots.shape, np.float32)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        shape = (stop - start, n - start)  # rows start..stop-1, columns start..n-1
+        size = shape[0] * shape[1]
+        values, dots_ = flat[:size].reshape(shape), dots[:size].reshape(shape)
+        a.dots(start, stop, a.rows(start, n), dots_, partial[:size].reshape(shape))
+        exponents(dots_, a.sq[start:stop], a.sq[start:], -gamma, False, values)
+        np.exp(values, out=values)
+        # out[start + i, start + j] and out[start + j, start + i] set to values[i, j]
+        _store(values, out[:, start:], start, out[start:, :])
+    return out
+
+
 def rbf(a: Pixels, b: Pixels, gamma: float, out=None, transposed=None,
         rows: int = 256) -> np.ndarray:
     """exp(-gamma |a - b|^2) for every pair of images, |a - b|^2 = (|a|^2 + |b|^2) - 2 a.b
