@@ -127,7 +127,11 @@ TRAIN_KINDS = {"epochs": ("epochs",), "monitoring": ("monitoring",),
                "start-up (interpreter, imports, data, sparse form)":
                    ("startup", "load", "augment", "sparse"),
                "writing records and the aggregate": ("write",)}
-SNAKEMAKE = "Snakemake itself"
+SNAKEMAKE = "Snakemake's own process"
+# the pipeline's CPU that neither Snakemake's process nor a job's own timer counts: the
+# jobs' shells, their interpreters' exit after the last timer, the benchmark files'
+# sampling processes
+UNTIMED = "job processes outside their own timers"
 FIELD = re.compile(r"^    (\w+): (.*)$")
 
 
@@ -229,8 +233,9 @@ def chains(jobs: list[dict], clock: str = "wall", n: int = 5) -> list[tuple[floa
 
 
 def stages(root: Path, target: str = "all") -> dict:
-    """The pipeline's CPU seconds by kind (Snakemake's own: the pipeline's CPU, from
-    paths.PIPELINE, less its jobs'), its critical path, and the pipeline's wall time
+    """The pipeline's CPU seconds by kind (Snakemake's own process, measured by
+    pipeline.py; what is left of the pipeline's CPU, from paths.PIPELINE, once it and the
+    jobs' own timers are counted: UNTIMED), its critical path, and the pipeline's wall time
     and the reference epoch (paths.REFERENCE_EPOCH) they are measured against."""
     pipeline = json.loads((root / paths.PIPELINE).read_text())
     reference = json.loads((root / paths.REFERENCE_EPOCH).read_text())
@@ -248,7 +253,8 @@ def stages(root: Path, target: str = "all") -> dict:
         else:
             kind = KIND_OF_RULE.get(job["rule"], "other jobs")
             kinds[kind] = kinds.get(kind, 0.0) + job["cpu"]
-    kinds[SNAKEMAKE] = pipeline["cpu_seconds"] - sum(kinds.values())
+    kinds[SNAKEMAKE] = pipeline["snakemake_cpu_seconds"]
+    kinds[UNTIMED] = pipeline["cpu_seconds"] - sum(kinds.values())
     seconds, path = critical_path(jobs)
     cpu_seconds, cpu_path = critical_path(jobs, "cpu")
     epoch = reference["seconds_per_epoch"]

@@ -4,10 +4,10 @@
 
 runs `snakemake <arguments>` here and writes its wall seconds, the CPU seconds of it and of
 every job it ran (the children's, from the kernel's accounting: exact, unlike the sampled
-`cpu_time` of a benchmark file), the date and the number of training jobs to --out
-(default nndl3.paths.PIPELINE; the README's block and docs/performance.md's read it).
-Exits with Snakemake's status. `bench.py --pipeline` calls `time_pipeline` (`--forceall`:
-it reruns everything).
+`cpu_time` of a benchmark file), those of Snakemake's own process, the date and the number
+of training jobs to --out (default nndl3.paths.PIPELINE; the README's block and
+docs/performance.md's read it). Exits with Snakemake's status. `bench.py --pipeline` calls
+`time_pipeline` (`--forceall`: it reruns everything).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,19 +26,36 @@ from common import ORIGINAL_ENV, ROOT
 
 from nndl3 import atomic, paths
 
+# `python -m snakemake ARGS` that also writes, as it exits, the CPU seconds of its own
+# process (every thread of it, none of its jobs') to the file named by its first argument
+OWN_CPU = """
+import atexit, resource, runpy, sys
+def own(path=sys.argv[1]):
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    with open(path, "w") as f:
+        f.write(repr(r.ru_utime + r.ru_stime))
+atexit.register(own)
+sys.argv = ["snakemake", *sys.argv[2:]]
+runpy.run_module("snakemake", run_name="__main__", alter_sys=True)
+"""
+
 
 def run_timed(arguments: list[str]) -> dict:
-    """Wall and CPU seconds (user + system, the children's) of `snakemake <arguments>`,
-    with the environment the benchmark was started with (not its one-thread settings)."""
-    command = [sys.executable, "-m", "snakemake", *arguments]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    rc = subprocess.run(command, cwd=ROOT, env=ORIGINAL_ENV, check=False).returncode
-    seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Wall and CPU seconds (user + system, the children's) of `snakemake <arguments>`, and
+    those of Snakemake's own process, with the environment the benchmark was started with
+    (not its one-thread settings)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        own = Path(tmp) / "snakemake_cpu"
+        command = [sys.executable, "-c", OWN_CPU, str(own), *arguments]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        rc = subprocess.run(command, cwd=ROOT, env=ORIGINAL_ENV, check=False).returncode
+        seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        snakemake_cpu = float(own.read_text()) if own.is_file() else None
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"command": " ".join(["snakemake", *arguments]), "wall_seconds": seconds,
-            "cpu_seconds": cpu, "returncode": rc}
+            "cpu_seconds": cpu, "snakemake_cpu_seconds": snakemake_cpu, "returncode": rc}
 
 
 def time_pipeline():
@@ -62,6 +80,7 @@ def main(argv=None) -> int:
     doc = {"command": " ".join(a for a in timed["command"].split() if a not in ("--quiet",
                                                                                  "rules")),
            "seconds": round(timed["wall_seconds"]), "cpu_seconds": round(timed["cpu_seconds"], 1),
+           "snakemake_cpu_seconds": round(timed["snakemake_cpu_seconds"], 1),
            "jobs": f"{training} training", "date": datetime.date.today().isoformat()}
     atomic.write_text(args.out, json.dumps(doc) + "\n")
     print(f"pipeline wall time: {doc['seconds']} s, CPU {doc['cpu_seconds']:.0f} s; "

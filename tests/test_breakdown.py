@@ -58,3 +58,15 @@ def test_a_training_jobs_cpu_is_split_by_its_phases(tmp_path):
     # what no phase counts (10 - 9.5 s: the interpreter's exit) is start-up
     assert kinds == {"epochs": 6.0, "monitoring": 2.0, startup: 1.5,
                      "writing records and the aggregate": 0.5}
+
+
+def test_the_pipeline_timer_measures_snakemakes_own_process_apart():
+    """pipeline.run_timed: the CPU of Snakemake's own process (the breakdown's row of it)
+    is measured apart from the children's total, which contains it; its exit status is
+    Snakemake's."""
+    import pipeline
+
+    timed = pipeline.run_timed(["--version"])
+    assert timed["returncode"] == 0
+    assert 0 < timed["snakemake_cpu_seconds"] <= timed["cpu_seconds"]
+    assert pipeline.run_timed(["--no-such-option"])["returncode"] != 0
