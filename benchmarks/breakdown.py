@@ -238,6 +238,9 @@ def stages(root: Path, target: str = "all") -> dict:
     jobs' own timers are counted: UNTIMED), its critical path, and the pipeline's wall time
     and the reference epoch (paths.REFERENCE_EPOCH) they are measured against."""
     pipeline = json.loads((root / paths.PIPELINE).read_text())
+    if "snakemake_cpu_seconds" not in pipeline:
+        raise SystemExit(f"error: {paths.PIPELINE} has no snakemake_cpu_seconds: an older "
+                         "benchmarks/pipeline.py wrote it; rerun that (docs/performance.md)")
     reference = json.loads((root / paths.REFERENCE_EPOCH).read_text())
     jobs = planned_jobs(root, target)
     kinds = dict.fromkeys([*TRAIN_KINDS, *dict.fromkeys(KIND_OF_RULE.values())], 0.0)

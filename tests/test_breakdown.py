@@ -5,6 +5,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import breakdown  # noqa: E402
 
@@ -70,3 +72,10 @@ def test_the_pipeline_timer_measures_snakemakes_own_process_apart():
     assert timed["returncode"] == 0
     assert 0 < timed["snakemake_cpu_seconds"] <= timed["cpu_seconds"]
     assert pipeline.run_timed(["--no-such-option"])["returncode"] != 0
+
+
+def test_a_pipeline_record_without_snakemakes_own_cpu_is_refused_in_one_line(tmp_path):
+    (tmp_path / paths.PIPELINE).parent.mkdir(parents=True)
+    (tmp_path / paths.PIPELINE).write_text('{"seconds": 400, "cpu_seconds": 800.0}\n')
+    with pytest.raises(SystemExit, match="has no snakemake_cpu_seconds: an older"):
+        breakdown.stages(tmp_path)
