@@ -114,22 +114,10 @@ def within(a: Pixels, gamma: float, rows: int = 256) -> np.ndarray:
     the same number for (i, j) and (j, i), the addition being commutative, and so is its
     exp. Other inputs: the whole matrix, as rbf computes it (its products' bits depend on
     the shapes multiplied)."""
-    n = len(a.sq)
     if a.codes is None:
         return rbf(a, a, gamma, rows=rows)
-    out = np.empty((n, n), np.float32)
-    flat, dots = np.empty((2, min(rows, n) * n))
-    partial = np.empty(dots.shape, np.float32)
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        shape = (stop - start, n - start)  # rows start..stop-1, columns start..n-1
-        size = shape[0] * shape[1]
-        values, dots_ = flat[:size].reshape(shape), dots[:size].reshape(shape)
-        a.dots(start, stop, a.rows(start, n), dots_, partial[:size].reshape(shape))
-        exponents(dots_, a.sq[start:stop], a.sq[start:], -gamma, False, values)
-        np.exp(values, out=values)
-        # out[start + i, start + j] and out[start + j, start + i] set to values[i, j]
-        _store(values, out[:, start:], start, out[start:, :])
+    out = np.empty((len(a.sq), len(a.sq)), np.float32)
+    _blocks(a, a, gamma, out, out, rows, upper=True)
     return out
 
 
@@ -139,16 +127,26 @@ def rbf(a: Pixels, b: Pixels, gamma: float, out=None, transposed=None,
     as libsvm computes it (not clipped at 0), rounded to float32 as libsvm stores kernel
     values, into `out` (float32 or float64; a new float32 array if None) and, if given,
     its transpose into `transposed`."""
-    n_a, n_b = len(a.sq), len(b.sq)
-    out = np.empty((n_a, n_b), np.float32) if out is None else out
+    out = np.empty((len(a.sq), len(b.sq)), np.float32) if out is None else out
     transposed = np.empty((0, 0), out.dtype) if transposed is None else transposed
-    block, dots = np.empty((2, min(rows, n_a), n_b))
+    _blocks(a, b, gamma, out, transposed, rows, upper=False)
+    return out
+
+
+def _blocks(a: Pixels, b: Pixels, gamma: float, out, transposed, rows: int, upper: bool):
+    """out (and transposed) = the kernel of a and b, `rows` rows of a at a time; `upper`
+    (a is b, out is transposed): each block only from its first row's column on, its values
+    stored at (i, j) and (j, i)."""
+    n_a, n_b = len(a.sq), len(b.sq)
+    flat, dots = np.empty((2, min(rows, n_a) * n_b))
     partial = np.empty(dots.shape, np.float32)
     for start in range(0, n_a, rows):
         stop = min(start + rows, n_a)
-        values, dots_, partial_ = block[:stop - start], dots[:stop - start], partial[:stop - start]
-        a.dots(start, stop, b, dots_, partial_)
-        exponents(dots_, a.sq[start:stop], b.sq, -gamma, False, values)
+        first = start if upper else 0  # the block's columns: first..n_b-1
+        shape = (stop - start, n_b - first)
+        size = shape[0] * shape[1]
+        values, dots_ = flat[:size].reshape(shape), dots[:size].reshape(shape)
+        a.dots(start, stop, b.rows(first, n_b), dots_, partial[:size].reshape(shape))
+        exponents(dots_, a.sq[start:stop], b.sq[first:], -gamma, False, values)
         np.exp(values, out=values)  # numpy's exp, as before: numba's may differ in bits
-        _store(values, out, start, transposed)
-    return out
+        _store(values, out[:, first:], start, transposed[first:, :])
