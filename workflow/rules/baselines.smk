@@ -27,8 +27,7 @@ rule svm_part:
         "logs/svm/parts/{n}/{part}.log",
     benchmark:
         benchmark_file("svm_part", "{n}/{part}")
-    # the longest jobs: start them first (a number: Snakemake 9.15, which CI installs,
-    # refuses a function here)
+    # the longest jobs: start them first
     priority: 1
     threads: 1
     resources:
