@@ -44,6 +44,16 @@ def test_a_probe_is_the_run_on_the_full_data_for_its_first_epochs(run):
         k: v for k, v in full.items() if k != "epochs"}
 
 
+
+def test_the_long_elastic_run_is_the_elastic_run_continued():
+    """docs/literature.md: simard_elastic_long's first 300 epochs are simard_elastic's (so
+    the Welch line comparing their seeds is no test): the same spec but for its epochs."""
+    short = literature.run_spec(CONFIG, LITERATURE, "simard_elastic")
+    long = literature.run_spec(CONFIG, LITERATURE, "simard_elastic_long")
+    assert long["epochs"] > short["epochs"]
+    assert {k: v for k, v in long.items() if k not in ("epochs", "description")} == {
+        k: v for k, v in short.items() if k not in ("epochs", "description")}
+
 def test_a_scale_without_an_entry_for_the_run_is_one_line():
     with pytest.raises(UserError, match="probe: no entry for run 'simard_plain'"):
         literature.run_spec(CONFIG, LITERATURE, "simard_plain", "probe")
