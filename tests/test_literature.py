@@ -47,12 +47,29 @@ def test_a_probe_is_the_run_on_the_full_data_for_its_first_epochs(run):
 
 def test_the_long_elastic_run_is_the_elastic_run_continued():
     """docs/literature.md: simard_elastic_long's first 300 epochs are simard_elastic's (so
-    the Welch line comparing their seeds is no test): the same spec but for its epochs."""
+    its seeds are compared with that run's seed by seed): the same spec but for its
+    epochs."""
     short = literature.run_spec(CONFIG, LITERATURE, "simard_elastic")
     long = literature.run_spec(CONFIG, LITERATURE, "simard_elastic_long")
     assert long["epochs"] > short["epochs"]
     assert {k: v for k, v in long.items() if k not in ("epochs", "description")} == {
         k: v for k, v in short.items() if k not in ("epochs", "description")}
+
+def test_a_seed_draws_the_same_network_and_order_in_every_simard_run():
+    """docs/literature.md: why a varied choice is compared with its row seed by seed."""
+    from nndl3.train import streams
+
+    nets, orders = [], []
+    for run in ("simard_plain", "simard_plain_online", "simard_affine", "simard_elastic"):
+        spec = literature.run_spec(CONFIG, LITERATURE, run)
+        rng = streams(2)
+        nets.append(literature.create(spec, rng["init"]))
+        orders.append(rng["shuffle"].permutation(spec["train_size"]))
+    for net, order in zip(nets[1:], orders[1:], strict=True):
+        assert all(np.array_equal(a, b) for a, b in zip(net.weights, nets[0].weights,
+                                                         strict=True))
+        assert np.array_equal(order, orders[0])
+
 
 def test_a_scale_without_an_entry_for_the_run_is_one_line():
     with pytest.raises(UserError, match="probe: no entry for run 'simard_plain'"):
@@ -152,9 +169,15 @@ def test_a_seed_trains_reproducibly_with_a_progress_line_per_epoch(keys):
         assert first["validation_accuracy"][-1] > 0.5
 
 
-def record(run, accuracy, miniature=False):
-    return {"run": run, "test_at_best": accuracy, "n_test": 10000, "best_epoch": 5,
-            "miniature": miniature}
+def record(run, accuracy, miniature=False, seed=0):
+    return {"run": run, "seed": seed, "test_at_best": accuracy, "n_test": 10000,
+            "best_epoch": 5, "miniature": miniature}
+
+
+def seeded(run, accuracies, seeds=None):
+    """One record per accuracy, of seeds 0, 1, ... unless given."""
+    seeds = range(len(accuracies)) if seeds is None else seeds
+    return [record(run, a, seed=s) for a, s in zip(accuracies, seeds, strict=True)]
 
 
 ALPHA = 0.01
@@ -199,24 +222,47 @@ VARIED = {**ROW, "id": "v", "run": "simard_affine", "varies": "r"}
 
 
 def test_a_row_varying_a_choice_is_compared_with_its_row_seed_by_seed():
-    base = [record("simard_plain", a) for a in (0.984, 0.985, 0.986)]
-    moved = [record("simard_affine", a) for a in (0.990, 0.991, 0.992)]
+    base = seeded("simard_plain", (0.984, 0.986, 0.985))
+    # seeds given out of order: paired by seed number, not by position
+    moved = seeded("simard_affine", (0.992, 0.990, 0.991), seeds=(1, 0, 2))
     results = [literature_check.evaluate(r, base + moved, ALPHA) for r in (ROW, VARIED)]
     assert results[1]["varies"] == "r" and results[1]["values"] == pytest.approx(
-        [99.0, 99.1, 99.2])
+        [99.0, 99.2, 99.1]) and results[1]["seeds"] == [0, 1, 2]
     (choice,) = literature_check.choices([ROW, VARIED], results)
-    assert choice["difference"] == pytest.approx(0.6)
-    assert choice["p"] == pytest.approx(stats.welch([99.0, 99.1, 99.2],
-                                                    [98.4, 98.5, 98.6])["p"])
-    assert choice["p"] < 0.01  # 0.6 points against a seed sd of 0.1
-    same = literature_check.evaluate(VARIED, [record("simard_affine", a) for a in
-                                              (0.984, 0.985, 0.986)], ALPHA)
+    assert choice["difference"] == pytest.approx(0.6) and choice["seeds"] == [0, 1, 2]
+    assert choice["p"] == pytest.approx(stats.paired([99.0, 99.2, 99.1],
+                                                     [98.4, 98.6, 98.5])["p"])
+    assert choice["p"] < 1e-9  # every seed 0.6 points higher
+    same = literature_check.evaluate(VARIED, seeded("simard_affine", (0.984, 0.986, 0.985)),
+                                     ALPHA)
     assert literature_check.choices([ROW, VARIED], [results[0], same])[0]["p"] == 1.0
     # not compared while either has not run
     assert literature_check.choices([ROW, VARIED], [results[0], literature_check.evaluate(
         VARIED, [], ALPHA)]) == []
-    assert "against `r`: +0.60 points" in literature_check.markdown(
+    assert "against `r`, seeds 0, 1, 2: +0.60 points" in literature_check.markdown(
         results, literature_check.choices([ROW, VARIED], results))
+
+
+def test_a_continued_run_is_compared_with_its_own_seeds_not_as_an_independent_sample():
+    """simard_elastic_long holds simard_elastic's first 300 epochs: where the longer run
+    found nothing better, its seed's value is the shorter run's. Welch's test takes the
+    two as independent samples; the paired test sees the one seed that moved."""
+    base = seeded("simard_plain", (0.9903, 0.9915, 0.9917))
+    longer = seeded("simard_affine", (0.9911, 0.9915, 0.9917))
+    results = [literature_check.evaluate(r, base + longer, ALPHA) for r in (ROW, VARIED)]
+    (choice,) = literature_check.choices([ROW, VARIED], results)
+    assert choice["t"] == pytest.approx(1.0) and choice["df"] == 2
+    assert choice["p"] == pytest.approx(stats.paired([0.08, 0, 0], [0, 0, 0])["p"])
+
+
+def test_a_choice_without_seeds_in_common_is_not_compared():
+    base = seeded("simard_plain", (0.984, 0.985, 0.986))
+    other = seeded("simard_affine", (0.990, 0.991, 0.992), seeds=(2, 3, 4))
+    results = [literature_check.evaluate(r, base + other, ALPHA) for r in (ROW, VARIED)]
+    (choice,) = literature_check.choices([ROW, VARIED], results)
+    assert choice["reason"] == "1 seed(s) in common, 3 needed" and "p" not in choice
+    assert "against `r`: not compared, 1 seed(s) in common" in literature_check.markdown(
+        results, [choice])
 
 
 def test_a_row_varying_a_choice_is_outside_the_false_failure_family(tmp_path):

@@ -50,6 +50,26 @@ def test_welch_without_spread():
     assert stats.welch([1, 1], [2, 2])["p"] == 0.0
 
 
+def test_paired_by_hand_and_as_scipy_has_it():
+    b = [a - dd for a, dd in zip(A, (0.5, 1.0, 2.5, 1.0), strict=True)]
+    # differences 0.5, 1, 2.5, 1: mean 1.25, sd sqrt(0.75); t = 1.25 / (sqrt(0.75) / 2)
+    p = stats.paired(A, b)
+    assert p["t"] == pytest.approx(1.25 / (math.sqrt(0.75) / 2)) and p["df"] == 3
+    assert p["p"] == pytest.approx(sp.ttest_rel(A, b).pvalue)
+
+
+def test_paired_sees_a_shift_that_the_seeds_spread_hides_from_welch():
+    base = [98.0, 98.5, 99.0]
+    moved = [98.10, 98.61, 99.12]  # each seed 0.10-0.12 higher; seeds spread 0.5
+    assert stats.welch(moved, base)["p"] > 0.5
+    assert stats.paired(moved, base)["p"] < 0.01
+
+
+def test_paired_without_spread():
+    assert stats.paired([1, 2], [1, 2])["p"] == 1.0
+    assert stats.paired([2, 3], [1, 2])["p"] == 0.0
+
+
 def test_brown_forsythe_by_hand_and_as_scipy_has_it():
     # |x - median|: [1.5, .5, .5, 1.5] (mean 1), [2, 0, 2] (mean 4/3); grand mean 8/7
     between = 4 * (1 - 8 / 7) ** 2 + 3 * (4 / 3 - 8 / 7) ** 2  # / (2 - 1)

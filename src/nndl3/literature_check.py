@@ -18,8 +18,11 @@ is `not run`: neither passed nor failed; the check of `all` (nndl3.check) never 
 A row with `varies: <row id>` is the same run with a value the paper does not give chosen
 otherwise: it is held to the paper's number as its row is, at the same false-failure rate
 (it is not one of the paper's numbers, so not counted in the Šidák family), and its seeds
-are compared with that row's by Welch's t-test (`choice`): whether the choice moves the
-number.
+are compared with that row's seed by seed (`choices`): whether the choice moves the
+number. The comparison is paired, because a seed draws the same initial weights and the
+same order of the images in every run (nndl3.train.streams), and a run that continues
+another (simard_elastic_long) holds that run's first epochs; so two runs' seeds of one
+number are not independent samples, and a test that takes them so (Welch's) is no test.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
     if len(mine) < MIN_SEEDS:
         return {**out, "status": NOT_RUN,
                 "reason": f"{len(mine)} seed(s) of run {row['run']}, {MIN_SEEDS} needed"}
+    mine.sort(key=lambda r: r["seed"])
     values = np.array([100 * r["test_at_best"] for r in mine])
     n_test = mine[0]["n_test"]
     mean = float(values.mean())
@@ -87,6 +91,7 @@ def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
     tol, _ = tolerance.book_tolerance(spread, alpha_row, row["book_precision"])
     return {**out, "mean": mean, "seed_sd": seed_sd, "binomial_sd": binomial_sd,
             "tolerance": tol, "df": spread.df, "values": values.tolist(),
+            "seeds": [r["seed"] for r in mine],
             "min": float(values.min()), "max": float(values.max()),
             "best_epochs": [r["best_epoch"] for r in mine],
             "status": "pass" if abs(mean - row["book"]) <= tol else "FAIL"}
@@ -104,8 +109,9 @@ def difference_spread(seed_sd: float, n: int, binomial_sd: float) -> tolerance.S
 
 
 def choices(rows: list[dict], results: list[dict]) -> list[dict]:
-    """Each `varies` row against the row it varies, when both ran: the difference of their
-    means (this row's less the other's) and Welch's t-test of their seeds."""
+    """Each `varies` row against the row it varies, when both ran, over the seeds both
+    have: the mean of the seeds' differences (this row's less the other's) and the paired
+    t-test of them; with fewer than MIN_SEEDS seeds in common, a reason instead."""
     by_id = {r["id"]: r for r in results}
     out = []
     for row in rows:
@@ -114,9 +120,15 @@ def choices(rows: list[dict], results: list[dict]) -> list[dict]:
         mine, base = by_id[row["id"]], by_id[row["varies"]]
         if NOT_RUN in (mine["status"], base["status"]):
             continue
-        out.append({"id": row["id"], "varies": row["varies"],
-                    "difference": mine["mean"] - base["mean"],
-                    **stats.welch(mine["values"], base["values"])})
+        a, b = (dict(zip(r["seeds"], r["values"], strict=True)) for r in (mine, base))
+        common = sorted(a.keys() & b.keys())
+        out.append({"id": row["id"], "varies": row["varies"], "seeds": common})
+        if len(common) < MIN_SEEDS:
+            out[-1]["reason"] = f"{len(common)} seed(s) in common, {MIN_SEEDS} needed"
+            continue
+        pairs = np.array([[a[s], b[s]] for s in common])
+        out[-1].update({"difference": float((pairs[:, 0] - pairs[:, 1]).mean()),
+                        **stats.paired(pairs[:, 0], pairs[:, 1])})
     return out
 
 
@@ -138,14 +150,17 @@ def markdown(results: list[dict], choices: list[dict] = ()) -> str:
     lines += ["", f"**{counts['pass']} passed, {counts['FAIL']} failed, "
               f"{counts[NOT_RUN]} not run**"]
     if choices:
-        lines += ["", "A choice varied (a `varies` row against its row, Welch's t-test of "
-                  "the seeds):", ""] + [choice_line(c) for c in choices]
+        lines += ["", "A choice varied (a `varies` row against its row, the paired t-test "
+                  "of the seeds' differences):", ""] + [choice_line(c) for c in choices]
     return "\n".join(lines) + "\n"
 
 
 def choice_line(c: dict) -> str:
-    return (f"- `{c['id']}` against `{c['varies']}`: {c['difference']:+.2f} points "
-            f"(t = {c['t']:.2f}, df {c['df']:.1f}, p = {c['p']:.3f})")
+    head = f"- `{c['id']}` against `{c['varies']}`"
+    if "reason" in c:
+        return f"{head}: not compared, {c['reason']}"
+    return (f"{head}, seeds {', '.join(map(str, c['seeds']))}: {c['difference']:+.2f} "
+            f"points (t = {c['t']:.2f}, df {c['df']:.0f}, p = {c['p']:.3f})")
 
 
 def probe_summary(records: list[dict]) -> list[dict]:

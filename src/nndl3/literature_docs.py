@@ -77,8 +77,8 @@ def literature_rows(root: Path) -> str:
         varies = f" (varies a choice of `{r['varies']}`)" if "varies" in r else ""
         lines.append(f"| `{r['id']}`{varies} | {r['book']} | {got} | {r['status']} |")
     if result.get("choices"):
-        lines += ["", "A choice varied, its seeds against those of the row it varies "
-                  "(Welch's t-test):", ""]
+        lines += ["", "A choice varied, its seeds against the same seeds of the row it "
+                  "varies (the paired t-test of their differences):", ""]
         lines += [choice_line(c) for c in result["choices"]]
     return "\n".join(lines) + "\n"
 

@@ -327,34 +327,41 @@ def literature_curves(fig_spec: dict, records: list[dict]) -> plt.Figure:
     (`run`, `label`, `paper`: the paper's test error in %): each run's seeds as their mean
     and min-max band, the paper's error as a dashed line of the series' colour, and each
     seed's test error at its epoch best on validation (the papers' reading, the checked
-    number) as a dot. A series without records is named in the legend as not run. The error
-    axis is `ylim` unless a seed ends above it."""
+    number) as a dot. A series without records is named in the legend as not run. The
+    legend names each series once and the dashes and dots once for all, so that it stays
+    small beside six series; an earlier series is drawn over a later one, so a run that
+    continues another (simard_elastic_long) shows where it leaves it. The error axis is
+    `ylim` unless a seed ends above it."""
     fig, ax = plt.subplots()
     palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    last = []
-    for color, series in zip(palette, fig_spec["series"], strict=False):
+    last, handles = [], []
+    for i, (color, series) in enumerate(zip(palette, fig_spec["series"], strict=False)):
         mine = [r for r in records if r["run"] == series["run"]]
-        label, paper = series["label"], series["paper"]
+        label, paper, on_top = series["label"], series["paper"], 2.5 - 0.01 * i
         ax.axhline(paper, color=color, linestyle="--", linewidth=1,
                    label=f"{label}: paper {paper:g} %")
         if not mine:
-            ax.plot([], [], color=color, label=f"{label}: not run")
+            handles.append(ax.plot([], [], color=color, label=f"{label}: not run")[0])
             continue
         length = min(len(r["test_accuracy"]) for r in mine)
         error = 100 * (1 - np.array([r["test_accuracy"][:length] for r in mine]))
-        band(ax, np.arange(length), error.mean(axis=0), error.min(axis=0), error.max(axis=0),
-             label, len(mine), color=color)
+        handles.append(band(ax, np.arange(length), error.mean(axis=0), error.min(axis=0),
+                            error.max(axis=0), label, len(mine), color=color, zorder=on_top))
         ax.plot([r["best_epoch"] for r in mine], [100 * (1 - r["test_at_best"]) for r in mine],
-                linestyle="none", marker="o", markersize=4, color=color,
+                linestyle="none", marker="o", markersize=4, color=color, zorder=on_top + 0.5,
                 label=f"{label}: at best validation")
         last.extend(error[:, -1])
+    handles += [plt.Line2D([], [], color=BOOK_COLOR, linestyle="--", linewidth=1,
+                           label="the paper's error (dashed, in its series' colour)"),
+                plt.Line2D([], [], color=BOOK_COLOR, linestyle="none", marker="o",
+                           markersize=4, label="a seed at its best validation epoch")]
     ax.set_xlabel("Epoch")
     ax.set_ylabel("Test error (%)")
     limits = fig_spec.get("ylim")
     fig_spec = {k: v for k, v in fig_spec.items() if k != "ylim"}
     if limits and (not last or max(last) <= limits[1]):
         ax.set_ylim(*limits)
-    return finish(fig, ax, fig_spec)
+    return finish(fig, ax, fig_spec, handles)
 
 
 FUNCTIONS = {
@@ -425,12 +432,13 @@ def bars(fig_spec: dict, aggregates: dict, svm_results: list[dict],
     return finish(fig, ax, fig_spec)
 
 
-def finish(fig, ax, fig_spec) -> plt.Figure:
+def finish(fig, ax, fig_spec, handles=None) -> plt.Figure:
+    """Title, limits and legend (of every labelled artist, unless `handles` are given)."""
     ax.set_title(fig_spec["title"])
     if "ylim" in fig_spec:
         ax.set_ylim(*fig_spec["ylim"])
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc=fig_spec.get("legend", "best"))
+    if handles or (handles is None and ax.get_legend_handles_labels()[0]):
+        ax.legend(handles=handles, loc=fig_spec.get("legend", "best"))
     fig.tight_layout()
     return fig
 

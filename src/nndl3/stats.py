@@ -74,6 +74,19 @@ def welch(a, b) -> dict:
     return {"t": float(t), "df": df, "p": float(2 * _scipy_stats().t.sf(abs(t), df))}
 
 
+def paired(a, b) -> dict:
+    """The paired t-test of equal means, two-sided, for a[i] and b[i] drawn together (the
+    same seed): t of the differences' mean over its standard error, n - 1 df, p."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    diff, se = d.mean(), d.std(ddof=1) / math.sqrt(len(d))
+    if se == 0:  # every pair differs alike: the means are equal or certainly not
+        return {"t": 0.0 if diff == 0 else math.copysign(math.inf, diff),
+                "df": float(len(d) - 1), "p": 1.0 if diff == 0 else 0.0}
+    t = diff / se
+    return {"t": float(t), "df": float(len(d) - 1),
+            "p": float(2 * _scipy_stats().t.sf(abs(t), len(d) - 1))}
+
+
 def brown_forsythe(a, b) -> dict:
     """The Brown-Forsythe test of equal spreads (Levene's test on absolute deviations from
     each sample's median): a one-way ANOVA F on those deviations, df (1, n_a + n_b - 2)."""
