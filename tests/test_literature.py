@@ -501,3 +501,33 @@ def test_the_cost_block_refuses_a_cost_measured_for_other_runs(tmp_path):
     cost.write_text(json.dumps({"rows": rows[1:], "seeds": 3, "total_cpu_hours": 1.0}))
     with pytest.raises(ValueError, match=f"or not at all: {rows[0]['run']}"):
         literature_docs.literature_cost(tmp_path)
+
+
+def wide_record(ratio, distort_seconds):
+    distortion = {"images": 50000, "distort_seconds": distort_seconds, "csr_seconds": 0.1,
+                  "nonzero_share": 0.26, "wide_epoch_seconds": 1.0}
+    return {"targets": {"wide_over_numpy_at_least": 6},
+            "one_hidden": {"ratio": ratio}, "distortion": {"elastic": distortion}}
+
+
+def test_the_wide_target_line_follows_the_numbers():
+    from nndl3 import literature_docs
+
+    text = literature_docs.wide_targets(wide_record(6.6, 0.8))
+    assert "**6.6x the NumPy engine** (at least 6x: met)" in text
+    assert "elastic distortions and their CSR form 0.90 s against the wide epoch on them " \
+           "1.00 s (within it: met)" in text
+    text = literature_docs.wide_targets(wide_record(5.2, 0.95))
+    assert "(at least 6x: not met)" in text and "(within it: not met)" in text
+    assert "no target line" in literature_docs.wide_targets({})
+
+
+def test_the_design_doc_states_the_wide_benchmark_target():
+    import ast
+
+    tree = ast.parse((ROOT / "benchmarks" / "wide.py").read_text())
+    targets = next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                   and getattr(n.targets[0], "id", None) == "TARGETS")
+    design = " ".join((ROOT / "docs" / "design.md").read_text().split())
+    assert f"[784, 800, 10] float32 at least {targets['wide_over_numpy_at_least']:g}x the " \
+           "NumPy mini-batch engine" in design

@@ -37,7 +37,26 @@ def wide_bench(root: Path) -> str:
                      f"{100 * d['nonzero_share']:.1f} % of the pixels nonzero; the wide "
                      f"epoch on them {d['wide_epoch_seconds']:.2f} s (drawing the next "
                      "epoch's overlaps it, on the second core)")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + ["", wide_targets(r)]) + "\n"
+
+
+def wide_targets(r: dict) -> str:
+    """The run against docs/design.md's targets for the wide engine (benchmarks/wide.py's
+    TARGETS, in the record)."""
+    from .bench_docs import met
+
+    goal = r.get("targets")
+    if not goal:
+        return "This run has no target line (it predates the record's `targets`)."
+    ratio, lo = r["one_hidden"]["ratio"], goal["wide_over_numpy_at_least"]
+    parts = [f"**{ratio:.1f}x the NumPy engine** (at least {lo:g}x: {met(ratio, lo, True)})"]
+    for name, d in r["distortion"].items():
+        cost = d["distort_seconds"] + d["csr_seconds"]
+        parts.append(f"{name} distortions and their CSR form {cost:.2f} s against the wide "
+                     f"epoch on them {d['wide_epoch_seconds']:.2f} s (within it: "
+                     f"{met(cost, d['wide_epoch_seconds'], False)})")
+    return (f"Against the targets of [design.md](design.md#performance-targets): "
+            f"{'; '.join(parts)}.")
 
 
 def literature_cost(root: Path) -> str:
