@@ -273,6 +273,42 @@ def test_a_row_varying_a_choice_is_outside_the_false_failure_family(tmp_path):
         literature_check.rows(bad)
 
 
+ABOVE = {**ROW, "id": "a", "run": "simard_elastic", "book": 99.3, "above": "r"}
+
+
+def test_the_papers_order_is_reported_seed_by_seed_and_a_reversal_said():
+    """docs/literature.md's rows block: whether ours keep the paper's order (Simard's elastic
+    above affine above plain), paired by seed; reported, never a row's status."""
+    base = seeded("simard_plain", (0.9918, 0.9920, 0.9925))
+    lower = seeded("simard_elastic", (0.9903, 0.9915, 0.9917))
+    results = [literature_check.evaluate(r, base + lower, ALPHA) for r in (ROW, ABOVE)]
+    (order,) = literature_check.orders([ROW, ABOVE], results)
+    assert order["paper_difference"] == pytest.approx(0.9)
+    assert order["difference"] == pytest.approx(-0.0933, abs=1e-4)
+    assert order["order"] == "reversed" and order["seeds"] == [0, 1, 2]
+    assert order["p"] == pytest.approx(stats.paired([99.03, 99.15, 99.17],
+                                                    [99.18, 99.20, 99.25])["p"])
+    text = literature_check.markdown(results, (), [order])
+    assert "- `a` above `r` in the paper (+0.90 points); ours, seeds 0, 1, 2: -0.09 points" \
+           in text and text.rstrip().endswith("**reversed**")
+    higher = seeded("simard_elastic", (0.9930, 0.9935, 0.9931))
+    results = [literature_check.evaluate(r, base + higher, ALPHA) for r in (ROW, ABOVE)]
+    assert literature_check.orders([ROW, ABOVE], results)[0]["order"] == "as the paper"
+    # not compared while either has not run
+    assert literature_check.orders([ROW, ABOVE], [results[0], literature_check.evaluate(
+        ABOVE, [], ALPHA)]) == []
+
+
+def test_an_order_the_papers_numbers_do_not_have_is_refused(tmp_path):
+    bad = tmp_path / "expected.yaml"
+    bad.write_text(yaml.safe_dump({"literature": [ROW, {**ABOVE, "book": 98.0}]}))
+    with pytest.raises(UserError, match="above: 'r', but its book 98.0 is not above 98.4"):
+        literature_check.rows(bad)
+    bad.write_text(yaml.safe_dump({"literature": [ROW, {**ABOVE, "above": "a"}]}))
+    with pytest.raises(UserError, match="above: 'a' is not another row's id"):
+        literature_check.rows(bad)
+
+
 def test_the_check_of_the_repository_reports_every_row_not_run_without_records(tmp_path):
     out = subprocess.run([sys.executable, "-m", "nndl3", "literature-check", "--expected",
                           str(ROOT / "config" / "expected.yaml"), "--out-md",

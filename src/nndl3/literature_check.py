@@ -23,6 +23,11 @@ number. The comparison is paired, because a seed draws the same initial weights 
 same order of the images in every run (nndl3.train.streams), and a run that continues
 another (simard_elastic_long) holds that run's first epochs; so two runs' seeds of one
 number are not independent samples, and a test that takes them so (Welch's) is no test.
+
+A row with `above: <row id>` says that the paper's number is above that row's in one
+comparison of the paper (Simard's elastic above affine above plain). Each row is held to
+its own number; whether ours keep the paper's order is a comparison of its own (`orders`),
+paired by seed as the choices are: reported (`as the paper`, or `reversed`), not a row.
 """
 
 from __future__ import annotations
@@ -44,11 +49,16 @@ def rows(expected_path) -> list[dict]:
         for key in ("id", "run", "book", "book_precision", "quantity"):
             if key not in row:
                 raise UserError(f"{expected_path}: literature[{i}]: missing key {key!r}")
-    ids = [row["id"] for row in doc["literature"]]
+    by_id = {row["id"]: row for row in doc["literature"]}
     for row in doc["literature"]:
-        if "varies" in row and (row["varies"] not in ids or row["varies"] == row["id"]):
-            raise UserError(f"{expected_path}: literature {row['id']}: varies: "
-                            f"{row['varies']!r} is not another row's id")
+        for key in ("varies", "above"):
+            if key in row and (row[key] not in by_id or row[key] == row["id"]):
+                raise UserError(f"{expected_path}: literature {row['id']}: {key}: "
+                                f"{row[key]!r} is not another row's id")
+        if "above" in row and not row["book"] > by_id[row["above"]]["book"]:
+            raise UserError(f"{expected_path}: literature {row['id']}: above: "
+                            f"{row['above']!r}, but its book {row['book']} is not above "
+                            f"{by_id[row['above']]['book']}")
     return doc["literature"]
 
 
@@ -109,30 +119,49 @@ def difference_spread(seed_sd: float, n: int, binomial_sd: float) -> tolerance.S
 
 
 def choices(rows: list[dict], results: list[dict]) -> list[dict]:
-    """Each `varies` row against the row it varies, when both ran, over the seeds both
-    have: the mean of the seeds' differences (this row's less the other's) and the paired
-    t-test of them; with fewer than MIN_SEEDS seeds in common, a reason instead."""
+    """Each `varies` row against the row it varies, when both ran (`paired`)."""
+    by_id = {r["id"]: r for r in results}
+    return [{"id": row["id"], "varies": row["varies"],
+             **paired(by_id[row["id"]], by_id[row["varies"]])}
+            for row in rows if "varies" in row
+            and NOT_RUN not in (by_id[row["id"]]["status"], by_id[row["varies"]]["status"])]
+
+
+def orders(rows: list[dict], results: list[dict]) -> list[dict]:
+    """Each `above` row against the row the paper has it above, when both ran (`paired`):
+    `as the paper` when our difference has the paper's sign, else `reversed` (its p says
+    how surely)."""
     by_id = {r["id"]: r for r in results}
     out = []
     for row in rows:
-        if "varies" not in row:
+        if "above" not in row:
             continue
-        mine, base = by_id[row["id"]], by_id[row["varies"]]
-        if NOT_RUN in (mine["status"], base["status"]):
+        mine, below = by_id[row["id"]], by_id[row["above"]]
+        if NOT_RUN in (mine["status"], below["status"]):
             continue
-        a, b = (dict(zip(r["seeds"], r["values"], strict=True)) for r in (mine, base))
-        common = sorted(a.keys() & b.keys())
-        out.append({"id": row["id"], "varies": row["varies"], "seeds": common})
-        if len(common) < MIN_SEEDS:
-            out[-1]["reason"] = f"{len(common)} seed(s) in common, {MIN_SEEDS} needed"
-            continue
-        pairs = np.array([[a[s], b[s]] for s in common])
-        out[-1].update({"difference": float((pairs[:, 0] - pairs[:, 1]).mean()),
-                        **stats.paired(pairs[:, 0], pairs[:, 1])})
+        out.append({"id": row["id"], "above": row["above"],
+                    "paper_difference": mine["book"] - below["book"],
+                    **paired(mine, below)})
+        if "difference" in out[-1]:
+            out[-1]["order"] = "as the paper" if out[-1]["difference"] > 0 else "reversed"
     return out
 
 
-def markdown(results: list[dict], choices: list[dict] = ()) -> str:
+def paired(mine: dict, base: dict) -> dict:
+    """Two rows' results over the seeds both have: the mean of the seeds' differences
+    (mine less base) and the paired t-test of them; with fewer than MIN_SEEDS seeds in
+    common, a reason instead."""
+    a, b = (dict(zip(r["seeds"], r["values"], strict=True)) for r in (mine, base))
+    common = sorted(a.keys() & b.keys())
+    if len(common) < MIN_SEEDS:
+        return {"seeds": common,
+                "reason": f"{len(common)} seed(s) in common, {MIN_SEEDS} needed"}
+    pairs = np.array([[a[s], b[s]] for s in common])
+    return {"seeds": common, "difference": float((pairs[:, 0] - pairs[:, 1]).mean()),
+            **stats.paired(pairs[:, 0], pairs[:, 1])}
+
+
+def markdown(results: list[dict], choices: list[dict] = (), orders: list[dict] = ()) -> str:
     lines = ["# The chapter's cited results, regenerated", "",
              "Test accuracy (%) at the epoch best on validation (config/expected.yaml "
              "`literature:`, nndl3.literature_check).", "",
@@ -152,14 +181,30 @@ def markdown(results: list[dict], choices: list[dict] = ()) -> str:
     if choices:
         lines += ["", "A choice varied (a `varies` row against its row, the paired t-test "
                   "of the seeds' differences):", ""] + [choice_line(c) for c in choices]
+    if orders:
+        lines += ["", ORDER_HEAD, ""] + [order_line(o) for o in orders]
     return "\n".join(lines) + "\n"
 
 
+ORDER_HEAD = ("The paper's order (an `above` row against the row the paper has below it, "
+              "the paired t-test of the seeds' differences):")
+
+
 def choice_line(c: dict) -> str:
-    head = f"- `{c['id']}` against `{c['varies']}`"
+    return f"- `{c['id']}` against `{c['varies']}`{comparison(c)}"
+
+
+def order_line(o: dict) -> str:
+    order = f": **{o['order']}**" if "order" in o else ""
+    return (f"- `{o['id']}` above `{o['above']}` in the paper "
+            f"({o['paper_difference']:+.2f} points); ours{comparison(o)}{order}")
+
+
+def comparison(c: dict) -> str:
+    """`paired`'s result in words."""
     if "reason" in c:
-        return f"{head}: not compared, {c['reason']}"
-    return (f"{head}, seeds {', '.join(map(str, c['seeds']))}: {c['difference']:+.2f} "
+        return f": not compared, {c['reason']}"
+    return (f", seeds {', '.join(map(str, c['seeds']))}: {c['difference']:+.2f} "
             f"points (t = {c['t']:.2f}, df {c['df']:.0f}, p = {c['p']:.3f})")
 
 

@@ -37,10 +37,12 @@ def cmd_check(args):
     alpha_row = literature_check.alpha(args.expected, literature_check.family(rows))
     results = [literature_check.evaluate(row, records, alpha_row) for row in rows]
     choices = literature_check.choices(rows, results)
-    text = literature_check.markdown(results, choices)
+    orders = literature_check.orders(rows, results)
+    text = literature_check.markdown(results, choices, orders)
     if args.out_md:
         atomic.write_text(args.out_md, text)
-        atomic.write_json(args.out_json, {"rows": results, "choices": choices})
+        atomic.write_json(args.out_json, {"rows": results, "choices": choices,
+                                          "orders": orders})
     sys.stdout.write(text)
 
 

@@ -87,7 +87,7 @@ def literature_cost(root: Path) -> str:
 
 def literature_rows(root: Path) -> str:
     """The literature rows' status (paths.LITERATURE_JSON)."""
-    from .literature_check import choice_line
+    from .literature_check import ORDER_HEAD, choice_line, order_line
 
     result = load(root, paths.LITERATURE_JSON.format(scale="runs"))
     lines = ["| row | paper | regenerated | status |", "|---|---|---|---|"]
@@ -99,6 +99,8 @@ def literature_rows(root: Path) -> str:
         lines += ["", "A choice varied, its seeds against the same seeds of the row it "
                   "varies (the paired t-test of their differences):", ""]
         lines += [choice_line(c) for c in result["choices"]]
+    if result.get("orders"):
+        lines += ["", ORDER_HEAD, ""] + [order_line(o) for o in result["orders"]]
     return "\n".join(lines) + "\n"
 
 
