@@ -79,3 +79,26 @@ def test_a_pipeline_record_without_snakemakes_own_cpu_is_refused_in_one_line(tmp
     (tmp_path / paths.PIPELINE).write_text('{"seconds": 400, "cpu_seconds": 800.0}\n')
     with pytest.raises(SystemExit, match="has no snakemake_cpu_seconds: an older"):
         breakdown.stages(tmp_path)
+
+
+def test_the_pipeline_target_line_follows_the_numbers():
+    from nndl3 import docs
+
+    text = docs.pipeline_targets({"pipeline_in_reference_epochs": 175.2,
+                                  "critical_path_in_reference_epochs": 14.1})
+    assert "the pipeline **175 reference epochs** (at most 80: not met)" in text
+    assert "its critical path **14** (at most 25: met)" in text
+    text = docs.pipeline_targets({"pipeline_in_reference_epochs": 79.0,
+                                  "critical_path_in_reference_epochs": 26.0})
+    assert "(at most 80: met)" in text and "(at most 25: not met)" in text
+
+
+def test_the_design_doc_states_the_pipeline_targets():
+    from nndl3 import docs
+
+    design = " ".join((Path(__file__).resolve().parents[1] / "docs" / "design.md")
+                      .read_text().split())
+    goal = docs.PIPELINE_TARGETS
+    assert (f"with `--cores 2`: at most {goal['reference_epochs_at_most']} reference epochs "
+            "of wall time") in design
+    assert f"its critical path at most {goal['critical_path_at_most']};" in design

@@ -105,6 +105,8 @@ def test_design_doc_names_every_module_and_config_file():
     modules = [p.name for p in sorted((ROOT / "src" / "nndl3").glob("*.py"))
                if not p.name.startswith("__")] + ["run.schema.yaml"]
     assert [m for m in modules if f"`{m}`" not in table] == []
+    named = re.findall(r"`([a-z_]+\.(?:py|yaml))`", table)
+    assert [m for m in named if m not in modules] == []  # and no module that is gone
     layout = text[text.index("## Layout"):text.index("## The package")]
     configs = [p.name for p in sorted((ROOT / "config").iterdir())]
     assert [c for c in configs if c not in layout] == []

@@ -60,7 +60,8 @@ def test_a_seed_draws_the_same_network_and_order_in_every_simard_run():
     from nndl3.train import streams
 
     nets, orders = [], []
-    for run in ("simard_plain", "simard_plain_online", "simard_affine", "simard_elastic"):
+    for run in ("simard_plain", "simard_plain_online", "simard_affine", "simard_affine_half",
+                "simard_elastic", "simard_elastic_long"):
         spec = literature.run_spec(CONFIG, LITERATURE, run)
         rng = streams(2)
         nets.append(literature.create(spec, rng["init"]))
@@ -294,6 +295,9 @@ def test_the_papers_order_is_reported_seed_by_seed_and_a_reversal_said():
     higher = seeded("simard_elastic", (0.9930, 0.9935, 0.9931))
     results = [literature_check.evaluate(r, base + higher, ALPHA) for r in (ROW, ABOVE)]
     assert literature_check.orders([ROW, ABOVE], results)[0]["order"] == "as the paper"
+    same = seeded("simard_elastic", (0.9918, 0.9920, 0.9925))
+    results = [literature_check.evaluate(r, base + same, ALPHA) for r in (ROW, ABOVE)]
+    assert literature_check.orders([ROW, ABOVE], results)[0]["order"] == "equal"
     # not compared while either has not run
     assert literature_check.orders([ROW, ABOVE], [results[0], literature_check.evaluate(
         ABOVE, [], ALPHA)]) == []

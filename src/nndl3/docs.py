@@ -275,6 +275,10 @@ def pipeline_time(root: Path) -> str:
             f"{doc['date']}, {doc['jobs']} jobs.\n")
 
 
+# docs/design.md's targets for the pipeline, in reference epochs (the block judges the run)
+PIPELINE_TARGETS = {"reference_epochs_at_most": 80, "critical_path_at_most": 25}
+
+
 def pipeline_stages(root: Path) -> str:
     """The pipeline's CPU by kind and its critical path, against the reference epoch
     (paths.PIPELINE_TIMES, benchmarks/breakdown.py --json after CI's pipeline)."""
@@ -297,8 +301,20 @@ def pipeline_stages(root: Path) -> str:
                   f"{doc[key + '_in_reference_epochs']:.0f} reference epochs**: {chain}."]
     lines += ["", f"The pipeline's CPU seconds are "
               f"{doc['pipeline_cpu_in_reference_epochs']:.0f} reference epochs (what a "
-              "machine shared with other work does not inflate)."]
+              "machine shared with other work does not inflate).", "", pipeline_targets(doc)]
     return "\n".join(lines) + "\n"
+
+
+def pipeline_targets(doc: dict) -> str:
+    """The run against docs/design.md's targets (PIPELINE_TARGETS)."""
+    from .bench_docs import met
+
+    goal = PIPELINE_TARGETS
+    whole, most = doc["pipeline_in_reference_epochs"], goal["reference_epochs_at_most"]
+    path, limit = doc["critical_path_in_reference_epochs"], goal["critical_path_at_most"]
+    return (f"Against the targets of [design.md](design.md#performance-targets): the pipeline "
+            f"**{whole:.0f} reference epochs** (at most {most}: {met(whole, most, False)}), "
+            f"its critical path **{path:.0f}** (at most {limit}: {met(path, limit, False)}).")
 
 
 def backprop_tables(doc: dict) -> str:

@@ -20,7 +20,7 @@ otherwise: it is held to the paper's number as its row is, at the same false-fai
 (it is not one of the paper's numbers, so not counted in the Šidák family), and its seeds
 are compared with that row's seed by seed (`choices`): whether the choice moves the
 number. The comparison is paired, because a seed draws the same initial weights and the
-same order of the images in every run (nndl3.train.streams), and a run that continues
+same order of the images in every Simard run (nndl3.train.streams), and a run that continues
 another (simard_elastic_long) holds that run's first epochs; so two runs' seeds of one
 number are not independent samples, and a test that takes them so (Welch's) is no test.
 
@@ -129,8 +129,8 @@ def choices(rows: list[dict], results: list[dict]) -> list[dict]:
 
 def orders(rows: list[dict], results: list[dict]) -> list[dict]:
     """Each `above` row against the row the paper has it above, when both ran (`paired`):
-    `as the paper` when our difference has the paper's sign, else `reversed` (its p says
-    how surely)."""
+    `as the paper` when our difference has the paper's sign, `reversed` when the other
+    (its p says how surely), `equal` when none."""
     by_id = {r["id"]: r for r in results}
     out = []
     for row in rows:
@@ -143,7 +143,8 @@ def orders(rows: list[dict], results: list[dict]) -> list[dict]:
                     "paper_difference": mine["book"] - below["book"],
                     **paired(mine, below)})
         if "difference" in out[-1]:
-            out[-1]["order"] = "as the paper" if out[-1]["difference"] > 0 else "reversed"
+            d = out[-1]["difference"]
+            out[-1]["order"] = "as the paper" if d > 0 else "reversed" if d < 0 else "equal"
     return out
 
 
