@@ -571,3 +571,22 @@ def test_the_design_doc_states_the_wide_benchmark_target():
     design = " ".join((ROOT / "docs" / "design.md").read_text().split())
     assert f"[784, 800, 10] float32 at least {targets['wide_over_numpy_at_least']:g}x the " \
            "NumPy mini-batch engine" in design
+
+
+def test_literature_md_states_the_configured_values_it_describes():
+    """docs/literature.md describes the runs in words; the values it names are the config's
+    and the schema's, so that neither changes without the other."""
+    doc = " ".join((ROOT / "docs" / "literature.md").read_text().split())
+    options = doc[doc.index("with the options of `src/nndl3/run.schema.yaml` ("):][:200]
+    assert all(f"`{name}`" in options for name in runspec.WIDE_ONLY)
+    digits = LITERATURE["figures"]["simard_elastic_digits"]
+    assert (f"sigma {', '.join(f'{s:g}' for s in digits['sigmas'])} and alpha "
+            f"{', '.join(f'{a:g}' for a in digits['alphas'])}") in doc
+    affine = LITERATURE["runs"]["simard_affine"]["distortion"]
+    assert (f"rotation uniform in +-{affine['max_degrees']:g} degrees, horizontal skew "
+            f"(x += s y) uniform in +-{affine['max_skew']:g}, shift uniform in "
+            f"+-{affine['max_shift']:g} pixels") in doc
+    plain = literature.run_spec(CONFIG, LITERATURE, "simard_plain")
+    decay = plain["eta_decay"]
+    assert (f"**Simard, epochs**: {plain['epochs']} (\"hundreds\"), eta multiplied by "
+            f"{decay['factor']:g} every {decay['every']}") in doc
