@@ -590,3 +590,34 @@ def test_literature_md_states_the_configured_values_it_describes():
     decay = plain["eta_decay"]
     assert (f"**Simard, epochs**: {plain['epochs']} (\"hundreds\"), eta multiplied by "
             f"{decay['factor']:g} every {decay['every']}") in doc
+
+
+def test_the_committed_literature_result_is_what_the_check_makes_of_its_seeds():
+    """results/literature/runs/reproduction.json, committed as docs/literature.md's rows
+    block's input (its records are hours of CPU), is what today's check and today's
+    config/expected.yaml make of the seeds it holds: a change to either that would change
+    the block fails here until the result is remade (`snakemake literature`)."""
+    committed = json.loads((ROOT / paths.LITERATURE_JSON.format(scale="runs")).read_text())
+    expected = ROOT / "config" / "expected.yaml"
+    rows = literature_check.rows(expected)
+    assert [r["id"] for r in committed["rows"]] == [row["id"] for row in rows]
+    records = [{"run": r["run"], "seed": seed, "test_at_best": value / 100, "n_test": 10000,
+                "best_epoch": epoch}
+               for r in committed["rows"] if "values" in r
+               for seed, value, epoch in zip(r["seeds"], r["values"], r["best_epochs"],
+                                             strict=True)]
+    alpha_row = literature_check.alpha(expected, literature_check.family(rows))
+    results = [literature_check.evaluate(row, records, alpha_row) for row in rows]
+    for mine, theirs in zip(results, committed["rows"], strict=True):
+        assert mine["status"] == theirs["status"]
+        if "tolerance" in theirs:
+            assert mine["tolerance"] == pytest.approx(theirs["tolerance"], rel=1e-9)
+    for key, make in (("choices", literature_check.choices),
+                      ("orders", literature_check.orders)):
+        made = json.loads(json.dumps(make(rows, results)))
+        assert len(made) == len(committed[key])
+        for mine, theirs in zip(made, committed[key], strict=True):
+            assert mine.keys() == theirs.keys()
+            for k, v in theirs.items():
+                assert mine[k] == (pytest.approx(v, rel=1e-9)
+                                   if isinstance(v, float) else v), (key, k)
