@@ -105,11 +105,12 @@ class TrainingImages:
     copy per epoch, the next one drawn on a second thread while the current one trains
     (the draws stay in order in that one thread: the same seed, the same images)."""
 
-    def __init__(self, x, how, rng):
+    def __init__(self, x, how, rng, seconds=()):
         from .wide import csr
 
         self.x, self.how, self.rng, self.csr = x, how, rng, csr
-        self.seconds = []  # drawing + conversion, per epoch, on the second thread
+        self.seconds = list(seconds)  # drawing + conversion, per epoch, on the second thread
+        self.drawn_from = rng.bit_generator.state  # before the pending draw (a checkpoint's)
         if how is None:
             self.fixed = csr(x)
             return
@@ -120,6 +121,7 @@ class TrainingImages:
         from .distort import distort
 
         start = time.thread_time()
+        self.drawn_from = self.rng.bit_generator.state
         images = self.csr(distort(self.x, self.how, self.rng))
         self.seconds.append(time.thread_time() - start)
         return images
@@ -135,20 +137,40 @@ class TrainingImages:
             self.pool.shutdown()
         return images
 
+    def pending_state(self) -> dict:
+        """The stream's state before the next epoch's images were drawn: what a resumed run
+        draws them from (waits for that draw, which the next epoch needs anyway)."""
+        if self.how is not None:
+            self.next.result()
+        return self.drawn_from
+
 
 # ---------------------------------------------------------------- training
 
 
-def train_seed(run: str, spec: dict, seed: int, data: dict, log=sys.stdout) -> dict:
-    """Train one seed of a literature run; its record."""
+def train_seed(run: str, spec: dict, seed: int, data: dict, log=sys.stdout,
+               checkpoint=None) -> dict:
+    """Train one seed of a literature run; its record. With a `checkpoint`
+    (nndl3.literature_checkpoint), resume from its state if it is this run's, and save the
+    state every so many epochs."""
+    from .literature_checkpoint import restore
+
     rng = streams(seed)
     x, labels = (a[: spec["train_size"]] for a in data["train"])
     net = create(spec, rng["init"])
-    images = TrainingImages(x, spec.get("distortion"), rng["augment"])
-    curves = {"validation_accuracy": [], "test_accuracy": []}
-    seconds = []
+    state = checkpoint.load(log) if checkpoint else None
+    progress_so_far = state["progress"] if state else {
+        "validation_accuracy": [], "test_accuracy": [], "seconds": [], "distortion": [],
+        "resumed_at": []}
+    if state:
+        restore(state, net, rng)
+        progress_so_far["resumed_at"].append(state["epoch"])
+    images = TrainingImages(x, spec.get("distortion"), rng["augment"],
+                            progress_so_far["distortion"])
+    curves = {k: progress_so_far[k] for k in ("validation_accuracy", "test_accuracy")}
+    seconds = progress_so_far["seconds"]
     epochs = spec["epochs"]
-    for epoch in range(epochs):
+    for epoch in range(state["epoch"] if state else 0, epochs):
         start = time.perf_counter()
         csr = images.epoch(more=epoch + 1 < epochs)
         order = rng["shuffle"].permutation(len(x))
@@ -158,11 +180,18 @@ def train_seed(run: str, spec: dict, seed: int, data: dict, log=sys.stdout) -> d
             curves[name].append(net.accuracy(*data[key]))
         seconds.append(time.perf_counter() - start)
         print(progress(epoch, epochs, curves, seconds), file=log, flush=True)
+        if checkpoint and checkpoint.due(epoch, epochs):
+            checkpoint.save(epoch, net, rng, images.pending_state(),
+                            {**curves, "seconds": seconds,
+                             # the next epoch's draw is redone on resuming
+                             "distortion": images.seconds[: epoch + 1],
+                             "resumed_at": progress_so_far["resumed_at"]})
     best = int(np.argmax(curves["validation_accuracy"]))
     return {"schema": RECORD_SCHEMA, "run": run, "seed": seed, "spec": dict(spec),
             "engine": "wide", "n_train": len(x), **curves, "best_epoch": best,
             "test_at_best": curves["test_accuracy"][best],
             "seconds_per_epoch": seconds, "distortion_seconds": images.seconds,
+            "resumed_at": progress_so_far["resumed_at"],
             "git_commit": git_commit(), "versions": versions()}
 
 

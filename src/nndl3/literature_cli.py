@@ -20,12 +20,26 @@ def cmd_train(args):
                                args.scale)
     if args.seed not in spec["seeds"]:
         raise UserError(f"--seed: {args.seed} is not one of the seeds {spec['seeds']}")
+    if args.checkpoint_every < 1:
+        raise UserError(f"--checkpoint-every: {args.checkpoint_every}: at least 1 epoch")
     data = mnist.load(args.data, np.dtype(spec["dtype"]), ("train", "validation", "test"),
                       spec["train_size"])
-    record = literature.train_seed(args.run, spec, args.seed, data)
+    checkpoint = None
+    if args.checkpoint:
+        from pathlib import Path
+
+        from .code import digest
+        from .literature_checkpoint import Checkpoint
+
+        key = {"run": args.run, "seed": args.seed, "scale": args.scale, "spec": spec,
+               "code": digest("literature-train")}
+        checkpoint = Checkpoint(Path(args.checkpoint), key, args.checkpoint_every)
+    record = literature.train_seed(args.run, spec, args.seed, data, checkpoint=checkpoint)
     record["n_test"] = len(data["test"][1])
     record["scale"] = args.scale
     atomic.write_json(args.out, record)
+    if checkpoint:
+        checkpoint.remove()
     print(f"wrote {args.out}")
 
 
@@ -87,6 +101,10 @@ def add_commands(sub) -> None:
     s.add_argument("--scale", choices=paths.LITERATURE_SCALES, default="runs",
                    help="the run as configured, its miniature (CI) or its probe (its first "
                    "epochs): config/literature.yaml `miniature:`, `probe:`")
+    s.add_argument("--checkpoint", help="save the run's state here every "
+                   "--checkpoint-every epochs, and resume from it if it is this run's "
+                   f"(the rule's: {paths.LITERATURE_CHECKPOINT})")
+    s.add_argument("--checkpoint-every", type=int, default=10, metavar="EPOCHS")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("literature-check", help="the literature rows of config/expected.yaml "

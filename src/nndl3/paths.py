@@ -36,6 +36,8 @@ RECIPE_CURVES = "results/recipe/recipe_curves.json"
 # `miniature:` and `probe:` hold each run's keys at those scales
 LITERATURE_SCALES = ("runs", "miniature", "probe")
 LITERATURE_RECORD = "results/literature/{scale}/{run}/seed-{seed}.json"
+# a literature run's state between epochs (nndl3.literature_checkpoint); not a rule's output
+LITERATURE_CHECKPOINT = "results/literature/checkpoints/{scale}/{run}/seed-{seed}.npz"
 LITERATURE_MD = "results/literature/{scale}/reproduction.md"
 LITERATURE_JSON = "results/literature/{scale}/reproduction.json"
 LITERATURE_PROBE_JSON = "results/literature/probe/summary.json"  # literature-probe

@@ -52,9 +52,14 @@ rule literature_train:
         ),
     params:
         code=code("literature-train"),
+        # a killed job resumes from its last saved epoch (nndl3.literature_checkpoint)
+        checkpoint=lambda w: paths.LITERATURE_CHECKPOINT.format(
+            scale=w.scale, run=w.run, seed=w.seed
+        ),
     shell:
         "python -m nndl3 literature-train --run {wildcards.run} --seed {wildcards.seed}"
-        " --data {input} --out {output} --scale {wildcards.scale} > {log} 2>&1"
+        " --data {input} --out {output} --scale {wildcards.scale}"
+        " --checkpoint {params.checkpoint} > {log} 2>&1"
 
 
 # where the probed runs stand, for docs/literature.md's `literature-probe` block

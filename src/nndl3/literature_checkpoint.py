@@ -1,0 +1,85 @@
+"""A literature run's state between epochs, so that a killed job resumes where it stopped
+(a cluster's time limit, a laptop put to sleep, the end of a working session) and ends
+with the record an unbroken run writes, bit for bit (tests/test_literature_checkpoint.py).
+
+Written every `every` epochs, atomically, to paths.LITERATURE_CHECKPOINT (not an output
+of the rule, so Snakemake leaves it when the job fails); read back only if it is of the
+same run, seed, scale, spec and code (`key`), else the run starts afresh and its log says
+why; removed once the record is written. The state: the next epoch, the network's
+parameters and momentum, the generators the remaining epochs draw from (`shuffle`,
+`dropout`, and `augment` as it stood before the next epoch's images were drawn), and the
+curves and times so far.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import atomic
+
+STREAMS = ("shuffle", "dropout", "augment")  # what an epoch draws from (train.streams)
+
+
+@dataclass
+class Checkpoint:
+    path: Path
+    key: dict  # run, seed, scale, spec, code: what the state is of
+    every: int = 10
+
+    def due(self, epoch: int, epochs: int) -> bool:
+        """Whether to save after `epoch` (0-based): every `every` epochs, not after the last."""
+        return (epoch + 1) % self.every == 0 and epoch + 1 < epochs
+
+    def save(self, epoch: int, net, rng: dict, augment_state: dict, progress: dict) -> None:
+        """The state after `epoch`: `rng` the run's streams, `augment_state` the augment
+        stream's state before the next epoch's draw, `progress` the curves and times."""
+        states = {name: rng[name].bit_generator.state for name in STREAMS}
+        states["augment"] = augment_state
+        meta = {"key": self.key, "epoch": epoch + 1, "rng": states, "progress": progress,
+                "velocity": net.velocity is not None}
+        arrays = {f"param_{i}": p for i, p in enumerate(net.params())}
+        if net.velocity is not None:
+            arrays |= {f"velocity_{i}": v for i, v in enumerate(net.velocity)}
+        with atomic.atomic_path(self.path, suffix=".npz") as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
+
+    def load(self, log) -> dict | None:
+        """The saved state if it is this run's, else None (and a line in the log why)."""
+        if not self.path.exists():
+            return None
+        try:
+            with np.load(self.path) as saved:
+                meta = json.loads(str(saved["meta"]))
+                arrays = {name: saved[name] for name in saved.files if name != "meta"}
+        except (OSError, ValueError, KeyError) as e:
+            print(f"checkpoint {self.path}: unreadable ({e}); starting afresh", file=log)
+            return None
+        if canonical(meta["key"]) != canonical(self.key):
+            print(f"checkpoint {self.path}: of other settings or code; starting afresh",
+                  file=log)
+            return None
+        print(f"checkpoint {self.path}: resuming at epoch {meta['epoch']}", file=log)
+        return {**meta, "arrays": arrays}
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def canonical(key: dict) -> str:
+    return json.dumps(key, sort_keys=True, default=str)
+
+
+def restore(state: dict, net, rng: dict) -> None:
+    """Put the saved parameters, momentum and generators back into `net` and `rng`."""
+    arrays = state["arrays"]
+    for i, p in enumerate(net.params()):
+        p[...] = arrays[f"param_{i}"]
+    if state["velocity"]:
+        net.velocity = [arrays[f"velocity_{i}"].copy() for i in range(len(net.params()))]
+    for name in STREAMS:
+        rng[name].bit_generator.state = state["rng"][name]
