@@ -78,10 +78,15 @@ def test_a_checkpoint_of_other_settings_is_not_resumed(monkeypatch, tmp_path):
     fresh = trained(monkeypatch, spec, data, log, Checkpoint(path, {"code": "b"}, 2))
     assert "of other settings or code; starting afresh" in log.getvalue()
     same(fresh, trained(monkeypatch, spec, data, io.StringIO()))
-    path.write_bytes(b"not a checkpoint")
+    for junk in (b"not a checkpoint", b"PK\x03\x04 a zip cut short"):
+        path.write_bytes(junk)
+        log = io.StringIO()
+        trained(monkeypatch, spec, data, log, Checkpoint(path, {"code": "b"}, 2))
+        assert "unreadable" in log.getvalue()
+    np.savez(path, meta=np.array('"no key"'))  # an npz of something else
     log = io.StringIO()
     trained(monkeypatch, spec, data, log, Checkpoint(path, {"code": "b"}, 2))
-    assert "unreadable" in log.getvalue()
+    assert "of other settings or code" in log.getvalue()
 
 
 def test_the_checkpoint_is_saved_every_so_many_epochs_but_not_after_the_last():

@@ -14,6 +14,7 @@ curves and times so far.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,10 +57,10 @@ class Checkpoint:
             with np.load(self.path) as saved:
                 meta = json.loads(str(saved["meta"]))
                 arrays = {name: saved[name] for name in saved.files if name != "meta"}
-        except (OSError, ValueError, KeyError) as e:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
             print(f"checkpoint {self.path}: unreadable ({e}); starting afresh", file=log)
             return None
-        if canonical(meta["key"]) != canonical(self.key):
+        if not isinstance(meta, dict) or canonical(meta.get("key")) != canonical(self.key):
             print(f"checkpoint {self.path}: of other settings or code; starting afresh",
                   file=log)
             return None
