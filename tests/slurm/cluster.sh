@@ -159,7 +159,14 @@ launch() { # launch NAME CMD... : run CMD in the foreground of a new session, in
     # cwd $D/log: daemons and the slurmstepds/jobs they fork must not hold on
     # to the caller's directory
     ( cd "$D/log" && exec setsid "$@" >"$D/log/$name.out" 2>&1 < /dev/null ) &
-    echo $! > "$D/pids/$name.pid"
+    local pid=$! tries=0
+    echo "$pid" > "$D/pids/$name.pid"
+    # until the subshell has exec'd the daemon its cmdline is this script's, which pid_of
+    # takes for a dead daemon: seen as "slurmctld died" on a loaded machine, 0 s after start
+    while alive "$pid" && ! grep -qa "$name" "/proc/$pid/cmdline" 2>/dev/null \
+            && (( tries++ < 200 )); do
+        sleep 0.05
+    done
 }
 
 wait_for() { # wait_for NAME DESCRIPTION CHECK-CMD...
