@@ -311,6 +311,13 @@ def test_an_order_the_papers_numbers_do_not_have_is_refused(tmp_path):
     bad.write_text(yaml.safe_dump({"literature": [ROW, {**ABOVE, "above": "a"}]}))
     with pytest.raises(UserError, match="above: 'a' is not another row's id"):
         literature_check.rows(bad)
+    for wrong in ({"above": ["r"]}, {"varies": {"r": 1}}):
+        bad.write_text(yaml.safe_dump({"literature": [ROW, {**ABOVE, **wrong}]}))
+        with pytest.raises(UserError, match="is not another row's id"):
+            literature_check.rows(bad)
+    bad.write_text(yaml.safe_dump({"literature": [ROW, {**ABOVE, "book": "99.3"}]}))
+    with pytest.raises(UserError, match="book: '99.3' is not a number"):
+        literature_check.rows(bad)
 
 
 def test_the_check_of_the_repository_reports_every_row_not_run_without_records(tmp_path):
@@ -559,6 +566,9 @@ def test_the_wide_target_line_follows_the_numbers():
            "1.00 s (within it: met)" in text
     text = literature_docs.wide_targets(wide_record(5.2, 0.95))
     assert "(at least 6x: not met)" in text and "(within it: not met)" in text
+    # judged as printed: 5.96 reads 6.0x, and 6.0x meets at least 6x
+    assert "**6.0x the NumPy engine** (at least 6x: met)" in literature_docs.wide_targets(
+        wide_record(5.96, 0.8))
     assert "no target line" in literature_docs.wide_targets({})
 
 

@@ -87,6 +87,35 @@ def test_a_checkpoint_of_other_settings_is_not_resumed(monkeypatch, tmp_path):
     log = io.StringIO()
     trained(monkeypatch, spec, data, log, Checkpoint(path, {"code": "b"}, 2))
     assert "of other settings or code" in log.getvalue()
+    with open(path, "wb") as f:  # a .npy, which np.load gives as an array
+        np.save(f, np.zeros(3))
+    log = io.StringIO()
+    trained(monkeypatch, spec, data, log, Checkpoint(path, {"code": "b"}, 2))
+    assert "unreadable" in log.getvalue()
+    np.savez(path, meta=np.array('{"key": {"code": "b"}, "epoch": 2}'))  # its key, no state
+    log = io.StringIO()
+    same(trained(monkeypatch, spec, data, log, Checkpoint(path, {"code": "b"}, 2)),
+         trained(monkeypatch, spec, data, io.StringIO()))
+    assert "incomplete; starting afresh" in log.getvalue()
+
+
+def test_a_checkpoint_that_cannot_be_saved_costs_the_resume_not_the_run(monkeypatch,
+                                                                        tmp_path):
+    spec, data = tiny_spec(epochs=EPOCHS), tiny_data()
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    log = io.StringIO()  # its folder is a file: every save fails
+    done = trained(monkeypatch, spec, data, log, Checkpoint(blocked / "c.npz", {}, 2))
+    same(done, trained(monkeypatch, spec, data, io.StringIO()))
+    assert log.getvalue().count("not saved") == 2
+
+
+def test_the_data_is_part_of_a_checkpoints_key():
+    from nndl3.literature_checkpoint import data_digest
+
+    data = tiny_data()
+    other = {**data, "test": (data["test"][0], (data["test"][1] + 1) % 10)}
+    assert data_digest(data) == data_digest(tiny_data()) != data_digest(other)
 
 
 def test_the_checkpoint_is_saved_every_so_many_epochs_but_not_after_the_last():
@@ -111,3 +140,16 @@ def test_a_checkpoint_interval_below_one_epoch_is_one_line(tmp_path):
     assert out.returncode == 1 and out.stderr.count("\n") == 1
     assert "--checkpoint-every: 0: at least 1 epoch" in out.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_a_checkpoint_path_that_cannot_be_written_is_refused_before_training(tmp_path):
+    from nndl3.errors import UserError
+    from nndl3.literature_checkpoint import writable
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(UserError, match="its folder cannot be written"):
+        writable(tmp_path / "file" / "c.npz")
+    (tmp_path / "dir.npz").mkdir()
+    with pytest.raises(UserError, match="a folder, not a file"):
+        writable(tmp_path / "dir.npz")
+    assert writable(tmp_path / "new" / "c.npz").parent.is_dir()

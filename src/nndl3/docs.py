@@ -312,9 +312,10 @@ def pipeline_targets(doc: dict) -> str:
     goal = PIPELINE_TARGETS
     whole, most = doc["pipeline_in_reference_epochs"], goal["reference_epochs_at_most"]
     path, limit = doc["critical_path_in_reference_epochs"], goal["critical_path_at_most"]
+    whole, path = round(whole), round(path)  # judged as printed
     return (f"Against the targets of [design.md](design.md#performance-targets): the pipeline "
-            f"**{whole:.0f} reference epochs** (at most {most}: {met(whole, most, False)}), "
-            f"its critical path **{path:.0f}** (at most {limit}: {met(path, limit, False)}).")
+            f"**{whole} reference epochs** (at most {most}: {met(whole, most, False)}), "
+            f"its critical path **{path}** (at most {limit}: {met(path, limit, False)}).")
 
 
 def backprop_tables(doc: dict) -> str:

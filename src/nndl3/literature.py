@@ -158,7 +158,7 @@ def train_seed(run: str, spec: dict, seed: int, data: dict, log=sys.stdout,
     rng = streams(seed)
     x, labels = (a[: spec["train_size"]] for a in data["train"])
     net = create(spec, rng["init"])
-    state = checkpoint.load(log) if checkpoint else None
+    state = checkpoint.load(log, len(net.params())) if checkpoint else None
     progress_so_far = state["progress"] if state else {
         "validation_accuracy": [], "test_accuracy": [], "seconds": [], "distortion": [],
         "resumed_at": []}
@@ -185,7 +185,7 @@ def train_seed(run: str, spec: dict, seed: int, data: dict, log=sys.stdout,
                             {**curves, "seconds": seconds,
                              # the next epoch's draw is redone on resuming
                              "distortion": images.seconds[: epoch + 1],
-                             "resumed_at": progress_so_far["resumed_at"]})
+                             "resumed_at": progress_so_far["resumed_at"]}, log)
     best = int(np.argmax(curves["validation_accuracy"]))
     return {"schema": RECORD_SCHEMA, "run": run, "seed": seed, "spec": dict(spec),
             "engine": "wide", "n_train": len(x), **curves, "best_epoch": best,

@@ -51,8 +51,12 @@ def rows(expected_path) -> list[dict]:
                 raise UserError(f"{expected_path}: literature[{i}]: missing key {key!r}")
     by_id = {row["id"]: row for row in doc["literature"]}
     for row in doc["literature"]:
+        if isinstance(row["book"], bool) or not isinstance(row["book"], int | float):
+            raise UserError(f"{expected_path}: literature {row['id']}: book: "
+                            f"{row['book']!r} is not a number")
         for key in ("varies", "above"):
-            if key in row and (row[key] not in by_id or row[key] == row["id"]):
+            if key in row and (not isinstance(row[key], str) or row[key] not in by_id
+                               or row[key] == row["id"]):
                 raise UserError(f"{expected_path}: literature {row['id']}: {key}: "
                                 f"{row[key]!r} is not another row's id")
         if "above" in row and not row["book"] > by_id[row["above"]]["book"]:

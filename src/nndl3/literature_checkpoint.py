@@ -13,7 +13,9 @@ curves and times so far.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import atomic
+from .errors import UserError
 
 STREAMS = ("shuffle", "dropout", "augment")  # what an epoch draws from (train.streams)
 
@@ -35,7 +38,8 @@ class Checkpoint:
         """Whether to save after `epoch` (0-based): every `every` epochs, not after the last."""
         return (epoch + 1) % self.every == 0 and epoch + 1 < epochs
 
-    def save(self, epoch: int, net, rng: dict, augment_state: dict, progress: dict) -> None:
+    def save(self, epoch: int, net, rng: dict, augment_state: dict, progress: dict,
+             log) -> None:
         """The state after `epoch`: `rng` the run's streams, `augment_state` the augment
         stream's state before the next epoch's draw, `progress` the curves and times."""
         states = {name: rng[name].bit_generator.state for name in STREAMS}
@@ -45,11 +49,14 @@ class Checkpoint:
         arrays = {f"param_{i}": p for i, p in enumerate(net.params())}
         if net.velocity is not None:
             arrays |= {f"velocity_{i}": v for i, v in enumerate(net.velocity)}
-        with atomic.atomic_path(self.path, suffix=".npz") as tmp:
-            with open(tmp, "wb") as f:
-                np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
+        try:
+            with atomic.atomic_path(self.path, suffix=".npz") as tmp:
+                with open(tmp, "wb") as f:
+                    np.savez(f, meta=np.array(json.dumps(meta)), **arrays)
+        except OSError as e:  # a full disk costs the resume, not the run
+            print(f"checkpoint {self.path}: not saved ({e}); training on", file=log)
 
-    def load(self, log) -> dict | None:
+    def load(self, log, n_params: int) -> dict | None:
         """The saved state if it is this run's, else None (and a line in the log why)."""
         if not self.path.exists():
             return None
@@ -57,18 +64,63 @@ class Checkpoint:
             with np.load(self.path) as saved:
                 meta = json.loads(str(saved["meta"]))
                 arrays = {name: saved[name] for name in saved.files if name != "meta"}
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as e:
+            # TypeError: a .npy file, which np.load gives as an array, not a context
             print(f"checkpoint {self.path}: unreadable ({e}); starting afresh", file=log)
             return None
         if not isinstance(meta, dict) or canonical(meta.get("key")) != canonical(self.key):
             print(f"checkpoint {self.path}: of other settings or code; starting afresh",
                   file=log)
             return None
+        if not complete(meta, arrays, n_params):
+            print(f"checkpoint {self.path}: incomplete; starting afresh", file=log)
+            return None
         print(f"checkpoint {self.path}: resuming at epoch {meta['epoch']}", file=log)
         return {**meta, "arrays": arrays}
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def complete(meta: dict, arrays: dict, n_params: int) -> bool:
+    """Whether a state of the right key has every part `restore` and the loop read."""
+    progress = meta.get("progress")
+    epoch = meta.get("epoch")
+    return (isinstance(epoch, int) and epoch > 0 and isinstance(progress, dict)
+            and all(len(progress.get(k) or ()) == epoch
+                    for k in ("validation_accuracy", "test_accuracy", "seconds"))
+            and isinstance(progress.get("distortion"), list)
+            and isinstance(progress.get("resumed_at"), list)
+            and set(STREAMS) <= set(meta.get("rng") or ())
+            and all(f"param_{i}" in arrays for i in range(n_params))
+            and (not meta.get("velocity")
+                 or all(f"velocity_{i}" in arrays for i in range(n_params))))
+
+
+def writable(path) -> Path:
+    """`path` as a checkpoint's: its folder made, and writable, now rather than at the
+    first save hours into the run."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=path.parent, prefix=".probe.")
+        probe.close()
+    except OSError as e:
+        raise UserError(f"--checkpoint: {path}: its folder cannot be written ({e.strerror})"
+                        ) from None
+    if path.is_dir():
+        raise UserError(f"--checkpoint: {path}: a folder, not a file")
+    return path
+
+
+def data_digest(data: dict) -> str:
+    """16 hex digits of the data a run trains and measures on (a checkpoint resumes only
+    on the data it was made on)."""
+    h = hashlib.sha256()
+    for name in sorted(data):
+        for array in data[name]:
+            h.update(np.ascontiguousarray(array).tobytes())
+    return h.hexdigest()[:16]
 
 
 def canonical(key: dict) -> str:

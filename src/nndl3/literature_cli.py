@@ -26,14 +26,12 @@ def cmd_train(args):
                       spec["train_size"])
     checkpoint = None
     if args.checkpoint:
-        from pathlib import Path
-
         from .code import digest
-        from .literature_checkpoint import Checkpoint
+        from .literature_checkpoint import Checkpoint, data_digest, writable
 
         key = {"run": args.run, "seed": args.seed, "scale": args.scale, "spec": spec,
-               "code": digest("literature-train")}
-        checkpoint = Checkpoint(Path(args.checkpoint), key, args.checkpoint_every)
+               "code": digest("literature-train"), "data": data_digest(data)}
+        checkpoint = Checkpoint(writable(args.checkpoint), key, args.checkpoint_every)
     record = literature.train_seed(args.run, spec, args.seed, data, checkpoint=checkpoint)
     record["n_test"] = len(data["test"][1])
     record["scale"] = args.scale

@@ -48,13 +48,13 @@ def wide_targets(r: dict) -> str:
     goal = r.get("targets")
     if not goal:
         return "This run has no target line (it predates the record's `targets`)."
-    ratio, lo = r["one_hidden"]["ratio"], goal["wide_over_numpy_at_least"]
+    ratio, lo = round(r["one_hidden"]["ratio"], 1), goal["wide_over_numpy_at_least"]
     parts = [f"**{ratio:.1f}x the NumPy engine** (at least {lo:g}x: {met(ratio, lo, True)})"]
     for name, d in r["distortion"].items():
-        cost = d["distort_seconds"] + d["csr_seconds"]
+        cost = round(d["distort_seconds"] + d["csr_seconds"], 2)  # judged as printed
+        epoch = round(d["wide_epoch_seconds"], 2)
         parts.append(f"{name} distortions and their CSR form {cost:.2f} s against the wide "
-                     f"epoch on them {d['wide_epoch_seconds']:.2f} s (within it: "
-                     f"{met(cost, d['wide_epoch_seconds'], False)})")
+                     f"epoch on them {epoch:.2f} s (within it: {met(cost, epoch, False)})")
     return (f"Against the targets of [design.md](design.md#performance-targets): "
             f"{'; '.join(parts)}.")
 
