@@ -184,13 +184,14 @@ def markdown(results: list[dict], choices: list[dict] = (), orders: list[dict] =
     lines += ["", f"**{counts['pass']} passed, {counts['FAIL']} failed, "
               f"{counts[NOT_RUN]} not run**"]
     if choices:
-        lines += ["", "A choice varied (a `varies` row against its row, the paired t-test "
-                  "of the seeds' differences):", ""] + [choice_line(c) for c in choices]
+        lines += ["", CHOICE_HEAD, ""] + [choice_line(c) for c in choices]
     if orders:
         lines += ["", ORDER_HEAD, ""] + [order_line(o) for o in orders]
     return "\n".join(lines) + "\n"
 
 
+CHOICE_HEAD = ("A choice varied (a `varies` row against its row, the paired t-test of the "
+               "seeds' differences):")
 ORDER_HEAD = ("The paper's order (an `above` row against the row the paper has below it, "
               "the paired t-test of the seeds' differences):")
 

@@ -87,7 +87,7 @@ def literature_cost(root: Path) -> str:
 
 def literature_rows(root: Path) -> str:
     """The literature rows' status (paths.LITERATURE_JSON)."""
-    from .literature_check import ORDER_HEAD, choice_line, order_line
+    from .literature_check import CHOICE_HEAD, ORDER_HEAD, choice_line, order_line
 
     result = load(root, paths.LITERATURE_JSON.format(scale="runs"))
     lines = ["| row | paper | regenerated | status |", "|---|---|---|---|"]
@@ -96,9 +96,7 @@ def literature_rows(root: Path) -> str:
         varies = f" (varies a choice of `{r['varies']}`)" if "varies" in r else ""
         lines.append(f"| `{r['id']}`{varies} | {r['book']} | {got} | {r['status']} |")
     if result.get("choices"):
-        lines += ["", "A choice varied, its seeds against the same seeds of the row it "
-                  "varies (the paired t-test of their differences):", ""]
-        lines += [choice_line(c) for c in result["choices"]]
+        lines += ["", CHOICE_HEAD, ""] + [choice_line(c) for c in result["choices"]]
     if result.get("orders"):
         lines += ["", ORDER_HEAD, ""] + [order_line(o) for o in result["orders"]]
     return "\n".join(lines) + "\n"
