@@ -24,33 +24,23 @@ paths.BACKPROP_CLAIMS (atomically), and the tables made from it are printed:
 
 from __future__ import annotations
 
-import os
+import argparse
+import statistics
+import sys
+import time
 
-import nndl3  # noqa: F401, I001  first: it sets Numba's cache folder before Numba loads
+import common  # first: the one-thread settings, before NumPy loads
+import numpy as np
+from common import ROOT
+from reference import ReferenceNetwork
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-             "NUMBA_NUM_THREADS"):
-    os.environ[_var] = "1"
+from nndl3 import atomic, mnist, paths
+from nndl3.docs import backprop_tables
+from nndl3.fast import FastNetwork
+from nndl3.network import Network, cost_value, one_hot
+from nndl3.options import Options
+from nndl3.train import streams
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from nndl3 import atomic, mnist, paths  # noqa: E402
-from nndl3.docs import backprop_tables  # noqa: E402
-from nndl3.fast import FastNetwork  # noqa: E402
-from nndl3.network import Network, cost_value, one_hot  # noqa: E402
-from nndl3.options import Options  # noqa: E402
-from nndl3.train import streams  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference import ReferenceNetwork  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
 SIZES = [784, 30, 10]
 ETA, M, SEED = 0.5, 10, 1
 EPS = 1e-6  # forward difference in float64: truncation ~ eps, rounding ~ 1e-16 / eps
@@ -148,11 +138,16 @@ def gradient_agreement(net: Network, x, y, eps: float = EPS) -> dict:
             "relative": largest / float(np.max(np.abs(bp)))}
 
 
+def pass_calls(repeats: int) -> int:
+    """A single pass takes well under a millisecond: its median is over more calls."""
+    return max(repeats, 200)
+
+
 def time_passes(x, labels, repeats: int) -> dict:
     net = fresh_network(SIZES, "quadratic")
     y = one_hot(labels, SIZES[-1], x.dtype)
-    forward = median_cpu(lambda: net.output_z(x), max(repeats, 200))
-    backprop = median_cpu(lambda: net.backprop(x, y), max(repeats, 200))
+    forward = median_cpu(lambda: net.output_z(x), pass_calls(repeats))
+    backprop = median_cpu(lambda: net.backprop(x, y), pass_calls(repeats))
     fd = median_cpu(lambda: finite_difference_gradient(net, x, y), repeats)
     return {"forward": forward, "backprop": backprop, "finite_difference": fd}
 
@@ -177,7 +172,8 @@ def main(argv=None) -> int:
                                one_hot(batch_labels, SIZES[-1], x.dtype))
     ref = epochs["reference (per example)"]
     document = {
-        "examples": len(x), "repeats": args.repeats, "sizes": SIZES, "mini_batch": M,
+        "machine": common.machine(None), "examples": len(x), "repeats": args.repeats,
+        "pass_calls": pass_calls(args.repeats), "sizes": SIZES, "mini_batch": M,
         "dtype": "float64", "eps": EPS, "text": TEXT, "sgd_cpu_seconds": epochs,
         "speedup_vs_reference": {k: ref / v for k, v in epochs.items()},
         "pass_cpu_seconds": passes,

@@ -56,3 +56,17 @@ def test_the_printed_tables_are_the_docs_block():
 
     assert claims.backprop_tables is docs.backprop_tables
     assert docs.BLOCKS["backprop-claims"].timing  # regenerated, never compared by CI
+
+
+def test_the_block_says_where_when_and_how_often_it_was_measured():
+    """The block's first line comes from the document, not from prose beside it."""
+    from nndl3 import docs
+
+    machine = {"date": "2026-12-04T18:00:00+00:00", "cpu": "Some CPU", "cpu_count": 2,
+               "load_average_at_start": [0.25, 0.1, 0.0], "git_commit": "abc1234"}
+    line = docs.backprop_run_line({"machine": machine, "repeats": 3, "pass_calls": 200})
+    assert line == ("Measured on 2026-12-04 on Some CPU (2 CPUs, load 0.2 at the start), "
+                    "commit abc1234; each time the median CPU time of 3 runs (a forward or "
+                    "backprop pass: of 200 calls).")
+    assert docs.backprop_run_line({"repeats": 5}).startswith("Machine and date not recorded")
+    assert claims.pass_calls(3) == 200 and claims.pass_calls(500) == 500

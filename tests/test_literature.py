@@ -3,6 +3,7 @@ progress lines, and the check's `not run` rows."""
 
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -600,6 +601,24 @@ def test_literature_md_states_the_configured_values_it_describes():
     decay = plain["eta_decay"]
     assert (f"**Simard, epochs**: {plain['epochs']} (\"hundreds\"), eta multiplied by "
             f"{decay['factor']:g} every {decay['every']}") in doc
+    assert (f"mini-batch {plain['mini_batch']} at eta = {plain['eta']:g}, i.e. "
+            f"{plain['eta'] / plain['mini_batch']:g} per image's gradient") in doc
+    online = literature.run_spec(CONFIG, LITERATURE, "simard_plain_online")
+    assert online["mini_batch"] == 1
+    assert f"the plain run with per-image updates at {online['eta']:g}" in doc
+    longer = literature.run_spec(CONFIG, LITERATURE, "simard_elastic_long")
+    assert f"the elastic run for {longer['epochs']} epochs" in doc
+    assert f"**Simard, biases**: drawn like the weights, N(0, {plain['init_std']:g}^2)" in doc
+    half = LITERATURE["runs"]["simard_affine_half"]["distortion"]
+    assert all(half[k] == affine[k] / 2 for k in affine if k != "kind")
+    assert "the same run at half of each range" in doc
+    hinton = literature.run_spec(CONFIG, LITERATURE, "dropout_maxnorm")
+    damped = hinton["eta"] * (1 - hinton["momentum_schedule"]["start"])
+    assert (f"**Hinton, network**: {hinton['sizes']} (the figure's nets have two hidden "
+            "layers of") in doc
+    assert f"biases N(0, {hinton['init_std']:g}^2) like the weights" in doc
+    assert f"with the rate of {hinton['eta']:g} ({damped:g} after the damping)" in doc
+    assert f"(bias excluded) at {hinton['max_norm']:g}, after every update" in doc
 
 
 def test_the_committed_literature_result_is_what_the_check_makes_of_its_seeds():
@@ -631,3 +650,19 @@ def test_the_committed_literature_result_is_what_the_check_makes_of_its_seeds():
             for k, v in theirs.items():
                 assert mine[k] == (pytest.approx(v, rel=1e-9)
                                    if isinstance(v, float) else v), (key, k)
+
+
+def test_the_docs_name_the_literature_runs_log_and_checkpoint_paths_the_workflow_uses():
+    """The log path is literature_train's `log:` (workflow/rules/literature.smk), the
+    checkpoint folder paths.LITERATURE_CHECKPOINT's: the docs that tell a user where to look
+    follow them."""
+    rules = (ROOT / "workflow" / "rules" / "literature.smk").read_text()
+    rule = rules[rules.index("rule literature_train:"):]
+    log = re.search(r'log:\s*"([^"]+)"', rule).group(1)
+    shown = (log.replace("{scale}", "runs").replace("{run}", "<run>")
+             .replace("{seed}", "<seed>"))
+    for doc in ("literature.md", "cluster.md"):
+        assert f"`{shown}`" in (ROOT / "docs" / doc).read_text(), doc
+    folder = paths.LITERATURE_CHECKPOINT[:paths.LITERATURE_CHECKPOINT.index("{")]
+    assert f"`{folder}` (`nndl3.paths.LITERATURE_CHECKPOINT`)" in " ".join(
+        (ROOT / "docs" / "literature.md").read_text().split())

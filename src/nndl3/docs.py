@@ -324,7 +324,8 @@ def backprop_tables(doc: dict) -> str:
     backprop and finite-difference passes, each beside the text's claim."""
     epochs, passes, check = doc["sgd_cpu_seconds"], doc["pass_cpu_seconds"], doc["gradient_check"]
     ref = epochs["reference (per example)"]
-    lines = [f"SGD on {doc['examples']:,} images, [784, 30, 10], mini-batch "
+    lines = [backprop_run_line(doc), "",
+             f"SGD on {doc['examples']:,} images, [784, 30, 10], mini-batch "
              f"{doc['mini_batch']}, {doc['dtype']}, one core", "",
              "| implementation | CPU s | vs per-example reference | the text |",
              "|---|---|---|---|"]
@@ -349,6 +350,18 @@ def backprop_tables(doc: dict) -> str:
               f"{check['max_abs_difference']:.1e} ({check['relative']:.1e} of the largest "
               "component)"]
     return "\n".join(lines) + "\n"
+
+
+def backprop_run_line(doc: dict) -> str:
+    """Where, when and how often the times were taken (a document without them: not
+    recorded)."""
+    m = doc.get("machine")
+    where = (f"Measured on {m['date'][:10]} on {m['cpu']} ({m['cpu_count']} CPUs, load "
+             f"{m['load_average_at_start'][0]:.1f} at the start), commit {m['git_commit']}"
+             if m else "Machine and date not recorded")
+    calls = (f" (a forward or backprop pass: of {doc['pass_calls']} calls)"
+             if "pass_calls" in doc else "")
+    return f"{where}; each time the median CPU time of {doc['repeats']} runs{calls}."
 
 
 def backprop_claims(root: Path) -> str:

@@ -4,7 +4,7 @@ with the record an unbroken run writes, bit for bit (tests/test_literature_check
 
 Written every `every` epochs, atomically, to paths.LITERATURE_CHECKPOINT (not an output
 of the rule, so Snakemake leaves it when the job fails); read back only if it is of the
-same run, seed, scale, spec and code (`key`), else the run starts afresh and its log says
+same run, seed, scale, spec, code and data (`key`), else the run starts afresh and its log says
 why; removed once the record is written. The state: the next epoch, the network's
 parameters and momentum, the generators the remaining epochs draw from (`shuffle`,
 `dropout`, and `augment` as it stood before the next epoch's images were drawn), and the
@@ -31,7 +31,7 @@ STREAMS = ("shuffle", "dropout", "augment")  # what an epoch draws from (train.s
 @dataclass
 class Checkpoint:
     path: Path
-    key: dict  # run, seed, scale, spec, code: what the state is of
+    key: dict  # run, seed, scale, spec, code, data: what the state is of
     every: int = 10
 
     def due(self, epoch: int, epochs: int) -> bool:
