@@ -7,9 +7,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from nndl3 import aggregate as agg_module
 from nndl3 import check
+from nndl3.errors import UserError
 from nndl3.train import train
 
 from .test_train import diverging
@@ -35,6 +37,9 @@ def test_aggregate_is_over_the_seeds_still_running():
 def test_diverged_seeds_aggregate_plot_and_fail_the_check(tiny_data, base_spec, tmp_path):
     wild = train("wild", {**diverging(base_spec), "seeds": [1]}, tiny_data, log=QUIET())
     sane = train("wild", {**base_spec, "seeds": [2]}, tiny_data, log=QUIET())
+    # one run whose seed 1 diverges: the aggregate refuses records of different specs, so
+    # the sane seed's record is labelled with the wild spec it stands in for
+    sane[0]["spec"] = {**wild[0]["spec"], "seeds": sane[0]["spec"]["seeds"]}
     agg = agg_module.aggregate(sane + wild)
     assert agg["diverged_at_epoch"] == [None, wild[0]["diverged_at_epoch"]]
     assert agg["metrics"]["evaluation_accuracy"]["n"][-1] == 1
@@ -72,3 +77,11 @@ def test_figure_with_eta_panel_and_seeds_stopping_apart(tiny_data, base_spec, tm
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_records_of_other_specs_or_a_seed_twice_are_refused():
+    with pytest.raises(UserError, match="seed 1 given twice"):
+        agg_module.aggregate([record(1, [0.5]), record(1, [0.5])])
+    other = {**record(2, [0.5]), "spec": {"eta": 3.0}}
+    with pytest.raises(UserError, match="seeds 1 and 2 were trained with different specs"):
+        agg_module.aggregate([record(1, [0.5]), other])

@@ -143,13 +143,14 @@ def test_a_checkpoint_interval_below_one_epoch_is_one_line(tmp_path):
 
 
 def test_a_checkpoint_path_that_cannot_be_written_is_refused_before_training(tmp_path):
+    from nndl3.atomic import writable
     from nndl3.errors import UserError
-    from nndl3.literature_checkpoint import writable
 
     (tmp_path / "file").write_text("")
-    with pytest.raises(UserError, match="its folder cannot be written"):
-        writable(tmp_path / "file" / "c.npz")
+    with pytest.raises(UserError, match="--checkpoint: .*its folder cannot be written"):
+        writable(tmp_path / "file" / "c.npz", "--checkpoint")
     (tmp_path / "dir.npz").mkdir()
     with pytest.raises(UserError, match="a folder, not a file"):
-        writable(tmp_path / "dir.npz")
-    assert writable(tmp_path / "new" / "c.npz").parent.is_dir()
+        writable(tmp_path / "dir.npz", "--checkpoint")
+    assert writable(tmp_path / "new" / "c.npz", "--checkpoint") == tmp_path / "new" / "c.npz"
+    assert not (tmp_path / "new").exists()  # nothing made: the writer makes the folder

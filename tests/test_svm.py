@@ -69,8 +69,8 @@ def test_a_fit_split_over_jobs_is_the_same_fit_to_the_bit(tmp_path, parts):
     for part in range(parts):
         pairs = svm.part_of(svm.class_pairs(y), part, parts)
         files.append(tmp_path / f"part-{part}.npz")
-        svm.save_part(files[-1], svm.solve(x, y, 1.0, 0.05, pairs), params)
-    same_model(svm.model_of(x, y, 0.05, svm.load_parts(files[::-1], params)), whole)
+        svm.save_part(files[-1], svm.solve(x, y, 1.0, 0.05, pairs), params, len(y))
+    same_model(svm.model_of(x, y, 0.05, svm.load_parts(files[::-1], params, len(y))), whole)
 
 
 @pytest.mark.parametrize("parts", [1, 2, 3, 5, 7, 45, 50])
@@ -87,14 +87,17 @@ def test_the_parts_share_the_pairs_out_evenly_and_touch_few_digits(parts):
         assert (digits, every_parts_th) == (28, 45)
 
 
-def test_parts_missing_or_from_other_params_are_refused(tmp_path):
+def test_parts_missing_or_from_other_params_or_images_are_refused(tmp_path):
     x, y = load_digits(return_X_y=True)
     x, y = x[:200] / 16, y[:200]
     params = {"C": 1.0, "gamma": 0.05}
     path = tmp_path / "part-0.npz"
     svm.save_part(path, svm.solve(x, y, 1.0, 0.05, svm.part_of(svm.class_pairs(y), 0, 2)),
-                  params)
+                  params, len(y))
     with pytest.raises(UserError, match="23 pair problems solved, 45 needed"):
-        svm.model_of(x, y, 0.05, svm.load_parts([path], params))
+        svm.model_of(x, y, 0.05, svm.load_parts([path], params, len(y)))
     with pytest.raises(UserError, match="not 3.0, 0.05: rerun its job"):
-        svm.load_parts([path], {"C": 3.0, "gamma": 0.05})
+        svm.load_parts([path], {"C": 3.0, "gamma": 0.05}, len(y))
+    # a part's support vectors index its own training images: another size is another fit
+    with pytest.raises(UserError, match="solved on 200 training images, not 400: rerun"):
+        svm.load_parts([path], params, 400)

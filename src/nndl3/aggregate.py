@@ -40,6 +40,10 @@ def nulls(values: np.ndarray) -> list:
     return [float(v) if np.isfinite(v) else None for v in values]
 
 
+def without_seeds(spec: dict) -> dict:
+    return {k: v for k, v in spec.items() if k != "seeds"}
+
+
 def aggregate(records: list[dict]) -> dict:
     """One run's seeds combined; per metric the per-epoch statistics and the raw per-seed rows."""
     first = max(records, key=lambda r: len(r["monitored_epochs"]))
@@ -48,6 +52,12 @@ def aggregate(records: list[dict]) -> dict:
         if r["run"] != first["run"] or r["monitored_epochs"] != epochs[:len(r["monitored_epochs"])]:
             raise UserError(f"run {first['run']}: records of seeds {first['seed']} and "
                             f"{r['seed']} do not belong together (run or epochs differ)")
+        if without_seeds(r["spec"]) != without_seeds(first["spec"]):
+            raise UserError(f"run {first['run']}: records of seeds {first['seed']} and "
+                            f"{r['seed']} were trained with different specs")
+    seeds = [r["seed"] for r in records]
+    if len(set(seeds)) < len(seeds):
+        raise UserError(f"run {first['run']}: seed {max(seeds, key=seeds.count)} given twice")
     metrics = {}
     for name in first["metrics"]:
         rows = padded([r["metrics"][name] for r in records], len(epochs))
@@ -60,8 +70,8 @@ def aggregate(records: list[dict]) -> dict:
         "schema": AGGREGATE_SCHEMA,
         "run": first["run"],
         "code": codes.pop(),  # nndl3.code.digest("train") of the records, None if unknown
-        "spec": {k: v for k, v in first["spec"].items() if k != "seeds"},
-        "seeds": [r["seed"] for r in records],
+        "spec": without_seeds(first["spec"]),
+        "seeds": seeds,
         "monitored_epochs": epochs,
         "metrics": metrics,
         "seconds_per_epoch_mean": float(np.mean(np.concatenate(

@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import UserError
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
@@ -30,6 +32,32 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def writable(path: str | os.PathLike, option: str) -> Path:
+    """`path` as an output file's: its folder writable (or creatable), and not itself a
+    folder; checked before a command works, not at its end, and leaving nothing behind
+    (a broken input writes no output, not even a folder). `option` names it in errors."""
+    path = Path(path)
+    writable_folder(path.parent, option, path)
+    if path.is_dir():
+        raise UserError(f"{option}: {path}: a folder, not a file")
+    return path
+
+
+def writable_folder(folder: str | os.PathLike, option: str, named=None) -> Path:
+    """`folder`, or the nearest of its parents that exists (the writer makes the rest), a
+    folder in which a file can be created."""
+    folder = Path(folder)
+    existing = folder.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    try:
+        tempfile.NamedTemporaryFile(dir=existing, prefix=".probe.").close()
+    except OSError as e:
+        raise UserError(f"{option}: {named or folder}: its folder cannot be written "
+                        f"({e.strerror})") from None
+    return folder
 
 
 def current_umask() -> int:

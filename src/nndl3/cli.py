@@ -91,7 +91,8 @@ def cmd_svm(args):
         data = mnist.load(args.data, np.float64, dict.fromkeys(sets), args.train_size,
                           svm.PIXEL_DIVISOR)
     timer.mark_startup()
-    solved = svm.load_parts(args.parts, svm.BOOK_ERA) if args.parts else None
+    solved = (svm.load_parts(args.parts, svm.BOOK_ERA, len(data["train"][1])) if args.parts
+              else None)
     result = {"schema": readers.SVM_SCHEMA,
               **svm.run(data, args.train_size, args.evaluation, score=args.score,
                         solved=solved)}
@@ -131,7 +132,8 @@ def cmd_svm_part(args):
     x, y = mnist.load(args.data, np.float64, ("train",), args.train_size,
                       svm.PIXEL_DIVISOR)["train"]
     pairs = svm.part_of(svm.class_pairs(y), args.part, args.parts)
-    svm.save_part(args.out, svm.solve(x, y, params["C"], params["gamma"], pairs), params)
+    svm.save_part(args.out, svm.solve(x, y, params["C"], params["gamma"], pairs), params,
+                  len(y))
     print(f"{len(pairs)} pair problems of the {len(y)}-image fit (C = {params['C']:g}, "
           f"gamma = {params['gamma']:g}); wrote {args.out}")
     print_totals()
@@ -213,7 +215,7 @@ def cmd_tuned_svm_predict(args):
     best = readers.json_file(args.search, "tuned SVM search")["best"]
     data = mnist.load(args.data, np.float64, ("train", args.evaluation), None,
                       svm.PIXEL_DIVISOR)
-    solved = svm.load_parts(args.parts, best) if args.parts else None
+    solved = svm.load_parts(args.parts, best, len(data["train"][1])) if args.parts else None
     labels = svm.predict(baselines.tuned_model(data, best, solved=solved),
                          data[args.evaluation][0])
     with atomic.atomic_path(args.out, suffix=".npy") as tmp:
@@ -250,8 +252,8 @@ def cmd_tuned_svm(args):
     data = mnist.load(args.data, np.float64, ("train", "validation", "test"), None,
                       svm.PIXEL_DIVISOR)
     searched = readers.json_file(args.search, "tuned SVM search") if args.search else None
-    solved = (svm.load_parts(args.parts, searched["best"]) if args.parts and searched
-              else None)
+    solved = (svm.load_parts(args.parts, searched["best"], len(data["train"][1]))
+              if args.parts and searched else None)
     if args.parts and not searched:
         raise UserError("--parts: needs --search, the search the parts were solved for")
     predicted = ({name: predicted_labels(path, len(data[name][1]))
@@ -397,6 +399,9 @@ def cmd_calibrate(args):
 def cmd_install_calibration(args):
     from . import calibration
 
+    # both read and validated before either is installed: the pair stays matched
+    calibration.load_points(args.points)
+    calibration.load_curves(args.curves)
     print(calibration.install(args.points, args.target_points, calibration.load_points))
     print(calibration.install(args.curves, args.target_curves, calibration.load_curves))
 
@@ -556,11 +561,11 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("neuron", help="gradient descent on the single neuron of section 1")
-    s.add_argument("--w", type=float, required=True)
-    s.add_argument("--b", type=float, required=True)
+    s.add_argument("--w", type=finite, required=True)
+    s.add_argument("--b", type=finite, required=True)
     s.add_argument("--cost", choices=["quadratic", "cross-entropy"], required=True)
-    s.add_argument("--eta", type=float, required=True)
-    s.add_argument("--epochs", type=int, default=300)
+    s.add_argument("--eta", type=finite, required=True)
+    s.add_argument("--epochs", type=positive, default=300)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_neuron)
 
@@ -579,7 +584,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--train-size", type=int, default=None,
                    help="the first N training images (default: all)")
     s.add_argument("--part", type=int, required=True, help="this job's part, from 0")
-    s.add_argument("--parts", type=int, required=True, help="the jobs the fit is split into")
+    s.add_argument("--parts", type=positive, required=True, help="the jobs the fit is split into")
     s.add_argument("--search", default=None,
                    help="the tuned SVM's search (its best C, gamma); default: the book's SVM")
     s.add_argument("--data", default=paths.DATA)
@@ -757,6 +762,42 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def finite(text: str) -> float:
+    """argparse's type for a number that must be finite (JSON has no NaN)."""
+    import math
+
+    value = float(text)
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text}: not a finite number")
+    return value
+
+
+def positive(text: str) -> int:
+    """argparse's type for a count of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: at least 1")
+    return value
+
+
+def check_outputs(args) -> None:
+    """Every output option (`--out...`) writable now, not after the work: a UserError
+    naming the option and path otherwise. `--out-dir` options name a folder."""
+    for name, value in vars(args).items():
+        if not name.startswith("out") or value is None:
+            continue
+        option = "--" + name.replace("_", "-")
+        if name.endswith("_dir"):
+            atomic.writable_folder(value, option)
+        else:
+            atomic.writable(value, option)
+
+
+# Set to show the traceback of an error the commands do not anticipate (a bug, or an input
+# no check covers); a user otherwise sees one line.
+TRACEBACK_VARIABLE = "NNDL3_TRACEBACK"
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -764,8 +805,19 @@ def main(argv=None) -> int:
             inputs = check_inputs(args)
             print(f"{args.command}: arguments parsed, {len(inputs)} input(s) present")
         else:
+            check_outputs(args)
             args.func(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file the command reads or writes, named by the system
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if os.environ.get(TRACEBACK_VARIABLE):
+            raise
+        print(f"error: {args.command}: unexpected {type(exc).__name__}: {exc} (an input no "
+              f"check covers, or a bug; {TRACEBACK_VARIABLE}=1 shows where)", file=sys.stderr)
         return 1
     return 0

@@ -620,9 +620,14 @@ BLOCKS = {
 
 
 def documents(root: Path) -> list[Path]:
+    """The files with generated blocks; none at all means `root` is not the checkout (a
+    check of nothing would pass)."""
     found = []
     for pattern in FILES:
         found += sorted(root.glob(pattern))
+    if not found:
+        raise UserError(f"--root {root}: no {', '.join(FILES)} there: not this repository's "
+                        "checkout")
     return found
 
 

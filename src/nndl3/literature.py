@@ -32,22 +32,31 @@ def load_config(path=CONFIG) -> dict:
     return readers.yaml_mapping(path, "literature config", ("defaults", "runs"))
 
 
-def run_spec(config: dict, literature: dict, run: str, scale: str = "runs") -> dict:
+def run_spec(config: dict, literature: dict, run: str, scale: str = "runs",
+             files: tuple[str, str] = (paths.CONFIG, CONFIG)) -> dict:
     """config/config.yaml's defaults, then the literature defaults, then the run's keys (and
     at another scale than `runs`, that scale's keys for it), with config/config.yaml's
-    seeds; validated."""
+    seeds; validated. `files`: where the two came from, for the errors."""
+    config_file, literature_file = files
+    for doc, file, keys in ((config, config_file, ("defaults",)),
+                            (literature, literature_file, ("defaults", "runs"))):
+        for key in keys:
+            if not isinstance(doc[key], dict):
+                raise UserError(f"{file}: {key}: {type(doc[key]).__name__}, not a mapping")
+    if not isinstance(config["seeds"], list):
+        raise UserError(f"{config_file}: seeds: {config['seeds']!r}, not a list of seeds")
     runs = literature["runs"]
     if run not in runs:
-        raise UserError(f"{CONFIG}: runs: no run {run!r} (one of {', '.join(runs)})")
+        raise UserError(f"{literature_file}: runs: no run {run!r} (one of {', '.join(runs)})")
     require_one_of(scale, paths.LITERATURE_SCALES, "--scale")
     spec = merged(merged(config["defaults"], literature["defaults"]), runs[run])
     if scale != "runs":
         short = literature.get(scale) or {}
         if run not in short:
-            raise UserError(f"{CONFIG}: {scale}: no entry for run {run!r}")
+            raise UserError(f"{literature_file}: {scale}: no entry for run {run!r}")
         spec = merged(spec, short[run])
     spec = {**spec, "seeds": config["seeds"]}
-    where = f"{CONFIG}: {scale}.{run}"
+    where = f"{literature_file}: {scale}.{run}"
     spec = validate(spec, where)
     if spec["engine"] != "wide":
         raise UserError(f"{where}: engine: {spec['engine']!r}: the literature runs train "
@@ -210,4 +219,27 @@ def read_record(path) -> dict:
     doc = readers.json_file(path, "literature record")
     if not isinstance(doc, dict) or doc.get("schema") != RECORD_SCHEMA:
         raise UserError(f"{path}: not a literature record (schema {RECORD_SCHEMA})")
+    for key, kind, name in (("run", str, "a string"), ("seed", int, "an integer")):
+        if not isinstance(doc.get(key), kind) or isinstance(doc.get(key), bool):
+            raise UserError(f"{path}: {key!r} is {doc.get(key)!r}, not {name}")
     return doc
+
+
+def unique_seeds(paths, records) -> None:
+    """A UserError naming the second record of a run and seed given twice (it would count
+    as another seed)."""
+    seen = {}
+    for path, record in zip(paths, records, strict=True):
+        key = (record["run"], record["seed"])
+        if key in seen:
+            raise UserError(f"{path}: run {key[0]} seed {key[1]} again (also {seen[key]})")
+        seen[key] = path
+
+
+def finished(path, record) -> None:
+    """A record the check can read: its test accuracy at the best validation epoch."""
+    value, epoch = record.get("test_at_best"), record.get("best_epoch")
+    if (not isinstance(value, (int, float)) or isinstance(value, bool)
+            or not 0 <= value <= 1 or not isinstance(epoch, int)):
+        raise UserError(f"{path}: test_at_best {value!r} at best_epoch {epoch!r}: not a "
+                        "finished record (an accuracy in [0, 1] at an epoch)")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from . import atomic
-from .errors import UserError
 
 STREAMS = ("shuffle", "dropout", "augment")  # what an epoch draws from (train.streams)
 
@@ -32,7 +30,7 @@ STREAMS = ("shuffle", "dropout", "augment")  # what an epoch draws from (train.s
 class Checkpoint:
     path: Path
     key: dict  # run, seed, scale, spec, code, data: what the state is of
-    every: int = 10
+    every: int  # epochs between saves (literature-train --checkpoint-every's default)
 
     def due(self, epoch: int, epochs: int) -> bool:
         """Whether to save after `epoch` (0-based): every `every` epochs, not after the last."""
@@ -95,22 +93,6 @@ def complete(meta: dict, arrays: dict, n_params: int) -> bool:
             and all(f"param_{i}" in arrays for i in range(n_params))
             and (not meta.get("velocity")
                  or all(f"velocity_{i}" in arrays for i in range(n_params))))
-
-
-def writable(path) -> Path:
-    """`path` as a checkpoint's: its folder made, and writable, now rather than at the
-    first save hours into the run."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=path.parent, prefix=".probe.")
-        probe.close()
-    except OSError as e:
-        raise UserError(f"--checkpoint: {path}: its folder cannot be written ({e.strerror})"
-                        ) from None
-    if path.is_dir():
-        raise UserError(f"--checkpoint: {path}: a folder, not a file")
-    return path
 
 
 def data_digest(data: dict) -> str:

@@ -17,7 +17,7 @@ def cmd_train(args):
 
     config = readers.yaml_mapping(args.config, "config", ("defaults", "seeds"))
     spec = literature.run_spec(config, literature.load_config(args.literature), args.run,
-                               args.scale)
+                               args.scale, (args.config, args.literature))
     if args.seed not in spec["seeds"]:
         raise UserError(f"--seed: {args.seed} is not one of the seeds {spec['seeds']}")
     if args.checkpoint_every < 1:
@@ -26,12 +26,14 @@ def cmd_train(args):
                       spec["train_size"])
     checkpoint = None
     if args.checkpoint:
+        from .atomic import writable
         from .code import digest
-        from .literature_checkpoint import Checkpoint, data_digest, writable
+        from .literature_checkpoint import Checkpoint, data_digest
 
         key = {"run": args.run, "seed": args.seed, "scale": args.scale, "spec": spec,
                "code": digest("literature-train"), "data": data_digest(data)}
-        checkpoint = Checkpoint(writable(args.checkpoint), key, args.checkpoint_every)
+        path = writable(args.checkpoint, "--checkpoint")
+        checkpoint = Checkpoint(path, key, args.checkpoint_every)
     record = literature.train_seed(args.run, spec, args.seed, data, checkpoint=checkpoint)
     record["n_test"] = len(data["test"][1])
     record["scale"] = args.scale
@@ -45,6 +47,9 @@ def cmd_check(args):
     from . import atomic, literature, literature_check
 
     records = [literature.read_record(p) for p in args.records]
+    literature.unique_seeds(args.records, records)
+    for path, record in zip(args.records, records, strict=True):
+        literature.finished(path, record)
     rows = literature_check.rows(args.expected)
     alpha_row = literature_check.alpha(args.expected, literature_check.family(rows))
     results = [literature_check.evaluate(row, records, alpha_row) for row in rows]
@@ -53,6 +58,7 @@ def cmd_check(args):
     text = literature_check.markdown(results, choices, orders)
     if args.out_md:
         atomic.write_text(args.out_md, text)
+    if args.out_json:
         atomic.write_json(args.out_json, {"rows": results, "choices": choices,
                                           "orders": orders})
     sys.stdout.write(text)
@@ -62,7 +68,8 @@ def cmd_probe(args):
     from . import atomic, literature, literature_check
 
     records = [literature.read_record(p) for p in args.records]
-    seen, epochs = {}, {}
+    literature.unique_seeds(args.records, records)
+    epochs = {}
     for path, record in zip(args.records, records, strict=True):
         scale = literature_check.scale_of(record)
         if scale != "probe":
@@ -72,10 +79,8 @@ def cmd_probe(args):
                    if k not in record]
         if missing:
             raise UserError(f"{path}: no {missing[0]!r}: not a finished probe record")
-        key = (record["run"], record["seed"])
-        if key in seen:
-            raise UserError(f"{path}: run {key[0]} seed {key[1]} again (also {seen[key]})")
-        seen[key] = path
+        if not isinstance(record["test_accuracy"], list) or not record["test_accuracy"]:
+            raise UserError(f"{path}: 'test_accuracy' is not a list of epochs' accuracies")
         n = epochs.setdefault(record["run"], len(record["test_accuracy"]))
         if len(record["test_accuracy"]) != n:
             raise UserError(f"{path}: {len(record['test_accuracy'])} epochs, where the run's "

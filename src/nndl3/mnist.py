@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import os
 import struct
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,10 +189,29 @@ def load(path: str | os.PathLike, dtype=np.float64, sets=SETS, train_size: int |
     if not path.is_file():
         raise UserError(f"{path}: prepared data missing (run `snakemake prepare_data`)")
     out = {}
-    with np.load(path) as z:
-        for s in sets:
-            x, y = z[f"{s}_x"], z[f"{s}_y"]
-            if s == "train" and train_size is not None:
-                x, y = x[:train_size], y[:train_size]
-            out[s] = (x / np.array(divisor, dtype)).astype(dtype, copy=False), y.astype(np.int64)
+    for s, (x, y) in prepared_arrays(path, sets).items():
+        if s == "train" and train_size is not None:
+            if not 1 <= train_size <= len(y):  # a slice would take a negative one silently
+                raise UserError(f"training size {train_size}: not in 1..{len(y)}, the "
+                                f"training images of {path}")
+            x, y = x[:train_size], y[:train_size]
+        out[s] = (x / np.array(divisor, dtype)).astype(dtype, copy=False), y.astype(np.int64)
     return out
+
+
+def prepared_arrays(path: Path, sets) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{set: (pixels, labels)} as stored in mnist.npz; a file that is not one (not an .npz,
+    truncated, or without a set's arrays) is a UserError naming it."""
+    remedy = "(delete it and run `snakemake prepare_data`)"
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = [k for s in sets for k in (f"{s}_x", f"{s}_y") if k not in z.files]
+            if missing:
+                raise UserError(f"{path}: not the prepared MNIST: no {', '.join(missing)} "
+                                f"{remedy}")
+            return {s: (z[f"{s}_x"], z[f"{s}_y"]) for s in sets}
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as e:
+        # np.load's own words for a file that is no archive suggest unpickling it: not ours
+        reason = {ValueError: "not a zip archive", EOFError: "empty",
+                  zipfile.BadZipFile: "not a zip archive, or truncated"}.get(type(e), str(e))
+        raise UserError(f"{path}: not a readable .npz ({reason}) {remedy}") from None

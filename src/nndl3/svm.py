@@ -170,9 +170,10 @@ def model_of(x, y, gamma: float, solved: list) -> OneVsOne:
     return OneVsOne(np.unique(y), gamma, support, x[support], pairs)
 
 
-def save_part(path, solved: list, params: dict) -> None:
-    """One job's pair problems, solved, and the (C, gamma) they were solved with."""
-    arrays = {"params": np.array([params["C"], params["gamma"]]),
+def save_part(path, solved: list, params: dict, images: int) -> None:
+    """One job's pair problems, solved, the (C, gamma) they were solved with and the number
+    of training images (the support vectors are indices into them)."""
+    arrays = {"params": np.array([params["C"], params["gamma"]]), "images": np.array(images),
               "pairs": np.array([(i, j) for i, j, *_ in solved], dtype=np.int64).reshape(-1, 2),
               "intercepts": np.array([b for *_, b in solved])}
     for k, (_, _, used, coef, _) in enumerate(solved):
@@ -182,14 +183,19 @@ def save_part(path, solved: list, params: dict) -> None:
             np.savez(f, **arrays)
 
 
-def load_parts(paths, params: dict) -> list:
-    """The pair problems of parts saved by `save_part`, all solved with `params`."""
+def load_parts(paths, params: dict, images: int) -> list:
+    """The pair problems of parts saved by `save_part`, all solved with `params` on the
+    first `images` training images."""
     solved = []
     for path in paths:
         with np.load(path) as part:
             if part["params"].tolist() != [params["C"], params["gamma"]]:
                 raise UserError(f"{path}: solved with C, gamma = {part['params'].tolist()}, "
                                 f"not {params['C']}, {params['gamma']}: rerun its job")
+            solved_on = int(part["images"]) if "images" in part.files else None
+            if solved_on != images:
+                raise UserError(f"{path}: solved on {solved_on} training images, not "
+                                f"{images}: rerun its job")
             solved += [(int(i), int(j), part[f"used_{k}"], part[f"coef_{k}"],
                         float(part["intercepts"][k]))
                        for k, (i, j) in enumerate(part["pairs"])]
