@@ -153,3 +153,8 @@ def test_the_docs_name_the_traceback_variable_the_cli_reads():
 
     for doc in ("README.md", "docs/design.md"):
         assert f"`{cli.TRACEBACK_VARIABLE}=1" in (ROOT / doc).read_text(), doc
+
+
+def test_missing_predicted_labels_say_missing(tmp_path):
+    with pytest.raises(UserError, match="labels.npy: predicted labels missing"):
+        cli.predicted_labels(str(tmp_path / "labels.npy"), 10)

@@ -316,9 +316,9 @@ def test_the_recipe_spot_check_passes_on_the_stored_seed_and_fails_in_one_line(t
     best = round(100 * max(record["metrics"]["evaluation_accuracy"]), 4)
     (tmp_path / "recipe_curves.json").write_text(json.dumps({"seeds": [3], "curves": {}}))
 
-    def spot(stored):
+    def spot(stored, seeds=(3,)):
         (tmp_path / "recipe.yaml").write_text(yaml.safe_dump(
-            {"seeds": [3], "seed_sd": {"r": 1.0}, "per_seed": {"r": {3: stored}}}))
+            {"seeds": list(seeds), "seed_sd": {"r": 1.0}, "per_seed": {"r": {3: stored}}}))
         return cli("calibration-check", "--recipe", "--records", str(path),
                    "--expected", str(tmp_path / "expected.yaml"),
                    "--calibration", str(tmp_path / "recipe.yaml"),
@@ -334,6 +334,10 @@ def test_the_recipe_spot_check_passes_on_the_stored_seed_and_fails_in_one_line(t
     assert f"MISMATCH row r seed 3: stored {best - 0.01}, re-trained {best}" in moved.stdout
     assert moved.stderr.strip().startswith("error: recipe check: 1 stored value(s) differ")
     assert "install_recipe" in moved.stderr
+    other = spot(best, seeds=(4, 5))  # not a recalibration to ask for: another seed's records
+    assert other.returncode == 1 and "MISMATCH" not in other.stdout
+    assert other.stderr.strip().endswith("seed 3 of the records is not one of its "
+                                         "calibration seeds [4, 5]")
 
 
 def test_a_published_sweep_draws_its_recipes_band_at_each_size(tmp_path):

@@ -228,6 +228,10 @@ def predicted_labels(path: str, images: int):
     """Labels saved by tuned-svm-predict, one per image of its set."""
     import numpy as np
 
+    from pathlib import Path
+
+    if not Path(path).is_file():
+        raise UserError(f"{path}: predicted labels missing (run `snakemake` for their job)")
     try:
         labels = np.load(path)
     except (OSError, ValueError, EOFError) as exc:
@@ -411,12 +415,16 @@ def cmd_calibration_check(args):
     from . import book_runs, calibration, check
 
     inputs, seed = calibration.spot_inputs(args.records, args.labels)
+    stored = readers.calibration(args.calibration)
+    if seed not in stored["seeds"]:  # else every row would be a mismatch, not a move
+        raise UserError(f"{args.calibration}: seed {seed} of the records is not one of its "
+                        f"calibration seeds {stored['seeds']}")
     expected = check.load_expected(args.expected)
     if args.recipe:
         expected = calibration.recipe_rows(expected, inputs.aggregates)
     compared, problems = calibration.spot_check(
         expected, book_runs.read(args.book, published(args)),
-        readers.calibration(args.calibration), readers.curve_calibration(args.curve_calibration),
+        stored, readers.curve_calibration(args.curve_calibration),
         inputs, seed)
     what = "recipe check" if args.recipe else "calibration check"
     for line in problems:
