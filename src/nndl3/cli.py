@@ -226,9 +226,9 @@ def cmd_tuned_svm_predict(args):
 
 def predicted_labels(path: str, images: int):
     """Labels saved by tuned-svm-predict, one per image of its set."""
-    import numpy as np
-
     from pathlib import Path
+
+    import numpy as np
 
     if not Path(path).is_file():
         raise UserError(f"{path}: predicted labels missing (run `snakemake` for their job)")
