@@ -7,6 +7,17 @@ from nndl3 import book_runs
 from nndl3.options import Options
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "mnist.npz"
+
+
+@pytest.fixture
+def real_data():
+    """data/mnist.npz for a test marked `realdata` (run by CI after it prepares the data,
+    `pytest -m realdata`): selected, the test fails without it, saying why, not skips."""
+    if not DATA.is_file():
+        pytest.fail(f"{DATA.relative_to(ROOT)} missing: this test reads the real MNIST; "
+                    "prepare it first with `snakemake prepare_data`", pytrace=False)
+    return DATA
 # which of our runs repeats each published run: the repository's config
 PUBLISHED = book_runs.Published.from_file(ROOT / "config" / "config.yaml")
 

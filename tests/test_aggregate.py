@@ -60,14 +60,18 @@ def test_diverged_seeds_aggregate_plot_and_fail_the_check(tiny_data, base_spec, 
     assert result["status"] == "FAIL" and "wild seed 1 at epoch" in result["reason"]
 
 def test_figure_with_eta_panel_and_seeds_stopping_apart(tiny_data, base_spec, tmp_path):
-    spec = {**base_spec, "evaluation": "validation", "epochs": 30, "seeds": [1, 2, 3]}
-    inputs = []
+    # 50 images: few enough that the seeds' validation accuracy stalls at different epochs
+    spec = {**base_spec, "evaluation": "validation", "epochs": 30, "seeds": [1, 2, 3],
+            "train_size": 50}
+    inputs, stopped = [], {}
     for run, extra in (("fixed", {}), ("early", {"early_stopping": 2}),
                        ("sched", {"schedule": 1})):
         agg = agg_module.aggregate(train(run, {**spec, **extra}, tiny_data, log=QUIET()))
         inputs.append(tmp_path / f"{run}.json")
         inputs[-1].write_text(json.dumps(agg))
-    assert "eta" in agg and min(agg["stopped_at_epoch"]) < 29
+        stopped[run] = agg["stopped_at_epoch"]
+    assert "eta" in agg and set(stopped["fixed"]) == {29}
+    assert all(len(set(stopped[run])) > 1 for run in ("early", "sched")), stopped
     out = tmp_path / "f.png"
     fig = {"family": "curves", "title": "t", "eta_panel": True,
            "series": [{"run": r, "metric": "evaluation_accuracy", "label": r}

@@ -76,12 +76,32 @@ def test_a_pure_shift_moves_the_digit_and_fills_with_zero():
 def test_affine_fields_rotate_skew_and_shift_about_the_centre():
     dy, dx = distort.affine_fields(1, np.random.default_rng(0), 0, 0, 0)
     assert not dy.any() and not dx.any()
+    i, j = np.mgrid[0:28, 0:28]
+    y, x = i - 13.5, j - 13.5  # about the centre, which lies between pixels
     rng = np.random.default_rng(2)
+    # rotation alone: every pixel keeps its distance from the centre; angles up to 15 degrees
+    dy, dx = distort.affine_fields(2000, rng, 15, 0, 0)
+    np.testing.assert_allclose(np.hypot(y + dy, x + dx), np.broadcast_to(np.hypot(y, x), dy.shape),
+                               atol=1e-4)
+    turned = np.degrees(np.arctan2(y[0, 0] + dy[:, 0, 0], x[0, 0] + dx[:, 0, 0])
+                        - np.arctan2(y[0, 0], x[0, 0]))
+    assert np.abs(turned).max() <= 15 + 1e-3 and np.abs(turned).max() > 14.9
+    # skew alone: x moves by s y, y not at all, s up to 0.2
+    dy, dx = distort.affine_fields(2000, rng, 0, 0, 0.2)
+    skew = dx[:, 0, 0] / y[0, 0]
+    assert not dy.any()
+    np.testing.assert_allclose(dx, skew[:, None, None] * y[None], atol=1e-5)
+    assert np.abs(skew).max() <= 0.2 + 1e-6 and np.abs(skew).max() > 0.199
+    # shift alone: the same on every pixel, each axis up to 2 pixels
+    dy, dx = distort.affine_fields(2000, rng, 0, 2, 0)
+    for d in (dy, dx):
+        assert np.array_equal(d, np.broadcast_to(d[:, :1, :1], d.shape))
+        assert np.abs(d).max() <= 2 + 1e-6 and np.abs(d).max() > 1.99
+    # all three: the centre's displacement is the shift alone
     dy, dx = distort.affine_fields(3000, rng, 15, 2, 0.2)
-    c = 13.5  # the centre lies between pixels: its displacement is the shift alone
     centre = (dy[:, 13:15, 13:15].mean(axis=(1, 2)), dx[:, 13:15, 13:15].mean(axis=(1, 2)))
-    assert np.abs(centre[0]).max() <= 2 + 1e-5 and np.abs(centre[1]).max() > 1.9
-    assert c == (28 - 1) / 2
+    for c in centre:
+        assert np.abs(c).max() <= 2 + 1e-5 and np.abs(c).max() > 1.9
     moved = distort.resample(np.repeat(digit(), 3, axis=0), dy[:3], dx[:3])
     assert moved.sum() > 0 and not np.array_equal(moved[0], digit()[0])
 

@@ -56,21 +56,72 @@ def test_the_long_elastic_run_is_the_elastic_run_continued():
     assert {k: v for k, v in long.items() if k not in ("epochs", "description")} == {
         k: v for k, v in short.items() if k not in ("epochs", "description")}
 
-def test_a_seed_draws_the_same_network_and_order_in_every_simard_run():
-    """docs/literature.md: why a varied choice is compared with its row seed by seed."""
-    from nndl3.train import streams
+@pytest.fixture
+def epochs_seen(monkeypatch):
+    """What train_seed hands the network each epoch: the weights it starts from (first
+    epoch), the training images (CSR) and the order."""
+    from nndl3.wide import WideNetwork
 
-    nets, orders = [], []
-    for run in ("simard_plain", "simard_plain_online", "simard_affine", "simard_affine_half",
-                "simard_elastic", "simard_elastic_long"):
-        spec = literature.run_spec(CONFIG, LITERATURE, run)
-        rng = streams(2)
-        nets.append(literature.create(spec, rng["init"]))
-        orders.append(rng["shuffle"].permutation(spec["train_size"]))
-    for net, order in zip(nets[1:], orders[1:], strict=True):
-        assert all(np.array_equal(a, b) for a, b in zip(net.weights, nets[0].weights,
-                                                         strict=True))
-        assert np.array_equal(order, orders[0])
+    seen = []
+    train = WideNetwork.sgd_epoch
+
+    def spy(self, csr, labels, order, *args):
+        seen.append({"weights": [w.copy() for w in self.weights],
+                     "csr": [a.copy() for a in csr], "order": order.copy()})
+        return train(self, csr, labels, order, *args)
+
+    monkeypatch.setattr(WideNetwork, "sgd_epoch", spy)
+    return seen
+
+
+SIMARD_RUNS = ("simard_plain", "simard_plain_online", "simard_affine", "simard_affine_half",
+               "simard_elastic", "simard_elastic_long")
+
+
+def test_a_seed_draws_the_same_network_and_order_in_every_simard_run(epochs_seen):
+    """docs/literature.md: why a varied choice is compared with its row seed by seed. Each
+    Simard run as configured, made small (a narrower network on fewer images, 2 epochs),
+    trains seed 2 from the same weights in the same order each epoch."""
+    data = tiny_data(60)
+    by_run = {}
+    for run in SIMARD_RUNS:
+        spec = {**literature.run_spec(CONFIG, LITERATURE, run), "sizes": [784, 20, 10],
+                "train_size": 60, "epochs": 2}
+        epochs_seen.clear()
+        literature.train_seed(run, spec, 2, data, io.StringIO())
+        by_run[run] = list(epochs_seen)
+    first = by_run["simard_plain"]
+    for run, seen in by_run.items():
+        assert len(seen) == 2, run
+        for epoch, ours in zip(seen, first, strict=True):
+            assert np.array_equal(epoch["order"], ours["order"]), run
+        assert all(np.array_equal(a, b) for a, b in zip(
+            seen[0]["weights"], first[0]["weights"], strict=True)), run
+    assert not np.array_equal(first[0]["order"], first[1]["order"])  # a fresh order per epoch
+
+
+@pytest.mark.parametrize("how", [
+    {"kind": "elastic", "sigma": 4.0, "alpha": 34.0},
+    {"kind": "affine", "max_degrees": 15.0, "max_shift": 2.0, "max_skew": 0.2}])
+def test_a_distorted_run_trains_on_the_images_its_stream_draws(epochs_seen, how):
+    """Each epoch's training images are a fresh distortion of the originals, drawn in turn
+    from the seed's `augment` stream: not the originals (a run that drew them and trained
+    on the plain images would pass every other test)."""
+    from nndl3.distort import distort
+    from nndl3.train import streams
+    from nndl3.wide import csr
+
+    spec, data = tiny_spec(distortion=how), tiny_data()
+    literature.train_seed("t", spec, 1, data, io.StringIO())
+    x = data["train"][0]
+    augment = streams(1)["augment"]
+    plain = csr(x)
+    for epoch in epochs_seen:
+        drawn = csr(distort(x, how, augment))
+        assert all(np.array_equal(a, b) for a, b in zip(epoch["csr"], drawn, strict=True))
+        assert not (len(epoch["csr"][2]) == len(plain[2])
+                    and np.array_equal(epoch["csr"][2], plain[2]))
+    assert len(epochs_seen) == spec["epochs"]
 
 
 def test_a_scale_without_an_entry_for_the_run_is_one_line():

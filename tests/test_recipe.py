@@ -27,7 +27,7 @@ from nndl3 import replay_random as rnd
 from nndl3.errors import UserError
 from nndl3.replay_network import BookNetwork
 
-from .test_replay import DATA, published, synthetic_data
+from .test_replay import published, synthetic_data
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -194,12 +194,12 @@ def test_a_recipe_record_is_a_run_record_that_aggregates(tmp_path):
     assert len(agg["metrics"]["training_cost"]["per_seed"][1]) == 2
 
 
-@pytest.mark.skipif(not DATA.is_file(), reason="data/mnist.npz missing")
-def test_overfit_1ks_recipe_from_the_authors_seed_is_his_published_run():
+@pytest.mark.realdata
+def test_overfit_1ks_recipe_from_the_authors_seed_is_his_published_run(real_data):
     """overfit_1k's recipe with seed 12345678 is fig/overfitting.py: the published counts."""
     epochs = 3
     spec = {**workflow_config.run_spec(config(), "overfit_1k"), "epochs": epochs}
-    data = mnist.load(DATA, np.float64, ("train", "test"), 1000, recipe.BOOK_PIXEL_DIVISOR)
+    data = mnist.load(real_data, np.float64, ("train", "test"), 1000, recipe.BOOK_PIXEL_DIVISOR)
     got = recipe.train("overfit_1k", runspec.validate(spec, "t"), rnd.SEED, data, log=None)
     book = published("overfitting.json")  # evaluation cost, accuracy, training cost, accuracy
     assert [round(a * 10000) for a in got["metrics"]["evaluation_accuracy"]] == book[1][:epochs]

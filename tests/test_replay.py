@@ -17,7 +17,6 @@ from nndl3.replay_network import BookNetwork
 from .conftest import read_book
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data" / "mnist.npz"
 
 
 def python2_shuffle_reference(items: list, rng: random.Random) -> None:
@@ -220,15 +219,14 @@ def config_spec(file: str) -> dict:
     return workflow_config.replay_specs(config)[file]
 
 
-@pytest.mark.skipif(not DATA.is_file(), reason="data/mnist.npz missing (snakemake "
-                    "prepare_data); CI replays the two 1,000-image files in full")
-def test_first_epochs_of_overfitting_json_are_the_books():
+@pytest.mark.realdata
+def test_first_epochs_of_overfitting_json_are_the_books(real_data):
     from nndl3 import mnist
 
     epochs = 10
     spec = config_spec("overfitting.json")
     spec["runs"][0]["epochs"] = epochs
-    data = mnist.load(DATA, np.float64, replay.data_sets(spec), replay.train_size(spec),
+    data = mnist.load(real_data, np.float64, replay.data_sets(spec), replay.train_size(spec),
                       replay.BOOK_PIXEL_DIVISOR)
     ours = replay.replay_file(spec, data, log=None)
     book = published()

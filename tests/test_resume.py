@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import DATA
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data" / "mnist.npz"
 SMALL = """\
 seeds: [1]
 runs:

@@ -49,12 +49,16 @@ def saturated(flush: bool, epochs: int = 3):
     rng = np.random.default_rng(5)
     for _ in range(epochs):
         engine.sgd_epoch(x, labels, rng.permutation(600), 100.0)
+    net.engine = engine  # the tests read what the epoch ran under
     return net
 
 
-def test_an_epoch_restores_the_threads_mode():
+def test_an_epoch_flushes_while_it_runs_and_restores_the_threads_mode():
     before = subnormals.mode()
-    saturated(True, epochs=1)
+    assert before & subnormals.FTZ_DAZ == 0  # the test starts from IEEE arithmetic
+    flushed, ieee = saturated(True, epochs=1), saturated(False, epochs=1)
+    assert flushed.engine.epoch_mode & subnormals.FTZ_DAZ == subnormals.FTZ_DAZ
+    assert ieee.engine.epoch_mode & subnormals.FTZ_DAZ == 0
     assert subnormals.mode() & CONTROL == before & CONTROL
     assert np.float32(TINY) / np.float32(2) != 0  # NumPy after the epoch: IEEE
 

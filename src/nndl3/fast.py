@@ -182,7 +182,8 @@ def output_layer(z2, b2, w2t, a, hidden):
 @njit(cache=True, nogil=True)
 def sgd_epoch(params, velocity, data, masks, codes, steps, flush):
     """One pass over the rows `order` in mini-batches of m, updating the parameters in place;
-    with `flush`, subnormal numbers flushed to zero meanwhile (nndl3.subnormals).
+    with `flush`, subnormal numbers flushed to zero meanwhile (nndl3.subnormals). Returns
+    the thread's MXCSR as the epoch ran (-1 off x86).
 
     params = (w1t, b1, w2, w2t, b2); velocity = (v_w1t, v_b1, v_w2, v_b2), momentum's
     (same shapes as their parameters; empty arrays without momentum);
@@ -199,6 +200,7 @@ def sgd_epoch(params, velocity, data, masks, codes, steps, flush):
     m = codes[1]
     scale_full, scale_last, decay, rate, mu = steps
     mode = subnormals.flush() if flush else -1
+    ran_under = subnormals.mode()
     work = scratch(w1t, w2, w2t, m)
     # L2 weight decay of W1, lazily: instead of scaling all of W1 by `decay` every
     # mini-batch, w1t holds W1 / c, with c the product of the decays so far; a gradient
@@ -217,6 +219,7 @@ def sgd_epoch(params, velocity, data, masks, codes, steps, flush):
     if lazy:
         w1t *= c
     subnormals.restore(mode)
+    return ran_under
 
 
 @njit(cache=True, nogil=True)
@@ -582,8 +585,9 @@ class FastNetwork:
         else:
             (masks,) = masks
         params = (self.w1t, self.b1, self.w2, self.w2t, self.net.biases[1])
-        sgd_epoch(params, self.velocity, (*self.csr, labels, order), masks, self.codes, steps,
-                  self.flush_subnormals)
+        # the thread's MXCSR during the epoch (-1 off x86): whether it flushed, for the tests
+        self.epoch_mode = sgd_epoch(params, self.velocity, (*self.csr, labels, order), masks,
+                                    self.codes, steps, self.flush_subnormals)
         # hand the trained parameters back in the book's layout for evaluation
         h = self.hidden
         self.net.weights[0][...] = self.w1t[:, :h].T
