@@ -158,3 +158,126 @@ def test_the_docs_name_the_traceback_variable_the_cli_reads():
 def test_missing_predicted_labels_say_missing(tmp_path):
     with pytest.raises(UserError, match="labels.npy: predicted labels missing"):
         cli.predicted_labels(str(tmp_path / "labels.npy"), 10)
+
+
+def test_an_output_that_is_an_input_or_another_output_is_refused(tmp_path, capsys):
+    record = literature_record(tmp_path / "seed-1.json")
+    err = one_line_error(capsys, ["literature-check", "--records", record, "--out-md", record])
+    assert f"--out-md: {record} is also the input --records: it would be overwritten" in err
+    same = str(tmp_path / "r.out")
+    err = one_line_error(capsys, ["literature-check", "--records", record, "--out-md", same,
+                                  "--out-json", same])
+    assert f"--out-json: {same} is also --out-md" in err
+
+
+def test_an_output_over_a_link_or_a_special_file_is_refused(tmp_path, tiny_npz, capsys):
+    """Written by a rename, it would replace the link or the device itself."""
+    import os
+
+    (tmp_path / "target.json").write_text("{}")
+    os.symlink(tmp_path / "target.json", tmp_path / "link.json")
+    os.mkfifo(tmp_path / "fifo")
+    for name in ("link.json", "fifo"):
+        err = one_line_error(capsys, ["darkness", "--data", str(tiny_npz), "--out",
+                                      str(tmp_path / name)])
+        assert "a link or a special file, not a regular file" in err
+    assert (tmp_path / "target.json").read_text() == "{}"
+
+
+def test_a_file_at_the_checkpoint_path_that_is_no_checkpoint_is_left_alone(tmp_path, capsys):
+    """A run replaces its checkpoint and deletes it when done: anything else there (the data
+    itself, once) must not be taken for one."""
+    victim = tmp_path / "victim.npz"
+    np.savez(victim, train_x=np.zeros((2, 784), np.uint8))
+    err = one_line_error(capsys, ["literature-train", "--run", "simard_elastic", "--seed", "1",
+                                  "--scale", "miniature", "--data", str(tmp_path / "none.npz"),
+                                  "--out", str(tmp_path / "r.json"), "--checkpoint",
+                                  str(victim)])
+    assert f"--checkpoint: {victim}: a file that is not a checkpoint (left as it is)" in err
+    assert victim.is_file()
+
+
+@pytest.mark.parametrize("arrays, words", [
+    ({"train_x": np.zeros((5, 100), np.uint8), "train_y": np.zeros(5, np.int64)},
+     r"train_x has shape \(5, 100\), not \(n, 784\)"),
+    ({"train_x": np.zeros((5, 784), np.uint8), "train_y": np.zeros(4, np.int64)},
+     r"train_y has shape \(4,\), not \(5,\)"),
+    ({"train_x": np.zeros((5, 784), np.uint8), "train_y": np.full(5, 42)},
+     "train_y holds labels outside 0..9"),
+    ({"train_x": np.zeros((0, 784), np.uint8), "train_y": np.zeros(0, np.int64)},
+     "train is empty")])
+def test_prepared_data_of_other_shapes_or_labels_is_refused(tmp_path, arrays, words):
+    """The engines index weights by pixel and outputs by label: out of range, they would
+    read and write outside their arrays."""
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(UserError, match=f"not the prepared MNIST: {words}"):
+        mnist.load(path, sets=("train",))
+
+
+def reproduction(tmp_path, rows, table="| table |\n"):
+    from nndl3 import code
+
+    doc = {"code": {"train": {}, "report": code.digest("report")}, "rows": rows}
+    (tmp_path / "rep.json").write_text(json.dumps(doc))
+    (tmp_path / "rep.md").write_text(table)
+    return ["check", "--report", str(tmp_path / "rep.json"), "--table",
+            str(tmp_path / "rep.md")]
+
+
+def test_the_gate_refuses_what_it_cannot_read_rather_than_pass_it(tmp_path, capsys):
+    assert cli.main(reproduction(tmp_path, [{"id": "a", "status": "pass"}])) == 0
+    err = one_line_error(capsys, reproduction(tmp_path, [{"id": "a", "status": "maybe"}]))
+    assert "rows: a: status 'maybe'" in err
+    err = one_line_error(capsys, reproduction(tmp_path, []))
+    assert "no rows: nothing was checked" in err
+    err = one_line_error(capsys, reproduction(tmp_path, [{"id": "a", "status": "pass"}], ""))
+    assert "rep.md: empty" in err
+
+
+def literature_expected(tmp_path, rate=0.01, rows=None):
+    import yaml
+
+    rows = rows or [{"id": "r", "run": "simard_plain", "book": 98.4, "book_precision": 0.05,
+                     "quantity": "q"}]
+    path = tmp_path / "expected.yaml"
+    path.write_text(yaml.safe_dump({"gate": {"family_false_failure": rate},
+                                    "literature": rows}))
+    return str(path)
+
+
+@pytest.mark.parametrize("rate, rows, words", [
+    (0.0, None, "gate: family_false_failure must be a number in (0, 1), got 0.0"),
+    (0.01, [{"id": "r", "run": "a", "book": 98.4, "book_precision": 0.05, "quantity": "q"}] * 2,
+     "literature r: a second row of this id"),
+    (0.01, [{"id": "r", "run": "a", "book": 98.4, "book_precision": -0.05, "quantity": "q"}],
+     "literature r: book_precision: -0.05 is not a positive number")])
+def test_literature_expected_values_that_would_make_a_row_unfailable_are_refused(
+        tmp_path, capsys, rate, rows, words):
+    expected = literature_expected(tmp_path, rate, rows)
+    records = [literature_record(tmp_path / f"s{s}.json", seed=s) for s in (1, 2, 3)]
+    err = one_line_error(capsys, ["literature-check", "--expected", expected, "--records",
+                                  *records])
+    assert words in err
+
+
+def test_a_literature_run_of_two_specs_is_not_pooled(tmp_path, capsys):
+    first = literature_record(tmp_path / "a.json", spec={"eta": 0.05})
+    other = literature_record(tmp_path / "b.json", seed=2, spec={"eta": 0.5})
+    err = one_line_error(capsys, ["literature-check", "--records", first, other])
+    assert f"{other}: run simard_plain trained with another spec than {first}" in err
+
+
+def test_an_accuracy_outside_0_1_is_not_a_finished_record(tmp_path, capsys):
+    path = literature_record(tmp_path / "a.json", test_accuracy=[0.9, 7.0])
+    err = one_line_error(capsys, ["literature-check", "--records", path])
+    assert "test_accuracy: not a list of accuracies in [0, 1]" in err
+
+
+def test_a_malformed_command_line_is_one_line_too(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["neuron", "--w", "nan", "--b", "1", "--cost", "quadratic", "--eta", "1",
+                  "--out", "x.json"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("error: python -m nndl3 neuron: argument --w: nan: not a finite")

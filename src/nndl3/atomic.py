@@ -42,6 +42,9 @@ def writable(path: str | os.PathLike, option: str) -> Path:
     writable_folder(path.parent, option, path)
     if path.is_dir():
         raise UserError(f"{option}: {path}: a folder, not a file")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        # the rename that writes it would replace the link or the device itself
+        raise UserError(f"{option}: {path}: a link or a special file, not a regular file")
     return path
 
 

@@ -404,8 +404,10 @@ def cmd_install_calibration(args):
     from . import calibration
 
     # both read and validated before either is installed: the pair stays matched
-    calibration.load_points(args.points)
-    calibration.load_curves(args.curves)
+    points, curves = calibration.load_points(args.points), calibration.load_curves(args.curves)
+    if points["seeds"] != curves["seeds"]:
+        raise UserError(f"{args.curves}: seeds {curves['seeds']}, but {args.points} has "
+                        f"{points['seeds']}: not one calibration")
     print(calibration.install(args.points, args.target_points, calibration.load_points))
     print(calibration.install(args.curves, args.target_curves, calibration.load_curves))
 
@@ -543,10 +545,18 @@ def add_book_settings(s) -> None:
                         "reported and drawn as changed; default: nothing compared")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, whose errors are one line like every other error of the CLI (not a usage
+    block); exit status 2, as argparse's."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {message} (--help lists the options)\n")
+
+
 def parser() -> argparse.ArgumentParser:
     from . import figures
 
-    p = argparse.ArgumentParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
+    p = OneLineParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
     p.add_argument("--check-only", action="store_true",
                    help="parse the command line, check that its inputs are there, run nothing")
     sub = p.add_subparsers(dest="command", required=True)
@@ -788,17 +798,51 @@ def positive(text: str) -> int:
     return value
 
 
+def is_output(name: str) -> bool:
+    """The options that name what a command writes: --out..., --target-... (installed
+    files) and --checkpoint."""
+    return name.startswith(("out", "target_")) or name == "checkpoint"
+
+
+def existing_file(text: str) -> bool:
+    """Whether `text` names a file (an option's JSON text may be too long a name)."""
+    from pathlib import Path
+
+    try:
+        return Path(text).is_file()
+    except OSError:
+        return False
+
+
 def check_outputs(args) -> None:
-    """Every output option (`--out...`) writable now, not after the work: a UserError
-    naming the option and path otherwise. `--out-dir` options name a folder."""
+    """Every output option writable now, not after the work, and none of them one of the
+    command's inputs (it would be overwritten): a UserError naming the option and path
+    otherwise. `--out-dir` options name a folder."""
+    from pathlib import Path
+
+    inputs = {}
     for name, value in vars(args).items():
-        if not name.startswith("out") or value is None:
+        if is_output(name) or name == "func":
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and existing_file(item):
+                inputs.setdefault(Path(item).resolve(), "--" + name.replace("_", "-"))
+    written = {}
+    for name, value in vars(args).items():
+        if not is_output(name) or not isinstance(value, str):
             continue
         option = "--" + name.replace("_", "-")
         if name.endswith("_dir"):
             atomic.writable_folder(value, option)
-        else:
-            atomic.writable(value, option)
+            continue
+        atomic.writable(value, option)
+        where = Path(value).resolve()
+        if where in inputs:
+            raise UserError(f"{option}: {value} is also the input {inputs[where]}: it would "
+                            "be overwritten")
+        if where in written:
+            raise UserError(f"{option}: {value} is also {written[where]}")
+        written[where] = option
 
 
 # Set to show the traceback of an error the commands do not anticipate (a bug, or an input

@@ -45,15 +45,26 @@ NOT_RUN = "not run"
 
 def rows(expected_path) -> list[dict]:
     doc = readers.yaml_mapping(expected_path, "expected values", ("literature",))
+    if not isinstance(doc["literature"], list):
+        raise UserError(f"{expected_path}: literature: not a list of rows")
     for i, row in enumerate(doc["literature"]):
+        if not isinstance(row, dict):
+            raise UserError(f"{expected_path}: literature[{i}]: not a mapping")
         for key in ("id", "run", "book", "book_precision", "quantity"):
             if key not in row:
                 raise UserError(f"{expected_path}: literature[{i}]: missing key {key!r}")
-    by_id = {row["id"]: row for row in doc["literature"]}
+    by_id = {}
     for row in doc["literature"]:
-        if isinstance(row["book"], bool) or not isinstance(row["book"], int | float):
-            raise UserError(f"{expected_path}: literature {row['id']}: book: "
-                            f"{row['book']!r} is not a number")
+        if row["id"] in by_id:
+            raise UserError(f"{expected_path}: literature {row['id']}: a second row of this id")
+        by_id[row["id"]] = row
+    for row in doc["literature"]:
+        for key in ("book", "book_precision"):
+            value = row[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or (
+                    key == "book_precision" and not value > 0):
+                raise UserError(f"{expected_path}: literature {row['id']}: {key}: "
+                                f"{value!r} is not a {'positive ' * (key != 'book')}number")
         for key in ("varies", "above"):
             if key in row and (not isinstance(row[key], str) or row[key] not in by_id
                                or row[key] == row["id"]):
@@ -81,8 +92,11 @@ def family(rows: list[dict]) -> int:
 def alpha(expected_path, n_rows: int) -> float:
     """Each row's false-failure rate: the Šidák share, over the literature rows, of the
     gate's stated rate (config/expected.yaml `gate: family_false_failure`)."""
+    from .tolerance import gate_value
+
     doc = readers.yaml_mapping(expected_path, "expected values", ("gate",))
-    return stats.sidak(doc["gate"]["family_false_failure"], max(n_rows, 1))
+    rate = gate_value(doc["gate"], "family_false_failure", str(expected_path))
+    return stats.sidak(rate, max(n_rows, 1))
 
 
 def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:

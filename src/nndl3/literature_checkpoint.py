@@ -80,6 +80,18 @@ class Checkpoint:
         self.path.unlink(missing_ok=True)
 
 
+def is_checkpoint(path: Path) -> bool:
+    """Whether the file at `path` is a checkpoint (of any run): an .npz whose `meta` is a
+    mapping with a `key`. Any other file there is not ours to replace."""
+    try:
+        with np.load(path) as saved:
+            meta = json.loads(str(saved["meta"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError,
+            zipfile.BadZipFile):
+        return False
+    return isinstance(meta, dict) and "key" in meta
+
+
 def complete(meta: dict, arrays: dict, n_params: int) -> bool:
     """Whether a state of the right key has every part `restore` and the loop read."""
     progress = meta.get("progress")

@@ -11,6 +11,8 @@ from .errors import UserError
 
 
 def cmd_train(args):
+    from pathlib import Path
+
     import numpy as np
 
     from . import atomic, literature, mnist, readers
@@ -22,18 +24,23 @@ def cmd_train(args):
         raise UserError(f"--seed: {args.seed} is not one of the seeds {spec['seeds']}")
     if args.checkpoint_every < 1:
         raise UserError(f"--checkpoint-every: {args.checkpoint_every}: at least 1 epoch")
+    if args.checkpoint:
+        from .literature_checkpoint import is_checkpoint
+
+        if Path(args.checkpoint).exists() and not is_checkpoint(Path(args.checkpoint)):
+            # the run would replace it, then delete it
+            raise UserError(f"--checkpoint: {args.checkpoint}: a file that is not a "
+                            "checkpoint (left as it is)")
     data = mnist.load(args.data, np.dtype(spec["dtype"]), ("train", "validation", "test"),
                       spec["train_size"])
     checkpoint = None
     if args.checkpoint:
-        from .atomic import writable
         from .code import digest
         from .literature_checkpoint import Checkpoint, data_digest
 
         key = {"run": args.run, "seed": args.seed, "scale": args.scale, "spec": spec,
                "code": digest("literature-train"), "data": data_digest(data)}
-        path = writable(args.checkpoint, "--checkpoint")
-        checkpoint = Checkpoint(path, key, args.checkpoint_every)
+        checkpoint = Checkpoint(Path(args.checkpoint), key, args.checkpoint_every)
     record = literature.train_seed(args.run, spec, args.seed, data, checkpoint=checkpoint)
     record["n_test"] = len(data["test"][1])
     record["scale"] = args.scale
@@ -48,6 +55,7 @@ def cmd_check(args):
 
     records = [literature.read_record(p) for p in args.records]
     literature.unique_seeds(args.records, records)
+    literature.one_spec_per_run(args.records, records)
     for path, record in zip(args.records, records, strict=True):
         literature.finished(path, record)
     rows = literature_check.rows(args.expected)
@@ -69,6 +77,7 @@ def cmd_probe(args):
 
     records = [literature.read_record(p) for p in args.records]
     literature.unique_seeds(args.records, records)
+    literature.one_spec_per_run(args.records, records)
     epochs = {}
     for path, record in zip(args.records, records, strict=True):
         scale = literature_check.scale_of(record)
@@ -79,7 +88,8 @@ def cmd_probe(args):
                    if k not in record]
         if missing:
             raise UserError(f"{path}: no {missing[0]!r}: not a finished probe record")
-        if not isinstance(record["test_accuracy"], list) or not record["test_accuracy"]:
+        literature.finished(path, record)
+        if not record["test_accuracy"]:
             raise UserError(f"{path}: 'test_accuracy' is not a list of epochs' accuracies")
         n = epochs.setdefault(record["run"], len(record["test_accuracy"]))
         if len(record["test_accuracy"]) != n:

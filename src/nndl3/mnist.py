@@ -209,9 +209,18 @@ def prepared_arrays(path: Path, sets) -> dict[str, tuple[np.ndarray, np.ndarray]
             if missing:
                 raise UserError(f"{path}: not the prepared MNIST: no {', '.join(missing)} "
                                 f"{remedy}")
-            return {s: (z[f"{s}_x"], z[f"{s}_y"]) for s in sets}
+            arrays = {s: (z[f"{s}_x"], z[f"{s}_y"]) for s in sets}
     except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as e:
         # np.load's own words for a file that is no archive suggest unpickling it: not ours
         reason = {ValueError: "not a zip archive", EOFError: "empty",
                   zipfile.BadZipFile: "not a zip archive, or truncated"}.get(type(e), str(e))
         raise UserError(f"{path}: not a readable .npz ({reason}) {remedy}") from None
+    for s, (x, y) in arrays.items():  # the engines index by pixel and by label: check both
+        problem = (f"{s}_x has shape {x.shape}, not (n, 784)" if x.ndim != 2 or x.shape[1] != 784
+                   else f"{s}_y has shape {y.shape}, not ({len(x)},)" if y.shape != (len(x),)
+                   else f"{s} is empty" if not len(y)
+                   else f"{s}_y holds labels outside 0..9"
+                   if y.dtype.kind not in "iu" or y.min() < 0 or y.max() > 9 else None)
+        if problem:
+            raise UserError(f"{path}: not the prepared MNIST: {problem} {remedy}")
+    return arrays

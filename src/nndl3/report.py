@@ -179,13 +179,35 @@ def failed(document: dict) -> list[str]:
             + document.get("replay", []) if r["status"] == "FAIL"]
 
 
+# what a row, curve or replayed list can be: FAIL (and PASS) fail (pass) the gate; the
+# others are stated in the table and pass it (check.py, curves.py, replay_check.py)
+STATUSES = ("pass", "weak", "FAIL", "known deviation", "changed", "PASS")
+NOT_COMPARED = "not compared"
+
+
+def unknown_status(document: dict) -> str | None:
+    """A row whose status the gate does not know (the gate would pass it unread)."""
+    for part in ("rows", "curves", "replay"):
+        for r in document.get(part) or []:
+            row = r if isinstance(r, dict) else {"id": repr(r)}
+            status = row.get("status")
+            if not isinstance(status, str) or not (
+                    status in STATUSES or status.startswith(NOT_COMPARED)):
+                return f"{part}: {row.get('id')}: status {status!r}"
+    return None
+
+
 def gate(report_path, table_path) -> tuple[str, list[str]]:
     """The reproduction table and the ids of the rows and curves outside their tolerance."""
     document = readers.reproduction(report_path)
-    problem = stale(document)
+    problem = stale(document) or unknown_status(document) or (
+        None if document["rows"] else "no rows: nothing was checked")
     if problem:
         raise UserError(f"{report_path}: {problem}")
-    return readers.text(table_path, "reproduction table"), failed(document)
+    table = readers.text(table_path, "reproduction table")
+    if not table.strip():
+        raise UserError(f"{table_path}: empty: not the report's table (rerun `snakemake check`)")
+    return table, failed(document)
 
 
 # ------------------------------------------------------------- HTML for Snakemake's report

@@ -57,15 +57,21 @@ def gated(row: dict) -> bool:
             and not row.get("known_deviation"))
 
 
+def gate_value(conf, key: str, where: str = "expected values") -> float:
+    """config/expected.yaml `gate: <key>`, a rate in (0, 1) (at 0 no tolerance is finite,
+    at 1 none is needed); a UserError naming `where` and the key otherwise."""
+    value = conf.get(key) if isinstance(conf, dict) else None
+    if not isinstance(value, float) or not 0 < value < 1:
+        raise UserError(f"{where}: gate: {key} must be a number in (0, 1), got {value!r}")
+    return value
+
+
 def gate_of(expected: dict, curve_ids=()) -> Gate:
     """The gate of config/expected.yaml's `gate:` over its gated rows and the published
     curves checked (`curve_ids`, known curve deviations excluded)."""
     conf = expected.get("gate") or {}
     for key in ("family_false_failure", "detectable_power"):
-        value = conf.get(key)
-        if not isinstance(value, float) or not 0 < value < 1:
-            raise UserError(f"expected values: gate: {key} must be a number in (0, 1), "
-                            f"got {value!r}")
+        gate_value(conf, key)
     known = expected.get("curve_deviations") or {}
     m = sum(gated(r) for r in expected["quantities"]) + sum(c not in known for c in curve_ids)
     return Gate(conf["family_false_failure"], conf["detectable_power"], max(m, 1))
