@@ -281,3 +281,13 @@ def test_a_malformed_command_line_is_one_line_too(capsys):
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.count("\n") == 1
     assert err.startswith("error: python -m nndl3 neuron: argument --w: nan: not a finite")
+
+
+def test_check_only_checks_the_outputs_too(tmp_path, tiny_npz, capsys):
+    (tmp_path / "file").write_text("")
+    err = one_line_error(capsys, ["--check-only", "darkness", "--data", str(tiny_npz),
+                                  "--out", str(tmp_path / "file" / "d.json")])
+    assert "--out:" in err and "its folder cannot be written" in err
+    assert cli.main(["--check-only", "darkness", "--data", str(tiny_npz), "--out",
+                     str(tmp_path / "d.json")]) == 0
+    assert "outputs writable" in capsys.readouterr().out

@@ -558,7 +558,8 @@ def parser() -> argparse.ArgumentParser:
 
     p = OneLineParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
     p.add_argument("--check-only", action="store_true",
-                   help="parse the command line, check that its inputs are there, run nothing")
+                   help="parse the command line, check that its inputs are there and its "
+                   "outputs writable, run nothing")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("prepare-data", help="verify the MNIST files and write the book's split")
@@ -855,7 +856,9 @@ def main(argv=None) -> int:
     try:
         if args.check_only:
             inputs = check_inputs(args)
-            print(f"{args.command}: arguments parsed, {len(inputs)} input(s) present")
+            check_outputs(args)
+            print(f"{args.command}: arguments parsed, {len(inputs)} input(s) present, "
+                  "outputs writable")
         else:
             check_outputs(args)
             args.func(args)
