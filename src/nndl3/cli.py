@@ -355,8 +355,9 @@ def cmd_plot(args):
                            book_settings(args))
     except (KeyError, IndexError) as exc:  # inputs that passed their readers, but not these
         given = " ".join(p for role in paths.values() for p in role) or "(none)"
-        raise UserError(f"{args.out}: the inputs {given} lack what the figure's entry asks "
-                        f"for ({type(exc).__name__}: {exc})") from None
+        # which of the two lacks it, only the key tells: a config key is the entry's
+        raise UserError(f"{args.out}: the figure's entry (--spec) or its inputs ({given}) "
+                        f"lack what drawing it needs ({type(exc).__name__}: {exc})") from None
     plotting.save(fig, args.out)
     print(f"wrote {args.out}")
     print_totals()
