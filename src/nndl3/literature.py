@@ -239,10 +239,12 @@ def unique_seeds(paths, records) -> None:
 def one_spec_per_run(paths, records) -> None:
     """A UserError naming a record trained with another spec than its run's other seeds
     (their mean would pool two experiments)."""
+    from .aggregate import without_seeds
+
     first = {}
     for path, record in zip(paths, records, strict=True):
         key = (record["run"], record.get("scale"))
-        spec = {k: v for k, v in (record.get("spec") or {}).items() if k != "seeds"}
+        spec = without_seeds(record.get("spec") or {})
         if key in first and spec != first[key][1]:
             raise UserError(f"{path}: run {record['run']} trained with another spec than "
                             f"{first[key][0]}")
@@ -252,13 +254,11 @@ def one_spec_per_run(paths, records) -> None:
 def finished(path, record) -> None:
     """A record the check can read: its test accuracy at the best validation epoch."""
     value, epoch = record.get("test_at_best"), record.get("best_epoch")
-    if (not isinstance(value, (int, float)) or isinstance(value, bool)
-            or not 0 <= value <= 1 or not isinstance(epoch, int)):
+    if not readers.is_number(value) or not 0 <= value <= 1 or not isinstance(epoch, int):
         raise UserError(f"{path}: test_at_best {value!r} at best_epoch {epoch!r}: not a "
                         "finished record (an accuracy in [0, 1] at an epoch)")
     for key in ("validation_accuracy", "test_accuracy"):
         curve = record.get(key, [])
         if not isinstance(curve, list) or not all(
-                isinstance(a, int | float) and not isinstance(a, bool) and 0 <= a <= 1
-                for a in curve):
+                readers.is_number(a) and 0 <= a <= 1 for a in curve):
             raise UserError(f"{path}: {key}: not a list of accuracies in [0, 1]")

@@ -61,8 +61,7 @@ def rows(expected_path) -> list[dict]:
     for row in doc["literature"]:
         for key in ("book", "book_precision"):
             value = row[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or (
-                    key == "book_precision" and not value > 0):
+            if not readers.is_number(value) or (key == "book_precision" and not value > 0):
                 raise UserError(f"{expected_path}: literature {row['id']}: {key}: "
                                 f"{value!r} is not a {'positive ' * (key != 'book')}number")
         for key in ("varies", "above"):
@@ -92,10 +91,8 @@ def family(rows: list[dict]) -> int:
 def alpha(expected_path, n_rows: int) -> float:
     """Each row's false-failure rate: the Šidák share, over the literature rows, of the
     gate's stated rate (config/expected.yaml `gate: family_false_failure`)."""
-    from .tolerance import gate_value
-
     doc = readers.yaml_mapping(expected_path, "expected values", ("gate",))
-    rate = gate_value(doc["gate"], "family_false_failure", str(expected_path))
+    rate = tolerance.gate_value(doc["gate"], "family_false_failure", str(expected_path))
     return stats.sidak(rate, max(n_rows, 1))
 
 

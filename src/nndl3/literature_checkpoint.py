@@ -60,10 +60,9 @@ class Checkpoint:
             return None
         try:
             with np.load(self.path) as saved:
-                meta = json.loads(str(saved["meta"]))
+                meta = saved_meta(saved)
                 arrays = {name: saved[name] for name in saved.files if name != "meta"}
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as e:
-            # TypeError: a .npy file, which np.load gives as an array, not a context
+        except READ_ERRORS as e:
             print(f"checkpoint {self.path}: unreadable ({e}); starting afresh", file=log)
             return None
         if not isinstance(meta, dict) or canonical(meta.get("key")) != canonical(self.key):
@@ -80,14 +79,24 @@ class Checkpoint:
         self.path.unlink(missing_ok=True)
 
 
+# what reading a file that is no checkpoint can raise (TypeError, AttributeError: a .npy
+# file, which np.load gives as an array, not an archive)
+READ_ERRORS = (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError,
+               zipfile.BadZipFile)
+
+
+def saved_meta(saved):
+    """The `meta` entry of an opened checkpoint archive."""
+    return json.loads(str(saved["meta"]))
+
+
 def is_checkpoint(path: Path) -> bool:
     """Whether the file at `path` is a checkpoint (of any run): an .npz whose `meta` is a
     mapping with a `key`. Any other file there is not ours to replace."""
     try:
         with np.load(path) as saved:
-            meta = json.loads(str(saved["meta"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError,
-            zipfile.BadZipFile):
+            meta = saved_meta(saved)
+    except READ_ERRORS:
         return False
     return isinstance(meta, dict) and "key" in meta
 

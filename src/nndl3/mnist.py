@@ -215,12 +215,22 @@ def prepared_arrays(path: Path, sets) -> dict[str, tuple[np.ndarray, np.ndarray]
         reason = {ValueError: "not a zip archive", EOFError: "empty",
                   zipfile.BadZipFile: "not a zip archive, or truncated"}.get(type(e), str(e))
         raise UserError(f"{path}: not a readable .npz ({reason}) {remedy}") from None
-    for s, (x, y) in arrays.items():  # the engines index by pixel and by label: check both
-        problem = (f"{s}_x has shape {x.shape}, not (n, 784)" if x.ndim != 2 or x.shape[1] != 784
-                   else f"{s}_y has shape {y.shape}, not ({len(x)},)" if y.shape != (len(x),)
-                   else f"{s} is empty" if not len(y)
-                   else f"{s}_y holds labels outside 0..9"
-                   if y.dtype.kind not in "iu" or y.min() < 0 or y.max() > 9 else None)
+    for s, (x, y) in arrays.items():
+        problem = set_problem(s, x, y)
         if problem:
             raise UserError(f"{path}: not the prepared MNIST: {problem} {remedy}")
     return arrays
+
+
+def set_problem(s: str, x: np.ndarray, y: np.ndarray) -> str | None:
+    """What is wrong with set `s`'s arrays, if anything: the engines index weights by pixel
+    and outputs by label, so both must be in range."""
+    if x.ndim != 2 or x.shape[1] != 784:
+        return f"{s}_x has shape {x.shape}, not (n, 784)"
+    if y.shape != (len(x),):
+        return f"{s}_y has shape {y.shape}, not ({len(x)},)"
+    if not len(y):
+        return f"{s} is empty"
+    if y.dtype.kind not in "iu" or y.min() < 0 or y.max() > 9:
+        return f"{s}_y holds labels outside 0..9"
+    return None

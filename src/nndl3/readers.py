@@ -40,6 +40,11 @@ WHAT = {RECORD_SCHEMA: "run record", AGGREGATE_SCHEMA: "aggregate", SVM_SCHEMA: 
         NEURON_SCHEMA: "single-neuron result", BASELINE_SCHEMA: "baseline result"}
 
 
+def is_number(value) -> bool:
+    """A JSON/YAML number: an int or float, not a bool (which Python counts as an int)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def text(path: str | os.PathLike, what: str) -> str:
     path = Path(path)
     if not path.is_file():
