@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 
+from .status import CHANGED
+
 # Keys of a run's spec that are not a setting of the experiment: what the run is called,
 # and the seeds (any number of seeds samples the same experiment; an aggregate's spec
 # has none).
@@ -48,6 +50,6 @@ def changed(runs, aggregates: dict, book: dict | None) -> str | None:
 
 def summary(rows: list[dict]) -> str:
     """The tables' closing words on changed rows ('' if none)."""
-    ids = [r["id"] for r in rows if r["status"] == "changed"]
+    ids = [r["id"] for r in rows if r["status"] == CHANGED]
     return (f"; {len(ids)} changed (settings not the book's, not compared): "
             f"{', '.join(ids)}") if ids else ""

@@ -36,6 +36,7 @@ from . import changed, readers, stats
 from .aggregate import padded
 from .errors import UserError
 from .stats import below, quantiles
+from .status import CHANGED, FAIL, KNOWN_DEVIATION, PASS, WEAK
 from .tolerance import (
     K_SIGMA,
     Gate,
@@ -383,9 +384,9 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
             "book_below": (None if ours is None or "book" not in row else
                            [below(list(ours.values()), row["book"]), len(ours)]),
             "calibration_quartiles": None if ours is None else quantiles(list(ours.values())),
-            "status": "changed" if change else "FAIL" if bad_seeds else (
-                ("weak" if weak else "pass") if j["passed"] else
-                ("known deviation" if row.get("known_deviation") else "FAIL")),
+            "status": CHANGED if change else FAIL if bad_seeds else (
+                (WEAK if weak else PASS) if j["passed"] else
+                (KNOWN_DEVIATION if row.get("known_deviation") else FAIL)),
             "known_deviation": row.get("known_deviation"),
             "reason": change or (f"diverged: {', '.join(bad_seeds)}" if bad_seeds else None),
         })
@@ -474,7 +475,7 @@ def markdown(results: list[dict], expected: dict, gate: dict,
                   "sd).", ""]
         lines += [f"- **{r['id']}** ({r['status']}): {r['quantity']}: {target(r)}, "
                   f"regenerated {r['mean']:.3f}" for r in claims]
-    weak = [r for r in results if r["status"] == "weak"]
+    weak = [r for r in results if r["status"] == WEAK]
     if weak:
         lines += ["", "## Weak rows: what our calibration seeds show", "",
                   "Each weak row's calibration seeds by quantile (min, 25 %, median, 75 %, "
@@ -488,7 +489,7 @@ def markdown(results: list[dict], expected: dict, gate: dict,
     if known:
         lines += ["", "## Known deviations (reported, not gated; never a wider tolerance)", ""]
         lines += [f"- **{r['id']}** ({r['status']}): {r['known_deviation']}" for r in known]
-    failed = [r["id"] for r in results if r["status"] == "FAIL"]
+    failed = [r["id"] for r in results if r["status"] == FAIL]
     lines += ["", f"**rows: {counts(results)}**" + (f"; failed: {', '.join(failed)}"
                                                     if failed else "")
               + changed.summary(results)]

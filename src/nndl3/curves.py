@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from . import book_runs, changed
+from .status import CHANGED, FAIL, KNOWN_DEVIATION, NOT_COMPARED, PASS
 from .tolerance import K_SIGMA, k_sigma_tolerance, scale
 
 PRECISION = 0.0  # the published lists are exact counts and unrounded costs
@@ -193,14 +194,14 @@ def evaluate(book: book_runs.Book, calibration: dict, aggregates: dict,
         cal = calibration["curves"].get(curve["id"])
         change = changed.changed([curve["run"]], aggregates, book_settings)
         if change:  # its calibration measured the book's settings, not these
-            rows.append({**row, "status": "changed", "reason": change})
+            rows.append({**row, "status": CHANGED, "reason": change})
             continue
         if agg is not None and ours is None:
-            rows.append({**row, "status": "not compared (our run does not monitor it)"})
+            rows.append({**row, "status": f"{NOT_COMPARED} (our run does not monitor it)"})
             continue
         if agg is None or cal is None:  # every published curve we monitor is checked
             why = "its run was not given" if agg is None else "not calibrated"
-            rows.append({**row, "status": "FAIL", "reason": f"{why} (rerun `snakemake "
+            rows.append({**row, "status": FAIL, "reason": f"{why} (rerun `snakemake "
                          "calibrate`, then `snakemake install_calibration`)"})
             continue
         n = len(ours)
@@ -218,8 +219,8 @@ def evaluate(book: book_runs.Book, calibration: dict, aggregates: dict,
                      "held_out_pass_rate": (cal.get("held_out") or {}).get("pass_rate"),
                      "held_out_p01": (cal.get("held_out") or {}).get("p01"),
                      **simulated_of(cal),
-                     "status": "pass" if fraction >= cal["threshold"] else
-                     "known deviation" if curve["id"] in known else "FAIL"})
+                     "status": PASS if fraction >= cal["threshold"] else
+                     KNOWN_DEVIATION if curve["id"] in known else FAIL})
     return rows
 
 
@@ -248,10 +249,10 @@ def markdown(rows: list[dict], calibration: dict) -> str:
         "",
         table(rows).rstrip("\n"),
     ]
-    failed = [r["id"] for r in rows if r["status"] == "FAIL"]
-    passed = sum(r["status"] == "pass" for r in rows)
+    failed = [r["id"] for r in rows if r["status"] == FAIL]
+    passed = sum(r["status"] == PASS for r in rows)
     compared = sum("within" in r for r in rows)
-    known = [r for r in rows if r["status"] == "known deviation"]
+    known = [r for r in rows if r["status"] == KNOWN_DEVIATION]
     if known:
         lines += ["", "Known deviations (reported, not gated):", ""]
         lines += [f"- **{r['id']}**: {r['known_deviation']}" for r in known]

@@ -27,6 +27,7 @@ import yaml
 
 from . import atomic, bench_docs, literature_docs, paths
 from .errors import UserError
+from .status import KNOWN_DEVIATION
 from .tolerance import K_SIGMA, scale
 
 # the job times of the calibration's and the recipe's training (their cost blocks)
@@ -66,9 +67,9 @@ def summary(root: Path) -> str:
     doc = reproduction(root)
     points = [r for r in doc["rows"] if not r.get("claim")]
     claims = [r for r in doc["rows"] if r.get("claim")]
-    known = [r for r in points if r["status"] == "known deviation"]
+    known = [r for r in points if r["status"] == KNOWN_DEVIATION]
     curves = doc.get("curves", [])
-    curve_known = [c for c in curves if c["status"] == "known deviation"]
+    curve_known = [c for c in curves if c["status"] == KNOWN_DEVIATION]
     rate = doc["false_failure"]
     lines = [
         f"- **numbers of the text**: {len(points)} rows, **{counts(points)}**"

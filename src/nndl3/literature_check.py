@@ -38,9 +38,9 @@ import numpy as np
 
 from . import readers, stats, tolerance
 from .errors import UserError
+from .status import FAIL, NOT_RUN, PASS
 
 MIN_SEEDS = 3  # fewer seeds measure no spread worth a tolerance
-NOT_RUN = "not run"
 
 
 def rows(expected_path) -> list[dict]:
@@ -119,7 +119,7 @@ def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
             "seeds": [r["seed"] for r in mine],
             "min": float(values.min()), "max": float(values.max()),
             "best_epochs": [r["best_epoch"] for r in mine],
-            "status": "pass" if abs(mean - row["book"]) <= tol else "FAIL"}
+            "status": PASS if abs(mean - row["book"]) <= tol else FAIL}
 
 
 def difference_spread(seed_sd: float, n: int, binomial_sd: float) -> tolerance.Spread:
@@ -191,8 +191,8 @@ def markdown(results: list[dict], choices: list[dict] = (), orders: list[dict] =
             lines.append(f"| {r['id']} | {r['quantity']} | {r['book']} | {r['mean']:.2f} "
                          f"({r['n']}) | {r['seed_sd']:.3f} | {r['binomial_sd']:.3f} | "
                          f"± {r['tolerance']:.2f} | {r['status']} |")
-    counts = {s: sum(r["status"] == s for r in results) for s in ("pass", "FAIL", NOT_RUN)}
-    lines += ["", f"**{counts['pass']} passed, {counts['FAIL']} failed, "
+    counts = {s: sum(r["status"] == s for r in results) for s in (PASS, FAIL, NOT_RUN)}
+    lines += ["", f"**{counts[PASS]} passed, {counts[FAIL]} failed, "
               f"{counts[NOT_RUN]} not run**"]
     if choices:
         lines += ["", CHOICE_HEAD, ""] + [choice_line(c) for c in choices]

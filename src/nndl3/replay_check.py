@@ -18,6 +18,7 @@ import numpy as np
 
 from . import book_runs, readers
 from .errors import UserError
+from .status import FAIL, IDENTICAL, KNOWN_DEVIATION
 
 COST_TOLERANCE = 1e-9
 SVM_FILE = "more_data_svm.json"
@@ -32,7 +33,7 @@ def list_row(file: str, key, name: str, published, replayed) -> dict:
            "key": key, "list": name, "epochs": len(book)}
     if len(ours) != len(book):
         return {**row, "identical": 0, "max_cost_diff": None, "first_divergent_epoch": 0,
-                "status": "FAIL", "note": f"replay has {len(ours)} values, the book {len(book)}"}
+                "status": FAIL, "note": f"replay has {len(ours)} values, the book {len(book)}"}
     diff = np.abs(ours - book)
     is_cost = name.endswith("cost")
     same = diff <= COST_TOLERANCE if is_cost else ours == book
@@ -40,7 +41,7 @@ def list_row(file: str, key, name: str, published, replayed) -> dict:
     return {**row, "identical": int(same.sum()),
             "max_cost_diff": float(diff.max()) if is_cost and len(diff) else None,
             "first_divergent_epoch": int(bad[0]) if len(bad) else None,
-            "status": "PASS" if same.all() else "FAIL"}
+            "status": IDENTICAL if same.all() else FAIL}
 
 
 def file_rows(file: str, keys: list, published, replayed) -> list[dict]:
@@ -89,9 +90,9 @@ def rows(book: book_runs.Book, replayed: dict, svm_results=(), known=None) -> li
 
 def with_known(row: dict, known: dict) -> dict:
     why = known.get(row["id"], known.get(row["file"]))
-    if row["status"] != "FAIL" or why is None:
+    if row["status"] != FAIL or why is None:
         return row
-    return {**row, "status": "known deviation", "known_deviation": why}
+    return {**row, "status": KNOWN_DEVIATION, "known_deviation": why}
 
 
 def as_inputs(content: book_runs.Book, svm_results=()) -> tuple[dict, dict]:
@@ -142,7 +143,7 @@ def text_rows(expected: dict, book: book_runs.Book, replayed: dict,
         found.append({"id": f"text.{row['id']}", "row": row["id"], "book": row["book"],
                       "published_run": float(published), "replay": float(value),
                       "target": "text" if quoted else "published run",
-                      "status": "PASS" if abs(value - target) <= precision else "FAIL",
+                      "status": IDENTICAL if abs(value - target) <= precision else FAIL,
                       "runs": sorted(runs)})
     return found
 
@@ -151,14 +152,14 @@ def text_with_known(text: list[dict], table: list[dict],
                     published: book_runs.Published) -> list[dict]:
     """A failing text row whose run's replayed lists are a known deviation is one too."""
     deviating = set()
-    for r in (r for r in table if r["status"] == "known deviation"):
+    for r in (r for r in table if r["status"] == KNOWN_DEVIATION):
         if r["file"] in published.sweeps:
             deviating |= {published.sweeps[r["file"]].format(n=n) for n in book_runs.SIZES}
         elif (r["file"], r["key"]) in published.runs:
             deviating.add(published.runs[(r["file"], r["key"])][0])
-    return [{**r, "status": "known deviation",
+    return [{**r, "status": KNOWN_DEVIATION,
              "known_deviation": "its run's replay diverges (replay table)"}
-            if r["status"] == "FAIL" and set(r["runs"]) & deviating else r for r in text]
+            if r["status"] == FAIL and set(r["runs"]) & deviating else r for r in text]
 
 
 def read(paths) -> dict:
@@ -196,7 +197,7 @@ def from_report(replay_rows: list[dict]) -> tuple[list[dict], list[dict]]:
 def counts(table: list[dict]) -> dict:
     """How many published files and lists were replayed, and how many lists identically."""
     return {"files": len({r["file"] for r in table}), "lists": len(table),
-            "identical": sum(r["status"] == "PASS" for r in table)}
+            "identical": sum(r["status"] == IDENTICAL for r in table)}
 
 
 def summary(table: list[dict]) -> str:
@@ -240,7 +241,7 @@ def section(table: list[dict], text=()) -> str:
         ids = ", ".join(r["id"] for r in table if r.get("known_deviation") == why)
         lines += ["", f"Known deviation ({ids}): {why}"]
     if text:
-        passed = sum(r["status"] == "PASS" for r in text)
+        passed = sum(r["status"] == IDENTICAL for r in text)
         lines += ["", f"Numbers of the text on the replayed runs: {passed} of {len(text)} rows "
                   "give the text's number (or, where the text quotes another run, the "
                   "published run's).", "",

@@ -10,7 +10,7 @@ import html
 import re
 from pathlib import Path
 
-from . import atomic, book_runs, check, code, curves, readers, stats, tolerance, two_sample
+from . import atomic, book_runs, check, code, curves, readers, stats, status, tolerance, two_sample
 from .errors import UserError
 from .tolerance import K_SIGMA
 
@@ -176,13 +176,7 @@ def write(document: dict, text: str, out_md, out_json, out_html=None) -> None:
 def failed(document: dict) -> list[str]:
     """The ids of every row, curve and replayed list outside its tolerance."""
     return [r["id"] for r in document["rows"] + document.get("curves", [])
-            + document.get("replay", []) if r["status"] == "FAIL"]
-
-
-# what a row, curve or replayed list can be: FAIL (and PASS) fail (pass) the gate; the
-# others are stated in the table and pass it (check.py, curves.py, replay_check.py)
-STATUSES = ("pass", "weak", "FAIL", "known deviation", "changed", "PASS")
-NOT_COMPARED = "not compared"
+            + document.get("replay", []) if r["status"] == status.FAIL]
 
 
 def unknown_status(document: dict) -> str | None:
@@ -190,10 +184,8 @@ def unknown_status(document: dict) -> str | None:
     for part in ("rows", "curves", "replay"):
         for r in document.get(part) or []:
             row = r if isinstance(r, dict) else {"id": repr(r)}
-            status = row.get("status")
-            if not isinstance(status, str) or not (
-                    status in STATUSES or status.startswith(NOT_COMPARED)):
-                return f"{part}: {row.get('id')}: status {status!r}"
+            if not status.known(row.get("status")):
+                return f"{part}: {row.get('id')}: status {row.get('status')!r}"
     return None
 
 
