@@ -137,8 +137,8 @@ def test_a_checkpoint_interval_below_one_epoch_is_one_line(tmp_path):
                           str(tmp_path / "x.json"), "--checkpoint", str(tmp_path / "c.npz"),
                           "--checkpoint-every", "0"], capture_output=True, text=True,
                          cwd=ROOT)
-    assert out.returncode == 1 and out.stderr.count("\n") == 1
-    assert "--checkpoint-every: 0: at least 1 epoch" in out.stderr
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "--checkpoint-every: 0: at least 1" in out.stderr
     assert not (tmp_path / "x.json").exists()
 
 

@@ -22,8 +22,6 @@ def cmd_train(args):
                                args.scale, (args.config, args.literature))
     if args.seed not in spec["seeds"]:
         raise UserError(f"--seed: {args.seed} is not one of the seeds {spec['seeds']}")
-    if args.checkpoint_every < 1:
-        raise UserError(f"--checkpoint-every: {args.checkpoint_every}: at least 1 epoch")
     if args.checkpoint:
         from .literature_checkpoint import is_checkpoint
 
@@ -103,6 +101,8 @@ def cmd_probe(args):
 
 
 def add_commands(sub) -> None:
+    from .cli import positive
+
     s = sub.add_parser("literature-train", help="train one seed of a literature run "
                        "(config/literature.yaml)")
     s.add_argument("--run", required=True)
@@ -117,7 +117,7 @@ def add_commands(sub) -> None:
     s.add_argument("--checkpoint", help="save the run's state here every "
                    "--checkpoint-every epochs, and resume from it if it is this run's "
                    f"(the rule's: {paths.LITERATURE_CHECKPOINT})")
-    s.add_argument("--checkpoint-every", type=int, default=10, metavar="EPOCHS")
+    s.add_argument("--checkpoint-every", type=positive, default=10, metavar="EPOCHS")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("literature-check", help="the literature rows of config/expected.yaml "
