@@ -101,3 +101,43 @@ def test_parts_missing_or_from_other_params_or_images_are_refused(tmp_path):
     # a part's support vectors index its own training images: another size is another fit
     with pytest.raises(UserError, match="solved on 200 training images, not 400: rerun"):
         svm.load_parts([path], params, 400)
+
+
+@pytest.mark.parametrize("broken, words", [
+    ("not a zip", "not an SVM part ("),
+    ("no pairs", "not an SVM part (no pairs)"),
+    ("pair 3-3", "not pairs of digits"),
+    ("an intercept short", "not pairs of digits"),
+    ("support outside the fit", "not support vectors of the 200 images"),
+    ("a coefficient short", "not support vectors of the 200 images"),
+    ("no coefficients", "not support vectors of the 200 images")])
+def test_a_broken_part_is_one_line_naming_it(tmp_path, broken, words):
+    """A part that is no zip, lacks an array or holds pairs or support vectors that are not
+    the fit's: a UserError naming the file, never a traceback or a wrong model."""
+    x, y = load_digits(return_X_y=True)
+    x, y = x[:200] / 16, y[:200]
+    params = {"C": 1.0, "gamma": 0.05}
+    path = tmp_path / "part-0.npz"
+    svm.save_part(path, svm.solve(x, y, 1.0, 0.05, svm.part_of(svm.class_pairs(y), 0, 9)),
+                  params, len(y))
+    with np.load(path) as part:
+        arrays = {name: part[name] for name in part.files}
+    if broken == "not a zip":
+        path.write_bytes(b"PK\x03\x04 cut short")
+    else:
+        if broken == "no pairs":
+            del arrays["pairs"]
+        elif broken == "pair 3-3":
+            arrays["pairs"][0] = (3, 3)
+        elif broken == "an intercept short":
+            arrays["intercepts"] = arrays["intercepts"][:-1]
+        elif broken == "support outside the fit":
+            arrays["used_0"][-1] = 200
+        elif broken == "a coefficient short":
+            arrays["coef_0"] = arrays["coef_0"][:-1]
+        else:
+            del arrays["coef_0"]
+        np.savez(path, **arrays)
+    with pytest.raises(UserError, match=f"^{path}: ") as raised:
+        svm.load_parts([path], params, len(y))
+    assert words in str(raised.value) and "\n" not in str(raised.value)

@@ -127,8 +127,9 @@ def cmd_svm_part(args):
 
     if not 0 <= args.part < args.parts:
         raise UserError(f"--part {args.part}: not in 0..{args.parts - 1} (--parts {args.parts})")
-    params = (readers.json_file(args.search, "tuned SVM search")["best"] if args.search
-              else svm.BOOK_ERA)
+    from .tuned_inputs import search
+
+    params = search(args.search)["best"] if args.search else svm.BOOK_ERA
     x, y = mnist.load(args.data, np.float64, ("train",), args.train_size,
                       svm.PIXEL_DIVISOR)["train"]
     pairs = svm.part_of(svm.class_pairs(y), args.part, args.parts)
@@ -140,11 +141,9 @@ def cmd_svm_part(args):
 
 
 def tuned_spec(text: str) -> dict:
-    spec = load_json_arg(text, "--spec")
-    keys = ("grid", "search_size", "budget_cpu_seconds")
-    if not isinstance(spec, dict) or any(k not in spec for k in keys):
-        raise UserError(f"--spec: a mapping with keys {', '.join(keys)} is expected")
-    return spec
+    from . import tuned_inputs
+
+    return tuned_inputs.spec(load_json_arg(text, "--spec"))
 
 
 def cmd_tuned_svm_candidate(args):
@@ -174,12 +173,11 @@ def searched_candidates(paths_: list[str], grid: list[dict]) -> list[dict]:
     if len(paths_) != len(grid):
         raise UserError(f"--candidates: {len(paths_)} files for the grid's {len(grid)} "
                         "candidates")
-    found = [readers.json_file(path, "tuned SVM candidate") for path in paths_]
+    from .tuned_inputs import candidate_result
+
+    found = [candidate_result(readers.json_file(path, "tuned SVM candidate"), path)
+             for path in paths_]
     for path, params, result in zip(paths_, grid, found, strict=True):
-        if not isinstance(result, dict) or any(
-                k not in result for k in ("validation_accuracy", "cpu_seconds")):
-            raise UserError(f"{path}: not a tuned SVM candidate's result (keys "
-                            "validation_accuracy, cpu_seconds): rerun its job")
         if {k: result.get(k) for k in params} != params:
             raise UserError(f"{path}: a candidate other than the grid's {params}: rerun its job")
     return found
@@ -211,8 +209,9 @@ def cmd_tuned_svm_predict(args):
     import numpy as np
 
     from . import baselines, mnist, svm
+    from .tuned_inputs import search
 
-    best = readers.json_file(args.search, "tuned SVM search")["best"]
+    best = search(args.search)["best"]
     data = mnist.load(args.data, np.float64, ("train", args.evaluation), None,
                       svm.PIXEL_DIVISOR)
     solved = svm.load_parts(args.parts, best, len(data["train"][1])) if args.parts else None
@@ -255,7 +254,9 @@ def cmd_tuned_svm(args):
         raise UserError("--predicted-validation, --predicted-test: both or neither")
     data = mnist.load(args.data, np.float64, ("train", "validation", "test"), None,
                       svm.PIXEL_DIVISOR)
-    searched = readers.json_file(args.search, "tuned SVM search") if args.search else None
+    from .tuned_inputs import search
+
+    searched = search(args.search, spec["grid"]) if args.search else None
     solved = (svm.load_parts(args.parts, searched["best"], len(data["train"][1]))
               if args.parts and searched else None)
     if args.parts and not searched:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -188,18 +189,44 @@ def load_parts(paths, params: dict, images: int) -> list:
     first `images` training images."""
     solved = []
     for path in paths:
-        with np.load(path) as part:
-            if part["params"].tolist() != [params["C"], params["gamma"]]:
-                raise UserError(f"{path}: solved with C, gamma = {part['params'].tolist()}, "
-                                f"not {params['C']}, {params['gamma']}: rerun its job")
-            solved_on = int(part["images"]) if "images" in part.files else None
-            if solved_on != images:
-                raise UserError(f"{path}: solved on {solved_on} training images, not "
-                                f"{images}: rerun its job")
-            solved += [(int(i), int(j), part[f"used_{k}"], part[f"coef_{k}"],
-                        float(part["intercepts"][k]))
-                       for k, (i, j) in enumerate(part["pairs"])]
+        try:
+            with np.load(path) as part:
+                arrays = {name: part[name] for name in part.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise UserError(f"{path}: not an SVM part ({exc}): rerun its job") from None
+        solved += part_problems(path, arrays, params, images)
     return solved
+
+
+def part_problems(path, part: dict, params: dict, images: int) -> list:
+    """The pair problems of one part's arrays, each checked: its (C, gamma) and training
+    size are the fit's, its pairs are pairs of digits, its support vectors are images of
+    that fit, with one coefficient each."""
+    missing = [k for k in ("params", "images", "pairs", "intercepts") if k not in part]
+    if missing:
+        raise UserError(f"{path}: not an SVM part (no {', '.join(missing)}): rerun its job")
+    if part["params"].tolist() != [params["C"], params["gamma"]]:
+        raise UserError(f"{path}: solved with C, gamma = {part['params'].tolist()}, "
+                        f"not {params['C']}, {params['gamma']}: rerun its job")
+    if part["images"].shape != () or int(part["images"]) != images:
+        raise UserError(f"{path}: solved on {part['images'].tolist()} training images, not "
+                        f"{images}: rerun its job")
+    pairs, intercepts = part["pairs"], part["intercepts"]
+    if (pairs.ndim != 2 or pairs.shape[1:] != (2,) or pairs.dtype.kind not in "iu"
+            or intercepts.shape != (len(pairs),)
+            or not all(0 <= i < j <= 9 for i, j in pairs.tolist())):
+        raise UserError(f"{path}: pairs {pairs.tolist()!r}: not pairs of digits, one "
+                        "intercept each: rerun its job")
+    problems = []
+    for k, (i, j) in enumerate(pairs.tolist()):
+        used, coef = part.get(f"used_{k}"), part.get(f"coef_{k}")
+        if (used is None or coef is None or used.ndim != 1 or used.dtype.kind not in "iu"
+                or coef.shape != used.shape or (used.size and not (
+                    0 <= used.min() and used.max() < images))):
+            raise UserError(f"{path}: pair {i}-{j}: used_{k}, coef_{k}: not support vectors "
+                            f"of the {images} images with one coefficient each: rerun its job")
+        problems.append((i, j, used, coef, float(intercepts[k])))
+    return problems
 
 
 def predict(model: OneVsOne, x, chunk: int = 1000) -> np.ndarray:

@@ -1,0 +1,75 @@
+"""The tuned SVM's inputs, checked on the way in: its spec (the workflow's `--spec`), a
+candidate's result and the search's result (files its own jobs write). A broken one is a
+one-line error naming the file (or option), the key and the value, never a traceback or a
+fit with the wrong parameters."""
+
+from __future__ import annotations
+
+from .errors import UserError
+from .readers import REBUILD, is_number, json_file
+
+SEARCH_KEYS = ("search_size", "budget_cpu_seconds", "tried", "skipped", "best", "cpu_seconds")
+
+
+def params(value, where: str) -> dict:
+    """{"C": c, "gamma": g}, both positive numbers (extra keys allowed)."""
+    if not isinstance(value, dict) or not all(
+            is_number(value.get(k)) and value[k] > 0 for k in ("C", "gamma")):
+        raise UserError(f"{where}: {value!r}: not C and gamma, two positive numbers")
+    return value
+
+
+def spec(doc, where: str = "--spec") -> dict:
+    """The search's grid (a list of C, gamma), its training size and its CPU budget."""
+    keys = ("grid", "search_size", "budget_cpu_seconds")
+    if not isinstance(doc, dict) or any(k not in doc for k in keys):
+        raise UserError(f"{where}: a mapping with keys {', '.join(keys)} is expected")
+    if not isinstance(doc["grid"], list) or not doc["grid"]:
+        raise UserError(f"{where}: grid: {doc['grid']!r}: not a list of candidates")
+    for k, candidate in enumerate(doc["grid"]):
+        params(candidate, f"{where}: grid[{k}]")
+    size = doc["search_size"]
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise UserError(f"{where}: search_size: {size!r}: not a count of images")
+    budget = doc["budget_cpu_seconds"]
+    if not is_number(budget) or budget < 0:
+        raise UserError(f"{where}: budget_cpu_seconds: {budget!r}: not a number of seconds")
+    return doc
+
+
+def candidate_result(doc, path) -> dict:
+    """A candidate's result (baselines.candidate): its C, gamma, validation accuracy and CPU
+    seconds."""
+    if not isinstance(doc, dict) or any(
+            k not in doc for k in ("validation_accuracy", "cpu_seconds")):
+        raise UserError(f"{path}: not a tuned SVM candidate's result (keys "
+                        "validation_accuracy, cpu_seconds): rerun its job")
+    params(doc, f"{path}")
+    accuracy, seconds = doc["validation_accuracy"], doc["cpu_seconds"]
+    if not is_number(accuracy) or not 0 <= accuracy <= 1:
+        raise UserError(f"{path}: validation_accuracy: {accuracy!r}: not in [0, 1]; {REBUILD}")
+    if not is_number(seconds) or seconds < 0:
+        raise UserError(f"{path}: cpu_seconds: {seconds!r}: not a number of seconds; {REBUILD}")
+    return doc
+
+
+def search(path, grid: list | None = None) -> dict:
+    """The search's result (baselines.select): its best is one of the candidates it tried,
+    and with the spec's `grid`, what it tried and skipped is that grid, in its order."""
+    doc = json_file(path, "tuned SVM search")
+    if not isinstance(doc, dict) or any(k not in doc for k in SEARCH_KEYS):
+        raise UserError(f"{path}: not a tuned SVM search (keys {', '.join(SEARCH_KEYS)}); "
+                        + REBUILD)
+    if not isinstance(doc["tried"], list) or not doc["tried"]:
+        raise UserError(f"{path}: tried: {doc['tried']!r}: no candidate tried; {REBUILD}")
+    tried = [candidate_result(t, f"{path}: tried[{k}]") for k, t in enumerate(doc["tried"])]
+    best = params(doc["best"], f"{path}: best")
+    pair = [(t["C"], t["gamma"]) for t in tried]
+    if (best["C"], best["gamma"]) not in pair:
+        raise UserError(f"{path}: best {best!r} is none of the candidates tried; {REBUILD}")
+    if grid is not None:
+        searched = pair + [(s.get("C"), s.get("gamma")) for s in doc["skipped"]
+                           if isinstance(s, dict)] if isinstance(doc["skipped"], list) else None
+        if searched != [(g["C"], g["gamma"]) for g in grid]:
+            raise UserError(f"{path}: searched another grid than --spec's; {REBUILD}")
+    return doc
