@@ -319,3 +319,35 @@ def test_a_replay_figure_must_name_a_replayed_file_and_a_published_list():
     with pytest.raises(replay_check.UserError, match="unknown list 'cost'"):
         workflow_config.check_replay_figure(
             "f", {"replay": {"file": "overfitting.json", "lists": ["cost"]}}, config)
+
+
+def test_every_replay_spec_of_the_workflow_passes_its_check():
+    from .conftest import ROOT
+
+    specs = workflow_config.replay_specs(workflow_config.load(ROOT))
+    assert specs and all(replay.checked(s) == s for s in specs.values())
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda s: s["runs"][0].update(epochs=0), "--spec: runs.0.epochs: 0 is less than"),
+    (lambda s: s["runs"][0].pop("eta"), "--spec: runs.0: 'eta' is a required property"),
+    (lambda s: s["runs"][0].update(mini_batch=0), "--spec: runs.0.mini_batch: 0 is less"),
+    (lambda s: s.update(seed=-1), "--spec: seed: -1 is less than the minimum of 0"),
+    (lambda s: s.update(layout="by_key"), "--spec: layout by_key: runs' keys [None]"),
+    (lambda s: s.update(runs=3), "not a replay spec")])
+def test_a_wrong_replay_spec_is_one_line_naming_the_key(tmp_path, capsys, change, words):
+    """The replay job checks its --spec against the schema the workflow's config is
+    checked against (replay.schema.yaml): epochs 0 was replayed as a file of no epochs."""
+    from nndl3 import cli
+
+    from .conftest import ROOT
+
+    spec = copy.deepcopy(workflow_config.replay_specs(
+        workflow_config.load(ROOT))["overfitting.json"])
+    change(spec)
+    out = tmp_path / "replay.json"
+    assert cli.main(["replay", "--spec", json.dumps(spec), "--data",
+                     str(tmp_path / "absent.npz"), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err, err
+    assert not out.exists()

@@ -286,7 +286,7 @@ def cmd_replay(args):
     from .timing import Timer
 
     timer = Timer()
-    spec = load_json_arg(args.spec, "--spec")
+    spec = replay.checked(load_json_arg(args.spec, "--spec"))
     with timer("load"):
         data = mnist.load(args.data, np.float64, replay.data_sets(spec), replay.train_size(spec),
                           replay.BOOK_PIXEL_DIVISOR)
