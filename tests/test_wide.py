@@ -133,3 +133,32 @@ def test_damped_momentum_scales_the_gradient_by_one_minus_mu():
     damped.sgd_epoch(csr(x), labels, np.arange(10), 0.5, momentum=0.75)
     np.testing.assert_allclose(damped.weights[1] - start, 0.25 * (book.weights[1] - start),
                                rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("options", [WideOptions(mini_batch=10),
+                                     WideOptions(mini_batch=7, max_norm=0.5)])
+def test_a_plain_epoch_is_its_steps_one_by_one(options):
+    """plain_epoch (buffers made once) is `step` for each mini-batch, bit for bit, with a
+    short last batch and with the max-norm bound."""
+    x, labels = synthetic_digits(200, dtype=np.float32)
+    net = Network.create([784, 30, 10], "default", np.random.default_rng(0), np.float32,
+                         Options(mini_batch=options.mini_batch))
+    epoch, steps = (WideNetwork([w.copy() for w in net.weights],
+                                [b.copy() for b in net.biases], options) for _ in range(2))
+    assert epoch.is_plain(0.0)
+    order = np.random.default_rng(1).permutation(len(x))
+    epoch.sgd_epoch(csr(x), labels, order, 0.5)
+    m = options.mini_batch
+    with np.errstate(over="ignore"):
+        for start in range(0, len(order), m):
+            steps.step(csr(x), labels, order[start:start + m], 0.5, 0.0, None)
+    assert all(np.array_equal(a, b) for a, b in zip(epoch.params(), steps.params(), strict=True))
+    assert not np.array_equal(epoch.w1t, net.weights[0].T)
+
+
+def test_the_parameters_start_on_cache_lines():
+    """Off a cache line, the kernels' vector loads split in two (wide.aligned)."""
+    _, wide = pair([784, 30, 20, 10], np.float32, momentum=0.5)
+    x, labels = synthetic_digits(20, dtype=np.float32)
+    wide.sgd_epoch(csr(x), labels, np.arange(20), 0.5, momentum=0.5)
+    assert all(p.ctypes.data % 64 == 0 for p in wide.params() + wide.velocity)

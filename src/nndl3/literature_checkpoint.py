@@ -132,10 +132,12 @@ def canonical(key: dict) -> str:
 
 def restore(state: dict, net, rng: dict) -> None:
     """Put the saved parameters, momentum and generators back into `net` and `rng`."""
+    from .wide import aligned
+
     arrays = state["arrays"]
     for i, p in enumerate(net.params()):
         p[...] = arrays[f"param_{i}"]
     if state["velocity"]:
-        net.velocity = [arrays[f"velocity_{i}"].copy() for i in range(len(net.params()))]
+        net.velocity = [aligned(arrays[f"velocity_{i}"]) for i in range(len(net.params()))]
     for name in STREAMS:
         rng[name].bit_generator.state = state["rng"][name]
