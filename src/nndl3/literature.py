@@ -119,6 +119,7 @@ class TrainingImages:
 
         self.x, self.how, self.rng, self.csr = x, how, rng, csr
         self.seconds = list(seconds)  # drawing + conversion, per epoch, on the second thread
+        self.dense = None  # the distorted images before conversion: one buffer, reused
         self.drawn_from = rng.bit_generator.state  # before the pending draw (a checkpoint's)
         if how is None:
             self.fixed = csr(x)
@@ -131,7 +132,8 @@ class TrainingImages:
 
         start = time.thread_time()
         self.drawn_from = self.rng.bit_generator.state
-        images = self.csr(distort(self.x, self.how, self.rng))
+        self.dense = distort(self.x, self.how, self.rng, self.dense)
+        images = self.csr(self.dense)
         self.seconds.append(time.thread_time() - start)
         return images
 
