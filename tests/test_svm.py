@@ -87,13 +87,22 @@ def test_the_parts_share_the_pairs_out_evenly_and_touch_few_digits(parts):
         assert (digits, every_parts_th) == (28, 45)
 
 
-def test_parts_missing_or_from_other_params_or_images_are_refused(tmp_path):
+PART_PARAMS = {"C": 1.0, "gamma": 0.05}
+
+
+def saved_part(path, parts):
+    """Part 0 of `parts` of a fit on 200 small digits, saved to `path`: (x, y)."""
     x, y = load_digits(return_X_y=True)
     x, y = x[:200] / 16, y[:200]
-    params = {"C": 1.0, "gamma": 0.05}
+    svm.save_part(path, svm.solve(x, y, 1.0, 0.05, svm.part_of(svm.class_pairs(y), 0, parts)),
+                  PART_PARAMS, len(y))
+    return x, y
+
+
+def test_parts_missing_or_from_other_params_or_images_are_refused(tmp_path):
+    params = PART_PARAMS
     path = tmp_path / "part-0.npz"
-    svm.save_part(path, svm.solve(x, y, 1.0, 0.05, svm.part_of(svm.class_pairs(y), 0, 2)),
-                  params, len(y))
+    x, y = saved_part(path, 2)
     with pytest.raises(UserError, match="23 pair problems solved, 45 needed"):
         svm.model_of(x, y, 0.05, svm.load_parts([path], params, len(y)))
     with pytest.raises(UserError, match="not 3.0, 0.05: rerun its job"):
@@ -114,12 +123,8 @@ def test_parts_missing_or_from_other_params_or_images_are_refused(tmp_path):
 def test_a_broken_part_is_one_line_naming_it(tmp_path, broken, words):
     """A part that is no zip, lacks an array or holds pairs or support vectors that are not
     the fit's: a UserError naming the file, never a traceback or a wrong model."""
-    x, y = load_digits(return_X_y=True)
-    x, y = x[:200] / 16, y[:200]
-    params = {"C": 1.0, "gamma": 0.05}
     path = tmp_path / "part-0.npz"
-    svm.save_part(path, svm.solve(x, y, 1.0, 0.05, svm.part_of(svm.class_pairs(y), 0, 9)),
-                  params, len(y))
+    _, y = saved_part(path, 9)
     with np.load(path) as part:
         arrays = {name: part[name] for name in part.files}
     if broken == "not a zip":
@@ -139,5 +144,5 @@ def test_a_broken_part_is_one_line_naming_it(tmp_path, broken, words):
             del arrays["coef_0"]
         np.savez(path, **arrays)
     with pytest.raises(UserError, match=f"^{path}: ") as raised:
-        svm.load_parts([path], params, len(y))
+        svm.load_parts([path], PART_PARAMS, len(y))
     assert words in str(raised.value) and "\n" not in str(raised.value)
