@@ -28,6 +28,7 @@ import numpy as np
 from scipy import stats as sp
 
 from nndl3 import atomic, check, paths, readers, tolerance
+from nndl3.status import FAIL, PASS, WEAK
 
 NOMINAL = 0.05  # large enough for 840 held-out cases per row to see (42 expected)
 N_CHECK = 3  # the check's seeds per triple
@@ -39,7 +40,7 @@ def triples(reports: list[str]) -> dict:
     for path in reports:
         doc = readers.reproduction(path)
         failed = [r["id"] for r in doc["rows"] + doc.get("curves", [])
-                  if r["status"] == "FAIL"]
+                  if r["status"] == FAIL]
         out.append({"report": path, "seeds": doc.get("check_seeds"), "failed": failed,
                     "changed": changed(doc["rows"]),
                     "stated_rate": (doc.get("false_failure") or {}).get("rate")})
@@ -55,8 +56,8 @@ def changed(rows: list[dict]) -> list[dict]:
         tol = r["tolerance_k_sigma"]
         before = (check.claim_holds(r["claim"], r["mean"], tol) if r.get("claim")
                   else abs(r["mean"] - r["book"]) <= tol)
-        if before != (r["status"] in ("pass", "weak")) or r["status"] == "weak":
-            out.append({"id": r["id"], "k_sigma": "pass" if before else "FAIL",
+        if before != (r["status"] in (PASS, WEAK)) or r["status"] == WEAK:
+            out.append({"id": r["id"], "k_sigma": PASS if before else FAIL,
                         "now": r["status"], "tolerance": r["tolerance"],
                         "tolerance_k_sigma": tol, "offset": r["mean"] - (r["book"] or 0)})
     return out

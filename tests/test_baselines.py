@@ -134,7 +134,7 @@ def test_the_selection_counts_only_the_candidates_within_the_budget():
 
 @pytest.fixture
 def spec_and_candidates(tmp_path):
-    spec = json.dumps({"grid": GRID, "search_size": 100, "budget_cpu_seconds": 1e9})
+    spec = json.dumps({"grid": GRID, "search_size": 100, "budget_cpu_seconds": 600})
     paths = []
     for k, params in enumerate(GRID):
         path = tmp_path / f"candidate-{k}.json"
@@ -170,7 +170,7 @@ def test_a_wrong_candidate_file_is_one_line_naming_it(spec_and_candidates, capsy
 
 
 def test_a_candidate_outside_the_grid_is_one_line(tiny_data, capsys, tmp_path):
-    spec = json.dumps({"grid": GRID, "search_size": 100, "budget_cpu_seconds": 1e9})
+    spec = json.dumps({"grid": GRID, "search_size": 100, "budget_cpu_seconds": 600})
     assert cli.main(["tuned-svm-candidate", "--spec", spec, "--candidate", "3",
                      "--data", str(tmp_path / "absent.npz"),
                      "--out", str(tmp_path / "c.json")]) == 1

@@ -127,3 +127,19 @@ def test_unknown_kind_is_named():
     with pytest.raises(ValueError, match="'wavy'"):
         distort.distort(np.zeros((1, 784), np.float32), {"kind": "wavy"},
                         np.random.default_rng(0))
+
+
+def test_distorting_into_a_buffer_is_distorting_afresh():
+    """A run draws every epoch's images into one buffer (literature.TrainingImages): the
+    same images as a fresh array, from the same stream; a buffer of another shape, type or
+    layout is refused (its rows' views would not be its own)."""
+    x = np.repeat(digit(), 6, axis=0).reshape(6, -1)
+    how = {"kind": "elastic", "sigma": 4.0, "alpha": 34.0}
+    fresh = distort.distort(x, how, np.random.default_rng(0))
+    buffer = np.full_like(x, np.nan)
+    assert distort.distort(x, how, np.random.default_rng(0), buffer) is buffer
+    assert np.array_equal(buffer, fresh) and not np.array_equal(fresh, x)
+    for wrong in (np.empty_like(x[:5]), np.empty_like(x, np.float64),
+                  np.empty((x.shape[1], len(x)), x.dtype).T):
+        with pytest.raises(ValueError, match="not a C-contiguous"):
+            distort.distort(x, how, np.random.default_rng(0), wrong)

@@ -333,7 +333,9 @@ def test_every_replay_spec_of_the_workflow_passes_its_check():
     (lambda s: s["runs"][0].pop("eta"), "--spec: runs.0: 'eta' is a required property"),
     (lambda s: s["runs"][0].update(mini_batch=0), "--spec: runs.0.mini_batch: 0 is less"),
     (lambda s: s.update(seed=-1), "--spec: seed: -1 is less than the minimum of 0"),
-    (lambda s: s.update(layout="by_key"), "--spec: layout by_key: runs' keys [None]"),
+    (lambda s: s.update(layout="by_key"), "--spec: runs.0: 'key' is a required property"),
+    (lambda s: s.update(layout="by_key", runs=[{**s["runs"][0], "key": "a"}] * 2),
+     "--spec: layout by_key: runs' keys ['a', 'a']"),
     (lambda s: s.update(runs=3), "not a replay spec")])
 def test_a_wrong_replay_spec_is_one_line_naming_the_key(tmp_path, capsys, change, words):
     """The replay job checks its --spec against the schema the workflow's config is
@@ -351,3 +353,21 @@ def test_a_wrong_replay_spec_is_one_line_naming_the_key(tmp_path, capsys, change
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err, err
     assert not out.exists()
+
+
+def test_the_config_refuses_a_file_laid_out_by_key_without_keys():
+    """The schema the job checks its spec by is the config's: the workflow refuses such a
+    file when it loads its config, not in the replay job."""
+    from nndl3.errors import UserError
+
+    from .conftest import ROOT
+
+    config = workflow_config.load(ROOT)
+    files = config["replay"]["scripts"]["overfitting"]
+    file = next(iter(files))
+    files[file]["layout"] = "by_key"
+    for run in files[file]["runs"]:
+        run.pop("key", None)
+    with pytest.raises(UserError, match=f"replay.scripts.overfitting.{file}.runs.0: 'key' "
+                       "is a required property"):
+        workflow_config.validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")

@@ -46,8 +46,9 @@ def workflow_copy(where: Path) -> Path:
     shutil.copy(ROOT / "Snakefile", where)
     for folder in ("workflow", "config", "profiles", "book_runs"):
         shutil.copytree(ROOT / folder, where / folder)
-    (where / "src" / "nndl3").mkdir(parents=True)  # the config schema refers to the run schema
-    shutil.copy(ROOT / "src" / "nndl3" / "run.schema.yaml", where / "src" / "nndl3")
+    (where / "src" / "nndl3").mkdir(parents=True)  # the config schema refers to the package's
+    for schema in (ROOT / "src" / "nndl3").glob("*.schema.yaml"):
+        shutil.copy(schema, where / "src" / "nndl3")
     (where / "data").mkdir()
     (where / "data" / "mnist.npz").symlink_to(DATA.resolve())
     (where / "small.yaml").write_text(SMALL)

@@ -119,6 +119,8 @@ def test_parts_missing_or_from_other_params_or_images_are_refused(tmp_path):
     ("an intercept short", "not pairs of digits"),
     ("support outside the fit", "not support vectors of the 200 images"),
     ("a coefficient short", "not support vectors of the 200 images"),
+    ("coefficients as text", "not support vectors of the 200 images"),
+    ("intercepts as text", "not pairs of digits"),
     ("no coefficients", "not support vectors of the 200 images")])
 def test_a_broken_part_is_one_line_naming_it(tmp_path, broken, words):
     """A part that is no zip, lacks an array or holds pairs or support vectors that are not
@@ -140,6 +142,10 @@ def test_a_broken_part_is_one_line_naming_it(tmp_path, broken, words):
             arrays["used_0"][-1] = 200
         elif broken == "a coefficient short":
             arrays["coef_0"] = arrays["coef_0"][:-1]
+        elif broken == "coefficients as text":
+            arrays["coef_0"] = arrays["coef_0"].astype(str)
+        elif broken == "intercepts as text":
+            arrays["intercepts"] = arrays["intercepts"].astype(str)
         else:
             del arrays["coef_0"]
         np.savez(path, **arrays)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from nndl3 import atomic, book_runs, check, curves, paths, readers, workflow_config
+from nndl3.status import FAIL
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = paths.MUTANTS  # the last full run, read by `python -m nndl3 docs`
@@ -349,9 +350,9 @@ def failing(aggregates: dict, data: Path) -> list[dict]:
     curve_rows = curves.evaluate(
         book, readers.curve_calibration(ROOT / "config" / "calibration_curves.json"),
         aggregates, expected.get("curve_deviations") or {})
-    return ([{"id": r["id"], "text": row_text(r)} for r in rows if r["status"] == "FAIL"]
+    return ([{"id": r["id"], "text": row_text(r)} for r in rows if r["status"] == FAIL]
             + [{"id": f"curve {r['id']}", "text": curve_text(r)} for r in curve_rows
-               if r["status"] == "FAIL" and r["run"] in runs])
+               if r["status"] == FAIL and r["run"] in runs])
 
 
 def row_text(r: dict) -> str:

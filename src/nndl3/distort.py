@@ -133,6 +133,9 @@ def distort(x: np.ndarray, how: dict, rng: np.random.Generator,
     fields at once was ~40 % slower (memory traffic)."""
     n = len(x)
     out = np.empty_like(x) if out is None else out
+    if out.shape != x.shape or out.dtype != x.dtype or not out.flags.c_contiguous:
+        raise ValueError(f"distort: out {out.shape} {out.dtype} is not a C-contiguous "
+                         f"{x.shape} {x.dtype} array")  # its rows' views must be its own
     for start in range(0, n, CHUNK):
         chunk = slice(start, min(start + CHUNK, n))
         dy, dx = fields(chunk.stop - chunk.start, how, rng)

@@ -21,14 +21,11 @@ Seeded runs (`nndl3.train`) are untouched: this is a path of its own.
 
 from __future__ import annotations
 
-import functools
 import sys
 import time
-from importlib import resources
 
 import numpy as np
 
-from . import readers
 from . import replay_random as rnd
 from .book_runs import LISTS
 from .errors import UserError
@@ -39,23 +36,12 @@ LAYOUTS = ("one", "list", "by_key")  # the run's value; the runs' values; {key: 
 RESULTS = ("lists", "validation_percent")
 
 
-@functools.cache
-def schema() -> dict:
-    """replay.schema.yaml: the seed, the mini-batch size and a published file's entry."""
-    import yaml
-
-    text = resources.files("nndl3").joinpath("replay.schema.yaml").read_text()
-    return yaml.load(text, Loader=readers.SAFE_LOADER)
-
-
 def checked(spec, where: str = "--spec") -> dict:
     """The spec a replay job receives (workflow_config.replay_specs: a file's entry with
     its seed, its script's name and each run's mini-batch size) against replay.schema.yaml,
     the schema the workflow's config is checked against: a UserError names the key and the
-    value. A file laid out by key needs a key for each of its runs."""
-    import jsonschema
-
-    from .runspec import schema_error
+    value. A file laid out by key needs a key of its own for each of its runs."""
+    from .schemas import problem
 
     if not isinstance(spec, dict) or not isinstance(spec.get("runs"), list):
         raise UserError(f"{where}: {spec!r:.60}: not a replay spec (a mapping with runs)")
@@ -69,14 +55,12 @@ def checked(spec, where: str = "--spec") -> dict:
         mini_batch = run.get("mini_batch") if isinstance(run, dict) else None
         pieces.append(("mini_batch", mini_batch, f"runs.{k}.mini_batch: "))
     for name, value, key in pieces:
-        validator = jsonschema.Draft202012Validator({**schema(), "$ref": f"#/$defs/{name}"})
-        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
-        if error is not None:
-            text = schema_error(error) if error.absolute_path else error.message
-            raise UserError(f"{where}: {key}{text}")
+        wrong = problem(value, "replay.schema.yaml", name)
+        if wrong:
+            raise UserError(f"{where}: {key}{wrong}")
     if spec["layout"] == "by_key":
-        keys = [run.get("key") for run in spec["runs"]]
-        if None in keys or len(set(keys)) != len(keys):
+        keys = [run["key"] for run in spec["runs"]]
+        if len(set(keys)) != len(keys):
             raise UserError(f"{where}: layout by_key: runs' keys {keys}: each run needs a "
                             "key of its own")
     return spec

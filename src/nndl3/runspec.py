@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import copy
-import functools
 import json
-from importlib import resources
 
 import jsonschema
 import yaml
 
-from . import readers
+from . import readers, schemas
 from .errors import UserError
 
 ANNOTATIONS = ("description",)  # keys that say what a run is, and change nothing
 
 
-@functools.cache
 def schema() -> dict:
-    return yaml.load(resources.files("nndl3").joinpath("run.schema.yaml").read_text(),
-                     Loader=readers.SAFE_LOADER)
+    return schemas.load("run.schema.yaml")
 
 
 def defaults() -> dict:
@@ -50,19 +46,13 @@ def validate(spec: dict, where: str) -> Spec:
     errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(spec),
                     key=lambda e: list(e.absolute_path))
     if errors:
-        raise UserError(f"{where}: {schema_error(errors[0])}")
+        raise UserError(f"{where}: {schemas.error_text(errors[0])}")
     missing = [k for k in keys_required() if k not in spec]
     if missing:
         raise UserError(f"{where}: missing key(s) {', '.join(missing)}")
     complete = Spec({**defaults(), **spec})
     check_options(complete, where)
     return complete
-
-
-def schema_error(e) -> str:
-    """A jsonschema ValidationError as `key.path: message`."""
-    key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
-    return f"{key}: {e.message}"
 
 
 # The literature runs' options (config/literature.yaml): only the wide engine knows them.

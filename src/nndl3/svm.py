@@ -213,7 +213,7 @@ def part_problems(path, part: dict, params: dict, images: int) -> list:
                         f"{images}: rerun its job")
     pairs, intercepts = part["pairs"], part["intercepts"]
     if (pairs.ndim != 2 or pairs.shape[1:] != (2,) or pairs.dtype.kind not in "iu"
-            or intercepts.shape != (len(pairs),)
+            or intercepts.shape != (len(pairs),) or intercepts.dtype.kind != "f"
             or not all(0 <= i < j <= 9 for i, j in pairs.tolist())):
         raise UserError(f"{path}: pairs {pairs.tolist()!r}: not pairs of digits, one "
                         "intercept each: rerun its job")
@@ -221,7 +221,7 @@ def part_problems(path, part: dict, params: dict, images: int) -> list:
     for k, (i, j) in enumerate(pairs.tolist()):
         used, coef = part.get(f"used_{k}"), part.get(f"coef_{k}")
         if (used is None or coef is None or used.ndim != 1 or used.dtype.kind not in "iu"
-                or coef.shape != used.shape or (used.size and not (
+                or coef.shape != used.shape or coef.dtype.kind != "f" or (used.size and not (
                     0 <= used.min() and used.max() < images))):
             raise UserError(f"{path}: pair {i}-{j}: used_{k}, coef_{k}: not support vectors "
                             f"of the {images} images with one coefficient each: rerun its job")

@@ -20,20 +20,13 @@ def params(value, where: str) -> dict:
 
 
 def spec(doc, where: str = "--spec") -> dict:
-    """The search's grid (a list of C, gamma), its training size and its CPU budget."""
-    keys = ("grid", "search_size", "budget_cpu_seconds")
-    if not isinstance(doc, dict) or any(k not in doc for k in keys):
-        raise UserError(f"{where}: a mapping with keys {', '.join(keys)} is expected")
-    if not isinstance(doc["grid"], list) or not doc["grid"]:
-        raise UserError(f"{where}: grid: {doc['grid']!r}: not a list of candidates")
-    for k, candidate in enumerate(doc["grid"]):
-        params(candidate, f"{where}: grid[{k}]")
-    size = doc["search_size"]
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise UserError(f"{where}: search_size: {size!r}: not a count of images")
-    budget = doc["budget_cpu_seconds"]
-    if not is_number(budget) or budget < 0:
-        raise UserError(f"{where}: budget_cpu_seconds: {budget!r}: not a number of seconds")
+    """The search's grid (a list of C, gamma), its training size and its CPU budget, by
+    tuned_svm.schema.yaml, the schema of the config's `tuned_svm`."""
+    from .schemas import problem
+
+    wrong = problem(doc, "tuned_svm.schema.yaml")
+    if wrong:
+        raise UserError(f"{where}: {wrong}")
     return doc
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import book_runs, changed, figures, paths, readers, runspec
+from . import book_runs, changed, figures, paths, readers, runspec, schemas
 from .errors import UserError
 
 # The workflow's config files, in the order the Snakefile reads them (`configfile:`).
@@ -54,7 +54,7 @@ def validate(config: dict, schema_file: str | Path) -> None:
         jsonschema.Draft202012Validator(schema, registry=Registry(retrieve=retrieve)).validate(
             config)
     except jsonschema.ValidationError as error:
-        raise UserError(runspec.schema_error(error)) from None
+        raise UserError(schemas.error_text(error)) from None
 
 
 def run_spec(config: dict, run: str) -> dict:
@@ -142,7 +142,7 @@ def one_line(error: Exception) -> str:
     # snakemake.utils.validate raises its WorkflowError while handling jsonschema's error
     for cause in (error, error.__context__):
         if isinstance(cause, jsonschema.ValidationError):
-            return runspec.schema_error(cause)
+            return schemas.error_text(cause)
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 

@@ -1,0 +1,37 @@
+"""The package's JSON schemas (src/nndl3/*.schema.yaml), each read once, and a value
+checked against one. The workflow's config schema refers to them, so that a job checks the
+spec it receives by the same rules the config was checked by."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from . import readers
+
+
+@functools.cache
+def load(name: str) -> dict:
+    import yaml
+
+    text = resources.files("nndl3").joinpath(name).read_text()
+    return yaml.load(text, Loader=readers.SAFE_LOADER)
+
+
+def error_text(e) -> str:
+    """A jsonschema ValidationError as `key.path: message`."""
+    key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
+    return f"{key}: {e.message}"
+
+
+def problem(value, name: str, ref: str | None = None) -> str | None:
+    """The most relevant violation of schema `name` (at `ref`, a `$defs` entry, if given)
+    by value, as `key.path: message` (at the top level, the message), or None."""
+    import jsonschema
+
+    schema = load(name) if ref is None else {**load(name), "$ref": f"#/$defs/{ref}"}
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(value))
+    if error is None:
+        return None
+    return error_text(error) if error.absolute_path else error.message
