@@ -68,7 +68,8 @@ def files(tmp_path):
         "report": report,
         "plot": ["plot", "--spec", json.dumps(curves), "--aggregates", f["aggregate"],
                  "--out", out],
-        "plot_neuron": ["plot", "--spec", json.dumps({"family": "neuron", "title": "t"}),
+        "plot_neuron": ["plot", "--spec",
+                        json.dumps({"family": "neuron", "title": "t", "neuron": "n"}),
                         "--neuron", f["neuron"], "--out", out],
         "plot_sweep": ["plot", "--spec", json.dumps(
             {"family": "sweep", "title": "t", "xlabel": "n", "ylabel": "a", "svm": True,

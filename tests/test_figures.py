@@ -1,6 +1,7 @@
 """The figure registry: every family complete, every figure of the config drawable."""
 
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,55 @@ def test_every_family_is_complete(name):
     assert len(required) <= 1 + len(family.roles) <= len(params)
     assert (REPORT / family.caption).is_file()
     assert family.category
+
+
+def test_every_family_has_its_keys_in_the_schema_and_only_the_families_do():
+    """figure.schema.yaml has an entry per family of the registry (FAMILIES, the one list of
+    families); its other entries are the parts they share."""
+    from nndl3 import schemas
+
+    defs = set(schemas.load(figures.SCHEMA)["$defs"])
+    assert set(figures.FAMILIES) <= defs
+    assert defs - set(figures.FAMILIES) == {"common", "axes", "limits", "marks"}
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"series": "oops"}, "series: 'oops' is not of type 'array'"),
+    ({"serie": []}, "Unevaluated properties are not allowed ('serie' was unexpected)"),
+    ({"series": [{"run": "a", "metric": 3, "label": "x"}]}, "series.0.metric: 3 is not of type"),
+    ({"series": [{"run": "a", "metric": "m"}]}, "series.0: 'label' is a required property"),
+    ({"ylim": "a"}, "ylim: 'a' is not of type 'array'"),
+    ({"marks": [{"label": "no line"}]}, "marks.0: {'label': 'no line'} is not valid"),
+    ({"epochs": [0, "end"]}, "epochs.1: 'end' is not of type"),
+])
+def test_a_wrong_key_of_an_entry_is_named(change, message):
+    """A key its family does not read, or one of the wrong type, is named before drawing."""
+    entry = {"family": "curves", "title": "t",
+             "series": [{"run": "a", "metric": "evaluation_accuracy", "label": "x"}]}
+    figures.checked(entry, "f")
+    with pytest.raises(UserError, match=f"^f: {re.escape(message)}"):
+        figures.checked({**entry, **change}, "f")
+
+
+def test_a_wrong_key_of_the_config_s_figure_is_named():
+    config = load_config()
+    config["figures"]["sigmoid"]["functon"] = "relu"
+    with pytest.raises(UserError, match="config figures.sigmoid: .*'functon' was unexpected"):
+        workflow_config.check(config)
+
+
+def test_a_wrong_key_of_a_literature_figure_is_named(tmp_path):
+    import yaml
+
+    from nndl3 import literature
+
+    doc = yaml.safe_load((ROOT / "config" / "literature.yaml").read_text())
+    doc["figures"]["simard_curves"]["series"][0]["paper"] = "1.6 %"
+    path = tmp_path / "literature.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(UserError, match=r"literature.yaml: figures.simard_curves: series.0.paper: "
+                                        r"'1.6 %' is not of type 'number'"):
+        literature.load_config(path)
 
 
 def test_every_figure_of_the_config_has_its_inputs_and_caption():

@@ -236,7 +236,7 @@ def test_neuron_draws_its_cost_per_epoch(tmp_path):
     subprocess.run([sys.executable, "-m", "nndl3", "neuron", "--w", "2", "--b", "2", "--cost",
                     "quadratic", "--eta", "0.15", "--out", str(result)], check=True,
                    capture_output=True)
-    fig = draw({"family": "neuron", "title": "t"}, neuron=[result])
+    fig = draw({"family": "neuron", "title": "t", "neuron": "n"}, neuron=[result])
     ax = fig.axes[0]
     cost = json.loads(result.read_text())["cost"]
     np.testing.assert_array_equal(line(ax, "quadratic cost").get_ydata(), cost)
@@ -324,6 +324,9 @@ def test_inputs_are_typed_by_role(tmp_path):
         tmp_path, {"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "a", "series": []},
         "--svm", aggregate)
     assert "--neuron: a neuron figure takes exactly one file, not 0" in plot_error(
-        tmp_path, {"family": "neuron", "title": "t"})
+        tmp_path, {"family": "neuron", "title": "t", "neuron": "n"})
     assert "--spec: family: unknown figure family 'pie'" in plot_error(
         tmp_path, {"family": "pie", "title": "t"})
+    # a key of the wrong type is named, not left to fail inside the drawing
+    assert "error: --spec: series: 'oops' is not of type 'array'" in plot_error(
+        tmp_path, {**curves, "series": "oops"}, "--aggregates", aggregate)

@@ -116,7 +116,8 @@ def test_a_book_series_must_repeat_a_published_run():
                        "book: run 'xent_100' repeats no published run"):
         workflow_config.check(config)
     fig["series"][1]["book"] = {"file": "overfitting.json", "list": "training_cost"}
-    with pytest.raises(workflow_config.UserError, match="`book: true` draws"):
+    with pytest.raises(workflow_config.UserError, match=r"config figures.cross_entropy_mnist: "
+                       r"series.1.book: \{.*\} is not of type 'boolean'"):
         workflow_config.check(config)
 
 

@@ -198,6 +198,23 @@ def family(fig: dict, where: str) -> Family:
     return FAMILIES[name]
 
 
+SCHEMA = "figure.schema.yaml"  # a family's keys: its entry under $defs
+
+
+def checked(fig, where: str) -> Family:
+    """The family of entry `fig`, the entry checked against that family's keys (SCHEMA):
+    a missing, misspelt or mistyped key is a UserError that names it."""
+    from . import schemas
+
+    if not isinstance(fig, dict):
+        raise UserError(f"{where}: {fig!r:.60}: not a figure entry (a mapping with a family)")
+    fam = family(fig, where)
+    wrong = schemas.problem(fig, SCHEMA, fig["family"])
+    if wrong:
+        raise UserError(f"{where}: {wrong}")
+    return fam
+
+
 def inputs(config: dict, name: str) -> dict[str, list[str]]:
     """The files figure `name` is drawn from, for every role (empty for roles its family
     does not take, so that one rule can pass every role's option)."""
@@ -209,11 +226,12 @@ def inputs(config: dict, name: str) -> dict[str, list[str]]:
 def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=None):
     """The figure of entry `fig`, from its input files by role (`published`: which of our
     runs repeats each published run, for the book's; `book_settings`: the book's settings
-    of its runs, a run trained otherwise is named on the figure); a role the family does not
-    take, or a single-file role given more or less than one file, is a UserError."""
+    of its runs, a run trained otherwise is named on the figure); an entry its family's
+    schema refuses, a role the family does not take, or a single-file role given more or
+    less than one file, is a UserError."""
     from . import changed, plotting
 
-    fam = family(fig, "--spec")
+    fam = checked(fig, "--spec")
     for role, given in paths.items():
         if given and role not in fam.roles:
             raise UserError(f"--{role}: a {fig['family']} figure takes no {role} input "

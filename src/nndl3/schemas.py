@@ -30,8 +30,11 @@ def problem(value, name: str, ref: str | None = None) -> str | None:
     import jsonschema
 
     schema = load(name) if ref is None else {**load(name), "$ref": f"#/$defs/{ref}"}
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(schema).iter_errors(value))
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(value))
+    # a key whose value is wrong is also "unevaluated" where the schema forbids unevaluated
+    # keys, and that error, higher up, would win: name the wrong value instead
+    specific = [e for e in errors if e.validator != "unevaluatedProperties"]
+    error = jsonschema.exceptions.best_match(specific or errors)
     if error is None:
         return None
     return error_text(error) if error.absolute_path else error.message

@@ -21,6 +21,8 @@ from nndl3.errors import UserError
 try:
     workflow_config.validate(config, Path(workflow.basedir, paths.CONFIG_SCHEMA))
     workflow_config.check(config)
+    # the literature runs' (literature.smk, config/literature.yaml)
+    LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
 except (WorkflowError, UserError) as error:
     raise ValueError(f"invalid config: {workflow_config.one_line(error)}") from None
 
@@ -161,8 +163,7 @@ def tuned_spec(wildcards):
     return json.dumps(config["tuned_svm"], separators=(",", ":"))
 
 
-# The literature runs (literature.smk, config/literature.yaml).
-LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
+# The literature runs (literature.smk, config/literature.yaml, LITERATURE above).
 LITERATURE_RUNS = list(LITERATURE["runs"])
 LITERATURE_MINIATURE = list(LITERATURE["miniature"])
 LITERATURE_PROBE = list(LITERATURE.get("probe") or {})
