@@ -58,7 +58,7 @@ def test_a_search_from_select_passes_and_is_returned_unchanged(tmp_path):
     ("another grid", "searched another grid than --spec's"),
     ("accuracy 2", "tried[1]: validation_accuracy: 2: not in [0, 1]"),
     ("nothing tried", "tried: []: no candidate tried"),
-    ("no best", "not a tuned SVM search (keys")])
+    ("no best", "tuned SVM search lacks key(s) 'best'")])
 def test_a_wrong_search_names_its_key_and_value(tmp_path, problem, words):
     doc = baselines.select(GRID, scored(), 100, budget_cpu_seconds=1.5)  # tries 2 of 3
     if problem == "best not tried":

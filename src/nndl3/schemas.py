@@ -5,17 +5,22 @@ spec it receives by the same rules the config was checked by."""
 from __future__ import annotations
 
 import functools
-from importlib import resources
+from pathlib import Path
 
 from . import readers
 
+PACKAGE = Path(__file__).resolve().parent
+
 
 @functools.cache
-def load(name: str) -> dict:
-    import yaml
+def read(path: Path) -> dict:
+    """A schema file (the package's, or the workflow's config schema), read once."""
+    return readers.yaml_mapping(path, "JSON schema")
 
-    text = resources.files("nndl3").joinpath(name).read_text()
-    return yaml.load(text, Loader=readers.SAFE_LOADER)
+
+def load(name: str) -> dict:
+    """The package's schema `name` (src/nndl3/<name>)."""
+    return read(PACKAGE / name)
 
 
 def error_text(e) -> str:

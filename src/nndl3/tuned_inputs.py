@@ -6,7 +6,7 @@ fit with the wrong parameters."""
 from __future__ import annotations
 
 from .errors import UserError
-from .readers import REBUILD, is_number, json_file
+from .readers import REBUILD, is_number, json_file, require
 
 SEARCH_KEYS = ("search_size", "budget_cpu_seconds", "tried", "skipped", "best", "cpu_seconds")
 
@@ -33,10 +33,7 @@ def spec(doc, where: str = "--spec") -> dict:
 def candidate_result(doc, path) -> dict:
     """A candidate's result (baselines.candidate): its C, gamma, validation accuracy and CPU
     seconds."""
-    if not isinstance(doc, dict) or any(
-            k not in doc for k in ("validation_accuracy", "cpu_seconds")):
-        raise UserError(f"{path}: not a tuned SVM candidate's result (keys "
-                        "validation_accuracy, cpu_seconds): rerun its job")
+    require(doc, ("validation_accuracy", "cpu_seconds"), path, "tuned SVM candidate's result")
     params(doc, f"{path}")
     accuracy, seconds = doc["validation_accuracy"], doc["cpu_seconds"]
     if not is_number(accuracy) or not 0 <= accuracy <= 1:
@@ -49,10 +46,7 @@ def candidate_result(doc, path) -> dict:
 def search(path, grid: list | None = None) -> dict:
     """The search's result (baselines.select): its best is one of the candidates it tried,
     and with the spec's `grid`, what it tried and skipped is that grid, in its order."""
-    doc = json_file(path, "tuned SVM search")
-    if not isinstance(doc, dict) or any(k not in doc for k in SEARCH_KEYS):
-        raise UserError(f"{path}: not a tuned SVM search (keys {', '.join(SEARCH_KEYS)}); "
-                        + REBUILD)
+    doc = require(json_file(path, "tuned SVM search"), SEARCH_KEYS, path, "tuned SVM search")
     if not isinstance(doc["tried"], list) or not doc["tried"]:
         raise UserError(f"{path}: tried: {doc['tried']!r}: no candidate tried; {REBUILD}")
     tried = [candidate_result(t, f"{path}: tried[{k}]") for k, t in enumerate(doc["tried"])]

@@ -32,9 +32,9 @@ def load(root=".") -> dict:
 
 def validate(config: dict, schema_file: str | Path) -> None:
     """The config against its JSON schema, a violation a UserError `key.path: message`.
-    Each schema file is read once: snakemake.utils.validate reads a `$ref`'d file again at
-    every use (run.schema.yaml 48 times, about a second of every Snakemake start)."""
-    import functools
+    Each schema file is read once (schemas.read, also the jobs' reader of the package's
+    schemas): snakemake.utils.validate reads a `$ref`'d file again at every use
+    (run.schema.yaml 48 times, about a second of every Snakemake start)."""
     from urllib.parse import urlparse
     from urllib.request import url2pathname
 
@@ -43,12 +43,10 @@ def validate(config: dict, schema_file: str | Path) -> None:
 
     schema_file = Path(schema_file).resolve()
     # its own URI as $id, so that a relative $ref resolves against its folder
-    schema = {**readers.yaml_mapping(schema_file, "JSON schema"), "$id": schema_file.as_uri()}
+    schema = {**schemas.read(schema_file), "$id": schema_file.as_uri()}
 
-    @functools.cache
     def retrieve(uri: str) -> Resource:
-        path = Path(url2pathname(urlparse(uri).path))
-        return Resource.from_contents(readers.yaml_mapping(path, "JSON schema"))
+        return Resource.from_contents(schemas.read(Path(url2pathname(urlparse(uri).path))))
 
     try:
         jsonschema.Draft202012Validator(schema, registry=Registry(retrieve=retrieve)).validate(
