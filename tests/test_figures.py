@@ -75,7 +75,7 @@ def test_a_wrong_key_of_a_literature_figure_is_named(tmp_path):
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(UserError, match=r"literature.yaml: figures.simard_curves: series.0.paper: "
                                         r"'1.6 %' is not of type 'number'"):
-        literature.load_config(path)
+        workflow_config.check_literature(literature.load_config(path), path)
 
 
 def test_every_figure_of_the_config_has_its_inputs_and_caption():

@@ -115,6 +115,14 @@ def check(config: dict) -> None:
                 raise UserError(f"config experiments.{name}: unknown figure {fig!r}")
 
 
+def check_literature(literature: dict, path) -> None:
+    """config/literature.yaml's figure entries, by their families' keys (here, not in
+    nndl3.literature: literature-train's code digest, which its checkpoints are keyed to,
+    would take in the figure registry's)."""
+    for name, fig in (literature.get("figures") or {}).items():
+        figures.checked(fig, f"{path}: figures.{name}")
+
+
 def check_bar(config: dict, name: str, bar: dict) -> None:
     """A bar of a bar chart reads a result the workflow makes: a run's evaluation accuracy,
     the SVM fit scored on the test set, a baseline of nndl3.baselines, or a fixed value."""

@@ -23,6 +23,7 @@ try:
     workflow_config.check(config)
     # the literature runs' (literature.smk, config/literature.yaml)
     LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
+    workflow_config.check_literature(LITERATURE, paths.LITERATURE_CONFIG)
 except (WorkflowError, UserError) as error:
     raise ValueError(f"invalid config: {workflow_config.one_line(error)}") from None
 
