@@ -151,3 +151,24 @@ def test_the_weight_init_caption_counts_the_book_inside_the_drawn_band(tmp_path)
     assert (f"recipe over {b['n']} seeds (config/recipe_curves.json, "
             "[docs/replay.md](docs/replay.md)); the book lies inside it at "
             f"{counts[0]} of 30 and {counts[1]} of 30 epochs.") in text
+
+
+@pytest.mark.parametrize("offsets,side", [((-0.08, -0.04), "both on the same side of our mean"),
+                                          ((-0.08, 0.04), "on opposite sides of our mean"),
+                                          ((0.08, None), "not both compared")])
+def test_the_one_draw_block_says_on_which_side_the_book_s_two_1k_runs_lie(tmp_path, offsets,
+                                                                           side):
+    """docs/replay.md and curve-check.md say the book's two 1,000-image runs are one draw;
+    the block states, from the curve table, whether their test costs lie on one side."""
+    curves = [{"id": f"{run}.evaluation_cost", "metric": "evaluation_cost",
+               "book_file": file, "offset": offset}
+              for run, file, offset in zip(("overfit_1k", "l2_1k"), docs.ONE_DRAW, offsets,
+                                           strict=True)]
+    curves.append({"id": "overfit_1k.evaluation_accuracy", "metric": "evaluation_accuracy",
+                   "book_file": docs.ONE_DRAW[0], "offset": 5.0})
+    (tmp_path / "results").mkdir()
+    (tmp_path / paths.REPRODUCTION_JSON).write_text(json.dumps({"curves": curves}))
+    text = docs.one_draw(tmp_path)
+    assert side in text
+    if offsets[1] is not None:
+        assert f"`l2_1k.evaluation_cost` {offsets[1]:+.3f}" in text

@@ -175,6 +175,26 @@ def replay_table(root: Path) -> str:
     return replay_check.table_markdown(table)
 
 
+# the author's two 1,000-image runs (fig/overfitting.py), one draw of his seed
+ONE_DRAW = ("overfitting.json", "regularized.json")
+
+
+def one_draw(root: Path) -> str:
+    """On which side of our mean the book's two 1,000-image runs' test costs lie: the
+    curve table's offsets of their `evaluation_cost` curves."""
+    curves = {c["book_file"]: c for c in reproduction(root).get("curves", [])
+              if c.get("book_file") in ONE_DRAW and c["metric"] == "evaluation_cost"}
+    if set(curves) != set(ONE_DRAW) or any(c.get("offset") is None for c in curves.values()):
+        return "The two 1,000-image runs' test costs are not both compared in this report.\n"
+    offsets = [curves[f]["offset"] for f in ONE_DRAW]
+    side = ("both on the same side of our mean" if min(offsets) * max(offsets) > 0
+            else "on opposite sides of our mean")
+    return ("The test-cost offsets (ours minus the book's, the curve table's) of the book's "
+            "two 1,000-image runs: " + ", ".join(
+                f"`{curves[f]['id']}` {curves[f]['offset']:+.3f}" for f in ONE_DRAW)
+            + f": {side}.\n")
+
+
 def calibration(root: Path) -> str:
     """What the installed calibration was measured on."""
     points = yaml.safe_load((root / paths.CALIBRATION_INSTALLED).read_text())
@@ -578,6 +598,7 @@ BLOCKS = {
     "gate-seeds": Block(gate_seeds, (paths.GATE_SEEDS,)),
     "known-deviations": Block(known_deviations, (paths.REPRODUCTION_JSON,)),
     "replay-table": Block(replay_table, (paths.REPRODUCTION_JSON,)),
+    "one-draw": Block(one_draw, (paths.REPRODUCTION_JSON,)),
     "calibration": Block(calibration, (paths.CALIBRATION_INSTALLED,
                                        paths.CALIBRATION_CURVES_INSTALLED)),
     "l2-full-seeds": Block(l2_full_seeds, (paths.CALIBRATION_INSTALLED,
