@@ -235,6 +235,28 @@ def test_the_gate_refuses_what_it_cannot_read_rather_than_pass_it(tmp_path, caps
     assert "rep.md: empty" in err
 
 
+@pytest.mark.parametrize("part", ["rows", "curves", "replay"])
+def test_the_gate_fails_naming_what_is_outside_its_tolerance(tmp_path, capsys, part):
+    """`check` exits 1 and names every row, curve or replayed list whose status is FAIL,
+    and passes the same report with them passing."""
+    from nndl3 import status
+
+    def args(verdict):
+        argv = reproduction(tmp_path, [{"id": "a", "status": "pass"}])
+        doc = json.loads((tmp_path / "rep.json").read_text())
+        entries = [{"id": "x", "status": verdict}, {"id": "y", "status": verdict}]
+        doc["rows"] = doc["rows"] + entries if part == "rows" else doc["rows"]
+        if part != "rows":
+            doc[part] = entries
+        (tmp_path / "rep.json").write_text(json.dumps(doc))
+        return argv
+
+    assert cli.main(args("pass")) == 0
+    capsys.readouterr()
+    err = one_line_error(capsys, args(status.FAIL))
+    assert "2 regenerated number(s), curve(s) or replayed list(s) outside tolerance: x, y" in err
+
+
 def literature_expected(tmp_path, rate=0.01, rows=None):
     import yaml
 

@@ -60,6 +60,20 @@ def test_the_book_fails_against_a_shifted_band():
     assert row["offset_z"] == pytest.approx(2.0 / (0.5 * math.sqrt(1 + 1 / 3)))
 
 
+@pytest.mark.parametrize("threshold, verdict", [(0.9, "FAIL"), (0.85, "pass"), (0.8, "pass")])
+def test_the_verdict_is_the_share_within_against_the_threshold(threshold, verdict):
+    """A band that holds the book at 85 % of the epochs: it fails a threshold above that
+    share and passes one at or below it."""
+    values = np.asarray(CURVE["values"], dtype=float)
+    inside = int(0.85 * len(values))
+    shift = np.where(np.arange(len(values)) < inside, 0.0, 2.0)  # the last 15 % 2 points off
+    rows = curves.evaluate(BOOK, calibration_of(0.5, threshold),
+                           aggregate_around(values + shift / 100, 0.5))
+    row = row_of(rows)
+    assert row["within"] == pytest.approx(inside / len(values))
+    assert row["status"] == verdict
+
+
 def test_a_curve_without_its_run_or_calibration_fails_one_not_monitored_is_listed():
     rows = curves.evaluate(BOOK, calibration_of(0.5), aggregate_around(CURVE["values"], 0.5))
     assert len(rows) == len(book_runs.curves(BOOK))

@@ -140,14 +140,16 @@ def params():
             breakers.update(SCHEMA_BREAKERS)
         breakers[f"without {key}"] = drop_key(key)
         for name, breaker in breakers.items():
-            yield pytest.param(kind, command, breaker, id=f"{kind}-{command}-{name}")
+            named = key if name == f"without {key}" else None
+            yield pytest.param(kind, command, breaker, named, id=f"{kind}-{command}-{name}")
 
 
 PARAMS = list(params())
 
 
-@pytest.mark.parametrize("kind, command, breaker", PARAMS)
-def test_broken_file_gives_one_line(files, capsys, kind, command, breaker):
+@pytest.mark.parametrize("kind, command, breaker, named", PARAMS)
+def test_broken_file_gives_one_line(files, capsys, kind, command, breaker, named):
+    """One line naming the file, and the key where one was removed."""
     f, commands, out = files
     breaker(f[kind])
     capsys.readouterr()
@@ -155,6 +157,8 @@ def test_broken_file_gives_one_line(files, capsys, kind, command, breaker):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: "), err
     assert str(f[kind]) in err, err
+    if named:  # the key itself, not a path that happens to hold its letters
+        assert re.search(rf"\b{named}\b", err.replace(str(f[kind]), "")), err
     assert not out.exists(), "no output may be written from a broken input"
 
 

@@ -280,17 +280,21 @@ def test_the_replay_figure_draws_both_runs_and_their_difference():
     book = read_book()
     spec = {"family": "replay", "title": "t", "replay": {
         "file": "overfitting.json", "lists": ["evaluation_accuracy", "evaluation_cost"]}}
-    fig = plotting.styled(plotting.replay, spec, {"overfitting.json": published()}, book)
+    ours = published()
+    ours[1][10] += 3  # the replay three images better than the book at epoch 10
+    fig = plotting.styled(plotting.replay, spec, {"overfitting.json": ours}, book)
     top, bottom = fig.axes[0], fig.axes[2]
     assert len(fig.axes) == 4 and len(top.lines) == 2
     replayed, book_line = top.lines
     accuracy = 100 * np.array(published()[1]) / 10_000  # evaluation_accuracy, in percent
     assert replayed.get_label() == "replay from the author's seed"
     assert book_line.get_label() == "book, overfitting.json: its single published run"
-    np.testing.assert_allclose(replayed.get_ydata(), accuracy)
+    np.testing.assert_allclose(replayed.get_ydata(), 100 * np.array(ours[1]) / 10_000)
     np.testing.assert_allclose(book_line.get_ydata(), accuracy)
     assert top.get_ylabel() == "Test accuracy (%)" and fig.axes[1].get_ylabel() == "Test cost"
-    assert np.all(bottom.lines[0].get_ydata() == 0)  # identical: no image differs
+    difference = np.zeros(len(accuracy))
+    difference[10] = 3  # replay minus book, in images
+    np.testing.assert_array_equal(bottom.lines[0].get_ydata(), difference)
     assert bottom.get_ylabel() == "replay - book\n(images)"
 
 

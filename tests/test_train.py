@@ -3,6 +3,8 @@ records."""
 
 import io
 import json
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -186,8 +188,13 @@ def test_a_diverging_run_says_so_once_per_seed_and_records_the_epoch(tiny_data, 
     assert sane["diverged_at_epoch"] is None
 
 def test_git_commit_is_recorded_or_null(monkeypatch):
-    commit = train_module.git_commit()
-    assert commit is None or len(commit) == 40
+    """The checkout's HEAD where the package is in one (the tests run from the checkout),
+    None where git cannot tell."""
+    package = Path(train_module.__file__).resolve().parent
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=package, capture_output=True,
+                          text=True).stdout.strip()
+    assert len(head) == 40, "the tests run from a git checkout"
+    assert train_module.git_commit() == head
 
     def no_git(*args, **kwargs):
         raise FileNotFoundError("git")

@@ -28,9 +28,8 @@ from .errors import UserError
 # (today's default gamma="scale" gives different, higher accuracies).
 BOOK_ERA = {"kernel": "rbf", "C": 1.0, "gamma": 1 / 784}
 # The book's copy of MNIST (mnist.pkl.gz) stores pixel / 256, not / 255. With a fixed gamma
-# the scale matters: with 256 the SVM gives the book's published accuracies to the image
-# (book_runs/more_data_svm.json: 25.07 at 100 images ... 88.49 at 2,000); with 255 it is
-# 0.03-0.21 points off.
+# the scale matters: the check's svm_* rows hold the fits to the book's published
+# accuracies (book_runs/more_data_svm.json) to the image.
 PIXEL_DIVISOR = 256
 
 
