@@ -128,9 +128,9 @@ def distort(x: np.ndarray, how: dict, rng: np.random.Generator,
     """Distorted copies of the rows of x (n, 784), as `how` says: {kind: elastic, sigma,
     alpha} or {kind: affine, max_degrees, max_shift, max_skew} (run.schema.yaml); into
     `out` (x's shape and dtype) if given: a buffer reused from epoch to epoch saves
-    touching 157 MB of fresh pages, a third of the time of 50,000 images. The images go
-    CHUNK at a time, each chunk's fields drawn in turn: one pass over 50,000 images'
-    fields at once was ~40 % slower (memory traffic)."""
+    touching fresh pages (157 MB for 50,000 images). The images go CHUNK at a time, each
+    chunk's fields drawn in turn: one pass over 50,000 images' fields at once was measured
+    slower (memory traffic)."""
     n = len(x)
     out = np.empty_like(x) if out is None else out
     if out.shape != x.shape or out.dtype != x.dtype or not out.flags.c_contiguous:

@@ -93,7 +93,7 @@ FASTMATH = {"contract"}
 def sparse_forward(z1, b1, w1t, indptr, indices, values, rows):
     """z1[e] = b1 + sum over the nonzero pixels i of image rows[e] of x_ei * w1t[i], eight
     pixels at a time: one load and store of z1[e] per eight rows of w1t, not per row (four
-    at a time took 15 % longer)."""
+    at a time was measured slower)."""
     for e in range(rows.shape[0]):
         r = rows[e]
         z = z1[e]
