@@ -1,5 +1,7 @@
 """The committed config and its documentation agree with each other."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -157,3 +159,18 @@ def test_a_bar_must_read_what_the_workflow_makes(bar, message):
         return
     with pytest.raises(UserError, match=message):
         workflow_config.check(broken)
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("seeds=foo", "error: invalid config: seeds: 'foo' is not of type 'array'"),
+    ("svm_test_size=7", "error: invalid config: config svm_test_size: 7 is not one of svm_sizes")])
+def test_snakemake_stops_on_a_bad_config_with_one_line_and_status_1(setting, message):
+    """Before any job, with no traceback: the error is the last line of what Snakemake
+    prints (its own notices about the profile and the config come before it)."""
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--config", setting],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith(message), proc.stderr
+    assert not any(line.lstrip().startswith(("File \"", "Traceback")) for line in lines)
+    assert sum(line.startswith("error: ") for line in lines) == 1

@@ -6,7 +6,7 @@
 try:
     CHECKED = nndl3_check.sources(paths.EXPECTED)
 except UserError as error:
-    raise ValueError(str(error)) from None
+    stop(str(error))
 CURVE_RUNS = nndl3_curves.needed_runs(PUBLISHED)
 # The author's recipe over its seeds, used where installed (nndl3.tolerance, two_sample).
 RECIPE = {

@@ -2,6 +2,7 @@
 
 import json
 import shlex
+import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -18,6 +19,14 @@ from nndl3 import recipe_plan as nndl3_recipe_plan
 from nndl3 import workflow_config
 from nndl3.errors import UserError
 
+
+def stop(message):
+    """A bad config or input: one line and exit status 1, before any job (an exception
+    raised here would reach the user framed by Snakemake with a line of traceback)."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
 try:
     workflow_config.validate(config, Path(workflow.basedir, paths.CONFIG_SCHEMA))
     workflow_config.check(config)
@@ -25,7 +34,7 @@ try:
     LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
     workflow_config.check_literature(LITERATURE, paths.LITERATURE_CONFIG)
 except (WorkflowError, UserError) as error:
-    raise ValueError(f"invalid config: {workflow_config.one_line(error)}") from None
+    stop(f"invalid config: {workflow_config.one_line(error)}")
 
 RUNS = list(config["runs"])
 # published file -> its replay (replay.smk)
