@@ -347,9 +347,7 @@ def book_settings(args):
 def cmd_plot(args):
     from . import figures, plotting
 
-    spec = load_json_arg(args.spec, "--spec")
-    if not isinstance(spec, dict) or "family" not in spec:
-        raise UserError("--spec: a figure entry with a 'family' key is expected")
+    spec = load_json_arg(args.spec, "--spec")  # checked by figures.draw (figures.checked)
     paths = {role: getattr(args, role) for role in figures.ROLES}
     try:
         fig = figures.draw(spec, paths, published(args) if args.book else None,
