@@ -244,10 +244,7 @@ def test_the_gate_fails_naming_what_is_outside_its_tolerance(tmp_path, capsys, p
     def args(verdict):
         argv = reproduction(tmp_path, [{"id": "a", "status": "pass"}])
         doc = json.loads((tmp_path / "rep.json").read_text())
-        entries = [{"id": "x", "status": verdict}, {"id": "y", "status": verdict}]
-        doc["rows"] = doc["rows"] + entries if part == "rows" else doc["rows"]
-        if part != "rows":
-            doc[part] = entries
+        doc[part] = doc.get(part, []) + [{"id": i, "status": verdict} for i in ("x", "y")]
         (tmp_path / "rep.json").write_text(json.dumps(doc))
         return argv
 
