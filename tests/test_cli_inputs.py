@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+import yaml
 
 from nndl3 import cli, literature, mnist
 from nndl3.errors import UserError
@@ -310,3 +311,24 @@ def test_check_only_checks_the_outputs_too(tmp_path, tiny_npz, capsys):
     assert cli.main(["--check-only", "darkness", "--data", str(tiny_npz), "--out",
                      str(tmp_path / "d.json")]) == 0
     assert "outputs writable" in capsys.readouterr().out
+
+
+def test_a_literature_record_names_the_code_that_made_it(tmp_path, tiny_npz):
+    """The committed literature result outlives its records (hours of CPU, not kept), so
+    each record carries the digest of the code that trained it, and the check's rows keep
+    it (docs/literature.md's rows block compares it with this checkout's)."""
+    from nndl3 import code, literature_check
+
+    runs = {"t": {"description": "d", "sizes": [784, 10, 10], "epochs": 1, "eta": 0.5,
+                  "train_size": 40}}
+    lit = tmp_path / "literature.yaml"
+    lit.write_text(yaml.safe_dump({"defaults": {"engine": "wide"}, "runs": runs}))
+    out = tmp_path / "r.json"
+    assert cli.main(["literature-train", "--run", "t", "--seed", "1", "--data", str(tiny_npz),
+              "--literature", str(lit), "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert record["code"] == code.digest("literature-train")
+    row = {"id": "r", "run": "t", "book": 50.0, "book_precision": 0.1, "quantity": "q"}
+    made = literature_check.evaluate(row, [{**record, "seed": s} for s in (1, 2, 3)], 0.01)
+    assert made["code"] == [record["code"]] * 3
+    assert made["git_commit"] == [record["git_commit"]] * 3

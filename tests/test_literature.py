@@ -717,3 +717,21 @@ def test_the_docs_name_the_literature_runs_log_and_checkpoint_paths_the_workflow
     folder = paths.LITERATURE_CHECKPOINT[:paths.LITERATURE_CHECKPOINT.index("{")]
     assert f"`{folder}` (`nndl3.paths.LITERATURE_CHECKPOINT`)" in " ".join(
         (ROOT / "docs" / "literature.md").read_text().split())
+
+
+def test_the_rows_block_says_which_rows_were_made_by_other_code_than_this_checkouts():
+    from nndl3.literature_docs import provenance
+
+    def made(row_id, codes):
+        return {"id": row_id, "values": [99.0] * len(codes), "seeds": [1, 2, 3][:len(codes)],
+                **({"code": codes} if codes[0] != "absent" else {})}
+
+    now = "abc"
+    assert provenance([{"id": "a", "status": "not run"}], now) == "No row is made."
+    assert provenance([made("a", [now] * 3), {"id": "b"}], now) == (
+        "Every made row's records were made by this checkout's `literature-train` "
+        "(code `abc`).")
+    text = provenance([made("a", [now] * 3), made("b", [now, "old", None]),
+                       made("c", ["absent"] * 3)], now)
+    assert text.endswith("remakes it): this checkout's: `a`, `b`; not recorded (the row "
+                         "predates the records' `code`): `b`, `c`; code `old`: `b`.")

@@ -31,17 +31,20 @@ def cmd_train(args):
                             "checkpoint (left as it is)")
     data = mnist.load(args.data, np.dtype(spec["dtype"]), ("train", "validation", "test"),
                       spec["train_size"])
+    from .code import digest
+
+    code = digest("literature-train")  # the record keeps it: its rows can be committed
     checkpoint = None
     if args.checkpoint:
-        from .code import digest
         from .literature_checkpoint import Checkpoint, data_digest
 
         key = {"run": args.run, "seed": args.seed, "scale": args.scale, "spec": spec,
-               "code": digest("literature-train"), "data": data_digest(data)}
+               "code": code, "data": data_digest(data)}
         checkpoint = Checkpoint(Path(args.checkpoint), key, args.checkpoint_every)
     record = literature.train_seed(args.run, spec, args.seed, data, checkpoint=checkpoint)
     record["n_test"] = len(data["test"][1])
     record["scale"] = args.scale
+    record["code"] = code
     atomic.write_json(args.out, record)
     if checkpoint:
         checkpoint.remove()

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from . import paths
+from .code import digest
 
 
 def load(root: Path, rel: str) -> dict:
@@ -99,7 +100,30 @@ def literature_rows(root: Path) -> str:
         lines += ["", CHOICE_HEAD, ""] + [choice_line(c) for c in result["choices"]]
     if result.get("orders"):
         lines += ["", ORDER_HEAD, ""] + [order_line(o) for o in result["orders"]]
-    return "\n".join(lines) + "\n"
+    current = digest("literature-train", root / "src" / "nndl3")
+    return "\n".join(lines + ["", provenance(result["rows"], current)]) + "\n"
+
+
+def provenance(rows: list[dict], current: str) -> str:
+    """Which code made each made row's records, against this checkout's `literature-train`
+    (digest `current`): the committed result outlives its records, so a row made by other
+    code says so until `snakemake literature` remakes it."""
+    made = [r for r in rows if "values" in r]
+    if not made:
+        return "No row is made."
+    by_code: dict[str, list[str]] = {}
+    for r in made:
+        for c in sorted(set(r.get("code") or [None]), key=str):
+            label = ("this checkout's" if c == current else f"code `{c}`" if c
+                     else "not recorded (the row predates the records' `code`)")
+            by_code.setdefault(label, []).append(f"`{r['id']}`")
+    if list(by_code) == ["this checkout's"]:
+        return (f"Every made row's records were made by this checkout's `literature-train` "
+                f"(code `{current}`).")
+    groups = "; ".join(f"{label}: {', '.join(ids)}" for label, ids in by_code.items())
+    return (f"The code that made the rows' records, against this checkout's "
+            f"`literature-train` (code `{current}`; a row made by other code is older than "
+            f"the code until `snakemake literature` remakes it): {groups}.")
 
 
 def literature_probe(root: Path) -> str:
