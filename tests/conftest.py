@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,15 @@ from nndl3.options import Options
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "mnist.npz"
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Tests inspect the figures they draw, and pyplot keeps each open until it is closed
+    (imported only by the tests that draw)."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 @pytest.fixture
