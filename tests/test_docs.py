@@ -120,3 +120,22 @@ def test_readme_targets_table_has_every_experiment():
     table = text[text.index("| target | what it makes |"):].split("\n\n")[0]
     rows = [line.split(" | ")[0] for line in table.splitlines() if line.startswith("| `")]
     assert [e for e in experiments if f"| `{e}`" not in rows] == []
+
+
+def test_the_gate_doc_states_the_configured_rate_and_margin():
+    """docs/reproduction-gate.md explains two values of config/expected.yaml, and so
+    restates them: the gate's family false-failure rate and the early-stopping margin."""
+    expected = yaml.safe_load((ROOT / "config" / "expected.yaml").read_text())
+    gate = " ".join((ROOT / "docs" / "reproduction-gate.md").read_text().split())
+    rate = f"{100 * expected['gate']['family_false_failure']:g} %"
+    assert f"Why {rate}:" in gate and f"at {rate} a correct network fails" in gate
+    k = next(q["claim"]["at_least_sds"] for q in expected["quantities"]
+             if q["id"] == "early_stopping_best")
+    assert f"`claim: {{at_least_sds: {k}}}`: {-k} times the seed sd" in gate
+    assert f"The factor {-k}, not 1," in gate
+
+
+def test_the_design_doc_states_the_ci_target_that_ci_judges():
+    limit = re.search(r"^CI_MINUTES_AT_MOST=(\d+)", (ROOT / ".ci" / "run").read_text(), re.M)
+    design = " ".join((ROOT / "docs" / "design.md").read_text().split())
+    assert f"CI at most {limit.group(1)} minutes." in design

@@ -226,9 +226,25 @@ def l2_full_seeds(root: Path) -> str:
     halves = [seeds[:len(seeds) // 2], seeds[len(seeds) // 2:]]
     sds = ", ".join(f"{h[0]}-{h[-1]} {np.std([values[s] for s in h], ddof=1):.4f}"
                     for h in halves)
+    best, last, where = published_best_and_last(root, row["id"])
     return (f"Seeds {min(values)}-{max(values)}: {ordered}; sd "
             f"{points['seed_sd']['l2_full_test_best']:.4f} (each half alone: {sds}). The "
-            f"book's {book:g} is above {below} of the {len(values)}.\n")
+            f"book's {book:g} is above {below} of the {len(values)}. The book's published "
+            f"run (`{where}`): its best epoch {best:.2f} %, its last {last:.2f} %.\n")
+
+
+def published_best_and_last(root: Path, row_id: str) -> tuple[float, float, str]:
+    """The book's published list behind a row (its `source` run and metric): its best and
+    last values in percent, and the file it is in."""
+    from . import book_runs
+
+    published = book_runs.Published.from_file(root / paths.CONFIG)
+    rows = yaml.safe_load((root / paths.EXPECTED).read_text())["quantities"]
+    source = next(r["source"] for r in rows if r["id"] == row_id)
+    file, key = published.of_run(source["run"])
+    book = book_runs.read((root / book_runs.DIR / file,), published)
+    values = 100 * book_runs.curve(book, file, key, source["metric"])["values"]
+    return float(values.max()), float(values[-1]), f"{book_runs.DIR}/{file}"
 
 
 def mutants(root: Path) -> str:
