@@ -139,3 +139,30 @@ def test_the_design_doc_states_the_ci_target_that_ci_judges():
     limit = re.search(r"^CI_MINUTES_AT_MOST=(\d+)", (ROOT / ".ci" / "run").read_text(), re.M)
     design = " ".join((ROOT / "docs" / "design.md").read_text().split())
     assert f"CI at most {limit.group(1)} minutes." in design
+
+
+def test_the_schedules_floor_is_stated_as_the_code_has_it():
+    """The schedule stops at train.SCHEDULE_FLOOR of eta's start; the docs and the schema's
+    description say it in words ("stop at eta/128", "to 1/128 of its start")."""
+    from nndl3.train import SCHEDULE_FLOOR
+
+    texts = [p.read_text() for p in DOCS]
+    texts.append((ROOT / "src" / "nndl3" / "run.schema.yaml").read_text())
+    stated = [int(k) for t in texts
+              for k in re.findall(r"(?:stop at eta/|to 1/)(\d+)", " ".join(t.split()))]
+    assert len(stated) >= 3 and set(stated) == {round(1 / SCHEDULE_FLOOR)}, stated
+
+
+def test_the_run_settings_block_writes_each_runs_settings_as_the_config_does(tmp_path):
+    from nndl3 import docs
+
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump({
+        "runs": {"a": {"description": "d", "eta": 0.1, "sizes": [784, 100, 10],
+                       "rotation": {"max_degrees": 15, "copies": 1}}, "b": {}},
+        "neuron": {"n": {"w": 0.6, "cost": "quadratic"}}}, sort_keys=False))
+    assert docs.run_settings(tmp_path).splitlines()[2:] == [
+        "| `a` | `eta: 0.1`, `sizes: [784, 100, 10]`, `rotation: {max_degrees: 15, copies: 1}` |",
+        "| `b` | - |"]
+    assert docs.neuron_settings(tmp_path).splitlines()[2:] == [
+        "| `n` | `w: 0.6`, `cost: quadratic` |"]

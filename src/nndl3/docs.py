@@ -274,6 +274,37 @@ def run_defaults(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def run_settings(root: Path) -> str:
+    """docs/experiments.md: every run of config/config.yaml (its `runs:`) with the settings
+    it changes from the defaults (the run-defaults block), as the config writes them; the
+    sections' tables name the runs and the book's numbers, not their settings again."""
+    runs = yaml.safe_load((root / paths.CONFIG).read_text())["runs"]
+    lines = ["| run | its settings in config/config.yaml (the rest: the defaults) |", "|---|---|"]
+    for name, run in runs.items():
+        keys = ", ".join(f"`{key}: {flow(value)}`" for key, value in run.items()
+                         if key != "description")
+        lines.append(f"| `{name}` | {keys or '-'} |")
+    return "\n".join(lines) + "\n"
+
+
+def neuron_settings(root: Path) -> str:
+    """docs/experiments.md's section 1: each single-neuron run of config/config.yaml
+    (`neuron:`), as the config writes it."""
+    runs = yaml.safe_load((root / paths.CONFIG).read_text())["neuron"]
+    lines = ["| run | its settings in config/config.yaml |", "|---|---|"]
+    for name, run in runs.items():
+        lines.append(f"| `{name}` | {', '.join(f'`{k}: {flow(v)}`' for k, v in run.items())} |")
+    return "\n".join(lines) + "\n"
+
+
+def flow(value) -> str:
+    """A config value as YAML's flow style writes it (`[a, b]`, `{k: v}`, `0.5`)."""
+    if isinstance(value, (list, dict)):
+        return yaml.safe_dump(value, default_flow_style=True, sort_keys=False,
+                              width=10**6).strip()
+    return str(value)
+
+
 def figures_table(root: Path) -> str:
     """figures/README.md's table: every figure of config/figures.yaml with its section, title,
     what it draws and from which files (nndl3.figures), and its experiment's target."""
@@ -622,6 +653,8 @@ BLOCKS = {
     "mutants": Block(mutants, (paths.MUTANTS,)),
     "figures-table": Block(figures_table, (paths.CONFIG, paths.FIGURES_CONFIG)),
     "run-defaults": Block(run_defaults, (RUN_SCHEMA,)),
+    "run-settings": Block(run_settings, (paths.CONFIG,)),
+    "neuron-settings": Block(neuron_settings, (paths.CONFIG,)),
     "target-times": Block(target_times, (paths.TARGET_TIMES,), timing=True),
     "pipeline-time": Block(pipeline_time, (paths.PIPELINE,), timing=True),
     "pipeline-stages": Block(pipeline_stages, (paths.PIPELINE_TIMES,), timing=True),
