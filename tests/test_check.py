@@ -1,10 +1,12 @@
 import math
+import re
 
 import numpy as np
 import pytest
 import yaml
 
 from nndl3 import check
+from nndl3.errors import UserError
 
 
 def test_reductions():
@@ -179,3 +181,12 @@ def test_an_every_seed_row_fails_when_one_seed_lacks_the_property():
     (r,) = check.evaluate(expected(row), {"seeds": [1, 2], "seed_sd": {"r": 5.0}},
                           check.Inputs(aggregate_of([0.95, 0.96, 0.95])))
     assert r["status"] == "FAIL"  # however wide the seeds' spread
+
+
+@pytest.mark.parametrize("source, words", [
+    ({"neuron": "quadratic_good", "at": "start"}, "'quadratic_good' was given (--neuron)"),
+    ({"svm": 50000}, "no result 50000 was given (--svm)"),
+    ({"baseline": "darkness"}, "no result 'darkness' was given (--svm)")])
+def test_a_row_whose_result_was_not_given_names_it(source, words):
+    with pytest.raises(UserError, match=re.escape(words)):
+        check.regenerate(source, check.Inputs({}))

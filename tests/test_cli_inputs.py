@@ -107,6 +107,16 @@ def test_a_system_error_names_its_file(tmp_path, tiny_npz, capsys, monkeypatch):
     assert "error: darkness: parts/p0.npz: No such file or directory" in err
 
 
+def test_ctrl_c_is_one_line_and_status_130(tmp_path, tiny_npz, capsys, monkeypatch):
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_darkness", interrupted)
+    assert cli.main(["darkness", "--data", str(tiny_npz), "--out",
+                     str(tmp_path / "d.json")]) == 130
+    assert capsys.readouterr().err == "error: darkness: interrupted\n"
+
+
 def test_docs_refuse_a_root_that_is_no_checkout(tmp_path, capsys):
     err = one_line_error(capsys, ["docs", "--check", "--root", str(tmp_path / "nowhere")])
     assert "not this repository's checkout" in err

@@ -66,6 +66,15 @@ def test_an_edited_number_fails_the_check_through_the_cli(repo, capsys):
     assert "README.md: block summary" in err
 
 
+def test_the_check_says_how_many_blocks_it_could_not_make(repo, capsys):
+    docs.run(repo, check=False)
+    capsys.readouterr()
+    assert cli.main(["docs", "--check", "--root", str(repo)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "generated blocks: all agree with the results; 1 not made, their inputs missing "
+        "(above)")
+
+
 def test_timing_blocks_are_regenerated_but_not_compared(repo):
     (repo / paths.TARGET_TIMES).write_text(json.dumps({"targets": [
         {"target": "t", "jobs": 2, "job_seconds": 10.0, "longest": "train x",

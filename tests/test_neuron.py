@@ -24,3 +24,25 @@ def test_cross_entropy_learns_fastest_at_the_bad_start():
     assert np.all(drops > 0) and drops[0] == drops.max()
     good = neuron.train(0.6, 0.9, "cross-entropy", 0.005, 300)
     assert good["cost"][-1] < 0.6 * good["cost"][0]
+
+
+def test_a_saturated_neuron_has_the_cross_entropy_its_weighted_input_gives():
+    """At w = b = 100 the output rounds to 1 and ln(1 - a) to ln 0: the cost is still
+    defined, -ln(1 - sigmoid(z)) = ln(1 + e^z), and training runs (the config allows it)."""
+    r = neuron.train(100.0, 100.0, "cross-entropy", 100.0, 3)
+    assert r["output"][0] == 1.0 and r["cost"][0] == 200.0  # z = 200, ln(1 + e^200)
+    assert all(np.isfinite(r["cost"])) and r["output"][-1] < 1.0
+    assert neuron.cost("cross-entropy", 0.0, 1.0, -800.0) == 800.0  # y = 1, a rounds to 0
+    assert neuron.sigmoid(-800.0) == np.exp(-800.0) == 0.0  # no overflow in e^-z
+
+
+def test_the_command_checks_its_arguments_by_the_configs_rules(tmp_path, capsys):
+    from nndl3 import cli
+
+    out = tmp_path / "n.json"
+    args = ["neuron", "--w", "0.6", "--b", "0.9", "--cost", "quadratic", "--epochs", "3",
+            "--out", str(out)]
+    assert cli.main(args + ["--eta", "-1"]) == 1 and not out.exists()
+    assert capsys.readouterr().err == (
+        "error: neuron: eta: -1.0 is less than or equal to the minimum of 0\n")
+    assert cli.main(args + ["--eta", "0.15"]) == 0 and out.exists()

@@ -155,8 +155,9 @@ def test_a_seed_that_stops_early_is_marked_and_the_eta_panel_drawn(tmp_path):
     assert (ax_eta.get_ylabel(), ax_eta.get_xlabel()) == ("eta", "Epoch")
 
 
-def test_a_run_shorter_than_the_figures_window_draws_no_book_line(tmp_path):
-    """A user's shortened run (5 epochs here) against a figure of epochs 200-399."""
+def test_a_run_shorter_than_the_figures_window_draws_no_book_line(tmp_path, capsys):
+    """A user's shortened run (5 epochs here) against a figure of epochs 200-399: no curve,
+    and the figure and stderr say why."""
     path = write_aggregate(tmp_path, "overfit_1k")
     fig = draw({"family": "curves", "title": "t", "epochs": [200, 399], "series": [
         {"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "test", "book": True}]},
@@ -164,6 +165,21 @@ def test_a_run_shorter_than_the_figures_window_draws_no_book_line(tmp_path):
     ax = fig.axes[0]
     assert len(line(ax, "test (mean of 3)").get_xdata()) == 0
     assert ax.get_legend_handles_labels()[1] == ["test (mean of 3)"]
+    note = "no epoch in the window [200, 399]: overfit_1k (epochs 0-4)"
+    assert [t.get_text() for t in ax.texts] == [note]
+    assert capsys.readouterr().err == f"warning: {note}\n"
+
+
+def test_a_window_that_ends_before_it_begins_or_too_many_digits_are_refused():
+    from nndl3.errors import UserError
+
+    curves = {"family": "curves", "title": "t", "epochs": [20, 10], "series": [
+        {"run": "r", "metric": "evaluation_accuracy", "label": "x"}]}
+    with pytest.raises(UserError, match=r"^f: epochs: \[20, 10\]: the last epoch is before"):
+        figures.checked(curves, "f")
+    figures.checked({**curves, "epochs": [10, None]}, "f")
+    with pytest.raises(UserError, match="count: 100000 is greater than the maximum of 100"):
+        figures.checked({"family": "digits", "title": "t", "count": 100000}, "f")
 
 
 def final(path, metric="evaluation_accuracy") -> np.ndarray:
@@ -330,3 +346,15 @@ def test_inputs_are_typed_by_role(tmp_path):
     # a key of the wrong type is named, not left to fail inside the drawing
     assert "error: --spec: series: 'oops' is not of type 'array'" in plot_error(
         tmp_path, {**curves, "series": "oops"}, "--aggregates", aggregate)
+
+
+def test_a_series_drawn_with_the_book_needs_its_published_run(tmp_path):
+    from nndl3.errors import UserError
+
+    path = write_aggregate(tmp_path, "overfit_1k")
+    spec = {"family": "curves", "title": "t", "series": [
+        {"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "x", "book": True}]}
+    with pytest.raises(UserError, match="series overfit_1k has book: true, and no file"):
+        draw(spec, aggregates=[path])
+    with pytest.raises(UserError, match="its published run, overfitting.json, is not among"):
+        draw(spec, aggregates=[path], book=[BOOK / "regularized.json"])

@@ -142,17 +142,24 @@ def reduced(source: dict, inputs: Inputs, metric: str, reduce: str, run: str) ->
     return values if reduce.endswith("epoch") or reduce in UNSCALED else scale(metric) * values
 
 
+def given(results: dict, name, option: str):
+    """The result `name` among those given with `option`, or a UserError naming both."""
+    if name not in results:
+        raise UserError(f"expected values: no result {name!r} was given ({option})")
+    return results[name]
+
+
 def regenerate(source: dict, inputs: Inputs) -> np.ndarray:
     """The per-seed values of one quantity (one value for deterministic runs)."""
     if "svm" in source:
-        result = inputs.svm[source["svm"]]
+        result = given(inputs.svm, source["svm"], "--svm")
         if "scores" in source:  # the same fit scored on another set (chapter 1: test set)
             return np.array([100 * result["scores"][source["scores"]]["accuracy"]])
         return np.array([100 * result["accuracy"]])
     if "baseline" in source:  # chapter 1's deterministic baselines, read with the SVMs
-        return np.array([100 * inputs.svm[source["baseline"]]["accuracy"]])
+        return np.array([100 * given(inputs.svm, source["baseline"], "--svm")["accuracy"]])
     if "neuron" in source:
-        outputs = inputs.neuron[source["neuron"]]["output"]
+        outputs = given(inputs.neuron, source["neuron"], "--neuron")["output"]
         return np.array([outputs[0] if source["at"] == "start" else outputs[-1]])
     run, metric, reduce = source["run"], source["metric"], source["reduce"]
     value = reduced(source, inputs, metric, reduce, run)

@@ -69,8 +69,13 @@ def cmd_train(args):
 
 
 def cmd_neuron(args):
-    from . import neuron
+    from . import neuron, schemas
 
+    settings = {"w": args.w, "b": args.b, "cost": args.cost, "eta": args.eta,
+                "epochs": args.epochs}
+    problem = schemas.problem(settings, "neuron.schema.yaml")
+    if problem:
+        raise UserError(f"neuron: {problem}")
     result = neuron.train(args.w, args.b, args.cost, args.eta, args.epochs)
     atomic.write_json(args.out, {"schema": readers.NEURON_SCHEMA, "w0": args.w, "b0": args.b,
                                  "cost_kind": args.cost, "eta": args.eta,
@@ -452,7 +457,9 @@ def cmd_docs(args):
     if args.check and differences:
         raise UserError(f"{len(differences)} generated block(s) differ from the results: "
                         + "; ".join(differences) + " (run `python -m nndl3 docs` and commit)")
-    print("generated blocks: " + ("all agree with the results" if args.check else "written"))
+    kept = sum(docs.KEPT in line for line in notes)
+    print("generated blocks: " + ("all agree with the results" if args.check else "written")
+          + (f"; {kept} not made, their inputs missing (above)" if kept else ""))
 
 
 # The files each command reads, by argument name: `--check-only` checks that they are there
@@ -865,6 +872,9 @@ def main(argv=None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C; outputs are written whole or not at all (atomic)
+        print(f"error: {args.command}: interrupted", file=sys.stderr)
+        return 130
     except OSError as exc:  # a file the command reads or writes, named by the system
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)

@@ -715,7 +715,7 @@ def regenerate(text: str, root: Path, where: str, notes: list[str]) -> tuple[str
                             f"(known: {', '.join(BLOCKS)})")
         missing = [i for i in block.inputs if not (root / i).exists()]
         if missing:
-            notes.append(f"{where}: {name}: kept (missing {', '.join(missing)})")
+            notes.append(f"{where}: {name}{KEPT}{', '.join(missing)})")
             return m[0]
         try:
             new = block.make(root)
@@ -727,6 +727,9 @@ def regenerate(text: str, root: Path, where: str, notes: list[str]) -> tuple[str
         return m[1] + new + m[4]
 
     return BLOCK.sub(replace, text), changed
+
+
+KEPT = ": kept (missing "  # a block left as it is, unchecked: the note names its inputs
 
 
 def run(root: Path, check: bool) -> tuple[list[str], list[str]]:

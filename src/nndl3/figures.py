@@ -212,6 +212,10 @@ def checked(fig, where: str) -> Family:
     wrong = schemas.problem(fig, SCHEMA, fig["family"])
     if wrong:
         raise UserError(f"{where}: {wrong}")
+    first, last = fig.get("epochs") or (0, None)
+    if last is not None and last < first:  # a window no run can fill
+        raise UserError(f"{where}: epochs: [{first}, {last}]: the last epoch is before the "
+                        "first")
     return fam
 
 
@@ -242,6 +246,8 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
                             f"not {len(paths.get(role, ()))}")
     args = [ROLES[role].read(paths.get(role, []), *([published] if ROLES[role].published
                                                     else [])) for role in fam.roles]
+    if "book" in fam.roles:
+        has_book(fig, args[fam.roles.index("book")])
     drawn = plotting.styled(getattr(plotting, fam.draw), fig, *args)
     if "aggregates" in fam.roles:
         change = changed.changed(figure_runs(fig), args[fam.roles.index("aggregates")],
@@ -249,6 +255,20 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
         if change:
             plotting.changed_note(drawn, change)
     return drawn
+
+
+def has_book(fig: dict, book) -> None:
+    """A UserError naming the first series with `book: true` whose published run is not
+    among the book's files given (it would be drawn from nothing)."""
+    for s in fig.get("series", []):
+        if s.get("book"):
+            if not book:
+                raise UserError(f"--book: series {s['run']} has book: true, and no file of "
+                                "the book's published runs was given")
+            file = book.published.of_run(s["run"])[0]
+            if file not in book:
+                raise UserError(f"--book: series {s['run']} has book: true, but its published "
+                                f"run, {file}, is not among the files given")
 
 
 def caption(config: dict, name: str, folder: str | Path) -> str:

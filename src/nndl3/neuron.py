@@ -10,12 +10,23 @@ import math
 
 
 def sigmoid(z: float) -> float:
+    if z < -709:  # e^-z would overflow; sigmoid(z) = e^z / (1 + e^z) rounds to e^z here
+        return math.exp(z)
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def cost(kind: str, a: float, y: float) -> float:
+def softplus(z: float) -> float:
+    """ln(1 + e^z), without overflow."""
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+def cost(kind: str, a: float, y: float, z: float) -> float:
     if kind == "quadratic":
         return 0.5 * (a - y) ** 2
+    if (y and a == 0.0) or (y != 1 and a == 1.0):
+        # a saturated to the bit, where ln a or ln(1 - a) is ln 0: the same cost from z,
+        # -ln sigmoid(z) = softplus(-z) and -ln(1 - sigmoid(z)) = softplus(z)
+        return y * softplus(-z) + (1 - y) * softplus(z)
     # cross-entropy, with 0 ln 0 = 0 for the target terms that vanish
     return -(y * math.log(a) if y else 0.0) - ((1 - y) * math.log(1 - a) if y != 1 else 0.0)
 
@@ -25,9 +36,10 @@ def train(w: float, b: float, cost_kind: str, eta: float, epochs: int, x: float 
     """Outputs and costs before training (index 0) and after each of `epochs` steps."""
     outputs, costs = [], []
     for epoch in range(epochs + 1):
-        a = sigmoid(w * x + b)
+        z = w * x + b
+        a = sigmoid(z)
         outputs.append(a)
-        costs.append(cost(cost_kind, a, y))
+        costs.append(cost(cost_kind, a, y, z))
         if epoch == epochs:
             break
         delta = (a - y) * a * (1 - a) if cost_kind == "quadratic" else a - y

@@ -14,6 +14,7 @@ other settings than the book's says so in red above the plot (`changed_note`).
 
 from __future__ import annotations
 
+import sys
 from fractions import Fraction
 
 import matplotlib
@@ -135,6 +136,22 @@ def draw_stops(ax, agg: dict, x, color, window) -> None:
                     label=f"seed {seed} diverged (epoch {epoch})")
 
 
+def outside(ax, series: list[dict], aggregates: dict, window) -> None:
+    """Name, on the figure and on stderr, each run with no monitored epoch in the window
+    (a run shortened by a config of one's own): otherwise its curve is silently missing."""
+    lo, hi = window
+    missing = []
+    for run in dict.fromkeys(s["run"] for s in series):
+        epochs = aggregates[run]["monitored_epochs"]
+        if not any(lo <= e and (hi is None or e <= hi) for e in epochs):
+            missing.append(f"{run} (epochs {epochs[0]}-{epochs[-1]})" if epochs else run)
+    if missing:
+        text = (f"no epoch in the window [{lo}, {'end' if hi is None else hi}]: "
+                f"{', '.join(missing)}")
+        ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", wrap=True)
+        print(f"warning: {text}", file=sys.stderr)
+
+
 def series_curve(ax, agg: dict, series: dict, window, book: dict | None,
                  recipe: dict | None = None):
     """One series: mean over the seeds still running, min-max band, stops marked, and the
@@ -203,6 +220,7 @@ def curves(fig_spec: dict, aggregates: dict, book: dict | None = None,
     window = fig_spec.get("epochs", (0, None))
     lines = [series_curve(ax, aggregates[s["run"]], s, window, book, recipe)
              for s in fig_spec["series"]]
+    outside(ax, fig_spec["series"], aggregates, window)
     first = aggregates[fig_spec["series"][0]["run"]]
     ax.set_ylabel(fig_spec.get("ylabel") or metric_label(fig_spec["series"][0]["metric"],
                                                          first["spec"]["evaluation"]))
