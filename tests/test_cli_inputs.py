@@ -4,12 +4,13 @@ range, records given twice, a --root that is no checkout, and an error no check 
 (one line, the traceback only on request)."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 import yaml
 
-from nndl3 import cli, literature, mnist
+from nndl3 import cli, literature, mnist, readers
 from nndl3.errors import UserError
 
 from .conftest import synthetic_digits
@@ -342,3 +343,52 @@ def test_a_literature_record_names_the_code_that_made_it(tmp_path, tiny_npz):
     made = literature_check.evaluate(row, [{**record, "seed": s} for s in (1, 2, 3)], 0.01)
     assert made["code"] == [record["code"]] * 3
     assert made["git_commit"] == [record["git_commit"]] * 3
+
+
+def a_record(**changes) -> dict:
+    good = {"schema": readers.RECORD_SCHEMA, "run": "r", "seed": 1,
+            "spec": {"monitor": ["evaluation_accuracy"]}, "monitored_epochs": [0, 1],
+            "metrics": {"evaluation_accuracy": [0.5, None]}, "seconds_per_epoch": [1.0, 1.0]}
+    return {**good, **changes}
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"metrics": "x"}, "metrics: 'x' is not a mapping of metric to values"),
+    ({"metrics": {"evaluation_accuracy": ["a", "b"]}},
+     "metrics.evaluation_accuracy: not one number (or null) for each of its 2"),
+    ({"metrics": {"evaluation_accuracy": [0.5, 0.6, 0.7]}},
+     "metrics.evaluation_accuracy: not one number (or null) for each of its 2"),
+    ({"metrics": {}}, "metrics: no values of evaluation_accuracy, which its spec monitors"),
+    ({"seed": "two"}, "seed: 'two' is not an integer"),
+    ({"monitored_epochs": "all"}, "monitored_epochs: not a list of epochs")])
+def test_a_run_record_of_other_shapes_is_named_field_by_field(tmp_path, changes, words):
+    path = tmp_path / "seed-1.json"
+    path.write_text(json.dumps(a_record()))
+    assert readers.record(path)["seed"] == 1
+    path.write_text(json.dumps(a_record(**changes)))
+    with pytest.raises(UserError, match=f"^{re.escape(str(path))}: run record: "
+                                        f"{re.escape(words)}"):
+        readers.record(path)
+
+
+def test_a_folder_or_a_repository_file_given_for_a_result_says_so(tmp_path, monkeypatch):
+    with pytest.raises(UserError, match=f"^{re.escape(str(tmp_path))}: a folder, not a run "
+                                        "record$"):
+        readers.record(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for folder, advice in (("config", readers.FIX), ("results", readers.REBUILD)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.json").write_text("{}")
+        with pytest.raises(UserError, match=f"{re.escape(advice)}$"):
+            readers.record(f"{folder}/x.json")
+
+
+def test_a_spec_given_as_a_file_or_a_list_says_what_it_is(tmp_path, capsys):
+    from nndl3 import runspec
+
+    spec = tmp_path / "fig.json"
+    spec.write_text("{}")
+    err = one_line_error(capsys, ["plot", "--spec", str(spec), "--out", str(tmp_path / "f.png")])
+    assert f"--spec: {spec}: takes JSON text, not a file" in err
+    with pytest.raises(UserError, match=r"^run spec: a run spec must be a mapping"):
+        runspec.load("[1, 2]")

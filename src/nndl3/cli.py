@@ -334,6 +334,9 @@ def load_json_arg(text: str, what: str):
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
+        if os.path.exists(text):  # a path where the JSON itself belongs
+            raise UserError(f"{what}: {text}: takes JSON text, not a file (pass its "
+                            f"content: {what} \"$(cat {text})\")") from None
         raise UserError(f"{what}: not valid JSON ({exc})") from None
 
 

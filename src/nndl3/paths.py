@@ -2,6 +2,8 @@
 (workflow/rules/*.smk) use these patterns as outputs and inputs, with Snakemake's
 wildcards in braces; the code formats them (`AGGREGATE.format(run="xent_30")`)."""
 
+# the folders the workflow writes into: a broken file there is rebuilt by rerunning it
+OUTPUT_FOLDERS = ("data", "results", "figures", "logs")
 DATA = "data/mnist.npz"
 RUN_DIR = "results/runs/{run}"
 RECORD = RUN_DIR + "/seed-{seed}.json"

@@ -3,7 +3,8 @@
 A missing, truncated, non-JSON/YAML file, one of another schema version or one without
 a key the reader needs raises `UserError` with one line naming the file and the problem,
 so that no traceback reaches the user. Results are written atomically (`nndl3.atomic`),
-so a broken one came from outside the pipeline: the message says to delete and rebuild.
+so a broken one came from outside the pipeline: the message says to delete and rebuild
+one of the workflow's outputs, and to fix any other file (`advice_for`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from . import paths
 from .errors import UserError
 
 RECORD_SCHEMA = "nndl3.run-record/1"
@@ -27,6 +29,7 @@ BASELINE_SCHEMA = "nndl3.baseline/1"
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 REBUILD = "delete it and rerun snakemake to rebuild it"
+FIX = "fix it, or restore it from git if it is one of the repository's"
 
 # The keys every reader of a schema needs (a figure needing more names what it lacks).
 KEYS = {
@@ -47,6 +50,8 @@ def is_number(value) -> bool:
 
 def text(path: str | os.PathLike, what: str) -> str:
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: a folder, not {article(what)} {what}")
     if not path.is_file():
         raise UserError(f"{path}: {what} missing")
     try:
@@ -55,8 +60,20 @@ def text(path: str | os.PathLike, what: str) -> str:
         raise UserError(f"{path}: {what} is not a text file") from None
 
 
-def json_file(path: str | os.PathLike, what: str = "JSON file", advice: str = REBUILD):
-    """A JSON document; a truncated or empty file is named as such, with `advice`."""
+def advice_for(path) -> str:
+    """What to do with a broken file: one in the workflow's output folders is rebuilt;
+    any other (the config, the book's runs, a file given by hand) is the user's to fix."""
+    try:
+        first = Path(path).resolve().relative_to(Path.cwd().resolve()).parts[0]
+    except (ValueError, IndexError):  # outside the working folder
+        first = None
+    return REBUILD if first in paths.OUTPUT_FOLDERS else FIX
+
+
+def json_file(path: str | os.PathLike, what: str = "JSON file", advice: str | None = None):
+    """A JSON document; a truncated or empty file is named as such, with `advice` (by
+    default what `advice_for` says of its folder)."""
+    advice = advice or advice_for(path)
     content = text(path, what)
     try:
         return json.loads(content)
@@ -100,13 +117,39 @@ def result(path: str | os.PathLike, *schemas: str) -> dict:
     if schema not in schemas:
         found = f"schema {schema!r}" if schema else "no schema field"
         raise UserError(f"{path}: not {article(what)} {what} of schema "
-                        f"{' or '.join(schemas)} ({found}); " + REBUILD)
+                        f"{' or '.join(schemas)} ({found}); " + advice_for(path))
     require(doc, KEYS[schema], path, WHAT[schema])
+    if schema == RECORD_SCHEMA:
+        epochs_and_metrics(doc, path)
     if schema == AGGREGATE_SCHEMA:
         for name, stats in doc["metrics"].items():
             require(stats, ("per_seed",), path,
                     f"aggregate metric {name!r}")
     return doc
+
+
+def epochs_and_metrics(doc: dict, path) -> None:
+    """A run record's seed, epochs and metrics of the shapes the aggregate reads: one value
+    (a number, or null where a seed diverged) per monitored epoch."""
+    where = f"{path}: run record"
+    if not isinstance(doc["seed"], int) or isinstance(doc["seed"], bool):
+        raise UserError(f"{where}: seed: {doc['seed']!r} is not an integer")
+    epochs = doc["monitored_epochs"]
+    if not isinstance(epochs, list) or not all(isinstance(e, int) for e in epochs):
+        raise UserError(f"{where}: monitored_epochs: not a list of epochs")
+    if not isinstance(doc["metrics"], dict):
+        raise UserError(f"{where}: metrics: {doc['metrics']!r:.40} is not a mapping of "
+                        "metric to values")
+    monitored = doc["spec"].get("monitor", []) if isinstance(doc["spec"], dict) else []
+    missing = [m for m in monitored if m not in doc["metrics"]]
+    if missing:
+        raise UserError(f"{where}: metrics: no values of {', '.join(missing)}, which its spec "
+                        "monitors")
+    for name, values in doc["metrics"].items():
+        if (not isinstance(values, list) or len(values) != len(epochs)
+                or not all(v is None or is_number(v) for v in values)):
+            raise UserError(f"{where}: metrics.{name}: not one number (or null) for each of "
+                            f"its {len(epochs)} monitored epochs")
 
 
 def record(path) -> dict:

@@ -100,7 +100,7 @@ def merged(config_defaults: dict, overrides: dict) -> dict:
 def load(text_or_path: str, seeds=None) -> Spec:
     """A run spec from a YAML/JSON file, or from JSON text (what the workflow passes),
     with its seeds replaced by `seeds` if given; validated."""
-    if text_or_path.lstrip().startswith("{"):
+    if text_or_path.lstrip().startswith(("{", "[")):
         where, text = "run spec", text_or_path
     else:
         where, text = text_or_path, readers.text(text_or_path, "run spec file")
