@@ -376,11 +376,15 @@ def test_a_folder_or_a_repository_file_given_for_a_result_says_so(tmp_path, monk
                                         "record$"):
         readers.record(tmp_path)
     monkeypatch.chdir(tmp_path)
-    for folder, advice in (("config", readers.FIX), ("results", readers.REBUILD)):
-        (tmp_path / folder).mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "results").symlink_to(tmp_path / "elsewhere")  # the workflow's, linked
+    (tmp_path / "config").mkdir()
+    for folder, advice in (("config", readers.FIX), ("results", readers.REBUILD),
+                           ("elsewhere", readers.FIX)):
         (tmp_path / folder / "x.json").write_text("{}")
-        with pytest.raises(UserError, match=f"{re.escape(advice)}$"):
-            readers.record(f"{folder}/x.json")
+        for given in (f"{folder}/x.json", tmp_path / folder / "x.json"):  # relative, absolute
+            with pytest.raises(UserError, match=f"{re.escape(advice)}$"):
+                readers.record(given)
 
 
 def test_a_spec_given_as_a_file_or_a_list_says_what_it_is(tmp_path, capsys):

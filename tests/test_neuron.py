@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 
 from nndl3 import neuron
@@ -34,6 +36,8 @@ def test_a_saturated_neuron_has_the_cross_entropy_its_weighted_input_gives():
     assert all(np.isfinite(r["cost"])) and r["output"][-1] < 1.0
     assert neuron.cost("cross-entropy", 0.0, 1.0, -800.0) == 800.0  # y = 1, a rounds to 0
     assert neuron.sigmoid(-800.0) == np.exp(-800.0) == 0.0  # no overflow in e^-z
+    for z in (-709.5, -709.7, -30.0):  # where e^-z is finite, the formula as it always was
+        assert neuron.sigmoid(z) == 1.0 / (1.0 + math.exp(-z))
 
 
 def test_the_command_checks_its_arguments_by_the_configs_rules(tmp_path, capsys):

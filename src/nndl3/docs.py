@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import atomic, bench_docs, literature_docs, paths
+from . import atomic, bench_docs, book_runs, literature_docs, paths
 from .errors import UserError
 from .status import KNOWN_DEVIATION
 from .tolerance import K_SIGMA, scale
@@ -236,8 +236,6 @@ def l2_full_seeds(root: Path) -> str:
 def published_best_and_last(root: Path, row_id: str) -> tuple[float, float, str]:
     """The book's published list behind a row (its `source` run and metric): its best and
     last values in percent, and the file it is in."""
-    from . import book_runs
-
     published = book_runs.Published.from_file(root / paths.CONFIG)
     rows = yaml.safe_load((root / paths.EXPECTED).read_text())["quantities"]
     source = next(r["source"] for r in rows if r["id"] == row_id)
@@ -298,11 +296,9 @@ def neuron_settings(root: Path) -> str:
 
 
 def flow(value) -> str:
-    """A config value as YAML's flow style writes it (`[a, b]`, `{k: v}`, `0.5`)."""
-    if isinstance(value, (list, dict)):
-        return yaml.safe_dump(value, default_flow_style=True, sort_keys=False,
-                              width=10**6).strip()
-    return str(value)
+    """A config value as YAML's flow style writes it (`[a, b]`, `{k: v}`, `0.5`, `true`)."""
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6)
+    return text.removesuffix("\n...\n").strip()  # a bare scalar ends its document
 
 
 def figures_table(root: Path) -> str:
@@ -536,8 +532,6 @@ def book_in_band(root: Path, figure: str) -> str:
     """How the book's published runs drawn on `figure` sit against the bands it draws (the
     min-max of our seeds, and of the author's recipe's seeds where config/recipe_curves.json
     is installed), and against the curve check's own band, which it does not draw."""
-    from . import book_runs
-
     published = book_runs.Published.from_file(root / paths.CONFIG)
     entry = yaml.safe_load((root / paths.FIGURES_CONFIG).read_text())["figures"][figure]
     checked = {c["id"]: c for c in reproduction(root)["curves"]}
@@ -649,7 +643,8 @@ BLOCKS = {
     "calibration": Block(calibration, (paths.CALIBRATION_INSTALLED,
                                        paths.CALIBRATION_CURVES_INSTALLED)),
     "l2-full-seeds": Block(l2_full_seeds, (paths.CALIBRATION_INSTALLED,
-                                           paths.REPRODUCTION_JSON)),
+                                           paths.REPRODUCTION_JSON, paths.CONFIG,
+                                           paths.EXPECTED, book_runs.DIR)),
     "mutants": Block(mutants, (paths.MUTANTS,)),
     "figures-table": Block(figures_table, (paths.CONFIG, paths.FIGURES_CONFIG)),
     "run-defaults": Block(run_defaults, (RUN_SCHEMA,)),

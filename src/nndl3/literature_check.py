@@ -238,10 +238,6 @@ def probe_summary(records: list[dict]) -> list[dict]:
         mine = sorted((r for r in records if r["run"] == run), key=lambda r: r["seed"])
         out.append({"run": run, "epochs": len(mine[0]["test_accuracy"]),
                     "seeds": [r["seed"] for r in mine],
-            # which code made each seed (records before `code` have none): the committed
-            # result outlives its records, so it keeps their provenance
-            "code": [r.get("code") for r in mine],
-            "git_commit": [r.get("git_commit") for r in mine],
                     "test_last": [100 * r["test_accuracy"][-1] for r in mine],
                     "test_at_best": [100 * r["test_at_best"] for r in mine],
                     "best_epochs": [r["best_epoch"] for r in mine]})

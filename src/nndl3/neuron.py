@@ -10,9 +10,10 @@ import math
 
 
 def sigmoid(z: float) -> float:
-    if z < -709:  # e^-z would overflow; sigmoid(z) = e^z / (1 + e^z) rounds to e^z here
+    try:
+        return 1.0 / (1.0 + math.exp(-z))
+    except OverflowError:  # z below about -709.8: e^z / (1 + e^z) rounds to e^z
         return math.exp(z)
-    return 1.0 / (1.0 + math.exp(-z))
 
 
 def softplus(z: float) -> float:

@@ -63,21 +63,18 @@ def text(path: str | os.PathLike, what: str) -> str:
 def advice_for(path) -> str:
     """What to do with a broken file: one in the workflow's output folders is rebuilt;
     any other (the config, the book's runs, a file given by hand) is the user's to fix."""
-    try:
-        first = Path(path).resolve().relative_to(Path.cwd().resolve()).parts[0]
-    except (ValueError, IndexError):  # outside the working folder
-        first = None
-    return REBUILD if first in paths.OUTPUT_FOLDERS else FIX
+    relative = Path(os.path.relpath(os.path.abspath(path)))  # links as given, not followed
+    return REBUILD if relative.parts[0] in paths.OUTPUT_FOLDERS else FIX
 
 
 def json_file(path: str | os.PathLike, what: str = "JSON file", advice: str | None = None):
     """A JSON document; a truncated or empty file is named as such, with `advice` (by
     default what `advice_for` says of its folder)."""
-    advice = advice or advice_for(path)
     content = text(path, what)
     try:
         return json.loads(content)
     except json.JSONDecodeError as exc:
+        advice = advice or advice_for(path)
         if not content.strip():
             raise UserError(f"{path}: {what} is empty; {advice}") from None
         raise UserError(f"{path}: {what} truncated or not JSON ({exc.msg} at line {exc.lineno}, "
