@@ -356,5 +356,6 @@ def test_a_series_drawn_with_the_book_needs_its_published_run(tmp_path):
         {"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "x", "book": True}]}
     with pytest.raises(UserError, match="series overfit_1k has book: true, and no file"):
         draw(spec, aggregates=[path])
-    with pytest.raises(UserError, match="its published run, overfitting.json, is not among"):
+    with pytest.raises(UserError, match=r"draws overfitting.json \(its published run\), "
+                                        "which is not among"):
         draw(spec, aggregates=[path], book=[BOOK / "regularized.json"])

@@ -276,22 +276,25 @@ def run_settings(root: Path) -> str:
     """docs/experiments.md: every run of config/config.yaml (its `runs:`) with the settings
     it changes from the defaults (the run-defaults block), as the config writes them; the
     sections' tables name the runs and the book's numbers, not their settings again."""
-    runs = yaml.safe_load((root / paths.CONFIG).read_text())["runs"]
-    lines = ["| run | its settings in config/config.yaml (the rest: the defaults) |", "|---|---|"]
-    for name, run in runs.items():
-        keys = ", ".join(f"`{key}: {flow(value)}`" for key, value in run.items()
-                         if key != "description")
-        lines.append(f"| `{name}` | {keys or '-'} |")
-    return "\n".join(lines) + "\n"
+    return settings_table(yaml.safe_load((root / paths.CONFIG).read_text())["runs"],
+                          "its settings in config/config.yaml (the rest: the defaults)")
 
 
 def neuron_settings(root: Path) -> str:
     """docs/experiments.md's section 1: each single-neuron run of config/config.yaml
     (`neuron:`), as the config writes it."""
-    runs = yaml.safe_load((root / paths.CONFIG).read_text())["neuron"]
-    lines = ["| run | its settings in config/config.yaml |", "|---|---|"]
+    return settings_table(yaml.safe_load((root / paths.CONFIG).read_text())["neuron"],
+                          "its settings in config/config.yaml")
+
+
+def settings_table(runs: dict, heading: str) -> str:
+    """A table of runs, each with its keys as the config writes them (its `description`,
+    prose, left out)."""
+    lines = [f"| run | {heading} |", "|---|---|"]
     for name, run in runs.items():
-        lines.append(f"| `{name}` | {', '.join(f'`{k}: {flow(v)}`' for k, v in run.items())} |")
+        keys = ", ".join(f"`{key}: {flow(value)}`" for key, value in run.items()
+                         if key != "description")
+        lines.append(f"| `{name}` | {keys or '-'} |")
     return "\n".join(lines) + "\n"
 
 

@@ -258,17 +258,16 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
 
 
 def has_book(fig: dict, book) -> None:
-    """A UserError naming the first series with `book: true` whose published run is not
-    among the book's files given (it would be drawn from nothing)."""
-    for s in fig.get("series", []):
-        if s.get("book"):
-            if not book:
-                raise UserError(f"--book: series {s['run']} has book: true, and no file of "
-                                "the book's published runs was given")
-            file = book.published.of_run(s["run"])[0]
-            if file not in book:
-                raise UserError(f"--book: series {s['run']} has book: true, but its published "
-                                f"run, {file}, is not among the files given")
+    """A UserError naming the first of the book's files the figure draws
+    (book_runs.figure_files) that was not given: it would be drawn from nothing."""
+    drawn = next((s["run"] for s in fig.get("series", ()) if s.get("book")), None)
+    if drawn and not book:  # (from the command line, no map of the published runs either)
+        raise UserError(f"--book: series {drawn} has book: true, and no file of the book's "
+                        "published runs was given")
+    missing = [f for f in book_runs.figure_files(fig, book.published) if f not in book]
+    if missing:
+        raise UserError(f"--book: the figure draws {missing[0]} (its published run), which "
+                        "is not among the files given")
 
 
 def caption(config: dict, name: str, folder: str | Path) -> str:
