@@ -5,6 +5,8 @@ range, records given twice, a --root that is no checkout, and an error no check 
 
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -116,6 +118,22 @@ def test_ctrl_c_is_one_line_and_status_130(tmp_path, tiny_npz, capsys, monkeypat
     assert cli.main(["darkness", "--data", str(tiny_npz), "--out",
                      str(tmp_path / "d.json")]) == 130
     assert capsys.readouterr().err == "error: darkness: interrupted\n"
+
+
+def test_a_reader_that_leaves_the_pipe_does_not_stop_the_run(tmp_path, tiny_npz):
+    """`train ... | head -1`: the run goes on silently and writes its record. The pipe's
+    read end is closed before the command starts writing, so every write meets EPIPE."""
+    spec = {"sizes": [784, 12, 10], "epochs": 5, "train_size": 40, "mini_batch": 10,
+            "eta": 0.5, "evaluation": "test", "monitor": ["evaluation_accuracy"],
+            "seeds": [1]}
+    proc = subprocess.Popen([sys.executable, "-m", "nndl3", "train", "--spec",
+                             json.dumps(spec), "--run", "r", "--data", str(tiny_npz),
+                             "--out-dir", str(tmp_path / "r")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait() == 0 and err == "", err
+    assert json.loads((tmp_path / "r" / "seed-1.json").read_text())["seed"] == 1
 
 
 def test_docs_refuse_a_root_that_is_no_checkout(tmp_path, capsys):

@@ -861,8 +861,50 @@ def check_outputs(args) -> None:
 TRACEBACK_VARIABLE = "NNDL3_TRACEBACK"
 
 
+class QuietWhenReaderLeaves:
+    """stdout while a command runs. A command's work is the files it writes, its stdout
+    only progress: when the reader of a pipe leaves (`train ... | head -1`), the command
+    goes on silently instead of dying with its run unwritten. stdout's descriptor then
+    points to os.devnull, so that the lines still buffered are not raised again at exit."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._to_devnull()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._to_devnull()
+
+    def _to_devnull(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    # Installed before the command imports its modules, whose `log=sys.stdout` defaults bind it.
+    stdout, sys.stdout = sys.stdout, QuietWhenReaderLeaves(sys.stdout)
+    try:
+        return run(args)
+    finally:
+        sys.stdout = stdout
+
+
+def run(args) -> int:
+    """Run the parsed command; bad input, Ctrl-C and failed file operations are one line on
+    stderr and a non-zero status."""
     try:
         if args.check_only:
             inputs = check_inputs(args)
