@@ -20,17 +20,6 @@ import numpy as np
 from nndl3 import mnist, paths, svm, svm_kernel
 
 
-def whole_matrix(xa, xb, gamma):
-    """The kernel as computed before svm_kernel."""
-    sq_a, sq_b = np.einsum("ij,ij->i", xa, xa), np.einsum("ij,ij->i", xb, xb)
-    dots = xa @ xb.T
-    dots *= 2
-    d2 = np.add.outer(sq_a, sq_b)
-    d2 -= dots
-    d2 *= -gamma
-    return np.exp(d2, out=d2).astype(np.float32)
-
-
 def median_seconds(fn, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -63,10 +52,10 @@ def main() -> None:
     xa, xb = x[y == 0], x[y == 2]
     pixels = svm_kernel.Pixels.of(np.concatenate([xa, xb]))
     a, b = pixels.rows(0, len(xa)), pixels.rows(len(xa), len(pixels.sq))
-    before = whole_matrix(xa, xb, gamma)
+    before = svm_kernel.whole_matrix(xa, xb, gamma)
     after = svm_kernel.rbf(a, b, gamma)
     same = np.array_equal(before.view(np.int32), after.view(np.int32))
-    old = median_seconds(lambda: whole_matrix(xa, xb, gamma), args.repeats)
+    old = median_seconds(lambda: svm_kernel.whole_matrix(xa, xb, gamma), args.repeats)
     new = median_seconds(lambda: svm_kernel.rbf(a, b, gamma, out=after), args.repeats)
     print(f"kernel of digits 0 and 2 ({len(xa)} x {len(xb)} images; {len(a.spans)} float32 "
           f"column spans): whole-matrix float64 {old:.3f} s, blocks {new:.3f} s, "

@@ -4,17 +4,6 @@ import pytest
 from nndl3 import svm_kernel
 
 
-def whole_matrix_rbf(xa, xb, gamma):
-    """The kernel as computed before svm_kernel: whole-matrix numpy, float64 products."""
-    sq_a, sq_b = np.einsum("ij,ij->i", xa, xa), np.einsum("ij,ij->i", xb, xb)
-    dots = xa @ xb.T
-    dots *= 2
-    d2 = np.add.outer(sq_a, sq_b)
-    d2 -= dots
-    d2 *= -gamma
-    return np.exp(d2, out=d2).astype(np.float32)
-
-
 def codes(rng, n, saturated=0):
     """n images of 784 pixels k / 256, the first `saturated` of them all 255 / 256 (squared
     norm 784 * 255^2, past float32's exact integers: four column spans needed)."""
@@ -55,7 +44,7 @@ def test_rbf_is_the_whole_matrix_kernel_to_the_bit(scale, rows):
         xa, xb = xa * 0.7, xb * 0.7
     a, b = svm_kernel.Pixels.of(xa), svm_kernel.Pixels.of(xb)
     assert (a.codes is None) == (scale == "other")
-    expected = whole_matrix_rbf(xa, xb, 1 / 784)
+    expected = svm_kernel.whole_matrix(xa, xb, 1 / 784)
     out, transposed = np.empty((90, 60)), np.empty((60, 90))
     svm_kernel.rbf(a, b, 1 / 784, out=out, transposed=transposed, rows=rows)
     np.testing.assert_array_equal(out, expected)
@@ -70,7 +59,7 @@ def test_a_digits_own_kernel_from_half_its_blocks_is_the_whole_matrix_kernel(sca
     if scale == "other":
         x = x * 0.7
     got = svm_kernel.within(svm_kernel.Pixels.of(x), 1 / 784, rows=rows)
-    np.testing.assert_array_equal(got, whole_matrix_rbf(x, x, 1 / 784))
+    np.testing.assert_array_equal(got, svm_kernel.whole_matrix(x, x, 1 / 784))
 
 
 def test_a_digit_is_a_slice_of_the_ordered_images():

@@ -24,6 +24,19 @@ LIMIT = 2.0 ** 24  # float32 holds every integer below it
 CODES = 256  # pixel = code / CODES
 
 
+def whole_matrix(xa, xb, gamma):
+    """The kernel as computed before this module, in one piece with float64 products: the
+    bits the blocks must give (its tests) and the time they are compared with
+    (benchmarks/svm_kernel.py)."""
+    sq_a, sq_b = np.einsum("ij,ij->i", xa, xa), np.einsum("ij,ij->i", xb, xb)
+    dots = xa @ xb.T
+    dots *= 2
+    d2 = np.add.outer(sq_a, sq_b)
+    d2 -= dots
+    d2 *= -gamma
+    return np.exp(d2, out=d2).astype(np.float32)
+
+
 class Pixels:
     """Images: their squared norms and either their pixel codes (float32, with the column
     spans whose products are exact in float32) or, where not all are codes, their float64
