@@ -197,3 +197,21 @@ def test_broken_curve_calibration_gives_one_line(tmp_path, content, problem):
 def test_the_committed_curve_calibration_reads():
     path = Path(__file__).resolve().parents[1] / "config" / "calibration_curves.json"
     assert len(readers.curve_calibration(path)["curves"]) == 19
+
+
+@pytest.mark.parametrize("kind, option, words", [
+    ("aggregate", "--aggregates", "a second aggregate of run 'r'"),
+    ("svm", "--svm", "a second SVM or baseline result for 100"),
+    ("neuron", "--neuron", "a second neuron result named 'n'")])
+def test_two_results_of_one_key_are_refused_naming_the_second(files, capsys, kind, option,
+                                                              words):
+    """The rows read one result per run, size or name: a second would be dropped silently."""
+    f, commands, out = files
+    copy = f[kind].parent / "again" / f[kind].name
+    copy.parent.mkdir()
+    copy.write_text(f[kind].read_text())
+    argv = commands["report"]
+    at = argv.index(option) + 1
+    capsys.readouterr()
+    assert cli.main([*argv[:at + 1], str(copy), *argv[at + 1:]]) == 1
+    assert capsys.readouterr().err == f"error: {copy}: {words}\n"

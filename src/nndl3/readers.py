@@ -165,15 +165,23 @@ def neuron_result(path) -> dict:
     return result(path, NEURON_SCHEMA)
 
 
-def aggregates(paths) -> dict:
-    """Aggregates by run; two of one run are an error (each names its run once)."""
-    by_run = {}
+def keyed(paths, read, key, what: str) -> dict:
+    """{key(path, result): result} of the files `read` reads; two results of one key are an
+    error naming the second file (the rows would read one of them and silently drop the
+    other)."""
+    by_key = {}
     for path in paths:
-        agg = aggregate(path)
-        if agg["run"] in by_run:
-            raise UserError(f"{path}: a second aggregate of run {agg['run']!r}")
-        by_run[agg["run"]] = agg
-    return by_run
+        doc = read(path)
+        k = key(path, doc)
+        if k in by_key:
+            raise UserError(f"{path}: a second {what} {k!r}")
+        by_key[k] = doc
+    return by_key
+
+
+def aggregates(paths) -> dict:
+    """Aggregates by run."""
+    return keyed(paths, aggregate, lambda path, doc: doc["run"], "aggregate of run")
 
 
 def class_counts(path) -> dict:

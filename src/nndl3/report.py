@@ -15,6 +15,16 @@ from .errors import UserError
 from .tolerance import K_SIGMA
 
 
+def baseline_results(paths) -> dict:
+    """The deterministic results: SVMs by training size, chapter 1's baselines by name."""
+    def key(path, doc):
+        return doc["train_size" if doc["schema"] == readers.SVM_SCHEMA else "classifier"]
+
+    return readers.keyed(paths, lambda p: readers.result(p, readers.SVM_SCHEMA,
+                                                         readers.BASELINE_SCHEMA),
+                         key, "SVM or baseline result for")
+
+
 def build(expected_path, calibration_path, curve_calibration_path, book_paths,
           aggregate_paths, svm_paths=(), neuron_paths=(), labels_path=None, replay_paths=(),
           published=None, recipe_path=None, recipe_curves_path=None, book_settings=None):
@@ -30,11 +40,9 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
     recipe = readers.calibration(recipe_path) if recipe_path else None
     inputs = check.Inputs(
         readers.aggregates(aggregate_paths),
-        # the deterministic results: SVMs by training size, chapter 1's baselines by name
-        {r["train_size"] if r["schema"] == readers.SVM_SCHEMA else r["classifier"]: r
-         for r in (readers.result(p, readers.SVM_SCHEMA, readers.BASELINE_SCHEMA)
-                   for p in svm_paths)},
-        {Path(p).stem: readers.neuron_result(p) for p in neuron_paths},
+        baseline_results(svm_paths),
+        readers.keyed(neuron_paths, readers.neuron_result, lambda p, r: Path(p).stem,
+                      "neuron result named"),  # results/neuron/<run>.json
         readers.class_counts(labels_path) if labels_path else {})
     curve_calibration = readers.curve_calibration(curve_calibration_path) if book_paths else None
     gate = tolerance.gate_of(expected, curve_calibration["curves"] if book_paths else ())
