@@ -174,3 +174,20 @@ def test_snakemake_stops_on_a_bad_config_with_one_line_and_status_1(setting, mes
     assert lines[-1].startswith(message), proc.stderr
     assert not any(line.lstrip().startswith(("File \"", "Traceback")) for line in lines)
     assert sum(line.startswith("error: ") for line in lines) == 1
+
+
+@pytest.mark.parametrize("content, said", [
+    (None, "FileNotFoundError"),
+    ("runs:\n  xent_30: {eta: [1\n", "Config file is not valid JSON or YAML")])
+def test_a_configfile_snakemake_cannot_read_is_snakemakes_own_error(tmp_path, content, said):
+    """What the README says of it: read before the workflow starts, so not one of our lines;
+    a missing file is named (in a traceback), a malformed one is not."""
+    path = tmp_path / "mine.yaml"
+    if content is not None:
+        path.write_text(content)
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--configfile", str(path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr  # Snakemake prints these on stdout
+    assert proc.returncode != 0 and said in out, out
+    assert (str(path) in out) == (content is None), out
+    assert not any(line.startswith("error: ") for line in out.splitlines())
