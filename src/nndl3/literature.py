@@ -221,8 +221,9 @@ def read_record(path) -> dict:
     doc = readers.json_file(path, "literature record")
     if not isinstance(doc, dict) or doc.get("schema") != RECORD_SCHEMA:
         raise UserError(f"{path}: not a literature record (schema {RECORD_SCHEMA})")
-    for key, kind, name in (("run", str, "a string"), ("seed", int, "an integer")):
-        if not isinstance(doc.get(key), kind) or isinstance(doc.get(key), bool):
+    for key, valid, name in (("run", lambda v: isinstance(v, str), "a string"),
+                             ("seed", readers.is_integer, "an integer")):
+        if not valid(doc.get(key)):
             raise UserError(f"{path}: {key!r} is {doc.get(key)!r}, not {name}")
     return doc
 

@@ -48,6 +48,11 @@ def is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def is_integer(value) -> bool:
+    """A JSON/YAML integer, not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def text(path: str | os.PathLike, what: str) -> str:
     path = Path(path)
     if path.is_dir():
@@ -129,10 +134,10 @@ def epochs_and_metrics(doc: dict, path) -> None:
     """A run record's seed, epochs and metrics of the shapes the aggregate reads: one value
     (a number, or null where a seed diverged) per monitored epoch."""
     where = f"{path}: run record"
-    if not isinstance(doc["seed"], int) or isinstance(doc["seed"], bool):
+    if not is_integer(doc["seed"]):
         raise UserError(f"{where}: seed: {doc['seed']!r} is not an integer")
     epochs = doc["monitored_epochs"]
-    if not isinstance(epochs, list) or not all(isinstance(e, int) for e in epochs):
+    if not isinstance(epochs, list) or not all(is_integer(e) for e in epochs):
         raise UserError(f"{where}: monitored_epochs: not a list of epochs")
     if not isinstance(doc["metrics"], dict):
         raise UserError(f"{where}: metrics: {doc['metrics']!r:.40} is not a mapping of "
