@@ -563,6 +563,9 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {self.prog}: {message} (--help lists the options)\n")
 
 
+TUNED_SVM_SPEC = "JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}"
+
+
 def parser() -> argparse.ArgumentParser:
     from . import figures
 
@@ -628,7 +631,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("tuned-svm", help="an SVM with C and gamma chosen on validation data")
     s.add_argument("--spec", required=True,
-                   help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
+                   help=TUNED_SVM_SPEC)
     s.add_argument("--search", default=None,
                    help="the search's result (tuned-svm-search); default: search here")
     s.add_argument("--parts", nargs="*", default=[],
@@ -655,7 +658,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("tuned-svm-search", help="the tuned SVM's search for C and gamma")
     s.add_argument("--spec", required=True,
-                   help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
+                   help=TUNED_SVM_SPEC)
     s.add_argument("--candidates", nargs="*", default=[],
                    help="the grid's candidates scored by `tuned-svm-candidate` jobs, in "
                         "order; default: score them here")
@@ -665,7 +668,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("tuned-svm-candidate", help="one candidate of the tuned SVM's search")
     s.add_argument("--spec", required=True,
-                   help="JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}")
+                   help=TUNED_SVM_SPEC)
     s.add_argument("--candidate", type=int, required=True, help="its index in the grid, from 0")
     s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out", required=True)
