@@ -579,7 +579,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default=paths.DATA)
     s.add_argument("--mnist-dir", default=None,
                    help="folder of the four IDX .gz files (default: $MNIST_DIR, else download)")
-    s.add_argument("--download-dir", default="data/raw")
+    s.add_argument("--download-dir", default=paths.DOWNLOADS)
     s.set_defaults(func=cmd_prepare_data)
 
     s = sub.add_parser("train", help="train one run spec, one record per seed")

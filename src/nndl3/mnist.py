@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import atomic
+from . import atomic, paths
 from .errors import UserError
 
 
@@ -167,7 +167,7 @@ def split(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def prepare(output: str | os.PathLike, mnist_dir: str | None = None,
-            download_dir: str | os.PathLike = "data/raw", mirrors=MIRRORS) -> Path:
+            download_dir: str | os.PathLike = paths.DOWNLOADS, mirrors=MIRRORS) -> Path:
     """Build `output` (data/mnist.npz) from verified raw files; nothing is written on error."""
     parts = split(load_raw(mnist_dir, Path(download_dir), mirrors))
     output = Path(output)

@@ -5,6 +5,7 @@ wildcards in braces; the code formats them (`AGGREGATE.format(run="xent_30")`)."
 # the folders the workflow writes into: a broken file there is rebuilt by rerunning it
 OUTPUT_FOLDERS = ("data", "results", "figures", "logs")
 DATA = "data/mnist.npz"
+DOWNLOADS = "data/raw"  # the raw IDX files, when downloaded (no MNIST_DIR)
 RUN_DIR = "results/runs/{run}"
 RECORD = RUN_DIR + "/seed-{seed}.json"
 AGGREGATE = "results/aggregates/{run}.json"
