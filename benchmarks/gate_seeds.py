@@ -28,10 +28,10 @@ import numpy as np
 from scipy import stats as sp
 
 from nndl3 import atomic, check, paths, readers, tolerance
+from nndl3.curves import N_CHECK  # the check's seeds per triple
 from nndl3.status import FAIL, PASS, WEAK
 
 NOMINAL = 0.05  # large enough for 840 held-out cases per row to see (42 expected)
-N_CHECK = 3  # the check's seeds per triple
 
 
 def triples(reports: list[str]) -> dict:

@@ -1,6 +1,6 @@
 """The documentation stands on its own: every link and every backticked repository path
-in README.md and docs/ resolves inside the repository, and docs/experiments.md names
-every run of config/config.yaml."""
+of every document (nndl3.docs.FILES) resolves inside the repository, and docs/ names every
+run, module and config file. Values the documents restate: tests/test_restated_values.py."""
 
 import re
 from pathlib import Path
@@ -121,37 +121,6 @@ def test_readme_targets_table_has_every_experiment():
     table = text[text.index("| target | what it makes |"):].split("\n\n")[0]
     rows = [line.split(" | ")[0] for line in table.splitlines() if line.startswith("| `")]
     assert [e for e in experiments if f"| `{e}`" not in rows] == []
-
-
-def test_the_gate_doc_states_the_configured_rate_and_margin():
-    """docs/reproduction-gate.md explains two values of config/expected.yaml, and so
-    restates them: the gate's family false-failure rate and the early-stopping margin."""
-    expected = yaml.safe_load((ROOT / "config" / "expected.yaml").read_text())
-    gate = " ".join((ROOT / "docs" / "reproduction-gate.md").read_text().split())
-    rate = f"{100 * expected['gate']['family_false_failure']:g} %"
-    assert f"Why {rate}:" in gate and f"at {rate} a correct network fails" in gate
-    k = next(q["claim"]["at_least_sds"] for q in expected["quantities"]
-             if q["id"] == "early_stopping_best")
-    assert f"`claim: {{at_least_sds: {k}}}`: {-k} times the seed sd" in gate
-    assert f"The factor {-k}, not 1," in gate
-
-
-def test_the_design_doc_states_the_ci_target_that_ci_judges():
-    limit = re.search(r"^CI_MINUTES_AT_MOST=(\d+)", (ROOT / ".ci" / "run").read_text(), re.M)
-    design = " ".join((ROOT / "docs" / "design.md").read_text().split())
-    assert f"CI at most {limit.group(1)} minutes." in design
-
-
-def test_the_schedules_floor_is_stated_as_the_code_has_it():
-    """The schedule stops at train.SCHEDULE_FLOOR of eta's start; the docs and the schema's
-    description say it in words ("stop at eta/128", "to 1/128 of its start")."""
-    from nndl3.train import SCHEDULE_FLOOR
-
-    texts = [p.read_text() for p in DOCS]
-    texts.append((ROOT / "src" / "nndl3" / "run.schema.yaml").read_text())
-    stated = [int(k) for t in texts
-              for k in re.findall(r"(?:stop at eta/|to 1/)(\d+)", " ".join(t.split()))]
-    assert len(stated) >= 3 and set(stated) == {round(1 / SCHEDULE_FLOOR)}, stated
 
 
 def test_the_run_settings_block_writes_each_runs_settings_as_the_config_does(tmp_path):

@@ -26,6 +26,7 @@ import numpy as np
 import yaml
 
 from . import atomic, bench_docs, book_runs, literature_docs, paths
+from .curves import N_CHECK
 from .errors import UserError
 from .status import KNOWN_DEVIATION
 from .tolerance import K_SIGMA, scale
@@ -37,7 +38,7 @@ RUN_SCHEMA = "src/nndl3/run.schema.yaml"  # the package's own file, read from th
 # every Markdown document of the repository: its blocks are rendered here, its links and
 # paths checked by tests/test_docs.py, its commands run by tests/test_documented_commands.py
 FILES = ("README.md", "docs/*.md", "figures/README.md", "book_runs/README.md",
-         "benchmarks/*.md")
+         "benchmarks/*.md", "data/README.md", "tests/slurm/NOTES.md")
 BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
 
 
@@ -139,8 +140,8 @@ def gate_seeds(root: Path) -> str:
     """The gate observed (benchmarks/gate_seeds.py's JSON): each seed triple's failures,
     and the held-out rate of the t rule and of the normal rule at one nominal rate."""
     doc = load_json(root, paths.GATE_SEEDS)
-    lines = ["| check seeds | failed rows and curves | rows judged otherwise by the 3 sd rule "
-             "(then → now) |", "|---|---|---|"]
+    lines = ["| check seeds | failed rows and curves | rows judged otherwise by the "
+             f"{K_SIGMA:g} sd rule (then → now) |", "|---|---|---|"]
     for r in doc["triples"]["reports"]:
         seeds = ", ".join(map(str, r["seeds"] or [])) or "?"
         moved = ", ".join(f"`{c['id']}` ({c['k_sigma']} → {c['now']})" for c in r["changed"])
@@ -149,7 +150,7 @@ def gate_seeds(root: Path) -> str:
     h = doc["triples"], doc["held_out"]
     lines += ["", f"{h[0]['failing']} of {len(h[0]['reports'])} seed triples fail at least "
               f"one row or curve. Held out (each calibration seed as the book's draw, each "
-              f"3-seed subset of the others as our mean, the others' sd), at a nominal "
+              f"{N_CHECK}-seed subset of the others as our mean, the others' sd), at a nominal "
               f"{h[1]['nominal']:g} per row, over {len(h[1]['rows'])} rows: the t rule "
               f"fails {h[1]['mean']['t']:.4f} of the cases, the normal quantile at the same "
               f"nominal rate {h[1]['mean']['normal']:.4f}."]
