@@ -50,6 +50,13 @@ def test_an_output_that_cannot_be_written_is_refused_before_the_command_runs(
     assert f"--out: {tmp_path / where}: {words}" in err and not ran
 
 
+def test_an_output_folder_that_is_a_file_is_refused_as_such(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    err = one_line_error(capsys, ["train", "--spec", ".ci/quick.yaml", "--run", "r",
+                                  "--out-dir", str(tmp_path / "file")])
+    assert f"--out-dir: {tmp_path / 'file'}: a file, not a folder" in err
+
+
 def test_an_output_in_new_folders_is_accepted_and_nothing_is_made_before_the_work(tmp_path):
     out = tmp_path / "new" / "deeper" / "out.json"
     args = cli.parser().parse_args(["darkness", "--out", str(out)])

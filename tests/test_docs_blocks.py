@@ -70,9 +70,22 @@ def test_the_check_says_how_many_blocks_it_could_not_make(repo, capsys):
     docs.run(repo, check=False)
     capsys.readouterr()
     assert cli.main(["docs", "--check", "--root", str(repo)]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == (
-        "generated blocks: all agree with the results; 1 not made, their inputs missing "
+    assert capsys.readouterr().out.splitlines()[-1] == (  # a block, and the README's image
+        "generated blocks: all agree with the results; 2 not made, their inputs missing "
         "(above)")
+
+
+def test_the_readmes_image_is_its_figure_as_drawn(repo):
+    copy, figure = next(iter(docs.IMAGES.items()))
+    (repo / figure).parent.mkdir()
+    (repo / figure).write_bytes(b"\x89PNG drawn")
+    assert f"{copy}: not {figure} as drawn" in docs.run(repo, check=True)[0]
+    assert not (repo / copy).exists(), "a check writes nothing"
+    docs.run(repo, check=False)
+    assert (repo / copy).read_bytes() == b"\x89PNG drawn"
+    assert docs.run(repo, check=True)[0] == []
+    (repo / figure).write_bytes(b"\x89PNG redrawn")
+    assert f"{copy}: not {figure} as drawn" in docs.run(repo, check=True)[0]
 
 
 def test_timing_blocks_are_regenerated_but_not_compared(repo):

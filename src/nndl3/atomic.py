@@ -52,6 +52,8 @@ def writable_folder(folder: str | os.PathLike, option: str, named=None) -> Path:
     """`folder`, or the nearest of its parents that exists (the writer makes the rest), a
     folder in which a file can be created."""
     folder = Path(folder)
+    if named is None and folder.exists() and not folder.is_dir():
+        raise UserError(f"{option}: {folder}: a file, not a folder")
     existing = folder.absolute()
     while not existing.exists():
         existing = existing.parent
@@ -72,6 +74,11 @@ def current_umask() -> int:
 def write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_json(path: str | os.PathLike, obj) -> None:

@@ -633,6 +633,12 @@ def recipe_time(root: Path) -> str:
                    f"{whole / 2 / 60:.0f} minutes on 2 cores).\n")
 
 
+# The README's first figure, shown from a committed copy (the README is read where
+# figures/ is not made); the copy is the figure as the workflow draws it, or it differs.
+README_FIGURE = "weight_init_30"
+IMAGES = {f"docs/img/{README_FIGURE}.png": paths.FIGURE.format(figure=README_FIGURE)}
+
+
 BLOCKS = {
     "summary": Block(summary, (paths.REPRODUCTION_JSON,)),
     "point-table": Block(point_table, (paths.REPRODUCTION_JSON,)),
@@ -677,7 +683,7 @@ BLOCKS = {
                               (paths.LITERATURE_PROBE_JSON,)),
     "claims": Block(claims, (paths.EXPECTED,)),
     # the README's first figure: its band and the check's
-    "weight-init-band": Block(lambda root: book_in_band(root, "weight_init_30"),
+    "weight-init-band": Block(lambda root: book_in_band(root, README_FIGURE),
                               (paths.REPRODUCTION_JSON, paths.RECIPE_CURVES_INSTALLED,
                                paths.AGGREGATE.format(run="init_30_large"),
                                paths.AGGREGATE.format(run="init_30_default"))),
@@ -744,4 +750,21 @@ def run(root: Path, check: bool) -> tuple[list[str], list[str]]:
     for path, new in ({} if check else rewritten).items():
         atomic.write_text(path, new)
         notes.append(f"{path.relative_to(root)}: rewritten")
+    for copy, figure in IMAGES.items():
+        differences += copy_figure(root, copy, figure, check, notes)
     return differences, notes
+
+
+def copy_figure(root: Path, copy: str, figure: str, check: bool, notes: list[str]) -> list[str]:
+    """Compare (check) or refresh a document's copy of a figure: the difference, if any."""
+    if not (root / figure).is_file():
+        notes.append(f"{copy}{KEPT}{figure})")
+        return []
+    made = (root / figure).read_bytes()
+    if (root / copy).is_file() and (root / copy).read_bytes() == made:
+        return []
+    if check:
+        return [f"{copy}: not {figure} as drawn"]
+    atomic.write_bytes(root / copy, made)
+    notes.append(f"{copy}: copied from {figure}")
+    return []
