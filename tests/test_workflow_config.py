@@ -163,6 +163,8 @@ def test_a_bar_must_read_what_the_workflow_makes(bar, message):
 
 @pytest.mark.parametrize("setting, message", [
     ("seeds=foo", "error: invalid config: seeds: 'foo' is not of type 'array'"),
+    # README: --config passes a list's items as strings
+    ("seeds=[1,2]", "error: invalid config: seeds.0: '1' is not of type 'integer'"),
     ("svm_test_size=7", "error: invalid config: config svm_test_size: 7 is not one of svm_sizes")])
 def test_snakemake_stops_on_a_bad_config_with_one_line_and_status_1(setting, message):
     """Before any job, with no traceback: the error is the last line of what Snakemake
@@ -191,3 +193,18 @@ def test_a_configfile_snakemake_cannot_read_is_snakemakes_own_error(tmp_path, co
     assert proc.returncode != 0 and said in out, out
     assert (str(path) in out) == (content is None), out
     assert not any(line.startswith("error: ") for line in out.splitlines())
+
+
+def test_a_new_run_that_no_figure_draws_is_named_with_the_run_it_may_mean():
+    committed = load_config()
+    mine = {**committed, "runs": {**committed["runs"], "overfit_1kk": {"eta": 0.1},
+                                  "zzz": {"eta": 0.1}}}
+    assert workflow_config.unused_new_runs(committed, committed) == []
+    (typo, other) = workflow_config.unused_new_runs(mine, committed)
+    assert typo.startswith("config runs.overfit_1kk: not a run of config/config.yaml, and no "
+                           "figure draws it") and typo.endswith("did you mean 'overfit_1k'?")
+    assert other.startswith("config runs.zzz:") and "did you mean" not in other
+    drawn = {**mine["figures"]["overfitting_overlay"],
+             "series": [{"run": "zzz", "metric": "evaluation_accuracy", "label": "z"}]}
+    mine["figures"] = {**mine["figures"], "mine": drawn}
+    assert [w for w in workflow_config.unused_new_runs(mine, committed) if "zzz" in w] == []

@@ -183,6 +183,24 @@ def book_settings(config: dict, runs=None) -> dict:
             for run in (config["runs"] if runs is None else runs) if run in config["runs"]}
 
 
+def unused_new_runs(config: dict, committed: dict) -> list[str]:
+    """A warning for each run the merged config adds to the committed one that no figure
+    draws: a misspelt name in a config of one's own (`overfit_1kk`) is such a run, and
+    would otherwise leave the run it meant unchanged without a word."""
+    import difflib
+
+    drawn = {run for fig in config["figures"].values() for run in figures.figure_runs(fig)}
+    warnings = []
+    for run in config["runs"]:
+        if run in committed["runs"] or run in drawn:
+            continue
+        near = difflib.get_close_matches(run, committed["runs"], n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        warnings.append(f"config runs.{run}: not a run of {COMMITTED}, and no figure draws "
+                        f"it: only a target naming its files trains it{hint}")
+    return warnings
+
+
 def read_committed(path=COMMITTED) -> dict:
     """The committed config, as the workflow reads it before any --configfile."""
     config = yaml.load(readers.text(path, "config file"), Loader=readers.SAFE_LOADER)

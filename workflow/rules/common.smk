@@ -66,9 +66,12 @@ def published_json(wildcards):
 # Each run's book settings: the committed config/config.yaml, read before any --configfile
 # or --config (nndl3.changed); the jobs that judge or draw a run get them, to report a run
 # trained otherwise as changed.
-BOOK_SETTINGS = workflow_config.book_settings(
-    workflow_config.read_committed(Path(workflow.basedir, workflow_config.COMMITTED))
+COMMITTED_CONFIG = workflow_config.read_committed(
+    Path(workflow.basedir, workflow_config.COMMITTED)
 )
+BOOK_SETTINGS = workflow_config.book_settings(COMMITTED_CONFIG)
+for _warning in workflow_config.unused_new_runs(config, COMMITTED_CONFIG):
+    print(f"warning: {_warning}", file=sys.stderr)
 
 
 def book_settings_json(runs):
