@@ -134,7 +134,9 @@ REAL = os.environ.get("MNIST_DIR")
 
 @pytest.mark.skipif(not REAL, reason="MNIST_DIR not set: the real-data check needs the files")
 def test_real_mnist_split(tmp_path):
-    data = mnist.load(mnist.prepare(tmp_path / "mnist.npz", REAL))
+    out = tmp_path / "mnist.npz"
+    assert mnist.prepare(out, REAL)
+    data = mnist.load(out)
     assert [len(data[s][0]) for s in mnist.SETS] == [50000, 10000, 10000]
     train_labels = np.concatenate([data["train"][1], data["validation"][1]])
     assert np.bincount(train_labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918,
@@ -154,3 +156,34 @@ def test_split_is_the_books():
     assert parts["train_y"].tolist() == list(range(50000))
     assert parts["validation_y"].tolist() == list(range(50000, 60000))
     assert parts["train_x"].shape == (50000, 784) and parts["test_x"].shape == (10000, 784)
+
+
+def test_a_prepared_file_that_holds_the_arrays_already_is_kept(tmp_path, monkeypatch):
+    """Rewritten, it would be newer than every result and Snakemake would retrain them."""
+    parts = {"train_x": np.arange(6, dtype=np.uint8).reshape(2, 3),
+             "train_y": np.array([1, 2], dtype=np.uint8)}
+    monkeypatch.setattr(mnist, "load_raw", lambda *args: None)
+    monkeypatch.setattr(mnist, "split", lambda raw: parts)
+    out = tmp_path / "mnist.npz"
+    out.write_bytes(b"not an npz")
+    assert mnist.prepare(out) is True
+    os.utime(out, (1, 1))
+    assert mnist.prepare(out) is False and out.stat().st_mtime == 1
+    parts = {**parts, "train_y": np.array([1, 3], dtype=np.uint8)}
+    assert mnist.prepare(out) is True and out.stat().st_mtime > 1
+    np.testing.assert_array_equal(np.load(out)["train_y"], [1, 3])
+
+
+@pytest.mark.parametrize("given, words", [
+    ("option", "MNIST folder missing (from --mnist-dir, or the config's mnist_dir)"),
+    ("environment", "MNIST folder missing (from MNIST_DIR)"),
+    ("a file", "not a folder (from --mnist-dir, or the config's mnist_dir)")])
+def test_the_mnist_folder_error_names_where_the_folder_came_from(tmp_path, monkeypatch,
+                                                                 given, words):
+    folder = tmp_path / "nowhere"
+    if given == "a file":
+        folder.write_text("")
+    monkeypatch.setenv("MNIST_DIR", str(folder))
+    with pytest.raises(UserError) as error:
+        mnist.source_folder(None if given == "environment" else str(folder))
+    assert str(error.value) == f"{folder}: {words}"

@@ -34,8 +34,10 @@ def print_totals() -> None:
 def cmd_prepare_data(args):
     from . import mnist
 
-    path = mnist.prepare(args.out, args.mnist_dir, args.download_dir)
-    print(f"wrote {path}")
+    if mnist.prepare(args.out, args.mnist_dir, args.download_dir):
+        print(f"wrote {args.out}")
+    else:
+        print(f"kept {args.out}: it holds these arrays already")
 
 
 def cmd_train(args):

@@ -122,9 +122,11 @@ def source_folder(mnist_dir: str | None) -> Path | None:
     folder = mnist_dir or os.environ.get("MNIST_DIR") or None
     if folder is None:
         return None
+    given = "--mnist-dir, or the config's mnist_dir" if mnist_dir else "MNIST_DIR"
     folder = Path(folder)
     if not folder.is_dir():
-        raise UserError(f"{folder}: MNIST folder missing (from MNIST_DIR or mnist_dir)")
+        problem = "not a folder" if folder.exists() else "MNIST folder missing"
+        raise UserError(f"{folder}: {problem} (from {given})")
     return folder
 
 
@@ -167,13 +169,29 @@ def split(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def prepare(output: str | os.PathLike, mnist_dir: str | None = None,
-            download_dir: str | os.PathLike = paths.DOWNLOADS, mirrors=MIRRORS) -> Path:
-    """Build `output` (data/mnist.npz) from verified raw files; nothing is written on error."""
+            download_dir: str | os.PathLike = paths.DOWNLOADS, mirrors=MIRRORS) -> bool:
+    """Build `output` (data/mnist.npz) from verified raw files; nothing is written on error.
+    An `output` that already holds these arrays is kept as it is (False): rewritten, it
+    would be newer than every result, and Snakemake would retrain them all."""
     parts = split(load_raw(mnist_dir, Path(download_dir), mirrors))
     output = Path(output)
+    if holds(output, parts):
+        return False
     with atomic.atomic_path(output, suffix=".npz") as tmp:
         np.savez(tmp, **parts)
-    return output
+    return True
+
+
+def holds(path: Path, parts: dict) -> bool:
+    """Whether `path` is an .npz of exactly these arrays (an unreadable file is not)."""
+    if not path.is_file():
+        return False
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return sorted(z.files) == sorted(parts) and all(
+                z[k].dtype == v.dtype and np.array_equal(z[k], v) for k, v in parts.items())
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error):
+        return False
 
 
 SETS = ("train", "validation", "test")
