@@ -29,7 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nndl3 import paths
+from nndl3 import atomic, paths
 
 COLUMNS = ("startup", "load", "augment", "sparse", "epochs", "monitoring", "write", "fit",
            "predict")
@@ -232,16 +232,29 @@ def chains(jobs: list[dict], clock: str = "wall", n: int = 5) -> list[tuple[floa
     return [(seconds, timed(jobs, names, clock)) for seconds, names in ends[:n]]
 
 
+def measured(root: Path, rel: str, script: str) -> dict:
+    """A measurement's JSON, or one line saying which script makes it (.ci/run runs both
+    before this one)."""
+    try:
+        return json.loads((root / rel).read_text())
+    except FileNotFoundError:
+        raise SystemExit(f"error: {root / rel} missing: `python {script}` measures it "
+                         "(docs/performance.md)") from None
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"error: {root / rel}: not readable JSON ({exc}); rerun "
+                         f"`python {script}`") from None
+
+
 def stages(root: Path, target: str = "all") -> dict:
     """The pipeline's CPU seconds by kind (Snakemake's own process, measured by
     pipeline.py; what is left of the pipeline's CPU, from paths.PIPELINE, once it and the
     jobs' own timers are counted: UNTIMED), its critical path, and the pipeline's wall time
     and the reference epoch (paths.REFERENCE_EPOCH) they are measured against."""
-    pipeline = json.loads((root / paths.PIPELINE).read_text())
+    pipeline = measured(root, paths.PIPELINE, "benchmarks/pipeline.py")
     if "snakemake_cpu_seconds" not in pipeline:
         raise SystemExit(f"error: {paths.PIPELINE} has no snakemake_cpu_seconds: an older "
                          "benchmarks/pipeline.py wrote it; rerun that (docs/performance.md)")
-    reference = json.loads((root / paths.REFERENCE_EPOCH).read_text())
+    reference = measured(root, paths.REFERENCE_EPOCH, "benchmarks/reference_epoch.py")
     jobs = planned_jobs(root, target)
     kinds = dict.fromkeys([*TRAIN_KINDS, *dict.fromkeys(KIND_OF_RULE.values())], 0.0)
     ran = 0
@@ -284,7 +297,8 @@ def main(argv=None) -> int:
     for clock in ("wall", "cpu"):
         rows = jobs(args.dir, clock)
         if not rows:
-            raise SystemExit(f"{args.dir}/logs/benchmark: no job times (run the workflow first)")
+            raise SystemExit(f"error: {args.dir}/logs/benchmark: no job times (run the "
+                             "workflow first)")
         print(table(rows, clock))
     if args.chains:
         planned = planned_jobs(args.dir)
@@ -297,8 +311,7 @@ def main(argv=None) -> int:
                     f"{j['job']} ({j['seconds']:.1f})" for j in path))
     if args.json:
         doc = stages(args.dir)
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(doc, indent=1) + "\n")
+        atomic.write_text(args.json, json.dumps(doc, indent=1) + "\n")
         print(json.dumps({k: v for k, v in doc.items() if k != "critical_path"}, indent=1))
     return 0
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from nndl3 import paths
+from nndl3 import atomic, paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import breakdown  # noqa: E402  (the job times, as its table reads them)
@@ -30,7 +30,10 @@ UNTIMED = ("all", "prepare_data")  # a target's own rule; the data, prepared bef
 
 def estimates(root: Path) -> list[dict]:
     """For each experiment target: its timed jobs, their seconds, the longest, the estimate."""
-    experiments = yaml.safe_load((root / "config" / "figures.yaml").read_text())
+    if not (root / paths.FIGURES_CONFIG).is_file():
+        raise SystemExit(f"error: --dir {root}: no {paths.FIGURES_CONFIG}: not this "
+                         "repository's checkout")
+    experiments = yaml.safe_load((root / paths.FIGURES_CONFIG).read_text())
     out = []
     for target in experiments["experiments"]:
         times = {}
@@ -39,7 +42,7 @@ def estimates(root: Path) -> list[dict]:
                 continue
             seconds = breakdown.job_seconds(root, job)
             if not seconds:
-                raise SystemExit(f"{job['name']}: no job time (run the workflow first)")
+                raise SystemExit(f"error: {job['name']}: no job time (run the workflow first)")
             times[job["name"]] = seconds["wall"]
         entry = {"target": target, "jobs": len(times)}
         if times:
@@ -67,8 +70,7 @@ def main(argv=None) -> int:
         print(f"| `{t['target']}` | {t['jobs']} | {t['job_seconds']:.0f} | {t['longest']} "
               f"{t['longest_seconds']:.0f} s | ~{t['estimate_seconds'] / 60:.1f} min |")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"targets": targets}, indent=1) + "\n")
+        atomic.write_text(args.json, json.dumps({"targets": targets}, indent=1) + "\n")
     return 0
 
 

@@ -81,6 +81,20 @@ def test_a_pipeline_record_without_snakemakes_own_cpu_is_refused_in_one_line(tmp
         breakdown.stages(tmp_path)
 
 
+@pytest.mark.parametrize("content, words", [
+    (None, "results/pipeline.json missing: `python benchmarks/pipeline.py` measures it"),
+    ("{", "results/pipeline.json: not readable JSON")])
+def test_a_missing_or_broken_measurement_is_one_line_naming_its_script(tmp_path, content,
+                                                                      words):
+    if content is not None:
+        (tmp_path / paths.PIPELINE).parent.mkdir(parents=True)
+        (tmp_path / paths.PIPELINE).write_text(content)
+    with pytest.raises(SystemExit) as stop:
+        breakdown.stages(tmp_path)
+    assert str(stop.value).startswith(f"error: {tmp_path}/{words}") and "\n" not in str(
+        stop.value)
+
+
 def test_the_pipeline_target_line_follows_the_numbers():
     from nndl3 import docs
 
