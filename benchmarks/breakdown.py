@@ -286,7 +286,7 @@ def stages(root: Path, target: str = "all") -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dir", type=Path, default=Path("."), help="the workflow's folder")
     p.add_argument("--json", type=Path, nargs="?", const=Path(paths.PIPELINE_TIMES),
                    help="also write the time by kind and the critical path here "

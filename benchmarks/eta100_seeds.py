@@ -119,7 +119,7 @@ def measure(config: dict, source: dict, seeds: list[int], data_path) -> dict:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", default=str(ROOT / "config" / "config.yaml"))
     p.add_argument("--expected", default=str(ROOT / "config" / "expected.yaml"))
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))

@@ -94,7 +94,7 @@ def held_out(expected: dict, calibration: dict, alpha: float) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reports", nargs="*", default=[])
     parser.add_argument("--expected", default=paths.EXPECTED)
     parser.add_argument("--calibration", default=paths.CALIBRATION_INSTALLED)

@@ -68,7 +68,7 @@ def time_pipeline():
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=Path(paths.PIPELINE))
     p.add_argument("arguments", nargs=argparse.REMAINDER, help="-- then Snakemake's arguments")
     args = p.parse_args(argv)

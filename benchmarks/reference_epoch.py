@@ -23,7 +23,7 @@ SIZES, DTYPE, EXAMPLES, EPOCH = [784, 30, 10], "float32", 5000, 50_000
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=None, help="prepared mnist.npz")
     p.add_argument("--repeats", type=int, default=3, help="timings (median)")
     p.add_argument("--out", type=Path, default=Path(paths.REFERENCE_EPOCH))

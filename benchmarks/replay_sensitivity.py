@@ -73,7 +73,7 @@ def lists(pairs) -> list[dict]:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("files", nargs="+")
     p.add_argument("--engines", nargs="+", default=["compiled"], choices=sorted(replay.ENGINES))
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))

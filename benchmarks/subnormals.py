@@ -40,7 +40,7 @@ def trained(x, labels, eta: float, epochs: int, flush: bool):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--eta", type=float, default=100.0)
     parser.add_argument("--train-size", type=int, default=50000)

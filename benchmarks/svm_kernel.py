@@ -43,7 +43,7 @@ def write_rates(megabytes: int = 400) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data", default=paths.DATA)
     args = parser.parse_args()

@@ -55,7 +55,7 @@ def estimates(root: Path) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent)
     p.add_argument("--json", type=Path, nargs="?", const=Path(paths.TARGET_TIMES),
                    help=f"also write the numbers here (default {paths.TARGET_TIMES})")

@@ -2,7 +2,8 @@
 `backprop_claims` (a benchmark script, workflow/rules/benchmarks.smk).
 
 Every command reads its inputs, does one step of the data flow and writes its outputs
-atomically. Bad input ends it with one line on stderr naming the problem and exit 1.
+atomically. Bad input ends it with one line on stderr naming the problem and exit status
+1 (2 for a malformed command line, as argparse's).
 """
 
 from __future__ import annotations
@@ -571,7 +572,7 @@ TUNED_SVM_SPEC = "JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_second
 def parser() -> argparse.ArgumentParser:
     from . import figures
 
-    p = OneLineParser(prog="python -m nndl3", description=__doc__.splitlines()[0])
+    p = OneLineParser(prog="python -m nndl3", description=__doc__.split("\n\n")[0])
     p.add_argument("--check-only", action="store_true",
                    help="parse the command line, check that its inputs are there and its "
                    "outputs writable, run nothing")
