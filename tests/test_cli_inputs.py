@@ -50,9 +50,22 @@ def test_an_output_that_cannot_be_written_is_refused_before_the_command_runs(
     assert f"--out: {tmp_path / where}: {words}" in err and not ran
 
 
+@pytest.mark.parametrize("spec, seeds, words", [
+    ({"epochs": 1, "seeds": [1]}, ["--seeds", "-1"], "--seeds: seeds.0: -1 is less than the "
+     "minimum of 0"),
+    ({"epochs": 1}, [], "spec.yaml: missing key(s) seeds (or give them with --seeds)")])
+def test_a_runs_seeds_are_blamed_on_where_they_came_from(tmp_path, tiny_npz, capsys, spec,
+                                                         seeds, words):
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
+    err = one_line_error(capsys, ["train", "--spec", str(tmp_path / "spec.yaml"), "--run", "r",
+                                  "--data", str(tiny_npz), "--out-dir", str(tmp_path / "r"),
+                                  *seeds])
+    assert err.endswith(words + "\n") and not (tmp_path / "r").exists()
+
+
 def test_an_output_folder_that_is_a_file_is_refused_as_such(tmp_path, capsys):
     (tmp_path / "file").write_text("")
-    err = one_line_error(capsys, ["train", "--spec", ".ci/quick.yaml", "--run", "r",
+    err = one_line_error(capsys, ["train", "--spec", "{}", "--run", "r",
                                   "--out-dir", str(tmp_path / "file")])
     assert f"--out-dir: {tmp_path / 'file'}: a file, not a folder" in err
 

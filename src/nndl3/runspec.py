@@ -37,14 +37,27 @@ class Spec(dict):
     training takes. A copy made with {**spec, ...} is a plain dict again, unchecked."""
 
 
+def schema_errors(spec: dict) -> list:
+    """The schema's complaints about `spec`, by key path."""
+    return sorted(jsonschema.Draft202012Validator(schema()).iter_errors(spec),
+                  key=lambda e: list(e.absolute_path))
+
+
+def validate_key(spec: dict, key: str, where: str) -> None:
+    """A UserError for the schema's first complaint about `key` of `spec`, named by `where`
+    (where that value came from), and none about the others."""
+    errors = [e for e in schema_errors(spec) if list(e.absolute_path)[:1] == [key]]
+    if errors:
+        raise UserError(f"{where}: {schemas.error_text(errors[0])}")
+
+
 def validate(spec: dict, where: str) -> Spec:
     """The one check of a run spec, and the one place its defaults are filled in: the
     schema, the required keys, what the schema cannot say; a UserError names the place,
     the key and the offending value. The workflow validates each run's spec when it loads
     its config and passes it on complete; the job validates what it receives again (it
     may come from anywhere: a file, the command line), once."""
-    errors = sorted(jsonschema.Draft202012Validator(schema()).iter_errors(spec),
-                    key=lambda e: list(e.absolute_path))
+    errors = schema_errors(spec)
     if errors:
         raise UserError(f"{where}: {schemas.error_text(errors[0])}")
     missing = [k for k in keys_required() if k not in spec]
@@ -110,6 +123,9 @@ def load(text_or_path: str, seeds=None) -> Spec:
         raise UserError(f"{where}: not valid YAML/JSON ({str(exc).splitlines()[0]})") from None
     if not isinstance(spec, dict):
         raise UserError(f"{where}: a run spec must be a mapping of keys to values")
-    if seeds:
+    if seeds:  # checked as what they are, the command line's, before the spec
+        validate_key({**spec, "seeds": seeds}, "seeds", "--seeds")
         spec["seeds"] = seeds
+    elif "seeds" not in spec:
+        raise UserError(f"{where}: missing key(s) seeds (or give them with --seeds)")
     return validate(spec, where)
