@@ -140,6 +140,20 @@ def test_ctrl_c_is_one_line_and_status_130(tmp_path, tiny_npz, capsys, monkeypat
     assert capsys.readouterr().err == "error: darkness: interrupted\n"
 
 
+@pytest.mark.parametrize("content, words", [
+    (None, "reproduction report missing (`snakemake --cores 2 check` makes it)"),
+    ('{"rows": [], "choices": []}', "not the chapter's reproduction report (it has no gate"),
+    ('{"rows": ["a', "reproduction report truncated or not JSON (Unterminated string "
+     "starting at line 1")])
+def test_check_names_a_report_it_cannot_judge(tmp_path, capsys, content, words):
+    report = tmp_path / "reproduction.json"
+    if content is not None:
+        report.write_text(content)
+    err = one_line_error(capsys, ["check", "--report", str(report), "--table",
+                                  str(tmp_path / "table.md")])
+    assert err.startswith(f"error: {report}: {words}"), err
+
+
 def test_a_reader_that_leaves_the_pipe_does_not_stop_the_run(tmp_path, tiny_npz):
     """`train ... | head -1`: the run goes on silently and writes its record. The pipe's
     read end is closed before the command starts writing, so every write meets EPIPE."""

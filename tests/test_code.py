@@ -131,7 +131,8 @@ def test_check_refuses_a_report_made_by_other_code(tmp_path):
     table.write_text("| table |\n")
 
     def check(train_code, report_code):
-        report.write_text(json.dumps({"rows": [{"id": "a", "status": "pass"}], "code": {
+        report.write_text(json.dumps({"rows": [{"id": "a", "status": "pass"}], "gate": {},
+                                      "code": {
             "train": {"xent_30": code.digest("train"), "l2_1k": train_code},
             "report": report_code}}))
         return subprocess.run([sys.executable, "-m", "nndl3", "check", "--report", str(report),

@@ -82,8 +82,9 @@ def json_file(path: str | os.PathLike, what: str = "JSON file", advice: str | No
         advice = advice or advice_for(path)
         if not content.strip():
             raise UserError(f"{path}: {what} is empty; {advice}") from None
-        raise UserError(f"{path}: {what} truncated or not JSON ({exc.msg} at line {exc.lineno}, "
-                        f"column {exc.colno}); {advice}") from None
+        # json's own words end in "at" where it names a position ("starting at")
+        raise UserError(f"{path}: {what} truncated or not JSON ({exc.msg.removesuffix(' at')} "
+                        f"at line {exc.lineno}, column {exc.colno}); {advice}") from None
 
 
 def yaml_mapping(path: str | os.PathLike, what: str, keys=()) -> dict:
@@ -238,8 +239,17 @@ def curve_calibration(path) -> dict:
 
 
 def reproduction(path) -> dict:
-    return require(json_file(path, "reproduction report"), ("rows",), path,
-                   "reproduction report")
+    """The chapter's reproduction report (`snakemake check` makes it), not another report
+    with rows (the literature's has no gate)."""
+    if not Path(path).exists():
+        raise UserError(f"{path}: reproduction report missing (`snakemake --cores 2 check` "
+                        "makes it)")
+    doc = require(json_file(path, "reproduction report"), ("rows",), path,
+                  "reproduction report")
+    if "gate" not in doc:
+        raise UserError(f"{path}: not the chapter's reproduction report (it has no gate; "
+                        "`snakemake --cores 2 check` makes that report)")
+    return doc
 
 
 def article(noun: str) -> str:
