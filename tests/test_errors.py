@@ -215,3 +215,20 @@ def test_two_results_of_one_key_are_refused_naming_the_second(files, capsys, kin
     capsys.readouterr()
     assert cli.main([*argv[:at + 1], str(copy), *argv[at + 1:]]) == 1
     assert capsys.readouterr().err == f"error: {copy}: {words}\n"
+
+
+@pytest.mark.parametrize("series, words", [
+    ({"run": "r", "metric": "evaluation_acc"}, "--spec: the figure draws 'evaluation_acc' of "
+     "run r, which it does not monitor (it has "),
+    ({"run": "s", "metric": "evaluation_accuracy"}, "--aggregates: the figure draws run 's', "
+     "and no aggregate of it was given")])
+def test_a_figure_of_a_run_or_metric_not_given_names_it(files, capsys, series, words):
+    f, commands, out = files
+    argv = commands["plot"]
+    spec = json.loads(argv[argv.index("--spec") + 1])
+    spec["series"] = [{**spec["series"][0], **series}]
+    argv[argv.index("--spec") + 1] = json.dumps(spec)
+    capsys.readouterr()
+    assert cli.main(argv) == 1
+    assert capsys.readouterr().err.startswith(f"error: {words}")
+    assert not out.exists()

@@ -248,6 +248,8 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
                                                     else [])) for role in fam.roles]
     if "book" in fam.roles:
         has_book(fig, args[fam.roles.index("book")])
+    if "aggregates" in fam.roles:
+        has_runs(fig, args[fam.roles.index("aggregates")])
     drawn = plotting.styled(getattr(plotting, fam.draw), fig, *args)
     if "aggregates" in fam.roles:
         change = changed.changed(figure_runs(fig), args[fam.roles.index("aggregates")],
@@ -255,6 +257,21 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
         if change:
             plotting.changed_note(drawn, change)
     return drawn
+
+
+def has_runs(fig: dict, aggregates: dict) -> None:
+    """A UserError naming the first run the figure draws whose aggregate was not given, or
+    whose aggregate lacks the metric a series draws (bars draw evaluation_accuracy)."""
+    wanted = [(run, series["metric"]) for series in fig.get("series", ())
+              for run in series.get("runs") or [series["run"]]]
+    wanted += [(bar["run"], "evaluation_accuracy") for bar in fig.get("bars", ()) if "run" in bar]
+    for run, metric in wanted:
+        if run not in aggregates:
+            raise UserError(f"--aggregates: the figure draws run {run!r}, and no aggregate "
+                            "of it was given")
+        if metric not in aggregates[run]["metrics"]:
+            raise UserError(f"--spec: the figure draws {metric!r} of run {run}, which it "
+                            f"does not monitor (it has {', '.join(aggregates[run]['metrics'])})")
 
 
 def has_book(fig: dict, book) -> None:
