@@ -112,9 +112,10 @@ def test_a_merged_config_names_its_changes_before_training():
 
 def test_the_workflow_hands_the_jobs_the_committed_settings():
     """The rules pass BOOK_SETTINGS from the committed file, not the merged config."""
-    common = (ROOT / "workflow/rules/common.smk").read_text()
-    assert "workflow_config.read_committed(Path(workflow.basedir, workflow_config.COMMITTED))" \
-        in common
+    common = "".join((ROOT / "workflow/rules/common.smk").read_text().split())
+    assert ("COMMITTED_CONFIG=workflow_config.read_committed(Path(workflow.basedir,"
+            "workflow_config.COMMITTED))" in common)
+    assert "BOOK_SETTINGS=workflow_config.book_settings(COMMITTED_CONFIG)" in common
     for rule in ("figures.smk", "check.smk"):
         assert "--book-settings {params.book_settings:q}" in \
             (ROOT / "workflow/rules" / rule).read_text()

@@ -282,7 +282,7 @@ def test_prepared_data_of_other_shapes_or_labels_is_refused(tmp_path, arrays, wo
 def reproduction(tmp_path, rows, table="| table |\n"):
     from nndl3 import code
 
-    doc = {"code": {"train": {}, "report": code.digest("report")}, "rows": rows}
+    doc = {"code": {"train": {}, "report": code.digest("report")}, "gate": {}, "rows": rows}
     (tmp_path / "rep.json").write_text(json.dumps(doc))
     (tmp_path / "rep.md").write_text(table)
     return ["check", "--report", str(tmp_path / "rep.json"), "--table",
@@ -448,3 +448,20 @@ def test_a_spec_given_as_a_file_or_a_list_says_what_it_is(tmp_path, capsys):
     assert f"--spec: {spec}: takes JSON text, not a file" in err
     with pytest.raises(UserError, match=r"^run spec: a run spec must be a mapping"):
         runspec.load("[1, 2]")
+
+
+@pytest.mark.parametrize("run", ["", "a/b", "1st", "../x"])
+def test_a_run_id_that_is_no_config_run_name_is_refused(run, capsys):
+    with pytest.raises(SystemExit) as stop:  # argparse's exit, status 2
+        cli.main(["train", "--spec", "{}", "--run", run, "--out-dir", "o"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "argument --run:" in err
+
+
+def test_a_run_id_is_what_the_config_schema_allows_as_a_run_name():
+    from pathlib import Path
+
+    schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "workflow" / "schemas" /
+                             "config.schema.yaml").read_text())
+    assert schema["properties"]["runs"]["propertyNames"]["pattern"] == f"^{cli.RUN_ID}$"

@@ -232,3 +232,14 @@ def test_a_figure_of_a_run_or_metric_not_given_names_it(files, capsys, series, w
     assert cli.main(argv) == 1
     assert capsys.readouterr().err.startswith(f"error: {words}")
     assert not out.exists()
+
+
+def test_a_figure_is_written_only_under_a_png_name(files, capsys, tmp_path):
+    f, commands, out = files
+    argv = commands["plot"]
+    argv[argv.index("--out") + 1] = str(tmp_path / "p.pdf")
+    capsys.readouterr()
+    assert cli.main(argv) == 1
+    assert capsys.readouterr().err == (f"error: --out: {tmp_path / 'p.pdf'}: figures are "
+                                       "written as PNG, not .pdf\n")
+    assert not (tmp_path / "p.pdf").exists()

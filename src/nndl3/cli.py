@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -358,6 +359,9 @@ def book_settings(args):
 def cmd_plot(args):
     from . import figures, plotting
 
+    suffix = os.path.splitext(args.out)[1]
+    if suffix not in ("", ".png"):  # a .pdf would hold PNG bytes
+        raise UserError(f"--out: {args.out}: figures are written as PNG, not {suffix}")
     spec = load_json_arg(args.spec, "--spec")  # checked by figures.draw (figures.checked)
     paths = {role: getattr(args, role) for role in figures.ROLES}
     try:
@@ -587,7 +591,8 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("train", help="train one run spec, one record per seed")
     s.add_argument("--spec", required=True, help="run spec: a YAML/JSON file or JSON text")
-    s.add_argument("--run", required=True, help="the run's id, stored in its records")
+    s.add_argument("--run", required=True, type=run_id,
+                   help="the run's id, stored in its records")
     s.add_argument("--data", default=paths.DATA)
     s.add_argument("--out-dir", required=True, help="records go to OUT_DIR/seed-<seed>.json")
     s.add_argument("--seeds", type=int, nargs="+", help="override the spec's seeds")
@@ -689,7 +694,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("recipe", help="train one of our runs by the author's recipe "
                        "(network.py or network2), one record per seed")
     s.add_argument("--spec", required=True, help="our run's spec: a YAML/JSON file or JSON text")
-    s.add_argument("--run", required=True, help="the run's id, stored in its records")
+    s.add_argument("--run", required=True, type=run_id,
+                   help="the run's id, stored in its records")
     s.add_argument("--data", default=paths.DATA)
     s.add_argument("--engine", choices=["compiled", "numpy"], default="compiled",
                    help="compiled: nndl3.fast in float64 (default); numpy: network2's order "
@@ -813,6 +819,19 @@ def positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text}: at least 1")
     return value
+
+
+# a run's id, as the config names runs (workflow/schemas/config.schema.yaml's pattern):
+# it is a folder name in results/, a wildcard value and a key of the check
+RUN_ID = "[A-Za-z][A-Za-z0-9_]*"
+
+
+def run_id(text: str) -> str:
+    """argparse's type for a run's id."""
+    if not re.fullmatch(RUN_ID, text):
+        raise argparse.ArgumentTypeError(f"{text!r}: a run's id is a letter, then letters, "
+                                         "digits or _")
+    return text
 
 
 def is_output(name: str) -> bool:
