@@ -194,3 +194,14 @@ def test_the_one_draw_block_says_on_which_side_the_book_s_two_1k_runs_lie(tmp_pa
     assert side in text
     if offsets[1] is not None:
         assert f"`l2_1k.evaluation_cost` {offsets[1]:+.3f}" in text
+
+
+def test_the_curves_whose_simulated_percentile_is_above_the_held_out_one_are_named():
+    rows = [{"id": "a.b", "simulated_p01": 0.48, "held_out_p01": 0.38},
+            {"id": "c.d", "simulated_p01": 0.40, "held_out_p01": 0.39},
+            {"id": "e.f", "simulated_p01": 0.30, "held_out_p01": 0.90},
+            {"id": "g.h", "status": "not compared"}]
+    assert docs.simulated_above_held_out(rows) == (
+        "Simulated 1st percentile above the held-out one, in 2 of 3 curves: `a.b` "
+        "(0.4800 / 0.3800), `c.d` (0.4000 / 0.3900).\n")
+    assert docs.simulated_above_held_out(rows[2:]).endswith("in 0 of 1 curves: none.\n")

@@ -107,10 +107,25 @@ def point_table(root: Path) -> str:
 
 
 def curve_table(root: Path) -> str:
-    """Every published curve, as the report renders it (`curves.table`)."""
+    """Every published curve, as the report renders it (`curves.table`), and the curves
+    whose simulated 1st percentile is above the held-out one."""
     from . import curves
 
-    return curves.table(reproduction(root).get("curves", []))
+    rows = reproduction(root).get("curves", [])
+    return curves.table(rows) + "\n" + simulated_above_held_out(rows)
+
+
+def simulated_above_held_out(rows: list[dict]) -> str:
+    """The curves whose simulated 1st percentile is above the held-out one, the largest
+    difference first: where the span model may miss a tail the calibration seeds show."""
+    both = [r for r in rows if r.get("simulated_p01") is not None
+            and r.get("held_out_p01") is not None]
+    above = sorted((r for r in both if r["simulated_p01"] > r["held_out_p01"]),
+                   key=lambda r: r["held_out_p01"] - r["simulated_p01"])
+    listed = ", ".join(f"`{r['id']}` ({r['simulated_p01']:.4f} / {r['held_out_p01']:.4f})"
+                       for r in above) or "none"
+    return (f"Simulated 1st percentile above the held-out one, in {len(above)} of {len(both)} "
+            f"curves: {listed}.\n")
 
 
 def recipe_comparison(root: Path) -> str:
