@@ -3,7 +3,7 @@ on a clean checkout (the committed files, no results), `snakemake` commands as d
 `python -m nndl3` commands parsed and their inputs checked (`--check-only`), the others
 checked for the files they name (tools/doc_commands.py says how each is run).
 
-About a minute (a Snakemake dry run costs seconds): selected with `-m doccommands`,
+Minutes, not seconds (each Snakemake dry run costs seconds): selected with `-m doccommands`,
 which .ci/run runs beside the unit tests.
 """
 

@@ -1,7 +1,7 @@
 """End to end: Snakemake killed (SIGKILL, whole process group) while a training job runs,
 then rerun as the README says, completes with records identical to an uninterrupted run's.
 
-Selected with `-m resume` (CI runs it; about a minute on 2 cores). It works in a copy of
+Selected with `-m resume` (CI runs it and prints its time). It works in a copy of
 the workflow under tmp_path with data/mnist.npz linked, on a reduced config: one seed,
 `overfitting`'s two runs shortened.
 """
