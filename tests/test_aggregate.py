@@ -87,5 +87,11 @@ def test_records_of_other_specs_or_a_seed_twice_are_refused():
     with pytest.raises(UserError, match="seed 1 given twice"):
         agg_module.aggregate([record(1, [0.5]), record(1, [0.5])])
     other = {**record(2, [0.5]), "spec": {"eta": 3.0}}
-    with pytest.raises(UserError, match="seeds 1 and 2 were trained with different specs"):
+    with pytest.raises(UserError, match="^seed 2: run r trained with another spec than "
+                                         "seed 1$"):
         agg_module.aggregate([record(1, [0.5]), other])
+    with pytest.raises(UserError, match="^b.json: run r trained with another spec than a.json$"):
+        agg_module.aggregate([record(1, [0.5]), other], ["a.json", "b.json"])
+    elsewhere = {**record(1, [0.5]), "run": "s"}
+    with pytest.raises(UserError, match="^b.json: run s, does not belong with a.json, run r "):
+        agg_module.aggregate([record(1, [0.5, 0.6]), elsewhere], ["a.json", "b.json"])

@@ -465,3 +465,22 @@ def test_a_run_id_is_what_the_config_schema_allows_as_a_run_name():
     schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "workflow" / "schemas" /
                              "config.schema.yaml").read_text())
     assert schema["properties"]["runs"]["propertyNames"]["pattern"] == f"^{cli.RUN_ID}$"
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"metrics": {"evaluation_accuracy": [0.5, 2.0]}}, "metrics.evaluation_accuracy: an "
+     "accuracy outside 0..1"),
+    ({"stopped_at_epoch": 99}, "stopped_at_epoch: 99 is not one of its spec's 2 epochs")])
+def test_a_record_whose_values_cannot_be_is_refused(tmp_path, changes, words):
+    doc = {"schema": readers.RECORD_SCHEMA, "run": "r", "seed": 1,
+           "spec": {"epochs": 2, "monitor": ["evaluation_accuracy"]},
+           "monitored_epochs": [0, 1], "metrics": {"evaluation_accuracy": [0.5, 0.6]},
+           "seconds_per_epoch": [1.0, 1.0], "stopped_at_epoch": 1, "diverged_at_epoch": None,
+           **changes}
+    path = tmp_path / "seed-1.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(UserError, match=re.escape(words)):
+        readers.record(path)
+    doc.update({"metrics": {"evaluation_accuracy": [0.5, 0.6]}, "stopped_at_epoch": 1})
+    path.write_text(json.dumps(doc))
+    readers.record(path)

@@ -44,17 +44,20 @@ def without_seeds(spec: dict) -> dict:
     return {k: v for k, v in spec.items() if k != "seeds"}
 
 
-def aggregate(records: list[dict]) -> dict:
-    """One run's seeds combined; per metric the per-epoch statistics and the raw per-seed rows."""
-    first = max(records, key=lambda r: len(r["monitored_epochs"]))
+def aggregate(records: list[dict], sources=None) -> dict:
+    """One run's seeds combined; per metric the per-epoch statistics and the raw per-seed rows.
+    sources: the records' files, to name in errors (default: their seeds)."""
+    sources = sources or [f"seed {r['seed']}" for r in records]
+    i = max(range(len(records)), key=lambda k: len(records[k]["monitored_epochs"]))
+    first = records[i]
     epochs = first["monitored_epochs"]
-    for r in records:
+    for r, source in zip(records, sources, strict=True):
         if r["run"] != first["run"] or r["monitored_epochs"] != epochs[:len(r["monitored_epochs"])]:
-            raise UserError(f"run {first['run']}: records of seeds {first['seed']} and "
-                            f"{r['seed']} do not belong together (run or epochs differ)")
+            raise UserError(f"{source}: run {r['run']}, does not belong with {sources[i]}, run "
+                            f"{first['run']} (the run or its epochs differ)")
         if without_seeds(r["spec"]) != without_seeds(first["spec"]):
-            raise UserError(f"run {first['run']}: records of seeds {first['seed']} and "
-                            f"{r['seed']} were trained with different specs")
+            raise UserError(f"{source}: run {r['run']} trained with another spec than "
+                            f"{sources[i]}")
     seeds = [r["seed"] for r in records]
     if len(set(seeds)) < len(seeds):
         raise UserError(f"run {first['run']}: seed {max(seeds, key=seeds.count)} given twice")

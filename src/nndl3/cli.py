@@ -67,7 +67,8 @@ def cmd_train(args):
         for path in written:
             print(f"wrote {path}")
         if args.out_aggregate:  # as `aggregate` would, from the records as written
-            atomic.write_json(args.out_aggregate, aggregate([records.read(p) for p in written]))
+            atomic.write_json(args.out_aggregate,
+                              aggregate([records.read(p) for p in written], written))
             print(f"wrote {args.out_aggregate}")
     print(f"timing {json.dumps(timer.rounded() | timer.totals())}")
 
@@ -328,7 +329,8 @@ def cmd_aggregate(args):
     from . import records
     from .aggregate import aggregate
 
-    atomic.write_json(args.out, aggregate([records.read(p) for p in args.records]))
+    atomic.write_json(args.out, aggregate([records.read(p) for p in args.records],
+                                          args.records))
     print(f"wrote {args.out}")
 
 

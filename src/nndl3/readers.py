@@ -153,6 +153,14 @@ def epochs_and_metrics(doc: dict, path) -> None:
                 or not all(v is None or is_number(v) for v in values)):
             raise UserError(f"{where}: metrics.{name}: not one number (or null) for each of "
                             f"its {len(epochs)} monitored epochs")
+        if name.endswith("accuracy") and not all(v is None or 0 <= v <= 1 for v in values):
+            raise UserError(f"{where}: metrics.{name}: an accuracy outside 0..1 (a fraction "
+                            "of the images)")
+    stopped = doc.get("stopped_at_epoch")
+    planned = doc["spec"].get("epochs") if isinstance(doc["spec"], dict) else None
+    if is_integer(stopped) and is_integer(planned) and not 0 <= stopped < planned:
+        raise UserError(f"{where}: stopped_at_epoch: {stopped} is not one of its spec's "
+                        f"{planned} epochs")
 
 
 def record(path) -> dict:
