@@ -242,7 +242,10 @@ def test_a_row_without_three_seeds_is_not_run():
     two = [record("simard_plain", 0.984), record("simard_plain", 0.985)]
     assert literature_check.evaluate(ROW, two, ALPHA)["status"] == "not run"
     minis = [record("simard_plain", 0.5, miniature=True)] * 3
-    assert literature_check.evaluate(ROW, two[:1] + minis, ALPHA)["status"] == "not run"
+    row = literature_check.evaluate(ROW, two[:1] + minis, ALPHA)
+    assert row["status"] == "not run" and row["reason"] == (
+        "1 seed(s) of run simard_plain, 3 needed; 3 record(s) of its miniature, which do "
+        "not count")
     probes = [{**record("simard_plain", 0.5), "scale": "probe"}] * 3
     assert literature_check.evaluate(ROW, two[:1] + probes, ALPHA)["status"] == "not run"
 

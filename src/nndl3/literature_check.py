@@ -103,8 +103,12 @@ def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
            "book": row["book"], "n": len(mine),
            **({"varies": row["varies"]} if "varies" in row else {})}
     if len(mine) < MIN_SEEDS:
+        other = [r for r in records if r["run"] == row["run"] and scale_of(r) != "runs"]
+        scales = sorted({scale_of(r) for r in other})
+        given = (f"; {len(other)} record(s) of its {' and '.join(scales)}, which do not count"
+                 if other else "")
         return {**out, "status": NOT_RUN,
-                "reason": f"{len(mine)} seed(s) of run {row['run']}, {MIN_SEEDS} needed"}
+                "reason": f"{len(mine)} seed(s) of run {row['run']}, {MIN_SEEDS} needed{given}"}
     mine.sort(key=lambda r: r["seed"])
     values = np.array([100 * r["test_at_best"] for r in mine])
     n_test = mine[0]["n_test"]
