@@ -10,8 +10,8 @@ Two measurements, both printed and written as JSON:
   `seeds: [4, 5, 6]` in a config file of one's own), its failed rows and curves, and the
   share of reports with at least one, beside the rate the report states;
 - held out, without training: for every gated row, each calibration seed plays the book's
-  draw and every 3-seed subset of the others plays our mean, with the sd (and its degrees
-  of freedom) of those others; the share of cases outside the tolerance at a nominal
+  draw and every N_CHECK-seed subset of the others plays our mean, with the sd (and its
+  degrees of freedom) of those others; the share of cases outside the tolerance at a nominal
   rate large enough to be seen with 840 cases, by the t rule of `nndl3.tolerance` and by
   the K_SIGMA normal rule it replaced at the same nominal rate.
 """

@@ -63,6 +63,14 @@ def test_a_runs_seeds_are_blamed_on_where_they_came_from(tmp_path, tiny_npz, cap
     assert err.endswith(words + "\n") and not (tmp_path / "r").exists()
 
 
+def test_check_only_judges_a_spec_with_the_seeds_the_command_line_gives(tmp_path, tiny_npz,
+                                                                       capsys):
+    argv = ["--check-only", "train", "--spec", '{"epochs": 1}', "--run", "r", "--data",
+            str(tiny_npz), "--out-dir", str(tmp_path / "r"), "--seeds"]
+    assert cli.main([*argv, "1"]) == 0
+    assert one_line_error(capsys, [*argv, "-1"]).startswith("error: --seeds: seeds.0: -1")
+
+
 def test_an_output_folder_that_is_a_file_is_refused_as_such(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     err = one_line_error(capsys, ["train", "--spec", "{}", "--run", "r",
@@ -168,6 +176,28 @@ def test_a_reader_that_leaves_the_pipe_does_not_stop_the_run(tmp_path, tiny_npz)
     err = proc.stderr.read()
     assert proc.wait() == 0 and err == "", err
     assert json.loads((tmp_path / "r" / "seed-1.json").read_text())["seed"] == 1
+
+
+@pytest.mark.parametrize("stdout", ["a pipe nobody reads", "closed"])
+def test_a_command_whose_stdout_is_gone_still_writes_its_output(tmp_path, stdout):
+    """Its last lines are still buffered at the end (no PYTHONUNBUFFERED): flushed through
+    the guard, not at exit; and a command started with stdout closed runs as well."""
+    import os
+
+    out = tmp_path / "n.json"
+    argv = [sys.executable, "-m", "nndl3", "neuron", "--w", "2", "--b", "2", "--cost",
+            "quadratic", "--eta", "0.15", "--epochs", "3", "--out", str(out)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if stdout == "closed":
+        proc = subprocess.Popen(["bash", "-c", 'exec "$@" >&-', "-", *argv], env=env,
+                                stderr=subprocess.PIPE, text=True)
+    else:
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait() == 0 and err == "", err
+    assert json.loads(out.read_text())["schema"]
 
 
 def test_docs_refuse_a_root_that_is_no_checkout(tmp_path, capsys):
@@ -470,7 +500,11 @@ def test_a_run_id_is_what_the_config_schema_allows_as_a_run_name():
 @pytest.mark.parametrize("changes, words", [
     ({"metrics": {"evaluation_accuracy": [0.5, 2.0]}}, "metrics.evaluation_accuracy: an "
      "accuracy outside 0..1"),
-    ({"stopped_at_epoch": 99}, "stopped_at_epoch: 99 is not one of its spec's 2 epochs")])
+    ({"metrics": {"evaluation_accuracy": [-0.1, 0.5]}}, "metrics.evaluation_accuracy: an "
+     "accuracy outside 0..1"),
+    ({"stopped_at_epoch": 99}, "stopped_at_epoch: 99 is not one of its spec's 2 epochs"),
+    ({"stopped_at_epoch": 2}, "stopped_at_epoch: 2 is not one of its spec's 2 epochs"),
+    ({"stopped_at_epoch": -1}, "stopped_at_epoch: -1 is not one of its spec's 2 epochs")])
 def test_a_record_whose_values_cannot_be_is_refused(tmp_path, changes, words):
     doc = {"schema": readers.RECORD_SCHEMA, "run": "r", "seed": 1,
            "spec": {"epochs": 2, "monitor": ["evaluation_accuracy"]},

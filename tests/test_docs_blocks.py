@@ -62,7 +62,7 @@ def test_an_edited_number_fails_the_check_through_the_cli(repo, capsys):
     readme.write_text(readme.read_text().replace("1 pass,", "2 pass,"))
     assert cli.main(["docs", "--check", "--root", str(repo)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: 1 generated block(s) differ")
+    assert err.startswith("error: 1 generated block(s) or figure copies differ")
     assert "README.md: block summary" in err
 
 
@@ -71,7 +71,8 @@ def test_the_check_says_how_many_blocks_it_could_not_make(repo, capsys):
     capsys.readouterr()
     assert cli.main(["docs", "--check", "--root", str(repo)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (  # a block, and the README's image
-        "generated blocks: all agree with the results; 2 not made, their inputs missing "
+        "generated blocks and figure copies: all agree with the results; 2 not made, their "
+        "inputs missing "
         "(above)")
 
 

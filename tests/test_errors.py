@@ -239,7 +239,12 @@ def test_a_figure_is_written_only_under_a_png_name(files, capsys, tmp_path):
     argv = commands["plot"]
     argv[argv.index("--out") + 1] = str(tmp_path / "p.pdf")
     capsys.readouterr()
-    assert cli.main(argv) == 1
-    assert capsys.readouterr().err == (f"error: --out: {tmp_path / 'p.pdf'}: figures are "
-                                       "written as PNG, not .pdf\n")
+    with pytest.raises(SystemExit) as stop:  # argparse's, also under --check-only
+        cli.main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and (f"argument --out: {tmp_path / 'p.pdf'}: figures are "
+                                     "written as PNG, not .pdf") in err
     assert not (tmp_path / "p.pdf").exists()
+    argv[argv.index("--out") + 1] = str(tmp_path / "p.PNG")
+    assert cli.main(argv) == 0 and (tmp_path / "p.PNG").exists()

@@ -172,6 +172,9 @@ def test_a_prepared_file_that_holds_the_arrays_already_is_kept(tmp_path, monkeyp
     parts = {**parts, "train_y": np.array([1, 3], dtype=np.uint8)}
     assert mnist.prepare(out) is True and out.stat().st_mtime > 1
     np.testing.assert_array_equal(np.load(out)["train_y"], [1, 3])
+    os.utime(out, (1, 1))
+    parts = {**parts, "train_y": parts["train_y"].astype(np.int64)}  # equal values, not bits
+    assert mnist.prepare(out) is True and np.load(out)["train_y"].dtype == np.int64
 
 
 @pytest.mark.parametrize("given, words", [

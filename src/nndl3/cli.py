@@ -361,9 +361,6 @@ def book_settings(args):
 def cmd_plot(args):
     from . import figures, plotting
 
-    suffix = os.path.splitext(args.out)[1]
-    if suffix not in ("", ".png"):  # a .pdf would hold PNG bytes
-        raise UserError(f"--out: {args.out}: figures are written as PNG, not {suffix}")
     spec = load_json_arg(args.spec, "--spec")  # checked by figures.draw (figures.checked)
     paths = {role: getattr(args, role) for role in figures.ROLES}
     try:
@@ -467,10 +464,12 @@ def cmd_docs(args):
     for line in notes:
         print(line)
     if args.check and differences:
-        raise UserError(f"{len(differences)} generated block(s) differ from the results: "
+        raise UserError(f"{len(differences)} generated block(s) or figure copies differ "
+                        "from the results: "
                         + "; ".join(differences) + " (run `python -m nndl3 docs` and commit)")
     kept = sum(docs.KEPT in line for line in notes)
-    print("generated blocks: " + ("all agree with the results" if args.check else "written")
+    print("generated blocks and figure copies: "
+          + ("all agree with the results" if args.check else "written")
           + (f"; {kept} not made, their inputs missing (above)" if kept else ""))
 
 
@@ -536,7 +535,7 @@ def check_inputs(args) -> list[str]:
             folder = mnist.source_folder(value)
             paths = [str(folder / f.name) for f in mnist.FILES.values()] if folder else []
         elif (args.command, name) in (("train", "spec"), ("recipe", "spec")):
-            runspec.load(value)  # a file or JSON text, validated
+            runspec.load(value, args.seeds)  # a file or JSON text, validated
             paths = [] if value.lstrip().startswith("{") else [value]
         elif (args.command, name) in (("plot", "spec"), ("replay", "spec")):
             load_json_arg(value, "--spec")
@@ -717,7 +716,7 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument(f"--{role}", nargs="*", default=[], help=figures.ROLES[role].help)
     add_published(s)
     add_book_settings(s)
-    s.add_argument("--out", required=True)
+    s.add_argument("--out", required=True, type=png_path)
     s.set_defaults(func=cmd_plot)
 
     s = sub.add_parser("report", help="regenerated numbers and curves vs the book, with "
@@ -836,6 +835,15 @@ def run_id(text: str) -> str:
     return text
 
 
+def png_path(text: str) -> str:
+    """argparse's type for a figure's file: PNG is what plotting writes (a .pdf would hold
+    PNG bytes)."""
+    suffix = os.path.splitext(text)[1]
+    if suffix.lower() not in ("", ".png"):
+        raise argparse.ArgumentTypeError(f"{text}: figures are written as PNG, not {suffix}")
+    return text
+
+
 def is_output(name: str) -> bool:
     """The options that name what a command writes: --out..., --target-... (installed
     files) and --checkpoint."""
@@ -921,11 +929,13 @@ class QuietWhenReaderLeaves:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    # Installed before the command imports its modules, whose `log=sys.stdout` defaults bind it.
+    if sys.stdout is None:  # started with stdout closed: nothing to guard
+        return run(args)
     stdout, sys.stdout = sys.stdout, QuietWhenReaderLeaves(sys.stdout)
     try:
         return run(args)
     finally:
+        sys.stdout.flush()  # what is still buffered, through the guard, not at exit without it
         sys.stdout = stdout
 
 

@@ -753,33 +753,39 @@ KEPT = ": kept (missing "  # a block left as it is, unchecked: the note names it
 
 
 def run(root: Path, check: bool) -> tuple[list[str], list[str]]:
-    """Regenerate (or, with check, compare) every block: (differences, notes)."""
+    """Regenerate (or, with check, compare) every block and figure copy: (differences,
+    notes). Everything is made and read before anything is written."""
     differences, notes, rewritten = [], [], {}
-    for path in documents(root):  # every block made before any file is written
+    for path in documents(root):
         text = path.read_text()
         where = str(path.relative_to(root))
         new, changed = regenerate(text, root, where, notes)
         differences += [f"{where}: block {name}" for name in changed]
         if new != text:
             rewritten[path] = new
-    for path, new in ({} if check else rewritten).items():
+    copies = {}
+    for copy, figure in IMAGES.items():
+        made = figure_copy(root, copy, figure, notes)
+        if made is not None:
+            copies[root / copy] = made
+            differences.append(f"{copy}: not {figure} as drawn")
+    if check:
+        return differences, notes
+    for path, new in rewritten.items():
         atomic.write_text(path, new)
         notes.append(f"{path.relative_to(root)}: rewritten")
-    for copy, figure in IMAGES.items():
-        differences += copy_figure(root, copy, figure, check, notes)
+    for path, made in copies.items():
+        atomic.write_bytes(path, made)
+        notes.append(f"{path.relative_to(root)}: copied from its figure")
     return differences, notes
 
 
-def copy_figure(root: Path, copy: str, figure: str, check: bool, notes: list[str]) -> list[str]:
-    """Compare (check) or refresh a document's copy of a figure: the difference, if any."""
+def figure_copy(root: Path, copy: str, figure: str, notes: list[str]) -> bytes | None:
+    """The figure's bytes if the document's copy of it differs from them; None if it is the
+    same, or if the figure is not made (noted)."""
     if not (root / figure).is_file():
         notes.append(f"{copy}{KEPT}{figure})")
-        return []
+        return None
     made = (root / figure).read_bytes()
-    if (root / copy).is_file() and (root / copy).read_bytes() == made:
-        return []
-    if check:
-        return [f"{copy}: not {figure} as drawn"]
-    atomic.write_bytes(root / copy, made)
-    notes.append(f"{copy}: copied from {figure}")
-    return []
+    same = (root / copy).is_file() and (root / copy).read_bytes() == made
+    return None if same else made

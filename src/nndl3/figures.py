@@ -20,14 +20,20 @@ from pathlib import Path
 from . import book_runs, paths, readers
 from .errors import UserError, require_one_of
 
+BAR_METRIC = "evaluation_accuracy"  # a run's bar: its seeds' best epochs of this
+
+
+def drawn_metrics(fig: dict) -> list[tuple[str, str | None]]:
+    """(run, metric) of each network run a figure draws: its series', its bars' (a
+    literature series names no metric: None)."""
+    pairs = [(run, series.get("metric")) for series in fig.get("series", ())
+             for run in series.get("runs") or [series["run"]]]
+    return pairs + [(bar["run"], BAR_METRIC) for bar in fig.get("bars", ()) if "run" in bar]
+
 
 def figure_runs(fig: dict) -> list[str]:
     """The network runs a figure draws (its series' and its bars')."""
-    runs = []
-    for series in fig.get("series", ()):
-        runs.extend(series.get("runs") or [series["run"]])
-    runs.extend(bar["run"] for bar in fig.get("bars", ()) if "run" in bar)
-    return list(dict.fromkeys(runs))
+    return list(dict.fromkeys(run for run, _ in drawn_metrics(fig)))
 
 
 def svm_files(fig: dict, config: dict) -> list[str]:
@@ -261,15 +267,12 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
 
 def has_runs(fig: dict, aggregates: dict) -> None:
     """A UserError naming the first run the figure draws whose aggregate was not given, or
-    whose aggregate lacks the metric a series draws (bars draw evaluation_accuracy)."""
-    wanted = [(run, series["metric"]) for series in fig.get("series", ())
-              for run in series.get("runs") or [series["run"]]]
-    wanted += [(bar["run"], "evaluation_accuracy") for bar in fig.get("bars", ()) if "run" in bar]
-    for run, metric in wanted:
+    whose aggregate lacks the metric it draws of it."""
+    for run, metric in drawn_metrics(fig):
         if run not in aggregates:
             raise UserError(f"--aggregates: the figure draws run {run!r}, and no aggregate "
                             "of it was given")
-        if metric not in aggregates[run]["metrics"]:
+        if metric is not None and metric not in aggregates[run]["metrics"]:
             raise UserError(f"--spec: the figure draws {metric!r} of run {run}, which it "
                             f"does not monitor (it has {', '.join(aggregates[run]['metrics'])})")
 

@@ -159,12 +159,14 @@ class TrainingImages:
 # ---------------------------------------------------------------- training
 
 
-def train_seed(run: str, spec: dict, seed: int, data: dict, log=sys.stdout,
+def train_seed(run: str, spec: dict, seed: int, data: dict, log=None,
                checkpoint=None) -> dict:
     """Train one seed of a literature run; its record. With a `checkpoint`
     (nndl3.literature_checkpoint), resume from its state if it is this run's, and save the
     state every so many epochs."""
     from .literature_checkpoint import restore
+
+    log = log or sys.stdout  # looked up now: the CLI guards stdout while a command runs
 
     rng = streams(seed)
     x, labels = (a[: spec["train_size"]] for a in data["train"])

@@ -171,7 +171,8 @@ def split(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def prepare(output: str | os.PathLike, mnist_dir: str | None = None,
             download_dir: str | os.PathLike = paths.DOWNLOADS, mirrors=MIRRORS) -> bool:
     """Build `output` (data/mnist.npz) from verified raw files; nothing is written on error.
-    An `output` that already holds these arrays is kept as it is (False): rewritten, it
+    An `output` that already holds these arrays is kept as it is (False): rewritten by hand
+    (`prepare-data` outside Snakemake, which deletes a job's outputs before running it), it
     would be newer than every result, and Snakemake would retrain them all."""
     parts = split(load_raw(mnist_dir, Path(download_dir), mirrors))
     output = Path(output)

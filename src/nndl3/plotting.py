@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 from matplotlib import colors  # noqa: E402
 
 from . import atomic, book_runs  # noqa: E402
+from .figures import BAR_METRIC  # noqa: E402
 from .tolerance import scale  # noqa: E402
 
 STYLE = {
@@ -409,7 +410,7 @@ def bar_values(bar: dict, aggregates: dict, svm_results: list[dict],
     for an SVM fit's score on a set or a baseline; or a fixed value (random guessing)."""
     if "run" in bar:
         agg = aggregates[bar["run"]]
-        rows = np.array([floats(r) for r in agg["metrics"]["evaluation_accuracy"]["per_seed"]])
+        rows = np.array([floats(r) for r in agg["metrics"][BAR_METRIC]["per_seed"]])
         return 100 * np.nanmax(rows, axis=1)
     if "svm" in bar:
         (result,) = [r for r in svm_results if r["train_size"] == bar["svm"]]

@@ -101,9 +101,10 @@ def network(recipe: dict, numbers: np.random.RandomState, engine: str):
 
 
 def train(run_id: str, spec: dict, seed: int, data: dict, engine: str = "compiled",
-          log=sys.stdout) -> dict:
+          log=None) -> dict:
     """One seed of our run `spec` trained by its recipe; a run record (docs/run-record.md).
     data: mnist.load(..., np.float64, data_sets(recipe), train_size, BOOK_PIXEL_DIVISOR)."""
+    log = log or sys.stdout  # looked up now: the CLI guards stdout while a command runs
     from .train import git_commit, versions
 
     recipe = of(spec, f"run {run_id}")

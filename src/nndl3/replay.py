@@ -83,11 +83,12 @@ ENGINES = {"numpy": lambda w, b: BookNetwork(w, b, ordered=True),
            "compiled": CompiledBookNetwork}
 
 
-def replay_file(spec: dict, data: dict, engine: str = "numpy", log=sys.stdout):
+def replay_file(spec: dict, data: dict, engine: str = "numpy", log=None):
     """One published file's content, replayed: `data` holds the sets at the book's pixel
     scale (mnist.load(..., divisor=256)), the training set cut to train_size(spec).
     engine: `numpy` sums each mini-batch's gradients example after example as network2
     does; `numpy-blas` in a BLAS product; `compiled` trains with nndl3.fast in float64."""
+    log = log or sys.stdout  # looked up now: the CLI guards stdout while a command runs
     seed = spec.get("seed", rnd.SEED)
     numbers, python = rnd.numpy_stream(seed), rnd.python_stream(seed)
     x, labels = data["train"]

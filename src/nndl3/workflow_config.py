@@ -95,12 +95,11 @@ def check(config: dict) -> None:
             check_replay_figure(name, fig, config)
         if fig["family"] == "neuron" and fig.get("neuron") not in config["neuron"]:
             raise UserError(f"config figures.{name}: unknown neuron run {fig.get('neuron')!r}")
+        for run, metric in figures.drawn_metrics(fig):
+            if metric not in run_spec(config, run)["monitor"]:
+                raise UserError(f"config figures.{name}: run {run} does not monitor "
+                                f"{metric!r}")
         for series in fig.get("series", ()):
-            metric = series.get("metric")
-            for run in series.get("runs") or [series["run"]]:
-                if metric not in run_spec(config, run)["monitor"]:
-                    raise UserError(f"config figures.{name}: run {run} does not monitor "
-                                    f"{metric!r}")
             if series.get("book"):
                 check_book_series(name, series, mapping)
         for bar in fig.get("bars") or ():
@@ -124,13 +123,12 @@ def check_literature(literature: dict, path) -> None:
 
 
 def check_bar(config: dict, name: str, bar: dict) -> None:
-    """A bar of a bar chart reads a result the workflow makes: a run's evaluation accuracy,
-    the SVM fit scored on the test set, a baseline of nndl3.baselines, or a fixed value."""
+    """A bar of a bar chart reads a result the workflow makes: a run's (its metric is
+    checked with the series'), the SVM fit scored on the test set, a baseline of
+    nndl3.baselines, or a fixed value."""
     from . import baselines
 
     where = f"config figures.{name}: bar {bar.get('label')!r}"
-    if "run" in bar and "evaluation_accuracy" not in run_spec(config, bar["run"])["monitor"]:
-        raise UserError(f"{where}: run {bar['run']} does not monitor 'evaluation_accuracy'")
     if "svm" in bar and (bar["svm"] != config["svm_test_size"] or bar.get("scores") != "test"):
         raise UserError(f"{where}: only the svm_test_size fit ({config['svm_test_size']}) is "
                         "scored on another set: svm: <that size>, scores: test")
