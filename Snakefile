@@ -10,7 +10,14 @@ from snakemake.utils import min_version
 min_version("8.0")
 
 
-from nndl3.workflow_config import FILES as CONFIG_FILES
+import sys
+
+from nndl3.workflow_config import FILES as CONFIG_FILES, unreadable
+
+_problem = unreadable(workflow.basedir)
+if _problem:  # one line naming the file, then exit status 1
+    print(f"error: {_problem}", file=sys.stderr)
+    sys.exit(1)
 
 for _file in CONFIG_FILES:  # the one list of config files (nndl3.workflow_config)
 

@@ -208,3 +208,22 @@ def test_a_new_run_that_no_figure_draws_is_named_with_the_run_it_may_mean():
              "series": [{"run": "zzz", "metric": "evaluation_accuracy", "label": "z"}]}
     mine["figures"] = {**mine["figures"], "mine": drawn}
     assert [w for w in workflow_config.unused_new_runs(mine, committed) if "zzz" in w] == []
+
+
+@pytest.mark.parametrize("broken", ["config/expected.yaml", "config/figures.yaml"])
+def test_a_broken_committed_config_file_stops_the_workflow_with_one_line(tmp_path, broken):
+    """The README's promise for a broken file of config/: one line naming it, no traceback,
+    whatever the target (`functions` reads neither file's entries)."""
+    from tools.doc_commands import clean_checkout
+
+    checkout = clean_checkout(tmp_path / "checkout")
+    with open(checkout / broken, "a") as f:
+        f.write("  - {id: [broken\n")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1",
+                           "functions"], cwd=checkout, capture_output=True, text=True,
+                          timeout=120)
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    assert proc.returncode == 1, lines
+    assert lines[-1].startswith("error: ") and f"{broken}: " in lines[-1], lines
+    assert "not valid YAML" in lines[-1], lines
+    assert not any(line.lstrip().startswith(('File "', "Traceback")) for line in lines)

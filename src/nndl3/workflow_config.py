@@ -21,6 +21,17 @@ FILES = (paths.CONFIG, paths.FIGURES_CONFIG)
 COMMITTED = FILES[0]
 
 
+def unreadable(root) -> str | None:
+    """What is wrong with the first config file that is not a YAML mapping, or None: read
+    before Snakemake's `configfile:`, whose own error would not name the file."""
+    for name in FILES:
+        try:
+            readers.yaml_mapping(Path(root, name), "config file")
+        except UserError as error:
+            return str(error)
+    return None
+
+
 def load(root=".") -> dict:
     """The workflow's config as Snakemake sees it before validation: FILES under `root`,
     merged (their top-level keys are disjoint)."""

@@ -112,11 +112,14 @@ def figure_caption(wildcards):
 
 
 # The calibration (calibrate.smk): the seeds each checked run is calibrated on.
-CALIBRATED = nndl3_calibration.run_seeds(
-    nndl3_check.load_expected(paths.EXPECTED),
-    config["calibration_seeds"],
-    PUBLISHED,
-)
+try:
+    CALIBRATED = nndl3_calibration.run_seeds(
+        nndl3_check.load_expected(paths.EXPECTED),
+        config["calibration_seeds"],
+        PUBLISHED,
+    )
+except UserError as error:
+    stop(str(error))
 SPOT_SEED = config["calibration_seeds"][0]
 
 
