@@ -84,8 +84,10 @@ def test_figure_with_eta_panel_and_seeds_stopping_apart(tiny_data, base_spec, tm
 
 
 def test_records_of_other_specs_or_a_seed_twice_are_refused():
-    with pytest.raises(UserError, match="seed 1 given twice"):
+    with pytest.raises(UserError, match="^seed 1: run r: seed 1 given twice"):
         agg_module.aggregate([record(1, [0.5]), record(1, [0.5])])
+    with pytest.raises(UserError, match=r"^b.json: run r: seed 1 given twice \(also a.json\)$"):
+        agg_module.aggregate([record(1, [0.5]), record(1, [0.5])], ["a.json", "b.json"])
     other = {**record(2, [0.5]), "spec": {"eta": 3.0}}
     with pytest.raises(UserError, match="^seed 2: run r trained with another spec than "
                                          "seed 1$"):

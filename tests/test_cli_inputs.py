@@ -475,7 +475,13 @@ def test_a_spec_given_as_a_file_or_a_list_says_what_it_is(tmp_path, capsys):
     spec = tmp_path / "fig.json"
     spec.write_text("{}")
     err = one_line_error(capsys, ["plot", "--spec", str(spec), "--out", str(tmp_path / "f.png")])
-    assert f"--spec: {spec}: takes JSON text, not a file" in err
+    assert f"--spec: {spec}: takes JSON text, not a file (pass its content: --spec " in err
+    registry = tmp_path / "figures.yaml"  # YAML, and every entry: no content to pass as is
+    registry.write_text("figures: {}\n")
+    err = one_line_error(capsys, ["plot", "--spec", str(registry), "--out",
+                                  str(tmp_path / "f.png")])
+    assert err.endswith("takes JSON text, not a file (the workflow passes one entry of its "
+                        "config, as JSON)\n")
     with pytest.raises(UserError, match=r"^run spec: a run spec must be a mapping"):
         runspec.load("[1, 2]")
 
@@ -518,3 +524,19 @@ def test_a_record_whose_values_cannot_be_is_refused(tmp_path, changes, words):
     doc.update({"metrics": {"evaluation_accuracy": [0.5, 0.6]}, "stopped_at_epoch": 1})
     path.write_text(json.dumps(doc))
     readers.record(path)
+
+
+def test_a_file_given_as_the_prepared_data_is_told_where_that_is(tmp_path, capsys, monkeypatch):
+    """Only data/mnist.npz is the workflow's to delete and rebuild; another file given by
+    mistake is told what the prepared data is."""
+    from nndl3 import paths
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    for name in (paths.DATA, "notes.txt"):
+        (tmp_path / name).write_text("not an archive\n")
+    err = one_line_error(capsys, ["darkness", "--data", paths.DATA, "--out", "d.json"])
+    assert err.endswith("(delete it and run `snakemake prepare_data`)\n")
+    err = one_line_error(capsys, ["darkness", "--data", "notes.txt", "--out", "d.json"])
+    assert err.endswith(f"(the prepared data is {paths.DATA}, made by `snakemake "
+                        "prepare_data`)\n")

@@ -248,3 +248,14 @@ def test_a_figure_is_written_only_under_a_png_name(files, capsys, tmp_path):
     assert not (tmp_path / "p.pdf").exists()
     argv[argv.index("--out") + 1] = str(tmp_path / "p.PNG")
     assert cli.main(argv) == 0 and (tmp_path / "p.PNG").exists()
+
+
+def test_a_broken_recipe_curve_file_names_the_rule_that_installs_it(tmp_path):
+    path = tmp_path / "recipe_curves.json"
+    path.write_text("{")
+    from nndl3 import figures
+
+    with pytest.raises(UserError, match="rerun `snakemake --cores 2 install_recipe`"):
+        figures.read_recipe([path])  # plot --recipe
+    with pytest.raises(UserError, match="rerun `snakemake --cores 2 install_calibration`"):
+        readers.curve_calibration(path)

@@ -336,7 +336,7 @@ def test_inputs_are_typed_by_role(tmp_path):
               "series": [{"run": "a", "metric": "evaluation_accuracy", "label": "x"}]}
     assert "--svm: a curves figure takes no svm input" in plot_error(
         tmp_path, curves, "--aggregates", aggregate, "--svm", aggregate)
-    assert "SVM result of schema nndl3.svm/1" in plot_error(
+    assert "not an SVM result: it is an aggregate (schema" in plot_error(
         tmp_path, {"family": "sweep", "title": "t", "xlabel": "N", "ylabel": "a", "series": []},
         "--svm", aggregate)
     assert "--neuron: a neuron figure takes exactly one file, not 0" in plot_error(

@@ -208,6 +208,10 @@ def test_a_new_run_that_no_figure_draws_is_named_with_the_run_it_may_mean():
              "series": [{"run": "zzz", "metric": "evaluation_accuracy", "label": "z"}]}
     mine["figures"] = {**mine["figures"], "mine": drawn}
     assert [w for w in workflow_config.unused_new_runs(mine, committed) if "zzz" in w] == []
+    typo = {**committed, "neuron": {**committed["neuron"], "quadratic_gud": {"w": 0.6}}}
+    (neuron,) = workflow_config.unused_new_runs(typo, committed)
+    assert neuron.startswith("config neuron.quadratic_gud: not a run of config/config.yaml")
+    assert neuron.endswith("did you mean 'quadratic_good'?")
 
 
 @pytest.mark.parametrize("broken", ["config/expected.yaml", "config/figures.yaml"])

@@ -60,7 +60,10 @@ def aggregate(records: list[dict], sources=None) -> dict:
                             f"{sources[i]}")
     seeds = [r["seed"] for r in records]
     if len(set(seeds)) < len(seeds):
-        raise UserError(f"run {first['run']}: seed {max(seeds, key=seeds.count)} given twice")
+        twice = max(seeds, key=seeds.count)
+        where = [source for source, seed in zip(sources, seeds, strict=True) if seed == twice]
+        raise UserError(f"{where[1]}: run {first['run']}: seed {twice} given twice (also "
+                        f"{where[0]})")
     metrics = {}
     for name in first["metrics"]:
         rows = padded([r["metrics"][name] for r in records], len(epochs))

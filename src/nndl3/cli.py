@@ -341,8 +341,9 @@ def load_json_arg(text: str, what: str):
         return json.loads(text)
     except json.JSONDecodeError as exc:
         if os.path.exists(text):  # a path where the JSON itself belongs
-            raise UserError(f"{what}: {text}: takes JSON text, not a file (pass its "
-                            f"content: {what} \"$(cat {text})\")") from None
+            hint = (f"pass its content: {what} \"$(cat {text})\"" if text.endswith(".json")
+                    else "the workflow passes one entry of its config, as JSON")
+            raise UserError(f"{what}: {text}: takes JSON text, not a file ({hint})") from None
         raise UserError(f"{what}: not valid JSON ({exc})") from None
 
 
@@ -580,7 +581,8 @@ def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="python -m nndl3", description=__doc__.split("\n\n")[0])
     p.add_argument("--check-only", action="store_true",
                    help="parse the command line, check that its inputs are there and its "
-                   "outputs writable, run nothing")
+                   "outputs writable, run nothing (before the command: python -m nndl3 "
+                   "--check-only train ...)")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("prepare-data", help="verify the MNIST files and write the book's split")

@@ -91,7 +91,8 @@ def recipe_files(fig: dict, config: dict) -> list[str]:
 def read_recipe(paths) -> dict:
     """{curve id: its recipe band} (empty without the file: no band is drawn)."""
     return {band_id: band for path in paths
-            for band_id, band in readers.curve_calibration(path).get("bands", {}).items()}
+            for band_id, band in readers.curve_calibration(path, "install_recipe")
+            .get("bands", {}).items()}
 
 
 def read_replay(paths) -> dict:

@@ -221,7 +221,9 @@ def load(path: str | os.PathLike, dtype=np.float64, sets=SETS, train_size: int |
 def prepared_arrays(path: Path, sets) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """{set: (pixels, labels)} as stored in mnist.npz; a file that is not one (not an .npz,
     truncated, or without a set's arrays) is a UserError naming it."""
-    remedy = "(delete it and run `snakemake prepare_data`)"
+    prepared = os.path.abspath(path) == os.path.abspath(paths.DATA)
+    remedy = ("(delete it and run `snakemake prepare_data`)" if prepared else
+              f"(the prepared data is {paths.DATA}, made by `snakemake prepare_data`)")
     try:
         with np.load(path, allow_pickle=False) as z:
             missing = [k for s in sets for k in (f"{s}_x", f"{s}_y") if k not in z.files]

@@ -118,6 +118,9 @@ def result(path: str | os.PathLike, *schemas: str) -> dict:
     doc = require(json_file(path, what), (), path, what)
     schema = doc.get("schema")
     if schema not in schemas:
+        if schema in WHAT:  # a sound file of another kind, given in the wrong place
+            raise UserError(f"{path}: not {article(what)} {what}: it is {article(WHAT[schema])} "
+                            f"{WHAT[schema]} (schema {schema!r})")
         found = f"schema {schema!r}" if schema else "no schema field"
         raise UserError(f"{path}: not {article(what)} {what} of schema "
                         f"{' or '.join(schemas)} ({found}); " + advice_for(path))
@@ -232,10 +235,11 @@ def calibration(path) -> dict:
     return doc
 
 
-def curve_calibration(path) -> dict:
-    """config/calibration_curves.json: per published curve, its per-epoch sd and threshold."""
+def curve_calibration(path, installed_by: str = "install_calibration") -> dict:
+    """config/calibration_curves.json (or the recipe's, config/recipe_curves.json, which
+    the rule `installed_by` installs): per published curve, its per-epoch sd and threshold."""
     doc = json_file(path, "curve calibration",
-                    "restore it from git or rerun `snakemake --cores 2 install_calibration`")
+                    f"restore it from git or rerun `snakemake --cores 2 {installed_by}`")
     doc = require(doc, ("seeds", "curves"), path, "curve calibration")
     if not isinstance(doc["curves"], dict):
         raise UserError(f"{path}: curve calibration: curves must be a mapping of curve id to "
@@ -261,4 +265,7 @@ def reproduction(path) -> dict:
 
 
 def article(noun: str) -> str:
+    """"a" or "an" before `noun`; an acronym goes by its letter's name ("an SVM")."""
+    if noun[:2].isupper():
+        return "an" if noun[0] in "AEFHILMNORSX" else "a"
     return "an" if noun[:1] in "aeiou" else "a"

@@ -47,7 +47,7 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
     curve_calibration = readers.curve_calibration(curve_calibration_path) if book_paths else None
     gate = tolerance.gate_of(expected, curve_calibration["curves"] if book_paths else ())
     rows = check.evaluate(expected, calibration, inputs, gate, recipe, book_settings)
-    recipe_curves = (readers.curve_calibration(recipe_curves_path)
+    recipe_curves = (readers.curve_calibration(recipe_curves_path, "install_recipe")
                      if recipe_curves_path and book_paths else None)
     pairs = two_sample.row_pairs(calibration, recipe)
     if book_paths:

@@ -193,20 +193,23 @@ def book_settings(config: dict, runs=None) -> dict:
 
 
 def unused_new_runs(config: dict, committed: dict) -> list[str]:
-    """A warning for each run the merged config adds to the committed one that no figure
-    draws: a misspelt name in a config of one's own (`overfit_1kk`) is such a run, and
-    would otherwise leave the run it meant unchanged without a word."""
+    """A warning for each run (or single-neuron run) the merged config adds to the committed
+    one that no figure draws: a misspelt name in a config of one's own (`overfit_1kk`) is
+    such a run, and would otherwise leave the run it meant unchanged without a word."""
     import difflib
 
-    drawn = {run for fig in config["figures"].values() for run in figures.figure_runs(fig)}
+    figs = config["figures"].values()
+    drawn = {"runs": {run for fig in figs for run in figures.figure_runs(fig)},
+             "neuron": {fig["neuron"] for fig in figs if "neuron" in fig}}
     warnings = []
-    for run in config["runs"]:
-        if run in committed["runs"] or run in drawn:
-            continue
-        near = difflib.get_close_matches(run, committed["runs"], n=1)
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        warnings.append(f"config runs.{run}: not a run of {COMMITTED}, and no figure draws "
-                        f"it: only a target naming its files trains it{hint}")
+    for kind, used in drawn.items():
+        for run in config[kind]:
+            if run in committed[kind] or run in used:
+                continue
+            near = difflib.get_close_matches(run, committed[kind], n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            warnings.append(f"config {kind}.{run}: not a run of {COMMITTED}, and no figure "
+                            f"draws it: only a target naming its files trains it{hint}")
     return warnings
 
 
