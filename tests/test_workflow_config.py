@@ -1,5 +1,6 @@
 """The committed config and its documentation agree with each other."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -231,3 +232,17 @@ def test_a_broken_committed_config_file_stops_the_workflow_with_one_line(tmp_pat
     assert lines[-1].startswith("error: ") and f"{broken}: " in lines[-1], lines
     assert "not valid YAML" in lines[-1], lines
     assert not any(line.lstrip().startswith(('File "', "Traceback")) for line in lines)
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"sizes": [784, 30, 30, 10], "engine": "fast"}, "config runs.eta_25: engine: fast: sizes "
+     "[784, 30, 30, 10]: the fast engine trains networks with exactly one hidden layer"),
+    ({"engine": "wide"}, "config runs.eta_25: engine: 'wide' trains the literature runs only")])
+def test_a_run_its_engine_cannot_train_is_refused_before_anything_runs(change, words):
+    config = load_config()
+    config["runs"]["eta_25"] = {**config["runs"]["eta_25"], **change}
+    with pytest.raises(UserError, match=re.escape(words)):
+        workflow_config.check(config)
+    config["runs"]["eta_25"]["engine"] = "auto"
+    config["runs"]["eta_25"].pop("sizes", None)
+    workflow_config.check(config)

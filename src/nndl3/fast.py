@@ -518,7 +518,7 @@ class FastNetwork:
     def __init__(self, net, x, sparse=None):
         """sparse: a cache for `csr_of`, shared by the engines of a run's seeds."""
         self.net, options = net, net.options
-        refuse_unsupported(net, options)
+        refuse_unsupported(net.sizes, options)
         self.act, self.cost_code = HIDDEN[options.hidden], COSTS[options.cost]
         self.flush_subnormals = True  # False: IEEE subnormals (benchmarks/subnormals.py)
         self.x, self.dtype = x, x.dtype
@@ -595,11 +595,12 @@ class FastNetwork:
         self.net.biases[0][...] = self.b1[:h]
 
 
-def refuse_unsupported(net, options) -> None:
-    """Raise UnsupportedByFastEngine naming the first option this engine cannot train."""
-    if len(net.weights) != 2:
+def refuse_unsupported(sizes, options) -> None:
+    """Raise UnsupportedByFastEngine naming the first option this engine cannot train (also
+    asked by the config's check, before anything runs, of a run set to engine: fast)."""
+    if len(sizes) != 3:
         raise UnsupportedByFastEngine(
-            f"sizes {net.sizes}: the fast engine trains networks with exactly one hidden layer")
+            f"sizes {sizes}: the fast engine trains networks with exactly one hidden layer")
     if options.hidden not in HIDDEN:
         raise UnsupportedByFastEngine(f"hidden {options.hidden!r}: not in the fast engine")
     if options.cost not in COSTS:

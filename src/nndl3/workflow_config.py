@@ -66,6 +66,23 @@ def validate(config: dict, schema_file: str | Path) -> None:
         raise UserError(schemas.error_text(error)) from None
 
 
+def check_engine(run: str, spec: dict) -> None:
+    """A run the engine it names cannot train is refused now, not when its job runs: the
+    wide engine trains the literature runs only, the fast one not every option."""
+    if spec["engine"] == "wide":
+        raise UserError(f"config runs.{run}: engine: 'wide' trains the literature runs only "
+                        f"({paths.LITERATURE_CONFIG})")
+    if spec["engine"] == "fast":  # the compiled engine's module, only when asked for
+        from . import fast
+        from .options import Options
+
+        try:
+            fast.refuse_unsupported(spec["sizes"], Options.of(spec))
+        except fast.UnsupportedByFastEngine as exc:
+            raise UserError(f"config runs.{run}: engine: fast: {exc} (use engine 'auto' or "
+                            "'numpy')") from None
+
+
 def run_spec(config: dict, run: str) -> dict:
     """The full spec of one run, validated and complete: the config's defaults, the run's
     overrides, the global seeds, and the defaults of the keys none of them set."""
@@ -89,7 +106,7 @@ def check(config: dict) -> None:
         raise UserError(f"config calibration_seeds: seed(s) {shared} are also in `seeds`: the "
                         "tolerances must be measured on seeds the check does not use")
     for run in config["runs"]:
-        run_spec(config, run)
+        check_engine(run, run_spec(config, run))
     mapping = book_runs.Published.from_config(config)
     if config["svm_test_size"] not in config["svm_sizes"]:
         raise UserError(f"config svm_test_size: {config['svm_test_size']} is not one of "
