@@ -119,3 +119,49 @@ def test_the_workflow_hands_the_jobs_the_committed_settings():
     for rule in ("figures.smk", "check.smk"):
         assert "--book-settings {params.book_settings:q}" in \
             (ROOT / "workflow/rules" / rule).read_text()
+
+
+def neuron_result(name, **override):
+    """The single neuron's result of the committed entry `name`, trained with `override`."""
+    from nndl3 import neuron, readers
+
+    entry = {**COMMITTED["neuron"][name], **override}
+    return {"schema": readers.NEURON_SCHEMA,
+            **{neuron.STORED[k]: v for k, v in entry.items()},
+            **neuron.train(entry["w"], entry["b"], entry["cost"], entry["eta"], entry["epochs"])}
+
+
+NEURON_ROW = {"id": "n", "section": 1, "quantity": "q", "book": 0.09, "book_precision": 0.005,
+              "source": {"neuron": "quadratic_good", "at": "end"}}
+
+
+def test_a_neuron_row_of_a_changed_neuron_run_is_changed():
+    """The single neuron's runs are experiments with settings too (README: changing a
+    hyperparameter): its rows say `changed`, not FAIL."""
+    calibration = {"seeds": [101, 102], "seed_sd": {}}
+    gate = tolerance.Gate(alpha_family=0.01, power=0.8, m=1)
+    faster = check.Inputs({}, {}, {"quadratic_good": neuron_result("quadratic_good", eta=0.5)})
+    (row,) = check.evaluate({"quantities": [NEURON_ROW]}, calibration, faster, gate,
+                            book_settings=BOOK)
+    assert (row["status"], row["reason"]) == ("changed", "neuron quadratic_good: eta 0.5, "
+                                                         "book 0.15")
+    as_book = check.Inputs({}, {}, {"quadratic_good": neuron_result("quadratic_good")})
+    (row,) = check.evaluate({"quantities": [NEURON_ROW]}, calibration, as_book, gate,
+                            book_settings=BOOK)
+    assert row["status"] != "changed"
+
+
+def test_a_neuron_figure_of_a_changed_run_names_the_change(tmp_path):
+    import json
+
+    path = tmp_path / "quadratic_good.json"
+    path.write_text(json.dumps(neuron_result("quadratic_good", eta=0.5)))
+    entry = {"family": "neuron", "title": "t", "neuron": "quadratic_good"}
+    fig = figures.draw(entry, {"neuron": [str(path)]}, None, BOOK)
+    assert [t.get_text() for t in fig.texts] == [
+        "Changed from the book: neuron quadratic_good: eta 0.5, book 0.15"]
+    plt.close(fig)
+    merged = {**COMMITTED, "neuron": {**COMMITTED["neuron"], "quadratic_good": {
+        **COMMITTED["neuron"]["quadratic_good"], "eta": 0.5}}}
+    assert workflow_config.of_config(merged, figures.drawn_runs(entry), BOOK) == \
+        "neuron quadratic_good: eta 0.5, book 0.15"

@@ -23,6 +23,20 @@ from .status import CHANGED
 NOT_SETTINGS = ("description", "seeds")
 
 
+def neuron_key(name: str) -> str:
+    """A single-neuron run's key among the book's settings (runs and neuron runs may share
+    a name)."""
+    return f"neuron {name}"
+
+
+def neuron_trained(results: dict) -> dict:
+    """{neuron_key: {"spec": its settings}} of single-neuron results by name: what
+    `changed` compares, as it compares an aggregate's spec."""
+    from .neuron import settings_of
+
+    return {neuron_key(name): {"spec": settings_of(r)} for name, r in results.items()}
+
+
 def value(v) -> str:
     return f"{v:g}" if isinstance(v, float) else json.dumps(v) if isinstance(v, list | dict) \
         else "none" if v is None else str(v)

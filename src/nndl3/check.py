@@ -181,6 +181,13 @@ def seeded(row: dict) -> bool:
     return "run" in row["source"]
 
 
+def trained_of(source: dict) -> list[str]:
+    """What a row reads that was trained with settings: its network runs, its single-neuron
+    run (changed.neuron_key)."""
+    neuron = [changed.neuron_key(source["neuron"])] if "neuron" in source else []
+    return runs_of(source) + neuron
+
+
 def runs_of(source: dict) -> list[str]:
     """The network runs a row reads."""
     return [r for r in (source.get("run"), source.get("minus_run"),
@@ -377,7 +384,9 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         # a best-of row's book number is a best of k, not one seed: no single-seed rank
         ours = (None if row.get("best_of") else
                 (calibration.get("per_seed") or {}).get(row["id"]))
-        change = changed.changed(runs_of(row["source"]), inputs.aggregates, book_settings)
+        change = changed.changed(trained_of(row["source"]),
+                                 {**inputs.aggregates, **changed.neuron_trained(inputs.neuron)},
+                                 book_settings)
         if change:  # the calibration measured the book's settings, not these
             j = {**j, "tolerance": None, "tolerance_k_sigma": None, "detectable_shift": None}
             weak = False

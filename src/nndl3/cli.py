@@ -82,9 +82,9 @@ def cmd_neuron(args):
     if problem:
         raise UserError(f"neuron: {problem}")
     result = neuron.train(args.w, args.b, args.cost, args.eta, args.epochs)
-    atomic.write_json(args.out, {"schema": readers.NEURON_SCHEMA, "w0": args.w, "b0": args.b,
-                                 "cost_kind": args.cost, "eta": args.eta,
-                                 "epochs": args.epochs, **result})
+    atomic.write_json(args.out, {"schema": readers.NEURON_SCHEMA,
+                                 **{neuron.STORED[k]: v for k, v in settings.items()},
+                                 **result})
     print(f"output {result['output'][0]:.4f} -> {result['output'][-1]:.4f}; wrote {args.out}")
     print_totals()
 

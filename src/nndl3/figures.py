@@ -31,6 +31,14 @@ def drawn_metrics(fig: dict) -> list[tuple[str, str | None]]:
     return pairs + [(bar["run"], BAR_METRIC) for bar in fig.get("bars", ()) if "run" in bar]
 
 
+def drawn_runs(fig: dict) -> list[str]:
+    """What a figure draws that was trained with settings: its network runs, its
+    single-neuron run (changed.neuron_key)."""
+    from .changed import neuron_key
+
+    return figure_runs(fig) + ([neuron_key(fig["neuron"])] if "neuron" in fig else [])
+
+
 def figure_runs(fig: dict) -> list[str]:
     """The network runs a figure draws (its series' and its bars')."""
     return list(dict.fromkeys(run for run, _ in drawn_metrics(fig)))
@@ -258,11 +266,14 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
     if "aggregates" in fam.roles:
         has_runs(fig, args[fam.roles.index("aggregates")])
     drawn = plotting.styled(getattr(plotting, fam.draw), fig, *args)
+    trained = {}
     if "aggregates" in fam.roles:
-        change = changed.changed(figure_runs(fig), args[fam.roles.index("aggregates")],
-                                 book_settings)
-        if change:
-            plotting.changed_note(drawn, change)
+        trained |= args[fam.roles.index("aggregates")]
+    if "neuron" in fam.roles:
+        trained |= changed.neuron_trained({fig["neuron"]: args[fam.roles.index("neuron")]})
+    change = changed.changed(drawn_runs(fig), trained, book_settings)
+    if change:
+        plotting.changed_note(drawn, change)
     return drawn
 
 

@@ -8,6 +8,15 @@ from __future__ import annotations
 
 import math
 
+# A result's keys for its settings: the config entry's name (neuron.schema.yaml) -> the
+# result's (docs/run-record.md).
+STORED = {"w": "w0", "b": "b0", "cost": "cost_kind", "eta": "eta", "epochs": "epochs"}
+
+
+def settings_of(result: dict) -> dict:
+    """The settings a result was trained with, by the config entry's names."""
+    return {key: result[stored] for key, stored in STORED.items()}
+
 
 def sigmoid(z: float) -> float:
     try:

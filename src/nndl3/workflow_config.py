@@ -203,10 +203,13 @@ def check_replay_figure(name: str, fig: dict, config: dict) -> None:
 # The book's settings (nndl3.changed): what the committed config trains.
 
 def book_settings(config: dict, runs=None) -> dict:
-    """{run: its settings} of the committed config (`runs`: these only)."""
-    return {run: {k: v for k, v in run_spec(config, run).items()
-                  if k not in changed.NOT_SETTINGS}
-            for run in (config["runs"] if runs is None else runs) if run in config["runs"]}
+    """{run: its settings} of the committed config (`runs`: these only), and of its
+    single-neuron runs by changed.neuron_key."""
+    settings = {run: {k: v for k, v in run_spec(config, run).items()
+                      if k not in changed.NOT_SETTINGS}
+                for run in (config["runs"] if runs is None else runs) if run in config["runs"]}
+    return settings | {changed.neuron_key(name): entry
+                       for name, entry in (config.get("neuron") or {}).items()}
 
 
 def unused_new_runs(config: dict, committed: dict) -> list[str]:
@@ -243,4 +246,6 @@ def of_config(config: dict, runs, book: dict) -> str | None:
     trained (the figures' captions in the HTML report)."""
     specs = {run: {"spec": run_spec(config, run)} for run in runs
              if run in config["runs"]}
+    specs |= {changed.neuron_key(name): {"spec": entry}
+              for name, entry in (config.get("neuron") or {}).items()}
     return changed.changed(runs, specs, book)

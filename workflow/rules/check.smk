@@ -51,7 +51,9 @@ rule report:
     params:
         published=published_json,
         recipe=" ".join(f"--{r.replace('_', '-')} {p}" for r, p in RECIPE.items()),
-        book_settings=lambda wildcards: book_settings_json(REPORT_RUNS),
+        book_settings=lambda wildcards: book_settings_json(
+            REPORT_RUNS + [nndl3_changed.neuron_key(n) for n in CHECKED["neuron"]]
+        ),
         code=code("report"),
     shell:
         "python -m nndl3 report --expected {input.expected}"

@@ -9,6 +9,7 @@ from snakemake.exceptions import WorkflowError
 
 from nndl3 import book_runs as nndl3_book
 from nndl3 import calibration as nndl3_calibration
+from nndl3 import changed as nndl3_changed
 from nndl3 import check as nndl3_check
 from nndl3 import code as nndl3_code
 from nndl3 import curves as nndl3_curves
@@ -82,7 +83,7 @@ def book_settings_json(runs):
 
 
 def figure_book_settings(wildcards):
-    return book_settings_json(nndl3_figures.figure_runs(FIGURES[wildcards.figure]))
+    return book_settings_json(nndl3_figures.drawn_runs(FIGURES[wildcards.figure]))
 
 
 def figure_spec_json(wildcards):
@@ -106,7 +107,7 @@ def figure_caption(wildcards):
     caption = nndl3_figures.caption(
         config, wildcards.figure, Path(workflow.basedir, "workflow", "report")
     )
-    runs = nndl3_figures.figure_runs(FIGURES[wildcards.figure])
+    runs = nndl3_figures.drawn_runs(FIGURES[wildcards.figure])
     change = workflow_config.of_config(config, runs, BOOK_SETTINGS)
     return caption + (f"\n\n**Changed from the book**: {change}." if change else "")
 
