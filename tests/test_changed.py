@@ -93,12 +93,15 @@ def test_a_figure_of_a_changed_run_names_the_change(tmp_path):
     def texts(book_settings):
         fig = figures.draw(entry, paths, None, book_settings)
         shown = [t.get_text() for t in fig.texts]
+        shown += [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         plt.close(fig)
         return shown
 
-    assert texts(BOOK) == ["Changed from the book: overfit_1k: eta 0.1, book 0.5"]
-    assert texts({"overfit_1k": spec}) == []
-    assert texts(None) == []
+    # the note says what changed, the legend which of its lines
+    assert texts(BOOK) == ["Changed from the book: overfit_1k: eta 0.1, book 0.5",
+                           "x (changed) (mean of 3)"]
+    assert texts({"overfit_1k": spec}) == ["x (mean of 3)"]
+    assert texts(None) == ["x (mean of 3)"]
 
 
 def test_a_merged_config_names_its_changes_before_training():

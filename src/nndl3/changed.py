@@ -52,13 +52,20 @@ def differences(spec: dict, book: dict | None) -> str:
                      for k in keys if spec.get(k) != book.get(k))
 
 
+def changed_runs(runs, aggregates: dict, book: dict | None) -> list[str]:
+    """Those of `runs` whose aggregate's spec is not the book's settings (none when no book
+    settings were given: nothing to compare)."""
+    if book is None:
+        return []
+    return [run for run in runs if run in aggregates
+            and differences(aggregates[run]["spec"], book.get(run))]
+
+
 def changed(runs, aggregates: dict, book: dict | None) -> str | None:
     """`run: what differs` for each of `runs` whose aggregate's spec is not the book's
     settings, or None (also when no book settings were given: nothing to compare)."""
-    if book is None:
-        return None
-    found = [f"{run}: {d}" for run in runs if run in aggregates
-             for d in [differences(aggregates[run]["spec"], book.get(run))] if d]
+    found = [f"{run}: {differences(aggregates[run]['spec'], book.get(run))}"
+             for run in changed_runs(runs, aggregates, book)]
     return " | ".join(found) or None
 
 

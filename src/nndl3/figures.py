@@ -265,16 +265,28 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
         has_book(fig, args[fam.roles.index("book")])
     if "aggregates" in fam.roles:
         has_runs(fig, args[fam.roles.index("aggregates")])
-    drawn = plotting.styled(getattr(plotting, fam.draw), fig, *args)
     trained = {}
     if "aggregates" in fam.roles:
         trained |= args[fam.roles.index("aggregates")]
     if "neuron" in fam.roles:
         trained |= changed.neuron_trained({fig["neuron"]: args[fam.roles.index("neuron")]})
-    change = changed.changed(drawn_runs(fig), trained, book_settings)
-    if change:
-        plotting.changed_note(drawn, change)
+    runs = changed.changed_runs(drawn_runs(fig), trained, book_settings)
+    drawn = plotting.styled(getattr(plotting, fam.draw), marked_changed(fig, runs), *args)
+    if runs:
+        plotting.changed_note(drawn, changed.changed(runs, trained, book_settings))
     return drawn
+
+
+def marked_changed(fig: dict, runs) -> dict:
+    """The entry with `changed: true` on each series and bar that draws one of `runs` (its
+    label names the book's setting; plotting adds "(changed)" to it). Not a key of the
+    registry's schema: the entry was checked before."""
+    def marked(item):
+        its_runs = item.get("runs") or ([item["run"]] if "run" in item else [])
+        return {**item, "changed": True} if set(its_runs) & set(runs) else item
+
+    return {**fig, **{key: [marked(item) for item in fig[key]]
+                      for key in ("series", "bars") if key in fig}}
 
 
 def has_runs(fig: dict, aggregates: dict) -> None:

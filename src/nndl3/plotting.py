@@ -54,7 +54,10 @@ def metric_label(metric: str, evaluation: str) -> str:
     return LABELS[metric].format(set=evaluation.capitalize())
 
 
-def band(ax, x, mean, lo, hi, label, n_seeds, **style):
+def band(ax, x, mean, lo, hi, label, n_seeds, changed=False, **style):
+    """Our seeds' mean and min-max band; `changed`: trained otherwise than the book, which
+    its label says (the config's label names the book's setting)."""
+    label = f"{label} (changed)" if changed else label
     line, = ax.plot(x, mean, label=f"{label} (mean of {n_seeds})" if n_seeds > 1 else label,
                     **style)
     if n_seeds > 1:
@@ -165,7 +168,8 @@ def series_curve(ax, agg: dict, series: dict, window, book: dict | None,
     k = scale(series["metric"])
     mean = k * floats(stats["mean"])[keep]
     line = band(ax, epochs[keep], mean, k * floats(stats["min"])[keep],
-                k * floats(stats["max"])[keep], series["label"], len(agg["seeds"]))
+                k * floats(stats["max"])[keep], series["label"], len(agg["seeds"]),
+                series.get("changed", False))
     draw_stops(ax, agg, epochs[keep], line.get_color(),
                (lo, hi if hi is not None else epochs.max()))
     if "book" in series and keep.any():  # a shortened run may not reach the window
@@ -256,7 +260,8 @@ def sweep(fig_spec: dict, aggregates: dict, svm_results: list[dict],
         ys = np.array([k * final_values(a, series["metric"]) for a in aggs])
         order = np.argsort(xs)
         band(ax, xs[order], ys.mean(axis=1)[order], ys.min(axis=1)[order],
-             ys.max(axis=1)[order], series["label"], ys.shape[1], marker="o", markersize=3)
+             ys.max(axis=1)[order], series["label"], ys.shape[1], series.get("changed", False),
+             marker="o", markersize=3)
     if svm_results:
         xs = [r["train_size"] for r in svm_results]
         ax.plot(xs, [100 * r["accuracy"] for r in svm_results], marker="s", markersize=3,
@@ -444,7 +449,8 @@ def bars(fig_spec: dict, aggregates: dict, svm_results: list[dict],
         book = f"  (book {bar['book']:g})" if "book" in bar else ""
         ax.text(1.01, y, f"{mean:.2f}{seeds}{book}", va="center", fontsize=8,
                 transform=ax.get_yaxis_transform(), clip_on=False)
-    ax.set_yticks(ys, [b["label"] for b in entries], fontsize=8)
+    ax.set_yticks(ys, [b["label"] + (" (changed)" if b.get("changed") else "")
+                       for b in entries], fontsize=8)
     ax.set_xlabel(fig_spec.get("xlabel", "Test accuracy (%)"))
     ax.set_xlim(*fig_spec.get("xlim", (0, 100)))
     ax.grid(axis="y", visible=False)
