@@ -263,10 +263,9 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
                                                     else [])) for role in fam.roles]
     if "book" in fam.roles:
         has_book(fig, args[fam.roles.index("book")])
+    trained = {}  # what the figure draws that was trained with settings, by run
     if "aggregates" in fam.roles:
         has_runs(fig, args[fam.roles.index("aggregates")])
-    trained = {}
-    if "aggregates" in fam.roles:
         trained |= args[fam.roles.index("aggregates")]
     if "neuron" in fam.roles:
         trained |= changed.neuron_trained({fig["neuron"]: args[fam.roles.index("neuron")]})
