@@ -368,6 +368,8 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
     gate = gate or gate_of(expected)
     effects = text_effects(expected)
     results = []
+    # what was trained with settings, by run: the runs' aggregates, the neuron's results
+    trained = {**inputs.aggregates, **changed.neuron_trained(inputs.neuron)}
     for row in expected["quantities"]:
         values = regenerate(row["source"], inputs)
         if row.get("best_of"):
@@ -384,9 +386,7 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         # a best-of row's book number is a best of k, not one seed: no single-seed rank
         ours = (None if row.get("best_of") else
                 (calibration.get("per_seed") or {}).get(row["id"]))
-        change = changed.changed(trained_of(row["source"]),
-                                 {**inputs.aggregates, **changed.neuron_trained(inputs.neuron)},
-                                 book_settings)
+        change = changed.changed(trained_of(row["source"]), trained, book_settings)
         if change:  # the calibration measured the book's settings, not these
             j = {**j, "tolerance": None, "tolerance_k_sigma": None, "detectable_shift": None}
             weak = False

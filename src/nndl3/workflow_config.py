@@ -105,8 +105,9 @@ def check(config: dict) -> None:
     if shared:
         raise UserError(f"config calibration_seeds: seed(s) {shared} are also in `seeds`: the "
                         "tolerances must be measured on seeds the check does not use")
-    for run in config["runs"]:
-        check_engine(run, run_spec(config, run))
+    specs = {run: run_spec(config, run) for run in config["runs"]}  # each validated once
+    for run, spec in specs.items():
+        check_engine(run, spec)
     mapping = book_runs.Published.from_config(config)
     if config["svm_test_size"] not in config["svm_sizes"]:
         raise UserError(f"config svm_test_size: {config['svm_test_size']} is not one of "
@@ -124,7 +125,7 @@ def check(config: dict) -> None:
         if fig["family"] == "neuron" and fig.get("neuron") not in config["neuron"]:
             raise UserError(f"config figures.{name}: unknown neuron run {fig.get('neuron')!r}")
         for run, metric in figures.drawn_metrics(fig):
-            if metric not in run_spec(config, run)["monitor"]:
+            if metric not in specs[run]["monitor"]:
                 raise UserError(f"config figures.{name}: run {run} does not monitor "
                                 f"{metric!r}")
         for series in fig.get("series", ()):
@@ -202,12 +203,12 @@ def check_replay_figure(name: str, fig: dict, config: dict) -> None:
 
 # The book's settings (nndl3.changed): what the committed config trains.
 
-def book_settings(config: dict, runs=None) -> dict:
-    """{run: its settings} of the committed config (`runs`: these only), and of its
-    single-neuron runs by changed.neuron_key."""
+def book_settings(config: dict) -> dict:
+    """{run: its settings} of the committed config, and of its single-neuron runs by
+    changed.neuron_key."""
     settings = {run: {k: v for k, v in run_spec(config, run).items()
                       if k not in changed.NOT_SETTINGS}
-                for run in (config["runs"] if runs is None else runs) if run in config["runs"]}
+                for run in config["runs"]}
     return settings | {changed.neuron_key(name): entry
                        for name, entry in (config.get("neuron") or {}).items()}
 
