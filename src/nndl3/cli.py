@@ -551,6 +551,30 @@ def check_inputs(args) -> list[str]:
     return checked
 
 
+def add_data(s) -> None:
+    s.add_argument("--data", default=paths.DATA,
+                   help="the prepared images (`prepare-data`, `snakemake prepare_data`)")
+
+
+def add_expected(s) -> None:
+    s.add_argument("--expected", default=paths.EXPECTED,
+                   help="the book's numbers, the rows checked against them")
+
+
+def add_calibrated(s) -> None:
+    """The rows and the installed calibration they are held to."""
+    add_expected(s)
+    s.add_argument("--calibration", default=paths.CALIBRATION_INSTALLED,
+                   help="each row's seed spread (`snakemake calibrate`)")
+    s.add_argument("--curve-calibration", default=paths.CALIBRATION_CURVES_INSTALLED,
+                   help="each published curve's spread per epoch (`snakemake calibrate`)")
+
+
+def add_labels(s) -> None:
+    s.add_argument("--labels", default=paths.DATA,
+                   help="the prepared data: each evaluation set's digit counts")
+
+
 def add_published(s) -> None:
     s.add_argument("--published", default=None,
                    help="which of our runs repeats each published run, as the workflow passes "
@@ -564,9 +588,24 @@ def add_book_settings(s) -> None:
                         "reported and drawn as changed; default: nothing compared")
 
 
+class DefaultsFormatter(argparse.HelpFormatter):
+    """--help shows an option's default where it has one and its help does not say it:
+    each default is written once, in the option."""
+
+    def _get_help_string(self, action):
+        shown = action.default not in (None, False, [], argparse.SUPPRESS)
+        if shown and action.option_strings and not re.search(r"\bdefault\b", action.help):
+            return action.help + " (default: %(default)s)"
+        return action.help
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, whose errors are one line like every other error of the CLI (not a usage
-    block); exit status 2, as argparse's."""
+    block); exit status 2, as argparse's. Its commands' parsers are of this class too."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", DefaultsFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         self.exit(2, f"error: {self.prog}: {message} (--help lists the options)\n")
@@ -586,17 +625,18 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("prepare-data", help="verify the MNIST files and write the book's split")
-    s.add_argument("--out", default=paths.DATA)
+    s.add_argument("--out", default=paths.DATA, help="the prepared images, .npz")
     s.add_argument("--mnist-dir", default=None,
                    help="folder of the four IDX .gz files (default: $MNIST_DIR, else download)")
-    s.add_argument("--download-dir", default=paths.DOWNLOADS)
+    s.add_argument("--download-dir", default=paths.DOWNLOADS,
+                   help="where the IDX files are downloaded to, without a folder of them")
     s.set_defaults(func=cmd_prepare_data)
 
     s = sub.add_parser("train", help="train one run spec, one record per seed")
     s.add_argument("--spec", required=True, help="run spec: a YAML/JSON file or JSON text")
     s.add_argument("--run", required=True, type=run_id,
                    help="the run's id, stored in its records")
-    s.add_argument("--data", default=paths.DATA)
+    add_data(s)
     s.add_argument("--out-dir", required=True, help="records go to OUT_DIR/seed-<seed>.json")
     s.add_argument("--seeds", type=int, nargs="+", help="override the spec's seeds")
     s.add_argument("--out-aggregate", default=None,
@@ -604,23 +644,29 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("neuron", help="gradient descent on the single neuron of section 1")
-    s.add_argument("--w", type=finite, required=True)
-    s.add_argument("--b", type=finite, required=True)
-    s.add_argument("--cost", choices=["quadratic", "cross-entropy"], required=True)
-    s.add_argument("--eta", type=finite, required=True)
-    s.add_argument("--epochs", type=positive, default=300)
-    s.add_argument("--out", required=True)
+    s.add_argument("--w", type=finite, required=True, help="the initial weight")
+    s.add_argument("--b", type=finite, required=True, help="the initial bias")
+    s.add_argument("--cost", choices=["quadratic", "cross-entropy"], required=True,
+                   help="the cost the neuron learns by")
+    s.add_argument("--eta", type=finite, required=True, help="the learning rate")
+    s.add_argument("--epochs", type=positive, default=300,
+                   help="gradient-descent steps on the one input 1 -> 0")
+    s.add_argument("--out", required=True,
+                   help=f"the result, JSON (the rule's: {paths.NEURON})")
     s.set_defaults(func=cmd_neuron)
 
     s = sub.add_parser("svm", help="the SVM baseline on the first N training images")
-    s.add_argument("--train-size", type=int, required=True)
-    s.add_argument("--evaluation", choices=["validation", "test"], default="validation")
+    s.add_argument("--train-size", type=int, required=True,
+                   help="fit on the first N training images")
+    s.add_argument("--evaluation", choices=["validation", "test"], default="validation",
+                   help="the set whose accuracy is the result's")
     s.add_argument("--score", choices=["validation", "test"], nargs="*", default=[],
                    help="sets also scored by the same fit (result key `scores`)")
-    s.add_argument("--data", default=paths.DATA)
+    add_data(s)
     s.add_argument("--parts", nargs="*", default=[],
                    help="the fit's pair problems solved by `svm-part` jobs (.npz)")
-    s.add_argument("--out", required=True)
+    s.add_argument("--out", required=True,
+                   help=f"the result, JSON (the rule's: {paths.SVM})")
     s.set_defaults(func=cmd_svm)
 
     s = sub.add_parser("svm-part", help="one job's share of an SVM fit's pair problems")
@@ -630,14 +676,18 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--parts", type=positive, required=True, help="the jobs the fit is split into")
     s.add_argument("--search", default=None,
                    help="the tuned SVM's search (its best C, gamma); default: the book's SVM")
-    s.add_argument("--data", default=paths.DATA)
-    s.add_argument("--out", required=True)
+    add_data(s)
+    s.add_argument("--out", required=True,
+                   help=f"this part's solved pair problems, .npz (the rules': {paths.SVM_PART}, "
+                        f"{paths.TUNED_PART})")
     s.set_defaults(func=cmd_svm_part)
 
     s = sub.add_parser("darkness", help="chapter 1's average-darkness classifier")
-    s.add_argument("--evaluation", choices=["validation", "test"], default="test")
-    s.add_argument("--data", default=paths.DATA)
-    s.add_argument("--out", required=True)
+    s.add_argument("--evaluation", choices=["validation", "test"], default="test",
+                   help="the set classified")
+    add_data(s)
+    s.add_argument("--out", required=True,
+                   help=f"the result, JSON (the rule's: {paths.BASELINE.format(name='darkness')})")
     s.set_defaults(func=cmd_darkness)
 
     s = sub.add_parser("tuned-svm", help="an SVM with C and gamma chosen on validation data")
@@ -652,8 +702,9 @@ def parser() -> argparse.ArgumentParser:
                         "predicted here")
     s.add_argument("--predicted-test", default=None,
                    help="the final fit's test labels (tuned-svm-predict)")
-    s.add_argument("--data", default=paths.DATA)
-    s.add_argument("--out", required=True)
+    add_data(s)
+    s.add_argument("--out", required=True,
+                   help=f"the result, JSON (the rule's: {paths.BASELINE.format(name='tuned_svm')})")
     s.set_defaults(func=cmd_tuned_svm)
 
     s = sub.add_parser("tuned-svm-predict",
@@ -662,9 +713,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--parts", nargs="*", default=[],
                    help="the final fit's pair problems solved by `svm-part --search` jobs; "
                         "default: fitted here")
-    s.add_argument("--evaluation", choices=["validation", "test"], required=True)
-    s.add_argument("--data", default=paths.DATA)
-    s.add_argument("--out", required=True)
+    s.add_argument("--evaluation", choices=["validation", "test"], required=True,
+                   help="the set whose labels are predicted")
+    add_data(s)
+    s.add_argument("--out", required=True,
+                   help=f"the labels, .npy (the rule's: {paths.TUNED_PREDICTED})")
     s.set_defaults(func=cmd_tuned_svm_predict)
 
     s = sub.add_parser("tuned-svm-search", help="the tuned SVM's search for C and gamma")
@@ -673,25 +726,28 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--candidates", nargs="*", default=[],
                    help="the grid's candidates scored by `tuned-svm-candidate` jobs, in "
                         "order; default: score them here")
-    s.add_argument("--data", default=paths.DATA)
-    s.add_argument("--out", required=True)
+    add_data(s)
+    s.add_argument("--out", required=True,
+                   help=f"the search's result, JSON (the rule's: {paths.TUNED_SEARCH})")
     s.set_defaults(func=cmd_tuned_svm_search)
 
     s = sub.add_parser("tuned-svm-candidate", help="one candidate of the tuned SVM's search")
     s.add_argument("--spec", required=True,
                    help=TUNED_SVM_SPEC)
     s.add_argument("--candidate", type=int, required=True, help="its index in the grid, from 0")
-    s.add_argument("--data", default=paths.DATA)
-    s.add_argument("--out", required=True)
+    add_data(s)
+    s.add_argument("--out", required=True,
+                   help=f"the candidate's score, JSON (the rule's: {paths.TUNED_CANDIDATE})")
     s.set_defaults(func=cmd_tuned_svm_candidate)
 
     s = sub.add_parser("replay", help="replay one of the author's published runs from his seed")
     s.add_argument("--spec", required=True, help="the file's replay entry, as JSON")
-    s.add_argument("--data", default=paths.DATA)
+    add_data(s)
     s.add_argument("--engine", choices=["numpy", "numpy-blas", "compiled"], default="numpy",
                    help="numpy: network2's order of sums (default); numpy-blas: BLAS sums "
                         "over the mini-batch; compiled: nndl3.fast in float64")
-    s.add_argument("--out", required=True)
+    s.add_argument("--out", required=True,
+                   help=f"the replayed lists, JSON (the rule's: {paths.REPLAY})")
     s.set_defaults(func=cmd_replay)
 
     s = sub.add_parser("recipe", help="train one of our runs by the author's recipe "
@@ -699,7 +755,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--spec", required=True, help="our run's spec: a YAML/JSON file or JSON text")
     s.add_argument("--run", required=True, type=run_id,
                    help="the run's id, stored in its records")
-    s.add_argument("--data", default=paths.DATA)
+    add_data(s)
     s.add_argument("--engine", choices=["compiled", "numpy"], default="compiled",
                    help="compiled: nndl3.fast in float64 (default); numpy: network2's order "
                         "of sums")
@@ -708,8 +764,10 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_recipe)
 
     s = sub.add_parser("aggregate", help="combine the seeds of one run")
-    s.add_argument("--records", nargs="+", required=True)
-    s.add_argument("--out", required=True)
+    s.add_argument("--records", nargs="+", required=True,
+                   help=f"the run's records, one per seed ({paths.RECORD})")
+    s.add_argument("--out", required=True,
+                   help=f"the seeds' aggregate, JSON (the rule's: {paths.AGGREGATE})")
     s.set_defaults(func=cmd_aggregate)
 
     s = sub.add_parser("plot", help="draw one figure from its config entry")
@@ -718,23 +776,25 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument(f"--{role}", nargs="*", default=[], help=figures.ROLES[role].help)
     add_published(s)
     add_book_settings(s)
-    s.add_argument("--out", required=True, type=png_path)
+    s.add_argument("--out", required=True, type=png_path, help="the figure, .png")
     s.set_defaults(func=cmd_plot)
 
     s = sub.add_parser("report", help="regenerated numbers and curves vs the book, with "
                        "tolerances")
-    s.add_argument("--expected", default=paths.EXPECTED)
-    s.add_argument("--calibration", default=paths.CALIBRATION_INSTALLED)
-    s.add_argument("--curve-calibration", default=paths.CALIBRATION_CURVES_INSTALLED)
+    add_calibrated(s)
     s.add_argument("--recipe", default=None,
                    help="the author's recipe over its seeds (config/recipe.yaml): the book's "
                    "draw's spread, and the comparison of our network with the recipe")
     s.add_argument("--recipe-curves", default=None,
                    help="the recipe's published curves over its seeds "
                    "(config/recipe_curves.json)")
-    s.add_argument("--aggregates", nargs="+", default=[])
-    s.add_argument("--svm", nargs="*", default=[])
-    s.add_argument("--neuron", nargs="*", default=[])
+    s.add_argument("--aggregates", nargs="+", default=[],
+                   help=f"the runs' aggregates ({paths.AGGREGATE})")
+    s.add_argument("--svm", nargs="*", default=[],
+                   help=f"the SVM and baseline results the rows read ({paths.SVM}, "
+                        f"{paths.BASELINE})")
+    s.add_argument("--neuron", nargs="*", default=[],
+                   help=f"the single neuron's results ({paths.NEURON})")
     s.add_argument("--labels", default=None,
                    help="the prepared data (data/mnist.npz): each evaluation set's digit "
                    "counts, for rows that need them")
@@ -745,51 +805,58 @@ def parser() -> argparse.ArgumentParser:
                    "adds the exact check")
     add_published(s)
     add_book_settings(s)
-    s.add_argument("--out-md", default=paths.REPRODUCTION_MD)
-    s.add_argument("--out-json", default=paths.REPRODUCTION_JSON)
+    s.add_argument("--out-md", default=paths.REPRODUCTION_MD, help="the table, markdown")
+    s.add_argument("--out-json", default=paths.REPRODUCTION_JSON,
+                   help="every row with its numbers, JSON (what `check` and `docs` read)")
     s.add_argument("--out-html", default=None, help="also the table as HTML")
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("check", help="print the reproduction table; exit 1 if a row fails")
-    s.add_argument("--report", default=paths.REPRODUCTION_JSON)
-    s.add_argument("--table", default=paths.REPRODUCTION_MD)
+    s.add_argument("--report", default=paths.REPRODUCTION_JSON,
+                   help="the report's rows (`report --out-json`)")
+    s.add_argument("--table", default=paths.REPRODUCTION_MD,
+                   help="the report's table, printed (`report --out-md`)")
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("calibrate", help="measure the seed spread of every row and published "
                        "curve over the calibration seeds")
-    s.add_argument("--expected", default=paths.EXPECTED)
+    add_expected(s)
     s.add_argument("--aggregates", nargs="+", required=True,
                    help="results/calibration/aggregates/*.json")
     add_published(s)
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
-    s.add_argument("--labels", default=paths.DATA)
+    add_labels(s)
     s.add_argument("--seeds", type=int, nargs="+", required=True,
                    help="the calibration seeds (config key calibration_seeds)")
     s.add_argument("--recipe", action="store_true",
                    help="the aggregates are the author's recipe's (snakemake recipe_seeds): "
                         "every row over --seeds, rows of runs without a recipe left out")
-    s.add_argument("--out", default=paths.CALIBRATION_POINTS)
-    s.add_argument("--out-curves", default=paths.CALIBRATION_CURVES)
+    s.add_argument("--out", default=paths.CALIBRATION_POINTS,
+                   help="each row's seed spread, YAML")
+    s.add_argument("--out-curves", default=paths.CALIBRATION_CURVES,
+                   help="each published curve's spread per epoch, JSON")
     s.set_defaults(func=cmd_calibrate)
 
     s = sub.add_parser("install-calibration",
                        help="copy a calibration into config/ (kept if its values are the same)")
-    s.add_argument("--points", default=paths.CALIBRATION_POINTS)
-    s.add_argument("--curves", default=paths.CALIBRATION_CURVES)
-    s.add_argument("--target-points", default=paths.CALIBRATION_INSTALLED)
-    s.add_argument("--target-curves", default=paths.CALIBRATION_CURVES_INSTALLED)
+    s.add_argument("--points", default=paths.CALIBRATION_POINTS,
+                   help="the rows' spread (`calibrate --out`)")
+    s.add_argument("--curves", default=paths.CALIBRATION_CURVES,
+                   help="the curves' spread (`calibrate --out-curves`)")
+    s.add_argument("--target-points", default=paths.CALIBRATION_INSTALLED,
+                   help="where the rows' spread is installed")
+    s.add_argument("--target-curves", default=paths.CALIBRATION_CURVES_INSTALLED,
+                   help="where the curves' spread is installed")
     s.set_defaults(func=cmd_install_calibration)
 
     s = sub.add_parser("calibration-check", help="one re-trained calibration seed against "
                        "the stored per-seed values; exit 1 on any difference")
     s.add_argument("--records", nargs="+", required=True,
                    help="one re-trained record per calibrated run, all of one seed")
-    s.add_argument("--expected", default=paths.EXPECTED)
-    s.add_argument("--calibration", default=paths.CALIBRATION_INSTALLED)
-    s.add_argument("--curve-calibration", default=paths.CALIBRATION_CURVES_INSTALLED)
+    add_calibrated(s)
     add_published(s)
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
-    s.add_argument("--labels", default=paths.DATA)
+    add_labels(s)
     s.add_argument("--recipe", action="store_true",
                    help="re-trained recipe seeds against config/recipe*.json (pass them as "
                         "--calibration, --curve-calibration): rows without a recipe skipped")

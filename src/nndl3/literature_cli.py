@@ -104,35 +104,42 @@ def cmd_probe(args):
 
 
 def add_commands(sub) -> None:
-    from .cli import positive
+    from .cli import add_data, add_expected, positive
 
     s = sub.add_parser("literature-train", help="train one seed of a literature run "
                        "(config/literature.yaml)")
-    s.add_argument("--run", required=True)
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--data", required=True, help=paths.DATA)
-    s.add_argument("--out", required=True)
-    s.add_argument("--config", default=paths.CONFIG)
-    s.add_argument("--literature", default=paths.LITERATURE_CONFIG)
+    s.add_argument("--run", required=True, help="a run of config/literature.yaml's `runs:`")
+    s.add_argument("--seed", type=int, required=True, help="one of the run's seeds")
+    add_data(s)
+    s.add_argument("--out", required=True,
+                   help=f"the seed's record, JSON (the rule's: {paths.LITERATURE_RECORD})")
+    s.add_argument("--config", default=paths.CONFIG,
+                   help="the workflow's config, for its `defaults:` and `seeds:`")
+    s.add_argument("--literature", default=paths.LITERATURE_CONFIG,
+                   help="the literature runs' config")
     s.add_argument("--scale", choices=paths.LITERATURE_SCALES, default="runs",
                    help="the run as configured, its miniature (CI) or its probe (its first "
                    "epochs): config/literature.yaml `miniature:`, `probe:`")
     s.add_argument("--checkpoint", help="save the run's state here every "
                    "--checkpoint-every epochs, and resume from it if it is this run's "
                    f"(the rule's: {paths.LITERATURE_CHECKPOINT})")
-    s.add_argument("--checkpoint-every", type=positive, default=10, metavar="EPOCHS")
+    s.add_argument("--checkpoint-every", type=positive, default=10, metavar="EPOCHS",
+                   help="epochs between two saves of --checkpoint")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("literature-check", help="the literature rows of config/expected.yaml "
                        "(a run without records is `not run`)")
-    s.add_argument("--expected", default=paths.EXPECTED)
-    s.add_argument("--records", nargs="*", default=[])
-    s.add_argument("--out-md")
-    s.add_argument("--out-json")
+    add_expected(s)
+    s.add_argument("--records", nargs="*", default=[],
+                   help=f"the literature runs' records ({paths.LITERATURE_RECORD})")
+    s.add_argument("--out-md", help="also the rows as a markdown table")
+    s.add_argument("--out-json", help="also the rows, JSON")
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("literature-probe", help="where the probed runs stand (records of "
                        "literature-train --scale probe), for docs/literature.md")
-    s.add_argument("--records", nargs="+", required=True)
-    s.add_argument("--out", required=True)
+    s.add_argument("--records", nargs="+", required=True,
+                   help="the probes' records (literature-train --scale probe)")
+    s.add_argument("--out", required=True,
+                   help=f"the probes' summary, JSON (the rule's: {paths.LITERATURE_PROBE_JSON})")
     s.set_defaults(func=cmd_probe)

@@ -1,0 +1,47 @@
+"""`python -m nndl3 <command> --help`: every option says what it is, and shows its default
+where it has one (written once, in the option)."""
+
+import argparse
+import re
+
+from nndl3 import cli
+
+
+def options():
+    """(command, option) of every command's parser, --help itself left out."""
+    commands = next(a for a in cli.parser()._actions
+                    if isinstance(a, argparse._SubParsersAction)).choices
+    for name, command in commands.items():
+        for option in command._actions:
+            if option.option_strings and not isinstance(option, argparse._HelpAction):
+                yield name, command, option
+
+
+def shown_help(command, option) -> str:
+    """The option's help as --help prints it, unwrapped."""
+    return command._get_formatter()._expand_help(option)
+
+
+def test_every_option_of_every_command_has_help():
+    missing = [f"{name} {option.option_strings[0]}" for name, _, option in options()
+               if not option.help]
+    assert missing == []
+
+
+def test_every_default_is_shown_in_the_help():
+    hidden = [f"{name} {option.option_strings[0]}" for name, command, option in options()
+              if option.default not in (None, False, [])
+              and str(option.default) not in shown_help(command, option)]
+    assert hidden == []
+
+
+def test_a_default_the_help_names_is_not_shown_twice():
+    twice = [f"{name} {option.option_strings[0]}" for name, command, option in options()
+             if len(re.findall(r"\bdefault\b", shown_help(command, option))) > 1]
+    assert twice == []
+
+
+def test_the_help_shows_a_default_it_does_not_name():
+    [(command, epochs)] = [(c, o) for name, c, o in options()
+                           if (name, o.dest) == ("neuron", "epochs")]
+    assert shown_help(command, epochs).endswith(" (default: 300)")
