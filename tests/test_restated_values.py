@@ -153,3 +153,96 @@ def test_the_download_folder_is_stated_as_paths_has_it():
     assert f"downloaded into `{DOWNLOADS}/`" in prose("README.md")
     assert f"- `{DOWNLOADS.removeprefix('data/')}/`: the four IDX files, only when they were " \
            "downloaded" in prose("data/README.md")
+
+
+def test_the_design_doc_names_the_schemas_the_config_schema_refers_to():
+    """Both of design.md's lists of the package's schemas that the config's schema refers
+    to are the files its $refs name."""
+    refs = set(re.findall(r"src/nndl3/(\w+)\.schema\.yaml",
+                          (ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text()))
+    named = {"run": "run", "replay": "replay", "tuned_svm": "tuned SVM", "neuron": "neuron"}
+    lists = re.findall(r"refers to the (?:package's )?([\w ,]+?) schemas", prose("docs/design.md"))
+    assert len(lists) == 2, lists
+    for stated in lists:
+        assert set(re.split(r", | and ", stated)) == {named[r] for r in refs}, stated
+
+
+def test_the_gate_doc_counts_our_seeds_as_configured():
+    """reproduction-gate.md speaks of our mean as one of len(seeds) seeds in three places."""
+    n = len(config("config.yaml")["seeds"])
+    gate = prose("docs/reproduction-gate.md")
+    assert f"a mean of {n} that holds one" in gate
+    assert f"takes every {n}-seed subset of the others" in gate
+    (letters,) = re.findall(r"`seeds: \[([a-z, ]+)\]`", gate)
+    assert len(letters.split(", ")) == n
+
+
+def test_the_experiments_doc_quotes_the_overfitting_rows_book_numbers():
+    """Section 3 and 4's table cells quote rows whose numbers have no two decimals."""
+    book = book_values()
+    text = prose("docs/experiments.md")
+    for phrase, row in [("stops improving around epoch {}", "overfit_test_plateau_epoch"),
+                        ("test cost lowest around epoch {}", "overfit_test_cost_lowest_epoch"),
+                        ("training accuracy {} %", "overfit_training_best"),
+                        ("gap {} points", "overfit_gap"),
+                        ("a gap quoted as {} points", "full_gap"),
+                        ("test accuracy rises for all 400 epochs, to {} %", "l2_1k_test_best")]:
+        assert phrase.format(f"{book[row]:g}") in text, (phrase, row)
+
+
+def test_the_training_size_table_rounds_the_books_numbers():
+    """docs/experiments.md's `size_N` table: the book's figure, rounded, for the network
+    (row size_N) and the SVM (row svm_N)."""
+    book = book_values()
+    rows = re.findall(r"^\| `size_(\d+)` \| ~(\d+) % \| ~(\d+) % \|$",
+                      (ROOT / "docs" / "experiments.md").read_text(), re.M)
+    assert len(rows) == len(config("config.yaml")["svm_sizes"]), rows
+    for n, network, svm in rows:
+        assert (int(network), int(svm)) == (round(book[f"size_{n}"]), round(book[f"svm_{n}"]))
+
+
+def test_the_literature_doc_quotes_the_papers_numbers_of_its_rows():
+    book = {q["id"]: q["book"] for q in config("expected.yaml")["literature"]}
+    text = prose("docs/literature.md")
+    assert (f"cross-entropy cost, {book['simard_plain_test']:g} % on MNIST's test set, "
+            f"{book['simard_affine_test']:g} % with affine distortions of the training images, "
+            f"{book['simard_elastic_test']:g} % with elastic distortions") in text
+    assert f"to {book['dropout_maxnorm_test']:g} % with dropout" in text
+
+
+def test_the_literature_doc_counts_the_choices_with_a_run_of_their_own():
+    varies = [q for q in config("expected.yaml")["literature"] if "varies" in q]
+    word = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five"}[len(varies)]
+    assert f"{word} of them have a run of their own that varies them" in prose(
+        "docs/literature.md")
+
+
+def test_the_readme_momentum_example_keeps_the_runs_effective_rate():
+    """'eta halved so that eta / (1 - mu) stays' the run's configured eta."""
+    from nndl3 import workflow_config
+
+    readme = (ROOT / "README.md").read_text()
+    (example,) = re.findall(r"cat > mine\.yaml <<'YAML'\n(.*?)YAML\n", readme, re.S)
+    changed = yaml.safe_load(example)["runs"]["overfit_1k"]
+    base = workflow_config.run_spec(workflow_config.load(ROOT), "overfit_1k")["eta"]
+    assert changed["eta"] / (1 - changed["momentum"]) == base
+    assert f"eta / (1 - mu) stays {base:g}" in prose("README.md")
+
+
+def test_the_default_profile_does_what_the_docs_say():
+    """README and design.md restate profiles/default's settings."""
+    profile = yaml.safe_load((ROOT / "profiles" / "default" / "config.yaml").read_text())
+    assert profile["cores"] == "all" and profile["show-failed-logs"] is True
+    assert profile["rerun-incomplete"] is True
+    assert "`profiles/default` sets `rerun-incomplete`" in prose("README.md")
+    assert ("default/ (always read: every core unless --cores, failed logs shown, incomplete "
+            "jobs rerun)") in prose("docs/design.md")
+
+
+def test_the_performance_doc_lists_the_benchmark_modules_bench_runs():
+    source = (ROOT / "benchmarks" / "bench.py").read_text()
+    imported = {m for m in re.findall(r"^\s*import (\w+)$", source, re.M)
+                if (ROOT / "benchmarks" / f"{m}.py").exists()} - {"common"}
+    text = prose("docs/performance.md")
+    listed = text[text.index("Each of its jobs is a module"):text.index("runs them in turn")]
+    assert set(re.findall(r"`(\w+)\.py`", listed)) - {"common", "bench"} == imported

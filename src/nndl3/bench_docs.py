@@ -194,7 +194,9 @@ def replay_sensitivity(root: Path) -> str:
     every initial weight one ulp higher, and each engine's CPU seconds per file."""
     record = json.loads((root / paths.REPLAY_SENSITIVITY).read_text())
     engines, nudged = record["engines"], record["nudged_engine"]
-    lines = [f"`python benchmarks/replay_sensitivity.py`, run on {record['date'][:10]} "
+    command = " ".join(["python benchmarks/replay_sensitivity.py", *record["files"],
+                        "--engines", *engines])
+    lines = [f"`{command}`, run on {record['date'][:10]} "
              f"({record['cpu']}): the first epoch at which a list differs (largest cost "
              "difference), or `identical`.", "",
              "| file | list | " + " | ".join(f"`{e}` vs book" for e in engines)
