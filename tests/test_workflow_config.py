@@ -1,5 +1,6 @@
 """The committed config and its documentation agree with each other."""
 
+import os
 import re
 import subprocess
 import sys
@@ -246,3 +247,28 @@ def test_a_run_its_engine_cannot_train_is_refused_before_anything_runs(change, w
     config["runs"]["eta_25"]["engine"] = "auto"
     config["runs"]["eta_25"].pop("sizes", None)
     workflow_config.check(config)
+
+
+@pytest.mark.parametrize("seeds, retrained", [([1, 2, 3], False), ([1, 2, 3, 4, 5], True)])
+def test_a_seed_added_to_a_trained_run_retrains_it_for_its_figure(tmp_path, seeds, retrained):
+    """A run trained on seeds 1-3, then asked for by a figure with seeds 1-5: its train job
+    reruns. (Its aggregate alone would not say so: Snakemake compares a job's params only
+    when each of its outputs has metadata, and the new seeds' records have none.)"""
+    from tools.doc_commands import clean_checkout
+
+    checkout = clean_checkout(tmp_path / "checkout")
+    results = checkout / "results"
+    made = [checkout / "data" / "mnist.npz", results / "aggregates" / "overfit_1k.json"]
+    made += [results / "runs" / "overfit_1k" / f"seed-{s}.json" for s in (1, 2, 3)]
+    for i, path in enumerate(made):  # each newer than the data it is made from
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+        os.utime(path, (1e9 + i, 1e9 + i))
+    (tmp_path / "mine.yaml").write_text(f"seeds: {seeds}\n")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1",
+                           "figures/overfitting_overlay.png", "--configfile",
+                           str(tmp_path / "mine.yaml")], cwd=checkout, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    jobs = re.findall(r"^(\w+)\s+\d+$", proc.stdout + proc.stderr, re.M)
+    assert "plot" in jobs and ("train" in jobs) == retrained, proc.stdout + proc.stderr

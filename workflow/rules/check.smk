@@ -32,6 +32,7 @@ rule report:
             paths.AGGREGATE,
             run=REPORT_RUNS,
         ),
+        records=seed_records(REPORT_RUNS),
         svm=expand(paths.SVM, n=CHECKED["svm"])
         + expand(paths.BASELINE, name=CHECKED["baselines"]),
         neuron=expand(paths.NEURON, neuron=CHECKED["neuron"]),

@@ -90,10 +90,21 @@ def figure_spec_json(wildcards):
     return json.dumps(FIGURES[wildcards.figure], separators=(",", ":"))
 
 
+def seed_records(runs):
+    """Every seed's record of `runs`: an input of the jobs that read the runs' aggregates,
+    though no command reads them, so that a seed added to the config is a missing file that
+    reruns its train job. (Snakemake compares a job's params only when each of its outputs
+    has metadata; a new seed's record has none, so the aggregate alone kept the old seeds.)
+    """
+    return expand(paths.RECORD, run=runs, seed=SEEDS)
+
+
 def figure_inputs(wildcards):
     """The files a figure is drawn from, by role (nndl3.figures.ROLES; empty lists for the
-    roles its family does not take)."""
-    return nndl3_figures.inputs(config, wildcards.figure)
+    roles its family does not take), and the records behind its aggregates."""
+    inputs = nndl3_figures.inputs(config, wildcards.figure)
+    drawn = nndl3_figures.figure_runs(FIGURES[wildcards.figure])
+    return {**inputs, "records": seed_records(drawn if inputs["aggregates"] else [])}
 
 
 def figure_category(wildcards):
