@@ -55,6 +55,7 @@ rule report:
         book_settings=lambda wildcards: book_settings_json(
             REPORT_RUNS + [nndl3_changed.neuron_key(n) for n in CHECKED["neuron"]]
         ),
+        seeds=SEEDS,  # with records=: a seed added retrains the runs (seed_records)
         code=code("report"),
     shell:
         "python -m nndl3 report --expected {input.expected}"

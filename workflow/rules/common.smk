@@ -93,10 +93,15 @@ def figure_spec_json(wildcards):
 def seed_records(runs):
     """Every seed's record of `runs`: an input of the jobs that read the runs' aggregates,
     though no command reads them, so that a seed added to the config is a missing file that
-    reruns its train job. (Snakemake compares a job's params only when each of its outputs
-    has metadata; a new seed's record has none, so the aggregate alone kept the old seeds.)
-    """
+    reruns its train job once the reader reruns (its param `seeds` changed). Snakemake
+    compares a job's params only when each of its outputs has metadata, and a new seed's
+    record has none: through the aggregate alone, the old seeds were kept."""
     return expand(paths.RECORD, run=runs, seed=SEEDS)
+
+
+def figure_seeds(wildcards):
+    """The seeds a figure's runs are drawn over (a param of its plot: see seed_records)."""
+    return SEEDS if figure_inputs(wildcards)["records"] else []
 
 
 def figure_inputs(wildcards):

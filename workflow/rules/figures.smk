@@ -28,6 +28,7 @@ rule plot:
         spec=figure_spec_json,
         published=published_json,
         book_settings=figure_book_settings,
+        seeds=figure_seeds,
         caption=figure_caption,
         code=code("plot"),
     shell:
