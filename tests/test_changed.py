@@ -99,7 +99,7 @@ def test_a_figure_of_a_changed_run_names_the_change(tmp_path):
 
     # the note says what changed, the legend which of its lines
     assert texts(BOOK) == ["Changed from the book: overfit_1k: eta 0.1, book 0.5",
-                           "x (changed) (mean of 3)"]
+                           "x (changed: eta 0.1) (mean of 3)"]
     assert texts({"overfit_1k": spec}) == ["x (mean of 3)"]
     assert texts(None) == ["x (mean of 3)"]
 

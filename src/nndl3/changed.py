@@ -42,14 +42,30 @@ def value(v) -> str:
         else "none" if v is None else str(v)
 
 
+NOT_COMMITTED = "not a run of the committed config"
+
+
+def differing(spec: dict, book: dict) -> list[str]:
+    """The settings in which a run's spec is not the book's, sorted."""
+    return [k for k in sorted((set(spec) | set(book)) - set(NOT_SETTINGS))
+            if spec.get(k) != book.get(k)]
+
+
 def differences(spec: dict, book: dict | None) -> str:
     """What a run's spec changes from the book's settings, e.g. `eta 0.1, book 0.5`
     ('' if nothing)."""
     if book is None:
-        return "not a run of the committed config"
-    keys = sorted((set(spec) | set(book)) - set(NOT_SETTINGS))
+        return NOT_COMMITTED
     return "; ".join(f"{k} {value(spec.get(k))}, book {value(book.get(k))}"
-                     for k in keys if spec.get(k) != book.get(k))
+                     for k in differing(spec, book))
+
+
+def trained_with(spec: dict, book: dict | None) -> str:
+    """What a changed run was trained with, in the settings it changes, e.g. `eta 0.1`: its
+    figures' labels name the book's setting, and add this."""
+    if book is None:
+        return NOT_COMMITTED
+    return ", ".join(f"{k} {value(spec.get(k))}" for k in differing(spec, book))
 
 
 def changed_runs(runs, aggregates: dict, book: dict | None) -> list[str]:

@@ -270,19 +270,24 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
     if "neuron" in fam.roles:
         trained |= changed.neuron_trained({fig["neuron"]: args[fam.roles.index("neuron")]})
     runs = changed.changed_runs(drawn_runs(fig), trained, book_settings)
-    drawn = plotting.styled(getattr(plotting, fam.draw), marked_changed(fig, runs), *args)
+    trained_with = {run: changed.trained_with(trained[run]["spec"], book_settings.get(run))
+                    for run in runs}
+    drawn = plotting.styled(getattr(plotting, fam.draw), marked_changed(fig, trained_with),
+                            *args)
     if runs:
         plotting.changed_note(drawn, changed.changed(runs, trained, book_settings))
     return drawn
 
 
-def marked_changed(fig: dict, runs) -> dict:
-    """The entry with `changed: true` on each series and bar that draws one of `runs` (its
-    label names the book's setting; plotting adds "(changed)" to it). Not a key of the
-    registry's schema: the entry was checked before."""
+def marked_changed(fig: dict, trained_with: dict) -> dict:
+    """The entry with `changed` on each series and bar that draws a run of `trained_with`
+    ({run: what it was trained with, changed.trained_with}): its label names the book's
+    setting, and plotting adds what its runs were trained with. Not a key of the registry's
+    schema: the entry was checked before."""
     def marked(item):
         its_runs = item.get("runs") or ([item["run"]] if "run" in item else [])
-        return {**item, "changed": True} if set(its_runs) & set(runs) else item
+        found = dict.fromkeys(trained_with[r] for r in its_runs if r in trained_with)
+        return {**item, "changed": "; ".join(found)} if found else item
 
     return {**fig, **{key: [marked(item) for item in fig[key]]
                       for key in ("series", "bars") if key in fig}}

@@ -54,10 +54,16 @@ def metric_label(metric: str, evaluation: str) -> str:
     return LABELS[metric].format(set=evaluation.capitalize())
 
 
-def band(ax, x, mean, lo, hi, label, n_seeds, changed=False, **style):
-    """Our seeds' mean and min-max band; `changed`: trained otherwise than the book, which
-    its label says (the config's label names the book's setting)."""
-    label = f"{label} (changed)" if changed else label
+def changed_label(label: str, changed: str | None) -> str:
+    """The config's label, which names the book's setting, and, for a line or bar trained
+    otherwise (`changed`: what with, changed.trained_with), what it was trained with."""
+    return f"{label} (changed: {changed})" if changed else label
+
+
+def band(ax, x, mean, lo, hi, label, n_seeds, changed=None, **style):
+    """Our seeds' mean and min-max band; `changed`: what a line trained otherwise than the
+    book was trained with (changed_label)."""
+    label = changed_label(label, changed)
     line, = ax.plot(x, mean, label=f"{label} (mean of {n_seeds})" if n_seeds > 1 else label,
                     **style)
     if n_seeds > 1:
@@ -169,7 +175,7 @@ def series_curve(ax, agg: dict, series: dict, window, book: dict | None,
     mean = k * floats(stats["mean"])[keep]
     line = band(ax, epochs[keep], mean, k * floats(stats["min"])[keep],
                 k * floats(stats["max"])[keep], series["label"], len(agg["seeds"]),
-                series.get("changed", False))
+                series.get("changed"))
     draw_stops(ax, agg, epochs[keep], line.get_color(),
                (lo, hi if hi is not None else epochs.max()))
     if "book" in series and keep.any():  # a shortened run may not reach the window
@@ -260,7 +266,7 @@ def sweep(fig_spec: dict, aggregates: dict, svm_results: list[dict],
         ys = np.array([k * final_values(a, series["metric"]) for a in aggs])
         order = np.argsort(xs)
         band(ax, xs[order], ys.mean(axis=1)[order], ys.min(axis=1)[order],
-             ys.max(axis=1)[order], series["label"], ys.shape[1], series.get("changed", False),
+             ys.max(axis=1)[order], series["label"], ys.shape[1], series.get("changed"),
              marker="o", markersize=3)
     if svm_results:
         xs = [r["train_size"] for r in svm_results]
@@ -449,8 +455,8 @@ def bars(fig_spec: dict, aggregates: dict, svm_results: list[dict],
         book = f"  (book {bar['book']:g})" if "book" in bar else ""
         ax.text(1.01, y, f"{mean:.2f}{seeds}{book}", va="center", fontsize=8,
                 transform=ax.get_yaxis_transform(), clip_on=False)
-    ax.set_yticks(ys, [b["label"] + (" (changed)" if b.get("changed") else "")
-                       for b in entries], fontsize=8)
+    ax.set_yticks(ys, [changed_label(b["label"], b.get("changed")) for b in entries],
+                  fontsize=8)
     ax.set_xlabel(fig_spec.get("xlabel", "Test accuracy (%)"))
     ax.set_xlim(*fig_spec.get("xlim", (0, 100)))
     ax.grid(axis="y", visible=False)
