@@ -38,7 +38,10 @@ STYLE = {
     "axes.titlesize": 11,
     "axes.labelsize": 10,
     "legend.fontsize": 8,
-    "legend.frameon": False,
+    # a legend the data shows through was hard to read where "best" found no free corner
+    "legend.frameon": True,
+    "legend.framealpha": 0.85,
+    "legend.edgecolor": "none",
     "lines.linewidth": 1.6,
 }
 BOOK_COLOR = "0.25"
