@@ -283,3 +283,30 @@ def test_a_seed_added_to_a_trained_run_retrains_it_for_its_figure(tmp_path):
     assert build([1, 2]) == ([1, 2], ["plot", "total", "train"])
     assert build([1, 2, 3]) == ([1, 2, 3], ["plot", "total", "train"])
     assert build([1, 2, 3])[1] == []  # and then nothing is left to do
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda c: c["runs"]["overfit_1k"].update({"lambda": 0.1}),
+     "runs.overfit_1k: Additional properties are not allowed ('lambda' was unexpected); "
+     "did you mean 'lmbda' for 'lambda'?"),
+    (lambda c: c.update({"seedz": [1]}), "did you mean 'seeds' for 'seedz'?"),
+    (lambda c: c["runs"]["overfit_1k"].update({"rotation": {"max_degree": 3}}),
+     "runs.overfit_1k.rotation: Additional properties are not allowed ('max_degree' was "
+     "unexpected); did you mean 'max_degrees' for 'max_degree'?"),
+    (lambda c: c["runs"]["overfit_1k"].update({"zzz": 1}), "('zzz' was unexpected)")])
+def test_an_unknown_config_key_is_named_with_the_key_it_may_mean(change, words):
+    config = load_config()
+    change(config)
+    with pytest.raises(UserError) as caught:
+        workflow_config.validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    assert str(caught.value).endswith(words)
+
+
+def test_an_unknown_figure_key_is_named_with_the_key_it_may_mean():
+    from nndl3 import figures
+
+    fig = {**load_config()["figures"]["learning_rate"], "titel": "x"}
+    with pytest.raises(UserError, match=re.escape(
+            "config figures.learning_rate: Unevaluated properties are not allowed ('titel' "
+            "was unexpected); did you mean 'title' for 'titel'?")):
+        figures.checked(fig, "config figures.learning_rate")

@@ -23,10 +23,38 @@ def load(name: str) -> dict:
     return read(PACKAGE / name)
 
 
-def error_text(e) -> str:
-    """A jsonschema ValidationError as `key.path: message`."""
+def error_text(e, root: dict | None = None) -> str:
+    """A jsonschema ValidationError as `key.path: message`, and for a key the schema does
+    not allow, the allowed key it may mean (`root`: the schema its local $refs are in)."""
     key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
-    return f"{key}: {e.message}"
+    return f"{key}: {e.message}{meant_key(e, root)}"
+
+
+def allowed_keys(schema: dict, root: dict | None) -> list[str]:
+    """The keys a schema names, with those of the parts it combines (allOf, local $refs)."""
+    keys = list(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        ref = part.get("$ref", "")
+        if root is not None and ref.startswith("#/$defs/"):
+            part = root["$defs"][ref.removeprefix("#/$defs/")]
+        keys += allowed_keys(part, root)
+    return keys
+
+
+def meant_key(e, root: dict | None = None) -> str:
+    """'; did you mean 'lmbda' for 'lambda'?' for an unexpected key close to an allowed one
+    ('' if none): `lambda`, the book's name, is `lmbda` here, as in network2.py."""
+    import difflib
+
+    if e.validator not in ("additionalProperties", "unevaluatedProperties") \
+            or not isinstance(e.instance, dict):
+        return ""
+    allowed = allowed_keys(e.schema, root)
+    for unexpected in (k for k in e.instance if k not in allowed):
+        match = difflib.get_close_matches(str(unexpected), allowed, n=1)
+        if match:
+            return f"; did you mean {match[0]!r} for {unexpected!r}?"
+    return ""
 
 
 def problem(value, name: str, ref: str | None = None) -> str | None:
@@ -42,4 +70,5 @@ def problem(value, name: str, ref: str | None = None) -> str | None:
     error = jsonschema.exceptions.best_match(specific or errors)
     if error is None:
         return None
-    return error_text(error) if error.absolute_path else error.message
+    text = error_text(error, schema)
+    return text if error.absolute_path else text.removeprefix("(top level): ")
