@@ -168,7 +168,8 @@ def test_a_bar_must_read_what_the_workflow_makes(bar, message):
 @pytest.mark.parametrize("setting, message", [
     ("seeds=foo", "error: invalid config: seeds: 'foo' is not of type 'array'"),
     # README: --config passes a list's items as strings
-    ("seeds=[1,2]", "error: invalid config: seeds.0: '1' is not of type 'integer'"),
+    ("seeds=[1,2]", "error: invalid config: seeds.0: '1' is not of type 'integer' (a string: "
+     "`--config` gives a list's items as strings; write it in a --configfile)"),
     ("svm_test_size=7", "error: invalid config: config svm_test_size: 7 is not one of svm_sizes")])
 def test_snakemake_stops_on_a_bad_config_with_one_line_and_status_1(setting, message):
     """Before any job, with no traceback: the error is the last line of what Snakemake

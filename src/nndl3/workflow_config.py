@@ -63,7 +63,21 @@ def validate(config: dict, schema_file: str | Path) -> None:
         jsonschema.Draft202012Validator(schema, registry=Registry(retrieve=retrieve)).validate(
             config)
     except jsonschema.ValidationError as error:
-        raise UserError(schemas.error_text(error)) from None
+        raise UserError(schemas.error_text(error) + typed_as_text(error)) from None
+
+
+def typed_as_text(error) -> str:
+    """What to do about a number, list or mapping that came as a string, as `--config`
+    passes a list's items ('' for any other violation): a file's YAML would have typed it."""
+    if error.validator != "type" or not isinstance(error.instance, str):
+        return ""
+    try:
+        typed = yaml.safe_load(error.instance)
+    except yaml.YAMLError:
+        return ""
+    if isinstance(typed, str):
+        return ""
+    return " (a string: `--config` gives a list's items as strings; write it in a --configfile)"
 
 
 def check_engine(run: str, spec: dict) -> None:
@@ -172,6 +186,8 @@ def one_line(error: Exception) -> str:
     """A config error in one line: a schema violation as `key.path: message`."""
     import jsonschema
 
+    if isinstance(error, UserError):  # already one line (its __context__ is the raw error)
+        return str(error)
     # snakemake.utils.validate raises its WorkflowError while handling jsonschema's error
     for cause in (error, error.__context__):
         if isinstance(cause, jsonschema.ValidationError):
