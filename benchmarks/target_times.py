@@ -2,7 +2,7 @@
 
     python benchmarks/target_times.py [--dir .] [--json [FILE]]
 
-For each experiment target (config/figures.yaml, `experiments:`) this asks
+For each experiment target (config/figures.yaml, `experiments:`), and `check`, this asks
 `snakemake -n --forceall <target>` which jobs the target needs, takes each job's wall time
 as benchmarks/breakdown.py does (its benchmark file, else its log's last `timing` line)
 and prints a Markdown table: jobs, job-seconds, the longest job, and the estimate of the
@@ -35,7 +35,8 @@ def estimates(root: Path) -> list[dict]:
                          "repository's checkout")
     experiments = yaml.safe_load((root / paths.FIGURES_CONFIG).read_text())
     out = []
-    for target in experiments["experiments"]:
+    # `check` too: one target, but it needs every run, SVM and replay its rows read
+    for target in [*experiments["experiments"], "check"]:
         times = {}
         for job in breakdown.planned_jobs(root, target):
             if job["rule"] in UNTIMED or job["rule"] == target:
