@@ -53,12 +53,14 @@ def is_integer(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def text(path: str | os.PathLike, what: str) -> str:
+def text(path: str | os.PathLike, what: str, missing: str | None = None) -> str:
+    """A text file's content; a folder, a missing file (with `missing`: what makes it) or
+    binary content is a UserError naming it."""
     path = Path(path)
     if path.is_dir():
         raise UserError(f"{path}: a folder, not {article(what)} {what}")
     if not path.is_file():
-        raise UserError(f"{path}: {what} missing")
+        raise UserError(f"{path}: {what} missing" + (f" ({missing})" if missing else ""))
     try:
         return path.read_text()
     except UnicodeDecodeError:
@@ -72,10 +74,11 @@ def advice_for(path) -> str:
     return REBUILD if relative.parts[0] in paths.OUTPUT_FOLDERS else FIX
 
 
-def json_file(path: str | os.PathLike, what: str = "JSON file", advice: str | None = None):
+def json_file(path: str | os.PathLike, what: str = "JSON file", advice: str | None = None,
+              missing: str | None = None):
     """A JSON document; a truncated or empty file is named as such, with `advice` (by
-    default what `advice_for` says of its folder)."""
-    content = text(path, what)
+    default what `advice_for` says of its folder), a missing one with `missing`."""
+    content = text(path, what, missing)
     try:
         return json.loads(content)
     except json.JSONDecodeError as exc:
@@ -253,11 +256,9 @@ def curve_calibration(path, installed_by: str = "install_calibration") -> dict:
 def reproduction(path) -> dict:
     """The chapter's reproduction report (`snakemake check` makes it), not another report
     with rows (the literature's has no gate)."""
-    if not Path(path).exists():
-        raise UserError(f"{path}: reproduction report missing (`snakemake --cores 2 check` "
-                        "makes it)")
-    doc = require(json_file(path, "reproduction report"), ("rows",), path,
-                  "reproduction report")
+    doc = require(json_file(path, "reproduction report",
+                            missing="`snakemake --cores 2 check` makes it"),
+                  ("rows",), path, "reproduction report")
     if "gate" not in doc:
         raise UserError(f"{path}: not the chapter's reproduction report (it has no gate; "
                         "`snakemake --cores 2 check` makes that report)")
