@@ -246,3 +246,21 @@ def test_the_performance_doc_lists_the_benchmark_modules_bench_runs():
     text = prose("docs/performance.md")
     listed = text[text.index("Each of its jobs is a module"):text.index("runs them in turn")]
     assert set(re.findall(r"`(\w+)\.py`", listed)) - {"common", "bench"} == imported
+
+
+def test_the_experiments_doc_example_of_a_best_epoch_is_the_published_runs():
+    """'96.49 % is the best epoch of the regularized full run, not its last'."""
+    from nndl3.book_runs import LISTS
+
+    accuracy = json.loads((ROOT / "book_runs" / "regularized_full.json").read_text())[
+        LISTS.index("evaluation_accuracy")]
+    best, last = max(accuracy) / 100, accuracy[-1] / 100
+    assert best != last
+    assert f"{best:.2f} % is the best epoch of the regularized full run, not its last" in \
+        prose("docs/experiments.md")
+
+
+def test_the_performance_doc_counts_the_svm_fits_as_configured():
+    fits = {1: "one", 9: "nine"}.get(len(config("config.yaml")["svm_sizes"]))
+    text = prose("docs/performance.md")
+    assert f"rows hold the {fits} fits" in text and f"holds its {fits} accuracies" in text
