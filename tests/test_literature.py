@@ -387,7 +387,7 @@ def test_the_check_of_the_repository_reports_every_row_not_run_without_records(t
     assert {"simard_plain", "simard_affine", "simard_elastic", "dropout_maxnorm"} <= {
         r["run"] for r in rows}  # the four numbers the chapter cites
     assert {r["status"] for r in rows} == {"not run"}
-    assert f"0 passed, 0 failed, {len(rows)} not run" in out.stdout
+    assert f"0 passed, 0 weak, 0 failed, {len(rows)} not run" in out.stdout
 
 
 def test_an_unknown_run_is_one_line_and_exit_1(tmp_path):
@@ -738,3 +738,41 @@ def test_the_rows_block_says_which_rows_were_made_by_other_code_than_this_checko
                        made("c", ["absent"] * 3)], now)
     assert text.endswith("remakes it): this checkout's: `a`, `b`; not recorded (the row "
                          "predates the records' `code`): `b`, `c`; code `old`: `b`.")
+
+
+def test_the_papers_effect_is_its_difference_to_what_it_compares_the_number_with():
+    """To an `above` row either way, to `compared_with`; a `varies` row has its row's."""
+    middle = {**ROW, "id": "m", "book": 98.9, "above": "r"}
+    top = {**ROW, "id": "t", "book": 99.3, "above": "m"}
+    other = {**ROW, "id": "o", "book": 98.7, "compared_with": 98.4}
+    alone = {**ROW, "id": "x", "book": 97.0}
+    effects = literature_check.paper_effects([ROW, middle, top, VARIED, other, alone])
+    assert effects.pop("x") is None
+    assert effects == pytest.approx({"r": 0.5, "m": 0.4, "t": 0.4, "v": 0.5, "o": 0.3})
+
+
+def test_a_pass_that_cannot_see_the_papers_effect_is_weak():
+    """The detectable shift is the gate's: the tolerance plus t(power, df) sds of the
+    difference; above the paper's effect, a pass is `weak`, and a fail stays a fail."""
+    spread = [record("simard_plain", a) for a in (0.983, 0.984, 0.986)]
+    result = literature_check.evaluate(ROW, spread, ALPHA)
+    sigma = literature_check.difference_spread(result["seed_sd"], 3, result["binomial_sd"])
+    shift = result["tolerance"] + sp.t.ppf(0.8, result["df"]) * sigma.sigma
+    other = {**ROW, "id": "o", "compared_with": 98.4 - 0.5}
+    (judged,) = literature_check.with_power([other], [{**result, "id": "o"}], 0.8)
+    assert judged["detectable_shift"] == pytest.approx(shift)
+    assert judged["paper_effect"] == pytest.approx(0.5) and judged["status"] == "weak"
+    wide = {**other, "compared_with": 98.4 - shift - 0.01}
+    (seen,) = literature_check.with_power([wide], [{**result, "id": "o"}], 0.8)
+    assert seen["status"] == "pass"
+    failed = {**result, "id": "o", "status": "FAIL"}
+    assert literature_check.with_power([other], [failed], 0.8)[0]["status"] == "FAIL"
+    not_run = literature_check.evaluate(ROW, [], ALPHA)
+    assert literature_check.with_power([ROW], [not_run], 0.8) == [not_run]
+
+
+def test_compared_with_must_be_a_number(tmp_path):
+    bad = tmp_path / "expected.yaml"
+    bad.write_text(yaml.safe_dump({"literature": [{**ROW, "compared_with": "98.4"}]}))
+    with pytest.raises(UserError, match=r"literature r: compared_with: '98.4' is not a number"):
+        literature_check.rows(bad)

@@ -28,6 +28,14 @@ A row with `above: <row id>` says that the paper's number is above that row's in
 comparison of the paper (Simard's elastic above affine above plain). Each row is held to
 its own number; whether ours keep the paper's order is a comparison of its own (`orders`),
 paired by seed as the choices are: reported (`as the paper`, or `reversed`), not a row.
+
+What a row can see (`with_power`), as in the chapter's gate (nndl3.check): the shift of
+our mean that fails it with the gate's `detectable_power`, against the difference the
+paper reports beside its number (`paper_effects`: to an `above` row, either way, or to
+`compared_with`, a number of the paper without a row of its own). A pass that cannot see
+a shift that large is `weak`: it could not fail a network that misses the paper's own
+difference. Judged from a result's stored numbers, so a committed result made before this
+judgment gets it too.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ import numpy as np
 
 from . import readers, stats, tolerance
 from .errors import UserError
-from .status import FAIL, NOT_RUN, PASS
+from .status import FAIL, NOT_RUN, PASS, WEAK
 
 MIN_SEEDS = 3  # fewer seeds measure no spread worth a tolerance
 
@@ -64,6 +72,9 @@ def rows(expected_path) -> list[dict]:
             if not readers.is_number(value) or (key == "book_precision" and not value > 0):
                 raise UserError(f"{expected_path}: literature {row['id']}: {key}: "
                                 f"{value!r} is not a {'positive ' * (key != 'book')}number")
+        if "compared_with" in row and not readers.is_number(row["compared_with"]):
+            raise UserError(f"{expected_path}: literature {row['id']}: compared_with: "
+                            f"{row['compared_with']!r} is not a number")
         for key in ("varies", "above"):
             if key in row and (not isinstance(row[key], str) or row[key] not in by_id
                                or row[key] == row["id"]):
@@ -141,6 +152,48 @@ def difference_spread(seed_sd: float, n: int, binomial_sd: float) -> tolerance.S
     return tolerance.Spread(math.sqrt(total), df, "ours")
 
 
+def paper_effects(rows: list[dict]) -> dict:
+    """{row id: the smallest difference the paper reports beside its number} (to an `above`
+    row, either way, or to `compared_with`); a `varies` row has its row's; None where the
+    paper compares the number with nothing."""
+    by_id = {r["id"]: r for r in rows}
+    gaps: dict[str, list[float]] = {r["id"]: [] for r in rows}
+    for r in rows:
+        if "above" in r:
+            gap = r["book"] - by_id[r["above"]]["book"]
+            gaps[r["id"]].append(gap)
+            gaps[r["above"]].append(gap)
+        if "compared_with" in r:
+            gaps[r["id"]].append(abs(r["book"] - r["compared_with"]))
+    effects = {i: min(g) if g else None for i, g in gaps.items()}
+    return {r["id"]: effects[r.get("varies", r["id"])] for r in rows}
+
+
+def with_power(rows: list[dict], results: list[dict], power: float) -> list[dict]:
+    """Each made result with the shift it detects with probability `power` and the paper's
+    effect beside its number; a pass whose detectable shift exceeds that effect is `weak`."""
+    effects = paper_effects(rows)
+    out = []
+    for r in results:
+        if "mean" not in r:  # not run
+            out.append(r)
+            continue
+        spread = difference_spread(r["seed_sd"], r["n"], r["binomial_sd"])
+        shift = tolerance.detectable(r["tolerance"], spread.sigma, spread.df, power)
+        effect = effects.get(r["id"])
+        weak = r["status"] == PASS and effect is not None and shift > effect
+        out.append({**r, "detectable_shift": shift, "paper_effect": effect,
+                    "status": WEAK if weak else r["status"]})
+    return out
+
+
+def power(expected_path) -> float:
+    """The gate's power at which a row's detectable shift is quoted (config/expected.yaml
+    `gate: detectable_power`)."""
+    doc = readers.yaml_mapping(expected_path, "expected values", ("gate",))
+    return tolerance.gate_value(doc["gate"], "detectable_power", str(expected_path))
+
+
 def choices(rows: list[dict], results: list[dict]) -> list[dict]:
     """Each `varies` row against the row it varies, when both ran (`paired`)."""
     by_id = {r["id"]: r for r in results}
@@ -190,23 +243,40 @@ def markdown(results: list[dict], choices: list[dict] = (), orders: list[dict] =
              "Test accuracy (%) at the epoch best on validation (config/expected.yaml "
              "`literature:`, nndl3.literature_check).", "",
              "| id | quantity | paper | regenerated mean (n) | seed sd | binomial sd | "
-             "tolerance | status |", "|---|---|---|---|---|---|---|---|"]
+             "tolerance | detectable shift | paper's effect | status |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         if r["status"] == NOT_RUN:
             lines.append(f"| {r['id']} | {r['quantity']} | {r['book']} | - ({r['n']}) | - | "
-                         f"- | - | {NOT_RUN}: {r['reason']} |")
+                         f"- | - | - | - | {NOT_RUN}: {r['reason']} |")
         else:
             lines.append(f"| {r['id']} | {r['quantity']} | {r['book']} | {r['mean']:.2f} "
                          f"({r['n']}) | {r['seed_sd']:.3f} | {r['binomial_sd']:.3f} | "
-                         f"± {r['tolerance']:.2f} | {r['status']} |")
-    counts = {s: sum(r["status"] == s for r in results) for s in (PASS, FAIL, NOT_RUN)}
-    lines += ["", f"**{counts[PASS]} passed, {counts[FAIL]} failed, "
-              f"{counts[NOT_RUN]} not run**"]
+                         f"± {r['tolerance']:.2f} | {shift_cells(r)} | {r['status']} |")
+    lines += ["", counts_line(results), "", WEAK_MEANS]
     if choices:
         lines += ["", CHOICE_HEAD, ""] + [choice_line(c) for c in choices]
     if orders:
         lines += ["", ORDER_HEAD, ""] + [order_line(o) for o in orders]
     return "\n".join(lines) + "\n"
+
+
+WEAK_MEANS = ("`weak`: passes, but its detectable shift (what fails it with the gate's "
+              "power) exceeds the paper's effect (its difference to the number the paper "
+              "compares it with): it could not fail a network that misses that difference.")
+
+
+def shift_cells(r: dict) -> str:
+    """A made row's detectable shift and the paper's effect, two table cells."""
+    effect = "-" if r.get("paper_effect") is None else f"{r['paper_effect']:.2f}"
+    shift = "-" if r.get("detectable_shift") is None else f"{r['detectable_shift']:.2f}"
+    return f"{shift} | {effect}"
+
+
+def counts_line(results: list[dict]) -> str:
+    counts = {s: sum(r["status"] == s for r in results) for s in (PASS, WEAK, FAIL, NOT_RUN)}
+    return (f"**{counts[PASS]} passed, {counts[WEAK]} weak, {counts[FAIL]} failed, "
+            f"{counts[NOT_RUN]} not run**")
 
 
 CHOICE_HEAD = ("A choice varied (a `varies` row against its row, the paired t-test of the "

@@ -61,7 +61,9 @@ def cmd_check(args):
         literature.finished(path, record)
     rows = literature_check.rows(args.expected)
     alpha_row = literature_check.alpha(args.expected, literature_check.family(rows))
-    results = [literature_check.evaluate(row, records, alpha_row) for row in rows]
+    results = literature_check.with_power(
+        rows, [literature_check.evaluate(row, records, alpha_row) for row in rows],
+        literature_check.power(args.expected))
     choices = literature_check.choices(rows, results)
     orders = literature_check.orders(rows, results)
     text = literature_check.markdown(results, choices, orders)

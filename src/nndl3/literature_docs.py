@@ -88,18 +88,24 @@ def literature_cost(root: Path) -> str:
 
 def literature_rows(root: Path) -> str:
     """The literature rows' status (paths.LITERATURE_JSON)."""
-    from .literature_check import CHOICE_HEAD, ORDER_HEAD, choice_line, order_line
+    from . import literature_check as lc
 
     result = load(root, paths.LITERATURE_JSON.format(scale="runs"))
-    lines = ["| row | paper | regenerated | status |", "|---|---|---|---|"]
-    for r in result["rows"]:
-        got = f"{r['mean']:.2f} ± {r['tolerance']:.2f} ({r['n']})" if "mean" in r else "-"
+    expected = root / paths.EXPECTED
+    # judged again from its stored numbers: a committed result may predate the judgment
+    rows = lc.with_power(lc.rows(expected), result["rows"], lc.power(expected))
+    lines = ["| row | paper | regenerated mean (n) | tolerance | detectable shift | "
+             "paper's effect | status |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        got = (f"{r['mean']:.2f} ({r['n']}) | ± {r['tolerance']:.2f} | {lc.shift_cells(r)}"
+               if "mean" in r else "- | - | - | -")
         varies = f" (varies a choice of `{r['varies']}`)" if "varies" in r else ""
         lines.append(f"| `{r['id']}`{varies} | {r['book']} | {got} | {r['status']} |")
+    lines += ["", lc.counts_line(rows), "", lc.WEAK_MEANS]
     if result.get("choices"):
-        lines += ["", CHOICE_HEAD, ""] + [choice_line(c) for c in result["choices"]]
+        lines += ["", lc.CHOICE_HEAD, ""] + [lc.choice_line(c) for c in result["choices"]]
     if result.get("orders"):
-        lines += ["", ORDER_HEAD, ""] + [order_line(o) for o in result["orders"]]
+        lines += ["", lc.ORDER_HEAD, ""] + [lc.order_line(o) for o in result["orders"]]
     current = digest("literature-train", root / "src" / "nndl3")
     return "\n".join(lines + ["", provenance(result["rows"], current)]) + "\n"
 
