@@ -264,3 +264,13 @@ def test_the_performance_doc_counts_the_svm_fits_as_configured():
     fits = {1: "one", 9: "nine"}.get(len(config("config.yaml")["svm_sizes"]))
     text = prose("docs/performance.md")
     assert f"rows hold the {fits} fits" in text and f"holds its {fits} accuracies" in text
+
+
+def test_the_literature_doc_names_every_literature_figure():
+    """The README sends readers there for the literature's figures (figures/README.md
+    lists chapters 1 to 3's)."""
+    configured = {f"literature_{name}" for name in config("literature.yaml")["figures"]}
+    named = set(re.findall(r"figures/(literature_\w+)\.png", prose("docs/literature.md")))
+    assert named == configured
+    assert "the literature's figures are listed in [docs/literature.md](docs/literature.md)" \
+        in prose("README.md")
