@@ -776,3 +776,39 @@ def test_compared_with_must_be_a_number(tmp_path):
     bad.write_text(yaml.safe_dump({"literature": [{**ROW, "compared_with": "98.4"}]}))
     with pytest.raises(UserError, match=r"literature r: compared_with: '98.4' is not a number"):
         literature_check.rows(bad)
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--run", "simard_elastc", "--seed", "1"], "config/literature.yaml: runs: no run "
+     "'simard_elastc' (one of simard_plain,"),
+    (["--run", "simard_elastic", "--seed", "7"], "--seed: 7 is not one of the run's seeds "
+     "[1, 2, 3] (config `seeds:`)"),
+    (["--run", "simard_elastic", "--seed", "4", "--spec", '{"seeds": [4]}'],
+     "--spec: engine: 'auto': the literature runs train with engine 'wide'")])
+def test_check_only_refuses_a_literature_run_seed_or_spec_the_job_would(argv, words, capsys):
+    """Before hours of CPU are queued: `--check-only` checks what the job checks first."""
+    from nndl3 import cli
+
+    assert cli.main(["--check-only", "literature-train", *argv, "--out", "x.json"]) == 1
+    assert capsys.readouterr().err.startswith(f"error: {words}")
+
+
+def test_the_workflow_passes_a_literature_job_the_spec_of_its_merged_config(tmp_path):
+    """A --configfile's seeds reach the job (it read the committed config/config.yaml and
+    refused seed 4); a scale without the run passes none, and the job names that."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("seeds: [1, 2, 3, 4]\n")
+
+    def command(target):
+        out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "-p", "--cores", "1",
+                              target, "--configfile", str(mine)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        (line,) = [x for x in (out.stdout + out.stderr).splitlines()
+                   if "python -m nndl3 literature-train" in x]
+        return line
+
+    line = command("results/literature/miniature/simard_elastic/seed-4.json")
+    spec = json.loads(re.search(r"--spec '(\{.*?\})'", line).group(1))
+    assert spec["seeds"] == [1, 2, 3, 4] and spec["engine"] == "wide"
+    assert "--spec" not in command("results/literature/miniature/simard_plain/seed-1.json")

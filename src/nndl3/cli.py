@@ -503,7 +503,7 @@ INPUTS = {
                           "labels"),
     "docs": ("root",),
     # the literature runs' commands (nndl3.literature_cli)
-    "literature-train": ("data", "config", "literature"),
+    "literature-train": ("spec", "data", "config", "literature"),
     "literature-check": ("expected", "records"),
     "literature-probe": ("records",),
 }
@@ -538,6 +538,11 @@ def check_inputs(args) -> list[str]:
         elif (args.command, name) in (("train", "spec"), ("recipe", "spec")):
             runspec.load(value, args.seeds)  # a file or JSON text, validated
             paths = [] if value.lstrip().startswith("{") else [value]
+        elif (args.command, name) == ("literature-train", "spec"):
+            from .literature_cli import seed_spec
+
+            seed_spec(args)  # the run, its seed and its spec, from --spec or the configs
+            paths = []
         elif (args.command, name) in (("plot", "spec"), ("replay", "spec")):
             load_json_arg(value, "--spec")
             paths = []

@@ -56,7 +56,11 @@ def run_spec(config: dict, literature: dict, run: str, scale: str = "runs",
             raise UserError(f"{literature_file}: {scale}: no entry for run {run!r}")
         spec = merged(spec, short[run])
     spec = {**spec, "seeds": config["seeds"]}
-    where = f"{literature_file}: {scale}.{run}"
+    return checked_spec(spec, f"{literature_file}: {scale}.{run}")
+
+
+def checked_spec(spec: dict, where: str) -> dict:
+    """A literature run's full spec, validated (a run spec, on the wide engine)."""
     spec = validate(spec, where)
     if spec["engine"] != "wide":
         raise UserError(f"{where}: engine: {spec['engine']!r}: the literature runs train "

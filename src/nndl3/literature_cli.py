@@ -15,13 +15,9 @@ def cmd_train(args):
 
     import numpy as np
 
-    from . import atomic, literature, mnist, readers
+    from . import atomic, literature, mnist
 
-    config = readers.yaml_mapping(args.config, "config", ("defaults", "seeds"))
-    spec = literature.run_spec(config, literature.load_config(args.literature), args.run,
-                               args.scale, (args.config, args.literature))
-    if args.seed not in spec["seeds"]:
-        raise UserError(f"--seed: {args.seed} is not one of the seeds {spec['seeds']}")
+    spec = seed_spec(args)
     if args.checkpoint:
         from .literature_checkpoint import is_checkpoint
 
@@ -49,6 +45,27 @@ def cmd_train(args):
     if checkpoint:
         checkpoint.remove()
     print(f"wrote {args.out}")
+
+
+def seed_spec(args) -> dict:
+    """The run's spec, its seed one of its seeds (`--check-only` checks this too)."""
+    spec = spec_of(args)
+    if args.seed not in spec["seeds"]:
+        raise UserError(f"--seed: {args.seed} is not one of the run's seeds {spec['seeds']} "
+                        "(config `seeds:`)")
+    return spec
+
+
+def spec_of(args) -> dict:
+    """The run's spec: --spec as the workflow passes it (from its config as merged with a
+    --configfile), else made from --config and --literature."""
+    from . import literature, readers
+
+    if args.spec is not None:  # parsed by spec_json
+        return literature.checked_spec(args.spec, "--spec")
+    config = readers.yaml_mapping(args.config, "config", ("defaults", "seeds"))
+    return literature.run_spec(config, literature.load_config(args.literature), args.run,
+                               args.scale, (args.config, args.literature))
 
 
 def cmd_check(args):
@@ -105,6 +122,19 @@ def cmd_probe(args):
               + ", ".join(f"{v:.2f}" for v in r["test_last"]) + " %")
 
 
+def spec_json(text: str):
+    """argparse's type for --spec: JSON text, parsed as the other commands' --spec. (Not
+    called by cmd_train, so the cli module it imports is not in literature-train's code.)"""
+    import argparse
+
+    from .cli import load_json_arg
+
+    try:
+        return load_json_arg(text, "--spec")
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--spec: ")) from None
+
+
 def add_commands(sub) -> None:
     from .cli import add_data, add_expected, positive
 
@@ -115,6 +145,10 @@ def add_commands(sub) -> None:
     add_data(s)
     s.add_argument("--out", required=True,
                    help=f"the seed's record, JSON (the rule's: {paths.LITERATURE_RECORD})")
+    s.add_argument("--spec", type=spec_json,
+                   help="the run's spec as JSON, as the workflow passes it (made from its "
+                        "config, merged with any --configfile); default: made here from "
+                        "--config and --literature")
     s.add_argument("--config", default=paths.CONFIG,
                    help="the workflow's config, for its `defaults:` and `seeds:`")
     s.add_argument("--literature", default=paths.LITERATURE_CONFIG,

@@ -223,6 +223,19 @@ def literature_figure_inputs(wildcards):
     )
 
 
+def literature_spec_option(wildcards):
+    """`--spec <JSON>`: a literature run's spec at its scale, from the config as merged (a
+    --configfile's seeds and defaults too); a param, so that a changed spec reruns the run.
+    No option for a run its scale has no entry for: the job, making its spec from the config
+    files, names what is missing in one line (an error here would reach the user as
+    Snakemake's traceback)."""
+    try:
+        spec = nndl3_literature.run_spec(config, LITERATURE, wildcards.run, wildcards.scale)
+    except UserError:
+        return ""
+    return "--spec " + shlex.quote(json.dumps(spec, separators=(",", ":")))
+
+
 def literature_threads(wildcards):
     # a distorted run draws the next epoch's images on a second thread
     return 2 if "distortion" in LITERATURE["runs"][wildcards.run] else 1

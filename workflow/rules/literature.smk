@@ -51,6 +51,7 @@ rule literature_train:
             wildcards.scale, 24 * 60
         ),
     params:
+        spec=literature_spec_option,
         code=code("literature-train"),
         # a killed job resumes from its last saved epoch (nndl3.literature_checkpoint)
         checkpoint=lambda w: paths.LITERATURE_CHECKPOINT.format(
@@ -58,7 +59,7 @@ rule literature_train:
         ),
     shell:
         "python -m nndl3 literature-train --run {wildcards.run} --seed {wildcards.seed}"
-        " --data {input} --out {output} --scale {wildcards.scale}"
+        " {params.spec} --data {input} --out {output} --scale {wildcards.scale}"
         " --checkpoint {params.checkpoint} > {log} 2>&1"
 
 
