@@ -274,3 +274,10 @@ def test_the_literature_doc_names_every_literature_figure():
     assert named == configured
     assert "the literature's figures are listed in [docs/literature.md](docs/literature.md)" \
         in prose("README.md")
+
+
+def test_the_literature_doc_states_the_seeds_a_row_needs():
+    from nndl3.literature_check import MIN_SEEDS
+
+    assert f"`nndl3.literature_check.MIN_SEEDS` ({MIN_SEEDS}) is `not run`" in prose(
+        "docs/literature.md")
