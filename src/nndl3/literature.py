@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -113,12 +113,26 @@ def create(spec: dict, rng: np.random.Generator):
     return WideNetwork(weights, biases, options)
 
 
+class InThisThread:
+    """A one-worker executor that runs each task as it is submitted, in the calling thread:
+    TrainingImages on one core."""
+
+    def submit(self, task) -> Future:
+        done = Future()
+        done.set_result(task())
+        return done
+
+    def shutdown(self) -> None:
+        pass
+
+
 class TrainingImages:
     """The CSR form of each epoch's training images: the originals, or a fresh distorted
-    copy per epoch, the next one drawn on a second thread while the current one trains
-    (the draws stay in order in that one thread: the same seed, the same images)."""
+    copy per epoch, the next one drawn on a second thread while the current one trains, or
+    with `threads` 1 before it trains (the draws stay in order either way: the same seed,
+    the same images)."""
 
-    def __init__(self, x, how, rng, seconds=()):
+    def __init__(self, x, how, rng, seconds=(), threads: int = 2):
         from .wide import csr
 
         self.x, self.how, self.rng, self.csr = x, how, rng, csr
@@ -128,7 +142,7 @@ class TrainingImages:
         if how is None:
             self.fixed = csr(x)
             return
-        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.pool = ThreadPoolExecutor(max_workers=1) if threads > 1 else InThisThread()
         self.next = self.pool.submit(self.draw)
 
     def draw(self):
@@ -164,10 +178,11 @@ class TrainingImages:
 
 
 def train_seed(run: str, spec: dict, seed: int, data: dict, log=None,
-               checkpoint=None) -> dict:
+               checkpoint=None, threads: int = 2) -> dict:
     """Train one seed of a literature run; its record. With a `checkpoint`
     (nndl3.literature_checkpoint), resume from its state if it is this run's, and save the
-    state every so many epochs."""
+    state every so many epochs; `threads`: 2 draws a distorted run's images on a second
+    thread, 1 on this one (the same record either way, its timings aside)."""
     from .literature_checkpoint import restore
 
     log = log or sys.stdout  # looked up now: the CLI guards stdout while a command runs
@@ -183,7 +198,7 @@ def train_seed(run: str, spec: dict, seed: int, data: dict, log=None,
         restore(state, net, rng)
         progress_so_far["resumed_at"].append(state["epoch"])
     images = TrainingImages(x, spec.get("distortion"), rng["augment"],
-                            progress_so_far["distortion"])
+                            progress_so_far["distortion"], threads)
     curves = {k: progress_so_far[k] for k in ("validation_accuracy", "test_accuracy")}
     seconds = progress_so_far["seconds"]
     epochs = spec["epochs"]

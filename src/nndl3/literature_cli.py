@@ -37,7 +37,8 @@ def cmd_train(args):
         key = {"run": args.run, "seed": args.seed, "scale": args.scale, "spec": spec,
                "code": code, "data": data_digest(data)}
         checkpoint = Checkpoint(Path(args.checkpoint), key, args.checkpoint_every)
-    record = literature.train_seed(args.run, spec, args.seed, data, checkpoint=checkpoint)
+    record = literature.train_seed(args.run, spec, args.seed, data, checkpoint=checkpoint,
+                                   threads=args.threads)
     record["n_test"] = len(data["test"][1])
     record["scale"] = args.scale
     record["code"] = code
@@ -159,6 +160,9 @@ def add_commands(sub) -> None:
     s.add_argument("--checkpoint", help="save the run's state here every "
                    "--checkpoint-every epochs, and resume from it if it is this run's "
                    f"(the rule's: {paths.LITERATURE_CHECKPOINT})")
+    s.add_argument("--threads", type=positive, default=2,
+                   help="2: a distorted run draws the next epoch's images on a second "
+                        "thread while this one trains; 1: before it trains, on one core")
     s.add_argument("--checkpoint-every", type=positive, default=10, metavar="EPOCHS",
                    help="epochs between two saves of --checkpoint")
     s.set_defaults(func=cmd_train)

@@ -60,6 +60,7 @@ rule literature_train:
     shell:
         "python -m nndl3 literature-train --run {wildcards.run} --seed {wildcards.seed}"
         " {params.spec} --data {input} --out {output} --scale {wildcards.scale}"
+        " --threads {threads}"
         " --checkpoint {params.checkpoint} > {log} 2>&1"
 
 
