@@ -230,7 +230,9 @@ def literature_spec_option(wildcards):
     files, names what is missing in one line (an error here would reach the user as
     Snakemake's traceback)."""
     try:
-        spec = nndl3_literature.run_spec(config, LITERATURE, wildcards.run, wildcards.scale)
+        spec = nndl3_literature.run_spec(
+            config, LITERATURE, wildcards.run, wildcards.scale
+        )
     except UserError:
         return ""
     return "--spec " + shlex.quote(json.dumps(spec, separators=(",", ":")))
