@@ -235,7 +235,7 @@ def literature_spec_option(wildcards):
         )
     except UserError:
         return ""
-    return "--spec " + shlex.quote(json.dumps(spec, separators=(",", ":")))
+    return f"--spec {shlex.quote(json.dumps(spec, separators=(',', ':')))}"
 
 
 def literature_threads(wildcards):
