@@ -211,6 +211,9 @@ def test_a_seed_trains_reproducibly_with_a_progress_line_per_epoch(keys):
     # epoch rather than beside the one before, the same record
     first, again = (literature.train_seed("t", spec, 1, data, log, threads=threads)
                     for log, threads in zip(logs, (2, 1), strict=True))
+    one = literature.TrainingImages(data["train"][0], spec.get("distortion"),
+                                    np.random.default_rng(0), threads=1)
+    assert isinstance(getattr(one, "pool", None), literature.InThisThread) == ("distortion" in keys)
     other = literature.train_seed("t", spec, 2, data, io.StringIO())
     assert first["test_accuracy"] == again["test_accuracy"]
     assert first["validation_accuracy"] == again["validation_accuracy"]
@@ -751,8 +754,9 @@ def test_the_papers_effect_is_its_difference_to_what_it_compares_the_number_with
     top = {**ROW, "id": "t", "book": 99.3, "above": "m"}
     other = {**ROW, "id": "o", "book": 98.7, "compared_with": 98.4}
     alone = {**ROW, "id": "x", "book": 97.0}
-    effects = literature_check.paper_effects([ROW, middle, top, VARIED, other, alone])
-    assert effects.pop("x") is None
+    same = {**ROW, "id": "s", "book": 97.0, "compared_with": 97.0}  # no difference reported
+    effects = literature_check.paper_effects([ROW, middle, top, VARIED, other, alone, same])
+    assert effects.pop("x") is None and effects.pop("s") is None
     assert effects == pytest.approx({"r": 0.5, "m": 0.4, "t": 0.4, "v": 0.5, "o": 0.3})
 
 
@@ -770,6 +774,10 @@ def test_a_pass_that_cannot_see_the_papers_effect_is_weak():
     wide = {**other, "compared_with": 98.4 - shift - 0.01}
     (seen,) = literature_check.with_power([wide], [{**result, "id": "o"}], 0.8)
     assert seen["status"] == "pass"
+    # a weak row judged again is judged afresh (a stored result made by this code is weak
+    # already): against an effect its shift can see, a pass
+    (again,) = literature_check.with_power([wide], [judged], 0.8)
+    assert again["status"] == "pass"
     failed = {**result, "id": "o", "status": "FAIL"}
     assert literature_check.with_power([other], [failed], 0.8)[0]["status"] == "FAIL"
     not_run = literature_check.evaluate(ROW, [], ALPHA)
@@ -799,8 +807,9 @@ def test_check_only_refuses_a_literature_run_seed_or_spec_the_job_would(argv, wo
 
 
 def test_the_workflow_passes_a_literature_job_the_spec_of_its_merged_config(tmp_path):
-    """A --configfile's seeds reach the job (it read the committed config/config.yaml and
-    refused seed 4); a scale without the run passes none, and the job names that."""
+    """A --configfile's seed reaches the job (it read the committed config/config.yaml and
+    refused seed 4) in a spec of that seed alone; a scale without the run passes none, and
+    the job names that."""
     mine = tmp_path / "mine.yaml"
     mine.write_text("seeds: [1, 2, 3, 4]\n")
 
@@ -815,5 +824,10 @@ def test_the_workflow_passes_a_literature_job_the_spec_of_its_merged_config(tmp_
 
     line = command("results/literature/miniature/simard_elastic/seed-4.json")
     spec = json.loads(re.search(r"--spec '(\{.*?\})'", line).group(1))
-    assert spec["seeds"] == [1, 2, 3, 4] and spec["engine"] == "wide"
+    assert spec["seeds"] == [4] and spec["engine"] == "wide"  # its seed alone: see below
+    assert "--threads 1" in line  # a distorted run's 2 threads, scaled to --cores 1
+    # seed 1's spec is the same with seed 4 added: adding a seed reruns no other seed
+    seed_1 = command("results/literature/miniature/simard_elastic/seed-1.json")
+    mine.write_text("seeds: [1, 2, 3]\n")
+    assert command("results/literature/miniature/simard_elastic/seed-1.json") == seed_1
     assert "--spec" not in command("results/literature/miniature/simard_plain/seed-1.json")

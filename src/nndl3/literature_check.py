@@ -153,9 +153,9 @@ def difference_spread(seed_sd: float, n: int, binomial_sd: float) -> tolerance.S
 
 
 def paper_effects(rows: list[dict]) -> dict:
-    """{row id: the smallest difference the paper reports beside its number} (to an `above`
-    row, either way, or to `compared_with`); a `varies` row has its row's; None where the
-    paper compares the number with nothing."""
+    """{row id: the smallest non-zero difference the paper reports beside its number} (to
+    an `above` row, either way, or to `compared_with`); a `varies` row has its row's; None
+    where the paper compares the number with nothing."""
     by_id = {r["id"]: r for r in rows}
     gaps: dict[str, list[float]] = {r["id"]: [] for r in rows}
     for r in rows:
@@ -163,7 +163,7 @@ def paper_effects(rows: list[dict]) -> dict:
             gap = r["book"] - by_id[r["above"]]["book"]
             gaps[r["id"]].append(gap)
             gaps[r["above"]].append(gap)
-        if "compared_with" in r:
+        if "compared_with" in r and r["compared_with"] != r["book"]:
             gaps[r["id"]].append(abs(r["book"] - r["compared_with"]))
     effects = {i: min(g) if g else None for i, g in gaps.items()}
     return {r["id"]: effects[r.get("varies", r["id"])] for r in rows}
@@ -171,7 +171,8 @@ def paper_effects(rows: list[dict]) -> dict:
 
 def with_power(rows: list[dict], results: list[dict], power: float) -> list[dict]:
     """Each made result with the shift it detects with probability `power` and the paper's
-    effect beside its number; a pass whose detectable shift exceeds that effect is `weak`."""
+    effect beside its number; a pass whose detectable shift exceeds that effect is `weak`
+    (a result judged before, `weak` or not, is judged again: the same numbers, this code)."""
     effects = paper_effects(rows)
     out = []
     for r in results:
@@ -181,9 +182,10 @@ def with_power(rows: list[dict], results: list[dict], power: float) -> list[dict
         spread = difference_spread(r["seed_sd"], r["n"], r["binomial_sd"])
         shift = tolerance.detectable(r["tolerance"], spread.sigma, spread.df, power)
         effect = effects.get(r["id"])
-        weak = r["status"] == PASS and effect is not None and shift > effect
+        passed = r["status"] in (PASS, WEAK)
+        weak = passed and effect is not None and shift > effect
         out.append({**r, "detectable_shift": shift, "paper_effect": effect,
-                    "status": WEAK if weak else r["status"]})
+                    "status": WEAK if weak else PASS if passed else r["status"]})
     return out
 
 

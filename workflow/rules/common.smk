@@ -225,7 +225,8 @@ def literature_figure_inputs(wildcards):
 
 def literature_spec_option(wildcards):
     """`--spec <JSON>`: a literature run's spec at its scale, from the config as merged (a
-    --configfile's seeds and defaults too); a param, so that a changed spec reruns the run.
+    --configfile's defaults too), for this job's seed alone; a param, so that a changed
+    spec reruns the run, and a seed added to the config reruns no other (hours each).
     No option for a run its scale has no entry for: the job, making its spec from the config
     files, names what is missing in one line (an error here would reach the user as
     Snakemake's traceback)."""
@@ -235,6 +236,7 @@ def literature_spec_option(wildcards):
         )
     except UserError:
         return ""
+    spec = {**spec, "seeds": [int(wildcards.seed)]}
     return f"--spec {shlex.quote(json.dumps(spec, separators=(',', ':')))}"
 
 
