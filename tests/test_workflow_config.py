@@ -169,7 +169,8 @@ def test_a_bar_must_read_what_the_workflow_makes(bar, message):
     ("seeds=foo", "error: invalid config: seeds: 'foo' is not of type 'array'"),
     # README: --config passes a list's items as strings
     ("seeds=[1,2]", "error: invalid config: seeds.0: '1' is not of type 'integer' (a string: "
-     "`--config` gives a list's items as strings; write it in a --configfile)"),
+     "quoted in a YAML file, or an item of a list given by `--config`, which gives them as "
+     "strings: write it unquoted in a --configfile)"),
     ("svm_test_size=7", "error: invalid config: config svm_test_size: 7 is not one of svm_sizes")])
 def test_snakemake_stops_on_a_bad_config_with_one_line_and_status_1(setting, message):
     """Before any job, with no traceback: the error is the last line of what Snakemake
@@ -294,7 +295,9 @@ def test_a_seed_added_to_a_trained_run_retrains_it_for_its_figure(tmp_path):
     (lambda c: c["runs"]["overfit_1k"].update({"rotation": {"max_degree": 3}}),
      "runs.overfit_1k.rotation: Additional properties are not allowed ('max_degree' was "
      "unexpected); did you mean 'max_degrees' for 'max_degree'?"),
-    (lambda c: c["runs"]["overfit_1k"].update({"zzz": 1}), "('zzz' was unexpected)")])
+    (lambda c: c["runs"]["overfit_1k"].update({"zzz": 1}), "('zzz' was unexpected)"),
+    # `seeds` is a key of run.schema.yaml, but the config's runs may not set it: no hint
+    (lambda c: c["runs"]["overfit_1k"].update({"seed": 4}), "('seed' was unexpected)")])
 def test_an_unknown_config_key_is_named_with_the_key_it_may_mean(change, words):
     config = load_config()
     change(config)

@@ -23,25 +23,35 @@ def load(name: str) -> dict:
     return read(PACKAGE / name)
 
 
-def error_text(e, root: dict | None = None) -> str:
+def error_text(e, root: dict | None = None, validator=None, document=None) -> str:
     """A jsonschema ValidationError as `key.path: message`, and for a key the schema does
-    not allow, the allowed key it may mean (`root`: the schema its local $refs are in)."""
+    not allow, the allowed key it may mean (`root`: the schema its local $refs are in;
+    `validator` and the `document` it checked: a key is suggested only if the document
+    with it renamed has no error left there)."""
     key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
-    return f"{key}: {e.message}{meant_key(e, root)}"
+    return f"{key}: {e.message}{meant_key(e, root, validator, document)}"
 
 
 def allowed_keys(schema: dict, root: dict | None) -> list[str]:
-    """The keys a schema names, with those of the parts it combines (allOf, local $refs)."""
+    """The keys a schema names, with those of the parts it combines (allOf, `#/$defs/x`)."""
     keys = list(schema.get("properties", {}))
     for part in schema.get("allOf", []):
-        ref = part.get("$ref", "")
-        if root is not None and ref.startswith("#/$defs/"):
-            part = root["$defs"][ref.removeprefix("#/$defs/")]
+        name = part.get("$ref", "").removeprefix("#/$defs/")
+        if root is not None and "/" not in name and name in root.get("$defs", {}):
+            part = root["$defs"][name]
         keys += allowed_keys(part, root)
     return keys
 
 
-def meant_key(e, root: dict | None = None) -> str:
+def unexpected_keys(e) -> list[str]:
+    """The keys jsonschema's message names as unexpected ("('a', 'b' were unexpected)")."""
+    import re
+
+    named = re.search(r"\((.*) (?:was|were) unexpected\)", e.message)
+    return re.findall(r"'([^']*)'", named.group(1)) if named else []
+
+
+def meant_key(e, root: dict | None = None, validator=None, document=None) -> str:
     """'; did you mean 'lmbda' for 'lambda'?' for an unexpected key close to an allowed one
     ('' if none): `lambda`, the book's name, is `lmbda` here, as in network2.py."""
     import difflib
@@ -50,11 +60,35 @@ def meant_key(e, root: dict | None = None) -> str:
             or not isinstance(e.instance, dict):
         return ""
     allowed = allowed_keys(e.schema, root)
-    for unexpected in (k for k in e.instance if k not in allowed):
-        match = difflib.get_close_matches(str(unexpected), allowed, n=1)
-        if match:
-            return f"; did you mean {match[0]!r} for {unexpected!r}?"
+    for unexpected in unexpected_keys(e):
+        for key in difflib.get_close_matches(unexpected, allowed, n=3):
+            if validator is None or accepted(validator, document, e.absolute_path,
+                                             unexpected, key):
+                return f"; did you mean {key!r} for {unexpected!r}?"
     return ""
+
+
+def accepted(validator, document, path, old: str, new: str) -> bool:
+    """Whether `document` with key `old` renamed `new` at `path` takes the key there: its
+    schema may allow a key another forbids there (`not`: a run's `seeds`). Other errors,
+    a value of the wrong type say, do not count against the name."""
+    import copy
+
+    renamed = copy.deepcopy(document)
+    node = renamed
+    for step in path:
+        node = node[step]
+    node[new] = node.pop(old)
+    where = list(path)
+
+    def refuses(error) -> bool:
+        if list(error.absolute_path)[:len(where)] != where:
+            return False
+        return error.validator == "not" or (
+            error.validator in ("additionalProperties", "unevaluatedProperties")
+            and new in unexpected_keys(error))
+
+    return not any(refuses(error) for error in validator.iter_errors(renamed))
 
 
 def problem(value, name: str, ref: str | None = None) -> str | None:
@@ -63,12 +97,13 @@ def problem(value, name: str, ref: str | None = None) -> str | None:
     import jsonschema
 
     schema = load(name) if ref is None else {**load(name), "$ref": f"#/$defs/{ref}"}
-    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(value))
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = list(validator.iter_errors(value))
     # a key whose value is wrong is also "unevaluated" where the schema forbids unevaluated
     # keys, and that error, higher up, would win: name the wrong value instead
     specific = [e for e in errors if e.validator != "unevaluatedProperties"]
     error = jsonschema.exceptions.best_match(specific or errors)
     if error is None:
         return None
-    text = error_text(error, schema)
+    text = error_text(error, schema, validator, value)
     return text if error.absolute_path else text.removeprefix("(top level): ")

@@ -59,11 +59,12 @@ def validate(config: dict, schema_file: str | Path) -> None:
     def retrieve(uri: str) -> Resource:
         return Resource.from_contents(schemas.read(Path(url2pathname(urlparse(uri).path))))
 
+    validator = jsonschema.Draft202012Validator(schema, registry=Registry(retrieve=retrieve))
     try:
-        jsonschema.Draft202012Validator(schema, registry=Registry(retrieve=retrieve)).validate(
-            config)
+        validator.validate(config)
     except jsonschema.ValidationError as error:
-        raise UserError(schemas.error_text(error) + typed_as_text(error)) from None
+        raise UserError(schemas.error_text(error, None, validator, config)
+                        + typed_as_text(error)) from None
 
 
 def typed_as_text(error) -> str:
@@ -77,7 +78,8 @@ def typed_as_text(error) -> str:
         return ""
     if isinstance(typed, str):
         return ""
-    return " (a string: `--config` gives a list's items as strings; write it in a --configfile)"
+    return (" (a string: quoted in a YAML file, or an item of a list given by `--config`, "
+            "which gives them as strings: write it unquoted in a --configfile)")
 
 
 def check_engine(run: str, spec: dict) -> None:
