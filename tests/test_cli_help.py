@@ -30,9 +30,19 @@ def test_every_option_of_every_command_has_help():
 
 def test_every_default_is_shown_in_the_help():
     hidden = [f"{name} {option.option_strings[0]}" for name, command, option in options()
-              if option.default not in (None, False, [])
-              and str(option.default) not in shown_help(command, option)]
+              if not (option.default is None or option.default is False
+                      or option.default == [])
+              and f"default: {option.default}" not in shown_help(command, option)
+              and not re.search(r"\bdefault\b", option.help)]  # its help names it
     assert hidden == []
+
+
+def test_a_default_of_zero_is_shown():
+    import argparse
+
+    zero = argparse.ArgumentParser(formatter_class=cli.DefaultsFormatter)
+    option = zero.add_argument("--x", type=float, default=0.0, help="x")
+    assert zero._get_formatter()._format_action(option).strip().endswith("x (default: 0.0)")
 
 
 def test_a_default_the_help_names_is_not_shown_twice():

@@ -598,7 +598,8 @@ class DefaultsFormatter(argparse.HelpFormatter):
     each default is written once, in the option."""
 
     def _get_help_string(self, action):
-        shown = action.default not in (None, False, [], argparse.SUPPRESS)
+        shown = not (action.default is None or action.default is False  # 0 is shown
+                     or action.default == [] or action.default is argparse.SUPPRESS)
         if shown and action.option_strings and not re.search(r"\bdefault\b", action.help):
             return action.help + " (default: %(default)s)"
         return action.help
