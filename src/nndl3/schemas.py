@@ -27,7 +27,7 @@ def error_text(e, root: dict | None = None, validator=None, document=None) -> st
     """A jsonschema ValidationError as `key.path: message`, and for a key the schema does
     not allow, the allowed key it may mean (`root`: the schema its local $refs are in;
     `validator` and the `document` it checked: a key is suggested only if the document
-    with it renamed has no error left there)."""
+    with it renamed takes it there, `accepted`)."""
     key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
     return f"{key}: {e.message}{meant_key(e, root, validator, document)}"
 
