@@ -23,12 +23,18 @@ from .errors import UserError, require_one_of
 BAR_METRIC = "evaluation_accuracy"  # a run's bar: its seeds' best epochs of this
 
 
+def item_runs(item: dict) -> list[str]:
+    """The network runs one series or bar draws (`runs`, or `run`; none for a bar of
+    another result)."""
+    return item.get("runs") or ([item["run"]] if "run" in item else [])
+
+
 def drawn_metrics(fig: dict) -> list[tuple[str, str | None]]:
     """(run, metric) of each network run a figure draws: its series', its bars' (a
     literature series names no metric: None)."""
     pairs = [(run, series.get("metric")) for series in fig.get("series", ())
-             for run in series.get("runs") or [series["run"]]]
-    return pairs + [(bar["run"], BAR_METRIC) for bar in fig.get("bars", ()) if "run" in bar]
+             for run in item_runs(series)]
+    return pairs + [(run, BAR_METRIC) for bar in fig.get("bars", ()) for run in item_runs(bar)]
 
 
 def drawn_runs(fig: dict) -> list[str]:
@@ -285,8 +291,7 @@ def marked_changed(fig: dict, trained_with: dict) -> dict:
     setting, and plotting adds what its runs were trained with. Not a key of the registry's
     schema: the entry was checked before."""
     def marked(item):
-        its_runs = item.get("runs") or ([item["run"]] if "run" in item else [])
-        found = dict.fromkeys(trained_with[r] for r in its_runs if r in trained_with)
+        found = dict.fromkeys(trained_with[r] for r in item_runs(item) if r in trained_with)
         return {**item, "changed": "; ".join(found)} if found else item
 
     return {**fig, **{key: [marked(item) for item in fig[key]]
@@ -352,7 +357,7 @@ def describe(config: dict, name: str) -> str:
 
 def series_words(config: dict, series: dict) -> str:
     """`label`: the metric of its run(s), against its `x`; and the book's run if drawn."""
-    runs = series.get("runs") or [series["run"]]
+    runs = item_runs(series)
     evaluation = runspec_of(config, runs[0])["evaluation"]
     metric = METRIC_WORDS[series["metric"]].format(set=evaluation)
     against = f" vs {series['x']}" if "x" in series else " per epoch"
