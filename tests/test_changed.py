@@ -2,12 +2,14 @@
 config's is `changed` in the check's rows and curves (neither pass nor fail, no tolerance)
 and named on its figures."""
 
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
 
 from nndl3 import changed, check, curves, figures, tolerance, workflow_config
+from nndl3.errors import UserError
 
 from .conftest import read_book
 from .test_curves import CURVE, aggregate_around, calibration_of, row_of
@@ -168,3 +170,44 @@ def test_a_neuron_figure_of_a_changed_run_names_the_change(tmp_path):
         **COMMITTED["neuron"]["quadratic_good"], "eta": 0.5}}}
     assert workflow_config.of_config(merged, figures.drawn_runs(entry), BOOK) == \
         "neuron quadratic_good: eta 0.5, book 0.15"
+
+
+BREAK = {"id": "b", "section": 3, "quantity": "q", "book": 280.0, "book_precision": 0.5,
+         "source": {"run": "overfit_1k", "metric": "evaluation_accuracy",
+                    "reduce": "break_epoch", "window": [200, 399]}}
+
+
+def five_epochs(**override):
+    """overfit_1k's aggregate after 5 epochs: nothing in the window [200, 399]."""
+    return {"overfit_1k": {"monitored_epochs": [0, 1, 2, 3, 4],
+                           "spec": spec_of("overfit_1k", **override),
+                           "metrics": {"evaluation_accuracy": {
+                               "per_seed": [[0.5, 0.6, 0.7, 0.8, 0.81]] * 2}}}}
+
+
+def test_a_shortened_run_leaves_its_window_rows_changed_and_unmeasured():
+    """The README invites a shorter run: a row it cannot measure (an epoch window the run
+    does not reach) is still `changed`, saying why it has no value, not a crash."""
+    calibration = {"seeds": [101, 102], "seed_sd": {"b": 10.0, "r": 0.2}}
+    gate = tolerance.Gate(alpha_family=0.01, power=0.8, m=1)
+    (row,) = check.evaluate({"quantities": [BREAK]}, calibration,
+                            check.Inputs(five_epochs(epochs=5)), gate, book_settings=BOOK)
+    assert row["status"] == "changed" and row["mean"] is None
+    assert row["reason"] == ("overfit_1k: epochs 5, book 400; not measured: no 3 monitored "
+                             "epochs in the window [200, 399] (the run's: 0-4)")
+    table = check.markdown([row], {"rule": "rule"}, {
+        "alpha_row": gate.alpha_row, "alpha_family": gate.alpha_family, "m": gate.m,
+        "power": gate.power})
+    assert "| `b` | 3 | 280 | - (0) | - | - | - |" in table and "nan" not in table
+    json.dumps(row, allow_nan=False)  # the report's JSON stays JSON
+    (measured,) = check.evaluate({"quantities": [ROW]}, calibration,
+                                 check.Inputs(five_epochs(epochs=5)), gate, book_settings=BOOK)
+    assert row.keys() == measured.keys()  # a reader of the report finds the same fields
+
+
+def test_a_window_no_run_of_the_books_reaches_names_the_row():
+    calibration = {"seeds": [101, 102], "seed_sd": {"b": 10.0}}
+    with pytest.raises(UserError, match=r"^expected values, row 'b': no 3 monitored epochs "
+                                        r"in the window \[200, 399\] \(the run's: 0-4\)$"):
+        check.evaluate({"quantities": [BREAK]}, calibration, check.Inputs(five_epochs()),
+                       tolerance.Gate(alpha_family=0.01, power=0.8, m=1), book_settings=BOOK)

@@ -190,3 +190,22 @@ def test_an_every_seed_row_fails_when_one_seed_lacks_the_property():
 def test_a_row_whose_result_was_not_given_names_it(source, words):
     with pytest.raises(UserError, match=re.escape(words)):
         check.regenerate(source, check.Inputs({}))
+
+
+def test_every_listed_reduction_is_one_per_seed_makes():
+    """check.REDUCTIONS, what a row is checked against when the workflow starts, and
+    per_seed's branches are one list."""
+    rows, epochs = np.array([[0.1, 0.5, 0.45, 0.44]]), [0, 1, 2, 3]
+    for reduce in check.REDUCTIONS:
+        check.per_seed(rows, epochs, reduce, window=(0, 3), counts=[1, 1])
+    with pytest.raises(UserError, match="unknown reduction 'bestest'"):
+        check.per_seed(rows, epochs, "bestest")
+
+
+def test_a_row_that_cannot_be_made_is_named():
+    row = {"id": "r", "section": 3, "quantity": "q", "book": 95.0, "book_precision": 0.005,
+           "source": {"run": "xent_30", "metric": "evaluation_accuracy", "reduce": "best"}}
+    with pytest.raises(UserError, match=r"^expected values, row 'r': no aggregate of run "
+                                        r"'xent_30' was given$"):
+        check.evaluate({"quantities": [row]}, {"seeds": [1, 2], "seed_sd": {"r": 0.1}},
+                       check.Inputs({}), check.Gate(alpha_family=0.01, power=0.8, m=1))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from nndl3 import baselines, check, docs, workflow_config
 from nndl3.errors import UserError
@@ -314,3 +315,32 @@ def test_an_unknown_figure_key_is_named_with_the_key_it_may_mean():
             "config figures.learning_rate: Unevaluated properties are not allowed ('titel' "
             "was unexpected); did you mean 'title' for 'titel'?")):
         figures.checked(fig, "config figures.learning_rate")
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda row: row["source"].update({"reduce": "bestest"}),
+     "row 'xent_30_test_best': source.reduce: unknown reduction 'bestest' (one of best, "),
+    (lambda row: row.update({"book": "abc"}),
+     "row 'xent_30_test_best': book: 'abc' is not a number"),
+    (lambda row: row.update({"book_precision": -1}),
+     "row 'xent_30_test_best': book_precision: -1 is not a non-negative number"),
+    (lambda row: row["source"].update({"metric": "evaluation_acc"}),
+     "row 'xent_30_test_best': run 'xent_30' does not monitor 'evaluation_acc' (it monitors "),
+    (lambda row: row["source"].update({"run": "xent_31"}),
+     "row 'xent_30_test_best': no run 'xent_31' in the config's runs")])
+def test_a_row_of_expected_values_is_checked_when_the_workflow_starts(tmp_path, change, words):
+    """Not in the report's job, after every run has trained: the workflow's start reads
+    the rows through check.sources with the config's specs (check.smk)."""
+    expected = yaml.safe_load((ROOT / "config" / "expected.yaml").read_text())
+    (row,) = [r for r in expected["quantities"] if r["id"] == "xent_30_test_best"]
+    change(row)
+    path = tmp_path / "expected.yaml"
+    path.write_text(yaml.safe_dump(expected))
+    config = load_config()
+    specs = {run: workflow_config.run_spec(config, run) for run in config["runs"]}
+    with pytest.raises(UserError) as caught:
+        check.sources(path, specs)
+    assert str(caught.value).startswith(f"{path}: {words}"), str(caught.value)
+    assert "nndl3_check.sources(\n        paths.EXPECTED,\n        {run: workflow_config." \
+        "run_spec(config, run) for run in config[\"runs\"]}," in \
+        (ROOT / "workflow" / "rules" / "check.smk").read_text()

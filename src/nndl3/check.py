@@ -52,6 +52,9 @@ from .tolerance import (
 
 # Reductions whose value is not in the metric's units (epochs, fractions of epochs).
 UNSCALED = ("one_digit_fraction",)
+# what `per_seed` reduces a seed's epochs with (tests/test_check.py holds the two together)
+REDUCTIONS = ("best", "lowest", "final", "first", "last_epoch", "argmin_epoch",
+              "argmax_epoch", "plateau_epoch", "break_epoch", "one_digit_fraction")
 
 
 @dataclass
@@ -63,6 +66,28 @@ class Inputs:
     svm: dict = field(default_factory=dict)
     neuron: dict = field(default_factory=dict)
     class_counts: dict = field(default_factory=dict)
+
+
+class Unmeasured(UserError):
+    """A quantity the run's epochs cannot give (a shortened run's window): a row of a
+    changed run says so; a row of the book's settings is a config error."""
+
+
+def row_values(row: dict, inputs: Inputs) -> np.ndarray:
+    """A row's per-seed values (its best-of seeds' where it has them); an error names it
+    (an Unmeasured one is the caller's to judge)."""
+    try:
+        values = regenerate(row["source"], inputs)
+        return best_of_values(row, values, inputs) if row.get("best_of") else values
+    except Unmeasured:
+        raise
+    except UserError as exc:
+        raise UserError(f"{row_name(row)}: "
+                        + str(exc).removeprefix("expected values: ")) from None
+
+
+def row_name(row: dict) -> str:
+    return f"expected values, row {row['id']!r}"
 
 
 def break_epoch(values: np.ndarray, epochs: np.ndarray) -> float:
@@ -86,6 +111,9 @@ def per_seed(rows: np.ndarray, epochs: list[int], reduce: str, threshold: float 
     last = ran.shape[1] - 1 - ran[:, ::-1].argmax(axis=1)
     if reduce == "break_epoch":  # over the epochs `window` (the book's plotted range)
         inside = (epochs >= window[0]) & (epochs <= window[1])
+        if inside.sum() < 3:  # a break needs an epoch strictly inside the fitted ones
+            raise Unmeasured(f"no 3 monitored epochs in the window [{window[0]}, "
+                             f"{window[1]}] (the run's: {epochs[0]}-{epochs[-1]})")
         return np.array([break_epoch(row[inside], epochs[inside]) for row in rows])
     if reduce == "best":
         return np.where(ran, rows, -np.inf).max(axis=1)
@@ -371,10 +399,18 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
     # what was trained with settings, by run: the runs' aggregates, the neuron's results
     trained = {**inputs.aggregates, **changed.neuron_trained(inputs.neuron)}
     for row in expected["quantities"]:
-        values = regenerate(row["source"], inputs)
-        if row.get("best_of"):
-            values = best_of_values(row, values, inputs)
+        change = changed.changed(trained_of(row["source"]), trained, book_settings)
+        try:
+            values = row_values(row, inputs)
+        except Unmeasured as exc:
+            if not change:
+                raise UserError(f"{row_name(row)}: {exc}") from None
+            values = np.array([])
+            change += f"; not measured: {exc}"
         n = len(values)
+        if not n:  # a changed run that could not give it: judged by nothing, shown as such
+            results.append(unmeasured(row, change))
+            continue
         if seeded(row) and row["id"] not in calibration["seed_sd"] and not row.get("every_seed"):
             raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun "
                             "`snakemake calibrate`, then `snakemake install_calibration`)")
@@ -386,7 +422,6 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         # a best-of row's book number is a best of k, not one seed: no single-seed rank
         ours = (None if row.get("best_of") else
                 (calibration.get("per_seed") or {}).get(row["id"]))
-        change = changed.changed(trained_of(row["source"]), trained, book_settings)
         if change:  # the calibration measured the book's settings, not these
             j = {**j, "tolerance": None, "tolerance_k_sigma": None, "detectable_shift": None}
             weak = False
@@ -409,17 +444,29 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
     return results
 
 
+def unmeasured(row: dict, reason: str) -> dict:
+    """The result of a row a changed run cannot give: changed, with no value."""
+    return {"id": row["id"], "section": row["section"], "quantity": row["quantity"],
+            "book": row.get("book"), "claim": None, "mean": None, "sd": None, "n": 0,
+            "min": None, "max": None, "tolerance": None, "tolerance_k_sigma": None,
+            "k": None, "df": None, "alpha": None, "spread_source": None,
+            "seed_sd_calibrated": None, "detectable_shift": None, "text_effect": None,
+            "weak": False, "book_below": None, "calibration_quartiles": None,
+            "status": CHANGED, "known_deviation": row.get("known_deviation"),
+            "reason": reason}
+
+
 def target(r: dict) -> str:
     """The book column: the book's number, or the claimed inequality."""
     if r.get("claim"):
         (op, bound), = r["claim"].items()
         return f"claim: {'≥' if op == 'at_least' else '≤'} {bound:g}"
-    return f"{r['book']:g}"
+    return "-" if r["book"] is None else f"{r['book']:g}"  # an unmeasured claim row's
 
 
 def digits(r: dict) -> int:
     """The neuron's outputs, the gaps and the claims need 3 digits."""
-    return 3 if r.get("claim") or abs(r["book"]) < 10 else 2
+    return 3 if r.get("claim") or r["book"] is None or abs(r["book"]) < 10 else 2
 
 
 def ordered(results: list[dict], headline: str | None) -> list[dict]:
@@ -446,10 +493,11 @@ def table(results: list[dict], comparisons: list[dict] = (), headline: str | Non
         p = f"{p_mean[r['id']]:.3g}" if r["id"] in p_mean else "-"
         tol = "-" if r["tolerance"] is None else f"± {r['tolerance']:.{d}f}"
         old = "-" if r["tolerance_k_sigma"] is None else f"± {r['tolerance_k_sigma']:.{d}f}"
+        measured = ("- (0) | -" if r["mean"] is None else
+                    f"{r['mean']:.{d}f} ± {r['sd']:.{d}f} ({r['n']}) | "
+                    f"{r['min']:.{d}f}-{r['max']:.{d}f}")
         lines.append(
-            f"| `{r['id']}` | {r['section']} | {target(r)} | {r['mean']:.{d}f} ± "
-            f"{r['sd']:.{d}f} ({r['n']}) | {r['min']:.{d}f}-{r['max']:.{d}f} | "
-            f"{tol} | {old} | "
+            f"| `{r['id']}` | {r['section']} | {target(r)} | {measured} | {tol} | {old} | "
             f"{r['spread_source'] or '-'} | {shift} | {effect} | {rank} | {p} | {status} |")
     return "\n".join(lines) + "\n"
 
@@ -537,12 +585,52 @@ def load_expected(path) -> dict:
                 raise UserError(f"{path}: quantities[{i}]: missing key {key!r}")
         if row.get("best_of") or "best_by" in row:
             best_of_valid(row, f"{path}: quantities[{i}] ({row['id']})")
+        wrong = row_problem(row)
+        if wrong:
+            raise UserError(f"{path}: row {row['id']!r}: {wrong}")
     return expected
 
 
-def sources(expected_path) -> dict:
-    """What the check reads: the runs, SVM sizes and neuron runs the quantities name."""
+def row_problem(row: dict) -> str | None:
+    """What makes a row unreadable before any run is trained (None if nothing): an unknown
+    reduction, a window a break needs, a book number or precision that is no number."""
+    source = row["source"]
+    for key in ("reduce", "minus_reduce"):  # best_by: best_of_valid
+        if key in source and source[key] not in REDUCTIONS:
+            return (f"source.{key}: unknown reduction {source[key]!r} (one of "
+                    f"{', '.join(REDUCTIONS)})")
+    if source.get("reduce") == "break_epoch" and "window" not in source:
+        return "source: reduce break_epoch needs a window: [first, last]"
+    for key in ("book", "book_precision"):
+        value = row.get(key, 0.0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value < 0 and key == "book_precision":
+            return f"{key}: {value!r} is not a{' non-negative' * (key != 'book')} number"
+    return None
+
+
+def config_problem(expected: dict, specs: dict) -> str | None:
+    """A row reading a run the config does not have, or a metric that run does not monitor
+    (`specs`: run -> its spec); None if every row can be made."""
+    for row in expected["quantities"]:
+        source = row["source"]
+        for run in runs_of(source):
+            if run not in specs:
+                return f"row {row['id']!r}: no run {run!r} in the config's runs"
+            for metric in (source["metric"], source.get("minus")):
+                if metric and metric not in specs[run]["monitor"]:
+                    return (f"row {row['id']!r}: run {run!r} does not monitor {metric!r} "
+                            f"(it monitors {', '.join(specs[run]['monitor'])})")
+    return None
+
+
+def sources(expected_path, specs: dict | None = None) -> dict:
+    """What the check reads: the runs, SVM sizes and neuron runs the quantities name; with
+    the config's run `specs`, each row checked against them (`config_problem`)."""
     expected = load_expected(expected_path)
+    wrong = config_problem(expected, specs) if specs is not None else None
+    if wrong:
+        raise UserError(f"{expected_path}: {wrong}")
     found = {"runs": set(), "svm": set(), "neuron": set(), "baselines": set()}
     for row in expected["quantities"]:
         s = row["source"]

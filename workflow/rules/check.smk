@@ -4,7 +4,10 @@
 # in the HTML report), `check` prints them and fails on any row outside its tolerance.
 
 try:
-    CHECKED = nndl3_check.sources(paths.EXPECTED)
+    CHECKED = nndl3_check.sources(
+        paths.EXPECTED,
+        {run: workflow_config.run_spec(config, run) for run in config["runs"]},
+    )
 except UserError as error:
     stop(str(error))
 CURVE_RUNS = nndl3_curves.needed_runs(PUBLISHED)
