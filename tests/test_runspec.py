@@ -75,3 +75,25 @@ def test_the_seeds_of_the_command_line_are_validated(base_spec):
     with pytest.raises(UserError, match="seeds"):
         runspec.load(json.dumps(base_spec), seeds=[1, 1])
     assert runspec.load(json.dumps(base_spec), seeds=[5, 6])["seeds"] == [5, 6]
+
+
+def test_a_small_number_the_workflow_passes_as_json_is_a_number(base_spec):
+    """json.dumps writes 1e-05, which PyYAML would read as text."""
+    text = json.dumps({**base_spec, "lmbda": 0.00001})
+    assert "1e-05" in text
+    assert runspec.load(text)["lmbda"] == 0.00001
+
+
+def test_a_yaml_flow_mapping_is_a_spec_too():
+    assert runspec.load("{epochs: 2, seeds: [1]}")["epochs"] == 2
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"dropout": NaN, "seeds": [1]}', "dropout: nan is not of type 'number'"),
+    ('{"epochs": 2.0, "seeds": [1]}', "epochs: 2.0 is not of type 'integer'"),
+    ('{"epochs": 2, "seeds": [1.0]}', "seeds.0: 1.0 is not of type 'integer'"),
+    ("{eta: 1e-1, seeds: [1]}", "eta: '1e-1' is not of type 'number' \\(YAML reads 1e-1 as "
+     "text; with a point it is a number: 1.0e-1\\)")])
+def test_a_value_of_the_wrong_kind_is_named(text, message):
+    with pytest.raises(UserError, match=message):
+        runspec.load(text)

@@ -318,6 +318,29 @@ def test_an_unknown_figure_key_is_named_with_the_key_it_may_mean():
 
 
 @pytest.mark.parametrize("change, words", [
+    # NaN passes every minimum and maximum (a comparison with it is false): its type says no
+    (lambda c: c["runs"]["overfit_1k"].update({"dropout": float("nan")}),
+     "runs.overfit_1k.dropout: nan is not of type 'number'"),
+    (lambda c: c["neuron"]["quadratic_good"].update({"w": float("nan")}),
+     "neuron.quadratic_good.w: nan is not of type 'number'"),
+    # jsonschema takes 3.0 for an integer; range() and slices would not
+    (lambda c: c["runs"]["overfit_1k"].update({"epochs": 3.0}),
+     "runs.overfit_1k.epochs: 3.0 is not of type 'integer'"),
+    (lambda c: c.update({"svm_parts": 2.0}), "svm_parts: 2.0 is not of type 'integer'"),
+    (lambda c: c.update({"seeds": [1.0, 2]}), "seeds.0: 1.0 is not of type 'integer'"),
+    # PyYAML, as Snakemake reads a --configfile, reads 1e-5 as text
+    (lambda c: c["runs"]["overfit_1k"].update({"lmbda": "1e-5"}),
+     "runs.overfit_1k.lmbda: '1e-5' is not of type 'number' (YAML reads 1e-5 as text; "
+     "with a point it is a number: 1.0e-5)")])
+def test_a_value_of_the_wrong_kind_is_named_before_anything_runs(change, words):
+    config = load_config()
+    change(config)
+    with pytest.raises(UserError) as caught:
+        workflow_config.validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    assert str(caught.value).startswith(words), str(caught.value)
+
+
+@pytest.mark.parametrize("change, words", [
     (lambda row: row["source"].update({"reduce": "bestest"}),
      "row 'xent_30_test_best': source.reduce: unknown reduction 'bestest' (one of best, "),
     (lambda row: row.update({"book": "abc"}),
@@ -344,3 +367,12 @@ def test_a_row_of_expected_values_is_checked_when_the_workflow_starts(tmp_path, 
     assert "nndl3_check.sources(\n        paths.EXPECTED,\n        {run: workflow_config." \
         "run_spec(config, run) for run in config[\"runs\"]}," in \
         (ROOT / "workflow" / "rules" / "check.smk").read_text()
+
+
+@pytest.mark.parametrize("value, hinted", [("3", True), (".nan", False), ("true", False)])
+def test_a_string_is_told_to_go_unquoted_only_if_that_would_make_it_valid(value, hinted):
+    config = {**load_config(), "svm_parts": value}
+    with pytest.raises(UserError) as caught:
+        workflow_config.validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    assert str(caught.value).startswith(f"svm_parts: '{value}' is not of type 'integer'")
+    assert ("write it unquoted" in str(caught.value)) == hinted

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 
-import jsonschema
 import yaml
 
 from . import readers, schemas
@@ -39,7 +38,7 @@ class Spec(dict):
 
 def schema_errors(spec: dict) -> list:
     """The schema's complaints about `spec`, by key path."""
-    return sorted(jsonschema.Draft202012Validator(schema()).iter_errors(spec),
+    return sorted(schemas.validator_class()(schema()).iter_errors(spec),
                   key=lambda e: list(e.absolute_path))
 
 
@@ -110,6 +109,17 @@ def merged(config_defaults: dict, overrides: dict) -> dict:
     return {**defaults(), **config_defaults, **overrides}
 
 
+def is_json(text: str, where: str) -> bool:
+    """A .json file, or text that parses as JSON (else YAML: `{epochs: 1}` is a spec too)."""
+    if where.endswith(".json"):
+        return True
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
 def load(text_or_path: str, seeds=None) -> Spec:
     """A run spec from a YAML/JSON file, or from JSON text (what the workflow passes),
     with its seeds replaced by `seeds` if given; validated."""
@@ -117,8 +127,8 @@ def load(text_or_path: str, seeds=None) -> Spec:
         where, text = "run spec", text_or_path
     else:
         where, text = text_or_path, readers.text(text_or_path, "run spec file")
-    try:
-        spec = yaml.safe_load(text) if not where.endswith(".json") else json.loads(text)
+    try:  # JSON as JSON: PyYAML would read the 1e-05 of json.dumps as text
+        spec = json.loads(text) if is_json(text, where) else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise UserError(f"{where}: not valid YAML/JSON ({str(exc).splitlines()[0]})") from None
     if not isinstance(spec, dict):

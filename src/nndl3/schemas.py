@@ -5,6 +5,8 @@ spec it receives by the same rules the config was checked by."""
 from __future__ import annotations
 
 import functools
+import math
+import re
 from pathlib import Path
 
 from . import readers
@@ -18,6 +20,26 @@ def read(path: Path) -> dict:
     return readers.yaml_mapping(path, "JSON schema")
 
 
+@functools.cache
+def validator_class():
+    """Draft 2020-12 with the types a user means: an integer is an int (jsonschema takes
+    3.0, which range() and slices then refuse), a number is finite (NaN passes every
+    minimum and maximum, as a comparison with it is false)."""
+    import jsonschema
+
+    base = jsonschema.Draft202012Validator
+
+    def integer(_, value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    def number(_, value) -> bool:
+        return (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and math.isfinite(value))
+
+    checker = base.TYPE_CHECKER.redefine_many({"integer": integer, "number": number})
+    return jsonschema.validators.extend(base, type_checker=checker)
+
+
 def load(name: str) -> dict:
     """The package's schema `name` (src/nndl3/<name>)."""
     return read(PACKAGE / name)
@@ -29,7 +51,22 @@ def error_text(e, root: dict | None = None, validator=None, document=None) -> st
     `validator` and the `document` it checked: a key is suggested only if the document
     with it renamed takes it there, `accepted`)."""
     key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
-    return f"{key}: {e.message}{meant_key(e, root, validator, document)}"
+    return f"{key}: {e.message}{meant_key(e, root, validator, document)}{exponent_hint(e)}"
+
+
+# a number in exponent form without a point: YAML 1.2 and JSON read it as a number, PyYAML
+# (YAML 1.1, as Snakemake reads config files) as text
+EXPONENT = re.compile(r"[-+]?[0-9]+[eE][-+]?[0-9]+")
+
+
+def exponent_hint(e) -> str:
+    """Why a number the user typed, as 1e-05, reached the schema as text ('' otherwise)."""
+    if e.validator != "type" or not isinstance(e.instance, str) \
+            or not EXPONENT.fullmatch(e.instance):
+        return ""
+    mantissa, exponent = re.split("[eE]", e.instance)
+    return (f" (YAML reads {e.instance} as text; with a point it is a number: "
+            f"{mantissa}.0e{exponent})")
 
 
 def allowed_keys(schema: dict, root: dict | None) -> list[str]:
@@ -97,7 +134,7 @@ def problem(value, name: str, ref: str | None = None) -> str | None:
     import jsonschema
 
     schema = load(name) if ref is None else {**load(name), "$ref": f"#/$defs/{ref}"}
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = validator_class()(schema)
     errors = list(validator.iter_errors(value))
     # a key whose value is wrong is also "unevaluated" where the schema forbids unevaluated
     # keys, and that error, higher up, would win: name the wrong value instead

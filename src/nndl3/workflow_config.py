@@ -51,15 +51,20 @@ def validate(config: dict, schema_file: str | Path) -> None:
 
     import jsonschema
     from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
 
     schema_file = Path(schema_file).resolve()
     # its own URI as $id, so that a relative $ref resolves against its folder
     schema = {**schemas.read(schema_file), "$id": schema_file.as_uri()}
 
     def retrieve(uri: str) -> Resource:
-        return Resource.from_contents(schemas.read(Path(url2pathname(urlparse(uri).path))))
+        # without its $schema: jsonschema would check a $ref'd file by the dialect's own
+        # class, not by schemas.validator_class's types
+        contents = dict(schemas.read(Path(url2pathname(urlparse(uri).path))))
+        contents.pop("$schema", None)
+        return Resource.from_contents(contents, default_specification=DRAFT202012)
 
-    validator = jsonschema.Draft202012Validator(schema, registry=Registry(retrieve=retrieve))
+    validator = schemas.validator_class()(schema, registry=Registry(retrieve=retrieve))
     try:
         validator.validate(config)
     except jsonschema.ValidationError as error:
@@ -76,8 +81,11 @@ def typed_as_text(error) -> str:
         typed = yaml.safe_load(error.instance)
     except yaml.YAMLError:
         return ""
-    if isinstance(typed, str):
-        return ""
+    wanted = error.validator_value if isinstance(error.validator_value, list) \
+        else [error.validator_value]
+    checker = schemas.validator_class().TYPE_CHECKER
+    if isinstance(typed, str) or not any(checker.is_type(typed, t) for t in wanted):
+        return ""  # typed, it would still be wrong (`.nan`, `true` for a count): no hint
     return (" (a string: quoted in a YAML file, or an item of a list given by `--config`, "
             "which gives them as strings: write it unquoted in a --configfile)")
 
