@@ -540,3 +540,33 @@ def test_a_file_given_as_the_prepared_data_is_told_where_that_is(tmp_path, capsy
     err = one_line_error(capsys, ["darkness", "--data", "notes.txt", "--out", "d.json"])
     assert err.endswith(f"(the prepared data is {paths.DATA}, made by `snakemake "
                         "prepare_data`)\n")
+
+
+@pytest.mark.parametrize("check_only", [[], ["--check-only"]])
+def test_a_seeds_record_path_that_cannot_take_it_is_refused_before_training(
+        tmp_path, tiny_npz, capsys, check_only):
+    """train's records are outputs too, though no option names them one by one."""
+    out = tmp_path / "run"
+    train = [*check_only, "train", "--run", "r", "--data", str(tiny_npz), "--spec",
+             '{"epochs": 1, "train_size": 40, "seeds": [1, 2]}', "--out-dir", str(out)]
+    err = one_line_error(capsys, [*train, "--out-aggregate", str(out / "seed-2.json")])
+    assert f"--out-aggregate: {out / 'seed-2.json'} is also the record of seed 2 " \
+           "(--out-dir): it would be overwritten" in err
+    (out / "seed-2.json").mkdir(parents=True)
+    err = one_line_error(capsys, train)
+    assert f"--out-dir: {out / 'seed-2.json'}: a folder, not a file" in err
+    assert sorted(p.name for p in out.iterdir()) == ["seed-2.json"]  # no seed trained
+
+
+@pytest.mark.parametrize("check_only", [[], ["--check-only"]])
+def test_prepared_data_written_over_its_own_idx_file_is_refused(tmp_path, capsys,
+                                                                check_only):
+    raw = tmp_path / "mnist"
+    raw.mkdir()
+    for f in mnist.FILES.values():
+        (raw / f.name).write_bytes(b"raw")
+    target = raw / mnist.FILES["train_images"].name
+    err = one_line_error(capsys, [*check_only, "prepare-data", "--mnist-dir", str(raw),
+                                  "--out", str(target)])
+    assert f"--out: {target} is also the input {target}: it would be overwritten" in err
+    assert target.read_bytes() == b"raw"

@@ -54,6 +54,7 @@ def cmd_train(args):
 
     timer = Timer()
     spec = runspec.load(args.spec, args.seeds)
+    record_outputs(args, spec["seeds"])
     if spec["engine"] == "wide":
         raise UserError("--spec: engine: 'wide' trains the literature runs "
                         "(config/literature.yaml), with `snakemake --cores 2 literature`")
@@ -71,6 +72,23 @@ def cmd_train(args):
                               aggregate([records.read(p) for p in written], written))
             print(f"wrote {args.out_aggregate}")
     print(f"timing {json.dumps(timer.rounded() | timer.totals())}")
+
+
+def record_outputs(args, seeds) -> None:
+    """`train`'s records (one per seed, under --out-dir) writable files, none of them the
+    aggregate: a UserError naming the option otherwise, before any training."""
+    from pathlib import Path
+
+    from .records import record_path
+
+    planned = {}
+    for seed in seeds:
+        path = atomic.writable(record_path(args.out_dir, seed), "--out-dir")
+        planned[path.resolve()] = seed
+    if args.out_aggregate and Path(args.out_aggregate).resolve() in planned:
+        seed = planned[Path(args.out_aggregate).resolve()]
+        raise UserError(f"--out-aggregate: {args.out_aggregate} is also the record of seed "
+                        f"{seed} (--out-dir): it would be overwritten")
 
 
 def cmd_neuron(args):
@@ -535,8 +553,11 @@ def check_inputs(args) -> list[str]:
         if args.command == "prepare-data":  # the IDX folder, or MNIST_DIR, or a download
             folder = mnist.source_folder(value)
             paths = [str(folder / f.name) for f in mnist.FILES.values()] if folder else []
+            mnist.not_an_input(args.out, value, args.download_dir)
         elif (args.command, name) in (("train", "spec"), ("recipe", "spec")):
-            runspec.load(value, args.seeds)  # a file or JSON text, validated
+            spec = runspec.load(value, args.seeds)  # a file or JSON text, validated
+            if args.command == "train":
+                record_outputs(args, spec["seeds"])
             paths = [] if value.lstrip().startswith("{") else [value]
         elif (args.command, name) == ("literature-train", "spec"):
             from .literature_cli import seed_spec
