@@ -376,3 +376,9 @@ def test_a_string_is_told_to_go_unquoted_only_if_that_would_make_it_valid(value,
         workflow_config.validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
     assert str(caught.value).startswith(f"svm_parts: '{value}' is not of type 'integer'")
     assert ("write it unquoted" in str(caught.value)) == hinted
+
+
+def test_an_empty_mnist_dir_on_the_command_line_means_mnist_dir():
+    """`--config mnist_dir=` gives None, the config's "" by another name."""
+    config = {**load_config(), "mnist_dir": None}
+    workflow_config.validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
