@@ -359,3 +359,18 @@ def test_a_series_drawn_with_the_book_needs_its_published_run(tmp_path):
     with pytest.raises(UserError, match=r"draws overfitting.json \(its published run\), "
                                         "which is not among"):
         draw(spec, aggregates=[path], book=[BOOK / "regularized.json"])
+
+
+def test_an_unknown_function_or_an_image_beyond_the_training_set_is_named(tmp_path):
+    from nndl3.errors import UserError
+
+    with pytest.raises(UserError, match=r"^--spec: function 'sigmoidd': not one of step, "
+                                        r"sigmoid, tanh, relu$"):
+        draw({"family": "function", "function": "sigmoidd", "title": "t", "ylabel": "y"})
+    data = tmp_path / "mnist.npz"
+    np.savez(data, train_x=np.zeros((2, 784), np.uint8), train_y=np.array([0, 5]))
+    for family, keys in (("digit", {"degrees": 15}),
+                         ("elastic_digits", {"seed": 1, "sigmas": [4.0], "alphas": [34.0]})):
+        with pytest.raises(UserError, match=r"^--spec: index: 2 is beyond the 2 training "
+                                            r"images \(0 to 1\)$"):
+            draw({"family": family, "title": "t", "index": 2, **keys}, data=[data])

@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 from matplotlib import colors  # noqa: E402
 
 from . import atomic, book_runs  # noqa: E402
+from .errors import UserError  # noqa: E402
 from .figures import BAR_METRIC  # noqa: E402
 from .tolerance import scale  # noqa: E402
 
@@ -297,11 +298,20 @@ def neuron(fig_spec: dict, result: dict) -> plt.Figure:
     return finish(fig, ax, fig_spec)
 
 
+def training_image(data: dict, index: int) -> np.ndarray:
+    """Training image `index`; one beyond the training set is the entry's error, named."""
+    images = data["train"][0]
+    if index >= len(images):
+        raise UserError(f"--spec: index: {index} is beyond the {len(images):,} training "
+                        f"images (0 to {len(images) - 1})")
+    return images[index]
+
+
 def digit(fig_spec: dict, data: dict) -> plt.Figure:
     """Training image `index`, rotated by `degrees` as the expansion of section 6 rotates."""
     from .augment import rotate_image
 
-    pixels = rotate_image(data["train"][0][fig_spec["index"]], fig_spec["degrees"])
+    pixels = rotate_image(training_image(data, fig_spec["index"]), fig_spec["degrees"])
     fig, ax = plt.subplots(figsize=(3.2, 3.4))
     ax.imshow(pixels.reshape(28, 28), cmap="Greys", vmin=0, vmax=1)
     ax.set_xticks([])
@@ -335,7 +345,7 @@ def elastic_digits(fig_spec: dict, data: dict) -> plt.Figure:
     seeded with `seed` afresh per panel), so the panels differ by sigma and alpha alone."""
     from .distort import SIDE, elastic_fields, resample
 
-    image = data["train"][0][fig_spec["index"]].reshape(1, SIDE, SIDE).astype(np.float32)
+    image = training_image(data, fig_spec["index"]).reshape(1, SIDE, SIDE).astype(np.float32)
     sigmas, alphas = fig_spec["sigmas"], fig_spec["alphas"]
     fig, axes = plt.subplots(len(alphas), len(sigmas) + 1,
                              figsize=(1.6 * (len(sigmas) + 1), 1.75 * len(alphas)))
@@ -411,6 +421,8 @@ def function(fig_spec: dict) -> plt.Figure:
     fig, ax = plt.subplots()
     z = np.linspace(-5, 5, 400)  # an even count: no sample at z = 0, the step is vertical
     for name in fig_spec.get("functions") or [fig_spec["function"]]:
+        if name not in FUNCTIONS:
+            raise UserError(f"--spec: function {name!r}: not one of {', '.join(FUNCTIONS)}")
         f, label = FUNCTIONS[name]
         ax.plot(z, f(z), label=label)
     ax.set_xlabel("z")
