@@ -570,3 +570,20 @@ def test_prepared_data_written_over_its_own_idx_file_is_refused(tmp_path, capsys
                                   "--out", str(target)])
     assert f"--out: {target} is also the input {target}: it would be overwritten" in err
     assert target.read_bytes() == b"raw"
+
+
+def test_a_folder_given_as_the_prepared_data_is_called_a_folder(tmp_path, capsys):
+    err = one_line_error(capsys, ["darkness", "--data", str(tmp_path),
+                                  "--out", str(tmp_path / "d.json")])
+    assert f"{tmp_path}: a folder, not the prepared data (an .npz file" in err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["prepare-data", "--out", "x.txt"], "x.txt: the prepared data is written as .npz, not .txt"),
+    (["plot", "--spec", "{}", "--out", "f.pdf"], "f.pdf: figures are written as PNG, not .pdf")])
+def test_an_output_named_for_another_format_is_refused(capsys, argv, words):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1
+    assert f"argument --out: {words}" in err

@@ -652,7 +652,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("prepare-data", help="verify the MNIST files and write the book's split")
-    s.add_argument("--out", default=paths.DATA, help="the prepared images, .npz")
+    s.add_argument("--out", default=paths.DATA, type=npz_path, help="the prepared images, .npz")
     s.add_argument("--mnist-dir", default=None,
                    help="folder of the four IDX .gz files (default: $MNIST_DIR, else download)")
     s.add_argument("--download-dir", default=paths.DOWNLOADS,
@@ -934,9 +934,19 @@ def run_id(text: str) -> str:
 def png_path(text: str) -> str:
     """argparse's type for a figure's file: PNG is what plotting writes (a .pdf would hold
     PNG bytes)."""
-    suffix = os.path.splitext(text)[1]
-    if suffix.lower() not in ("", ".png"):
-        raise argparse.ArgumentTypeError(f"{text}: figures are written as PNG, not {suffix}")
+    return suffixed(text, ".png", "figures are written as PNG")
+
+
+def npz_path(text: str) -> str:
+    """argparse's type for the prepared data: NumPy's .npz (a .txt would hold its bytes)."""
+    return suffixed(text, ".npz", "the prepared data is written as .npz")
+
+
+def suffixed(text: str, suffix: str, what: str) -> str:
+    """`text` if its suffix is `suffix` or none, else argparse's error saying `what`."""
+    given = os.path.splitext(text)[1]
+    if given.lower() not in ("", suffix):
+        raise argparse.ArgumentTypeError(f"{text}: {what}, not {given}")
     return text
 
 

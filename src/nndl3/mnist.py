@@ -216,6 +216,9 @@ def load(path: str | os.PathLike, dtype=np.float64, sets=SETS, train_size: int |
     loading time, so a job scales only what it uses. divisor 255 gives [0, 1]; 256 is the
     scale of the book's own copy of MNIST (mnist.pkl.gz, max 255/256)."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: a folder, not the prepared data (an .npz file, made by "
+                        "`snakemake prepare_data`)")
     if not path.is_file():
         raise UserError(f"{path}: prepared data missing (run `snakemake prepare_data`)")
     out = {}
