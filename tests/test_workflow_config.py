@@ -382,3 +382,19 @@ def test_an_empty_mnist_dir_on_the_command_line_means_mnist_dir():
     """`--config mnist_dir=` gives None, the config's "" by another name."""
     config = {**load_config(), "mnist_dir": None}
     workflow_config.validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+
+
+def test_a_configfile_changes_the_keys_it_names_and_keeps_the_others():
+    """README: a --configfile is merged over config/config.yaml key by key (Snakemake's
+    update_config, which it reads each --configfile with)."""
+    from snakemake.utils import update_config
+
+    config, committed = load_config(), load_config()
+    update_config(config, {"runs": {"overfit_1k": {"eta": 0.1}},
+                           "figures": {"overfitting_test_accuracy": {"title": "mine"}}})
+    assert config["runs"]["overfit_1k"] == {**committed["runs"]["overfit_1k"], "eta": 0.1}
+    assert config["figures"]["overfitting_test_accuracy"] == \
+        {**committed["figures"]["overfitting_test_accuracy"], "title": "mine"}
+    assert "marks" in committed["figures"]["overfitting_test_accuracy"]
+    assert "key by key (a run or figure entry given\nthere changes the keys it names" in \
+        (ROOT / "README.md").read_text()
