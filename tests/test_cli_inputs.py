@@ -587,3 +587,12 @@ def test_an_output_named_for_another_format_is_refused(capsys, argv, words):
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.count("\n") == 1
     assert f"argument --out: {words}" in err
+
+
+@pytest.mark.parametrize("settings", ['[1]', '{"q": 5}'])
+def test_book_settings_of_another_shape_are_named(tmp_path, capsys, settings):
+    spec = json.dumps({"family": "function", "function": "tanh", "title": "t", "ylabel": "y"})
+    err = one_line_error(capsys, ["plot", "--spec", spec, "--book-settings", settings,
+                                  "--out", str(tmp_path / "f.png")])
+    assert f"--book-settings: a mapping of each run to its settings, not {settings}" in err
+    assert not (tmp_path / "f.png").exists()

@@ -373,8 +373,16 @@ def published(args):
 
 
 def book_settings(args):
-    """The book's settings of the runs a job reads (`--book-settings`), or None."""
-    return load_json_arg(args.book_settings, "--book-settings") if args.book_settings else None
+    """The book's settings of the runs a job reads (`--book-settings`: run -> its settings,
+    as workflow_config.book_settings makes them), or None."""
+    if not args.book_settings:
+        return None
+    settings = load_json_arg(args.book_settings, "--book-settings")
+    if not isinstance(settings, dict) or not all(isinstance(v, dict)
+                                                 for v in settings.values()):
+        raise UserError("--book-settings: a mapping of each run to its settings, not "
+                        f"{args.book_settings:.60}")
+    return settings
 
 
 def cmd_plot(args):
