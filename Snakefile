@@ -14,7 +14,7 @@ import sys
 
 from nndl3.workflow_config import FILES as CONFIG_FILES, unreadable
 
-_problem = unreadable(workflow.basedir)
+_problem = unreadable(workflow.basedir, workflow.overwrite_configfiles)
 if _problem:  # one line naming the file, then exit status 1
     print(f"error: {_problem}", file=sys.stderr)
     sys.exit(1)

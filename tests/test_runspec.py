@@ -97,3 +97,10 @@ def test_a_yaml_flow_mapping_is_a_spec_too():
 def test_a_value_of_the_wrong_kind_is_named(text, message):
     with pytest.raises(UserError, match=message):
         runspec.load(text)
+
+
+@pytest.mark.parametrize("text", ['{"eta": 0.1, "eta": 0.5, "seeds": [1]}',
+                                  "{eta: 0.1, eta: 0.5, seeds: [1]}"])
+def test_a_key_given_twice_in_a_spec_is_refused(text):
+    with pytest.raises(UserError, match="the key 'eta' given twice"):
+        runspec.load(text)

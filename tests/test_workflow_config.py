@@ -398,3 +398,25 @@ def test_a_configfile_changes_the_keys_it_names_and_keeps_the_others():
     assert "marks" in committed["figures"]["overfitting_test_accuracy"]
     assert "key by key (a run or figure entry given\nthere changes the keys it names" in \
         (ROOT / "README.md").read_text()
+
+
+def test_a_key_given_twice_in_a_configfile_is_named_not_kept_last(tmp_path):
+    """PyYAML, Snakemake's reader, keeps the last of two; the workflow reads the file
+    again (workflow_config.unreadable) and names the key and its line."""
+    path = tmp_path / "mine.yaml"
+    path.write_text("runs:\n  overfit_1k: {eta: 0.1}\n  overfit_1k: {epochs: 5}\n")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--configfile", str(path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"error: {path}: config file is not valid YAML (the key 'overfit_1k' given twice "
+        "at line 3, column 3)")
+
+
+def test_a_yaml_merge_is_no_key_given_twice():
+    from nndl3 import readers
+
+    doc = yaml.load("a: &x {k: 1, j: 2}\nb: {<<: *x, k: 3}\n", readers.Loader)
+    assert doc["b"] == {"k": 3, "j": 2}
+    with pytest.raises(yaml.YAMLError, match="the key 'k' given twice"):
+        yaml.load("b: {k: 1, k: 3}\n", readers.Loader)

@@ -28,6 +28,35 @@ BASELINE_SCHEMA = "nndl3.baseline/1"
 # the config files), and the same documents, as construction stays PyYAML's own
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+
+class Loader(SAFE_LOADER):
+    """The safe loader, refusing a key given twice in one mapping: PyYAML keeps the last
+    silently, so a run written twice in a config file lost the first one's settings."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` merges, by design
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)):
+                continue  # an unhashable key is PyYAML's own error
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def unique_pairs(pairs: list) -> dict:
+    """json.loads's object_pairs_hook: a key given twice is an error, as in YAML (Loader)."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise UserError(f"the key {key!r} given twice")
+        out[key] = value
+    return out
+
 REBUILD = "delete it and rerun snakemake to rebuild it"
 FIX = "fix it, or restore it from git if it is one of the repository's"
 
@@ -93,7 +122,7 @@ def json_file(path: str | os.PathLike, what: str = "JSON file", advice: str | No
 def yaml_mapping(path: str | os.PathLike, what: str, keys=()) -> dict:
     """A YAML file whose top level is a mapping holding `keys`."""
     try:
-        doc = yaml.load(text(path, what), Loader=SAFE_LOADER)
+        doc = yaml.load(text(path, what), Loader=Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -128,8 +128,9 @@ def load(text_or_path: str, seeds=None) -> Spec:
     else:
         where, text = text_or_path, readers.text(text_or_path, "run spec file")
     try:  # JSON as JSON: PyYAML would read the 1e-05 of json.dumps as text
-        spec = json.loads(text) if is_json(text, where) else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        spec = (json.loads(text, object_pairs_hook=readers.unique_pairs)
+                if is_json(text, where) else yaml.load(text, readers.Loader))
+    except (yaml.YAMLError, json.JSONDecodeError, UserError) as exc:
         raise UserError(f"{where}: not valid YAML/JSON ({str(exc).splitlines()[0]})") from None
     if not isinstance(spec, dict):
         raise UserError(f"{where}: a run spec must be a mapping of keys to values")

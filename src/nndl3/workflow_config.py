@@ -21,12 +21,14 @@ FILES = (paths.CONFIG, paths.FIGURES_CONFIG)
 COMMITTED = FILES[0]
 
 
-def unreadable(root) -> str | None:
+def unreadable(root, given=()) -> str | None:
     """What is wrong with the first config file that is not a YAML mapping, or None: read
-    before Snakemake's `configfile:`, whose own error would not name the file."""
-    for name in FILES:
+    before Snakemake's `configfile:`, whose own error would not name the file; `given`,
+    the --configfile files Snakemake has read already, for a key given twice, which its
+    reader keeps the last of silently (readers.Loader)."""
+    for path in [*(Path(root, name) for name in FILES), *map(Path, given)]:
         try:
-            readers.yaml_mapping(Path(root, name), "config file")
+            readers.yaml_mapping(path, "config file")
         except UserError as error:
             return str(error)
     return None
@@ -262,7 +264,7 @@ def unused_new_runs(config: dict, committed: dict) -> list[str]:
 
 def read_committed(path=COMMITTED) -> dict:
     """The committed config, as the workflow reads it before any --configfile."""
-    config = yaml.load(readers.text(path, "config file"), Loader=readers.SAFE_LOADER)
+    config = yaml.load(readers.text(path, "config file"), Loader=readers.Loader)
     if not isinstance(config, dict) or not isinstance(config.get("runs"), dict):
         raise UserError(f"{path}: not the layout of config/config.yaml (no `runs:` mapping)")
     return config
