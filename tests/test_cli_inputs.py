@@ -561,14 +561,17 @@ def test_a_seeds_record_path_that_cannot_take_it_is_refused_before_training(
 @pytest.mark.parametrize("check_only", [[], ["--check-only"]])
 def test_prepared_data_written_over_its_own_idx_file_is_refused(tmp_path, capsys,
                                                                 check_only):
+    """An IDX file is .gz, which prepare-data's --out (.npz) refuses: it cannot replace the
+    very file it is made from."""
     raw = tmp_path / "mnist"
     raw.mkdir()
     for f in mnist.FILES.values():
         (raw / f.name).write_bytes(b"raw")
     target = raw / mnist.FILES["train_images"].name
-    err = one_line_error(capsys, [*check_only, "prepare-data", "--mnist-dir", str(raw),
-                                  "--out", str(target)])
-    assert f"--out: {target} is also the input {target}: it would be overwritten" in err
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([*check_only, "prepare-data", "--mnist-dir", str(raw), "--out", str(target)])
+    assert exit_.value.code == 2
+    assert "the prepared data is written as .npz, not .gz" in capsys.readouterr().err
     assert target.read_bytes() == b"raw"
 
 
@@ -576,6 +579,9 @@ def test_a_folder_given_as_the_prepared_data_is_called_a_folder(tmp_path, capsys
     err = one_line_error(capsys, ["darkness", "--data", str(tmp_path),
                                   "--out", str(tmp_path / "d.json")])
     assert f"{tmp_path}: a folder, not the prepared data (an .npz file" in err
+    err = one_line_error(capsys, ["--check-only", "darkness", "--data", str(tmp_path),
+                                  "--out", str(tmp_path / "d.json")])
+    assert f"{tmp_path}: --data: a folder, not a file" in err
 
 
 @pytest.mark.parametrize("argv, words", [

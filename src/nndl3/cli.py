@@ -561,7 +561,6 @@ def check_inputs(args) -> list[str]:
         if args.command == "prepare-data":  # the IDX folder, or MNIST_DIR, or a download
             folder = mnist.source_folder(value)
             paths = [str(folder / f.name) for f in mnist.FILES.values()] if folder else []
-            mnist.not_an_input(args.out, value, args.download_dir)
         elif (args.command, name) in (("train", "spec"), ("recipe", "spec")):
             spec = runspec.load(value, args.seeds)  # a file or JSON text, validated
             if args.command == "train":
@@ -581,6 +580,8 @@ def check_inputs(args) -> list[str]:
             if not Path(path).exists():
                 hint = " (run `snakemake prepare_data`)" if name == "data" else ""
                 raise UserError(f"{path}: --{name.replace('_', '-')}: file missing{hint}")
+            if Path(path).is_dir() and name != "root":  # docs --root: the one folder input
+                raise UserError(f"{path}: --{name.replace('_', '-')}: a folder, not a file")
         checked += paths
     return checked
 

@@ -174,7 +174,6 @@ def prepare(output: str | os.PathLike, mnist_dir: str | None = None,
     An `output` that already holds these arrays is kept as it is (False): rewritten by hand
     (`prepare-data` outside Snakemake, which deletes a job's outputs before running it), it
     would be newer than every result, and Snakemake would retrain them all."""
-    not_an_input(output, mnist_dir, download_dir)
     parts = split(load_raw(mnist_dir, Path(download_dir), mirrors))
     output = Path(output)
     if holds(output, parts):
@@ -182,16 +181,6 @@ def prepare(output: str | os.PathLike, mnist_dir: str | None = None,
     with atomic.atomic_path(output, suffix=".npz") as tmp:
         np.savez(tmp, **parts)
     return True
-
-
-def not_an_input(output, mnist_dir: str | None, download_dir) -> None:
-    """A UserError if `output` is one of the IDX files `prepare` may read: writing it would
-    replace the very file it was made from."""
-    folders = [f for f in (source_folder(mnist_dir), Path(download_dir)) if f is not None]
-    for raw in (folder / f.name for folder in folders for f in FILES.values()):
-        if Path(output).resolve() == raw.resolve():
-            raise UserError(f"--out: {output} is also the input {raw}: it would be "
-                            "overwritten")
 
 
 def holds(path: Path, parts: dict) -> bool:
