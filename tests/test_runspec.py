@@ -93,7 +93,7 @@ def test_a_yaml_flow_mapping_is_a_spec_too():
     ('{"epochs": 2.0, "seeds": [1]}', "epochs: 2.0 is not of type 'integer'"),
     ('{"epochs": 2, "seeds": [1.0]}', "seeds.0: 1.0 is not of type 'integer'"),
     ("{eta: 1e-1, seeds: [1]}", "eta: '1e-1' is not of type 'number' \\(YAML reads 1e-1 as "
-     "text; with a point it is a number: 1.0e-1\\)")])
+     "text; with a point and a signed exponent it is a number: 1.0e-1\\)")])
 def test_a_value_of_the_wrong_kind_is_named(text, message):
     with pytest.raises(UserError, match=message):
         runspec.load(text)

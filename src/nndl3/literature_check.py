@@ -69,10 +69,11 @@ def rows(expected_path) -> list[dict]:
     for row in doc["literature"]:
         for key in ("book", "book_precision"):
             value = row[key]
-            if not readers.is_number(value) or (key == "book_precision" and not value > 0):
+            if not readers.is_finite_number(value) or (key == "book_precision"
+                                                        and not value > 0):
                 raise UserError(f"{expected_path}: literature {row['id']}: {key}: "
                                 f"{value!r} is not a {'positive ' * (key != 'book')}number")
-        if "compared_with" in row and not readers.is_number(row["compared_with"]):
+        if "compared_with" in row and not readers.is_finite_number(row["compared_with"]):
             raise UserError(f"{expected_path}: literature {row['id']}: compared_with: "
                             f"{row['compared_with']!r} is not a number")
         for key in ("varies", "above"):

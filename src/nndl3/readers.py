@@ -10,6 +10,7 @@ one of the workflow's outputs, and to fix any other file (`advice_for`).
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -33,19 +34,25 @@ class Loader(SAFE_LOADER):
     """The safe loader, refusing a key given twice in one mapping: PyYAML keeps the last
     silently, so a run written twice in a config file lost the first one's settings."""
 
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` merges, by design
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, (str, int, float, bool)):
-                continue  # an unhashable key is PyYAML's own error
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} given twice", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    def flatten_mapping(self, node):
+        # each mapping as written, before its merges (`<<: *anchor`) add keys it overrides:
+        # PyYAML flattens a mapping in place, and may be asked again (an alias of it)
+        checked = self.__dict__.setdefault("_checked", set())
+        if id(node) not in checked:
+            checked.add(id(node))
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node)
+                try:
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"the key {key!r} given twice", key_node.start_mark)
+                    seen.add(key)
+                except TypeError:  # unhashable: PyYAML's own error follows
+                    pass
+        super().flatten_mapping(node)
 
 
 def unique_pairs(pairs: list) -> dict:
@@ -56,6 +63,7 @@ def unique_pairs(pairs: list) -> dict:
             raise UserError(f"the key {key!r} given twice")
         out[key] = value
     return out
+
 
 REBUILD = "delete it and rerun snakemake to rebuild it"
 FIX = "fix it, or restore it from git if it is one of the repository's"
@@ -75,6 +83,11 @@ WHAT = {RECORD_SCHEMA: "run record", AGGREGATE_SCHEMA: "aggregate", SVM_SCHEMA: 
 def is_number(value) -> bool:
     """A JSON/YAML number: an int or float, not a bool (which Python counts as an int)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_finite_number(value) -> bool:
+    """A number, and not NaN nor infinite (NaN passes every comparison's check)."""
+    return is_number(value) and math.isfinite(value)
 
 
 def is_integer(value) -> bool:

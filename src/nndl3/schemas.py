@@ -5,7 +5,6 @@ spec it receives by the same rules the config was checked by."""
 from __future__ import annotations
 
 import functools
-import math
 import re
 from pathlib import Path
 
@@ -28,15 +27,9 @@ def validator_class():
     import jsonschema
 
     base = jsonschema.Draft202012Validator
-
-    def integer(_, value) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool)
-
-    def number(_, value) -> bool:
-        return (isinstance(value, (int, float)) and not isinstance(value, bool)
-                and math.isfinite(value))
-
-    checker = base.TYPE_CHECKER.redefine_many({"integer": integer, "number": number})
+    checker = base.TYPE_CHECKER.redefine_many({
+        "integer": lambda _, value: readers.is_integer(value),
+        "number": lambda _, value: readers.is_finite_number(value)})
     return jsonschema.validators.extend(base, type_checker=checker)
 
 
@@ -54,19 +47,23 @@ def error_text(e, root: dict | None = None, validator=None, document=None) -> st
     return f"{key}: {e.message}{meant_key(e, root, validator, document)}{exponent_hint(e)}"
 
 
-# a number in exponent form without a point: YAML 1.2 and JSON read it as a number, PyYAML
-# (YAML 1.1, as Snakemake reads config files) as text
-EXPONENT = re.compile(r"[-+]?[0-9]+[eE][-+]?[0-9]+")
+# a number in exponent form: YAML 1.2 and JSON read it as a number, PyYAML (YAML 1.1, as
+# Snakemake reads config files) only with a point and a signed exponent (1.0e+5), else as text
+EXPONENT = re.compile(r"([-+]?[0-9]+(?:\.[0-9]*)?)[eE]([-+]?[0-9]+)")
 
 
 def exponent_hint(e) -> str:
-    """Why a number the user typed, as 1e-05, reached the schema as text ('' otherwise)."""
-    if e.validator != "type" or not isinstance(e.instance, str) \
-            or not EXPONENT.fullmatch(e.instance):
-        return ""
-    mantissa, exponent = re.split("[eE]", e.instance)
-    return (f" (YAML reads {e.instance} as text; with a point it is a number: "
-            f"{mantissa}.0e{exponent})")
+    """Why a number the user typed, as 1e-05, reached the schema as text ('' otherwise),
+    and how to write it so that PyYAML reads a number."""
+    number = EXPONENT.fullmatch(e.instance) if isinstance(e.instance, str) else None
+    wanted = e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
+    if e.validator != "type" or number is None or "number" not in wanted:
+        return ""  # an integer's key is told nothing: 1.0e+5 is no integer either
+    mantissa, exponent = number.groups()
+    fixed = (mantissa if "." in mantissa else f"{mantissa}.0") + "e" + (
+        exponent if exponent[0] in "+-" else f"+{exponent}")
+    return (f" (YAML reads {e.instance} as text; with a point and a signed exponent it is a "
+            f"number: {fixed})")
 
 
 def allowed_keys(schema: dict, root: dict | None) -> list[str]:
