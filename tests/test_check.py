@@ -192,9 +192,9 @@ def test_a_row_whose_result_was_not_given_names_it(source, words):
         check.regenerate(source, check.Inputs({}))
 
 
-def test_every_listed_reduction_is_one_per_seed_makes():
-    """check.REDUCTIONS, what a row is checked against when the workflow starts, and
-    per_seed's branches are one list."""
+def test_every_reduction_a_row_may_name_runs_and_no_other():
+    """check.REDUCTIONS, what a row is checked against when the workflow starts, is what
+    per_seed reduces with."""
     rows, epochs = np.array([[0.1, 0.5, 0.45, 0.44]]), [0, 1, 2, 3]
     for reduce in check.REDUCTIONS:
         check.per_seed(rows, epochs, reduce, window=(0, 3), counts=[1, 1])

@@ -331,7 +331,7 @@ def test_an_unknown_figure_key_is_named_with_the_key_it_may_mean():
     # PyYAML, as Snakemake reads a --configfile, reads 1e-5 as text
     (lambda c: c["runs"]["overfit_1k"].update({"lmbda": "1e-5"}),
      "runs.overfit_1k.lmbda: '1e-5' is not of type 'number' (YAML reads 1e-5 as text; "
-     "with a point it is a number: 1.0e-5)")])
+     "with a point and a signed exponent it is a number: 1.0e-5)")])
 def test_a_value_of_the_wrong_kind_is_named_before_anything_runs(change, words):
     config = load_config()
     change(config)
@@ -350,7 +350,9 @@ def test_a_value_of_the_wrong_kind_is_named_before_anything_runs(change, words):
     (lambda row: row["source"].update({"metric": "evaluation_acc"}),
      "row 'xent_30_test_best': run 'xent_30' does not monitor 'evaluation_acc' (it monitors "),
     (lambda row: row["source"].update({"run": "xent_31"}),
-     "row 'xent_30_test_best': no run 'xent_31' in the config's runs")])
+     "row 'xent_30_test_best': no run 'xent_31' in the config's runs"),
+    (lambda row: row["source"].pop("metric"),
+     "row 'xent_30_test_best': source: a run's row needs metric")])
 def test_a_row_of_expected_values_is_checked_when_the_workflow_starts(tmp_path, change, words):
     """Not in the report's job, after every run has trained: the workflow's start reads
     the rows through check.sources with the config's specs (check.smk)."""
@@ -364,9 +366,23 @@ def test_a_row_of_expected_values_is_checked_when_the_workflow_starts(tmp_path, 
     with pytest.raises(UserError) as caught:
         check.sources(path, specs)
     assert str(caught.value).startswith(f"{path}: {words}"), str(caught.value)
-    assert "nndl3_check.sources(\n        paths.EXPECTED,\n        {run: workflow_config." \
-        "run_spec(config, run) for run in config[\"runs\"]}," in \
-        (ROOT / "workflow" / "rules" / "check.smk").read_text()
+
+
+def test_the_workflow_checks_the_rows_before_any_job(tmp_path):
+    from tools.doc_commands import clean_checkout
+
+    checkout = clean_checkout(tmp_path / "checkout")
+    expected = checkout / "config" / "expected.yaml"
+    text = expected.read_text()
+    old = "source: {run: xent_30, metric: evaluation_accuracy, reduce: best}"
+    assert old in text
+    expected.write_text(text.replace(old, old.replace("evaluation_accuracy", "test_acc"), 1))
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1"],
+                          cwd=checkout, capture_output=True, text=True, timeout=120)
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    assert proc.returncode == 1, lines
+    assert lines[-1].startswith("error: config/expected.yaml: row 'xent_30_test_best': run "
+                                "'xent_30' does not monitor 'test_acc'"), lines
 
 
 @pytest.mark.parametrize("value, hinted", [("3", True), (".nan", False), ("true", False)])
@@ -396,8 +412,8 @@ def test_a_configfile_changes_the_keys_it_names_and_keeps_the_others():
     assert config["figures"]["overfitting_test_accuracy"] == \
         {**committed["figures"]["overfitting_test_accuracy"], "title": "mine"}
     assert "marks" in committed["figures"]["overfitting_test_accuracy"]
-    assert "key by key (a run or figure entry given\nthere changes the keys it names" in \
-        (ROOT / "README.md").read_text()
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "key by key (a run or figure entry given there changes the keys it names" in readme
 
 
 def test_a_key_given_twice_in_a_configfile_is_named_not_kept_last(tmp_path):
@@ -418,5 +434,27 @@ def test_a_yaml_merge_is_no_key_given_twice():
 
     doc = yaml.load("a: &x {k: 1, j: 2}\nb: {<<: *x, k: 3}\n", readers.Loader)
     assert doc["b"] == {"k": 3, "j": 2}
+    # a merged mapping is flattened in place, and may be met again through its alias
+    doc = yaml.load("y: &y {k: 1}\nz: {<<: &x {<<: *y, k: 2}, m: *x}\n", readers.Loader)
+    assert doc["z"] == {"k": 2, "m": {"k": 2}}
     with pytest.raises(yaml.YAMLError, match="the key 'k' given twice"):
         yaml.load("b: {k: 1, k: 3}\n", readers.Loader)
+
+
+@pytest.mark.parametrize("typed", ["1e-5", "1e5", "1.5e5", "-2E3", "3.e4"])
+def test_the_exponent_hint_gives_what_yaml_reads_as_that_number(typed):
+    """The number the hint suggests is one PyYAML, Snakemake's reader, reads as a number,
+    and the same number."""
+    from nndl3 import schemas
+
+    assert isinstance(yaml.safe_load(typed), str)  # why the hint is needed
+    schema = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    config = load_config()
+    config["runs"]["overfit_1k"]["lmbda"] = typed
+    with pytest.raises(UserError) as caught:
+        workflow_config.validate(config, schema)
+    fixed = str(caught.value).rsplit(": ", 1)[1].rstrip(")")
+    assert yaml.safe_load(fixed) == float(typed) and schemas.EXPONENT.fullmatch(typed)
+    with pytest.raises(UserError) as caught:  # an integer's key: 1.0e+5 is no integer
+        workflow_config.validate({**load_config(), "svm_parts": typed}, schema)
+    assert "YAML reads" not in str(caught.value)

@@ -52,9 +52,6 @@ from .tolerance import (
 
 # Reductions whose value is not in the metric's units (epochs, fractions of epochs).
 UNSCALED = ("one_digit_fraction",)
-# what `per_seed` reduces a seed's epochs with (tests/test_check.py holds the two together)
-REDUCTIONS = ("best", "lowest", "final", "first", "last_epoch", "argmin_epoch",
-              "argmax_epoch", "plateau_epoch", "break_epoch", "one_digit_fraction")
 
 
 @dataclass
@@ -101,41 +98,54 @@ def break_epoch(values: np.ndarray, epochs: np.ndarray) -> float:
     return best[1]
 
 
+@dataclass
+class Curves:
+    """Each seed's values per monitored epoch (rows: seeds x epochs, NaN after a seed
+    stopped early: every reduction reads its epochs only), with what a reduction may
+    need: `threshold`, the `window` of epochs, `counts` (the number of images of each
+    digit in the evaluation set)."""
+    rows: np.ndarray
+    epochs: np.ndarray
+    threshold: float = 0.0
+    window: tuple | None = None
+    counts: list | None = None
+
+    @property
+    def ran(self) -> np.ndarray:
+        return np.isfinite(self.rows)
+
+    @property
+    def last(self) -> np.ndarray:
+        """Each seed's last epoch's column."""
+        return self.ran.shape[1] - 1 - self.ran[:, ::-1].argmax(axis=1)
+
+    def filled(self, value: float) -> np.ndarray:
+        """The rows, `value` after a seed stopped."""
+        return np.where(self.ran, self.rows, value)
+
+
+def window_break(c: Curves) -> np.ndarray:
+    """break_epoch over the epochs `window` (the book's plotted range)."""
+    inside = (c.epochs >= c.window[0]) & (c.epochs <= c.window[1])
+    if inside.sum() < 3:  # a break needs an epoch strictly inside the fitted ones
+        raise Unmeasured(f"no 3 monitored epochs in the window [{c.window[0]}, "
+                         f"{c.window[1]}] (the run's: {c.epochs[0]}-{c.epochs[-1]})")
+    return np.array([break_epoch(row[inside], c.epochs[inside]) for row in c.rows])
+
+
+def plateau_epoch(c: Curves) -> np.ndarray:
+    """The first epoch within `threshold` of the seed's best."""
+    best = c.filled(-np.inf).max(axis=1, keepdims=True)
+    return c.epochs[(c.filled(-np.inf) >= best - c.threshold).argmax(axis=1)].astype(float)
+
+
 def per_seed(rows: np.ndarray, epochs: list[int], reduce: str, threshold: float = 0.0,
              window=None, counts=None):
-    """Reduce each seed's per-epoch values (rows: seeds x monitored epochs) to one number.
-    counts: the number of images of each digit in the evaluation set (one_digit_fraction)."""
-    # rows are NaN after a seed stopped early: every reduction reads its epochs only
-    epochs = np.asarray(epochs)
-    ran = np.isfinite(rows)
-    last = ran.shape[1] - 1 - ran[:, ::-1].argmax(axis=1)
-    if reduce == "break_epoch":  # over the epochs `window` (the book's plotted range)
-        inside = (epochs >= window[0]) & (epochs <= window[1])
-        if inside.sum() < 3:  # a break needs an epoch strictly inside the fitted ones
-            raise Unmeasured(f"no 3 monitored epochs in the window [{window[0]}, "
-                             f"{window[1]}] (the run's: {epochs[0]}-{epochs[-1]})")
-        return np.array([break_epoch(row[inside], epochs[inside]) for row in rows])
-    if reduce == "best":
-        return np.where(ran, rows, -np.inf).max(axis=1)
-    if reduce == "lowest":
-        return np.where(ran, rows, np.inf).min(axis=1)
-    if reduce == "final":
-        return rows[np.arange(len(rows)), last]
-    if reduce == "last_epoch":  # the epoch a seed stopped at
-        return epochs[last].astype(float)
-    if reduce == "first":
-        return rows[:, 0]
-    if reduce == "argmin_epoch":
-        return epochs[np.where(ran, rows, np.inf).argmin(axis=1)].astype(float)
-    if reduce == "argmax_epoch":
-        return epochs[np.where(ran, rows, -np.inf).argmax(axis=1)].astype(float)
-    if reduce == "plateau_epoch":  # first epoch within `threshold` of the run's best
-        best = np.where(ran, rows, -np.inf).max(axis=1, keepdims=True)
-        reached = np.where(ran, rows, -np.inf) >= best - threshold
-        return epochs[reached.argmax(axis=1)].astype(float)
-    if reduce == "one_digit_fraction":
-        return one_digit_fraction(rows, ran, counts)
-    raise UserError(f"expected values: unknown reduction {reduce!r}")
+    """Reduce each seed's per-epoch values (rows: seeds x monitored epochs) to one number
+    by the reduction named `reduce` (REDUCTIONS)."""
+    if reduce not in REDUCTIONS:
+        raise UserError(f"expected values: unknown reduction {reduce!r}")
+    return REDUCTIONS[reduce](Curves(rows, np.asarray(epochs), threshold, window, counts))
 
 
 def one_digit_fraction(rows: np.ndarray, ran: np.ndarray, counts) -> np.ndarray:
@@ -148,6 +158,21 @@ def one_digit_fraction(rows: np.ndarray, ran: np.ndarray, counts) -> np.ndarray:
     correct = np.rint(np.where(ran, rows, 0) * counts.sum())
     single = np.isin(correct, counts) & ran
     return single.sum(axis=1) / ran.sum(axis=1)
+
+
+# Every reduction a row may name (config/expected.yaml's `reduce`), each of a seed's epochs.
+REDUCTIONS = {
+    "best": lambda c: c.filled(-np.inf).max(axis=1),
+    "lowest": lambda c: c.filled(np.inf).min(axis=1),
+    "final": lambda c: c.rows[np.arange(len(c.rows)), c.last],
+    "first": lambda c: c.rows[:, 0],
+    "last_epoch": lambda c: c.epochs[c.last].astype(float),  # the epoch a seed stopped at
+    "argmin_epoch": lambda c: c.epochs[c.filled(np.inf).argmin(axis=1)].astype(float),
+    "argmax_epoch": lambda c: c.epochs[c.filled(-np.inf).argmax(axis=1)].astype(float),
+    "plateau_epoch": plateau_epoch,
+    "break_epoch": window_break,
+    "one_digit_fraction": lambda c: one_digit_fraction(c.rows, c.ran, c.counts),
+}
 
 
 def reduced(source: dict, inputs: Inputs, metric: str, reduce: str, run: str) -> np.ndarray:
@@ -402,14 +427,11 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         change = changed.changed(trained_of(row["source"]), trained, book_settings)
         try:
             values = row_values(row, inputs)
-        except Unmeasured as exc:
+        except Unmeasured as exc:  # a changed run that cannot give it: changed, no value
             if not change:
                 raise UserError(f"{row_name(row)}: {exc}") from None
-            values = np.array([])
-            change += f"; not measured: {exc}"
-        n = len(values)
-        if not n:  # a changed run that could not give it: judged by nothing, shown as such
-            results.append(unmeasured(row, change))
+            results.append(result(row, np.array([]), unjudged(row, calibration), CHANGED,
+                                  f"{change}; not measured: {exc}", effects.get(row["id"])))
             continue
         if seeded(row) and row["id"] not in calibration["seed_sd"] and not row.get("every_seed"):
             raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun "
@@ -425,35 +447,42 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         if change:  # the calibration measured the book's settings, not these
             j = {**j, "tolerance": None, "tolerance_k_sigma": None, "detectable_shift": None}
             weak = False
-        results.append({
-            "id": row["id"], "section": row["section"], "quantity": row["quantity"],
-            "book": row.get("book"), "claim": j["claim"], "mean": float(values.mean()),
-            "sd": float(values.std(ddof=1)) if n > 1 else 0.0, "n": n,
-            "min": float(values.min()), "max": float(values.max()),
-            **{k: v for k, v in j.items() if k not in ("claim", "passed")},
-            "text_effect": effect, "weak": weak,
-            "book_below": (None if ours is None or "book" not in row else
-                           [below(list(ours.values()), row["book"]), len(ours)]),
-            "calibration_quartiles": None if ours is None else quantiles(list(ours.values())),
-            "status": CHANGED if change else FAIL if bad_seeds else (
-                (WEAK if weak else PASS) if j["passed"] else
-                (KNOWN_DEVIATION if row.get("known_deviation") else FAIL)),
-            "known_deviation": row.get("known_deviation"),
-            "reason": change or (f"diverged: {', '.join(bad_seeds)}" if bad_seeds else None),
-        })
+        status = CHANGED if change else FAIL if bad_seeds else (
+            (WEAK if weak else PASS) if j["passed"] else
+            (KNOWN_DEVIATION if row.get("known_deviation") else FAIL))
+        results.append(result(
+            row, values, j, status,
+            change or (f"diverged: {', '.join(bad_seeds)}" if bad_seeds else None),
+            effect, weak, ours))
     return results
 
 
-def unmeasured(row: dict, reason: str) -> dict:
-    """The result of a row a changed run cannot give: changed, with no value."""
-    return {"id": row["id"], "section": row["section"], "quantity": row["quantity"],
-            "book": row.get("book"), "claim": None, "mean": None, "sd": None, "n": 0,
-            "min": None, "max": None, "tolerance": None, "tolerance_k_sigma": None,
-            "k": None, "df": None, "alpha": None, "spread_source": None,
-            "seed_sd_calibrated": None, "detectable_shift": None, "text_effect": None,
-            "weak": False, "book_below": None, "calibration_quartiles": None,
-            "status": CHANGED, "known_deviation": row.get("known_deviation"),
-            "reason": reason}
+def unjudged(row: dict, calibration: dict) -> dict:
+    """What `judged` gives, for a row with no value: its claim, nothing else."""
+    return {"claim": resolved_claim(row, calibration) if row.get("claim") else None,
+            "tolerance": None, "tolerance_k_sigma": None, "k": None, "df": None,
+            "alpha": None, "spread_source": None, "seed_sd_calibrated": None,
+            "detectable_shift": None, "passed": False}
+
+
+def result(row: dict, values: np.ndarray, j: dict, status: str, reason: str | None,
+           effect: float | None = None, weak: bool = False, ours: dict | None = None) -> dict:
+    """A row's result: its values' statistics (None without values), its judgment `j`,
+    its status and why; `ours`: the calibration seeds' values, where the book lies."""
+    n = len(values)
+    return {
+        "id": row["id"], "section": row["section"], "quantity": row["quantity"],
+        "book": row.get("book"), "claim": j["claim"],
+        "mean": float(values.mean()) if n else None,
+        "sd": (float(values.std(ddof=1)) if n > 1 else 0.0) if n else None, "n": n,
+        "min": float(values.min()) if n else None, "max": float(values.max()) if n else None,
+        **{k: v for k, v in j.items() if k not in ("claim", "passed")},
+        "text_effect": effect, "weak": weak,
+        "book_below": (None if ours is None or "book" not in row else
+                       [below(list(ours.values()), row["book"]), len(ours)]),
+        "calibration_quartiles": None if ours is None else quantiles(list(ours.values())),
+        "status": status, "known_deviation": row.get("known_deviation"), "reason": reason,
+    }
 
 
 def target(r: dict) -> str:
@@ -461,12 +490,12 @@ def target(r: dict) -> str:
     if r.get("claim"):
         (op, bound), = r["claim"].items()
         return f"claim: {'≥' if op == 'at_least' else '≤'} {bound:g}"
-    return "-" if r["book"] is None else f"{r['book']:g}"  # an unmeasured claim row's
+    return f"{r['book']:g}"
 
 
 def digits(r: dict) -> int:
     """The neuron's outputs, the gaps and the claims need 3 digits."""
-    return 3 if r.get("claim") or r["book"] is None or abs(r["book"]) < 10 else 2
+    return 3 if r.get("claim") or abs(r["book"]) < 10 else 2
 
 
 def ordered(results: list[dict], headline: str | None) -> list[dict]:
@@ -538,7 +567,8 @@ def markdown(results: list[dict], expected: dict, gate: dict,
                   "number, with the claim margin of the rule above (our calibration seeds' "
                   "sd).", ""]
         lines += [f"- **{r['id']}** ({r['status']}): {r['quantity']}: {target(r)}, "
-                  f"regenerated {r['mean']:.3f}" for r in claims]
+                  + ("not measured" if r["mean"] is None else f"regenerated {r['mean']:.3f}")
+                  for r in claims]
     weak = [r for r in results if r["status"] == WEAK]
     if weak:
         lines += ["", "## Weak rows: what our calibration seeds show", "",
@@ -583,11 +613,11 @@ def load_expected(path) -> dict:
         for key in ("id", "section", "quantity", "source", *needed):
             if key not in row:
                 raise UserError(f"{path}: quantities[{i}]: missing key {key!r}")
-        if row.get("best_of") or "best_by" in row:
-            best_of_valid(row, f"{path}: quantities[{i}] ({row['id']})")
         wrong = row_problem(row)
         if wrong:
             raise UserError(f"{path}: row {row['id']!r}: {wrong}")
+        if row.get("best_of") or "best_by" in row:
+            best_of_valid(row, f"{path}: quantities[{i}] ({row['id']})")
     return expected
 
 
@@ -595,6 +625,11 @@ def row_problem(row: dict) -> str | None:
     """What makes a row unreadable before any run is trained (None if nothing): an unknown
     reduction, a window a break needs, a book number or precision that is no number."""
     source = row["source"]
+    if not isinstance(source, dict):
+        return f"source: {source!r:.40} is not a mapping"
+    missing = [k for k in ("metric", "reduce") if "run" in source and k not in source]
+    if missing:
+        return f"source: a run's row needs {' and '.join(missing)}"
     for key in ("reduce", "minus_reduce"):  # best_by: best_of_valid
         if key in source and source[key] not in REDUCTIONS:
             return (f"source.{key}: unknown reduction {source[key]!r} (one of "
@@ -603,8 +638,7 @@ def row_problem(row: dict) -> str | None:
         return "source: reduce break_epoch needs a window: [first, last]"
     for key in ("book", "book_precision"):
         value = row.get(key, 0.0)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value) or value < 0 and key == "book_precision":
+        if not readers.is_finite_number(value) or value < 0 and key == "book_precision":
             return f"{key}: {value!r} is not a{' non-negative' * (key != 'book')} number"
     return None
 

@@ -125,8 +125,9 @@ def replay_specs(config: dict) -> dict:
             for script, files in replay["scripts"].items() for file, spec in files.items()}
 
 
-def check(config: dict) -> None:
-    """Raise UserError naming the first bad reference or bad merged run."""
+def check(config: dict) -> dict:
+    """Raise UserError naming the first bad reference or bad merged run; return each run's
+    spec, validated and complete (run_spec), for the workflow to use."""
     shared = sorted(set(config["seeds"]) & set(config["calibration_seeds"]))
     if shared:
         raise UserError(f"config calibration_seeds: seed(s) {shared} are also in `seeds`: the "
@@ -167,6 +168,7 @@ def check(config: dict) -> None:
         for fig in listed:
             if fig not in config["figures"]:
                 raise UserError(f"config experiments.{name}: unknown figure {fig!r}")
+    return specs
 
 
 def check_literature(literature: dict, path) -> None:

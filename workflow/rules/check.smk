@@ -4,10 +4,7 @@
 # in the HTML report), `check` prints them and fails on any row outside its tolerance.
 
 try:
-    CHECKED = nndl3_check.sources(
-        paths.EXPECTED,
-        {run: workflow_config.run_spec(config, run) for run in config["runs"]},
-    )
+    CHECKED = nndl3_check.sources(paths.EXPECTED, RUN_SPECS)
 except UserError as error:
     stop(str(error))
 CURVE_RUNS = nndl3_curves.needed_runs(PUBLISHED)

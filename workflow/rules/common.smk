@@ -30,7 +30,7 @@ def stop(message):
 
 try:
     workflow_config.validate(config, Path(workflow.basedir, paths.CONFIG_SCHEMA))
-    workflow_config.check(config)
+    RUN_SPECS = workflow_config.check(config)  # each run's, validated once
     # the literature runs' (literature.smk, config/literature.yaml)
     LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
     workflow_config.check_literature(LITERATURE, paths.LITERATURE_CONFIG)
@@ -54,9 +54,7 @@ def one_of(names):
 
 
 def run_spec_json(wildcards):
-    return json.dumps(
-        workflow_config.run_spec(config, wildcards.run), separators=(",", ":")
-    )
+    return json.dumps(RUN_SPECS[wildcards.run], separators=(",", ":"))
 
 
 def published_json(wildcards):
@@ -141,7 +139,7 @@ SPOT_SEED = config["calibration_seeds"][0]
 
 
 def calibration_spec_json(wildcards):
-    spec = workflow_config.run_spec(config, wildcards.run)
+    spec = RUN_SPECS[wildcards.run]
     return json.dumps({**spec, "seeds": [int(wildcards.seed)]}, separators=(",", ":"))
 
 
