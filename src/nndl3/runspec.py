@@ -109,15 +109,15 @@ def merged(config_defaults: dict, overrides: dict) -> dict:
     return {**defaults(), **config_defaults, **overrides}
 
 
-def is_json(text: str, where: str) -> bool:
-    """A .json file, or text that parses as JSON (else YAML: `{epochs: 1}` is a spec too)."""
-    if where.endswith(".json"):
-        return True
+def parsed(text: str, where: str):
+    """The spec text as JSON if it is JSON (PyYAML would read json.dumps's 1e-05 as text),
+    else as YAML (`{epochs: 1}` is a spec too), unless `where` is a .json file."""
     try:
-        json.loads(text)
+        return json.loads(text, object_pairs_hook=readers.unique_pairs)
     except json.JSONDecodeError:
-        return False
-    return True
+        if where.endswith(".json"):
+            raise
+        return yaml.load(text, readers.Loader)
 
 
 def load(text_or_path: str, seeds=None) -> Spec:
@@ -127,9 +127,8 @@ def load(text_or_path: str, seeds=None) -> Spec:
         where, text = "run spec", text_or_path
     else:
         where, text = text_or_path, readers.text(text_or_path, "run spec file")
-    try:  # JSON as JSON: PyYAML would read the 1e-05 of json.dumps as text
-        spec = (json.loads(text, object_pairs_hook=readers.unique_pairs)
-                if is_json(text, where) else yaml.load(text, readers.Loader))
+    try:
+        spec = parsed(text, where)
     except (yaml.YAMLError, json.JSONDecodeError, UserError) as exc:
         raise UserError(f"{where}: not valid YAML/JSON ({str(exc).splitlines()[0]})") from None
     if not isinstance(spec, dict):

@@ -56,14 +56,18 @@ def exponent_hint(e) -> str:
     """Why a number the user typed, as 1e-05, reached the schema as text ('' otherwise),
     and how to write it so that PyYAML reads a number."""
     number = EXPONENT.fullmatch(e.instance) if isinstance(e.instance, str) else None
-    wanted = e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
-    if e.validator != "type" or number is None or "number" not in wanted:
+    if e.validator != "type" or number is None or "number" not in wanted_types(e):
         return ""  # an integer's key is told nothing: 1.0e+5 is no integer either
     mantissa, exponent = number.groups()
     fixed = (mantissa if "." in mantissa else f"{mantissa}.0") + "e" + (
         exponent if exponent[0] in "+-" else f"+{exponent}")
     return (f" (YAML reads {e.instance} as text; with a point and a signed exponent it is a "
             f"number: {fixed})")
+
+
+def wanted_types(e) -> list[str]:
+    """The types a `type` violation asked for (its schema gives one or a list)."""
+    return e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
 
 
 def allowed_keys(schema: dict, root: dict | None) -> list[str]:
@@ -79,8 +83,6 @@ def allowed_keys(schema: dict, root: dict | None) -> list[str]:
 
 def unexpected_keys(e) -> list[str]:
     """The keys jsonschema's message names as unexpected ("('a', 'b' were unexpected)")."""
-    import re
-
     named = re.search(r"\((.*) (?:was|were) unexpected\)", e.message)
     return re.findall(r"'([^']*)'", named.group(1)) if named else []
 

@@ -83,10 +83,9 @@ def typed_as_text(error) -> str:
         typed = yaml.safe_load(error.instance)
     except yaml.YAMLError:
         return ""
-    wanted = error.validator_value if isinstance(error.validator_value, list) \
-        else [error.validator_value]
     checker = schemas.validator_class().TYPE_CHECKER
-    if isinstance(typed, str) or not any(checker.is_type(typed, t) for t in wanted):
+    if isinstance(typed, str) or not any(checker.is_type(typed, t)
+                                         for t in schemas.wanted_types(error)):
         return ""  # typed, it would still be wrong (`.nan`, `true` for a count): no hint
     return (" (a string: quoted in a YAML file, or an item of a list given by `--config`, "
             "which gives them as strings: write it unquoted in a --configfile)")
