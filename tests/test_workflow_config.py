@@ -458,3 +458,15 @@ def test_the_exponent_hint_gives_what_yaml_reads_as_that_number(typed):
     with pytest.raises(UserError) as caught:  # an integer's key: 1.0e+5 is no integer
         workflow_config.validate({**load_config(), "svm_parts": typed}, schema)
     assert "YAML reads" not in str(caught.value)
+
+
+def test_a_list_too_short_is_told_its_minimum():
+    """jsonschema's 'is too short' names no bound; the message adds the schema's."""
+    from nndl3 import schemas
+
+    schema = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    minimum = schemas.read(schema)["properties"]["recipe_seeds"]["minItems"]
+    with pytest.raises(UserError) as caught:
+        workflow_config.validate({**load_config(), "recipe_seeds": [1, 2]}, schema)
+    assert str(caught.value).endswith(f"recipe_seeds: [1, 2] is too short (at least {minimum} "
+                                      "items)")

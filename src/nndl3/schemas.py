@@ -44,7 +44,20 @@ def error_text(e, root: dict | None = None, validator=None, document=None) -> st
     `validator` and the `document` it checked: a key is suggested only if the document
     with it renamed takes it there, `accepted`)."""
     key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
-    return f"{key}: {e.message}{meant_key(e, root, validator, document)}{exponent_hint(e)}"
+    return (f"{key}: {e.message}{meant_key(e, root, validator, document)}{exponent_hint(e)}"
+            f"{size_bound(e)}")
+
+
+# the size bounds whose jsonschema message ("is too short") does not name the bound
+SIZE_BOUNDS = {"minItems": "at least {} items", "maxItems": "at most {} items",
+               "minLength": "at least {} characters", "maxLength": "at most {} characters",
+               "minProperties": "at least {} keys", "maxProperties": "at most {} keys"}
+
+
+def size_bound(e) -> str:
+    """' (at least 5 items)' for a value that broke a size bound, '' otherwise."""
+    form = SIZE_BOUNDS.get(e.validator)
+    return "" if form is None else f" ({form.format(e.validator_value)})"
 
 
 # a number in exponent form: YAML 1.2 and JSON read it as a number, PyYAML (YAML 1.1, as
