@@ -178,15 +178,23 @@ def test_a_candidate_outside_the_grid_is_one_line(tiny_data, capsys, tmp_path):
     assert err.count("\n") == 1 and "--candidate 3" in err, err
 
 
-@pytest.mark.parametrize("content", ["99 labels", "floats", "not npy"])
-def test_wrong_predicted_labels_are_one_line_naming_the_file(tmp_path, content):
+@pytest.mark.parametrize("content, words", [
+    ("99 labels", "(99,) labels of type int64, not 100 integers"),
+    ("floats", "(100,) labels of type float64, not 100 integers"),
+    ("not npy", "not predicted labels (not a NumPy array file)"),
+    ("npz", "not predicted labels (an .npz archive, not an .npy array)")])
+def test_wrong_predicted_labels_are_one_line_naming_the_file(tmp_path, content, words):
     path = tmp_path / "predicted-test.npy"
     if content == "not npy":
         path.write_bytes(b"not npy")
+    elif content == "npz":
+        with open(path, "wb") as f:
+            np.savez(f, labels=np.arange(100))
     else:
         np.save(path, np.zeros(99, dtype=np.int64) if content == "99 labels" else np.zeros(100))
-    with pytest.raises(UserError, match=f"^{path}: "):
+    with pytest.raises(UserError) as caught:
         cli.predicted_labels(str(path), 100)
+    assert str(caught.value).startswith(f"{path}: {words}; delete it")
 
 
 def test_predicted_labels_read_back(tmp_path):

@@ -93,14 +93,14 @@ def test_a_broken_prepared_data_file_is_one_line(tmp_path, capsys, content, word
     data.write_bytes(content)
     err = one_line_error(capsys, ["darkness", "--data", str(data), "--out",
                                   str(tmp_path / "d.json")])
-    assert f"{data}: not a readable .npz {words}" in err
+    assert f"{data}: not the prepared MNIST {words}; the prepared data is" in err
     assert not (tmp_path / "d.json").exists()
 
 
 def test_a_prepared_data_file_without_a_set_names_the_arrays(tmp_path):
     data = tmp_path / "mnist.npz"
     np.savez(data, train_x=np.zeros((2, 784), np.uint8), train_y=np.zeros(2, np.int64))
-    with pytest.raises(UserError, match="not the prepared MNIST: no test_x, test_y"):
+    with pytest.raises(UserError, match=r"not the prepared MNIST \(no test_x, test_y\)"):
         mnist.load(data, sets=("train", "test"))
 
 
@@ -536,10 +536,10 @@ def test_a_file_given_as_the_prepared_data_is_told_where_that_is(tmp_path, capsy
     for name in (paths.DATA, "notes.txt"):
         (tmp_path / name).write_text("not an archive\n")
     err = one_line_error(capsys, ["darkness", "--data", paths.DATA, "--out", "d.json"])
-    assert err.endswith("(delete it and run `snakemake prepare_data`)\n")
+    assert err.endswith("(not a zip archive); delete it and run `snakemake prepare_data`\n")
     err = one_line_error(capsys, ["darkness", "--data", "notes.txt", "--out", "d.json"])
-    assert err.endswith(f"(the prepared data is {paths.DATA}, made by `snakemake "
-                        "prepare_data`)\n")
+    assert err.endswith(f"; the prepared data is {paths.DATA}, made by `snakemake "
+                        "prepare_data`\n")
 
 
 @pytest.mark.parametrize("check_only", [[], ["--check-only"]])
@@ -602,3 +602,14 @@ def test_book_settings_of_another_shape_are_named(tmp_path, capsys, settings):
                                   "--out", str(tmp_path / "f.png")])
     assert f"--book-settings: a mapping of each run to its settings, not {settings}" in err
     assert not (tmp_path / "f.png").exists()
+
+
+def test_class_counts_of_a_broken_prepared_file_name_what_is_wrong(tmp_path):
+    path = tmp_path / "mnist.npz"
+    path.write_text("not an archive\n")
+    with pytest.raises(UserError, match=r"not the prepared data \(not a zip archive\); delete"):
+        readers.class_counts(path)
+    with open(path, "wb") as f:
+        np.savez(f, train_y=np.zeros(3, np.uint8), validation_y=np.zeros(3, np.uint8))
+    with pytest.raises(UserError, match=r"not the prepared data \(no test_y\); delete"):
+        readers.class_counts(path)

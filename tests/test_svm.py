@@ -113,7 +113,9 @@ def test_parts_missing_or_from_other_params_or_images_are_refused(tmp_path):
 
 
 @pytest.mark.parametrize("broken, words", [
-    ("not a zip", "not an SVM part ("),
+    ("not a zip", "not an SVM part (not a zip archive, or truncated): rerun its job"),
+    ("text", "not an SVM part (not a zip archive): rerun its job"),
+    ("an .npy", "not an SVM part (not a zip archive): rerun its job"),
     ("no pairs", "not an SVM part (no pairs)"),
     ("pair 3-3", "not pairs of digits"),
     ("an intercept short", "not pairs of digits"),
@@ -131,6 +133,11 @@ def test_a_broken_part_is_one_line_naming_it(tmp_path, broken, words):
         arrays = {name: part[name] for name in part.files}
     if broken == "not a zip":
         path.write_bytes(b"PK\x03\x04 cut short")
+    elif broken == "text":  # np.load's own words would suggest unpickling it
+        path.write_text("# README\n")
+    elif broken == "an .npy":
+        with open(path, "wb") as f:
+            np.save(f, arrays["pairs"])
     else:
         if broken == "no pairs":
             del arrays["pairs"]

@@ -260,9 +260,14 @@ def predicted_labels(path: str, images: int):
     if not Path(path).is_file():
         raise UserError(f"{path}: predicted labels missing (run `snakemake` for their job)")
     try:
-        labels = np.load(path)
-    except (OSError, ValueError, EOFError) as exc:
-        raise UserError(f"{path}: not predicted labels ({exc}); {readers.REBUILD}") from None
+        labels = np.load(path, allow_pickle=False)
+    except readers.NUMPY_FILE_ERRORS as exc:
+        reason = readers.numpy_file_reason(exc, archive=False)
+        raise UserError(f"{path}: not predicted labels ({reason}); {readers.REBUILD}") from None
+    if not isinstance(labels, np.ndarray):  # an .npz
+        labels.close()
+        raise UserError(f"{path}: not predicted labels (an .npz archive, not an .npy array); "
+                        f"{readers.REBUILD}")
     if labels.shape != (images,) or labels.dtype.kind not in "iu":
         raise UserError(f"{path}: {labels.shape} labels of type {labels.dtype}, not "
                         f"{images} integers; {readers.REBUILD}")

@@ -15,14 +15,13 @@ import gzip
 import hashlib
 import os
 import struct
-import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import atomic, paths
+from . import atomic, paths, readers
 from .errors import UserError
 
 
@@ -191,7 +190,7 @@ def holds(path: Path, parts: dict) -> bool:
         with np.load(path, allow_pickle=False) as z:
             return sorted(z.files) == sorted(parts) and all(
                 z[k].dtype == v.dtype and np.array_equal(z[k], v) for k, v in parts.items())
-    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error):
+    except readers.NUMPY_FILE_ERRORS:
         return False
 
 
@@ -225,24 +224,15 @@ def prepared_arrays(path: Path, sets) -> dict[str, tuple[np.ndarray, np.ndarray]
     """{set: (pixels, labels)} as stored in mnist.npz; a file that is not one (not an .npz,
     truncated, or without a set's arrays) is a UserError naming it."""
     prepared = os.path.abspath(path) == os.path.abspath(paths.DATA)
-    remedy = ("(delete it and run `snakemake prepare_data`)" if prepared else
-              f"(the prepared data is {paths.DATA}, made by `snakemake prepare_data`)")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            missing = [k for s in sets for k in (f"{s}_x", f"{s}_y") if k not in z.files]
-            if missing:
-                raise UserError(f"{path}: not the prepared MNIST: no {', '.join(missing)} "
-                                f"{remedy}")
-            arrays = {s: (z[f"{s}_x"], z[f"{s}_y"]) for s in sets}
-    except (ValueError, EOFError, OSError, zipfile.BadZipFile, zlib.error) as e:
-        # np.load's own words for a file that is no archive suggest unpickling it: not ours
-        reason = {ValueError: "not a zip archive", EOFError: "empty",
-                  zipfile.BadZipFile: "not a zip archive, or truncated"}.get(type(e), str(e))
-        raise UserError(f"{path}: not a readable .npz ({reason}) {remedy}") from None
+    remedy = ("delete it and run `snakemake prepare_data`" if prepared else
+              f"the prepared data is {paths.DATA}, made by `snakemake prepare_data`")
+    z = readers.npz_arrays(path, "not the prepared MNIST", f"; {remedy}",
+                           [f"{s}_{k}" for s in sets for k in "xy"])
+    arrays = {s: (z[f"{s}_x"], z[f"{s}_y"]) for s in sets}
     for s, (x, y) in arrays.items():
         problem = set_problem(s, x, y)
         if problem:
-            raise UserError(f"{path}: not the prepared MNIST: {problem} {remedy}")
+            raise UserError(f"{path}: not the prepared MNIST: {problem}; {remedy}")
     return arrays
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import zipfile
+import zlib
 from pathlib import Path
 
 import yaml
@@ -246,6 +248,42 @@ def aggregates(paths) -> dict:
     return keyed(paths, aggregate, lambda path, doc: doc["run"], "aggregate of run")
 
 
+# what np.load raises, opening or reading, for a file that is no NumPy file, or a broken one
+NUMPY_FILE_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
+
+
+def numpy_file_reason(exc: Exception, archive: bool = True) -> str:
+    """Why np.load could not read a file, in a user's words. Its own words for a file that
+    is no NumPy file suggest loading it unsafely, as pickled data: never the remedy here."""
+    if isinstance(exc, EOFError):
+        return "empty"
+    if isinstance(exc, zipfile.BadZipFile):
+        return "not a zip archive, or truncated"
+    if type(exc) is ValueError:
+        return "not a zip archive" if archive else "not a NumPy array file"
+    return str(exc)
+
+
+def npz_arrays(path, what: str, then: str, names=None) -> dict:
+    """The arrays `names` (all if None) of the .npz at `path`, read. A file that is not
+    one (an .npy neither), a broken one, or one without an array of `names` is a
+    UserError: `{path}: {what} (why){then}`."""
+    import numpy as np
+
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("an .npy")
+        with loaded as z:
+            missing = [name for name in names or () if name not in z.files]
+            if not missing:
+                return {name: z[name] for name in names or z.files}
+        reason = f"no {', '.join(missing)}"
+    except NUMPY_FILE_ERRORS as exc:
+        reason = numpy_file_reason(exc)
+    raise UserError(f"{path}: {what} ({reason}){then}")
+
+
 def class_counts(path) -> dict:
     """{set name: images of each digit 0-9} of the prepared data (data/mnist.npz)."""
     import numpy as np
@@ -254,12 +292,10 @@ def class_counts(path) -> dict:
     if not path.is_file():
         raise UserError(f"{path}: prepared data missing (run `snakemake --cores 1 "
                         "prepare_data`)")
-    try:
-        with np.load(path) as z:
-            return {s: np.bincount(z[f"{s}_y"], minlength=10).tolist()
-                    for s in ("train", "validation", "test")}
-    except (OSError, ValueError, KeyError) as exc:
-        raise UserError(f"{path}: not the prepared data ({exc}); {REBUILD}") from None
+    from .mnist import SETS
+
+    labels = npz_arrays(path, "not the prepared data", f"; {REBUILD}", [f"{s}_y" for s in SETS])
+    return {s: np.bincount(labels[f"{s}_y"], minlength=10).tolist() for s in SETS}
 
 
 def baseline_result(path) -> dict:

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import itertools
 import time
-import zipfile
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import atomic
+from . import atomic, readers
 from .errors import UserError
 
 # RBF kernel, C = 1, gamma = 1/n_features: scikit-learn's defaults when the book was written
@@ -188,11 +187,7 @@ def load_parts(paths, params: dict, images: int) -> list:
     first `images` training images."""
     solved = []
     for path in paths:
-        try:
-            with np.load(path) as part:
-                arrays = {name: part[name] for name in part.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-            raise UserError(f"{path}: not an SVM part ({exc}): rerun its job") from None
+        arrays = readers.npz_arrays(path, "not an SVM part", ": rerun its job")
         solved += part_problems(path, arrays, params, images)
     return solved
 
