@@ -442,7 +442,10 @@ def a_record(**changes) -> dict:
      "metrics.evaluation_accuracy: not one number (or null) for each of its 2"),
     ({"metrics": {}}, "metrics: no values of evaluation_accuracy, which its spec monitors"),
     ({"seed": "two"}, "seed: 'two' is not an integer"),
-    ({"monitored_epochs": "all"}, "monitored_epochs: not a list of epochs")])
+    ({"monitored_epochs": "all"}, "monitored_epochs: not a list of epochs"),
+    ({"spec": {"monitor": ["evaluation_accuracy"], "eta": -5}},
+     "spec: eta: -5 is less than or equal to the minimum of 0"),
+    ({"spec": "eta 3"}, "spec: 'eta 3' is not of type 'object'")])
 def test_a_run_record_of_other_shapes_is_named_field_by_field(tmp_path, changes, words):
     path = tmp_path / "seed-1.json"
     path.write_text(json.dumps(a_record()))

@@ -184,7 +184,10 @@ def result(path: str | os.PathLike, *schemas: str) -> dict:
 def epochs_and_metrics(doc: dict, path) -> None:
     """A run record's seed, epochs and metrics of the shapes the aggregate reads: one value
     (a number, or null where a seed diverged) per monitored epoch."""
+    from . import runspec
+
     where = f"{path}: run record"
+    runspec.check_values(doc["spec"], f"{where}: spec")  # which the aggregate carries on
     if not is_integer(doc["seed"]):
         raise UserError(f"{where}: seed: {doc['seed']!r} is not an integer")
     epochs = doc["monitored_epochs"]

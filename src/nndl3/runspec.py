@@ -42,6 +42,14 @@ def schema_errors(spec: dict) -> list:
                   key=lambda e: list(e.absolute_path))
 
 
+def check_values(spec: dict, where: str) -> None:
+    """A UserError for the schema's first complaint about the keys `spec` has (a record's:
+    a value it holds, of a key it may lack)."""
+    errors = schema_errors(spec)
+    if errors:
+        raise UserError(f"{where}: {schemas.placed_text(errors[0])}")
+
+
 def validate_key(spec: dict, key: str, where: str) -> None:
     """A UserError for the schema's first complaint about `key` of `spec`, named by `where`
     (where that value came from), and none about the others."""
@@ -56,9 +64,7 @@ def validate(spec: dict, where: str) -> Spec:
     the key and the offending value. The workflow validates each run's spec when it loads
     its config and passes it on complete; the job validates what it receives again (it
     may come from anywhere: a file, the command line), once."""
-    errors = schema_errors(spec)
-    if errors:
-        raise UserError(f"{where}: {schemas.error_text(errors[0])}")
+    check_values(spec, where)
     missing = [k for k in keys_required() if k not in spec]
     if missing:
         raise UserError(f"{where}: missing key(s) {', '.join(missing)}")

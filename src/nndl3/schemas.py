@@ -154,5 +154,10 @@ def problem(value, name: str, ref: str | None = None) -> str | None:
     error = jsonschema.exceptions.best_match(specific or errors)
     if error is None:
         return None
-    text = error_text(error, schema, validator, value)
-    return text if error.absolute_path else text.removeprefix("(top level): ")
+    return placed_text(error, schema, validator, value)
+
+
+def placed_text(e, root: dict | None = None, validator=None, document=None) -> str:
+    """error_text, without its key where the whole value is wrong: a caller names that."""
+    text = error_text(e, root, validator, document)
+    return text if e.absolute_path else text.removeprefix("(top level): ")
