@@ -364,7 +364,7 @@ def test_a_series_drawn_with_the_book_needs_its_published_run(tmp_path):
 def test_an_unknown_function_or_an_image_beyond_the_training_set_is_named(tmp_path):
     from nndl3.errors import UserError
 
-    with pytest.raises(UserError, match=r"^--spec: function 'sigmoidd': not one of step, "
+    with pytest.raises(UserError, match=r"^--spec: function: 'sigmoidd' is not one of step, "
                                         r"sigmoid, tanh, relu$"):
         draw({"family": "function", "function": "sigmoidd", "title": "t", "ylabel": "y"})
     data = tmp_path / "mnist.npz"

@@ -64,6 +64,18 @@ def test_a_figure_section_beyond_the_sections_is_named():
         workflow_config.check(config)
 
 
+@pytest.mark.parametrize("figure, change, words", [
+    ("sigmoid", {"function": "sigmoidd"},
+     "function: 'sigmoidd' is not one of step, sigmoid, tanh, relu"),
+    ("digit_5_rotated", {"index": 50000}, "index: 50000 is beyond the 50,000 training images")])
+def test_a_figure_entry_that_cannot_be_drawn_is_named_at_start(figure, change, words):
+    """Checked when the workflow starts, not when its plot job runs, after the training."""
+    config = load_config()
+    config["figures"][figure] = {**config["figures"][figure], **change}
+    with pytest.raises(UserError, match=f"^config figures.{figure}: {re.escape(words)}"):
+        workflow_config.check(config)
+
+
 def test_expected_values_name_existing_runs():
     config = load_config()
     found = check.sources(ROOT / "config" / "expected.yaml")

@@ -17,10 +17,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from . import book_runs, paths, readers
 from .errors import UserError, require_one_of
+from .mnist import N_TRAIN
 
 BAR_METRIC = "evaluation_accuracy"  # a run's bar: its seeds' best epochs of this
+
+# what the `function` family draws, by name: (f(z) of an array, its legend); here, not in
+# nndl3.plotting, so that the config's check knows the names without loading matplotlib
+FUNCTIONS = {
+    # the perceptron's output: 1 where w.x + b > 0, else 0 (drawn as a step at z = 0)
+    "step": (lambda z: np.where(z > 0, 1.0, 0.0), "step: 1 if z > 0, else 0"),
+    "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), r"$\sigma(z) = 1/(1+e^{-z})$"),
+    "tanh": (np.tanh, r"$\tanh(z)$"),
+    "relu": (lambda z: np.maximum(0, z), r"$\max(0, z)$"),
+}
+
+
+def drawn_functions(fig: dict) -> list[str]:
+    """The names a `function` entry draws: `functions`, or its one `function`."""
+    return fig.get("functions") or [fig["function"]]
 
 
 def item_runs(item: dict) -> list[str]:
@@ -233,6 +251,12 @@ def checked(fig, where: str) -> Family:
     wrong = schemas.problem(fig, SCHEMA, fig["family"])
     if wrong:
         raise UserError(f"{where}: {wrong}")
+    if fam is FAMILIES["function"]:
+        for name in drawn_functions(fig):
+            require_one_of(name, FUNCTIONS, f"{where}: function")
+    if fig.get("index", 0) >= N_TRAIN:  # of the data the workflow prepares
+        raise UserError(f"{where}: index: {fig['index']} is beyond the {N_TRAIN:,} training "
+                        f"images (0 to {N_TRAIN - 1})")
     first, last = fig.get("epochs") or (0, None)
     if last is not None and last < first:  # a window no run can fill
         raise UserError(f"{where}: epochs: [{first}, {last}]: the last epoch is before the "

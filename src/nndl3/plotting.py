@@ -26,7 +26,7 @@ from matplotlib import colors  # noqa: E402
 
 from . import atomic, book_runs  # noqa: E402
 from .errors import UserError  # noqa: E402
-from .figures import BAR_METRIC  # noqa: E402
+from .figures import BAR_METRIC, FUNCTIONS, drawn_functions  # noqa: E402
 from .tolerance import scale  # noqa: E402
 
 STYLE = {
@@ -407,22 +407,11 @@ def literature_curves(fig_spec: dict, records: list[dict]) -> plt.Figure:
     return finish(fig, ax, fig_spec, handles)
 
 
-FUNCTIONS = {
-    # the perceptron's output: 1 where w.x + b > 0, else 0 (drawn as a step at z = 0)
-    "step": (lambda z: np.where(z > 0, 1.0, 0.0), "step: 1 if z > 0, else 0"),
-    "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), r"$\sigma(z) = 1/(1+e^{-z})$"),
-    "tanh": (np.tanh, r"$\tanh(z)$"),
-    "relu": (lambda z: np.maximum(0, z), r"$\max(0, z)$"),
-}
-
-
 def function(fig_spec: dict) -> plt.Figure:
     """One function (`function`) or several on one axes (`functions`), over -5 <= z <= 5."""
     fig, ax = plt.subplots()
     z = np.linspace(-5, 5, 400)  # an even count: no sample at z = 0, the step is vertical
-    for name in fig_spec.get("functions") or [fig_spec["function"]]:
-        if name not in FUNCTIONS:
-            raise UserError(f"--spec: function {name!r}: not one of {', '.join(FUNCTIONS)}")
+    for name in drawn_functions(fig_spec):  # each a key of FUNCTIONS (figures.checked)
         f, label = FUNCTIONS[name]
         ax.plot(z, f(z), label=label)
     ax.set_xlabel("z")
