@@ -381,6 +381,10 @@ def test_an_order_the_papers_numbers_do_not_have_is_refused(tmp_path):
     bad.write_text(yaml.safe_dump({"literature": [ROW, {**ABOVE, "book": "99.3"}]}))
     with pytest.raises(UserError, match="book: '99.3' is not a number"):
         literature_check.rows(bad)
+    for precision in (0, -0.05, float("nan")):  # a paper's rounded number has a precision
+        bad.write_text(yaml.safe_dump({"literature": [{**ROW, "book_precision": precision}]}))
+        with pytest.raises(UserError, match="book_precision: .* is not a positive number"):
+            literature_check.rows(bad)
 
 
 def test_the_check_of_the_repository_reports_every_row_not_run_without_records(tmp_path):

@@ -40,6 +40,7 @@ from .status import CHANGED, FAIL, KNOWN_DEVIATION, PASS, WEAK
 from .tolerance import (
     K_SIGMA,
     Gate,
+    book_numbers_problem,
     book_tolerance,
     claim_margin,
     detectable,
@@ -636,11 +637,7 @@ def row_problem(row: dict) -> str | None:
                     f"{', '.join(REDUCTIONS)})")
     if source.get("reduce") == "break_epoch" and "window" not in source:
         return "source: reduce break_epoch needs a window: [first, last]"
-    for key in ("book", "book_precision"):
-        value = row.get(key, 0.0)
-        if not readers.is_finite_number(value) or value < 0 and key == "book_precision":
-            return f"{key}: {value!r} is not a{' non-negative' * (key != 'book')} number"
-    return None
+    return book_numbers_problem(row)
 
 
 def config_problem(expected: dict, specs: dict) -> str | None:

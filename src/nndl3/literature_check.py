@@ -67,12 +67,9 @@ def rows(expected_path) -> list[dict]:
             raise UserError(f"{expected_path}: literature {row['id']}: a second row of this id")
         by_id[row["id"]] = row
     for row in doc["literature"]:
-        for key in ("book", "book_precision"):
-            value = row[key]
-            if not readers.is_finite_number(value) or (key == "book_precision"
-                                                        and not value > 0):
-                raise UserError(f"{expected_path}: literature {row['id']}: {key}: "
-                                f"{value!r} is not a {'positive ' * (key != 'book')}number")
+        problem = tolerance.book_numbers_problem(row, precision_above_zero=True)
+        if problem:
+            raise UserError(f"{expected_path}: literature {row['id']}: {problem}")
         if "compared_with" in row and not readers.is_finite_number(row["compared_with"]):
             raise UserError(f"{expected_path}: literature {row['id']}: compared_with: "
                             f"{row['compared_with']!r} is not a number")

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import stats
+from . import readers, stats
 from .errors import UserError
 
 K_SIGMA = 3.0
@@ -96,6 +96,19 @@ def spread(sd_ours: float, df_ours: int, n: int, sd_recipe=None, df_recipe=None)
         return Spread(0.0, min(df_ours, df_recipe), "recipe")
     keep = [(v, d) for v, d in zip(parts, (df_recipe, df_ours), strict=True) if v > 0]
     return Spread(math.sqrt(total), stats.satterthwaite(*zip(*keep, strict=True)), "recipe")
+
+
+def book_numbers_problem(row: dict, precision_above_zero: bool = False) -> str | None:
+    """What makes a row's book number or its precision unusable by `book_tolerance` (None
+    if nothing): either not a finite number, a precision below 0 (`precision_above_zero`:
+    not above 0, as a paper's rounded number has one)."""
+    precision = "positive" if precision_above_zero else "non-negative"
+    book, given = row.get("book", 0.0), row.get("book_precision", 0.0)
+    if not readers.is_finite_number(book):
+        return f"book: {book!r} is not a number"
+    if not readers.is_finite_number(given) or given < 0 or precision_above_zero and given == 0:
+        return f"book_precision: {given!r} is not a {precision} number"
+    return None
 
 
 def book_tolerance(s: Spread, alpha: float, precision: float) -> tuple[float, float]:
