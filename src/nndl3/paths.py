@@ -20,6 +20,7 @@ TUNED_PREDICTED = "results/baselines/tuned_svm/predicted-{evaluation}.npy"
 NEURON = "results/neuron/{neuron}.json"
 REPLAY = "results/replay/{file}"
 FIGURE = "figures/{figure}.png"
+LITERATURE_FIGURE = "figures/literature_{figure}.png"  # config/literature.yaml's figures
 REPRODUCTION_MD = "results/reproduction.md"
 REPRODUCTION_JSON = "results/reproduction.json"
 REPRODUCTION_HTML = "results/reproduction.html"

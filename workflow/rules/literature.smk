@@ -9,7 +9,7 @@
 rule literature:
     input:
         paths.LITERATURE_MD.format(scale="runs"),
-        expand("figures/literature_{figure}.png", figure=LITERATURE_FIGURES),
+        expand(paths.LITERATURE_FIGURE, figure=LITERATURE_FIGURES),
 
 
 rule literature_miniature:
@@ -21,7 +21,7 @@ rule literature_miniature:
 rule literature_probe:
     input:
         paths.LITERATURE_PROBE_JSON,
-        expand("figures/literature_{figure}.png", figure=LITERATURE_PROBE_FIGURES),
+        expand(paths.LITERATURE_FIGURE, figure=LITERATURE_PROBE_FIGURES),
 
 
 for _run in LITERATURE_RUNS:
@@ -113,7 +113,7 @@ rule literature_figure:
     input:
         unpack(literature_figure_inputs),
     output:
-        "figures/literature_{figure}.png",
+        paths.LITERATURE_FIGURE,
     log:
         "logs/literature/{figure}.log",
     wildcard_constraints:
