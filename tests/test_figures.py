@@ -75,7 +75,34 @@ def test_a_wrong_key_of_a_literature_figure_is_named(tmp_path):
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(UserError, match=r"literature.yaml: figures.simard_curves: series.0.paper: "
                                         r"'1.6 %' is not of type 'number'"):
-        workflow_config.check_literature(literature.load_config(path), path)
+        workflow_config.check_literature(literature.load_config(path), path, load_config())
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda doc: doc["runs"]["simard_plain"].update(etaa=0.1),
+     "runs.simard_plain: Additional properties are not allowed ('etaa' was unexpected); "
+     "did you mean 'eta' for 'etaa'?"),
+    (lambda doc: doc["runs"]["simard_elastic"]["distortion"].update(sigma=-4.0),
+     "runs.simard_elastic: distortion.sigma: -4.0 is less than or equal to the minimum of 0"),
+    (lambda doc: doc["probe"].update(nosuch={"epochs": 1}), "probe.nosuch: no run 'nosuch' "
+                                                             "under runs"),
+    (lambda doc: doc["probe"].update(dropout_none=None),
+     "probe.dropout_none: None: not a mapping of settings"),
+    (lambda doc: doc["miniature"]["simard_elastic"].update(epochs=0),
+     "miniature.simard_elastic: epochs: 0 is less than the minimum of 1")])
+def test_a_literature_run_that_cannot_train_is_named_at_start(tmp_path, edit, words):
+    """Every run at every scale, as its job will make its spec: checked when the workflow
+    starts, not when the job runs, beside jobs of hours."""
+    import yaml
+
+    from nndl3 import literature
+
+    doc = yaml.safe_load((ROOT / "config" / "literature.yaml").read_text())
+    edit(doc)
+    path = tmp_path / "literature.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(UserError, match=f"^{re.escape(str(path))}: {re.escape(words)}$"):
+        workflow_config.check_literature(literature.load_config(path), path, load_config())
 
 
 def test_every_figure_of_the_config_has_its_inputs_and_caption():

@@ -49,14 +49,22 @@ def run_spec(config: dict, literature: dict, run: str, scale: str = "runs",
     if run not in runs:
         raise UserError(f"{literature_file}: runs: no run {run!r} (one of {', '.join(runs)})")
     require_one_of(scale, paths.LITERATURE_SCALES, "--scale")
-    spec = merged(merged(config["defaults"], literature["defaults"]), runs[run])
+    spec = merged(merged(config["defaults"], literature["defaults"]),
+                  settings(runs[run], f"{literature_file}: runs.{run}"))
     if scale != "runs":
         short = literature.get(scale) or {}
         if run not in short:
             raise UserError(f"{literature_file}: {scale}: no entry for run {run!r}")
-        spec = merged(spec, short[run])
+        spec = merged(spec, settings(short[run], f"{literature_file}: {scale}.{run}"))
     spec = {**spec, "seeds": config["seeds"]}
     return checked_spec(spec, f"{literature_file}: {scale}.{run}")
+
+
+def settings(entry, where: str) -> dict:
+    """A run's entry of settings: a mapping (an empty entry, YAML's null, is none)."""
+    if not isinstance(entry, dict):
+        raise UserError(f"{where}: {entry!r:.40}: not a mapping of settings")
+    return entry
 
 
 def checked_spec(spec: dict, where: str) -> dict:
