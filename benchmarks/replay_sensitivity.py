@@ -38,6 +38,7 @@ from nndl3 import (  # noqa: E402
     paths,
     replay,
     replay_check,
+    replay_spec,
     workflow_config,
 )
 
@@ -90,8 +91,8 @@ def main(argv=None) -> None:
               "nudged_engine": first, "files": {}}
     for file in args.files:
         spec = specs[file]
-        data = mnist.load(args.data, np.float64, replay.data_sets(spec), replay.train_size(spec),
-                          replay.BOOK_PIXEL_DIVISOR)
+        data = mnist.load(args.data, np.float64, replay_spec.data_sets(spec),
+                          replay_spec.train_size(spec), replay.BOOK_PIXEL_DIVISOR)
         entry = record["files"][file] = {"engines": {}}
         with open("/dev/null", "w") as quiet:
             replays = {}

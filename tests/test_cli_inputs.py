@@ -616,3 +616,16 @@ def test_class_counts_of_a_broken_prepared_file_name_what_is_wrong(tmp_path):
         np.savez(f, train_y=np.zeros(3, np.uint8), validation_y=np.zeros(3, np.uint8))
     with pytest.raises(UserError, match=r"not the prepared data \(no test_y\); delete"):
         readers.class_counts(path)
+
+
+@pytest.mark.parametrize("command, spec, words", [
+    ("plot", "null", "--spec: None: not a figure entry"),
+    ("plot", '{"family": "nope"}', "--spec: family: unknown figure family 'nope'"),
+    ("replay", "null", "--spec: None: not a replay spec")])
+@pytest.mark.parametrize("check_only", [[], ["--check-only"]])
+def test_a_spec_the_command_refuses_its_check_only_refuses_too(tmp_path, capsys, check_only,
+                                                               command, spec, words):
+    suffix = ".png" if command == "plot" else ".json"
+    err = one_line_error(capsys, [*check_only, command, "--spec", spec, "--out",
+                                  str(tmp_path / f"out{suffix}")])
+    assert err.startswith(f"error: {words}"), err

@@ -1,6 +1,7 @@
 """The figure registry: every family complete, every figure of the config drawable."""
 
 import inspect
+import json
 import re
 from pathlib import Path
 
@@ -133,7 +134,9 @@ def test_plot_check_only_checks_every_role(role, tmp_path, capsys):
     from nndl3 import cli
 
     missing = str(tmp_path / f"{role}.json")
-    argv = ["--check-only", "plot", "--spec", '{"family": "curves"}', f"--{role}", missing,
+    spec = {"family": "curves", "title": "t", "series": [
+        {"run": "r", "metric": "evaluation_accuracy", "label": "x"}]}
+    argv = ["--check-only", "plot", "--spec", json.dumps(spec), f"--{role}", missing,
             "--out", str(tmp_path / "f.png")]
     assert cli.main(argv) == 1
     assert f"{missing}: --{role}: file missing" in capsys.readouterr().err

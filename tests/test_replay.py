@@ -4,13 +4,14 @@ arithmetic, and the exact comparison with the published lists."""
 import copy
 import json
 import random
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
-from nndl3 import book_runs, paths, replay, replay_check, workflow_config
+from nndl3 import book_runs, paths, replay, replay_check, replay_spec, workflow_config
 from nndl3 import replay_random as rnd
 from nndl3.replay_network import BookNetwork
 
@@ -235,8 +236,8 @@ def test_first_epochs_of_overfitting_json_are_the_books(real_data):
     epochs = 10
     spec = config_spec("overfitting.json")
     spec["runs"][0]["epochs"] = epochs
-    data = mnist.load(real_data, np.float64, replay.data_sets(spec), replay.train_size(spec),
-                      replay.BOOK_PIXEL_DIVISOR)
+    data = mnist.load(real_data, np.float64, replay_spec.data_sets(spec),
+                      replay_spec.train_size(spec), replay.BOOK_PIXEL_DIVISOR)
     ours = replay.replay_file(spec, data, log=None)
     book = published()
     for name, mine, theirs in zip(book_runs.LISTS, ours, book, strict=True):
@@ -338,7 +339,7 @@ def test_every_replay_spec_of_the_workflow_passes_its_check():
     from .conftest import ROOT
 
     specs = workflow_config.replay_specs(workflow_config.load(ROOT))
-    assert specs and all(replay.checked(s) == s for s in specs.values())
+    assert specs and all(replay_spec.checked(s) == s for s in specs.values())
 
 
 @pytest.mark.parametrize("change, words", [
@@ -349,7 +350,19 @@ def test_every_replay_spec_of_the_workflow_passes_its_check():
     (lambda s: s.update(layout="by_key"), "--spec: runs.0: 'key' is a required property"),
     (lambda s: s.update(layout="by_key", runs=[{**s["runs"][0], "key": "a"}] * 2),
      "--spec: layout by_key: runs' keys ['a', 'a']"),
-    (lambda s: s.update(runs=3), "not a replay spec")])
+    (lambda s: s.update(runs=3), "not a replay spec"),
+    # what the schema cannot say: each was found only as the job ran, or never
+    (lambda s: s.update(runs=s["runs"] * 2),
+     "--spec: layout one: the value of one run, and runs has 2"),  # the second was dropped
+    (lambda s: s["runs"][0].update(network=[100, 30, 10]),
+     "--spec: runs.0.network: [100, 30, 10] must start with 784 inputs"),
+    (lambda s: s["runs"][0].update(network=None), "--spec: runs.0: no network"),
+    (lambda s: s["runs"][0].update(evaluation="none"),
+     "--spec: runs.0: monitor evaluation_cost needs an evaluation set"),
+    (lambda s: s.update(layout="list", runs=[s["runs"][0], {**s["runs"][0], "network": None,
+                                                            "training": "list",
+                                                            "train_size": 500}]),
+     "--spec: runs.1: training: list trains on all 1000 images the file's runs load")])
 def test_a_wrong_replay_spec_is_one_line_naming_the_key(tmp_path, capsys, change, words):
     """The replay job checks its --spec against the schema the workflow's config is
     checked against (replay.schema.yaml): epochs 0 was replayed as a file of no epochs."""
@@ -366,6 +379,22 @@ def test_a_wrong_replay_spec_is_one_line_naming_the_key(tmp_path, capsys, change
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err, err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda files: files.update({"overfiting.json": files.pop("overfitting.json")}),
+     "overfiting.json: not a published file of `published:` (one of more_data.json"),
+    (lambda files: files["overfitting.json"]["runs"][0].update(network=[100, 30, 10]),
+     "overfitting.json: runs.0.network: [100, 30, 10] must start with 784 inputs")])
+def test_a_replay_the_job_would_refuse_stops_the_workflow_at_start(change, words):
+    from nndl3.errors import UserError
+
+    from .conftest import ROOT
+
+    config = workflow_config.load(ROOT)
+    change(config["replay"]["scripts"]["overfitting"])
+    with pytest.raises(UserError, match=f"^config replay.scripts.overfitting.{re.escape(words)}"):
+        workflow_config.check(config)
 
 
 def test_the_config_refuses_a_file_laid_out_by_key_without_keys():

@@ -315,14 +315,14 @@ def cmd_replay(args):
 
     import numpy as np
 
-    from . import mnist, replay
+    from . import mnist, replay, replay_spec
     from .timing import Timer
 
     timer = Timer()
-    spec = replay.checked(load_json_arg(args.spec, "--spec"))
+    spec = replay_spec.checked(load_json_arg(args.spec, "--spec"))
     with timer("load"):
-        data = mnist.load(args.data, np.float64, replay.data_sets(spec), replay.train_size(spec),
-                          replay.BOOK_PIXEL_DIVISOR)
+        data = mnist.load(args.data, np.float64, replay_spec.data_sets(spec),
+                          replay_spec.train_size(spec), replay.BOOK_PIXEL_DIVISOR)
     with timer("epochs"):
         values = replay.replay_file(spec, data, args.engine)
     atomic.write_json(args.out, values)
@@ -576,8 +576,15 @@ def check_inputs(args) -> list[str]:
 
             seed_spec(args)  # the run, its seed and its spec, from --spec or the configs
             paths = []
-        elif (args.command, name) in (("plot", "spec"), ("replay", "spec")):
-            load_json_arg(value, "--spec")
+        elif (args.command, name) == ("replay", "spec"):  # checked as the command checks it
+            from . import replay_spec
+
+            replay_spec.checked(load_json_arg(value, "--spec"))
+            paths = []
+        elif (args.command, name) == ("plot", "spec"):
+            from . import figures
+
+            figures.checked(load_json_arg(value, "--spec"), "--spec")
             paths = []
         else:
             paths = [] if value is None else [value] if isinstance(value, str) else value

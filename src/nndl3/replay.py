@@ -28,55 +28,9 @@ import numpy as np
 
 from . import replay_random as rnd
 from .book_runs import LISTS
-from .errors import UserError
 from .replay_network import BookNetwork, CompiledBookNetwork
 
 BOOK_PIXEL_DIVISOR = 256  # the author's mnist.pkl.gz: byte / 256 in float32, exact in float64
-LAYOUTS = ("one", "list", "by_key")  # the run's value; the runs' values; {key: value}
-RESULTS = ("lists", "validation_percent")
-
-
-def checked(spec, where: str = "--spec") -> dict:
-    """The spec a replay job receives (workflow_config.replay_specs: a file's entry with
-    its seed, its script's name and each run's mini-batch size) against replay.schema.yaml,
-    the schema the workflow's config is checked against: a UserError names the key and the
-    value. A file laid out by key needs a key of its own for each of its runs."""
-    from .schemas import problem
-
-    if not isinstance(spec, dict) or not isinstance(spec.get("runs"), list):
-        raise UserError(f"{where}: {spec!r:.60}: not a replay spec (a mapping with runs)")
-    entry = {k: v for k, v in spec.items() if k not in ("seed", "script")}
-    entry["runs"] = [{k: v for k, v in run.items() if k != "mini_batch"}
-                     if isinstance(run, dict) else run for run in spec["runs"]]
-    pieces = [("file", entry, "")]
-    if "seed" in spec:
-        pieces.append(("seed", spec["seed"], "seed: "))
-    for k, run in enumerate(spec["runs"]):
-        mini_batch = run.get("mini_batch") if isinstance(run, dict) else None
-        pieces.append(("mini_batch", mini_batch, f"runs.{k}.mini_batch: "))
-    for name, value, key in pieces:
-        wrong = problem(value, "replay.schema.yaml", name)
-        if wrong:
-            raise UserError(f"{where}: {key}{wrong}")
-    if spec["layout"] == "by_key":
-        keys = [run["key"] for run in spec["runs"]]
-        if len(set(keys)) != len(keys):
-            raise UserError(f"{where}: layout by_key: runs' keys {keys}: each run needs a "
-                            "key of its own")
-    return spec
-
-
-def data_sets(spec: dict) -> tuple[str, ...]:
-    """The MNIST sets a file's replay reads."""
-    sets = {"train"} | {run["evaluation"] for run in spec["runs"] if run["evaluation"] != "none"}
-    if any(run["result"] == "validation_percent" for run in spec["runs"]):
-        sets.add("validation")
-    return tuple(s for s in ("train", "validation", "test") if s in sets)
-
-
-def train_size(spec: dict) -> int:
-    return max(run["train_size"] for run in spec["runs"])
-
 
 ENGINES = {"numpy": lambda w, b: BookNetwork(w, b, ordered=True),
            "numpy-blas": lambda w, b: BookNetwork(w, b, ordered=False),
@@ -85,7 +39,8 @@ ENGINES = {"numpy": lambda w, b: BookNetwork(w, b, ordered=True),
 
 def replay_file(spec: dict, data: dict, engine: str = "numpy", log=None):
     """One published file's content, replayed: `data` holds the sets at the book's pixel
-    scale (mnist.load(..., divisor=256)), the training set cut to train_size(spec).
+    scale (mnist.load(..., divisor=256)), the training set cut to
+    replay_spec.train_size(spec); `spec` is one replay_spec.checked has passed.
     engine: `numpy` sums each mini-batch's gradients example after example as network2
     does; `numpy-blas` in a BLAS product; `compiled` trains with nndl3.fast in float64."""
     log = log or sys.stdout  # looked up now: the CLI guards stdout while a command runs
@@ -97,20 +52,13 @@ def replay_file(spec: dict, data: dict, engine: str = "numpy", log=None):
     whole = np.arange(len(x))  # the training list; `training: list` runs shuffle it in place
     net, sizes, values = None, None, []
     for k, run in enumerate(spec["runs"]):
-        if run.get("network"):
+        if run.get("network"):  # the first run has one (replay_spec.checked)
             sizes = run["network"]
             net = ENGINES[engine](*rnd.default_draws(numbers, sizes))
-        elif net is None:
-            raise UserError(f"replay run {k}: no network yet (the first run needs `network`)")
         if run["init"] == "large":
             net.set(*rnd.large_draws(numbers, sizes))
-        if run["training"] == "list":
-            if run["train_size"] != len(whole):
-                raise UserError(f"replay run {k}: training: list trains on all {len(whole)} "
-                                f"images, not train_size {run['train_size']}")
-            order = whole
-        else:
-            order = np.arange(run["train_size"])
+        # a `list` run trains on the whole training list, all the images loaded
+        order = whole if run["training"] == "list" else np.arange(run["train_size"])
         start = time.perf_counter()
         lists = sgd(net, x, y, labels, order, run, data, python)
         if run["result"] == "validation_percent":
@@ -133,10 +81,8 @@ def sgd(net: BookNetwork, x, y, labels, order, run: dict, data: dict, python) ->
     monitor, lmbda, n = set(run["monitor"]), run["lmbda"], len(order)
     x, y, labels = x[:n], y[:n], labels[:n]  # one view for the run: the compiled engine's key
     sets = {"training": (x, labels)}
-    if run["evaluation"] != "none":
+    if run["evaluation"] != "none":  # else no evaluation monitor (replay_spec.checked)
         sets["evaluation"] = data[run["evaluation"]]
-    elif any(name.startswith("evaluation") for name in monitor):
-        raise UserError("replay: an evaluation monitor needs an evaluation set")
     for _ in range(run["epochs"]):
         rnd.python2_shuffle(order, python)
         net.epoch(x, y, labels, order, run["eta"], lmbda, run["mini_batch"])

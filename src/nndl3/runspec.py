@@ -78,12 +78,18 @@ WIDE_ONLY = ("init_std", "eta_decay", "momentum_schedule", "max_norm", "max_norm
              "input_dropout", "distortion")
 
 
+def mnist_sizes_problem(sizes: list) -> str | None:
+    """Why a network's layer sizes cannot take MNIST (None if they can)."""
+    if sizes[0] != 784 or sizes[-1] != 10:
+        return f"{sizes} must start with 784 inputs and end with 10 outputs for MNIST"
+    return None
+
+
 def check_options(spec: dict, where: str) -> None:
     """What the schema cannot say: the input and output sizes, the technique keys."""
     sizes = spec["sizes"]
-    if sizes[0] != 784 or sizes[-1] != 10:
-        raise UserError(f"{where}: sizes: {sizes} must start with 784 inputs and end with "
-                        "10 outputs for MNIST")
+    if mnist_sizes_problem(sizes):
+        raise UserError(f"{where}: sizes: {mnist_sizes_problem(sizes)}")
     wide_only = [k for k in WIDE_ONLY if k in spec]
     if wide_only and spec["engine"] != "wide":
         raise UserError(f"{where}: {wide_only[0]}: only engine 'wide' (the literature runs) "

@@ -124,6 +124,20 @@ def replay_specs(config: dict) -> dict:
             for script, files in replay["scripts"].items() for file, spec in files.items()}
 
 
+def check_replays(config: dict, mapping: book_runs.Published) -> None:
+    """Each replayed file is a published file and its spec one the replay job takes (what
+    the schema cannot say: replay_spec.checked), before any job: a misspelt file was
+    found by the report, after every replay had run."""
+    from . import replay_spec
+
+    for file, spec in replay_specs(config).items():
+        where = f"config replay.scripts.{spec['script']}.{file}"
+        if file not in mapping.files:
+            raise UserError(f"{where}: not a published file of `published:` (one of "
+                            f"{', '.join(mapping.files)})")
+        replay_spec.checked(spec, where)
+
+
 def check(config: dict) -> dict:
     """Raise UserError naming the first bad reference or bad merged run; return each run's
     spec, validated and complete (run_spec), for the workflow to use."""
@@ -135,6 +149,7 @@ def check(config: dict) -> dict:
     for run, spec in specs.items():
         check_engine(run, spec)
     mapping = book_runs.Published.from_config(config)
+    check_replays(config, mapping)
     if config["svm_test_size"] not in config["svm_sizes"]:
         raise UserError(f"config svm_test_size: {config['svm_test_size']} is not one of "
                         "svm_sizes (the test set is scored by that fit of the sweep)")
