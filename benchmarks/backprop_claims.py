@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 
 import common  # first: the one-thread settings, before NumPy loads
@@ -36,6 +35,7 @@ from reference import ReferenceNetwork
 
 from nndl3 import atomic, mnist, paths
 from nndl3.docs import backprop_tables
+from nndl3.errors import exit_status
 from nndl3.fast import FastNetwork
 from nndl3.network import Network, cost_value, one_hot
 from nndl3.options import Options
@@ -186,4 +186,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

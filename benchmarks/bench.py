@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 import common  # first (sorted so): the one-thread settings, before NumPy loads
@@ -61,6 +60,7 @@ import seeds
 from common import COST, ETA, INIT, LMBDA, ROOT, M
 
 from nndl3 import atomic, mnist, paths
+from nndl3.errors import exit_status
 
 IMPLEMENTATIONS = ("fast", "numpy", "reference", "torch")
 # docs/design.md's targets for fast [784, 30, 10] float32, written to the record so that
@@ -220,4 +220,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 
 from nndl3 import atomic, paths
+from nndl3.errors import exit_status
 
 COLUMNS = ("startup", "load", "augment", "sparse", "epochs", "monitoring", "write", "fit",
            "predict")
@@ -317,4 +318,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main))

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import sys
 
 import common  # noqa: F401  the one-thread settings, before NumPy loads
 import numpy as np
 
 from nndl3 import fast, mnist
+from nndl3.errors import exit_status
 from nndl3.network import Network
 from nndl3.options import Options
 from nndl3.train import streams
@@ -75,4 +75,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

@@ -32,6 +32,7 @@ from pathlib import Path
 import common  # the one-thread settings, before NumPy loads
 
 from nndl3 import KERNEL_SOURCES
+from nndl3.errors import exit_status
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -197,4 +198,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

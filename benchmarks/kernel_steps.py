@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 
 import common  # the one-thread settings, before NumPy loads
@@ -30,6 +29,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from nndl3 import fast, mnist
+from nndl3.errors import exit_status
 
 STEPS = ("hidden_inputs", "hidden_outputs", "output_deltas", "backward", "update")
 
@@ -155,4 +155,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

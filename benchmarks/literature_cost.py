@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import io
 import resource
-import sys
 import time
 
 import common  # noqa: F401  first: the one-thread settings, before NumPy loads
@@ -27,6 +26,7 @@ import yaml
 from common import ROOT
 
 from nndl3 import atomic, literature, mnist, paths
+from nndl3.errors import exit_status
 
 
 def cpu_seconds() -> float:
@@ -87,4 +87,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

@@ -25,6 +25,7 @@ from pathlib import Path
 from common import ORIGINAL_ENV, ROOT
 
 from nndl3 import atomic, paths
+from nndl3.errors import exit_status
 
 # `python -m snakemake ARGS` that also writes, as it exits, the CPU seconds of its own
 # process (every thread of it, none of its jobs') to the file named by its first argument
@@ -89,4 +90,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main))

@@ -18,6 +18,7 @@ import epochs
 import numpy as np
 
 from nndl3 import atomic, mnist, paths
+from nndl3.errors import exit_status
 
 SIZES, DTYPE, EXAMPLES, EPOCH = [784, 30, 10], "float32", 5000, 50_000
 
@@ -42,4 +43,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main))

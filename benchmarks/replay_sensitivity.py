@@ -41,6 +41,7 @@ from nndl3 import (  # noqa: E402
     replay_spec,
     workflow_config,
 )
+from nndl3.errors import exit_status  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from common import cpu_model  # noqa: E402  (this script's folder, when imported by a test)
@@ -75,13 +76,16 @@ def lists(pairs) -> list[dict]:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("files", nargs="+")
+    p.add_argument("files", nargs="+", help="published files the config replays")
     p.add_argument("--engines", nargs="+", default=["compiled"], choices=sorted(replay.ENGINES))
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
     p.add_argument("--out", type=Path, default=ROOT / paths.REPLAY_SENSITIVITY)
     args = p.parse_args(argv)
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     specs = workflow_config.replay_specs(config)
+    unknown = [file for file in args.files if file not in specs]
+    if unknown:
+        p.error(f"{', '.join(unknown)}: not replayed by the config (one of {', '.join(specs)})")
     published = book_runs.Published.from_config(config)
     book = book_runs.read_dir(published, ROOT / book_runs.DIR)
     first = args.engines[0]
@@ -125,4 +129,4 @@ def fmt(epoch, diff) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(exit_status(main))

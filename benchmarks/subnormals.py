@@ -18,6 +18,7 @@ import common
 import numpy as np
 
 from nndl3 import fast, mnist
+from nndl3.errors import exit_status
 from nndl3.network import Network
 from nndl3.options import Options
 from nndl3.train import streams
@@ -57,4 +58,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(exit_status(main))

@@ -18,6 +18,7 @@ import common  # noqa: F401  the one-thread settings, before NumPy loads
 import numpy as np
 
 from nndl3 import mnist, paths, svm, svm_kernel
+from nndl3.errors import exit_status
 
 
 def median_seconds(fn, repeats: int) -> float:
@@ -68,4 +69,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(exit_status(main))

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from sklearn.svm import SVC
 
 from nndl3 import mnist, paths, svm
+from nndl3.errors import exit_status
 
 # name: (input form, SVC keyword arguments); C and gamma are always the book's.
 OPTIONS = {
@@ -148,4 +149,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(exit_status(main))

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from nndl3 import atomic, paths
+from nndl3.errors import exit_status
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import breakdown  # noqa: E402  (the job times, as its table reads them)
@@ -76,4 +77,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main))

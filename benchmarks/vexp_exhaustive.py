@@ -11,7 +11,7 @@ serve).
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 
 import common  # noqa: F401  the one-thread settings, before NumPy loads
@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from nndl3 import vexp
+from nndl3.errors import exit_status
 
 GROUP = vexp.LANES
 
@@ -44,7 +45,8 @@ def compare(first, last):
     return differ, compared, declined
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)  # --help
     start = time.perf_counter()
     differ, compared, declined = compare(0, 1 << 32)
     print(f"{compared:,} groups of {GROUP} compared, {declined:,} left to libm; "
@@ -53,4 +55,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

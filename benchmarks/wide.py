@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 import common  # first: the one-thread settings, before NumPy loads
 import floor
@@ -27,6 +26,7 @@ import numpy as np
 from common import ROOT
 
 from nndl3 import atomic, distort, mnist, paths
+from nndl3.errors import exit_status
 from nndl3.network import Network
 from nndl3.options import Options
 from nndl3.train import streams
@@ -155,4 +155,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

@@ -3,8 +3,15 @@ where it has one (written once, in the option)."""
 
 import argparse
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from nndl3 import cli
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def options():
@@ -55,3 +62,28 @@ def test_the_help_shows_a_default_it_does_not_name():
     [(command, epochs)] = [(c, o) for name, c, o in options()
                            if (name, o.dest) == ("neuron", "epochs")]
     assert shown_help(command, epochs).endswith(" (default: 300)")
+
+
+SCRIPTS = sorted(p for p in (ROOT / "benchmarks").glob("*.py")
+                 if '__name__ == "__main__"' in p.read_text())
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_every_benchmark_script_answers_help_without_running(script):
+    """--help prints the usage and exits 0 (vexp_exhaustive.py read no arguments: --help
+    started its hour-long comparison)."""
+    proc = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
+                          text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 0 and proc.stdout.startswith("usage:"), proc.stderr[-300:]
+
+
+@pytest.mark.parametrize("script", ["reference_epoch.py", "wide.py", "svm_kernel.py"])
+def test_a_benchmark_given_missing_data_says_so_in_one_line(script, tmp_path):
+    """A bad input is one line and exit status 1, as the package's commands give it
+    (errors.exit_status), not the traceback of the UserError."""
+    missing = tmp_path / "absent.npz"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), "--data",
+                           str(missing)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 1
+    assert proc.stderr == f"error: {missing}: prepared data missing (run `snakemake " \
+                          "prepare_data`)\n"
