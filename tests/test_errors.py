@@ -185,6 +185,13 @@ def test_truncated_aggregate_through_the_cli_prints_no_traceback(files):
     ('{"seeds": [1]}', "curve calibration lacks key(s) 'curves'"),
     ('{"seeds": [1], "curves": {"a.b": {"sd": [1], "sd_epoch_mean": 1}}}',
      "curve calibration of a.b lacks key(s) 'threshold'"),
+    # an sd a tolerance is scaled by: NaN gave '± nan', -1 a negative tolerance
+    ('{"seeds": [1], "curves": {"a.b": {"sd": [1, -1], "sd_epoch_mean": 1, "threshold": 0}}}',
+     "curve calibration of a.b: sd: -1 is not a non-negative number"),
+    ('{"seeds": [1], "curves": {"a.b": {"sd": [1], "sd_epoch_mean": NaN, "threshold": 0}}}',
+     "curve calibration of a.b: sd_epoch_mean: nan is not a non-negative number"),
+    ('{"seeds": [1], "curves": {"a.b": {"sd": [1], "sd_epoch_mean": 1, "threshold": "x"}}}',
+     "curve calibration of a.b: threshold: 'x' is not a number"),
 ])
 def test_broken_curve_calibration_gives_one_line(tmp_path, content, problem):
     path = tmp_path / "calibration_curves.json"
@@ -192,6 +199,17 @@ def test_broken_curve_calibration_gives_one_line(tmp_path, content, problem):
     with pytest.raises(UserError, match=re.escape(problem)) as error:
         readers.curve_calibration(path)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("sd, shown", [(-1.0, "-1.0"), (float("nan"), "nan"), ("x", "'x'")])
+def test_a_calibration_sd_that_no_tolerance_can_take_is_named(tmp_path, sd, shown):
+    import yaml
+
+    path = tmp_path / "calibration.yaml"
+    path.write_text(yaml.safe_dump({"seeds": [101], "seed_sd": {"a": 0.3, "b": sd}}))
+    with pytest.raises(UserError, match=re.escape(f"calibration: seed_sd.b: {shown} is not a "
+                                                  "non-negative number")):
+        readers.calibration(path)
 
 
 def test_the_committed_curve_calibration_reads():

@@ -314,8 +314,14 @@ def expected(path) -> dict:
 
 def calibration(path) -> dict:
     doc = yaml_mapping(path, "calibration", ("seeds", "seed_sd"))
-    if not isinstance(doc["seed_sd"], dict):
-        raise UserError(f"{path}: calibration: seed_sd must be a mapping of row id to sd")
+    for key in ("seed_sd", "claim_sd"):  # each row's sd, which its tolerance scales
+        sds = doc.get(key, {})
+        if not isinstance(sds, dict):
+            raise UserError(f"{path}: calibration: {key} must be a mapping of row id to sd")
+        for row, sd in sds.items():
+            if not_sds([sd]):
+                raise UserError(f"{path}: calibration: {key}.{row}: {sd!r} is not a "
+                                f"non-negative number; {advice_for(path)}")
     return doc
 
 
@@ -331,7 +337,21 @@ def curve_calibration(path, installed_by: str = "install_calibration") -> dict:
     for curve, entry in doc["curves"].items():
         require(entry, ("sd", "sd_epoch_mean", "threshold"), path,
                 f"curve calibration of {curve}")
+        where = f"{path}: curve calibration of {curve}"
+        sds = entry["sd"] if isinstance(entry["sd"], list) else [entry["sd"]]
+        for key, values in (("sd", sds), ("sd_epoch_mean", [entry["sd_epoch_mean"]])):
+            if not_sds(values):
+                raise UserError(f"{where}: {key}: {not_sds(values)[0]!r} is not a "
+                                f"non-negative number; {advice_for(path)}")
+        if not is_finite_number(entry["threshold"]):
+            raise UserError(f"{where}: threshold: {entry['threshold']!r} is not a number; "
+                            f"{advice_for(path)}")
     return doc
+
+
+def not_sds(values) -> list:
+    """The values that cannot be a standard deviation: all but finite numbers >= 0."""
+    return [v for v in values if not is_finite_number(v) or v < 0]
 
 
 def reproduction(path) -> dict:
