@@ -76,7 +76,7 @@ def test_a_wrong_key_of_a_literature_figure_is_named(tmp_path):
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(UserError, match=r"literature.yaml: figures.simard_curves: series.0.paper: "
                                         r"'1.6 %' is not of type 'number'"):
-        workflow_config.check_literature(literature.load_config(path), path, load_config())
+        workflow_config.check_literature(literature.load_config(path), path)
 
 
 @pytest.mark.parametrize("edit, words", [
@@ -103,7 +103,7 @@ def test_a_literature_run_that_cannot_train_is_named_at_start(tmp_path, edit, wo
     path = tmp_path / "literature.yaml"
     path.write_text(yaml.safe_dump(doc))
     with pytest.raises(UserError, match=f"^{re.escape(str(path))}: {re.escape(words)}$"):
-        workflow_config.check_literature(literature.load_config(path), path, load_config())
+        literature.check_runs(load_config(), literature.load_config(path), path)
 
 
 def test_every_figure_of_the_config_has_its_inputs_and_caption():

@@ -60,6 +60,19 @@ def run_spec(config: dict, literature: dict, run: str, scale: str = "runs",
     return checked_spec(spec, f"{literature_file}: {scale}.{run}")
 
 
+def check_runs(config: dict, literature: dict, path) -> None:
+    """Every run's spec at every scale it has an entry for, as its job will make it from
+    `config` (the merged config: its defaults and seeds), for the workflow to check when
+    it starts (here, not in workflow_config: the figures' code digest would take in this
+    module's)."""
+    for scale in paths.LITERATURE_SCALES:
+        entries = literature["runs"] if scale == "runs" else literature.get(scale) or {}
+        for run in entries:
+            if run not in literature["runs"]:
+                raise UserError(f"{path}: {scale}.{run}: no run {run!r} under runs")
+            run_spec(config, literature, run, scale, (paths.CONFIG, str(path)))
+
+
 def settings(entry, where: str) -> dict:
     """A run's entry of settings: a mapping (an empty entry, YAML's null, is none)."""
     if not isinstance(entry, dict):

@@ -185,20 +185,10 @@ def check(config: dict) -> dict:
     return specs
 
 
-def check_literature(literature: dict, path, config: dict) -> None:
-    """config/literature.yaml: every run's spec at every scale it has an entry for, as its
-    job will make it from `config` (the merged config: its defaults and seeds), and the
-    figure entries, by their families' keys (here, not in nndl3.literature:
-    literature-train's code digest, which its checkpoints are keyed to, would take in the
-    figure registry's)."""
-    from . import literature as literature_runs
-
-    for scale in paths.LITERATURE_SCALES:
-        entries = literature["runs"] if scale == "runs" else literature.get(scale) or {}
-        for run in entries:
-            if run not in literature["runs"]:
-                raise UserError(f"{path}: {scale}.{run}: no run {run!r} under runs")
-            literature_runs.run_spec(config, literature, run, scale, (paths.CONFIG, str(path)))
+def check_literature(literature: dict, path) -> None:
+    """config/literature.yaml's figure entries, by their families' keys (here, not in
+    nndl3.literature: literature-train's code digest, which its checkpoints are keyed to,
+    would take in the figure registry's; its runs: literature.check_runs)."""
     for name, fig in (literature.get("figures") or {}).items():
         figures.checked(fig, f"{path}: figures.{name}")
 

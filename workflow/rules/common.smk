@@ -33,7 +33,8 @@ try:
     RUN_SPECS = workflow_config.check(config)  # each run's, validated once
     # the literature runs' (literature.smk, config/literature.yaml)
     LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
-    workflow_config.check_literature(LITERATURE, paths.LITERATURE_CONFIG, config)
+    nndl3_literature.check_runs(config, LITERATURE, paths.LITERATURE_CONFIG)
+    workflow_config.check_literature(LITERATURE, paths.LITERATURE_CONFIG)
 except (WorkflowError, UserError) as error:
     stop(f"invalid config: {workflow_config.one_line(error)}")
 
