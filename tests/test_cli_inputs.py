@@ -443,6 +443,7 @@ def a_record(**changes) -> dict:
     ({"metrics": {}}, "metrics: no values of evaluation_accuracy, which its spec monitors"),
     ({"seed": "two"}, "seed: 'two' is not an integer"),
     ({"monitored_epochs": "all"}, "monitored_epochs: not a list of epochs"),
+    ({"monitored_epochs": [1, 0]}, "monitored_epochs: not in increasing order ([1, 0])"),
     ({"spec": {"monitor": ["evaluation_accuracy"], "eta": -5}},
      "spec: eta: -5 is less than or equal to the minimum of 0"),
     ({"spec": "eta 3"}, "spec: 'eta 3' is not of type 'object'")])
@@ -454,6 +455,39 @@ def test_a_run_record_of_other_shapes_is_named_field_by_field(tmp_path, changes,
     with pytest.raises(UserError, match=f"^{re.escape(str(path))}: run record: "
                                         f"{re.escape(words)}"):
         readers.record(path)
+
+
+def an_aggregate(**changes) -> dict:
+    good = {"schema": readers.AGGREGATE_SCHEMA, "run": "r", "seeds": [1, 2],
+            "monitored_epochs": [0, 1], "spec": {"eta": 0.5},
+            "metrics": {"evaluation_accuracy": {"per_seed": [[0.5, 0.6], [0.4]]}},
+            "stopped_at_epoch": [1, 0], "diverged_at_epoch": [None, None]}
+    return {**good, **changes}
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"seeds": [1, 1]}, "seeds: [1, 1] is not a list of distinct seeds"),
+    ({"monitored_epochs": [1, 0]}, "monitored_epochs: not in increasing order ([1, 0])"),
+    ({"spec": {"eta": -1}}, "spec: eta: -1 is less than or equal to the minimum of 0"),
+    ({"metrics": {"evaluation_accuracy": {"per_seed": [[0.5, 0.6]]}}},
+     "metrics.evaluation_accuracy.per_seed: not one row for each of its 2 seeds"),
+    ({"metrics": {"evaluation_accuracy": {"per_seed": [[0.5, 97.0], [0.4]]}}},
+     "metrics.evaluation_accuracy.per_seed, seed 1: an accuracy outside 0..1"),
+    ({"metrics": {"evaluation_accuracy": {"per_seed": [[0.5, "x"], [0.4]]}}},
+     "metrics.evaluation_accuracy.per_seed, seed 1: not one number (or null) for each of its "
+     "2 monitored epochs"),
+    ({"diverged_at_epoch": ["x", None]},
+     "diverged_at_epoch: not one epoch (or null) for each of its 2 seeds")])
+def test_an_aggregate_of_other_shapes_is_named_field_by_field(tmp_path, changes, words):
+    """What the check and the figures read: a percent given for a fraction made a row's
+    mean 3296.9, a seed's row missing made its spread 0."""
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(an_aggregate()))
+    assert readers.aggregate(path)["run"] == "r"
+    path.write_text(json.dumps(an_aggregate(**changes)))
+    with pytest.raises(UserError, match=f"^{re.escape(str(path))}: aggregate: "
+                                        f"{re.escape(words)}"):
+        readers.aggregate(path)
 
 
 def test_a_folder_or_a_repository_file_given_for_a_result_says_so(tmp_path, monkeypatch):

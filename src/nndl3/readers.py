@@ -175,10 +175,64 @@ def result(path: str | os.PathLike, *schemas: str) -> dict:
     if schema == RECORD_SCHEMA:
         epochs_and_metrics(doc, path)
     if schema == AGGREGATE_SCHEMA:
-        for name, stats in doc["metrics"].items():
-            require(stats, ("per_seed",), path,
-                    f"aggregate metric {name!r}")
+        aggregate_shape(doc, path)
     return doc
+
+
+def epochs_problem(epochs) -> str | None:
+    """Why `monitored_epochs` are not epochs, in order (None if they are)."""
+    if not isinstance(epochs, list) or not all(is_integer(e) and e >= 0 for e in epochs):
+        return "not a list of epochs"
+    if any(later <= earlier for earlier, later in zip(epochs, epochs[1:], strict=False)):
+        return f"not in increasing order ({epochs!r:.40})"
+    return None
+
+
+def values_problem(name: str, values, epochs: list, whole: bool = True) -> str | None:
+    """Why a metric's values are not one number (or null) per monitored epoch (`whole`:
+    for all of them, else for the first ones: an aggregate's seed that stopped early), or
+    hold an accuracy outside 0..1; None if they are sound."""
+    if (not isinstance(values, list) or not all(v is None or is_number(v) for v in values)
+            or len(values) != len(epochs) and (whole or len(values) > len(epochs))):
+        return f"not one number (or null) for each of its {len(epochs)} monitored epochs"
+    if name.endswith("accuracy") and not all(v is None or 0 <= v <= 1 for v in values):
+        return "an accuracy outside 0..1 (a fraction of the images)"
+    return None
+
+
+def aggregate_shape(doc: dict, path) -> None:
+    """An aggregate's seeds, epochs and metrics of the shapes its readers (the check, the
+    figures) take: one row of values per seed, each value a number or null."""
+    from . import runspec
+
+    where = f"{path}: aggregate"
+    seeds, epochs = doc["seeds"], doc["monitored_epochs"]
+    if (not isinstance(seeds, list) or not seeds or not all(is_integer(s) for s in seeds)
+            or len(set(seeds)) != len(seeds)):
+        raise UserError(f"{where}: seeds: {seeds!r:.40} is not a list of distinct seeds")
+    if epochs_problem(epochs):
+        raise UserError(f"{where}: monitored_epochs: {epochs_problem(epochs)}")
+    if "spec" in doc:
+        runspec.check_values(doc["spec"], f"{where}: spec")
+    if not isinstance(doc["metrics"], dict):
+        raise UserError(f"{where}: metrics: {doc['metrics']!r:.40} is not a mapping of "
+                        "metric to its statistics")
+    for name, stats in doc["metrics"].items():
+        require(stats, ("per_seed",), path, f"aggregate metric {name!r}")
+        rows = stats["per_seed"]
+        if not isinstance(rows, list) or len(rows) != len(seeds):
+            raise UserError(f"{where}: metrics.{name}.per_seed: not one row for each of its "
+                            f"{len(seeds)} seeds")
+        for seed, row in zip(seeds, rows, strict=True):
+            if values_problem(name, row, epochs, whole=False):
+                raise UserError(f"{where}: metrics.{name}.per_seed, seed {seed}: "
+                                f"{values_problem(name, row, epochs, whole=False)}")
+    for key in ("stopped_at_epoch", "diverged_at_epoch"):
+        given = doc.get(key, [None] * len(seeds))
+        if (not isinstance(given, list) or len(given) != len(seeds)
+                or not all(e is None or is_integer(e) for e in given)):
+            raise UserError(f"{where}: {key}: not one epoch (or null) for each of its "
+                            f"{len(seeds)} seeds")
 
 
 def epochs_and_metrics(doc: dict, path) -> None:
@@ -191,8 +245,8 @@ def epochs_and_metrics(doc: dict, path) -> None:
     if not is_integer(doc["seed"]):
         raise UserError(f"{where}: seed: {doc['seed']!r} is not an integer")
     epochs = doc["monitored_epochs"]
-    if not isinstance(epochs, list) or not all(is_integer(e) for e in epochs):
-        raise UserError(f"{where}: monitored_epochs: not a list of epochs")
+    if epochs_problem(epochs):
+        raise UserError(f"{where}: monitored_epochs: {epochs_problem(epochs)}")
     if not isinstance(doc["metrics"], dict):
         raise UserError(f"{where}: metrics: {doc['metrics']!r:.40} is not a mapping of "
                         "metric to values")
@@ -202,13 +256,8 @@ def epochs_and_metrics(doc: dict, path) -> None:
         raise UserError(f"{where}: metrics: no values of {', '.join(missing)}, which its spec "
                         "monitors")
     for name, values in doc["metrics"].items():
-        if (not isinstance(values, list) or len(values) != len(epochs)
-                or not all(v is None or is_number(v) for v in values)):
-            raise UserError(f"{where}: metrics.{name}: not one number (or null) for each of "
-                            f"its {len(epochs)} monitored epochs")
-        if name.endswith("accuracy") and not all(v is None or 0 <= v <= 1 for v in values):
-            raise UserError(f"{where}: metrics.{name}: an accuracy outside 0..1 (a fraction "
-                            "of the images)")
+        if values_problem(name, values, epochs):
+            raise UserError(f"{where}: metrics.{name}: {values_problem(name, values, epochs)}")
     stopped = doc.get("stopped_at_epoch")
     planned = doc["spec"].get("epochs") if isinstance(doc["spec"], dict) else None
     if is_integer(stopped) and is_integer(planned) and not 0 <= stopped < planned:
