@@ -159,3 +159,10 @@ def test_a_broken_part_is_one_line_naming_it(tmp_path, broken, words):
     with pytest.raises(UserError, match=f"^{path}: ") as raised:
         svm.load_parts([path], PART_PARAMS, len(y))
     assert words in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_training_set_of_one_digit_is_named_not_an_index_error():
+    x, y = np.random.default_rng(0).random((3, 64)), np.array([5, 5, 5])
+    with pytest.raises(UserError, match=r"^--train-size 3: the first 3 training images are "
+                                        r"all 5s; the SVM separates two digits at least$"):
+        svm.fit(x, y, 1.0, 0.05)
