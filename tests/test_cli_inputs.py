@@ -206,7 +206,8 @@ def test_docs_refuse_a_root_that_is_no_checkout(tmp_path, capsys):
 
 
 def literature_record(path, **changes):
-    doc = {"schema": literature.RECORD_SCHEMA, "run": "simard_plain", "seed": 1,
+    doc = {"schema": literature.RECORD_SCHEMA, "run": "simard_plain", "seed": 1, "spec": {},
+           "validation_accuracy": [0.5] * 120 + [0.99], "test_accuracy": [0.5] * 120 + [0.984],
            "test_at_best": 0.984, "best_epoch": 120, "n_test": 10000, **changes}
     path.write_text(json.dumps(doc))
     return str(path)
@@ -215,8 +216,10 @@ def literature_record(path, **changes):
 @pytest.mark.parametrize("changes, words", [
     ({"run": None}, "'run' is None, not a string"),
     ({"seed": "1"}, "'seed' is '1', not an integer"),
-    ({"test_at_best": "0.98"}, "test_at_best '0.98' at best_epoch 120: not a finished"),
-    ({"test_at_best": 98.4}, "test_at_best 98.4 at best_epoch 120: not a finished")])
+    ({"test_at_best": "0.98"}, "best_epoch 120, test_at_best '0.98': not the epoch best on "
+                               "validation (120) and the test accuracy there (0.984)"),
+    ({"test_at_best": 98.4}, "best_epoch 120, test_at_best 98.4: not the epoch best"),
+    ({"n_test": 0}, "n_test 0: not a number of test images")])
 def test_a_literature_record_the_check_cannot_read_is_one_line(tmp_path, capsys, changes,
                                                                words):
     path = literature_record(tmp_path / "seed-1.json", **changes)

@@ -441,8 +441,16 @@ def test_the_probe_summary_says_where_each_probed_run_stands(tmp_path):
 
 @pytest.mark.parametrize("second, message", [
     ({"seed": 1}, "run a seed 1 again (also "),
-    ({"test_accuracy": [0.1, 0.2]}, "2 epochs, where the run's other seeds have 1"),
-    ({"best_epoch": None}, "no 'best_epoch': not a finished probe record"),
+    ({"test_accuracy": [0.1, 0.2], "validation_accuracy": [0.1, 0.05]},
+     "2 epochs, where the run's other seeds have 1"),
+    ({"best_epoch": None}, "best_epoch None, test_at_best 0.1: not the epoch best on "
+                           "validation (0) and the test accuracy there (0.1)"),
+    # what a hand-edited record showed as a result: a test accuracy read at no epoch
+    ({"test_at_best": 0.99}, "best_epoch 0, test_at_best 0.99: not the epoch best on "
+                             "validation (0)"),
+    ({"best_epoch": 99}, "best_epoch 99, test_at_best 0.1: not the epoch best"),
+    ({"n_test": 0}, "n_test 0: not a number of test images"),
+    ({"spec": "x"}, "'spec' is 'x', not a mapping"),
 ])
 def test_the_probe_summary_refuses_records_that_do_not_fit(tmp_path, second, message):
     first = {**curve_record("a", 1, [0.1], 0), "scale": "probe"}
@@ -477,7 +485,8 @@ CURVE_FIGURES = [name for name, fig in LITERATURE["figures"].items()
 def curve_record(run, seed, accuracies, best):
     return {"schema": literature.RECORD_SCHEMA, "run": run, "seed": seed,
             "test_accuracy": accuracies, "validation_accuracy": accuracies,
-            "best_epoch": best, "test_at_best": accuracies[best]}
+            "best_epoch": best, "test_at_best": accuracies[best], "n_test": 10_000,
+            "spec": {}}
 
 
 def test_the_curve_figures_draw_every_run_and_the_papers_numbers():

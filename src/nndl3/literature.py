@@ -264,7 +264,8 @@ def read_record(path) -> dict:
     if not isinstance(doc, dict) or doc.get("schema") != RECORD_SCHEMA:
         raise UserError(f"{path}: not a literature record (schema {RECORD_SCHEMA})")
     for key, valid, name in (("run", lambda v: isinstance(v, str), "a string"),
-                             ("seed", readers.is_integer, "an integer")):
+                             ("seed", readers.is_integer, "an integer"),
+                             ("spec", lambda v: isinstance(v, dict), "a mapping")):
         if not valid(doc.get(key)):
             raise UserError(f"{path}: {key!r} is {doc.get(key)!r}, not {name}")
     return doc
@@ -297,13 +298,22 @@ def one_spec_per_run(paths, records) -> None:
 
 
 def finished(path, record) -> None:
-    """A record the check can read: its test accuracy at the best validation epoch."""
-    value, epoch = record.get("test_at_best"), record.get("best_epoch")
-    if not readers.is_number(value) or not 0 <= value <= 1 or not isinstance(epoch, int):
-        raise UserError(f"{path}: test_at_best {value!r} at best_epoch {epoch!r}: not a "
-                        "finished record (an accuracy in [0, 1] at an epoch)")
-    for key in ("validation_accuracy", "test_accuracy"):
-        curve = record.get(key, [])
-        if not isinstance(curve, list) or not all(
+    """A record the check can read, as literature-train writes it: validation and test
+    accuracies per epoch, the epoch best on validation (the first), the test accuracy
+    there, the test set's size (its binomial spread)."""
+    curves = [record.get(key) for key in ("validation_accuracy", "test_accuracy")]
+    for key, curve in zip(("validation_accuracy", "test_accuracy"), curves, strict=True):
+        if not isinstance(curve, list) or not curve or not all(
                 readers.is_number(a) and 0 <= a <= 1 for a in curve):
-            raise UserError(f"{path}: {key}: not a list of accuracies in [0, 1]")
+            raise UserError(f"{path}: {key}: not a list of accuracies in [0, 1], one an epoch")
+    validation, test = curves
+    if len(validation) != len(test):
+        raise UserError(f"{path}: {len(validation)} validation accuracies, {len(test)} test "
+                        "accuracies: not one of each an epoch")
+    best = int(np.argmax(validation))
+    if record.get("best_epoch") != best or record.get("test_at_best") != test[best]:
+        raise UserError(f"{path}: best_epoch {record.get('best_epoch')!r}, test_at_best "
+                        f"{record.get('test_at_best')!r}: not the epoch best on validation "
+                        f"({best}) and the test accuracy there ({test[best]})")
+    if not readers.is_integer(record.get("n_test")) or record["n_test"] < 1:
+        raise UserError(f"{path}: n_test {record.get('n_test')!r}: not a number of test images")

@@ -105,13 +105,7 @@ def cmd_probe(args):
         if scale != "probe":
             raise UserError(f"{path}: a record of scale {scale!r}, not a probe's "
                             "(literature-train --scale probe)")
-        missing = [k for k in ("seed", "test_accuracy", "best_epoch", "test_at_best")
-                   if k not in record]
-        if missing:
-            raise UserError(f"{path}: no {missing[0]!r}: not a finished probe record")
         literature.finished(path, record)
-        if not record["test_accuracy"]:
-            raise UserError(f"{path}: 'test_accuracy' is not a list of epochs' accuracies")
         n = epochs.setdefault(record["run"], len(record["test_accuracy"]))
         if len(record["test_accuracy"]) != n:
             raise UserError(f"{path}: {len(record['test_accuracy'])} epochs, where the run's "
