@@ -242,11 +242,20 @@ def epochs_and_metrics(doc: dict, path) -> None:
 
     where = f"{path}: run record"
     runspec.check_values(doc["spec"], f"{where}: spec")  # which the aggregate carries on
-    if not is_integer(doc["seed"]):
-        raise UserError(f"{where}: seed: {doc['seed']!r} is not an integer")
+    if not is_integer(doc["seed"]) or doc["seed"] < 0:
+        raise UserError(f"{where}: seed: {doc['seed']!r} is not a seed (an integer >= 0)")
     epochs = doc["monitored_epochs"]
-    if epochs_problem(epochs):
-        raise UserError(f"{where}: monitored_epochs: {epochs_problem(epochs)}")
+    if epochs_problem(epochs) or not epochs:
+        raise UserError(f"{where}: monitored_epochs: {epochs_problem(epochs) or 'none'}")
+    for key, optional in (("seconds_per_epoch", False), ("eta_per_epoch", True)):
+        values = doc.get(key)
+        if not (optional and values is None) and (
+                not isinstance(values, list) or not_sds(values)):
+            raise UserError(f"{where}: {key}: {values!r:.40} is not a list of numbers >= 0")
+    for key in ("stopped_at_epoch", "diverged_at_epoch", "n_train"):
+        low = -math.inf if key == "stopped_at_epoch" else 0  # its range: its spec's, below
+        if doc.get(key) is not None and (not is_integer(doc[key]) or doc[key] < low):
+            raise UserError(f"{where}: {key}: {doc[key]!r} is not a count (an integer >= 0)")
     if not isinstance(doc["metrics"], dict):
         raise UserError(f"{where}: metrics: {doc['metrics']!r:.40} is not a mapping of "
                         "metric to values")
