@@ -182,7 +182,8 @@ def test_a_candidate_outside_the_grid_is_one_line(tiny_data, capsys, tmp_path):
     ("99 labels", "(99,) labels of type int64, not 100 integers"),
     ("floats", "(100,) labels of type float64, not 100 integers"),
     ("not npy", "not predicted labels (not a NumPy array file)"),
-    ("npz", "not predicted labels (an .npz archive, not an .npy array)")])
+    ("npz", "not predicted labels (an .npz archive, not an .npy array)"),
+    ("99s", "labels from 0 to 99, not digits 0-9")])
 def test_wrong_predicted_labels_are_one_line_naming_the_file(tmp_path, content, words):
     path = tmp_path / "predicted-test.npy"
     if content == "not npy":
@@ -190,6 +191,8 @@ def test_wrong_predicted_labels_are_one_line_naming_the_file(tmp_path, content, 
     elif content == "npz":
         with open(path, "wb") as f:
             np.savez(f, labels=np.arange(100))
+    elif content == "99s":  # each would have counted as wrong, silently
+        np.save(path, np.arange(100))
     else:
         np.save(path, np.zeros(99, dtype=np.int64) if content == "99 labels" else np.zeros(100))
     with pytest.raises(UserError) as caught:

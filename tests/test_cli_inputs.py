@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from nndl3 import cli, literature, mnist, readers
+from nndl3 import cli, literature, mnist, neuron, readers
 from nndl3.errors import UserError
 
 from .conftest import synthetic_digits
@@ -673,3 +673,26 @@ def test_a_spec_the_command_refuses_its_check_only_refuses_too(tmp_path, capsys,
     err = one_line_error(capsys, [*check_only, command, "--spec", spec, "--out",
                                   str(tmp_path / f"out{suffix}")])
     assert err.startswith(f"error: {words}"), err
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"cost_kind": "foo"}, "cost_kind: 'foo' is not one of ['quadratic', 'cross-entropy']"),
+    ({"eta": "x"}, "eta: 'x' is not of type 'number'"),
+    ({"epochs": -3}, "epochs: -3 is less than the minimum of 1"),
+    ({"output": [0.5, 1.5, 0.4]}, "output: not 3 values (before training and after each of "
+                                  "its 2 epochs) in [0, 1]"),
+    ({"cost": [0.5, 0.4]}, "cost: not 3 values (before training and after each of its 2 "
+                           "epochs) >= 0")])
+def test_a_neuron_result_the_figure_cannot_draw_is_named(tmp_path, changes, words):
+    """A neuron's curves as a figure draws them, each value in its range: an output above 1
+    or three outputs for 300 epochs were drawn without a word."""
+    good = {"schema": readers.NEURON_SCHEMA, "w0": 2.0, "b0": 2.0, "cost_kind": "quadratic",
+            "eta": 0.15, "epochs": 2, "output": [0.9, 0.8, 0.7], "cost": [0.4, 0.3, 0.2],
+            "w": 1.0, "b": 1.0}
+    path = tmp_path / "n.json"
+    path.write_text(json.dumps(good))
+    assert neuron.read_result(path)["epochs"] == 2
+    path.write_text(json.dumps({**good, **changes}))
+    with pytest.raises(UserError, match=f"^{re.escape(str(path))}: single-neuron result: "
+                                        f"{re.escape(words)}$"):
+        neuron.read_result(path)

@@ -271,6 +271,9 @@ def predicted_labels(path: str, images: int):
     if labels.shape != (images,) or labels.dtype.kind not in "iu":
         raise UserError(f"{path}: {labels.shape} labels of type {labels.dtype}, not "
                         f"{images} integers; {readers.REBUILD}")
+    if images and not 0 <= labels.min() <= labels.max() <= 9:
+        raise UserError(f"{path}: labels from {labels.min()} to {labels.max()}, not digits "
+                        f"0-9; {readers.REBUILD}")
     return labels
 
 

@@ -96,7 +96,9 @@ def read_baselines(paths) -> dict:
 
 def read_neuron(paths) -> dict:
     (path,) = paths
-    return readers.neuron_result(path)
+    from .neuron import read_result
+
+    return read_result(path)
 
 
 def read_data(paths) -> dict:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from .errors import UserError
+
 # A result's keys for its settings: the config entry's name (neuron.schema.yaml) -> the
 # result's (docs/run-record.md).
 STORED = {"w": "w0", "b": "b0", "cost": "cost_kind", "eta": "eta", "epochs": "epochs"}
@@ -16,6 +18,31 @@ STORED = {"w": "w0", "b": "b0", "cost": "cost_kind", "eta": "eta", "epochs": "ep
 def settings_of(result: dict) -> dict:
     """The settings a result was trained with, by the config entry's names."""
     return {key: result[stored] for key, stored in STORED.items()}
+
+
+def read_result(path) -> dict:
+    """A single neuron's result (readers.neuron_result), with its settings checked by
+    neuron.schema.yaml and its curves as a figure draws them: an output in [0, 1] and a
+    cost >= 0 before training and after each of its epochs."""
+    from . import readers, schemas
+
+    doc = readers.neuron_result(path)
+    where = f"{path}: single-neuron result"
+    if "epochs" not in doc:
+        raise UserError(f"{where} lacks key(s) 'epochs'; {readers.advice_for(path)}")
+    wrong = schemas.problem(settings_of(doc), "neuron.schema.yaml")
+    if wrong:  # named by the result's key (cost_kind, not the setting's cost)
+        key, rest = wrong.split(":", 1)
+        raise UserError(f"{where}: {STORED.get(key, key)}:{rest}")
+    steps = doc["epochs"] + 1
+    for key, bad in (("output", lambda v: not 0 <= v <= 1), ("cost", lambda v: v < 0)):
+        values = doc[key]
+        if (not isinstance(values, list) or len(values) != steps
+                or not all(readers.is_finite_number(v) and not bad(v) for v in values)):
+            raise UserError(f"{where}: {key}: not {steps} values (before training and after "
+                            f"each of its {doc['epochs']} epochs) "
+                            f"{'in [0, 1]' if key == 'output' else '>= 0'}")
+    return doc
 
 
 def sigmoid(z: float) -> float:

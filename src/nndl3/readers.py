@@ -179,6 +179,7 @@ def result(path: str | os.PathLike, *schemas: str) -> dict:
     return doc
 
 
+
 def epochs_problem(epochs) -> str | None:
     """Why `monitored_epochs` are not epochs, in order (None if they are)."""
     if not isinstance(epochs, list) or not all(is_integer(e) and e >= 0 for e in epochs):

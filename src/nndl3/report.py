@@ -10,7 +10,19 @@ import html
 import re
 from pathlib import Path
 
-from . import atomic, book_runs, check, code, curves, readers, stats, status, tolerance, two_sample
+from . import (
+    atomic,
+    book_runs,
+    check,
+    code,
+    curves,
+    neuron,
+    readers,
+    stats,
+    status,
+    tolerance,
+    two_sample,
+)
 from .errors import UserError
 from .tolerance import K_SIGMA
 
@@ -41,7 +53,7 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
     inputs = check.Inputs(
         readers.aggregates(aggregate_paths),
         baseline_results(svm_paths),
-        readers.keyed(neuron_paths, readers.neuron_result, lambda p, r: Path(p).stem,
+        readers.keyed(neuron_paths, neuron.read_result, lambda p, r: Path(p).stem,
                       "neuron result named"),  # results/neuron/<run>.json
         readers.class_counts(labels_path) if labels_path else {})
     curve_calibration = readers.curve_calibration(curve_calibration_path) if book_paths else None
