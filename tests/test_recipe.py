@@ -316,9 +316,10 @@ def test_the_recipe_spot_check_passes_on_the_stored_seed_and_fails_in_one_line(t
     best = round(100 * max(record["metrics"]["evaluation_accuracy"]), 4)
     (tmp_path / "recipe_curves.json").write_text(json.dumps({"seeds": [3], "curves": {}}))
 
-    def spot(stored, seeds=(3,)):
+    def spot(stored, seeds=(3,), made_by=calibration.RECIPE_COMMAND):
         (tmp_path / "recipe.yaml").write_text(yaml.safe_dump(
-            {"seeds": list(seeds), "seed_sd": {"r": 1.0}, "per_seed": {"r": {3: stored}}}))
+            {"provenance": {"command": made_by}, "seeds": list(seeds), "seed_sd": {"r": 1.0},
+             "per_seed": {"r": {3: stored}}}))
         return cli("calibration-check", "--recipe", "--records", str(path),
                    "--expected", str(tmp_path / "expected.yaml"),
                    "--calibration", str(tmp_path / "recipe.yaml"),
@@ -338,6 +339,10 @@ def test_the_recipe_spot_check_passes_on_the_stored_seed_and_fails_in_one_line(t
     assert other.returncode == 1 and "MISMATCH" not in other.stdout
     assert other.stderr.strip().endswith("seed 3 of the records is not one of its "
                                          "calibration seeds [4, 5]")
+    # the chapter's calibration given by mistake: its pass would have been of nothing
+    chapter = spot(best, made_by="snakemake calibrate (python -m nndl3 calibrate)")
+    assert chapter.returncode == 1 and chapter.stderr.strip().endswith(
+        "not the recipe's calibration (--recipe checks that)")
 
 
 def test_a_published_sweep_draws_its_recipes_band_at_each_size(tmp_path):

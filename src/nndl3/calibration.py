@@ -285,13 +285,17 @@ def spot_check(expected: dict, book: book_runs.Book, points: dict, curve_doc: di
     return compared, problems
 
 
-def spot_inputs(record_paths, labels_path) -> tuple[check.Inputs, int]:
-    """Aggregates of single re-trained records, one seed of each run, and that seed."""
+def spot_inputs(record_paths, labels_path, recipe: bool = False) -> tuple[check.Inputs, int]:
+    """Aggregates of single re-trained records, one seed of each run, and that seed; the
+    records the author's recipe's (`recipe`) or none of them."""
     from .aggregate import aggregate
 
     by_run, seeds = {}, set()
     for path in record_paths:
         record = readers.record(path)
+        if ("recipe" in record) != recipe:
+            raise UserError(f"{path}: {'not ' * recipe}a record of the author's recipe "
+                            f"({'--recipe checks those' if not recipe else 'as --recipe checks'})")
         if record["run"] in by_run:
             raise UserError(f"{path}: a second record of run {record['run']!r}")
         by_run[record["run"]] = aggregate([record])

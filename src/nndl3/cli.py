@@ -465,8 +465,13 @@ def cmd_calibration_check(args):
     """Re-trained calibration seeds against the stored per-seed values."""
     from . import book_runs, calibration, check
 
-    inputs, seed = calibration.spot_inputs(args.records, args.labels)
+    inputs, seed = calibration.spot_inputs(args.records, args.labels, args.recipe)
     stored = readers.calibration(args.calibration)
+    made_by = (stored.get("provenance") or {}).get("command")
+    if (made_by == calibration.RECIPE_COMMAND) != args.recipe:  # a pass would be of nothing
+        raise UserError(f"{args.calibration}: made by {made_by!r}: "
+                        + ("the recipe's calibration, which --recipe checks" if not args.recipe
+                           else "not the recipe's calibration (--recipe checks that)"))
     if seed not in stored["seeds"]:  # else every row would be a mismatch, not a move
         raise UserError(f"{args.calibration}: seed {seed} of the records is not one of its "
                         f"calibration seeds {stored['seeds']}")
