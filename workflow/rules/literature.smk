@@ -43,6 +43,8 @@ rule literature_train:
     wildcard_constraints:
         scale=one_of(paths.LITERATURE_SCALES),
         run=one_of(LITERATURE_RUNS),
+        # the config's seeds (a job's spec is made from them): seed-99.json is no target
+        seed=one_of(map(str, SEEDS)),
     threads: literature_threads
     resources:
         mem_mb=4000,
