@@ -284,6 +284,30 @@ def test_the_report_section_reads_replays_and_names_a_stranger(tmp_path):
         replay_check.report_section(expected, book, [tmp_path / "other.json"], {})
 
 
+@pytest.mark.parametrize("cut, words", [
+    (lambda lists: lists[1].__delitem__(slice(5, None)), "[1]: not a list of "),
+    (lambda lists: lists.pop(), "the top level: not a list of 4"),
+    (lambda lists: lists[0].__setitem__(3, "x"), "[0][3]: 'x' where the published file has a "
+                                                 "number")])
+def test_a_replay_laid_out_otherwise_than_its_published_file_is_named(tmp_path, cut, words):
+    """What the report and the figure read: a list cut short broke their arithmetic (NumPy's
+    'could not broadcast') or was drawn against the whole."""
+    from nndl3 import plotting
+
+    lists = published()
+    cut(lists)
+    given = tmp_path / "overfitting.json"
+    given.write_text(json.dumps(lists))
+    book = read_book()
+    with pytest.raises(replay_check.UserError, match=f"^{re.escape(f'{given}: {words}')}"):
+        replay_check.report_section({"quantities": []}, book, [given], {})
+    spec = {"family": "replay", "title": "t", "replay": {
+        "file": "overfitting.json", "lists": ["evaluation_accuracy"]}}
+    with pytest.raises(replay_check.UserError,  # the workflow's file: the plot has no path
+                       match=f"^{re.escape(f'results/replay/overfitting.json: {words}')}"):
+        plotting.replay(spec, {"overfitting.json": lists}, book)
+
+
 def test_the_replay_figure_draws_both_runs_and_their_difference():
     from nndl3 import plotting
 

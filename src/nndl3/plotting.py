@@ -502,6 +502,9 @@ def replay(fig_spec: dict, replayed: dict, book: dict) -> plt.Figure:
     """A published run and its replay from the author's seed (nndl3.replay): one column per
     list (`replay: {file, key, lists}`), the two runs above, replay minus book below, so
     that "identical" is seen rather than read."""
+    from .replay_check import laid_out_as_published
+
+    laid_out_as_published(replayed, book)
     entry = fig_spec["replay"]
     file, key, names = entry["file"], entry.get("key"), entry["lists"]
     fig, axes = plt.subplots(2, len(names), sharex=True, squeeze=False, figsize=(9.6, 5.6),

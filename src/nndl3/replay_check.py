@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import book_runs, readers
+from . import book_runs, paths, readers
 from .errors import UserError
 from .status import FAIL, IDENTICAL, KNOWN_DEVIATION
 
@@ -181,6 +181,7 @@ def report_section(expected: dict, book: book_runs.Book, replay_paths,
     if unknown:
         raise UserError(f"--replay: {', '.join(unknown)}: not the replay of a published run "
                         f"({', '.join(book.published.files)})")
+    laid_out_as_published(replayed, book, replay_paths)
     table = rows(book, replayed, svm.values(), expected.get("replay_deviations"))
     text = text_with_known(text_rows(expected, book, replayed, svm.values()), table,
                            book.published)
@@ -250,3 +251,37 @@ def section(table: list[dict], text=()) -> str:
         lines += [f"| {r['row']} | {r['book']:g} | {r['published_run']:.4g} | {r['replay']:.4g} "
                   f"| {r['target']} | {r['status']} |" for r in text]
     return "\n".join(lines) + "\n"
+
+
+def layout_difference(ours, theirs, where: str = "") -> str | None:
+    """Where a replayed file's layout differs from the published file's (None if nowhere):
+    the same keys, lists of the same lengths, a number where the published file has one."""
+    here = where or "the top level"
+    if isinstance(theirs, dict):
+        if not isinstance(ours, dict) or set(ours) != set(theirs):
+            return f"{here}: not the keys {sorted(theirs)}"
+        inner = (layout_difference(ours[k], v, f"{where}.{k}" if where else k)
+                 for k, v in theirs.items())
+    elif isinstance(theirs, list):
+        if not isinstance(ours, list) or len(ours) != len(theirs):
+            return f"{here}: not a list of {len(theirs)}"
+        inner = (layout_difference(a, b, f"{where}[{i}]")
+                 for i, (a, b) in enumerate(zip(ours, theirs, strict=True)))
+    else:
+        return None if readers.is_number(ours) == readers.is_number(theirs) else \
+            f"{here}: {ours!r:.20} where the published file has a number"
+    return next((d for d in inner if d), None)
+
+
+def laid_out_as_published(replayed: dict, book: dict, read_from=()) -> None:
+    """A UserError naming the first replayed file laid out otherwise than its published
+    file (a cut list was drawn against the whole, or broke the report's arithmetic);
+    `read_from`: the files' paths, where not the workflow's."""
+    where = {Path(p).name: str(p) for p in read_from}
+    for file, content in replayed.items():
+        if file in book:
+            difference = layout_difference(content, book[file])
+            if difference:
+                path = where.get(file, paths.REPLAY.format(file=file))
+                raise UserError(f"{path}: {difference}, as the published {file}; "
+                                f"{readers.advice_for(path)}")
