@@ -330,6 +330,18 @@ def test_the_gate_refuses_what_it_cannot_read_rather_than_pass_it(tmp_path, caps
     assert "no rows: nothing was checked" in err
     err = one_line_error(capsys, reproduction(tmp_path, [{"id": "a", "status": "pass"}], ""))
     assert "rep.md: empty" in err
+    # a row without an id passed unread; the others ended in an unexpected error
+    for part, value in (("rows", [{"status": "pass"}]), ("rows", 5), ("curves", None),
+                        ("replay", 3)):
+        argv = reproduction(tmp_path, [{"id": "a", "status": "pass"}])
+        doc = json.loads((tmp_path / "rep.json").read_text())
+        (tmp_path / "rep.json").write_text(json.dumps({**doc, part: value}))
+        assert f"{part}: not a list of rows, each with an id" in one_line_error(capsys, argv)
+    for made in ("x", {"train": [1]}):
+        argv = reproduction(tmp_path, [{"id": "a", "status": "pass"}])
+        doc = json.loads((tmp_path / "rep.json").read_text())
+        (tmp_path / "rep.json").write_text(json.dumps({**doc, "code": made}))
+        assert "is not the digests of the code that made it" in one_line_error(capsys, argv)
 
 
 @pytest.mark.parametrize("part", ["rows", "curves", "replay"])

@@ -422,6 +422,16 @@ def reproduction(path) -> dict:
     if "gate" not in doc:
         raise UserError(f"{path}: not the chapter's reproduction report (it has no gate; "
                         "`snakemake --cores 2 check` makes that report)")
+    for part in ("rows", "curves", "replay"):  # what the gate reads row by row
+        items = doc.get(part, [])
+        if not isinstance(items, list) or not all(
+                isinstance(r, dict) and isinstance(r.get("id"), str) for r in items):
+            raise UserError(f"{path}: {part}: not a list of rows, each with an id; "
+                            f"{advice_for(path)}")
+    made = doc.get("code", {})
+    if not isinstance(made, dict) or not isinstance(made.get("train", {}), dict):
+        raise UserError(f"{path}: code: {made!r:.40} is not the digests of the code that made "
+                        f"it; {advice_for(path)}")
     return doc
 
 
