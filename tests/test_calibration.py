@@ -3,6 +3,7 @@ it stores, installing it, and the spot check that fails when a re-trained seed d
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -156,3 +157,21 @@ def test_curves_need_more_seeds_than_the_check_has():
                        "needs at least 4"):
         calibration.measure_curves(book_runs.Book({}, PUBLISHED), {}, [1, 2, 3],
                                    {"quantities": [], "gate": GATE})
+
+
+def test_calibrate_with_too_few_seeds_says_so_before_measuring(tmp_path, capsys):
+    """One line, before the rows' sds: one seed printed NumPy's 'Degrees of freedom <= 0'
+    warning first."""
+    from nndl3 import cli
+
+    for name in ("a.json", "labels.npz"):  # never read: the seeds are refused first
+        (tmp_path / name).write_text("")
+    book = Path(__file__).resolve().parents[1] / "book_runs" / "overfitting.json"
+    assert cli.main(["calibrate", "--aggregates", str(tmp_path / "a.json"), "--book",
+                     str(book), "--labels", str(tmp_path / "labels.npz"),
+                     "--seeds", "1",
+                     "--out", str(tmp_path / "c.yaml"),
+                     "--out-curves", str(tmp_path / "c.json")]) == 1
+    err = capsys.readouterr().err
+    assert err == ("error: calibration: 1 seed(s) [1]; the curves' held-out check needs at "
+                   f"least {curves.N_CHECK + 1} (one book, {curves.N_CHECK} of ours)\n")

@@ -117,14 +117,20 @@ def other_run(row: dict) -> dict:
     return {**source, "run": row["source"]["minus_run"]}
 
 
-def measure_curves(book: book_runs.Book, aggregates: dict, default: list[int],
-                   expected: dict) -> dict:
-    """Each published curve our runs monitor, measured over the default seeds, its
-    threshold at the per-member rate of the gate these curves and `expected`'s rows make."""
+def enough_seeds(default: list[int]) -> None:
+    """A UserError unless the seeds are enough for the curves' held-out check (and so for
+    an sd of each row)."""
     if len(default) <= curves.N_CHECK:
         raise UserError(f"calibration: {len(default)} seed(s) {default}; the curves' held-out "
                         f"check needs at least {curves.N_CHECK + 1} (one book, "
                         f"{curves.N_CHECK} of ours)")
+
+
+def measure_curves(book: book_runs.Book, aggregates: dict, default: list[int],
+                   expected: dict) -> dict:
+    """Each published curve our runs monitor, measured over the default seeds, its
+    threshold at the per-member rate of the gate these curves and `expected`'s rows make."""
+    enough_seeds(default)
     rows = {}
     for curve in book_runs.curves(book):
         if curve["run"] not in aggregates:
@@ -154,6 +160,7 @@ def calibrate(expected_path, aggregate_paths, book: book_runs.Book, labels_path,
     """Measure and write both calibration files; return them. recipe: the aggregates are
     the author's recipe's (nndl3.recipe, `snakemake recipe_seeds`): every row is measured
     over `default` and the rows that read a run without a recipe are left out."""
+    enough_seeds(default)  # before the rows' sds, which one seed leaves undefined
     expected = check.load_expected(expected_path)
     inputs = check.Inputs(readers.aggregates(aggregate_paths),
                           class_counts=readers.class_counts(labels_path))
