@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nndl3 import baselines, cli, svm
+from nndl3 import baselines, cli, readers, svm
 from nndl3.errors import UserError
 
 
@@ -197,7 +197,8 @@ def test_wrong_predicted_labels_are_one_line_naming_the_file(tmp_path, content, 
         np.save(path, np.zeros(99, dtype=np.int64) if content == "99 labels" else np.zeros(100))
     with pytest.raises(UserError) as caught:
         cli.predicted_labels(str(path), 100)
-    assert str(caught.value).startswith(f"{path}: {words}; delete it")
+    # a file outside the workflow's outputs is the user's to fix, not to rebuild
+    assert str(caught.value) == f"{path}: {words}; {readers.FIX}"
 
 
 def test_predicted_labels_read_back(tmp_path):

@@ -666,11 +666,11 @@ def test_book_settings_of_another_shape_are_named(tmp_path, capsys, settings):
 def test_class_counts_of_a_broken_prepared_file_name_what_is_wrong(tmp_path):
     path = tmp_path / "mnist.npz"
     path.write_text("not an archive\n")
-    with pytest.raises(UserError, match=r"not the prepared data \(not a zip archive\); delete"):
+    with pytest.raises(UserError, match=r"not the prepared data \(not a zip archive\); fix it"):
         readers.class_counts(path)
     with open(path, "wb") as f:
         np.savez(f, train_y=np.zeros(3, np.uint8), validation_y=np.zeros(3, np.uint8))
-    with pytest.raises(UserError, match=r"not the prepared data \(no test_y\); delete"):
+    with pytest.raises(UserError, match=r"not the prepared data \(no test_y\); fix it"):
         readers.class_counts(path)
 
 

@@ -263,17 +263,18 @@ def predicted_labels(path: str, images: int):
         labels = np.load(path, allow_pickle=False)
     except readers.NUMPY_FILE_ERRORS as exc:
         reason = readers.numpy_file_reason(exc, archive=False)
-        raise UserError(f"{path}: not predicted labels ({reason}); {readers.REBUILD}") from None
+        raise UserError(f"{path}: not predicted labels ({reason}); "
+                        f"{readers.advice_for(path)}") from None
     if not isinstance(labels, np.ndarray):  # an .npz
         labels.close()
         raise UserError(f"{path}: not predicted labels (an .npz archive, not an .npy array); "
-                        f"{readers.REBUILD}")
+                        f"{readers.advice_for(path)}")
     if labels.shape != (images,) or labels.dtype.kind not in "iu":
         raise UserError(f"{path}: {labels.shape} labels of type {labels.dtype}, not "
-                        f"{images} integers; {readers.REBUILD}")
+                        f"{images} integers; {readers.advice_for(path)}")
     if images and not 0 <= labels.min() <= labels.max() <= 9:
         raise UserError(f"{path}: labels from {labels.min()} to {labels.max()}, not digits "
-                        f"0-9; {readers.REBUILD}")
+                        f"0-9; {readers.advice_for(path)}")
     return labels
 
 

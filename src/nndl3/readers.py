@@ -179,7 +179,6 @@ def result(path: str | os.PathLike, *schemas: str) -> dict:
     return doc
 
 
-
 def epochs_problem(epochs) -> str | None:
     """Why `monitored_epochs` are not epochs, in order (None if they are)."""
     if not isinstance(epochs, list) or not all(is_integer(e) and e >= 0 for e in epochs):
@@ -251,7 +250,7 @@ def epochs_and_metrics(doc: dict, path) -> None:
     for key, optional in (("seconds_per_epoch", False), ("eta_per_epoch", True)):
         values = doc.get(key)
         if not (optional and values is None) and (
-                not isinstance(values, list) or not_sds(values)):
+                not isinstance(values, list) or not_non_negative(values)):
             raise UserError(f"{where}: {key}: {values!r:.40} is not a list of numbers >= 0")
     for key in ("stopped_at_epoch", "diverged_at_epoch", "n_train"):
         low = -math.inf if key == "stopped_at_epoch" else 0  # its range: its spec's, below
@@ -356,7 +355,8 @@ def class_counts(path) -> dict:
                         "prepare_data`)")
     from .mnist import SETS
 
-    labels = npz_arrays(path, "not the prepared data", f"; {REBUILD}", [f"{s}_y" for s in SETS])
+    labels = npz_arrays(path, "not the prepared data", f"; {advice_for(path)}",
+                        [f"{s}_y" for s in SETS])
     return {s: np.bincount(labels[f"{s}_y"], minlength=10).tolist() for s in SETS}
 
 
@@ -378,7 +378,7 @@ def calibration(path) -> dict:
         if not isinstance(sds, dict):
             raise UserError(f"{path}: calibration: {key} must be a mapping of row id to sd")
         for row, sd in sds.items():
-            if not_sds([sd]):
+            if not_non_negative([sd]):
                 raise UserError(f"{path}: calibration: {key}.{row}: {sd!r} is not a "
                                 f"non-negative number; {advice_for(path)}")
     return doc
@@ -399,8 +399,8 @@ def curve_calibration(path, installed_by: str = "install_calibration") -> dict:
         where = f"{path}: curve calibration of {curve}"
         sds = entry["sd"] if isinstance(entry["sd"], list) else [entry["sd"]]
         for key, values in (("sd", sds), ("sd_epoch_mean", [entry["sd_epoch_mean"]])):
-            if not_sds(values):
-                raise UserError(f"{where}: {key}: {not_sds(values)[0]!r} is not a "
+            if not_non_negative(values):
+                raise UserError(f"{where}: {key}: {not_non_negative(values)[0]!r} is not a "
                                 f"non-negative number; {advice_for(path)}")
         if not is_finite_number(entry["threshold"]):
             raise UserError(f"{where}: threshold: {entry['threshold']!r} is not a number; "
@@ -408,8 +408,8 @@ def curve_calibration(path, installed_by: str = "install_calibration") -> dict:
     return doc
 
 
-def not_sds(values) -> list:
-    """The values that cannot be a standard deviation: all but finite numbers >= 0."""
+def not_non_negative(values) -> list:
+    """The values that are not finite numbers >= 0 (a standard deviation, a duration)."""
     return [v for v in values if not is_finite_number(v) or v < 0]
 
 

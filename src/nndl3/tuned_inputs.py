@@ -6,7 +6,7 @@ fit with the wrong parameters."""
 from __future__ import annotations
 
 from .errors import UserError
-from .readers import REBUILD, is_number, json_file, require
+from .readers import advice_for, is_number, json_file, require
 
 SEARCH_KEYS = ("search_size", "budget_cpu_seconds", "tried", "skipped", "best", "cpu_seconds")
 
@@ -37,9 +37,11 @@ def candidate_result(doc, path) -> dict:
     params(doc, f"{path}")
     accuracy, seconds = doc["validation_accuracy"], doc["cpu_seconds"]
     if not is_number(accuracy) or not 0 <= accuracy <= 1:
-        raise UserError(f"{path}: validation_accuracy: {accuracy!r}: not in [0, 1]; {REBUILD}")
+        raise UserError(f"{path}: validation_accuracy: {accuracy!r}: not in [0, 1]; "
+                        f"{advice_for(path)}")
     if not is_number(seconds) or seconds < 0:
-        raise UserError(f"{path}: cpu_seconds: {seconds!r}: not a number of seconds; {REBUILD}")
+        raise UserError(f"{path}: cpu_seconds: {seconds!r}: not a number of seconds; "
+                        f"{advice_for(path)}")
     return doc
 
 
@@ -48,15 +50,16 @@ def search(path, grid: list | None = None) -> dict:
     and with the spec's `grid`, what it tried and skipped is that grid, in its order."""
     doc = require(json_file(path, "tuned SVM search"), SEARCH_KEYS, path, "tuned SVM search")
     if not isinstance(doc["tried"], list) or not doc["tried"]:
-        raise UserError(f"{path}: tried: {doc['tried']!r}: no candidate tried; {REBUILD}")
+        raise UserError(f"{path}: tried: {doc['tried']!r}: no candidate tried; {advice_for(path)}")
     tried = [candidate_result(t, f"{path}: tried[{k}]") for k, t in enumerate(doc["tried"])]
     best = params(doc["best"], f"{path}: best")
     pair = [(t["C"], t["gamma"]) for t in tried]
     if (best["C"], best["gamma"]) not in pair:
-        raise UserError(f"{path}: best {best!r} is none of the candidates tried; {REBUILD}")
+        raise UserError(f"{path}: best {best!r} is none of the candidates tried; "
+                        f"{advice_for(path)}")
     if grid is not None:
         searched = pair + [(s.get("C"), s.get("gamma")) for s in doc["skipped"]
                            if isinstance(s, dict)] if isinstance(doc["skipped"], list) else None
         if searched != [(g["C"], g["gamma"]) for g in grid]:
-            raise UserError(f"{path}: searched another grid than --spec's; {REBUILD}")
+            raise UserError(f"{path}: searched another grid than --spec's; {advice_for(path)}")
     return doc
