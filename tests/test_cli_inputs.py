@@ -645,7 +645,11 @@ def test_a_folder_given_as_the_prepared_data_is_called_a_folder(tmp_path, capsys
 
 @pytest.mark.parametrize("argv, words", [
     (["prepare-data", "--out", "x.txt"], "x.txt: the prepared data is written as .npz, not .txt"),
-    (["plot", "--spec", "{}", "--out", "f.pdf"], "f.pdf: figures are written as PNG, not .pdf")])
+    (["plot", "--spec", "{}", "--out", "f.pdf"], "f.pdf: figures are written as PNG, not .pdf"),
+    (["svm-part", "--part", "0", "--parts", "2", "--out", "p.json"],
+     "p.json: an SVM part is written as .npz, not .json"),
+    (["tuned-svm-predict", "--search", "s.json", "--evaluation", "test", "--out", "l.json"],
+     "l.json: predicted labels are written as .npy, not .json")])
 def test_an_output_named_for_another_format_is_refused(capsys, argv, words):
     with pytest.raises(SystemExit) as exit_:
         cli.main(argv)

@@ -734,7 +734,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--search", default=None,
                    help="the tuned SVM's search (its best C, gamma); default: the book's SVM")
     add_data(s)
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=part_path,
                    help=f"this part's solved pair problems, .npz (the rules': {paths.SVM_PART}, "
                         f"{paths.TUNED_PART})")
     s.set_defaults(func=cmd_svm_part)
@@ -773,7 +773,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--evaluation", choices=["validation", "test"], required=True,
                    help="the set whose labels are predicted")
     add_data(s)
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=labels_path,
                    help=f"the labels, .npy (the rule's: {paths.TUNED_PREDICTED})")
     s.set_defaults(func=cmd_tuned_svm_predict)
 
@@ -970,6 +970,16 @@ def png_path(text: str) -> str:
 def npz_path(text: str) -> str:
     """argparse's type for the prepared data: NumPy's .npz (a .txt would hold its bytes)."""
     return suffixed(text, ".npz", "the prepared data is written as .npz")
+
+
+def part_path(text: str) -> str:
+    """argparse's type for an SVM part: NumPy's .npz."""
+    return suffixed(text, ".npz", "an SVM part is written as .npz")
+
+
+def labels_path(text: str) -> str:
+    """argparse's type for predicted labels: NumPy's .npy."""
+    return suffixed(text, ".npy", "predicted labels are written as .npy")
 
 
 def suffixed(text: str, suffix: str, what: str) -> str:
