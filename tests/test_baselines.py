@@ -205,3 +205,13 @@ def test_predicted_labels_read_back(tmp_path):
     path = tmp_path / "predicted-test.npy"
     np.save(path, np.arange(100) % 10)
     np.testing.assert_array_equal(cli.predicted_labels(str(path), 100), np.arange(100) % 10)
+
+
+def test_a_grid_with_a_candidate_twice_is_refused(tmp_path, capsys):
+    """It would be scored twice, and counted so in the search's budget."""
+    spec = json.dumps({"grid": [GRID[0], GRID[0]], "search_size": 100,
+                       "budget_cpu_seconds": 600})
+    assert cli.main(["tuned-svm-search", "--spec", spec, "--out",
+                     str(tmp_path / "search.json")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "grid: " in err and "has non-unique elements" in err

@@ -712,3 +712,12 @@ def test_a_neuron_result_the_figure_cannot_draw_is_named(tmp_path, changes, word
     with pytest.raises(UserError, match=f"^{re.escape(str(path))}: single-neuron result: "
                                         f"{re.escape(words)}$"):
         neuron.read_result(path)
+
+
+def test_check_only_after_the_command_is_told_where_it_goes(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["check", "--check-only"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1
+    assert err.endswith("(--check-only goes before the command: python -m nndl3 --check-only "
+                        "<command>)\n")

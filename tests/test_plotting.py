@@ -374,3 +374,16 @@ def test_an_unknown_function_or_an_image_beyond_the_training_set_is_named(tmp_pa
         with pytest.raises(UserError, match=r"^--spec: index: 2 is beyond the 2 training "
                                             r"images \(0 to 1\)$"):
             draw({"family": family, "title": "t", "index": 2, **keys}, data=[data])
+
+
+def test_a_run_s_aggregate_given_twice_is_named_not_one_dropped(tmp_path):
+    from nndl3 import figures, readers
+    from nndl3.errors import UserError
+
+    doc = {"schema": readers.AGGREGATE_SCHEMA, "run": "r", "seeds": [1],
+           "monitored_epochs": [0], "metrics": {"evaluation_accuracy": {"per_seed": [[0.5]]}}}
+    paths = [tmp_path / "a.json", tmp_path / "b.json"]
+    for path in paths:
+        path.write_text(json.dumps(doc))
+    with pytest.raises(UserError, match=r"b.json: a second aggregate of run 'r'"):
+        figures.ROLES["aggregates"].read(paths)

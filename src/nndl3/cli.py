@@ -665,7 +665,10 @@ class OneLineParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message):
-        self.exit(2, f"error: {self.prog}: {message} (--help lists the options)\n")
+        hint = "--help lists the options"
+        if "unrecognized arguments" in message and "--check-only" in message:
+            hint = "--check-only goes before the command: python -m nndl3 --check-only <command>"
+        self.exit(2, f"error: {self.prog}: {message} ({hint})\n")
 
 
 TUNED_SVM_SPEC = "JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}"

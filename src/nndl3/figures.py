@@ -82,10 +82,6 @@ def baseline_files(fig: dict, config: dict) -> list[str]:
             if "baseline" in bar]
 
 
-def read_aggregates(paths) -> dict:
-    return {a["run"]: a for a in map(readers.aggregate, paths)}
-
-
 def read_svm(paths) -> list[dict]:
     return sorted(map(readers.svm_result, paths), key=lambda r: r["train_size"])
 
@@ -174,7 +170,7 @@ class Role:
 
 ROLES = {
     "aggregates": Role(lambda fig, config: [paths.AGGREGATE.format(run=run)
-                                            for run in figure_runs(fig)], read_aggregates,
+                                            for run in figure_runs(fig)], readers.aggregates,
                        "results/aggregates/<run>.json of the runs the figure draws"),
     "svm": Role(svm_files, read_svm,
                 "results/svm/<N>.json, the SVM baseline (a sweep with `svm: true`, or the "
