@@ -328,8 +328,10 @@ def test_the_gate_refuses_what_it_cannot_read_rather_than_pass_it(tmp_path, caps
     assert "rows: a: status 'maybe'" in err
     err = one_line_error(capsys, reproduction(tmp_path, []))
     assert "no rows: nothing was checked" in err
-    err = one_line_error(capsys, reproduction(tmp_path, [{"id": "a", "status": "pass"}], ""))
-    assert "rep.md: empty" in err
+    for table in ("", '{"rows": []}'):  # empty, or the report's JSON given for its table
+        err = one_line_error(capsys, reproduction(tmp_path, [{"id": "a", "status": "pass"}],
+                                                  table))
+        assert "rep.md: no table rows: not the report's table" in err
     # a row without an id passed unread; the others ended in an unexpected error
     for part, value in (("rows", [{"status": "pass"}]), ("rows", 5), ("curves", None),
                         ("replay", 3)):

@@ -217,8 +217,9 @@ def gate(report_path, table_path) -> tuple[str, list[str]]:
     if problem:
         raise UserError(f"{report_path}: {problem}")
     table = readers.text(table_path, "reproduction table")
-    if not table.strip():
-        raise UserError(f"{table_path}: empty: not the report's table (rerun `snakemake check`)")
+    if not any(line.startswith("|") for line in table.splitlines()):  # empty, or the .json
+        raise UserError(f"{table_path}: no table rows: not the report's table (rerun "
+                        "`snakemake check`)")
     return table, failed(document)
 
 
