@@ -482,3 +482,12 @@ def test_a_list_too_short_is_told_its_minimum():
         workflow_config.validate({**load_config(), "recipe_seeds": [1, 2]}, schema)
     assert str(caught.value).endswith(f"recipe_seeds: [1, 2] is too short (at least {minimum} "
                                       "items)")
+
+
+def test_a_key_of_the_literature_config_is_told_where_it_belongs(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    schema = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    with pytest.raises(UserError) as caught:
+        workflow_config.validate({**load_config(), "probe": 1}, schema)
+    assert str(caught.value).endswith("; probe: a key of config/literature.yaml, which "
+                                      "neither --config nor --configfile changes (edit it)")

@@ -71,7 +71,19 @@ def validate(config: dict, schema_file: str | Path) -> None:
         validator.validate(config)
     except jsonschema.ValidationError as error:
         raise UserError(schemas.error_text(error, None, validator, config)
-                        + typed_as_text(error)) from None
+                        + typed_as_text(error) + literature_key(error)) from None
+
+
+def literature_key(error) -> str:
+    """Where a top-level key of config/literature.yaml given to this config belongs ('' for
+    any other violation): `--config probe=...` cannot change that file."""
+    if error.validator != "additionalProperties" or list(error.absolute_path):
+        return ""
+    path = Path(paths.LITERATURE_CONFIG)
+    keys = set(readers.yaml_mapping(path, "literature config")) if path.is_file() else set()
+    theirs = [k for k in schemas.unexpected_keys(error) if k in keys]
+    return (f"; {', '.join(theirs)}: a key of {paths.LITERATURE_CONFIG}, which neither "
+            "--config nor --configfile changes (edit it)") if theirs else ""
 
 
 def typed_as_text(error) -> str:
