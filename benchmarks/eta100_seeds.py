@@ -104,7 +104,7 @@ def measure(config: dict, source: dict, seeds: list[int], data_path) -> dict:
     run = source["run"]
     by_dtype = {}
     for dtype, spec in specs(config, run, seeds).items():
-        counts = readers.class_counts(data_path)[spec["evaluation"]]
+        counts = mnist.class_counts(data_path)[spec["evaluation"]]
         print(f"{run}, {dtype}: training seeds {', '.join(map(str, seeds))}", file=sys.stderr,
               flush=True)
         records, n, seconds = trained(run, spec, data_path)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from nndl3 import cli, literature, mnist, neuron, readers
+from nndl3 import cli, literature, mnist, neuron, readers, records
 from nndl3.errors import UserError
 
 from .conftest import synthetic_digits
@@ -461,7 +461,7 @@ def a_record(**changes) -> dict:
     ({"seed": "two"}, "seed: 'two' is not a seed (an integer >= 0)"),
     ({"seed": -1}, "seed: -1 is not a seed (an integer >= 0)"),
     ({"monitored_epochs": [], "metrics": {"evaluation_accuracy": []}},
-     "monitored_epochs: none"),
+     "monitored_epochs: none"),  # a seed that diverged before its first has none (below)
     ({"seconds_per_epoch": "x"}, "seconds_per_epoch: 'x' is not a list of numbers >= 0"),
     ({"eta_per_epoch": ["x"]}, "eta_per_epoch: ['x'] is not a list of numbers >= 0"),
     ({"stopped_at_epoch": "x"}, "stopped_at_epoch: 'x' is not a count (an integer >= 0)"),
@@ -474,11 +474,19 @@ def a_record(**changes) -> dict:
 def test_a_run_record_of_other_shapes_is_named_field_by_field(tmp_path, changes, words):
     path = tmp_path / "seed-1.json"
     path.write_text(json.dumps(a_record()))
-    assert readers.record(path)["seed"] == 1
+    assert records.read(path)["seed"] == 1
     path.write_text(json.dumps(a_record(**changes)))
     with pytest.raises(UserError, match=f"^{re.escape(str(path))}: run record: "
                                         f"{re.escape(words)}"):
-        readers.record(path)
+        records.read(path)
+
+
+def test_a_seed_that_diverged_before_its_first_monitored_epoch_is_a_record(tmp_path):
+    """train writes it (monitor_every > 1): no monitored epochs, its divergence's epoch."""
+    path = tmp_path / "seed-1.json"
+    path.write_text(json.dumps(a_record(monitored_epochs=[], diverged_at_epoch=0,
+                                        metrics={"evaluation_accuracy": []})))
+    assert records.read(path)["monitored_epochs"] == []
 
 
 def an_aggregate(**changes) -> dict:
@@ -507,17 +515,17 @@ def test_an_aggregate_of_other_shapes_is_named_field_by_field(tmp_path, changes,
     mean 3296.9, a seed's row missing made its spread 0."""
     path = tmp_path / "r.json"
     path.write_text(json.dumps(an_aggregate()))
-    assert readers.aggregate(path)["run"] == "r"
+    assert records.read_aggregate(path)["run"] == "r"
     path.write_text(json.dumps(an_aggregate(**changes)))
     with pytest.raises(UserError, match=f"^{re.escape(str(path))}: aggregate: "
                                         f"{re.escape(words)}"):
-        readers.aggregate(path)
+        records.read_aggregate(path)
 
 
 def test_a_folder_or_a_repository_file_given_for_a_result_says_so(tmp_path, monkeypatch):
     with pytest.raises(UserError, match=f"^{re.escape(str(tmp_path))}: a folder, not a run "
                                         "record$"):
-        readers.record(tmp_path)
+        records.read(tmp_path)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "results").symlink_to(tmp_path / "elsewhere")  # the workflow's, linked
@@ -527,7 +535,7 @@ def test_a_folder_or_a_repository_file_given_for_a_result_says_so(tmp_path, monk
         (tmp_path / folder / "x.json").write_text("{}")
         for given in (f"{folder}/x.json", tmp_path / folder / "x.json"):  # relative, absolute
             with pytest.raises(UserError, match=f"{re.escape(advice)}$"):
-                readers.record(given)
+                records.read(given)
 
 
 def test_a_spec_given_as_a_file_or_a_list_says_what_it_is(tmp_path, capsys):
@@ -581,10 +589,10 @@ def test_a_record_whose_values_cannot_be_is_refused(tmp_path, changes, words):
     path = tmp_path / "seed-1.json"
     path.write_text(json.dumps(doc))
     with pytest.raises(UserError, match=re.escape(words)):
-        readers.record(path)
+        records.read(path)
     doc.update({"metrics": {"evaluation_accuracy": [0.5, 0.6]}, "stopped_at_epoch": 1})
     path.write_text(json.dumps(doc))
-    readers.record(path)
+    records.read(path)
 
 
 def test_a_file_given_as_the_prepared_data_is_told_where_that_is(tmp_path, capsys, monkeypatch):
@@ -672,12 +680,14 @@ def test_book_settings_of_another_shape_are_named(tmp_path, capsys, settings):
 def test_class_counts_of_a_broken_prepared_file_name_what_is_wrong(tmp_path):
     path = tmp_path / "mnist.npz"
     path.write_text("not an archive\n")
-    with pytest.raises(UserError, match=r"not the prepared data \(not a zip archive\); fix it"):
-        readers.class_counts(path)
+    # the same words and remedy as the loader's (mnist.prepared_arrays)
+    with pytest.raises(UserError, match=r"not the prepared MNIST \(not a zip archive\); the "
+                                        r"prepared data is data/mnist.npz"):
+        mnist.class_counts(path)
     with open(path, "wb") as f:
         np.savez(f, train_y=np.zeros(3, np.uint8), validation_y=np.zeros(3, np.uint8))
-    with pytest.raises(UserError, match=r"not the prepared data \(no test_y\); fix it"):
-        readers.class_counts(path)
+    with pytest.raises(UserError, match=r"not the prepared MNIST \(no test_y\); the prepared"):
+        mnist.class_counts(path)
 
 
 @pytest.mark.parametrize("command, spec, words", [

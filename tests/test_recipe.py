@@ -184,7 +184,7 @@ def test_a_recipe_record_is_a_run_record_that_aggregates(tmp_path):
     spec, data = tiny(epochs=6, monitor_every=3), images()
     made = [recipe.train("t", spec, seed, data, log=None) for seed in (1, 2)]
     paths = records.write_all(made, tmp_path)
-    read = [readers.record(p) for p in paths]
+    read = [records.read(p) for p in paths]
     assert read[0]["monitored_epochs"] == [2, 5] and read[0]["recipe"]["program"] == \
         "network2.py"
     counts = np.array(read[0]["metrics"]["evaluation_accuracy"]) * 40
@@ -249,7 +249,7 @@ def test_a_figure_of_a_published_run_draws_the_band_of_that_runs_recipe(tmp_path
     from .conftest import read_book
     from .test_plotting import write_aggregate
 
-    agg = readers.aggregate(write_aggregate(tmp_path, "l2_full"))
+    agg = records.read_aggregate(write_aggregate(tmp_path, "l2_full"))
     recipe_bands = {"l2_full.evaluation_accuracy": band(30, 90.0),
                     "l2_full.training_accuracy": band(30, 50.0),
                     "xent_30.evaluation_accuracy": band(30, 10.0)}
@@ -353,7 +353,7 @@ def test_a_published_sweep_draws_its_recipes_band_at_each_size(tmp_path):
     from .conftest import read_book
     from .test_plotting import write_aggregate
 
-    aggs = {f"s{n}": readers.aggregate(write_aggregate(tmp_path, f"s{n}", train_size=n))
+    aggs = {f"s{n}": records.read_aggregate(write_aggregate(tmp_path, f"s{n}", train_size=n))
             for n in (100, 1000)}
     sizes = list(book_runs.SIZES)
     bands = {"more_data.json": {"n": 20, "x": sizes, "mean": [60.0] * 9, "min": [55.0] * 9,

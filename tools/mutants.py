@@ -36,7 +36,7 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from nndl3 import atomic, book_runs, check, curves, paths, readers, workflow_config
+from nndl3 import atomic, book_runs, check, curves, mnist, paths, readers, records, workflow_config
 from nndl3.status import FAIL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -322,15 +322,15 @@ def train_runs(copy: Path, runs: list[str], data: Path) -> dict | str:
     config = workflow_config.load(copy)
     aggregates = {}
     for run_id in runs:
-        records, out = copy / "results" / "runs" / run_id, copy / "results" / f"{run_id}.json"
+        run_dir, out = copy / "results" / "runs" / run_id, copy / "results" / f"{run_id}.json"
         spec = json.dumps(workflow_config.run_spec(config, run_id))
         for cmd in (["train", "--spec", spec, "--run", run_id, "--data", str(data),
-                     "--out-dir", str(records), "--seeds", "1"],
-                    ["aggregate", "--records", str(records / "seed-1.json"), "--out", str(out)]):
+                     "--out-dir", str(run_dir), "--seeds", "1"],
+                    ["aggregate", "--records", str(run_dir / "seed-1.json"), "--out", str(out)]):
             proc = run([sys.executable, "-m", "nndl3", *cmd], copy)
             if proc.returncode != 0:
                 return f"error: {(proc.stderr.strip().splitlines() or ['exit status'])[-1]}"
-        aggregates[run_id] = readers.aggregate(out)
+        aggregates[run_id] = records.read_aggregate(out)
     return aggregates
 
 
@@ -344,7 +344,7 @@ def failing(aggregates: dict, data: Path) -> list[dict]:
                               if q["source"].get("run") in runs
                               and set(check.runs_of(q["source"])) <= runs]
     rows = check.evaluate(expected, readers.calibration(ROOT / "config" / "calibration.yaml"),
-                          check.Inputs(aggregates, class_counts=readers.class_counts(data)))
+                          check.Inputs(aggregates, class_counts=mnist.class_counts(data)))
     book = book_runs.read_dir(book_runs.Published.from_config(workflow_config.load(ROOT)),
                               ROOT / book_runs.DIR)
     curve_rows = curves.evaluate(

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import atomic, book_runs, check, curves, readers, tolerance
+from . import atomic, book_runs, check, curves, mnist, readers, records, tolerance
 from .errors import UserError
 
 DECIMALS = 4  # a row's per-seed values and sd, as stored and compared
@@ -162,8 +162,8 @@ def calibrate(expected_path, aggregate_paths, book: book_runs.Book, labels_path,
     over `default` and the rows that read a run without a recipe are left out."""
     enough_seeds(default)  # before the rows' sds, which one seed leaves undefined
     expected = check.load_expected(expected_path)
-    inputs = check.Inputs(readers.aggregates(aggregate_paths),
-                          class_counts=readers.class_counts(labels_path))
+    inputs = check.Inputs(records.read_aggregates(aggregate_paths),
+                          class_counts=mnist.class_counts(labels_path))
     measured = recipe_rows(expected, inputs.aggregates) if recipe else expected
     made = provenance(default, RECIPE_COMMAND) if recipe else provenance(default)
     points = {"provenance": made, "seeds": list(default), "n": len(default),
@@ -299,7 +299,7 @@ def spot_inputs(record_paths, labels_path, recipe: bool = False) -> tuple[check.
 
     by_run, seeds = {}, set()
     for path in record_paths:
-        record = readers.record(path)
+        record = records.read(path)
         if ("recipe" in record) != recipe:
             raise UserError(f"{path}: {'not ' * recipe}a record of the author's recipe "
                             f"({'--recipe checks those' if not recipe else 'as --recipe checks'})")
@@ -310,4 +310,4 @@ def spot_inputs(record_paths, labels_path, recipe: bool = False) -> tuple[check.
     if len(seeds) != 1:
         raise UserError(f"calibration check: the records hold seeds {sorted(seeds)}, "
                         "expected one calibration seed")
-    return check.Inputs(by_run, class_counts=readers.class_counts(labels_path)), seeds.pop()
+    return check.Inputs(by_run, class_counts=mnist.class_counts(labels_path)), seeds.pop()

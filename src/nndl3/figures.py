@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import book_runs, paths, readers
+from . import book_runs, paths, readers, records
 from .errors import UserError, require_one_of
 from .mnist import N_TRAIN
 
@@ -170,7 +170,7 @@ class Role:
 
 ROLES = {
     "aggregates": Role(lambda fig, config: [paths.AGGREGATE.format(run=run)
-                                            for run in figure_runs(fig)], readers.aggregates,
+                                            for run in figure_runs(fig)], records.read_aggregates,
                        "results/aggregates/<run>.json of the runs the figure draws"),
     "svm": Role(svm_files, read_svm,
                 "results/svm/<N>.json, the SVM baseline (a sweep with `svm: true`, or the "

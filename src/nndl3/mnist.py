@@ -203,12 +203,7 @@ def load(path: str | os.PathLike, dtype=np.float64, sets=SETS, train_size: int |
     sets, the training set cut to its first `train_size` images: the scaling is most of the
     loading time, so a job scales only what it uses. divisor 255 gives [0, 1]; 256 is the
     scale of the book's own copy of MNIST (mnist.pkl.gz, max 255/256)."""
-    path = Path(path)
-    if path.is_dir():
-        raise UserError(f"{path}: a folder, not the prepared data (an .npz file, made by "
-                        "`snakemake prepare_data`)")
-    if not path.is_file():
-        raise UserError(f"{path}: prepared data missing (run `snakemake prepare_data`)")
+    path = prepared_file(path)
     out = {}
     for s, (x, y) in prepared_arrays(path, sets).items():
         if s == "train" and train_size is not None:
@@ -220,20 +215,48 @@ def load(path: str | os.PathLike, dtype=np.float64, sets=SETS, train_size: int |
     return out
 
 
+def prepared_file(path) -> Path:
+    """The prepared data's path, a file: a folder or a missing file is a UserError."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: a folder, not the prepared data (an .npz file, made by "
+                        "`snakemake prepare_data`)")
+    if not path.is_file():
+        raise UserError(f"{path}: prepared data missing (run `snakemake prepare_data`)")
+    return path
+
+
+def remedy(path) -> str:
+    """What to do about a file given as the prepared data that is not: the workflow's is
+    made again; another is the wrong file."""
+    if os.path.abspath(path) == os.path.abspath(paths.DATA):
+        return "delete it and run `snakemake prepare_data`"
+    return f"the prepared data is {paths.DATA}, made by `snakemake prepare_data`"
+
+
 def prepared_arrays(path: Path, sets) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """{set: (pixels, labels)} as stored in mnist.npz; a file that is not one (not an .npz,
     truncated, or without a set's arrays) is a UserError naming it."""
-    prepared = os.path.abspath(path) == os.path.abspath(paths.DATA)
-    remedy = ("delete it and run `snakemake prepare_data`" if prepared else
-              f"the prepared data is {paths.DATA}, made by `snakemake prepare_data`")
-    z = readers.npz_arrays(path, "not the prepared MNIST", f"; {remedy}",
+    z = readers.npz_arrays(path, "not the prepared MNIST", f"; {remedy(path)}",
                            [f"{s}_{k}" for s in sets for k in "xy"])
     arrays = {s: (z[f"{s}_x"], z[f"{s}_y"]) for s in sets}
     for s, (x, y) in arrays.items():
         problem = set_problem(s, x, y)
         if problem:
-            raise UserError(f"{path}: not the prepared MNIST: {problem}; {remedy}")
+            raise UserError(f"{path}: not the prepared MNIST: {problem}; {remedy(path)}")
     return arrays
+
+
+def class_counts(path) -> dict:
+    """{set name: images of each digit 0-9} of the prepared data, from its labels alone."""
+    path = prepared_file(path)
+    labels = readers.npz_arrays(path, "not the prepared MNIST", f"; {remedy(path)}",
+                                [f"{s}_y" for s in SETS])
+    for s in SETS:
+        problem = labels_problem(s, labels[f"{s}_y"])
+        if problem:
+            raise UserError(f"{path}: not the prepared MNIST: {problem}; {remedy(path)}")
+    return {s: np.bincount(labels[f"{s}_y"], minlength=10).tolist() for s in SETS}
 
 
 def set_problem(s: str, x: np.ndarray, y: np.ndarray) -> str | None:
@@ -243,8 +266,13 @@ def set_problem(s: str, x: np.ndarray, y: np.ndarray) -> str | None:
         return f"{s}_x has shape {x.shape}, not (n, 784)"
     if y.shape != (len(x),):
         return f"{s}_y has shape {y.shape}, not ({len(x)},)"
-    if not len(y):
-        return f"{s} is empty"
+    return labels_problem(s, y)
+
+
+def labels_problem(s: str, y: np.ndarray) -> str | None:
+    """What is wrong with set `s`'s labels, if anything: none, or not digits."""
+    if y.ndim != 1 or not len(y):
+        return f"{s} is empty" if y.ndim == 1 else f"{s}_y has shape {y.shape}, not (n,)"
     if y.dtype.kind not in "iu" or y.min() < 0 or y.max() > 9:
         return f"{s}_y holds labels outside 0..9"
     return None

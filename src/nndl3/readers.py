@@ -172,114 +172,7 @@ def result(path: str | os.PathLike, *schemas: str) -> dict:
         raise UserError(f"{path}: not {article(what)} {what} of schema "
                         f"{' or '.join(schemas)} ({found}); " + advice_for(path))
     require(doc, KEYS[schema], path, WHAT[schema])
-    if schema == RECORD_SCHEMA:
-        epochs_and_metrics(doc, path)
-    if schema == AGGREGATE_SCHEMA:
-        aggregate_shape(doc, path)
     return doc
-
-
-def epochs_problem(epochs) -> str | None:
-    """Why `monitored_epochs` are not epochs, in order (None if they are)."""
-    if not isinstance(epochs, list) or not all(is_integer(e) and e >= 0 for e in epochs):
-        return "not a list of epochs"
-    if any(later <= earlier for earlier, later in zip(epochs, epochs[1:], strict=False)):
-        return f"not in increasing order ({epochs!r:.40})"
-    return None
-
-
-def values_problem(name: str, values, epochs: list, whole: bool = True) -> str | None:
-    """Why a metric's values are not one number (or null) per monitored epoch (`whole`:
-    for all of them, else for the first ones: an aggregate's seed that stopped early), or
-    hold an accuracy outside 0..1; None if they are sound."""
-    if (not isinstance(values, list) or not all(v is None or is_number(v) for v in values)
-            or len(values) != len(epochs) and (whole or len(values) > len(epochs))):
-        return f"not one number (or null) for each of its {len(epochs)} monitored epochs"
-    if name.endswith("accuracy") and not all(v is None or 0 <= v <= 1 for v in values):
-        return "an accuracy outside 0..1 (a fraction of the images)"
-    return None
-
-
-def aggregate_shape(doc: dict, path) -> None:
-    """An aggregate's seeds, epochs and metrics of the shapes its readers (the check, the
-    figures) take: one row of values per seed, each value a number or null."""
-    from . import runspec
-
-    where = f"{path}: aggregate"
-    seeds, epochs = doc["seeds"], doc["monitored_epochs"]
-    if (not isinstance(seeds, list) or not seeds or not all(is_integer(s) for s in seeds)
-            or len(set(seeds)) != len(seeds)):
-        raise UserError(f"{where}: seeds: {seeds!r:.40} is not a list of distinct seeds")
-    if epochs_problem(epochs):
-        raise UserError(f"{where}: monitored_epochs: {epochs_problem(epochs)}")
-    if "spec" in doc:
-        runspec.check_values(doc["spec"], f"{where}: spec")
-    if not isinstance(doc["metrics"], dict):
-        raise UserError(f"{where}: metrics: {doc['metrics']!r:.40} is not a mapping of "
-                        "metric to its statistics")
-    for name, stats in doc["metrics"].items():
-        require(stats, ("per_seed",), path, f"aggregate metric {name!r}")
-        rows = stats["per_seed"]
-        if not isinstance(rows, list) or len(rows) != len(seeds):
-            raise UserError(f"{where}: metrics.{name}.per_seed: not one row for each of its "
-                            f"{len(seeds)} seeds")
-        for seed, row in zip(seeds, rows, strict=True):
-            if values_problem(name, row, epochs, whole=False):
-                raise UserError(f"{where}: metrics.{name}.per_seed, seed {seed}: "
-                                f"{values_problem(name, row, epochs, whole=False)}")
-    for key in ("stopped_at_epoch", "diverged_at_epoch"):
-        given = doc.get(key, [None] * len(seeds))
-        if (not isinstance(given, list) or len(given) != len(seeds)
-                or not all(e is None or is_integer(e) for e in given)):
-            raise UserError(f"{where}: {key}: not one epoch (or null) for each of its "
-                            f"{len(seeds)} seeds")
-
-
-def epochs_and_metrics(doc: dict, path) -> None:
-    """A run record's seed, epochs and metrics of the shapes the aggregate reads: one value
-    (a number, or null where a seed diverged) per monitored epoch."""
-    from . import runspec
-
-    where = f"{path}: run record"
-    runspec.check_values(doc["spec"], f"{where}: spec")  # which the aggregate carries on
-    if not is_integer(doc["seed"]) or doc["seed"] < 0:
-        raise UserError(f"{where}: seed: {doc['seed']!r} is not a seed (an integer >= 0)")
-    epochs = doc["monitored_epochs"]
-    if epochs_problem(epochs) or not epochs:
-        raise UserError(f"{where}: monitored_epochs: {epochs_problem(epochs) or 'none'}")
-    for key, optional in (("seconds_per_epoch", False), ("eta_per_epoch", True)):
-        values = doc.get(key)
-        if not (optional and values is None) and (
-                not isinstance(values, list) or not_non_negative(values)):
-            raise UserError(f"{where}: {key}: {values!r:.40} is not a list of numbers >= 0")
-    for key in ("stopped_at_epoch", "diverged_at_epoch", "n_train"):
-        low = -math.inf if key == "stopped_at_epoch" else 0  # its range: its spec's, below
-        if doc.get(key) is not None and (not is_integer(doc[key]) or doc[key] < low):
-            raise UserError(f"{where}: {key}: {doc[key]!r} is not a count (an integer >= 0)")
-    if not isinstance(doc["metrics"], dict):
-        raise UserError(f"{where}: metrics: {doc['metrics']!r:.40} is not a mapping of "
-                        "metric to values")
-    monitored = doc["spec"].get("monitor", []) if isinstance(doc["spec"], dict) else []
-    missing = [m for m in monitored if m not in doc["metrics"]]
-    if missing:
-        raise UserError(f"{where}: metrics: no values of {', '.join(missing)}, which its spec "
-                        "monitors")
-    for name, values in doc["metrics"].items():
-        if values_problem(name, values, epochs):
-            raise UserError(f"{where}: metrics.{name}: {values_problem(name, values, epochs)}")
-    stopped = doc.get("stopped_at_epoch")
-    planned = doc["spec"].get("epochs") if isinstance(doc["spec"], dict) else None
-    if is_integer(stopped) and is_integer(planned) and not 0 <= stopped < planned:
-        raise UserError(f"{where}: stopped_at_epoch: {stopped} is not one of its spec's "
-                        f"{planned} epochs")
-
-
-def record(path) -> dict:
-    return result(path, RECORD_SCHEMA)
-
-
-def aggregate(path) -> dict:
-    return result(path, AGGREGATE_SCHEMA)
 
 
 def svm_result(path) -> dict:
@@ -302,11 +195,6 @@ def keyed(paths, read, key, what: str) -> dict:
             raise UserError(f"{path}: a second {what} {k!r}")
         by_key[k] = doc
     return by_key
-
-
-def aggregates(paths) -> dict:
-    """Aggregates by run."""
-    return keyed(paths, aggregate, lambda path, doc: doc["run"], "aggregate of run")
 
 
 # what np.load raises, opening or reading, for a file that is no NumPy file, or a broken one
@@ -343,21 +231,6 @@ def npz_arrays(path, what: str, then: str, names=None) -> dict:
     except NUMPY_FILE_ERRORS as exc:
         reason = numpy_file_reason(exc)
     raise UserError(f"{path}: {what} ({reason}){then}")
-
-
-def class_counts(path) -> dict:
-    """{set name: images of each digit 0-9} of the prepared data (data/mnist.npz)."""
-    import numpy as np
-
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: prepared data missing (run `snakemake --cores 1 "
-                        "prepare_data`)")
-    from .mnist import SETS
-
-    labels = npz_arrays(path, "not the prepared data", f"; {advice_for(path)}",
-                        [f"{s}_y" for s in SETS])
-    return {s: np.bincount(labels[f"{s}_y"], minlength=10).tolist() for s in SETS}
 
 
 def baseline_result(path) -> dict:

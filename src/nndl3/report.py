@@ -16,8 +16,10 @@ from . import (
     check,
     code,
     curves,
+    mnist,
     neuron,
     readers,
+    records,
     stats,
     status,
     tolerance,
@@ -51,11 +53,11 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
     calibration = readers.calibration(calibration_path)
     recipe = readers.calibration(recipe_path) if recipe_path else None
     inputs = check.Inputs(
-        readers.aggregates(aggregate_paths),
+        records.read_aggregates(aggregate_paths),
         baseline_results(svm_paths),
         readers.keyed(neuron_paths, neuron.read_result, lambda p, r: Path(p).stem,
                       "neuron result named"),  # results/neuron/<run>.json
-        readers.class_counts(labels_path) if labels_path else {})
+        mnist.class_counts(labels_path) if labels_path else {})
     curve_calibration = readers.curve_calibration(curve_calibration_path) if book_paths else None
     gate = tolerance.gate_of(expected, curve_calibration["curves"] if book_paths else ())
     rows = check.evaluate(expected, calibration, inputs, gate, recipe, book_settings)
