@@ -90,7 +90,9 @@ def test_a_wrong_key_of_a_literature_figure_is_named(tmp_path):
     (lambda doc: doc["probe"].update(dropout_none=None),
      "probe.dropout_none: None: not a mapping of settings"),
     (lambda doc: doc["miniature"]["simard_elastic"].update(epochs=0),
-     "miniature.simard_elastic: epochs: 0 is less than the minimum of 1")])
+     "miniature.simard_elastic: epochs: 0 is less than the minimum of 1"),
+    (lambda doc: doc.update(probe=["dropout_none"]),
+     "probe: ['dropout_none']: not a mapping of run to its settings")])
 def test_a_literature_run_that_cannot_train_is_named_at_start(tmp_path, edit, words):
     """Every run at every scale, as its job will make its spec: checked when the workflow
     starts, not when the job runs, beside jobs of hours."""

@@ -303,7 +303,9 @@ def test_a_replay_laid_out_otherwise_than_its_published_file_is_named(tmp_path, 
         replay_check.report_section({"quantities": []}, book, [given], {})
     spec = {"family": "replay", "title": "t", "replay": {
         "file": "overfitting.json", "lists": ["evaluation_accuracy"]}}
-    with pytest.raises(replay_check.UserError,  # the workflow's file: the plot has no path
+    with pytest.raises(replay_check.UserError, match=f"^{re.escape(f'{given}: {words}')}"):
+        plotting.replay(spec, replay_check.read([given]), book)
+    with pytest.raises(replay_check.UserError,  # no path given: the workflow's file
                        match=f"^{re.escape(f'results/replay/overfitting.json: {words}')}"):
         plotting.replay(spec, {"overfitting.json": lists}, book)
 

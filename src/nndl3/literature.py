@@ -67,6 +67,9 @@ def check_runs(config: dict, literature: dict, path) -> None:
     module's)."""
     for scale in paths.LITERATURE_SCALES:
         entries = literature["runs"] if scale == "runs" else literature.get(scale) or {}
+        if not isinstance(entries, dict):
+            raise UserError(f"{path}: {scale}: {entries!r:.40}: not a mapping of run to its "
+                            "settings")
         for run in entries:
             if run not in literature["runs"]:
                 raise UserError(f"{path}: {scale}.{run}: no run {run!r} under runs")

@@ -162,13 +162,23 @@ def text_with_known(text: list[dict], table: list[dict],
             if r["status"] == FAIL and set(r["runs"]) & deviating else r for r in text]
 
 
-def read(paths) -> dict:
+class Replayed(dict):
+    """Replayed files by the published file's name, with the paths they were read from (for
+    the errors)."""
+
+    def __init__(self, files: dict, paths: dict):
+        super().__init__(files)
+        self.paths = paths
+
+
+def read(paths) -> Replayed:
     """Replayed files by the published file's name (results/replay/<file>)."""
-    replayed = {}
+    replayed = Replayed({}, {})
     for path in map(Path, paths):
         if not path.name.endswith(".json"):
             raise UserError(f"{path}: not the replay of a published run (book_runs/*.json)")
         replayed[path.name] = readers.json_file(path, "replayed run")
+        replayed.paths[path.name] = str(path)
     return replayed
 
 
@@ -181,7 +191,7 @@ def report_section(expected: dict, book: book_runs.Book, replay_paths,
     if unknown:
         raise UserError(f"--replay: {', '.join(unknown)}: not the replay of a published run "
                         f"({', '.join(book.published.files)})")
-    laid_out_as_published(replayed, book, replay_paths)
+    laid_out_as_published(replayed, book)
     table = rows(book, replayed, svm.values(), expected.get("replay_deviations"))
     text = text_with_known(text_rows(expected, book, replayed, svm.values()), table,
                            book.published)
@@ -273,11 +283,11 @@ def layout_difference(ours, theirs, where: str = "") -> str | None:
     return next((d for d in inner if d), None)
 
 
-def laid_out_as_published(replayed: dict, book: dict, read_from=()) -> None:
+def laid_out_as_published(replayed: dict, book: dict) -> None:
     """A UserError naming the first replayed file laid out otherwise than its published
-    file (a cut list was drawn against the whole, or broke the report's arithmetic);
-    `read_from`: the files' paths, where not the workflow's."""
-    where = {Path(p).name: str(p) for p in read_from}
+    file (a cut list was drawn against the whole, or broke the report's arithmetic), by
+    the path it was read from (`Replayed`), else the workflow's."""
+    where = getattr(replayed, "paths", {})
     for file, content in replayed.items():
         if file in book:
             difference = layout_difference(content, book[file])

@@ -130,8 +130,8 @@ def solve(x, y, C: float, gamma: float, pairs=None, cache_size: int = 2000) -> l
 
     classes = np.unique(y)
     if len(classes) < 2:
-        raise UserError(f"--train-size {len(y)}: the first {len(y)} training images are all "
-                        f"{classes[0]}s; the SVM separates two digits at least")
+        raise UserError(f"the first {len(y)} training images are all {classes[0]}s: the SVM "
+                        "separates two digits at least (train it on more)")
     pairs = class_pairs(y) if pairs is None else pairs
     order = np.argsort(y, kind="stable")  # each digit's images, in their order
     ends = np.cumsum([np.sum(y == c) for c in classes])
