@@ -314,7 +314,8 @@ def test_the_recipe_spot_check_passes_on_the_stored_seed_and_fails_in_one_line(t
     record = recipe.train("t", tiny(), 3, images(), log=None)
     (path,) = records.write_all([record], tmp_path / "runs")
     best = round(100 * max(record["metrics"]["evaluation_accuracy"]), 4)
-    (tmp_path / "recipe_curves.json").write_text(json.dumps({"seeds": [3], "curves": {}}))
+    (tmp_path / "recipe_curves.json").write_text(json.dumps(
+        {"provenance": {"command": calibration.RECIPE_COMMAND}, "seeds": [3], "curves": {}}))
 
     def spot(stored, seeds=(3,), made_by=calibration.RECIPE_COMMAND):
         (tmp_path / "recipe.yaml").write_text(yaml.safe_dump(
@@ -343,6 +344,16 @@ def test_the_recipe_spot_check_passes_on_the_stored_seed_and_fails_in_one_line(t
     chapter = spot(best, made_by="snakemake calibrate (python -m nndl3 calibrate)")
     assert chapter.returncode == 1 and chapter.stderr.strip().endswith(
         "not the recipe's calibration (--recipe checks that)")
+    # the chapter's curve calibration, the option's default, left in by mistake
+    spot(best)
+    curves_default = cli("calibration-check", "--recipe", "--records", str(path),
+                         "--expected", str(tmp_path / "expected.yaml"),
+                         "--calibration", str(tmp_path / "recipe.yaml"),
+                         "--book", str(ROOT / "book_runs" / "overfitting.json"),
+                         "--labels", str(labels))
+    assert curves_default.returncode == 1 and curves_default.stderr.strip().endswith(
+        "not the recipe's calibration (--recipe checks that)")
+    assert "calibration_curves.json: made by" in curves_default.stderr
 
 
 def test_a_published_sweep_draws_its_recipes_band_at_each_size(tmp_path):

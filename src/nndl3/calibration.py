@@ -292,6 +292,17 @@ def spot_check(expected: dict, book: book_runs.Book, points: dict, curve_doc: di
     return compared, problems
 
 
+def made_for(doc: dict, path, recipe: bool) -> None:
+    """A UserError unless the calibration at `path` (points or curves) is the recipe's
+    exactly when `recipe`, by its provenance: checked against the other, a pass would be a
+    pass of nothing."""
+    made_by = (doc.get("provenance") or {}).get("command")
+    if (made_by == RECIPE_COMMAND) != recipe:
+        raise UserError(f"{path}: made by {made_by!r}: "
+                        + ("the recipe's calibration, which --recipe checks" if not recipe
+                           else "not the recipe's calibration (--recipe checks that)"))
+
+
 def spot_inputs(record_paths, labels_path, recipe: bool = False) -> tuple[check.Inputs, int]:
     """Aggregates of single re-trained records, one seed of each run, and that seed; the
     records the author's recipe's (`recipe`) or none of them."""

@@ -468,11 +468,9 @@ def cmd_calibration_check(args):
 
     inputs, seed = calibration.spot_inputs(args.records, args.labels, args.recipe)
     stored = readers.calibration(args.calibration)
-    made_by = (stored.get("provenance") or {}).get("command")
-    if (made_by == calibration.RECIPE_COMMAND) != args.recipe:  # a pass would be of nothing
-        raise UserError(f"{args.calibration}: made by {made_by!r}: "
-                        + ("the recipe's calibration, which --recipe checks" if not args.recipe
-                           else "not the recipe's calibration (--recipe checks that)"))
+    stored_curves = readers.curve_calibration(args.curve_calibration)
+    calibration.made_for(stored, args.calibration, args.recipe)
+    calibration.made_for(stored_curves, args.curve_calibration, args.recipe)
     if seed not in stored["seeds"]:  # else every row would be a mismatch, not a move
         raise UserError(f"{args.calibration}: seed {seed} of the records is not one of its "
                         f"calibration seeds {stored['seeds']}")
@@ -481,8 +479,7 @@ def cmd_calibration_check(args):
         expected = calibration.recipe_rows(expected, inputs.aggregates)
     compared, problems = calibration.spot_check(
         expected, book_runs.read(args.book, published(args)),
-        stored, readers.curve_calibration(args.curve_calibration),
-        inputs, seed)
+        stored, stored_curves, inputs, seed)
     what = "recipe check" if args.recipe else "calibration check"
     for line in problems:
         print(f"MISMATCH {line}")

@@ -98,8 +98,6 @@ def read_neuron(paths) -> dict:
 
 
 def read_data(paths) -> dict:
-    import numpy as np
-
     from . import mnist
 
     (path,) = paths

@@ -28,8 +28,6 @@ def read_result(path) -> dict:
 
     doc = readers.neuron_result(path)
     where = f"{path}: single-neuron result"
-    if "epochs" not in doc:
-        raise UserError(f"{where} lacks key(s) 'epochs'; {readers.advice_for(path)}")
     wrong = schemas.problem(settings_of(doc), "neuron.schema.yaml")
     if wrong:  # named by the result's key (cost_kind, not the setting's cost)
         key, rest = wrong.split(":", 1)

@@ -75,7 +75,7 @@ KEYS = {
     RECORD_SCHEMA: ("run", "seed", "spec", "monitored_epochs", "metrics", "seconds_per_epoch"),
     AGGREGATE_SCHEMA: ("run", "seeds", "monitored_epochs", "metrics"),
     SVM_SCHEMA: ("train_size", "accuracy"),
-    NEURON_SCHEMA: ("w0", "b0", "cost_kind", "eta", "output", "cost"),
+    NEURON_SCHEMA: ("w0", "b0", "cost_kind", "eta", "epochs", "output", "cost"),
     BASELINE_SCHEMA: ("classifier", "evaluation", "correct", "of", "accuracy"),
 }
 WHAT = {RECORD_SCHEMA: "run record", AGGREGATE_SCHEMA: "aggregate", SVM_SCHEMA: "SVM result",
@@ -272,8 +272,8 @@ def curve_calibration(path, installed_by: str = "install_calibration") -> dict:
         where = f"{path}: curve calibration of {curve}"
         sds = entry["sd"] if isinstance(entry["sd"], list) else [entry["sd"]]
         for key, values in (("sd", sds), ("sd_epoch_mean", [entry["sd_epoch_mean"]])):
-            if not_non_negative(values):
-                raise UserError(f"{where}: {key}: {not_non_negative(values)[0]!r} is not a "
+            if wrong := not_non_negative(values):
+                raise UserError(f"{where}: {key}: {wrong[0]!r} is not a "
                                 f"non-negative number; {advice_for(path)}")
         if not is_finite_number(entry["threshold"]):
             raise UserError(f"{where}: threshold: {entry['threshold']!r} is not a number; "

@@ -74,8 +74,8 @@ def aggregate_shape(doc: dict, path) -> None:
     if (not isinstance(seeds, list) or not seeds or not all(readers.is_integer(s) for s in seeds)
             or len(set(seeds)) != len(seeds)):
         raise UserError(f"{where}: seeds: {seeds!r:.40} is not a list of distinct seeds")
-    if epochs_problem(epochs):
-        raise UserError(f"{where}: monitored_epochs: {epochs_problem(epochs)}")
+    if problem := epochs_problem(epochs):
+        raise UserError(f"{where}: monitored_epochs: {problem}")
     if "spec" in doc:
         runspec.check_values(doc["spec"], f"{where}: spec")
     if not isinstance(doc["metrics"], dict):
@@ -88,9 +88,8 @@ def aggregate_shape(doc: dict, path) -> None:
             raise UserError(f"{where}: metrics.{name}.per_seed: not one row for each of its "
                             f"{len(seeds)} seeds")
         for seed, row in zip(seeds, rows, strict=True):
-            if values_problem(name, row, epochs, whole=False):
-                raise UserError(f"{where}: metrics.{name}.per_seed, seed {seed}: "
-                                f"{values_problem(name, row, epochs, whole=False)}")
+            if problem := values_problem(name, row, epochs, whole=False):
+                raise UserError(f"{where}: metrics.{name}.per_seed, seed {seed}: {problem}")
     for key in ("stopped_at_epoch", "diverged_at_epoch"):
         given = doc.get(key, [None] * len(seeds))
         if (not isinstance(given, list) or len(given) != len(seeds)
@@ -128,8 +127,8 @@ def epochs_and_metrics(doc: dict, path) -> None:
         raise UserError(f"{where}: metrics: no values of {', '.join(missing)}, which its spec "
                         "monitors")
     for name, values in doc["metrics"].items():
-        if values_problem(name, values, epochs):
-            raise UserError(f"{where}: metrics.{name}: {values_problem(name, values, epochs)}")
+        if problem := values_problem(name, values, epochs):
+            raise UserError(f"{where}: metrics.{name}: {problem}")
     stopped = doc.get("stopped_at_epoch")
     planned = doc["spec"].get("epochs") if isinstance(doc["spec"], dict) else None
     if readers.is_integer(stopped) and readers.is_integer(planned) and not 0 <= stopped < planned:

@@ -204,10 +204,9 @@ def failed(document: dict) -> list[str]:
 def unknown_status(document: dict) -> str | None:
     """A row whose status the gate does not know (the gate would pass it unread)."""
     for part in ("rows", "curves", "replay"):
-        for r in document.get(part) or []:
-            row = r if isinstance(r, dict) else {"id": repr(r)}
+        for row in document.get(part, []):  # rows with ids (readers.reproduction)
             if not status.known(row.get("status")):
-                return f"{part}: {row.get('id')}: status {row.get('status')!r}"
+                return f"{part}: {row['id']}: status {row.get('status')!r}"
     return None
 
 

@@ -88,8 +88,8 @@ def mnist_sizes_problem(sizes: list) -> str | None:
 def check_options(spec: dict, where: str) -> None:
     """What the schema cannot say: the input and output sizes, the technique keys."""
     sizes = spec["sizes"]
-    if mnist_sizes_problem(sizes):
-        raise UserError(f"{where}: sizes: {mnist_sizes_problem(sizes)}")
+    if problem := mnist_sizes_problem(sizes):
+        raise UserError(f"{where}: sizes: {problem}")
     wide_only = [k for k in WIDE_ONLY if k in spec]
     if wide_only and spec["engine"] != "wide":
         raise UserError(f"{where}: {wide_only[0]}: only engine 'wide' (the literature runs) "
