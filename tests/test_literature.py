@@ -843,4 +843,12 @@ def test_the_workflow_passes_a_literature_job_the_spec_of_its_merged_config(tmp_
     seed_1 = command("results/literature/miniature/simard_elastic/seed-1.json")
     mine.write_text("seeds: [1, 2, 3]\n")
     assert command("results/literature/miniature/simard_elastic/seed-1.json") == seed_1
+    # a seed the config does not have is no target (it planned a run with a spec for it)
+    other = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1",
+                            "results/literature/miniature/simard_elastic/seed-4.json",
+                            "--configfile", str(mine)], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120)
+    assert other.returncode == 1
+    assert "No rule to produce results/literature/miniature/simard_elastic/seed-4.json" in \
+        other.stdout + other.stderr
     assert "--spec" not in command("results/literature/miniature/simard_plain/seed-1.json")
