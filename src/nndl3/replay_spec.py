@@ -42,8 +42,8 @@ def checked(spec, where: str = "--spec") -> dict:
     for k, run in enumerate(spec["runs"]):
         if k == 0 and not run.get("network"):
             raise UserError(f"{where}: runs.0: no network (the first run builds one)")
-        if run.get("network") and (problem := mnist_sizes_problem(run["network"])):
-            raise UserError(f"{where}: runs.{k}.network: {problem}")
+        if run.get("network") and (wrong := mnist_sizes_problem(run["network"])):
+            raise UserError(f"{where}: runs.{k}.network: {wrong}")
         evaluated = [m for m in run["monitor"] if m.startswith("evaluation")]
         if run["evaluation"] == "none" and evaluated:
             raise UserError(f"{where}: runs.{k}: monitor {evaluated[0]} needs an evaluation "
