@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nndl3 import aggregate as agg_module
-from nndl3 import check
+from nndl3 import check, plotting
 from nndl3.errors import UserError
 from nndl3.train import train
 
@@ -58,6 +58,39 @@ def test_diverged_seeds_aggregate_plot_and_fail_the_check(tiny_data, base_spec, 
                                 "quantities": [row]}, {"seeds": [1, 2], "seed_sd": {"r": 1.0}},
                                check.Inputs({"wild": agg}))
     assert result["status"] == "FAIL" and "wild seed 1 at epoch" in result["reason"]
+
+def test_a_run_whose_every_seed_diverged_before_its_first_monitored_epoch(tiny_data,
+                                                                            base_spec):
+    spec = {**diverging(base_spec), "epochs": 3, "monitor_every": 3}
+    records = train("wild", spec, tiny_data, log=QUIET())
+    assert [r["monitored_epochs"] for r in records] == [[], []]  # the case itself
+    agg = agg_module.aggregate(records)
+    assert agg["monitored_epochs"] == [] and agg["metrics"]["evaluation_accuracy"]["n"] == []
+    assert agg["stopped_at_epoch"] == [r["diverged_at_epoch"] for r in records]
+    row = {"id": "r", "section": 2, "quantity": "q", "book": 90.0, "book_precision": 100.0,
+           "source": {"run": "wild", "metric": "evaluation_accuracy", "reduce": "final"}}
+    expected = {"gate": {"family_false_failure": 0.01, "detectable_power": 0.8},
+                "quantities": [row]}
+    calibration = {"seeds": [1, 2], "seed_sd": {"r": 1.0}}
+    (result,) = check.evaluate(expected, calibration, check.Inputs({"wild": agg}))
+    assert result["status"] == "FAIL" and result["n"] == 0
+    assert result["reason"].startswith("diverged: wild seed 1 at epoch")
+    assert result["reason"].endswith("not measured: run 'wild' has no monitored epoch")
+    book = {"wild": {**agg["spec"], "eta": 0.5}}  # trained otherwise than the book: changed
+    (result,) = check.evaluate(expected, calibration, check.Inputs({"wild": agg}),
+                               book_settings=book)
+    assert result["status"] == "changed" and "diverged: wild seed 1" in result["reason"]
+    assert "not measured" in result["reason"]
+    # the figures: no point and no bar, and the legend says why
+    fig = plotting.sweep({"title": "t", "xlabel": "n", "ylabel": "%", "series": [
+        {"runs": ["wild"], "x": "train_size", "metric": "evaluation_accuracy", "label": "x"}]},
+        {"wild": agg}, [])
+    assert "wild: seeds 1, 2 diverged, no value" in fig.axes[0].get_legend_handles_labels()[1]
+    assert np.isnan(plotting.bar_values({"run": "wild"}, {"wild": agg}, [], {})).all()
+    fig = plotting.curves({"title": "t", "series": [
+        {"run": "wild", "metric": "evaluation_accuracy", "label": "x"}]}, {"wild": agg})
+    epoch = records[0]["diverged_at_epoch"]
+    assert f"seed 1 diverged (epoch {epoch})" in fig.axes[0].get_legend_handles_labels()[1]
 
 def test_figure_with_eta_panel_and_seeds_stopping_apart(tiny_data, base_spec, tmp_path):
     # 50 images: few enough that the seeds' validation accuracy stalls at different epochs

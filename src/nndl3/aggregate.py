@@ -44,6 +44,14 @@ def without_seeds(spec: dict) -> dict:
     return {k: v for k, v in spec.items() if k != "seeds"}
 
 
+def diverged_seeds(agg: dict) -> list[tuple[int, int]]:
+    """(seed, epoch) of each seed of an aggregate that diverged, in the aggregate's order
+    (none in an aggregate older than `diverged_at_epoch`)."""
+    epochs = agg.get("diverged_at_epoch") or ()
+    return [(seed, epoch) for seed, epoch in zip(agg.get("seeds", ()), epochs, strict=False)
+            if epoch is not None]
+
+
 def aggregate(records: list[dict], sources=None) -> dict:
     """One run's seeds combined; per metric the per-epoch statistics and the raw per-seed rows.
     sources: the records' files, to name in errors (default: their seeds)."""
@@ -83,7 +91,8 @@ def aggregate(records: list[dict], sources=None) -> dict:
         "seconds_per_epoch_mean": float(np.mean(np.concatenate(
             [r["seconds_per_epoch"] for r in records]))),
         # how each seed ended (records older than these keys count as run to the end)
-        "stopped_at_epoch": [r.get("stopped_at_epoch", epochs[-1]) for r in records],
+        "stopped_at_epoch": [r["stopped_at_epoch"] if "stopped_at_epoch" in r else epochs[-1]
+                             for r in records],
         "stop_reason": [r.get("stop_reason") for r in records],
         "diverged_at_epoch": [r.get("diverged_at_epoch") for r in records],
     }

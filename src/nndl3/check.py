@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import changed, readers, stats
-from .aggregate import padded
+from .aggregate import diverged_seeds, padded
 from .errors import UserError
 from .stats import below, quantiles
 from .status import CHANGED, FAIL, KNOWN_DEVIATION, PASS, WEAK
@@ -67,8 +67,9 @@ class Inputs:
 
 
 class Unmeasured(UserError):
-    """A quantity the run's epochs cannot give (a shortened run's window): a row of a
-    changed run says so; a row of the book's settings is a config error."""
+    """A quantity the run's epochs cannot give (a shortened run's window, no monitored
+    epoch): a row of a changed run says so, a row of a diverged run fails, a row of the
+    book's settings is a config error."""
 
 
 def row_values(row: dict, inputs: Inputs) -> np.ndarray:
@@ -190,6 +191,10 @@ def reduced(source: dict, inputs: Inputs, metric: str, reduce: str, run: str) ->
     if "until_epoch" in source:  # compare runs of different lengths over common epochs
         epochs = [e for e in epochs if e <= source["until_epoch"]]
         rows = rows[:, :len(epochs)]
+    if not epochs:  # every seed stopped (diverged) before its first monitored epoch
+        raise Unmeasured(f"run {run!r} has no monitored epoch"
+                         + (f" up to epoch {source['until_epoch']}" if "until_epoch" in source
+                            else ""))
     threshold = source.get("threshold", 0.0) / scale(metric)
     counts = inputs.class_counts.get(agg["spec"]["evaluation"]) if "spec" in agg else None
     values = per_seed(rows, epochs, reduce, threshold, source.get("window"), counts)
@@ -283,14 +288,8 @@ def best_of_values(row: dict, values: np.ndarray, inputs: Inputs) -> np.ndarray:
 
 def diverged(source: dict, aggregates: dict) -> list[str]:
     """`run seed s at epoch e` for every diverged seed of the runs a row reads."""
-    found = []
-    for run in runs_of(source):
-        agg = aggregates.get(run) or {}
-        for seed, epoch in zip(agg.get("seeds", ()), agg.get("diverged_at_epoch") or (),
-                               strict=False):
-            if epoch is not None:
-                found.append(f"{run} seed {seed} at epoch {epoch}")
-    return found
+    return [f"{run} seed {seed} at epoch {epoch}" for run in runs_of(source)
+            if run in aggregates for seed, epoch in diverged_seeds(aggregates[run])]
 
 
 def resolved_claim(row: dict, calibration: dict) -> dict:
@@ -426,13 +425,16 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
     trained = {**inputs.aggregates, **changed.neuron_trained(inputs.neuron)}
     for row in expected["quantities"]:
         change = changed.changed(trained_of(row["source"]), trained, book_settings)
+        bad_seeds = diverged(row["source"], inputs.aggregates) if seeded(row) else []
+        why = unusual(change, bad_seeds)
         try:
             values = row_values(row, inputs)
-        except Unmeasured as exc:  # a changed run that cannot give it: changed, no value
-            if not change:
+        except Unmeasured as exc:  # a changed or diverged run that cannot give it: no value
+            if not why:
                 raise UserError(f"{row_name(row)}: {exc}") from None
-            results.append(result(row, np.array([]), unjudged(row, calibration), CHANGED,
-                                  f"{change}; not measured: {exc}", effects.get(row["id"])))
+            results.append(result(row, np.array([]), unjudged(row, calibration),
+                                  CHANGED if change else FAIL, f"{why}; not measured: {exc}",
+                                  effects.get(row["id"])))
             continue
         if seeded(row) and row["id"] not in calibration["seed_sd"] and not row.get("every_seed"):
             raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun "
@@ -441,7 +443,6 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         effect = effects.get(row["id"])
         weak = (j["detectable_shift"] is not None and effect is not None
                 and j["detectable_shift"] > effect)
-        bad_seeds = diverged(row["source"], inputs.aggregates) if seeded(row) else []
         # a best-of row's book number is a best of k, not one seed: no single-seed rank
         ours = (None if row.get("best_of") else
                 (calibration.get("per_seed") or {}).get(row["id"]))
@@ -451,11 +452,16 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         status = CHANGED if change else FAIL if bad_seeds else (
             (WEAK if weak else PASS) if j["passed"] else
             (KNOWN_DEVIATION if row.get("known_deviation") else FAIL))
-        results.append(result(
-            row, values, j, status,
-            change or (f"diverged: {', '.join(bad_seeds)}" if bad_seeds else None),
-            effect, weak, ours))
+        results.append(result(row, values, j, status, why, effect, weak, ours))
     return results
+
+
+def unusual(change: str | None, bad_seeds: list[str]) -> str | None:
+    """Why a row is not judged as usual: the settings its run changed, its diverged seeds."""
+    parts = [change] if change else []
+    if bad_seeds:
+        parts.append(f"diverged: {', '.join(bad_seeds)}")
+    return "; ".join(parts) or None
 
 
 def unjudged(row: dict, calibration: dict) -> dict:

@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 from matplotlib import colors  # noqa: E402
 
 from . import atomic, book_runs  # noqa: E402
+from .aggregate import diverged_seeds  # noqa: E402
 from .errors import UserError  # noqa: E402
 from .figures import BAR_METRIC, FUNCTIONS, drawn_functions  # noqa: E402
 from .tolerance import scale  # noqa: E402
@@ -128,7 +129,6 @@ def draw_stops(ax, agg: dict, x, color, window) -> None:
     counts = agg["metrics"][next(iter(agg["metrics"]))].get("n")
     stops = agg.get("stopped_at_epoch") or []
     reasons = agg.get("stop_reason") or [None] * len(stops)
-    diverged = agg.get("diverged_at_epoch") or [None] * len(agg["seeds"])
     lo, hi = window
     # a stop before the spec's last epoch (older aggregates without reasons: before the last)
     early = sorted(e for e, why in zip(stops, reasons, strict=True)
@@ -143,11 +143,15 @@ def draw_stops(ax, agg: dict, x, color, window) -> None:
                     color=color,
                     fontsize=7, rotation=90, va="bottom", ha="right",
                     transform=ax.get_xaxis_transform())
-    for seed, epoch in zip(agg["seeds"], diverged, strict=True):
-        if epoch is not None and lo <= epoch <= hi:
-            ax.plot(epoch, 0, marker="x", color=color, markersize=8, linestyle="none",
-                    transform=ax.get_xaxis_transform(), clip_on=False,
-                    label=f"seed {seed} diverged (epoch {epoch})")
+    for seed, epoch in diverged_seeds(agg):
+        if lo <= epoch <= hi:
+            diverged_mark(ax, epoch, color, f"seed {seed} diverged (epoch {epoch})")
+
+
+def diverged_mark(ax, x, color, label) -> None:
+    """An x on the x axis where a seed diverged, named in the legend."""
+    ax.plot(x, 0, marker="x", color=color, markersize=8, linestyle="none",
+            transform=ax.get_xaxis_transform(), clip_on=False, label=label)
 
 
 def outside(ax, series: list[dict], aggregates: dict, window) -> None:
@@ -174,14 +178,14 @@ def series_curve(ax, agg: dict, series: dict, window, book: dict | None,
     stats = agg["metrics"][series["metric"]]
     epochs = np.array(agg["monitored_epochs"])
     lo, hi = window
-    keep = (epochs >= lo) & (epochs <= (hi if hi is not None else epochs.max()))
+    end = hi if hi is not None else last_epoch(agg)
+    keep = (epochs >= lo) & (epochs <= end)
     k = scale(series["metric"])
     mean = k * floats(stats["mean"])[keep]
     line = band(ax, epochs[keep], mean, k * floats(stats["min"])[keep],
                 k * floats(stats["max"])[keep], series["label"], len(agg["seeds"]),
                 series.get("changed"))
-    draw_stops(ax, agg, epochs[keep], line.get_color(),
-               (lo, hi if hi is not None else epochs.max()))
+    draw_stops(ax, agg, epochs[keep], line.get_color(), (lo, end))
     if "book" in series and keep.any():  # a shortened run may not reach the window
         published = book_runs.curve(book, *book.published.of_run(series["run"]),
                                     series["metric"])
@@ -194,6 +198,13 @@ def series_curve(ax, agg: dict, series: dict, window, book: dict | None,
             recipe_band(ax, at, band_of, (at >= lo) & (at <= epochs[keep].max()),
                         line.get_color(), series["label"])
     return line
+
+
+def last_epoch(agg: dict) -> int:
+    """A run's last epoch: its last monitored one, or a later one where a seed stopped (a
+    seed may diverge between monitored epochs, or before the first)."""
+    stops = (e for e in agg.get("stopped_at_epoch") or () if e is not None)
+    return max([*agg["monitored_epochs"], *stops], default=0)
 
 
 def eta_panel(ax, fig_spec: dict, aggregates: dict, colors: list) -> None:
@@ -248,8 +259,9 @@ def curves(fig_spec: dict, aggregates: dict, book: dict | None = None,
 
 
 def final_values(agg: dict, metric: str) -> np.ndarray:
-    """The metric after the last epoch, one value per seed (NaN for a diverged seed)."""
-    return floats([row[-1] for row in agg["metrics"][metric]["per_seed"]])
+    """The metric after the last epoch, one value per seed (NaN for a diverged seed, and
+    for every seed of a run whose seeds all stopped before their first monitored epoch)."""
+    return floats([row[-1] if row else None for row in agg["metrics"][metric]["per_seed"]])
 
 
 def spec_value(spec: dict, dotted: str):
@@ -269,9 +281,14 @@ def sweep(fig_spec: dict, aggregates: dict, svm_results: list[dict],
         k = scale(series["metric"])
         ys = np.array([k * final_values(a, series["metric"]) for a in aggs])
         order = np.argsort(xs)
-        band(ax, xs[order], ys.mean(axis=1)[order], ys.min(axis=1)[order],
-             ys.max(axis=1)[order], series["label"], ys.shape[1], series.get("changed"),
-             marker="o", markersize=3)
+        line = band(ax, xs[order], ys.mean(axis=1)[order], ys.min(axis=1)[order],
+                    ys.max(axis=1)[order], series["label"], ys.shape[1], series.get("changed"),
+                    marker="o", markersize=3)
+        for run, agg, x in zip(series["runs"], aggs, xs, strict=True):
+            if seeds := [str(seed) for seed, _ in diverged_seeds(agg)]:  # its point is missing
+                diverged_mark(ax, x, line.get_color(),
+                              f"{run}: seed{'s' * (len(seeds) > 1)} {', '.join(seeds)} "
+                              "diverged, no value")
     if svm_results:
         xs = [r["train_size"] for r in svm_results]
         ax.plot(xs, [100 * r["accuracy"] for r in svm_results], marker="s", markersize=3,
@@ -425,8 +442,8 @@ def bar_values(bar: dict, aggregates: dict, svm_results: list[dict],
     for an SVM fit's score on a set or a baseline; or a fixed value (random guessing)."""
     if "run" in bar:
         agg = aggregates[bar["run"]]
-        rows = np.array([floats(r) for r in agg["metrics"][BAR_METRIC]["per_seed"]])
-        return 100 * np.nanmax(rows, axis=1)
+        return 100 * np.array([np.nanmax(floats(r)) if any(v is not None for v in r)
+                               else np.nan for r in agg["metrics"][BAR_METRIC]["per_seed"]])
     if "svm" in bar:
         (result,) = [r for r in svm_results if r["train_size"] == bar["svm"]]
         return np.array([100 * result["scores"][bar["scores"]]["accuracy"]])
