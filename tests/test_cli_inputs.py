@@ -3,6 +3,7 @@ be written (refused before any work), a broken prepared-data file, sizes and cou
 range, records given twice, a --root that is no checkout, and an error no check foresaw
 (one line, the traceback only on request)."""
 
+import argparse
 import json
 import re
 import subprocess
@@ -553,6 +554,14 @@ def test_a_spec_given_as_a_file_or_a_list_says_what_it_is(tmp_path, capsys):
                         "config, as JSON)\n")
     with pytest.raises(UserError, match=r"^run spec: a run spec must be a mapping"):
         runspec.load("[1, 2]")
+
+
+def test_a_config_file_given_as_the_published_mapping_is_told_to_be_left_out():
+    from nndl3 import cli
+
+    with pytest.raises(UserError, match=r"^--published: config/config.yaml: takes JSON text, "
+                       r"not a file \(leave it out: the command reads config/config.yaml's"):
+        cli.published(argparse.Namespace(published="config/config.yaml"))
 
 
 @pytest.mark.parametrize("run", ["", "a/b", "1st", "../x"])

@@ -378,7 +378,12 @@ def published(args):
     """The published-run mapping: the workflow's (`--published`), else config/config.yaml's."""
     from .book_runs import Published
 
-    return Published.from_json(args.published) if args.published else Published.from_file()
+    if not args.published:
+        return Published.from_file()
+    if os.path.exists(args.published):  # a config file, where its mapping belongs
+        raise UserError(f"--published: {args.published}: takes JSON text, not a file (leave "
+                        f"it out: the command reads {paths.CONFIG}'s `published:` itself)")
+    return Published.from_json(args.published)
 
 
 def book_settings(args):
