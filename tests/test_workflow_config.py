@@ -140,6 +140,22 @@ def test_a_book_series_must_repeat_a_published_run():
         workflow_config.check(config)
 
 
+def test_the_published_runs_sizes_are_the_book_s_whatever_a_config_of_one_s_own_trains():
+    import copy
+
+    import pytest
+
+    committed = load_config()
+    config = copy.deepcopy(committed)
+    config["runs"]["overfit_1k"]["train_size"] = 100  # our run on 100 images, not the book's
+    mapping = workflow_config.published(config, committed)
+    assert mapping.runs[("overfitting.json", None)] == ("overfit_1k", 1000)
+    config["published"]["runs"]["overfitting.json"] = "l2_1k"
+    with pytest.raises(workflow_config.UserError, match="^config published: which of our "
+                       "runs repeats each of the book's is config/config.yaml's"):
+        workflow_config.published(config, committed)
+
+
 def test_the_published_mapping_names_runs_of_the_config():
     import pytest
 

@@ -290,6 +290,17 @@ def unused_new_runs(config: dict, committed: dict) -> list[str]:
     return warnings
 
 
+def published(config: dict, committed: dict) -> book_runs.Published:
+    """Which of our runs repeats each published run, and that run's training-set size (to
+    read its accuracy counts as fractions): facts of the book, so the committed config's. A
+    config of one's own that changes a run's `train_size` changes our run, not the book's;
+    one that changes `published:` is refused."""
+    if config["published"] != committed.get("published"):
+        raise UserError(f"config published: which of our runs repeats each of the book's is "
+                        f"{COMMITTED}'s, and a config of one's own cannot change it")
+    return book_runs.Published.from_config(committed)
+
+
 def read_committed(path=COMMITTED) -> dict:
     """The committed config, as the workflow reads it before any --configfile."""
     config = yaml.load(readers.text(path, "config file"), Loader=readers.Loader)

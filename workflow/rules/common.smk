@@ -41,10 +41,6 @@ except (WorkflowError, UserError) as error:
 RUNS = list(config["runs"])
 # published file -> its replay (replay.smk)
 REPLAY = workflow_config.replay_specs(config)
-# which of our runs repeats each published run (config `published:`), passed to every job
-# that reads book_runs/ as --published
-PUBLISHED = nndl3_book.Published.from_config(config)
-BOOK_FILES = [f"{nndl3_book.DIR}/{name}" for name in PUBLISHED.files]
 SEEDS = config["seeds"]
 FIGURES = config["figures"]
 
@@ -70,6 +66,13 @@ COMMITTED_CONFIG = workflow_config.read_committed(
     Path(workflow.basedir, workflow_config.COMMITTED)
 )
 BOOK_SETTINGS = workflow_config.book_settings(COMMITTED_CONFIG)
+# which of our runs repeats each published run (config `published:`), with the published
+# run's size: passed to every job that reads book_runs/ as --published
+try:
+    PUBLISHED = workflow_config.published(config, COMMITTED_CONFIG)
+except UserError as error:
+    stop(f"invalid config: {error}")
+BOOK_FILES = [f"{nndl3_book.DIR}/{name}" for name in PUBLISHED.files]
 for _warning in workflow_config.unused_new_runs(config, COMMITTED_CONFIG):
     print(f"warning: {_warning}", file=sys.stderr)
 
