@@ -92,6 +92,22 @@ def test_a_run_whose_every_seed_diverged_before_its_first_monitored_epoch(tiny_d
     epoch = records[0]["diverged_at_epoch"]
     assert f"seed 1 diverged (epoch {epoch})" in fig.axes[0].get_legend_handles_labels()[1]
 
+def test_a_seed_with_no_finite_value_has_no_reduced_value():
+    rows = np.array([[0.5, 0.2, 0.3], [np.nan, np.nan, np.nan]])  # seed 2 diverged at once
+    for reduce in ("argmin_epoch", "argmax_epoch", "best", "lowest", "last_epoch"):
+        values = check.per_seed(rows, [0, 1, 2], reduce)
+        assert np.isfinite(values[0]) and np.isnan(values[1]), reduce
+    agg = agg_module.aggregate([record(1, [None], diverged=0), record(2, [None], diverged=0)])
+    row = {"id": "r", "section": 2, "quantity": "q", "book": 15.0, "book_precision": 1.0,
+           "source": {"run": "r", "metric": "acc", "reduce": "argmin_epoch"}}
+    (result,) = check.evaluate({"gate": {"family_false_failure": 0.01,
+                                         "detectable_power": 0.8}, "quantities": [row]},
+                               {"seeds": [1, 2], "seed_sd": {"r": 1.0}},
+                               check.Inputs({"r": agg}))
+    assert result["status"] == "FAIL" and result["n"] == 0
+    assert result["reason"].endswith("not measured: run 'r' has no finite acc: every seed "
+                                      "diverged by its first monitored epoch")
+
 def test_figure_with_eta_panel_and_seeds_stopping_apart(tiny_data, base_spec, tmp_path):
     # 50 images: few enough that the seeds' validation accuracy stalls at different epochs
     spec = {**base_spec, "evaluation": "validation", "epochs": 30, "seeds": [1, 2, 3],

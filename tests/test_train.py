@@ -184,6 +184,10 @@ def test_a_diverging_run_says_so_once_per_seed_and_records_the_epoch(tiny_data, 
         assert epoch is not None and record["stopped_at_epoch"] == epoch
         assert f"run wild, seed {record['seed']}: diverged at epoch {epoch}" in line
         json.dumps(record, allow_nan=False)  # valid JSON: no NaN, nulls instead
+        # its weights are NaN there: no monitor is measured on them (an accuracy would be
+        # the share of the one digit every image then gets)
+        assert record["monitored_epochs"][-1] == epoch
+        assert all(values[-1] is None for values in record["metrics"].values())
     (sane,) = train("r", base_spec, tiny_data, log=QUIET())
     assert sane["diverged_at_epoch"] is None
 

@@ -147,7 +147,14 @@ def per_seed(rows: np.ndarray, epochs: list[int], reduce: str, threshold: float 
     by the reduction named `reduce` (REDUCTIONS)."""
     if reduce not in REDUCTIONS:
         raise UserError(f"expected values: unknown reduction {reduce!r}")
-    return REDUCTIONS[reduce](Curves(rows, np.asarray(epochs), threshold, window, counts))
+    curves = Curves(rows, np.asarray(epochs), threshold, window, counts)
+    valued = curves.ran.any(axis=1)  # a seed that diverged by its first monitored epoch: none
+    if valued.all():
+        return REDUCTIONS[reduce](curves)
+    values = np.full(len(rows), np.nan)
+    values[valued] = REDUCTIONS[reduce](Curves(rows[valued], curves.epochs, threshold, window,
+                                               counts))
+    return values
 
 
 def one_digit_fraction(rows: np.ndarray, ran: np.ndarray, counts) -> np.ndarray:
@@ -191,10 +198,12 @@ def reduced(source: dict, inputs: Inputs, metric: str, reduce: str, run: str) ->
     if "until_epoch" in source:  # compare runs of different lengths over common epochs
         epochs = [e for e in epochs if e <= source["until_epoch"]]
         rows = rows[:, :len(epochs)]
+    until = f" up to epoch {source['until_epoch']}" if "until_epoch" in source else ""
     if not epochs:  # every seed stopped (diverged) before its first monitored epoch
-        raise Unmeasured(f"run {run!r} has no monitored epoch"
-                         + (f" up to epoch {source['until_epoch']}" if "until_epoch" in source
-                            else ""))
+        raise Unmeasured(f"run {run!r} has no monitored epoch{until}")
+    if not np.isfinite(rows).any():  # a value that is not finite stops its seed: diverged
+        raise Unmeasured(f"run {run!r} has no finite {metric}{until}: every seed diverged by "
+                         "its first monitored epoch")
     threshold = source.get("threshold", 0.0) / scale(metric)
     counts = inputs.class_counts.get(agg["spec"]["evaluation"]) if "spec" in agg else None
     values = per_seed(rows, epochs, reduce, threshold, source.get("window"), counts)

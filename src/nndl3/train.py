@@ -127,9 +127,12 @@ class SeedRun:
         self.etas.append(eta)
         self.seconds.append(time.perf_counter() - start)
 
+    def weights_finite(self) -> bool:
+        return all(np.isfinite(p).all() for p in self.net.weights + self.net.biases)
+
     def finite(self) -> bool:
         """Weights, biases and every monitored value of the last epoch are finite."""
-        if not all(np.isfinite(p).all() for p in self.net.weights + self.net.biases):
+        if not self.weights_finite():
             return False
         return all(math.isfinite(v[-1]) for v in self.metrics.values() if v)
 
@@ -151,6 +154,10 @@ class SeedRun:
 
     def monitor(self, epoch, data_sets):
         self.monitored_epochs.append(epoch)
+        if not self.weights_finite():  # NaN weights classify every image as one digit
+            for values in self.metrics.values():
+                values.append(math.nan)
+            return
         for prefix, (x, labels) in data_sets.items():
             wanted = [k for k in self.metrics if k.startswith(prefix)]
             if wanted:
