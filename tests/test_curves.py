@@ -88,6 +88,21 @@ def test_a_curve_without_its_run_or_calibration_fails_one_not_monitored_is_liste
     assert by_id["overfit_1k.training_accuracy"]["status"].startswith("not compared")
 
 
+def test_a_changed_run_s_curves_are_changed_unless_it_does_not_monitor_them():
+    agg = aggregate_around(CURVE["values"][:3], 0.5)  # three epochs of 400: a changed run
+    agg[CURVE["run"]]["spec"] = {"epochs": 3}
+    by_id = {r["id"]: r for r in curves.evaluate(BOOK, calibration_of(0.5), agg,
+                                                  book_settings={CURVE["run"]: {"epochs": 400}})}
+    assert by_id[CURVE["id"]]["status"] == "changed"
+    assert by_id[CURVE["id"]]["reason"] == "overfit_1k: epochs 3, book 400"
+    assert by_id["overfit_1k.training_cost"]["status"] == ("not compared (our run does not "
+                                                           "monitor it)")
+    # with the book's settings, a run that lacks some of the curve's epochs says so
+    (row,) = [r for r in curves.evaluate(BOOK, calibration_of(0.5), agg) if r["id"] ==
+              CURVE["id"]]
+    assert row["status"] == "not compared (our run does not monitor each of its epochs)"
+
+
 def test_held_out_fractions_cover_every_seed_and_subset():
     rng = np.random.default_rng(1)
     rows = rng.normal(0, 1, (6, 50))

@@ -192,12 +192,16 @@ def evaluate(book: book_runs.Book, calibration: dict, aggregates: dict,
         agg = aggregates.get(curve["run"])
         ours = None if agg is None else seed_rows(agg, curve)
         cal = calibration["curves"].get(curve["id"])
+        if agg is not None and curve["metric"] not in agg["metrics"]:  # changed or not
+            rows.append({**row, "status": f"{NOT_COMPARED} (our run does not monitor it)"})
+            continue
         change = changed.changed([curve["run"]], aggregates, book_settings)
         if change:  # its calibration measured the book's settings, not these
             rows.append({**row, "status": CHANGED, "reason": change})
             continue
         if agg is not None and ours is None:
-            rows.append({**row, "status": f"{NOT_COMPARED} (our run does not monitor it)"})
+            rows.append({**row, "status": f"{NOT_COMPARED} (our run does not monitor each "
+                         "of its epochs)"})
             continue
         if agg is None or cal is None:  # every published curve we monitor is checked
             why = "its run was not given" if agg is None else "not calibrated"
