@@ -106,6 +106,37 @@ def test_a_figure_of_a_changed_run_names_the_change(tmp_path):
     assert texts(None) == ["x (mean of 3)"]
 
 
+def test_a_changed_figure_shows_what_it_drew_and_says_which_run_changed(tmp_path):
+    from .test_plotting import write_aggregate
+
+    # fake records: accuracies 50-100 %, below the ylim the entry chose for the book's
+    spec = spec_of("overfit_1k", eta=0.1, monitor_every=1000, epochs=1)
+    path = write_aggregate(tmp_path, "overfit_1k", **spec)
+    entry = {"family": "curves", "title": "t", "ylim": [90, 100],
+             "series": [{"run": "overfit_1k", "metric": "evaluation_accuracy",
+                         "label": "test accuracy of the network on the test images"}]}
+    fig = figures.draw(entry, {"aggregates": [str(path)]}, None, BOOK)
+    ax = fig.axes[0]
+    (ours,) = ax.get_lines()
+    assert ax.get_ylim()[0] < ours.get_ydata()[0] < 90  # widened to show it
+    assert ours.get_marker() == "o"  # one epoch: a point, which a line would not show
+    label = ours.get_label()  # wrapped, so that the legend stays on the figure
+    assert "\n" in label and label.replace("\n", " ") == (
+        "test accuracy of the network on the test images (changed: epochs 1, eta 0.1, "
+        "monitor_every 1000) (mean of 3)")
+    plt.close(fig)
+    # a sweep's series draws several runs: its label names the one changed
+    paths = [str(write_aggregate(tmp_path, run, **{"epochs": 5, **spec_of(run, **change)}))
+             for run, change
+             in (("size_100", {"eta": 0.1}), ("size_200", {}))]
+    sweep = {"family": "sweep", "title": "t", "xlabel": "n", "ylabel": "%", "series": [
+        {"runs": ["size_100", "size_200"], "x": "train_size", "metric": "evaluation_accuracy",
+         "label": "x"}]}
+    fig = figures.draw(sweep, {"aggregates": paths}, None, BOOK)
+    assert fig.axes[0].get_lines()[0].get_label() == "x (changed: size_100: eta 0.1) (mean of 3)"
+    plt.close(fig)
+
+
 def test_a_merged_config_names_its_changes_before_training():
     merged = {**COMMITTED, "runs": {**COMMITTED["runs"],
                                     "overfit_1k": {**COMMITTED["runs"]["overfit_1k"],

@@ -301,6 +301,7 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
     drawn = plotting.styled(getattr(plotting, fam.draw), marked_changed(fig, trained_with),
                             *args)
     if runs:
+        plotting.widened(drawn.axes[0])
         plotting.changed_note(drawn, changed.changed(runs, trained, book_settings))
     return drawn
 
@@ -311,7 +312,9 @@ def marked_changed(fig: dict, trained_with: dict) -> dict:
     setting, and plotting adds what its runs were trained with. Not a key of the registry's
     schema: the entry was checked before."""
     def marked(item):
-        found = dict.fromkeys(trained_with[r] for r in item_runs(item) if r in trained_with)
+        runs = item_runs(item)  # a sweep's series has several: name each changed one
+        found = dict.fromkeys(f"{r}: {trained_with[r]}" if len(runs) > 1 else trained_with[r]
+                              for r in runs if r in trained_with)
         return {**item, "changed": "; ".join(found)} if found else item
 
     return {**fig, **{key: [marked(item) for item in fig[key]]

@@ -15,6 +15,7 @@ other settings than the book's says so in red above the plot (`changed_note`).
 from __future__ import annotations
 
 import sys
+import textwrap
 from fractions import Fraction
 
 import matplotlib
@@ -47,6 +48,7 @@ STYLE = {
     "lines.linewidth": 1.6,
 }
 BOOK_COLOR = "0.25"
+NOTE_WIDTH = 60  # characters a line of a label or note a config of one's own makes long
 LABELS = {
     "training_cost": "Training cost",
     "training_accuracy": "Training accuracy (%)",
@@ -62,13 +64,16 @@ def metric_label(metric: str, evaluation: str) -> str:
 def changed_label(label: str, changed: str | None) -> str:
     """The config's label, which names the book's setting, and, for a line or bar trained
     otherwise (`changed`: what with, changed.trained_with), what it was trained with."""
-    return f"{label} (changed: {changed})" if changed else label
+    # wrapped: a run's changed settings can outgrow the figure (a legend off its edge)
+    return textwrap.fill(f"{label} (changed: {changed})", NOTE_WIDTH) if changed else label
 
 
 def band(ax, x, mean, lo, hi, label, n_seeds, changed=None, **style):
     """Our seeds' mean and min-max band; `changed`: what a line trained otherwise than the
     book was trained with (changed_label)."""
     label = changed_label(label, changed)
+    if np.isfinite(mean).sum() == 1 and "marker" not in style:  # one point: no line shows it
+        style = {**style, "marker": "o", "markersize": 4}
     line, = ax.plot(x, mean, label=f"{label} (mean of {n_seeds})" if n_seeds > 1 else label,
                     **style)
     if n_seeds > 1:
@@ -143,15 +148,23 @@ def draw_stops(ax, agg: dict, x, color, window) -> None:
                     color=color,
                     fontsize=7, rotation=90, va="bottom", ha="right",
                     transform=ax.get_xaxis_transform())
+    by_epoch: dict[int, list] = {}
     for seed, epoch in diverged_seeds(agg):
         if lo <= epoch <= hi:
-            diverged_mark(ax, epoch, color, f"seed {seed} diverged (epoch {epoch})")
+            by_epoch.setdefault(epoch, []).append(seed)
+    for epoch, seeds in by_epoch.items():
+        diverged_mark(ax, epoch, color, f"{seeds_named(seeds)} diverged (epoch {epoch})")
 
 
 def diverged_mark(ax, x, color, label) -> None:
-    """An x on the x axis where a seed diverged, named in the legend."""
+    """An x on the x axis where seeds diverged, named in the legend."""
     ax.plot(x, 0, marker="x", color=color, markersize=8, linestyle="none",
             transform=ax.get_xaxis_transform(), clip_on=False, label=label)
+
+
+def seeds_named(seeds) -> str:
+    """`seed 2`, `seeds 1, 3`."""
+    return f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}"
 
 
 def outside(ax, series: list[dict], aggregates: dict, window) -> None:
@@ -162,11 +175,15 @@ def outside(ax, series: list[dict], aggregates: dict, window) -> None:
     for run in dict.fromkeys(s["run"] for s in series):
         epochs = aggregates[run]["monitored_epochs"]
         if not any(lo <= e and (hi is None or e <= hi) for e in epochs):
-            missing.append(f"{run} (epochs {epochs[0]}-{epochs[-1]})" if epochs else run)
+            why = [f"epochs {epochs[0]}-{epochs[-1]}" if epochs else "no monitored epoch"]
+            if diverged := [seed for seed, _ in diverged_seeds(aggregates[run])]:
+                why.append(f"{seeds_named(diverged)} diverged")
+            missing.append(f"{run} ({'; '.join(why)})")
     if missing:
         text = (f"no epoch in the window [{lo}, {'end' if hi is None else hi}]: "
                 f"{', '.join(missing)}")
-        ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", wrap=True)
+        ax.text(0.5, 0.5, textwrap.fill(text, NOTE_WIDTH), transform=ax.transAxes,
+                ha="center", va="center")
         print(f"warning: {text}", file=sys.stderr)
 
 
@@ -285,10 +302,9 @@ def sweep(fig_spec: dict, aggregates: dict, svm_results: list[dict],
                     ys.max(axis=1)[order], series["label"], ys.shape[1], series.get("changed"),
                     marker="o", markersize=3)
         for run, agg, x in zip(series["runs"], aggs, xs, strict=True):
-            if seeds := [str(seed) for seed, _ in diverged_seeds(agg)]:  # its point is missing
+            if seeds := [seed for seed, _ in diverged_seeds(agg)]:  # its point is missing
                 diverged_mark(ax, x, line.get_color(),
-                              f"{run}: seed{'s' * (len(seeds) > 1)} {', '.join(seeds)} "
-                              "diverged, no value")
+                              f"{run}: {seeds_named(seeds)} diverged, no value")
     if svm_results:
         xs = [r["train_size"] for r in svm_results]
         ax.plot(xs, [100 * r["accuracy"] for r in svm_results], marker="s", markersize=3,
@@ -493,6 +509,16 @@ def finish(fig, ax, fig_spec, handles=None) -> plt.Figure:
         ax.legend(handles=handles, loc=fig_spec.get("legend", "best"))
     fig.tight_layout()
     return fig
+
+
+def widened(ax) -> None:
+    """A fixed y range (a figure's `ylim`, chosen for the book's numbers) widened to what
+    was drawn: a changed run's values may lie far outside it."""
+    lo, hi = ax.dataLim.intervaly
+    bottom, top = ax.get_ylim()
+    if np.isfinite([lo, hi]).all() and (lo < bottom or hi > top):
+        pad = 0.03 * (max(hi, top) - min(lo, bottom))
+        ax.set_ylim(min(bottom, lo - pad), max(top, hi + pad))
 
 
 def changed_note(fig, change: str) -> None:
