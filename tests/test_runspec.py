@@ -89,7 +89,7 @@ def test_a_yaml_flow_mapping_is_a_spec_too():
 
 
 @pytest.mark.parametrize("text, message", [
-    ('{"dropout": NaN, "seeds": [1]}', "dropout: nan is not of type 'number'"),
+    ('{"dropout": NaN, "seeds": [1]}', "dropout: nan is not a finite number"),
     ('{"epochs": 2.0, "seeds": [1]}', "epochs: 2.0 is not of type 'integer'"),
     ('{"epochs": 2, "seeds": [1.0]}', "seeds.0: 1.0 is not of type 'integer'"),
     ("{eta: 1e-1, seeds: [1]}", "eta: '1e-1' is not of type 'number' \\(YAML reads 1e-1 as "

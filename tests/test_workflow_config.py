@@ -348,9 +348,9 @@ def test_an_unknown_figure_key_is_named_with_the_key_it_may_mean():
 @pytest.mark.parametrize("change, words", [
     # NaN passes every minimum and maximum (a comparison with it is false): its type says no
     (lambda c: c["runs"]["overfit_1k"].update({"dropout": float("nan")}),
-     "runs.overfit_1k.dropout: nan is not of type 'number'"),
+     "runs.overfit_1k.dropout: nan is not a finite number"),
     (lambda c: c["neuron"]["quadratic_good"].update({"w": float("nan")}),
-     "neuron.quadratic_good.w: nan is not of type 'number'"),
+     "neuron.quadratic_good.w: nan is not a finite number"),
     # jsonschema takes 3.0 for an integer; range() and slices would not
     (lambda c: c["runs"]["overfit_1k"].update({"epochs": 3.0}),
      "runs.overfit_1k.epochs: 3.0 is not of type 'integer'"),
@@ -498,6 +498,54 @@ def test_a_list_too_short_is_told_its_minimum():
         workflow_config.validate({**load_config(), "recipe_seeds": [1, 2]}, schema)
     assert str(caught.value).endswith(f"recipe_seeds: [1, 2] is too short (at least {minimum} "
                                       "items)")
+
+
+def test_seeds_in_a_run_or_the_defaults_are_told_they_are_global():
+    """A `not` schema's reason is its description, not jsonschema's dump of both."""
+    import copy
+
+    schema = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    for where in ("runs.overfit_1k", "defaults"):
+        config = copy.deepcopy(load_config())
+        node = config
+        for key in where.split("."):
+            node = node[key]
+        node["seeds"] = [7]
+        with pytest.raises(UserError) as caught:
+            workflow_config.validate(config, schema)
+        assert str(caught.value) == f"{where}: seeds are global (the `seeds` key)"
+
+
+def test_a_run_broken_by_the_defaults_says_so():
+    import copy
+
+    config = copy.deepcopy(load_config())
+    config["defaults"]["engine"] = "fast"  # no run sets it: quad_no_hidden has no hidden layer
+    with pytest.raises(UserError, match=r"^config runs\.quad_no_hidden: engine: fast: .* "
+                       r"\(engine: from `defaults`\)$"):
+        workflow_config.check(config)
+    config = copy.deepcopy(load_config())
+    config["runs"]["quad_no_hidden"]["engine"] = "fast"  # the run's own: nothing to add
+    with pytest.raises(UserError) as caught:
+        workflow_config.check(config)
+    assert "defaults" not in str(caught.value)
+
+
+def test_seeds_shared_with_the_calibration_name_both_keys():
+    config = {**load_config(), "seeds": [101, 102, 103]}
+    with pytest.raises(UserError, match=r"^config seeds and calibration_seeds share seed\(s\) "
+                       r"\[101, 102, 103\]"):
+        workflow_config.check(config)
+
+
+def test_an_infinite_number_is_told_it_must_be_finite():
+    import copy
+
+    config = copy.deepcopy(load_config())
+    config["runs"]["overfit_1k"]["eta"] = float("inf")
+    with pytest.raises(UserError) as caught:
+        workflow_config.validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+    assert str(caught.value) == "runs.overfit_1k.eta: inf is not a finite number"
 
 
 def test_a_key_of_the_literature_config_is_told_where_it_belongs(monkeypatch):

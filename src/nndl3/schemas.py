@@ -44,8 +44,20 @@ def error_text(e, root: dict | None = None, validator=None, document=None) -> st
     `validator` and the `document` it checked: a key is suggested only if the document
     with it renamed takes it there, `accepted`)."""
     key = ".".join(str(p) for p in e.absolute_path) or "(top level)"
-    return (f"{key}: {e.message}{meant_key(e, root, validator, document)}{exponent_hint(e)}"
+    return (f"{key}: {message(e)}{meant_key(e, root, validator, document)}{exponent_hint(e)}"
             f"{size_bound(e)}")
+
+
+def message(e) -> str:
+    """jsonschema's message; for a `not`, the refused schema's own reason (its
+    `description`) instead of the whole value and schema; for inf or NaN, that a number
+    must be finite (jsonschema's 'is not of type number' said it is none)."""
+    refused = e.validator_value
+    if e.validator == "not" and isinstance(refused, dict) and "description" in refused:
+        return refused["description"]
+    if e.validator == "type" and "number" in wanted_types(e) and isinstance(e.instance, float):
+        return f"{e.instance} is not a finite number"  # validator_class's number is finite
+    return e.message
 
 
 # the size bounds whose jsonschema message ("is too short") does not name the bound

@@ -8,6 +8,7 @@ figures, figures name a family of `nndl3.figures`) and each merged run spec
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -120,6 +121,14 @@ def check_engine(run: str, spec: dict) -> None:
                             "'numpy')") from None
 
 
+def from_defaults(config: dict, run: str, message: str) -> str:
+    """' (engine: from `defaults`)' when an error of `run` names keys the run does not set
+    and `defaults` does: the change that broke it may be in `defaults`, not in the run."""
+    keys = [key for key in config["defaults"] if key not in config["runs"][run]
+            and re.search(rf"\b{re.escape(key)}\b", message)]
+    return f" ({', '.join(keys)}: from `defaults`)" if keys else ""
+
+
 def run_spec(config: dict, run: str) -> dict:
     """The full spec of one run, validated and complete: the config's defaults, the run's
     overrides, the global seeds, and the defaults of the keys none of them set."""
@@ -155,11 +164,15 @@ def check(config: dict) -> dict:
     spec, validated and complete (run_spec), for the workflow to use."""
     shared = sorted(set(config["seeds"]) & set(config["calibration_seeds"]))
     if shared:
-        raise UserError(f"config calibration_seeds: seed(s) {shared} are also in `seeds`: the "
+        raise UserError(f"config seeds and calibration_seeds share seed(s) {shared}: the "
                         "tolerances must be measured on seeds the check does not use")
-    specs = {run: run_spec(config, run) for run in config["runs"]}  # each validated once
-    for run, spec in specs.items():
-        check_engine(run, spec)
+    specs = {}
+    for run in config["runs"]:  # each validated once
+        try:
+            specs[run] = run_spec(config, run)
+            check_engine(run, specs[run])
+        except UserError as exc:
+            raise UserError(f"{exc}{from_defaults(config, run, str(exc))}") from None
     mapping = book_runs.Published.from_config(config)
     check_replays(config, mapping)
     if config["svm_test_size"] not in config["svm_sizes"]:
