@@ -556,6 +556,13 @@ def test_a_spec_given_as_a_file_or_a_list_says_what_it_is(tmp_path, capsys):
         runspec.load("[1, 2]")
 
 
+def test_an_empty_spec_is_named_as_such(tmp_path, capsys):
+    err = one_line_error(capsys, ["train", "--spec", " ", "--run", "r", "--out-dir",
+                                  str(tmp_path / "r")])
+    assert err == "error: --spec: empty: a run spec file, or JSON text\n"
+    assert not (tmp_path / "r").exists()
+
+
 def test_a_config_file_given_as_the_published_mapping_is_told_to_be_left_out():
     from nndl3 import cli
 

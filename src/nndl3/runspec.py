@@ -135,6 +135,8 @@ def parsed(text: str, where: str):
 def load(text_or_path: str, seeds=None) -> Spec:
     """A run spec from a YAML/JSON file, or from JSON text (what the workflow passes),
     with its seeds replaced by `seeds` if given; validated."""
+    if not text_or_path.strip():
+        raise UserError("--spec: empty: a run spec file, or JSON text")
     if text_or_path.lstrip().startswith(("{", "[")):
         where, text = "run spec", text_or_path
     else:
