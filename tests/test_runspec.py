@@ -31,6 +31,9 @@ def test_bad_spec_names_key_and_value(base_spec, bad, message):
      "schedule: 10 needs evaluation_accuracy in monitor"),
     ({"momentum": 1.0}, "momentum: 1.0 is greater than or equal to the maximum of 1"),
     ({"hidden": "softplus"}, "hidden: 'softplus' is not one of"),
+    ({"sizes": [784, 10], "hidden": "relu"}, "hidden: 'relu' acts on hidden neurons, and "
+     "sizes \\[784, 10\\] have none"),
+    ({"sizes": [784, 10], "dropout": 0.5}, "dropout: 0.5 acts on hidden neurons"),
 ])
 def test_bad_option_names_key_and_value(base_spec, bad, message):
     with pytest.raises(UserError, match=message):

@@ -101,6 +101,10 @@ def check_options(spec: dict, where: str) -> None:
         raise UserError(f"{where}: max_norm: {spec['max_norm']} bounds the hidden neurons, "
                         f"and sizes {sizes} have none; max_norm_output: true bounds the "
                         "output neurons")
+    if len(sizes) == 2 and (idle := [f"{key}: {spec[key]!r}" for key in ("hidden", "dropout")
+                                     if spec[key] != defaults()[key]]):
+        raise UserError(f"{where}: {idle[0]} acts on hidden neurons, and sizes {sizes} have "
+                        "none (it would change nothing)")
     if (spec["output"] == "softmax") != (spec["cost"] == "log-likelihood"):
         raise UserError(f"{where}: output: {spec['output']!r} with cost {spec['cost']!r}: a "
                         "softmax output goes with cost 'log-likelihood', and only with it")
@@ -147,6 +151,9 @@ def load(text_or_path: str, seeds=None) -> Spec:
         raise UserError(f"{where}: not valid YAML/JSON ({str(exc).splitlines()[0]})") from None
     if not isinstance(spec, dict):
         raise UserError(f"{where}: a run spec must be a mapping of keys to values")
+    if "runs" in spec:  # config/config.yaml, say: its keys are no run's
+        raise UserError(f"{where}: a workflow config (it has `runs:`), not a run spec: one "
+                        "run's settings, as .ci/quick.yaml holds")
     if seeds:  # checked as what they are, the command line's, before the spec
         validate_key({**spec, "seeds": seeds}, "seeds", "--seeds")
         spec["seeds"] = seeds
