@@ -257,6 +257,10 @@ def checked(fig, where: str) -> Family:
     if last is not None and last < first:  # a window no run can fill
         raise UserError(f"{where}: epochs: [{first}, {last}]: the last epoch is before the "
                         "first")
+    for key in ("ylim", "xlim"):  # a reversed range would turn the axis upside down
+        if key in fig and fig[key][1] <= fig[key][0]:
+            raise UserError(f"{where}: {key}: {fig[key]}: the upper limit is not above the "
+                            "lower")
     return fam
 
 
