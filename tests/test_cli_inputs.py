@@ -556,10 +556,14 @@ def test_a_spec_given_as_a_file_or_a_list_says_what_it_is(tmp_path, capsys):
         runspec.load("[1, 2]")
 
 
-def test_an_empty_spec_is_named_as_such(tmp_path, capsys):
+def test_an_empty_spec_or_the_workflow_config_as_a_spec_is_named_as_such(tmp_path, capsys):
     err = one_line_error(capsys, ["train", "--spec", " ", "--run", "r", "--out-dir",
                                   str(tmp_path / "r")])
     assert err == "error: --spec: empty: a run spec file, or JSON text\n"
+    err = one_line_error(capsys, ["train", "--spec", "config/config.yaml", "--run", "overfit_1k",
+                                  "--out-dir", str(tmp_path / "r")])
+    assert err == ("error: config/config.yaml: a workflow config (it has `runs:`), not a run "
+                   "spec: one run's settings, as .ci/quick.yaml holds\n")
     assert not (tmp_path / "r").exists()
 
 
