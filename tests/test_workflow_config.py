@@ -215,7 +215,9 @@ def test_snakemake_stops_on_a_bad_config_with_one_line_and_status_1(setting, mes
 
 @pytest.mark.parametrize("content, said", [
     (None, "FileNotFoundError"),
-    ("runs:\n  xent_30: {eta: [1\n", "Config file is not valid JSON or YAML")])
+    ("runs:\n  xent_30: {eta: [1\n", "Config file is not valid JSON or YAML"),
+    ("", "Config file must be given as JSON or YAML with keys at top level."),
+    ("- 1\n", "Config file must be given as JSON or YAML with keys at top level.")])
 def test_a_configfile_snakemake_cannot_read_is_snakemakes_own_error(tmp_path, content, said):
     """What the README says of it: read before the workflow starts, so not one of our lines;
     a missing file is named (in a traceback), a malformed one is not."""
