@@ -38,6 +38,14 @@ def test_a_difference_names_the_key_ours_and_the_books():
         == "eta 0.25, book 0.5; momentum 0.5, book 0"
 
 
+def test_the_monitors_in_another_order_are_no_change():
+    book = BOOK["overfit_1k"]
+    spec = spec_of("overfit_1k", monitor=book["monitor"][::-1])
+    assert spec["monitor"] != book["monitor"] and changed.differences(spec, book) == ""
+    fewer = spec_of("overfit_1k", monitor=book["monitor"][1:])
+    assert changed.differences(fewer, book).startswith("monitor [")
+
+
 def test_description_and_seeds_are_not_settings():
     spec = {**spec_of("overfit_1k"), "description": "mine", "seeds": [1, 2, 3, 4, 5]}
     assert changed.differences(spec, BOOK["overfit_1k"]) == ""

@@ -45,10 +45,18 @@ def value(v) -> str:
 NOT_COMMITTED = "not a run of the committed config"
 
 
+# Settings that are sets: their order changes nothing (the monitors are measured by name).
+UNORDERED = ("monitor",)
+
+
 def differing(spec: dict, book: dict) -> list[str]:
     """The settings in which a run's spec is not the book's, sorted."""
+    def of(settings, k):
+        v = settings.get(k)
+        return sorted(v) if k in UNORDERED and isinstance(v, list) else v
+
     return [k for k in sorted((set(spec) | set(book)) - set(NOT_SETTINGS))
-            if spec.get(k) != book.get(k)]
+            if of(spec, k) != of(book, k)]
 
 
 def differences(spec: dict, book: dict | None) -> str:
