@@ -156,6 +156,17 @@ def test_the_published_runs_sizes_are_the_book_s_whatever_a_config_of_one_s_own_
         workflow_config.published(config, committed)
 
 
+def test_the_workflow_passes_the_book_s_size_whatever_a_config_of_one_s_own_trains(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("runs:\n  overfit_1k: {train_size: 100}\n")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "-p", "--forcerun", "plot",
+                           "figures/overfitting_overlay.png", "--configfile", str(mine)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert '["overfitting.json",null,"overfit_1k",1000]' in out, out  # --published's JSON
+
+
 def test_the_published_mapping_names_runs_of_the_config():
     import pytest
 
@@ -531,6 +542,29 @@ def test_a_run_broken_by_the_defaults_says_so():
     with pytest.raises(UserError) as caught:
         workflow_config.check(config)
     assert "defaults" not in str(caught.value)
+    # a default the schema has anyway broke nothing, though the message says 'hidden'
+    config = copy.deepcopy(load_config())
+    config["defaults"]["hidden"] = "sigmoid"
+    config["runs"]["quad_no_hidden"]["dropout"] = 0.5
+    with pytest.raises(UserError) as caught:
+        workflow_config.check(config)
+    assert "acts on hidden neurons" in str(caught.value)
+    assert "defaults" not in str(caught.value)
+
+
+def test_the_defaults_hidden_options_pass_over_a_network_without_a_hidden_layer():
+    import copy
+
+    config = copy.deepcopy(load_config())
+    config["defaults"] |= {"hidden": "tanh", "dropout": 0.5}
+    specs = workflow_config.check(config)  # no refusal
+    assert (specs["quad_no_hidden"]["hidden"], specs["quad_no_hidden"]["dropout"]) == (
+        "sigmoid", 0.0)
+    assert (specs["quad_30"]["hidden"], specs["quad_30"]["dropout"]) == ("tanh", 0.5)
+    config["runs"]["quad_no_hidden"]["hidden"] = "tanh"  # set by the run itself: refused
+    with pytest.raises(UserError, match=r"^config runs\.quad_no_hidden: hidden: 'tanh' acts "
+                       r"on hidden neurons, and sizes \[784, 10\] have none"):
+        workflow_config.check(config)
 
 
 def test_seeds_shared_with_the_calibration_name_both_keys():

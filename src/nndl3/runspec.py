@@ -76,6 +76,8 @@ def validate(spec: dict, where: str) -> Spec:
 # The literature runs' options (config/literature.yaml): only the wide engine knows them.
 WIDE_ONLY = ("init_std", "eta_decay", "momentum_schedule", "max_norm", "max_norm_output",
              "input_dropout", "distortion")
+# Options of the hidden neurons: a network without a hidden layer has nothing they act on.
+HIDDEN_ONLY = ("hidden", "dropout")
 
 
 def mnist_sizes_problem(sizes: list) -> str | None:
@@ -101,7 +103,7 @@ def check_options(spec: dict, where: str) -> None:
         raise UserError(f"{where}: max_norm: {spec['max_norm']} bounds the hidden neurons, "
                         f"and sizes {sizes} have none; max_norm_output: true bounds the "
                         "output neurons")
-    if len(sizes) == 2 and (idle := [f"{key}: {spec[key]!r}" for key in ("hidden", "dropout")
+    if len(sizes) == 2 and (idle := [f"{key}: {spec[key]!r}" for key in HIDDEN_ONLY
                                      if spec[key] != defaults()[key]]):
         raise UserError(f"{where}: {idle[0]} acts on hidden neurons, and sizes {sizes} have "
                         "none (it would change nothing)")
@@ -121,8 +123,13 @@ def check_options(spec: dict, where: str) -> None:
 
 def merged(config_defaults: dict, overrides: dict) -> dict:
     """A run's full spec, unvalidated: the schema's defaults, the config's `defaults:` on
-    top, the run's own keys on top of those."""
-    return {**defaults(), **config_defaults, **overrides}
+    top, the run's own keys on top of those. The config's defaults of the hidden neurons
+    (HIDDEN_ONLY) pass over a network that has none: `defaults: {hidden: tanh}` changes
+    every other run, and check_options refuses them only where a run sets them itself."""
+    spec = {**defaults(), **config_defaults, **overrides}
+    if isinstance(spec["sizes"], list) and len(spec["sizes"]) == 2:
+        spec |= {key: defaults()[key] for key in HIDDEN_ONLY if key not in overrides}
+    return spec
 
 
 def parsed(text: str, where: str):

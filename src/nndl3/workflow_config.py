@@ -123,8 +123,11 @@ def check_engine(run: str, spec: dict) -> None:
 
 def from_defaults(config: dict, run: str, message: str) -> str:
     """' (engine: from `defaults`)' when an error of `run` names keys the run does not set
-    and `defaults` does: the change that broke it may be in `defaults`, not in the run."""
-    keys = [key for key in config["defaults"] if key not in config["runs"][run]
+    and `defaults` sets to other than the schema's default: the change that broke it may be
+    in `defaults`, not in the run."""
+    schema_defaults = runspec.defaults()
+    keys = [key for key, value in config["defaults"].items() if key not in config["runs"][run]
+            and value != schema_defaults.get(key)
             and re.search(rf"\b{re.escape(key)}\b", message)]
     return f" ({', '.join(keys)}: from `defaults`)" if keys else ""
 
