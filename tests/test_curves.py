@@ -103,6 +103,15 @@ def test_a_changed_run_s_curves_are_changed_unless_it_does_not_monitor_them():
     assert row["status"] == "not compared (our run does not monitor each of its epochs)"
 
 
+def test_a_curve_of_a_diverged_run_fails_naming_its_seeds():
+    agg = aggregate_around(CURVE["values"][:11], 0.5)  # every seed stopped at epoch 10
+    agg[CURVE["run"]]["diverged_at_epoch"] = [10, 10, 10]
+    row = row_of(curves.evaluate(BOOK, calibration_of(0.5), agg))
+    assert row["status"] == "FAIL" and row["reason"] == (
+        "diverged: overfit_1k seed 1 at epoch 10, overfit_1k seed 2 at epoch 10, "
+        "overfit_1k seed 3 at epoch 10")
+
+
 def test_held_out_fractions_cover_every_seed_and_subset():
     rng = np.random.default_rng(1)
     rows = rng.normal(0, 1, (6, 50))

@@ -52,6 +52,11 @@ def diverged_seeds(agg: dict) -> list[tuple[int, int]]:
             if epoch is not None]
 
 
+def diverged_named(run: str, agg: dict) -> list[str]:
+    """`run seed s at epoch e` for each diverged seed: how a check names them."""
+    return [f"{run} seed {seed} at epoch {epoch}" for seed, epoch in diverged_seeds(agg)]
+
+
 def aggregate(records: list[dict], sources=None) -> dict:
     """One run's seeds combined; per metric the per-epoch statistics and the raw per-seed rows.
     sources: the records' files, to name in errors (default: their seeds)."""

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import changed, readers, stats
-from .aggregate import diverged_seeds, padded
+from .aggregate import diverged_named, padded
 from .errors import UserError
 from .stats import below, quantiles
 from .status import CHANGED, FAIL, KNOWN_DEVIATION, PASS, WEAK
@@ -297,8 +297,8 @@ def best_of_values(row: dict, values: np.ndarray, inputs: Inputs) -> np.ndarray:
 
 def diverged(source: dict, aggregates: dict) -> list[str]:
     """`run seed s at epoch e` for every diverged seed of the runs a row reads."""
-    return [f"{run} seed {seed} at epoch {epoch}" for run in runs_of(source)
-            if run in aggregates for seed, epoch in diverged_seeds(aggregates[run])]
+    return [seed for run in runs_of(source) if run in aggregates
+            for seed in diverged_named(run, aggregates[run])]
 
 
 def resolved_claim(row: dict, calibration: dict) -> dict:

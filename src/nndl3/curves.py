@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from . import book_runs, changed
+from .aggregate import diverged_named
 from .status import CHANGED, FAIL, KNOWN_DEVIATION, NOT_COMPARED, PASS
 from .tolerance import K_SIGMA, k_sigma_tolerance, scale
 
@@ -198,6 +199,9 @@ def evaluate(book: book_runs.Book, calibration: dict, aggregates: dict,
         change = changed.changed([curve["run"]], aggregates, book_settings)
         if change:  # its calibration measured the book's settings, not these
             rows.append({**row, "status": CHANGED, "reason": change})
+            continue
+        if agg is not None and (bad := diverged_named(curve["run"], agg)):
+            rows.append({**row, "status": FAIL, "reason": f"diverged: {', '.join(bad)}"})
             continue
         if agg is not None and ours is None:
             rows.append({**row, "status": f"{NOT_COMPARED} (our run does not monitor each "
