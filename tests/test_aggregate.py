@@ -87,6 +87,9 @@ def test_a_run_whose_every_seed_diverged_before_its_first_monitored_epoch(tiny_d
         {"wild": agg}, [])
     assert "wild: seeds 1, 2 diverged, no value" in fig.axes[0].get_legend_handles_labels()[1]
     assert np.isnan(plotting.bar_values({"run": "wild"}, {"wild": agg}, [], {})).all()
+    fig = plotting.bars({"title": "t", "bars": [{"label": "x", "run": "wild"}]},
+                        {"wild": agg}, [], {})
+    assert fig.axes[0].texts[0].get_text() == "nan, mean of 2  (seeds 1, 2 diverged)"
     fig = plotting.curves({"title": "t", "series": [
         {"run": "wild", "metric": "evaluation_accuracy", "label": "x"}]}, {"wild": agg})
     assert [r["diverged_at_epoch"] for r in records] == [0, 0]  # both at once: one mark

@@ -143,6 +143,34 @@ def test_a_changed_figure_shows_what_it_drew_and_says_which_run_changed(tmp_path
     fig = figures.draw(sweep, {"aggregates": paths}, None, BOOK)
     assert fig.axes[0].get_lines()[0].get_label() == "x (changed: size_100: eta 0.1) (mean of 3)"
     plt.close(fig)
+    paths = [str(write_aggregate(tmp_path, run, **{"epochs": 5, **spec_of(run, eta=0.1)}))
+             for run in ("size_100", "size_200")]  # every run alike: the change once
+    fig = figures.draw(sweep, {"aggregates": paths}, None, BOOK)
+    assert fig.axes[0].get_lines()[0].get_label() == "x (changed: eta 0.1) (mean of 3)"
+    plt.close(fig)
+
+
+def test_a_changed_run_widens_the_y_range_to_itself_alone(tmp_path):
+    from .test_plotting import write_aggregate
+
+    paths = [str(write_aggregate(tmp_path, run, **spec_of(run, **change))) for run, change
+             in (("overfit_1k", {"eta": 0.1}), ("l2_1k", {}))]  # fake: 50-100 %
+    book_run = json.loads(Path(paths[1]).read_text())  # the book's run, far lower: 10-20 %
+    stats = book_run["metrics"]["evaluation_accuracy"]
+    for key in ("mean", "min", "max"):
+        stats[key] = [v / 5 for v in stats[key]]
+    Path(paths[1]).write_text(json.dumps(book_run))
+    entry = {"family": "curves", "title": "t", "ylim": [90, 100], "series": [
+        {"run": run, "metric": "evaluation_accuracy", "label": run}
+        for run in ("overfit_1k", "l2_1k")]}
+    fig = figures.draw(entry, {"aggregates": paths}, None, BOOK)
+    lowest = min(fig.axes[0].collections[0].get_paths()[0].vertices[:, 1])  # its band's
+    assert 40 < fig.axes[0].get_ylim()[0] < lowest  # to the changed run, not the book's
+    plt.close(fig)
+    paths[0] = str(write_aggregate(tmp_path, "overfit_1k", **spec_of("overfit_1k")))
+    fig = figures.draw(entry, {"aggregates": paths}, None, BOOK)  # the book's: as chosen
+    assert fig.axes[0].get_ylim() == (90, 100)
+    plt.close(fig)
 
 
 def test_a_merged_config_names_its_changes_before_training():

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,8 @@ from nndl3 import cli, literature, mnist, neuron, readers, records
 from nndl3.errors import UserError
 
 from .conftest import synthetic_digits
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def one_line_error(capsys, argv) -> str:
@@ -556,7 +559,9 @@ def test_a_spec_given_as_a_file_or_a_list_says_what_it_is(tmp_path, capsys):
         runspec.load("[1, 2]")
 
 
-def test_an_empty_spec_or_the_workflow_config_as_a_spec_is_named_as_such(tmp_path, capsys):
+def test_an_empty_spec_or_the_workflow_config_as_a_spec_is_named_as_such(tmp_path, capsys,
+                                                                         monkeypatch):
+    monkeypatch.chdir(ROOT)
     err = one_line_error(capsys, ["train", "--spec", " ", "--run", "r", "--out-dir",
                                   str(tmp_path / "r")])
     assert err == "error: --spec: empty: a run spec file, or JSON text\n"
@@ -567,8 +572,10 @@ def test_an_empty_spec_or_the_workflow_config_as_a_spec_is_named_as_such(tmp_pat
     assert not (tmp_path / "r").exists()
 
 
-def test_a_config_file_given_as_the_published_mapping_is_told_to_be_left_out():
+def test_a_config_file_given_as_the_published_mapping_is_told_to_be_left_out(monkeypatch):
     from nndl3 import cli
+
+    monkeypatch.chdir(ROOT)
 
     with pytest.raises(UserError, match=r"^--published: config/config.yaml: takes JSON text, "
                        r"not a file \(leave it out: the command reads config/config.yaml's"):

@@ -180,6 +180,9 @@ def test_a_window_that_ends_before_it_begins_or_too_many_digits_are_refused():
     figures.checked({**curves, "epochs": [10, None]}, "f")
     with pytest.raises(UserError, match=r"^f: ylim: \[90, 50\]: the upper limit is not above"):
         figures.checked({**curves, "epochs": [10, 20], "ylim": [90, 50]}, "f")
+    bars = {"family": "bars", "title": "t", "bars": [{"label": "x", "value": 10}]}
+    with pytest.raises(UserError, match=r"^f: xlim: \[50, 50\]: the upper limit is not above"):
+        figures.checked({**bars, "xlim": [50, 50]}, "f")
     with pytest.raises(UserError, match="count: 100000 is greater than the maximum of 100"):
         figures.checked({"family": "digits", "title": "t", "count": 100000}, "f")
 

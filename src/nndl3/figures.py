@@ -316,10 +316,18 @@ def marked_changed(fig: dict, trained_with: dict) -> dict:
     setting, and plotting adds what its runs were trained with. Not a key of the registry's
     schema: the entry was checked before."""
     def marked(item):
-        runs = item_runs(item)  # a sweep's series has several: name each changed one
-        found = dict.fromkeys(f"{r}: {trained_with[r]}" if len(runs) > 1 else trained_with[r]
-                              for r in runs if r in trained_with)
-        return {**item, "changed": "; ".join(found)} if found else item
+        runs = item_runs(item)
+        by_change: dict[str, list] = {}
+        for run in runs:
+            if run in trained_with:
+                by_change.setdefault(trained_with[run], []).append(run)
+        if not by_change:
+            return item
+        # a sweep's series draws several runs: name them, unless every one changed alike
+        alike = len(by_change) == 1 and sum(map(len, by_change.values())) == len(runs)
+        return {**item, "changed": "; ".join(
+            change if alike else f"{', '.join(changed_runs)}: {change}"
+            for change, changed_runs in by_change.items())}
 
     return {**fig, **{key: [marked(item) for item in fig[key]]
                       for key in ("series", "bars") if key in fig}}

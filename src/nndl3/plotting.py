@@ -48,6 +48,7 @@ STYLE = {
     "lines.linewidth": 1.6,
 }
 BOOK_COLOR = "0.25"
+CHANGED_GID = "changed"  # the artists of a changed run's series (widened)
 NOTE_WIDTH = 60  # characters a line of a label or note a config of one's own makes long
 LABELS = {
     "training_cost": "Training cost",
@@ -75,9 +76,10 @@ def band(ax, x, mean, lo, hi, label, n_seeds, changed=None, **style):
     if np.isfinite(mean).sum() == 1 and "marker" not in style:  # one point: no line shows it
         style = {**style, "marker": "o", "markersize": 4}
     line, = ax.plot(x, mean, label=f"{label} (mean of {n_seeds})" if n_seeds > 1 else label,
-                    **style)
+                    gid=CHANGED_GID if changed else None, **style)
     if n_seeds > 1:
-        ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
+        ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0,
+                        gid=CHANGED_GID if changed else None)
     return line
 
 
@@ -230,7 +232,7 @@ def eta_panel(ax, fig_spec: dict, aggregates: dict, colors: list) -> None:
     for series, color in zip(fig_spec["series"], colors, strict=True):
         agg = aggregates[series["run"]]
         if "eta" not in agg:
-            eta, end = agg["spec"]["eta"], max(agg.get("stopped_at_epoch") or [0])
+            eta, end = agg["spec"]["eta"], last_epoch(agg)
             ax.plot([0, end], [eta, eta], color=color, linewidth=1.2)
             continue
         for row in agg["eta"]["per_seed"]:
@@ -490,7 +492,9 @@ def bars(fig_spec: dict, aggregates: dict, svm_results: list[dict],
                     color=BOOK_COLOR, label="book" if y == ys[0] else None)
         seeds = f", mean of {len(values)}" if len(values) > 1 else ""
         book = f"  (book {bar['book']:g})" if "book" in bar else ""
-        ax.text(1.01, y, f"{mean:.2f}{seeds}{book}", va="center", fontsize=8,
+        bad = diverged_seeds(aggregates[bar["run"]]) if "run" in bar else []
+        lost = f"  ({seeds_named([seed for seed, _ in bad])} diverged)" if bad else ""
+        ax.text(1.01, y, f"{mean:.2f}{seeds}{book}{lost}", va="center", fontsize=8,
                 transform=ax.get_yaxis_transform(), clip_on=False)
     ax.set_yticks(ys, [changed_label(b["label"], b.get("changed")) for b in entries],
                   fontsize=8)
@@ -512,11 +516,20 @@ def finish(fig, ax, fig_spec, handles=None) -> plt.Figure:
 
 
 def widened(ax) -> None:
-    """A fixed y range (a figure's `ylim`, chosen for the book's numbers) widened to what
-    was drawn: a changed run's values may lie far outside it."""
-    lo, hi = ax.dataLim.intervaly
+    """A fixed y range (a figure's `ylim`, chosen for the book's numbers) widened to show
+    the lines and bands of changed runs (band's CHANGED_GID): their values may lie far
+    outside it. What the book's settings drew keeps the range the figure chose."""
+    ys = [np.asarray(ln.get_ydata(), dtype=float) for ln in ax.get_lines()
+          if ln.get_gid() == CHANGED_GID]
+    ys += [path.vertices[:, 1] for c in ax.collections if c.get_gid() == CHANGED_GID
+           for path in c.get_paths()]
+    ys = np.concatenate(ys) if ys else np.array([])
+    ys = ys[np.isfinite(ys)]
+    if not len(ys):
+        return
+    lo, hi = ys.min(), ys.max()
     bottom, top = ax.get_ylim()
-    if np.isfinite([lo, hi]).all() and (lo < bottom or hi > top):
+    if lo < bottom or hi > top:
         pad = 0.03 * (max(hi, top) - min(lo, bottom))
         ax.set_ylim(min(bottom, lo - pad), max(top, hi + pad))
 

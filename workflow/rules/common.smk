@@ -71,7 +71,7 @@ BOOK_SETTINGS = workflow_config.book_settings(COMMITTED_CONFIG)
 try:
     PUBLISHED = workflow_config.published(config, COMMITTED_CONFIG)
 except UserError as error:
-    stop(f"invalid config: {error}")
+    stop(f"invalid config: {workflow_config.one_line(error)}")
 BOOK_FILES = [f"{nndl3_book.DIR}/{name}" for name in PUBLISHED.files]
 for _warning in workflow_config.unused_new_runs(config, COMMITTED_CONFIG):
     print(f"warning: {_warning}", file=sys.stderr)
