@@ -46,6 +46,16 @@ def test_the_monitors_in_another_order_are_no_change():
     assert changed.differences(fewer, book).startswith("monitor [")
 
 
+def test_the_engine_auto_trains_with_is_no_change():
+    # auto trains overfit_1k with the fast engine (the same bits as `engine: fast`), and
+    # the network without a hidden layer with NumPy's
+    assert changed.differences(spec_of("overfit_1k", engine="fast"), BOOK["overfit_1k"]) == ""
+    assert changed.differences(spec_of("overfit_1k", engine="numpy"), BOOK["overfit_1k"]) \
+        == "engine numpy, book auto"
+    assert changed.differences(spec_of("quad_no_hidden", engine="numpy"),
+                               BOOK["quad_no_hidden"]) == ""
+
+
 def test_description_and_seeds_are_not_settings():
     spec = {**spec_of("overfit_1k"), "description": "mine", "seeds": [1, 2, 3, 4, 5]}
     assert changed.differences(spec, BOOK["overfit_1k"]) == ""

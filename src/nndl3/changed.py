@@ -49,14 +49,35 @@ NOT_COMMITTED = "not a run of the committed config"
 UNORDERED = ("monitor",)
 
 
+def engine_of(settings: dict) -> str:
+    """The engine that trains a run: `auto` is the fast engine where it accepts the run's
+    network and options, else NumPy's (train.engine_for). So `engine: fast` on a run that
+    `auto` trains with the fast engine changes nothing: the same arithmetic, the same bits."""
+    if settings["engine"] != "auto":
+        return settings["engine"]
+    from . import fast  # Numba's import, only when a run names another engine than the book
+    from .options import Options
+
+    try:
+        fast.refuse_unsupported(settings["sizes"], Options.of(settings))
+    except fast.UnsupportedByFastEngine:
+        return "numpy"
+    return "fast"
+
+
 def differing(spec: dict, book: dict) -> list[str]:
     """The settings in which a run's spec is not the book's, sorted."""
     def of(settings, k):
         v = settings.get(k)
         return sorted(v) if k in UNORDERED and isinstance(v, list) else v
 
-    return [k for k in sorted((set(spec) | set(book)) - set(NOT_SETTINGS))
-            if of(spec, k) != of(book, k)]
+    def differ(k):
+        if of(spec, k) == of(book, k):
+            return False
+        return k != "engine" or None in (spec.get(k), book.get(k)) \
+            or engine_of(spec) != engine_of(book)
+
+    return [k for k in sorted((set(spec) | set(book)) - set(NOT_SETTINGS)) if differ(k)]
 
 
 def differences(spec: dict, book: dict | None) -> str:
