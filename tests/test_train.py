@@ -191,6 +191,20 @@ def test_a_diverging_run_says_so_once_per_seed_and_records_the_epoch(tiny_data, 
     (sane,) = train("r", base_spec, tiny_data, log=QUIET())
     assert sane["diverged_at_epoch"] is None
 
+def test_a_nan_output_of_finite_weights_classifies_nothing():
+    # argmax takes a NaN for the largest value: a row of NaN outputs would count as a digit
+    class Outputs:
+        def output_z(self, x):
+            z = np.eye(3)
+            z[1] = np.nan
+            return z
+
+    labels = np.array([0, 1, 2])
+    _, accuracy = train_module.evaluate(Outputs(), np.zeros((3, 4)), labels, options(),
+                                        with_cost=False)
+    assert np.isnan(accuracy)
+
+
 def test_git_commit_is_recorded_or_null(monkeypatch):
     """The checkout's HEAD where the package is in one (the tests run from the checkout),
     None where git cannot tell."""

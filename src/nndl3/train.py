@@ -42,9 +42,11 @@ def streams(seed: int) -> dict[str, np.random.Generator]:
 def evaluate(net, x, labels, options: Options, with_cost=True):
     """(cost including the weight penalty, accuracy) of `net` (a Network or its engine) on
     (x, labels), as in network2: the penalty uses n = the size of this data set. The cost,
-    a third of the time on 10,000 images, is None unless asked for."""
+    a third of the time on 10,000 images, is None unless asked for; the accuracy is NaN if
+    an output is (a diverged seed)."""
     z = net.output_z(x)
-    accuracy = float(np.mean(np.argmax(z, axis=1) == labels))
+    # finite weights near float's limit can still sum to NaN outputs, which classify nothing
+    accuracy = math.nan if np.isnan(z).any() else float(np.mean(np.argmax(z, axis=1) == labels))
     if not with_cost:
         return None, accuracy
     y = one_hot(labels, z.shape[1], z.dtype)
@@ -139,10 +141,11 @@ class SeedRun:
     def after_epoch(self, epoch: int, due: bool, log) -> None:
         """Decide whether this seed stops after `epoch`: divergence, then the stopping rules."""
         if not self.finite():
-            self.stop(epoch, "diverged: cost or weights not finite")
+            self.stop(epoch, "diverged: cost, outputs or weights not finite")
             self.diverged_at = epoch
             print(f"warning: run {self.run_id}, seed {self.seed}: diverged at epoch {epoch} "
-                  "(cost or weights NaN or infinite); this seed stops", file=log, flush=True)
+                  "(cost, outputs or weights NaN or infinite); this seed stops", file=log,
+                  flush=True)
             return
         if due and (self.spec["early_stopping"] or self.options.schedule):
             reason = self.stopper.after_epoch(self.metrics["evaluation_accuracy"][-1])
