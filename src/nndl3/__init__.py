@@ -10,9 +10,10 @@ KERNEL_SOURCES = ("fast.py", "simd.py", "vexp.py", "subnormals.py")
 
 
 def kernel_cache_dir() -> str:
-    """.cache/numba/<digest of the kernel sources>. Numba checks a cached function against
-    its own file only: sgd_epoch (fast.py) compiled with an older simd.py or vexp.py
-    would load as it was. A folder per version of the files cannot serve a stale kernel."""
+    """.cache/numba/<digest of the kernel sources>, under the current directory. Numba
+    checks a cached function against its own file only: sgd_epoch (fast.py) compiled with
+    an older simd.py or vexp.py would load as it was. A folder per version of the files
+    cannot serve a stale kernel."""
     digest = hashlib.sha256()
     for name in KERNEL_SOURCES:
         with open(os.path.join(os.path.dirname(__file__), name), "rb") as source:
@@ -21,9 +22,10 @@ def kernel_cache_dir() -> str:
 
 
 def _set_kernel_cache() -> None:
-    """Numba's compiled kernels, cached in the project (git-ignored) unless NUMBA_CACHE_DIR
-    says otherwise: one job compiles, the others load (0.2 s instead of ~6 s of CPU). Jobs
-    may write it at once: Numba writes each cache file under a unique name and renames it.
+    """Numba's compiled kernels, cached under the current directory (the checkout, where the
+    workflow and the tests run; git-ignored) unless NUMBA_CACHE_DIR says otherwise: one job
+    compiles, the others load (0.2 s instead of ~6 s of CPU). Jobs may write it at once:
+    Numba writes each cache file under a unique name and renames it.
     Numba reads the variable when it is imported, so an earlier import is told again."""
     if "NUMBA_CACHE_DIR" in os.environ:
         return
