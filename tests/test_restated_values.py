@@ -281,3 +281,10 @@ def test_the_literature_doc_states_the_seeds_a_row_needs():
 
     assert f"`nndl3.literature_check.MIN_SEEDS` ({MIN_SEEDS}) is `not run`" in prose(
         "docs/literature.md")
+
+
+def test_the_readme_names_the_mnist_files_the_loader_reads():
+    from nndl3.mnist import FILES
+
+    names = ", ".join(f"`{f.name}`" for f in FILES.values())
+    assert f"The four IDX files ({names})" in prose("README.md")
