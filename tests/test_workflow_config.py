@@ -591,3 +591,17 @@ def test_a_key_of_the_literature_config_is_told_where_it_belongs(monkeypatch):
         workflow_config.validate({**load_config(), "probe": 1}, schema)
     assert str(caught.value).endswith("; probe: a key of config/literature.yaml, which "
                                       "neither --config nor --configfile changes (edit it)")
+
+
+def test_the_quick_run_of_ci_is_the_first_epochs_of_xent_30s_first_seed():
+    """.ci/run requires the quick run's accuracies to be xent_30's seed 1's, bit for bit:
+    the same settings but the epochs, the seed and the monitors (a subset)."""
+    from nndl3 import runspec
+
+    quick = runspec.validate(yaml.safe_load((ROOT / ".ci" / "quick.yaml").read_text()), "q")
+    committed = workflow_config.read_committed(ROOT / workflow_config.COMMITTED)
+    xent = workflow_config.run_spec(committed, "xent_30")
+    differ = {k for k in set(quick) | set(xent) if quick.get(k) != xent.get(k)}
+    assert differ <= {"epochs", "seeds", "monitor", "description"}
+    assert quick["epochs"] <= xent["epochs"] and quick["seeds"] == xent["seeds"][:1]
+    assert set(quick["monitor"]) <= set(xent["monitor"])
