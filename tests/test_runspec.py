@@ -75,8 +75,10 @@ def test_training_does_not_validate_a_validated_spec_again(tiny_data, base_spec,
 
 
 def test_the_seeds_of_the_command_line_are_validated(base_spec):
-    with pytest.raises(UserError, match="seeds"):
+    with pytest.raises(UserError, match=r"^--seeds: seeds: \[1, 1\] has non-unique elements$"):
         runspec.load(json.dumps(base_spec), seeds=[1, 1])
+    with pytest.raises(UserError, match=r"^--seeds: seeds\.0: -1 is less than the minimum of 0$"):
+        runspec.load(json.dumps(base_spec), seeds=[-1])
     assert runspec.load(json.dumps(base_spec), seeds=[5, 6])["seeds"] == [5, 6]
 
 
