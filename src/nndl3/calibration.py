@@ -231,14 +231,34 @@ def values_of(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if k != "provenance"}
 
 
-def install(source, target, load) -> str:
-    """Copy a calibration file into config/ unless the installed one holds the same values,
-    in which case it is left as it is (its provenance names when they were first made)."""
-    new = load(source)
-    if Path(target).is_file() and values_of(load(target)) == values_of(new):
-        return f"{target}: up to date (the same values; provenance kept)"
-    atomic.write_text(target, Path(source).read_text())
-    return f"{target}: installed from {source}"
+def installed_state(target, new: dict, load) -> str | None:
+    """Why the installed file `target` stays ('the same values'), or None: it is to be
+    replaced (missing, other values, or unreadable, which installing mends)."""
+    if not Path(target).is_file():
+        return None
+    try:
+        installed = load(target)
+    except UserError:
+        return None
+    return "the same values; provenance kept" if values_of(installed) == values_of(new) \
+        else None
+
+
+def install(files: list[tuple[str, str, object]]) -> list[str]:
+    """Copy calibration files, (source, target, load) each, into config/, each unless the
+    installed one holds the same values, in which case it is left as it is (its provenance
+    names when they were first made). Every file is read and judged before any is written,
+    so that an unreadable one fails before its pair is touched."""
+    kept = {target: installed_state(target, load(source), load)
+            for source, target, load in files}
+    lines = []
+    for source, target, _ in files:
+        if kept[target]:
+            lines.append(f"{target}: up to date ({kept[target]})")
+        else:
+            atomic.write_text(target, Path(source).read_text())
+            lines.append(f"{target}: installed from {source}")
+    return lines
 
 
 def load_points(path) -> dict:

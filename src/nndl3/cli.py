@@ -463,8 +463,9 @@ def cmd_install_calibration(args):
     if points["seeds"] != curves["seeds"]:
         raise UserError(f"{args.curves}: seeds {curves['seeds']}, but {args.points} has "
                         f"{points['seeds']}: not one calibration")
-    print(calibration.install(args.points, args.target_points, calibration.load_points))
-    print(calibration.install(args.curves, args.target_curves, calibration.load_curves))
+    print("\n".join(calibration.install([
+        (args.points, args.target_points, calibration.load_points),
+        (args.curves, args.target_curves, calibration.load_curves)])))
 
 
 def cmd_calibration_check(args):
