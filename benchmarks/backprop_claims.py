@@ -33,7 +33,7 @@ import numpy as np
 from common import ROOT
 from reference import ReferenceNetwork
 
-from nndl3 import atomic, mnist, paths
+from nndl3 import arguments, atomic, mnist, paths
 from nndl3.docs import backprop_tables
 from nndl3.errors import exit_status
 from nndl3.fast import FastNetwork
@@ -155,10 +155,11 @@ def time_passes(x, labels, repeats: int) -> dict:
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
-    p.add_argument("--examples", type=int, default=5000,
+    p.add_argument("--examples", type=arguments.positive, default=5000,
                    help="training images of the timed SGD pass (the reference is slow)")
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--out", default=str(ROOT / paths.BACKPROP_CLAIMS))
+    p.add_argument("--repeats", type=arguments.positive, default=3)
+    p.add_argument("--out", type=arguments.output_file,
+                   default=str(ROOT / paths.BACKPROP_CLAIMS))
     return p.parse_args(argv)
 
 

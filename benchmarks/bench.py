@@ -59,7 +59,7 @@ import pipeline
 import seeds
 from common import COST, ETA, INIT, LMBDA, ROOT, M
 
-from nndl3 import atomic, mnist, paths
+from nndl3 import arguments, atomic, mnist, paths
 from nndl3.errors import exit_status
 
 IMPLEMENTATIONS = ("fast", "numpy", "reference", "torch")
@@ -72,19 +72,21 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
-    p.add_argument("--repeats", type=int, default=3, help="epochs timed per case (median)")
-    p.add_argument("--reference-repeats", type=int, default=1)
-    p.add_argument("--reference-examples", type=int, default=5000,
+    p.add_argument("--repeats", type=arguments.positive, default=3,
+                   help="epochs timed per case (median)")
+    p.add_argument("--reference-repeats", type=arguments.positive, default=1)
+    p.add_argument("--reference-examples", type=arguments.positive, default=5000,
                    help="images the reference trains on; its time is scaled to the epoch")
-    p.add_argument("--train-size", type=int, default=50_000,
+    p.add_argument("--train-size", type=arguments.positive, default=50_000,
                    help="images in an epoch (50,000: the book's training set)")
-    p.add_argument("--hidden", type=int, nargs="+", default=[30, 100])
+    p.add_argument("--hidden", type=arguments.positive, nargs="+", default=[30, 100])
     p.add_argument("--dtypes", nargs="+", default=["float32", "float64"],
                    choices=["float32", "float64"])
-    p.add_argument("--seeds", type=int, default=8, help="seeds trained together vs 1")
+    p.add_argument("--seeds", type=arguments.positive, default=8,
+                   help="seeds trained together vs 1")
     p.add_argument("--data", type=Path, default=None,
                    help="prepared mnist.npz (default: the repository's data/mnist.npz)")
-    p.add_argument("--out", type=Path, default=ROOT / paths.KERNEL_BENCH)
+    p.add_argument("--out", type=arguments.output_file, default=ROOT / paths.KERNEL_BENCH)
     p.add_argument("--pipeline", action="store_true",
                    help="also time `snakemake --cores 2 --forceall` (reruns EVERYTHING)")
     p.add_argument("--no-history", action="store_true",

@@ -29,7 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nndl3 import atomic, paths
+from nndl3 import arguments, atomic, paths
 from nndl3.errors import exit_status
 
 COLUMNS = ("startup", "load", "augment", "sparse", "epochs", "monitoring", "write", "fit",
@@ -289,7 +289,8 @@ def stages(root: Path, target: str = "all") -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dir", type=Path, default=Path("."), help="the workflow's folder")
-    p.add_argument("--json", type=Path, nargs="?", const=Path(paths.PIPELINE_TIMES),
+    p.add_argument("--json", type=arguments.output_file, nargs="?",
+                   const=Path(paths.PIPELINE_TIMES),
                    help="also write the time by kind and the critical path here "
                         f"(default {paths.PIPELINE_TIMES})")
     p.add_argument("--chains", type=int, default=0, metavar="N",

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nndl3 import check, curves, paths, tolerance
+from nndl3 import arguments, check, curves, paths, tolerance
 from nndl3.errors import exit_status
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,8 +45,8 @@ def seconds(shape: tuple[int, int], draws: int, repeats: int) -> tuple[float, fl
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[10])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seeds", type=arguments.positive, nargs="+", default=[10])
+    parser.add_argument("--repeats", type=arguments.positive, default=3)
     args = parser.parse_args(argv)
     installed = json.loads((ROOT / paths.CALIBRATION_CURVES_INSTALLED).read_text())["curves"]
     expected = check.load_expected(ROOT / paths.EXPECTED)

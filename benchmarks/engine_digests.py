@@ -20,7 +20,7 @@ import hashlib
 import common  # noqa: F401  the one-thread settings, before NumPy loads
 import numpy as np
 
-from nndl3 import fast, mnist
+from nndl3 import arguments, fast, mnist
 from nndl3.errors import exit_status
 from nndl3.network import Network
 from nndl3.options import Options
@@ -61,7 +61,7 @@ def digest(case, dtype, hidden, train, test, epochs=2):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--images", type=int, default=20_000)
+    parser.add_argument("--images", type=arguments.positive, default=20_000)
     args = parser.parse_args(argv)
     for dtype, cases in ((np.float32, FLOAT32_CASES), (np.float64, FLOAT64_CASES)):
         data = mnist.load(common.default_data(), dtype)

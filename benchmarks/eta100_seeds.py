@@ -35,7 +35,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from nndl3 import atomic, check, mnist, paths, readers, workflow_config  # noqa: E402
+from nndl3 import arguments, atomic, check, mnist, paths, readers, workflow_config  # noqa: E402
 from nndl3.aggregate import aggregate  # noqa: E402
 from nndl3.docs import eta100_table  # noqa: E402
 from nndl3.errors import UserError  # noqa: E402
@@ -125,7 +125,8 @@ def parse_args(argv=None):
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
     p.add_argument("--seeds", type=int, nargs="+", default=None,
                    help="default: the config's seeds and calibration_seeds")
-    p.add_argument("--out", default=str(ROOT / paths.ETA100_SEEDS))
+    p.add_argument("--out", type=arguments.output_file,
+                   default=str(ROOT / paths.ETA100_SEEDS))
     return p.parse_args(argv)
 
 

@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 from scipy import stats as sp
 
-from nndl3 import atomic, check, paths, readers, tolerance
+from nndl3 import arguments, atomic, check, paths, readers, report, tolerance
 from nndl3.curves import N_CHECK  # the check's seeds per triple
+from nndl3.errors import UserError, exit_status
 from nndl3.status import FAIL, PASS, WEAK
 
 NOMINAL = 0.05  # large enough for 840 held-out cases per row to see (42 expected)
@@ -39,6 +38,9 @@ def triples(reports: list[str]) -> dict:
     out = []
     for path in reports:
         doc = readers.reproduction(path)
+        problem = report.unknown_status(doc)
+        if problem:
+            raise UserError(f"{path}: {problem}")
         failed = [r["id"] for r in doc["rows"] + doc.get("curves", [])
                   if r["status"] == FAIL]
         out.append({"report": path, "seeds": doc.get("check_seeds"), "failed": failed,
@@ -98,15 +100,11 @@ def main(argv=None) -> int:
     parser.add_argument("--reports", nargs="*", default=[])
     parser.add_argument("--expected", default=paths.EXPECTED)
     parser.add_argument("--calibration", default=paths.CALIBRATION_INSTALLED)
-    parser.add_argument("--out", default=paths.GATE_SEEDS)
+    parser.add_argument("--out", type=arguments.output_file, default=paths.GATE_SEEDS)
     args = parser.parse_args(argv)
-    try:
-        doc = {"triples": triples(args.reports),
-               "held_out": held_out(check.load_expected(args.expected),
-                                    readers.calibration(args.calibration), NOMINAL)}
-    except check.UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    doc = {"triples": triples(args.reports),
+           "held_out": held_out(check.load_expected(args.expected),
+                                readers.calibration(args.calibration), NOMINAL)}
     for r in doc["triples"]["reports"]:
         print(f"{r['report']}: {len(r['failed'])} failed {', '.join(r['failed'])}")
         for c in r["changed"]:
@@ -115,10 +113,9 @@ def main(argv=None) -> int:
     h = doc["held_out"]
     print(f"held out at a nominal {h['nominal']:g}, mean over {len(h['rows'])} rows: "
           f"t {h['mean']['t']:.4f}, normal {h['mean']['normal']:.4f}")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     atomic.write_json(args.out, doc)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import common  # the one-thread settings, before NumPy loads
 
-from nndl3 import KERNEL_SOURCES
+from nndl3 import KERNEL_SOURCES, arguments
 from nndl3.errors import exit_status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,7 +186,7 @@ def run(x, labels, repeats, reference=None, floor=None):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=arguments.positive, default=5)
     args = parser.parse_args(argv)
     import numpy as np
 

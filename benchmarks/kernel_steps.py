@@ -28,7 +28,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-from nndl3 import fast, mnist
+from nndl3 import arguments, fast, mnist
 from nndl3.errors import exit_status
 
 STEPS = ("hidden_inputs", "hidden_outputs", "output_deltas", "backward", "update")
@@ -133,7 +133,7 @@ def run(x, labels, repeats, scalar_exp=False):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=arguments.positive, default=5)
     parser.add_argument("--scalar-exp", action="store_true",
                         help="libm's scalar expf in the sigmoids, not nndl3.vexp")
     args = parser.parse_args(argv)

@@ -25,7 +25,7 @@ import numpy as np
 import yaml
 from common import ROOT
 
-from nndl3 import atomic, literature, mnist, paths
+from nndl3 import arguments, atomic, literature, mnist, paths
 from nndl3.errors import exit_status
 
 
@@ -59,10 +59,11 @@ def measure(run: str, spec: dict, data: dict, epochs: int) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--epochs", type=arguments.positive, default=4)
     p.add_argument("--runs", nargs="*", default=None)
     p.add_argument("--data", default=None)
-    p.add_argument("--out", default=str(ROOT / paths.LITERATURE_COST))
+    p.add_argument("--out", type=arguments.output_file,
+                   default=str(ROOT / paths.LITERATURE_COST))
     args = p.parse_args(argv)
     if args.epochs < 3:
         p.error("--epochs: at least 3 (the first and the last are not counted)")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from common import ORIGINAL_ENV, ROOT
 
-from nndl3 import atomic, paths
+from nndl3 import arguments, atomic, paths
 from nndl3.errors import exit_status
 
 # `python -m snakemake ARGS` that also writes, as it exits, the CPU seconds of its own
@@ -70,11 +70,11 @@ def time_pipeline():
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", type=Path, default=Path(paths.PIPELINE))
+    p.add_argument("--out", type=arguments.output_file, default=Path(paths.PIPELINE))
     p.add_argument("arguments", nargs=argparse.REMAINDER, help="-- then Snakemake's arguments")
     args = p.parse_args(argv)
-    arguments = args.arguments[1:] if args.arguments[:1] == ["--"] else args.arguments
-    timed = run_timed(arguments)
+    snakemake_args = args.arguments[1:] if args.arguments[:1] == ["--"] else args.arguments
+    timed = run_timed(snakemake_args)
     if timed["returncode"] != 0:
         return timed["returncode"]
     training = len(list((ROOT / "logs" / "benchmark" / "train").glob("*.tsv")))

@@ -17,7 +17,7 @@ import common  # first: the one-thread settings, before NumPy loads
 import epochs
 import numpy as np
 
-from nndl3 import atomic, mnist, paths
+from nndl3 import arguments, atomic, mnist, paths
 from nndl3.errors import exit_status
 
 SIZES, DTYPE, EXAMPLES, EPOCH = [784, 30, 10], "float32", 5000, 50_000
@@ -26,8 +26,8 @@ SIZES, DTYPE, EXAMPLES, EPOCH = [784, 30, 10], "float32", 5000, 50_000
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=None, help="prepared mnist.npz")
-    p.add_argument("--repeats", type=int, default=3, help="timings (median)")
-    p.add_argument("--out", type=Path, default=Path(paths.REFERENCE_EPOCH))
+    p.add_argument("--repeats", type=arguments.positive, default=3, help="timings (median)")
+    p.add_argument("--out", type=arguments.output_file, default=Path(paths.REFERENCE_EPOCH))
     args = p.parse_args(argv)
     x, labels = mnist.load(args.data or common.default_data(), np.dtype(DTYPE), ("train",),
                            EXAMPLES)["train"]

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from nndl3 import (  # noqa: E402
+    arguments,
     atomic,
     book_runs,
     mnist,
@@ -79,7 +80,8 @@ def main(argv=None) -> None:
     p.add_argument("files", nargs="+", help="published files the config replays")
     p.add_argument("--engines", nargs="+", default=["compiled"], choices=sorted(replay.ENGINES))
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
-    p.add_argument("--out", type=Path, default=ROOT / paths.REPLAY_SENSITIVITY)
+    p.add_argument("--out", type=arguments.output_file,
+                   default=ROOT / paths.REPLAY_SENSITIVITY)
     args = p.parse_args(argv)
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     specs = workflow_config.replay_specs(config)

@@ -17,7 +17,7 @@ import argparse
 import common
 import numpy as np
 
-from nndl3 import fast, mnist
+from nndl3 import arguments, fast, mnist
 from nndl3.errors import exit_status
 from nndl3.network import Network
 from nndl3.options import Options
@@ -42,9 +42,9 @@ def trained(x, labels, eta: float, epochs: int, flush: bool):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=arguments.positive, default=8)
     parser.add_argument("--eta", type=float, default=100.0)
-    parser.add_argument("--train-size", type=int, default=50000)
+    parser.add_argument("--train-size", type=arguments.positive, default=50000)
     parser.add_argument("--data", default=str(common.default_data()))
     args = parser.parse_args()
     x, labels = mnist.load(args.data, np.float32, ("train",), args.train_size)["train"]

@@ -17,7 +17,7 @@ import time
 import common  # noqa: F401  the one-thread settings, before NumPy loads
 import numpy as np
 
-from nndl3 import mnist, paths, svm, svm_kernel
+from nndl3 import arguments, mnist, paths, svm, svm_kernel
 from nndl3.errors import exit_status
 
 
@@ -45,7 +45,7 @@ def write_rates(megabytes: int = 400) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=arguments.positive, default=3)
     parser.add_argument("--data", default=paths.DATA)
     args = parser.parse_args()
     x, y = mnist.load(args.data, np.float64, ("train",), 50000, svm.PIXEL_DIVISOR)["train"]

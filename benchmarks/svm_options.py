@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.svm import SVC
 
-from nndl3 import mnist, paths, svm
+from nndl3 import arguments, mnist, paths, svm
 from nndl3.errors import exit_status
 
 # name: (input form, SVC keyword arguments); C and gamma are always the book's.
@@ -106,7 +106,7 @@ def model_digest(clf) -> str:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--sizes", type=int, nargs="+", required=True)
+    p.add_argument("--sizes", type=arguments.positive, nargs="+", required=True)
     p.add_argument("--options", nargs="+", default=list(OPTIONS), choices=list(OPTIONS))
     p.add_argument("--data", default=paths.DATA)
     p.add_argument("--cache", type=Path, default=Path("results/svm_options"))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from nndl3 import atomic, paths
+from nndl3 import arguments, atomic, paths
 from nndl3.errors import exit_status
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -59,7 +59,8 @@ def estimates(root: Path) -> list[dict]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent)
-    p.add_argument("--json", type=Path, nargs="?", const=Path(paths.TARGET_TIMES),
+    p.add_argument("--json", type=arguments.output_file, nargs="?",
+                   const=Path(paths.TARGET_TIMES),
                    help=f"also write the numbers here (default {paths.TARGET_TIMES})")
     args = p.parse_args(argv)
     targets = estimates(args.dir)

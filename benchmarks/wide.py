@@ -25,7 +25,7 @@ import floor
 import numpy as np
 from common import ROOT
 
-from nndl3 import atomic, distort, mnist, paths
+from nndl3 import arguments, atomic, distort, mnist, paths
 from nndl3.errors import exit_status
 from nndl3.network import Network
 from nndl3.options import Options
@@ -141,10 +141,10 @@ def report(r: dict) -> str:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--train-size", type=int, default=50_000)
+    p.add_argument("--repeats", type=arguments.positive, default=3)
+    p.add_argument("--train-size", type=arguments.positive, default=50_000)
     p.add_argument("--data", default=None)
-    p.add_argument("--out", default=str(ROOT / paths.WIDE_BENCH))
+    p.add_argument("--out", type=arguments.output_file, default=str(ROOT / paths.WIDE_BENCH))
     args = p.parse_args(argv)
     r = run(args.data or common.default_data(), args.repeats, args.train_size)
     r["machine"]["load_average_at_end"] = list(os.getloadavg())

@@ -87,3 +87,31 @@ def test_a_benchmark_given_missing_data_says_so_in_one_line(script, tmp_path):
     assert proc.returncode == 1
     assert proc.stderr == f"error: {missing}: prepared data missing (run `snakemake " \
                           "prepare_data`)\n"
+
+
+OUTPUTS = [("backprop_claims.py", "--out"), ("bench.py", "--out"), ("breakdown.py", "--json"),
+           ("eta100_seeds.py", "--out"), ("gate_seeds.py", "--out"),
+           ("literature_cost.py", "--out"), ("pipeline.py", "--out"),
+           ("reference_epoch.py", "--out"), ("replay_sensitivity.py", "--out"),
+           ("target_times.py", "--json"), ("wide.py", "--out")]
+
+
+@pytest.mark.parametrize("script,option", OUTPUTS)
+def test_a_benchmark_refuses_an_output_it_cannot_write_before_its_work(script, option,
+                                                                       tmp_path):
+    """bench.py wrote its file after minutes of work, and then stopped on a traceback."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), option,
+                           str(tmp_path)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1] == (f"{script}: error: argument {option}: {tmp_path}: "
+                                            "a folder, not a file")
+
+
+def test_a_benchmark_count_of_zero_is_refused():
+    """--repeats 0 stopped on statistics' traceback (no median of nothing)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "reference_epoch.py"),
+                           "--repeats", "0"], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1] == ("reference_epoch.py: error: argument --repeats: "
+                                            "0: at least 1")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from nndl3 import cli, literature, mnist, neuron, readers, records
+from nndl3 import cli, errors, literature, mnist, neuron, readers, records
 from nndl3.errors import UserError
 
 from .conftest import synthetic_digits
@@ -123,11 +123,11 @@ def test_an_error_no_check_foresaw_is_one_line_and_its_traceback_on_request(
 
     monkeypatch.setattr(cli, "cmd_darkness", broken)
     argv = ["darkness", "--data", str(tiny_npz), "--out", str(tmp_path / "d.json")]
-    monkeypatch.delenv(cli.TRACEBACK_VARIABLE, raising=False)
+    monkeypatch.delenv(errors.TRACEBACK_VARIABLE, raising=False)
     err = one_line_error(capsys, argv)
     assert "darkness: unexpected KeyError: 'somewhere'" in err
-    assert f"{cli.TRACEBACK_VARIABLE}=1 shows where" in err
-    monkeypatch.setenv(cli.TRACEBACK_VARIABLE, "1")
+    assert f"{errors.TRACEBACK_VARIABLE}=1 shows where" in err
+    monkeypatch.setenv(errors.TRACEBACK_VARIABLE, "1")
     with pytest.raises(KeyError):
         cli.main(argv)
 
@@ -253,7 +253,7 @@ def test_the_docs_name_the_traceback_variable_the_cli_reads():
     from .conftest import ROOT
 
     for doc in ("README.md", "docs/design.md"):
-        assert f"`{cli.TRACEBACK_VARIABLE}=1" in (ROOT / doc).read_text(), doc
+        assert f"`{errors.TRACEBACK_VARIABLE}=1" in (ROOT / doc).read_text(), doc
 
 
 def test_missing_predicted_labels_say_missing(tmp_path):
@@ -760,3 +760,16 @@ def test_check_only_after_the_command_is_told_where_it_goes(capsys):
     assert exit_.value.code == 2 and err.count("\n") == 1
     assert err.endswith("(--check-only goes before the command: python -m nndl3 --check-only "
                         "<command>)\n")
+
+
+def test_a_special_file_given_as_an_input_is_called_one(capsys):
+    """/dev/null exists: 'run spec file missing' named the wrong problem."""
+    assert cli.main(["train", "--spec", "/dev/null", "--run", "r", "--out-dir", "o"]) == 1
+    assert capsys.readouterr().err == "error: /dev/null: a special file, not a run spec file\n"
+
+
+def test_an_empty_output_path_is_called_empty(capsys):
+    """Path('') is '.', which was called a folder."""
+    assert cli.main(["neuron", "--w", "2", "--b", "2", "--cost", "quadratic", "--eta", "0.15",
+                     "--epochs", "3", "--out", ""]) == 1
+    assert capsys.readouterr().err == "error: --out: an empty path\n"

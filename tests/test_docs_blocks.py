@@ -71,9 +71,8 @@ def test_the_check_says_how_many_blocks_it_could_not_make(repo, capsys):
     capsys.readouterr()
     assert cli.main(["docs", "--check", "--root", str(repo)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (  # a block, and the README's image
-        "generated blocks and figure copies: all agree with the results; 2 not made, their "
-        "inputs missing "
-        "(above)")
+        "generated blocks and figure copies: every one made agrees with the results; 2 not "
+        "made, their inputs missing (above)")
 
 
 def test_the_readmes_image_is_its_figure_as_drawn(repo):

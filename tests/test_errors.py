@@ -277,3 +277,45 @@ def test_a_broken_recipe_curve_file_names_the_rule_that_installs_it(tmp_path):
         figures.read_recipe([path])  # plot --recipe
     with pytest.raises(UserError, match="rerun `snakemake --cores 2 install_calibration`"):
         readers.curve_calibration(path)
+
+
+def failing(exc):
+    def main():
+        raise exc
+    return main
+
+
+def test_a_script_stopped_by_a_file_or_the_unexpected_says_so_in_one_line(capsys, monkeypatch):
+    """errors.exit_status, the handler of the package's commands and of the benchmark and
+    tool scripts: no traceback for a failed file operation, Ctrl-C or an unanticipated
+    error (unless NNDL3_TRACEBACK asks for it)."""
+    from nndl3 import errors
+
+    monkeypatch.delenv(errors.TRACEBACK_VARIABLE, raising=False)
+    cases = [(UserError("f.json: truncated"), 1, "error: f.json: truncated"),
+             (FileNotFoundError(2, "No such file or directory", "/proc/x.json"), 1,
+              "error: bench: /proc/x.json: No such file or directory"),
+             (KeyboardInterrupt(), 130, "error: bench: interrupted"),
+             (KeyError("status"), 1, "error: bench: unexpected KeyError: 'status' (an input "
+              f"no check covers, or a bug; {errors.TRACEBACK_VARIABLE}=1 shows where)")]
+    for exc, status, line in cases:
+        assert errors.exit_status(failing(exc), "bench") == status
+        assert capsys.readouterr().err == line + "\n"
+    monkeypatch.setenv(errors.TRACEBACK_VARIABLE, "1")
+    with pytest.raises(KeyError):
+        errors.exit_status(failing(KeyError("status")), "bench")
+
+
+def test_the_gate_seeds_benchmark_names_a_row_without_status(files):
+    """The report passes readers.reproduction, whose rows' status the gate reads next: a
+    KeyError before, now the row named as `check` names it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import gate_seeds
+
+    report = files[0]["reproduction"]
+    doc = json.loads(report.read_text())
+    del doc["rows"][0]["status"]
+    report.write_text(json.dumps(doc))
+    with pytest.raises(UserError, match=rf"^{re.escape(str(report))}: rows: "
+                                        rf"{doc['rows'][0]['id']}: status None$"):
+        gate_seeds.triples([str(report)])

@@ -38,6 +38,8 @@ def writable(path: str | os.PathLike, option: str) -> Path:
     """`path` as an output file's: its folder writable (or creatable), and not itself a
     folder; checked before a command works, not at its end, and leaving nothing behind
     (a broken input writes no output, not even a folder). `option` names it in errors."""
+    if path == "":  # Path("") is the current folder
+        raise UserError(f"{option}: an empty path")
     path = Path(path)
     writable_folder(path.parent, option, path)
     if path.is_dir():

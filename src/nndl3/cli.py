@@ -20,7 +20,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 from . import atomic, paths, readers  # noqa: E402
-from .errors import UserError  # noqa: E402
+from .arguments import positive  # noqa: E402
+from .errors import UserError, exit_status  # noqa: E402
 
 
 def print_totals() -> None:
@@ -513,7 +514,8 @@ def cmd_docs(args):
                         + "; ".join(differences) + " (run `python -m nndl3 docs` and commit)")
     kept = sum(docs.KEPT in line for line in notes)
     print("generated blocks and figure copies: "
-          + ("all agree with the results" if args.check else "written")
+          + (("every one made agrees with the results" if kept else
+              "all agree with the results") if args.check else "written")
           + (f"; {kept} not made, their inputs missing (above)" if kept else ""))
 
 
@@ -946,14 +948,6 @@ def finite(text: str) -> float:
     return value
 
 
-def positive(text: str) -> int:
-    """argparse's type for a count of at least 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text}: at least 1")
-    return value
-
-
 # a run's id, as the config names runs (workflow/schemas/config.schema.yaml's pattern):
 # it is a folder name in results/, a wildcard value and a key of the check
 RUN_ID = "[A-Za-z][A-Za-z0-9_]*"
@@ -1043,11 +1037,6 @@ def check_outputs(args) -> None:
         written[where] = option
 
 
-# Set to show the traceback of an error the commands do not anticipate (a bug, or an input
-# no check covers); a user otherwise sees one line.
-TRACEBACK_VARIABLE = "NNDL3_TRACEBACK"
-
-
 class QuietWhenReaderLeaves:
     """stdout while a command runs. A command's work is the files it writes, its stdout
     only progress: when the reader of a pipe leaves (`train ... | head -1`), the command
@@ -1093,8 +1082,8 @@ def main(argv=None) -> int:
 
 def run(args) -> int:
     """Run the parsed command; bad input, Ctrl-C and failed file operations are one line on
-    stderr and a non-zero status."""
-    try:
+    stderr and a non-zero status (errors.exit_status)."""
+    def command():
         if args.check_only:
             inputs = check_inputs(args)
             check_outputs(args)
@@ -1103,20 +1092,5 @@ def run(args) -> int:
         else:
             check_outputs(args)
             args.func(args)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:  # Ctrl-C; outputs are written whole or not at all (atomic)
-        print(f"error: {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except OSError as exc:  # a file the command reads or writes, named by the system
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:
-        if os.environ.get(TRACEBACK_VARIABLE):
-            raise
-        print(f"error: {args.command}: unexpected {type(exc).__name__}: {exc} (an input no "
-              f"check covers, or a bug; {TRACEBACK_VARIABLE}=1 shows where)", file=sys.stderr)
-        return 1
-    return 0
+
+    return exit_status(command, args.command)

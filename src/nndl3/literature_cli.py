@@ -131,7 +131,8 @@ def spec_json(text: str):
 
 
 def add_commands(sub) -> None:
-    from .cli import add_data, add_expected, positive
+    from .arguments import positive
+    from .cli import add_data, add_expected
 
     s = sub.add_parser("literature-train", help="train one seed of a literature run "
                        "(config/literature.yaml)")

@@ -103,6 +103,8 @@ def text(path: str | os.PathLike, what: str, missing: str | None = None) -> str:
     path = Path(path)
     if path.is_dir():
         raise UserError(f"{path}: a folder, not {article(what)} {what}")
+    if path.exists() and not path.is_file():  # /dev/null, a pipe: nothing a job wrote
+        raise UserError(f"{path}: a special file, not {article(what)} {what}")
     if not path.is_file():
         raise UserError(f"{path}: {what} missing" + (f" ({missing})" if missing else ""))
     try:
