@@ -4,6 +4,7 @@ import base64
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from nndl3 import paths
@@ -69,3 +70,11 @@ def test_the_reproduction_page_must_show_every_row_and_curve():
         f"{paths.REPRODUCTION_HTML}: lacks 1 of 3 rows and curves, first <td><code>c</code></td>"]
     assert check_report.reproduction_problems({}, document) == [
         f"{paths.REPRODUCTION_HTML}: not in the report"]
+
+
+def test_an_unknown_target_is_named():
+    from nndl3.errors import UserError
+
+    with pytest.raises(UserError, match=r"^--target: 'overfiting' is not `all` nor an "
+                                        r"experiment of config/figures\.yaml \(single_neuron, "):
+        check_report.figures_of("overfiting")

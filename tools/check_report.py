@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from nndl3 import paths
+from nndl3.errors import UserError, exit_status
 
 PNG = b"\x89PNG\r\n\x1a\n"
 MARKER = "var results = {"  # a bundled library has its own `var results = new Array`
@@ -40,6 +41,9 @@ def embedded(html: str) -> dict:
 
 def figures_of(target: str, figures_yaml: str = paths.FIGURES_CONFIG) -> list[str]:
     config = yaml.safe_load(Path(figures_yaml).read_text())
+    if target != "all" and target not in config["experiments"]:
+        raise UserError(f"--target: {target!r} is not `all` nor an experiment of "
+                        f"{figures_yaml} ({', '.join(config['experiments'])})")
     names = config["figures"] if target == "all" else config["experiments"][target]
     return [f"figures/{name}.png" for name in names]
 
@@ -104,4 +108,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

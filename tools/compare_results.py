@@ -12,9 +12,11 @@ whole but for its `code`. A file on one side only is a difference.
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
+
+from nndl3.errors import UserError, exit_status
 
 RECORD_KEYS = ("metrics", "monitored_epochs", "stopped_at_epoch", "stop_reason",
                "diverged_at_epoch", "eta_per_epoch")
@@ -36,6 +38,20 @@ def without_timing(value):
     return value
 
 
+def read(path: Path):
+    try:
+        return json.loads(path.read_text())
+    except ValueError as exc:
+        raise UserError(f"{path}: not JSON ({exc})") from None
+
+
+def folder(text: str) -> Path:
+    """argparse's type for a results folder."""
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: not a folder")
+    return Path(text)
+
+
 def differences(before: Path, after: Path):
     for pattern, view in (("runs/*/seed-*.json", lambda r: {k: r[k] for k in RECORD_KEYS}),
                           ("aggregates/*.json", without_timing),
@@ -47,8 +63,7 @@ def differences(before: Path, after: Path):
         for name in sorted(names_before ^ names_after):
             yield f"{name}: only in {'before' if name in names_before else 'after'}"
         for name in sorted(names_before & names_after):
-            a = view(json.loads((before / name).read_text()))
-            b = view(json.loads((after / name).read_text()))
+            a, b = (view(read(root / name)) for root in (before, after))
             if a != b:
                 keys = [k for k in a if a.get(k) != b.get(k)] if isinstance(a, dict) else []
                 yield f"{name}: differs ({', '.join(keys) or 'whole'})"
@@ -57,7 +72,11 @@ def differences(before: Path, after: Path):
 
 
 def main(argv=None) -> int:
-    before, after = map(Path, (argv or sys.argv[1:]))
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("before", type=folder, help="the results/ folder before the change")
+    p.add_argument("after", type=folder, help="the results/ folder after it")
+    args = p.parse_args(argv)
+    before, after = args.before, args.after
     found = False
     for line in differences(before, after):
         print(line)
@@ -66,4 +85,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

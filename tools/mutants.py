@@ -36,7 +36,19 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
-from nndl3 import atomic, book_runs, check, curves, mnist, paths, readers, records, workflow_config
+from nndl3 import (
+    arguments,
+    atomic,
+    book_runs,
+    check,
+    curves,
+    mnist,
+    paths,
+    readers,
+    records,
+    workflow_config,
+)
+from nndl3.errors import UserError, exit_status
 from nndl3.status import FAIL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -417,6 +429,8 @@ def from_txt(path: Path) -> dict:
         elif entry is not None and "(not counted): " in line:
             entry["tests_failing"] = line.partition("(not counted): ")[2]
     control = [e for e in entries if e["name"] == "control"]
+    if not control:
+        raise UserError(f"{path}: no `control` line: not a record of the text format")
     failing_everywhere = control[0]["tests_failing"]
     doc = {"experiments": any("check" in e for e in entries),
            "control": {"tests_failing": [t for t in failing_everywhere.split(", ")
@@ -447,7 +461,7 @@ def main() -> int:
     p.add_argument("--experiments", action="store_true",
                    help="also train each mutant's runs and evaluate the reproduction rows")
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
-    p.add_argument("--out", default=None,
+    p.add_argument("--out", type=arguments.output_file, default=None,
                    help=f"the JSON record (default: {RECORD} for a run of every mutant; "
                         "a run of --only writes only where told)")
     p.add_argument("--only", nargs="*", help="run only these mutants")
@@ -506,4 +520,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(exit_status(main))

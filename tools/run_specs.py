@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from nndl3 import workflow_config
+from nndl3.errors import exit_status
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,4 +28,5 @@ def main(root: Path = ROOT) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT))
+    raise SystemExit(exit_status(lambda: main(Path(sys.argv[1]) if len(sys.argv) > 1
+                                             else ROOT)))
