@@ -224,22 +224,30 @@ def test_snakemake_stops_on_a_bad_config_with_one_line_and_status_1(setting, mes
     assert sum(line.startswith("error: ") for line in lines) == 1
 
 
+FOLDER = object()
+
+
 @pytest.mark.parametrize("content, said", [
-    (None, "FileNotFoundError"),
+    (None, "FileNotFoundError"), (FOLDER, "IsADirectoryError"),
+    (b"\x89PNG\r\n\x1a\n", "UnicodeDecodeError"),
     ("runs:\n  xent_30: {eta: [1\n", "Config file is not valid JSON or YAML"),
     ("", "Config file must be given as JSON or YAML with keys at top level."),
     ("- 1\n", "Config file must be given as JSON or YAML with keys at top level.")])
 def test_a_configfile_snakemake_cannot_read_is_snakemakes_own_error(tmp_path, content, said):
     """What the README says of it: read before the workflow starts, so not one of our lines;
-    a missing file is named (in a traceback), a malformed one is not."""
+    a missing file or a folder is named (in a traceback), a malformed one is not."""
     path = tmp_path / "mine.yaml"
-    if content is not None:
+    if content is FOLDER:
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
         path.write_text(content)
     proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--configfile", str(path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr  # Snakemake prints these on stdout
     assert proc.returncode != 0 and said in out, out
-    assert (str(path) in out) == (content is None), out
+    assert (str(path) in out) == (content is None or content is FOLDER), out
     assert not any(line.startswith("error: ") for line in out.splitlines())
 
 
