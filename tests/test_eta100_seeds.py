@@ -125,7 +125,7 @@ def test_the_default_seeds_are_the_configs_check_then_calibration_seeds():
     assert script.seeds_of(config, None) == [1, 2, 3, 101, 102]
     assert script.seeds_of(config, [7, 2]) == [7, 2]
     assert script.parse_args(["--seeds", "2", "7"]).seeds == [2, 7]
-    assert script.parse_args([]).out.endswith(paths.ETA100_SEEDS)
+    assert str(script.parse_args([]).out).endswith(paths.ETA100_SEEDS)
 
 
 def test_the_transcript_is_told_in_runs_of_consecutive_epochs():
