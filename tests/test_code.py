@@ -76,6 +76,50 @@ def test_the_command_function_and_the_cli_helpers_it_calls_are_its_code(package)
     assert changed(before, digests(package)) == {"plot", "replay", "report", "tuned-svm"}
 
 
+def test_a_default_of_the_parser_or_a_statement_of_cli_is_code_of_every_command(package):
+    """`darkness` reads its --evaluation from the parser's default (its rule passes none):
+    a new default changed no digest, and the result stayed older than its code."""
+    before = digests(package)
+    edit(package / "cli.py", 'choices=["validation", "test"], default="test",',
+         'choices=["validation", "test"], default="validation",')
+    after = digests(package)
+    assert changed(before, after) == set(COMMANDS)
+    edit(package / "cli.py", 'os.environ.setdefault(_var, "1")',
+         'os.environ.setdefault(_var, "2")')  # BLAS's threads
+    assert changed(after, digests(package)) == set(COMMANDS)
+
+
+def test_a_default_of_a_package_schema_is_code_of_what_reads_it(package):
+    """run.schema.yaml's defaults complete a run's settings (options.Options takes its
+    defaults from it): a new default changed no digest of the replay."""
+    before = digests(package)
+    edit(package / "run.schema.yaml", "momentum: {type: number, minimum: 0, exclusiveMaximum: 1, "
+         "default: 0.0", "momentum: {type: number, minimum: 0, exclusiveMaximum: 1, "
+         "default: 0.5")
+    assert {"train", "replay"} <= changed(before, digests(package))
+
+
+def test_a_script_a_rule_runs_has_the_code_of_what_it_imports(tmp_path, package):
+    """backprop_claims.py (rule backprop_claims) and what it imports: the scripts beside it
+    and the package, followed; its rule passes the digest as its `code` param."""
+    scripts = Path(shutil.copytree(ROOT / "benchmarks", tmp_path / "benchmarks"))
+    script = scripts / "backprop_claims.py"
+    before = code.script_digest(script, package)
+    assert before == code.script_digest(ROOT / "benchmarks" / "backprop_claims.py")
+    for path, old, new in [(scripts / "reference.py", "import numpy as np\n",
+                            "import numpy as np\n_ = 0\n"),
+                           (package / "network.py", "target *= 1 - rate",
+                            "target *= 1 - 2 * rate")]:
+        edit(path, old, new)
+        assert code.script_digest(script, package) != before
+        before = code.script_digest(script, package)
+    edit(package / "tuned_inputs.py", 'SEARCH_KEYS = ("search_size",',
+         'SEARCH_KEYS = ("search",')  # a module it does not import
+    assert code.script_digest(script, package) == before
+    smk = (ROOT / "workflow" / "rules" / "benchmarks.smk").read_text()
+    assert 'code=script_code("benchmarks/backprop_claims.py")' in smk
+
+
 def rules_running():
     """(rule, shell's nndl3 command, its code param) for every rule with a shell."""
     found = []

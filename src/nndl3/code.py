@@ -1,8 +1,11 @@
 """Which code made a result: a digest of the package code that one command runs.
 
-A command's code is its `cli.cmd_<command>` function, the cli helpers it calls and every
-package module it imports, followed import by import (`from . import x`, `from .x import
-y`, at any depth, so lazy imports count). Each is hashed as its syntax tree without
+A command's code is its `cli.cmd_<command>` function, the cli helpers it calls, the
+command line around it (its module's statements and how its arguments are parsed: a
+default of the parser is an input of the command too), and every package module it
+imports, followed import by import (`from . import x`, `from .x import y`, at any depth, so
+lazy imports count), with the package's schemas where it reads them (`schemas`: their
+defaults complete a run's settings). Each is hashed as its syntax tree without
 docstrings, so that an edit to a comment, a docstring or the layout changes no digest, and
 an edit to code changes the digest of exactly the commands that run it.
 
@@ -22,6 +25,9 @@ PACKAGE = Path(__file__).resolve().parent
 CLI = "cli"
 # Commands defined outside cli.py: their prefix -> the module holding `cmd_<the rest>`.
 COMMAND_MODULES = {"literature-": "literature_cli"}
+# Where each command module parses a command's arguments (defaults, types): followed as a
+# command's own functions are, without the other commands' `cmd_` functions they name.
+ENTRY = {CLI: "parser", "literature_cli": "add_commands"}
 
 
 def command_module(command: str) -> tuple[str, str]:
@@ -53,8 +59,10 @@ def package_imports(tree: ast.AST, module: str) -> set[str]:
                 found.add(node.module.split(".")[0])
             else:  # from . import a, b: modules, or names of __init__
                 found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("nndl3"):
-            found.add((node.module.split(".") + ["__init__"])[1])
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "nndl3":
+            parts = node.module.split(".")
+            # from nndl3 import a, b (a script's form): modules, or names of __init__
+            found.update(parts[1:2] or ["__init__", *(alias.name for alias in node.names)])
     return {m for m in found if m != module}
 
 
@@ -94,22 +102,48 @@ def closure(modules, package: Path = PACKAGE) -> list[str]:
     return sorted(seen)
 
 
-def command_functions(command: str, package: Path) -> list[ast.FunctionDef]:
-    """cli's `cmd_<command>` and the cli functions it calls, transitively."""
-    module, name = command_module(command)
-    defs = {node.name: node for node in parsed(package, module).body
-            if isinstance(node, ast.FunctionDef)}
-    if name not in defs:
-        raise KeyError(f"{module}.py has no {name} (command {command!r})")
-    seen, todo = {}, [name]
+def reachable(defs: dict, root: str, follow=lambda name: True) -> dict:
+    """The definitions `root` names, transitively (those `follow` accepts), with root."""
+    seen, todo = {}, [root]
     while todo:
         current = todo.pop()
         if current in seen:
             continue
         seen[current] = defs[current]
         todo += [n.id for n in ast.walk(defs[current])
-                 if isinstance(n, ast.Name) and n.id in defs and n.id not in seen]
-    return [seen[k] for k in sorted(seen)]
+                 if isinstance(n, ast.Name) and n.id in defs and n.id not in seen
+                 and follow(n.id)]
+    return seen
+
+
+def definitions(package: Path, module: str) -> dict:
+    return {node.name: node for node in parsed(package, module).body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+def command_functions(command: str, package: Path) -> list[ast.AST]:
+    """cli's `cmd_<command>` and the cli functions it calls, transitively."""
+    module, name = command_module(command)
+    defs = definitions(package, module)
+    if name not in defs:
+        raise KeyError(f"{module}.py has no {name} (command {command!r})")
+    found = reachable(defs, name)
+    return [found[k] for k in sorted(found)]
+
+
+def command_line(command: str, package: Path) -> list[ast.AST]:
+    """The command line around a command: the statements of cli and of the module holding
+    it (their imports are followed by `modules_of`), and the functions and classes that
+    parse its arguments (ENTRY; what they import lazily is not followed: the parser's
+    reach into every command's module would put each in every closure)."""
+    found = {}
+    for holder in dict.fromkeys((CLI, command_module(command)[0])):
+        defs = definitions(package, holder)
+        entry = reachable(defs, ENTRY[holder], lambda n: not n.startswith("cmd_"))
+        found |= {f"{holder}.{k}": v for k, v in entry.items()}
+        found[f"{holder}:"] = ast.Module(body=[node for node in parsed(package, holder).body
+                                               if node not in defs.values()], type_ignores=[])
+    return [found[k] for k in sorted(found)]
 
 
 def module_imports(package: Path, module: str = CLI) -> set[str]:
@@ -130,12 +164,60 @@ def modules_of(command: str, package: Path = PACKAGE) -> list[str]:
     return closure(direct, package)
 
 
+def schema_contents(package: Path) -> list[tuple[str, str]]:
+    """(name, content) of each of the package's schemas, as parsed: a comment or the
+    layout of one changes nothing."""
+    import json
+
+    import yaml
+
+    found = []
+    for path in sorted(package.glob("*.schema.yaml")):
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if key not in _SEEN:
+            _SEEN[key] = json.dumps(yaml.safe_load(path.read_text()), sort_keys=True)
+        found.append((path.name, _SEEN[key]))
+    return found
+
+
 def digest(command: str, package: Path = PACKAGE) -> str:
     """16 hex digits naming the code `python -m nndl3 <command>` runs."""
     h = hashlib.sha256()
-    for function in command_functions(command, package):
+    for function in command_functions(command, package) + command_line(command, package):
         h.update(normalized(ast.parse(ast.unparse(function))).encode())
-    for module in modules_of(command, package):
+    return modules_digest(h, modules_of(command, package), package)
+
+
+def script_digest(script: str | Path, package: Path = PACKAGE) -> str:
+    """16 hex digits naming the code a script beside the package runs (a benchmark a rule
+    calls): the script, the scripts of its folder it imports, and the package modules
+    they import, followed."""
+    h, scripts, todo, modules = hashlib.sha256(), {}, [Path(script)], set()
+    while todo:
+        path = todo.pop()
+        if path in scripts:
+            continue
+        tree = ast.parse(path.read_text(), filename=path.name)
+        scripts[path] = normalized(tree)
+        modules |= package_imports(tree, "")
+        local = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names} | {node.module for node in ast.walk(tree)
+                                             if isinstance(node, ast.ImportFrom)
+                                             and node.level == 0 and node.module}
+        todo += [path.parent / f"{name}.py" for name in local
+                 if (path.parent / f"{name}.py").is_file()]
+    for path in sorted(scripts):
+        h.update(path.name.encode() + b"\0" + scripts[path].encode())
+    return modules_digest(h, closure(modules, package), package)
+
+
+def modules_digest(h, modules: list[str], package: Path) -> str:
+    """The 16 hex digits of `h` updated with the modules' code (and the package's schemas,
+    if `schemas` is one of them)."""
+    for module in modules:
         h.update(module.encode() + b"\0")
         h.update(_source(package, module)[2].encode())
+    for name, content in schema_contents(package) if "schemas" in modules else ():
+        h.update(name.encode() + b"\0" + content.encode())
     return h.hexdigest()[:16]

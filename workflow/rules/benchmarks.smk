@@ -13,5 +13,7 @@ rule backprop_claims:
     resources:
         mem_mb=2000,
         runtime=60,
+    params:
+        code=script_code("benchmarks/backprop_claims.py"),
     shell:
         "python benchmarks/backprop_claims.py --data {input} --out {output} > {log} 2>&1"

@@ -159,6 +159,12 @@ def code(command):
     return nndl3_code.digest(command)
 
 
+def script_code(script):
+    """The code a script of the checkout runs (nndl3.code.script_digest), as a rule's
+    param, as `code` is for the package's commands."""
+    return nndl3_code.script_digest(Path(workflow.basedir, script))
+
+
 def sklearn_code(command):
     """code(command) and scikit-learn's version: the SVMs' results depend on both (a param
     also keys Snakemake's between-workflow cache)."""
