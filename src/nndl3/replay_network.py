@@ -121,13 +121,15 @@ class CompiledBookNetwork(BookNetwork):
         from .options import Options
 
         # the engine's options are fixed at construction: one engine per training set and
-        # setting (eta reaches each epoch)
+        # setting (eta reaches each epoch); every one named, network2's whatever our
+        # defaults (run.schema.yaml) become
         key = (id(x), lmbda, mini_batch)
         engine = self.engines.get(key)
         if engine is None or engine.x is not x:
             net = Network([w.copy() for w in self.weights], [b.copy() for b in self.biases],
-                          Options(cost=self.cost, lmbda=lmbda, mini_batch=mini_batch,
-                                  eta=eta))
+                          Options(cost=self.cost, output="sigmoid", hidden="sigmoid",
+                                  dropout=0.0, regularization="l2", lmbda=lmbda, momentum=0.0,
+                                  eta=eta, schedule=0, mini_batch=mini_batch))
             engine = self.engines[key] = fast.FastNetwork(net, x)
         engine.sgd_epoch(x, labels, order, eta)
         self.weights = [w.copy() for w in engine.net.weights]
