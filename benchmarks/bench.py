@@ -86,7 +86,7 @@ def parse_args(argv=None):
                    help="seeds trained together vs 1")
     p.add_argument("--data", type=Path, default=None,
                    help="prepared mnist.npz (default: the repository's data/mnist.npz)")
-    p.add_argument("--out", type=arguments.output_file, default=ROOT / paths.KERNEL_BENCH)
+    p.add_argument("--out", type=arguments.output_file, default=str(ROOT / paths.KERNEL_BENCH))
     p.add_argument("--pipeline", action="store_true",
                    help="also time `snakemake --cores 2 --forceall` (reruns EVERYTHING)")
     p.add_argument("--no-history", action="store_true",

@@ -290,7 +290,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dir", type=Path, default=Path("."), help="the workflow's folder")
     p.add_argument("--json", type=arguments.output_file, nargs="?",
-                   const=Path(paths.PIPELINE_TIMES),
+                   const=paths.PIPELINE_TIMES,
                    help="also write the time by kind and the critical path here "
                         f"(default {paths.PIPELINE_TIMES})")
     p.add_argument("--chains", type=int, default=0, metavar="N",

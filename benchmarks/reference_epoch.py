@@ -27,7 +27,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=None, help="prepared mnist.npz")
     p.add_argument("--repeats", type=arguments.positive, default=3, help="timings (median)")
-    p.add_argument("--out", type=arguments.output_file, default=Path(paths.REFERENCE_EPOCH))
+    p.add_argument("--out", type=arguments.output_file, default=paths.REFERENCE_EPOCH)
     args = p.parse_args(argv)
     x, labels = mnist.load(args.data or common.default_data(), np.dtype(DTYPE), ("train",),
                            EXAMPLES)["train"]

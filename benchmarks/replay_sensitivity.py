@@ -81,7 +81,7 @@ def main(argv=None) -> None:
     p.add_argument("--engines", nargs="+", default=["compiled"], choices=sorted(replay.ENGINES))
     p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
     p.add_argument("--out", type=arguments.output_file,
-                   default=ROOT / paths.REPLAY_SENSITIVITY)
+                   default=str(ROOT / paths.REPLAY_SENSITIVITY))
     args = p.parse_args(argv)
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     specs = workflow_config.replay_specs(config)

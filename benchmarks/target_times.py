@@ -60,7 +60,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent)
     p.add_argument("--json", type=arguments.output_file, nargs="?",
-                   const=Path(paths.TARGET_TIMES),
+                   const=paths.TARGET_TIMES,
                    help=f"also write the numbers here (default {paths.TARGET_TIMES})")
     args = p.parse_args(argv)
     targets = estimates(args.dir)

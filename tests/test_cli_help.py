@@ -115,3 +115,14 @@ def test_a_benchmark_count_of_zero_is_refused():
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[-1] == ("reference_epoch.py: error: argument --repeats: "
                                             "0: at least 1")
+
+
+def test_a_benchmarks_default_output_is_checked_as_its_arguments_are_parsed(tmp_path):
+    """argparse converts a default only if it is a string: a Path default went unchecked."""
+    (tmp_path / "results").write_text("a file where the folder should be")
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "reference_epoch.py")],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1].startswith(
+        "reference_epoch.py: error: argument --out: results/reference_epoch.json: its folder "
+        "cannot be written")

@@ -468,7 +468,7 @@ def main() -> int:
     p.add_argument("--from-txt", default=None,
                    help="convert a record of the earlier text format to --out, run nothing")
     args = p.parse_args()
-    out = args.out or (None if args.only else str(ROOT / RECORD))
+    out = args.out or (None if args.only else atomic.writable(ROOT / RECORD, "--out"))
     if args.from_txt:
         atomic.write_json(out, from_txt(Path(args.from_txt)))
         print(f"wrote {out}")
