@@ -87,11 +87,16 @@ def test_a_default_of_the_parser_or_a_statement_of_cli_is_code_of_every_command(
     edit(package / "cli.py", 'os.environ.setdefault(_var, "1")',
          'os.environ.setdefault(_var, "2")')  # BLAS's threads
     assert changed(after, digests(package)) == set(COMMANDS)
+    after = digests(package)
+    edit(package / "cli.py", 'help="the book\'s numbers, the rows checked against them"',
+         'help="the numbers of the book"')  # what --help says: nothing a command computes
+    assert changed(after, digests(package)) == set()
 
 
 def test_a_default_of_a_package_schema_is_code_of_what_reads_it(package):
     """run.schema.yaml's defaults complete a run's settings (options.Options takes its
-    defaults from it): a new default changed no digest of the replay."""
+    defaults from it): a new default changed no digest, not even the replay's, which then
+    took its options from them."""
     before = digests(package)
     edit(package / "run.schema.yaml", "momentum: {type: number, minimum: 0, exclusiveMaximum: 1, "
          "default: 0.0", "momentum: {type: number, minimum: 0, exclusiveMaximum: 1, "

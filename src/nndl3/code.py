@@ -131,18 +131,38 @@ def command_functions(command: str, package: Path) -> list[ast.AST]:
     return [found[k] for k in sorted(found)]
 
 
-def command_line(command: str, package: Path) -> list[ast.AST]:
-    """The command line around a command: the statements of cli and of the module holding
-    it (their imports are followed by `modules_of`), and the functions and classes that
-    parse its arguments (ENTRY; what they import lazily is not followed: the parser's
-    reach into every command's module would put each in every closure)."""
+# An argument's words for its --help: no part of what a command computes.
+HELP_KEYWORDS = {"help", "metavar", "description", "epilog", "formatter_class"}
+
+
+class WithoutHelp(ast.NodeTransformer):
+    def visit_Call(self, node: ast.Call) -> ast.Call:
+        node.keywords = [k for k in node.keywords if k.arg not in HELP_KEYWORDS]
+        return self.generic_visit(node)
+
+
+def command_line(command: str, package: Path) -> list[str]:
+    """The command line around a command, each part normalized: the statements of cli and
+    of the module holding it (their imports are followed by `modules_of`), and the
+    functions and classes that parse its arguments (ENTRY), without their help texts. What
+    they import lazily is not followed: the parser's reach into every command's module
+    would put each in every closure. So an edit to how arguments are parsed (a default, a
+    type) is code of every command of the module."""
     found = {}
     for holder in dict.fromkeys((CLI, command_module(command)[0])):
-        defs = definitions(package, holder)
-        entry = reachable(defs, ENTRY[holder], lambda n: not n.startswith("cmd_"))
-        found |= {f"{holder}.{k}": v for k, v in entry.items()}
-        found[f"{holder}:"] = ast.Module(body=[node for node in parsed(package, holder).body
-                                               if node not in defs.values()], type_ignores=[])
+        path = package / f"{holder}.py"
+        stat = path.stat()
+        key = ("command line", str(path), stat.st_mtime_ns, stat.st_size)
+        if key not in _SEEN:
+            defs = definitions(package, holder)
+            entry = reachable(defs, ENTRY[holder], lambda n: not n.startswith("cmd_"))
+            parts = {f"{holder}.{k}": v for k, v in entry.items()}
+            parts[f"{holder}:"] = ast.Module(body=[node for node in parsed(package, holder).body
+                                                   if node not in defs.values()],
+                                             type_ignores=[])
+            _SEEN[key] = {k: normalized(WithoutHelp().visit(ast.parse(ast.unparse(v))))
+                          for k, v in parts.items()}
+        found |= _SEEN[key]
     return [found[k] for k in sorted(found)]
 
 
@@ -184,8 +204,10 @@ def schema_contents(package: Path) -> list[tuple[str, str]]:
 def digest(command: str, package: Path = PACKAGE) -> str:
     """16 hex digits naming the code `python -m nndl3 <command>` runs."""
     h = hashlib.sha256()
-    for function in command_functions(command, package) + command_line(command, package):
+    for function in command_functions(command, package):
         h.update(normalized(ast.parse(ast.unparse(function))).encode())
+    for part in command_line(command, package):
+        h.update(part.encode())
     return modules_digest(h, modules_of(command, package), package)
 
 
