@@ -96,10 +96,12 @@ def test_install_keeps_a_file_whose_values_are_the_same(tmp_path):
     doc = {"provenance": {"git_commit": "a"}, "seeds": [1], "seed_sd": {"r": 0.1}}
     target.write_text(yaml.safe_dump(doc))
     source.write_text(yaml.safe_dump({**doc, "provenance": {"git_commit": "b"}}))
-    (line,) = calibration.install([(source, target, calibration.load_points)])
+    (line,) = calibration.install([(source, target, calibration.load_points(source),
+                                    calibration.load_points)])
     assert "up to date" in line and "git_commit: a" in target.read_text()
     source.write_text(yaml.safe_dump({**doc, "seed_sd": {"r": 0.2}}))
-    (line,) = calibration.install([(source, target, calibration.load_points)])
+    (line,) = calibration.install([(source, target, calibration.load_points(source),
+                                    calibration.load_points)])
     assert "installed" in line and target.read_text() == source.read_text()
 
 
@@ -112,12 +114,13 @@ def test_an_unreadable_installed_file_is_replaced_with_its_pair(tmp_path):
         source, target = tmp_path / f"new_{name}.yaml", tmp_path / f"{name}.yaml"
         source.write_text(yaml.safe_dump({**doc, "seed_sd": {"r": 0.2}}))
         target.write_text(yaml.safe_dump(doc))
-        files.append((source, target, calibration.load_points))
+        files.append((source, target, calibration.load_points(source),
+                      calibration.load_points))
     files[1][1].write_text("seeds: [1")  # truncated
     lines = calibration.install(files)
     assert [line.split(": ")[1] for line in lines] == [f"installed from {files[0][0]}",
                                                       f"installed from {files[1][0]}"]
-    assert all(target.read_text() == source.read_text() for source, target, _ in files)
+    assert all(target.read_text() == source.read_text() for source, target, _, _ in files)
 
 
 def test_the_spot_check_passes_on_the_stored_seed_and_names_a_difference():

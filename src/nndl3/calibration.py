@@ -231,30 +231,26 @@ def values_of(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if k != "provenance"}
 
 
-def installed_state(target, new: dict, load) -> str | None:
-    """Why the installed file `target` stays ('the same values'), or None: it is to be
-    replaced (missing, other values, or unreadable, which installing mends)."""
-    if not Path(target).is_file():
-        return None
+def installed_same(target, new: dict, load) -> bool:
+    """The installed file `target` holds `new`'s values (missing, other values or unreadable,
+    which installing mends: it is to be replaced)."""
     try:
-        installed = load(target)
+        return Path(target).is_file() and values_of(load(target)) == values_of(new)
     except UserError:
-        return None
-    return "the same values; provenance kept" if values_of(installed) == values_of(new) \
-        else None
+        return False
 
 
-def install(files: list[tuple[str, str, object]]) -> list[str]:
-    """Copy calibration files, (source, target, load) each, into config/, each unless the
-    installed one holds the same values, in which case it is left as it is (its provenance
-    names when they were first made). Every file is read and judged before any is written,
-    so that an unreadable one fails before its pair is touched."""
-    kept = {target: installed_state(target, load(source), load)
-            for source, target, load in files}
+def install(files: list[tuple[str, str, dict, object]]) -> list[str]:
+    """Copy calibration files, (source, target, source's document, load) each, into
+    config/, each unless the installed one holds the same values, in which case it is left
+    as it is (its provenance names when they were first made). Every installed file is
+    judged before any is written: an unreadable one is replaced with its pair, not found
+    after the first of them was written."""
+    same = [installed_same(target, new, load) for _, target, new, load in files]
     lines = []
-    for source, target, _ in files:
-        if kept[target]:
-            lines.append(f"{target}: up to date ({kept[target]})")
+    for (source, target, _, _), kept in zip(files, same, strict=True):
+        if kept:
+            lines.append(f"{target}: up to date (the same values; provenance kept)")
         else:
             atomic.write_text(target, Path(source).read_text())
             lines.append(f"{target}: installed from {source}")

@@ -465,8 +465,8 @@ def cmd_install_calibration(args):
         raise UserError(f"{args.curves}: seeds {curves['seeds']}, but {args.points} has "
                         f"{points['seeds']}: not one calibration")
     print("\n".join(calibration.install([
-        (args.points, args.target_points, calibration.load_points),
-        (args.curves, args.target_curves, calibration.load_curves)])))
+        (args.points, args.target_points, points, calibration.load_points),
+        (args.curves, args.target_curves, curves, calibration.load_curves)])))
 
 
 def cmd_calibration_check(args):
