@@ -306,10 +306,10 @@ def test_a_script_stopped_by_a_file_or_the_unexpected_says_so_in_one_line(capsys
         errors.exit_status(failing(KeyError("status")), "bench")
 
 
-def test_the_gate_seeds_benchmark_names_a_row_without_status(files):
+def test_the_gate_seeds_benchmark_names_a_row_without_status(files, monkeypatch):
     """The report passes readers.reproduction, whose rows' status the gate reads next: a
     KeyError before, now the row named as `check` names it."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import gate_seeds
 
     report = files[0]["reproduction"]
