@@ -62,6 +62,8 @@ def engine_of(settings: dict) -> str:
         fast.refuse_unsupported(settings["sizes"], Options.of(settings))
     except fast.UnsupportedByFastEngine:
         return "numpy"
+    except KeyError:  # an older spec without every option: which engine, it cannot tell
+        return "auto"
     return "fast"
 
 

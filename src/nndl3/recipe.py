@@ -130,7 +130,7 @@ def train(run_id: str, spec: dict, seed: int, data: dict, engine: str = "compile
         print(f"epoch {epoch}: " + ", ".join(f"{k} {v[-1]}" for k, v in metrics.items()),
               file=log, flush=True)
         if not all(np.isfinite(p).all() for p in net.weights + net.biases):
-            diverged = epoch  # as nndl3.train: a diverged seed stops
+            diverged = epoch  # its weights not finite: it stops (nndl3.train: its monitors too)
             break
     return {"schema": RECORD_SCHEMA, "run": run_id, "seed": seed, "spec": dict(spec),
             "engine": f"recipe-{engine}", "recipe": recipe, "n_train": n,
