@@ -569,6 +569,20 @@ def test_an_empty_spec_or_the_workflow_config_as_a_spec_is_named_as_such(tmp_pat
                                   "--out-dir", str(tmp_path / "r")])
     assert err == ("error: config/config.yaml: a workflow config (it has `runs:`), not a run "
                    "spec: one run's settings, as .ci/quick.yaml holds\n")
+    err = one_line_error(capsys, ["train", "--spec", "config/figures.yaml", "--run", "r",
+                                  "--out-dir", str(tmp_path / "r")])
+    assert err.startswith("error: config/figures.yaml: a workflow config (it has `figures:`)")
+    record = tmp_path / "seed-1.json"
+    record.write_text(json.dumps({"schema": 1, "spec": {}, "metrics": {}}))
+    err = one_line_error(capsys, ["train", "--spec", str(record), "--run", "r",
+                                  "--out-dir", str(tmp_path / "r")])
+    assert err == (f"error: {record}: a run's record (it has `metrics:`), not a run spec: its "
+                   "`spec:` holds the run's settings\n")
+    other = tmp_path / "other.yaml"  # keys of no run spec, and no seeds: the keys named first
+    other.write_text("sections: 1\n")
+    err = one_line_error(capsys, ["train", "--spec", str(other), "--run", "r",
+                                  "--out-dir", str(tmp_path / "r")])
+    assert err.startswith(f"error: {other}: Additional properties are not allowed")
     assert not (tmp_path / "r").exists()
 
 

@@ -158,12 +158,18 @@ def load(text_or_path: str, seeds=None) -> Spec:
         raise UserError(f"{where}: not valid YAML/JSON ({str(exc).splitlines()[0]})") from None
     if not isinstance(spec, dict):
         raise UserError(f"{where}: a run spec must be a mapping of keys to values")
-    if "runs" in spec:  # config/config.yaml, say: its keys are no run's
-        raise UserError(f"{where}: a workflow config (it has `runs:`), not a run spec: one "
-                        "run's settings, as .ci/quick.yaml holds")
+    workflow_key = next((key for key in ("runs", "figures") if key in spec), None)
+    if workflow_key:  # config/config.yaml or figures.yaml, say: its keys are no run's
+        raise UserError(f"{where}: a workflow config (it has `{workflow_key}:`), not a run "
+                        "spec: one run's settings, as .ci/quick.yaml holds")
+    if "metrics" in spec and "spec" in spec:
+        raise UserError(f"{where}: a run's record (it has `metrics:`), not a run spec: its "
+                        "`spec:` holds the run's settings")
     if seeds:  # checked as what they are, the command line's, before the spec
         validate_key({**spec, "seeds": seeds}, "seeds", "--seeds")
         spec["seeds"] = seeds
     elif "seeds" not in spec:
+        # its other keys first: a file that is no run spec (a record, figures.yaml) says so
+        validate({**spec, "seeds": [0]}, where)
         raise UserError(f"{where}: missing key(s) seeds (or give them with --seeds)")
     return validate(spec, where)
