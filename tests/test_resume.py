@@ -44,7 +44,9 @@ def prepared_data():
 def workflow_copy(where: Path) -> Path:
     where.mkdir()
     shutil.copy(ROOT / "Snakefile", where)
-    for folder in ("workflow", "config", "profiles", "book_runs"):
+    # benchmarks/: the workflow's rule backprop_claims runs a script there (its digest is read
+    # when the workflow is parsed)
+    for folder in ("workflow", "config", "profiles", "book_runs", "benchmarks"):
         shutil.copytree(ROOT / folder, where / folder)
     (where / "src" / "nndl3").mkdir(parents=True)  # the config schema refers to the package's
     for schema in (ROOT / "src" / "nndl3").glob("*.schema.yaml"):
