@@ -80,6 +80,12 @@ WIDE_ONLY = ("init_std", "eta_decay", "momentum_schedule", "max_norm", "max_norm
 HIDDEN_ONLY = ("hidden", "dropout")
 
 
+def hidden_defaults() -> dict:
+    """The schema's default of each option of the hidden neurons (HIDDEN_ONLY)."""
+    schema_defaults = defaults()
+    return {key: schema_defaults[key] for key in HIDDEN_ONLY}
+
+
 def mnist_sizes_problem(sizes: list) -> str | None:
     """Why a network's layer sizes cannot take MNIST (None if they can)."""
     if sizes[0] != 784 or sizes[-1] != 10:
@@ -103,8 +109,8 @@ def check_options(spec: dict, where: str) -> None:
         raise UserError(f"{where}: max_norm: {spec['max_norm']} bounds the hidden neurons, "
                         f"and sizes {sizes} have none; max_norm_output: true bounds the "
                         "output neurons")
-    if len(sizes) == 2 and (idle := [f"{key}: {spec[key]!r}" for key in HIDDEN_ONLY
-                                     if spec[key] != defaults()[key]]):
+    if len(sizes) == 2 and (idle := [f"{key}: {spec[key]!r}" for key, default in
+                                     hidden_defaults().items() if spec[key] != default]):
         raise UserError(f"{where}: {idle[0]} acts on hidden neurons, and sizes {sizes} have "
                         "none (it would change nothing)")
     if (spec["output"] == "softmax") != (spec["cost"] == "log-likelihood"):
@@ -128,7 +134,7 @@ def merged(config_defaults: dict, overrides: dict) -> dict:
     every other run, and check_options refuses them only where a run sets them itself."""
     spec = {**defaults(), **config_defaults, **overrides}
     if isinstance(spec["sizes"], list) and len(spec["sizes"]) == 2:
-        spec |= {key: defaults()[key] for key in HIDDEN_ONLY if key not in overrides}
+        spec |= {key: value for key, value in hidden_defaults().items() if key not in overrides}
     return spec
 
 
