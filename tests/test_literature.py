@@ -3,6 +3,7 @@ progress lines, and the check's `not run` rows."""
 
 import io
 import json
+import math
 import re
 import subprocess
 import sys
@@ -781,20 +782,62 @@ def test_a_pass_that_cannot_see_the_papers_effect_is_weak():
     sigma = literature_check.difference_spread(result["seed_sd"], 3, result["binomial_sd"])
     shift = result["tolerance"] + sp.t.ppf(0.8, result["df"]) * sigma.sigma
     other = {**ROW, "id": "o", "compared_with": 98.4 - 0.5}
-    (judged,) = literature_check.with_power([other], [{**result, "id": "o"}], 0.8)
+    (judged,) = literature_check.with_power([other], [{**result, "id": "o"}], 0.8, ALPHA)
     assert judged["detectable_shift"] == pytest.approx(shift)
     assert judged["paper_effect"] == pytest.approx(0.5) and judged["status"] == "weak"
     wide = {**other, "compared_with": 98.4 - shift - 0.01}
-    (seen,) = literature_check.with_power([wide], [{**result, "id": "o"}], 0.8)
+    (seen,) = literature_check.with_power([wide], [{**result, "id": "o"}], 0.8, ALPHA)
     assert seen["status"] == "pass"
     # a weak row judged again is judged afresh (a stored result made by this code is weak
     # already): against an effect its shift can see, a pass
-    (again,) = literature_check.with_power([wide], [judged], 0.8)
+    (again,) = literature_check.with_power([wide], [judged], 0.8, ALPHA)
     assert again["status"] == "pass"
     failed = {**result, "id": "o", "status": "FAIL"}
-    assert literature_check.with_power([other], [failed], 0.8)[0]["status"] == "FAIL"
+    assert literature_check.with_power([other], [failed], 0.8, ALPHA)[0]["status"] == "FAIL"
     not_run = literature_check.evaluate(ROW, [], ALPHA)
-    assert literature_check.with_power([ROW], [not_run], 0.8) == [not_run]
+    assert literature_check.with_power([ROW], [not_run], 0.8, ALPHA) == [not_run]
+
+
+def test_what_more_seeds_could_see_is_the_gates_shift_at_more_seeds():
+    """With unlimited seeds the spread is known (normal quantiles) and the mean's own part
+    gone; with no seed spread only the binomial part and the precision remain; the seeds
+    a row needs are the fewest whose shift, by hand, is within the paper's effect."""
+    spread = [record("simard_plain", a) for a in (0.983, 0.984, 0.986)]
+    result = literature_check.evaluate(ROW, spread, ALPHA)
+    sd, b = result["seed_sd"], result["binomial_sd"]
+    z = sp.norm.ppf(1 - ALPHA / 2) + sp.norm.ppf(0.8)
+    unlimited = z * math.hypot(sd, b) + 0.05
+
+    def by_hand(n):
+        s = literature_check.difference_spread(sd, n, b)
+        return (sp.t.ppf(1 - ALPHA / 2, s.df) + sp.t.ppf(0.8, s.df)) * s.sigma + 0.05
+
+    # an effect the rows' 3 seeds cannot see, but 9 or more can
+    effect = (by_hand(8) + by_hand(9)) / 2
+    other = {**ROW, "id": "o", "compared_with": 98.4 - effect}
+    (judged,) = literature_check.with_power([other], [{**result, "id": "o"}], 0.8, ALPHA)
+    assert judged["shift_unlimited"] == pytest.approx(unlimited)
+    assert judged["shift_no_spread"] == pytest.approx(z * b + 0.05)
+    assert judged["status"] == "weak" and judged["seeds_to_see"] == 9
+    assert literature_check.more_seeds_lines([judged])[-1] == (
+        "- within the paper's effect from more seeds at the seed spread measured: `o` "
+        "from 9 seeds")
+    # an effect below the shift with unlimited seeds: no number of seeds sees it
+    (never,) = literature_check.with_power(
+        [{**other, "compared_with": 98.4 - (unlimited - 0.01)}], [{**result, "id": "o"}],
+        0.8, ALPHA)
+    assert never["seeds_to_see"] is None
+    assert literature_check.more_seeds_lines([never])[-1].startswith(
+        "- weak with any number of seeds at the seed spread measured")
+    (floor,) = literature_check.with_power(
+        [{**other, "compared_with": 98.4 - z * b}], [{**result, "id": "o"}], 0.8, ALPHA)
+    assert literature_check.more_seeds_lines([floor])[-1].startswith(
+        "- weak whatever the seeds and their spread")
+    (seen,) = literature_check.with_power(
+        [{**other, "compared_with": 98.4 - 2 * unlimited}], [{**result, "id": "o"}], 0.8,
+        ALPHA)
+    assert seen["status"] == "pass" and seen["seeds_to_see"] == 3
+    assert literature_check.more_seeds_lines([seen]) == []
 
 
 def test_compared_with_must_be_a_number(tmp_path):

@@ -34,8 +34,10 @@ our mean that fails it with the gate's `detectable_power`, against the differenc
 paper reports beside its number (`paper_effects`: to an `above` row, either way, or to
 `compared_with`, a number of the paper without a row of its own). A pass that cannot see
 a shift that large is `weak`: it could not fail a network that misses the paper's own
-difference. Judged from a result's stored numbers, so a committed result made before this
-judgment gets it too.
+difference. What more seeds could see (`more_seeds`): the shift with unlimited seeds, at
+the seed spread measured and at none, and the fewest seeds within the paper's effect.
+Judged from a result's stored numbers, so a committed result made before this judgment
+gets it too.
 """
 
 from __future__ import annotations
@@ -167,11 +169,15 @@ def paper_effects(rows: list[dict]) -> dict:
     return {r["id"]: effects[r.get("varies", r["id"])] for r in rows}
 
 
-def with_power(rows: list[dict], results: list[dict], power: float) -> list[dict]:
+def with_power(rows: list[dict], results: list[dict], power: float,
+               alpha_row: float) -> list[dict]:
     """Each made result with the shift it detects with probability `power` and the paper's
     effect beside its number; a pass whose detectable shift exceeds that effect is `weak`
-    (a result judged before, `weak` or not, is judged again: the same numbers, this code)."""
+    (a result judged before, `weak` or not, is judged again: the same numbers, this code).
+    Each also with what more seeds could see (`more_seeds`), at the row's false-failure
+    rate `alpha_row`."""
     effects = paper_effects(rows)
+    precision = {row["id"]: row["book_precision"] for row in rows}
     out = []
     for r in results:
         if "mean" not in r:  # not run
@@ -183,8 +189,47 @@ def with_power(rows: list[dict], results: list[dict], power: float) -> list[dict
         passed = r["status"] in (PASS, WEAK)
         weak = passed and effect is not None and shift > effect
         out.append({**r, "detectable_shift": shift, "paper_effect": effect,
+                    **more_seeds(r, effect, precision[r["id"]], alpha_row, power),
                     "status": WEAK if weak else PASS if passed else r["status"]})
     return out
+
+
+MOST_SEEDS = 10_000  # where the search for the seeds a row needs stops
+
+
+def detectable_with(seed_sd: float, n: float, binomial_sd: float, precision: float,
+                    alpha_row: float, power: float) -> float:
+    """The shift a row detects with probability `power` from n seeds of spread seed_sd, at
+    this code's tolerance; n = inf: unlimited seeds, whose spread is then known (the mean's
+    own spread gone, the degrees of freedom infinite)."""
+    if math.isinf(n):
+        spread = tolerance.Spread(math.hypot(seed_sd, binomial_sd), math.inf, "ours")
+    else:
+        spread = difference_spread(seed_sd, int(n), binomial_sd)
+    tol, _ = tolerance.book_tolerance(spread, alpha_row, precision)
+    return tolerance.detectable(tol, spread.sigma, spread.df, power)
+
+
+def more_seeds(r: dict, effect, precision: float, alpha_row: float, power: float) -> dict:
+    """What more seeds could see: the detectable shift with unlimited seeds at the seed
+    spread measured (`shift_unlimited`) and at none (`shift_no_spread`: the test set's
+    binomial spread and the paper's precision alone, what no network of ours can lower),
+    and the fewest seeds whose detectable shift, at the spread measured, is within the
+    paper's effect (`seeds_to_see`; None where no number of seeds gets there)."""
+    def shift(n, sd=r["seed_sd"]):
+        return detectable_with(sd, n, r["binomial_sd"], precision, alpha_row, power)
+
+    out = {"shift_unlimited": shift(math.inf), "shift_no_spread": shift(math.inf, 0.0),
+           "seeds_to_see": None}
+    if effect is None or out["shift_unlimited"] > effect or shift(MOST_SEEDS) > effect:
+        return out
+    low, high = r["n"], MOST_SEEDS  # shift(low) may see it; shift(high) does
+    if shift(low) <= effect:
+        return {**out, "seeds_to_see": low}
+    while high - low > 1:  # the shift falls as n grows (smaller sd, more df)
+        mid = (low + high) // 2
+        low, high = (low, mid) if shift(mid) <= effect else (mid, high)
+    return {**out, "seeds_to_see": high}
 
 
 def power(expected_path) -> float:
@@ -243,17 +288,17 @@ def markdown(results: list[dict], choices: list[dict] = (), orders: list[dict] =
              "Test accuracy (%) at the epoch best on validation (config/expected.yaml "
              "`literature:`, nndl3.literature_check).", "",
              "| id | quantity | paper | regenerated mean (n) | seed sd | binomial sd | "
-             "tolerance | detectable shift | paper's effect | status |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             f"tolerance | {SHIFT_HEADS} | status |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         if r["status"] == NOT_RUN:
             lines.append(f"| {r['id']} | {r['quantity']} | {r['book']} | - ({r['n']}) | - | "
-                         f"- | - | - | - | {NOT_RUN}: {r['reason']} |")
+                         f"- | - | - | - | - | {NOT_RUN}: {r['reason']} |")
         else:
             lines.append(f"| {r['id']} | {r['quantity']} | {r['book']} | {r['mean']:.2f} "
                          f"({r['n']}) | {r['seed_sd']:.3f} | {r['binomial_sd']:.3f} | "
                          f"± {r['tolerance']:.2f} | {shift_cells(r)} | {r['status']} |")
-    lines += ["", counts_line(results), "", WEAK_MEANS]
+    lines += ["", counts_line(results), "", WEAK_MEANS, *more_seeds_lines(results)]
     if choices:
         lines += ["", CHOICE_HEAD, ""] + [choice_line(c) for c in choices]
     if orders:
@@ -266,11 +311,47 @@ WEAK_MEANS = ("`weak`: passes, but its detectable shift (what fails it with the 
               "compares it with): it could not fail a network that misses that difference.")
 
 
+SHIFT_HEADS = "detectable shift | with unlimited seeds | paper's effect"
+
+
 def shift_cells(r: dict) -> str:
-    """A made row's detectable shift and the paper's effect, two table cells."""
-    effect = "-" if r.get("paper_effect") is None else f"{r['paper_effect']:.2f}"
-    shift = "-" if r.get("detectable_shift") is None else f"{r['detectable_shift']:.2f}"
-    return f"{shift} | {effect}"
+    """A made row's detectable shift, with unlimited seeds too, and the paper's effect: the
+    three table cells of SHIFT_HEADS."""
+    return " | ".join("-" if r.get(key) is None else f"{r[key]:.2f}"
+                      for key in ("detectable_shift", "shift_unlimited", "paper_effect"))
+
+
+def more_seeds_lines(results: list[dict]) -> list[str]:
+    """What more seeds could make of the weak rows (`more_seeds`), in words; none if no row
+    is weak."""
+    weak = [r for r in results if r["status"] == WEAK]
+    never = [r for r in weak if r["shift_no_spread"] > r["paper_effect"]]
+    at_spread = [r for r in weak if r not in never and r["seeds_to_see"] is None]
+    some = [r for r in weak if r["seeds_to_see"] is not None]
+
+    def shifts(group, key):
+        return ", ".join(f"`{r['id']}` ({r[key]:.2f} > {r['paper_effect']:.2f})"
+                         for r in group)
+
+    lines = []
+    if never:
+        lines.append("- weak whatever the seeds and their spread: with no seed spread and "
+                     "unlimited seeds, the test set's binomial spread and the paper's "
+                     "precision alone make the detectable shift exceed the paper's effect: "
+                     + shifts(never, "shift_no_spread"))
+    if at_spread:
+        lines.append("- weak with any number of seeds at the seed spread measured (the "
+                     "detectable shift with unlimited seeds): "
+                     + shifts(at_spread, "shift_unlimited"))
+    if some:
+        lines.append("- within the paper's effect from more seeds at the seed spread "
+                     "measured: " + ", ".join(f"`{r['id']}` from {r['seeds_to_see']} seeds"
+                                              for r in some))
+    return ["", MORE_SEEDS_HEAD, "", *lines] if lines else []
+
+
+MORE_SEEDS_HEAD = ("What more seeds could make of the weak rows (at this code's tolerance "
+                   "and the gate's power; `nndl3.literature_check.more_seeds`):")
 
 
 def counts_line(results: list[dict]) -> str:

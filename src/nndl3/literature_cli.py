@@ -81,7 +81,7 @@ def cmd_check(args):
     alpha_row = literature_check.alpha(args.expected, literature_check.family(rows))
     results = literature_check.with_power(
         rows, [literature_check.evaluate(row, records, alpha_row) for row in rows],
-        literature_check.power(args.expected))
+        literature_check.power(args.expected), alpha_row)
     choices = literature_check.choices(rows, results)
     orders = literature_check.orders(rows, results)
     text = literature_check.markdown(results, choices, orders)

@@ -93,15 +93,17 @@ def literature_rows(root: Path) -> str:
     result = load(root, paths.LITERATURE_JSON.format(scale="runs"))
     expected = root / paths.EXPECTED
     # judged again from its stored numbers: a committed result may predate the judgment
-    rows = lc.with_power(lc.rows(expected), result["rows"], lc.power(expected))
-    lines = ["| row | paper | regenerated mean (n) | tolerance | detectable shift | "
-             "paper's effect | status |", "|---|---|---|---|---|---|---|"]
+    rows = lc.rows(expected)
+    rows = lc.with_power(rows, result["rows"], lc.power(expected),
+                         lc.alpha(expected, lc.family(rows)))
+    lines = [f"| row | paper | regenerated mean (n) | tolerance | {lc.SHIFT_HEADS} | status |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         got = (f"{r['mean']:.2f} ({r['n']}) | ± {r['tolerance']:.2f} | {lc.shift_cells(r)}"
-               if "mean" in r else "- | - | - | -")
+               if "mean" in r else "- | - | - | - | -")
         varies = f" (varies a choice of `{r['varies']}`)" if "varies" in r else ""
         lines.append(f"| `{r['id']}`{varies} | {r['book']} | {got} | {r['status']} |")
-    lines += ["", lc.counts_line(rows), "", lc.WEAK_MEANS]
+    lines += ["", lc.counts_line(rows), "", lc.WEAK_MEANS, *lc.more_seeds_lines(rows)]
     if result.get("choices"):
         lines += ["", lc.CHOICE_HEAD, ""] + [lc.choice_line(c) for c in result["choices"]]
     if result.get("orders"):
