@@ -34,7 +34,7 @@ from common import ROOT
 from reference import ReferenceNetwork
 
 from nndl3 import arguments, atomic, mnist, paths
-from nndl3.docs import backprop_tables
+from nndl3.bench_docs import backprop_tables
 from nndl3.errors import exit_status
 from nndl3.fast import FastNetwork
 from nndl3.network import Network, cost_value, one_hot

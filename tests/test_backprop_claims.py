@@ -52,21 +52,21 @@ def test_a_wrong_gradient_is_caught(tiny, monkeypatch):
 
 def test_the_printed_tables_are_the_docs_block():
     """The benchmark prints docs/performance.md's generated block: one formatter for both."""
-    from nndl3 import docs
+    from nndl3 import bench_docs, docs
 
-    assert claims.backprop_tables is docs.backprop_tables
+    assert claims.backprop_tables is bench_docs.backprop_tables
     assert docs.BLOCKS["backprop-claims"].timing  # regenerated, never compared by CI
 
 
 def test_the_block_says_where_when_and_how_often_it_was_measured():
     """The block's first line comes from the document, not from prose beside it."""
-    from nndl3 import docs
+    from nndl3.bench_docs import backprop_run_line
 
     machine = {"date": "2026-12-04T18:00:00+00:00", "cpu": "Some CPU", "cpu_count": 2,
                "load_average_at_start": [0.25, 0.1, 0.0], "git_commit": "abc1234"}
-    line = docs.backprop_run_line({"machine": machine, "repeats": 3, "pass_calls": 200})
+    line = backprop_run_line({"machine": machine, "repeats": 3, "pass_calls": 200})
     assert line == ("Measured on 2026-12-04 on Some CPU (2 CPUs, load 0.2 at the start), "
                     "commit abc1234; each time the median CPU time of 3 runs (a forward or "
                     "backprop pass: of 200 calls).")
-    assert docs.backprop_run_line({"repeats": 5}).startswith("Machine and date not recorded")
+    assert backprop_run_line({"repeats": 5}).startswith("Machine and date not recorded")
     assert claims.pass_calls(3) == 200 and claims.pass_calls(500) == 500

@@ -3,8 +3,11 @@ nndl3.docs.BLOCKS): docs/performance.md's kernel section from benchmarks/bench.p
 (paths.KERNEL_BENCH): the machine and the epoch table, the arithmetic floor and the
 evaluation, the targets, the kernel change by change, and seeds trained together; and
 docs/replay.md's engines and sensitivity from benchmarks/replay_sensitivity.py's record
-(paths.REPLAY_SENSITIVITY). Every number and every statement of a measured property (met or
-not, identical or not) is made here from the records."""
+(paths.REPLAY_SENSITIVITY); chapter 2's backprop claims from
+benchmarks/backprop_claims.py's record (paths.BACKPROP_CLAIMS), which that script prints
+too (so its code digest holds this small module, not all of nndl3.docs). Every number
+and every statement of a measured property (met or not, identical or not) is made here
+from the records."""
 
 from __future__ import annotations
 
@@ -225,3 +228,49 @@ def replay_sensitivity(root: Path) -> str:
         lines.append(f"| {file} | " + " | ".join(
             f"{entry['engines'][e]['cpu_seconds']:.1f}" for e in engines) + " |")
     return "\n".join(lines) + "\n"
+
+
+def backprop_tables(doc: dict) -> str:
+    """Chapter 2's claims as benchmarks/backprop_claims.py measured them (its JSON document):
+    SGD by implementation against the per-example reference, and one mini-batch's forward,
+    backprop and finite-difference passes, each beside the text's claim."""
+    epochs, passes, check = doc["sgd_cpu_seconds"], doc["pass_cpu_seconds"], doc["gradient_check"]
+    ref = epochs["reference (per example)"]
+    lines = [backprop_run_line(doc), "",
+             f"SGD on {doc['examples']:,} images, [784, 30, 10], mini-batch "
+             f"{doc['mini_batch']}, {doc['dtype']}, one core", "",
+             "| implementation | CPU s | vs per-example reference | the text |",
+             "|---|---|---|---|"]
+    for name, seconds in epochs.items():
+        text = {"reference": "1x", "numpy": "about 2x"}.get(name.split()[0], "-")
+        lines.append(f"| {name} | {seconds:.3f} | {ref / seconds:.1f}x | {text} |")
+    fw = passes["forward"]
+    lines += ["", f"One mini-batch of {doc['mini_batch']} images, [784, 30, 10], quadratic "
+              f"cost, {doc['dtype']}, one core", "",
+              "| computation | CPU ms | in forward passes | the text |", "|---|---|---|---|"]
+    claims = {"forward": "1", "backprop": "about 2", "finite_difference":
+              f"one extra forward pass per parameter ({check['parameters']:,} + 1)"}
+    for name, text in claims.items():
+        lines.append(f"| {name.replace('_', ' ')} | {1000 * passes[name]:.3f} | "
+                     f"{passes[name] / fw:,.1f} | {text} |")
+    lines += ["", f"numpy engine vs reference: {ref / epochs['numpy (mini-batch matrix)']:.1f}x "
+              f"(text: about 2x); backprop = {passes['backprop'] / fw:.1f} forward passes "
+              f"(text: about 2); finite differences = "
+              f"{passes['finite_difference'] / passes['backprop']:,.0f} backprop passes",
+              f"finite-difference gradient (eps {doc['eps']:g}) vs backprop, "
+              f"{check['parameters']:,} parameters: largest difference "
+              f"{check['max_abs_difference']:.1e} ({check['relative']:.1e} of the largest "
+              "component)"]
+    return "\n".join(lines) + "\n"
+
+
+def backprop_run_line(doc: dict) -> str:
+    """Where, when and how often the times were taken (a document without them: not
+    recorded)."""
+    m = doc.get("machine")
+    where = (f"Measured on {m['date'][:10]} on {m['cpu']} ({m['cpu_count']} CPUs, load "
+             f"{m['load_average_at_start'][0]:.1f} at the start), commit {m['git_commit']}"
+             if m else "Machine and date not recorded")
+    calls = (f" (a forward or backprop pass: of {doc['pass_calls']} calls)"
+             if "pass_calls" in doc else "")
+    return f"{where}; each time the median CPU time of {doc['repeats']} runs{calls}."
