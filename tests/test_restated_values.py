@@ -44,14 +44,16 @@ def test_the_design_doc_states_the_ci_target_that_ci_judges():
 
 def test_the_schedules_floor_is_stated_as_the_code_has_it():
     """The schedule stops at train.SCHEDULE_FLOOR of eta's start; the docs and the schema's
-    description say it in words ("stop at eta/128", "to 1/128 of its start")."""
+    description, the configs' comments and the figures' captions say it in words ("stop at
+    eta/128", "until eta is 1/128 of its start")."""
     from nndl3.train import SCHEDULE_FLOOR
 
     texts = [p.read_text() for p in DOCS]
-    texts.append((ROOT / "src" / "nndl3" / "run.schema.yaml").read_text())
+    texts += [(ROOT / f).read_text() for f in ("src/nndl3/run.schema.yaml",
+                                               "config/config.yaml", "config/figures.yaml")]
     stated = [int(k) for t in texts
-              for k in re.findall(r"(?:stop at eta/|to 1/)(\d+)", " ".join(t.split()))]
-    assert len(stated) >= 3 and set(stated) == {round(1 / SCHEDULE_FLOOR)}, stated
+              for k in re.findall(r"(?:stop at eta/|to 1/|is 1/)(\d+)", " ".join(t.split()))]
+    assert len(stated) >= 5 and set(stated) == {round(1 / SCHEDULE_FLOOR)}, stated
 
 
 def test_the_effective_seeds_of_a_best_of_row_are_stated_as_computed():

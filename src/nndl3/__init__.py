@@ -24,7 +24,7 @@ def kernel_cache_dir() -> str:
 def _set_kernel_cache() -> None:
     """Numba's compiled kernels, cached under the current directory (the checkout, where the
     workflow and the tests run; git-ignored) unless NUMBA_CACHE_DIR says otherwise: one job
-    compiles, the others load (0.2 s instead of ~6 s of CPU). Jobs may write it at once:
+    compiles, the others load (seconds of CPU saved per job). Jobs may write it at once:
     Numba writes each cache file under a unique name and renames it.
     Numba reads the variable when it is imported, so an earlier import is told again."""
     if "NUMBA_CACHE_DIR" in os.environ:

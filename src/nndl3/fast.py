@@ -97,8 +97,8 @@ def to_csr(x: np.ndarray):
 @njit(cache=True, nogil=True)
 def fill_csr(x, indptr, indices, values):
     """The nonzero entries of each row of x into its slice of indices and values: one pass
-    over x, where np.nonzero and the gather x[rows, cols] took 20 us an image (2.3 s for
-    the 110,000 images of a run with rotated copies)."""
+    over x, where np.nonzero and the gather x[rows, cols] were slow enough to show in the
+    start-up of a run with rotated copies."""
     for r in range(x.shape[0]):
         p = indptr[r]
         for c in range(x.shape[1]):
@@ -238,8 +238,8 @@ def scratch(w1t, w2, w2t, m):
 def forward(params, data, masks, batch, start, size, work, codes, lazy, c):
     """The mini-batch's images order[start:start + size] forward: the hidden outputs a1
     (0 where dropped) and the output layer's deltas d2 = dC/dz2, row e for image e. Its
-    three steps are inlined (as calls, passing their tuples of arrays cost 3 ms an
-    epoch); benchmarks/kernel_steps.py times them one by one."""
+    three steps are inlined (as calls, passing their tuples of arrays was measurably
+    slower); benchmarks/kernel_steps.py times them one by one."""
     hidden_inputs(params, data, start, size, work, codes, lazy, c)
     hidden_outputs(masks, batch, size, work, codes)
     output_deltas(params, data, start, size, work, codes)

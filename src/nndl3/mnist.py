@@ -96,7 +96,7 @@ def read_idx_gz(path: Path, spec: IdxFile, verify_md5: bool = True) -> np.ndarra
 
 def download(spec: IdxFile, folder: Path, mirrors=MIRRORS, timeout: float = 30.0) -> Path:
     """Fetch one file from the first mirror that answers; verified by the caller."""
-    import urllib.error  # here, not at the top: it costs every training job ~50 ms
+    import urllib.error  # here, not at the top: every training job would pay its import
     import urllib.request
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ DEFAULTS = Options()  # the book's network: cross-entropy, sigmoid neurons, plai
 
 
 def sigmoid(z):
-    from scipy.special import expit  # here: ~0.1 s to import, and the fast engine needs none
+    from scipy.special import expit  # here: a slow import, and the fast engine needs none
 
     return expit(z)
 

@@ -181,7 +181,7 @@ def _whole_row(builder, stride, vty, most, one_pass):
 
 # ------------------------------------------------------------- intrinsics
 # Callable from compiled code only. They do no bounds checks (a check per call, with its
-# exception path, cost 5-10 ms of a 27 ms epoch): the caller checks its arrays once with
+# exception path, was a measurable share of the epoch): the caller checks its arrays once with
 # `check_rows`; the pixel indices and ranges are trusted (they come from fast.to_csr of
 # the same input). Row lengths must be whole vectors.
 

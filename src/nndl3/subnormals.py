@@ -1,15 +1,17 @@
 """Subnormal floats flushed to zero during a training epoch, on x86-64.
 
 A saturated sigmoid gives outputs and derivatives below float32's smallest normal number
-(1.2e-38), and every arithmetic operation on such a subnormal value takes a slow path of
-the CPU (a microcode assist on x86): a network trained with the quadratic cost slows down
-epoch after epoch as its neurons saturate (`python benchmarks/subnormals.py`). With the
-MXCSR register's FTZ and DAZ bits set, subnormal results and inputs are zero instead.
+(1.2e-38), and on some CPUs (Intel's) every arithmetic operation on such a subnormal
+value takes a slow path (a microcode assist), so that a network trained with the quadratic
+cost can slow down as its neurons saturate; `python benchmarks/subnormals.py` measures
+whether it does on the machine at hand. With the MXCSR register's FTZ and DAZ bits set,
+subnormal results and inputs are zero instead.
 
 Zero instead of a number below 1.2e-38 changes nothing a weight can show: added to a
 weight or a weighted input of ordinary size it rounds away either way. It could only show
-in a value itself within a factor 2^24 of the subnormals; `tools/compare_results.py` finds
-the pipeline's records identical to the bit with and without the flush. The register is
+in a value itself within a factor 2^24 of the subnormals (tests/test_subnormals.py holds
+a saturated network's weights equal both ways; docs/performance.md says what else was
+compared, and when). The register is
 the calling thread's: `flush` returns its previous value and `restore` puts it back, so
 that NumPy (the monitors' costs: log of a subnormal is finite, of 0 is not) keeps IEEE
 arithmetic. On other CPUs both do nothing (ARM's flush is another register).

@@ -388,8 +388,8 @@ class WideNetwork:
 
     def plain_epoch(self, csr, labels, order, eta):
         """`step` for every mini-batch of a plain epoch (plain_step), with the Python around
-        the kernels cut to the calls and one pair of buffers for the epoch (3 % of Simard's
-        epoch, benchmarks/wide.py)."""
+        the kernels cut to the calls and one pair of buffers for the epoch (the Python of a
+        step was a measurable share of Simard's epoch)."""
         m = self.options.mini_batch
         full = [aligned_zeros((m, self.w1t.shape[1]), self.dtype) for _ in range(2)]
         for start in range(0, len(order), m):
