@@ -205,13 +205,16 @@ def test_a_bar_must_read_what_the_workflow_makes(bar, message):
         workflow_config.check(broken)
 
 
+MERGED = "error: invalid config (config/config.yaml and config/figures.yaml, then --config): "
+
+
 @pytest.mark.parametrize("setting, message", [
-    ("seeds=foo", "error: invalid config: seeds: 'foo' is not of type 'array'"),
+    ("seeds=foo", MERGED + "seeds: 'foo' is not of type 'array'"),
     # README: --config passes a list's items as strings
-    ("seeds=[1,2]", "error: invalid config: seeds.0: '1' is not of type 'integer' (a string: "
+    ("seeds=[1,2]", MERGED + "seeds.0: '1' is not of type 'integer' (a string: "
      "quoted in a YAML file, or an item of a list given by `--config`, which gives them as "
      "strings: write it unquoted in a --configfile)"),
-    ("svm_test_size=7", "error: invalid config: config svm_test_size: 7 is not one of svm_sizes")])
+    ("svm_test_size=7", MERGED + "svm_test_size: 7 is not one of svm_sizes")])
 def test_snakemake_stops_on_a_bad_config_with_one_line_and_status_1(setting, message):
     """Before any job, with no traceback: the error is the last line of what Snakemake
     prints (its own notices about the profile and the config come before it)."""
@@ -222,6 +225,20 @@ def test_snakemake_stops_on_a_bad_config_with_one_line_and_status_1(setting, mes
     assert lines[-1].startswith(message), proc.stderr
     assert not any(line.lstrip().startswith(("File \"", "Traceback")) for line in lines)
     assert sum(line.startswith("error: ") for line in lines) == 1
+
+
+def test_a_bad_config_names_every_file_merged_in_the_order_they_override(tmp_path):
+    """The committed files, then each --configfile, then --config: which of them holds the
+    bad key is then the user's to see, not to guess."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("runs:\n  xent_30: {eta: -2}\n")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "xent_30", "--configfile",
+                           str(mine), "--config", "svm_parts=3"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"error: invalid config (config/config.yaml and config/figures.yaml, then {mine}, then "
+        "--config): runs.xent_30.eta: -2 is less than or equal to the minimum of 0")
 
 
 FOLDER = object()

@@ -238,6 +238,15 @@ def check_bar(config: dict, name: str, bar: dict) -> None:
         raise UserError(f"{where}: needs one of run, svm, baseline, value")
 
 
+def invalid(error: Exception, configfiles=(), command_line=False) -> str:
+    """What is wrong with the merged config, in one line: the files merged, in the order
+    each overrides the one before (the workflow's FILES, each --configfile, --config),
+    then the key and its problem (`one_line`)."""
+    merged = [" and ".join(map(str, FILES)), *map(str, configfiles)]
+    merged += ["--config"] if command_line else []
+    return f"invalid config ({', then '.join(merged)}): {one_line(error).removeprefix('config ')}"
+
+
 def one_line(error: Exception) -> str:
     """A config error in one line: a schema violation as `key.path: message`."""
     import jsonschema

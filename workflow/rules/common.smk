@@ -28,9 +28,23 @@ def stop(message):
     sys.exit(1)
 
 
+def stop_invalid(error):
+    """A bad merged config: `stop`, naming the files merged (workflow_config.invalid)."""
+    stop(
+        workflow_config.invalid(
+            error,
+            workflow.config_settings.configfiles,
+            bool(workflow.config_settings.config),
+        )
+    )
+
+
 try:
     workflow_config.validate(config, Path(workflow.basedir, paths.CONFIG_SCHEMA))
     RUN_SPECS = workflow_config.check(config)  # each run's, validated once
+except (WorkflowError, UserError) as error:
+    stop_invalid(error)
+try:
     # the literature runs' (literature.smk, config/literature.yaml)
     LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
     nndl3_literature.check_runs(config, LITERATURE, paths.LITERATURE_CONFIG)
@@ -71,7 +85,7 @@ BOOK_SETTINGS = workflow_config.book_settings(COMMITTED_CONFIG)
 try:
     PUBLISHED = workflow_config.published(config, COMMITTED_CONFIG)
 except UserError as error:
-    stop(f"invalid config: {workflow_config.one_line(error)}")
+    stop_invalid(error)
 BOOK_FILES = [f"{nndl3_book.DIR}/{name}" for name in PUBLISHED.files]
 for _warning in workflow_config.unused_new_runs(config, COMMITTED_CONFIG):
     print(f"warning: {_warning}", file=sys.stderr)
