@@ -290,3 +290,40 @@ def test_the_readme_names_the_mnist_files_the_loader_reads():
 
     names = ", ".join(f"`{f.name}`" for f in FILES.values())
     assert f"The four IDX files ({names})" in prose("README.md")
+
+
+# A setting a figure's caption or a line's label states, as it reads in them.
+STATED_SETTINGS = {"eta": r"\beta = (\d+(?:\.\d+)?)", "lmbda": r"\blambda = (\d+(?:\.\d+)?)",
+                   "momentum": r"\bmu = (\d+(?:\.\d+)?)", "mini_batch": r"\bmini-batch (\d+)",
+                   "epochs": r"\b(\d+) epochs"}
+
+
+def stated(text: str) -> list[tuple[str, float]]:
+    text = " ".join(str(text).split())
+    return [(key, float(value)) for key, pattern in STATED_SETTINGS.items()
+            for value in re.findall(pattern, text)]
+
+
+def test_the_figures_captions_and_labels_state_their_runs_settings():
+    """A title or caption's eta, lambda, mu, mini-batch or epochs is the setting of one of
+    the runs its figure draws, and a line's label, like a run's description, states its own
+    run's: an edit of a run in config/config.yaml that leaves the words behind fails here."""
+    from nndl3 import figures, workflow_config
+
+    merged = workflow_config.load(ROOT)
+    specs = workflow_config.check(merged)
+    checked = 0
+    for name, fig in merged["figures"].items():
+        runs = [run for run in figures.figure_runs(fig) if run in specs]
+        for key, value in stated(f"{fig.get('title', '')} {fig.get('note', '')}"):
+            assert any(float(specs[run][key]) == value for run in runs), (name, key, value)
+            checked += 1
+        for series in fig.get("series", ()):
+            for key, value in stated(series.get("label", "")) if "run" in series else ():
+                assert float(specs[series["run"]][key]) == value, (name, series, key)
+                checked += 1
+    for run, entry in merged["runs"].items():
+        for key, value in stated(entry.get("description", "")):
+            assert float(specs[run][key]) == value, (run, key, value)
+            checked += 1
+    assert checked >= 70, checked  # the captions, labels and descriptions state this many
