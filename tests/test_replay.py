@@ -1,6 +1,7 @@
 """The replay of the author's runs: his streams, his shuffle, his draw order, network2's
 arithmetic, and the exact comparison with the published lists."""
 
+import argparse
 import copy
 import json
 import random
@@ -439,3 +440,19 @@ def test_the_config_refuses_a_file_laid_out_by_key_without_keys():
     with pytest.raises(UserError, match=f"replay.scripts.overfitting.{file}.runs.0: 'key' "
                        "is a required property"):
         workflow_config.validate(config, ROOT / "workflow" / "schemas" / "config.schema.yaml")
+
+
+def test_the_replay_engines_are_one_list_wherever_they_are_named():
+    """replay.ENGINES is the list; the command's --engine choices and the config schema's
+    enum (both read before replay is imported) name the same engines."""
+    from nndl3 import cli
+
+    replay_cmd = next(a for a in cli.parser()._actions
+                      if isinstance(a, argparse._SubParsersAction)).choices["replay"]
+    engine = next(a for a in replay_cmd._actions if a.dest == "engine")
+    schema = yaml.safe_load((Path(__file__).parents[1] / paths.CONFIG_SCHEMA).read_text())
+    enum = schema["properties"]["replay"]["properties"]["engine"]["enum"]
+    assert set(engine.choices) == set(enum) == set(replay.ENGINES)
+    doc = (Path(__file__).parents[1] / "docs" / "replay.md").read_text()
+    section = doc.split("## Engines")[1].split("\n## ")[0]
+    assert set(re.findall(r"^- `([\w-]+)`:", section, re.M)) == set(replay.ENGINES)
