@@ -65,6 +65,30 @@ def test_a_row_that_cannot_see_the_texts_effect_is_weak_not_pass():
         near["tolerance"] + 0.883404 * 0.2 * math.sqrt(4 / 3), abs=1e-5)  # t(0.8, 9)
 
 
+def test_a_weak_row_says_whether_any_number_of_seeds_could_see_the_effect():
+    """With unlimited seeds only the book's draw spreads, known: normal quantiles times
+    its sd (ours here: no recipe), plus the precision. A weak row above the effect even so
+    is weak whatever the seeds, and the report's weak section names it."""
+    other = {**SRC, "run": "other"}
+    (near,) = evaluate([row("a", 95.0), row("b", 95.2, source=other)])[:1]
+    z = 2.806223 + 0.841621  # norm.ppf(1 - 0.0050126 / 2) (alpha for 2 rows), norm.ppf(0.8)
+    assert near["shift_unlimited"] == pytest.approx(z * 0.2 + 0.005, abs=1e-5)
+    assert near["shift_unlimited"] < near["detectable_shift"]
+    # with a recipe, its sd is the book's draw's: 0.5, not our 0.2
+    recipe = {"seeds": list(range(1, 41)), "seed_sd": {"a": 0.5},
+              "per_seed": {"a": {s: 95.0 for s in range(1, 41)}}}
+    with_recipe = evaluate([row("a", 95.0), row("b", 95.2, source=other)], recipe)[0]
+    assert with_recipe["shift_unlimited"] == pytest.approx(z * 0.5 + 0.005, abs=1e-5)
+    assert check.weak_whatever_seeds([near]) == [near]  # 0.73 > the effect 0.2
+    assert check.weak_whatever_seeds([{**near, "text_effect": 0.9}]) == []
+    assert check.weak_whatever_seeds_line([{**near, "text_effect": 0.9}]).startswith(
+        "Weak whatever the seeds, 0 of 1: ")
+    assert check.weak_whatever_seeds_line([near]) == (
+        "Weak whatever the seeds, 1 of 1: with unlimited seeds the book's one draw alone "
+        f"still spreads more than the text's effect: `a` ({near['shift_unlimited']:.2f} > "
+        "0.20).")
+
+
 def test_the_book_is_placed_among_our_calibration_seeds():
     (a,) = evaluate([row("a", 95.0)])  # seeds 94.6 ... 95.5: four below 95.0
     assert a["book_below"] == [4, 10]

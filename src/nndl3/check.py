@@ -49,6 +49,7 @@ from .tolerance import (
     k_sigma_tolerance,
     scale,
     spread,
+    unlimited_shift,
 )
 
 # Reductions whose value is not in the metric's units (epochs, fractions of epochs).
@@ -396,6 +397,7 @@ def judged(row: dict, values: np.ndarray, calibration: dict, gate: Gate, recipe)
     sd_ours = calibration["seed_sd"].get(row["id"], 0.0) if seeded(row) else 0.0
     df_ours = calibrated_df(calibration, row) if seeded(row) else 0
     alpha = gate.alpha_row
+    unlimited = None  # a tolerance row's detectable shift with unlimited seeds
     if row.get("claim"):
         claim = resolved_claim(row, calibration)
         tol, k = claim_margin(sd_ours, df_ours, n, alpha)
@@ -408,16 +410,21 @@ def judged(row: dict, values: np.ndarray, calibration: dict, gate: Gate, recipe)
         passed = (bool(np.all(np.abs(values - row["book"]) <= tol)) if row.get("every_seed")
                   else abs(mean - row["book"]) <= tol)
     else:
-        s = spread(sd_ours, df_ours, n, *recipe_spread(recipe, row))
+        sd_recipe, df_recipe = recipe_spread(recipe, row)
+        s = spread(sd_ours, df_ours, n, sd_recipe, df_recipe)
         tol, k = book_tolerance(s, alpha, row["book_precision"])
         sigma, df, source, claim = s.sigma, s.df, s.source, None
         old = float(k_sigma_tolerance(sd_ours, n, row["book_precision"]))
         passed = abs(mean - row["book"]) <= tol
+        # with unlimited seeds only the book's one draw spreads: the recipe's sd, or ours
+        unlimited = unlimited_shift(sd_ours if sd_recipe is None else sd_recipe, alpha,
+                                    row["book_precision"], gate.power)
     shift = detectable(tol, sigma, df, gate.power) if sigma else None
     return {"claim": claim, "tolerance": float(tol), "tolerance_k_sigma": float(old),
             "k": k, "df": df, "alpha": alpha if k is not None else None,
             "spread_source": source, "seed_sd_calibrated": sd_ours,
-            "detectable_shift": shift, "passed": bool(passed)}
+            "detectable_shift": shift, "shift_unlimited": unlimited if shift else None,
+            "passed": bool(passed)}
 
 
 def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | None = None,
@@ -456,7 +463,8 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         ours = (None if row.get("best_of") else
                 (calibration.get("per_seed") or {}).get(row["id"]))
         if change:  # the calibration measured the book's settings, not these
-            j = {**j, "tolerance": None, "tolerance_k_sigma": None, "detectable_shift": None}
+            j = {**j, "tolerance": None, "tolerance_k_sigma": None, "detectable_shift": None,
+                 "shift_unlimited": None}
             weak = False
         status = CHANGED if change else FAIL if bad_seeds else (
             (WEAK if weak else PASS) if j["passed"] else
@@ -478,7 +486,7 @@ def unjudged(row: dict, calibration: dict) -> dict:
     return {"claim": resolved_claim(row, calibration) if row.get("claim") else None,
             "tolerance": None, "tolerance_k_sigma": None, "k": None, "df": None,
             "alpha": None, "spread_source": None, "seed_sd_calibrated": None,
-            "detectable_shift": None, "passed": False}
+            "detectable_shift": None, "shift_unlimited": None, "passed": False}
 
 
 def result(row: dict, values: np.ndarray, j: dict, status: str, reason: str | None,
@@ -527,12 +535,14 @@ def table(results: list[dict], comparisons: list[dict] = (), headline: str | Non
     p_mean = {c["id"]: c["p_mean"] for c in comparisons}
     lines = ["| row | § | book | regenerated mean ± sd (n) | min-max | tolerance "
              f"| {K_SIGMA:g} sd rule | book's draw: spread of | detectable shift "
-             "| text's effect | book above our seeds | p, ours vs recipe | status |",
-             "|---" * 13 + "|"]
+             "| with unlimited seeds | text's effect | book above our seeds "
+             "| p, ours vs recipe | status |",
+             "|---" * 14 + "|"]
     for r in ordered(results, headline):
         d = digits(r)
         status = r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
-        shift = "-" if r["detectable_shift"] is None else f"{r['detectable_shift']:.{d}f}"
+        shift, unlimited = ("-" if r.get(key) is None else f"{r[key]:.{d}f}"
+                            for key in ("detectable_shift", "shift_unlimited"))
         effect = "-" if r["text_effect"] is None else f"{r['text_effect']:.{d}f}"
         rank = "-" if not r.get("book_below") else "{} of {}".format(*r["book_below"])
         p = f"{p_mean[r['id']]:.3g}" if r["id"] in p_mean else "-"
@@ -543,7 +553,8 @@ def table(results: list[dict], comparisons: list[dict] = (), headline: str | Non
                     f"{r['min']:.{d}f}-{r['max']:.{d}f}")
         lines.append(
             f"| `{r['id']}` | {r['section']} | {target(r)} | {measured} | {tol} | {old} | "
-            f"{r['spread_source'] or '-'} | {shift} | {effect} | {rank} | {p} | {status} |")
+            f"{r['spread_source'] or '-'} | {shift} | {unlimited} | {effect} | {rank} | {p} "
+            f"| {status} |")
     return "\n".join(lines) + "\n"
 
 
@@ -557,8 +568,29 @@ def rule_text(gate: dict) -> str:
             "of the sds used. The detectable shift is the shift of our mean the row detects "
             f"with probability {gate['power']:g}; a row is `weak` when it exceeds the "
             "smallest difference between this book number and one of another run that "
-            "the same section reports in the same units (the text's effect). Before: "
+            "the same section reports in the same units (the text's effect). With "
+            "unlimited seeds, ours and the recipe's, our mean is exact and only the book's "
+            "one draw spreads (the recipe's sd, or ours without a recipe), known: the shift "
+            "then is what no number of seeds brings lower. Before: "
             f"{K_SIGMA:g} sd.")
+
+
+def weak_whatever_seeds(rows: list[dict]) -> list[dict]:
+    """The weak rows whose detectable shift with unlimited seeds still exceeds the text's
+    effect: the book's one draw spreads too much for any reproduction to see the effect."""
+    return [r for r in rows if r["status"] == WEAK and r.get("shift_unlimited") is not None
+            and r["shift_unlimited"] > r["text_effect"]]
+
+
+def weak_whatever_seeds_line(weak: list[dict]) -> str:
+    never = weak_whatever_seeds(weak)
+    listed = ", ".join(f"`{r['id']}` ({r['shift_unlimited']:.{digits(r)}f} > "
+                       f"{r['text_effect']:.{digits(r)}f})" for r in never)
+    return (f"Weak whatever the seeds, {len(never)} of {len(weak)}: with unlimited seeds the "
+            "book's one draw alone still spreads more than the text's effect"
+            + (f": {listed}" if never else "")
+            + ("; the others could see it with more seeds, ours and the recipe's."
+               if len(never) < len(weak) else "."))
 
 
 def counts(rows: list[dict]) -> str:
@@ -588,6 +620,7 @@ def markdown(results: list[dict], expected: dict, gate: dict,
     weak = [r for r in results if r["status"] == WEAK]
     if weak:
         lines += ["", "## Weak rows: what our calibration seeds show", "",
+                  weak_whatever_seeds_line(weak), "",
                   "Each weak row's calibration seeds by quantile (min, 25 %, median, 75 %, "
                   "max) and where the book's number lies among them: a statement that holds "
                   "whatever the distribution's shape (several modes, a long tail).", ""]

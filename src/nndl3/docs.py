@@ -28,7 +28,7 @@ import yaml
 from . import atomic, bench_docs, book_runs, literature_docs, paths
 from .curves import N_CHECK
 from .errors import UserError
-from .status import KNOWN_DEVIATION
+from .status import KNOWN_DEVIATION, WEAK
 from .tolerance import K_SIGMA, scale
 
 # the job times of the calibration's and the recipe's training (their cost blocks)
@@ -63,10 +63,13 @@ def reproduction(root: Path) -> dict:
 def summary(root: Path) -> str:
     """The README's reproduction summary: counts of rows, claims and curves by status (every
     status the report gives, each once)."""
-    from .check import counts
+    from .check import counts, weak_whatever_seeds
 
     doc = reproduction(root)
     points = [r for r in doc["rows"] if not r.get("claim")]
+    weak = sum(r["status"] == WEAK for r in points)
+    never = (f"; {len(weak_whatever_seeds(points))} of the {weak} whatever the seeds: the "
+             "book's one draw alone spreads more than that effect" if weak else "")
     claims = [r for r in doc["rows"] if r.get("claim")]
     known = [r for r in points if r["status"] == KNOWN_DEVIATION]
     curves = doc.get("curves", [])
@@ -75,7 +78,7 @@ def summary(root: Path) -> str:
     lines = [
         f"- **numbers of the text**: {len(points)} rows, **{counts(points)}**"
         + ids(known) + " (`weak`: passes, but cannot detect a shift the size of the "
-        "effect the text reports);",
+        f"effect the text reports{never});",
         f"- **claims of the text** (inequalities, no book number): {len(claims)} rows, "
         f"**{counts(claims)}**;",
         f"- **the book's published curves**, epoch by epoch: {len(curves)} curves, "

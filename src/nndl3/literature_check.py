@@ -203,9 +203,9 @@ def detectable_with(seed_sd: float, n: float, binomial_sd: float, precision: flo
     this code's tolerance; n = inf: unlimited seeds, whose spread is then known (the mean's
     own spread gone, the degrees of freedom infinite)."""
     if math.isinf(n):
-        spread = tolerance.Spread(math.hypot(seed_sd, binomial_sd), math.inf, "ours")
-    else:
-        spread = difference_spread(seed_sd, int(n), binomial_sd)
+        return tolerance.unlimited_shift(math.hypot(seed_sd, binomial_sd), alpha_row,
+                                         precision, power)
+    spread = difference_spread(seed_sd, int(n), binomial_sd)
     tol, _ = tolerance.book_tolerance(spread, alpha_row, precision)
     return tolerance.detectable(tol, spread.sigma, spread.df, power)
 

@@ -131,6 +131,14 @@ def detectable(tolerance: float, sigma: float, df: float, power: float) -> float
     return tolerance + stats.t_quantile(power, df) * sigma
 
 
+def unlimited_shift(sd_draw: float, alpha: float, precision: float, power: float) -> float:
+    """The detectable shift with unlimited seeds: our mean exact and the spread of the
+    book's one draw (sd_draw) known, so t at infinite degrees of freedom; what no number
+    of seeds brings lower."""
+    tol, _ = book_tolerance(Spread(sd_draw, math.inf, ""), alpha, precision)
+    return detectable(tol, sd_draw, math.inf, power)
+
+
 def k_sigma_tolerance(sd, n: int, precision: float = 0.0):
     """The rule before the recipe: K_SIGMA sds of (mean of n seeds - one draw), plus the
     precision; `sd` may be an array (the curves' per-epoch rule, still in use)."""
