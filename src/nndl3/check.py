@@ -529,8 +529,8 @@ def ordered(results: list[dict], headline: str | None) -> list[dict]:
 
 def table(results: list[dict], comparisons: list[dict] = (), headline: str | None = None) -> str:
     """Every row: book, regenerated mean ± sd, the tolerance and the K_SIGMA rule it
-    replaced, whose spread stood for the book's draw, the detectable shift beside the
-    effect the text reports, where the book lies among our calibration seeds, the recipe
+    replaced, whose spread stood for the book's draw, the detectable shift (and with
+    unlimited seeds) beside the effect the text reports, where the book lies among our calibration seeds, the recipe
     test's p (means), the status. The report's table and the docs block are this."""
     p_mean = {c["id"]: c["p_mean"] for c in comparisons}
     lines = ["| row | § | book | regenerated mean ± sd (n) | min-max | tolerance "
