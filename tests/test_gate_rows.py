@@ -68,7 +68,7 @@ def test_a_row_that_cannot_see_the_texts_effect_is_weak_not_pass():
 def test_a_weak_row_says_whether_any_number_of_seeds_could_see_the_effect():
     """With unlimited seeds only the book's draw spreads, known: normal quantiles times
     its sd (ours here: no recipe), plus the precision. A weak row above the effect even so
-    is weak whatever the seeds, and the report's weak section names it."""
+    stays weak with unlimited seeds, and the report's weak section names it."""
     other = {**SRC, "run": "other"}
     (near,) = evaluate([row("a", 95.0), row("b", 95.2, source=other)])[:1]
     z = 2.806223 + 0.841621  # norm.ppf(1 - 0.0050126 / 2) (alpha for 2 rows), norm.ppf(0.8)
@@ -79,14 +79,14 @@ def test_a_weak_row_says_whether_any_number_of_seeds_could_see_the_effect():
               "per_seed": {"a": {s: 95.0 for s in range(1, 41)}}}
     with_recipe = evaluate([row("a", 95.0), row("b", 95.2, source=other)], recipe)[0]
     assert with_recipe["shift_unlimited"] == pytest.approx(z * 0.5 + 0.005, abs=1e-5)
-    assert check.weak_whatever_seeds([near]) == [near]  # 0.73 > the effect 0.2
-    assert check.weak_whatever_seeds([{**near, "text_effect": 0.9}]) == []
-    assert check.weak_whatever_seeds_line([{**near, "text_effect": 0.9}]).startswith(
-        "Weak whatever the seeds, 0 of 1: ")
-    assert check.weak_whatever_seeds_line([near]) == (
-        "Weak whatever the seeds, 1 of 1: with unlimited seeds the book's one draw alone "
-        f"still spreads more than the text's effect: `a` ({near['shift_unlimited']:.2f} > "
-        "0.20).")
+    assert check.weak_with_unlimited_seeds([near]) == [near]  # 0.73 > the effect 0.2
+    assert check.weak_with_unlimited_seeds([{**near, "text_effect": 0.9}]) == []
+    assert check.weak_with_unlimited_seeds_line([{**near, "text_effect": 0.9}]).startswith(
+        "With unlimited seeds every weak row could see the text's effect")
+    line = check.weak_with_unlimited_seeds_line([near, {**near, "id": "c", "text_effect": 0.9}])
+    assert line.startswith("Weak with unlimited seeds, 1 of 2 (")
+    assert line.endswith(f": `a` ({near['shift_unlimited']:.2f} > 0.20); the other 1 could "
+                         "see it with more seeds.")
 
 
 def test_the_book_is_placed_among_our_calibration_seeds():

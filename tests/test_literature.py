@@ -829,6 +829,13 @@ def test_what_more_seeds_could_see_is_the_gates_shift_at_more_seeds():
     assert never["seeds_to_see"] is None
     assert literature_check.more_seeds_lines([never])[-1].startswith(
         "- weak with any number of seeds at the seed spread measured")
+    # an effect unlimited seeds see but 10,000 do not: neither "any number" nor a count
+    beyond = (unlimited + by_hand(literature_check.MOST_SEEDS)) / 2
+    (far,) = literature_check.with_power(
+        [{**other, "compared_with": 98.4 - beyond}], [{**result, "id": "o"}], 0.8, ALPHA)
+    assert far["seeds_to_see"] is None and far["shift_unlimited"] < beyond
+    assert literature_check.more_seeds_lines([far])[-1] == (
+        "- within the paper's effect only beyond 10,000 seeds at the seed spread measured: `o`")
     (floor,) = literature_check.with_power(
         [{**other, "compared_with": 98.4 - z * b}], [{**result, "id": "o"}], 0.8, ALPHA)
     assert literature_check.more_seeds_lines([floor])[-1].startswith(

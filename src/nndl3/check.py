@@ -423,7 +423,8 @@ def judged(row: dict, values: np.ndarray, calibration: dict, gate: Gate, recipe)
     return {"claim": claim, "tolerance": float(tol), "tolerance_k_sigma": float(old),
             "k": k, "df": df, "alpha": alpha if k is not None else None,
             "spread_source": source, "seed_sd_calibrated": sd_ours,
-            "detectable_shift": shift, "shift_unlimited": unlimited if shift else None,
+            "detectable_shift": shift,
+            "shift_unlimited": unlimited if shift is not None else None,
             "passed": bool(passed)}
 
 
@@ -529,9 +530,10 @@ def ordered(results: list[dict], headline: str | None) -> list[dict]:
 
 def table(results: list[dict], comparisons: list[dict] = (), headline: str | None = None) -> str:
     """Every row: book, regenerated mean ± sd, the tolerance and the K_SIGMA rule it
-    replaced, whose spread stood for the book's draw, the detectable shift (and with
-    unlimited seeds) beside the effect the text reports, where the book lies among our calibration seeds, the recipe
-    test's p (means), the status. The report's table and the docs block are this."""
+    replaced, whose spread stood for the book's draw, the detectable shift and the one with
+    unlimited seeds beside the effect the text reports, where the book lies among our
+    calibration seeds, the recipe test's p (means), the status. The report's table and
+    the docs block are this."""
     p_mean = {c["id"]: c["p_mean"] for c in comparisons}
     lines = ["| row | § | book | regenerated mean ± sd (n) | min-max | tolerance "
              f"| {K_SIGMA:g} sd rule | book's draw: spread of | detectable shift "
@@ -575,22 +577,26 @@ def rule_text(gate: dict) -> str:
             f"{K_SIGMA:g} sd.")
 
 
-def weak_whatever_seeds(rows: list[dict]) -> list[dict]:
-    """The weak rows whose detectable shift with unlimited seeds still exceeds the text's
-    effect: the book's one draw spreads too much for any reproduction to see the effect."""
+def weak_with_unlimited_seeds(rows: list[dict]) -> list[dict]:
+    """The weak rows whose detectable shift with unlimited seeds, at the sd measured of the
+    book's one draw, still exceeds the text's effect: no number of seeds makes them see it."""
     return [r for r in rows if r["status"] == WEAK and r.get("shift_unlimited") is not None
             and r["shift_unlimited"] > r["text_effect"]]
 
 
-def weak_whatever_seeds_line(weak: list[dict]) -> str:
-    never = weak_whatever_seeds(weak)
+def weak_with_unlimited_seeds_line(weak: list[dict]) -> str:
+    """The report's sentence on `weak_with_unlimited_seeds` among the weak rows `weak`."""
+    stay = weak_with_unlimited_seeds(weak)
+    if not stay:
+        return ("With unlimited seeds every weak row could see the text's effect (its "
+                "detectable shift then, at the sd measured of the book's one draw, is within it).")
     listed = ", ".join(f"`{r['id']}` ({r['shift_unlimited']:.{digits(r)}f} > "
-                       f"{r['text_effect']:.{digits(r)}f})" for r in never)
-    return (f"Weak whatever the seeds, {len(never)} of {len(weak)}: with unlimited seeds the "
-            "book's one draw alone still spreads more than the text's effect"
-            + (f": {listed}" if never else "")
-            + ("; the others could see it with more seeds, ours and the recipe's."
-               if len(never) < len(weak) else "."))
+                       f"{r['text_effect']:.{digits(r)}f})" for r in stay)
+    rest = (f"; the other {len(weak) - len(stay)} could see it with more seeds"
+            if len(stay) < len(weak) else "")
+    return (f"Weak with unlimited seeds, {len(stay)} of {len(weak)} (our mean exact, the book's "
+            "one draw spreading as its sd measured, so no number of seeds lowers the "
+            f"detectable shift further, and it still exceeds the text's effect): {listed}{rest}.")
 
 
 def counts(rows: list[dict]) -> str:
@@ -620,7 +626,7 @@ def markdown(results: list[dict], expected: dict, gate: dict,
     weak = [r for r in results if r["status"] == WEAK]
     if weak:
         lines += ["", "## Weak rows: what our calibration seeds show", "",
-                  weak_whatever_seeds_line(weak), "",
+                  weak_with_unlimited_seeds_line(weak), "",
                   "Each weak row's calibration seeds by quantile (min, 25 %, median, 75 %, "
                   "max) and where the book's number lies among them: a statement that holds "
                   "whatever the distribution's shape (several modes, a long tail).", ""]

@@ -63,13 +63,13 @@ def reproduction(root: Path) -> dict:
 def summary(root: Path) -> str:
     """The README's reproduction summary: counts of rows, claims and curves by status (every
     status the report gives, each once)."""
-    from .check import counts, weak_whatever_seeds
+    from .check import counts, weak_with_unlimited_seeds
 
     doc = reproduction(root)
     points = [r for r in doc["rows"] if not r.get("claim")]
     weak = sum(r["status"] == WEAK for r in points)
-    never = (f"; {len(weak_whatever_seeds(points))} of the {weak} whatever the seeds: the "
-             "book's one draw alone spreads more than that effect" if weak else "")
+    never = (f"; {len(weak_with_unlimited_seeds(points))} of the {weak} stay weak with "
+             "unlimited seeds, at the sd measured of the book's one draw" if weak else "")
     claims = [r for r in doc["rows"] if r.get("claim")]
     known = [r for r in points if r["status"] == KNOWN_DEVIATION]
     curves = doc.get("curves", [])

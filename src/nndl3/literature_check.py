@@ -130,7 +130,7 @@ def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
     spread = difference_spread(seed_sd, len(values), binomial_sd)
     tol, _ = tolerance.book_tolerance(spread, alpha_row, row["book_precision"])
     return {**out, "mean": mean, "seed_sd": seed_sd, "binomial_sd": binomial_sd,
-            "tolerance": tol, "df": spread.df, "values": values.tolist(),
+            "tolerance": tol, "df": spread.df, "alpha": alpha_row, "values": values.tolist(),
             "seeds": [r["seed"] for r in mine],
             # which code made each seed (records before `code` have none): the committed
             # result outlives its records, so it keeps their provenance
@@ -189,7 +189,9 @@ def with_power(rows: list[dict], results: list[dict], power: float,
         passed = r["status"] in (PASS, WEAK)
         weak = passed and effect is not None and shift > effect
         out.append({**r, "detectable_shift": shift, "paper_effect": effect,
-                    **more_seeds(r, effect, precision[r["id"]], alpha_row, power),
+                    # at the rate the stored tolerance was made at (older results: this one)
+                    **more_seeds(r, effect, precision[r["id"]], r.get("alpha", alpha_row),
+                                 power),
                     "status": WEAK if weak else PASS if passed else r["status"]})
     return out
 
@@ -326,8 +328,9 @@ def more_seeds_lines(results: list[dict]) -> list[str]:
     is weak."""
     weak = [r for r in results if r["status"] == WEAK]
     never = [r for r in weak if r["shift_no_spread"] > r["paper_effect"]]
-    at_spread = [r for r in weak if r not in never and r["seeds_to_see"] is None]
+    at_spread = [r for r in weak if r not in never and r["shift_unlimited"] > r["paper_effect"]]
     some = [r for r in weak if r["seeds_to_see"] is not None]
+    beyond = [r for r in weak if r not in never + at_spread + some]
 
     def shifts(group, key):
         return ", ".join(f"`{r['id']}` ({r[key]:.2f} > {r['paper_effect']:.2f})"
@@ -347,6 +350,9 @@ def more_seeds_lines(results: list[dict]) -> list[str]:
         lines.append("- within the paper's effect from more seeds at the seed spread "
                      "measured: " + ", ".join(f"`{r['id']}` from {r['seeds_to_see']} seeds"
                                               for r in some))
+    if beyond:
+        lines.append(f"- within the paper's effect only beyond {MOST_SEEDS:,} seeds at the "
+                     "seed spread measured: " + ", ".join(f"`{r['id']}`" for r in beyond))
     return ["", MORE_SEEDS_HEAD, "", *lines] if lines else []
 
 

@@ -33,7 +33,7 @@ def stop_invalid(error):
     stop(
         workflow_config.invalid(
             error,
-            workflow.config_settings.configfiles,
+            workflow.overwrite_configfiles,
             bool(workflow.config_settings.config),
         )
     )
