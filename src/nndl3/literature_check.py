@@ -217,7 +217,7 @@ def more_seeds(r: dict, effect, precision: float, alpha_row: float, power: float
     spread measured (`shift_unlimited`) and at none (`shift_no_spread`: the test set's
     binomial spread and the paper's precision alone, what no network of ours can lower),
     and the fewest seeds whose detectable shift, at the spread measured, is within the
-    paper's effect (`seeds_to_see`; None where no number of seeds gets there)."""
+    paper's effect (`seeds_to_see`; None where MOST_SEEDS do not get there)."""
     def shift(n, sd=r["seed_sd"]):
         return detectable_with(sd, n, r["binomial_sd"], precision, alpha_row, power)
 
