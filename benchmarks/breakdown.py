@@ -130,8 +130,8 @@ TRAIN_KINDS = {"epochs": ("epochs",), "monitoring": ("monitoring",),
                "writing records and the aggregate": ("write",)}
 SNAKEMAKE = "Snakemake's own process"
 # the pipeline's CPU that neither Snakemake's process nor a job's own timer counts: the
-# jobs' shells, their interpreters' exit after the last timer, the benchmark files'
-# sampling processes
+# jobs' shells and their interpreters' exit after the last timer (the benchmark files'
+# sampling is Snakemake's: a thread of its process, beside the job's shell)
 UNTIMED = "job processes outside their own timers"
 FIELD = re.compile(r"^    (\w+): (.*)$")
 
