@@ -27,6 +27,7 @@ BAR_METRIC = "evaluation_accuracy"  # a run's bar: its seeds' best epochs of thi
 
 # what the `function` family draws, by name: (f(z) of an array, its legend); here, not in
 # nndl3.plotting, so that the config's check knows the names without loading matplotlib
+FUNCTION_Z = (-5, 5)  # the range of z the chapter plots each function over
 FUNCTIONS = {
     # the perceptron's output: 1 where w.x + b > 0, else 0 (drawn as a step at z = 0)
     "step": (lambda z: np.where(z > 0, 1.0, 0.0), "step: 1 if z > 0, else 0"),
@@ -360,13 +361,13 @@ def has_book(fig: dict, book) -> None:
 
 def caption(config: dict, name: str, folder: str | Path) -> str:
     """Figure `name`'s caption: its family's template under `folder`, rendered (as
-    Snakemake renders captions) with `fig` (its entry), `name` and `config`."""
+    Snakemake renders captions) with `fig` (its entry), `name`, `config` and `function_z`."""
     from jinja2 import Environment
 
     fig = config["figures"][name]
     template = (Path(folder) / family(fig, f"config figures.{name}").caption).read_text()
     return Environment(trim_blocks=True, lstrip_blocks=True).from_string(template).render(
-        fig=fig, name=name, config=config)
+        fig=fig, name=name, config=config, function_z=FUNCTION_Z)
 
 
 METRIC_WORDS = {"training_cost": "training cost", "training_accuracy": "training accuracy",

@@ -28,7 +28,7 @@ from matplotlib import colors  # noqa: E402
 from . import atomic, book_runs  # noqa: E402
 from .aggregate import diverged_seeds  # noqa: E402
 from .errors import UserError  # noqa: E402
-from .figures import BAR_METRIC, FUNCTIONS, drawn_functions  # noqa: E402
+from .figures import BAR_METRIC, FUNCTION_Z, FUNCTIONS, drawn_functions  # noqa: E402
 from .tolerance import scale  # noqa: E402
 
 STYLE = {
@@ -443,9 +443,9 @@ def literature_curves(fig_spec: dict, records: list[dict]) -> plt.Figure:
 
 
 def function(fig_spec: dict) -> plt.Figure:
-    """One function (`function`) or several on one axes (`functions`), over -5 <= z <= 5."""
+    """One function (`function`) or several on one axes (`functions`), over FUNCTION_Z."""
     fig, ax = plt.subplots()
-    z = np.linspace(-5, 5, 400)  # an even count: no sample at z = 0, the step is vertical
+    z = np.linspace(*FUNCTION_Z, 400)  # an even count: no sample at z = 0, the step is vertical
     for name in drawn_functions(fig_spec):  # each a key of FUNCTIONS (figures.checked)
         f, label = FUNCTIONS[name]
         ax.plot(z, f(z), label=label)
