@@ -68,6 +68,26 @@ def test_comments_docstrings_and_layout_change_no_code(package):
     assert changed(before, digests(package)) == set()
 
 
+def test_a_digest_is_kept_for_the_very_sources_it_was_computed_from(package, tmp_path,
+                                                                   monkeypatch):
+    """code.DIGESTS (under the current directory) serves a digest only for sources of the
+    same bytes: an edit made since is computed anew; a broken file is rebuilt."""
+    monkeypatch.chdir(tmp_path)
+    first = code.digest("plot", package)
+    kept = json.loads(code.DIGESTS.read_text())
+    assert kept["digests"] == {"plot": first} and first == code.computed_digest("plot", package)
+    # served from the file: a digest planted there for these sources is what comes back
+    code.DIGESTS.write_text(json.dumps({**kept, "digests": {"plot": "planted"}}))
+    assert code.digest("plot", package) == "planted"
+    edit(package / "plotting.py", "def save(fig, path) -> None:\n",
+         "def save(fig, path) -> None:\n    fig.set_dpi(fig.get_dpi())\n")
+    edited = code.digest("plot", package)
+    assert edited == code.computed_digest("plot", package) != first
+    assert json.loads(code.DIGESTS.read_text())["digests"] == {"plot": edited}
+    code.DIGESTS.write_text("{not json")
+    assert code.digest("plot", package) == edited
+
+
 def test_the_command_function_and_the_cli_helpers_it_calls_are_its_code(package):
     before = digests(package)
     edit(package / "cli.py", 'raise UserError(f"{what}: not valid JSON ({exc})") from None',

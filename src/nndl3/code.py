@@ -11,17 +11,23 @@ an edit to code changes the digest of exactly the commands that run it.
 
 The workflow passes each rule's digest as a param (Snakemake reruns a job whose params
 changed, and everything downstream); results record it (`code`) and `check` refuses
-results whose digest is not this checkout's. Reading and parsing the package's sources
-takes a few milliseconds and imports none of them.
+results whose digest is not this checkout's. Computing them parses the package's sources
+(it imports none of them); every Snakemake start and many jobs ask for them, so they are
+kept in `DIGESTS` under the current directory, for sources of exactly these bytes.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import json
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
+# the digests computed for the sources whose `sources_key` it holds, under the current
+# directory (git-ignored, as Numba's cache beside it): one file, replaced whole
+DIGESTS = Path(".cache", "nndl3", "code-digests.json")
 CLI = "cli"
 # Commands defined outside cli.py: their prefix -> the module holding `cmd_<the rest>`.
 COMMAND_MODULES = {"literature-": "literature_cli"}
@@ -202,7 +208,52 @@ def schema_contents(package: Path) -> list[tuple[str, str]]:
 
 
 def digest(command: str, package: Path = PACKAGE) -> str:
-    """16 hex digits naming the code `python -m nndl3 <command>` runs."""
+    """16 hex digits naming the code `python -m nndl3 <command>` runs: as kept in DIGESTS
+    for these very sources, else computed (`computed_digest`) and kept."""
+    key = sources_key(package)
+    kept = _kept(key)
+    if command not in kept:
+        kept[command] = computed_digest(command, package)
+        _keep(key, kept)
+    return kept[command]
+
+
+def sources_key(package: Path) -> str:
+    """What every digest of `package` is a function of: its path, the bytes of its sources
+    and schemas (this module among them), and Python's version, whose syntax trees they
+    dump. Read anew at each call, so an edit a moment ago counts."""
+    h = hashlib.sha256(f"{package}\0{sys.version_info[:2]}\0".encode())
+    for path in sorted(package.glob("*.py")) + sorted(package.glob("*.schema.yaml")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _kept(key: str) -> dict:
+    """DIGESTS' digests if it was written for `key`, else none: a missing, unreadable or
+    other sources' file is only a cache to rebuild."""
+    try:
+        kept = json.loads(DIGESTS.read_text())
+    except (OSError, ValueError):
+        return {}
+    return dict(kept["digests"]) if isinstance(kept, dict) and kept.get("key") == key \
+        and isinstance(kept.get("digests"), dict) else {}
+
+
+def _keep(key: str, digests: dict) -> None:
+    """DIGESTS replaced whole (atomically: a job reading it meanwhile sees the old file or
+    the new); where it cannot be written (a read-only folder), digests are computed each
+    time, as without it."""
+    from .atomic import atomic_path
+
+    try:
+        with atomic_path(DIGESTS, suffix=".json") as tmp:
+            tmp.write_text(json.dumps({"key": key, "digests": digests}, sort_keys=True))
+    except OSError:
+        pass
+
+
+def computed_digest(command: str, package: Path = PACKAGE) -> str:
+    """`digest`, computed from the sources."""
     h = hashlib.sha256()
     for function in command_functions(command, package):
         h.update(normalized(ast.parse(ast.unparse(function))).encode())
