@@ -3,6 +3,7 @@ and network2's draws, network.py's update, the records it writes, and the recipe
 calibration's rows."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +14,14 @@ import yaml
 
 from nndl3 import (
     aggregate,
+    book_runs,
     calibration,
     mnist,
     paths,
     readers,
     recipe,
     recipe_plan,
+    recipe_spec,
     records,
     runspec,
     workflow_config,
@@ -89,7 +92,7 @@ def test_a_changed_spec_changes_its_recipe(change, what):
     ({"sizes": [784, 10]}, "one hidden layer")])
 def test_a_technique_the_author_lacks_has_no_recipe(change, reason):
     spec = tiny(**change)
-    assert reason in recipe.missing(spec)
+    assert reason in recipe_spec.missing(spec)
     with pytest.raises(UserError, match=f"run x: no recipe .*{reason}"):
         recipe.of(spec, "run x")
 
@@ -199,7 +202,7 @@ def test_overfit_1ks_recipe_from_the_authors_seed_is_his_published_run(real_data
     """overfit_1k's recipe with seed 12345678 is fig/overfitting.py: the published counts."""
     epochs = 3
     spec = {**workflow_config.run_spec(config(), "overfit_1k"), "epochs": epochs}
-    data = mnist.load(real_data, np.float64, ("train", "test"), 1000, recipe.BOOK_PIXEL_DIVISOR)
+    data = mnist.load(real_data, np.float64, ("train", "test"), 1000, book_runs.BOOK_PIXEL_DIVISOR)
     got = recipe.train("overfit_1k", runspec.validate(spec, "t"), rnd.SEED, data, log=None)
     book = published("overfitting.json")  # evaluation cost, accuracy, training cost, accuracy
     assert [round(a * 10000) for a in got["metrics"]["evaluation_accuracy"]] == book[1][:epochs]
@@ -478,3 +481,17 @@ def test_the_cost_block_is_measured_when_complete_and_estimated_per_run_before(t
     assert docs.recipe_time(tmp_path).endswith(
         f"{total} training jobs; {total} CPU seconds in all (about {round(total / 120)} "
         f"minutes on 2 cores; the jobs' own wall times add up to {2 * total} s).\n")
+
+
+def test_the_workflow_plans_the_recipe_runs_without_loading_numba():
+    """recipe_spec holds the spec logic apart from the sampler's engines: the modules the
+    Snakefile imports (common.smk's `from nndl3 import ...`) load no Numba, which every
+    Snakemake start would pay for."""
+    smk = (ROOT / "workflow" / "rules" / "common.smk").read_text()
+    modules = re.findall(r"^from nndl3 import (\w+)", smk, flags=re.M)
+    assert "recipe_plan" in modules
+    probe = (f"import importlib, sys\nfor m in {modules!r}: importlib.import_module('nndl3.' + m)\n"
+             "print(sorted(m for m in ('numba', 'scipy', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

@@ -13,11 +13,12 @@ variation and a seed of our choosing, so that the spread of his own numbers can 
 - float64 arithmetic on pixels / 256, nndl3.fast's compiled engine by default.
 
 Which program a run goes through, and everything the recipe does, comes from the run's spec
-(`of`): the cost picks the program (network.py's quadratic cost, network2's cross-entropy),
-the rest is the spec's own sizes, eta, lambda, epochs, training size and monitors. A spec
-with a technique neither program has gets no recipe (`missing` says why). The result is a
-run record in our own schema (docs/run-record.md), with the recipe under `recipe`, so that
-`aggregate` and the calibration read it as they read our runs.
+(`recipe_spec.of`): the cost picks the program (network.py's quadratic cost, network2's
+cross-entropy), the rest is the spec's own sizes, eta, lambda, epochs, training size and
+monitors. A spec with a technique neither program has gets no recipe (`recipe_spec.missing`
+says why). The result is a run record in our own schema (docs/run-record.md), with the
+recipe under `recipe`, so that `aggregate` and the calibration read it as they read our
+runs.
 """
 
 from __future__ import annotations
@@ -29,63 +30,13 @@ import time
 import numpy as np
 
 from . import replay_random as rnd
-from .errors import UserError
 from .readers import RECORD_SCHEMA
-from .replay import BOOK_PIXEL_DIVISOR
+from .recipe_spec import of
 from .replay_network import BookNetwork, CompiledBookNetwork
 
-NETWORK, NETWORK2 = "network.py", "network2.py"
-# The options of ours the author's programs do not have, at the value that switches them off.
-ABSENT = {"momentum": 0.0, "schedule": 0, "early_stopping": 0, "output": "sigmoid",
-          "hidden": "sigmoid", "dropout": 0.0}
 ENGINES = {"compiled": lambda w, b, cost: CompiledBookNetwork(w, b, cost=cost),
            "numpy": lambda w, b, cost: BookNetwork(w, b, ordered=True, cost=cost)}
 DRAWS = {"default": rnd.default_draws, "large": rnd.large_draws}
-
-
-def program(spec: dict) -> str:
-    """The author's program a run goes through: chapter 1's quadratic-cost runs network.py,
-    the rest network2.py."""
-    return NETWORK if spec["cost"] == "quadratic" else NETWORK2
-
-
-def missing(spec: dict) -> str | None:
-    """Why the author's recipe cannot train this run, or None if it can."""
-    lacks = [f"{key} {spec[key]}: not in the author's code" for key, off in ABSENT.items()
-             if spec.get(key, off) != off]
-    if (spec.get("rotation") or {}).get("copies"):
-        lacks.append("rotated copies: not in the author's code")
-    if spec["cost"] not in ("quadratic", "cross-entropy"):
-        lacks.append(f"cost {spec['cost']}: not in the author's code")
-    if spec["lmbda"] and spec["regularization"] != "l2":
-        lacks.append(f"regularization {spec['regularization']}: not in the author's code")
-    if len(spec["sizes"]) != 3:
-        lacks.append(f"sizes {spec['sizes']}: the compiled engine trains one hidden layer")
-    if program(spec) == NETWORK:
-        if spec["lmbda"]:
-            lacks.append(f"lambda {spec['lmbda']}: network.py has no regularization")
-        if spec["init"] != "large":
-            lacks.append(f"init {spec['init']}: network.py draws N(0, 1) only")
-        if spec["evaluation"] != "test" or set(spec["monitor"]) - {"evaluation_accuracy"}:
-            lacks.append("monitors: network.py evaluates the test accuracy only")
-    return "; ".join(lacks) or None
-
-
-def of(spec: dict, where: str = "run") -> dict:
-    """The recipe of our run `spec` (validated, complete): the program, its draws and its
-    training, every hyperparameter the spec's own. A UserError if it has none."""
-    lacks = missing(spec)
-    if lacks:
-        raise UserError(f"{where}: no recipe ({lacks})")
-    prog = program(spec)
-    draws = ["large"] if prog == NETWORK else ["default"] + (["large"] if spec["init"] ==
-                                                            "large" else [])
-    return {"program": prog, "draws": draws, "sizes": list(spec["sizes"]),
-            "cost": spec["cost"], "eta": spec["eta"], "lmbda": spec["lmbda"],
-            "epochs": spec["epochs"], "mini_batch": spec["mini_batch"],
-            "train_size": spec["train_size"], "evaluation": spec["evaluation"],
-            "monitor": list(spec["monitor"]), "monitor_every": spec.get("monitor_every", 1),
-            "dtype": "float64", "pixels": f"byte / {BOOK_PIXEL_DIVISOR}"}
 
 
 def data_sets(recipe: dict) -> tuple[str, ...]:
@@ -103,7 +54,8 @@ def network(recipe: dict, numbers: np.random.RandomState, engine: str):
 def train(run_id: str, spec: dict, seed: int, data: dict, engine: str = "compiled",
           log=None) -> dict:
     """One seed of our run `spec` trained by its recipe; a run record (docs/run-record.md).
-    data: mnist.load(..., np.float64, data_sets(recipe), train_size, BOOK_PIXEL_DIVISOR)."""
+    data: mnist.load(..., np.float64, data_sets(recipe), train_size,
+    book_runs.BOOK_PIXEL_DIVISOR)."""
     log = log or sys.stdout  # looked up now: the CLI guards stdout while a command runs
     from .train import git_commit, versions
 

@@ -5,7 +5,7 @@ plans them."""
 
 from __future__ import annotations
 
-from .recipe import missing, of
+from .recipe_spec import missing, of
 
 
 def recipes(config: dict, runs) -> dict[str, dict | str]:

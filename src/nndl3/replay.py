@@ -30,8 +30,6 @@ from . import replay_random as rnd
 from .book_runs import LISTS
 from .replay_network import BookNetwork, CompiledBookNetwork
 
-BOOK_PIXEL_DIVISOR = 256  # the author's mnist.pkl.gz: byte / 256 in float32, exact in float64
-
 ENGINES = {"numpy": lambda w, b: BookNetwork(w, b, ordered=True),
            "numpy-blas": lambda w, b: BookNetwork(w, b, ordered=False),
            "compiled": CompiledBookNetwork}
