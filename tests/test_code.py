@@ -86,6 +86,15 @@ def test_a_digest_is_kept_for_the_very_sources_it_was_computed_from(package, tmp
     assert json.loads(code.DIGESTS.read_text())["digests"] == {"plot": edited}
     code.DIGESTS.write_text("{not json")
     assert code.digest("plot", package) == edited
+    # a script's: kept for its folder's scripts as they are, an edit of one computed anew
+    scripts = Path(shutil.copytree(ROOT / "benchmarks", tmp_path / "benchmarks"))
+    script = scripts / "backprop_claims.py"
+    before = code.script_digest(script, package)
+    edit(scripts / "reference.py", "import numpy as np\n", "import numpy as np\n_ = 0\n")
+    after = code.script_digest(script, package)
+    assert after == code.computed_script_digest(script, package) != before
+    entries = json.loads(code.DIGESTS.read_text())["digests"]
+    assert [v for k, v in entries.items() if k.startswith(f"{script.resolve()} ")] == [after]
 
 
 def test_the_command_function_and_the_cli_helpers_it_calls_are_its_code(package):

@@ -210,12 +210,21 @@ def schema_contents(package: Path) -> list[tuple[str, str]]:
 def digest(command: str, package: Path = PACKAGE) -> str:
     """16 hex digits naming the code `python -m nndl3 <command>` runs: as kept in DIGESTS
     for these very sources, else computed (`computed_digest`) and kept."""
+    return _kept_or_computed(command, package, lambda: computed_digest(command, package))
+
+
+def _kept_or_computed(name: str, package: Path, compute) -> str:
+    """DIGESTS' digest `name` for the package's sources as they are; else compute(), kept
+    under `name`. A script's name is its path and a hash of its folder's scripts: a new
+    one replaces the entries of the same path (its folder's older versions)."""
     key = sources_key(package)
     kept = _kept(key)
-    if command not in kept:
-        kept[command] = computed_digest(command, package)
+    if name not in kept:
+        path = name.rsplit(" ", 1)[0] + " "
+        kept = {k: v for k, v in kept.items() if not k.startswith(path)}
+        kept[name] = compute()
         _keep(key, kept)
-    return kept[command]
+    return kept[name]
 
 
 def sources_key(package: Path) -> str:
@@ -265,7 +274,18 @@ def computed_digest(command: str, package: Path = PACKAGE) -> str:
 def script_digest(script: str | Path, package: Path = PACKAGE) -> str:
     """16 hex digits naming the code a script beside the package runs (a benchmark a rule
     calls): the script, the scripts of its folder it imports, and the package modules
-    they import, followed."""
+    they import, followed. Kept in DIGESTS as `digest` is, for the package's sources and
+    the bytes of every script of the script's folder as they are."""
+    script = Path(script).resolve()
+    folder = hashlib.sha256()
+    for path in sorted(script.parent.glob("*.py")):
+        folder.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return _kept_or_computed(f"{script} {folder.hexdigest()}", package,
+                             lambda: computed_script_digest(script, package))
+
+
+def computed_script_digest(script: Path, package: Path = PACKAGE) -> str:
+    """`script_digest`, computed from the sources."""
     h, scripts, todo, modules = hashlib.sha256(), {}, [Path(script)], set()
     while todo:
         path = todo.pop()
