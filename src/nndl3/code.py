@@ -232,7 +232,12 @@ def sources_key(package: Path) -> str:
     and schemas (this module among them), and Python's version, whose syntax trees they
     dump. Read anew at each call, so an edit a moment ago counts."""
     h = hashlib.sha256(f"{package}\0{sys.version_info[:2]}\0".encode())
-    for path in sorted(package.glob("*.py")) + sorted(package.glob("*.schema.yaml")):
+    return _files_hash(h, sorted(package.glob("*.py")) + sorted(package.glob("*.schema.yaml")))
+
+
+def _files_hash(h, paths) -> str:
+    """The hex digest of `h` updated with each file's name and bytes, in order."""
+    for path in paths:
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
@@ -277,10 +282,8 @@ def script_digest(script: str | Path, package: Path = PACKAGE) -> str:
     they import, followed. Kept in DIGESTS as `digest` is, for the package's sources and
     the bytes of every script of the script's folder as they are."""
     script = Path(script).resolve()
-    folder = hashlib.sha256()
-    for path in sorted(script.parent.glob("*.py")):
-        folder.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return _kept_or_computed(f"{script} {folder.hexdigest()}", package,
+    folder = _files_hash(hashlib.sha256(), sorted(script.parent.glob("*.py")))
+    return _kept_or_computed(f"{script} {folder}", package,
                              lambda: computed_script_digest(script, package))
 
 
