@@ -630,3 +630,14 @@ def test_the_quick_run_of_ci_is_the_first_epochs_of_xent_30s_first_seed():
     assert differ <= {"epochs", "seeds", "monitor", "description"}
     assert quick["epochs"] <= xent["epochs"] and quick["seeds"] == xent["seeds"][:1]
     assert set(quick["monitor"]) <= set(xent["monitor"])
+
+
+def test_a_run_spec_asked_for_again_is_checked_by_its_values_and_handed_out_as_a_copy():
+    config = load_config()
+    first = workflow_config.run_spec(config, "overfit_1k")
+    first["sizes"].append(99)  # a caller's edit does not reach the next caller
+    again = workflow_config.run_spec(config, "overfit_1k")
+    assert again["sizes"] == [784, 30, 10] and isinstance(again, type(first))
+    config["runs"]["overfit_1k"]["eta"] = -1.0  # the same run, now invalid: checked anew
+    with pytest.raises(UserError, match="config runs.overfit_1k: eta"):
+        workflow_config.run_spec(config, "overfit_1k")

@@ -13,6 +13,7 @@ Imports only what the workflow needs: matplotlib and MNIST load when a figure is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -362,12 +363,18 @@ def has_book(fig: dict, book) -> None:
 def caption(config: dict, name: str, folder: str | Path) -> str:
     """Figure `name`'s caption: its family's template under `folder`, rendered (as
     Snakemake renders captions) with `fig` (its entry), `name`, `config` and `function_z`."""
+    fig = config["figures"][name]
+    template = caption_template(Path(folder) / family(fig, f"config figures.{name}").caption)
+    return template.render(fig=fig, name=name, config=config, function_z=FUNCTION_Z)
+
+
+@functools.cache
+def caption_template(path: Path):
+    """A family's caption template, compiled once a process: every Snakemake start renders
+    all the figures' captions, and compiling took most of that time."""
     from jinja2 import Environment
 
-    fig = config["figures"][name]
-    template = (Path(folder) / family(fig, f"config figures.{name}").caption).read_text()
-    return Environment(trim_blocks=True, lstrip_blocks=True).from_string(template).render(
-        fig=fig, name=name, config=config, function_z=FUNCTION_Z)
+    return Environment(trim_blocks=True, lstrip_blocks=True).from_string(path.read_text())
 
 
 METRIC_WORDS = {"training_cost": "training cost", "training_accuracy": "training accuracy",

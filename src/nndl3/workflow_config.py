@@ -8,6 +8,7 @@ figures, figures name a family of `nndl3.figures`) and each merged run spec
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -136,7 +137,16 @@ def run_spec(config: dict, run: str) -> dict:
     """The full spec of one run, validated and complete: the config's defaults, the run's
     overrides, the global seeds, and the defaults of the keys none of them set."""
     spec = {**runspec.merged(config["defaults"], config["runs"][run]), "seeds": config["seeds"]}
-    return runspec.validate(spec, f"config runs.{run}")
+    key = repr(spec)  # tells 1 from 1.0 and True, and a string from a YAML date
+    if key not in VALIDATED:
+        VALIDATED[key] = runspec.validate(spec, f"config runs.{run}")
+    return copy.deepcopy(VALIDATED[key])
+
+
+# {a merged spec's repr: it validated}: a Snakemake start asks for each run's spec in
+# several steps (the config's check, the recipe's plan, the figures' captions and
+# settings), and validating it against the schema each time took a tenth of the start.
+VALIDATED: dict[str, runspec.Spec] = {}
 
 
 def replay_specs(config: dict) -> dict:
