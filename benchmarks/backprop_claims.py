@@ -42,6 +42,7 @@ from nndl3.options import Options
 from nndl3.train import streams
 
 SIZES = [784, 30, 10]
+SGD_COST, PASS_COST = "cross-entropy", "quadratic"  # the SGD timed; the passes timed
 ETA, M, SEED = 0.5, 10, 1
 EPS = 1e-6  # forward difference in float64: truncation ~ eps, rounding ~ 1e-16 / eps
 TEXT = {"matrix_speedup": 2.0, "backprop_in_forward_passes": 2.0}
@@ -72,17 +73,17 @@ def epoch_runners(x, labels):
     order = streams(SEED)["shuffle"].permutation(len(x))
 
     def reference():
-        net = fresh_network(SIZES, "cross-entropy")
+        net = fresh_network(SIZES, SGD_COST)
         ref = ReferenceNetwork(net.weights, net.biases, x.dtype)
         data = ReferenceNetwork.training_data(x, labels, x.dtype)
         return lambda: ref.sgd_epoch(data, order, ETA, M)
 
     def numpy_engine():
-        net = fresh_network(SIZES, "cross-entropy")
+        net = fresh_network(SIZES, SGD_COST)
         return lambda: net.sgd_epoch(x, labels, order, ETA)
 
     def fast_engine():
-        engine = FastNetwork(fresh_network(SIZES, "cross-entropy"), x)
+        engine = FastNetwork(fresh_network(SIZES, SGD_COST), x)
         return lambda: engine.sgd_epoch(x, labels, order, ETA)
 
     return {"reference (per example)": reference, "numpy (mini-batch matrix)": numpy_engine,
@@ -144,7 +145,7 @@ def pass_calls(repeats: int) -> int:
 
 
 def time_passes(x, labels, repeats: int) -> dict:
-    net = fresh_network(SIZES, "quadratic")
+    net = fresh_network(SIZES, PASS_COST)
     y = one_hot(labels, SIZES[-1], x.dtype)
     forward = median_cpu(lambda: net.output_z(x), pass_calls(repeats))
     backprop = median_cpu(lambda: net.backprop(x, y), pass_calls(repeats))
@@ -169,13 +170,14 @@ def main(argv=None) -> int:
     epochs = time_epochs(x, labels, args.repeats)
     batch, batch_labels = x[:M], labels[:M]
     passes = time_passes(batch, batch_labels, args.repeats)
-    check = gradient_agreement(fresh_network(SIZES, "quadratic"), batch,
+    check = gradient_agreement(fresh_network(SIZES, PASS_COST), batch,
                                one_hot(batch_labels, SIZES[-1], x.dtype))
     ref = epochs["reference (per example)"]
     document = {
         "machine": common.machine(None), "examples": len(x), "repeats": args.repeats,
-        "pass_calls": pass_calls(args.repeats), "sizes": SIZES, "mini_batch": M,
-        "dtype": "float64", "eps": EPS, "text": TEXT, "sgd_cpu_seconds": epochs,
+        "pass_calls": pass_calls(args.repeats), "sizes": SIZES, "sgd_cost": SGD_COST,
+        "pass_cost": PASS_COST, "mini_batch": M, "dtype": "float64", "eps": EPS, "text": TEXT,
+        "sgd_cpu_seconds": epochs,
         "speedup_vs_reference": {k: ref / v for k, v in epochs.items()},
         "pass_cpu_seconds": passes,
         "backprop_in_forward_passes": passes["backprop"] / passes["forward"],

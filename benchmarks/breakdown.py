@@ -13,7 +13,7 @@ job's `timing` (the first record of paths.RUN_DIR, shared by its seeds; the writ
 from the log's last `timing` line) and an SVM job's `timing`, `fit_seconds` and `predict_seconds`
 (paths.SVM). `other` is the job's wall time that no phase accounts for (the
 interpreter's exit, Snakemake's shell). The last lines sum the jobs and estimate the wall
-time of the same jobs on 2 cores: max(longest job, job-seconds / 2).
+time of the same jobs on the docs' cores (nndl3.bench_docs.wall_estimate).
 
 Two tables: wall seconds, then CPU seconds (the benchmark's `cpu_time`, the records'
 `timing.cpu`; the SVM's fit and predict from its `cpu_seconds`). On a machine shared with
@@ -29,7 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nndl3 import arguments, atomic, paths
+from nndl3 import arguments, atomic, bench_docs, paths
 from nndl3.errors import exit_status
 
 COLUMNS = ("startup", "load", "augment", "sparse", "epochs", "monitoring", "write", "fit",
@@ -110,8 +110,9 @@ def table(rows: list[dict], clock: str) -> str:
     out.append("| **sum** | " + " | ".join(cell(total[c]) for c in cols) + " |")
     longest = max((r["total"] for r in rows), default=0)
     out.append(f"\n{len(rows)} jobs, {total['total']:.0f} job-s ({clock}); longest job "
-               f"{longest:.0f} s; on 2 cores max(longest, job-s / 2) = "
-               f"{max(longest, total['total'] / 2):.0f} s\n")
+               f"{longest:.0f} s; on {bench_docs.ESTIMATE_CORES} cores max(longest, job-s / "
+               f"{bench_docs.ESTIMATE_CORES}) = "
+               f"{bench_docs.wall_estimate(total['total'], longest):.0f} s\n")
     return "\n".join(out)
 
 

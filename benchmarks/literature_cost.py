@@ -7,7 +7,8 @@ Each run is trained for --epochs epochs exactly as `literature-train` trains it 
 distortions drawn on a second thread, validation and test measured after each epoch).
 Per run: the CPU seconds of the process per epoch (all threads: resource.getrusage), the
 wall seconds per epoch, and their product with the run's epochs: CPU hours per seed. The
-whole `snakemake literature --cores 2` is at least the total CPU over 2 cores. The first
+whole `snakemake literature` is at least the total CPU over the cores (the docs' estimate
+assumes nndl3.bench_docs.ESTIMATE_CORES). The first
 epoch (compilation, page faults) and the last (it draws no next epoch's distortions, which
 the others do on the second thread) are left out: --epochs must be at least 3. Written
 to paths.LITERATURE_COST.
@@ -25,7 +26,7 @@ import numpy as np
 import yaml
 from common import ROOT
 
-from nndl3 import arguments, atomic, literature, mnist, paths
+from nndl3 import arguments, atomic, bench_docs, literature, mnist, paths
 from nndl3.errors import exit_status
 
 
@@ -80,7 +81,8 @@ def main(argv=None) -> int:
               "per seed", flush=True)
     seeds = len(config["seeds"])
     total = sum(r["cpu_hours_per_seed"] for r in rows) * seeds
-    print(f"all runs, {seeds} seeds: {total:.1f} CPU h; on 2 cores at least {total / 2:.1f} h")
+    print(f"all runs, {seeds} seeds: {total:.1f} CPU h; on {bench_docs.ESTIMATE_CORES} cores "
+          f"at least {bench_docs.wall_estimate(total):.1f} h")
     atomic.write_json(args.out, {"machine": common.machine(None), "seeds": seeds,
                                  "rows": rows, "total_cpu_hours": total})
     print(f"wrote {args.out}")

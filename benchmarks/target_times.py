@@ -6,7 +6,7 @@ For each experiment target (config/figures.yaml, `experiments:`), and `check`, t
 `snakemake -n --forceall <target>` which jobs the target needs, takes each job's wall time
 as benchmarks/breakdown.py does (its benchmark file, else its log's last `timing` line)
 and prints a Markdown table: jobs, job-seconds, the longest job, and the estimate of the
-target's wall time on 2 cores, max(longest job, job-seconds / 2). Jobs shared between
+target's wall time on the docs' cores (nndl3.bench_docs.wall_estimate). Jobs shared between
 targets count in each. With --json it also writes the table's numbers (the README's
 block, `python -m nndl3 docs`).
 """
@@ -20,7 +20,8 @@ from pathlib import Path
 
 import yaml
 
-from nndl3 import arguments, atomic, paths
+from nndl3 import arguments, atomic, bench_docs, paths
+from nndl3.docs import target_times_table
 from nndl3.errors import exit_status
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -51,7 +52,8 @@ def estimates(root: Path) -> list[dict]:
             longest = max(times, key=times.get)
             entry.update(job_seconds=sum(times.values()), longest=longest,
                          longest_seconds=times[longest],
-                         estimate_seconds=max(times[longest], sum(times.values()) / 2))
+                         estimate_seconds=bench_docs.wall_estimate(sum(times.values()),
+                                                                   times[longest]))
         out.append(entry)
     return out
 
@@ -64,14 +66,7 @@ def main(argv=None) -> int:
                    help=f"also write the numbers here (default {paths.TARGET_TIMES})")
     args = p.parse_args(argv)
     targets = estimates(args.dir)
-    print("| target | jobs | job-s | longest job | estimate, 2 cores |")
-    print("|---|---|---|---|---|")
-    for t in targets:
-        if not t["jobs"]:
-            print(f"| `{t['target']}` | 0 | - | - | seconds |")
-            continue
-        print(f"| `{t['target']}` | {t['jobs']} | {t['job_seconds']:.0f} | {t['longest']} "
-              f"{t['longest_seconds']:.0f} s | ~{t['estimate_seconds'] / 60:.1f} min |")
+    print(target_times_table(targets), end="")
     if args.json:
         atomic.write_text(args.json, json.dumps({"targets": targets}, indent=1) + "\n")
     return 0

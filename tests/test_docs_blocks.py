@@ -30,7 +30,7 @@ def repo(tmp_path):
     (tmp_path / "results").mkdir()
     (tmp_path / "docs").mkdir()
     (tmp_path / paths.REPRODUCTION_JSON).write_text(json.dumps(
-        {"calibration_seeds": [101, 110], "rows": ROWS, "curves": CURVES,
+        {"calibration_seeds": [101, 110], "check_seeds": [5, 4, 6], "rows": ROWS, "curves": CURVES,
          "false_failure": {"rate": 0.0123, "stated": 0.01}}))
     (tmp_path / "README.md").write_text(
         "# x\n\n<!-- generated: summary -->\nold\n<!-- end generated -->\n\ntext\n")
@@ -50,6 +50,7 @@ def test_blocks_are_written_from_the_results_and_then_agree(repo):
     assert "1 rows, **1 pass**" in readme and readme.endswith("<!-- end generated -->\n\ntext\n")
     assert "2 curves, **1 pass, 1 not compared (our run does not monitor it)**" in readme
     assert "fresh seeds: 1.23 % (stated: 1 %)" in readme
+    assert "`snakemake check` with seeds 4-6 (calibration seeds 101, 110)" in readme
     assert "| `r.m` | f.json | 30 | 0.9000 | 0.8000 | 1.20e-04 | 0.8333 / 0.9000 | +0.100 | " \
         "+0.50 | 1.250 | pass |" in (
         repo / "docs" / "a.md").read_text()

@@ -21,6 +21,18 @@ NAMES = {"fast": "fast (Numba, sparse inputs)", "numpy": "NumPy, vectorized",
 # benchmarks/replay_sensitivity.py's record (to move to nndl3.paths with the next change
 # there: every code digest depends on that file)
 HEADLINE = ([784, 30, 10], "float32")  # the network and dtype the targets are set for
+# The cores every wall-time estimate of the docs assumes: the developers' machine's and CI's.
+ESTIMATE_CORES = 2
+
+
+def wall_estimate(job_seconds: float, longest: float = 0.0) -> float:
+    """Jobs' wall time on ESTIMATE_CORES cores: max(the longest job, job-seconds / cores)."""
+    return max(longest, job_seconds / ESTIMATE_CORES)
+
+
+def cores_minutes(cpu_seconds: float) -> str:
+    """'about N minutes on C cores': CPU seconds spread over ESTIMATE_CORES cores."""
+    return f"about {wall_estimate(cpu_seconds) / 60:.0f} minutes on {ESTIMATE_CORES} cores"
 
 
 def load(root: Path) -> dict:
@@ -237,16 +249,16 @@ def backprop_tables(doc: dict) -> str:
     epochs, passes, check = doc["sgd_cpu_seconds"], doc["pass_cpu_seconds"], doc["gradient_check"]
     ref = epochs["reference (per example)"]
     lines = [backprop_run_line(doc), "",
-             f"SGD on {doc['examples']:,} images, [784, 30, 10], mini-batch "
-             f"{doc['mini_batch']}, {doc['dtype']}, one core", "",
+             f"SGD on {doc['examples']:,} images, {doc['sizes']}, {doc['sgd_cost']} cost, "
+             f"mini-batch {doc['mini_batch']}, {doc['dtype']}, one core", "",
              "| implementation | CPU s | vs per-example reference | the text |",
              "|---|---|---|---|"]
     for name, seconds in epochs.items():
         text = {"reference": "1x", "numpy": "about 2x"}.get(name.split()[0], "-")
         lines.append(f"| {name} | {seconds:.3f} | {ref / seconds:.1f}x | {text} |")
     fw = passes["forward"]
-    lines += ["", f"One mini-batch of {doc['mini_batch']} images, [784, 30, 10], quadratic "
-              f"cost, {doc['dtype']}, one core", "",
+    lines += ["", f"One mini-batch of {doc['mini_batch']} images, {doc['sizes']}, "
+              f"{doc['pass_cost']} cost, {doc['dtype']}, one core", "",
               "| computation | CPU ms | in forward passes | the text |", "|---|---|---|---|"]
     claims = {"forward": "1", "backprop": "about 2", "finite_difference":
               f"one extra forward pass per parameter ({check['parameters']:,} + 1)"}

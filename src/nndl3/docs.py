@@ -91,9 +91,16 @@ def summary(root: Path) -> str:
         lines.append(f"- **the author's {replay['files']} published runs replayed**: "
                      f"{replay['identical']} of {replay['lists']} lists identical to the "
                      "image.")
-    seeds = doc["calibration_seeds"]
-    return (f"`snakemake check` with seeds 1-3 (calibration seeds {seeds[0]}-{seeds[-1]}):\n\n"
-            + "\n".join(lines) + "\n")
+    return (f"`snakemake check` with seeds {seed_span(doc['check_seeds'])} (calibration "
+            f"seeds {seed_span(doc['calibration_seeds'])}):\n\n" + "\n".join(lines) + "\n")
+
+
+def seed_span(seeds: list[int]) -> str:
+    """1-3 for a run of consecutive seeds, else the list: 1, 5, 9."""
+    seeds = sorted(seeds)
+    if len(seeds) > 1 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ", ".join(map(str, seeds))
 
 
 def ids(rows: list[dict]) -> str:
@@ -223,9 +230,9 @@ def calibration(root: Path) -> str:
              if sorted(values) != sorted(seeds)}
     made = points.get("provenance") or {}
     versions = made.get("versions") or {}
-    lines = [f"- calibration seeds: {seeds[0]}-{seeds[-1]} ({len(seeds)}), for "
+    lines = [f"- calibration seeds: {seed_span(seeds)} ({len(seeds)}), for "
              f"{len(points['seed_sd'])} rows and {len(curves['curves'])} published curves;"]
-    lines += [f"- `{row}`: seeds {s[0]}-{s[-1]} ({len(s)}), declared by the row;"
+    lines += [f"- `{row}`: seeds {seed_span(s)} ({len(s)}), declared by the row;"
               for row, s in extra.items()]
     lines.append(f"- made at commit `{str(made.get('git_commit'))[:12]}` with "
                  + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".")
@@ -342,9 +349,14 @@ def figures_table(root: Path) -> str:
 
 def target_times(root: Path) -> str:
     """Per-target wall-time estimates (paths.TARGET_TIMES, benchmarks/target_times.py)."""
-    doc = load_json(root, paths.TARGET_TIMES)
-    lines = ["| target | jobs | job-s | longest job | estimate, 2 cores |", "|---|---|---|---|---|"]
-    for t in doc["targets"]:
+    return target_times_table(load_json(root, paths.TARGET_TIMES)["targets"])
+
+
+def target_times_table(targets: list[dict]) -> str:
+    """The table of benchmarks/target_times.py's estimates (it prints it too)."""
+    lines = [f"| target | jobs | job-s | longest job | estimate, {bench_docs.ESTIMATE_CORES} "
+             "cores |", "|---|---|---|---|---|"]
+    for t in targets:
         if not t["jobs"]:
             lines.append(f"| `{t['target']}` | 0 | - | - | seconds |")
             continue
@@ -481,7 +493,7 @@ def calibration_time(root: Path) -> str:
     depend on what else the machine ran)."""
     jobs, cpu, wall = totals(benchmarks(root / CALIBRATION_TIMES))
     return (f"`snakemake calibrate`: {jobs} training jobs, {cpu:.0f} CPU seconds in all "
-            f"(about {cpu / 2 / 60:.0f} minutes on 2 cores; the jobs' own wall times add up to "
+            f"({bench_docs.cores_minutes(cpu)}; the jobs' own wall times add up to "
             f"{wall:.0f} s).\n")
 
 
@@ -590,19 +602,18 @@ def recipe_time(root: Path) -> str:
     if len(spot) == len(runs):  # CI's spot check re-trains exactly these
         _, spot_cpu, _ = totals(spot)
         text = (f"`snakemake recipe_check` (CI): seed {seeds[0]} of each run, "
-                f"{spot_cpu:.0f} CPU seconds (about {spot_cpu / 2 / 60:.0f} minutes on 2 "
-                f"cores). " + text)
+                f"{spot_cpu:.0f} CPU seconds ({bench_docs.cores_minutes(spot_cpu)}). " + text)
     if jobs == len(runs) * len(seeds):
-        return text + (f"{cpu:.0f} CPU seconds in all (about {cpu / 2 / 60:.0f} minutes on 2 "
-                       f"cores; the jobs' own wall times add up to {wall:.0f} s).\n")
+        return text + (f"{cpu:.0f} CPU seconds in all ({bench_docs.cores_minutes(cpu)}; the "
+                       f"jobs' own wall times add up to {wall:.0f} s).\n")
     per_run = {run: [float(r["cpu_time"]) for k, r in rows.items() if k[0] == run]
                for run in runs}
     if not all(per_run.values()):
         return text + f"{jobs} measured so far, {cpu:.0f} CPU seconds.\n"
     whole = sum(len(seeds) * float(np.mean(v)) for v in per_run.values())
     return text + (f"{jobs} measured so far ({cpu:.0f} CPU seconds); at each run's measured "
-                   f"mean, all of them would take about {whole:.0f} CPU seconds (about "
-                   f"{whole / 2 / 60:.0f} minutes on 2 cores).\n")
+                   f"mean, all of them would take about {whole:.0f} CPU seconds "
+                   f"({bench_docs.cores_minutes(whole)}).\n")
 
 
 # The README's first figure, shown from a committed copy (the README is read where

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import paths
+from . import bench_docs, paths
 from .code import digest
 
 
@@ -81,7 +81,8 @@ def literature_cost(root: Path) -> str:
                      f"{row['wall_per_epoch']:.2f} | {row['epochs']} | "
                      f"{row['cpu_hours_per_seed']:.2f} |")
     lines += ["", f"All runs, {r['seeds']} seeds: **{r['total_cpu_hours']:.0f} CPU hours**; "
-              f"on 2 cores at least {r['total_cpu_hours'] / 2:.0f} hours of wall time "
+              f"on {bench_docs.ESTIMATE_CORES} cores at least "
+              f"{bench_docs.wall_estimate(r['total_cpu_hours']):.0f} hours of wall time "
               f"(from epochs 1 to {r['rows'][0]['epochs_measured'] - 2} of seed 1 of each run)."]
     return "\n".join(lines) + "\n"
 
