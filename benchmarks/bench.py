@@ -62,7 +62,6 @@ from common import COST, ETA, INIT, LMBDA, ROOT, M
 from nndl3 import arguments, atomic, mnist, paths
 from nndl3.errors import exit_status
 
-IMPLEMENTATIONS = ("fast", "numpy", "reference", "torch")
 # docs/design.md's targets for fast [784, 30, 10] float32, written to the record so that
 # its rendering (nndl3.bench_docs) says whether this run met them
 TARGETS = {"speedup_vs_reference_at_least": 90, "floor_multiple_at_most": 2.5}

@@ -14,19 +14,9 @@ from tools import doc_commands
 from tools.doc_commands import ROOT
 
 DOCS = documents(ROOT)  # nndl3.docs.FILES: the one list of the repository's documents
-# Documents whose commands are known not to run yet, each with the reason; strict, so that
-# the mark has to go once they do.
-PENDING: dict[str, str] = {}  # doc -> why its commands cannot run yet (a strict xfail)
-
-
 def cases():
-    found = []
-    for doc in DOCS:
-        name = str(doc.relative_to(ROOT))
-        marks = [pytest.mark.xfail(reason=PENDING[name], strict=True)] if name in PENDING else []
-        if doc_commands.commands_of(doc.read_text()):
-            found.append(pytest.param(doc, id=name, marks=marks))
-    return found
+    return [pytest.param(doc, id=str(doc.relative_to(ROOT))) for doc in DOCS
+            if doc_commands.commands_of(doc.read_text())]
 
 
 @pytest.fixture
