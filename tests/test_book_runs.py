@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nndl3 import book_runs, check
+from nndl3 import book_runs, check, replay_check, workflow_config
 
 from .conftest import PUBLISHED, read_book
 
@@ -76,17 +76,21 @@ def test_bad_files_are_one_line_errors(tmp_path, name, text, message):
 
 
 def published_inputs():
-    """The published runs as the check's inputs: aggregates of one "seed", SVM results."""
-    aggregates = {}
-    for c in book_runs.curves(BOOK):
-        agg = aggregates.setdefault(c["run"], {"monitored_epochs": c["epochs"].tolist(),
-                                               "metrics": {}})
-        agg["metrics"][c["metric"]] = {"per_seed": [c["values"].tolist()]}
-    for n, v in book_runs.points(BOOK, "more_data.json").items():
-        aggregates[f"size_{n}"] = {"monitored_epochs": [1_500_000 // n - 1],
-                                   "metrics": {"evaluation_accuracy": {"per_seed": [[v]]}}}
+    """The published runs as the check's inputs (as the replay's check reads them), with
+    the published SVM points as its SVM results."""
+    aggregates, _ = replay_check.as_inputs(BOOK)
     svm = {n: {"accuracy": v} for n, v in book_runs.points(BOOK, "more_data_svm.json").items()}
     return aggregates, svm
+
+
+def test_the_sweep_s_published_point_is_at_the_last_epoch_its_run_trains():
+    aggregates, _ = published_inputs()
+    config = workflow_config.load(ROOT)
+    sweep = PUBLISHED.sweeps["more_data.json"]
+    for n in book_runs.points(BOOK, "more_data.json"):
+        run = sweep.format(n=n)
+        epochs = workflow_config.run_spec(config, run)["epochs"]
+        assert aggregates[run]["monitored_epochs"] == [epochs - 1], run
 
 
 def rows_with_a_published_run():

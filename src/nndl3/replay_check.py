@@ -107,6 +107,8 @@ def as_inputs(content: book_runs.Book, svm_results=()) -> tuple[dict, dict]:
         run_of_size = content.published.sweeps[SWEEP_FILE]
         for n, v in book_runs.points(content, SWEEP_FILE).items():
             aggregates[run_of_size.format(n=n)] = {
+                # the sweep's runs train 1,500,000 / n epochs (config/config.yaml's
+                # size runs; tests/test_book_runs.py holds the two together)
                 "monitored_epochs": [1_500_000 // n - 1],
                 "metrics": {"evaluation_accuracy": {"per_seed": [[v]]}}}
     svm = {r["train_size"]: r for r in svm_results if r.get("pixel_divisor") == 256}
