@@ -60,6 +60,7 @@ import seeds
 from common import COST, ETA, INIT, LMBDA, ROOT, M
 
 from nndl3 import arguments, atomic, mnist, paths
+from nndl3.bench_docs import HEADLINE, headline
 from nndl3.errors import exit_status
 
 # docs/design.md's targets for fast [784, 30, 10] float32, written to the record so that
@@ -74,10 +75,11 @@ def parse_args(argv=None):
     p.add_argument("--repeats", type=arguments.positive, default=3,
                    help="epochs timed per case (median)")
     p.add_argument("--reference-repeats", type=arguments.positive, default=1)
-    p.add_argument("--reference-examples", type=arguments.positive, default=5000,
+    p.add_argument("--reference-examples", type=arguments.positive,
+                   default=common.REFERENCE_EXAMPLES,
                    help="images the reference trains on; its time is scaled to the epoch")
-    p.add_argument("--train-size", type=arguments.positive, default=50_000,
-                   help="images in an epoch (50,000: the book's training set)")
+    p.add_argument("--train-size", type=arguments.positive, default=common.EPOCH_IMAGES,
+                   help="images in an epoch (the book's training set)")
     p.add_argument("--hidden", type=arguments.positive, nargs="+", default=[30, 100])
     p.add_argument("--dtypes", nargs="+", default=["float32", "float64"],
                    choices=["float32", "float64"])
@@ -150,7 +152,7 @@ def main(argv=None) -> int:
 
     rows = epoch_rows(args, datasets, torch)
 
-    print("\nseeds together: nndl3.train.train, [784, 30, 10] float32, 1 epoch, "
+    print(f"\nseeds together: nndl3.train.train, {HEADLINE[0]} {HEADLINE[1]}, 1 epoch, "
           "evaluation_accuracy on test", flush=True)
     data32 = datasets.get("float32") or mnist.load(data_path, np.float32)
     together = seeds.together(data32, args.seeds, n, args.repeats)
@@ -180,21 +182,17 @@ def main(argv=None) -> int:
         print(f"  {str(e['network']):<15}{e['dtype']:<9}{e['images']:,} images: fast "
               f"{e['fast_seconds'] * 1e3:.2f} ms, numpy {e['numpy_seconds'] * 1e3:.2f} ms")
 
-    fast32 = next((r for r in rows if r["implementation"] == "fast" and r["dtype"] == "float32"
-                   and r["network"] == [784, 30, 10]), None)
-    floor32 = next((f for f in floors
-                    if f["dtype"] == "float32" and f["network"] == [784, 30, 10]), None)
+    fast32 = headline(rows, implementation="fast")
+    floor32 = headline(floors)
     if fast32 is not None:
-        print(f"\ntargets (docs/design.md): fast [784, 30, 10] float32 "
+        print(f"\ntargets (docs/design.md): fast {HEADLINE[0]} {HEADLINE[1]} "
               f"{fast32['speedup_vs_reference']:.1f}x the reference (at least "
               f"{TARGETS['speedup_vs_reference_at_least']}x), "
               f"{floor32['fast_over_floor']:.1f}x the floor (at most "
               f"{TARGETS['floor_multiple_at_most']}x)")
     history = None
     if not args.no_history and fast32 is not None:
-        reference = next(r["seconds_per_epoch"] for r in rows
-                         if r["implementation"] == "reference" and r["dtype"] == "float32"
-                         and r["network"] == [784, 30, 10])
+        reference = headline(rows, implementation="reference")["seconds_per_epoch"]
         x, labels = (a[:n] for a in datasets["float32"]["train"])
         history = kernel_history.run(x, labels, max(args.repeats, 5), reference,
                                      floor32["floor_seconds"])

@@ -26,14 +26,17 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
-from nndl3 import paths  # noqa: E402
+from nndl3 import paths, runspec  # noqa: E402
 from nndl3.network import Network  # noqa: E402
 from nndl3.options import Options  # noqa: E402
 from nndl3.train import streams  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-COST, INIT = "cross-entropy", "large"  # as src/nndl3/run.schema.yaml's defaults
-ETA, LMBDA, M = 0.5, 0.0, 10
+# the network every benchmark trains: run.schema.yaml's defaults
+COST, INIT, ETA, LMBDA, M = (runspec.defaults()[key]
+                             for key in ("cost", "init", "eta", "lmbda", "mini_batch"))
+# the reference (per example, slow) is timed on REFERENCE_EXAMPLES images, scaled to the epoch
+REFERENCE_EXAMPLES, EPOCH_IMAGES = 5000, 50_000
 OPTIONS = Options(cost=COST, eta=ETA, lmbda=LMBDA, regularization="l2", mini_batch=M)
 SEED = 1
 

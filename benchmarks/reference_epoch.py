@@ -18,9 +18,10 @@ import epochs
 import numpy as np
 
 from nndl3 import arguments, atomic, mnist, paths
+from nndl3.bench_docs import HEADLINE
 from nndl3.errors import exit_status
 
-SIZES, DTYPE, EXAMPLES, EPOCH = [784, 30, 10], "float32", 5000, 50_000
+(SIZES, DTYPE), EXAMPLES, EPOCH = HEADLINE, common.REFERENCE_EXAMPLES, common.EPOCH_IMAGES
 
 
 def main(argv=None) -> int:
