@@ -887,7 +887,7 @@ def parser() -> argparse.ArgumentParser:
                        "curve over the calibration seeds")
     add_expected(s)
     s.add_argument("--aggregates", nargs="+", required=True,
-                   help="results/calibration/aggregates/*.json")
+                   help=paths.CALIBRATION_AGGREGATE.format(run="*"))
     add_published(s)
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
     add_labels(s)

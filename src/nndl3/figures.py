@@ -157,6 +157,11 @@ def read_literature(paths) -> list[dict]:
     return records
 
 
+def pattern(path: str) -> str:
+    """A path pattern as a help text shows it: results/aggregates/<run>.json."""
+    return path.replace("{", "<").replace("}", ">")
+
+
 @dataclass(frozen=True)
 class Role:
     """One kind of input: which files a figure entry needs, and how a drawing reads them."""
@@ -171,30 +176,31 @@ class Role:
 ROLES = {
     "aggregates": Role(lambda fig, config: [paths.AGGREGATE.format(run=run)
                                             for run in figure_runs(fig)], records.read_aggregates,
-                       "results/aggregates/<run>.json of the runs the figure draws"),
+                       f"{pattern(paths.AGGREGATE)} of the runs the figure draws"),
     "svm": Role(svm_files, read_svm,
-                "results/svm/<N>.json, the SVM baseline (a sweep with `svm: true`, or the "
+                f"{pattern(paths.SVM)}, the SVM baseline (a sweep with `svm: true`, or the "
                 "fits a bar chart names)"),
     "baselines": Role(baseline_files, read_baselines,
-                      "results/baselines/<name>.json, chapter 1's baselines a bar chart names"),
+                      f"{pattern(paths.BASELINE)}, chapter 1's baselines a bar chart names"),
     "neuron": Role(lambda fig, config: [paths.NEURON.format(neuron=fig["neuron"])], read_neuron,
-                   "results/neuron/<run>.json, the single neuron", one=True),
+                   f"{pattern(paths.NEURON)}, the single neuron", one=True),
     "data": Role(lambda fig, config: [paths.DATA], read_data,
-                 "data/mnist.npz, the prepared images", one=True),
+                 f"{paths.DATA}, the prepared images", one=True),
     "replay": Role(lambda fig, config: [paths.REPLAY.format(file=fig["replay"]["file"])]
                    if "replay" in fig else [], read_replay,
-                   "results/replay/<file>, a published run replayed from the author's seed"),
+                   f"{pattern(paths.REPLAY)}, a published run replayed from the author's "
+                   "seed"),
     "recipe": Role(recipe_files, read_recipe,
-                   "config/recipe_curves.json: the seed bands of the author's recipe "
+                   f"{RECIPE_BANDS}: the seed bands of the author's recipe "
                    "(nndl3.recipe), drawn beside the book's published runs"),
     "book": Role(lambda fig, config: [
         f"{book_runs.DIR}/{name}"
         for name in book_runs.figure_files(fig, book_runs.Published.from_config(config))],
-        book_runs.read, "the book's published runs the figure draws (book_runs/*.json)",
+        book_runs.read, f"the book's published runs the figure draws ({book_runs.DIR}/*.json)",
         published=True),
     "literature": Role(literature_files, read_literature,
-                       "results/literature/runs/<run>/seed-<seed>.json, the records of the "
-                       "literature runs the figure draws"),
+                       f"{pattern(paths.LITERATURE_RECORD)}, the records of the literature "
+                       "runs the figure draws, at its scale"),
 }
 
 
