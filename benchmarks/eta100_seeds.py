@@ -44,9 +44,6 @@ from nndl3.train import train  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 ROW = "ch1_30_eta100_one_digit"
 OTHER_DTYPE = "float64"  # the book's network.py computes in NumPy's default, float64
-# The book's transcript as the text prints it (epoch: correct of 10,000), the row's comment
-# in config/expected.yaml; the epochs in between are elided in the text.
-BOOK_TRANSCRIPT = {0: 1009, 1: 1009, 2: 1009, 3: 1009, 27: 982, 28: 982, 29: 982}
 
 
 def row_source(expected_path) -> dict:
@@ -100,7 +97,16 @@ def per_seed(records: list[dict], source: dict, counts: list[int], n: int) -> li
     return out
 
 
-def measure(config: dict, source: dict, seeds: list[int], data_path) -> dict:
+def book_transcript(expected_path, run: str) -> dict:
+    """The run's transcript as the text prints it (epoch: correct of 10,000; the epochs in
+    between elided): config/expected.yaml's `transcripts`."""
+    transcripts = check.load_expected(expected_path).get("transcripts") or {}
+    if run not in transcripts:
+        raise UserError(f"{expected_path}: transcripts: no transcript of run {run!r}")
+    return transcripts[run]
+
+
+def measure(config: dict, source: dict, seeds: list[int], data_path, transcript: dict) -> dict:
     run = source["run"]
     by_dtype = {}
     for dtype, spec in specs(config, run, seeds).items():
@@ -113,16 +119,16 @@ def measure(config: dict, source: dict, seeds: list[int], data_path) -> dict:
     return {"row": ROW, "run": run, "source": source, "seeds": seeds,
             "evaluation": spec["evaluation"], "class_counts": counts,
             "epochs": records[0]["monitored_epochs"], "config_dtype": next(iter(by_dtype)),
-            "book_transcript": {str(e): c for e, c in BOOK_TRANSCRIPT.items()},
+            "book_transcript": {str(e): c for e, c in transcript.items()},
             "by_dtype": by_dtype, "git_commit": records[0]["git_commit"],
             "versions": records[0]["versions"]}
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--config", default=str(ROOT / "config" / "config.yaml"))
-    p.add_argument("--expected", default=str(ROOT / "config" / "expected.yaml"))
-    p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
+    p.add_argument("--config", default=str(ROOT / paths.CONFIG))
+    p.add_argument("--expected", default=str(ROOT / paths.EXPECTED))
+    p.add_argument("--data", default=str(ROOT / paths.DATA))
     p.add_argument("--seeds", type=int, nargs="+", default=None,
                    help="default: the config's seeds and calibration_seeds")
     p.add_argument("--out", type=arguments.output_file,
@@ -136,7 +142,8 @@ def run(args) -> dict:
     source = row_source(args.expected)
     if source["run"] not in config["runs"]:
         raise UserError(f"{args.config}: runs: no run {source['run']!r} (row {ROW})")
-    return measure(config, source, seeds_of(config, args.seeds), args.data)
+    return measure(config, source, seeds_of(config, args.seeds), args.data,
+                   book_transcript(args.expected, source["run"]))
 
 
 def seeds_of(config: dict, given: list[int] | None) -> list[int]:
