@@ -158,25 +158,34 @@ def _row_length(context, builder, array_type, array):
     return cgutils.unpack_tuple(builder, shape, 2)[1]
 
 
-def _whole_row(builder, stride, vty, most, one_pass):
-    """one_pass(k, c0) for every part of a row of `stride` elements: passes of `most`
-    vectors, then one pass of the k < most vectors left. k must be a compile-time
-    constant of the code one_pass emits, hence the switch over the rest."""
-    width = most * vty.count
-    full = builder.sub(stride, builder.srem(stride, ir.Constant(_I64, width)))
+def _in_parts(builder, count, unit, most, body, name):
+    """body(k, start) for every part of [0, count): parts of `most` units of `unit`
+    elements, then one part of the k < most units left (count a multiple of `unit`). k must
+    be a compile-time constant of the code body emits, hence the switch over the rest.
+    A row of vectors: unit = the vector's lanes; a group of rows: unit 1."""
+    width = most * unit
+    full = builder.sub(count, builder.srem(count, ir.Constant(_I64, width)))
     with cgutils.for_range_slice(builder, ir.Constant(_I64, 0), full,
-                                 ir.Constant(_I64, width)) as (c0, _):
-        one_pass(most, c0)
-    rest = builder.sdiv(builder.sub(stride, full), ir.Constant(_I64, vty.count))
-    done = builder.append_basic_block("row.done")
+                                 ir.Constant(_I64, width)) as (start, _):
+        body(most, start)
+    rest = builder.sub(count, full)
+    if unit > 1:
+        rest = builder.sdiv(rest, ir.Constant(_I64, unit))
+    done = builder.append_basic_block(f"{name}.done")
     switch = builder.switch(rest, done)
     for k in range(1, most):
-        block = builder.append_basic_block(f"row.rest{k}")
+        block = builder.append_basic_block(f"{name}.rest{k}")
         switch.add_case(ir.Constant(_I64, k), block)
         builder.position_at_end(block)
-        one_pass(k, full)
+        body(k, full)
         builder.branch(done)
     builder.position_at_end(done)
+
+
+def _whole_row(builder, stride, vty, most, one_pass):
+    """one_pass(k, c0) for every part of a row of `stride` elements: passes of `most`
+    vectors, then one pass of the k < most vectors left."""
+    _in_parts(builder, stride, vty.count, most, one_pass, "row")
 
 
 # ------------------------------------------------------------- intrinsics
@@ -277,21 +286,8 @@ def dense_sum(typingctx, z, w, a, n):
 
 def _groups(builder, count, most, body):
     """body(g, e0) for the rows [0, count) in groups of `most` rows, then one group of
-    the g < most left (g a compile-time constant, as in `_whole_row`)."""
-    full = builder.sub(count, builder.srem(count, ir.Constant(_I64, most)))
-    with cgutils.for_range_slice(builder, ir.Constant(_I64, 0), full,
-                                 ir.Constant(_I64, most)) as (e0, _):
-        body(most, e0)
-    rest = builder.sub(count, full)
-    done = builder.append_basic_block("groups.done")
-    switch = builder.switch(rest, done)
-    for g in range(1, most):
-        block = builder.append_basic_block(f"groups.rest{g}")
-        switch.add_case(ir.Constant(_I64, g), block)
-        builder.position_at_end(block)
-        body(g, full)
-        builder.branch(done)
-    builder.position_at_end(done)
+    the g < most left."""
+    _in_parts(builder, count, 1, most, body, "groups")
 
 
 @intrinsic
