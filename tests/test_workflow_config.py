@@ -641,3 +641,29 @@ def test_a_run_spec_asked_for_again_is_checked_by_its_values_and_handed_out_as_a
     config["runs"]["overfit_1k"]["eta"] = -1.0  # the same run, now invalid: checked anew
     with pytest.raises(UserError, match="config runs.overfit_1k: eta"):
         workflow_config.run_spec(config, "overfit_1k")
+
+
+@pytest.mark.realdata
+def test_the_mnist_folder_a_run_names_is_no_reason_to_prepare_the_data_again(tmp_path):
+    """Prepared from the folder the config names, the data stays prepared when the folder is
+    named otherwise or not at all (offline, a rerun would delete it and then fail)."""
+    from tools.doc_commands import clean_checkout
+
+    folder = os.environ.get("MNIST_DIR")
+    if not folder:
+        pytest.fail("MNIST_DIR unset: this test prepares the real MNIST from it", pytrace=False)
+    checkout = clean_checkout(tmp_path / "checkout")
+    env = {k: v for k, v in os.environ.items() if k != "MNIST_DIR"}
+    env.update(PYTHONPATH=str(checkout / "src"),
+               PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+
+    def snakemake(*args):
+        proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1",
+                               "prepare_data", *args], cwd=checkout, capture_output=True,
+                              text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout + proc.stderr
+
+    snakemake("--config", f"mnist_dir={folder}")
+    assert "Nothing to be done" in snakemake("-n")
+    assert "Nothing to be done" in snakemake("-n", "--config", f"mnist_dir={folder}/")

@@ -197,6 +197,13 @@ def mnist_dir_option():
     return f"--mnist-dir {shlex.quote(folder)}" if folder else ""
 
 
+# prepare_data's source folder, filled into its command when it runs: not a param, which
+# Snakemake would compare with the last run's. The prepared bytes are the MD5-checked
+# files', from whichever folder (or download) they came, so the folder is no reason to
+# rerun, let alone to delete data/mnist.npz and then fail offline.
+MNIST_DIR_OPTION = mnist_dir_option()
+
+
 wildcard_constraints:
     run=one_of(RUNS),
     seed=r"\d+",

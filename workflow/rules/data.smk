@@ -4,7 +4,6 @@ rule prepare_data:
     log:
         "logs/prepare_data.log",
     params:
-        mnist_dir=mnist_dir_option(),
         code=code("prepare-data"),
     shell:
-        "python -m nndl3 prepare-data --out {output} {params.mnist_dir} > {log} 2>&1"
+        "python -m nndl3 prepare-data --out {output} {MNIST_DIR_OPTION} > {log} 2>&1"
