@@ -172,6 +172,22 @@ def test_a_bad_literature_run_is_named():
         literature.run_spec(CONFIG, LITERATURE, "nope")
 
 
+@pytest.mark.parametrize("key, value", [("hidden", "relu"), ("cost", "quadratic"),
+                                        ("lmbda", 5.0),
+                                        ("rotation", {"max_degrees": 90, "copies": 1})])
+def test_what_the_wide_engine_does_not_take_is_refused_not_ignored(key, value):
+    """config/config.yaml's defaults of such an option stay the book runs' (the literature
+    runs train, and record, the wide engine's own); a literature run that sets it is refused
+    (the engine would train its own and record the setting)."""
+    config = {**CONFIG, "defaults": {**CONFIG["defaults"], key: value}}
+    simard = literature.run_spec(config, LITERATURE, "simard_plain")
+    assert simard[key] == runspec.defaults()[key] != value
+    assert workflow_config.run_spec(config, "xent_30")[key] == value
+    bad = {**LITERATURE, "runs": {"x": {**LITERATURE["runs"]["simard_plain"], key: value}}}
+    with pytest.raises(UserError, match=rf"runs.x: {key}: .*engine 'wide' trains "):
+        literature.run_spec(CONFIG, bad, "x")
+
+
 def test_schedules():
     simard = literature.run_spec(CONFIG, LITERATURE, "simard_plain")
     assert literature.eta_of(simard, 99) == simard["eta"]

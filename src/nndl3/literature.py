@@ -18,7 +18,7 @@ import numpy as np
 
 from . import paths, readers
 from .errors import UserError, require_one_of
-from .runspec import merged, validate
+from .runspec import WIDE_FIXED, defaults, merged, validate
 from .train import git_commit, streams, versions
 
 CONFIG = paths.LITERATURE_CONFIG
@@ -34,9 +34,10 @@ def load_config(path=CONFIG) -> dict:
 
 def run_spec(config: dict, literature: dict, run: str, scale: str = "runs",
              files: tuple[str, str] = (paths.CONFIG, CONFIG)) -> dict:
-    """config/config.yaml's defaults, then the literature defaults, then the run's keys (and
-    at another scale than `runs`, that scale's keys for it), with config/config.yaml's
-    seeds; validated. `files`: where the two came from, for the errors."""
+    """config/config.yaml's defaults (less those the wide engine does not take,
+    runspec.WIDE_FIXED), then the literature defaults, then the run's keys (and at another
+    scale than `runs`, that scale's keys for it), with config/config.yaml's seeds;
+    validated. `files`: where the two came from, for the errors."""
     config_file, literature_file = files
     for doc, file, keys in ((config, config_file, ("defaults",)),
                             (literature, literature_file, ("defaults", "runs"))):
@@ -49,7 +50,8 @@ def run_spec(config: dict, literature: dict, run: str, scale: str = "runs",
     if run not in runs:
         raise UserError(f"{literature_file}: runs: no run {run!r} (one of {', '.join(runs)})")
     require_one_of(scale, paths.LITERATURE_SCALES, "--scale")
-    spec = merged(merged(config["defaults"], literature["defaults"]),
+    taken = {k: v for k, v in config["defaults"].items() if k not in WIDE_FIXED}
+    spec = merged(merged(taken, literature["defaults"]),
                   settings(runs[run], f"{literature_file}: runs.{run}"))
     if scale != "runs":
         short = literature.get(scale) or {}
@@ -84,11 +86,17 @@ def settings(entry, where: str) -> dict:
 
 
 def checked_spec(spec: dict, where: str) -> dict:
-    """A literature run's full spec, validated (a run spec, on the wide engine)."""
+    """A literature run's full spec, validated (a run spec, on the wide engine, with none of
+    the options it does not take set otherwise than their default)."""
     spec = validate(spec, where)
     if spec["engine"] != "wide":
         raise UserError(f"{where}: engine: {spec['engine']!r}: the literature runs train "
                         "with engine 'wide'")
+    schema_defaults = defaults()
+    for key in WIDE_FIXED:
+        if spec[key] != schema_defaults[key]:
+            raise UserError(f"{where}: {key}: {spec[key]!r}: engine 'wide' trains "
+                            f"{schema_defaults[key]!r} only")
     return spec
 
 
