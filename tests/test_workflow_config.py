@@ -667,3 +667,24 @@ def test_the_mnist_folder_a_run_names_is_no_reason_to_prepare_the_data_again(tmp
     snakemake("--config", f"mnist_dir={folder}")
     assert "Nothing to be done" in snakemake("-n")
     assert "Nothing to be done" in snakemake("-n", "--config", f"mnist_dir={folder}/")
+
+
+def test_fewer_seeds_than_a_best_of_row_takes_are_named_when_the_workflow_starts(tmp_path):
+    """The check's `best_of: 3` rows need 3 seeds: with fewer, a warning says so at start
+    (the report would stop only after every run is trained); a figure is still planned."""
+    from tools.doc_commands import clean_checkout
+
+    checkout = clean_checkout(tmp_path / "checkout")
+    (tmp_path / "two.yaml").write_text("seeds: [1, 2]\n")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1",
+                           "figures/overfitting_overlay.png", "--configfile",
+                           str(tmp_path / "two.yaml")], cwd=checkout, capture_output=True,
+                          text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(checkout / "src")})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert ("warning: row 'ch1_30_epoch0' (best_of 3) needs at least 3 seeds and run "
+            "'quad_30' has [1, 2]") in proc.stderr
+    config = {**load_config(), "seeds": [1, 2, 3]}
+    specs = workflow_config.check(config)
+    assert check.seed_shortfall(check.load_expected(ROOT / "config" / "expected.yaml"),
+                                specs) is None

@@ -709,6 +709,22 @@ def config_problem(expected: dict, specs: dict) -> str | None:
     return None
 
 
+def seed_shortfall(expected: dict, specs: dict) -> str | None:
+    """The first `best_of: k` row whose run has fewer than k seeds, as a warning for the
+    workflow's start: its report job would stop there, after every run is trained. Not an
+    error: fewer seeds still draw every figure (a quick look, CI's one-seed runs)."""
+    for row in expected["quantities"]:
+        short = [run for run in runs_of(row["source"])
+                 if run in specs and len(specs[run]["seeds"]) < row.get("best_of", 0)]
+        if short:
+            seeds = specs[short[0]]["seeds"]
+            return (f"row {row['id']!r} (best_of {row['best_of']}) needs at least "
+                    f"{row['best_of']} seeds and run {short[0]!r} has {seeds}: the check "
+                    "(`snakemake check`, and `all`'s report) will stop there; figures are "
+                    "drawn")
+    return None
+
+
 def sources(expected_path, specs: dict | None = None) -> dict:
     """What the check reads: the runs, SVM sizes and neuron runs the quantities name; with
     the config's run `specs`, each row checked against them (`config_problem`)."""

@@ -5,8 +5,13 @@
 
 try:
     CHECKED = nndl3_check.sources(paths.EXPECTED, RUN_SPECS)
+    SHORTFALL = nndl3_check.seed_shortfall(
+        nndl3_check.load_expected(paths.EXPECTED), RUN_SPECS
+    )
 except UserError as error:
     stop(str(error))
+if SHORTFALL:
+    print(f"warning: {SHORTFALL}", file=sys.stderr)
 CURVE_RUNS = nndl3_curves.needed_runs(PUBLISHED)
 # The author's recipe over its seeds, used where installed (nndl3.tolerance, two_sample).
 RECIPE = {
