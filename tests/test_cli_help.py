@@ -126,3 +126,14 @@ def test_a_benchmarks_default_output_is_checked_as_its_arguments_are_parsed(tmp_
     assert proc.stderr.splitlines()[-1].startswith(
         "reference_epoch.py: error: argument --out: results/reference_epoch.json: its folder "
         "cannot be written")
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "tools").glob("*.py")
+                                          if p.name != "__init__.py"))
+def test_every_tool_answers_help_with_its_usage_and_does_nothing_else(script):
+    """`--help` printed a traceback (doc_commands), read the folder `--help`/ (run_specs),
+    or ran the whole lint (lint_workflow)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / script), "--help"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "usage:" in proc.stdout + proc.stderr and "lint:" not in proc.stdout

@@ -207,5 +207,10 @@ def bash(args: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    name, *arguments = sys.argv[1:]
-    sys.exit({"snakemake": snakemake, "python": python, "pip": pip, "bash": bash}[name](arguments))
+    STANDS_IN = {"snakemake": snakemake, "python": python, "pip": pip, "bash": bash}
+    name, *arguments = sys.argv[1:] or [""]
+    if name not in STANDS_IN:  # called by run_script's shell functions, not by hand
+        print(f"usage: {sys.argv[0]} {{{','.join(STANDS_IN)}}} ARGS... (what a documented "
+              "command runs as; see the module's docstring)", file=sys.stderr)
+        sys.exit(0 if name in ("-h", "--help") else 2)
+    sys.exit(STANDS_IN[name](arguments))

@@ -10,6 +10,7 @@
 Every other lint fails. Exit 1 naming the lints found.
 """
 
+import argparse
 import re
 import subprocess
 import sys
@@ -32,4 +33,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     sys.exit(main())

@@ -9,8 +9,8 @@ The package on the path validates (PYTHONPATH=<tree>/src, ROOT the tree's root a
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 from nndl3 import workflow_config
@@ -28,5 +28,8 @@ def main(root: Path = ROOT) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(exit_status(lambda: main(Path(sys.argv[1]) if len(sys.argv) > 1
-                                             else ROOT)))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("root", nargs="?", type=Path, default=ROOT,
+                        help="the tree whose config/ is read (default: this checkout)")
+    args = parser.parse_args()
+    raise SystemExit(exit_status(lambda: main(args.root)))
