@@ -34,6 +34,8 @@ def test_bad_spec_names_key_and_value(base_spec, bad, message):
     ({"sizes": [784, 10], "hidden": "relu"}, "hidden: 'relu' acts on hidden neurons, and "
      "sizes \\[784, 10\\] have none"),
     ({"sizes": [784, 10], "dropout": 0.5}, "dropout: 0.5 acts on hidden neurons"),
+    ({"rotation": {"max_degrees": 15, "copies": 0}},
+     "rotation: max_degrees 15 with copies 0 adds no rotated image"),
 ])
 def test_bad_option_names_key_and_value(base_spec, bad, message):
     with pytest.raises(UserError, match=message):

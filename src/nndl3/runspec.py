@@ -119,6 +119,10 @@ def check_options(spec: dict, where: str) -> None:
                                      hidden_defaults().items() if spec[key] != default]):
         raise UserError(f"{where}: {idle[0]} acts on hidden neurons, and sizes {sizes} have "
                         "none (it would change nothing)")
+    rotation = spec["rotation"]
+    if rotation["max_degrees"] and not rotation["copies"]:
+        raise UserError(f"{where}: rotation: max_degrees {rotation['max_degrees']} with copies "
+                        "0 adds no rotated image (it would change nothing)")
     if (spec["output"] == "softmax") != (spec["cost"] == "log-likelihood"):
         raise UserError(f"{where}: output: {spec['output']!r} with cost {spec['cost']!r}: a "
                         "softmax output goes with cost 'log-likelihood', and only with it")

@@ -14,6 +14,9 @@ use rule train as train_calibration with:
         "logs/calibration/train/{run}/seed-{seed}.log",
     benchmark:
         benchmark_file("calibration", "{run}/seed-{seed}")
+    wildcard_constraints:
+        # never a seed of the check's: the tolerances must not see the seeds they judge
+        seed=rf"(?!(?:{one_of(map(str, config['seeds']))})(?!\d))\d+",
     params:
         spec=calibration_spec_json,
         out_dir=lambda wildcards: paths.CALIBRATION_RUN_DIR.format(run=wildcards.run),
