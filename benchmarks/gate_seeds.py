@@ -92,7 +92,7 @@ def held_out(expected: dict, calibration: dict, alpha: float) -> dict:
         if values.std() > 0:
             rows[row["id"]] = held_out_row(values, alpha)
     mean = {k: float(np.mean([r[k] for r in rows.values()])) for k in ("t", "normal")}
-    return {"nominal": alpha, "rows": rows, "mean": mean}
+    return {"nominal": alpha, "subset": N_CHECK, "rows": rows, "mean": mean}
 
 
 def main(argv=None) -> int:

@@ -1,6 +1,7 @@
 """benchmarks/gate_seeds.py: the rows a seed triple judges otherwise than the 3 sd rule, and
 the held-out count, on hand-made inputs."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -33,3 +34,19 @@ def test_held_out_counts_each_seed_against_each_triple_of_the_others():
     # (the others' sd is 1.29 then, and about 49 when 100 is among them)
     got = script.held_out_row(script.np.array([0.0, 1.0, 2.0, 3.0, 100.0]), 0.05)
     assert got == {"cases": 20, "t": pytest.approx(0.2), "normal": pytest.approx(0.2)}
+
+
+def test_the_docs_block_names_the_subset_size_the_record_was_made_with(tmp_path):
+    """The held-out sentence renders the record's own subset size (none stored: words, not
+    this checkout's constant), with or without seed triples."""
+    from nndl3 import docs, paths
+
+    record = {"triples": {"reports": [], "failing": 0},
+              "held_out": {"nominal": 0.05, "subset": 4, "rows": {"r": {}},
+                           "mean": {"t": 0.05, "normal": 0.08}}}
+    (tmp_path / "results").mkdir()
+    (tmp_path / paths.GATE_SEEDS).write_text(json.dumps(record))
+    assert "each 4-seed subset of the others" in docs.gate_seeds(tmp_path)
+    del record["held_out"]["subset"]
+    (tmp_path / paths.GATE_SEEDS).write_text(json.dumps(record))
+    assert "each subset, of the check's size, of the others" in docs.gate_seeds(tmp_path)

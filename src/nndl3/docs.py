@@ -172,10 +172,11 @@ def gate_seeds(root: Path) -> str:
         lines.append(f"| {seeds} | {', '.join(f'`{f}`' for f in r['failed']) or 'none'} | "
                      f"{moved or 'none'} |")
     h = doc["triples"], doc["held_out"]
-    n = len(h[0]["reports"][0]["seeds"])  # gate_seeds.py's subsets are as large as its triples
+    # the record's own subset size (a record made before it kept one: the check's seeds)
+    subset = f"{h[1]['subset']}-seed subset" if "subset" in h[1] else "subset, of the check's size,"
     lines += ["", f"{h[0]['failing']} of {len(h[0]['reports'])} seed triples fail at least "
               f"one row or curve. Held out (each calibration seed as the book's draw, each "
-              f"{n}-seed subset of the others as our mean, the others' sd), at a nominal "
+              f"{subset} of the others as our mean, the others' sd), at a nominal "
               f"{h[1]['nominal']:g} per row, over {len(h[1]['rows'])} rows: the t rule "
               f"fails {h[1]['mean']['t']:.4f} of the cases, the normal quantile at the same "
               f"nominal rate {h[1]['mean']['normal']:.4f}."]
