@@ -173,7 +173,7 @@ def test_a_bad_literature_run_is_named():
 
 
 @pytest.mark.parametrize("key, value", [("hidden", "relu"), ("cost", "quadratic"),
-                                        ("lmbda", 5.0),
+                                        ("lmbda", 5.0), ("monitor_every", 5),
                                         ("rotation", {"max_degrees": 90, "copies": 1})])
 def test_what_the_wide_engine_does_not_take_is_refused_not_ignored(key, value):
     """config/config.yaml's defaults of such an option stay the book runs' (the literature

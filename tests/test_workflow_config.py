@@ -599,6 +599,21 @@ def test_seeds_shared_with_the_calibration_name_both_keys():
         workflow_config.check(config)
 
 
+def test_seeds_a_row_calibrates_on_are_no_check_seeds_either():
+    """A row's own calibration seeds (l2_full_test_best: 101-120) are held apart from the
+    check's as calibration_seeds are: the workflow stops at start, in one line."""
+    from nndl3 import book_runs, calibration
+
+    config = load_config()
+    calibrated = calibration.run_seeds(check.load_expected(ROOT / "config" / "expected.yaml"),
+                                       config["calibration_seeds"],
+                                       book_runs.Published.from_config(config))
+    calibration.apart_from(calibrated, config["seeds"])
+    with pytest.raises(UserError, match=r"^config seeds \[111\]: also calibration seeds of "
+                                        "run 'l2_full'"):
+        calibration.apart_from(calibrated, [111])
+
+
 def test_an_infinite_number_is_told_it_must_be_finite():
     import copy
 

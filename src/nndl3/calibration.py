@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import atomic, book_runs, check, curves, mnist, readers, records, tolerance
+from . import atomic, book_runs, check, curves, mnist, paths, readers, records, tolerance
 from .errors import UserError
 
 DECIMALS = 4  # a row's per-seed values and sd, as stored and compared
@@ -51,6 +51,17 @@ def run_seeds(expected: dict, default: list[int],
             for run in check.runs_of(row["source"]):
                 seeds.setdefault(run, set()).update(row_seeds(row, default))
     return {run: sorted(s) for run, s in sorted(seeds.items())}
+
+
+def apart_from(calibrated: dict[str, list[int]], check_seeds: list[int]) -> None:
+    """A UserError if a run's calibration seeds (run_seeds, a row's declared ones among
+    them) include a seed of the check's: the tolerances must be measured on seeds the check
+    does not use (the workflow_config check holds calibration_seeds apart, this the rows')."""
+    for run, seeds in calibrated.items():
+        if shared := sorted(set(seeds) & set(check_seeds)):
+            raise UserError(f"config seeds {shared}: also calibration seeds of run {run!r} "
+                            f"({paths.EXPECTED} declares them for a row): the tolerances "
+                            "must be measured on seeds the check does not use")
 
 
 def subset(agg: dict, seeds: list[int], what: str) -> dict:

@@ -77,11 +77,13 @@ def validate(spec: dict, where: str) -> Spec:
 WIDE_ONLY = ("init_std", "eta_decay", "momentum_schedule", "max_norm", "max_norm_output",
              "input_dropout", "distortion")
 # The options engine 'wide' (nndl3.wide) does not take: it trains sigmoid neurons with the
-# cross-entropy cost, no penalty and no stopping rule, and distorts images its own way
-# (`distortion`), i.e. each at the schema's default. A literature run that sets one
-# otherwise is refused (it would be trained as the default and recorded as set), and
-# config/config.yaml's defaults of these do not reach those runs (literature.run_spec).
-WIDE_FIXED = ("hidden", "output", "cost", "lmbda", "early_stopping", "schedule", "rotation")
+# cross-entropy cost, no penalty and no stopping rule, measures every epoch, and distorts
+# images its own way (`distortion`), i.e. each at the schema's default. A literature run
+# that sets one otherwise is refused (it would be trained as the default and recorded as
+# set), and config/config.yaml's defaults of these do not reach those runs
+# (literature.run_spec).
+WIDE_FIXED = ("hidden", "output", "cost", "lmbda", "regularization", "early_stopping",
+              "schedule", "monitor_every", "rotation")
 # Options of the hidden neurons: a network without a hidden layer has nothing they act on.
 HIDDEN_ONLY = ("hidden", "dropout")
 

@@ -151,6 +151,7 @@ try:
         config["calibration_seeds"],
         PUBLISHED,
     )
+    nndl3_calibration.apart_from(CALIBRATED, config["seeds"])
 except UserError as error:
     stop(str(error))
 SPOT_SEED = config["calibration_seeds"][0]
