@@ -21,7 +21,6 @@ from pathlib import Path
 import yaml
 
 from nndl3 import arguments, atomic, bench_docs, paths
-from nndl3.docs import target_times_table
 from nndl3.errors import exit_status
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -66,7 +65,7 @@ def main(argv=None) -> int:
                    help=f"also write the numbers here (default {paths.TARGET_TIMES})")
     args = p.parse_args(argv)
     targets = estimates(args.dir)
-    print(target_times_table(targets), end="")
+    print(bench_docs.target_times_table(targets), end="")
     if args.json:
         atomic.write_text(args.json, json.dumps({"targets": targets}, indent=1) + "\n")
     return 0

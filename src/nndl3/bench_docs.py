@@ -35,6 +35,20 @@ def cores_minutes(cpu_seconds: float) -> str:
     return f"about {wall_estimate(cpu_seconds) / 60:.0f} minutes on {ESTIMATE_CORES} cores"
 
 
+def target_times_table(targets: list[dict]) -> str:
+    """The table of benchmarks/target_times.py's estimates (it prints it too)."""
+    lines = [f"| target | jobs | job-s | longest job | estimate, {ESTIMATE_CORES} "
+             "cores |", "|---|---|---|---|---|"]
+    for t in targets:
+        if not t["jobs"]:
+            lines.append(f"| `{t['target']}` | 0 | - | - | seconds |")
+            continue
+        lines.append(f"| `{t['target']}` | {t['jobs']} | {t['job_seconds']:.0f} | "
+                     f"{t['longest']} {t['longest_seconds']:.0f} s | "
+                     f"~{t['estimate_seconds'] / 60:.1f} min |")
+    return "\n".join(lines) + "\n"
+
+
 def load(root: Path) -> dict:
     return json.loads((root / paths.KERNEL_BENCH).read_text())
 

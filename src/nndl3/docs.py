@@ -350,21 +350,7 @@ def figures_table(root: Path) -> str:
 
 def target_times(root: Path) -> str:
     """Per-target wall-time estimates (paths.TARGET_TIMES, benchmarks/target_times.py)."""
-    return target_times_table(load_json(root, paths.TARGET_TIMES)["targets"])
-
-
-def target_times_table(targets: list[dict]) -> str:
-    """The table of benchmarks/target_times.py's estimates (it prints it too)."""
-    lines = [f"| target | jobs | job-s | longest job | estimate, {bench_docs.ESTIMATE_CORES} "
-             "cores |", "|---|---|---|---|---|"]
-    for t in targets:
-        if not t["jobs"]:
-            lines.append(f"| `{t['target']}` | 0 | - | - | seconds |")
-            continue
-        lines.append(f"| `{t['target']}` | {t['jobs']} | {t['job_seconds']:.0f} | "
-                     f"{t['longest']} {t['longest_seconds']:.0f} s | "
-                     f"~{t['estimate_seconds'] / 60:.1f} min |")
-    return "\n".join(lines) + "\n"
+    return bench_docs.target_times_table(load_json(root, paths.TARGET_TIMES)["targets"])
 
 
 def pipeline_time(root: Path) -> str:
