@@ -162,6 +162,24 @@ def test_broken_file_gives_one_line(files, capsys, kind, command, breaker, named
     assert not out.exists(), "no output may be written from a broken input"
 
 
+@pytest.mark.parametrize("command", ["report", "plot_sweep"])
+@pytest.mark.parametrize("key, value", [("accuracy", "0.9"), ("accuracy", 1.7),
+                                        ("accuracy", None), ("train_size", "100"),
+                                        ("train_size", None),
+                                        ("scores", {"test": {"accuracy": -3}})])
+def test_an_svm_result_of_values_no_reader_can_take_is_named(files, capsys, command, key,
+                                                             value):
+    """Keys were checked, not values: a string accuracy was drawn on a text axis, and a
+    null one stopped on a TypeError naming no file."""
+    f, commands, out = files
+    set_key(key, value)(f["svm"])
+    capsys.readouterr()
+    assert cli.main(commands[command]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {f['svm']}: SVM result: "), err
+    assert key in err and not out.exists()
+
+
 def test_a_good_set_passes(files):
     f, commands, out = files
     for name in ("record", "report", "plot", "plot_neuron", "plot_sweep", "check"):
@@ -319,3 +337,16 @@ def test_the_gate_seeds_benchmark_names_a_row_without_status(files, monkeypatch)
     with pytest.raises(UserError, match=rf"^{re.escape(str(report))}: rows: "
                                         rf"{doc['rows'][0]['id']}: status None$"):
         gate_seeds.triples([str(report)])
+
+
+@pytest.mark.parametrize("change, words", [({"correct": 10_001}, "correct 10001 of 10000"),
+                                           ({"accuracy": "0.2"}, "accuracy: '0.2' is not a "
+                                                                 "fraction")])
+def test_a_baseline_result_of_values_no_reader_can_take_is_named(tmp_path, change, words):
+    path = tmp_path / "darkness.json"
+    path.write_text(json.dumps({"schema": readers.BASELINE_SCHEMA, "classifier": "darkness",
+                                "evaluation": "test", "correct": 2225, "of": 10_000,
+                                "accuracy": 0.2225, **change}))
+    with pytest.raises(UserError, match=f"^{re.escape(str(path))}: baseline result: "
+                                        f"{re.escape(words)}"):
+        readers.baseline_result(path)

@@ -174,11 +174,50 @@ def result(path: str | os.PathLike, *schemas: str) -> dict:
         raise UserError(f"{path}: not {article(what)} {what} of schema "
                         f"{' or '.join(schemas)} ({found}); " + advice_for(path))
     require(doc, KEYS[schema], path, WHAT[schema])
+    if schema in VALUES:
+        VALUES[schema](doc, path)
     return doc
 
 
 def svm_result(path) -> dict:
     return result(path, SVM_SCHEMA)
+
+
+def svm_values(doc: dict, path) -> None:
+    """An SVM result's values as its readers take them: a training size, accuracies that
+    are fractions (its own, and each set's it was scored on besides)."""
+    if not is_integer(doc["train_size"]) or doc["train_size"] < 1:
+        raise UserError(f"{path}: SVM result: train_size: {doc['train_size']!r} is not a "
+                        f"positive integer; {advice_for(path)}")
+    scores = doc.get("scores", {})
+    if not isinstance(scores, dict):
+        raise UserError(f"{path}: SVM result: scores: not a mapping of set to its score; "
+                        f"{advice_for(path)}")
+    for key, score in [("accuracy", doc), *((f"scores.{k}.accuracy", v)
+                                            for k, v in scores.items())]:
+        fraction(score.get("accuracy") if isinstance(score, dict) else None, key, path,
+                 "SVM result")
+
+
+def baseline_values(doc: dict, path) -> None:
+    """A baseline result's values: correct of `of` images, and its accuracy a fraction."""
+    if not (is_integer(doc["of"]) and is_integer(doc["correct"])
+            and 0 <= doc["correct"] <= doc["of"] and doc["of"] > 0):
+        raise UserError(f"{path}: baseline result: correct {doc['correct']!r} of "
+                        f"{doc['of']!r} is not a count of images; {advice_for(path)}")
+    fraction(doc["accuracy"], "accuracy", path, "baseline result")
+
+
+def fraction(value, key: str, path, what: str) -> None:
+    """A UserError unless `value` is a finite number in [0, 1] (an accuracy)."""
+    if not is_finite_number(value) or not 0 <= value <= 1:
+        raise UserError(f"{path}: {what}: {key}: {value!r} is not a fraction in [0, 1]; "
+                        f"{advice_for(path)}")
+
+
+# the checks of a result's values beyond its keys, by schema (`result` applies them): the
+# results a figure or a row reads as they are
+VALUES = {SVM_SCHEMA: svm_values, BASELINE_SCHEMA: baseline_values}
 
 
 def neuron_result(path) -> dict:
