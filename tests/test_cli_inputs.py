@@ -496,20 +496,25 @@ def test_a_seed_that_diverged_before_its_first_monitored_epoch_is_a_record(tmp_p
 def an_aggregate(**changes) -> dict:
     good = {"schema": readers.AGGREGATE_SCHEMA, "run": "r", "seeds": [1, 2],
             "monitored_epochs": [0, 1], "spec": {"eta": 0.5},
-            "metrics": {"evaluation_accuracy": {"per_seed": [[0.5, 0.6], [0.4]]}},
+            "metrics": {"evaluation_accuracy": {
+                "per_seed": [[0.5, 0.6], [0.4]], "mean": [0.45, 0.6], "sd": [0.07, None],
+                "min": [0.4, 0.6], "max": [0.5, 0.6]}},
             "stopped_at_epoch": [1, 0], "diverged_at_epoch": [None, None]}
     return {**good, **changes}
+
+
+STATS = an_aggregate()["metrics"]["evaluation_accuracy"]
 
 
 @pytest.mark.parametrize("changes, words", [
     ({"seeds": [1, 1]}, "seeds: [1, 1] is not a list of distinct seeds"),
     ({"monitored_epochs": [1, 0]}, "monitored_epochs: not in increasing order ([1, 0])"),
     ({"spec": {"eta": -1}}, "spec: eta: -1 is less than or equal to the minimum of 0"),
-    ({"metrics": {"evaluation_accuracy": {"per_seed": [[0.5, 0.6]]}}},
+    ({"metrics": {"evaluation_accuracy": {**STATS, "per_seed": [[0.5, 0.6]]}}},
      "metrics.evaluation_accuracy.per_seed: not one row for each of its 2 seeds"),
-    ({"metrics": {"evaluation_accuracy": {"per_seed": [[0.5, 97.0], [0.4]]}}},
+    ({"metrics": {"evaluation_accuracy": {**STATS, "per_seed": [[0.5, 97.0], [0.4]]}}},
      "metrics.evaluation_accuracy.per_seed, seed 1: an accuracy outside 0..1"),
-    ({"metrics": {"evaluation_accuracy": {"per_seed": [[0.5, "x"], [0.4]]}}},
+    ({"metrics": {"evaluation_accuracy": {**STATS, "per_seed": [[0.5, "x"], [0.4]]}}},
      "metrics.evaluation_accuracy.per_seed, seed 1: not one number (or null) for each of its "
      "2 monitored epochs"),
     ({"diverged_at_epoch": ["x", None]},

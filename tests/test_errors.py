@@ -350,3 +350,42 @@ def test_a_baseline_result_of_values_no_reader_can_take_is_named(tmp_path, chang
     with pytest.raises(UserError, match=f"^{re.escape(str(path))}: baseline result: "
                                         f"{re.escape(words)}"):
         readers.baseline_result(path)
+
+
+def set_summary(summary, value):
+    def breaker(path):
+        doc = json.loads(path.read_text())
+        doc["metrics"]["evaluation_accuracy"][summary] = value
+        path.write_text(json.dumps(doc))
+    return breaker
+
+
+@pytest.mark.parametrize("breaker, words", [
+    (set_summary("min", None), "metrics.evaluation_accuracy.min: not one number"),
+    (set_summary("mean", ["x", 0.9]), "metrics.evaluation_accuracy.mean: not one number"),
+    (set_summary("max", [0.9, 1.5]), "metrics.evaluation_accuracy.max: an accuracy outside"),
+    (set_key("stop_reason", 5), "stop_reason: not one reason")])
+def test_an_aggregate_s_statistics_the_figures_draw_are_checked(files, capsys, breaker, words):
+    """The figures draw an aggregate's mean, min and max as stored: a null min stopped on a
+    TypeError naming no file."""
+    f, commands, out = files
+    breaker(f["aggregate"])
+    capsys.readouterr()
+    assert cli.main(commands["plot"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: {f['aggregate']}: aggregate: {words}" + err.split(words, 1)[1], err
+    assert err.count("\n") == 1 and not out.exists()
+
+
+def test_an_aggregate_drawn_without_its_statistics_is_named(files, capsys):
+    """The check reads per_seed only; a figure draws mean, min and max: a figure of an
+    aggregate without them names the file and the keys."""
+    f, commands, out = files
+    doc = json.loads(f["aggregate"].read_text())
+    del doc["metrics"]["evaluation_accuracy"]["min"]
+    f["aggregate"].write_text(json.dumps(doc))
+    capsys.readouterr()
+    assert cli.main(commands["plot"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {f['aggregate']}: aggregate metric 'evaluation_accuracy' "
+                          "lacks key(s) 'min'") and err.count("\n") == 1, err

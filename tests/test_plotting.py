@@ -386,7 +386,8 @@ def test_a_run_s_aggregate_given_twice_is_named_not_one_dropped(tmp_path):
     from nndl3.errors import UserError
 
     doc = {"schema": readers.AGGREGATE_SCHEMA, "run": "r", "seeds": [1],
-           "monitored_epochs": [0], "metrics": {"evaluation_accuracy": {"per_seed": [[0.5]]}}}
+           "monitored_epochs": [0], "metrics": {"evaluation_accuracy": {
+               "per_seed": [[0.5]], "mean": [0.5], "sd": [None], "min": [0.5], "max": [0.5]}}}
     paths = [tmp_path / "a.json", tmp_path / "b.json"]
     for path in paths:
         path.write_text(json.dumps(doc))

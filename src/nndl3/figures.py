@@ -175,7 +175,8 @@ class Role:
 
 ROLES = {
     "aggregates": Role(lambda fig, config: [paths.AGGREGATE.format(run=run)
-                                            for run in figure_runs(fig)], records.read_aggregates,
+                                            for run in figure_runs(fig)],
+                       lambda files: records.read_aggregates(files, records.read_drawn_aggregate),
                        f"{pattern(paths.AGGREGATE)} of the runs the figure draws"),
     "svm": Role(svm_files, read_svm,
                 f"{pattern(paths.SVM)}, the SVM baseline (a sweep with `svm: true`, or the "

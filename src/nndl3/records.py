@@ -39,10 +39,19 @@ def read_aggregate(path: str | Path) -> dict:
     return doc
 
 
-def read_aggregates(paths) -> dict:
-    """Aggregates by run; a run's given twice is named, not one of them dropped."""
-    return readers.keyed(paths, read_aggregate, lambda path, doc: doc["run"],
-                         "aggregate of run")
+def read_drawn_aggregate(path: str | Path) -> dict:
+    """A run's aggregate as a figure draws it: with its metrics' statistics (SUMMARIES),
+    which the check does not read."""
+    doc = read_aggregate(path)
+    for name, stats in doc["metrics"].items():
+        readers.require(stats, SUMMARIES, path, f"aggregate metric {name!r}")
+    return doc
+
+
+def read_aggregates(paths, read=read_aggregate) -> dict:
+    """Aggregates by run (each read by `read`); a run's given twice is named, not one of
+    them dropped."""
+    return readers.keyed(paths, read, lambda path, doc: doc["run"], "aggregate of run")
 
 
 def epochs_problem(epochs) -> str | None:
@@ -64,6 +73,10 @@ def values_problem(name: str, values, epochs: list, whole: bool = True) -> str |
     if name.endswith("accuracy") and not all(v is None or 0 <= v <= 1 for v in values):
         return "an accuracy outside 0..1 (a fraction of the images)"
     return None
+
+
+# an aggregate metric's statistics over its seeds, epoch by epoch (nndl3.aggregate)
+SUMMARIES = ("mean", "sd", "min", "max")
 
 
 def aggregate_shape(doc: dict, path) -> None:
@@ -90,6 +103,14 @@ def aggregate_shape(doc: dict, path) -> None:
         for seed, row in zip(seeds, rows, strict=True):
             if problem := values_problem(name, row, epochs, whole=False):
                 raise UserError(f"{where}: metrics.{name}.per_seed, seed {seed}: {problem}")
+        for summary in SUMMARIES:  # the figures draw these, as stored
+            if summary in stats and (problem := values_problem(name, stats[summary], epochs)):
+                raise UserError(f"{where}: metrics.{name}.{summary}: {problem}")
+    reasons = doc.get("stop_reason", [None] * len(seeds))
+    if (not isinstance(reasons, list) or len(reasons) != len(seeds)
+            or not all(r is None or isinstance(r, str) for r in reasons)):
+        raise UserError(f"{where}: stop_reason: not one reason (text, or null) for each of "
+                        f"its {len(seeds)} seeds")
     for key in ("stopped_at_epoch", "diverged_at_epoch"):
         given = doc.get(key, [None] * len(seeds))
         if (not isinstance(given, list) or len(given) != len(seeds)
