@@ -58,7 +58,8 @@ def files(tmp_path):
     f["spec"].write_text(yaml.safe_dump(SPEC))
     out = tmp_path / "out"
     report = ["report", "--expected", f["expected"], "--calibration", f["calibration"],
-              "--aggregates", f["aggregate"], "--svm", f["svm"], "--neuron", f["neuron"],
+              "--aggregates", f["aggregate"], "--records", f["record"], f["record2"],
+              "--svm", f["svm"], "--neuron", f["neuron"],
               "--out-md", f["table"], "--out-json", f["reproduction"]]
     assert cli.main(list(map(str, report))) == 0
     curves = {"family": "curves", "title": "t",
@@ -67,7 +68,7 @@ def files(tmp_path):
         "record": ["aggregate", "--records", f["record"], f["record2"], "--out", out],
         "report": report,
         "plot": ["plot", "--spec", json.dumps(curves), "--aggregates", f["aggregate"],
-                 "--out", out],
+                 "--records", f["record"], f["record2"], "--out", out],
         "plot_neuron": ["plot", "--spec",
                         json.dumps({"family": "neuron", "title": "t", "neuron": "n"}),
                         "--neuron", f["neuron"], "--out", out],
@@ -118,6 +119,10 @@ SCHEMA_BREAKERS = {"another schema": set_key("schema", "nndl3.other/9"),
 CASES = [
     ("record", "record", "metrics"),
     ("record2", "record", "monitored_epochs"),
+    # the figures and the report are given the records behind their aggregates: a broken one
+    # is named, not passed over because its aggregate reads
+    ("record", "plot", "metrics"),
+    ("record2", "report", "seed"),
     ("aggregate", "report", "seeds"),
     ("aggregate", "plot", "metrics"),
     ("aggregate", "plot_sweep", "run"),

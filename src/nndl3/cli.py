@@ -404,6 +404,7 @@ def cmd_plot(args):
     from . import figures, plotting
 
     spec = load_json_arg(args.spec, "--spec")  # checked by figures.draw (figures.checked)
+    check_records(args.records)
     paths = {role: getattr(args, role) for role in figures.ROLES}
     try:
         fig = figures.draw(spec, paths, published(args) if args.book else None,
@@ -421,6 +422,7 @@ def cmd_plot(args):
 def cmd_report(args):
     from . import report
 
+    check_records(args.records)
     document, text = report.build(args.expected, args.calibration, args.curve_calibration,
                                   args.book, args.aggregates, args.svm, args.neuron, args.labels,
                                   args.replay, published(args), args.recipe,
@@ -536,10 +538,10 @@ INPUTS = {
     "tuned-svm-search": ("data", "candidates"),
     "tuned-svm-candidate": ("data",),
     "aggregate": ("records",),
-    "plot": ("spec", "roles"),  # "roles": one option per role of the figure registry
+    "plot": ("spec", "roles", "records"),  # "roles": one per role of the figure registry
     "replay": ("spec", "data"),
     "recipe": ("spec", "data"),
-    "report": ("expected", "calibration", "aggregates", "svm", "neuron", "book",
+    "report": ("expected", "calibration", "aggregates", "records", "svm", "neuron", "book",
                "curve_calibration", "labels", "replay", "recipe", "recipe_curves"),
     "check": ("report", "table"),
     "calibrate": ("expected", "aggregates", "book", "labels"),
@@ -634,6 +636,22 @@ def add_calibrated(s) -> None:
 def add_labels(s) -> None:
     s.add_argument("--labels", default=paths.DATA,
                    help="the prepared data: each evaluation set's digit counts")
+
+
+def add_records(s) -> None:
+    s.add_argument("--records", nargs="*", default=[],
+                   help=f"the run records behind the aggregates ({paths.RECORD}), checked, "
+                        "not read for numbers (the workflow gives them so that a seed added "
+                        "or remade redraws)")
+
+
+def check_records(given) -> None:
+    """Each record given is one `records.read` takes: a broken one is named, not passed
+    over because the aggregate made from it reads."""
+    from . import records
+
+    for path in given:
+        records.read(path)
 
 
 def add_published(s) -> None:
@@ -839,6 +857,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--spec", required=True, help="the figure's config entry, as JSON")
     for role in figures.ROLES:  # one option per input role of the figure registry
         s.add_argument(f"--{role}", nargs="*", default=[], help=figures.ROLES[role].help)
+    add_records(s)
     add_published(s)
     add_book_settings(s)
     s.add_argument("--out", required=True, type=png_path, help="the figure, .png")
@@ -855,6 +874,7 @@ def parser() -> argparse.ArgumentParser:
                    "(config/recipe_curves.json)")
     s.add_argument("--aggregates", nargs="+", default=[],
                    help=f"the runs' aggregates ({paths.AGGREGATE})")
+    add_records(s)
     s.add_argument("--svm", nargs="*", default=[],
                    help=f"the SVM and baseline results the rows read ({paths.SVM}, "
                         f"{paths.BASELINE})")

@@ -65,6 +65,7 @@ rule report:
     shell:
         "python -m nndl3 report --expected {input.expected}"
         " --calibration {input.calibration} --aggregates {input.aggregates}"
+        " --records {input.records}"
         " --svm {input.svm} --neuron {input.neuron} --book {input.book}"
         " --curve-calibration {input.curve_calibration} --labels {input.data}"
         " --replay {input.replay} --published {params.published:q} {params.recipe}"

@@ -4,6 +4,7 @@
 PLOT = (
     "python -m nndl3 plot --spec {params.spec:q} "
     + " ".join(f"--{role} {{input.{role}}}" for role in nndl3_figures.ROLES)
+    + " --records {input.records}"
     + " --published {params.published:q} --book-settings {params.book_settings:q}"
     + " --out {output} > {log} 2>&1"
 )
