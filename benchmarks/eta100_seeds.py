@@ -46,9 +46,9 @@ ROW = "ch1_30_eta100_one_digit"
 OTHER_DTYPE = "float64"  # the book's network.py computes in NumPy's default, float64
 
 
-def row_source(expected_path) -> dict:
+def row_source(expected: dict, expected_path) -> dict:
     """The source (run, metric, reduce) of the row, as the check reads it."""
-    rows = {r["id"]: r for r in check.load_expected(expected_path)["quantities"]}
+    rows = {r["id"]: r for r in expected["quantities"]}
     if ROW not in rows:
         raise UserError(f"{expected_path}: no row {ROW!r}")
     source = rows[ROW]["source"]
@@ -97,10 +97,10 @@ def per_seed(records: list[dict], source: dict, counts: list[int], n: int) -> li
     return out
 
 
-def book_transcript(expected_path, run: str) -> dict:
+def book_transcript(expected: dict, expected_path, run: str) -> dict:
     """The run's transcript as the text prints it (epoch: correct of 10,000; the epochs in
     between elided): config/expected.yaml's `transcripts`."""
-    transcripts = check.load_expected(expected_path).get("transcripts") or {}
+    transcripts = expected.get("transcripts") or {}
     if run not in transcripts:
         raise UserError(f"{expected_path}: transcripts: no transcript of run {run!r}")
     return transcripts[run]
@@ -139,11 +139,12 @@ def parse_args(argv=None):
 def run(args) -> dict:
     config = readers.yaml_mapping(args.config, "config", ("seeds", "calibration_seeds",
                                                           "defaults", "runs"))
-    source = row_source(args.expected)
+    expected = check.load_expected(args.expected)
+    source = row_source(expected, args.expected)
     if source["run"] not in config["runs"]:
         raise UserError(f"{args.config}: runs: no run {source['run']!r} (row {ROW})")
     return measure(config, source, seeds_of(config, args.seeds), args.data,
-                   book_transcript(args.expected, source["run"]))
+                   book_transcript(expected, args.expected, source["run"]))
 
 
 def seeds_of(config: dict, given: list[int] | None) -> list[int]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import paths, readers
 from .errors import UserError, require_one_of
-from .runspec import WIDE_FIXED, defaults, merged, validate
+from .runspec import WIDE_FIXED, defaults, merged, off_default, validate
 from .train import git_commit, streams, versions
 
 CONFIG = paths.LITERATURE_CONFIG
@@ -92,11 +92,9 @@ def checked_spec(spec: dict, where: str) -> dict:
     if spec["engine"] != "wide":
         raise UserError(f"{where}: engine: {spec['engine']!r}: the literature runs train "
                         "with engine 'wide'")
-    schema_defaults = defaults()
-    for key in WIDE_FIXED:
-        if spec[key] != schema_defaults[key]:
-            raise UserError(f"{where}: {key}: {spec[key]!r}: engine 'wide' trains "
-                            f"{schema_defaults[key]!r} only")
+    if fixed := off_default(spec, WIDE_FIXED):
+        raise UserError(f"{where}: {fixed[0]}: {spec[fixed[0]]!r}: engine 'wide' trains "
+                        f"{defaults()[fixed[0]]!r} only")
     return spec
 
 

@@ -25,6 +25,11 @@ SVM_FILE = "more_data_svm.json"
 SWEEP_FILE = "more_data.json"
 
 
+def at_book_scale(svm_result: dict) -> bool:
+    """An SVM result fitted on the book's pixels (byte / 256), as the published sweep was."""
+    return svm_result.get("pixel_divisor") == book_runs.BOOK_PIXEL_DIVISOR
+
+
 def list_row(file: str, key, name: str, published, replayed) -> dict:
     """One published list against its replay."""
     book = np.asarray(published, dtype=np.float64)
@@ -64,8 +69,7 @@ def svm_row(published: list, svm_results: list[dict]) -> dict:
     """The SVM sweep against nndl3.svm's results at the book's pixel scale, as counts of the
     10,000 validation images."""
     by_size = {r["train_size"]: r for r in svm_results
-               if r.get("pixel_divisor") == 256 and r.get("evaluation", "validation") ==
-               "validation"}
+               if at_book_scale(r) and r.get("evaluation", "validation") == "validation"}
     ours = [by_size[n]["accuracy"] * 100 if n in by_size else np.nan for n in book_runs.SIZES]
     row = list_row(SVM_FILE, None, "validation_percent", np.round(np.asarray(published) * 100),
                    np.round(np.asarray(ours) * 100))
@@ -111,7 +115,7 @@ def as_inputs(content: book_runs.Book, svm_results=()) -> tuple[dict, dict]:
                 # size runs; tests/test_book_runs.py holds the two together)
                 "monitored_epochs": [1_500_000 // n - 1],
                 "metrics": {"evaluation_accuracy": {"per_seed": [[v]]}}}
-    svm = {r["train_size"]: r for r in svm_results if r.get("pixel_divisor") == 256}
+    svm = {r["train_size"]: r for r in svm_results if at_book_scale(r)}
     return aggregates, svm
 
 

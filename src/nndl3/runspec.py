@@ -88,6 +88,12 @@ WIDE_FIXED = ("hidden", "output", "cost", "lmbda", "regularization", "early_stop
 HIDDEN_ONLY = ("hidden", "dropout")
 
 
+def off_default(spec: dict, keys) -> list[str]:
+    """The keys of the complete `spec` set otherwise than the schema's default, in order."""
+    schema_defaults = defaults()
+    return [key for key in keys if spec[key] != schema_defaults[key]]
+
+
 def hidden_defaults() -> dict:
     """The schema's default of each option of the hidden neurons (HIDDEN_ONLY)."""
     schema_defaults = defaults()
@@ -117,10 +123,9 @@ def check_options(spec: dict, where: str) -> None:
         raise UserError(f"{where}: max_norm: {spec['max_norm']} bounds the hidden neurons, "
                         f"and sizes {sizes} have none; max_norm_output: true bounds the "
                         "output neurons")
-    if len(sizes) == 2 and (idle := [f"{key}: {spec[key]!r}" for key, default in
-                                     hidden_defaults().items() if spec[key] != default]):
-        raise UserError(f"{where}: {idle[0]} acts on hidden neurons, and sizes {sizes} have "
-                        "none (it would change nothing)")
+    if len(sizes) == 2 and (idle := off_default(spec, HIDDEN_ONLY)):
+        raise UserError(f"{where}: {idle[0]}: {spec[idle[0]]!r} acts on hidden neurons, and "
+                        f"sizes {sizes} have none (it would change nothing)")
     rotation = spec["rotation"]
     if rotation["max_degrees"] and not rotation["copies"]:
         raise UserError(f"{where}: rotation: max_degrees {rotation['max_degrees']} with copies "
