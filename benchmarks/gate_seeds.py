@@ -10,7 +10,8 @@ Two measurements, both printed and written as JSON:
   `seeds: [4, 5, 6]` in a config file of one's own), its failed rows and curves, and the
   share of reports with at least one, beside the rate the report states;
 - held out, without training: for every gated row, each calibration seed plays the book's
-  draw and every N_CHECK-seed subset of the others plays our mean, with the sd (and its
+  draw and every n-seed subset of the others plays our mean (n: the committed config's
+  number of `seeds`, the check's), with the sd (and its
   degrees of freedom) of those others; the share of cases outside the tolerance at a nominal
   rate large enough to be seen with 840 cases, by the t rule of `nndl3.tolerance` and by
   the K_SIGMA normal rule it replaced at the same nominal rate.
@@ -25,8 +26,7 @@ import math
 import numpy as np
 from scipy import stats as sp
 
-from nndl3 import arguments, atomic, check, paths, readers, report, tolerance
-from nndl3.curves import N_CHECK  # the check's seeds per triple
+from nndl3 import arguments, atomic, check, paths, readers, report, tolerance, workflow_config
 from nndl3.errors import UserError, exit_status
 from nndl3.status import FAIL, PASS, WEAK
 
@@ -65,16 +65,16 @@ def changed(rows: list[dict]) -> list[dict]:
     return out
 
 
-def held_out_row(values: np.ndarray, alpha: float) -> dict:
+def held_out_row(values: np.ndarray, alpha: float, n: int) -> dict:
     """The share of held-out cases outside the tolerance, by t and by the normal rule."""
     cases = t_fail = z_fail = 0
     for i in range(len(values)):
         others = np.delete(values, i)
         sd, df = float(others.std(ddof=1)), len(others) - 1
-        sigma = sd * math.sqrt(1 + 1 / N_CHECK)
+        sigma = sd * math.sqrt(1 + 1 / n)
         k_t = sp.t.ppf(1 - alpha / 2, df)
         k_z = sp.norm.ppf(1 - alpha / 2)
-        for subset in itertools.combinations(range(len(others)), N_CHECK):
+        for subset in itertools.combinations(range(len(others)), n):
             gap = abs(others[list(subset)].mean() - values[i])
             cases += 1
             t_fail += gap > k_t * sigma
@@ -82,7 +82,8 @@ def held_out_row(values: np.ndarray, alpha: float) -> dict:
     return {"cases": cases, "t": t_fail / cases, "normal": z_fail / cases}
 
 
-def held_out(expected: dict, calibration: dict, alpha: float) -> dict:
+def held_out(expected: dict, calibration: dict, alpha: float, n: int) -> dict:
+    """held_out_row of every gated row with a spread, for a check of n seeds."""
     rows = {}
     for row in expected["quantities"]:
         values = (calibration.get("per_seed") or {}).get(row["id"])
@@ -90,9 +91,9 @@ def held_out(expected: dict, calibration: dict, alpha: float) -> dict:
             continue
         values = np.array(list(values.values()), dtype=float)
         if values.std() > 0:
-            rows[row["id"]] = held_out_row(values, alpha)
+            rows[row["id"]] = held_out_row(values, alpha, n)
     mean = {k: float(np.mean([r[k] for r in rows.values()])) for k in ("t", "normal")}
-    return {"nominal": alpha, "subset": N_CHECK, "rows": rows, "mean": mean}
+    return {"nominal": alpha, "subset": n, "rows": rows, "mean": mean}
 
 
 def main(argv=None) -> int:
@@ -104,7 +105,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     doc = {"triples": triples(args.reports),
            "held_out": held_out(check.load_expected(args.expected),
-                                readers.calibration(args.calibration), NOMINAL)}
+                                readers.calibration(args.calibration), NOMINAL,
+                                len(workflow_config.read_committed()["seeds"]))}
     for r in doc["triples"]["reports"]:
         print(f"{r['report']}: {len(r['failed'])} failed {', '.join(r['failed'])}")
         for c in r["changed"]:

@@ -183,3 +183,12 @@ def test_the_replay_doc_holds_the_block_and_no_copied_time_table():
     assert "<!-- generated: replay-sensitivity -->" in text
     assert "| file | compiled (the config's `replay.engine`)" not in text
     assert not re.search(r"\d CPU-minutes|\d+ to \d+ times faster", text)
+
+
+def test_time_estimates_read_as_english():
+    """CPU seconds over ESTIMATE_CORES cores, rounded to minutes, with the noun's number."""
+    per_minute = 60 * bench_docs.ESTIMATE_CORES
+    cores = f"on {bench_docs.ESTIMATE_CORES} cores"
+    assert bench_docs.cores_minutes(0.4 * per_minute) == f"under a minute {cores}"
+    assert bench_docs.cores_minutes(1.2 * per_minute) == f"about 1 minute {cores}"
+    assert bench_docs.cores_minutes(31 * per_minute) == f"about 31 minutes {cores}"

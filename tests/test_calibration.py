@@ -132,7 +132,7 @@ def test_the_spot_check_passes_on_the_stored_seed_and_names_a_difference():
     book = book_runs.Book({"overfitting.json": BOOK["overfitting.json"]}, PUBLISHED)
     expected = {"quantities": [ROW], "gate": GATE}
     points = calibration.measure_rows(expected, check.Inputs(aggs), DEFAULT)
-    curve_doc = {"curves": calibration.measure_curves(book, aggs, DEFAULT, expected)}
+    curve_doc = {"curves": calibration.measure_curves(book, aggs, DEFAULT, expected, 3)}
     # the threshold at the Šidák share of the gate's rate over its row and this one curve
     assert curve_doc["curves"][CURVE["id"]]["simulated"]["alpha"] == stats.sidak(0.01, 2)
     curve_doc = json.loads(json.dumps(curve_doc))  # as stored: seeds become strings
@@ -159,6 +159,8 @@ def test_the_committed_calibration_covers_every_row_and_curve_with_its_seeds():
     curve_doc = json.loads((root / "config" / "calibration_curves.json").read_text())
     default = config["calibration_seeds"]
     assert points["seeds"] == default == curve_doc["seeds"]
+    # the curves' thresholds are simulated for the check's number of seeds
+    assert curve_doc["n_check"] == len(config["seeds"])
     for row in expected["quantities"]:
         if "claim" in row:
             assert "book" not in row, row["id"]
@@ -176,7 +178,7 @@ def test_curves_need_more_seeds_than_the_check_has():
     with pytest.raises(UserError, match=r"3 seed\(s\) \[1, 2, 3\]; the curves' held-out check "
                        "needs at least 4"):
         calibration.measure_curves(book_runs.Book({}, PUBLISHED), {}, [1, 2, 3],
-                                   {"quantities": [], "gate": GATE})
+                                   {"quantities": [], "gate": GATE}, 3)
 
 
 def test_calibrate_with_too_few_seeds_says_so_before_measuring(tmp_path, capsys):
@@ -189,9 +191,9 @@ def test_calibrate_with_too_few_seeds_says_so_before_measuring(tmp_path, capsys)
     book = Path(__file__).resolve().parents[1] / "book_runs" / "overfitting.json"
     assert cli.main(["calibrate", "--aggregates", str(tmp_path / "a.json"), "--book",
                      str(book), "--labels", str(tmp_path / "labels.npz"),
-                     "--seeds", "1",
+                     "--seeds", "1", "--n-check", "3",
                      "--out", str(tmp_path / "c.yaml"),
                      "--out-curves", str(tmp_path / "c.json")]) == 1
     err = capsys.readouterr().err
     assert err == ("error: calibration: 1 seed(s) [1]; the curves' held-out check needs at "
-                   f"least {curves.N_CHECK + 1} (one book, {curves.N_CHECK} of ours)\n")
+                   "least 4 (one book, 3 of ours)\n")

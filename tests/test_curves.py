@@ -33,7 +33,7 @@ def aggregate_around(values, sd, shift=0.0, n=3, seed=0):
 
 
 def calibration_of(sd, threshold=0.9):
-    return {"seeds": [101, 110],
+    return {"seeds": [101, 110], "n_check": 3,
             "curves": {CURVE["id"]: {"sd": [sd] * len(CURVE["values"]), "threshold": threshold,
                                      "sd_epoch_mean": sd}}}
 
@@ -48,6 +48,16 @@ def test_the_book_passes_against_a_band_around_itself():
     row = row_of(rows)
     assert row["within"] == 1.0 and row["status"] == "pass"
     assert row["offset"] == pytest.approx(0, abs=1e-9)
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_another_number_of_seeds_than_the_threshold_is_for_is_not_compared(n):
+    """The threshold is simulated for the calibration's n_check seeds of ours: with more or
+    fewer, even a curve far off is neither passed nor failed on it."""
+    row = row_of(curves.evaluate(BOOK, calibration_of(0.5),
+                                 aggregate_around(CURVE["values"], 0.5, shift=2.0, n=n)))
+    assert row["status"] == (f"not compared ({n} seed(s) of ours; its threshold is calibrated "
+                             "for 3: rerun `snakemake calibrate` with these seeds)")
 
 
 def test_the_book_fails_against_a_shifted_band():
@@ -122,7 +132,7 @@ def test_held_out_fractions_cover_every_seed_and_subset():
 
 def test_the_stored_sd_is_over_n_minus_1():
     rows = np.array([[0.0, 1.0], [2.0, 1.0], [4.0, 1.0], [6.0, 1.0]])  # squares 20 over 3
-    assert curves.measure(rows, [1, 2, 3, 4], 0.01)["sd"] == [2.582, 0.0]
+    assert curves.measure(rows, [1, 2, 3, 4], 0.01, 3)["sd"] == [2.582, 0.0]
 
 
 def test_the_seed_model_has_the_seeds_mean_and_sample_covariance():
@@ -134,8 +144,8 @@ def test_the_seed_model_has_the_seeds_mean_and_sample_covariance():
 
 def test_identical_seeds_always_pass_every_epoch():
     rows = np.full((10, 30), 0.5)
-    assert np.all(curves.simulated_fractions(rows, 640) == 1.0)
-    entry = curves.measure(rows, list(range(10)), 0.01)
+    assert np.all(curves.simulated_fractions(rows, 640, 3) == 1.0)
+    entry = curves.measure(rows, list(range(10)), 0.01, 3)
     assert entry["threshold"] == 1.0 and entry["simulated"]["failure_share"] == 0.0
 
 
@@ -150,7 +160,7 @@ def two_epochs(seeds=10):
 
 def test_a_two_epoch_curve_fails_at_the_t_distributions_rate():
     draws = 100_032
-    fractions = curves.simulated_fractions(two_epochs(), draws)
+    fractions = curves.simulated_fractions(two_epochs(), draws, 3)
     assert set(np.unique(fractions)) == {0.5, 1.0}
     share = np.mean(fractions < 1.0)
     exact = 2 * sp.t.sf(3.0, 9)  # 0.01496; 0.0192 with ddof 0, 0.0198 were n 2 not 3
@@ -172,7 +182,7 @@ def test_the_threshold_is_the_largest_with_at_most_alpha_below_it():
 
 def test_the_threshold_grows_with_alpha_and_its_share_stays_under_it():
     fractions = curves.simulated_fractions(np.random.default_rng(4).normal(0, 1, (6, 30)),
-                                           6400)
+                                           6400, 3)
     alphas = [0.0002, 0.001, 0.005, 0.01, 0.05, 0.2]
     found = [curves.threshold_at(fractions, a) for a in alphas]
     assert [t for t, _ in found] == sorted(t for t, _ in found)
@@ -183,18 +193,18 @@ def test_the_threshold_grows_with_alpha_and_its_share_stays_under_it():
 
 def test_the_simulation_is_the_same_on_every_run_and_for_any_batch(monkeypatch):
     rows = np.random.default_rng(5).normal(0, 1, (10, 40))
-    once = curves.simulated_fractions(rows, 1000)
-    assert np.array_equal(once, curves.simulated_fractions(rows, 1000))
+    once = curves.simulated_fractions(rows, 1000, 3)
+    assert np.array_equal(once, curves.simulated_fractions(rows, 1000, 3))
     monkeypatch.setattr(curves, "BATCH", 7)
-    assert np.array_equal(once, curves.simulated_fractions(rows, 1000))
-    assert not np.array_equal(once, curves.simulated_fractions(rows, 1000, seed=1))
+    assert np.array_equal(once, curves.simulated_fractions(rows, 1000, 3))
+    assert not np.array_equal(once, curves.simulated_fractions(rows, 1000, 3, seed=1))
 
 
 def test_the_span_model_is_conservative_for_independent_epochs():
     """Seeds whose 400 epochs vary independently: the model, confined to the span of 10 of
     them, ties epochs together and puts its low tail of fractions below the truth's."""
     rng = np.random.default_rng(6)
-    model = curves.simulated_fractions(rng.normal(0, 1, (10, 400)), 6400)
+    model = curves.simulated_fractions(rng.normal(0, 1, (10, 400)), 6400, 3)
     truth = []
     for _ in range(100):  # the check itself with fresh independent seeds: 10 + book + 3
         seeds = rng.normal(0, 1, (64, 14, 400))
@@ -222,12 +232,12 @@ def test_draws_resolve_alpha():
 def test_measure_gives_sd_threshold_and_each_seeds_values():
     agg = aggregate_around(CURVE["values"], 0.5, n=6)[CURVE["run"]]
     rows = curves.seed_rows(agg, CURVE)
-    entry = curves.measure(rows, agg["seeds"], 0.01)
+    entry = curves.measure(rows, agg["seeds"], 0.01, 3)
     assert len(entry["sd"]) == 400 and entry["seeds"] == list(range(1, 7))
     assert entry["held_out"]["cases"] == 6 * math.comb(5, 3)
     sim = entry["simulated"]
     assert (sim["alpha"], sim["draws"], sim["seed"]) == (0.01, 4032, curves.SIMULATION_SEED)
-    threshold, failures = curves.threshold_at(curves.simulated_fractions(rows, 4032), 0.01)
+    threshold, failures = curves.threshold_at(curves.simulated_fractions(rows, 4032, 3), 0.01)
     assert entry["threshold"] == threshold and sim["failure_share"] == failures / 4032 <= 0.01
     assert entry["per_seed"][3] == [round(rows[2].mean(), 6), round(rows[2][-1], 6)]
 

@@ -162,6 +162,12 @@ def test_the_weight_init_caption_counts_the_book_inside_the_drawn_band(tmp_path)
     assert "min-max of our 3 seeds" in text
     assert "inside it at 25 of 30 epochs (old: N(0, 1)) and 30 of 30 epochs (new: " in text
     assert "inside it at 27 of 30 (pass) and 27 of 30 (pass) epochs" in text
+    curves[1] = {"id": curves[1]["id"], "status": "not compared (why)"}  # no within
+    (tmp_path / paths.REPRODUCTION_JSON).write_text(json.dumps({"curves": curves}))
+    assert "inside it at 27 of 30 (pass) and not compared (why) epochs" in docs.book_in_band(
+        tmp_path, "weight_init_30")
+    curves[1] = {"id": curves[1]["id"], "within": 0.9, "status": "pass"}
+    (tmp_path / paths.REPRODUCTION_JSON).write_text(json.dumps({"curves": curves}))
     # the hatched band, the recipe's (config/recipe_curves.json): its epochs counted the same
     band = json.loads((tmp_path / paths.RECIPE_CURVES_INSTALLED).read_text())["bands"]
     counts = []

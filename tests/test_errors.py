@@ -202,18 +202,23 @@ def test_truncated_aggregate_through_the_cli_prints_no_traceback(files):
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
 
+CALIBRATION_START = '{"seeds": [1], "n_check": 3, "curves": {'  # a curve calibration's start
+
+
 @pytest.mark.parametrize("content,problem", [
     ("", "curve calibration is empty"),
-    ('{"seeds": [1], "curves": {', "curve calibration truncated or not JSON"),
-    ('{"seeds": [1]}', "curve calibration lacks key(s) 'curves'"),
-    ('{"seeds": [1], "curves": {"a.b": {"sd": [1], "sd_epoch_mean": 1}}}',
+    (CALIBRATION_START, "curve calibration truncated or not JSON"),
+    ('{"seeds": [1]}', "curve calibration lacks key(s) 'n_check', 'curves'"),
+    ('{"seeds": [1], "n_check": 0, "curves": {}}',
+     "curve calibration: n_check: 0 is not a number of seeds"),
+    (CALIBRATION_START + '"a.b": {"sd": [1], "sd_epoch_mean": 1}}}',
      "curve calibration of a.b lacks key(s) 'threshold'"),
     # an sd a tolerance is scaled by: NaN gave '± nan', -1 a negative tolerance
-    ('{"seeds": [1], "curves": {"a.b": {"sd": [1, -1], "sd_epoch_mean": 1, "threshold": 0}}}',
+    (CALIBRATION_START + '"a.b": {"sd": [1, -1], "sd_epoch_mean": 1, "threshold": 0}}}',
      "curve calibration of a.b: sd: -1 is not a non-negative number"),
-    ('{"seeds": [1], "curves": {"a.b": {"sd": [1], "sd_epoch_mean": NaN, "threshold": 0}}}',
+    (CALIBRATION_START + '"a.b": {"sd": [1], "sd_epoch_mean": NaN, "threshold": 0}}}',
      "curve calibration of a.b: sd_epoch_mean: nan is not a non-negative number"),
-    ('{"seeds": [1], "curves": {"a.b": {"sd": [1], "sd_epoch_mean": 1, "threshold": "x"}}}',
+    (CALIBRATION_START + '"a.b": {"sd": [1], "sd_epoch_mean": 1, "threshold": "x"}}}',
      "curve calibration of a.b: threshold: 'x' is not a number"),
 ])
 def test_broken_curve_calibration_gives_one_line(tmp_path, content, problem):

@@ -32,7 +32,7 @@ def test_changed_lists_verdicts_that_moved_and_weak_rows():
 def test_held_out_counts_each_seed_against_each_triple_of_the_others():
     # 5 seeds: 5 held out x C(4, 3) triples = 20 cases; only 100 held out lies outside
     # (the others' sd is 1.29 then, and about 49 when 100 is among them)
-    got = script.held_out_row(script.np.array([0.0, 1.0, 2.0, 3.0, 100.0]), 0.05)
+    got = script.held_out_row(script.np.array([0.0, 1.0, 2.0, 3.0, 100.0]), 0.05, 3)
     assert got == {"cases": 20, "t": pytest.approx(0.2), "normal": pytest.approx(0.2)}
 
 

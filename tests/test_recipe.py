@@ -319,7 +319,8 @@ def test_the_recipe_spot_check_passes_on_the_stored_seed_and_fails_in_one_line(t
     (path,) = records.write_all([record], tmp_path / "runs")
     best = round(100 * max(record["metrics"]["evaluation_accuracy"]), 4)
     (tmp_path / "recipe_curves.json").write_text(json.dumps(
-        {"provenance": {"command": calibration.RECIPE_COMMAND}, "seeds": [3], "curves": {}}))
+        {"provenance": {"command": calibration.RECIPE_COMMAND}, "seeds": [3], "n_check": 3,
+         "curves": {}}))
 
     def spot(stored, seeds=(3,), made_by=calibration.RECIPE_COMMAND):
         (tmp_path / "recipe.yaml").write_text(yaml.safe_dump(
@@ -429,7 +430,7 @@ def test_calibrate_recipe_writes_the_calibrations_format_with_bands(tmp_path):
     book = book_runs.Book({"overfitting.json": BOOK["overfitting.json"]}, BOOK.published)
     out, out_curves = tmp_path / "recipe.yaml", tmp_path / "recipe_curves.json"
     points, curve_doc = calibration.calibrate(tmp_path / "expected.yaml", paths, book, labels,
-                                              seeds, out, out_curves, recipe=True)
+                                              seeds, out, out_curves, 3, recipe=True)
     assert out.read_text().startswith(calibration.RECIPE_HEADER)
     stored = readers.calibration(out)
     assert stored["per_seed"] == {"r": {1: 90.0, 2: 92.0, 3: 94.0, 4: 96.0, 5: 91.0}}
@@ -438,7 +439,7 @@ def test_calibrate_recipe_writes_the_calibrations_format_with_bands(tmp_path):
     curves_read = readers.curve_calibration(out_curves)
     assert list(curves_read["curves"]) == list(curves_read["bands"]) == [CURVE["id"]]
     plain = (tmp_path / "expected.yaml", paths, book, labels, seeds, tmp_path / "c.yaml",
-             tmp_path / "c.json")
+             tmp_path / "c.json", 3)
     with pytest.raises(UserError, match=r"run xent lacks seed\(s\) 101, 120 that row 'r'"):
         calibration.calibrate(*plain)  # the row's own seeds are our network's
     for row in rows:
@@ -452,6 +453,7 @@ def test_the_cost_block_is_measured_when_complete_and_estimated_per_run_before(t
     import shutil
 
     from nndl3 import check, docs
+    from nndl3.bench_docs import cores_minutes
 
     (tmp_path / "config").mkdir()
     for name in ("config.yaml", "expected.yaml"):
@@ -471,17 +473,17 @@ def test_the_cost_block_is_measured_when_complete_and_estimated_per_run_before(t
     total = len(runs) * len(seeds)
     assert docs.recipe_time(tmp_path) == (
         f"`snakemake recipe_check` (CI): seed {seeds[0]} of each run, {len(runs) + 1} CPU "
-        f"seconds (about {round((len(runs) + 1) / 120)} minutes on 2 cores). "
+        f"seconds ({cores_minutes(len(runs) + 1)}). "
         f"`snakemake recipe_seeds`: {len(runs)} runs x {len(seeds)} seeds = {total} training "
         f"jobs; {len(runs)} measured so far ({len(runs) + 1} CPU seconds); at each run's "
         f"measured mean, all of them would take about {(len(runs) + 1) * len(seeds)} CPU "
-        f"seconds (about {round((len(runs) + 1) * len(seeds) / 120)} minutes on 2 cores).\n")
+        f"seconds ({cores_minutes((len(runs) + 1) * len(seeds))}).\n")
     for run in runs:
         for seed in seeds:
             bench(run, seed, 1.0)
     assert docs.recipe_time(tmp_path).endswith(
-        f"{total} training jobs; {total} CPU seconds in all (about {round(total / 120)} "
-        f"minutes on 2 cores; the jobs' own wall times add up to {2 * total} s).\n")
+        f"{total} training jobs; {total} CPU seconds in all ({cores_minutes(total)}; the "
+        f"jobs' own wall times add up to {2 * total} s).\n")
 
 
 def test_the_workflow_plans_the_recipe_runs_without_loading_numba():

@@ -101,16 +101,6 @@ def test_the_replays_cost_tolerance_and_length_are_stated_as_the_code_and_book_h
     assert f"reproduce it to {stated[0]} at all {n} epochs" in prose("docs/replay.md")
 
 
-def test_the_curve_checks_n_is_the_number_of_the_configured_seeds():
-    """The curve check's thresholds are simulated for curves.N_CHECK seeds of ours
-    (docs/curve-check.md: 'the number of the committed `seeds`')."""
-    from nndl3 import curves
-
-    assert curves.N_CHECK == len(config("config.yaml")["seeds"])
-    assert "n = `curves.N_CHECK` (the number of the committed `seeds`)" in prose(
-        "docs/curve-check.md")
-
-
 def test_the_former_rule_is_stated_with_the_codes_k_sigma():
     """The k-sigma rule the t rule replaced is tolerance.K_SIGMA (the check still prints it
     beside each row); the gate's document names it by its value."""

@@ -78,7 +78,7 @@ def test_a_figure_entry_that_cannot_be_drawn_is_named_at_start(figure, change, w
 
 def test_expected_values_name_existing_runs():
     config = load_config()
-    found = check.sources(ROOT / "config" / "expected.yaml")
+    found = check.sources(check.load_expected(ROOT / "config" / "expected.yaml"))
     assert set(found["runs"]) <= set(config["runs"])
     assert set(found["svm"]) <= set(config["svm_sizes"])
     assert set(found["neuron"]) <= set(config["neuron"])
@@ -430,7 +430,7 @@ def test_a_row_of_expected_values_is_checked_when_the_workflow_starts(tmp_path, 
     config = load_config()
     specs = {run: workflow_config.run_spec(config, run) for run in config["runs"]}
     with pytest.raises(UserError) as caught:
-        check.sources(path, specs)
+        check.sources(check.load_expected(path), specs, path)
     assert str(caught.value).startswith(f"{path}: {words}"), str(caught.value)
 
 

@@ -31,8 +31,12 @@ def wall_estimate(job_seconds: float, longest: float = 0.0) -> float:
 
 
 def cores_minutes(cpu_seconds: float) -> str:
-    """'about N minutes on C cores': CPU seconds spread over ESTIMATE_CORES cores."""
-    return f"about {wall_estimate(cpu_seconds) / 60:.0f} minutes on {ESTIMATE_CORES} cores"
+    """'about N minutes on C cores' (or 'under a minute'): CPU seconds spread over
+    ESTIMATE_CORES cores."""
+    minutes = round(wall_estimate(cpu_seconds) / 60)
+    if minutes < 1:
+        return f"under a minute on {ESTIMATE_CORES} cores"
+    return f"about {minutes} minute{'s' * (minutes != 1)} on {ESTIMATE_CORES} cores"
 
 
 def target_times_table(targets: list[dict]) -> str:

@@ -128,20 +128,22 @@ def other_run(row: dict) -> dict:
     return {**source, "run": row["source"]["minus_run"]}
 
 
-def enough_seeds(default: list[int]) -> None:
-    """A UserError unless the seeds are enough for the curves' held-out check (and so for
-    an sd of each row)."""
-    if len(default) <= curves.N_CHECK:
+def enough_seeds(default: list[int], n_check: int) -> None:
+    """A UserError unless the seeds are enough for the curves' held-out check of n_check
+    seeds of ours (and so for an sd of each row)."""
+    if n_check < 1:
+        raise UserError(f"calibration: the check's seeds: {n_check}; at least 1")
+    if len(default) <= n_check:
         raise UserError(f"calibration: {len(default)} seed(s) {default}; the curves' held-out "
-                        f"check needs at least {curves.N_CHECK + 1} (one book, "
-                        f"{curves.N_CHECK} of ours)")
+                        f"check needs at least {n_check + 1} (one book, {n_check} of ours)")
 
 
 def measure_curves(book: book_runs.Book, aggregates: dict, default: list[int],
-                   expected: dict) -> dict:
-    """Each published curve our runs monitor, measured over the default seeds, its
-    threshold at the per-member rate of the gate these curves and `expected`'s rows make."""
-    enough_seeds(default)
+                   expected: dict, n_check: int) -> dict:
+    """Each published curve our runs monitor, measured over the default seeds for a check
+    of n_check seeds of ours, its threshold at the per-member rate of the gate these curves
+    and `expected`'s rows make."""
+    enough_seeds(default, n_check)
     rows = {}
     for curve in book_runs.curves(book):
         if curve["run"] not in aggregates:
@@ -153,7 +155,7 @@ def measure_curves(book: book_runs.Book, aggregates: dict, default: list[int],
             rows[curve["id"]] = curve, values
     alpha = tolerance.gate_of(expected, rows).alpha_row
     return {cid: {"run": curve["run"], "metric": curve["metric"],
-                  **curves.measure(values, default, alpha)}
+                  **curves.measure(values, default, alpha, n_check)}
             for cid, (curve, values) in rows.items()}
 
 
@@ -166,12 +168,12 @@ def provenance(default: list[int], command: str = "snakemake calibrate "
 
 
 def calibrate(expected_path, aggregate_paths, book: book_runs.Book, labels_path,
-              default: list[int], out_points, out_curves, recipe: bool = False
-              ) -> tuple[dict, dict]:
+              default: list[int], out_points, out_curves, n_check: int,
+              recipe: bool = False) -> tuple[dict, dict]:
     """Measure and write both calibration files; return them. recipe: the aggregates are
     the author's recipe's (nndl3.recipe, `snakemake recipe_seeds`): every row is measured
     over `default` and the rows that read a run without a recipe are left out."""
-    enough_seeds(default)  # before the rows' sds, which one seed leaves undefined
+    enough_seeds(default, n_check)  # before the rows' sds, which one seed leaves undefined
     expected = check.load_expected(expected_path)
     inputs = check.Inputs(records.read_aggregates(aggregate_paths),
                           class_counts=mnist.class_counts(labels_path))
@@ -180,9 +182,10 @@ def calibrate(expected_path, aggregate_paths, book: book_runs.Book, labels_path,
     points = {"provenance": made, "seeds": list(default), "n": len(default),
               **measure_rows(measured, inputs, default)}
     curve_doc = {"written_by": "python -m nndl3 calibrate", "provenance": made,
-                 "seeds": list(default), "k_sigma": curves.K_SIGMA, "n_check": curves.N_CHECK,
+                 "seeds": list(default), "k_sigma": curves.K_SIGMA, "n_check": n_check,
                  "precision": curves.PRECISION,
-                 "curves": measure_curves(book, inputs.aggregates, default, expected)}
+                 "curves": measure_curves(book, inputs.aggregates, default, expected,
+                                          n_check)}
     if recipe:
         curve_doc["bands"] = measure_bands(book, inputs.aggregates, default)
     atomic.write_text(out_points, (RECIPE_HEADER if recipe else HEADER)

@@ -725,13 +725,13 @@ def seed_shortfall(expected: dict, specs: dict) -> str | None:
     return None
 
 
-def sources(expected_path, specs: dict | None = None) -> dict:
-    """What the check reads: the runs, SVM sizes and neuron runs the quantities name; with
-    the config's run `specs`, each row checked against them (`config_problem`)."""
-    expected = load_expected(expected_path)
+def sources(expected: dict, specs: dict | None = None, where="expected values") -> dict:
+    """What the check reads: the runs, SVM sizes and neuron runs the quantities of
+    `expected` (load_expected's, read from `where`) name; with the config's run `specs`,
+    each row checked against them (`config_problem`)."""
     wrong = config_problem(expected, specs) if specs is not None else None
     if wrong:
-        raise UserError(f"{expected_path}: {wrong}")
+        raise UserError(f"{where}: {wrong}")
     found = {"runs": set(), "svm": set(), "neuron": set(), "baselines": set()}
     for row in expected["quantities"]:
         s = row["source"]

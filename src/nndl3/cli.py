@@ -451,7 +451,7 @@ def cmd_calibrate(args):
     points, curve_doc = calibration.calibrate(args.expected, args.aggregates,
                                               book_runs.read(args.book, published(args)),
                                               args.labels, args.seeds, args.out,
-                                              args.out_curves, args.recipe)
+                                              args.out_curves, args.n_check, args.recipe)
     print(f"seed sd of {len(points['seed_sd'])} rows and per-epoch sd of "
           f"{len(curve_doc['curves'])} published curves over seeds {args.seeds} "
           f"{'(every row: the recipe)' if args.recipe else '(and the seeds rows declare)'}; "
@@ -913,6 +913,9 @@ def parser() -> argparse.ArgumentParser:
     add_labels(s)
     s.add_argument("--seeds", type=int, nargs="+", required=True,
                    help="the calibration seeds (config key calibration_seeds)")
+    s.add_argument("--n-check", type=int, required=True,
+                   help="the number of the check's seeds (config key seeds), which the "
+                        "curves' thresholds are simulated for")
     s.add_argument("--recipe", action="store_true",
                    help="the aggregates are the author's recipe's (snakemake recipe_seeds): "
                         "every row over --seeds, rows of runs without a recipe left out")

@@ -20,7 +20,9 @@ a correct network fails the curve with probability at most alpha, the gate's per
 held-out cases resolve, so it is simulated: a parametric bootstrap of the whole check
 (`simulated_fractions`), each seed's curve a multivariate normal with the calibration
 seeds' mean and covariance (`seed_model`). The held-out fractions (each calibration seed as
-the book, each N_CHECK-subset of the others as ours) are kept as the model's check.
+the book, each n-subset of the others as ours) are kept as the model's check. n is the
+number of the check's seeds (config `seeds`), which the calibration records as `n_check`;
+our curves with another number of seeds are not compared against those thresholds.
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from .status import CHANGED, FAIL, KNOWN_DEVIATION, NOT_COMPARED, PASS
 from .tolerance import K_SIGMA, k_sigma_tolerance, scale
 
 PRECISION = 0.0  # the published lists are exact counts and unrounded costs
-N_CHECK = 3  # the check's seeds (config seeds 1-3), the n of the held-out derivation
 
 
 def seed_rows(agg: dict, curve: dict) -> np.ndarray | None:
@@ -81,7 +82,7 @@ def epoch_sd(rows: np.ndarray) -> np.ndarray:
     return rows.std(axis=-2, ddof=1)
 
 
-def held_out_fractions(rows: np.ndarray, n: int = N_CHECK) -> np.ndarray:
+def held_out_fractions(rows: np.ndarray, n: int) -> np.ndarray:
     """For each seed held out as "the book", each n-subset of the other seeds as "ours":
     the fraction of epochs within tolerance (sd_e from the other seeds)."""
     fractions = []
@@ -114,7 +115,7 @@ def draws_for(alpha: float) -> int:
     return BATCH * math.ceil(FAILURES_RESOLVED / alpha / BATCH)
 
 
-def simulated_fractions(rows: np.ndarray, draws: int, n: int = N_CHECK,
+def simulated_fractions(rows: np.ndarray, draws: int, n: int,
                         seed: int = SIMULATION_SEED) -> np.ndarray:
     """The fraction within of `draws` simulated checks of a correct network. Each draws from
     the seed model of `rows` (k seeds) k calibration seeds, whose per-epoch sd it takes,
@@ -146,16 +147,17 @@ def threshold_at(fractions: np.ndarray, alpha: float) -> tuple[float, int]:
     return math.floor(10_000 * value + 1e-9) / 10_000, int(np.sum(fractions < value))
 
 
-def measure(rows: np.ndarray, seeds: list[int], alpha: float) -> dict:
+def measure(rows: np.ndarray, seeds: list[int], alpha: float, n_check: int) -> dict:
     """A curve's calibration from the calibration seeds' rows (seeds x epochs, in the
-    metric's units): per-epoch sd; the threshold at the per-member rate alpha, with its
+    metric's units) for a check of n_check seeds of ours: per-epoch sd; the threshold at
+    the per-member rate alpha, with its
     simulated failure share; the held-out fractions, the model's check; and each seed's
     epoch-averaged and final value (what a re-run seed must give again,
     `calibration.spot_check`)."""
     draws = draws_for(alpha)
-    simulated = simulated_fractions(rows, draws)
+    simulated = simulated_fractions(rows, draws, n_check)
     threshold, failures = threshold_at(simulated, alpha)
-    fractions = held_out_fractions(rows)
+    fractions = held_out_fractions(rows, n_check)
     return {
         "seeds": list(seeds),
         "sd_epoch_mean": round(float(rows.mean(axis=1).std(ddof=1)), 5),
@@ -213,6 +215,11 @@ def evaluate(book: book_runs.Book, calibration: dict, aggregates: dict,
                          "calibrate`, then `snakemake install_calibration`)"})
             continue
         n = len(ours)
+        if n != calibration["n_check"]:  # the threshold is simulated for n_check seeds
+            rows.append({**row, "status": f"{NOT_COMPARED} ({n} seed(s) of ours; its "
+                         f"threshold is calibrated for {calibration['n_check']}: rerun "
+                         "`snakemake calibrate` with these seeds)"})
+            continue
         book_values = scale(curve["metric"]) * curve["values"]
         mean = ours.mean(axis=0)
         sd = np.asarray(cal["sd"])

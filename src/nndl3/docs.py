@@ -530,7 +530,8 @@ def book_in_band(root: Path, figure: str) -> str:
             recipe.append(f"{count} of {epochs}")
             recipe_seeds = band["n"]
         row = checked[f"{series['run']}.{series['metric']}"]
-        check.append(f"{round(row['within'] * epochs)} of {epochs} ({row['status']})")
+        check.append(f"{round(row['within'] * epochs)} of {epochs} ({row['status']})"
+                     if "within" in row else row["status"])  # not compared, or changed
         seeds = len(agg["seeds"])
     text = (f"The shaded band is the min-max of our {seeds} seeds; the book's published runs "
             f"(dashed) lie inside it at {' and '.join(inside)}. ")

@@ -303,7 +303,10 @@ def curve_calibration(path, installed_by: str = "install_calibration") -> dict:
     the rule `installed_by` installs): per published curve, its per-epoch sd and threshold."""
     doc = json_file(path, "curve calibration",
                     f"restore it from git or rerun `snakemake --cores 2 {installed_by}`")
-    doc = require(doc, ("seeds", "curves"), path, "curve calibration")
+    doc = require(doc, ("seeds", "n_check", "curves"), path, "curve calibration")
+    if not is_integer(doc["n_check"]) or doc["n_check"] < 1:
+        raise UserError(f"{path}: curve calibration: n_check: {doc['n_check']!r} is not a "
+                        f"number of seeds; {advice_for(path)}")
     if not isinstance(doc["curves"], dict):
         raise UserError(f"{path}: curve calibration: curves must be a mapping of curve id to "
                         "its sd and threshold")

@@ -50,12 +50,14 @@ rule calibrate:
         "logs/calibration/calibrate.log",
     params:
         seeds=config["calibration_seeds"],
+        n_check=len(SEEDS),  # the check's seeds, which the thresholds are for
         published=published_json,
         code=code("calibrate"),
     shell:
         "python -m nndl3 calibrate --expected {input.expected}"
         " --aggregates {input.aggregates} --book {input.book} --labels {input.data}"
         " --published {params.published:q} --seeds {params.seeds}"
+        " --n-check {params.n_check}"
         " --out {output.points} --out-curves {output.curves}"
         " > {log} 2>&1"
 

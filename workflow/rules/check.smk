@@ -4,10 +4,8 @@
 # in the HTML report), `check` prints them and fails on any row outside its tolerance.
 
 try:
-    CHECKED = nndl3_check.sources(paths.EXPECTED, RUN_SPECS)
-    SHORTFALL = nndl3_check.seed_shortfall(
-        nndl3_check.load_expected(paths.EXPECTED), RUN_SPECS
-    )
+    CHECKED = nndl3_check.sources(EXPECTED, RUN_SPECS, paths.EXPECTED)
+    SHORTFALL = nndl3_check.seed_shortfall(EXPECTED, RUN_SPECS)
 except UserError as error:
     stop(str(error))
 if SHORTFALL:

@@ -146,8 +146,10 @@ def figure_caption(wildcards):
 
 # The calibration (calibrate.smk): the seeds each checked run is calibrated on.
 try:
+    # read once, for every rule file
+    EXPECTED = nndl3_check.load_expected(paths.EXPECTED)
     CALIBRATED = nndl3_calibration.run_seeds(
-        nndl3_check.load_expected(paths.EXPECTED),
+        EXPECTED,
         config["calibration_seeds"],
         PUBLISHED,
     )

@@ -7,9 +7,7 @@
 
 RECIPE_SEEDS = config["recipe_seeds"]
 # every run a row or published curve reads that has a recipe (nndl3.recipe_plan.recipe_runs)
-RECIPE_RUNS = nndl3_recipe_plan.recipe_runs(
-    config, nndl3_check.load_expected(paths.EXPECTED)
-)
+RECIPE_RUNS = nndl3_recipe_plan.recipe_runs(config, EXPECTED)
 
 
 rule recipe_train:
@@ -62,12 +60,14 @@ rule recipe_seeds:
         "logs/recipe/calibrate.log",
     params:
         seeds=RECIPE_SEEDS,
+        n_check=len(SEEDS),  # the check's seeds, which the thresholds are for
         published=published_json,
         code=code("calibrate"),
     shell:
         "python -m nndl3 calibrate --recipe --expected {input.expected}"
         " --aggregates {input.aggregates} --book {input.book} --labels {input.data}"
         " --published {params.published:q} --seeds {params.seeds}"
+        " --n-check {params.n_check}"
         " --out {output.points} --out-curves {output.curves}"
         " > {log} 2>&1"
 
