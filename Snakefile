@@ -5,14 +5,13 @@
 # experiment (config/figures.yaml) and `replay`, `replay_<script>` (workflow/rules/replay.smk).
 
 
-from snakemake.utils import min_version
-
-min_version("8.0")
-
-
 import sys
 
-from nndl3.workflow_config import FILES as CONFIG_FILES, unreadable
+from snakemake.utils import min_version
+
+from nndl3.workflow_config import FILES as CONFIG_FILES, snakemake_minimum, unreadable
+
+min_version(snakemake_minimum())  # pyproject.toml's, where it says why
 
 _problem = unreadable(workflow.basedir, workflow.overwrite_configfiles)
 if _problem:  # one line naming the file, then exit status 1

@@ -167,7 +167,7 @@ def test_the_committed_calibration_covers_every_row_and_curve_with_its_seeds():
         if not check.seeded(row):
             continue
         assert row["id"] in points["seed_sd"], row["id"]
-        assert sorted(points["per_seed"][row["id"]]) == calibration.row_seeds(row, default)
+        assert sorted(points["per_seed"][row["id"]]) == check.row_seeds(row, default)
         if any(k.endswith("_sds") for k in row.get("claim") or {}):
             assert row["id"] in points["claim_sd"], row["id"]
     for entry in curve_doc["curves"].values():

@@ -209,3 +209,50 @@ def test_a_row_that_cannot_be_made_is_named():
                                         r"'xent_30' was given$"):
         check.evaluate({"quantities": [row]}, {"seeds": [1, 2], "seed_sd": {"r": 0.1}},
                        check.Inputs({}), check.Gate(alpha_family=0.01, power=0.8, m=1))
+
+
+STORED_ROW = {"id": "r", "source": {"run": "x", "metric": "evaluation_accuracy", "reduce": "best"}}
+STORED = {"seeds": [1, 2, 3], "seed_sd": {"r": 1.0}, "per_seed": {"r": {1: 90.0, 2: 91.0,
+                                                                       3: 92.0}}}
+
+
+@pytest.mark.parametrize("edit, problem", [
+    (lambda p: None, None),
+    (lambda p: p["per_seed"]["r"].pop(3),
+     "per_seed has seeds [1, 2], not its calibration seeds [1, 2, 3]"),
+    (lambda p: p["per_seed"].pop("r"), "no per_seed"),
+    (lambda p: p["seed_sd"].update(r=1.0001), None),  # within the values' rounding
+    (lambda p: p["seed_sd"].update(r=1.0002),
+     "seed_sd 1.0002 is not the sd of its per_seed values (1.0000): an edited or cut file"),
+    (lambda p: p["per_seed"]["r"].update({3: 9.0}),
+     "seed_sd 1.0 is not the sd of its per_seed values (47.0567): an edited or cut file"),
+    (lambda p: p.pop("per_seed"), None),  # the sds alone: the file's n
+])
+def test_a_rows_stored_calibration_must_be_whole(edit, problem):
+    import copy
+
+    points = copy.deepcopy(STORED)
+    edit(points)
+    assert check.stored_row_problem(STORED_ROW, points, [1, 2, 3]) == problem
+
+
+def test_a_best_of_rows_sd_is_not_recomputed_and_a_claim_needs_its_sd():
+    import copy
+
+    points = copy.deepcopy(STORED)
+    points["seed_sd"]["r"] = 0.4  # the sd of best-of groups: not the values' own
+    assert check.stored_row_problem({**STORED_ROW, "best_of": 2}, points, [1, 2, 3]) is None
+    claim = {**STORED_ROW, "claim": {"at_least_sds": 2}}
+    assert check.stored_row_problem(claim, points, [1, 2, 3]) == "no claim_sd"
+
+
+def test_the_committed_calibrations_are_whole():
+    from pathlib import Path
+
+    from nndl3 import readers
+
+    root = Path(__file__).resolve().parents[1]
+    expected = check.load_expected(root / "config" / "expected.yaml")
+    for name, recipe in (("calibration.yaml", False), ("recipe.yaml", True)):
+        path = root / "config" / name
+        check.whole_calibration(expected, readers.calibration(path), path, recipe)

@@ -240,6 +240,29 @@ def test_a_calibration_sd_that_no_tolerance_can_take_is_named(tmp_path, sd, show
         readers.calibration(path)
 
 
+def test_a_calibration_missing_a_seed_of_a_row_stops_the_report_naming_both(tmp_path, capsys):
+    """The check reads each row's per-seed values (its degrees of freedom): one deleted by
+    hand used to change the row's tolerance, with exit status 0."""
+    import yaml
+
+    from nndl3 import cli
+
+    root = Path(__file__).resolve().parents[1]
+    doc = yaml.safe_load((root / "config" / "calibration.yaml").read_text())
+    del doc["per_seed"]["xent_30_test_best"][110]
+    path = tmp_path / "calibration.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert cli.main(["report", "--expected", str(root / "config" / "expected.yaml"),
+                     "--calibration", str(path), "--aggregates", str(tmp_path / "a.json"),
+                     "--out-md", str(tmp_path / "r.md"),
+                     "--out-json", str(tmp_path / "r.json")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {path}: calibration: row 'xent_30_test_best': per_seed has seeds "
+        f"{list(range(101, 110))}, not its calibration seeds {list(range(101, 111))}; "
+        "restore it from git or rerun `snakemake --cores 2 install_calibration`\n")
+    assert not (tmp_path / "r.json").exists()
+
+
 def test_the_committed_curve_calibration_reads():
     path = Path(__file__).resolve().parents[1] / "config" / "calibration_curves.json"
     assert len(readers.curve_calibration(path)["curves"]) == 19
@@ -399,3 +422,46 @@ def test_an_aggregate_drawn_without_its_statistics_is_named(files, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"error: {f['aggregate']}: aggregate metric 'evaluation_accuracy' "
                           "lacks key(s) 'min'") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("edit, problem", [
+    (lambda rows: rows.append(None), "a row must be a mapping of keys to values, not NoneType"),
+    (lambda rows: rows.append(dict(rows[0])), "a second row 'neuron_quadratic_good_start'"),
+])
+def test_a_row_of_expected_values_that_is_no_row_or_twice_is_named(tmp_path, edit, problem):
+    """A cut file ending in a bare `-` gave a TypeError at the workflow's start; a copied
+    row was counted twice, in the gate's number of rows too."""
+    import yaml
+
+    from nndl3 import check
+
+    doc = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "expected.yaml")
+                         .read_text())
+    edit(doc["quantities"])
+    path = tmp_path / "expected.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(UserError) as error:
+        check.load_expected(path)
+    assert str(error.value) == f"{path}: quantities[{len(doc['quantities']) - 1}]: {problem}"
+
+
+@pytest.mark.parametrize("key", ["miniature", "figures"])
+def test_a_literature_config_without_a_section_the_workflow_reads_is_named(tmp_path, key):
+    """Not a KeyError at the workflow's start (common.smk); literature-train itself reads
+    only defaults and runs."""
+    import yaml
+
+    from nndl3 import literature, workflow_config
+
+    doc = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "literature.yaml")
+                         .read_text())
+    path = tmp_path / "literature.yaml"
+    for value, words in ((None, "NoneType"), (..., "missing")):
+        if value is ...:
+            del doc[key]
+        else:
+            doc[key] = value
+        path.write_text(yaml.safe_dump(doc))
+        with pytest.raises(UserError) as error:
+            workflow_config.check_literature(literature.load_config(path), path)
+        assert str(error.value) == f"{path}: {key}: {words}, not a mapping"

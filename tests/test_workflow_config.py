@@ -703,3 +703,15 @@ def test_fewer_seeds_than_a_best_of_row_takes_are_named_when_the_workflow_starts
     specs = workflow_config.check(config)
     assert check.seed_shortfall(check.load_expected(ROOT / "config" / "expected.yaml"),
                                 specs) is None
+
+
+def test_the_snakefile_demands_the_snakemake_the_package_requires():
+    """One statement of the lowest Snakemake (pyproject.toml, with its reason): the
+    Snakefile's min_version reads it from the installed package (it said 8.0, which
+    pyproject.toml excludes)."""
+    import tomllib
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    (stated,) = [d for d in deps if d.startswith("snakemake")]
+    assert stated == f"snakemake>={workflow_config.snakemake_minimum()}"
+    assert "min_version(snakemake_minimum())" in (ROOT / "Snakefile").read_text()

@@ -18,8 +18,6 @@ from . import paths
 
 NAMES = {"fast": "fast (Numba, sparse inputs)", "numpy": "NumPy, vectorized",
          "reference": "reference, per example", "torch": "PyTorch, CPU"}
-# benchmarks/replay_sensitivity.py's record (to move to nndl3.paths with the next change
-# there: every code digest depends on that file)
 HEADLINE = ([784, 30, 10], "float32")  # the network and dtype the targets are set for
 # The cores every wall-time estimate of the docs assumes: the developers' machine's and CI's.
 ESTIMATE_CORES = 2

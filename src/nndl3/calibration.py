@@ -30,15 +30,10 @@ import yaml
 from . import atomic, book_runs, check, curves, mnist, paths, readers, records, tolerance
 from .errors import UserError
 
-DECIMALS = 4  # a row's per-seed values and sd, as stored and compared
+DECIMALS = check.CALIBRATION_DECIMALS
 HEADER = ("# Written by `python -m nndl3 calibrate` (`snakemake calibrate`); installed by\n"
           "# `snakemake install_calibration`. Do not edit: rerun them. seed_sd is what the\n"
           "# check reads; per_seed holds each calibration seed's value of each row.\n")
-
-
-def row_seeds(row: dict, default: list[int]) -> list[int]:
-    """The calibration seeds of one row: its own `calibration_seeds`, else the default."""
-    return list(row.get("calibration_seeds") or default)
 
 
 def run_seeds(expected: dict, default: list[int],
@@ -49,7 +44,7 @@ def run_seeds(expected: dict, default: list[int],
     for row in expected["quantities"]:
         if check.seeded(row):
             for run in check.runs_of(row["source"]):
-                seeds.setdefault(run, set()).update(row_seeds(row, default))
+                seeds.setdefault(run, set()).update(check.row_seeds(row, default))
     return {run: sorted(s) for run, s in sorted(seeds.items())}
 
 
@@ -86,7 +81,7 @@ def aggregates_for(row: dict, aggregates: dict, default: list[int]) -> dict:
             raise UserError(f"calibration: no aggregate of run {run!r}, which row "
                             f"{row['id']!r} reads (train its calibration seeds: "
                             "`snakemake calibrate`)")
-        out[run] = subset(aggregates[run], row_seeds(row, default), f"row {row['id']!r}")
+        out[run] = subset(aggregates[run], check.row_seeds(row, default), f"row {row['id']!r}")
     return out
 
 
@@ -113,7 +108,7 @@ def measure_rows(expected: dict, inputs: check.Inputs, default: list[int]) -> di
         values = check.regenerate(row["source"], mine)
         seed_sd[row["id"]] = row_sd(row, values, check.best_by_values(row, mine))
         per_seed[row["id"]] = {int(s): round(float(v), DECIMALS)
-                               for s, v in zip(row_seeds(row, default), values, strict=True)}
+                               for s, v in zip(check.row_seeds(row, default), values, strict=True)}
         if any(k.endswith("_sds") for k in row.get("claim") or {}):
             claim_sd[row["id"]] = row_sd(row, check.regenerate(other_run(row), mine))
     return {"seed_sd": seed_sd, "per_seed": per_seed, **({"claim_sd": claim_sd} if claim_sd

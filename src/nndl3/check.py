@@ -53,6 +53,7 @@ from .tolerance import (
 )
 
 # Reductions whose value is not in the metric's units (epochs, fractions of epochs).
+CALIBRATION_DECIMALS = 4  # a row's per-seed values and sd, as the calibration stores them
 UNSCALED = ("one_digit_fraction",)
 
 
@@ -242,6 +243,57 @@ def regenerate(source: dict, inputs: Inputs) -> np.ndarray:
         other = 100 - reduced(source, inputs, metric, reduce, source["errors_eliminated_vs"])
         value = (other - (100 - value)) / other
     return value
+
+
+def row_seeds(row: dict, default: list[int]) -> list[int]:
+    """The calibration seeds of one row: its own `calibration_seeds`, else the default."""
+    return list(row.get("calibration_seeds") or default)
+
+
+def whole_calibration(expected: dict, points: dict, path, recipe: bool = False) -> None:
+    """A UserError naming the file and the row unless each seeded row's stored values are
+    whole (`stored_row_problem`). The recipe's calibration (`recipe`) measured each row
+    over the file's seeds, and has no row of a run without a recipe."""
+    what = "recipe calibration" if recipe else "calibration"
+    for row in expected["quantities"]:
+        if not seeded(row) or (row["id"] not in points["seed_sd"]
+                               and (recipe or row.get("every_seed"))):
+            continue
+        seeds = points["seeds"] if recipe else row_seeds(row, points["seeds"])
+        if wrong := stored_row_problem(row, points, seeds):
+            raise UserError(f"{path}: {what}: row {row['id']!r}: {wrong}; restore it from git "
+                            "or rerun `snakemake --cores 2 "
+                            f"{'install_recipe' if recipe else 'install_calibration'}`")
+
+
+def stored_row_problem(row: dict, points: dict, seeds: list[int]) -> str | None:
+    """What is missing or inconsistent in a row's calibration (None if nothing): its sd
+    (and claim sd); where the file stores values per seed, its values on exactly `seeds`,
+    and, for a row of plain values, its sd the sd of those values up to their rounding (a
+    best-of row's sd is over its groups, picked by values not stored)."""
+    rid = row["id"]
+    for key, needed in (("seed_sd", True),
+                        ("claim_sd", any(k.endswith("_sds") for k in row.get("claim") or {}))):
+        if needed and rid not in points.get(key, {}):
+            return f"no {key}"
+    if "per_seed" not in points:
+        return None  # the sds alone: the check takes the file's n (calibrated_n)
+    values = points["per_seed"].get(rid)
+    if values is None:
+        return "no per_seed"
+    if sorted(values) != sorted(seeds):
+        return f"per_seed has seeds {sorted(values)}, not its calibration seeds {sorted(seeds)}"
+    n = len(values)
+    if n < 2:
+        return None  # no sd to compare: calibrated_n refuses it
+    sd = float(np.std(list(values.values()), ddof=1))
+    # each value rounded by at most half a unit moves the sd by at most that times
+    # sqrt(n / (n - 1)); the stored sd is rounded by half a unit more
+    bound = 0.5 * 10.0 ** -CALIBRATION_DECIMALS * (math.sqrt(n / (n - 1)) + 1) + 1e-12
+    if not row.get("best_of") and abs(sd - points["seed_sd"][rid]) > bound:
+        return (f"seed_sd {points['seed_sd'][rid]} is not the sd of its per_seed values "
+                f"({sd:.{CALIBRATION_DECIMALS}f}): an edited or cut file")
+    return None
 
 
 def seeded(row: dict) -> bool:
@@ -663,7 +715,14 @@ def load_expected(path) -> dict:
     for key in ("rule", "gate"):
         if key not in expected:
             raise UserError(f"{path}: expected values: missing key {key!r}")
+    ids = set()
     for i, row in enumerate(expected["quantities"]):
+        if not isinstance(row, dict):
+            raise UserError(f"{path}: quantities[{i}]: a row must be a mapping of keys to "
+                            f"values, not {type(row).__name__}")
+        if row.get("id") in ids:  # the report would count it twice, in the gate's rows too
+            raise UserError(f"{path}: quantities[{i}]: a second row {row['id']!r}")
+        ids.add(row.get("id"))
         needed = ("claim",) if "claim" in row else ("book", "book_precision")
         for key in ("id", "section", "quantity", "source", *needed):
             if key not in row:

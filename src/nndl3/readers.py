@@ -285,16 +285,28 @@ def expected(path) -> dict:
     return doc
 
 
-def calibration(path) -> dict:
-    doc = yaml_mapping(path, "calibration", ("seeds", "seed_sd"))
+def calibration(path, what: str = "calibration") -> dict:
+    """config/calibration.yaml (or the recipe's, config/recipe.yaml: `what` names it):
+    each row's sd, and each row's value per seed (per_seed: the degrees of freedom and
+    the distributions the check reads), read as a whole (`check.whole_calibration` holds
+    them to the rows)."""
+    doc = yaml_mapping(path, what, ("seeds", "seed_sd"))
     for key in ("seed_sd", "claim_sd"):  # each row's sd, which its tolerance scales
         sds = doc.get(key, {})
         if not isinstance(sds, dict):
-            raise UserError(f"{path}: calibration: {key} must be a mapping of row id to sd")
+            raise UserError(f"{path}: {what}: {key} must be a mapping of row id to sd")
         for row, sd in sds.items():
             if not_non_negative([sd]):
-                raise UserError(f"{path}: calibration: {key}.{row}: {sd!r} is not a "
+                raise UserError(f"{path}: {what}: {key}.{row}: {sd!r} is not a "
                                 f"non-negative number; {advice_for(path)}")
+    per_seed = doc.get("per_seed", {})
+    if not isinstance(per_seed, dict):
+        raise UserError(f"{path}: {what}: per_seed must be a mapping of row id to its values")
+    for row, values in per_seed.items():
+        if not (isinstance(values, dict) and all(is_integer(s) for s in values)
+                and all(is_finite_number(v) for v in values.values())):
+            raise UserError(f"{path}: {what}: per_seed.{row}: not a mapping of seed to a "
+                            f"number; {advice_for(path)}")
     return doc
 
 

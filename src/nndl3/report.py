@@ -51,7 +51,10 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
     settings}, nndl3.changed) marks the rows of runs trained otherwise `changed`."""
     expected = check.load_expected(expected_path)
     calibration = readers.calibration(calibration_path)
-    recipe = readers.calibration(recipe_path) if recipe_path else None
+    check.whole_calibration(expected, calibration, calibration_path)
+    recipe = readers.calibration(recipe_path, "recipe calibration") if recipe_path else None
+    if recipe is not None:
+        check.whole_calibration(expected, recipe, recipe_path, recipe=True)
     inputs = check.Inputs(
         records.read_aggregates(aggregate_paths),
         baseline_results(svm_paths),

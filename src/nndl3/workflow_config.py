@@ -223,11 +223,35 @@ def check(config: dict) -> dict:
     return specs
 
 
+def snakemake_minimum() -> str:
+    """The lowest Snakemake the package requires (pyproject.toml's `snakemake>=X`, as
+    installed), which the Snakefile demands of the Snakemake running it (min_version)."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    for line in requires("nndl3") or ():
+        req = Requirement(line)
+        if req.name == "snakemake" and not req.marker:
+            (bound,) = [s.version for s in req.specifier if s.operator == ">="]
+            return bound
+    raise UserError("the installed nndl3 requires no Snakemake version: reinstall it "
+                    "(pip install --no-deps -e .)")
+
+
+LITERATURE_SECTIONS = ("miniature", "figures")  # what the workflow reads besides the runs
+
+
 def check_literature(literature: dict, path) -> None:
-    """config/literature.yaml's figure entries, by their families' keys (here, not in
+    """config/literature.yaml's sections the workflow reads (literature-train needs only
+    defaults and runs) and its figure entries, by their families' keys (here, not in
     nndl3.literature: literature-train's code digest, which its checkpoints are keyed to,
     would take in the figure registry's; its runs: literature.check_runs)."""
-    for name, fig in (literature.get("figures") or {}).items():
+    for key in LITERATURE_SECTIONS:
+        if not isinstance(literature.get(key), dict):
+            found = type(literature[key]).__name__ if key in literature else "missing"
+            raise UserError(f"{path}: {key}: {found}, not a mapping")
+    for name, fig in literature["figures"].items():
         figures.checked(fig, f"{path}: figures.{name}")
 
 
