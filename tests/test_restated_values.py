@@ -368,3 +368,29 @@ def test_the_experiments_doc_quotes_the_baselines_counts_as_the_rows_have_them()
     quoted = {int(n.replace(",", "")) for n in re.findall(r"([\d,]+) of 10,000, exact", text)}
     book = book_values()
     assert quoted == {round(100 * book[r]) for r in ("ch1_darkness", "ch1_svm_test")}
+
+
+def test_every_schema_bound_on_training_images_is_the_training_sets_size():
+    """A JSON schema cannot name a Python constant, so the schemas restate mnist.N_TRAIN
+    as the maximum of every key that counts training images."""
+    from nndl3.mnist import N_TRAIN
+
+    counting = {"train_size", "search_size", "svm_sizes"}
+    found = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in counting and isinstance(value, dict):
+                    found.append((where + key, value.get("maximum",
+                                                        value.get("items", {}).get("maximum"))))
+                walk(value, f"{where}{key}.")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+
+    files = [*(ROOT / "src" / "nndl3").glob("*.schema.yaml"),
+             ROOT / "workflow" / "schemas" / "config.schema.yaml"]
+    for path in files:
+        walk(yaml.safe_load(path.read_text()), f"{path.name}: ")
+    assert found and all(bound == N_TRAIN for _, bound in found), found
