@@ -54,8 +54,18 @@ def test_the_long_elastic_run_is_the_elastic_run_continued():
     short = literature.run_spec(CONFIG, LITERATURE, "simard_elastic")
     long = literature.run_spec(CONFIG, LITERATURE, "simard_elastic_long")
     assert long["epochs"] > short["epochs"]
-    assert {k: v for k, v in long.items() if k not in ("epochs", "description")} == {
-        k: v for k, v in short.items() if k not in ("epochs", "description")}
+    assert {k: v for k, v in long.items() if k != "epochs"} == {
+        k: v for k, v in short.items() if k != "epochs"}
+
+
+def test_a_reworded_description_leaves_a_literature_runs_spec_as_it_is():
+    """The spec is the job's param: a changed one reruns every seed, hours each."""
+    import copy
+
+    reworded = copy.deepcopy(LITERATURE)
+    reworded["runs"]["simard_elastic"]["description"] = "reworded"
+    assert literature.run_spec(CONFIG, reworded, "simard_elastic") == literature.run_spec(
+        CONFIG, LITERATURE, "simard_elastic")
 
 @pytest.fixture
 def epochs_seen(monkeypatch):

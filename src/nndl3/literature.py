@@ -18,7 +18,7 @@ import numpy as np
 
 from . import paths, readers
 from .errors import UserError, require_one_of
-from .runspec import WIDE_FIXED, defaults, merged, off_default, validate
+from .runspec import ANNOTATIONS, WIDE_FIXED, defaults, merged, off_default, validate
 from .train import git_commit, streams, versions
 
 CONFIG = paths.LITERATURE_CONFIG
@@ -58,7 +58,9 @@ def run_spec(config: dict, literature: dict, run: str, scale: str = "runs",
         if run not in short:
             raise UserError(f"{literature_file}: {scale}: no entry for run {run!r}")
         spec = merged(spec, settings(short[run], f"{literature_file}: {scale}.{run}"))
-    spec = {**spec, "seeds": config["seeds"]}
+    # a run's description is prose: rewording it must not rerun hours of seeds (the spec
+    # is the job's param); the book's runs keep theirs in their records (seconds to rerun)
+    spec = {**{k: v for k, v in spec.items() if k not in ANNOTATIONS}, "seeds": config["seeds"]}
     return checked_spec(spec, f"{literature_file}: {scale}.{run}")
 
 
