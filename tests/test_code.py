@@ -105,14 +105,21 @@ def test_the_command_function_and_the_cli_helpers_it_calls_are_its_code(package)
     assert changed(before, digests(package)) == {"plot", "replay", "report", "tuned-svm"}
 
 
-def test_a_default_of_the_parser_or_a_statement_of_cli_is_code_of_every_command(package):
+def test_a_default_of_a_commands_parser_is_its_code_a_statement_of_cli_every_commands(
+        package):
     """`darkness` reads its --evaluation from the parser's default (its rule passes none):
-    a new default changed no digest, and the result stayed older than its code."""
+    a new default changed no digest, and the result stayed older than its code. Since, an
+    argument of one command (calibrate's --n-check) retrained every run: a command's block
+    of the parser is its own code."""
     before = digests(package)
     edit(package / "cli.py", 'choices=["validation", "test"], default="test",',
          'choices=["validation", "test"], default="validation",')
     after = digests(package)
-    assert changed(before, after) == set(COMMANDS)
+    assert changed(before, after) == {"darkness"}
+    edit(package / "cli.py", 'sub = p.add_subparsers(dest="command", required=True)',
+         'sub = p.add_subparsers(dest="command", required=False)')  # every command's parser
+    assert changed(after, digests(package)) == set(COMMANDS)
+    after = digests(package)
     edit(package / "cli.py", 'os.environ.setdefault(_var, "1")',
          'os.environ.setdefault(_var, "2")')  # BLAS's threads
     assert changed(after, digests(package)) == set(COMMANDS)
@@ -120,6 +127,36 @@ def test_a_default_of_the_parser_or_a_statement_of_cli_is_code_of_every_command(
     edit(package / "cli.py", 'help="the book\'s numbers, the rows checked against them"',
          'help="the numbers of the book"')  # what --help says: nothing a command computes
     assert changed(after, digests(package)) == set()
+
+
+@pytest.mark.parametrize("file, old, new", [
+    ("cli.py", "    return exit_status(command, args.command)",
+     "    return exit_status(command, args.command) or 0"),  # cli.run, around every command
+    ("__main__.py", "status = main()", "status = main() or 0"),  # python -m nndl3
+])
+def test_what_runs_every_command_is_code_of_every_command(package, file, old, new):
+    before = digests(package)
+    edit(package / file, old, new)
+    assert changed(before, digests(package)) == set(COMMANDS)
+
+
+def test_a_cli_helper_a_literature_argument_imports_is_literature_trains_code(package):
+    """literature-train's --spec is parsed by cli.load_json_arg, imported inside
+    literature_cli.spec_json: followed, though cli's module is not."""
+    before = code.digest("literature-train", package)
+    edit(package / "cli.py", 'raise UserError(f"{what}: not valid JSON ({exc})") from None',
+         'raise UserError(f"{what}: not JSON ({exc})") from None')  # load_json_arg
+    assert code.digest("literature-train", package) != before
+    assert "cli" not in code.modules_of("literature-train", package)
+
+
+def test_a_package_schema_is_code_of_the_commands_that_name_it_only(package):
+    """Every schema was code of every command that imports nndl3.schemas: a figure's
+    caption key reworded retrained every run."""
+    before = digests(package)
+    edit(package / "figure.schema.yaml", "    minItems: 2\n    maxItems: 2",
+         "    minItems: 2\n    maxItems: 3")  # an axis's limits
+    assert changed(before, digests(package)) == {"plot"}
 
 
 def test_a_default_of_a_package_schema_is_code_of_what_reads_it(package):

@@ -4,10 +4,11 @@ A command's code is its `cli.cmd_<command>` function, the cli helpers it calls, 
 command line around it (its module's statements and how its arguments are parsed: a
 default of the parser is an input of the command too), and every package module it
 imports, followed import by import (`from . import x`, `from .x import y`, at any depth, so
-lazy imports count), with the package's schemas where it reads them (`schemas`: their
-defaults complete a run's settings). Each is hashed as its syntax tree without
-docstrings, so that an edit to a comment, a docstring or the layout changes no digest, and
-an edit to code changes the digest of exactly the commands that run it.
+lazy imports count), with each of the package's schemas that this code names (their
+defaults complete a run's settings, their bounds refuse values). Each is hashed as its
+syntax tree without docstrings, so that an edit to a comment, a docstring or the layout
+changes no digest, and an edit to code changes the digest of exactly the commands that
+run it.
 
 The workflow passes each rule's digest as a param (Snakemake reruns a job whose params
 changed, and everything downstream); results record it (`code`) and `check` refuses
@@ -31,9 +32,15 @@ DIGESTS = Path(".cache", "nndl3", "code-digests.json")
 CLI = "cli"
 # Commands defined outside cli.py: their prefix -> the module holding `cmd_<the rest>`.
 COMMAND_MODULES = {"literature-": "literature_cli"}
-# Where each command module parses a command's arguments (defaults, types): followed as a
-# command's own functions are, without the other commands' `cmd_` functions they name.
-ENTRY = {CLI: "parser", "literature_cli": "add_commands"}
+# Where each command module declares its commands' arguments (a default, a type: inputs of
+# the command too): a block of statements a command, from `s = sub.add_parser("<command>",
+# ...)` to its `s.set_defaults(...)`, among statements every command passes through.
+BUILDERS = {CLI: "parser", "literature_cli": "add_commands"}
+# What runs every command of a module around its `cmd_` function (parsing, then guarding
+# its output and its errors); and the `python -m nndl3` module that calls it.
+RUNNERS = {CLI: ("main",)}
+CHECK_ONLY = ("check_inputs",)  # what runs instead of a command (--check-only): no result
+MAIN = "__main__"
 
 
 def command_module(command: str) -> tuple[str, str]:
@@ -72,7 +79,8 @@ def package_imports(tree: ast.AST, module: str) -> set[str]:
     return {m for m in found if m != module}
 
 
-_SEEN: dict = {}  # (path, mtime, size) -> (tree, imports, normalized dump): parse once
+# (path, mtime, size) -> (tree, imports, normalized dump, schemas named): parse once
+_SEEN: dict = {}
 
 
 def _source(package: Path, module: str):
@@ -83,8 +91,20 @@ def _source(package: Path, module: str):
         text = path.read_text()
         tree = ast.parse(text, filename=path.name)
         imports = package_imports(tree, module)
-        _SEEN[key] = (tree, imports, normalized(tree))  # the tree loses its docstrings
+        dump = normalized(tree)  # the tree loses its docstrings
+        _SEEN[key] = (tree, imports, dump, schemas_named(tree))
     return _SEEN[key]
+
+
+SCHEMA_SUFFIX = ".schema.yaml"
+
+
+def schemas_named(tree: ast.AST) -> set[str]:
+    """The file names of the schemas a string of the code names ("run.schema.yaml", or a
+    path ending in one): those it reads (not its docstrings, which `normalized` drops)."""
+    return {Path(node.value).name for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and node.value.endswith(SCHEMA_SUFFIX)}
 
 
 def parsed(package: Path, module: str) -> ast.Module:
@@ -148,28 +168,103 @@ class WithoutHelp(ast.NodeTransformer):
 
 
 def command_line(command: str, package: Path) -> list[str]:
-    """The command line around a command, each part normalized: the statements of cli and
-    of the module holding it (their imports are followed by `modules_of`), and the
-    functions and classes that parse its arguments (ENTRY), without their help texts. What
-    they import lazily is not followed: the parser's reach into every command's module
-    would put each in every closure. So an edit to how arguments are parsed (a default, a
-    type) is code of every command of the module."""
-    found = {}
-    for holder in dict.fromkeys((CLI, command_module(command)[0])):
-        path = package / f"{holder}.py"
-        stat = path.stat()
-        key = ("command line", str(path), stat.st_mtime_ns, stat.st_size)
-        if key not in _SEEN:
-            defs = definitions(package, holder)
-            entry = reachable(defs, ENTRY[holder], lambda n: not n.startswith("cmd_"))
-            parts = {f"{holder}.{k}": v for k, v in entry.items()}
-            parts[f"{holder}:"] = ast.Module(body=[node for node in parsed(package, holder).body
-                                                   if node not in defs.values()],
-                                             type_ignores=[])
-            _SEEN[key] = {k: normalized(WithoutHelp().visit(ast.parse(ast.unparse(v))))
-                          for k, v in parts.items()}
-        found |= _SEEN[key]
+    """The command line around a command, each part normalized: `python -m nndl3`, the
+    statements of cli and of the module holding the command (their imports are followed by
+    `modules_of`), what runs every command (RUNNERS), and of the parser (BUILDERS) its
+    shared statements and the command's own block, with the functions and classes these
+    name, without their help texts. What they import lazily is not followed (the parser's
+    reach into every command's module would put each in every closure), but for cli's own
+    functions, imported by name. So an edit to how a command's arguments are parsed is code
+    of that command; one to what all commands share, code of every one."""
+    module = command_module(command)[0]
+    found = {MAIN: _source(package, MAIN)[2]}
+    for holder in dict.fromkeys((CLI, module)):
+        shared, commands = command_line_parts(package, holder)
+        if holder == module and command not in commands:
+            raise KeyError(f"{holder}.py's {BUILDERS[holder]} declares no command {command!r}")
+        found |= shared | commands.get(command, {})
     return [found[k] for k in sorted(found)]
+
+
+def command_line_parts(package: Path, holder: str) -> tuple[dict, dict]:
+    """({name: normalized part} every command of `holder` runs, {command: its own parts})."""
+    stats = [(package / f"{m}.py").stat() for m in dict.fromkeys((holder, CLI))]
+    key = ("command line", str(package), holder,
+           *((st.st_mtime_ns, st.st_size) for st in stats))
+    if key not in _SEEN:
+        defs = definitions(package, holder)
+        builder = BUILDERS[holder]
+        shared, blocks = parser_blocks(defs[builder])
+        named = named_functions(package, holder, shared)
+        for runner in RUNNERS.get(holder, ()):
+            named |= named_functions(package, holder, [defs[runner]], CHECK_ONLY)
+            named[f"{holder}.{runner}"] = defs[runner]
+        statements = [node for node in parsed(package, holder).body if node not in defs.values()]
+        common = {f"{holder}:": statements, f"{holder}.{builder}:": shared,
+                  **{k: [v] for k, v in named.items()}}
+        own = {name: {f"{holder}.{builder}:{name}": block,
+                      **{k: [v] for k, v in named_functions(package, holder, block).items()}}
+               for name, block in blocks.items()}
+        _SEEN[key] = (normalized_parts(common),
+                      {name: normalized_parts(parts) for name, parts in own.items()})
+    return _SEEN[key]
+
+
+def normalized_parts(parts: dict) -> dict:
+    """{name: its statements normalized, without help texts}."""
+    return {k: normalized(WithoutHelp().visit(ast.parse(ast.unparse(
+                ast.Module(body=v, type_ignores=[]))))) for k, v in parts.items()}
+
+
+def parser_blocks(builder: ast.FunctionDef) -> tuple[list, dict[str, list]]:
+    """(the statements of `builder` every command passes through, {command: its block})."""
+    shared, blocks, block = [], {}, None
+    for node in builder.body:
+        name = added_parser(node)
+        if name is not None:
+            block = blocks.setdefault(name, [])
+        (shared if block is None else block).append(node)
+        if block is not None and is_call_of(node, "set_defaults"):
+            block = None
+    return shared, blocks
+
+
+def added_parser(node: ast.stmt) -> str | None:
+    """The command a statement `s = sub.add_parser("<command>", ...)` adds, else None."""
+    if isinstance(node, ast.Assign) and is_call_of(ast.Expr(node.value), "add_parser"):
+        first = node.value.args[0] if node.value.args else None
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value
+    return None
+
+
+def is_call_of(node: ast.stmt, method: str) -> bool:
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == method)
+
+
+def named_functions(package: Path, holder: str, nodes: list, skip=()) -> dict:
+    """{holder.name: definition} of the functions and classes of `holder` the statements
+    name, transitively (not the `cmd_` functions, nor the parser whole, nor `skip`), and of
+    cli's that any of them imports by name (`from .cli import f`)."""
+    defs = definitions(package, holder)
+
+    def follow(name: str) -> bool:
+        return not name.startswith("cmd_") and name != BUILDERS.get(holder) and name not in skip
+
+    found = {}
+    for name in sorted(n for n in names_in(nodes) if n in defs and follow(n)):
+        found |= {f"{holder}.{k}": v for k, v in reachable(defs, name, follow).items()}
+    if holder != CLI:
+        imported = [ast.Name(alias.name) for v in found.values() for n in ast.walk(v)
+                    if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module == CLI
+                    for alias in n.names]
+        found |= named_functions(package, CLI, imported)
+    return found
+
+
+def names_in(nodes: list) -> set[str]:
+    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def module_imports(package: Path, module: str = CLI) -> set[str]:
@@ -190,15 +285,17 @@ def modules_of(command: str, package: Path = PACKAGE) -> list[str]:
     return closure(direct, package)
 
 
-def schema_contents(package: Path) -> list[tuple[str, str]]:
-    """(name, content) of each of the package's schemas, as parsed: a comment or the
-    layout of one changes nothing."""
+def schema_contents(package: Path, names) -> list[tuple[str, str]]:
+    """(name, content) of each of the package's schemas among `names`, as parsed: a comment
+    or the layout of one changes nothing."""
     import json
 
     import yaml
 
     found = []
-    for path in sorted(package.glob("*.schema.yaml")):
+    for path in sorted(package / name for name in set(names)):
+        if not path.is_file():
+            continue  # a schema of the workflow's (config.schema.yaml), not the package's
         stat = path.stat()
         key = (str(path), stat.st_mtime_ns, stat.st_size)
         if key not in _SEEN:
@@ -268,12 +365,14 @@ def _keep(key: str, digests: dict) -> None:
 
 def computed_digest(command: str, package: Path = PACKAGE) -> str:
     """`digest`, computed from the sources."""
-    h = hashlib.sha256()
+    h, named = hashlib.sha256(), set()
     for function in command_functions(command, package):
-        h.update(normalized(ast.parse(ast.unparse(function))).encode())
+        tree = ast.parse(ast.unparse(function))
+        h.update(normalized(tree).encode())
+        named |= schemas_named(tree)
     for part in command_line(command, package):
         h.update(part.encode())
-    return modules_digest(h, modules_of(command, package), package)
+    return modules_digest(h, modules_of(command, package), package, named)
 
 
 def script_digest(script: str | Path, package: Path = PACKAGE) -> str:
@@ -308,12 +407,15 @@ def computed_script_digest(script: Path, package: Path = PACKAGE) -> str:
     return modules_digest(h, closure(modules, package), package)
 
 
-def modules_digest(h, modules: list[str], package: Path) -> str:
-    """The 16 hex digits of `h` updated with the modules' code (and the package's schemas,
-    if `schemas` is one of them)."""
+def modules_digest(h, modules: list[str], package: Path, named=()) -> str:
+    """The 16 hex digits of `h` updated with the modules' code and the package's schemas
+    that it, or the code `named` names already (a command's own functions), names."""
+    named = set(named)
     for module in modules:
+        _, _, dump, schemas = _source(package, module)
         h.update(module.encode() + b"\0")
-        h.update(_source(package, module)[2].encode())
-    for name, content in schema_contents(package) if "schemas" in modules else ():
+        h.update(dump.encode())
+        named |= schemas
+    for name, content in schema_contents(package, named):
         h.update(name.encode() + b"\0" + content.encode())
     return h.hexdigest()[:16]
