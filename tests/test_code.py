@@ -280,3 +280,14 @@ def test_a_command_of_another_module_runs_only_what_its_own_functions_import():
     assert "literature" in train and "wide" in train
     assert "literature_check" not in train and "tolerance" not in train
     assert "literature_check" in code.modules_of("literature-check")
+
+
+def test_a_schema_named_where_a_commands_arguments_are_parsed_is_its_code(package):
+    """The schemas a command reads are found in every part of its code that is hashed,
+    its parser's block among them."""
+    before = code.digest("darkness", package)
+    edit(package / "cli.py", 'choices=["validation", "test"], default="test",',
+         'choices=["validation", "test"], default="test", type=str or "neuron.schema.yaml",')
+    after = code.digest("darkness", package)
+    edit(package / "neuron.schema.yaml", "$schema:", "minProperties: 1\n$schema:")
+    assert code.digest("darkness", package) != after != before

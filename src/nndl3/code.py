@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -92,19 +93,18 @@ def _source(package: Path, module: str):
         tree = ast.parse(text, filename=path.name)
         imports = package_imports(tree, module)
         dump = normalized(tree)  # the tree loses its docstrings
-        _SEEN[key] = (tree, imports, dump, schemas_named(tree))
+        _SEEN[key] = (tree, imports, dump, schemas_named(dump))
     return _SEEN[key]
 
 
-SCHEMA_SUFFIX = ".schema.yaml"
+# a string of the code naming a schema ("run.schema.yaml", or a path ending in one), as
+# `normalized` dumps it (docstrings dropped): the schemas the code reads
+SCHEMA_CONSTANT = re.compile(r"Constant\('([^'\\]*\.schema\.yaml)'\)")
 
 
-def schemas_named(tree: ast.AST) -> set[str]:
-    """The file names of the schemas a string of the code names ("run.schema.yaml", or a
-    path ending in one): those it reads (not its docstrings, which `normalized` drops)."""
-    return {Path(node.value).name for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)
-            and node.value.endswith(SCHEMA_SUFFIX)}
+def schemas_named(dump: str) -> set[str]:
+    """The file names of the schemas a normalized dump's strings name."""
+    return {Path(name).name for name in SCHEMA_CONSTANT.findall(dump)}
 
 
 def parsed(package: Path, module: str) -> ast.Module:
@@ -366,12 +366,11 @@ def _keep(key: str, digests: dict) -> None:
 def computed_digest(command: str, package: Path = PACKAGE) -> str:
     """`digest`, computed from the sources."""
     h, named = hashlib.sha256(), set()
-    for function in command_functions(command, package):
-        tree = ast.parse(ast.unparse(function))
-        h.update(normalized(tree).encode())
-        named |= schemas_named(tree)
-    for part in command_line(command, package):
+    functions = [normalized(ast.parse(ast.unparse(f))) for f in command_functions(command,
+                                                                                  package)]
+    for part in functions + command_line(command, package):
         h.update(part.encode())
+        named |= schemas_named(part)
     return modules_digest(h, modules_of(command, package), package, named)
 
 
@@ -409,7 +408,7 @@ def computed_script_digest(script: Path, package: Path = PACKAGE) -> str:
 
 def modules_digest(h, modules: list[str], package: Path, named=()) -> str:
     """The 16 hex digits of `h` updated with the modules' code and the package's schemas
-    that it, or the code `named` names already (a command's own functions), names."""
+    that it, or the code `h` holds already (`named`: those that code names), names."""
     named = set(named)
     for module in modules:
         _, _, dump, schemas = _source(package, module)
