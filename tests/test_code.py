@@ -187,6 +187,13 @@ def test_a_script_a_rule_runs_has_the_code_of_what_it_imports(tmp_path, package)
     edit(package / "tuned_inputs.py", 'SEARCH_KEYS = ("search_size",',
          'SEARCH_KEYS = ("search",')  # a module it does not import
     assert code.script_digest(script, package) == before
+    edit(package / "neuron.schema.yaml", "$schema:", "minProperties: 1\n$schema:")
+    assert code.script_digest(script, package) == before  # a schema no code of it names
+    edit(scripts / "reference.py", "import numpy as np\n",
+         "import numpy as np\n_SCHEMA = 'neuron.schema.yaml'\n")
+    before = code.script_digest(script, package)
+    edit(package / "neuron.schema.yaml", "minProperties: 1\n", "minProperties: 2\n")
+    assert code.script_digest(script, package) != before  # one a script names
     smk = (ROOT / "workflow" / "rules" / "benchmarks.smk").read_text()
     assert 'code=script_code("benchmarks/backprop_claims.py")' in smk
 
@@ -291,3 +298,37 @@ def test_a_schema_named_where_a_commands_arguments_are_parsed_is_its_code(packag
     after = code.digest("darkness", package)
     edit(package / "neuron.schema.yaml", "$schema:", "minProperties: 1\n$schema:")
     assert code.digest("darkness", package) != after != before
+
+
+def test_a_cli_helper_a_literature_command_is_declared_with_is_its_code(package):
+    """literature_cli's add_commands imports cli.add_data for literature-train's --data:
+    an edit to it retrained the book's runs, and left the literature's hours current."""
+    before = code.digest("literature-train", package), code.digest("literature-check",
+                                                                   package)
+    edit(package / "cli.py", "    s.add_argument(\"--data\", default=paths.DATA",
+         "    s.add_argument(\"--data\", default=paths.DATA + \"\"")
+    after = code.digest("literature-train", package), code.digest("literature-check", package)
+    assert after[0] != before[0] and after[1] == before[1]  # literature-check has no --data
+
+
+def test_a_statement_of_a_commands_block_that_may_reach_others_is_every_commands():
+    import ast
+
+    builder = ast.parse(
+        "def parser():\n"
+        "    sub = P().add_subparsers()\n"
+        "    s = sub.add_parser('a')\n"
+        "    kind = str\n"  # binds a name another block may use
+        "    s.add_argument('--x', type=kind)\n"
+        "    add_data(s)\n"
+        "    s.set_defaults(func=cmd_a)\n"
+        "    s = sub.add_parser('b')\n"
+        "    s.add_argument('--y', type=kind)\n"
+        "    s.set_defaults(func=cmd_b)\n").body[0]
+    shared, blocks = code.parser_blocks(builder)
+    lines = {name: ast.unparse(ast.Module(body=b, type_ignores=[])).splitlines()
+             for name, b in [("shared", shared), *blocks.items()]}
+    assert lines["shared"] == ["sub = P().add_subparsers()", "kind = str"]
+    assert lines["a"] == ["s = sub.add_parser('a')", "kind = str", "s.add_argument('--x', "
+                          "type=kind)", "add_data(s)", "s.set_defaults(func=cmd_a)"]
+    assert lines["b"][0] == "s = sub.add_parser('b')" and len(lines["b"]) == 3

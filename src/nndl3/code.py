@@ -195,7 +195,8 @@ def command_line_parts(package: Path, holder: str) -> tuple[dict, dict]:
         defs = definitions(package, holder)
         builder = BUILDERS[holder]
         shared, blocks = parser_blocks(defs[builder])
-        named = named_functions(package, holder, shared)
+        from_cli = cli_imports(defs[builder])
+        named = named_functions(package, holder, shared, from_cli=from_cli)
         for runner in RUNNERS.get(holder, ()):
             named |= named_functions(package, holder, [defs[runner]], CHECK_ONLY)
             named[f"{holder}.{runner}"] = defs[runner]
@@ -203,7 +204,8 @@ def command_line_parts(package: Path, holder: str) -> tuple[dict, dict]:
         common = {f"{holder}:": statements, f"{holder}.{builder}:": shared,
                   **{k: [v] for k, v in named.items()}}
         own = {name: {f"{holder}.{builder}:{name}": block,
-                      **{k: [v] for k, v in named_functions(package, holder, block).items()}}
+                      **{k: [v] for k, v in named_functions(package, holder, block,
+                                                            from_cli=from_cli).items()}}
                for name, block in blocks.items()}
         _SEEN[key] = (normalized_parts(common),
                       {name: normalized_parts(parts) for name, parts in own.items()})
@@ -217,25 +219,47 @@ def normalized_parts(parts: dict) -> dict:
 
 
 def parser_blocks(builder: ast.FunctionDef) -> tuple[list, dict[str, list]]:
-    """(the statements of `builder` every command passes through, {command: its block})."""
-    shared, blocks, block = [], {}, None
+    """(the statements of `builder` every command passes through, {command: its block}).
+    A block's statement that does more than declare the block's own arguments (binds a
+    name, or acts on another object) is every command's too: what it does may reach them."""
+    shared, blocks, block, var = [], {}, None, None
     for node in builder.body:
-        name = added_parser(node)
-        if name is not None:
+        added = added_parser(node)
+        if added is not None:
+            name, var = added
             block = blocks.setdefault(name, [])
-        (shared if block is None else block).append(node)
-        if block is not None and is_call_of(node, "set_defaults"):
+        if block is None:
+            shared.append(node)
+            continue
+        block.append(node)
+        if added is None and not declares(node, var):
+            shared.append(node)
+        if is_call_of(node, "set_defaults"):
             block = None
     return shared, blocks
 
 
-def added_parser(node: ast.stmt) -> str | None:
-    """The command a statement `s = sub.add_parser("<command>", ...)` adds, else None."""
-    if isinstance(node, ast.Assign) and is_call_of(ast.Expr(node.value), "add_parser"):
+def added_parser(node: ast.stmt) -> tuple[str, str] | None:
+    """(the command, the variable) of a statement `s = sub.add_parser("<command>", ...)`."""
+    if (isinstance(node, ast.Assign) and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and is_call_of(ast.Expr(node.value), "add_parser")):
         first = node.value.args[0] if node.value.args else None
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
-            return first.value
+            return first.value, node.targets[0].id
     return None
+
+
+def declares(node: ast.stmt, var: str) -> bool:
+    """A call that declares the block's own arguments: a method of its parser `var`
+    (`s.add_argument(...)`), or a helper given that parser alone (`add_data(s)`)."""
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+        return False
+    call = node.value
+    if isinstance(call.func, ast.Attribute):
+        return isinstance(call.func.value, ast.Name) and call.func.value.id == var
+    return (isinstance(call.func, ast.Name) and not call.keywords
+            and [getattr(a, "id", None) for a in call.args] == [var])
 
 
 def is_call_of(node: ast.stmt, method: str) -> bool:
@@ -243,10 +267,19 @@ def is_call_of(node: ast.stmt, method: str) -> bool:
             and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == method)
 
 
-def named_functions(package: Path, holder: str, nodes: list, skip=()) -> dict:
-    """{holder.name: definition} of the functions and classes of `holder` the statements
+def cli_imports(tree: ast.AST) -> dict[str, str]:
+    """{local name: cli's name} of what `tree` imports from cli by name (`from .cli import f`)."""
+    return {alias.asname or alias.name: alias.name for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module == CLI
+            for alias in n.names}
+
+
+def named_functions(package: Path, holder: str, nodes: list, skip=(),
+                    from_cli: dict | None = None) -> dict:
+    """{module.name: definition} of the functions and classes of `holder` the statements
     name, transitively (not the `cmd_` functions, nor the parser whole, nor `skip`), and of
-    cli's that any of them imports by name (`from .cli import f`)."""
+    cli's that they use under a name imported from cli, in `from_cli` ({local name: cli's
+    name}: the imports of the function holding the statements) or in a function reached."""
     defs = definitions(package, holder)
 
     def follow(name: str) -> bool:
@@ -256,10 +289,11 @@ def named_functions(package: Path, holder: str, nodes: list, skip=()) -> dict:
     for name in sorted(n for n in names_in(nodes) if n in defs and follow(n)):
         found |= {f"{holder}.{k}": v for k, v in reachable(defs, name, follow).items()}
     if holder != CLI:
-        imported = [ast.Name(alias.name) for v in found.values() for n in ast.walk(v)
-                    if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module == CLI
-                    for alias in n.names]
-        found |= named_functions(package, CLI, imported)
+        imported = dict(from_cli or {})
+        for definition in found.values():
+            imported |= cli_imports(definition)
+        used = sorted((names_in(nodes) | names_in(list(found.values()))) & set(imported))
+        found |= named_functions(package, CLI, [ast.Name(imported[n]) for n in used])
     return found
 
 
@@ -403,7 +437,8 @@ def computed_script_digest(script: Path, package: Path = PACKAGE) -> str:
                  if (path.parent / f"{name}.py").is_file()]
     for path in sorted(scripts):
         h.update(path.name.encode() + b"\0" + scripts[path].encode())
-    return modules_digest(h, closure(modules, package), package)
+    named = set().union(*map(schemas_named, scripts.values()))
+    return modules_digest(h, closure(modules, package), package, named)
 
 
 def modules_digest(h, modules: list[str], package: Path, named=()) -> str:
