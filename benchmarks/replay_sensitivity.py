@@ -98,7 +98,7 @@ def main(argv=None) -> None:
     for file in args.files:
         spec = specs[file]
         data = mnist.load(args.data, np.float64, replay_spec.data_sets(spec),
-                          replay_spec.train_size(spec), book_runs.BOOK_PIXEL_DIVISOR)
+                          replay_spec.train_size(spec), mnist.BOOK_PIXEL_DIVISOR)
         entry = record["files"][file] = {"engines": {}}
         with open("/dev/null", "w") as quiet:
             replays = {}

@@ -203,7 +203,7 @@ def test_overfit_1ks_recipe_from_the_authors_seed_is_his_published_run(real_data
     """overfit_1k's recipe with seed 12345678 is fig/overfitting.py: the published counts."""
     epochs = 3
     spec = {**workflow_config.run_spec(config(), "overfit_1k"), "epochs": epochs}
-    data = mnist.load(real_data, np.float64, ("train", "test"), 1000, book_runs.BOOK_PIXEL_DIVISOR)
+    data = mnist.load(real_data, np.float64, ("train", "test"), 1000, mnist.BOOK_PIXEL_DIVISOR)
     got = recipe.train("overfit_1k", runspec.validate(spec, "t"), rnd.SEED, data, log=None)
     book = published("overfitting.json")  # evaluation cost, accuracy, training cost, accuracy
     assert [round(a * 10000) for a in got["metrics"]["evaluation_accuracy"]] == book[1][:epochs]
@@ -364,7 +364,7 @@ def test_the_recipe_spot_check_passes_on_the_stored_seed_and_fails_in_one_line(t
 def test_a_published_sweep_draws_its_recipes_band_at_each_size(tmp_path):
     from matplotlib.collections import PolyCollection
 
-    from nndl3 import book_runs, plotting
+    from nndl3 import plotting
 
     from .conftest import read_book
     from .test_plotting import write_aggregate
@@ -388,7 +388,6 @@ def test_a_published_sweep_draws_its_recipes_band_at_each_size(tmp_path):
 
 
 def test_the_bands_are_each_curves_seed_min_mean_max_in_points():
-    from nndl3 import book_runs
 
     from .test_curves import BOOK, CURVE, aggregate_around
 
@@ -409,7 +408,6 @@ def test_calibrate_recipe_writes_the_calibrations_format_with_bands(tmp_path):
     """`calibrate --recipe`: the calibration's own files (seed_sd, per_seed over the recipe
     seeds, curves), its own header and command, the bands; a row of a run without a
     recipe aggregate left out, where the plain calibration fails on it."""
-    from nndl3 import book_runs
 
     from .test_calibration import aggregate as agg_of
     from .test_curves import BOOK, CURVE, aggregate_around

@@ -238,7 +238,7 @@ def test_first_epochs_of_overfitting_json_are_the_books(real_data):
     spec = config_spec("overfitting.json")
     spec["runs"][0]["epochs"] = epochs
     data = mnist.load(real_data, np.float64, replay_spec.data_sets(spec),
-                      replay_spec.train_size(spec), book_runs.BOOK_PIXEL_DIVISOR)
+                      replay_spec.train_size(spec), mnist.BOOK_PIXEL_DIVISOR)
     ours = replay.replay_file(spec, data, log=None)
     book = published()
     for name, mine, theirs in zip(book_runs.LISTS, ours, book, strict=True):

@@ -22,7 +22,6 @@ from .errors import UserError
 DIR = "book_runs"
 LISTS = ("evaluation_cost", "evaluation_accuracy", "training_cost", "training_accuracy")
 EVALUATION_SIZE = 10_000  # test and validation sets alike
-BOOK_PIXEL_DIVISOR = 256  # the author's mnist.pkl.gz: byte / 256 in float32, exact in float64
 SIZES = (100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)  # the sweep's N, in file order
 
 

@@ -320,14 +320,14 @@ def cmd_replay(args):
 
     import numpy as np
 
-    from . import book_runs, mnist, replay, replay_spec
+    from . import mnist, replay, replay_spec
     from .timing import Timer
 
     timer = Timer()
     spec = replay_spec.checked(load_json_arg(args.spec, "--spec"))
     with timer("load"):
         data = mnist.load(args.data, np.float64, replay_spec.data_sets(spec),
-                          replay_spec.train_size(spec), book_runs.BOOK_PIXEL_DIVISOR)
+                          replay_spec.train_size(spec), mnist.BOOK_PIXEL_DIVISOR)
     with timer("epochs"):
         values = replay.replay_file(spec, data, args.engine)
     atomic.write_json(args.out, values)
@@ -339,12 +339,12 @@ def cmd_recipe(args):
     """One run of ours trained by the author's recipe (nndl3.recipe), one record per seed."""
     import numpy as np
 
-    from . import book_runs, mnist, recipe, records, runspec
+    from . import mnist, recipe, records, runspec
 
     spec = runspec.load(args.spec, args.seeds)
     method = recipe.of(spec, f"run {args.run}")
     data = mnist.load(args.data, np.float64, recipe.data_sets(method), method["train_size"],
-                      book_runs.BOOK_PIXEL_DIVISOR)
+                      mnist.BOOK_PIXEL_DIVISOR)
     for seed in spec["seeds"]:
         start = time.process_time()
         record = recipe.train(args.run, spec, seed, data, args.engine)

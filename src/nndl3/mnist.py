@@ -52,6 +52,7 @@ MIRRORS = (
 )
 
 N_TRAIN = 50_000  # the rest of the official training file is the validation set
+BOOK_PIXEL_DIVISOR = 256  # the author's mnist.pkl.gz: byte / 256 in float32, exact in float64
 
 
 def parse_idx(raw: bytes, name: str, expected_magic: int | None = None) -> np.ndarray:

@@ -55,7 +55,7 @@ def train(run_id: str, spec: dict, seed: int, data: dict, engine: str = "compile
           log=None) -> dict:
     """One seed of our run `spec` trained by its recipe; a run record (docs/run-record.md).
     data: mnist.load(..., np.float64, data_sets(recipe), train_size,
-    book_runs.BOOK_PIXEL_DIVISOR)."""
+    mnist.BOOK_PIXEL_DIVISOR)."""
     log = log or sys.stdout  # looked up now: the CLI guards stdout while a command runs
     from .train import git_commit, versions
 

@@ -5,8 +5,8 @@ from the sampler (nndl3.recipe) and its engines, so that the workflow plans the 
 
 from __future__ import annotations
 
-from .book_runs import BOOK_PIXEL_DIVISOR
 from .errors import UserError
+from .mnist import BOOK_PIXEL_DIVISOR
 
 NETWORK, NETWORK2 = "network.py", "network2.py"
 # The options of ours the author's programs do not have, at the value that switches them off.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import book_runs, paths, readers
+from . import book_runs, mnist, paths, readers
 from .errors import UserError
 from .status import FAIL, IDENTICAL, KNOWN_DEVIATION
 
@@ -27,7 +27,7 @@ SWEEP_FILE = "more_data.json"
 
 def at_book_scale(svm_result: dict) -> bool:
     """An SVM result fitted on the book's pixels (byte / 256), as the published sweep was."""
-    return svm_result.get("pixel_divisor") == book_runs.BOOK_PIXEL_DIVISOR
+    return svm_result.get("pixel_divisor") == mnist.BOOK_PIXEL_DIVISOR
 
 
 def list_row(file: str, key, name: str, published, replayed) -> dict:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import atomic, book_runs, readers
+from . import atomic, mnist, readers
 from .errors import UserError
 
 # RBF kernel, C = 1, gamma = 1/n_features: scikit-learn's defaults when the book was written
@@ -29,7 +29,7 @@ BOOK_ERA = {"kernel": "rbf", "C": 1.0, "gamma": 1 / 784}
 # The book's copy of MNIST (mnist.pkl.gz) stores pixel / 256, not / 255. With a fixed gamma
 # the scale matters: the check's svm_* rows hold the fits to the book's published
 # accuracies (book_runs/more_data_svm.json) to the image.
-PIXEL_DIVISOR = book_runs.BOOK_PIXEL_DIVISOR
+PIXEL_DIVISOR = mnist.BOOK_PIXEL_DIVISOR
 
 
 @dataclass
