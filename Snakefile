@@ -6,12 +6,18 @@
 
 
 import sys
+from pathlib import Path
 
 from snakemake.utils import min_version
 
+from nndl3.errors import UserError
 from nndl3.workflow_config import FILES as CONFIG_FILES, snakemake_minimum, unreadable
 
-min_version(snakemake_minimum())  # pyproject.toml's, where it says why
+try:  # pyproject.toml's, where it says why
+    min_version(snakemake_minimum(Path(workflow.basedir, "pyproject.toml")))
+except UserError as error:
+    print(f"error: {error}", file=sys.stderr)
+    sys.exit(1)
 
 _problem = unreadable(workflow.basedir, workflow.overwrite_configfiles)
 if _problem:  # one line naming the file, then exit status 1

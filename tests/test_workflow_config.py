@@ -705,13 +705,18 @@ def test_fewer_seeds_than_a_best_of_row_takes_are_named_when_the_workflow_starts
                                 specs) is None
 
 
-def test_the_snakefile_demands_the_snakemake_the_package_requires():
+def test_the_snakefile_demands_the_snakemake_pyproject_requires(tmp_path):
     """One statement of the lowest Snakemake (pyproject.toml, with its reason): the
-    Snakefile's min_version reads it from the installed package (it said 8.0, which
-    pyproject.toml excludes)."""
+    Snakefile's min_version reads it there (it said 8.0, which pyproject.toml excludes)."""
     import tomllib
 
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pyproject = ROOT / "pyproject.toml"
+    deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
     (stated,) = [d for d in deps if d.startswith("snakemake")]
-    assert stated == f"snakemake>={workflow_config.snakemake_minimum()}"
-    assert "min_version(snakemake_minimum())" in (ROOT / "Snakefile").read_text()
+    assert stated == f"snakemake>={workflow_config.snakemake_minimum(pyproject)}"
+    assert 'min_version(snakemake_minimum(Path(workflow.basedir, "pyproject.toml")))' in (
+        ROOT / "Snakefile").read_text()
+    other = tmp_path / "pyproject.toml"
+    other.write_text('[project]\ndependencies = ["snakemake~=9.17"]\n')
+    with pytest.raises(UserError, match="not one `snakemake>=<version>`"):
+        workflow_config.snakemake_minimum(other)

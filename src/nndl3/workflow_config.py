@@ -223,20 +223,19 @@ def check(config: dict) -> dict:
     return specs
 
 
-def snakemake_minimum() -> str:
-    """The lowest Snakemake the package requires (pyproject.toml's `snakemake>=X`, as
-    installed), which the Snakefile demands of the Snakemake running it (min_version)."""
-    from importlib.metadata import requires
+def snakemake_minimum(pyproject) -> str:
+    """The lowest Snakemake pyproject.toml requires (`snakemake>=X` among its dependencies,
+    where it says why), which the Snakefile demands of the Snakemake running it."""
+    import tomllib
 
-    from packaging.requirements import Requirement
-
-    for line in requires("nndl3") or ():
-        req = Requirement(line)
-        if req.name == "snakemake" and not req.marker:
-            (bound,) = [s.version for s in req.specifier if s.operator == ">="]
-            return bound
-    raise UserError("the installed nndl3 requires no Snakemake version: reinstall it "
-                    "(pip install --no-deps -e .)")
+    try:
+        deps = tomllib.loads(readers.text(pyproject, "pyproject"))["project"]["dependencies"]
+        bounds = [m[1] for d in deps if (m := re.fullmatch(r"snakemake\s*>=\s*([\d.]+)", d))]
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise UserError(f"{pyproject}: no readable [project] dependencies ({exc})") from None
+    if len(bounds) != 1:
+        raise UserError(f"{pyproject}: dependencies: not one `snakemake>=<version>`")
+    return bounds[0]
 
 
 LITERATURE_SECTIONS = ("miniature", "figures")  # what the workflow reads besides the runs
