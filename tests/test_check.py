@@ -226,7 +226,7 @@ STORED = {"seeds": [1, 2, 3], "seed_sd": {"r": 1.0}, "per_seed": {"r": {1: 90.0,
      "seed_sd 1.0002 is not the sd of its per_seed values (1.0000): an edited or cut file"),
     (lambda p: p["per_seed"]["r"].update({3: 9.0}),
      "seed_sd 1.0 is not the sd of its per_seed values (47.0567): an edited or cut file"),
-    (lambda p: p.pop("per_seed"), None),  # the sds alone: the file's n
+    (lambda p: p.pop("per_seed"), "no per_seed"),  # a row's own seeds: not the file's n
 ])
 def test_a_rows_stored_calibration_must_be_whole(edit, problem):
     import copy

@@ -264,3 +264,15 @@ def test_the_detectable_shift_is_where_a_uniform_shift_first_fails_the_curve():
     assert detectable_shift(zero, book, sd, 3, 0.75) == pytest.approx(tol)
     assert detectable_shift(zero, book, sd, 3, 0.76) == pytest.approx(tol - 3)
     assert detectable_shift(zero, zero, 2 * sd, 3, 1.0) == pytest.approx(2 * tol)
+
+
+def test_the_workflow_warns_at_start_when_no_curve_would_be_compared(tmp_path):
+    installed = ROOT / "config" / "calibration_curves.json"
+    n_check = json.loads(installed.read_text())["n_check"]
+    assert curves.seed_count_problem(installed, n_check) is None
+    assert curves.seed_count_problem(installed, n_check + 2) == (
+        f"{n_check + 2} seed(s) in `seeds`, and the published curves' thresholds "
+        f"({installed}) are calibrated for {n_check}: the check will compare no curve (rerun "
+        "`snakemake calibrate` with these seeds, then `snakemake install_calibration`)")
+    assert curves.seed_count_problem(tmp_path / "missing.json", 5) is None  # the report's
+    assert "seed_count_problem(" in (ROOT / "workflow" / "rules" / "check.smk").read_text()

@@ -54,7 +54,8 @@ def files(tmp_path):
         {"id": "neuron", "section": 1, "quantity": "q", "book": 0.98, "book_precision": 0.1,
          "source": {"neuron": "n", "at": "start"}}]}))
     f["calibration"].write_text(yaml.safe_dump({"seeds": [1, 2], "n": 2,
-                                                "seed_sd": {"acc": 0.5}}))
+                                                "seed_sd": {"acc": 0.5},
+                                                "per_seed": {"acc": {1: 91.0, 2: 91.7071}}}))
     f["spec"].write_text(yaml.safe_dump(SPEC))
     out = tmp_path / "out"
     report = ["report", "--expected", f["expected"], "--calibration", f["calibration"],
@@ -261,6 +262,19 @@ def test_a_calibration_missing_a_seed_of_a_row_stops_the_report_naming_both(tmp_
         f"{list(range(101, 110))}, not its calibration seeds {list(range(101, 111))}; "
         "restore it from git or rerun `snakemake --cores 2 install_calibration`\n")
     assert not (tmp_path / "r.json").exists()
+
+
+@pytest.mark.parametrize("values, shown", [([1.0], "per_seed.r: not a mapping"),
+                                           ({1: None}, "per_seed.r: 1: None is not a seed's"),
+                                           ({"x": 1.0}, "per_seed.r: 'x': 1.0 is not a seed's")])
+def test_a_calibration_value_per_seed_that_no_check_can_take_is_named(tmp_path, values, shown):
+    import yaml
+
+    path = tmp_path / "calibration.yaml"
+    path.write_text(yaml.safe_dump({"seeds": [1], "seed_sd": {"r": 0.3},
+                                    "per_seed": {"r": values}}))
+    with pytest.raises(UserError, match=f"^{re.escape(f'{path}: calibration: {shown}')}"):
+        readers.calibration(path)
 
 
 def test_the_committed_curve_calibration_reads():

@@ -253,7 +253,8 @@ def row_seeds(row: dict, default: list[int]) -> list[int]:
 def whole_calibration(expected: dict, points: dict, path, recipe: bool = False) -> None:
     """A UserError naming the file and the row unless each seeded row's stored values are
     whole (`stored_row_problem`). The recipe's calibration (`recipe`) measured each row
-    over the file's seeds, and has no row of a run without a recipe."""
+    over the file's seeds, and has no row of a run without a recipe: a row it lacks is not
+    checked (which rows it must hold depends on the config it was made with)."""
     what = "recipe calibration" if recipe else "calibration"
     for row in expected["quantities"]:
         if not seeded(row) or (row["id"] not in points["seed_sd"]
@@ -268,17 +269,15 @@ def whole_calibration(expected: dict, points: dict, path, recipe: bool = False) 
 
 def stored_row_problem(row: dict, points: dict, seeds: list[int]) -> str | None:
     """What is missing or inconsistent in a row's calibration (None if nothing): its sd
-    (and claim sd); where the file stores values per seed, its values on exactly `seeds`,
-    and, for a row of plain values, its sd the sd of those values up to their rounding (a
-    best-of row's sd is over its groups, picked by values not stored)."""
+    (and claim sd), its values on exactly `seeds` (its degrees of freedom), and, for a row
+    of plain values, its sd the sd of those values up to their rounding (a best-of row's
+    sd is over its groups, picked by values not stored)."""
     rid = row["id"]
     for key, needed in (("seed_sd", True),
                         ("claim_sd", any(k.endswith("_sds") for k in row.get("claim") or {}))):
         if needed and rid not in points.get(key, {}):
             return f"no {key}"
-    if "per_seed" not in points:
-        return None  # the sds alone: the check takes the file's n (calibrated_n)
-    values = points["per_seed"].get(rid)
+    values = (points.get("per_seed") or {}).get(rid)
     if values is None:
         return "no per_seed"
     if sorted(values) != sorted(seeds):

@@ -32,12 +32,29 @@ import math
 
 import numpy as np
 
-from . import book_runs, changed
+from . import book_runs, changed, readers
 from .aggregate import diverged_named
+from .errors import UserError
 from .status import CHANGED, FAIL, KNOWN_DEVIATION, NOT_COMPARED, PASS
 from .tolerance import K_SIGMA, k_sigma_tolerance, scale
 
 PRECISION = 0.0  # the published lists are exact counts and unrounded costs
+
+
+def seed_count_problem(path, n: int) -> str | None:
+    """Why the check would compare no published curve with `n` seeds of ours (their
+    thresholds are simulated for the calibration's n_check), for a warning when the
+    workflow starts; None if the numbers agree, or if the file cannot be read (the report
+    job names that)."""
+    try:
+        n_check = readers.curve_calibration(path)["n_check"]
+    except UserError:
+        return None
+    if n == n_check:
+        return None
+    return (f"{n} seed(s) in `seeds`, and the published curves' thresholds ({path}) are "
+            f"calibrated for {n_check}: the check will compare no curve (rerun `snakemake "
+            "calibrate` with these seeds, then `snakemake install_calibration`)")
 
 
 def seed_rows(agg: dict, curve: dict) -> np.ndarray | None:

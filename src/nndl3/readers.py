@@ -303,10 +303,13 @@ def calibration(path, what: str = "calibration") -> dict:
     if not isinstance(per_seed, dict):
         raise UserError(f"{path}: {what}: per_seed must be a mapping of row id to its values")
     for row, values in per_seed.items():
-        if not (isinstance(values, dict) and all(is_integer(s) for s in values)
-                and all(is_finite_number(v) for v in values.values())):
+        if not isinstance(values, dict):
             raise UserError(f"{path}: {what}: per_seed.{row}: not a mapping of seed to a "
                             f"number; {advice_for(path)}")
+        for seed, value in values.items():
+            if not (is_integer(seed) and is_finite_number(value)):
+                raise UserError(f"{path}: {what}: per_seed.{row}: {seed!r}: {value!r} is not "
+                                f"a seed's number; {advice_for(path)}")
     return doc
 
 

@@ -10,6 +10,11 @@ except UserError as error:
     stop(str(error))
 if SHORTFALL:
     print(f"warning: {SHORTFALL}", file=sys.stderr)
+CURVE_SEEDS = nndl3_curves.seed_count_problem(
+    paths.CALIBRATION_CURVES_INSTALLED, len(SEEDS)
+)
+if CURVE_SEEDS:
+    print(f"warning: {CURVE_SEEDS}", file=sys.stderr)
 CURVE_RUNS = nndl3_curves.needed_runs(PUBLISHED)
 # The author's recipe over its seeds, used where installed (nndl3.tolerance, two_sample).
 RECIPE = {
