@@ -234,7 +234,8 @@ def snakemake_minimum(pyproject) -> str:
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise UserError(f"{pyproject}: no readable [project] dependencies ({exc})") from None
     if len(bounds) != 1:
-        raise UserError(f"{pyproject}: dependencies: not one `snakemake>=<version>`")
+        raise UserError(f"{pyproject}: dependencies: not one lower bound of snakemake "
+                        '("snakemake>=X")')
     return bounds[0]
 
 
