@@ -44,6 +44,7 @@ def prepared_data():
 def workflow_copy(where: Path) -> Path:
     where.mkdir()
     shutil.copy(ROOT / "Snakefile", where)
+    shutil.copy(ROOT / "pyproject.toml", where)  # the Snakefile's lowest Snakemake
     # benchmarks/: the workflow's rule backprop_claims runs a script there (its digest is read
     # when the workflow is parsed)
     for folder in ("workflow", "config", "profiles", "book_runs", "benchmarks"):
