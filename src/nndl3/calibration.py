@@ -30,7 +30,6 @@ import yaml
 from . import atomic, book_runs, check, curves, mnist, paths, readers, records, tolerance
 from .errors import UserError
 
-DECIMALS = check.CALIBRATION_DECIMALS
 HEADER = ("# Written by `python -m nndl3 calibrate` (`snakemake calibrate`); installed by\n"
           "# `snakemake install_calibration`. Do not edit: rerun them. seed_sd is what the\n"
           "# check reads; per_seed holds each calibration seed's value of each row.\n")
@@ -94,7 +93,7 @@ def row_sd(row: dict, values: np.ndarray, by: np.ndarray | None = None) -> float
         by = values if by is None else by
         values = np.array([values[max(group, key=lambda i: by[i])]
                            for group in itertools.combinations(range(len(values)), k)])
-    return round(float(values.std(ddof=1)), DECIMALS)
+    return round(float(values.std(ddof=1)), check.CALIBRATION_DECIMALS)
 
 
 def measure_rows(expected: dict, inputs: check.Inputs, default: list[int]) -> dict:
@@ -107,7 +106,7 @@ def measure_rows(expected: dict, inputs: check.Inputs, default: list[int]) -> di
                             class_counts=inputs.class_counts)
         values = check.regenerate(row["source"], mine)
         seed_sd[row["id"]] = row_sd(row, values, check.best_by_values(row, mine))
-        per_seed[row["id"]] = {int(s): round(float(v), DECIMALS)
+        per_seed[row["id"]] = {int(s): round(float(v), check.CALIBRATION_DECIMALS)
                                for s, v in zip(check.row_seeds(row, default), values, strict=True)}
         if any(k.endswith("_sds") for k in row.get("claim") or {}):
             claim_sd[row["id"]] = row_sd(row, check.regenerate(other_run(row), mine))
@@ -293,9 +292,9 @@ def spot_check(expected: dict, book: book_runs.Book, points: dict, curve_doc: di
             continue
         (value,) = check.regenerate(row["source"], inputs)
         compared += 1
-        if round(float(value), DECIMALS) != stored:
+        if round(float(value), check.CALIBRATION_DECIMALS) != stored:
             problems.append(f"row {row['id']} seed {seed}: stored {stored}, re-trained "
-                            f"{round(float(value), DECIMALS)}")
+                            f"{round(float(value), check.CALIBRATION_DECIMALS)}")
     for curve in book_runs.curves(book):
         entry = curve_doc["curves"].get(curve["id"])
         agg = inputs.aggregates.get(curve["run"])

@@ -243,7 +243,7 @@ def added_parser(node: ast.stmt) -> tuple[str, str] | None:
     """(the command, the variable) of a statement `s = sub.add_parser("<command>", ...)`."""
     if (isinstance(node, ast.Assign) and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
-            and is_call_of(ast.Expr(node.value), "add_parser")):
+            and calls(node.value, "add_parser")):
         first = node.value.args[0] if node.value.args else None
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             return first.value, node.targets[0].id
@@ -263,8 +263,13 @@ def declares(node: ast.stmt, var: str) -> bool:
 
 
 def is_call_of(node: ast.stmt, method: str) -> bool:
-    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == method)
+    """A statement that is a call of `method` (`s.set_defaults(...)`)."""
+    return isinstance(node, ast.Expr) and calls(node.value, method)
+
+
+def calls(expr: ast.expr, method: str) -> bool:
+    return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr == method)
 
 
 def cli_imports(tree: ast.AST) -> dict[str, str]:
@@ -322,8 +327,6 @@ def modules_of(command: str, package: Path = PACKAGE) -> list[str]:
 def schema_contents(package: Path, names) -> list[tuple[str, str]]:
     """(name, content) of each of the package's schemas among `names`, as parsed: a comment
     or the layout of one changes nothing."""
-    import json
-
     import yaml
 
     found = []
