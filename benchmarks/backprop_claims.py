@@ -30,7 +30,7 @@ import time
 
 import common  # first: the one-thread settings, before NumPy loads
 import numpy as np
-from common import COST, ETA, ROOT, M
+from common import COST, ETA, INIT, ROOT, SEED, SIZES, M
 from reference import ReferenceNetwork
 
 from nndl3 import arguments, atomic, mnist, paths
@@ -41,16 +41,14 @@ from nndl3.network import Network, cost_value, one_hot
 from nndl3.options import Options
 from nndl3.train import streams
 
-SIZES = [784, 30, 10]
 SGD_COST, PASS_COST = COST, "quadratic"  # the SGD timed (the runs' default); chapter 2's
-SEED = 1
 EPS = 1e-6  # forward difference in float64: truncation ~ eps, rounding ~ 1e-16 / eps
 TEXT = {"matrix_speedup": 2.0, "backprop_in_forward_passes": 2.0}
 
 
 def fresh_network(sizes, cost, dtype=np.float64) -> Network:
     options = Options(cost=cost, eta=ETA, mini_batch=M)
-    return Network.create(sizes, "large", streams(SEED)["init"], dtype, options)
+    return Network.create(sizes, INIT, streams(SEED)["init"], dtype, options)
 
 
 def median_cpu(run, repeats: int) -> float:

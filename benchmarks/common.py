@@ -34,8 +34,8 @@ from nndl3.train import streams  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 # the network every benchmark trains: run.schema.yaml's defaults
 _DEFAULTS = runspec.defaults()
-COST, INIT, ETA, LMBDA, M = (_DEFAULTS[key] for key in ("cost", "init", "eta", "lmbda",
-                                                         "mini_batch"))
+COST, INIT, ETA, LMBDA, M, SIZES = (_DEFAULTS[key] for key in ("cost", "init", "eta", "lmbda",
+                                                                "mini_batch", "sizes"))
 # the reference (per example, slow) is timed on REFERENCE_EXAMPLES images, scaled to the epoch
 REFERENCE_EXAMPLES, EPOCH_IMAGES = 5000, 50_000
 OPTIONS = Options(cost=COST, eta=ETA, lmbda=LMBDA, regularization="l2", mini_batch=M)
