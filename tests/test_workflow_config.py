@@ -697,7 +697,7 @@ def test_fewer_seeds_than_a_best_of_row_takes_are_named_when_the_workflow_starts
                           text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(checkout / "src")})
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert ("warning: row 'ch1_30_epoch0' (best_of 3) needs at least 3 seeds and run "
+    assert ("warning: row 'ch1_30_epoch0': best_of 3 needs at least 3 seeds and run "
             "'quad_30' has [1, 2]") in proc.stderr
     config = {**load_config(), "seeds": [1, 2, 3]}
     specs = workflow_config.check(config)

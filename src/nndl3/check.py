@@ -318,12 +318,20 @@ def best_of(row: dict, values: np.ndarray, by: np.ndarray | None = None) -> np.n
     """The value of the best of the first k seeds for a `best_of: k` row (as the text's
     best of k runs): best by `by`, the per-seed values of its `best_by` quantity, or by
     the row's own values."""
-    k = row["best_of"]
-    if len(values) < k:
-        raise UserError(f"expected values: {row['id']}: best_of {k} needs at least {k} seeds, "
-                        f"the check has {len(values)}")
+    if too_few_seeds(row, len(values)):
+        raise UserError(f"expected values: {row['id']}: {seeds_needed(row)}, the check has "
+                        f"{len(values)}")
     by = values if by is None else by
-    return np.array([values[int(np.argmax(by[:k]))]])
+    return np.array([values[int(np.argmax(by[:row["best_of"]]))]])
+
+
+def too_few_seeds(row: dict, n: int) -> bool:
+    """Whether n seeds are too few for the row: a `best_of: k` row needs k."""
+    return n < row.get("best_of", 0)
+
+
+def seeds_needed(row: dict) -> str:
+    return f"best_of {row['best_of']} needs at least {row['best_of']} seeds"
 
 
 def best_by(row: dict) -> dict | None:
@@ -773,13 +781,12 @@ def seed_shortfall(expected: dict, specs: dict) -> str | None:
     error: fewer seeds still draw every figure (a quick look, CI's one-seed runs)."""
     for row in expected["quantities"]:
         short = [run for run in runs_of(row["source"])
-                 if run in specs and len(specs[run]["seeds"]) < row.get("best_of", 0)]
+                 if run in specs and too_few_seeds(row, len(specs[run]["seeds"]))]
         if short:
             seeds = specs[short[0]]["seeds"]
-            return (f"row {row['id']!r} (best_of {row['best_of']}) needs at least "
-                    f"{row['best_of']} seeds and run {short[0]!r} has {seeds}: the check "
-                    "(`snakemake check`, and `all`'s report) will stop there; figures are "
-                    "drawn")
+            return (f"row {row['id']!r}: {seeds_needed(row)} and run {short[0]!r} has "
+                    f"{seeds}: the check (`snakemake check`, and `all`'s report) will stop "
+                    "there; figures are drawn")
     return None
 
 
