@@ -255,7 +255,7 @@ def test_the_experiments_doc_example_of_a_best_epoch_is_the_published_runs():
 def test_the_performance_doc_counts_the_svm_fits_as_configured():
     fits = {1: "one", 9: "nine"}.get(len(config("config.yaml")["svm_sizes"]))
     text = prose("docs/performance.md")
-    assert f"rows hold the {fits} fits" in text and f"holds its {fits} accuracies" in text
+    assert f"rows compare the {fits} fits" in text and f"compares its {fits} accuracies" in text
 
 
 def test_the_literature_doc_names_every_literature_figure():
@@ -394,3 +394,28 @@ def test_every_schema_bound_on_training_images_is_the_training_sets_size():
     for path in files:
         walk(yaml.safe_load(path.read_text()), f"{path.name}: ")
     assert found and all(bound == N_TRAIN for _, bound in found), found
+
+
+def test_the_book_numbers_quoted_in_prose_are_the_rows():
+    """Book numbers quoted outside a table: the neuron's outputs, chapter 3 against
+    chapter 1, the paper's affine number and the l2_full heading, each a row's `book`."""
+    book = book_values()
+    paper = {q["id"]: q["book"] for q in config("expected.yaml")["literature"]}
+    experiments = prose("docs/experiments.md")
+    assert (f"| `quadratic_good` | output {book['neuron_quadratic_good_start']:.2f} at the "
+            f"start, {book['neuron_quadratic_good_end']:.2f} after 300 epochs |") in experiments
+    assert (f"| `quadratic_bad` | output {book['neuron_quadratic_bad_start']:.2f} at the "
+            "start;") in experiments
+    assert (f'("{book["xent_30_test_best"]:.2f} %, close to the {book["ch1_30_peak"]:.2f} % '
+            f'chapter 1 got with the quadratic cost"; "{book["xent_100_test_best"]:.2f} % '
+            f'against {book["ch1_100_best"]:.2f} %') in experiments
+    assert f"held to the paper's {paper['simard_affine_test']:g} as ours is" in \
+        prose("docs/literature.md")
+    assert f"## l2_full: where the book's {book['l2_full_test_best']:.2f} % lies" in \
+        (ROOT / "docs" / "curve-check.md").read_text()
+
+
+def test_the_performance_doc_names_the_configured_size_of_the_split_svm_fits():
+    size = config("config.yaml")["svm_test_size"]
+    assert f"the two {size:,}-image fits, chapter 1's default SVM (`svm_test_size`)" in \
+        prose("docs/performance.md")
