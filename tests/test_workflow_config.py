@@ -633,6 +633,20 @@ def test_a_key_of_the_literature_config_is_told_where_it_belongs(monkeypatch):
                                       "neither --config nor --configfile changes (edit it)")
 
 
+def test_a_run_setting_given_at_the_top_level_is_told_where_it_belongs():
+    """`--config eta=0.1` names no run: the error says where a run's setting goes; a key
+    that is no run's setting gets no such hint."""
+    schema = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    with pytest.raises(UserError) as caught:
+        workflow_config.validate({**load_config(), "eta": 0.1}, schema)
+    assert str(caught.value).endswith(
+        "; eta: a run's setting: give it in a --configfile, under `runs: {<run>: {eta: "
+        "...}}` for one run or `defaults:` for every run")
+    with pytest.raises(UserError) as caught:
+        workflow_config.validate({**load_config(), "etaa": 0.1}, schema)
+    assert "a run's setting" not in str(caught.value)
+
+
 def test_the_quick_run_of_ci_is_the_first_epochs_of_xent_30s_first_seed():
     """.ci/run requires the quick run's accuracies to be xent_30's seed 1's, bit for bit:
     the same settings but the epochs, the seed and the monitors (a subset)."""

@@ -73,7 +73,8 @@ def validate(config: dict, schema_file: str | Path) -> None:
         validator.validate(config)
     except jsonschema.ValidationError as error:
         raise UserError(schemas.error_text(error, None, validator, config)
-                        + typed_as_text(error) + literature_key(error)) from None
+                        + typed_as_text(error) + literature_key(error) + run_key(error)
+                        ) from None
 
 
 def literature_key(error) -> str:
@@ -86,6 +87,17 @@ def literature_key(error) -> str:
     theirs = [k for k in schemas.unexpected_keys(error) if k in keys]
     return (f"; {', '.join(theirs)}: a key of {paths.LITERATURE_CONFIG}, which neither "
             "--config nor --configfile changes (edit it)") if theirs else ""
+
+
+def run_key(error) -> str:
+    """Where a run's setting given at the top level belongs ('' for any other violation):
+    `--config eta=0.1` names no run."""
+    if error.validator != "additionalProperties" or list(error.absolute_path):
+        return ""
+    theirs = [k for k in schemas.unexpected_keys(error) if k in runspec.schema()["properties"]]
+    return (f"; {', '.join(theirs)}: a run's setting: give it in a --configfile, under "
+            f"`runs: {{<run>: {{{theirs[0]}: ...}}}}` for one run or `defaults:` for every "
+            "run") if theirs else ""
 
 
 def typed_as_text(error) -> str:
