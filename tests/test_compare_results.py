@@ -5,22 +5,30 @@ import json
 
 import pytest
 
+from nndl3 import paths
 from nndl3.errors import UserError
 from tools import compare_results
 
 
-def results(root, accuracy=0.9, seconds=1.0, extra=False):
-    """A results/ folder with a seed record, an aggregate and the reproduction report."""
-    (root / "runs" / "r").mkdir(parents=True)
-    (root / "aggregates").mkdir()
+def put(root, pattern, value, **wildcards):
+    """value as JSON where nndl3.paths puts `pattern`'s file, in the results folder root."""
+    path = root / pattern.format(**wildcards).removeprefix(compare_results.RESULTS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value))
+
+
+def results(root, accuracy=0.9, seconds=1.0, extra=False, output=0.09):
+    """A results/ folder with a seed record, an aggregate, a single neuron's result and the
+    reproduction report, each where the pipeline writes it."""
     record = {k: None for k in compare_results.RECORD_KEYS}
-    (root / "runs" / "r" / "seed-1.json").write_text(json.dumps(
-        {**record, "metrics": {"evaluation_accuracy": [accuracy]}, "timing": {"s": seconds}}))
-    (root / "aggregates" / "r.json").write_text(json.dumps(
-        {"run": "r", "seconds_per_epoch_mean": seconds, "code": str(seconds)}))
-    (root / "reproduction.json").write_text(json.dumps({"rows": [], "code": str(seconds)}))
+    put(root, paths.RECORD, {**record, "metrics": {"evaluation_accuracy": [accuracy]},
+                             "timing": {"s": seconds}}, run="r", seed=1)
+    put(root, paths.AGGREGATE, {"run": "r", "seconds_per_epoch_mean": seconds,
+                                "code": str(seconds)}, run="r")
+    put(root, paths.NEURON, {"output": [output], "code": str(seconds)}, neuron="n")
+    put(root, paths.REPRODUCTION_JSON, {"rows": [], "code": str(seconds)})
     if extra:
-        (root / "aggregates" / "s.json").write_text("{}")
+        put(root, paths.AGGREGATE, {}, run="s")
     return root
 
 
@@ -37,6 +45,12 @@ def test_a_changed_value_and_a_file_on_one_side_are_named(tmp_path, capsys):
     assert compare_results.main([str(before), str(after)]) == 1
     assert capsys.readouterr().out.splitlines() == [
         "runs/r/seed-1.json: differs (metrics)", "aggregates/s.json: only in after"]
+
+
+def test_a_single_neurons_changed_output_is_named(tmp_path, capsys):
+    before, after = results(tmp_path / "a"), results(tmp_path / "b", output=0.1)
+    assert compare_results.main([str(before), str(after)]) == 1
+    assert capsys.readouterr().out.splitlines() == ["neuron/n.json: differs (output)"]
 
 
 def test_bad_folders_and_files_are_named(tmp_path, capsys):

@@ -3,10 +3,10 @@ line per difference, nothing if there is none (exit status 1 if there is any).
 
     python tools/compare_results.py BEFORE/results results
 
-Compared: every results/runs/*/seed-*.json's metrics and its stopping fields, every
-results/aggregates/*.json whole but for the timing `seconds_per_epoch_mean` and the
-provenance `code` (which code made it, nndl3.code), every SVM and baseline result but for
-its times, every replayed list (results/replay/*) whole, and results/reproduction.json
+Compared, each kind where nndl3.paths puts it: every seed record's metrics and its stopping
+fields, every aggregate whole but for the timing `seconds_per_epoch_mean` and the
+provenance `code` (which code made it, nndl3.code), every SVM, baseline and single-neuron
+result but for its times, every replayed list whole, and the reproduction report's JSON
 whole but for its `code`. A file on one side only is a difference.
 """
 
@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
+from nndl3 import paths
 from nndl3.errors import UserError, exit_status
 
 RECORD_KEYS = ("metrics", "monitored_epochs", "stopped_at_epoch", "stop_reason",
@@ -38,6 +40,27 @@ def without_timing(value):
     return value
 
 
+RESULTS = "results/"
+
+
+def under_results(pattern: str) -> str:
+    """A nndl3.paths pattern as a glob inside the results folder: every {wildcard} a *."""
+    if not pattern.startswith(RESULTS):
+        raise ValueError(f"{pattern}: not under {RESULTS}")
+    return re.sub(r"\{[^}]*\}", "*", pattern.removeprefix(RESULTS))
+
+
+def record_view(record: dict) -> dict:
+    return {k: record[k] for k in RECORD_KEYS}
+
+
+# what is compared, and how much of it
+COMPARED = ((paths.RECORD, record_view), (paths.AGGREGATE, without_timing),
+            (paths.SVM, without_timing), (paths.BASELINE, without_timing),
+            (paths.NEURON, without_timing), (paths.REPLAY, without_timing),
+            (paths.REPRODUCTION_JSON, without_timing))
+
+
 def read(path: Path):
     try:
         return json.loads(path.read_text())
@@ -53,12 +76,8 @@ def folder(text: str) -> Path:
 
 
 def differences(before: Path, after: Path):
-    for pattern, view in (("runs/*/seed-*.json", lambda r: {k: r[k] for k in RECORD_KEYS}),
-                          ("aggregates/*.json", without_timing),
-                          ("svm/*.json", without_timing),
-                          ("baselines/*.json", without_timing),
-                          ("replay/*", without_timing),
-                          ("reproduction.json", without_timing)):
+    for path, view in COMPARED:
+        pattern = under_results(path)
         names_before, names_after = files(before, pattern), files(after, pattern)
         for name in sorted(names_before ^ names_after):
             yield f"{name}: only in {'before' if name in names_before else 'after'}"
@@ -67,8 +86,9 @@ def differences(before: Path, after: Path):
             if a != b:
                 keys = [k for k in a if a.get(k) != b.get(k)] if isinstance(a, dict) else []
                 yield f"{name}: differs ({', '.join(keys) or 'whole'})"
-    if not (before / "reproduction.json").is_file():
-        yield "reproduction.json: missing in before"
+    report = under_results(paths.REPRODUCTION_JSON)
+    if not (before / report).is_file():
+        yield f"{report}: missing in before"
 
 
 def main(argv=None) -> int:
