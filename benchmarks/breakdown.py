@@ -29,11 +29,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nndl3 import arguments, atomic, bench_docs, paths
+from nndl3 import arguments, atomic, bench_docs, paths, timing
 from nndl3.errors import exit_status
 
-COLUMNS = ("startup", "load", "augment", "sparse", "epochs", "monitoring", "write", "fit",
-           "predict")
+COLUMNS = (*timing.PHASES, "fit", "predict")  # a training job's phases; an SVM job's
 
 
 def benchmark(path: Path) -> dict:
@@ -43,16 +42,13 @@ def benchmark(path: Path) -> dict:
 
 
 def train_phases(root: Path, run: str, clock: str) -> dict:
-    records = sorted((root / paths.RUN_DIR.format(run=run)).glob("seed-*.json"))
+    records = sorted(root.glob(paths.RECORD.format(run=run, seed="*")))
     if not records:
         return {}
-    timing = json.loads(records[0].read_text()).get("timing", {})
-    phases = dict(timing.get("cpu", {}) if clock == "cpu" else timing)
-    log = root / paths.TRAIN_LOG.format(run=run)
-    lines = [s for s in log.read_text().splitlines() if s.startswith("timing ")] \
-        if log.is_file() else []
-    if lines:  # the log's line has the write (a record cannot hold it) and the totals
-        logged = json.loads(lines[-1].split(" ", 1)[1])
+    times = json.loads(records[0].read_text()).get("timing", {})
+    phases = dict(times.get("cpu", {}) if clock == "cpu" else times)
+    logged = logged_totals(root, paths.TRAIN_LOG.format(run=run))
+    if logged:  # the log's line has the write (a record cannot hold it) and the totals
         phases["write"] = (logged.get("cpu", {}) if clock == "cpu" else logged).get("write")
         if clock == "cpu" and "total_cpu" in logged:  # exact, where the benchmark samples
             phases["total"] = logged["total_cpu"]
@@ -161,10 +157,7 @@ def planned_jobs(root: Path, target: str = "all") -> list[dict]:
 def logged_totals(root: Path, log: str | None) -> dict:
     """A job's own last `timing` line (its process's exact wall and CPU seconds)."""
     path = root / log if log else None
-    if not path or not path.is_file():
-        return {}
-    lines = [s for s in path.read_text().splitlines() if s.startswith("timing ")]
-    return json.loads(lines[-1].split(" ", 1)[1]) if lines else {}
+    return timing.logged(path.read_text()) if path and path.is_file() else {}
 
 
 def job_seconds(root: Path, job: dict) -> dict:

@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     timed = run_timed(snakemake_args)
     if timed["returncode"] != 0:
         return timed["returncode"]
-    training = len(list((ROOT / "logs" / "benchmark" / "train").glob("*.tsv")))
+    training = len(list(ROOT.glob(paths.BENCHMARK.format(rule="train", name="*"))))
     doc = {"command": " ".join(a for a in timed["command"].split() if a not in ("--quiet",
                                                                                  "rules")),
            "seconds": round(timed["wall_seconds"]), "cpu_seconds": round(timed["cpu_seconds"], 1),

@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import breakdown  # noqa: E402
 
-from nndl3 import paths  # noqa: E402
+from nndl3 import paths, timing  # noqa: E402
 
 
 def job(name, inputs, outputs, wall):
@@ -37,7 +37,8 @@ def test_the_critical_path_is_the_longest_chain_of_job_times():
 
 def test_a_jobs_time_is_its_own_where_it_logged_it(tmp_path):
     (tmp_path / "logs").mkdir()
-    (tmp_path / "logs" / "j.log").write_text('wrote x\ntiming {"total": 3.5, "total_cpu": 2.25}\n')
+    (tmp_path / "logs" / "j.log").write_text(
+        "wrote x\n" + timing.log_line({"total": 3.5, "total_cpu": 2.25}) + "\n")
     (tmp_path / "j.tsv").write_text("s\th:m:s\tcpu_time\n4.0\t0:00:04\t1.0\n")
     both = {"log": "logs/j.log", "benchmark": "j.tsv"}
     # the benchmark's wall time (Snakemake's, from outside), the log's exact CPU time
@@ -53,13 +54,21 @@ def test_a_training_jobs_cpu_is_split_by_its_phases(tmp_path):
     record.write_text(json.dumps({"timing": {"cpu": {
         "startup": 0.5, "load": 0.25, "augment": 0.0, "sparse": 0.25, "epochs": 6.0,
         "monitoring": 2.0}}}))
-    (tmp_path / "t.log").write_text('timing {"cpu": {"write": 0.5}, "total_cpu": 9.0}\n')
+    (tmp_path / "t.log").write_text(timing.log_line({"cpu": {"write": 0.5},
+                                                     "total_cpu": 9.0}) + "\n")
     kinds = breakdown.training_kinds(
         tmp_path, {"output": ["results/runs/r/seed-1.json"], "log": "t.log"}, 10.0)
     startup = next(k for k in kinds if k.startswith("start-up"))
     # what no phase counts (10 - 9.5 s: the interpreter's exit) is start-up
     assert kinds == {"epochs": 6.0, "monitoring": 2.0, startup: 1.5,
                      "writing records and the aggregate": 0.5}
+
+
+def test_every_phase_a_training_job_times_is_a_kind_of_the_breakdown():
+    """A phase added to nndl3.timing would otherwise land in no kind, and its seconds in
+    the untimed rest."""
+    counted = [phase for phases in breakdown.TRAIN_KINDS.values() for phase in phases]
+    assert sorted(counted) == sorted(timing.PHASES)
 
 
 def test_the_pipeline_timer_measures_snakemakes_own_process_apart():

@@ -27,11 +27,9 @@ from .errors import UserError, exit_status  # noqa: E402
 def print_totals() -> None:
     """The job's last log line: its process's wall and CPU seconds since it started, for
     benchmarks/breakdown.py (a benchmark file samples CPU time and misses short jobs')."""
-    import json
+    from .timing import Timer, log_line
 
-    from .timing import Timer
-
-    print(f"timing {json.dumps(Timer().totals())}")
+    print(log_line(Timer().totals()))
 
 
 def cmd_prepare_data(args):
@@ -44,13 +42,11 @@ def cmd_prepare_data(args):
 
 
 def cmd_train(args):
-    import json
-
     import numpy as np
 
     from . import code, mnist, records, runspec
     from .aggregate import aggregate
-    from .timing import Timer
+    from .timing import Timer, log_line
     from .train import train
 
     timer = Timer()
@@ -72,7 +68,7 @@ def cmd_train(args):
             atomic.write_json(args.out_aggregate,
                               aggregate([records.read(p) for p in written], written))
             print(f"wrote {args.out_aggregate}")
-    print(f"timing {json.dumps(timer.rounded() | timer.totals())}")
+    print(log_line(timer.rounded() | timer.totals()))
 
 
 def record_outputs(args, seeds) -> None:
@@ -316,12 +312,10 @@ def cmd_tuned_svm(args):
 
 
 def cmd_replay(args):
-    import json
-
     import numpy as np
 
     from . import mnist, replay, replay_spec
-    from .timing import Timer
+    from .timing import Timer, log_line
 
     timer = Timer()
     spec = replay_spec.checked(load_json_arg(args.spec, "--spec"))
@@ -332,7 +326,7 @@ def cmd_replay(args):
         values = replay.replay_file(spec, data, args.engine)
     atomic.write_json(args.out, values)
     print(f"wrote {args.out}")
-    print(f"timing {json.dumps(timer.rounded() | timer.totals())}")
+    print(log_line(timer.rounded() | timer.totals()))
 
 
 def cmd_recipe(args):

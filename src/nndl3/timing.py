@@ -11,10 +11,22 @@ CPU seconds of this process under `cpu` (on a busy machine wall time overstates 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 
 PHASES = ("startup", "load", "augment", "sparse", "epochs", "monitoring", "write")
+LOG_PREFIX = "timing "  # a job's log line of its times, the last one read (`logged`)
+
+
+def log_line(times: dict) -> str:
+    return LOG_PREFIX + json.dumps(times)
+
+
+def logged(log_text: str) -> dict:
+    """The times of a log's last `log_line` ({} if it has none)."""
+    lines = [s for s in log_text.splitlines() if s.startswith(LOG_PREFIX)]
+    return json.loads(lines[-1].removeprefix(LOG_PREFIX)) if lines else {}
 
 
 def process_start() -> float:
