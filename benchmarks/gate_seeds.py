@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import math
 
 import numpy as np
 from scipy import stats as sp
@@ -70,15 +69,14 @@ def held_out_row(values: np.ndarray, alpha: float, n: int) -> dict:
     cases = t_fail = z_fail = 0
     for i in range(len(values)):
         others = np.delete(values, i)
-        sd, df = float(others.std(ddof=1)), len(others) - 1
-        sigma = sd * math.sqrt(1 + 1 / n)
-        k_t = sp.t.ppf(1 - alpha / 2, df)
-        k_z = sp.norm.ppf(1 - alpha / 2)
+        s = tolerance.spread(float(others.std(ddof=1)), len(others) - 1, n)
+        by_t, _ = tolerance.book_tolerance(s, alpha, 0.0)  # the check's rule, exact rows
+        by_normal = sp.norm.ppf(1 - alpha / 2) * s.sigma
         for subset in itertools.combinations(range(len(others)), n):
             gap = abs(others[list(subset)].mean() - values[i])
             cases += 1
-            t_fail += gap > k_t * sigma
-            z_fail += gap > k_z * sigma
+            t_fail += gap > by_t
+            z_fail += gap > by_normal
     return {"cases": cases, "t": t_fail / cases, "normal": z_fail / cases}
 
 
