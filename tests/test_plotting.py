@@ -14,6 +14,7 @@ from matplotlib import colors
 
 from nndl3 import book_runs, figures
 from nndl3.aggregate import aggregate
+from nndl3.readers import LAST_EPOCH
 
 from .conftest import PUBLISHED
 
@@ -138,7 +139,7 @@ def test_a_seed_that_stops_early_is_marked_and_the_eta_panel_drawn(tmp_path):
     for r, stop, etas in zip(records, (4, 2, 4), ([0.5] * 5, [0.5, 0.5, 0.25], [0.5] * 5),
                              strict=True):
         r.update(stopped_at_epoch=stop, eta_per_epoch=etas,
-                 stop_reason="epochs done" if stop == 4 else "no improvement in 1")
+                 stop_reason=LAST_EPOCH if stop == 4 else "no improvement in 1")
     path = tmp_path / "a.json"
     path.write_text(json.dumps(aggregate(records)))
     fig = draw({"family": "curves", "title": "t", "eta_panel": True, "series": [

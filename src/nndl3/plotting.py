@@ -29,6 +29,7 @@ from . import atomic, book_runs  # noqa: E402
 from .aggregate import diverged_seeds  # noqa: E402
 from .errors import UserError  # noqa: E402
 from .figures import BAR_METRIC, FUNCTION_Z, FUNCTIONS, drawn_functions  # noqa: E402
+from .readers import LAST_EPOCH  # noqa: E402
 from .tolerance import scale  # noqa: E402
 
 STYLE = {
@@ -140,7 +141,7 @@ def draw_stops(ax, agg: dict, x, color, window) -> None:
     # a stop before the spec's last epoch (older aggregates without reasons: before the last)
     early = sorted(e for e, why in zip(stops, reasons, strict=True)
                    if e is not None and lo <= e <= hi
-                   and (not why.startswith("epochs") if why else e < epochs[-1]))
+                   and (why != LAST_EPOCH if why else e < epochs[-1]))
     for i, epoch in enumerate(sorted(set(early))):
         ax.axvline(epoch, color=color, linestyle=":", linewidth=1.2,
                    label=f"seeds stop: epoch {', '.join(map(str, early))}" if i == 0 else None)

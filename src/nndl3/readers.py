@@ -22,6 +22,8 @@ from . import paths
 from .errors import UserError
 
 RECORD_SCHEMA = "nndl3.run-record/1"
+# a record's stop_reason when its seed ran every epoch of its spec
+LAST_EPOCH = "epochs: the last epoch of the spec"
 AGGREGATE_SCHEMA = "nndl3.aggregate/1"
 SVM_SCHEMA = "nndl3.svm/1"
 NEURON_SCHEMA = "nndl3.neuron/1"

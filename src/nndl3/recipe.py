@@ -30,7 +30,7 @@ import time
 import numpy as np
 
 from . import replay_random as rnd
-from .readers import RECORD_SCHEMA
+from .readers import LAST_EPOCH, RECORD_SCHEMA
 from .recipe_spec import of
 from .replay_network import BookNetwork, CompiledBookNetwork
 
@@ -91,7 +91,7 @@ def train(run_id: str, spec: dict, seed: int, data: dict, engine: str = "compile
                         for k, values in metrics.items()},
             "seconds_per_epoch": seconds, "stopped_at_epoch": monitored[-1],
             "stop_reason": ("diverged: weights not finite" if diverged is not None
-                            else "epochs: the last epoch of the spec"),
+                            else LAST_EPOCH),
             "diverged_at_epoch": diverged, "eta_per_epoch": None,
             "git_commit": git_commit(), "versions": versions()}
 

@@ -23,7 +23,7 @@ from .augment import expand_with_rotations
 from .errors import UserError
 from .network import Network, cost_value, one_hot, weight_penalty
 from .options import Options
-from .readers import RECORD_SCHEMA
+from .readers import LAST_EPOCH, RECORD_SCHEMA
 from .runspec import Spec, validate
 from .timing import Timer
 
@@ -286,7 +286,7 @@ def train(run_id: str, spec: dict, data: dict, log=None, timer=None) -> list[dic
         print(line, file=log, flush=True)
     for run in runs:
         if run.running:
-            run.stop(len(run.etas) - 1, "epochs: the last epoch of the spec")
+            run.stop(len(run.etas) - 1, LAST_EPOCH)
         print(f"seed {run.seed}: stopped after epoch {run.stopped_at} ({run.stop_reason})",
               file=log, flush=True)
     commit = git_commit()
