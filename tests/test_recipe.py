@@ -496,3 +496,36 @@ def test_the_workflow_plans_the_recipe_runs_without_loading_numba():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_recipe_commands_engines_are_the_samplers():
+    """cli names them without importing the sampler (Numba); recipe.ENGINES is the list,
+    and the command's default is recipe.train's."""
+    import argparse
+    import inspect
+
+    from nndl3 import cli
+
+    command = next(a for a in cli.parser()._actions
+                   if isinstance(a, argparse._SubParsersAction)).choices["recipe"]
+    engine = next(a for a in command._actions if a.dest == "engine")
+    assert set(engine.choices) == set(recipe.ENGINES)
+    assert engine.default == inspect.signature(recipe.train).parameters["engine"].default
+
+
+def test_every_run_setting_is_placed_for_the_recipe():
+    """A setting the run schema gains must be placed here: taken into the recipe (`of`,
+    or refused by `missing`), refused at any value but its off one (`ABSENT`, which must
+    be the schema's default), the wide engine's alone, or not the recipe's to take (it
+    trains in float64 on its own engines). Else a run using it would get a recipe that
+    ignores it."""
+    from nndl3 import recipe_spec, runspec
+
+    taken = {"sizes", "cost", "init", "eta", "lmbda", "regularization", "epochs",
+             "mini_batch", "train_size", "evaluation", "monitor", "monitor_every", "rotation"}
+    not_the_recipes = {"description", "seeds", "dtype", "engine"}
+    schema = runspec.schema()["properties"]
+    assert set(schema) == (taken | set(recipe_spec.ABSENT) | set(runspec.WIDE_ONLY)
+                           | not_the_recipes)
+    defaults = runspec.defaults()
+    assert {key: defaults[key] for key in recipe_spec.ABSENT} == recipe_spec.ABSENT

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 
+from .runspec import ANNOTATIONS
 from .status import CHANGED
 
-# Keys of a run's spec that are not a setting of the experiment: what the run is called,
-# and the seeds (any number of seeds samples the same experiment; an aggregate's spec
+# Keys of a run's spec that are not a setting of the experiment: what says what the run
+# is, and the seeds (any number of seeds samples the same experiment; an aggregate's spec
 # has none).
-NOT_SETTINGS = ("description", "seeds")
+NOT_SETTINGS = (*ANNOTATIONS, "seeds")
 
 
 def neuron_key(name: str) -> str:

@@ -22,8 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from . import atomic
+from .train import STREAMS as RUN_STREAMS
 
-STREAMS = ("shuffle", "dropout", "augment")  # what an epoch draws from (train.streams)
+# what an epoch draws from: every stream of the run (train.streams) but the initial weights'
+STREAMS = tuple(name for name in RUN_STREAMS if name != "init")
 
 
 @dataclass
