@@ -153,7 +153,7 @@ def time_passes(x, labels, repeats: int) -> dict:
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
+    p.add_argument("--data", default=str(ROOT / paths.DATA))
     p.add_argument("--examples", type=arguments.positive, default=5000,
                    help="training images of the timed SGD pass (the reference is slow)")
     p.add_argument("--repeats", type=arguments.positive, default=3)

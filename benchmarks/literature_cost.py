@@ -68,8 +68,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.epochs < 3:
         p.error("--epochs: at least 3 (the first and the last are not counted)")
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    lit = literature.load_config(ROOT / "config" / "literature.yaml")
+    config = yaml.safe_load((ROOT / paths.CONFIG).read_text())
+    lit = literature.load_config(ROOT / paths.LITERATURE_CONFIG)
     data = mnist.load(args.data or common.default_data(), np.float32,
                       ("train", "validation", "test"))
     rows = []

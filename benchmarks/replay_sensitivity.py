@@ -79,11 +79,11 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("files", nargs="+", help="published files the config replays")
     p.add_argument("--engines", nargs="+", default=["compiled"], choices=sorted(replay.ENGINES))
-    p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
+    p.add_argument("--data", default=str(ROOT / paths.DATA))
     p.add_argument("--out", type=arguments.output_file,
                    default=str(ROOT / paths.REPLAY_SENSITIVITY))
     args = p.parse_args(argv)
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    config = yaml.safe_load((ROOT / paths.CONFIG).read_text())
     specs = workflow_config.replay_specs(config)
     unknown = [file for file in args.files if file not in specs]
     if unknown:

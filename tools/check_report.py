@@ -45,7 +45,7 @@ def figures_of(target: str, figures_yaml: str = paths.FIGURES_CONFIG) -> list[st
         raise UserError(f"--target: {target!r} is not `all` nor an experiment of "
                         f"{figures_yaml} ({', '.join(config['experiments'])})")
     names = config["figures"] if target == "all" else config["experiments"][target]
-    return [f"figures/{name}.png" for name in names]
+    return [paths.FIGURE.format(figure=name) for name in names]
 
 
 def problems(results: dict, wanted: list[str], root: Path = Path(".")) -> list[str]:

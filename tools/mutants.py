@@ -351,16 +351,16 @@ def failing(aggregates: dict, data: Path) -> list[dict]:
     them (check.evaluate, curves.evaluate with the committed calibration; known deviations
     are not failures): [{"id", "text"}]. Rows reading a run not trained are left out."""
     runs = set(aggregates)
-    expected = check.load_expected(ROOT / "config" / "expected.yaml")
+    expected = check.load_expected(ROOT / paths.EXPECTED)
     expected["quantities"] = [q for q in expected["quantities"]
                               if q["source"].get("run") in runs
                               and set(check.runs_of(q["source"])) <= runs]
-    rows = check.evaluate(expected, readers.calibration(ROOT / "config" / "calibration.yaml"),
+    rows = check.evaluate(expected, readers.calibration(ROOT / paths.CALIBRATION_INSTALLED),
                           check.Inputs(aggregates, class_counts=mnist.class_counts(data)))
     book = book_runs.read_dir(book_runs.Published.from_config(workflow_config.load(ROOT)),
                               ROOT / book_runs.DIR)
     curve_rows = curves.evaluate(
-        book, readers.curve_calibration(ROOT / "config" / "calibration_curves.json"),
+        book, readers.curve_calibration(ROOT / paths.CALIBRATION_CURVES_INSTALLED),
         aggregates, expected.get("curve_deviations") or {})
     return ([{"id": r["id"], "text": row_text(r)} for r in rows if r["status"] == FAIL]
             + [{"id": f"curve {r['id']}", "text": curve_text(r)} for r in curve_rows
@@ -460,7 +460,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--experiments", action="store_true",
                    help="also train each mutant's runs and evaluate the reproduction rows")
-    p.add_argument("--data", default=str(ROOT / "data" / "mnist.npz"))
+    p.add_argument("--data", default=str(ROOT / paths.DATA))
     p.add_argument("--out", type=arguments.output_file, default=None,
                    help=f"the JSON record (default: {RECORD} for a run of every mutant; "
                         "a run of --only writes only where told)")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import changed, readers, stats
+from . import changed, paths, readers, stats
 from .aggregate import diverged_named, padded
 from .errors import UserError
 from .stats import below, quantiles
@@ -164,7 +164,7 @@ def one_digit_fraction(rows: np.ndarray, ran: np.ndarray, counts) -> np.ndarray:
     digit in the evaluation set: a network that gives the same answer for every image."""
     if counts is None:
         raise UserError("expected values: one_digit_fraction needs the evaluation set's "
-                        "labels (the report's --labels data/mnist.npz)")
+                        f"labels (the report's --labels {paths.DATA})")
     counts = np.asarray(counts)
     correct = np.rint(np.where(ran, rows, 0) * counts.sum())
     single = np.isin(correct, counts) & ran
