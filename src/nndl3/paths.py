@@ -6,8 +6,9 @@ wildcards in braces; the code formats them (`AGGREGATE.format(run="xent_30")`)."
 OUTPUT_FOLDERS = ("data", "results", "figures", "logs")
 DATA = "data/mnist.npz"
 DOWNLOADS = "data/raw"  # the raw IDX files, when downloaded (no MNIST_DIR)
+RECORD_FILE = "seed-{seed}.json"  # a seed's record, in its run's folder (nndl3.records)
 RUN_DIR = "results/runs/{run}"
-RECORD = RUN_DIR + "/seed-{seed}.json"
+RECORD = RUN_DIR + "/" + RECORD_FILE
 AGGREGATE = "results/aggregates/{run}.json"
 SVM_DIR = "results/svm"
 SVM = SVM_DIR + "/{n}.json"
@@ -25,12 +26,12 @@ REPRODUCTION_MD = "results/reproduction.md"
 REPRODUCTION_JSON = "results/reproduction.json"
 REPRODUCTION_HTML = "results/reproduction.html"
 CALIBRATION_RUN_DIR = "results/calibration/runs/{run}"
-CALIBRATION_RECORD = CALIBRATION_RUN_DIR + "/seed-{seed}.json"
+CALIBRATION_RECORD = CALIBRATION_RUN_DIR + "/" + RECORD_FILE
 CALIBRATION_AGGREGATE = "results/calibration/aggregates/{run}.json"
 CALIBRATION_POINTS = "results/calibration/calibration.yaml"
 CALIBRATION_CURVES = "results/calibration/calibration_curves.json"
 RECIPE_RUN_DIR = "results/recipe/runs/{run}"
-RECIPE_RECORD = RECIPE_RUN_DIR + "/seed-{seed}.json"
+RECIPE_RECORD = RECIPE_RUN_DIR + "/" + RECORD_FILE
 RECIPE_AGGREGATE = "results/recipe/aggregates/{run}.json"
 RECIPE_POINTS = "results/recipe/recipe.yaml"
 RECIPE_CURVES = "results/recipe/recipe_curves.json"
@@ -39,7 +40,7 @@ RECIPE_CURVES = "results/recipe/recipe_curves.json"
 # full data: where a run too costly to finish stands); config/literature.yaml's
 # `miniature:` and `probe:` hold each run's keys at those scales
 LITERATURE_SCALES = ("runs", "miniature", "probe")
-LITERATURE_RECORD = "results/literature/{scale}/{run}/seed-{seed}.json"
+LITERATURE_RECORD = "results/literature/{scale}/{run}/" + RECORD_FILE
 # a literature run's state between epochs (nndl3.literature_checkpoint); not a rule's output
 LITERATURE_CHECKPOINT = "results/literature/checkpoints/{scale}/{run}/seed-{seed}.npz"
 LITERATURE_MD = "results/literature/{scale}/reproduction.md"

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from . import atomic, readers, runspec
 from .errors import UserError
+from .paths import RECORD_FILE
 
 
 def record_path(out_dir: str | Path, seed: int) -> Path:
-    return Path(out_dir) / f"seed-{seed}.json"
+    return Path(out_dir) / RECORD_FILE.format(seed=seed)
 
 
 def write_all(records: list[dict], out_dir: str | Path) -> list[Path]:
