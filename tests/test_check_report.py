@@ -44,11 +44,25 @@ def test_every_figure_of_all_is_wanted():
     """`all` wants each figure of the registry once, every experiment's figures together."""
     everything = check_report.figures_of("all")
     registry = yaml.safe_load(Path(paths.FIGURES_CONFIG).read_text())
-    assert sorted(everything) == sorted(paths.FIGURE.format(figure=name)
-                                        for name in registry["figures"])
+    assert sorted(everything) == sorted(registry["figures"])
     assert len(everything) == len(set(everything))
-    assert set(everything) == {path for experiment in registry["experiments"]
-                               for path in check_report.figures_of(experiment)}
+    assert set(everything) == {name for experiment in registry["experiments"]
+                               for name in check_report.figures_of(experiment)}
+
+
+def test_a_figure_filed_outside_its_section_is_named():
+    """The report files each figure under its section of the chapter: step_sigmoid (section
+    11) was filed under its family's 'Section 9: functions'."""
+    from nndl3 import figures
+
+    config = yaml.safe_load(Path(paths.FIGURES_CONFIG).read_text())
+    nine, eleven = (figures.section_of(config, config["figures"][name])
+                    for name in ("tanh", "step_sigmoid"))
+    html = ("<script>var categories = " + json.dumps(
+        {nine: {"Other": ["figures/step_sigmoid.png", "figures/tanh.png"]}}) + ";</script>")
+    where = check_report.filed(check_report.embedded(html, check_report.CATEGORIES))
+    assert check_report.category_problems(where, ["step_sigmoid", "tanh"]) == [
+        f"figures/step_sigmoid.png: filed under {nine!r}, not its section {eleven!r}"]
 
 
 def page_report(page: str) -> dict:

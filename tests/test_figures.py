@@ -27,7 +27,6 @@ def test_every_family_is_complete(name):
     required = [p for p in params if p.default is inspect.Parameter.empty]
     assert len(required) <= 1 + len(family.roles) <= len(params)
     assert (REPORT / family.caption).is_file()
-    assert family.category
 
 
 def test_every_family_has_its_keys_in_the_schema_and_only_the_families_do():

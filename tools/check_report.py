@@ -3,11 +3,12 @@ the reproduction tables.
 
 Snakemake 9's report is one HTML file; its script defines `var results = {...}`, a JSON
 object keyed by output path, where each figure carries its caption and a base64
-`data_uri`. This reads that object and checks, for every figure of `all` (or of one
-experiment with --target), that it is there, is a PNG and, if figures/ holds the file,
-that it is byte for byte the one on disk; and, for `all`, that results/reproduction.html
-is there and shows every point row and every published curve of
-results/reproduction.json.
+`data_uri`, and `var categories = {...}`, the report's sections and their files. This
+reads both and checks, for every figure of `all` (or of one experiment with --target),
+that it is there, is a PNG and, if figures/ holds the file, that it is byte for byte the
+one on disk, filed under its section of the chapter (nndl3.figures.section_of); and, for
+`all`, that results/reproduction.html is there and shows every point row and every
+published curve of results/reproduction.json.
 
     snakemake --report report.html && python tools/check_report.py report.html
 """
@@ -23,20 +24,41 @@ from pathlib import Path
 
 import yaml
 
-from nndl3 import paths
+from nndl3 import figures, paths
 from nndl3.errors import UserError, exit_status
 
 PNG = b"\x89PNG\r\n\x1a\n"
 MARKER = "var results = {"  # a bundled library has its own `var results = new Array`
+CATEGORIES = "var categories = {"
 
 
-def embedded(html: str) -> dict:
-    """The report's results object: {path: {"data_uri": ..., "caption": ..., ...}}."""
-    start = html.find(MARKER)
+def embedded(html: str, marker: str = MARKER) -> dict:
+    """The report's results object: {path: {"data_uri": ..., "caption": ..., ...}}; with
+    marker CATEGORIES its categories: {category: {subcategory: [path, ...]}}."""
+    start = html.find(marker)
     if start < 0:
-        raise ValueError(f"no {MARKER.strip()!r} object: not a Snakemake 9 report")
-    results, _ = json.JSONDecoder().raw_decode(html, start + len(MARKER) - 1)
-    return results
+        raise ValueError(f"no {marker.strip()!r} object: not a Snakemake 9 report")
+    found, _ = json.JSONDecoder().raw_decode(html, start + len(marker) - 1)
+    return found
+
+
+def filed(categories: dict) -> dict[str, str]:
+    """{path: its category} of the report's categories object."""
+    return {path: category for category, sub in categories.items()
+            for listed in sub.values() for path in listed}
+
+
+def category_problems(where: dict[str, str], names: list[str],
+                      figures_yaml: str = paths.FIGURES_CONFIG) -> list[str]:
+    """Each figure `names` not filed under its section of the chapter (`where`: `filed`)."""
+    config = yaml.safe_load(Path(figures_yaml).read_text())
+    found = []
+    for name in names:
+        path, section = paths.FIGURE.format(figure=name), figures.section_of(
+            config, config["figures"][name])
+        if where.get(path, section) != section:
+            found.append(f"{path}: filed under {where[path]!r}, not its section {section!r}")
+    return found
 
 
 def figures_of(target: str, figures_yaml: str = paths.FIGURES_CONFIG) -> list[str]:
@@ -44,8 +66,7 @@ def figures_of(target: str, figures_yaml: str = paths.FIGURES_CONFIG) -> list[st
     if target != "all" and target not in config["experiments"]:
         raise UserError(f"--target: {target!r} is not `all` nor an experiment of "
                         f"{figures_yaml} ({', '.join(config['experiments'])})")
-    names = config["figures"] if target == "all" else config["experiments"][target]
-    return [paths.FIGURE.format(figure=name) for name in names]
+    return list(config["figures"] if target == "all" else config["experiments"][target])
 
 
 def problems(results: dict, wanted: list[str], root: Path = Path(".")) -> list[str]:
@@ -89,10 +110,13 @@ def main(argv=None) -> int:
     p.add_argument("--reproduction", default=paths.REPRODUCTION_JSON,
                    help="the rows the report's table must show (target `all` only)")
     args = p.parse_args(argv)
-    wanted = figures_of(args.target)
+    names = figures_of(args.target)
+    wanted = [paths.FIGURE.format(figure=name) for name in names]
     try:
-        results = embedded(Path(args.report).read_text())
+        text = Path(args.report).read_text()
+        results = embedded(text)
         found = problems(results, wanted)
+        found += category_problems(filed(embedded(text, CATEGORIES)), names)
         if args.target == "all":
             document = json.loads(Path(args.reproduction).read_text())
             found += reproduction_problems(results, document)

@@ -341,8 +341,7 @@ def figures_table(root: Path) -> str:
     lines = ["| file | section | title | what it draws | drawn from | target |",
              "|---|---|---|---|---|---|"]
     for name, fig in config["figures"].items():
-        section = f"{fig['section']}. {config['sections'][fig['section'] - 1]}"
-        lines.append(f"| `{name}.png` | {section} | {fig['title']} | "
+        lines.append(f"| `{name}.png` | {figures.section_of(config, fig)} | {fig['title']} | "
                      f"{figures.describe(config, name) or '-'} | "
                      f"{figures.sources(config, name) or '-'} | `{target[name]}` |")
     return "\n".join(lines) + "\n"

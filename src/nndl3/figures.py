@@ -210,28 +210,28 @@ class Family:
     draw: str                # its function in nndl3.plotting: (entry, *roles) -> Figure
     roles: tuple[str, ...]   # the inputs it takes, in the function's order
     caption: str             # its caption, a Jinja template under workflow/report/
-    category: str            # its section of the HTML report
 
 
 FAMILIES = {
-    "curves": Family("curves", ("aggregates", "book", "recipe"), "curves.rst",
-                     "Training curves"),
-    "sweep": Family("sweep", ("aggregates", "svm", "book", "recipe"), "sweep.rst",
-                    "Sweeps over data size and rotation"),
-    "neuron": Family("neuron", ("neuron",), "neuron.rst", "Section 1: the single neuron"),
-    "digit": Family("digit", ("data",), "digit.rst", "Section 6: rotation"),
-    "function": Family("function", (), "function.rst", "Section 9: functions"),
-    "digits": Family("digits", ("data",), "digits.rst", "Section 11: chapters 1 and 2"),
-    "bars": Family("bars", ("aggregates", "svm", "baselines"), "bars.rst",
-                   "Section 11: chapters 1 and 2"),
-    "replay": Family("replay", ("replay", "book"), "replay.rst",
-                     "The author's runs replayed from his seed"),
+    "curves": Family("curves", ("aggregates", "book", "recipe"), "curves.rst"),
+    "sweep": Family("sweep", ("aggregates", "svm", "book", "recipe"), "sweep.rst"),
+    "neuron": Family("neuron", ("neuron",), "neuron.rst"),
+    "digit": Family("digit", ("data",), "digit.rst"),
+    "function": Family("function", (), "function.rst"),
+    "digits": Family("digits", ("data",), "digits.rst"),
+    "bars": Family("bars", ("aggregates", "svm", "baselines"), "bars.rst"),
+    "replay": Family("replay", ("replay", "book"), "replay.rst"),
     # the literature runs' (config/literature.yaml `figures:`, not part of `all`)
-    "elastic_digits": Family("elastic_digits", ("data",), "elastic_digits.rst",
-                             "The chapter's cited results"),
-    "literature_curves": Family("literature_curves", ("literature",), "literature_curves.rst",
-                                "The chapter's cited results"),
+    "elastic_digits": Family("elastic_digits", ("data",), "elastic_digits.rst"),
+    "literature_curves": Family("literature_curves", ("literature",), "literature_curves.rst"),
 }
+
+
+def section_of(config: dict, fig: dict) -> str:
+    """A figure's section of the chapter, numbered (`sections` of config/figures.yaml): its
+    category in the HTML report, and its column in figures/README.md."""
+    n = fig["section"]
+    return f"{n}. {config['sections'][n - 1]}"
 
 
 def family(fig: dict, where: str) -> Family:

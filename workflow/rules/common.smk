@@ -129,8 +129,8 @@ def figure_inputs(wildcards):
 
 
 def figure_category(wildcards):
-    """The figure's section of the HTML report: its family's."""
-    return nndl3_figures.FAMILIES[FIGURES[wildcards.figure]["family"]].category
+    """The figure's category of the HTML report: its section of the chapter."""
+    return nndl3_figures.section_of(config, FIGURES[wildcards.figure])
 
 
 def figure_caption(wildcards):

@@ -1,5 +1,6 @@
 # One rule draws every figure; its family (nndl3.figures.FAMILIES) says what it is drawn
-# from (one option per input role), how it is drawn, its caption and its report section.
+# from (one option per input role), how it is drawn and its caption; its section of the
+# chapter is its category in the HTML report.
 
 PLOT = (
     "python -m nndl3 plot --spec {params.spec:q} "
