@@ -26,7 +26,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
-from nndl3 import paths, runspec  # noqa: E402
+from nndl3 import mnist, paths, runspec  # noqa: E402
 from nndl3.network import Network  # noqa: E402
 from nndl3.options import Options  # noqa: E402
 from nndl3.train import streams  # noqa: E402
@@ -37,7 +37,7 @@ _DEFAULTS = runspec.defaults()
 COST, INIT, ETA, LMBDA, M, SIZES = (_DEFAULTS[key] for key in ("cost", "init", "eta", "lmbda",
                                                                 "mini_batch", "sizes"))
 # the reference (per example, slow) is timed on REFERENCE_EXAMPLES images, scaled to the epoch
-REFERENCE_EXAMPLES, EPOCH_IMAGES = 5000, 50_000
+REFERENCE_EXAMPLES, EPOCH_IMAGES = 5000, mnist.N_TRAIN
 OPTIONS = Options(cost=COST, eta=ETA, lmbda=LMBDA, regularization="l2", mini_batch=M)
 SEED = 1
 

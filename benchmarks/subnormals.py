@@ -44,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=arguments.positive, default=8)
     parser.add_argument("--eta", type=float, default=100.0)
-    parser.add_argument("--train-size", type=arguments.positive, default=50000)
+    parser.add_argument("--train-size", type=arguments.positive, default=mnist.N_TRAIN)
     parser.add_argument("--data", default=str(common.default_data()))
     args = parser.parse_args()
     x, labels = mnist.load(args.data, np.float32, ("train",), args.train_size)["train"]

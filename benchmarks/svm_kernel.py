@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=arguments.positive, default=3)
     parser.add_argument("--data", default=paths.DATA)
     args = parser.parse_args()
-    x, y = mnist.load(args.data, np.float64, ("train",), 50000, svm.PIXEL_DIVISOR)["train"]
+    x, y = mnist.load(args.data, np.float64, ("train",), mnist.N_TRAIN, svm.PIXEL_DIVISOR)["train"]
     gamma = svm.BOOK_ERA["gamma"]
     xa, xb = x[y == 0], x[y == 2]
     pixels = svm_kernel.Pixels.of(np.concatenate([xa, xb]))

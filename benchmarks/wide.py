@@ -104,7 +104,7 @@ def distortion_seconds(x, labels, repeats):
     return out
 
 
-def run(data_path, repeats=3, train_size=50_000) -> dict:
+def run(data_path, repeats=3, train_size=mnist.N_TRAIN) -> dict:
     data = mnist.load(data_path, np.float32, ("train",), train_size)
     x, labels = data["train"]
     one = epoch_seconds([784, 800, 10], 10, WideOptions(mini_batch=10), x, labels, repeats)
@@ -142,7 +142,7 @@ def report(r: dict) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeats", type=arguments.positive, default=3)
-    p.add_argument("--train-size", type=arguments.positive, default=50_000)
+    p.add_argument("--train-size", type=arguments.positive, default=mnist.N_TRAIN)
     p.add_argument("--data", default=None)
     p.add_argument("--out", type=arguments.output_file, default=str(ROOT / paths.WIDE_BENCH))
     args = p.parse_args(argv)

@@ -136,3 +136,17 @@ def test_the_run_settings_block_writes_each_runs_settings_as_the_config_does(tmp
         "| `b` | - |"]
     assert docs.neuron_settings(tmp_path).splitlines()[2:] == [
         "| `n` | `w: 0.6`, `cost: quadratic` |"]
+
+
+def test_the_readme_figures_block_reads_the_aggregates_of_the_runs_it_draws():
+    """The weight-init-band block names its inputs by hand: they must be the aggregates of
+    the runs whose published curves README_FIGURE draws, or the block would stay as it was
+    (its inputs missing) when the figure changes."""
+    from nndl3 import docs, paths
+
+    entry = yaml.safe_load((ROOT / paths.FIGURES_CONFIG).read_text())["figures"][
+        docs.README_FIGURE]
+    drawn = {paths.AGGREGATE.format(run=s["run"]) for s in entry["series"] if s.get("book")}
+    named = {i for i in docs.BLOCKS["weight-init-band"].inputs
+             if Path(i).parent == Path(paths.AGGREGATE).parent}
+    assert drawn and named == drawn
