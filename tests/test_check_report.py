@@ -56,7 +56,7 @@ def test_a_figure_filed_outside_its_section_is_named():
     from nndl3 import figures
 
     config = yaml.safe_load(Path(paths.FIGURES_CONFIG).read_text())
-    nine, eleven = (figures.section_of(config, config["figures"][name])
+    nine, eleven = (figures.section_of(config, config["figures"][name], report=True)
                     for name in ("tanh", "step_sigmoid"))
     html = ("<script>var categories = " + json.dumps(
         {nine: {"Other": ["figures/step_sigmoid.png", "figures/tanh.png"]}}) + ";</script>")

@@ -402,8 +402,10 @@ def test_the_book_numbers_quoted_in_prose_are_the_rows():
     book = book_values()
     paper = {q["id"]: q["book"] for q in config("expected.yaml")["literature"]}
     experiments = prose("docs/experiments.md")
+    epochs = config("config.yaml")["neuron"]["quadratic_good"]["epochs"]
     assert (f"| `quadratic_good` | output {book['neuron_quadratic_good_start']:.2f} at the "
-            f"start, {book['neuron_quadratic_good_end']:.2f} after 300 epochs |") in experiments
+            f"start, {book['neuron_quadratic_good_end']:.2f} after {epochs} epochs |") \
+        in experiments
     assert (f"| `quadratic_bad` | output {book['neuron_quadratic_bad_start']:.2f} at the "
             "start;") in experiments
     assert (f'("{book["xent_30_test_best"]:.2f} %, close to the {book["ch1_30_peak"]:.2f} % '
@@ -416,6 +418,11 @@ def test_the_book_numbers_quoted_in_prose_are_the_rows():
 
 
 def test_the_performance_doc_names_the_configured_size_of_the_split_svm_fits():
+    """'the two 50,000-image fits': chapter 1's default SVM on svm_test_size images, the
+    tuned SVM's final fit on every training image; another svm_test_size needs other words."""
+    from nndl3 import mnist
+
     size = config("config.yaml")["svm_test_size"]
+    assert size == mnist.N_TRAIN
     assert f"the two {size:,}-image fits, chapter 1's default SVM (`svm_test_size`)" in \
         prose("docs/performance.md")

@@ -55,7 +55,7 @@ def category_problems(where: dict[str, str], names: list[str],
     found = []
     for name in names:
         path, section = paths.FIGURE.format(figure=name), figures.section_of(
-            config, config["figures"][name])
+            config, config["figures"][name], report=True)
         if where.get(path, section) != section:
             found.append(f"{path}: filed under {where[path]!r}, not its section {section!r}")
     return found

@@ -334,11 +334,12 @@ def train_runs(copy: Path, runs: list[str], data: Path) -> dict | str:
     config = workflow_config.load(copy)
     aggregates = {}
     for run_id in runs:
-        run_dir, out = copy / "results" / "runs" / run_id, copy / "results" / f"{run_id}.json"
+        run_dir = copy / paths.RUN_DIR.format(run=run_id)
+        record, out = records.record_path(run_dir, 1), copy / "results" / f"{run_id}.json"
         spec = json.dumps(workflow_config.run_spec(config, run_id))
         for cmd in (["train", "--spec", spec, "--run", run_id, "--data", str(data),
                      "--out-dir", str(run_dir), "--seeds", "1"],
-                    ["aggregate", "--records", str(run_dir / "seed-1.json"), "--out", str(out)]):
+                    ["aggregate", "--records", str(record), "--out", str(out)]):
             proc = run([sys.executable, "-m", "nndl3", *cmd], copy)
             if proc.returncode != 0:
                 return f"error: {(proc.stderr.strip().splitlines() or ['exit status'])[-1]}"

@@ -714,7 +714,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--run", required=True, type=run_id,
                    help="the run's id, stored in its records")
     add_data(s)
-    s.add_argument("--out-dir", required=True, help="records go to OUT_DIR/seed-<seed>.json")
+    s.add_argument("--out-dir", required=True,
+                   help=f"records go to OUT_DIR/{paths.RECORD_FILE}")
     s.add_argument("--seeds", type=int, nargs="+", help="override the spec's seeds")
     s.add_argument("--out-aggregate", default=None,
                    help="also write the seeds' aggregate here (as the `aggregate` command)")
@@ -836,7 +837,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--engine", choices=["compiled", "numpy"], default="compiled",
                    help="compiled: nndl3.fast in float64 (default); numpy: network2's order "
                         "of sums")
-    s.add_argument("--out-dir", required=True, help="records go to OUT_DIR/seed-<seed>.json")
+    s.add_argument("--out-dir", required=True,
+                   help=f"records go to OUT_DIR/{paths.RECORD_FILE}")
     s.add_argument("--seeds", type=int, nargs="+", help="override the spec's seeds")
     s.set_defaults(func=cmd_recipe)
 

@@ -1,5 +1,6 @@
 """Every figure family, defined once: the inputs it draws, by role; the function of
-`nndl3.plotting` that draws it; its caption and its section of the HTML report.
+`nndl3.plotting` that draws it; its caption. A figure's category in the HTML report is
+its section of the chapter (`section_of`).
 
 The workflow asks `inputs` which files a figure entry of `config/figures.yaml` needs,
 by role; `python -m nndl3 plot` gets them back as one option `--<role>` per entry of
@@ -227,11 +228,12 @@ FAMILIES = {
 }
 
 
-def section_of(config: dict, fig: dict) -> str:
+def section_of(config: dict, fig: dict, report: bool = False) -> str:
     """A figure's section of the chapter, numbered (`sections` of config/figures.yaml): its
-    category in the HTML report, and its column in figures/README.md."""
+    column in figures/README.md, and (`report`) its category in the HTML report, whose menu
+    sorts categories as text: there the number has two digits, so that 2 comes before 10."""
     n = fig["section"]
-    return f"{n}. {config['sections'][n - 1]}"
+    return f"{n:0{2 if report else 1}d}. {config['sections'][n - 1]}"
 
 
 def family(fig: dict, where: str) -> Family:

@@ -77,14 +77,23 @@ def validate(config: dict, schema_file: str | Path) -> None:
                         ) from None
 
 
+def unexpected_at_top(error) -> list[str]:
+    """The keys a violation names as unexpected at the config's top level ([] for any other
+    violation)."""
+    if error.validator != "additionalProperties" or list(error.absolute_path):
+        return []
+    return schemas.unexpected_keys(error)
+
+
 def literature_key(error) -> str:
     """Where a top-level key of config/literature.yaml given to this config belongs ('' for
     any other violation): `--config probe=...` cannot change that file."""
-    if error.validator != "additionalProperties" or list(error.absolute_path):
-        return ""
+    unexpected = unexpected_at_top(error)
     path = Path(paths.LITERATURE_CONFIG)
-    keys = set(readers.yaml_mapping(path, "literature config")) if path.is_file() else set()
-    theirs = [k for k in schemas.unexpected_keys(error) if k in keys]
+    if not unexpected or not path.is_file():
+        return ""
+    keys = set(readers.yaml_mapping(path, "literature config"))
+    theirs = [k for k in unexpected if k in keys]
     return (f"; {', '.join(theirs)}: a key of {paths.LITERATURE_CONFIG}, which neither "
             "--config nor --configfile changes (edit it)") if theirs else ""
 
@@ -92,9 +101,7 @@ def literature_key(error) -> str:
 def run_key(error) -> str:
     """Where a run's setting given at the top level belongs ('' for any other violation):
     `--config eta=0.1` names no run."""
-    if error.validator != "additionalProperties" or list(error.absolute_path):
-        return ""
-    theirs = [k for k in schemas.unexpected_keys(error) if k in runspec.schema()["properties"]]
+    theirs = [k for k in unexpected_at_top(error) if k in runspec.schema()["properties"]]
     return (f"; {', '.join(theirs)}: a run's setting: give it in a --configfile, under "
             f"`runs: {{<run>: {{{theirs[0]}: ...}}}}` for one run or `defaults:` for every "
             "run") if theirs else ""

@@ -130,7 +130,7 @@ def figure_inputs(wildcards):
 
 def figure_category(wildcards):
     """The figure's category of the HTML report: its section of the chapter."""
-    return nndl3_figures.section_of(config, FIGURES[wildcards.figure])
+    return nndl3_figures.section_of(config, FIGURES[wildcards.figure], report=True)
 
 
 def figure_caption(wildcards):
