@@ -42,17 +42,15 @@ def benchmark(path: Path) -> dict:
 
 
 def train_phases(root: Path, run: str, clock: str) -> dict:
-    records = sorted(root.glob(paths.RECORD.format(run=run, seed="*")))
-    if not records:
-        return {}
-    times = json.loads(records[0].read_text()).get("timing", {})
-    phases = dict(times.get("cpu", {}) if clock == "cpu" else times)
+    """A training job's phases, from its log's last timing line (its records hold the same
+    but the write, which a record cannot time); on the CPU clock also its exact total,
+    where the benchmark file samples."""
     logged = logged_totals(root, paths.TRAIN_LOG.format(run=run))
-    if logged:  # the log's line has the write (a record cannot hold it) and the totals
-        phases["write"] = (logged.get("cpu", {}) if clock == "cpu" else logged).get("write")
-        if clock == "cpu" and "total_cpu" in logged:  # exact, where the benchmark samples
-            phases["total"] = logged["total_cpu"]
-    return {k: v for k, v in phases.items() if k in (*COLUMNS, "total")}
+    phases = {k: v for k, v in (logged.get("cpu", {}) if clock == "cpu" else logged).items()
+              if k in COLUMNS}
+    if clock == "cpu" and "total_cpu" in logged:
+        phases["total"] = logged["total_cpu"]
+    return phases
 
 
 def svm_phases(root: Path, n: str, clock: str) -> dict:
@@ -172,11 +170,9 @@ def job_seconds(root: Path, job: dict) -> dict:
 
 
 def training_kinds(root: Path, job: dict, cpu: float) -> dict:
-    """A training job's CPU seconds by kind, from its record's `timing.cpu` and its log;
-    what no phase counts (the interpreter's exit) goes to start-up."""
-    record = next(root / f for f in job["output"] if f.endswith(".json") and "/runs/" in f)
-    phases = dict(json.loads(record.read_text())["timing"]["cpu"])
-    phases["write"] = logged_totals(root, job.get("log")).get("cpu", {}).get("write", 0.0)
+    """A training job's CPU seconds by kind, from its log's last timing line; what no phase
+    counts (the interpreter's exit) goes to start-up."""
+    phases = logged_totals(root, job.get("log")).get("cpu", {})
     kinds = {kind: sum(phases.get(p) or 0.0 for p in names)
              for kind, names in TRAIN_KINDS.items()}
     startup = next(iter(k for k in TRAIN_KINDS if k.startswith("start-up")))

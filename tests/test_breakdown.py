@@ -1,7 +1,6 @@
 """benchmarks/breakdown.py: a pipeline's CPU by kind and its critical path, from its jobs'
 own times (the numbers of docs/performance.md's generated block)."""
 
-import json
 import sys
 from pathlib import Path
 
@@ -49,15 +48,11 @@ def test_a_jobs_time_is_its_own_where_it_logged_it(tmp_path):
 
 
 def test_a_training_jobs_cpu_is_split_by_its_phases(tmp_path):
-    record = tmp_path / paths.RECORD.format(run="r", seed=1)
-    record.parent.mkdir(parents=True)
-    record.write_text(json.dumps({"timing": {"cpu": {
+    """From the job's log (its last timing line: every phase, the write too)."""
+    (tmp_path / "t.log").write_text("epoch lines\n" + timing.log_line({"cpu": {
         "startup": 0.5, "load": 0.25, "augment": 0.0, "sparse": 0.25, "epochs": 6.0,
-        "monitoring": 2.0}}}))
-    (tmp_path / "t.log").write_text(timing.log_line({"cpu": {"write": 0.5},
-                                                     "total_cpu": 9.0}) + "\n")
-    kinds = breakdown.training_kinds(
-        tmp_path, {"output": ["results/runs/r/seed-1.json"], "log": "t.log"}, 10.0)
+        "monitoring": 2.0, "write": 0.5}, "total_cpu": 9.0}) + "\n")
+    kinds = breakdown.training_kinds(tmp_path, {"log": "t.log"}, 10.0)
     startup = next(k for k in kinds if k.startswith("start-up"))
     # what no phase counts (10 - 9.5 s: the interpreter's exit) is start-up
     assert kinds == {"epochs": 6.0, "monitoring": 2.0, startup: 1.5,
@@ -125,3 +120,17 @@ def test_the_design_doc_states_the_pipeline_targets():
     assert (f"with `--cores 2`: at most {goal['reference_epochs_at_most']} reference epochs "
             "of wall time") in design
     assert f"its critical path at most {goal['critical_path_at_most']};" in design
+
+
+def test_a_training_jobs_row_takes_its_phases_from_its_log(tmp_path):
+    """Whatever records its folder holds (a seed no longer configured's among them): the
+    log's line; on the CPU clock its exact total too, on the wall clock none (the
+    benchmark file's)."""
+    log = tmp_path / paths.TRAIN_LOG.format(run="r")
+    log.parent.mkdir(parents=True)
+    log.write_text(timing.log_line({"epochs": 4.0, "write": 0.5, "total": 6.0, "cpu": {
+        "epochs": 3.0, "write": 0.25}, "total_cpu": 5.0}) + "\n")
+    assert breakdown.train_phases(tmp_path, "r", "cpu") == {"epochs": 3.0, "write": 0.25,
+                                                             "total": 5.0}
+    assert breakdown.train_phases(tmp_path, "r", "wall") == {"epochs": 4.0, "write": 0.5}
+    assert breakdown.train_phases(tmp_path, "absent", "cpu") == {}
