@@ -37,6 +37,16 @@ def read_book() -> book_runs.Book:
     return book_runs.read_dir(PUBLISHED, ROOT / book_runs.DIR)
 
 
+def cli_commands() -> dict:
+    """{command: its argparse parser} of `python -m nndl3`."""
+    import argparse
+
+    from nndl3 import cli
+
+    return next(a for a in cli.parser()._actions
+                if isinstance(a, argparse._SubParsersAction)).choices
+
+
 def options(**keys):
     """Training options, with the output layer the cost goes with (softmax for the
     log-likelihood) unless given."""

@@ -11,14 +11,14 @@ import pytest
 
 from nndl3 import cli
 
+from .conftest import cli_commands
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def options():
     """(command, option) of every command's parser, --help itself left out."""
-    commands = next(a for a in cli.parser()._actions
-                    if isinstance(a, argparse._SubParsersAction)).choices
-    for name, command in commands.items():
+    for name, command in cli_commands().items():
         for option in command._actions:
             if option.option_strings and not isinstance(option, argparse._HelpAction):
                 yield name, command, option

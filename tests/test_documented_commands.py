@@ -123,12 +123,11 @@ def test_a_file_an_earlier_command_makes_counts_as_there(checkout):
 
 
 def test_check_only_knows_the_inputs_of_every_command():
-    import argparse
-
     from nndl3 import cli
 
-    commands = next(a for a in cli.parser()._actions
-                    if isinstance(a, argparse._SubParsersAction)).choices
+    from .conftest import cli_commands
+
+    commands = cli_commands()
     assert set(commands) == set(cli.INPUTS)
     for name in cli.INPUTS:
         dests = {a.dest for a in commands[name]._actions}

@@ -501,14 +501,11 @@ def test_the_workflow_plans_the_recipe_runs_without_loading_numba():
 def test_the_recipe_commands_engines_are_the_samplers():
     """cli names them without importing the sampler (Numba); recipe.ENGINES is the list,
     and the command's default is recipe.train's."""
-    import argparse
     import inspect
 
-    from nndl3 import cli
+    from .conftest import cli_commands
 
-    command = next(a for a in cli.parser()._actions
-                   if isinstance(a, argparse._SubParsersAction)).choices["recipe"]
-    engine = next(a for a in command._actions if a.dest == "engine")
+    engine = next(a for a in cli_commands()["recipe"]._actions if a.dest == "engine")
     assert set(engine.choices) == set(recipe.ENGINES)
     assert engine.default == inspect.signature(recipe.train).parameters["engine"].default
 

@@ -1,7 +1,6 @@
 """The replay of the author's runs: his streams, his shuffle, his draw order, network2's
 arithmetic, and the exact comparison with the published lists."""
 
-import argparse
 import copy
 import json
 import random
@@ -16,7 +15,7 @@ from nndl3 import book_runs, paths, replay, replay_check, replay_spec, workflow_
 from nndl3 import replay_random as rnd
 from nndl3.replay_network import BookNetwork
 
-from .conftest import read_book
+from .conftest import cli_commands, read_book
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -445,11 +444,7 @@ def test_the_config_refuses_a_file_laid_out_by_key_without_keys():
 def test_the_replay_engines_are_one_list_wherever_they_are_named():
     """replay.ENGINES is the list; the command's --engine choices and the config schema's
     enum (both read before replay is imported) name the same engines."""
-    from nndl3 import cli
-
-    replay_cmd = next(a for a in cli.parser()._actions
-                      if isinstance(a, argparse._SubParsersAction)).choices["replay"]
-    engine = next(a for a in replay_cmd._actions if a.dest == "engine")
+    engine = next(a for a in cli_commands()["replay"]._actions if a.dest == "engine")
     schema = yaml.safe_load((Path(__file__).parents[1] / paths.CONFIG_SCHEMA).read_text())
     enum = schema["properties"]["replay"]["properties"]["engine"]["enum"]
     assert set(engine.choices) == set(enum) == set(replay.ENGINES)
