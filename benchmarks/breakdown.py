@@ -236,11 +236,13 @@ def measured(root: Path, rel: str, script: str) -> dict:
                          f"`python {script}`") from None
 
 
-def stages(root: Path, target: str = "all") -> dict:
+def stages(root: Path, target: str = "all", after: Path | None = None) -> dict:
     """The pipeline's CPU seconds by kind (Snakemake's own process, measured by
     pipeline.py; what is left of the pipeline's CPU, from paths.PIPELINE, once it and the
     jobs' own timers are counted: UNTIMED), its critical path, and the pipeline's wall time
-    and the reference epoch (paths.REFERENCE_EPOCH) they are measured against."""
+    and the reference epoch (paths.REFERENCE_EPOCH) they are measured against; with
+    `after`, the reference epoch measured again after the pipeline, and the pipeline in
+    that unit too: how far the machine drifted while the pipeline ran."""
     pipeline = measured(root, paths.PIPELINE, "benchmarks/pipeline.py")
     if "snakemake_cpu_seconds" not in pipeline:
         raise SystemExit(f"error: {paths.PIPELINE} has no snakemake_cpu_seconds: an older "
@@ -273,7 +275,19 @@ def stages(root: Path, target: str = "all") -> dict:
             # on a machine shared with other work wall times overstate: the same in CPU
             "pipeline_cpu_in_reference_epochs": pipeline["cpu_seconds"] / epoch,
             "critical_path_cpu_seconds": cpu_seconds, "critical_path_cpu": cpu_path,
-            "critical_path_cpu_in_reference_epochs": cpu_seconds / epoch}
+            "critical_path_cpu_in_reference_epochs": cpu_seconds / epoch,
+            **reference_after(root, after, pipeline["seconds"])}
+
+
+def reference_after(root: Path, path: Path | None, pipeline_seconds: float) -> dict:
+    """The reference epoch measured after the pipeline (`path`, under `root` unless
+    absolute) and the pipeline in it; nothing without one."""
+    if path is None:
+        return {}
+    epoch = measured(root, str(path), "benchmarks/reference_epoch.py --after"
+                     )["seconds_per_epoch"]
+    return {"reference_epoch_seconds_after": epoch,
+            "pipeline_in_reference_epochs_after": pipeline_seconds / epoch}
 
 
 def main(argv=None) -> int:
@@ -283,6 +297,11 @@ def main(argv=None) -> int:
                    const=paths.PIPELINE_TIMES,
                    help="also write the time by kind and the critical path here "
                         f"(default {paths.PIPELINE_TIMES})")
+    p.add_argument("--after", type=Path, nargs="?", const=paths.REFERENCE_EPOCH_AFTER,
+                   metavar="FILE",
+                   help="the reference epoch measured again after the pipeline "
+                        "(`reference_epoch.py --after`), reported beside the one before it "
+                        f"(default {paths.REFERENCE_EPOCH_AFTER})")
     p.add_argument("--chains", type=int, default=0, metavar="N",
                    help="also print the N longest chains of job times (`chains`)")
     args = p.parse_args(argv)
@@ -302,7 +321,7 @@ def main(argv=None) -> int:
                 print(f"{seconds:7.1f} s: " + " -> ".join(
                     f"{j['job']} ({j['seconds']:.1f})" for j in path))
     if args.json:
-        doc = stages(args.dir)
+        doc = stages(args.dir, after=args.after)
         atomic.write_text(args.json, json.dumps(doc, indent=1) + "\n")
         print(json.dumps({k: v for k, v in doc.items() if k != "critical_path"}, indent=1))
     return 0

@@ -3,7 +3,7 @@ timed on the first 5,000 images and scaled to 50,000), the unit in which the pip
 times are stated (docs/performance.md). A short run (seconds), which CI makes in the same
 session as the pipeline:
 
-    python benchmarks/reference_epoch.py [--out FILE]
+    python benchmarks/reference_epoch.py [--out FILE | --after]
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ def main(argv=None) -> int:
     p.add_argument("--data", type=Path, default=None, help="prepared mnist.npz")
     p.add_argument("--repeats", type=arguments.positive, default=3, help="timings (median)")
     p.add_argument("--out", type=arguments.output_file, default=paths.REFERENCE_EPOCH)
+    p.add_argument("--after", dest="out", action="store_const",
+                   const=paths.REFERENCE_EPOCH_AFTER,
+                   help=f"measured after the pipeline: --out {paths.REFERENCE_EPOCH_AFTER}")
     args = p.parse_args(argv)
     x, labels = mnist.load(args.data or common.default_data(), np.dtype(DTYPE), ("train",),
                            EXAMPLES)["train"]

@@ -99,6 +99,27 @@ def test_a_missing_or_broken_measurement_is_one_line_naming_its_script(tmp_path,
         stop.value)
 
 
+def test_the_reference_epoch_measured_after_the_pipeline_is_reported_beside_it(tmp_path):
+    """breakdown --after: the pipeline in the second measurement too; the docs' sentence
+    from those numbers, and none without them (the targets stay judged on the first)."""
+    from nndl3 import docs
+
+    after = tmp_path / paths.REFERENCE_EPOCH_AFTER
+    after.parent.mkdir(parents=True)
+    after.write_text('{"seconds_per_epoch": 2.5}\n')
+    assert breakdown.reference_after(tmp_path, Path(paths.REFERENCE_EPOCH_AFTER), 450) == {
+        "reference_epoch_seconds_after": 2.5, "pipeline_in_reference_epochs_after": 180.0}
+    assert breakdown.reference_after(tmp_path, None, 450) == {}
+    assert docs.reference_drift({"reference_epoch_seconds_after": 2.5,
+                                 "pipeline_in_reference_epochs_after": 180.0}) == (
+        " Measured again after the pipeline: 2.50 s, by which the pipeline took 180.")
+    assert docs.reference_drift({}) == ""
+    after.unlink()
+    with pytest.raises(SystemExit, match="missing: `python benchmarks/reference_epoch.py "
+                                         "--after` measures it"):
+        breakdown.reference_after(tmp_path, Path(paths.REFERENCE_EPOCH_AFTER), 450)
+
+
 def test_the_pipeline_target_line_follows_the_numbers():
     from nndl3 import docs
 

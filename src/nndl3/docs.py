@@ -373,8 +373,8 @@ def pipeline_stages(root: Path) -> str:
     lines = [f"`{run['command']}` on {run['date']}: **{run['seconds']} s** wall, "
              f"{run['cpu_seconds']:.0f} CPU s, {doc['jobs']} jobs. The reference epoch "
              f"(`benchmarks/reference_epoch.py`, the same session): {epoch:.2f} s, so the "
-             f"pipeline took **{doc['pipeline_in_reference_epochs']:.0f} reference epochs**.",
-             "", "| kind | CPU s | share |", "|---|---|---|"]
+             f"pipeline took **{doc['pipeline_in_reference_epochs']:.0f} reference epochs**."
+             + reference_drift(doc), "", "| kind | CPU s | share |", "|---|---|---|"]
     lines += [f"| {kind} | {seconds:.0f} | {100 * seconds / total:.0f} % |"
               for kind, seconds in kinds.items()]
     lines.append(f"| total | {total:.0f} | 100 % |")
@@ -387,6 +387,15 @@ def pipeline_stages(root: Path) -> str:
               f"{doc['pipeline_cpu_in_reference_epochs']:.0f} reference epochs (what a "
               "machine shared with other work does not inflate).", "", pipeline_targets(doc)]
     return "\n".join(lines) + "\n"
+
+
+def reference_drift(doc: dict) -> str:
+    """The reference epoch measured again after the pipeline, where it was (.ci/run): the
+    machine's drift while the pipeline ran, in the ratio's own terms."""
+    if "reference_epoch_seconds_after" not in doc:
+        return ""
+    return (f" Measured again after the pipeline: {doc['reference_epoch_seconds_after']:.2f} s"
+            f", by which the pipeline took {doc['pipeline_in_reference_epochs_after']:.0f}.")
 
 
 def pipeline_targets(doc: dict) -> str:

@@ -56,6 +56,8 @@ BENCHMARK = BENCHMARK_DIR + "/{name}.tsv"
 GATE_SEEDS = "results/gate_seeds.json"  # benchmarks/gate_seeds.py
 MUTANTS = "results/mutants.json"  # tools/mutants.py
 REFERENCE_EPOCH = "results/reference_epoch.json"  # benchmarks/reference_epoch.py
+# the same measured again once the pipeline has run (.ci/run): the yardstick's drift
+REFERENCE_EPOCH_AFTER = "results/reference_epoch_after.json"  # benchmarks/reference_epoch.py
 PIPELINE = "results/pipeline.json"  # benchmarks/pipeline.py
 PIPELINE_TIMES = "results/pipeline_times.json"  # benchmarks/breakdown.py
 TARGET_TIMES = "results/target_times.json"  # benchmarks/target_times.py
