@@ -223,9 +223,11 @@ STORED = {"seeds": [1, 2, 3], "seed_sd": {"r": 1.0}, "per_seed": {"r": {1: 90.0,
     (lambda p: p["per_seed"].pop("r"), "no per_seed"),
     (lambda p: p["seed_sd"].update(r=1.0001), None),  # within the values' rounding
     (lambda p: p["seed_sd"].update(r=1.0002),
-     "seed_sd 1.0002 is not the sd of its per_seed values (1.0000): an edited or cut file"),
+     "seed_sd 1.0002 is not this code's sd of its per_seed values (1.0000, check.row_sd): "
+     "an edited or cut file, or one made by other code"),
     (lambda p: p["per_seed"]["r"].update({3: 9.0}),
-     "seed_sd 1.0 is not the sd of its per_seed values (47.0567): an edited or cut file"),
+     "seed_sd 1.0 is not this code's sd of its per_seed values (47.0567, check.row_sd): "
+     "an edited or cut file, or one made by other code"),
     (lambda p: p.pop("per_seed"), "no per_seed"),  # a row's own seeds: not the file's n
 ])
 def test_a_rows_stored_calibration_must_be_whole(edit, problem):
@@ -236,12 +238,34 @@ def test_a_rows_stored_calibration_must_be_whole(edit, problem):
     assert check.stored_row_problem(STORED_ROW, points, [1, 2, 3]) == problem
 
 
-def test_a_best_of_rows_sd_is_not_recomputed_and_a_claim_needs_its_sd():
+def test_a_best_of_rows_sd_is_recomputed_over_its_groups_unless_picked_by_another_quantity():
     import copy
 
     points = copy.deepcopy(STORED)
-    points["seed_sd"]["r"] = 0.4  # the sd of best-of groups: not the values' own
+    points["seed_sd"]["r"] = 0.5774  # groups {1,2}, {1,3}, {2,3}: best 91, 92, 92
     assert check.stored_row_problem({**STORED_ROW, "best_of": 2}, points, [1, 2, 3]) is None
+    assert "(1.0000, check.row_sd)" in check.stored_row_problem(STORED_ROW, points, [1, 2, 3])
+    points["seed_sd"]["r"] = 0.4  # picked by a quantity whose values are not stored
+    assert check.stored_row_problem({**STORED_ROW, "best_of": 2, "best_by": "last"}, points,
+                                    [1, 2, 3]) is None
+    assert check.stored_row_problem({**STORED_ROW, "best_of": 2}, points, [1, 2, 3])
+
+
+def test_a_calibration_made_by_another_definition_of_the_sd_is_refused():
+    """The stored sd is compared with this code's row_sd of the stored values: had the
+    calibration been made with another definition (here: ddof 0), the check refuses it
+    rather than hold rows to it."""
+    import copy
+
+    points = copy.deepcopy(STORED)
+    points["seed_sd"]["r"] = round(float(np.std([90.0, 91.0, 92.0])), 4)  # ddof 0: 0.8165
+    assert "(1.0000, check.row_sd)" in check.stored_row_problem(STORED_ROW, points, [1, 2, 3])
+
+
+def test_a_claim_needs_its_sd():
+    import copy
+
+    points = copy.deepcopy(STORED)
     claim = {**STORED_ROW, "claim": {"at_least_sds": 2}}
     assert check.stored_row_problem(claim, points, [1, 2, 3]) == "no claim_sd"
 

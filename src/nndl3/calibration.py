@@ -21,7 +21,6 @@ stale tolerances.
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import numpy as np
@@ -85,15 +84,9 @@ def aggregates_for(row: dict, aggregates: dict, default: list[int]) -> dict:
 
 
 def row_sd(row: dict, values: np.ndarray, by: np.ndarray | None = None) -> float:
-    """The seed sd of a row's quantity: of the per-seed values, or, for `best_of: k`, of
-    the value of the best seed of every k-seed group of them, best by `by` (the per-seed
-    values of its `best_by` quantity) or by the values themselves."""
-    k = row.get("best_of")
-    if k:
-        by = values if by is None else by
-        values = np.array([values[max(group, key=lambda i: by[i])]
-                           for group in itertools.combinations(range(len(values)), k)])
-    return round(float(values.std(ddof=1)), check.CALIBRATION_DECIMALS)
+    """The seed sd of a row's quantity as the calibration stores it (`check.row_sd`,
+    rounded)."""
+    return round(check.row_sd(row, values, by), check.CALIBRATION_DECIMALS)
 
 
 def measure_rows(expected: dict, inputs: check.Inputs, default: list[int]) -> dict:

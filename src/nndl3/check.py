@@ -27,6 +27,7 @@ to add). A seed that diverged fails any row it feeds.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -267,11 +268,26 @@ def whole_calibration(expected: dict, points: dict, path, recipe: bool = False) 
                             f"{'install_recipe' if recipe else 'install_calibration'}`")
 
 
+def row_sd(row: dict, values: np.ndarray, by: np.ndarray | None = None) -> float:
+    """The seed sd of a row's quantity: of the per-seed values, or, for `best_of: k`, of
+    the value of the best seed of every k-seed group of them, best by `by` (the per-seed
+    values of its `best_by` quantity) or by the values themselves. The calibration stores
+    it; the check recomputes it from the stored values (`stored_row_problem`), so that a
+    calibration made by another definition of it is refused, not used."""
+    values = np.asarray(values, dtype=np.float64)
+    k = row.get("best_of")
+    if k:
+        by = values if by is None else by
+        values = np.array([values[max(group, key=lambda i: by[i])]
+                           for group in itertools.combinations(range(len(values)), k)])
+    return stats.sd(values)
+
+
 def stored_row_problem(row: dict, points: dict, seeds: list[int]) -> str | None:
     """What is missing or inconsistent in a row's calibration (None if nothing): its sd
-    (and claim sd), its values on exactly `seeds` (its degrees of freedom), and, for a row
-    of plain values, its sd the sd of those values up to their rounding (a best-of row's
-    sd is over its groups, picked by values not stored)."""
+    (and claim sd), its values on exactly `seeds` (its degrees of freedom), and its sd
+    this code's `row_sd` of those values up to their rounding (but for a row whose best
+    seed is picked by another quantity, `best_by`, whose values are not stored)."""
     rid = row["id"]
     for key, needed in (("seed_sd", True),
                         ("claim_sd", any(k.endswith("_sds") for k in row.get("claim") or {}))):
@@ -285,13 +301,17 @@ def stored_row_problem(row: dict, points: dict, seeds: list[int]) -> str | None:
     n = len(values)
     if n < 2:
         return None  # no sd to compare: calibrated_n refuses it
-    sd = float(np.std(list(values.values()), ddof=1))
-    # each value rounded by at most half a unit moves the sd by at most that times
-    # sqrt(n / (n - 1)); the stored sd is rounded by half a unit more
+    if row.get("best_by"):
+        return None
+    sd = row_sd(row, list(values.values()))
+    # each value rounded by at most half a unit moves the sd (of the values, or of their
+    # groups' best: at least n of them) by at most that times sqrt(n / (n - 1)); the
+    # stored sd is rounded by half a unit more
     bound = 0.5 * 10.0 ** -CALIBRATION_DECIMALS * (math.sqrt(n / (n - 1)) + 1) + 1e-12
-    if not row.get("best_of") and abs(sd - points["seed_sd"][rid]) > bound:
-        return (f"seed_sd {points['seed_sd'][rid]} is not the sd of its per_seed values "
-                f"({sd:.{CALIBRATION_DECIMALS}f}): an edited or cut file")
+    if abs(sd - points["seed_sd"][rid]) > bound:
+        return (f"seed_sd {points['seed_sd'][rid]} is not this code's sd of its per_seed "
+                f"values ({sd:.{CALIBRATION_DECIMALS}f}, check.row_sd): an edited or cut "
+                "file, or one made by other code")
     return None
 
 
