@@ -371,6 +371,41 @@ def test_a_script_stopped_by_a_file_or_the_unexpected_says_so_in_one_line(capsys
         errors.exit_status(failing(KeyError("status")), "bench")
 
 
+SIGTERM_MID_WRITE = """
+import os, signal, sys
+from nndl3 import atomic, errors
+
+def main():
+    with atomic.atomic_path(sys.argv[1], suffix=".json") as tmp:
+        tmp.write_text("{half")
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(10**6):  # the handler runs at the next bytecode
+            pass
+    return 0
+
+before = signal.getsignal(signal.SIGTERM)
+status = errors.exit_status(main, "train")
+assert signal.getsignal(signal.SIGTERM) is before  # restored for the caller
+sys.exit(status)
+"""
+
+
+def test_a_command_terminated_by_sigterm_leaves_no_temporary_file(tmp_path):
+    """SIGTERM (`timeout`, a cluster's cancel) in the middle of an atomic write: the
+    command stops with one line and status 143, and neither the output nor its
+    temporary file is left (Python's default handler ends the process at once, -15, and
+    leaves the temporary file)."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", SIGTERM_MID_WRITE,
+                           str(tmp_path / "result.json")], capture_output=True, text=True)
+    assert (proc.returncode, proc.stderr) == (128 + signal.SIGTERM,
+                                              "error: train: terminated (SIGTERM)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_gate_seeds_benchmark_names_a_row_without_status(files, monkeypatch):
     """The report passes readers.reproduction, whose rows' status the gate reads next: a
     KeyError before, now the row named as `check` names it."""

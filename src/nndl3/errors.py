@@ -16,15 +16,38 @@ def require_one_of(value, allowed, where: str) -> None:
         raise UserError(f"{where}: {value!r} is not one of {', '.join(map(str, allowed))}")
 
 
+class Terminated(BaseException):
+    """SIGTERM (`timeout`, a cluster's cancel, Snakemake stopping its jobs), raised where
+    the command is, so that its pending writes remove their temporary files (nndl3.atomic)
+    as on Ctrl-C; Python's default would end the process on the spot and leave them."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
 def exit_status(main, command: str | None = None) -> int:
     """main()'s exit status, what stops it one line on stderr: bad input (UserError) and a
-    failed file operation status 1, Ctrl-C 130 (outputs are written whole or not at all,
-    nndl3.atomic), anything else status 1 unless TRACEBACK_VARIABLE asks for the traceback.
-    command: the name the lines give (default: the script's)."""
+    failed file operation status 1, Ctrl-C 130 and SIGTERM 143 (outputs are written whole
+    or not at all, nndl3.atomic), anything else status 1 unless TRACEBACK_VARIABLE asks
+    for the traceback. command: the name the lines give (default: the script's)."""
     import os
+    import signal
     import sys
 
     command = command or os.path.basename(sys.argv[0])
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _guarded(main, command)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _guarded(main, command: str) -> int:
+    import os
+    import signal
+    import sys
+
     try:
         return main() or 0
     except UserError as exc:
@@ -33,6 +56,9 @@ def exit_status(main, command: str | None = None) -> int:
     except KeyboardInterrupt:
         print(f"error: {command}: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"error: {command}: terminated (SIGTERM)", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except OSError as exc:  # a file the command reads or writes, named by the system
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {command}: {where}{exc.strerror or exc}", file=sys.stderr)
