@@ -42,7 +42,8 @@ def tiny_npz(tmp_path):
 
 @pytest.mark.parametrize("where, words", [
     ("file/out.json", "its folder cannot be written (Not a directory)"),
-    ("folder", "a folder, not a file")])
+    ("folder", "a folder, not a file"),
+    ("new/", "a folder, not a file")])  # else written as a file named `new`
 def test_an_output_that_cannot_be_written_is_refused_before_the_command_runs(
         tmp_path, tiny_npz, capsys, monkeypatch, where, words):
     (tmp_path / "file").write_text("")
@@ -50,8 +51,20 @@ def test_an_output_that_cannot_be_written_is_refused_before_the_command_runs(
     ran = []
     monkeypatch.setattr(cli, "cmd_darkness", lambda args: ran.append(args))
     err = one_line_error(capsys, ["darkness", "--data", str(tiny_npz), "--out",
-                                  str(tmp_path / where)])
-    assert f"--out: {tmp_path / where}: {words}" in err and not ran
+                                  f"{tmp_path}/{where}"])
+    assert f"--out: {tmp_path}/{where}: {words}" in err and not ran
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder", "mnist.npz"]
+
+
+def test_an_npz_of_python_objects_is_named_as_such(tmp_path, capsys):
+    """NumPy refuses to unpickle it (allow_pickle=False); the reason said is that, not
+    'not a zip archive'."""
+    path = tmp_path / "objects.npz"
+    np.savez(path, **{name: np.array([1, "x"], dtype=object) for name in
+                      ("train_x", "train_y", "test_x", "test_y")})
+    err = one_line_error(capsys, ["darkness", "--data", str(path), "--out",
+                                  str(tmp_path / "d.json")])
+    assert "an array of Python objects, which is never unpickled" in err
 
 
 @pytest.mark.parametrize("spec, seeds, words", [

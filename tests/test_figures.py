@@ -47,6 +47,7 @@ def test_every_family_has_its_keys_in_the_schema_and_only_the_families_do():
     ({"ylim": "a"}, "ylim: 'a' is not of type 'array'"),
     ({"marks": [{"label": "no line"}]}, "marks.0: {'label': 'no line'} is not valid"),
     ({"epochs": [0, "end"]}, "epochs.1: 'end' is not of type"),
+    ({"epochs": [-5, 10]}, "epochs.0: -5 is less than the minimum of 0"),
 ])
 def test_a_wrong_key_of_an_entry_is_named(change, message):
     """A key its family does not read, or one of the wrong type, is named before drawing."""

@@ -40,6 +40,8 @@ def writable(path: str | os.PathLike, option: str) -> Path:
     (a broken input writes no output, not even a folder). `option` names it in errors."""
     if path == "":  # Path("") is the current folder
         raise UserError(f"{option}: an empty path")
+    if str(path).endswith(os.sep):  # Path() drops the slash that says "a folder"
+        raise UserError(f"{option}: {path}: a folder, not a file")
     path = Path(path)
     writable_folder(path.parent, option, path)
     if path.is_dir():

@@ -100,8 +100,7 @@ def download(spec: IdxFile, folder: Path, mirrors=MIRRORS, timeout: float = 30.0
     import urllib.error  # here, not at the top: every training job would pay its import
     import urllib.request
 
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / spec.name
+    target = folder / spec.name  # its folder made by the write: none if nothing came
     failures = []
     for mirror in mirrors:
         try:

@@ -251,6 +251,8 @@ def numpy_file_reason(exc: Exception, archive: bool = True) -> str:
         return "empty"
     if isinstance(exc, zipfile.BadZipFile):
         return "not a zip archive, or truncated"
+    if type(exc) is ValueError and str(exc).startswith("Object arrays"):  # NumPy's words
+        return "an array of Python objects, which is never unpickled"
     if type(exc) is ValueError:
         return "not a zip archive" if archive else "not a NumPy array file"
     return str(exc)
