@@ -24,7 +24,6 @@ paths.BACKPROP_CLAIMS (atomically), and the tables made from it are printed:
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
@@ -152,7 +151,7 @@ def time_passes(x, labels, repeats: int) -> dict:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("--data", default=str(ROOT / paths.DATA))
     p.add_argument("--examples", type=arguments.positive, default=5000,
                    help="training images of the timed SGD pass (the reference is slow)")

@@ -69,7 +69,7 @@ TARGETS = {"speedup_vs_reference_at_least": 90, "floor_multiple_at_most": 2.5}
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    p = arguments.script_parser(__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("--repeats", type=arguments.positive, default=3,

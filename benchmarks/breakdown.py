@@ -22,7 +22,6 @@ other work, wall time overstates a job; CPU seconds do not.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import subprocess
@@ -291,7 +290,7 @@ def reference_after(root: Path, path: Path | None, pipeline_seconds: float) -> d
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("--dir", type=Path, default=Path("."), help="the workflow's folder")
     p.add_argument("--json", type=arguments.output_file, nargs="?",
                    const=paths.PIPELINE_TIMES,

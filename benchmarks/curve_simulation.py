@@ -16,7 +16,6 @@ calibration's curves, for each number of calibration seeds in `--seeds`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import time
@@ -44,7 +43,7 @@ def seconds(shape: tuple[int, int], draws: int, repeats: int) -> tuple[float, fl
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments.script_parser(__doc__)
     parser.add_argument("--seeds", type=arguments.positive, nargs="+", default=[10])
     parser.add_argument("--repeats", type=arguments.positive, default=3)
     args = parser.parse_args(argv)

@@ -14,7 +14,6 @@ and dropout. Set NUMBA_CPU_NAME / NUMBA_CPU_FEATURES to compare instruction sets
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 
 import common  # noqa: F401  the one-thread settings, before NumPy loads
@@ -60,7 +59,7 @@ def digest(case, dtype, hidden, train, test, epochs=2):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments.script_parser(__doc__)
     parser.add_argument("--images", type=arguments.positive, default=20_000)
     args = parser.parse_args(argv)
     for dtype, cases in ((np.float32, FLOAT32_CASES), (np.float64, FLOAT64_CASES)):

@@ -28,7 +28,6 @@ import nndl3  # noqa: F401, I001  first: it sets Numba's cache folder before Num
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -125,7 +124,7 @@ def measure(config: dict, source: dict, seeds: list[int], data_path, transcript:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("--config", default=str(ROOT / paths.CONFIG))
     p.add_argument("--expected", default=str(ROOT / paths.EXPECTED))
     p.add_argument("--data", default=str(ROOT / paths.DATA))

@@ -19,7 +19,6 @@ Two measurements, both printed and written as JSON:
 
 from __future__ import annotations
 
-import argparse
 import itertools
 
 import numpy as np
@@ -95,7 +94,7 @@ def held_out(expected: dict, calibration: dict, alpha: float, n: int) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments.script_parser(__doc__)
     parser.add_argument("--reports", nargs="*", default=[])
     parser.add_argument("--expected", default=paths.EXPECTED)
     parser.add_argument("--calibration", default=paths.CALIBRATION_INSTALLED)

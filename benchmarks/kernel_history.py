@@ -19,7 +19,6 @@ skipped with one line.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import shutil
 import statistics
@@ -185,7 +184,7 @@ def run(x, labels, repeats, reference=None, floor=None):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments.script_parser(__doc__)
     parser.add_argument("--repeats", type=arguments.positive, default=5)
     args = parser.parse_args(argv)
     import numpy as np

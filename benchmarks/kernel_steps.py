@@ -18,7 +18,6 @@ sigmoids with libm's scalar `expf`, as before nndl3.vexp (the same bits).
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
@@ -132,7 +131,7 @@ def run(x, labels, repeats, scalar_exp=False):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments.script_parser(__doc__)
     parser.add_argument("--repeats", type=arguments.positive, default=5)
     parser.add_argument("--scalar-exp", action="store_true",
                         help="libm's scalar expf in the sigmoids, not nndl3.vexp")

@@ -16,7 +16,6 @@ to paths.LITERATURE_COST.
 
 from __future__ import annotations
 
-import argparse
 import io
 import resource
 import time
@@ -59,7 +58,7 @@ def measure(run: str, spec: dict, data: dict, epochs: int) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("--epochs", type=arguments.positive, default=4)
     p.add_argument("--runs", nargs="*", default=None)
     p.add_argument("--data", default=None)

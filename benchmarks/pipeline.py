@@ -69,7 +69,7 @@ def time_pipeline():
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("--out", type=arguments.output_file, default=paths.PIPELINE)
     p.add_argument("arguments", nargs=argparse.REMAINDER, help="-- then Snakemake's arguments")
     args = p.parse_args(argv)

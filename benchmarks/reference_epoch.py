@@ -8,7 +8,6 @@ session as the pipeline:
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 from pathlib import Path
@@ -25,7 +24,7 @@ from nndl3.errors import exit_status
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("--data", type=Path, default=None, help="prepared mnist.npz")
     p.add_argument("--repeats", type=arguments.positive, default=3, help="timings (median)")
     p.add_argument("--out", type=arguments.output_file, default=paths.REFERENCE_EPOCH)

@@ -19,7 +19,6 @@ docs/replay.md's block `replay-sensitivity` is rendered from (nndl3.bench_docs).
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import sys
 import time
@@ -76,7 +75,7 @@ def lists(pairs) -> list[dict]:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("files", nargs="+", help="published files the config replays")
     p.add_argument("--engines", nargs="+", default=["compiled"], choices=sorted(replay.ENGINES))
     p.add_argument("--data", default=str(ROOT / paths.DATA))

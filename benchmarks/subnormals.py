@@ -12,8 +12,6 @@ and whether the weights after each epoch are the same to the bit.
 
 from __future__ import annotations
 
-import argparse
-
 import common
 import numpy as np
 
@@ -41,7 +39,7 @@ def trained(x, labels, eta: float, epochs: int, flush: bool):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments.script_parser(__doc__)
     parser.add_argument("--epochs", type=arguments.positive, default=8)
     parser.add_argument("--eta", type=float, default=100.0)
     parser.add_argument("--train-size", type=arguments.positive, default=mnist.N_TRAIN)

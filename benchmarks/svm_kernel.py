@@ -10,7 +10,6 @@ Prints the median seconds of each and their ratios, measured in this one run.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
@@ -44,7 +43,7 @@ def write_rates(megabytes: int = 400) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments.script_parser(__doc__)
     parser.add_argument("--repeats", type=arguments.positive, default=3)
     parser.add_argument("--data", default=paths.DATA)
     args = parser.parse_args()

@@ -14,7 +14,6 @@ one without refitting."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import time
@@ -105,7 +104,7 @@ def model_digest(clf) -> str:
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("--sizes", type=arguments.positive, nargs="+", required=True)
     p.add_argument("--options", nargs="+", default=list(OPTIONS), choices=list(OPTIONS))
     p.add_argument("--data", default=paths.DATA)

@@ -13,7 +13,6 @@ block, `python -m nndl3 docs`).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -58,7 +57,7 @@ def estimates(root: Path) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent)
     p.add_argument("--json", type=arguments.output_file, nargs="?",
                    const=paths.TARGET_TIMES,

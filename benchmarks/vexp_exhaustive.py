@@ -11,14 +11,13 @@ serve).
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import common  # noqa: F401  the one-thread settings, before NumPy loads
 import numpy as np
 from numba import njit
 
-from nndl3 import vexp
+from nndl3 import arguments, vexp
 from nndl3.errors import exit_status
 
 GROUP = vexp.LANES
@@ -46,7 +45,7 @@ def compare(first, last):
 
 
 def main(argv=None) -> int:
-    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)  # --help
+    arguments.script_parser(__doc__).parse_args(argv)  # --help
     start = time.perf_counter()
     differ, compared, declined = compare(0, 1 << 32)
     print(f"{compared:,} groups of {GROUP} compared, {declined:,} left to libm; "

@@ -17,7 +17,6 @@ Written to paths.WIDE_BENCH.
 
 from __future__ import annotations
 
-import argparse
 import os
 
 import common  # first: the one-thread settings, before NumPy loads
@@ -140,7 +139,7 @@ def report(r: dict) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("--repeats", type=arguments.positive, default=3)
     p.add_argument("--train-size", type=arguments.positive, default=mnist.N_TRAIN)
     p.add_argument("--data", default=None)

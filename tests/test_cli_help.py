@@ -47,7 +47,9 @@ def test_every_default_is_shown_in_the_help():
 def test_a_default_of_zero_is_shown():
     import argparse
 
-    zero = argparse.ArgumentParser(formatter_class=cli.DefaultsFormatter)
+    from nndl3 import arguments
+
+    zero = argparse.ArgumentParser(formatter_class=arguments.DefaultsFormatter)
     option = zero.add_argument("--x", type=float, default=0.0, help="x")
     assert zero._get_formatter()._format_action(option).strip().endswith("x (default: 0.0)")
 
@@ -103,8 +105,8 @@ def test_a_benchmark_refuses_an_output_it_cannot_write_before_its_work(script, o
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), option,
                            str(tmp_path)], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert proc.returncode == 2
-    assert proc.stderr.splitlines()[-1] == (f"{script}: error: argument {option}: {tmp_path}: "
-                                            "a folder, not a file")
+    assert proc.stderr == (f"error: {script}: argument {option}: {tmp_path}: a folder, not a "
+                           "file (--help lists the options)\n")
 
 
 def test_a_benchmark_count_of_zero_is_refused():
@@ -113,8 +115,8 @@ def test_a_benchmark_count_of_zero_is_refused():
                            "--repeats", "0"], capture_output=True, text=True, timeout=60,
                           cwd=ROOT)
     assert proc.returncode == 2
-    assert proc.stderr.splitlines()[-1] == ("reference_epoch.py: error: argument --repeats: "
-                                            "0: at least 1")
+    assert proc.stderr == ("error: reference_epoch.py: argument --repeats: 0: at least 1 "
+                           "(--help lists the options)\n")
 
 
 def test_a_benchmarks_default_output_is_checked_as_its_arguments_are_parsed(tmp_path):
@@ -123,9 +125,9 @@ def test_a_benchmarks_default_output_is_checked_as_its_arguments_are_parsed(tmp_
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "reference_epoch.py")],
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr.splitlines()[-1].startswith(
-        "reference_epoch.py: error: argument --out: results/reference_epoch.json: its folder "
-        "cannot be written")
+    assert proc.stderr.startswith(
+        "error: reference_epoch.py: argument --out: results/reference_epoch.json: its folder "
+        "cannot be written") and proc.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "tools").glob("*.py")

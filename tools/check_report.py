@@ -15,7 +15,6 @@ published curve of results/reproduction.json.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import json
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from nndl3 import figures, paths
+from nndl3 import arguments, figures, paths
 from nndl3.errors import UserError, exit_status
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -104,7 +103,7 @@ def reproduction_problems(results: dict, document: dict,
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("report", help="the HTML report (snakemake --report report.html)")
     p.add_argument("--target", default="all", help="`all` or an experiment of figures.yaml")
     p.add_argument("--reproduction", default=paths.REPRODUCTION_JSON,

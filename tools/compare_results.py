@@ -17,7 +17,7 @@ import json
 import re
 from pathlib import Path
 
-from nndl3 import paths
+from nndl3 import arguments, paths
 from nndl3.errors import UserError, exit_status
 
 RECORD_KEYS = ("metrics", "monitored_epochs", "stopped_at_epoch", "stop_reason",
@@ -92,7 +92,7 @@ def differences(before: Path, after: Path):
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("before", type=folder, help="the results/ folder before the change")
     p.add_argument("after", type=folder, help="the results/ folder after it")
     args = p.parse_args(argv)

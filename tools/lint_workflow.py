@@ -10,10 +10,11 @@
 Every other lint fails. Exit 1 naming the lints found.
 """
 
-import argparse
 import re
 import subprocess
 import sys
+
+from nndl3 import arguments
 
 WAIVED = ("Specify a conda environment or container for each rule.",
           "Shell command directly uses variable MNIST_DIR_OPTION from outside of the rule")
@@ -33,5 +34,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
+    arguments.script_parser(__doc__).parse_args()
     sys.exit(main())

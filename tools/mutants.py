@@ -25,7 +25,6 @@ if any mutant is not caught.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import json
 import os
@@ -458,7 +457,7 @@ def from_txt(path: Path) -> dict:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = arguments.script_parser(__doc__)
     p.add_argument("--experiments", action="store_true",
                    help="also train each mutant's runs and evaluate the reproduction rows")
     p.add_argument("--data", default=str(ROOT / paths.DATA))

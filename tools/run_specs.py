@@ -9,11 +9,10 @@ The package on the path validates (PYTHONPATH=<tree>/src, ROOT the tree's root a
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
-from nndl3 import workflow_config
+from nndl3 import arguments, workflow_config
 from nndl3.errors import exit_status
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +27,7 @@ def main(root: Path = ROOT) -> int:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arguments.script_parser(__doc__)
     parser.add_argument("root", nargs="?", type=Path, default=ROOT,
                         help="the tree whose config/ is read (default: this checkout)")
     args = parser.parse_args()

@@ -1,10 +1,11 @@
-"""argparse types shared by the package's command line and the benchmark and tool scripts:
-a bad value is refused as the arguments are parsed, before any work, in argparse's one
-line (exit status 2)."""
+"""The argument parser and types shared by the package's command line and the benchmark
+and tool scripts: a bad value is refused as the arguments are parsed, before any work, in
+one line (exit status 2, as argparse's)."""
 
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from .errors import UserError
@@ -26,3 +27,36 @@ def output_file(text: str) -> Path:
         return writable(text, "output")
     except UserError as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("output: ")) from None
+
+
+class DefaultsFormatter(argparse.HelpFormatter):
+    """--help shows an option's default where it has one and its help does not say it:
+    each default is written once, in the option."""
+
+    def _get_help_string(self, action):
+        shown = not (action.default is None or action.default is False  # 0 is shown
+                     or action.default == [] or action.default is argparse.SUPPRESS)
+        if (shown and action.option_strings and action.help
+                and not re.search(r"\bdefault\b", action.help)):
+            return action.help + " (default: %(default)s)"
+        return action.help
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, whose errors are one line like every other error (not a usage block);
+    exit status 2, as argparse's. The parsers of its subcommands are of this class too."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", DefaultsFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message):
+        hint = "--help lists the options"
+        if "unrecognized arguments" in message and "--check-only" in message:
+            hint = "--check-only goes before the command: python -m nndl3 --check-only <command>"
+        self.exit(2, f"error: {self.prog}: {message} ({hint})\n")
+
+
+def script_parser(doc: str, **kwargs) -> OneLineParser:
+    """A benchmark's or tool's parser, described by its docstring's first paragraph."""
+    return OneLineParser(description=doc.split("\n\n")[0], **kwargs)

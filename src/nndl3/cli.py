@@ -20,7 +20,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 from . import atomic, paths, readers  # noqa: E402
-from .arguments import positive  # noqa: E402
+from .arguments import OneLineParser, positive  # noqa: E402
 from .errors import UserError, exit_status  # noqa: E402
 
 
@@ -659,33 +659,6 @@ def add_book_settings(s) -> None:
                    help="the book's settings of the runs read, {run: settings} as JSON (the "
                         "workflow passes config/config.yaml's): a run trained otherwise is "
                         "reported and drawn as changed; default: nothing compared")
-
-
-class DefaultsFormatter(argparse.HelpFormatter):
-    """--help shows an option's default where it has one and its help does not say it:
-    each default is written once, in the option."""
-
-    def _get_help_string(self, action):
-        shown = not (action.default is None or action.default is False  # 0 is shown
-                     or action.default == [] or action.default is argparse.SUPPRESS)
-        if shown and action.option_strings and not re.search(r"\bdefault\b", action.help):
-            return action.help + " (default: %(default)s)"
-        return action.help
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, whose errors are one line like every other error of the CLI (not a usage
-    block); exit status 2, as argparse's. Its commands' parsers are of this class too."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("formatter_class", DefaultsFormatter)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message):
-        hint = "--help lists the options"
-        if "unrecognized arguments" in message and "--check-only" in message:
-            hint = "--check-only goes before the command: python -m nndl3 --check-only <command>"
-        self.exit(2, f"error: {self.prog}: {message} ({hint})\n")
 
 
 TUNED_SVM_SPEC = "JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_seconds}"
