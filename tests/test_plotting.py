@@ -394,3 +394,15 @@ def test_a_run_s_aggregate_given_twice_is_named_not_one_dropped(tmp_path):
         path.write_text(json.dumps(doc))
     with pytest.raises(UserError, match=r"b.json: a second aggregate of run 'r'"):
         figures.ROLES["aggregates"].read(paths)
+
+
+def test_a_users_matplotlibrc_does_not_reach_the_figures(tmp_path):
+    """matplotlib reads ./matplotlibrc (and ~/.config's) at import; no rule tracks those
+    files, so the figures draw on matplotlib's defaults under the project's style."""
+    (tmp_path / "matplotlibrc").write_text("lines.linewidth: 5\nfont.size: 20\n")
+    probe = ("import matplotlib; user = matplotlib.rcParams['font.size']; "
+             "import nndl3.plotting; print(user, matplotlib.rcParams['font.size'], "
+             "matplotlib.rcParams['lines.linewidth'])")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["20.0", "10.0", "1.5"]  # the file was read, and undone

@@ -21,6 +21,9 @@ from fractions import Fraction
 import matplotlib
 
 matplotlib.use("Agg")
+# matplotlib's own defaults under the project's STYLE, whatever matplotlibrc the user has
+# (the current folder's, ~/.config's): a file no rule tracks must not change a figure
+matplotlib.rcdefaults()
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import colors  # noqa: E402
