@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from nndl3 import cli
-
 from .conftest import cli_commands
 
 ROOT = Path(__file__).resolve().parents[1]
