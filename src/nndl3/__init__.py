@@ -9,30 +9,36 @@ __version__ = "0.1.0"
 KERNEL_SOURCES = ("fast.py", "simd.py", "vexp.py", "subnormals.py")
 
 
-def kernel_cache_dir() -> str:
-    """.cache/numba/<digest of the kernel sources>, under the current directory. Numba
-    checks a cached function against its own file only: sgd_epoch (fast.py) compiled with
-    an older simd.py or vexp.py would load as it was. A folder per version of the files
-    cannot serve a stale kernel."""
+def kernel_cache_dir(base: str | None = None) -> str:
+    """<base>/<digest of the kernel sources>; base: NUMBA_CACHE_DIR as given, else
+    .cache/numba under the current directory. Numba checks a cached function against its
+    own file only: sgd_epoch (fast.py) compiled with an older simd.py or vexp.py would load
+    as it was. A folder per version of the files cannot serve a stale kernel."""
     digest = hashlib.sha256()
     for name in KERNEL_SOURCES:
         with open(os.path.join(os.path.dirname(__file__), name), "rb") as source:
             digest.update(source.read())
-    return os.path.abspath(os.path.join(".cache", "numba", digest.hexdigest()[:12]))
+    name = digest.hexdigest()[:12]
+    if base and os.path.basename(os.path.normpath(base)) == name:
+        return base  # set so by the process that started this one
+    return os.path.abspath(os.path.join(base or os.path.join(".cache", "numba"), name))
 
 
 def _set_kernel_cache() -> None:
     """Numba's compiled kernels, cached under the current directory (the checkout, where the
-    workflow and the tests run; git-ignored) unless NUMBA_CACHE_DIR says otherwise: one job
-    compiles, the others load (seconds of CPU saved per job). Jobs may write it at once:
-    Numba writes each cache file under a unique name and renames it.
-    Numba reads the variable when it is imported, so an earlier import is told again."""
-    if "NUMBA_CACHE_DIR" in os.environ:
-        return
+    workflow and the tests run; git-ignored), or in a folder of NUMBA_CACHE_DIR's, one per
+    version of the kernel's sources: one job compiles, the others load (seconds of CPU
+    saved per job). Jobs may write it at once: Numba writes each cache file under a unique
+    name and renames it. Numba reads the variable when it is imported, so an earlier import
+    is told again."""
+    given = os.environ.get("NUMBA_CACHE_DIR")
     try:
-        os.environ["NUMBA_CACHE_DIR"] = kernel_cache_dir()
+        folder = kernel_cache_dir(given)
     except OSError:  # sources not readable (e.g. a bytecode-only install): Numba's default
         return
+    if folder == given:
+        return
+    os.environ["NUMBA_CACHE_DIR"] = folder
     if "numba" in sys.modules:
         sys.modules["numba"].core.config.reload_config()
 
