@@ -734,3 +734,91 @@ def test_the_snakefile_demands_the_snakemake_pyproject_requires(tmp_path):
     other.write_text('[project]\ndependencies = ["snakemake~=9.17"]\n')
     with pytest.raises(UserError, match='not one lower bound of snakemake \\("snakemake>=X"\\)$'):
         workflow_config.snakemake_minimum(other)
+
+
+def literature_config():
+    from nndl3 import literature
+
+    return literature.load_config(ROOT / "config" / "literature.yaml")
+
+
+@pytest.mark.parametrize("experiment, rule, file", [
+    ("train", "train", "workflow/rules/train.smk"),
+    ("all", "all", "Snakefile"),
+    ("check", "check", "workflow/rules/check.smk"),
+    ("train_calibration", "train_calibration", "workflow/rules/calibrate.smk"),  # use rule
+    ("literature_simard_plain", "literature_*", "workflow/rules/literature.smk"),  # a loop's
+    ("replay_overfitting", "replay_*", "workflow/rules/replay.smk")])
+def test_an_experiment_named_as_a_rule_of_the_workflow_is_refused(experiment, rule, file):
+    """An experiment is a rule of its name (the Snakefile): Snakemake stopped on one named
+    as another rule with a traceback blaming the other's file."""
+    config = load_config()
+    config["experiments"][experiment] = ["overfitting_overlay"]
+    with pytest.raises(UserError) as caught:
+        workflow_config.check_names(config, literature_config(), ROOT / "Snakefile")
+    assert str(caught.value) == (
+        f"config experiments.{experiment}: {experiment!r} is the name of a rule of the "
+        f"workflow ({rule}, in {file}): name the experiment otherwise")
+
+
+def test_a_figure_whose_file_is_a_literature_figure_s_is_refused():
+    """Two rules would make figures/literature_simard_curves.png: Snakemake found them
+    ambiguous only when it planned the figure."""
+    config = load_config()
+    config["figures"]["literature_simard_curves"] = config["figures"]["overfitting_overlay"]
+    with pytest.raises(UserError) as caught:
+        workflow_config.check_names(config, literature_config(), ROOT / "Snakefile")
+    assert str(caught.value) == (
+        "config figures.literature_simard_curves: its file figures/literature_simard_curves.png"
+        " is that of figure simard_curves of config/literature.yaml: name the figure otherwise")
+
+
+def test_the_committed_names_are_none_of_the_workflow_s_own():
+    workflow_config.check_names(load_config(), literature_config(), ROOT / "Snakefile")
+
+
+@pytest.mark.parametrize("configfile, words", [
+    ("experiments: {train: [overfitting_overlay]}\n",
+     "experiments.train: 'train' is the name of a rule of the workflow (train, in "
+     "workflow/rules/train.smk): name the experiment otherwise"),
+    ("figures: {literature_simard_curves: {family: function, section: 9, function: relu, "
+     "ylabel: y, title: t}}\n",
+     "figures.literature_simard_curves: its file figures/literature_simard_curves.png is that "
+     "of figure simard_curves of config/literature.yaml: name the figure otherwise")])
+def test_snakemake_stops_on_a_name_of_its_own_with_one_line(tmp_path, configfile, words):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(configfile)
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "overfitting",
+                           "--configfile", str(mine)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1] == (f"error: invalid config (config/config.yaml and config/figures.yaml, "
+                         f"then {mine}): {words}"), proc.stderr
+    assert not any(line.lstrip().startswith(("File \"", "Traceback")) for line in lines)
+
+
+@pytest.mark.parametrize("figure, edit, words", [
+    ("simard_curves", {"run": "simard_plian"},
+     "series: run 'simard_plian' is not one of `runs:` ({runs}), the runs trained at the "
+     "figure's scale"),
+    ("dropout_probe", {"run": "simard_plain"},
+     "series: run 'simard_plain' is not one of `probe:` ({probe}), the runs trained at "
+     "the figure's scale"),
+    ("dropout_probe", {"scale": "prob"}, "scale: 'prob' is not one of runs, miniature, probe")])
+def test_a_literature_figure_drawing_what_its_scale_does_not_train_is_named(figure, edit,
+                                                                            words):
+    """Its keys right, the figure stopped `snakemake literature` when it was planned (a run
+    misspelt, a scale misspelt) or when its job ran (a run the probe does not train)."""
+    import copy
+
+    doc = copy.deepcopy(literature_config())
+    fig = doc["figures"][figure]
+    if "run" in edit:
+        fig["series"][0]["run"] = edit["run"]
+    else:
+        fig.update(edit)
+    with pytest.raises(UserError) as caught:
+        workflow_config.check_literature(doc, "config/literature.yaml")
+    words = words.format(runs=", ".join(doc["runs"]), probe=", ".join(doc["probe"]))
+    assert str(caught.value) == f"config/literature.yaml: figures.{figure}: {words}"

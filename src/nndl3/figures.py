@@ -132,11 +132,18 @@ def read_replay(paths) -> dict:
     return replay_check.read(paths)
 
 
+def literature_scale(fig: dict, where: str = "figure") -> str:
+    """The scale (paths.LITERATURE_SCALES) at which a literature figure reads its runs'
+    records: its `scale`, by default the runs as configured."""
+    scale = fig.get("scale", "runs")
+    require_one_of(scale, paths.LITERATURE_SCALES, f"{where} scale")
+    return scale
+
+
 def literature_files(fig: dict, config: dict) -> list[str]:
     """Every seed's record of the literature runs (config/literature.yaml) a figure draws, at
-    the figure's `scale` (paths.LITERATURE_SCALES; default: the runs as configured)."""
-    scale = fig.get("scale", "runs")
-    require_one_of(scale, paths.LITERATURE_SCALES, "figure scale")
+    the figure's scale (`literature_scale`)."""
+    scale = literature_scale(fig)
     return [paths.LITERATURE_RECORD.format(scale=scale, run=run, seed=seed)
             for run in figure_runs(fig) for seed in config["seeds"]]
 

@@ -263,15 +263,74 @@ LITERATURE_SECTIONS = ("miniature", "figures")  # what the workflow reads beside
 
 def check_literature(literature: dict, path) -> None:
     """config/literature.yaml's sections the workflow reads (literature-train needs only
-    defaults and runs) and its figure entries, by their families' keys (here, not in
-    nndl3.literature: literature-train's code digest, which its checkpoints are keyed to,
-    would take in the figure registry's; its runs: literature.check_runs)."""
+    defaults and runs) and its figure entries, by their families' keys and the runs they
+    draw (check_literature_runs; here, not in nndl3.literature: literature-train's code
+    digest, which its checkpoints are keyed to, would take in the figure registry's; its
+    runs: literature.check_runs)."""
     for key in LITERATURE_SECTIONS:
         if not isinstance(literature.get(key), dict):
             found = type(literature[key]).__name__ if key in literature else "missing"
             raise UserError(f"{path}: {key}: {found}, not a mapping")
     for name, fig in literature["figures"].items():
-        figures.checked(fig, f"{path}: figures.{name}")
+        if "literature" in figures.checked(fig, f"{path}: figures.{name}").roles:
+            check_literature_runs(literature, fig, f"{path}: figures.{name}")
+
+
+def check_literature_runs(literature: dict, fig: dict, where: str) -> None:
+    """A literature figure draws runs its scale trains (figures.literature_files reads their
+    records at it): the literature's runs, or the run's entries under that scale's section
+    (`probe:`, `miniature:`). A misspelt run or scale stopped `snakemake literature` in the
+    middle of planning; a run the probe does not train, only when its job ran."""
+    scale = figures.literature_scale(fig, f"{where}:")
+    trained = literature["runs"] if scale == "runs" else literature.get(scale) or {}
+    for run in figures.figure_runs(fig):
+        if run not in trained:
+            raise UserError(f"{where}: series: run {run!r} is not one of `{scale}:` "
+                            f"({', '.join(trained)}), the runs trained at the figure's scale")
+
+
+# A rule's name as a rule file writes it: `rule <name>:`, `use rule <rule> as <name>`, or an
+# unnamed rule's `name:` string, whose f-string fields a loop fills (a pattern, `*`); read
+# from the files, as the experiments' rules are made before the rule files are included.
+RULE_NAME = re.compile(r'^\s*(?:rule|checkpoint)\s+(\w+)\s*:|^\s*use rule \S+ as (\w+)'
+                       r'|^\s*name:\s*f?"([^"\n]+)"', re.M)
+INCLUDE = re.compile(r'^\s*include:\s*"([^"\n]+)"', re.M)
+
+
+def rule_names(snakefile) -> dict[str, str]:
+    """{name, or pattern of names: its file} of each rule of the Snakefile and of the files
+    it includes (relative to the including file, as Snakemake resolves them)."""
+    root, files, names = Path(snakefile).parent, [Path(Path(snakefile).name)], {}
+    for file in files:
+        text = readers.text(root / file, "rule file")
+        files += [file.parent / name for name in INCLUDE.findall(text)]
+        for match in RULE_NAME.finditer(text):
+            name = re.sub(r"\{[^}]*\}", "*", next(filter(None, match.groups())))
+            names.setdefault(name, file.as_posix())
+    return names
+
+
+def check_names(config: dict, literature: dict, snakefile) -> None:
+    """The config's names that the workflow's own would clash with: an experiment is a rule
+    of its name (the Snakefile), one named as another rule stopped Snakemake with a
+    traceback blaming the other's file; a figure's file a literature figure's made two
+    rules ambiguous when the figure was planned."""
+    import fnmatch
+
+    rules = rule_names(snakefile)
+    for name in config["experiments"]:
+        for rule, file in rules.items():
+            if fnmatch.fnmatchcase(name, rule):
+                raise UserError(f"config experiments.{name}: {name!r} is the name of a rule of "
+                                f"the workflow ({rule}, in {file}): name the experiment "
+                                "otherwise")
+    theirs = {paths.LITERATURE_FIGURE.format(figure=fig): fig for fig in literature["figures"]}
+    for name in config["figures"]:
+        file = paths.FIGURE.format(figure=name)
+        if file in theirs:
+            raise UserError(f"config figures.{name}: its file {file} is that of figure "
+                            f"{theirs[file]} of {paths.LITERATURE_CONFIG}: name the figure "
+                            "otherwise")
 
 
 def check_bar(config: dict, name: str, bar: dict) -> None:

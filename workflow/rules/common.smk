@@ -51,6 +51,10 @@ try:
     workflow_config.check_literature(LITERATURE, paths.LITERATURE_CONFIG)
 except (WorkflowError, UserError) as error:
     stop(f"invalid config: {workflow_config.one_line(error)}")
+try:  # the experiments and figures named as the workflow's own rules and files
+    workflow_config.check_names(config, LITERATURE, workflow.main_snakefile)
+except UserError as error:
+    stop_invalid(error)
 
 RUNS = list(config["runs"])
 # published file -> its replay (replay.smk)
