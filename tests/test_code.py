@@ -68,6 +68,29 @@ def test_comments_docstrings_and_layout_change_no_code(package):
     assert changed(before, digests(package)) == set()
 
 
+def test_an_upgraded_library_changes_every_digest_kept_or_computed(package, tmp_path,
+                                                                    monkeypatch):
+    """A library's code runs in the jobs as the package's does (numba's compiler, NumPy's
+    BLAS, matplotlib's Pillow): a new version of one is new code of every command, and
+    the digests kept for the old versions are not served."""
+    monkeypatch.chdir(tmp_path)
+    before = digests(package)
+    monkeypatch.setattr(code, "library_versions", lambda: "numba==0.1 numpy==1.0")
+    after = digests(package)
+    assert all(after[c] != before[c] for c in COMMANDS)
+
+
+def test_the_libraries_versioned_are_those_the_package_runs_not_the_workflow_engine():
+    import importlib.metadata as metadata
+
+    versions = dict(pair.split("==") for pair in code.library_versions().split())
+    # its own requirements, and theirs: numba's compiler, matplotlib's image writer
+    assert {"numpy", "numba", "llvmlite", "scipy", "matplotlib", "pillow",
+            "scikit-learn"} <= set(versions)
+    assert versions["llvmlite"] == metadata.version("llvmlite")
+    assert code.ENGINE not in versions  # Snakemake runs the jobs, none imports it
+
+
 def test_a_digest_is_kept_for_the_very_sources_it_was_computed_from(package, tmp_path,
                                                                    monkeypatch):
     """code.DIGESTS (under the current directory) serves a digest only for sources of the

@@ -5,7 +5,8 @@ command line around it (its module's statements and how its arguments are parsed
 default of the parser is an input of the command too), and every package module it
 imports, followed import by import (`from . import x`, `from .x import y`, at any depth, so
 lazy imports count), with each of the package's schemas that this code names (their
-defaults complete a run's settings, their bounds refuse values). Each is hashed as its
+defaults complete a run's settings, their bounds refuse values), and the versions of the
+libraries the package runs (`library_versions`). Each module is hashed as its
 syntax tree without docstrings, so that an edit to a comment, a docstring or the layout
 changes no digest, and an edit to code changes the digest of exactly the commands that
 run it.
@@ -14,12 +15,14 @@ The workflow passes each rule's digest as a param (Snakemake reruns a job whose 
 changed, and everything downstream); results record it (`code`) and `check` refuses
 results whose digest is not this checkout's. Computing them parses the package's sources
 (it imports none of them); every Snakemake start and many jobs ask for them, so they are
-kept in `DIGESTS` under the current directory, for sources of exactly these bytes.
+kept in `DIGESTS` under the current directory, for sources of exactly these bytes and
+libraries of these versions.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import re
@@ -363,10 +366,49 @@ def _kept_or_computed(name: str, package: Path, compute) -> str:
 
 def sources_key(package: Path) -> str:
     """What every digest of `package` is a function of: its path, the bytes of its sources
-    and schemas (this module among them), and Python's version, whose syntax trees they
-    dump. Read anew at each call, so an edit a moment ago counts."""
-    h = hashlib.sha256(f"{package}\0{sys.version_info[:2]}\0".encode())
+    and schemas (this module among them), Python's version, whose syntax trees they dump,
+    and the libraries' (`library_versions`). Read anew at each call, so an edit a moment ago
+    counts."""
+    h = hashlib.sha256(f"{package}\0{sys.version_info[:2]}\0{library_versions()}\0".encode())
     return _files_hash(h, sorted(package.glob("*.py")) + sorted(package.glob("*.schema.yaml")))
+
+
+# The workflow engine: it runs the jobs, whose results no version of it changes (no job
+# imports it); an upgrade of it reruns nothing.
+ENGINE = "snakemake"
+DISTRIBUTION = "nndl3"
+
+
+@functools.cache  # one lookup a process: Snakemake's start asks often
+def library_versions() -> str:
+    """`name==version` of every library the package's code runs, its requirements (but the
+    ENGINE) followed through theirs (numba's compiler llvmlite, matplotlib's Pillow): an
+    upgrade is code the jobs run too, so it changes every digest. Empty if the package is
+    not installed (its requirements unknown)."""
+    import importlib.metadata as metadata
+
+    def requirements(name: str) -> list[str]:
+        listed = metadata.requires(name) or []
+        return [re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in listed
+                if "extra ==" not in r.partition(";")[2]]  # an extra: not installed with it
+
+    try:
+        todo = [r for r in requirements(DISTRIBUTION) if r.lower() != ENGINE]
+    except metadata.PackageNotFoundError:
+        return ""
+    found = {}
+    while todo:
+        name = todo.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in found:
+            continue
+        try:
+            found[key] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # its marker excludes this platform
+            found[key] = None
+            continue
+        todo += requirements(name)
+    return " ".join(f"{k}=={v}" for k, v in sorted(found.items()) if v)
 
 
 def _files_hash(h, paths) -> str:
@@ -445,8 +487,10 @@ def computed_script_digest(script: Path, package: Path = PACKAGE) -> str:
 
 
 def modules_digest(h, modules: list[str], package: Path, named=()) -> str:
-    """The 16 hex digits of `h` updated with the modules' code and the package's schemas
-    that it, or the code `h` holds already (`named`: those that code names), names."""
+    """The 16 hex digits of `h` updated with the libraries' versions, the modules' code and
+    the package's schemas that it, or the code `h` holds already (`named`: those that code
+    names), names."""
+    h.update(library_versions().encode() + b"\0")
     named = set(named)
     for module in modules:
         _, _, dump, schemas = _source(package, module)
