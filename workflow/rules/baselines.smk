@@ -35,7 +35,7 @@ rule svm_part:
         runtime=60,
     params:
         parts=config["svm_parts"],
-        code=sklearn_code("svm-part"),
+        code=code("svm-part"),
     shell:
         "python -m nndl3 svm-part --train-size {wildcards.n} --part {wildcards.part}"
         " --parts {params.parts} --data {input} --out {output} > {log} 2>&1"
@@ -51,8 +51,8 @@ rule svm:
         "logs/svm/{n}.log",
     # Deterministic: with `snakemake --cache` and SNAKEMAKE_OUTPUT_CACHE set, a result is
     # computed once and copied from that folder by later runs. The key hashes the rule, its
-    # params and mnist.npz's provenance; `code` adds the code it runs and scikit-learn's
-    # version, which the shell command does not show. (Snakemake allows no `benchmark:` on
+    # params and mnist.npz's provenance; `code` adds the code it runs, scikit-learn's
+    # version among it (nndl3.code.library_versions), which the shell command does not show. (Snakemake allows no `benchmark:` on
     # a cached rule: the log's last line has the job's times.)
     cache: True
     priority: 1
@@ -61,7 +61,7 @@ rule svm:
         mem_mb=4000,
         runtime=60,
     params:
-        code=sklearn_code("svm"),
+        code=code("svm"),
         # chapter 1's default SVM: the test set scored by the same fit
         score=lambda wildcards: (
             "--score test" if int(wildcards.n) == config["svm_test_size"] else ""
@@ -106,7 +106,7 @@ rule tuned_svm_candidate:
         mem_mb=2000,
         runtime=10,
     params:
-        code=sklearn_code("tuned-svm-candidate"),
+        code=code("tuned-svm-candidate"),
         spec=tuned_spec,
     shell:
         "python -m nndl3 tuned-svm-candidate --spec {params.spec:q}"
@@ -154,7 +154,7 @@ rule tuned_svm_part:
         runtime=60,
     params:
         parts=config["svm_parts"],
-        code=sklearn_code("svm-part"),
+        code=code("svm-part"),
     shell:
         "python -m nndl3 svm-part --part {wildcards.part}"
         " --parts {params.parts} --search {input.search} --data {input.data}"
@@ -181,7 +181,7 @@ rule tuned_svm_predict:
         mem_mb=4000,
         runtime=30,
     params:
-        code=sklearn_code("tuned-svm-predict"),
+        code=code("tuned-svm-predict"),
     shell:
         "python -m nndl3 tuned-svm-predict --search {input.search} --parts {input.parts}"
         " --evaluation {wildcards.evaluation} --data {input.data} --out {output} > {log} 2>&1"
@@ -205,7 +205,7 @@ rule tuned_svm:
         mem_mb=4000,
         runtime=60,
     params:
-        code=sklearn_code("tuned-svm"),
+        code=code("tuned-svm"),
         spec=tuned_spec,
     shell:
         "python -m nndl3 tuned-svm --spec {params.spec:q} --search {input.search}"

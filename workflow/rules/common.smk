@@ -186,14 +186,6 @@ def script_code(script):
     return nndl3_code.script_digest(Path(workflow.basedir, script))
 
 
-def sklearn_code(command):
-    """code(command) and scikit-learn's version: the SVMs' results depend on both (a param
-    also keys Snakemake's between-workflow cache)."""
-    from importlib.metadata import version
-
-    return f"{code(command)}-sklearn-{version('scikit-learn')}"
-
-
 def benchmark_file(rule, name):
     """The job-time file of a rule's job (paths.BENCHMARK); name: a wildcard pattern."""
     return paths.BENCHMARK.format(rule=rule, name=name)
