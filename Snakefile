@@ -42,15 +42,6 @@ rule all:
         expand(paths.REPLAY, file=REPLAY),
 
 
-for _experiment, _figures in config["experiments"].items():
-
-    rule:
-        name:
-            _experiment
-        input:
-            expand(paths.FIGURE, figure=_figures),
-
-
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/baselines.smk"
@@ -61,6 +52,16 @@ include: "workflow/rules/replay.smk"
 include: "workflow/rules/recipe.smk"
 include: "workflow/rules/benchmarks.smk"
 include: "workflow/rules/literature.smk"
+
+
+# after every fixed rule: an experiment named as one is refused (new_rule)
+for _experiment, _figures in config["experiments"].items():
+
+    rule:
+        name:
+            new_rule(_experiment, f"experiments.{_experiment}")
+        input:
+            expand(paths.FIGURE, figure=_figures),
 
 
 # Cheap steps run where Snakemake runs, also under a cluster executor (profiles/slurm);

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -742,60 +743,75 @@ def literature_config():
     return literature.load_config(ROOT / "config" / "literature.yaml")
 
 
-@pytest.mark.parametrize("experiment, rule, file", [
-    ("train", "train", "workflow/rules/train.smk"),
-    ("all", "all", "Snakefile"),
-    ("check", "check", "workflow/rules/check.smk"),
-    ("train_calibration", "train_calibration", "workflow/rules/calibrate.smk"),  # use rule
-    ("literature_simard_plain", "literature_*", "workflow/rules/literature.smk"),  # a loop's
-    ("replay_overfitting", "replay_*", "workflow/rules/replay.smk")])
-def test_an_experiment_named_as_a_rule_of_the_workflow_is_refused(experiment, rule, file):
-    """An experiment is a rule of its name (the Snakefile): Snakemake stopped on one named
-    as another rule with a traceback blaming the other's file."""
-    config = load_config()
-    config["experiments"][experiment] = ["overfitting_overlay"]
-    with pytest.raises(UserError) as caught:
-        workflow_config.check_names(config, literature_config(), ROOT / "Snakefile")
-    assert str(caught.value) == (
-        f"config experiments.{experiment}: {experiment!r} is the name of a rule of the "
-        f"workflow ({rule}, in {file}): name the experiment otherwise")
-
-
 def test_a_figure_whose_file_is_a_literature_figure_s_is_refused():
     """Two rules would make figures/literature_simard_curves.png: Snakemake found them
     ambiguous only when it planned the figure."""
     config = load_config()
     config["figures"]["literature_simard_curves"] = config["figures"]["overfitting_overlay"]
     with pytest.raises(UserError) as caught:
-        workflow_config.check_names(config, literature_config(), ROOT / "Snakefile")
+        workflow_config.check_figure_names(config, literature_config())
     assert str(caught.value) == (
         "config figures.literature_simard_curves: its file figures/literature_simard_curves.png"
         " is that of figure simard_curves of config/literature.yaml: name the figure otherwise")
 
 
-def test_the_committed_names_are_none_of_the_workflow_s_own():
-    workflow_config.check_names(load_config(), literature_config(), ROOT / "Snakefile")
+def dry_run(cwd, *args):
+    return subprocess.run([sys.executable, "-m", "snakemake", "-n", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def stopped_in_one_line(proc) -> str:
+    """The last line of a workflow stopped at its start (exit 1, no traceback)."""
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert not any(line.lstrip().startswith(("File \"", "Traceback")) for line in lines)
+    return lines[-1]
 
 
 @pytest.mark.parametrize("configfile, words", [
     ("experiments: {train: [overfitting_overlay]}\n",
-     "experiments.train: 'train' is the name of a rule of the workflow (train, in "
-     "workflow/rules/train.smk): name the experiment otherwise"),
+     "experiments.train: 'train' is the name of a rule of the workflow (in "
+     "workflow/rules/train.smk): name it otherwise"),
+    # a fixed rule of a file included after the experiments were once made
+    ("experiments: {literature_probe: [overfitting_overlay]}\n",
+     "experiments.literature_probe: 'literature_probe' is the name of a rule of the workflow "
+     "(in workflow/rules/literature.smk): name it otherwise"),
     ("figures: {literature_simard_curves: {family: function, section: 9, function: relu, "
      "ylabel: y, title: t}}\n",
      "figures.literature_simard_curves: its file figures/literature_simard_curves.png is that "
      "of figure simard_curves of config/literature.yaml: name the figure otherwise")])
 def test_snakemake_stops_on_a_name_of_its_own_with_one_line(tmp_path, configfile, words):
+    """An experiment is a rule of its name: one named as another rule stopped Snakemake
+    with a CreateRuleException blaming the other rule's file."""
     mine = tmp_path / "mine.yaml"
     mine.write_text(configfile)
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "overfitting",
-                           "--configfile", str(mine)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert lines[-1] == (f"error: invalid config (config/config.yaml and config/figures.yaml, "
-                         f"then {mine}): {words}"), proc.stderr
-    assert not any(line.lstrip().startswith(("File \"", "Traceback")) for line in lines)
+    proc = dry_run(ROOT, "overfitting", "--configfile", str(mine))
+    assert stopped_in_one_line(proc) == (
+        f"error: invalid config (config/config.yaml and config/figures.yaml, then {mine}): "
+        f"{words}")
+
+
+def test_an_experiment_named_like_the_literatures_targets_but_none_is_a_target(tmp_path):
+    """Only a name a rule has is refused (a prefix its rules share is not)."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("experiments: {literature_extras: [overfitting_overlay]}\n")
+    proc = dry_run(ROOT, "literature_extras", "--configfile", str(mine))
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_literature_run_named_so_that_its_target_is_a_rule_is_refused(tmp_path):
+    """A run's target is literature_<run>: a run `train` would be the rule literature_train."""
+    tmp_path = tmp_path / "checkout"  # its sources, not its results
+    shutil.copytree(ROOT, tmp_path, ignore=shutil.ignore_patterns(
+        ".git", ".snakemake", ".cache", ".ci", "data", "results", "logs", "figures",
+        "__pycache__"))
+    literature = tmp_path / "config" / "literature.yaml"
+    text = literature.read_text()
+    assert "\nruns:\n" in text
+    literature.write_text(text.replace("\nruns:\n", "\nruns:\n  train: {sizes: [784, 800, 10]}\n"))
+    assert stopped_in_one_line(dry_run(tmp_path, "all")) == (
+        "error: invalid config: config/literature.yaml: runs.train: 'literature_train' is the "
+        "name of a rule of the workflow (in workflow/rules/literature.smk): name it otherwise")
 
 
 @pytest.mark.parametrize("figure, edit, words", [

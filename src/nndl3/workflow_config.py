@@ -289,41 +289,10 @@ def check_literature_runs(literature: dict, fig: dict, where: str) -> None:
                             f"({', '.join(trained)}), the runs trained at the figure's scale")
 
 
-# A rule's name as a rule file writes it: `rule <name>:`, `use rule <rule> as <name>`, or an
-# unnamed rule's `name:` string, whose f-string fields a loop fills (a pattern, `*`); read
-# from the files, as the experiments' rules are made before the rule files are included.
-RULE_NAME = re.compile(r'^\s*(?:rule|checkpoint)\s+(\w+)\s*:|^\s*use rule \S+ as (\w+)'
-                       r'|^\s*name:\s*f?"([^"\n]+)"', re.M)
-INCLUDE = re.compile(r'^\s*include:\s*"([^"\n]+)"', re.M)
-
-
-def rule_names(snakefile) -> dict[str, str]:
-    """{name, or pattern of names: its file} of each rule of the Snakefile and of the files
-    it includes (relative to the including file, as Snakemake resolves them)."""
-    root, files, names = Path(snakefile).parent, [Path(Path(snakefile).name)], {}
-    for file in files:
-        text = readers.text(root / file, "rule file")
-        files += [file.parent / name for name in INCLUDE.findall(text)]
-        for match in RULE_NAME.finditer(text):
-            name = re.sub(r"\{[^}]*\}", "*", next(filter(None, match.groups())))
-            names.setdefault(name, file.as_posix())
-    return names
-
-
-def check_names(config: dict, literature: dict, snakefile) -> None:
-    """The config's names that the workflow's own would clash with: an experiment is a rule
-    of its name (the Snakefile), one named as another rule stopped Snakemake with a
-    traceback blaming the other's file; a figure's file a literature figure's made two
-    rules ambiguous when the figure was planned."""
-    import fnmatch
-
-    rules = rule_names(snakefile)
-    for name in config["experiments"]:
-        for rule, file in rules.items():
-            if fnmatch.fnmatchcase(name, rule):
-                raise UserError(f"config experiments.{name}: {name!r} is the name of a rule of "
-                                f"the workflow ({rule}, in {file}): name the experiment "
-                                "otherwise")
+def check_figure_names(config: dict, literature: dict) -> None:
+    """A figure's file that a literature figure's is too made two rules ambiguous, found
+    only when the figure was planned. (A name the config gives a rule is checked where the
+    rule is made: `new_rule` in workflow/rules/common.smk.)"""
     theirs = {paths.LITERATURE_FIGURE.format(figure=fig): fig for fig in literature["figures"]}
     for name in config["figures"]:
         file = paths.FIGURE.format(figure=name)

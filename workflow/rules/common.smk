@@ -51,10 +51,27 @@ try:
     workflow_config.check_literature(LITERATURE, paths.LITERATURE_CONFIG)
 except (WorkflowError, UserError) as error:
     stop(f"invalid config: {workflow_config.one_line(error)}")
-try:  # the experiments and figures named as the workflow's own rules and files
-    workflow_config.check_names(config, LITERATURE, workflow.main_snakefile)
+try:  # figures of the chapter's named as files of the literature's
+    workflow_config.check_figure_names(config, LITERATURE)
 except UserError as error:
     stop_invalid(error)
+
+
+def new_rule(name, where, stop_with=stop_invalid):
+    """`name`, for a rule the config names (an experiment, a literature run, a replayed
+    script); if another has it already, `stop_with` a UserError naming the config's key
+    `where` (Snakemake's CreateRuleException blamed the other's file, with a traceback).
+    Such rules are made after the fixed ones, so that all those are known."""
+    if workflow.is_rule(name):
+        file = Path(workflow.get_rule(name).snakefile).relative_to(workflow.basedir)
+        stop_with(
+            UserError(
+                f"{where}: {name!r} is the name of a rule "
+                f"of the workflow (in {file}): name it otherwise"
+            )
+        )
+    return name
+
 
 RUNS = list(config["runs"])
 # published file -> its replay (replay.smk)

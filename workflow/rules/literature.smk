@@ -24,15 +24,6 @@ rule literature_probe:
         expand(paths.LITERATURE_FIGURE, figure=LITERATURE_PROBE_FIGURES),
 
 
-for _run in LITERATURE_RUNS:
-
-    rule:
-        name:
-            f"literature_{_run}"
-        input:
-            literature_records("runs", [_run]),
-
-
 rule literature_train:
     input:
         paths.DATA,
@@ -135,3 +126,19 @@ localrules:
     literature_check,
     literature_probe_summary,
     literature_figure,
+
+
+# one target per run, after the fixed rules: a run that would be named as one is refused
+for _run in LITERATURE_RUNS:
+
+    rule:
+        name:
+            new_rule(
+                f"literature_{_run}",
+                f"runs.{_run}",
+                lambda error: stop(
+                    f"invalid config: {paths.LITERATURE_CONFIG}: {error}"
+                ),
+            )
+        input:
+            literature_records("runs", [_run]),

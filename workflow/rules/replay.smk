@@ -36,10 +36,11 @@ rule replay:
         [path for paths in REPLAY_SCRIPTS.values() for path in paths],
 
 
+# one target per script, after the file's fixed rules (new_rule)
 for _script, _paths in REPLAY_SCRIPTS.items():
 
     rule:
         name:
-            f"replay_{_script}"
+            new_rule(f"replay_{_script}", f"replay.scripts.{_script}")
         input:
             _paths,
