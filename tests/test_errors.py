@@ -384,8 +384,15 @@ def main():
     return 0
 
 before = signal.getsignal(signal.SIGTERM)
-status = errors.exit_status(main, "train")
-assert signal.getsignal(signal.SIGTERM) is before  # restored for the caller
+if sys.argv[2] == "command":  # as cli.run runs a command
+    with errors.sigterm_raises():
+        status = errors.exit_status(main, "train")
+        os.kill(os.getpid(), signal.SIGTERM)  # once it has returned: no exception
+        for _ in range(10**6):
+            pass
+    assert signal.getsignal(signal.SIGTERM) is before  # restored for the caller
+else:  # a script: one that waits on a child process must not raise into the wait
+    status = errors.exit_status(main, "bench")
 sys.exit(status)
 """
 
@@ -400,10 +407,25 @@ def test_a_command_terminated_by_sigterm_leaves_no_temporary_file(tmp_path):
     import sys
 
     proc = subprocess.run([sys.executable, "-c", SIGTERM_MID_WRITE,
-                           str(tmp_path / "result.json")], capture_output=True, text=True)
+                           str(tmp_path / "result.json"), "command"], capture_output=True,
+                          text=True)
     assert (proc.returncode, proc.stderr) == (128 + signal.SIGTERM,
                                               "error: train: terminated (SIGTERM)\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_script_keeps_pythons_answer_to_sigterm(tmp_path):
+    """Without sigterm_raises (the benchmark and tool scripts, some of which wait on
+    Snakemake in subprocess.run, which would kill it outright on an exception) SIGTERM
+    ends the process as Python's default does."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", SIGTERM_MID_WRITE,
+                           str(tmp_path / "result.json"), "script"], capture_output=True,
+                          text=True)
+    assert proc.returncode == -signal.SIGTERM
 
 
 def test_the_gate_seeds_benchmark_names_a_row_without_status(files, monkeypatch):

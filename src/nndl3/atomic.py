@@ -22,16 +22,19 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix or ".tmp")
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
+    tmp = None
+    try:  # from the file's making on: an exception (Ctrl-C, SIGTERM) removes it
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                    suffix=suffix or ".tmp")
+        tmp = Path(name)
+        os.close(fd)
         yield tmp
         # mkstemp makes the file private (0600); an output gets the mode any new file would
         os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def writable(path: str | os.PathLike, option: str) -> Path:

@@ -21,7 +21,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from . import atomic, paths, readers  # noqa: E402
 from .arguments import OneLineParser, positive  # noqa: E402
-from .errors import UserError, exit_status  # noqa: E402
+from .errors import UserError, exit_status, sigterm_raises  # noqa: E402
 
 
 def print_totals() -> None:
@@ -1085,4 +1085,5 @@ def run(args) -> int:
             check_outputs(args)
             args.func(args)
 
-    return exit_status(command, args.command)
+    with sigterm_raises():  # a command waits on no child process of its own
+        return exit_status(command, args.command)

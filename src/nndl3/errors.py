@@ -1,6 +1,11 @@
 """The one exception type the CLI turns into a one-line message and exit status 1, and the
 one handler that does so, for the package's commands and the scripts alike."""
 
+import contextlib
+import os
+import signal
+import sys
+
 # Set to show the traceback of an error the commands do not anticipate (a bug, or an input
 # no check covers); a user otherwise sees one line.
 TRACEBACK_VARIABLE = "NNDL3_TRACEBACK"
@@ -17,39 +22,43 @@ def require_one_of(value, allowed, where: str) -> None:
 
 
 class Terminated(BaseException):
-    """SIGTERM (`timeout`, a cluster's cancel, Snakemake stopping its jobs), raised where
-    the command is, so that its pending writes remove their temporary files (nndl3.atomic)
-    as on Ctrl-C; Python's default would end the process on the spot and leave them."""
+    """SIGTERM (`timeout`, a cluster's cancel) raised in a command of the package as it
+    runs (`sigterm_raises`), so that its pending writes remove their temporary files
+    (nndl3.atomic) as on Ctrl-C; Python's default ends the process on the spot and leaves
+    them."""
+
+
+_COMMAND_RUNNING = False  # a SIGTERM is raised only into the command, not its epilogue
 
 
 def _terminate(signum, frame):
-    raise Terminated
+    if _COMMAND_RUNNING:
+        raise Terminated
+    # before the command or after it, with its outputs written: the exit is under way
+
+
+@contextlib.contextmanager
+def sigterm_raises():
+    """SIGTERM raises Terminated in the command `exit_status` runs, in this block. Only
+    for a command that starts no child process of its own to wait on: a script waiting in
+    `subprocess.run` would answer the exception by killing its child (Snakemake) outright."""
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        if previous is not None:  # None: a handler set from C, which cannot be restored
+            signal.signal(signal.SIGTERM, previous)
 
 
 def exit_status(main, command: str | None = None) -> int:
     """main()'s exit status, what stops it one line on stderr: bad input (UserError) and a
-    failed file operation status 1, Ctrl-C 130 and SIGTERM 143 (outputs are written whole
-    or not at all, nndl3.atomic), anything else status 1 unless TRACEBACK_VARIABLE asks
-    for the traceback. command: the name the lines give (default: the script's)."""
-    import os
-    import signal
-    import sys
-
+    failed file operation status 1, Ctrl-C 130 and SIGTERM (where `sigterm_raises`) 143
+    (outputs are written whole or not at all, nndl3.atomic), anything else status 1 unless
+    TRACEBACK_VARIABLE asks for the traceback. command: the name the lines give (default:
+    the script's)."""
     command = command or os.path.basename(sys.argv[0])
-    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return _guarded(main, command)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _guarded(main, command: str) -> int:
-    import os
-    import signal
-    import sys
-
-    try:
-        return main() or 0
+        return _running(main)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -69,3 +78,13 @@ def _guarded(main, command: str) -> int:
         print(f"error: {command}: unexpected {type(exc).__name__}: {exc} (an input no "
               f"check covers, or a bug; {TRACEBACK_VARIABLE}=1 shows where)", file=sys.stderr)
         return 1
+
+
+def _running(main) -> int:
+    """main()'s status, with a SIGTERM raised into it (`_terminate`)."""
+    global _COMMAND_RUNNING
+    _COMMAND_RUNNING = True
+    try:
+        return main() or 0
+    finally:
+        _COMMAND_RUNNING = False
