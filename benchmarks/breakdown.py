@@ -304,6 +304,8 @@ def main(argv=None) -> int:
     p.add_argument("--chains", type=int, default=0, metavar="N",
                    help="also print the N longest chains of job times (`chains`)")
     args = p.parse_args(argv)
+    if args.after and not args.json:
+        p.error("--after goes with --json (the time by kind it is reported in)")
     for clock in ("wall", "cpu"):
         rows = jobs(args.dir, clock)
         if not rows:

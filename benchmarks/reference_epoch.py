@@ -28,8 +28,8 @@ def main(argv=None) -> int:
     p.add_argument("--data", type=Path, default=None, help="prepared mnist.npz")
     p.add_argument("--repeats", type=arguments.positive, default=3, help="timings (median)")
     p.add_argument("--out", type=arguments.output_file, default=paths.REFERENCE_EPOCH)
-    p.add_argument("--after", dest="out", action="store_const",
-                   const=paths.REFERENCE_EPOCH_AFTER,
+    p.add_argument("--after", dest="out", action=arguments.output_flag(
+                   paths.REFERENCE_EPOCH_AFTER),
                    help=f"measured after the pipeline: --out {paths.REFERENCE_EPOCH_AFTER}")
     args = p.parse_args(argv)
     x, labels = mnist.load(args.data or common.default_data(), np.dtype(DTYPE), ("train",),

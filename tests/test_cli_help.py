@@ -126,6 +126,13 @@ def test_a_benchmarks_default_output_is_checked_as_its_arguments_are_parsed(tmp_
     assert proc.stderr.startswith(
         "error: reference_epoch.py: argument --out: results/reference_epoch.json: its folder "
         "cannot be written") and proc.stderr.count("\n") == 1
+    # and the flag that names the other output: checked as it is parsed too
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "reference_epoch.py"),
+                           "--after"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(
+        "error: reference_epoch.py: argument --after: results/reference_epoch_after.json: its "
+        "folder cannot be written") and proc.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "tools").glob("*.py")

@@ -29,6 +29,23 @@ def output_file(text: str) -> Path:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("output: ")) from None
 
 
+def output_flag(path: str) -> type[argparse.Action]:
+    """The action of a flag that sets an output option to `path`, checked as the option's
+    own values are (`output_file`), when the flag is given."""
+
+    class OutputFlag(argparse.Action):
+        def __init__(self, option_strings, dest, **kwargs):
+            super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+        def __call__(self, parser, namespace, values, option_string=None):
+            try:
+                setattr(namespace, self.dest, output_file(path))
+            except argparse.ArgumentTypeError as exc:
+                parser.error(f"argument {option_string}: {exc}")
+
+    return OutputFlag
+
+
 class DefaultsFormatter(argparse.HelpFormatter):
     """--help shows an option's default where it has one and its help does not say it:
     each default is written once, in the option."""
