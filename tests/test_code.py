@@ -91,6 +91,22 @@ def test_the_libraries_versioned_are_those_the_package_runs_not_the_workflow_eng
     assert code.ENGINE not in versions  # Snakemake runs the jobs, none imports it
 
 
+def test_a_requirement_of_an_extra_counts_only_where_the_extra_is_asked_for():
+    lines = ['pytest>=7; extra == "test"', "snakefmt; extra=='test'", "pillow>=8",
+             'typing-extensions; python_version < "3.13"', "jsonschema[format] >=4"]
+    assert code.listed(lines) == [("pillow", frozenset()), ("typing-extensions", frozenset()),
+                                  ("jsonschema", frozenset({"format"}))]
+    assert [name for name, _ in code.listed(lines, frozenset({"test"}))][:2] == [
+        "pytest", "snakefmt"]
+
+
+def test_an_uninstalled_checkouts_requirements_are_its_pyprojects():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert code.checkout_requirements() == project["dependencies"]
+
+
 def test_a_digest_is_kept_for_the_very_sources_it_was_computed_from(package, tmp_path,
                                                                    monkeypatch):
     """code.DIGESTS (under the current directory) serves a digest only for sources of the

@@ -379,36 +379,67 @@ ENGINE = "snakemake"
 DISTRIBUTION = "nndl3"
 
 
+# A requirement as its metadata lists it: `name[extras] <version>; <marker>`
+REQUIREMENT = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*(?:\[([^\]]*)\])?[^;]*(?:;(.*))?")
+EXTRA_MARKER = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
+
+
 @functools.cache  # one lookup a process: Snakemake's start asks often
 def library_versions() -> str:
     """`name==version` of every library the package's code runs, its requirements (but the
-    ENGINE) followed through theirs (numba's compiler llvmlite, matplotlib's Pillow): an
-    upgrade is code the jobs run too, so it changes every digest. Empty if the package is
-    not installed (its requirements unknown)."""
+    ENGINE) followed through theirs, with the extras asked for (numba's compiler llvmlite,
+    matplotlib's Pillow): an upgrade is code the jobs run too, so it changes every digest.
+    The package's own requirements are its installed metadata's, else its checkout's
+    pyproject.toml's. A marker other than an extra is not evaluated: a library it leaves
+    out on this platform is not installed, and one it keeps only costs reruns."""
     import importlib.metadata as metadata
 
-    def requirements(name: str) -> list[str]:
-        listed = metadata.requires(name) or []
-        return [re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in listed
-                if "extra ==" not in r.partition(";")[2]]  # an extra: not installed with it
+    def requirements(name: str, extras=frozenset()) -> list[tuple[str, frozenset]]:
+        return listed(metadata.requires(name) or [], extras)
 
     try:
-        todo = [r for r in requirements(DISTRIBUTION) if r.lower() != ENGINE]
+        todo = requirements(DISTRIBUTION)
     except metadata.PackageNotFoundError:
-        return ""
-    found = {}
+        todo = listed(checkout_requirements())
+    todo = [(name, extras) for name, extras in todo if name.lower() != ENGINE]
+    found, followed = {}, set()
     while todo:
-        name = todo.pop()
+        name, extras = todo.pop()
         key = re.sub(r"[-_.]+", "-", name).lower()
-        if key in found:
+        if (key, extras) in followed:
             continue
+        followed.add((key, extras))
         try:
             found[key] = metadata.version(name)
         except metadata.PackageNotFoundError:  # its marker excludes this platform
-            found[key] = None
             continue
-        todo += requirements(name)
-    return " ".join(f"{k}=={v}" for k, v in sorted(found.items()) if v)
+        todo += requirements(name, extras)
+    return " ".join(f"{k}=={v}" for k, v in sorted(found.items()))
+
+
+def listed(requirements: list[str], extras=frozenset()) -> list[tuple[str, frozenset]]:
+    """(name, extras asked for) of each requirement that applies: those of an extra only if
+    it is one of `extras`."""
+    found = []
+    for line in requirements:
+        name, asked, marker = REQUIREMENT.match(line).groups()
+        extra = EXTRA_MARKER.search(marker or "")
+        if extra is None or extra.group(1) in extras:
+            found.append((name, frozenset(e.strip() for e in (asked or "").split(",")
+                                          if e.strip())))
+    return found
+
+
+def checkout_requirements() -> list[str]:
+    """The package's requirements from the pyproject.toml of the checkout it is run from
+    (not installed); none where there is no such file."""
+    import tomllib
+
+    try:
+        project = tomllib.loads((PACKAGE.parents[1] / "pyproject.toml").read_text())
+    except (OSError, ValueError):
+        return []
+    return list(project.get("project", {}).get("dependencies", []))
 
 
 def _files_hash(h, paths) -> str:
