@@ -303,10 +303,12 @@ def stored_row_problem(row: dict, points: dict, seeds: list[int]) -> str | None:
         return None  # no sd to compare: calibrated_n refuses it
     if row.get("best_by"):
         return None
+    if row.get("best_of", 1) >= n:
+        return f"best_of {row['best_of']} of its {n} seeds: one group, no sd"
     sd = row_sd(row, list(values.values()))
     # each value rounded by at most half a unit moves the sd (of the values, or of their
-    # groups' best: at least n of them) by at most that times sqrt(n / (n - 1)); the
-    # stored sd is rounded by half a unit more
+    # groups' best: at least n groups, best_of being below n) by at most that times
+    # sqrt(n / (n - 1)); the stored sd is rounded by half a unit more
     bound = 0.5 * 10.0 ** -CALIBRATION_DECIMALS * (math.sqrt(n / (n - 1)) + 1) + 1e-12
     if abs(sd - points["seed_sd"][rid]) > bound:
         return (f"seed_sd {points['seed_sd'][rid]} is not this code's sd of its per_seed "

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import paths, readers
 from .errors import UserError, require_one_of
-from .runspec import ANNOTATIONS, WIDE_FIXED, defaults, merged, off_default, validate
+from .runspec import ANNOTATIONS, WIDE_FIXED, defaults, merged, off_default, trained_at, validate
 from .train import git_commit, streams, versions
 
 CONFIG = paths.LITERATURE_CONFIG
@@ -54,7 +54,7 @@ def run_spec(config: dict, literature: dict, run: str, scale: str = "runs",
     spec = merged(merged(taken, literature["defaults"]),
                   settings(runs[run], f"{literature_file}: runs.{run}"))
     if scale != "runs":
-        short = literature.get(scale) or {}
+        short = trained_at(literature, scale)
         if run not in short:
             raise UserError(f"{literature_file}: {scale}: no entry for run {run!r}")
         spec = merged(spec, settings(short[run], f"{literature_file}: {scale}.{run}"))
@@ -70,7 +70,7 @@ def check_runs(config: dict, literature: dict, path) -> None:
     it starts (here, not in workflow_config: the figures' code digest would take in this
     module's)."""
     for scale in paths.LITERATURE_SCALES:
-        entries = literature["runs"] if scale == "runs" else literature.get(scale) or {}
+        entries = trained_at(literature, scale)
         if not isinstance(entries, dict):
             raise UserError(f"{path}: {scale}: {entries!r:.40}: not a mapping of run to its "
                             "settings")

@@ -196,3 +196,10 @@ def load(text_or_path: str, seeds=None) -> Spec:
         validate({**spec, "seeds": [0]}, where)
         raise UserError(f"{where}: missing key(s) seeds (or give them with --seeds)")
     return validate(spec, where)
+
+
+def trained_at(literature: dict, scale: str) -> dict:
+    """The literature runs (config/literature.yaml) trained at `scale`
+    (paths.LITERATURE_SCALES), each with its settings there: the runs as configured, or
+    those of the scale's own section (`probe:`, `miniature:`)."""
+    return literature["runs"] if scale == "runs" else literature.get(scale) or {}

@@ -282,7 +282,7 @@ def check_literature_runs(literature: dict, fig: dict, where: str) -> None:
     (`probe:`, `miniature:`). A misspelt run or scale stopped `snakemake literature` in the
     middle of planning; a run the probe does not train, only when its job ran."""
     scale = figures.literature_scale(fig, f"{where}:")
-    trained = literature["runs"] if scale == "runs" else literature.get(scale) or {}
+    trained = runspec.trained_at(literature, scale)
     for run in figures.figure_runs(fig):
         if run not in trained:
             raise UserError(f"{where}: series: run {run!r} is not one of `{scale}:` "
