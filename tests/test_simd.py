@@ -220,6 +220,17 @@ def test_kernel_cache_folder_changes_with_either_source(tmp_path, monkeypatch):
     # load a kernel compiled with an older simd.py), once (a job inherits it so set)
     assert nndl3.kernel_cache_dir("/x/numba") == f"/x/numba/{name}"
     assert nndl3.kernel_cache_dir(f"/x/numba/{name}") == f"/x/numba/{name}"
+    # and Numba is told, whatever the variable was when the package was imported
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import numba, nndl3, os; "
+             "print(numba.config.CACHE_DIR, os.environ['NUMBA_CACHE_DIR'])")
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           check=True, env={**os.environ, "NUMBA_CACHE_DIR": "/x/numba/"}
+                           ).stdout.split()
+    assert shown == [f"/x/numba/{name}"] * 2
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

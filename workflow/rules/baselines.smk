@@ -52,8 +52,9 @@ rule svm:
     # Deterministic: with `snakemake --cache` and SNAKEMAKE_OUTPUT_CACHE set, a result is
     # computed once and copied from that folder by later runs. The key hashes the rule, its
     # params and mnist.npz's provenance; `code` adds the code it runs, scikit-learn's
-    # version among it (nndl3.code.library_versions), which the shell command does not show. (Snakemake allows no `benchmark:` on
-    # a cached rule: the log's last line has the job's times.)
+    # version among it (nndl3.code.library_versions), which the shell command does not
+    # show. (Snakemake allows no `benchmark:` on a cached rule: the log's last line has
+    # the job's times.)
     cache: True
     priority: 1
     threads: 1
