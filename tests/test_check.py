@@ -251,8 +251,9 @@ def test_a_best_of_rows_sd_is_recomputed_over_its_groups_unless_picked_by_anothe
     assert check.stored_row_problem({**STORED_ROW, "best_of": 2}, points, [1, 2, 3])
     # as many seeds as a group: one group, whose sd is no number (a comparison of NaN
     # would pass any stored value)
-    assert check.stored_row_problem({**STORED_ROW, "best_of": 3}, points, [1, 2, 3]) == (
-        "best_of 3 of its 3 seeds: one group, no sd")
+    for row in ({**STORED_ROW, "best_of": 3}, {**STORED_ROW, "best_of": 3, "best_by": "last"}):
+        assert check.stored_row_problem(row, points, [1, 2, 3]) == (
+            "best_of 3 of its 3 seeds: no sd of their groups' best")
 
 
 def test_a_calibration_made_by_another_definition_of_the_sd_is_refused():

@@ -107,6 +107,16 @@ def test_a_benchmark_refuses_an_output_it_cannot_write_before_its_work(script, o
                            "file (--help lists the options)\n")
 
 
+def test_breakdowns_after_is_refused_without_json():
+    """--after reports the reference epoch in the time by kind that --json writes: alone it
+    was silently ignored."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "breakdown.py"),
+                           "--after"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert (proc.returncode, proc.stderr) == (2, "error: breakdown.py: --after goes with "
+                                              "--json (the time by kind it is reported in) "
+                                              "(--help lists the options)\n")
+
+
 def test_a_benchmark_count_of_zero_is_refused():
     """--repeats 0 stopped on statistics' traceback (no median of nothing)."""
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "reference_epoch.py"),

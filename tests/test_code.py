@@ -100,11 +100,24 @@ def test_a_requirement_of_an_extra_counts_only_where_the_extra_is_asked_for():
         "pytest", "snakefmt"]
 
 
-def test_an_uninstalled_checkouts_requirements_are_its_pyprojects():
+    # an extra among others, and its name as PEP 685 compares it; an empty line is none
+    assert code.listed(['black; extra == "lint" or extra == "Test_All"', ""],
+                       frozenset({"test-all"})) == [("black", frozenset())]
+
+
+def test_a_checkouts_requirements_are_its_pyprojects_before_an_installs(monkeypatch):
+    """An editable install's metadata is as old as the install: the checkout's
+    pyproject.toml, read first, is what it runs (a library added there is versioned)."""
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert code.checkout_requirements() == project["dependencies"]
+    monkeypatch.setattr(code, "checkout_requirements", lambda: ["numpy", "pytest>=7"])
+    code.library_versions.cache_clear()
+    try:
+        assert "pytest" in dict(p.split("==") for p in code.library_versions().split())
+    finally:
+        code.library_versions.cache_clear()
 
 
 def test_a_digest_is_kept_for_the_very_sources_it_was_computed_from(package, tmp_path,

@@ -373,9 +373,9 @@ def test_a_script_stopped_by_a_file_or_the_unexpected_says_so_in_one_line(capsys
 
 SIGTERM_MID_WRITE = """
 import os, signal, sys
-from nndl3 import atomic, errors
+from nndl3 import atomic, cli, errors
 
-def main():
+def main(args=None):
     with atomic.atomic_path(sys.argv[1], suffix=".json") as tmp:
         tmp.write_text("{half")
         os.kill(os.getpid(), signal.SIGTERM)
@@ -383,49 +383,59 @@ def main():
             pass
     return 0
 
-before = signal.getsignal(signal.SIGTERM)
-if sys.argv[2] == "command":  # as cli.run runs a command
-    with errors.sigterm_raises():
-        status = errors.exit_status(main, "train")
-        os.kill(os.getpid(), signal.SIGTERM)  # once it has returned: no exception
-        for _ in range(10**6):
-            pass
+def spin():
+    for _ in range(10**6):
+        pass
+
+mode, before = sys.argv[2], signal.getsignal(signal.SIGTERM)
+if mode == "command":  # as `python -m nndl3 darkness` runs it, through cli.run
+    cli.cmd_darkness = main
+    status = cli.main(["darkness", "--data", "any.npz", "--out", sys.argv[1]])
     assert signal.getsignal(signal.SIGTERM) is before  # restored for the caller
+elif mode == "early":  # before the command starts: held, and raised as it starts
+    def writes():
+        open(sys.argv[1], "w").write("the command ran")
+
+    with errors.sigterm_raises():
+        os.kill(os.getpid(), signal.SIGTERM)
+        spin()
+        status = errors.exit_status(writes, "darkness")
+elif mode == "after":  # once the command has returned: its exit is under way
+    with errors.sigterm_raises():
+        status = errors.exit_status(lambda: 0, "darkness")
+        os.kill(os.getpid(), signal.SIGTERM)
+        spin()
 else:  # a script: one that waits on a child process must not raise into the wait
     status = errors.exit_status(main, "bench")
 sys.exit(status)
 """
 
 
-def test_a_command_terminated_by_sigterm_leaves_no_temporary_file(tmp_path):
-    """SIGTERM (`timeout`, a cluster's cancel) in the middle of an atomic write: the
-    command stops with one line and status 143, and neither the output nor its
-    temporary file is left (Python's default handler ends the process at once, -15, and
-    leaves the temporary file)."""
-    import signal
+@pytest.mark.parametrize("mode, status, err", [
+    ("command", 143, "error: darkness: terminated (SIGTERM)\n"),
+    ("early", 143, "error: darkness: terminated (SIGTERM)\n"),
+    ("after", 0, ""),
+    # a script keeps Python's answer: some wait on Snakemake in subprocess.run, which
+    # would kill it outright on an exception
+    ("script", -15, "")])
+def test_a_command_terminated_by_sigterm_leaves_no_temporary_file(tmp_path, mode, status,
+                                                                 err):
+    """SIGTERM (`timeout`, a cluster's cancel) in the middle of a command's atomic write:
+    it stops with one line and status 143, and neither the output nor its temporary file
+    is left (Python's default handler ends the process at once, -15, and leaves the
+    temporary file, as a script still does)."""
     import subprocess
     import sys
 
     proc = subprocess.run([sys.executable, "-c", SIGTERM_MID_WRITE,
-                           str(tmp_path / "result.json"), "command"], capture_output=True,
+                           str(tmp_path / "result.json"), mode], capture_output=True,
                           text=True)
-    assert (proc.returncode, proc.stderr) == (128 + signal.SIGTERM,
-                                              "error: train: terminated (SIGTERM)\n")
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_a_script_keeps_pythons_answer_to_sigterm(tmp_path):
-    """Without sigterm_raises (the benchmark and tool scripts, some of which wait on
-    Snakemake in subprocess.run, which would kill it outright on an exception) SIGTERM
-    ends the process as Python's default does."""
-    import signal
-    import subprocess
-    import sys
-
-    proc = subprocess.run([sys.executable, "-c", SIGTERM_MID_WRITE,
-                           str(tmp_path / "result.json"), "script"], capture_output=True,
-                          text=True)
-    assert proc.returncode == -signal.SIGTERM
+    assert (proc.returncode, proc.stderr) == (status, err)
+    left = [p.name for p in tmp_path.iterdir()]
+    if mode == "script":
+        assert len(left) == 1 and left[0].startswith(".result.json.")
+    else:
+        assert left == []
 
 
 def test_the_gate_seeds_benchmark_names_a_row_without_status(files, monkeypatch):

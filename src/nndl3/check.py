@@ -301,10 +301,10 @@ def stored_row_problem(row: dict, points: dict, seeds: list[int]) -> str | None:
     n = len(values)
     if n < 2:
         return None  # no sd to compare: calibrated_n refuses it
+    if row.get("best_of", 1) >= n:  # fewer than two groups of best_of seeds
+        return f"best_of {row['best_of']} of its {n} seeds: no sd of their groups' best"
     if row.get("best_by"):
         return None
-    if row.get("best_of", 1) >= n:
-        return f"best_of {row['best_of']} of its {n} seeds: one group, no sd"
     sd = row_sd(row, list(values.values()))
     # each value rounded by at most half a unit moves the sd (of the values, or of their
     # groups' best: at least n groups, best_of being below n) by at most that times

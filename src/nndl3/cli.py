@@ -1085,5 +1085,5 @@ def run(args) -> int:
             check_outputs(args)
             args.func(args)
 
-    with sigterm_raises():  # a command waits on no child process of its own
+    with sigterm_raises():  # a command waits on no child of its own (git rev-parse at most)
         return exit_status(command, args.command)

@@ -380,7 +380,8 @@ DISTRIBUTION = "nndl3"
 
 
 # A requirement as its metadata lists it: `name[extras] <version>; <marker>`
-REQUIREMENT = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*(?:\[([^\]]*)\])?[^;]*(?:;(.*))?")
+REQUIREMENT = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*(?:\[([^\]]*)\])?[^;]*(?:;(.*))?",
+                         re.S)
 EXTRA_MARKER = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
 
 
@@ -389,23 +390,23 @@ def library_versions() -> str:
     """`name==version` of every library the package's code runs, its requirements (but the
     ENGINE) followed through theirs, with the extras asked for (numba's compiler llvmlite,
     matplotlib's Pillow): an upgrade is code the jobs run too, so it changes every digest.
-    The package's own requirements are its installed metadata's, else its checkout's
-    pyproject.toml's. A marker other than an extra is not evaluated: a library it leaves
+    The package's own requirements are its checkout's pyproject.toml's, else its installed
+    metadata's. A marker other than an extra is not evaluated: a library it leaves
     out on this platform is not installed, and one it keeps only costs reruns."""
     import importlib.metadata as metadata
 
     def requirements(name: str, extras=frozenset()) -> list[tuple[str, frozenset]]:
         return listed(metadata.requires(name) or [], extras)
 
-    try:
-        todo = requirements(DISTRIBUTION)
+    try:  # a checkout's own file first: an editable install's metadata may be older
+        todo = listed(checkout_requirements()) or requirements(DISTRIBUTION)
     except metadata.PackageNotFoundError:
-        todo = listed(checkout_requirements())
+        todo = []
     todo = [(name, extras) for name, extras in todo if name.lower() != ENGINE]
     found, followed = {}, set()
     while todo:
         name, extras = todo.pop()
-        key = re.sub(r"[-_.]+", "-", name).lower()
+        key = normalized_name(name)
         if (key, extras) in followed:
             continue
         followed.add((key, extras))
@@ -418,16 +419,24 @@ def library_versions() -> str:
 
 
 def listed(requirements: list[str], extras=frozenset()) -> list[tuple[str, frozenset]]:
-    """(name, extras asked for) of each requirement that applies: those of an extra only if
-    it is one of `extras`."""
+    """(name, extras asked for) of each requirement that applies: one of extras only if one
+    of them is among `extras` (names compared as PEP 685 normalizes them)."""
     found = []
     for line in requirements:
-        name, asked, marker = REQUIREMENT.match(line).groups()
-        extra = EXTRA_MARKER.search(marker or "")
-        if extra is None or extra.group(1) in extras:
-            found.append((name, frozenset(e.strip() for e in (asked or "").split(",")
+        match = REQUIREMENT.fullmatch(line)
+        if match is None or not line.strip():
+            continue  # no requirement (an empty line)
+        name, asked, marker = match.groups()
+        needs = {normalized_name(e) for e in EXTRA_MARKER.findall(marker or "")}
+        if not needs or needs & {normalized_name(e) for e in extras}:
+            found.append((name, frozenset(normalized_name(e) for e in (asked or "").split(",")
                                           if e.strip())))
     return found
+
+
+def normalized_name(name: str) -> str:
+    """A distribution's or an extra's name as PEP 503 and 685 compare them."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
 
 
 def checkout_requirements() -> list[str]:

@@ -28,13 +28,15 @@ class Terminated(BaseException):
     them."""
 
 
-_COMMAND_RUNNING = False  # a SIGTERM is raised only into the command, not its epilogue
+# a SIGTERM is raised into the command only, not its epilogue; one that comes before the
+# command starts is held until it does
+_SIGTERM = {"running": False, "pending": False}
 
 
 def _terminate(signum, frame):
-    if _COMMAND_RUNNING:
+    if _SIGTERM["running"]:
         raise Terminated
-    # before the command or after it, with its outputs written: the exit is under way
+    _SIGTERM["pending"] = True  # after the command, with its outputs written: unused
 
 
 @contextlib.contextmanager
@@ -43,11 +45,11 @@ def sigterm_raises():
     for a command that starts no child process of its own to wait on: a script waiting in
     `subprocess.run` would answer the exception by killing its child (Snakemake) outright."""
     previous = signal.signal(signal.SIGTERM, _terminate)
+    _SIGTERM["pending"] = False
     try:
         yield
-    finally:
-        if previous is not None:  # None: a handler set from C, which cannot be restored
-            signal.signal(signal.SIGTERM, previous)
+    finally:  # None: a handler set from C, which cannot be restored; Python's default
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def exit_status(main, command: str | None = None) -> int:
@@ -81,10 +83,12 @@ def exit_status(main, command: str | None = None) -> int:
 
 
 def _running(main) -> int:
-    """main()'s status, with a SIGTERM raised into it (`_terminate`)."""
-    global _COMMAND_RUNNING
-    _COMMAND_RUNNING = True
+    """main()'s status, with a SIGTERM raised into it (`_terminate`), or raised as it
+    starts if one came before."""
+    _SIGTERM["running"] = True
     try:
+        if _SIGTERM["pending"]:
+            raise Terminated
         return main() or 0
     finally:
-        _COMMAND_RUNNING = False
+        _SIGTERM["running"] = False

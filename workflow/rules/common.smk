@@ -1,6 +1,7 @@
 # Config validation and the helpers the rules share.
 
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -61,9 +62,9 @@ def new_rule(name, where, stop_with=stop_invalid):
     """`name`, for a rule the config names (an experiment, a literature run, a replayed
     script); if another has it already, `stop_with` a UserError naming the config's key
     `where` (Snakemake's CreateRuleException blamed the other's file, with a traceback).
-    Such rules are made after the fixed ones, so that all those are known."""
+    Such rules come after the fixed ones of their file (the experiments' after all)."""
     if workflow.is_rule(name):
-        file = Path(workflow.get_rule(name).snakefile).relative_to(workflow.basedir)
+        file = os.path.relpath(workflow.get_rule(name).snakefile, workflow.basedir)
         stop_with(
             UserError(
                 f"{where}: {name!r} is the name of a rule "
