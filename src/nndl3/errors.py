@@ -1,5 +1,6 @@
-"""The one exception type the CLI turns into a one-line message and exit status 1, and the
-one handler that does so, for the package's commands and the scripts alike."""
+"""The one exception type the CLI turns into a one-line message and exit status 1 (bad
+input), and the one handler that does so, for the package's commands and the scripts
+alike; with SIGTERM raised into a package command (`sigterm_raises`)."""
 
 import contextlib
 import os
@@ -44,8 +45,8 @@ def sigterm_raises():
     """SIGTERM raises Terminated in the command `exit_status` runs, in this block. Only
     for a command that starts no child process of its own to wait on: a script waiting in
     `subprocess.run` would answer the exception by killing its child (Snakemake) outright."""
+    _SIGTERM["pending"] = False  # before the handler: a SIGTERM from here on is kept
     previous = signal.signal(signal.SIGTERM, _terminate)
-    _SIGTERM["pending"] = False
     try:
         yield
     finally:  # None: a handler set from C, which cannot be restored; Python's default
