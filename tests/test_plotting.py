@@ -406,3 +406,22 @@ def test_a_users_matplotlibrc_does_not_reach_the_figures(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
                          text=True, check=True).stdout.split()
     assert out == ["20.0", "10.0", "1.5"]  # the file was read, and undone
+
+
+def test_matplotlibs_font_cache_is_kept_apart_from_other_environments(tmp_path):
+    """~/.cache/matplotlib is shared by every environment of a matplotlib version, and a
+    font list rebuilt there while another's install was removed changed the figures' text:
+    the package puts it under the current directory, one folder per matplotlib install,
+    unless MPLCONFIGDIR is set."""
+    import os
+
+    probe = "import nndl3, matplotlib; print(matplotlib.get_cachedir())"
+    env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"}
+    ours = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert Path(ours).parent == tmp_path / ".cache" / "matplotlib"
+    mine = tmp_path / "mine"
+    given = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path,
+                           env={**env, "MPLCONFIGDIR": str(mine)}, capture_output=True,
+                           text=True, check=True).stdout.strip()
+    assert given == str(mine)

@@ -43,4 +43,23 @@ def _set_kernel_cache() -> None:
         sys.modules["numba"].core.config.reload_config()
 
 
+def _set_matplotlib_dir() -> None:
+    """matplotlib's configuration and font cache in .cache/matplotlib/<digest of its install
+    path> under the current directory, unless MPLCONFIGDIR says otherwise. Its default,
+    ~/.cache/matplotlib, is shared by every environment of the same matplotlib version, and
+    a font list rebuilt there while another environment's install was being removed lacks
+    matplotlib's own fonts, which changes the text of the figures (a rehearsal met it). Read
+    by matplotlib when it is imported, after the package."""
+    import importlib.util
+
+    if "MPLCONFIGDIR" in os.environ:
+        return
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:  # not installed: nothing to configure
+        return
+    name = hashlib.sha256(os.path.dirname(spec.origin).encode()).hexdigest()[:12]
+    os.environ["MPLCONFIGDIR"] = os.path.abspath(os.path.join(".cache", "matplotlib", name))
+
+
 _set_kernel_cache()
+_set_matplotlib_dir()
