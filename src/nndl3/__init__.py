@@ -21,7 +21,14 @@ def kernel_cache_dir(base: str | None = None) -> str:
     name = digest.hexdigest()[:12]
     if base and os.path.basename(os.path.normpath(base)) == name:
         return base  # set so by the process that started this one
-    return os.path.abspath(os.path.join(base or os.path.join(".cache", "numba"), name))
+    return cache_folder("numba", name, base)
+
+
+def cache_folder(tool: str, name: str, base: str | None = None) -> str:
+    """<base>/<name>, base by default .cache/<tool> under the current directory (the
+    checkout, where the workflow and the tests run; git-ignored): one folder per version
+    of what the cache depends on, so that none serves another's."""
+    return os.path.abspath(os.path.join(base or os.path.join(".cache", tool), name))
 
 
 def _set_kernel_cache() -> None:
@@ -58,7 +65,7 @@ def _set_matplotlib_dir() -> None:
     if spec is None or spec.origin is None:  # not installed: nothing to configure
         return
     name = hashlib.sha256(os.path.dirname(spec.origin).encode()).hexdigest()[:12]
-    os.environ["MPLCONFIGDIR"] = os.path.abspath(os.path.join(".cache", "matplotlib", name))
+    os.environ["MPLCONFIGDIR"] = cache_folder("matplotlib", name)
 
 
 _set_kernel_cache()
