@@ -40,6 +40,11 @@ def stop_invalid(error):
     )
 
 
+def stop_literature(error):
+    """A bad config/literature.yaml: `stop`, in one line (its errors name the file)."""
+    stop(f"invalid config: {workflow_config.one_line(error)}")
+
+
 try:
     workflow_config.validate(config, Path(workflow.basedir, paths.CONFIG_SCHEMA))
     RUN_SPECS = workflow_config.check(config)  # each run's, validated once
@@ -51,7 +56,7 @@ try:
     nndl3_literature.check_runs(config, LITERATURE, paths.LITERATURE_CONFIG)
     workflow_config.check_literature(LITERATURE, paths.LITERATURE_CONFIG)
 except (WorkflowError, UserError) as error:
-    stop(f"invalid config: {workflow_config.one_line(error)}")
+    stop_literature(error)
 try:  # figures of the chapter's named as files of the literature's
     workflow_config.check_figure_names(config, LITERATURE)
 except UserError as error:

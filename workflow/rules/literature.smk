@@ -135,10 +135,8 @@ for _run in LITERATURE_RUNS:
         name:
             new_rule(
                 f"literature_{_run}",
-                f"runs.{_run}",
-                lambda error: stop(
-                    f"invalid config: {paths.LITERATURE_CONFIG}: {error}"
-                ),
+                f"{paths.LITERATURE_CONFIG}: runs.{_run}",
+                stop_literature,
             )
         input:
             literature_records("runs", [_run]),
