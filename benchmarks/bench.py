@@ -1,6 +1,6 @@
 """Time one epoch of SGD on MNIST with each way this project (and others) can train.
 
-    python benchmarks/bench.py [--repeats 3] [--pipeline]
+    python benchmarks/bench.py [--repeats N] [--pipeline]
 
 Networks [784, 30, 10] and [784, 100, 10], sigmoid, cross-entropy, mini-batch 10,
 eta 0.5, lambda 0, the 50,000 training images, in float32 and float64, trained by
@@ -46,7 +46,6 @@ started with, not the one-core settings above.
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 
@@ -70,24 +69,27 @@ TARGETS = {"speedup_vs_reference_at_least": 90, "floor_multiple_at_most": 2.5}
 
 def parse_args(argv=None):
     p = arguments.script_parser(__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                formatter_class=arguments.DocstringFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("--repeats", type=arguments.positive, default=3,
                    help="epochs timed per case (median)")
-    p.add_argument("--reference-repeats", type=arguments.positive, default=1)
+    p.add_argument("--reference-repeats", type=arguments.positive, default=1,
+                   help="times the reference is timed (median)")
     p.add_argument("--reference-examples", type=arguments.positive,
                    default=common.REFERENCE_EXAMPLES,
                    help="images the reference trains on; its time is scaled to the epoch")
     p.add_argument("--train-size", type=arguments.positive, default=common.EPOCH_IMAGES,
                    help="images in an epoch (the book's training set)")
-    p.add_argument("--hidden", type=arguments.positive, nargs="+", default=[30, 100])
+    p.add_argument("--hidden", type=arguments.positive, nargs="+", default=[30, 100],
+                   help="hidden neurons of each network timed, [784, n, 10]")
     p.add_argument("--dtypes", nargs="+", default=["float32", "float64"],
-                   choices=["float32", "float64"])
+                   choices=["float32", "float64"], help="each network's dtypes")
     p.add_argument("--seeds", type=arguments.positive, default=8,
                    help="seeds trained together vs 1")
     p.add_argument("--data", type=Path, default=None,
                    help="prepared mnist.npz (default: the repository's data/mnist.npz)")
-    p.add_argument("--out", type=arguments.output_file, default=str(ROOT / paths.KERNEL_BENCH))
+    p.add_argument("--out", type=arguments.output_file, default=str(ROOT / paths.KERNEL_BENCH),
+                   help="the record (JSON), which `python -m nndl3 docs` renders")
     p.add_argument("--pipeline", action="store_true",
                    help="also time `snakemake --cores 2 --forceall` (reruns EVERYTHING)")
     p.add_argument("--no-history", action="store_true",

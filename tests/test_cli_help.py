@@ -52,6 +52,27 @@ def test_a_default_of_zero_is_shown():
     assert zero._get_formatter()._format_action(option).strip().endswith("x (default: 0.0)")
 
 
+def test_a_default_of_an_option_without_help_is_shown():
+    """A script's option may have no help (the CLI's all have): its default is shown still,
+    and one of None is not."""
+    from nndl3 import arguments
+
+    parser = arguments.script_parser("A script.")
+    bare = parser.add_argument("--repeats", type=int, default=3)
+    unset = parser.add_argument("--data")
+    formatter = parser._get_formatter()
+    assert formatter._format_action(bare).split() == ["--repeats", "REPEATS", "(default:", "3)"]
+    assert formatter._format_action(unset).strip() == "--data DATA"
+
+
+def test_a_script_docstring_keeps_its_layout_and_the_defaults_are_shown():
+    """bench.py's epilog is a table of its implementations (DocstringFormatter)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench.py"), "--help"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert "\n  fast       nndl3.fast.FastNetwork" in proc.stdout
+    assert "(default: 3)" in proc.stdout and "(default: 1)" in proc.stdout
+
+
 def test_a_default_the_help_names_is_not_shown_twice():
     twice = [f"{name} {option.option_strings[0]}" for name, command, option in options()
              if len(re.findall(r"\bdefault\b", shown_help(command, option))) > 1]

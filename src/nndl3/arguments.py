@@ -5,6 +5,7 @@ one line (exit status 2, as argparse's)."""
 from __future__ import annotations
 
 import argparse
+import copy
 import re
 from pathlib import Path
 
@@ -46,17 +47,34 @@ def output_flag(path: str) -> type[argparse.Action]:
     return OutputFlag
 
 
+DEFAULT = "(default: %(default)s)"
+
+
 class DefaultsFormatter(argparse.HelpFormatter):
-    """--help shows an option's default where it has one and its help does not say it:
-    each default is written once, in the option."""
+    """--help shows an option's default where it has one and its help does not say it
+    (an option without help too): each default is written once, in the option."""
+
+    def _format_action(self, action):
+        if not action.help and self._shows_default(action):  # argparse skips it otherwise
+            action = copy.copy(action)
+            action.help = DEFAULT
+        return super()._format_action(action)
 
     def _get_help_string(self, action):
-        shown = not (action.default is None or action.default is False  # 0 is shown
-                     or action.default == [] or action.default is argparse.SUPPRESS)
-        if (shown and action.option_strings and action.help
-                and not re.search(r"\bdefault\b", action.help)):
-            return action.help + " (default: %(default)s)"
+        if self._shows_default(action) and not re.search(r"\bdefault\b", action.help):
+            return f"{action.help} {DEFAULT}"
         return action.help
+
+    @staticmethod
+    def _shows_default(action) -> bool:
+        return bool(action.option_strings) and not (
+            action.default is None or action.default is False  # 0 is shown
+            or action.default == [] or action.default is argparse.SUPPRESS)
+
+
+class DocstringFormatter(argparse.RawDescriptionHelpFormatter, DefaultsFormatter):
+    """DefaultsFormatter, with the description and epilog as written (a script's docstring
+    laid out as a table or a list)."""
 
 
 class OneLineParser(argparse.ArgumentParser):
