@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ORIGINAL_ENV, ROOT
+from common import ORIGINAL_ENV, ROOT, git_commit
 
 from nndl3 import arguments, atomic, paths
 from nndl3.errors import exit_status
@@ -74,6 +74,7 @@ def main(argv=None) -> int:
     p.add_argument("arguments", nargs=argparse.REMAINDER, help="-- then Snakemake's arguments")
     args = p.parse_args(argv)
     snakemake_args = args.arguments[1:] if args.arguments[:1] == ["--"] else args.arguments
+    commit = git_commit()  # the code timed: before the run writes anything
     timed = run_timed(snakemake_args)
     if timed["returncode"] != 0:
         return timed["returncode"]
@@ -82,7 +83,8 @@ def main(argv=None) -> int:
                                                                                  "rules")),
            "seconds": round(timed["wall_seconds"]), "cpu_seconds": round(timed["cpu_seconds"], 1),
            "snakemake_cpu_seconds": round(timed["snakemake_cpu_seconds"], 1),
-           "jobs": f"{training} training", "date": datetime.date.today().isoformat()}
+           "jobs": f"{training} training", "date": datetime.date.today().isoformat(),
+           "commit": commit}
     atomic.write_text(args.out, json.dumps(doc) + "\n")
     print(f"pipeline wall time: {doc['seconds']} s, CPU {doc['cpu_seconds']:.0f} s; "
           f"wrote {args.out}")

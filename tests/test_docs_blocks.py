@@ -101,6 +101,16 @@ def test_timing_blocks_are_regenerated_but_not_compared(repo):
     assert docs.run(repo, check=True)[0] == []
 
 
+@pytest.mark.parametrize("commit, words", [("abc123", ", commit `abc123`"), (None, "")])
+def test_the_pipeline_time_names_the_commit_it_timed(repo, commit, words):
+    """README's wall times are a CI run's: which code it ran, where the record says."""
+    record = {"command": "snakemake --cores 2", "seconds": 438, "jobs": "47 training",
+              "date": "2026-12-06", **({"commit": commit} if commit else {})}
+    (repo / paths.PIPELINE).write_text(json.dumps(record))
+    assert docs.pipeline_time(repo) == (
+        f"`snakemake --cores 2`: **438 s** (7.3 min) on 2026-12-06{words}, 47 training jobs.\n")
+
+
 def test_an_unknown_block_is_an_error(repo):
     (repo / "docs" / "b.md").write_text("<!-- generated: nonsense -->\n<!-- end generated -->\n")
     with pytest.raises(UserError, match="docs/b.md: unknown generated block 'nonsense'"):

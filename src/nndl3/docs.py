@@ -355,8 +355,9 @@ def target_times(root: Path) -> str:
 def pipeline_time(root: Path) -> str:
     """The pipeline's wall time in CI (paths.PIPELINE, written by .ci/run)."""
     doc = load_json(root, paths.PIPELINE)
+    commit = f", commit `{doc['commit']}`" if doc.get("commit") else ""
     return (f"`{doc['command']}`: **{doc['seconds']} s** ({doc['seconds'] / 60:.1f} min) on "
-            f"{doc['date']}, {doc['jobs']} jobs.\n")
+            f"{doc['date']}{commit}, {doc['jobs']} jobs.\n")
 
 
 # docs/design.md's targets for the pipeline, in reference epochs (the block judges the run)
