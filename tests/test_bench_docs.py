@@ -113,10 +113,26 @@ def test_the_blocks_are_rendered_into_the_docs(repo):
     names = ("kernel-bench", "kernel-history", "seeds-together")
     (root / "docs" / "performance.md").write_text("".join(
         f"<!-- generated: {n} -->\nhand-copied 71.8x\n<!-- end generated -->\n" for n in names))
-    differences, _ = docs.run(root, check=False)
-    assert differences == []  # timing blocks: rewritten, never compared
+    # a committed record's blocks are compared: a hand-copied one differs
+    assert docs.run(root, check=True)[0] == [f"docs/performance.md: block {n}" for n in names]
+    docs.run(root, check=False)
     text = (root / "docs" / "performance.md").read_text()
     assert "71.8x" not in text and "Test CPU 9000" in text and "`1bc1962`" in text
+    assert docs.run(root, check=True)[0] == []
+
+
+def test_a_count_edited_in_the_replay_sensitivity_block_fails_the_check(tmp_path):
+    """The block's lists and counts are results of its committed record (replay.md and the
+    replay's known deviations cite them): compared, though it holds CPU seconds too."""
+    (tmp_path / "results").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / paths.REPLAY_SENSITIVITY).write_text(json.dumps(SENSITIVITY))
+    doc = tmp_path / "docs" / "replay.md"
+    doc.write_text("<!-- generated: replay-sensitivity -->\n<!-- end generated -->\n")
+    docs.run(tmp_path, check=False)
+    assert docs.run(tmp_path, check=True)[0] == []
+    doc.write_text(doc.read_text().replace("`compiled` 1 of 3", "`compiled` 3 of 3"))
+    assert docs.run(tmp_path, check=True)[0] == ["docs/replay.md: block replay-sensitivity"]
 
 
 def test_the_performance_doc_holds_the_blocks_and_no_copied_table():

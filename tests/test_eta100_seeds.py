@@ -76,7 +76,7 @@ def test_the_block_is_rendered_into_the_docs_and_compared(tmp_path):
     docs.run(tmp_path, check=False)
     assert "seed 2's float32 run" in page.read_text()
     assert docs.run(tmp_path, check=True)[0] == []
-    assert not docs.BLOCKS["eta100-seeds"].timing  # a result: CI compares it
+    assert not docs.BLOCKS["eta100-seeds"].made_here  # a result: CI compares it
     assert script.eta100_table is docs.eta100_table  # the script prints the same text
 
 

@@ -9,7 +9,10 @@ in a Markdown file; `python -m nndl3 docs` rewrites every block from the results
 from (the reproduction report, the calibration, the mutants' output, the timings), and
 `python -m nndl3 docs --check` (run by CI after the pipeline) fails naming every block that
 differs from what is committed. The pipeline is deterministic, so results must agree to
-the character; timing blocks are regenerated but not compared (machines differ). A block
+the character. A block made from timings that the checking run takes anew (CI's pipeline
+and spot checks: `made_here`) is regenerated but not compared, since machines differ; one
+made from a committed benchmark record is compared like any other, so that a number
+edited by hand in it, or a record committed without its block, fails. A block
 whose inputs are missing (e.g. the benchmark's JSON, which CI does not make) is kept as it
 is and said so.
 """
@@ -45,7 +48,9 @@ BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated --
 class Block:
     make: Callable[[Path], str]
     inputs: tuple[str, ...]
-    timing: bool = False  # regenerated, never compared
+    # made from timings the checking run takes itself (not a committed record): regenerated,
+    # never compared
+    made_here: bool = False
 
 
 def load_json(root: Path, rel: str):
@@ -640,23 +645,22 @@ BLOCKS = {
     "run-defaults": Block(run_defaults, (RUN_SCHEMA,)),
     "run-settings": Block(run_settings, (paths.CONFIG,)),
     "neuron-settings": Block(neuron_settings, (paths.CONFIG,)),
-    "target-times": Block(target_times, (paths.TARGET_TIMES,), timing=True),
-    "pipeline-time": Block(pipeline_time, (paths.PIPELINE,), timing=True),
-    "pipeline-stages": Block(pipeline_stages, (paths.PIPELINE_TIMES,), timing=True),
-    "calibration-time": Block(calibration_time, (CALIBRATION_TIMES,), timing=True),
-    "backprop-claims": Block(backprop_claims, (paths.BACKPROP_CLAIMS,), timing=True),
+    "target-times": Block(target_times, (paths.TARGET_TIMES,), made_here=True),
+    "pipeline-time": Block(pipeline_time, (paths.PIPELINE,), made_here=True),
+    "pipeline-stages": Block(pipeline_stages, (paths.PIPELINE_TIMES,), made_here=True),
+    "calibration-time": Block(calibration_time, (CALIBRATION_TIMES,), made_here=True),
+    "backprop-claims": Block(backprop_claims, (paths.BACKPROP_CLAIMS,), made_here=True),
     "eta100-seeds": Block(eta100_seeds, (paths.ETA100_SEEDS,)),
     # docs/performance.md's kernel section: benchmarks/bench.py's record
-    "kernel-bench": Block(bench_docs.kernel_bench, (paths.KERNEL_BENCH,), timing=True),
-    "kernel-history": Block(bench_docs.kernel_history, (paths.KERNEL_BENCH,), timing=True),
-    "seeds-together": Block(bench_docs.seeds_together, (paths.KERNEL_BENCH,), timing=True),
+    "kernel-bench": Block(bench_docs.kernel_bench, (paths.KERNEL_BENCH,)),
+    "kernel-history": Block(bench_docs.kernel_history, (paths.KERNEL_BENCH,)),
+    "seeds-together": Block(bench_docs.seeds_together, (paths.KERNEL_BENCH,)),
     "replay-sensitivity": Block(bench_docs.replay_sensitivity,
-                                (paths.REPLAY_SENSITIVITY,), timing=True),
+                                (paths.REPLAY_SENSITIVITY,)),
     # docs/literature.md (issue 27): made by `snakemake literature` and two benchmarks
-    "wide-bench": Block(literature_docs.wide_bench, (paths.WIDE_BENCH,),
-                        timing=True),
+    "wide-bench": Block(literature_docs.wide_bench, (paths.WIDE_BENCH,)),
     "literature-cost": Block(literature_docs.literature_cost,
-                             (paths.LITERATURE_COST,), timing=True),
+                             (paths.LITERATURE_COST,)),
     "literature-rows": Block(literature_docs.literature_rows,
                              (paths.LITERATURE_JSON.format(scale="runs"),)),
     "literature-probe": Block(literature_docs.literature_probe,
@@ -668,7 +672,7 @@ BLOCKS = {
                                paths.AGGREGATE.format(run="init_30_large"),
                                paths.AGGREGATE.format(run="init_30_default"))),
     "recipe-runs": Block(recipe_runs, (paths.CONFIG, paths.EXPECTED)),
-    "recipe-time": Block(recipe_time, (RECIPE_TIMES,), timing=True),
+    "recipe-time": Block(recipe_time, (RECIPE_TIMES,), made_here=True),
 }
 
 
@@ -707,7 +711,7 @@ def regenerate(text: str, root: Path, where: str, notes: list[str]) -> tuple[str
         except (KeyError, IndexError, TypeError, ValueError, OSError, yaml.YAMLError) as exc:
             raise UserError(f"{where}: block {name}: {', '.join(block.inputs)} lack what it "
                             f"needs ({type(exc).__name__}: {exc}); rebuild them") from None
-        if new != m[3] and not block.timing:
+        if new != m[3] and not block.made_here:
             changed.append(name)
         return m[1] + new + m[4]
 
