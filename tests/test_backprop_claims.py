@@ -70,3 +70,10 @@ def test_the_block_says_where_when_and_how_often_it_was_measured():
                     "backprop pass: of 200 calls).")
     assert backprop_run_line({"repeats": 5}).startswith("Machine and date not recorded")
     assert claims.pass_calls(3) == 200 and claims.pass_calls(500) == 500
+
+
+def test_the_performance_doc_states_the_agreement_the_run_requires():
+    said = " ".join((Path(__file__).resolve().parents[1] / "docs" / "performance.md")
+                    .read_text().split())
+    assert f"differ by more than {claims.AGREEMENT:.0e} of the largest component".replace(
+        "e-0", "e-") in said

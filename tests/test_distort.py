@@ -1,12 +1,15 @@
 """nndl3.distort: the statistics of Simard's displacement fields, the resampling, and the
 independence of the stream they are drawn from."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from nndl3 import distort
 from nndl3.train import streams
 
+ROOT = Path(__file__).resolve().parents[1]
 SIGMA, ALPHA = 4.0, 34.0  # Simard's best on MNIST
 
 
@@ -27,6 +30,8 @@ def test_elastic_displacement_has_mean_zero_and_the_rms_of_the_normalized_gaussi
     assert plane < rms < 1.25 * plane
     centre = np.sqrt(np.mean(dy[:, 10:18, 10:18].astype(np.float64) ** 2))
     assert centre == pytest.approx(plane, rel=0.03)
+    said = " ".join((ROOT / "docs" / "literature.md").read_text().split())
+    assert f"about {plane:.1f} pixels at sigma {SIGMA:g}, alpha {ALPHA:g}" in said
     for d in (dy, dx):
         assert abs(d.mean()) < 0.02 * rms
         assert np.sqrt(np.mean(d.astype(np.float64) ** 2)) == pytest.approx(rms, rel=0.02)

@@ -426,3 +426,42 @@ def test_the_performance_doc_names_the_configured_size_of_the_split_svm_fits():
     assert size == mnist.N_TRAIN
     assert f"the two {size:,}-image fits, chapter 1's default SVM (`svm_test_size`)" in \
         prose("docs/performance.md")
+
+
+def test_the_replay_is_from_the_authors_seed_as_replay_md_says():
+    """config `replay.seed` is the seed of the author's figure scripts (replay_random.SEED),
+    which docs/replay.md names."""
+    from nndl3 import replay_random
+
+    assert config("config.yaml")["replay"]["seed"] == replay_random.SEED
+    assert f"with {replay_random.SEED} before anything else" in prose("docs/replay.md")
+
+
+def test_every_replay_deviation_names_the_cause_replay_md_says_they_share():
+    cause = "float rounding amplified by training"
+    deviations = config("expected.yaml")["replay_deviations"]
+    assert deviations and all(text.startswith(cause) for text in deviations.values())
+    assert "each names the same cause: floating-point rounding amplified by training" in prose(
+        "docs/replay.md")
+
+
+def test_the_high_l2_1k_test_cost_is_a_curve_deviation_and_not_the_replays():
+    """curve-check.md and replay.md: `l2_1k.evaluation_cost` is a known deviation of the
+    curves, and regularized.json's replay is held exactly (no replay deviation of it)."""
+    expected = config("expected.yaml")
+    assert "l2_1k.evaluation_cost" in expected["curve_deviations"]
+    assert not [k for k in expected["replay_deviations"]
+                if k == "regularized.json" or k.startswith("regularized.json.")]
+    for doc in ("docs/curve-check.md", "docs/replay.md"):
+        assert "`l2_1k.evaluation_cost`, listed as a known deviation" in prose(doc)
+
+
+def test_momentum_and_relu_have_no_claim_row():
+    """reproduction-gate.md: "Momentum and ReLU have no claim row"."""
+    runs = config("config.yaml")["runs"]
+    named = {name for name in runs if name.startswith(("momentum", "relu"))}
+    assert named  # the runs the sentence is about exist
+    claimed = {q["source"][k] for q in config("expected.yaml")["quantities"] if q.get("claim")
+               for k in ("run", "minus_run") if k in q["source"]}
+    assert not named & claimed
+    assert "Momentum and ReLU have no claim row" in prose("docs/reproduction-gate.md")

@@ -283,3 +283,20 @@ def test_engine_fast_refuses_two_hidden_layers_by_name(tiny_data, base_spec):
     log = io.StringIO()
     (record,) = train("r", {**base_spec, "sizes": [784, 12, 8, 10]}, tiny_data, log=log)
     assert record["engine"] == "numpy" and "exactly one hidden layer" in log.getvalue()
+
+
+def test_a_command_runs_blas_on_one_thread_whatever_the_machine():
+    """design.md: BLAS runs one thread per job, so `--cores N` runs N jobs side by side
+    and a result does not depend on the threads BLAS would pick (cli sets it before NumPy
+    loads BLAS). Checked in a process whose environment asks for nothing."""
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    code = ("import nndl3.cli, numpy, threadpoolctl; "
+            "print(sorted({p['num_threads'] for p in threadpoolctl.threadpool_info() "
+            "if p['user_api'] == 'blas'}))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    assert out.strip() == "[1]"

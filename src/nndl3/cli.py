@@ -651,13 +651,13 @@ def check_records(given) -> None:
 def add_published(s) -> None:
     s.add_argument("--published", default=None,
                    help="which of our runs repeats each published run, as the workflow passes "
-                        "it (JSON); default: config/config.yaml's `published:`")
+                        f"it (JSON); default: {paths.CONFIG}'s `published:`")
 
 
 def add_book_settings(s) -> None:
     s.add_argument("--book-settings", default=None,
                    help="the book's settings of the runs read, {run: settings} as JSON (the "
-                        "workflow passes config/config.yaml's): a run trained otherwise is "
+                        f"workflow passes {paths.CONFIG}'s): a run trained otherwise is "
                         "reported and drawn as changed; default: nothing compared")
 
 
@@ -836,11 +836,11 @@ def parser() -> argparse.ArgumentParser:
                        "tolerances")
     add_calibrated(s)
     s.add_argument("--recipe", default=None,
-                   help="the author's recipe over its seeds (config/recipe.yaml): the book's "
-                   "draw's spread, and the comparison of our network with the recipe")
+                   help=f"the author's recipe over its seeds ({paths.RECIPE_INSTALLED}): the "
+                   "book's draw's spread, and the comparison of our network with the recipe")
     s.add_argument("--recipe-curves", default=None,
                    help="the recipe's published curves over its seeds "
-                   "(config/recipe_curves.json)")
+                   f"({paths.RECIPE_CURVES_INSTALLED})")
     s.add_argument("--aggregates", nargs="+", default=[],
                    help=f"the runs' aggregates ({paths.AGGREGATE})")
     add_records(s)
@@ -850,13 +850,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--neuron", nargs="*", default=[],
                    help=f"the single neuron's results ({paths.NEURON})")
     s.add_argument("--labels", default=None,
-                   help="the prepared data (data/mnist.npz): each evaluation set's digit "
+                   help=f"the prepared data ({paths.DATA}): each evaluation set's digit "
                    "counts, for rows that need them")
     s.add_argument("--book", nargs="*", default=[],
                    help="the book's published runs: adds the curve check")
     s.add_argument("--replay", nargs="*", default=[],
-                   help="the published runs replayed (results/replay/*.json, with --book): "
-                   "adds the exact check")
+                   help=f"the published runs replayed ({paths.REPLAY.format(file='*.json')}, "
+                   "with --book): adds the exact check")
     add_published(s)
     add_book_settings(s)
     s.add_argument("--out-md", default=paths.REPRODUCTION_MD, help="the table, markdown")
@@ -915,8 +915,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--book", nargs="+", required=True, help="book_runs/*.json")
     add_labels(s)
     s.add_argument("--recipe", action="store_true",
-                   help="re-trained recipe seeds against config/recipe*.json (pass them as "
-                        "--calibration, --curve-calibration): rows without a recipe skipped")
+                   help=f"re-trained recipe seeds against {paths.RECIPE_INSTALLED} and "
+                        f"{paths.RECIPE_CURVES_INSTALLED} (pass them as --calibration, "
+                        "--curve-calibration): rows without a recipe skipped")
     s.set_defaults(func=cmd_calibration_check)
     s = sub.add_parser("docs", help="regenerate the numbers of README.md and docs/ from the "
                        "results (--check: fail if a committed block differs)")
