@@ -1,6 +1,6 @@
 """Chapter 2's two measurable claims about backpropagation, measured.
 
-    python benchmarks/backprop_claims.py [--examples 5000] [--repeats 3]
+    python benchmarks/backprop_claims.py [--examples N] [--repeats N]
 
 1. "Fully matrix-based" backpropagation over a whole mini-batch at once runs about 2x
    faster than chapter 1's loop over the examples of a mini-batch (the author's laptop).

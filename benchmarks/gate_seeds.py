@@ -1,7 +1,7 @@
 """The gate's false-failure rate, observed: the check over seed triples CI never uses.
 
     python benchmarks/gate_seeds.py --reports A/reproduction.json B/reproduction.json \
-        [--calibration config/calibration.yaml] [--expected config/expected.yaml] \
+        [--calibration FILE] [--expected FILE] \
         [--out FILE]
 
 Two measurements, both printed and written as JSON:

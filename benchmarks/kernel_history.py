@@ -4,7 +4,7 @@ after on the same machine at the same moment.
 
 Used by bench.py; on its own:
 
-    python benchmarks/kernel_history.py [--repeats 5]
+    python benchmarks/kernel_history.py [--repeats N]
 
 Every version is driven through one entry point, `epoch_runner`: an adapter per generation
 of the engine's interface (its module's `API`), so the versions need not share a signature.

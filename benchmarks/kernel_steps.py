@@ -1,7 +1,7 @@
 """Where the fast kernel's epoch goes, step by step: the time-stamp counter read around
 each step of every mini-batch of one epoch.
 
-    python benchmarks/kernel_steps.py [--repeats 5] [--scalar-exp]
+    python benchmarks/kernel_steps.py [--repeats N] [--scalar-exp]
 
 [784, 30, 10] float32, as bench.py's kernel: the steps are nndl3.fast's own functions
 (hidden_inputs: W1's rows summed, with the pixels fetched; hidden_outputs: the

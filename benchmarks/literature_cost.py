@@ -1,7 +1,7 @@
 """The cost of each literature run (config/literature.yaml), extrapolated from a few
 measured epochs of seed 1 on the full data:
 
-    python benchmarks/literature_cost.py [--epochs 4] [--runs simard_plain ...]
+    python benchmarks/literature_cost.py [--epochs N] [--runs simard_plain ...]
 
 Each run is trained for --epochs epochs exactly as `literature-train` trains it (its
 distortions drawn on a second thread, validation and test measured after each epoch).

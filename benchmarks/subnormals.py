@@ -2,7 +2,7 @@
 numbers flushed to zero (the engine's default, nndl3.subnormals) and with IEEE subnormals,
 and compare the weights the two give.
 
-    python benchmarks/subnormals.py [--epochs 8] [--eta 100]
+    python benchmarks/subnormals.py [--epochs N] [--eta ETA]
 
 The network: [784, 30, 10], float32, quadratic cost, large initialization, mini-batches of
 10, on the first --train-size training images (chapter 1's run `quad_30_eta100` at eta

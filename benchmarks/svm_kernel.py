@@ -3,7 +3,7 @@ kernel before svm_kernel) against svm_kernel.rbf (blocks of rows, exact float32 
 of the pixel codes), check that both give the same bits, and time a first write to fresh
 memory against a rewrite of the same memory (why svm_kernel reuses its buffers).
 
-    python benchmarks/svm_kernel.py [--repeats 3]
+    python benchmarks/svm_kernel.py [--repeats N]
 
 Prints the median seconds of each and their ratios, measured in this one run.
 """

@@ -108,7 +108,7 @@ def main(argv=None):
     p.add_argument("--sizes", type=arguments.positive, nargs="+", required=True)
     p.add_argument("--options", nargs="+", default=list(OPTIONS), choices=list(OPTIONS))
     p.add_argument("--data", default=paths.DATA)
-    p.add_argument("--cache", type=Path, default=Path("results/svm_options"))
+    p.add_argument("--cache", type=Path, default=Path(paths.SVM_OPTIONS_CACHE))
     p.add_argument("--sklearn-predict", action="store_true",
                    help="also time and compare scikit-learn's own predict")
     args = p.parse_args(argv)

@@ -1,7 +1,7 @@
 """The wide engine (nndl3.wide) beside the NumPy engine, its arithmetic floor, two hidden
 layers, and the cost of distorting 50,000 images:
 
-    python benchmarks/wide.py [--repeats 3] [--train-size 50000]
+    python benchmarks/wide.py [--repeats N] [--train-size N]
 
 or `python benchmarks/bench.py --wide` (the same function, after bench.py's own table).
 One thread (common.py); CPU time of this thread; medians of --repeats epochs, each from the

@@ -37,6 +37,18 @@ def read_book() -> book_runs.Book:
     return book_runs.read_dir(PUBLISHED, ROOT / book_runs.DIR)
 
 
+@pytest.fixture
+def workflow(monkeypatch):
+    """The workflow as Snakemake parses it from the checkout (its rules, localrules)."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import OutputSettings, ResourceSettings
+
+    monkeypatch.chdir(ROOT)
+    with SnakemakeApi(OutputSettings()) as api:
+        yield api.workflow(resource_settings=ResourceSettings(),
+                           snakefile=ROOT / "Snakefile", workdir=ROOT)._workflow
+
+
 def cli_commands() -> dict:
     """{command: its argparse parser} of `python -m nndl3`."""
     import argparse

@@ -66,6 +66,11 @@ def test_every_phase_a_training_job_times_is_a_kind_of_the_breakdown():
     assert sorted(counted) == sorted(timing.PHASES)
 
 
+def test_every_rule_the_breakdown_sorts_into_a_kind_is_a_rule_of_the_workflow(workflow):
+    """A rule renamed in the workflow but not here would fall into "other jobs" unseen."""
+    assert set(breakdown.KIND_OF_RULE) <= {r.name for r in workflow.rules}
+
+
 def test_the_pipeline_timer_measures_snakemakes_own_process_apart():
     """pipeline.run_timed: the CPU of Snakemake's own process (the breakdown's row of it)
     is measured apart from the children's total, which contains it; its exit status is

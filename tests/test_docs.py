@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from nndl3 import paths
 from nndl3.docs import documents
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,7 +18,7 @@ COMMITTED = ("Snakefile", "workflow", "config", "src", "tests", "benchmarks", "d
              "profiles", ".ci", "data", "figures", "results", "pyproject.toml",
              "requirements.lock", "README.md", "tools", "book_runs")
 # Outputs of the workflow (git-ignored): named in the text, never committed.
-GENERATED = ("data/", "figures/", "results/", "logs/")
+GENERATED = tuple(f"{folder}/" for folder in paths.OUTPUT_FOLDERS)
 
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 CODE = re.compile(r"`([^`\s]+)`")

@@ -158,13 +158,17 @@ class InThisThread:
         pass
 
 
+# threads a distorted run uses: this one trains while a second draws the next epoch's images
+DRAWING_THREADS = 2
+
+
 class TrainingImages:
     """The CSR form of each epoch's training images: the originals, or a fresh distorted
     copy per epoch, the next one drawn on a second thread while the current one trains, or
     with `threads` 1 before it trains (the draws stay in order either way: the same seed,
     the same images)."""
 
-    def __init__(self, x, how, rng, seconds=(), threads: int = 2):
+    def __init__(self, x, how, rng, seconds=(), threads: int = DRAWING_THREADS):
         from .wide import csr
 
         self.x, self.how, self.rng, self.csr = x, how, rng, csr
@@ -210,7 +214,7 @@ class TrainingImages:
 
 
 def train_seed(run: str, spec: dict, seed: int, data: dict, log=None,
-               checkpoint=None, threads: int = 2) -> dict:
+               checkpoint=None, threads: int = DRAWING_THREADS) -> dict:
     """Train one seed of a literature run; its record. With a `checkpoint`
     (nndl3.literature_checkpoint), resume from its state if it is this run's, and save the
     state every so many epochs; `threads`: 2 draws a distorted run's images on a second

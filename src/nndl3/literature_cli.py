@@ -38,7 +38,7 @@ def cmd_train(args):
                "code": code, "data": data_digest(data)}
         checkpoint = Checkpoint(Path(args.checkpoint), key, args.checkpoint_every)
     record = literature.train_seed(args.run, spec, args.seed, data, checkpoint=checkpoint,
-                                   threads=args.threads)
+                                   **({"threads": args.threads} if args.threads else {}))
     record["n_test"] = len(data["test"][1])
     record["scale"] = args.scale
     record["code"] = code
@@ -155,9 +155,9 @@ def add_commands(sub) -> None:
     s.add_argument("--checkpoint", help="save the run's state here every "
                    "--checkpoint-every epochs, and resume from it if it is this run's "
                    f"(the rule's: {paths.LITERATURE_CHECKPOINT})")
-    s.add_argument("--threads", type=positive, default=2,
-                   help="2: a distorted run draws the next epoch's images on a second "
-                        "thread while this one trains; 1: before it trains, on one core")
+    s.add_argument("--threads", type=positive, default=None,
+                   help="1: a distorted run draws each epoch's images before it trains, on "
+                        "one core; default: on a second thread while this one trains")
     s.add_argument("--checkpoint-every", type=positive, default=10, metavar="EPOCHS",
                    help="epochs between two saves of --checkpoint")
     s.set_defaults(func=cmd_train)

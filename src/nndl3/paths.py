@@ -67,6 +67,7 @@ KERNEL_BENCH = "results/benchmarks.json"  # benchmarks/bench.py
 REPLAY_SENSITIVITY = "results/replay_sensitivity.json"  # benchmarks/replay_sensitivity.py
 WIDE_BENCH = "results/benchmarks_wide.json"  # benchmarks/wide.py
 LITERATURE_COST = "results/literature_cost.json"  # benchmarks/literature_cost.py
+SVM_OPTIONS_CACHE = "results/svm_options"  # benchmarks/svm_options.py: the fits it keeps
 # the configuration, and the calibrations and recipe spreads installed into it
 CONFIG = "config/config.yaml"
 FIGURES_CONFIG = "config/figures.yaml"

@@ -130,7 +130,7 @@ def text_rows(expected: dict, book: book_runs.Book, replayed: dict,
     ours = check.Inputs(*as_inputs(book_runs.Book(replayed, book.published), svm_results))
     theirs = check.Inputs(*as_inputs(
         book_runs.Book({f: book[f] for f in replayed if f in book}, book.published),
-        [{"train_size": n, "pixel_divisor": 256, "accuracy": v}
+        [{"train_size": n, "pixel_divisor": mnist.BOOK_PIXEL_DIVISOR, "accuracy": v}
          for n, v in book_runs.points(book, SVM_FILE).items()]))
     found = []
     for row in expected["quantities"]:

@@ -293,4 +293,5 @@ def literature_spec_option(wildcards):
 
 def literature_threads(wildcards):
     # a distorted run draws the next epoch's images on a second thread
-    return 2 if "distortion" in LITERATURE["runs"][wildcards.run] else 1
+    distorted = "distortion" in LITERATURE["runs"][wildcards.run]
+    return nndl3_literature.DRAWING_THREADS if distorted else 1
