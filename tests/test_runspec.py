@@ -111,3 +111,34 @@ def test_a_value_of_the_wrong_kind_is_named(text, message):
 def test_a_key_given_twice_in_a_spec_is_refused(text):
     with pytest.raises(UserError, match="the key 'eta' given twice"):
         runspec.load(text)
+
+
+def test_every_monitor_is_named_alike_wherever_one_is_read():
+    """The monitors a run may ask for (run.schema.yaml) are the lists of the author's
+    files, those a replay may ask for, and those the figures label and describe: a monitor
+    added to one place and not the others would be refused, or drawn without words."""
+    from pathlib import Path
+
+    import yaml
+
+    from nndl3 import book_runs, figures, plotting
+
+    package = Path(runspec.__file__).parent
+    run = yaml.safe_load((package / "run.schema.yaml").read_text())
+    replay = yaml.safe_load((package / "replay.schema.yaml").read_text())
+
+    def monitors(schema):  # every `monitor` array's item enum in a schema
+        found, todo = [], [schema]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, dict):
+                if isinstance(node.get("monitor"), dict) and "items" in node["monitor"]:
+                    found.append(set(node["monitor"]["items"]["enum"]))
+                todo += node.values()
+            elif isinstance(node, list):
+                todo += node
+        return found
+
+    [ours] = monitors(run)
+    assert monitors(replay) == [ours]
+    assert ours == set(book_runs.LISTS) == set(figures.METRIC_WORDS) == set(plotting.LABELS)
