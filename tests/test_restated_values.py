@@ -490,3 +490,11 @@ def test_the_literature_doc_states_the_runs_settings_as_configured():
     digits = lit["figures"]["simard_elastic_digits"]
     assert (f"sigma {', '.join(f'{s:g}' for s in digits['sigmas'])} and alpha "
             f"{', '.join(f'{a:g}' for a in digits['alphas'])}") in said
+
+
+def test_the_docs_name_a_literature_seeds_log_where_the_workflow_writes_it():
+    from nndl3 import paths
+
+    log = paths.LITERATURE_LOG.format(scale="runs", run="<run>", seed="<seed>")
+    for doc in ("docs/literature.md", "docs/cluster.md"):
+        assert f"`{log}`" in prose(doc), doc

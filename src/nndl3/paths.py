@@ -46,6 +46,8 @@ LITERATURE_CHECKPOINT = "results/literature/checkpoints/{scale}/{run}/seed-{seed
 LITERATURE_MD = "results/literature/{scale}/reproduction.md"
 LITERATURE_JSON = "results/literature/{scale}/reproduction.json"
 LITERATURE_PROBE_JSON = "results/literature/probe/summary.json"  # literature-probe
+# a literature seed's log, one progress line per epoch (docs/literature.md, cluster.md)
+LITERATURE_LOG = "logs/literature/{scale}/{run}/seed-{seed}.log"
 # a training job's log, whose last `timing` line has what its record cannot (the write)
 TRAIN_LOG = "logs/train/{run}.log"
 # the job times of the rules that keep them (`benchmark:`), read by benchmarks/breakdown.py

@@ -30,7 +30,7 @@ rule literature_train:
     output:
         paths.LITERATURE_RECORD,
     log:
-        "logs/literature/{scale}/{run}/seed-{seed}.log",
+        paths.LITERATURE_LOG,
     wildcard_constraints:
         scale=one_of(paths.LITERATURE_SCALES),
         run=one_of(LITERATURE_RUNS),
