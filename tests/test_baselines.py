@@ -26,7 +26,7 @@ def test_darkness_means_are_each_digits_mean_sum():
     assert means[3] == 1.5 and means[7] == 0.5
     assert means[0] == np.inf  # a digit without images is never the nearest
     assert list(baselines.darkness_predict(means, np.array([[1.4, 0.0], [0.2, 0.1]]))) == [3, 7]
-    assert baselines.darkness({"train": (x, y), "test": (x, y)})["means"][0] is None
+    assert baselines.darkness({"train": (x, y), "test": (x, y)}, "test")["means"][0] is None
 
 
 def test_nearest_mean_ties_go_to_the_lower_digit():
@@ -39,7 +39,7 @@ def test_nearest_mean_ties_go_to_the_lower_digit():
 def test_darkness_classifier_on_synthetic_digits():
     rng = np.random.default_rng(0)
     train, test = darkness_data(rng, 2000), darkness_data(rng, 500)
-    result = baselines.darkness({"train": train, "test": test})
+    result = baselines.darkness({"train": train, "test": test}, "test")
     predicted = baselines.darkness_predict(np.array(result["means"]), test[0])
     assert result["correct"] == int(np.sum(predicted == test[1])) > 450
     assert result["of"] == 500 and result["accuracy"] == result["correct"] / 500

@@ -151,12 +151,12 @@ def tiny_spec(pixels=16):
 
 def test_a_short_replay_is_deterministic_and_carries_the_streams():
     spec, data = tiny_spec(), synthetic_data()
-    first = replay.replay_file(spec, data, log=None)
-    assert first == replay.replay_file(copy.deepcopy(spec), synthetic_data(), log=None)
+    first = replay.replay_file(spec, data, "numpy", log=None)
+    assert first == replay.replay_file(copy.deepcopy(spec), synthetic_data(), "numpy", log=None)
     assert [len(v) for v in first[0]] == [3, 3, 3, 3] and isinstance(first[2], float)
     # the second training starts from the first's streams: alone, it differs
     alone = replay.replay_file({**spec, "runs": [{**spec["runs"][1], "network": [16, 6, 10]}]},
-                               data, log=None)
+                               data, "numpy", log=None)
     assert alone[0] != first[1]
 
 
@@ -238,7 +238,7 @@ def test_first_epochs_of_overfitting_json_are_the_books(real_data):
     spec["runs"][0]["epochs"] = epochs
     data = mnist.load(real_data, np.float64, replay_spec.data_sets(spec),
                       replay_spec.train_size(spec), mnist.BOOK_PIXEL_DIVISOR)
-    ours = replay.replay_file(spec, data, log=None)
+    ours = replay.replay_file(spec, data, "numpy", log=None)
     book = published()
     for name, mine, theirs in zip(book_runs.LISTS, ours, book, strict=True):
         if name.endswith("accuracy"):

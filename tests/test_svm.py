@@ -33,8 +33,8 @@ def test_run_reports_the_fit(tiny_data):
 def test_the_test_set_is_scored_by_the_same_fit(tiny_data):
     """Scoring the test set too leaves every value of the validation result unchanged, and
     its score is that of the fit's predictions (chapter 1's default SVM)."""
-    plain = svm.run(tiny_data, 40)
-    both = svm.run(tiny_data, 40, score=("test",))
+    plain = svm.run(tiny_data, 40, "validation")
+    both = svm.run(tiny_data, 40, "validation", score=("test",))
     timed = ("fit_seconds", "predict_seconds", "cpu_seconds")
     assert {k: v for k, v in both.items() if k not in (*timed, "scores")} == \
         {k: v for k, v in plain.items() if k not in timed}

@@ -34,7 +34,7 @@ def darkness_predict(means: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.abs(dark[:, None] - means[None, :]).argmin(axis=1)
 
 
-def darkness(data: dict, evaluation: str = "test") -> dict:
+def darkness(data: dict, evaluation: str) -> dict:
     """The book's mnist_average_darkness.py: means from the training set, scored on
     `evaluation`."""
     x, y = data["train"]

@@ -51,7 +51,7 @@ def network(recipe: dict, numbers: np.random.RandomState, engine: str):
     return ENGINES[engine](weights, biases, recipe["cost"])
 
 
-def train(run_id: str, spec: dict, seed: int, data: dict, engine: str = "compiled",
+def train(run_id: str, spec: dict, seed: int, data: dict, engine: str,
           log=None) -> dict:
     """One seed of our run `spec` trained by its recipe; a run record (docs/run-record.md).
     data: mnist.load(..., np.float64, data_sets(recipe), train_size,

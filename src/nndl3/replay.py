@@ -35,7 +35,7 @@ ENGINES = {"numpy": lambda w, b: BookNetwork(w, b, ordered=True),
            "compiled": CompiledBookNetwork}
 
 
-def replay_file(spec: dict, data: dict, engine: str = "numpy", log=None):
+def replay_file(spec: dict, data: dict, engine: str, log=None):
     """One published file's content, replayed: `data` holds the sets at the book's pixel
     scale (mnist.load(..., divisor=256)), the training set cut to
     replay_spec.train_size(spec); `spec` is one replay_spec.checked has passed.

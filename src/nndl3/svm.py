@@ -45,7 +45,7 @@ class OneVsOne:
     pairs: list  # (i, j, columns of `vectors`, coefficients, intercept)
 
 
-def run(data: dict, train_size: int, evaluation: str = "validation", gamma=None,
+def run(data: dict, train_size: int, evaluation: str, gamma=None,
         score=(), solved=None) -> dict:
     """Fit the SVM on the first `train_size` training images, score it on the evaluation set
     (`accuracy`) and, from the same fit, on the sets named in `score` (`scores`: chapter 1's
