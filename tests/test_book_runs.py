@@ -71,8 +71,9 @@ def test_sweeps_are_fractions_by_training_size():
 ])
 def test_bad_files_are_one_line_errors(tmp_path, name, text, message):
     (tmp_path / name).write_text(text)
-    with pytest.raises(book_runs.UserError, match=message):
+    with pytest.raises(book_runs.UserError, match=message) as caught:
         book_runs.read([tmp_path / name], PUBLISHED)
+    assert "\n" not in str(caught.value)
 
 
 def published_inputs():

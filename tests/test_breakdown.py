@@ -86,8 +86,9 @@ def test_the_pipeline_timer_measures_snakemakes_own_process_apart():
 def test_a_pipeline_record_without_snakemakes_own_cpu_is_refused_in_one_line(tmp_path):
     (tmp_path / paths.PIPELINE).parent.mkdir(parents=True)
     (tmp_path / paths.PIPELINE).write_text('{"seconds": 400, "cpu_seconds": 800.0}\n')
-    with pytest.raises(SystemExit, match="has no snakemake_cpu_seconds: an older"):
+    with pytest.raises(SystemExit, match="has no snakemake_cpu_seconds: an older") as caught:
         breakdown.stages(tmp_path)
+    assert "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize("content, words", [

@@ -121,8 +121,9 @@ def test_inputs_lacking_a_key_give_one_line_and_write_nothing(repo):
     (repo / paths.REPRODUCTION_JSON).write_text(json.dumps({"rows": []}))
     before = (repo / "README.md").read_text()
     with pytest.raises(UserError, match="README.md: block summary: results/reproduction.json "
-                                        "lack what it needs .KeyError"):
+                                        "lack what it needs .KeyError") as caught:
         docs.run(repo, check=False)
+    assert "\n" not in str(caught.value)
     assert (repo / "README.md").read_text() == before
 
 

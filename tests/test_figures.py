@@ -9,6 +9,7 @@ import pytest
 
 from nndl3 import figures, plotting, workflow_config
 from nndl3.errors import UserError
+from nndl3.paths import AGGREGATE, BASELINE, SVM
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "workflow" / "report"
@@ -119,8 +120,44 @@ def test_every_figure_of_the_config_has_its_inputs_and_caption():
                 assert paths == [], (name, role)
             elif figures.ROLES[role].one:
                 assert len(paths) == 1, (name, role)
+        # the files the figure's entry names, found here without figures' own readers
+        named = named_values(fig)
+        takes = family.roles
+        assert sorted(inputs["aggregates"]) == sorted(
+            AGGREGATE.format(run=r) for r in named["run"] if "aggregates" in takes), name
+        assert sorted(inputs["baselines"]) == sorted(
+            BASELINE.format(name=b) for b in named["baseline"] if "baselines" in takes), name
+        sizes = config["svm_sizes"] if fig.get("svm") is True else named["svm"]
+        assert sorted(inputs["svm"]) == sorted(
+            SVM.format(n=n) for n in sizes if "svm" in takes), name
         text = figures.caption(config, name, REPORT)
         assert fig["title"] in text and "{" not in text, name
+
+
+def named_values(entry) -> dict[str, list]:
+    """Every value under the keys run (or runs), baseline and svm anywhere in a figure's
+    entry (its series, its bars), each once (`svm: true` is the sweep's flag, not a fit)."""
+    found = {"run": [], "baseline": [], "svm": []}
+
+    def add(key, value):
+        if value is not True and value not in found[key]:
+            found[key].append(value)
+
+    todo = [entry]
+    while todo:
+        node = todo.pop(0)
+        if isinstance(node, list):
+            todo += node
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key == "runs":
+                    for run in value:
+                        add("run", run)
+                elif key in found:
+                    add(key, value)
+                else:
+                    todo.append(value)
+    return found
 
 
 def test_an_unknown_family_is_named():

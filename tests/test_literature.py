@@ -136,10 +136,12 @@ def test_a_distorted_run_trains_on_the_images_its_stream_draws(epochs_seen, how)
 
 
 def test_a_scale_without_an_entry_for_the_run_is_one_line():
-    with pytest.raises(UserError, match="probe: no entry for run 'simard_plain'"):
+    with pytest.raises(UserError, match="probe: no entry for run 'simard_plain'") as probe:
         literature.run_spec(CONFIG, LITERATURE, "simard_plain", "probe")
-    with pytest.raises(UserError, match="--scale: 'big' is not one of runs, miniature, probe"):
+    with pytest.raises(UserError,
+                       match="--scale: 'big' is not one of runs, miniature, probe") as big:
         literature.run_spec(CONFIG, LITERATURE, "simard_plain", "big")
+    assert "\n" not in str(probe.value) + str(big.value)
 
 
 def test_a_probe_figure_reads_the_probe_records():

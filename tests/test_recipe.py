@@ -17,6 +17,7 @@ from nndl3 import (
     aggregate,
     book_runs,
     calibration,
+    check,
     mnist,
     paths,
     readers,
@@ -99,9 +100,32 @@ def test_a_technique_the_author_lacks_has_no_recipe(change, reason):
         recipe.of(spec, "run x")
 
 
+def runs_the_check_reads(cfg: dict, expected: dict) -> set[str]:
+    """The runs a row of expected.yaml or a published curve (config `published:`) names,
+    found from the files themselves (not through recipe_plan's or calibration's code)."""
+    runs, named = set(cfg["runs"]), set()
+    for row in expected["quantities"]:
+        named |= {row["source"][k] for k in ("run", "minus_run") if k in row["source"]}
+    todo = list(cfg["published"]["runs"].values())
+    while todo:
+        value = todo.pop()
+        if isinstance(value, str):
+            named.add(value)
+        else:
+            todo += value.values() if isinstance(value, dict) else value
+    for pattern in cfg["published"]["sweeps"].values():  # size_{n}: every run of the sweep
+        named |= {r for r in runs if re.fullmatch(pattern.replace("{n}", r"\d+"), r)}
+    return named & runs
+
+
 def test_every_run_the_check_reads_says_its_recipe_or_why_none():
     cfg = config()
-    got = recipe_plan.recipes(cfg, cfg["runs"])
+    expected = check.load_expected(ROOT / "config" / "expected.yaml")
+    got = recipe_plan.read_recipes(cfg, expected)
+    read = runs_the_check_reads(cfg, expected)
+    assert 0 < len(read) < len(cfg["runs"])  # the selection selects
+    assert set(got) == read
+    assert all(isinstance(v, dict) or v.startswith("none (") for v in got.values())
     assert got["quad_30"]["program"] == "network.py" and got["l2_full"]["program"] == \
         "network2.py"
     assert got["hp_early"].startswith("none (early_stopping")
@@ -287,8 +311,6 @@ def test_the_installed_recipe_covers_every_row_and_published_curve_of_a_recipe_r
     """config/recipe.yaml and recipe_curves.json (`snakemake install_recipe`): every seeded
     row whose runs all have a recipe, over recipe_seeds, and every published curve, with
     its band (what the figures draw)."""
-    from nndl3 import check
-
     cfg = config()
     expected = check.load_expected(ROOT / "config" / "expected.yaml")
     points = yaml.safe_load((ROOT / "config" / "recipe.yaml").read_text())
@@ -452,7 +474,7 @@ def test_calibrate_recipe_writes_the_calibrations_format_with_bands(tmp_path):
 def test_the_cost_block_is_measured_when_complete_and_estimated_per_run_before(tmp_path):
     import shutil
 
-    from nndl3 import check, docs
+    from nndl3 import docs
     from nndl3.bench_docs import cores_minutes
 
     (tmp_path / "config").mkdir()

@@ -467,31 +467,6 @@ def test_momentum_and_relu_have_no_claim_row():
     assert "Momentum and ReLU have no claim row" in prose("docs/reproduction-gate.md")
 
 
-def test_the_literature_doc_states_the_runs_settings_as_configured():
-    """docs/literature.md's choices restate config/literature.yaml's settings."""
-    lit = config("literature.yaml")
-    runs, said = lit["runs"], prose("docs/literature.md")
-    plain, affine = runs["simard_plain"], runs["simard_affine"]["distortion"]
-    decay, hinton = plain["eta_decay"], runs["dropout_maxnorm"]
-    per_image = plain["eta"] / plain["mini_batch"]
-    assert (f"mini-batch {plain['mini_batch']} at eta = {plain['eta']:g}, i.e. "
-            f"{per_image:g} per image's gradient") in said
-    assert f"updates at {runs['simard_plain_online']['eta']:g}" in said
-    assert (f"{plain['epochs']} (\"hundreds\"), eta multiplied by {decay['factor']:g} every "
-            f"{decay['every']}") in said
-    assert f"the elastic run for {runs['simard_elastic_long']['epochs']} epochs" in said
-    assert f"N(0, {plain['init_std']:g}^2)" in said and f"N(0, {hinton['init_std']:g}^2)" in said
-    assert (f"rotation uniform in +-{affine['max_degrees']:g} degrees, horizontal skew "
-            f"(x += s y) uniform in +-{affine['max_skew']:g}, shift uniform in "
-            f"+-{affine['max_shift']:g} pixels") in said
-    assert f"**Hinton, network**: {hinton['sizes']}".replace("'", "") in said
-    assert f"rate of {hinton['eta']:g}" in said
-    assert f"incoming weights (bias excluded) at {hinton['max_norm']:g}, after every" in said
-    digits = lit["figures"]["simard_elastic_digits"]
-    assert (f"sigma {', '.join(f'{s:g}' for s in digits['sigmas'])} and alpha "
-            f"{', '.join(f'{a:g}' for a in digits['alphas'])}") in said
-
-
 def test_the_docs_name_a_literature_seeds_log_where_the_workflow_writes_it():
     from nndl3 import paths
 

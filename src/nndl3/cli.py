@@ -795,7 +795,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--spec", required=True, help="the file's replay entry, as JSON")
     add_data(s)
     s.add_argument("--engine", choices=["numpy", "numpy-blas", "compiled"], default="numpy",
-                   help="numpy: network2's order of sums (default); numpy-blas: BLAS sums "
+                   help="numpy: network2's order of sums; numpy-blas: BLAS sums "
                         "over the mini-batch; compiled: nndl3.fast in float64")
     s.add_argument("--out", required=True,
                    help=f"the replayed lists, JSON (the rule's: {paths.REPLAY})")
@@ -808,7 +808,7 @@ def parser() -> argparse.ArgumentParser:
                    help="the run's id, stored in its records")
     add_data(s)
     s.add_argument("--engine", choices=["compiled", "numpy"], default="compiled",
-                   help="compiled: nndl3.fast in float64 (default); numpy: network2's order "
+                   help="compiled: nndl3.fast in float64; numpy: network2's order "
                         "of sums")
     s.add_argument("--out-dir", required=True,
                    help=f"records go to OUT_DIR/{paths.RECORD_FILE}")
