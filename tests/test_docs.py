@@ -122,6 +122,12 @@ def test_readme_targets_table_has_every_experiment():
     table = text[text.index("| target | what it makes |"):].split("\n\n")[0]
     rows = [line.split(" | ")[0] for line in table.splitlines() if line.startswith("| `")]
     assert [e for e in experiments if f"| `{e}`" not in rows] == []
+    # each row's section is its figures' (config/figures.yaml `section`)
+    figures = yaml.safe_load((ROOT / "config" / "figures.yaml").read_text())["figures"]
+    for name, drawn in experiments.items():
+        (line,) = [x for x in table.splitlines() if x.startswith(f"| `{name}` |")]
+        sections = sorted({figures[f]["section"] for f in drawn})
+        assert line.split(" | ")[1].startswith(f"section {sections[0]}"), (name, sections)
 
 
 def test_the_run_settings_block_writes_each_runs_settings_as_the_config_does(tmp_path):

@@ -473,3 +473,12 @@ def test_the_docs_name_a_literature_seeds_log_where_the_workflow_writes_it():
     log = paths.LITERATURE_LOG.format(scale="runs", run="<run>", seed="<seed>")
     for doc in ("docs/literature.md", "docs/cluster.md"):
         assert f"`{log}`" in prose(doc), doc
+
+
+def test_the_docs_state_the_book_s_svm_as_svm_fits_it():
+    """SVC(C=1, gamma=1/784): the book's default SVM, svm.BOOK_ERA."""
+    from nndl3 import svm
+
+    words = f"`SVC(C={svm.BOOK_ERA['C']:g}, gamma=1/{round(1 / svm.BOOK_ERA['gamma'])})`"
+    for doc in ("docs/performance.md", "docs/experiments.md"):
+        assert words in prose(doc), doc
