@@ -69,8 +69,7 @@ def main(argv=None) -> int:
         p.error("--epochs: at least 3 (the first and the last are not counted)")
     config = yaml.safe_load((ROOT / paths.CONFIG).read_text())
     lit = literature.load_config(ROOT / paths.LITERATURE_CONFIG)
-    data = mnist.load(args.data or common.default_data(), np.float32,
-                      ("train", "validation", "test"))
+    data = mnist.load(args.data or common.default_data(), np.float32, mnist.SETS)
     rows = []
     for run in args.runs or list(lit["runs"]):
         rows.append(measure(run, literature.run_spec(config, lit, run), data, args.epochs))

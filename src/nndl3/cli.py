@@ -286,8 +286,7 @@ def cmd_tuned_svm(args):
     given = {"validation": args.predicted_validation, "test": args.predicted_test}
     if any(given.values()) and not all(given.values()):
         raise UserError("--predicted-validation, --predicted-test: both or neither")
-    data = mnist.load(args.data, np.float64, ("train", "validation", "test"), None,
-                      svm.PIXEL_DIVISOR)
+    data = mnist.load(args.data, np.float64, mnist.SETS, None, svm.PIXEL_DIVISOR)
     from .tuned_inputs import search
 
     searched = search(args.search, spec["grid"]) if args.search else None

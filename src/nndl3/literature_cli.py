@@ -25,8 +25,7 @@ def cmd_train(args):
             # the run would replace it, then delete it
             raise UserError(f"--checkpoint: {args.checkpoint}: a file that is not a "
                             "checkpoint (left as it is)")
-    data = mnist.load(args.data, np.dtype(spec["dtype"]), ("train", "validation", "test"),
-                      spec["train_size"])
+    data = mnist.load(args.data, np.dtype(spec["dtype"]), mnist.SETS, spec["train_size"])
     from .code import digest
 
     code = digest("literature-train")  # the record keeps it: its rows can be committed
