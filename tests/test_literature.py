@@ -757,14 +757,13 @@ def test_the_committed_literature_result_is_what_the_check_makes_of_its_seeds():
 
 
 def test_the_docs_name_the_literature_runs_log_and_checkpoint_paths_the_workflow_uses():
-    """The log path is literature_train's `log:` (workflow/rules/literature.smk), the
-    checkpoint folder paths.LITERATURE_CHECKPOINT's: the docs that tell a user where to look
-    follow them."""
+    """The log path is literature_train's `log:` (workflow/rules/literature.smk:
+    paths.LITERATURE_LOG), the checkpoint folder paths.LITERATURE_CHECKPOINT's: the docs
+    that tell a user where to look follow them."""
     rules = (ROOT / "workflow" / "rules" / "literature.smk").read_text()
     rule = rules[rules.index("rule literature_train:"):]
-    log = re.search(r'log:\s*"([^"]+)"', rule).group(1)
-    shown = (log.replace("{scale}", "runs").replace("{run}", "<run>")
-             .replace("{seed}", "<seed>"))
+    assert re.match(r"\s*paths\.LITERATURE_LOG,", rule[rule.index("log:") + 4:])
+    shown = paths.LITERATURE_LOG.format(scale="runs", run="<run>", seed="<seed>")
     for doc in ("literature.md", "cluster.md"):
         assert f"`{shown}`" in (ROOT / "docs" / doc).read_text(), doc
     folder = paths.LITERATURE_CHECKPOINT[:paths.LITERATURE_CHECKPOINT.index("{")]

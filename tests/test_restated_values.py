@@ -467,14 +467,6 @@ def test_momentum_and_relu_have_no_claim_row():
     assert "Momentum and ReLU have no claim row" in prose("docs/reproduction-gate.md")
 
 
-def test_the_docs_name_a_literature_seeds_log_where_the_workflow_writes_it():
-    from nndl3 import paths
-
-    log = paths.LITERATURE_LOG.format(scale="runs", run="<run>", seed="<seed>")
-    for doc in ("docs/literature.md", "docs/cluster.md"):
-        assert f"`{log}`" in prose(doc), doc
-
-
 def test_the_docs_state_the_book_s_svm_as_svm_fits_it():
     """SVC(C=1, gamma=1/784): the book's default SVM, svm.BOOK_ERA."""
     from nndl3 import svm
