@@ -236,6 +236,12 @@ def predict(model: OneVsOne, x, chunk: int = 1000) -> np.ndarray:
     vectors = svm_kernel.Pixels.of(model.vectors)
     images = svm_kernel.Pixels.of(x)
     n_class = len(model.classes)
+    # every pair's coefficients as a column over all support vectors (0 for those it does
+    # not use): one matrix product gives every decision value of a chunk
+    weights = np.zeros((len(vectors.sq), len(model.pairs)))
+    for p, (_, _, columns, coef, _) in enumerate(model.pairs):
+        weights[columns, p] = coef
+    intercepts = np.array([b for *_, b in model.pairs])
     out = np.empty(len(images.sq), dtype=model.classes.dtype)
     # buffers for all chunks: fresh pages cost (svm_kernel.Pixels)
     dots_, kernel_ = np.empty((2, min(chunk, len(out)), len(vectors.sq)))
@@ -248,10 +254,10 @@ def predict(model: OneVsOne, x, chunk: int = 1000) -> np.ndarray:
         svm_kernel.exponents(dots, images.sq[start:stop], vectors.sq, -model.gamma, True,
                              kernel)
         np.exp(kernel, out=kernel)
+        decisions = kernel @ weights + intercepts
         votes = np.zeros((stop - start, n_class), dtype=np.int64)
         every = np.arange(stop - start)
-        for i, j, columns, coef, b in model.pairs:
-            decision = kernel[:, columns] @ coef + b
-            votes[every, np.where(decision < 0, i, j)] += 1
+        for p, (i, j, *_) in enumerate(model.pairs):
+            votes[every, np.where(decisions[:, p] < 0, i, j)] += 1
         out[start:stop] = model.classes[np.argmax(votes, axis=1)]
     return out
