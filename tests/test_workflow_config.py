@@ -799,12 +799,33 @@ def test_an_experiment_named_like_the_literatures_targets_but_none_is_a_target(t
     assert proc.returncode == 0, proc.stderr
 
 
-def test_a_literature_run_named_so_that_its_target_is_a_rule_is_refused(tmp_path):
-    """A run's target is literature_<run>: a run `train` would be the rule literature_train."""
-    tmp_path = tmp_path / "checkout"  # its sources, not its results
-    shutil.copytree(ROOT, tmp_path, ignore=shutil.ignore_patterns(
+def sources_copy(tmp_path) -> Path:
+    """The checkout's sources, not its results, copied under tmp_path."""
+    copy = tmp_path / "checkout"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
         ".git", ".snakemake", ".cache", ".ci", "data", "results", "logs", "figures",
         "__pycache__"))
+    return copy
+
+
+def test_code_edited_into_a_syntax_error_stops_the_workflow_in_one_line(tmp_path):
+    """The rules' code digests parse the package: an edit that does not parse stopped
+    Snakemake with its traceback of the workflow's files."""
+    tmp_path = sources_copy(tmp_path)
+    module = tmp_path / "src" / "nndl3" / "plotting.py"
+    module.write_text(module.read_text() + "\ndef broken(:\n")
+    lines = len(module.read_text().splitlines())
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert stopped_in_one_line(proc) == (
+        f"error: plotting.py, line {lines}: invalid syntax (the code does not parse, so no "
+        "job can be planned: fix it and run again)")
+
+
+def test_a_literature_run_named_so_that_its_target_is_a_rule_is_refused(tmp_path):
+    """A run's target is literature_<run>: a run `train` would be the rule literature_train."""
+    tmp_path = sources_copy(tmp_path)
     literature = tmp_path / "config" / "literature.yaml"
     text = literature.read_text()
     assert "\nruns:\n" in text

@@ -200,13 +200,27 @@ def calibration_records(wildcards):
 def code(command):
     """The code `python -m nndl3 <command>` runs (nndl3.code), as a rule's param: a change
     to it reruns the rule's jobs and what depends on them; a comment's does not."""
-    return nndl3_code.digest(command)
+    try:
+        return nndl3_code.digest(command)
+    except SyntaxError as error:
+        stop(unparsable(error))
 
 
 def script_code(script):
     """The code a script of the checkout runs (nndl3.code.script_digest), as a rule's
     param, as `code` is for the package's commands."""
-    return nndl3_code.script_digest(Path(workflow.basedir, script))
+    try:
+        return nndl3_code.script_digest(Path(workflow.basedir, script))
+    except SyntaxError as error:
+        stop(unparsable(error))
+
+
+def unparsable(error):
+    """Code edited into a syntax error: no rule can know what its jobs would run."""
+    return (
+        f"{error.filename}, line {error.lineno}: {error.msg} (the code does not parse, "
+        "so no job can be planned: fix it and run again)"
+    )
 
 
 def benchmark_file(rule, name):
