@@ -49,6 +49,20 @@ def workflow(monkeypatch):
                            snakefile=ROOT / "Snakefile", workdir=ROOT)._workflow
 
 
+def entries(node, keys):
+    """(key, value) of every mapping entry at any depth of a parsed YAML or JSON `node`
+    whose key is in `keys` (the values of those are not searched further)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in keys:
+                yield key, value
+            else:
+                yield from entries(value, keys)
+    elif isinstance(node, list):
+        for item in node:
+            yield from entries(item, keys)
+
+
 def cli_commands() -> dict:
     """{command: its argparse parser} of `python -m nndl3`."""
     import argparse

@@ -11,6 +11,8 @@ from nndl3 import figures, plotting, workflow_config
 from nndl3.errors import UserError
 from nndl3.paths import AGGREGATE, BASELINE, SVM
 
+from .conftest import entries
+
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "workflow" / "report"
 
@@ -138,25 +140,11 @@ def named_values(entry) -> dict[str, list]:
     """Every value under the keys run (or runs), baseline and svm anywhere in a figure's
     entry (its series, its bars), each once (`svm: true` is the sweep's flag, not a fit)."""
     found = {"run": [], "baseline": [], "svm": []}
-
-    def add(key, value):
-        if value is not True and value not in found[key]:
-            found[key].append(value)
-
-    todo = [entry]
-    while todo:
-        node = todo.pop(0)
-        if isinstance(node, list):
-            todo += node
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                if key == "runs":
-                    for run in value:
-                        add("run", run)
-                elif key in found:
-                    add(key, value)
-                else:
-                    todo.append(value)
+    for key, value in entries(entry, {"run", "runs", "baseline", "svm"}):
+        for one in value if key == "runs" else [value]:
+            named = found["run" if key == "runs" else key]
+            if one is not True and one not in named:
+                named.append(one)
     return found
 
 

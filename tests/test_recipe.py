@@ -105,7 +105,7 @@ def runs_the_check_reads(cfg: dict, expected: dict) -> set[str]:
     found from the files themselves (not through recipe_plan's or calibration's code)."""
     runs, named = set(cfg["runs"]), set()
     for row in expected["quantities"]:
-        named |= {row["source"][k] for k in ("run", "minus_run") if k in row["source"]}
+        named |= set(check.runs_of(row["source"]))
     todo = list(cfg["published"]["runs"].values())
     while todo:
         value = todo.pop()

@@ -123,21 +123,15 @@ def test_every_monitor_is_named_alike_wherever_one_is_read():
 
     from nndl3 import book_runs, figures, plotting
 
+    from .conftest import entries
+
     package = Path(runspec.__file__).parent
     run = yaml.safe_load((package / "run.schema.yaml").read_text())
     replay = yaml.safe_load((package / "replay.schema.yaml").read_text())
 
     def monitors(schema):  # every `monitor` array's item enum in a schema
-        found, todo = [], [schema]
-        while todo:
-            node = todo.pop()
-            if isinstance(node, dict):
-                if isinstance(node.get("monitor"), dict) and "items" in node["monitor"]:
-                    found.append(set(node["monitor"]["items"]["enum"]))
-                todo += node.values()
-            elif isinstance(node, list):
-                todo += node
-        return found
+        return [set(value["items"]["enum"]) for _, value in entries(schema, {"monitor"})
+                if isinstance(value, dict) and "items" in value]
 
     [ours] = monitors(run)
     assert monitors(replay) == [ours]

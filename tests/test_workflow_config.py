@@ -3,7 +3,6 @@
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -755,8 +754,8 @@ def test_a_figure_whose_file_is_a_literature_figure_s_is_refused():
         " is that of figure simard_curves of config/literature.yaml: name the figure otherwise")
 
 
-def dry_run(cwd, *args):
-    return subprocess.run([sys.executable, "-m", "snakemake", "-n", *args], cwd=cwd,
+def dry_run(cwd, *args, env=None):
+    return subprocess.run([sys.executable, "-m", "snakemake", "-n", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -799,25 +798,16 @@ def test_an_experiment_named_like_the_literatures_targets_but_none_is_a_target(t
     assert proc.returncode == 0, proc.stderr
 
 
-def sources_copy(tmp_path) -> Path:
-    """The checkout's sources, not its results, copied under tmp_path."""
-    copy = tmp_path / "checkout"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
-        ".git", ".snakemake", ".cache", ".ci", "data", "results", "logs", "figures",
-        "__pycache__"))
-    return copy
-
-
 def test_code_edited_into_a_syntax_error_stops_the_workflow_in_one_line(tmp_path):
     """The rules' code digests parse the package: an edit that does not parse stopped
     Snakemake with its traceback of the workflow's files."""
-    tmp_path = sources_copy(tmp_path)
-    module = tmp_path / "src" / "nndl3" / "plotting.py"
+    from tools.doc_commands import clean_checkout
+
+    checkout = clean_checkout(tmp_path / "checkout")
+    module = checkout / "src" / "nndl3" / "plotting.py"
     module.write_text(module.read_text() + "\ndef broken(:\n")
     lines = len(module.read_text().splitlines())
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "src")}
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = dry_run(checkout, env={**os.environ, "PYTHONPATH": str(checkout / "src")})
     assert stopped_in_one_line(proc) == (
         f"error: plotting.py, line {lines}: invalid syntax (the code does not parse, so no "
         "job can be planned: fix it and run again)")
@@ -825,7 +815,9 @@ def test_code_edited_into_a_syntax_error_stops_the_workflow_in_one_line(tmp_path
 
 def test_a_literature_run_named_so_that_its_target_is_a_rule_is_refused(tmp_path):
     """A run's target is literature_<run>: a run `train` would be the rule literature_train."""
-    tmp_path = sources_copy(tmp_path)
+    from tools.doc_commands import clean_checkout
+
+    tmp_path = clean_checkout(tmp_path / "checkout")
     literature = tmp_path / "config" / "literature.yaml"
     text = literature.read_text()
     assert "\nruns:\n" in text

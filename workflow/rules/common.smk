@@ -200,27 +200,25 @@ def calibration_records(wildcards):
 def code(command):
     """The code `python -m nndl3 <command>` runs (nndl3.code), as a rule's param: a change
     to it reruns the rule's jobs and what depends on them; a comment's does not."""
-    try:
-        return nndl3_code.digest(command)
-    except SyntaxError as error:
-        stop(unparsable(error))
+    return digest_or_stop(nndl3_code.digest, command)
 
 
 def script_code(script):
     """The code a script of the checkout runs (nndl3.code.script_digest), as a rule's
     param, as `code` is for the package's commands."""
+    return digest_or_stop(nndl3_code.script_digest, Path(workflow.basedir, script))
+
+
+def digest_or_stop(digest, of):
+    """digest(of); code edited into a syntax error stops the workflow in one line (no rule
+    can know what its jobs would run)."""
     try:
-        return nndl3_code.script_digest(Path(workflow.basedir, script))
+        return digest(of)
     except SyntaxError as error:
-        stop(unparsable(error))
-
-
-def unparsable(error):
-    """Code edited into a syntax error: no rule can know what its jobs would run."""
-    return (
-        f"{error.filename}, line {error.lineno}: {error.msg} (the code does not parse, "
-        "so no job can be planned: fix it and run again)"
-    )
+        stop(
+            f"{error.filename}, line {error.lineno}: {error.msg} (the code does not "
+            "parse, so no job can be planned: fix it and run again)"
+        )
 
 
 def benchmark_file(rule, name):
