@@ -157,3 +157,13 @@ def test_the_readme_figures_block_reads_the_aggregates_of_the_runs_it_draws():
     named = {i for i in docs.BLOCKS["weight-init-band"].inputs
              if Path(i).parent == Path(paths.AGGREGATE).parent}
     assert drawn and named == drawn
+
+
+@pytest.mark.parametrize("name", ["CALIBRATION_TIMES", "RECIPE_TIMES"])
+def test_the_job_time_folders_the_docs_read_are_a_rules_benchmarks(workflow, name):
+    """A rule renamed, or its benchmark moved, would leave its timing block without jobs."""
+    from nndl3 import docs
+
+    folder = getattr(docs, name) + "/"
+    assert any(str(rule.benchmark).startswith(folder) for rule in workflow.rules
+               if rule.benchmark), f"docs.{name}: no rule's benchmark files are in {folder}"
