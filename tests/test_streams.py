@@ -157,13 +157,13 @@ def test_dropout_masks_are_the_dropout_streams_own(base_spec):
 def rotations(monkeypatch):
     """The (image, angle) of every rotation a run makes, in order, by the real rotation."""
     calls = []
-    rotate = augment.rotate_image
+    rotate = augment.rotate_images
 
-    def recording(pixels, degrees):
-        calls.append((pixels.copy(), degrees))
-        return rotate(pixels, degrees)
+    def recording(x, degrees):
+        calls.extend(zip(np.array(x), np.asarray(degrees).tolist(), strict=True))
+        return rotate(x, degrees)
 
-    monkeypatch.setattr(augment, "rotate_image", recording)
+    monkeypatch.setattr(augment, "rotate_images", recording)
     return calls
 
 
