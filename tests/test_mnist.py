@@ -190,3 +190,9 @@ def test_the_mnist_folder_error_names_where_the_folder_came_from(tmp_path, monke
     with pytest.raises(UserError) as error:
         mnist.source_folder(None if given == "environment" else str(folder))
     assert str(error.value) == f"{folder}: {words}"
+
+
+def test_the_evaluation_sets_the_commands_offer_are_mnists_but_training():
+    from nndl3 import cli
+
+    assert cli.EVALUATION_SETS == tuple(s for s in mnist.SETS if s != "train")

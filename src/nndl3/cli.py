@@ -23,6 +23,10 @@ from . import atomic, paths, readers  # noqa: E402
 from .arguments import OneLineParser, positive  # noqa: E402
 from .errors import UserError, exit_status, sigterm_raises  # noqa: E402
 
+# mnist.SETS but the training set: written here, as importing mnist would put it in every
+# command's code digest (a test holds the two together)
+EVALUATION_SETS = ("validation", "test")
+
 
 def print_totals() -> None:
     """The job's last log line: its process's wall and CPU seconds since it started, for
@@ -708,9 +712,9 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("svm", help="the SVM baseline on the first N training images")
     s.add_argument("--train-size", type=int, required=True,
                    help="fit on the first N training images")
-    s.add_argument("--evaluation", choices=["validation", "test"], default="validation",
+    s.add_argument("--evaluation", choices=EVALUATION_SETS, default="validation",
                    help="the set whose accuracy is the result's")
-    s.add_argument("--score", choices=["validation", "test"], nargs="*", default=[],
+    s.add_argument("--score", choices=EVALUATION_SETS, nargs="*", default=[],
                    help="sets also scored by the same fit (result key `scores`)")
     add_data(s)
     s.add_argument("--parts", nargs="*", default=[],
@@ -733,7 +737,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_svm_part)
 
     s = sub.add_parser("darkness", help="chapter 1's average-darkness classifier")
-    s.add_argument("--evaluation", choices=["validation", "test"], default="test",
+    s.add_argument("--evaluation", choices=EVALUATION_SETS, default="test",
                    help="the set classified")
     add_data(s)
     s.add_argument("--out", required=True,
@@ -763,7 +767,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--parts", nargs="*", default=[],
                    help="the final fit's pair problems solved by `svm-part --search` jobs; "
                         "default: fitted here")
-    s.add_argument("--evaluation", choices=["validation", "test"], required=True,
+    s.add_argument("--evaluation", choices=EVALUATION_SETS, required=True,
                    help="the set whose labels are predicted")
     add_data(s)
     s.add_argument("--out", required=True, type=labels_path,

@@ -5,6 +5,7 @@ checks every spec when it starts without loading the replay's compiled engines."
 from __future__ import annotations
 
 from .errors import UserError
+from .mnist import SETS
 from .runspec import mnist_sizes_problem
 
 
@@ -59,7 +60,7 @@ def data_sets(spec: dict) -> tuple[str, ...]:
     sets = {"train"} | {run["evaluation"] for run in spec["runs"] if run["evaluation"] != "none"}
     if any(run["result"] == "validation_percent" for run in spec["runs"]):
         sets.add("validation")
-    return tuple(s for s in ("train", "validation", "test") if s in sets)
+    return tuple(s for s in SETS if s in sets)
 
 
 def train_size(spec: dict) -> int:
