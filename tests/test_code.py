@@ -164,8 +164,8 @@ def test_a_default_of_a_commands_parser_is_its_code_a_statement_of_cli_every_com
     argument of one command (calibrate's --n-check) retrained every run: a command's block
     of the parser is its own code."""
     before = digests(package)
-    edit(package / "cli.py", 'choices=["validation", "test"], default="test",',
-         'choices=["validation", "test"], default="validation",')
+    edit(package / "cli.py", 'choices=EVALUATION_SETS, default="test",',
+         'choices=EVALUATION_SETS, default="validation",')
     after = digests(package)
     assert changed(before, after) == {"darkness"}
     edit(package / "cli.py", 'sub = p.add_subparsers(dest="command", required=True)',
@@ -349,8 +349,8 @@ def test_a_schema_named_where_a_commands_arguments_are_parsed_is_its_code(packag
     """The schemas a command reads are found in every part of its code that is hashed,
     its parser's block among them."""
     before = code.digest("darkness", package)
-    edit(package / "cli.py", 'choices=["validation", "test"], default="test",',
-         'choices=["validation", "test"], default="test", type=str or "neuron.schema.yaml",')
+    edit(package / "cli.py", 'choices=EVALUATION_SETS, default="test",',
+         'choices=EVALUATION_SETS, default="test", type=str or "neuron.schema.yaml",')
     after = code.digest("darkness", package)
     edit(package / "neuron.schema.yaml", "$schema:", "minProperties: 1\n$schema:")
     assert code.digest("darkness", package) != after != before
