@@ -95,7 +95,10 @@ def held_out(expected: dict, calibration: dict, alpha: float, n: int) -> dict:
 
 def main(argv=None) -> int:
     parser = arguments.script_parser(__doc__)
-    parser.add_argument("--reports", nargs="*", default=[])
+    # required: the record's triples are these reports', and none would write a record
+    # without any over the committed one
+    parser.add_argument("--reports", nargs="+", required=True, metavar="REPORT",
+                        help="reproduction.json of each seed triple's `snakemake check`")
     parser.add_argument("--expected", default=paths.EXPECTED)
     parser.add_argument("--calibration", default=paths.CALIBRATION_INSTALLED)
     parser.add_argument("--out", type=arguments.output_file, default=paths.GATE_SEEDS)

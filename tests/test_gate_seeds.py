@@ -50,3 +50,14 @@ def test_the_docs_block_names_the_subset_size_the_record_was_made_with(tmp_path)
     del record["held_out"]["subset"]
     (tmp_path / paths.GATE_SEEDS).write_text(json.dumps(record))
     assert "each subset, of the check's size, of the others" in docs.gate_seeds(tmp_path)
+
+
+@pytest.mark.parametrize("argv", [[], ["--reports"]])
+def test_without_reports_it_writes_nothing(argv, tmp_path, capsys):
+    """Run bare, it wrote a record of no triples over the committed one."""
+    out = tmp_path / "gate_seeds.json"
+    out.write_text("{}\n")
+    with pytest.raises(SystemExit) as stopped:
+        script.main([*argv, "--out", str(out)])
+    assert stopped.value.code == 2 and "--reports" in capsys.readouterr().err
+    assert out.read_text() == "{}\n"
