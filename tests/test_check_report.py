@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,14 @@ def test_an_unknown_target_is_named():
     with pytest.raises(UserError, match=r"^--target: 'overfiting' is not `all` nor an "
                                         r"experiment of config/figures\.yaml \(single_neuron, "):
         check_report.figures_of("overfiting")
+
+
+def test_a_missing_reproduction_report_is_named_not_the_html_report(tmp_path):
+    """A single target's run leaves no results/reproduction.json: the error blamed the
+    HTML report given."""
+    from nndl3.errors import UserError
+
+    missing = tmp_path / "reproduction.json"
+    with pytest.raises(UserError, match=rf"^{re.escape(str(missing))}: reproduction report "
+                                        r"missing \(`snakemake --cores 2 check` makes it\)$"):
+        check_report.main([str(tmp_path / "report.html"), "--reproduction", str(missing)])

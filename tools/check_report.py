@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from nndl3 import arguments, figures, paths
+from nndl3 import arguments, figures, paths, readers
 from nndl3.errors import UserError, exit_status
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -111,13 +111,14 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     names = figures_of(args.target)
     wanted = [paths.FIGURE.format(figure=name) for name in names]
+    # read first, and by the project's reader: its problems are that file's, not the report's
+    document = readers.reproduction(args.reproduction) if args.target == "all" else None
     try:
         text = Path(args.report).read_text()
         results = embedded(text)
         found = problems(results, wanted)
         found += category_problems(filed(embedded(text, CATEGORIES)), names)
-        if args.target == "all":
-            document = json.loads(Path(args.reproduction).read_text())
+        if document is not None:
             found += reproduction_problems(results, document)
     except (OSError, ValueError) as exc:
         print(f"error: {args.report}: {exc}", file=sys.stderr)
