@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 
 from nndl3 import arguments, atomic, bench_docs, paths, timing
-from nndl3.errors import exit_status
+from nndl3.errors import UserError, exit_status
 
 COLUMNS = (*timing.PHASES, "fit", "predict")  # a training job's phases; an SVM job's
 
@@ -133,8 +133,14 @@ FIELD = re.compile(r"^    (\w+): (.*)$")
 def planned_jobs(root: Path, target: str = "all") -> list[dict]:
     """Every job of `target` as Snakemake plans it (`-n --forceall`): rule, wildcards,
     inputs, outputs, log and benchmark file."""
-    out = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall", target],
-                         cwd=root, capture_output=True, text=True, check=True).stdout
+    planned = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall", target],
+                             cwd=root, capture_output=True, text=True)
+    if planned.returncode:  # Snakemake's last line says why (a broken config: which key)
+        said = [line for line in planned.stderr.splitlines() if line.strip()]
+        raise UserError(f"`snakemake -n --forceall {target}` in {root} failed: "
+                        + (said[-1].removeprefix("error: ") if said
+                           else f"exit status {planned.returncode}"))
+    out = planned.stdout
     found, job = [], None
     for line in out.splitlines():
         if line.startswith(("rule ", "localrule ")):

@@ -161,3 +161,17 @@ def test_a_training_jobs_row_takes_its_phases_from_its_log(tmp_path):
                                                              "total": 5.0}
     assert breakdown.train_phases(tmp_path, "r", "wall") == {"epochs": 4.0, "write": 0.5}
     assert breakdown.train_phases(tmp_path, "absent", "cpu") == {}
+
+
+def test_a_broken_config_is_named_when_the_jobs_are_planned(tmp_path):
+    """target_times.py plans each target's jobs by `snakemake -n`: a broken config stopped
+    it on `unexpected CalledProcessError`, Snakemake's own line (the key) swallowed."""
+    from nndl3.errors import UserError
+    from tools.doc_commands import clean_checkout
+
+    checkout = clean_checkout(tmp_path / "checkout")
+    config = checkout / paths.CONFIG
+    config.write_text(config.read_text().replace("eta: 3.0", "eta: -3.0", 1))
+    with pytest.raises(UserError, match=r"^`snakemake -n --forceall all` in .* failed: "
+                                        r"invalid config .*: runs\.quad_30\.eta: -3\.0 is less "):
+        breakdown.planned_jobs(checkout)
