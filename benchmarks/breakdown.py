@@ -26,6 +26,7 @@ import json
 import re
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from nndl3 import arguments, atomic, bench_docs, paths, timing
@@ -34,10 +35,21 @@ from nndl3.errors import UserError, exit_status
 COLUMNS = (*timing.PHASES, "fit", "predict")  # a training job's phases; an SVM job's
 
 
+@contextmanager
+def reading(path: Path, what: str):
+    """A job's file that does not parse as one is named, with what remakes it."""
+    try:
+        yield
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise UserError(f"{path}: unreadable as {what} ({type(exc).__name__}: {exc}); "
+                        "rerun its job") from None
+
+
 def benchmark(path: Path) -> dict:
-    header, row = path.read_text().splitlines()[:2]
-    values = dict(zip(header.split("\t"), row.split("\t"), strict=True))
-    return {"wall": float(values["s"]), "cpu": float(values.get("cpu_time") or "nan")}
+    with reading(path, "a Snakemake benchmark file"):
+        header, row = path.read_text().splitlines()[:2]
+        values = dict(zip(header.split("\t"), row.split("\t"), strict=True))
+        return {"wall": float(values["s"]), "cpu": float(values.get("cpu_time") or "nan")}
 
 
 def train_phases(root: Path, run: str, clock: str) -> dict:
@@ -56,14 +68,15 @@ def svm_phases(root: Path, n: str, clock: str) -> dict:
     path = root / paths.SVM.format(n=n)
     if not path.is_file():
         return {}
-    result = json.loads(path.read_text())
-    timing = result.get("timing", {})
-    if clock == "cpu":
-        cpu = result.get("cpu_seconds", {})
-        return {**timing.get("cpu", {}), "total": timing.get("total_cpu"),
-                "fit": cpu.get("fit"), "predict": cpu.get("predict")}
-    return {**{k: v for k, v in timing.items() if k in ("startup", "load", "total")},
-            "fit": result["fit_seconds"], "predict": result["predict_seconds"]}
+    with reading(path, "an SVM result"):
+        result = json.loads(path.read_text())
+        timing = result.get("timing", {})
+        if clock == "cpu":
+            cpu = result.get("cpu_seconds", {})
+            return {**timing.get("cpu", {}), "total": timing.get("total_cpu"),
+                    "fit": cpu.get("fit"), "predict": cpu.get("predict")}
+        return {**{k: v for k, v in timing.items() if k in ("startup", "load", "total")},
+                "fit": result["fit_seconds"], "predict": result["predict_seconds"]}
 
 
 def jobs(root: Path, clock: str = "wall") -> list[dict]:
@@ -160,7 +173,10 @@ def planned_jobs(root: Path, target: str = "all") -> list[dict]:
 def logged_totals(root: Path, log: str | None) -> dict:
     """A job's own last `timing` line (its process's exact wall and CPU seconds)."""
     path = root / log if log else None
-    return timing.logged(path.read_text()) if path and path.is_file() else {}
+    if not (path and path.is_file()):
+        return {}
+    with reading(path, "a job log's timing line"):
+        return timing.logged(path.read_text())
 
 
 def job_seconds(root: Path, job: dict) -> dict:
@@ -297,7 +313,7 @@ def reference_after(root: Path, path: Path | None, pipeline_seconds: float) -> d
 
 def main(argv=None) -> int:
     p = arguments.script_parser(__doc__)
-    p.add_argument("--dir", type=Path, default=Path("."), help="the workflow's folder")
+    p.add_argument("--dir", type=arguments.folder, default=Path("."), help="the workflow's folder")
     p.add_argument("--json", type=arguments.output_file, nargs="?",
                    const=paths.PIPELINE_TIMES,
                    help="also write the time by kind and the critical path here "
@@ -307,7 +323,7 @@ def main(argv=None) -> int:
                    help="the reference epoch measured again after the pipeline "
                         "(`reference_epoch.py --after`), reported beside the one before it "
                         f"(default {paths.REFERENCE_EPOCH_AFTER})")
-    p.add_argument("--chains", type=int, default=0, metavar="N",
+    p.add_argument("--chains", type=arguments.positive, metavar="N",
                    help="also print the N longest chains of job times (`chains`)")
     args = p.parse_args(argv)
     if args.after and not args.json:

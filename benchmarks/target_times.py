@@ -58,7 +58,7 @@ def estimates(root: Path) -> list[dict]:
 
 def main(argv=None) -> int:
     p = arguments.script_parser(__doc__)
-    p.add_argument("--dir", type=Path, default=Path(__file__).resolve().parent.parent)
+    p.add_argument("--dir", type=arguments.folder, default=Path(__file__).resolve().parent.parent)
     p.add_argument("--json", type=arguments.output_file, nargs="?",
                    const=paths.TARGET_TIMES,
                    help=f"also write the numbers here (default {paths.TARGET_TIMES})")

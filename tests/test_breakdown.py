@@ -175,3 +175,26 @@ def test_a_broken_config_is_named_when_the_jobs_are_planned(tmp_path):
     with pytest.raises(UserError, match=r"^`snakemake -n --forceall all` in .* failed: "
                                         r"invalid config .*: runs\.quad_30\.eta: -3\.0 is less "):
         breakdown.planned_jobs(checkout)
+
+
+@pytest.mark.parametrize("name, content, read, words", [
+    ("job.tsv", "", breakdown.benchmark,
+     "unreadable as a Snakemake benchmark file (ValueError: not enough values"),
+    ("job.tsv", "s\tcpu_time\nabc\t1\n", breakdown.benchmark,
+     "unreadable as a Snakemake benchmark file (ValueError: could not convert"),
+    ("logs/train/xent_30.log", 'timing {"total": 1', lambda path: breakdown.train_phases(
+        path.parents[2], "xent_30", "wall"), "unreadable as a job log's timing line (JSON"),
+    ("results/svm/100.json", '{"timing": {}}', lambda path: breakdown.svm_phases(
+        path.parents[2], "100", "wall"), "unreadable as an SVM result (KeyError: 'fit_"),
+])
+def test_a_broken_job_file_is_named_in_one_line(tmp_path, name, content, read, words):
+    """They stopped the breakdown on 'unexpected ValueError', naming no file."""
+    from nndl3.errors import UserError
+
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content)
+    with pytest.raises(UserError) as caught:
+        read(path)
+    assert str(caught.value).startswith(f"{path}: {words}"), str(caught.value)
+    assert str(caught.value).endswith("; rerun its job") and "\n" not in str(caught.value)

@@ -176,3 +176,17 @@ def test_every_tool_answers_help_with_its_usage_and_does_nothing_else(script):
                           capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     assert "usage:" in proc.stdout + proc.stderr and "lint:" not in proc.stdout
+
+
+@pytest.mark.parametrize("script", ["breakdown.py", "target_times.py"])
+def test_a_workflow_folder_that_is_none_is_refused_as_the_arguments_are_read(script,
+                                                                             tmp_path):
+    """breakdown.py said 'no job times (run the workflow first)' of a folder that did not
+    exist, or of a file."""
+    for given, words in ((tmp_path / "absent", "no such folder"),
+                         (ROOT / "README.md", "not a folder")):
+        proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), "--dir",
+                               str(given)], capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert (proc.returncode, proc.stderr) == (2, f"error: {script}: argument --dir: "
+                                                     f"{given}: {words} (--help lists the "
+                                                     "options)\n")

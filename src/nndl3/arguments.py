@@ -20,6 +20,15 @@ def positive(text: str) -> int:
     return value
 
 
+def folder(text: str) -> Path:
+    """An existing folder, whose files a script reads."""
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: " + ("not a folder" if path.exists()
+                                                        else "no such folder"))
+    return path
+
+
 def output_file(text: str) -> Path:
     """A script's output file, writable now (atomic.writable), not after the work."""
     from .atomic import writable
