@@ -78,7 +78,7 @@ def parse_args(argv=None):
     p.add_argument("--reference-examples", type=arguments.positive,
                    default=common.REFERENCE_EXAMPLES,
                    help="images the reference trains on; its time is scaled to the epoch")
-    p.add_argument("--train-size", type=arguments.positive, default=common.EPOCH_IMAGES,
+    p.add_argument("--train-size", type=common.train_size, default=common.EPOCH_IMAGES,
                    help="images in an epoch (the book's training set)")
     p.add_argument("--hidden", type=arguments.positive, nargs="+", default=[30, 100],
                    help="hidden neurons of each network timed, [784, n, 10]")

@@ -26,7 +26,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
-from nndl3 import mnist, paths, runspec  # noqa: E402
+from nndl3 import arguments, mnist, paths, runspec  # noqa: E402
 from nndl3.network import Network  # noqa: E402
 from nndl3.options import Options  # noqa: E402
 from nndl3.train import streams  # noqa: E402
@@ -40,6 +40,17 @@ COST, INIT, ETA, LMBDA, M, SIZES = (_DEFAULTS[key] for key in ("cost", "init", "
 REFERENCE_EXAMPLES, EPOCH_IMAGES = 5000, mnist.N_TRAIN
 OPTIONS = Options(cost=COST, eta=ETA, lmbda=LMBDA, regularization="l2", mini_batch=M)
 SEED = 1
+
+
+def train_size(text: str) -> int:
+    """A --train-size: a count of MNIST's training images, refused before any work."""
+    import argparse
+
+    value = arguments.positive(text)
+    if value > mnist.N_TRAIN:
+        raise argparse.ArgumentTypeError(f"{text}: at most {mnist.N_TRAIN:,}, the training "
+                                         "images")
+    return value
 
 
 def fresh_network(sizes, dtype):

@@ -42,7 +42,7 @@ def main() -> None:
     parser = arguments.script_parser(__doc__)
     parser.add_argument("--epochs", type=arguments.positive, default=8)
     parser.add_argument("--eta", type=float, default=100.0)
-    parser.add_argument("--train-size", type=arguments.positive, default=mnist.N_TRAIN)
+    parser.add_argument("--train-size", type=common.train_size, default=mnist.N_TRAIN)
     parser.add_argument("--data", default=str(common.default_data()))
     args = parser.parse_args()
     x, labels = mnist.load(args.data, np.float32, ("train",), args.train_size)["train"]

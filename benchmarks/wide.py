@@ -141,7 +141,7 @@ def report(r: dict) -> str:
 def main(argv=None) -> int:
     p = arguments.script_parser(__doc__)
     p.add_argument("--repeats", type=arguments.positive, default=3)
-    p.add_argument("--train-size", type=arguments.positive, default=mnist.N_TRAIN)
+    p.add_argument("--train-size", type=common.train_size, default=mnist.N_TRAIN)
     p.add_argument("--data", default=None)
     p.add_argument("--out", type=arguments.output_file, default=str(ROOT / paths.WIDE_BENCH))
     args = p.parse_args(argv)

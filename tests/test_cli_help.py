@@ -190,3 +190,14 @@ def test_a_workflow_folder_that_is_none_is_refused_as_the_arguments_are_read(scr
         assert (proc.returncode, proc.stderr) == (2, f"error: {script}: argument --dir: "
                                                      f"{given}: {words} (--help lists the "
                                                      "options)\n")
+
+
+@pytest.mark.parametrize("script", ["bench.py", "wide.py", "subnormals.py"])
+def test_a_training_size_beyond_mnists_is_refused_before_any_work(script):
+    """bench.py timed its epochs on the 50,000 images, then stopped on the spec's maximum,
+    without naming --train-size."""
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), "--train-size",
+                           "50001"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert (proc.returncode, proc.stderr) == (2, f"error: {script}: argument --train-size: "
+                                                 "50001: at most 50,000, the training images "
+                                                 "(--help lists the options)\n")
