@@ -34,7 +34,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from nndl3 import arguments, atomic, check, mnist, paths, readers, workflow_config  # noqa: E402
+from nndl3 import arguments, atomic, check, mnist, paths, readers, runspec, workflow_config  # noqa: E402
 from nndl3.aggregate import aggregate  # noqa: E402
 from nndl3.docs import eta100_table  # noqa: E402
 from nndl3.errors import UserError  # noqa: E402
@@ -147,7 +147,10 @@ def run(args) -> dict:
 
 
 def seeds_of(config: dict, given: list[int] | None) -> list[int]:
-    """The seeds given, else the config's check seeds, then its calibration seeds."""
+    """The seeds given (checked as the command line's), else the config's check seeds, then
+    its calibration seeds."""
+    if given:
+        runspec.validate_key({"seeds": given}, "seeds", "--seeds")
     return given or list(dict.fromkeys(config["seeds"] + config["calibration_seeds"]))
 
 

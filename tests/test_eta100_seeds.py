@@ -3,6 +3,7 @@ own code, the block counts the seeds and finds the book's transcript from the JS
 bad input is one line, before any training, with nothing written."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -145,3 +146,14 @@ def test_the_committed_record_shows_what_the_rows_known_deviation_says():
     for dtype in ("float32", "float64"):
         fractions = [s["one_digit_fraction"] for s in record["by_dtype"][dtype]["seeds"]]
         assert 1.0 in fractions and min(fractions) < 1.0, (dtype, fractions)
+
+
+@pytest.mark.parametrize("given, words", [
+    ([-1], "--seeds: seeds.0: -1 is less than the minimum of 0"),
+    ([1, 1], "--seeds: seeds: [1, 1] has non-unique elements")])
+def test_seeds_given_are_named_as_the_command_lines(given, words):
+    """They were refused as the config's (`config runs.quad_30_eta100: seeds.0`)."""
+    from nndl3.errors import UserError
+
+    with pytest.raises(UserError, match=f"^{re.escape(words)}$"):
+        script.seeds_of({"seeds": [1], "calibration_seeds": [2]}, given)
