@@ -575,6 +575,10 @@ def test_a_spec_given_as_a_file_or_a_list_says_what_it_is(tmp_path, capsys):
                         "config, as JSON)\n")
     with pytest.raises(UserError, match=r"^run spec: a run spec must be a mapping"):
         runspec.load("[1, 2]")
+    err = one_line_error(capsys, ["plot", "--spec", "bad/absent.yaml", "--out",
+                                  str(tmp_path / "f.png")])  # not JSON's words about char 0
+    assert err == ("error: --spec: 'bad/absent.yaml': not JSON text (it takes the JSON "
+                   "itself, not a file)\n")
 
 
 def test_an_empty_spec_or_the_workflow_config_as_a_spec_is_named_as_such(tmp_path, capsys,

@@ -369,6 +369,9 @@ def load_json_arg(text: str, what: str):
             hint = (f"pass its content: {what} \"$(cat {text})\"" if text.endswith(".json")
                     else "the workflow passes one entry of its config, as JSON")
             raise UserError(f"{what}: {text}: takes JSON text, not a file ({hint})") from None
+        if not text.lstrip().startswith(("{", "[")):  # a file's name, say, of none there is
+            raise UserError(f"{what}: {text!r}: not JSON text (it takes the JSON itself, not "
+                            "a file)") from None
         raise UserError(f"{what}: not valid JSON ({exc})") from None
 
 
