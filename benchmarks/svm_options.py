@@ -14,6 +14,7 @@ one without refitting."""
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import time
@@ -23,8 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.svm import SVC
 
-from nndl3 import arguments, mnist, paths, svm
-from nndl3.errors import exit_status
+from nndl3 import arguments, atomic, mnist, paths, readers, svm
+from nndl3.errors import UserError, exit_status
 
 # name: (input form, SVC keyword arguments); C and gamma are always the book's.
 OPTIONS = {
@@ -103,16 +104,32 @@ def model_digest(clf) -> str:
     return h.hexdigest()[:12]
 
 
+def cache_folder(text: str) -> Path:
+    """--cache: a folder that is one, or can be made."""
+    try:
+        return atomic.writable_folder(text, "--cache")
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--cache: ")) from None
+
+
+def cached(path: Path) -> np.ndarray:
+    """A prediction an earlier call kept; a broken one is named, with what to do."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise UserError(f"{path}: not a kept prediction ({readers.numpy_file_reason(exc, False)})"
+                        "; delete it, and the call that compares with it makes it again") from None
+
+
 def main(argv=None):
     p = arguments.script_parser(__doc__)
     p.add_argument("--sizes", type=arguments.positive, nargs="+", required=True)
     p.add_argument("--options", nargs="+", default=list(OPTIONS), choices=list(OPTIONS))
     p.add_argument("--data", default=paths.DATA)
-    p.add_argument("--cache", type=Path, default=Path(paths.SVM_OPTIONS_CACHE))
+    p.add_argument("--cache", type=cache_folder, default=Path(paths.SVM_OPTIONS_CACHE))
     p.add_argument("--sklearn-predict", action="store_true",
                    help="also time and compare scikit-learn's own predict")
     args = p.parse_args(argv)
-    args.cache.mkdir(parents=True, exist_ok=True)
     data = mnist.load(args.data, np.float64)
     x, y = data["train"]
     xv, yv = data["validation"]
@@ -139,11 +156,13 @@ def main(argv=None):
                 ref = clf.predict(xe)
                 row["predict_cpu_sklearn"] = round(time.process_time() - c2, 2)
                 row["same_as_sklearn"] = bool(np.array_equal(ref, pred))
-            np.save(args.cache / f"{n}-{name}.npy", pred)
+            with atomic.atomic_path(args.cache / f"{n}-{name}.npy", suffix=".npy") as tmp:
+                np.save(tmp, pred)
             base = args.cache / f"{n}-dense.npy"
             if base.exists():
-                row["identical_to_dense"] = bool(np.array_equal(np.load(base), pred))
-                row["n_differ"] = int(np.sum(np.load(base) != pred))
+                dense = cached(base)
+                row["identical_to_dense"] = bool(np.array_equal(dense, pred))
+                row["n_differ"] = int(np.sum(dense != pred))
             print(json.dumps(row), flush=True)
 
 

@@ -1,3 +1,7 @@
+import re
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -167,3 +171,20 @@ def test_a_training_set_of_one_digit_is_named_not_an_index_error():
     with pytest.raises(UserError, match=r"^the first 3 training images are all 5s: the SVM "
                                         r"separates two digits at least \(train it on more\)$"):
         svm.fit(x, y, 1.0, 0.05)
+
+
+def test_svm_options_names_a_broken_kept_prediction_and_a_cache_that_is_a_file(tmp_path):
+    """benchmarks/svm_options.py: np.load's words ('pickled data') named no file, and a
+    --cache that was a file stopped it on 'File exists'."""
+    import argparse
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import svm_options
+
+    kept = tmp_path / "100-dense.npy"
+    kept.write_bytes(b"garbage")
+    with pytest.raises(UserError, match=rf"^{re.escape(str(kept))}: not a kept prediction "
+                                        r"\(not a NumPy array file\); delete it"):
+        svm_options.cached(kept)
+    with pytest.raises(argparse.ArgumentTypeError, match=r": a file, not a folder$"):
+        svm_options.cache_folder(str(kept))
