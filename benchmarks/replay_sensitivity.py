@@ -76,7 +76,9 @@ def lists(pairs) -> list[dict]:
 
 def main(argv=None) -> None:
     p = arguments.script_parser(__doc__)
-    p.add_argument("files", nargs="+", help="published files the config replays")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="a published file's name, as the config's `replay:` lists it "
+                        "(overfitting.json, not its path in book_runs/)")
     p.add_argument("--engines", nargs="+", default=["compiled"], choices=sorted(replay.ENGINES))
     p.add_argument("--data", default=str(ROOT / paths.DATA))
     p.add_argument("--out", type=arguments.output_file,
@@ -86,7 +88,8 @@ def main(argv=None) -> None:
     specs = workflow_config.replay_specs(config)
     unknown = [file for file in args.files if file not in specs]
     if unknown:
-        p.error(f"{', '.join(unknown)}: not replayed by the config (one of {', '.join(specs)})")
+        p.error(f"{', '.join(unknown)}: not the name of a file the config replays (one of "
+                f"{', '.join(specs)})")
     published = book_runs.Published.from_config(config)
     book = book_runs.read_dir(published, ROOT / book_runs.DIR)
     first = args.engines[0]

@@ -213,4 +213,8 @@ if __name__ == "__main__":
         print(f"usage: {sys.argv[0]} {{{','.join(STANDS_IN)}}} ARGS... (what a documented "
               "command runs as; see the module's docstring)", file=sys.stderr)
         sys.exit(0 if name in ("-h", "--help") else 2)
+    if MADE not in os.environ:  # its listing of what earlier commands made: run_script's
+        print(f"error: {sys.argv[0]} {name}: runs inside run_script's shell only (no "
+              f"{MADE}); see the module's docstring", file=sys.stderr)
+        sys.exit(2)
     sys.exit(STANDS_IN[name](arguments))
