@@ -278,7 +278,7 @@ def test_an_output_that_is_an_input_or_another_output_is_refused(tmp_path, capsy
     record = literature_record(tmp_path / "seed-1.json")
     err = one_line_error(capsys, ["literature-check", "--records", record, "--out-md", record])
     assert f"--out-md: {record} is also the input --records: it would be overwritten" in err
-    same = str(tmp_path / "r.out")
+    same = str(tmp_path / "r.json")
     err = one_line_error(capsys, ["literature-check", "--records", record, "--out-md", same,
                                   "--out-json", same])
     assert f"--out-json: {same} is also --out-md" in err
@@ -722,13 +722,24 @@ def test_a_folder_given_as_the_prepared_data_is_called_a_folder(tmp_path, capsys
     (["svm-part", "--part", "0", "--parts", "2", "--out", "p.json"],
      "p.json: an SVM part is written as .npz, not .json"),
     (["tuned-svm-predict", "--search", "s.json", "--evaluation", "test", "--out", "l.json"],
-     "l.json: predicted labels are written as .npy, not .json")])
+     "l.json: predicted labels are written as .npy, not .json"),
+    (["neuron", "--out", "n.yaml"], "n.yaml: the result is written as JSON, not .yaml")])
 def test_an_output_named_for_another_format_is_refused(capsys, argv, words):
     with pytest.raises(SystemExit) as exit_:
         cli.main(argv)
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.count("\n") == 1
     assert f"argument --out: {words}" in err
+
+
+def test_every_json_result_a_command_writes_is_named_as_json():
+    """neuron --out n.yaml wrote JSON under a YAML name, where the other formats' outputs
+    were refused so named."""
+    commands = cli.parser()._subparsers._group_actions[0].choices
+    outs = {name: action for name, command in commands.items()
+            for action in command._actions if action.dest == "out"
+            and "JSON" in (action.help or "")}
+    assert outs and all(action.type is cli.json_path for action in outs.values()), outs
 
 
 @pytest.mark.parametrize("settings", ['[1]', '{"q": 5}'])

@@ -708,7 +708,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--eta", type=finite, required=True, help="the learning rate")
     s.add_argument("--epochs", type=positive, default=300,
                    help="gradient-descent steps on the one input 1 -> 0")
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=json_path,
                    help=f"the result, JSON (the rule's: {paths.NEURON})")
     s.set_defaults(func=cmd_neuron)
 
@@ -722,7 +722,7 @@ def parser() -> argparse.ArgumentParser:
     add_data(s)
     s.add_argument("--parts", nargs="*", default=[],
                    help="the fit's pair problems solved by `svm-part` jobs (.npz)")
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=json_path,
                    help=f"the result, JSON (the rule's: {paths.SVM})")
     s.set_defaults(func=cmd_svm)
 
@@ -743,7 +743,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--evaluation", choices=EVALUATION_SETS, default="test",
                    help="the set classified")
     add_data(s)
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=json_path,
                    help=f"the result, JSON (the rule's: {paths.BASELINE.format(name='darkness')})")
     s.set_defaults(func=cmd_darkness)
 
@@ -760,7 +760,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--predicted-test", default=None,
                    help="the final fit's test labels (tuned-svm-predict)")
     add_data(s)
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=json_path,
                    help=f"the result, JSON (the rule's: {paths.BASELINE.format(name='tuned_svm')})")
     s.set_defaults(func=cmd_tuned_svm)
 
@@ -784,7 +784,7 @@ def parser() -> argparse.ArgumentParser:
                    help="the grid's candidates scored by `tuned-svm-candidate` jobs, in "
                         "order; default: score them here")
     add_data(s)
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=json_path,
                    help=f"the search's result, JSON (the rule's: {paths.TUNED_SEARCH})")
     s.set_defaults(func=cmd_tuned_svm_search)
 
@@ -793,7 +793,7 @@ def parser() -> argparse.ArgumentParser:
                    help=TUNED_SVM_SPEC)
     s.add_argument("--candidate", type=int, required=True, help="its index in the grid, from 0")
     add_data(s)
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=json_path,
                    help=f"the candidate's score, JSON (the rule's: {paths.TUNED_CANDIDATE})")
     s.set_defaults(func=cmd_tuned_svm_candidate)
 
@@ -803,7 +803,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--engine", choices=["numpy", "numpy-blas", "compiled"], default="numpy",
                    help="numpy: network2's order of sums; numpy-blas: BLAS sums "
                         "over the mini-batch; compiled: nndl3.fast in float64")
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=json_path,
                    help=f"the replayed lists, JSON (the rule's: {paths.REPLAY})")
     s.set_defaults(func=cmd_replay)
 
@@ -824,7 +824,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("aggregate", help="combine the seeds of one run")
     s.add_argument("--records", nargs="+", required=True,
                    help=f"the run's records, one per seed ({paths.RECORD})")
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=json_path,
                    help=f"the seeds' aggregate, JSON (the rule's: {paths.AGGREGATE})")
     s.set_defaults(func=cmd_aggregate)
 
@@ -964,6 +964,11 @@ def png_path(text: str) -> str:
     """argparse's type for a figure's file: PNG is what plotting writes (a .pdf would hold
     PNG bytes)."""
     return suffixed(text, ".png", "figures are written as PNG")
+
+
+def json_path(text: str) -> str:
+    """argparse's type for a JSON result (a .yaml would hold JSON)."""
+    return suffixed(text, ".json", "the result is written as JSON")
 
 
 def npz_path(text: str) -> str:

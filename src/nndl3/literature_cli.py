@@ -131,14 +131,14 @@ def spec_json(text: str):
 
 def add_commands(sub) -> None:
     from .arguments import positive
-    from .cli import add_data, add_expected
+    from .cli import add_data, add_expected, json_path
 
     s = sub.add_parser("literature-train", help="train one seed of a literature run "
                        "(config/literature.yaml)")
     s.add_argument("--run", required=True, help="a run of config/literature.yaml's `runs:`")
     s.add_argument("--seed", type=int, required=True, help="one of the run's seeds")
     add_data(s)
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=json_path,
                    help=f"the seed's record, JSON (the rule's: {paths.LITERATURE_RECORD})")
     s.add_argument("--spec", type=spec_json,
                    help="the run's spec as JSON, as the workflow passes it (made from its "
@@ -167,13 +167,13 @@ def add_commands(sub) -> None:
     s.add_argument("--records", nargs="*", default=[],
                    help=f"the literature runs' records ({paths.LITERATURE_RECORD})")
     s.add_argument("--out-md", help="also the rows as a markdown table")
-    s.add_argument("--out-json", help="also the rows, JSON")
+    s.add_argument("--out-json", type=json_path, help="also the rows, JSON")
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("literature-probe", help="where the probed runs stand (records of "
                        "literature-train --scale probe), for docs/literature.md")
     s.add_argument("--records", nargs="+", required=True,
                    help="the probes' records (literature-train --scale probe)")
-    s.add_argument("--out", required=True,
+    s.add_argument("--out", required=True, type=json_path,
                    help=f"the probes' summary, JSON (the rule's: {paths.LITERATURE_PROBE_JSON})")
     s.set_defaults(func=cmd_probe)
