@@ -136,8 +136,8 @@ MUTANTS = {
         []),
     "rotation_radians": (
         "rotation angle taken as radians instead of degrees",
-        [Patch(AUGMENT, "rotate_image", "ndimage.rotate(image, degrees,",
-               "ndimage.rotate(image, np.degrees(degrees),")],
+        [Patch(AUGMENT, "rotate_images", "np.asarray(degrees, dtype=np.float64)",
+               "np.degrees(np.asarray(degrees, dtype=np.float64))")],
         ["size_1000", "rot15_1000", "rot0_1000"]),
     # section 10: the techniques (no book numbers: caught by the tests)
     "softmax_delta": (
@@ -172,8 +172,8 @@ MUTANTS = {
                                    "np.repeat(rng.uniform(-max_degrees, max_degrees, "
                                    "size=(copies, 1)), len(x), axis=1)")], []),
     "rotation_wrong_images": ("the rotated copies made of the images in reverse order",
-                              [Patch(AUGMENT, "expand_with_rotations", "zip(x, row, strict=True)",
-                                     "zip(x[::-1], row, strict=True)")], []),
+                              [Patch(AUGMENT, "expand_with_rotations", "rotate_images(x, row)",
+                                     "rotate_images(x[::-1], row)")], []),
     "shuffle_rolled": ("each epoch's order a rotation of 0..n-1, not a uniform permutation",
                        [Patch(TRAIN, "SeedRun.epoch", "self.rng['shuffle'].permutation(n)",
                               "np.roll(np.arange(n), self.rng['shuffle'].integers(n))")], []),
