@@ -16,6 +16,7 @@ THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"
 for _var in THREAD_VARIABLES:
     os.environ[_var] = "1"
 
+import argparse  # noqa: E402
 import datetime  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
@@ -44,8 +45,6 @@ SEED = 1
 
 def train_size(text: str) -> int:
     """A --train-size: a count of MNIST's training images, refused before any work."""
-    import argparse
-
     value = arguments.positive(text)
     if value > mnist.N_TRAIN:
         raise argparse.ArgumentTypeError(f"{text}: at most {mnist.N_TRAIN:,}, the training "

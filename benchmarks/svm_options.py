@@ -14,7 +14,6 @@ one without refitting."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import time
@@ -104,14 +103,6 @@ def model_digest(clf) -> str:
     return h.hexdigest()[:12]
 
 
-def cache_folder(text: str) -> Path:
-    """--cache: a folder that is one, or can be made."""
-    try:
-        return atomic.writable_folder(text, "--cache")
-    except UserError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--cache: ")) from None
-
-
 def cached(path: Path) -> np.ndarray:
     """A prediction an earlier call kept; a broken one is named, with what to do."""
     try:
@@ -126,7 +117,7 @@ def main(argv=None):
     p.add_argument("--sizes", type=arguments.positive, nargs="+", required=True)
     p.add_argument("--options", nargs="+", default=list(OPTIONS), choices=list(OPTIONS))
     p.add_argument("--data", default=paths.DATA)
-    p.add_argument("--cache", type=cache_folder, default=Path(paths.SVM_OPTIONS_CACHE))
+    p.add_argument("--cache", type=arguments.output_folder, default=Path(paths.SVM_OPTIONS_CACHE))
     p.add_argument("--sklearn-predict", action="store_true",
                    help="also time and compare scikit-learn's own predict")
     args = p.parse_args(argv)

@@ -173,11 +173,10 @@ def test_a_training_set_of_one_digit_is_named_not_an_index_error():
         svm.fit(x, y, 1.0, 0.05)
 
 
-def test_svm_options_names_a_broken_kept_prediction_and_a_cache_that_is_a_file(tmp_path):
+def test_svm_options_names_a_broken_kept_prediction_and_a_cache_that_is_a_file(tmp_path,
+                                                                                capsys):
     """benchmarks/svm_options.py: np.load's words ('pickled data') named no file, and a
     --cache that was a file stopped it on 'File exists'."""
-    import argparse
-
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import svm_options
 
@@ -186,5 +185,8 @@ def test_svm_options_names_a_broken_kept_prediction_and_a_cache_that_is_a_file(t
     with pytest.raises(UserError, match=rf"^{re.escape(str(kept))}: not a kept prediction "
                                         r"\(not a NumPy array file\); delete it"):
         svm_options.cached(kept)
-    with pytest.raises(argparse.ArgumentTypeError, match=r": a file, not a folder$"):
-        svm_options.cache_folder(str(kept))
+    with pytest.raises(SystemExit):
+        svm_options.main(["--sizes", "100", "--cache", str(kept)])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.endswith(
+        f"argument --cache: {kept}: a file, not a folder (--help lists the options)\n")

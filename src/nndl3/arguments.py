@@ -39,6 +39,17 @@ def output_file(text: str) -> Path:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("output: ")) from None
 
 
+def output_folder(text: str) -> Path:
+    """A script's output folder: one, or one that can be made, writable now (as
+    output_file)."""
+    from .atomic import writable_folder
+
+    try:
+        return writable_folder(text, "output")
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("output: ")) from None
+
+
 def output_flag(path: str) -> type[argparse.Action]:
     """The action of a flag that sets an output option to `path`, checked as the option's
     own values are (`output_file`), when the flag is given."""
