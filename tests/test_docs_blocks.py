@@ -89,6 +89,39 @@ def test_the_readmes_image_is_its_figure_as_drawn(repo):
     assert f"{copy}: not {figure} as drawn" in docs.run(repo, check=True)[0]
 
 
+def test_results_of_a_changed_run_are_refused_before_anything_is_written(repo):
+    """A run of one's own (--configfile) drawn into the README's figure is not the book's:
+    docs neither copies it nor tells to commit it, and says what differs."""
+    import shutil
+
+    from nndl3 import workflow_config
+
+    (repo / "config").mkdir()
+    shutil.copy(paths.CONFIG, repo / paths.CONFIG)
+    book = workflow_config.book_settings(workflow_config.read_committed(paths.CONFIG))
+    aggregate = repo / paths.AGGREGATE.format(run="init_30_default")
+    aggregate.parent.mkdir(parents=True)
+    aggregate.write_text(json.dumps({"spec": book["init_30_default"]}))
+    assert docs.changed_results(repo) == []
+    copy, figure = next(iter(docs.IMAGES.items()))
+    (repo / figure).parent.mkdir()
+    (repo / figure).write_bytes(b"\x89PNG drawn")
+    aggregate.write_text(json.dumps({"spec": {**book["init_30_default"], "eta": 0.5}}))
+    before = (repo / "README.md").read_text()
+    for check in (True, False):
+        with pytest.raises(UserError, match=r"settings other than config/config.yaml's: "
+                                            r"init_30_default: eta 0.5, book 0.1; .*no "
+                                            r"--configfile"):
+            docs.run(repo, check=check)
+    assert not (repo / copy).exists() and (repo / "README.md").read_text() == before
+    rows = json.loads((repo / paths.REPRODUCTION_JSON).read_text())
+    rows["rows"][0]["status"] = "changed"
+    (repo / paths.REPRODUCTION_JSON).write_text(json.dumps(rows))
+    aggregate.unlink()
+    with pytest.raises(UserError, match=r"config.yaml's: a: changed; the documents"):
+        docs.run(repo, check=True)
+
+
 def test_timing_blocks_are_regenerated_but_not_compared(repo):
     (repo / paths.TARGET_TIMES).write_text(json.dumps({"targets": [
         {"target": "t", "jobs": 2, "job_seconds": 10.0, "longest": "train x",

@@ -721,9 +721,51 @@ def regenerate(text: str, root: Path, where: str, notes: list[str]) -> tuple[str
 KEPT = ": kept (missing "  # a block left as it is, unchecked: the note names its inputs
 
 
+def changed_results(root: Path) -> list[str]:
+    """The results the documents render that were made with other settings than the
+    committed config's (nndl3.changed): each committed run whose aggregate was trained
+    otherwise (`run: what differs`), and each row or curve the report marks changed. The
+    documents show the book's runs; a run of one's own (--configfile, --config) is not."""
+    from . import changed, workflow_config
+    from .status import CHANGED
+
+    found = []
+    config = {"runs": {}}
+    if (root / paths.CONFIG).is_file():  # else no block reads a run's settings either
+        config = workflow_config.read_committed(root / paths.CONFIG)
+        book = workflow_config.book_settings(config)
+    for run in config["runs"]:
+        rel = paths.AGGREGATE.format(run=run)
+        if not (root / rel).is_file():
+            continue
+        try:
+            what = changed.differences(load_json(root, rel)["spec"], book[run])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UserError(f"{rel}: not an aggregate ({type(exc).__name__}: {exc}); rerun "
+                            f"`snakemake --cores 2 {rel}`") from None
+        if what:
+            found.append(f"{run}: {what}")
+    if (root / paths.REPRODUCTION_JSON).is_file():
+        doc = reproduction(root)
+        found += [f"{r.get('id')}: changed" for key in ("rows", "curves")
+                  for r in doc.get(key) or [] if r.get("status") == CHANGED]
+    return found
+
+
+def refuse_changed(root: Path) -> None:
+    """A UserError naming the changed results (`changed_results`), if any."""
+    if found := changed_results(root):
+        raise UserError(f"results made with settings other than {paths.CONFIG}'s: "
+                        f"{' | '.join(found[:3])}{' | ...' if len(found) > 3 else ''}; the "
+                        "documents show the book's runs: rerun them with the committed config "
+                        "(`snakemake --cores 2`, no --configfile or --config) first")
+
+
 def run(root: Path, check: bool) -> tuple[list[str], list[str]]:
     """Regenerate (or, with check, compare) every block and figure copy: (differences,
-    notes). Everything is made and read before anything is written."""
+    notes). Everything is made and read before anything is written; results of changed
+    runs are refused (`refuse_changed`)."""
+    refuse_changed(root)
     differences, notes, rewritten = [], [], {}
     for path in documents(root):
         text = path.read_text()
