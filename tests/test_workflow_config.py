@@ -647,6 +647,20 @@ def test_a_run_setting_given_at_the_top_level_is_told_where_it_belongs():
     assert "a run's setting" not in str(caught.value)
 
 
+def test_a_misspelt_figure_is_told_it_is_a_new_one_and_what_it_may_mean():
+    """A --configfile's `figures: {weight_init30: ...}` merges into a new figure without
+    a family: the error says so, and names the figure meant."""
+    schema = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+    config = load_config()
+    for name, hint in (("weight_init30", "; did you mean 'weight_init_30'?)"), ("zzzz", ")")):
+        mine = {**config, "figures": {**config["figures"], name: {"ylim": [80, 100]}}}
+        with pytest.raises(UserError) as caught:
+            workflow_config.validate(mine, schema)
+        assert str(caught.value) == (
+            f"figures.{name}: 'family' is a required property (not a figure of "
+            f"config/figures.yaml: a new figure names its family{hint}")
+
+
 def test_the_quick_run_of_ci_is_the_first_epochs_of_xent_30s_first_seed():
     """.ci/run requires the quick run's accuracies to be xent_30's seed 1's, bit for bit:
     the same settings but the epochs, the seed and the monitors (a subset)."""

@@ -74,7 +74,7 @@ def validate(config: dict, schema_file: str | Path) -> None:
     except jsonschema.ValidationError as error:
         raise UserError(schemas.error_text(error, None, validator, config)
                         + typed_as_text(error) + literature_key(error) + run_key(error)
-                        ) from None
+                        + figure_key(error, config)) from None
 
 
 def unexpected_at_top(error) -> list[str]:
@@ -105,6 +105,22 @@ def run_key(error) -> str:
     return (f"; {', '.join(theirs)}: a run's setting: give it in a --configfile, under "
             f"`runs: {{<run>: {{{theirs[0]}: ...}}}}` for one run or `defaults:` for every "
             "run") if theirs else ""
+
+
+def figure_key(error, config: dict) -> str:
+    """For a figure entry without a `family`, that it is a new figure, and the figure it may
+    mean ('' for any other violation): a misspelt name in a --configfile makes one."""
+    import difflib
+
+    where = list(error.absolute_path)
+    if error.validator != "required" or len(where) != 2 or where[0] != "figures" \
+            or "family" not in error.validator_value:
+        return ""
+    others = [name for name, fig in config["figures"].items()
+              if isinstance(fig, dict) and "family" in fig]
+    near = difflib.get_close_matches(str(where[1]), others, n=1)
+    return (f" (not a figure of {paths.FIGURES_CONFIG}: a new figure names its family"
+            + (f"; did you mean {near[0]!r}?)" if near else ")"))
 
 
 def typed_as_text(error) -> str:
