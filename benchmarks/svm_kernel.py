@@ -1,6 +1,6 @@
 """Time the SVM's RBF kernel block of two digits: whole-matrix numpy in float64 (the
-kernel before svm_kernel) against svm_kernel.rbf (blocks of rows, exact float32 products
-of the pixel codes), check that both give the same bits, and time a first write to fresh
+kernel before svm_kernel) against svm_kernel.rbf (blocks of rows, exact dot products over
+the nonzero pixel codes), check that both give the same bits, and time a first write to fresh
 memory against a rewrite of the same memory (why svm_kernel reuses its buffers).
 
     python benchmarks/svm_kernel.py [--repeats N]
@@ -57,9 +57,9 @@ def main() -> None:
     same = np.array_equal(before.view(np.int32), after.view(np.int32))
     old = median_seconds(lambda: svm_kernel.whole_matrix(xa, xb, gamma), args.repeats)
     new = median_seconds(lambda: svm_kernel.rbf(a, b, gamma, out=after), args.repeats)
-    print(f"kernel of digits 0 and 2 ({len(xa)} x {len(xb)} images; {len(a.spans)} float32 "
-          f"column spans): whole-matrix float64 {old:.3f} s, blocks {new:.3f} s, "
-          f"ratio {old / new:.2f}; same bits: {same}")
+    print(f"kernel of digits 0 and 2 ({len(xa)} x {len(xb)} images): whole-matrix float64 "
+          f"{old:.3f} s, blocks over the nonzero pixels {new:.3f} s, ratio {old / new:.2f}; "
+          f"same bits: {same}")
     first, second = write_rates()
     print(f"writing 400 MB: first write {first:.2f} GB/s, rewrite {second:.2f} GB/s, "
           f"ratio {second / first:.1f}")

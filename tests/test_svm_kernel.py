@@ -6,32 +6,35 @@ from nndl3 import svm_kernel
 
 def codes(rng, n, saturated=0):
     """n images of 784 pixels k / 256, the first `saturated` of them all 255 / 256 (squared
-    norm 784 * 255^2, past float32's exact integers: four column spans needed)."""
+    norm 784 * 255^2, past float32's exact integers: their dot products summed in
+    float64)."""
     k = rng.integers(0, 256, (n, 784)) * (rng.random((n, 784)) < 0.2)
     k[:saturated] = 255
     return k / 256
 
 
-@pytest.mark.parametrize("saturated, spans", [(0, 1), (3, 4)])
-def test_dot_products_of_codes_are_float64s_to_the_bit(saturated, spans):
+@pytest.mark.parametrize("saturated", [0, 3])
+def test_dot_products_of_codes_are_float64s_to_the_bit(saturated):
+    """Both ways, and a with itself (saturated images with each other: summed in float64),
+    over column ranges that start and end inside a block of WIDTH images."""
     rng = np.random.default_rng(0)
     xa, xb = codes(rng, 300, saturated), codes(rng, 200)
     a, b = svm_kernel.Pixels.of(xa), svm_kernel.Pixels.of(xb)
-    assert a.codes is not None and len(a.spans) == spans and len(b.spans) == 1
-    for first, second, x1, x2 in ((a, b, xa, xb), (b, a, xb, xa)):  # the finer spans, both ways
-        out = np.empty((100, len(x2)))
-        got = first.dots(0, 100, second, out, np.empty(out.shape, np.float32))
-        np.testing.assert_array_equal(got.view(np.int64), (x1[:100] @ x2.T).view(np.int64))
+    assert a.codes is not None and b.codes is not None
+    for first, second, x1, x2 in ((a, b, xa, xb), (b, a, xb, xa), (a, a, xa, xa)):
+        for lo, hi in ((0, len(x2)), (70, 199), (5, 6)):
+            out = np.empty((100, hi - lo))
+            got = first.dots(0, 100, second.rows(lo, hi), out)
+            np.testing.assert_array_equal(got.view(np.int64),
+                                          (x1[:100] @ x2[lo:hi].T).view(np.int64))
 
 
-def test_too_few_spans_would_lose_bits(monkeypatch):
-    """The check above can fail: with one span for saturated images, float32 sums round."""
+def test_a_bound_past_float32s_exact_integers_would_lose_bits(monkeypatch):
+    """The check above can fail: summed in float32 too, saturated images' sums round."""
     monkeypatch.setattr(svm_kernel, "LIMIT", 2.0 ** 30)
     xa = codes(np.random.default_rng(1), 50, saturated=50) - np.eye(50, 784) / 256
     a = svm_kernel.Pixels.of(xa)
-    assert len(a.spans) == 1
-    out = np.empty((50, 50))
-    got = a.dots(0, 50, a, out, np.empty(out.shape, np.float32))
+    got = a.dots(0, 50, a, np.empty((50, 50)))
     assert not np.array_equal(got, xa @ xa.T)
 
 
@@ -65,6 +68,9 @@ def test_a_digits_own_kernel_from_half_its_blocks_is_the_whole_matrix_kernel(sca
 def test_a_digit_is_a_slice_of_the_ordered_images():
     x = codes(np.random.default_rng(3), 40)
     order = np.random.default_rng(4).permutation(40)
-    rows = svm_kernel.Pixels.of(x, order).rows(10, 20)
-    np.testing.assert_array_equal(rows.codes, (x[order[10:20]] * 256).astype(np.float32))
-    np.testing.assert_array_equal(rows.sq, np.einsum("ij,ij->i", x, x)[order[10:20]])
+    pixels = svm_kernel.Pixels.of(x, order)
+    rows = pixels.rows(10, 20).rows(2, 10)
+    assert rows.codes is pixels.codes and rows.first == 12
+    np.testing.assert_array_equal(rows.codes.codes[12:20],
+                                  (x[order[12:20]] * 256).astype(np.float32))
+    np.testing.assert_array_equal(rows.sq, np.einsum("ij,ij->i", x, x)[order[12:20]])

@@ -245,11 +245,10 @@ def predict(model: OneVsOne, x, chunk: int = 1000) -> np.ndarray:
     out = np.empty(len(images.sq), dtype=model.classes.dtype)
     # buffers for all chunks: fresh pages cost (svm_kernel.Pixels)
     dots_, kernel_ = np.empty((2, min(chunk, len(out)), len(vectors.sq)))
-    partial_ = np.empty(dots_.shape, np.float32)
     for start in range(0, len(out), chunk):
         stop = min(start + chunk, len(out))
         dots, kernel = dots_[:stop - start], kernel_[:stop - start]
-        images.dots(start, stop, vectors, dots, partial_[:stop - start])
+        images.dots(start, stop, vectors, dots)
         # clipped at 0 against cancellation, as the previous BLAS predict that matched libsvm
         svm_kernel.exponents(dots, images.sq[start:stop], vectors.sq, -model.gamma, True,
                              kernel)

@@ -1,27 +1,34 @@
 """The SVM baseline's RBF kernel matrices, to the bit as computed by whole-matrix numpy
 (and libsvm, up to the last bits of the dot products: nndl3.svm's docstring), but in
-blocks of rows that stay in the cache, with exact dot products at float32 speed.
+blocks of rows that stay in the cache, with exact dot products over the nonzero pixels.
 
 Exact dot products: the book's pixels are k / 256 (k = 0..255). Their products are
 k k' / 2^16, and an image's dot products are sums of such below 2^26: exact in float64,
 so any order of summation gives the same bits. The codes k multiply as exactly in float32
-while every partial sum stays below 2^24; the 784 columns are split into chunks in which
-no image's squared norm reaches 2^24, which bounds every partial dot product of the chunk
-(the terms are non-negative; Cauchy-Schwarz). Each chunk is then a float32 matrix product,
-faster than float64's, and the chunks' sums add exactly in float64 (`python
-benchmarks/svm_kernel.py` times the kernel both ways and compares the bits). Inputs of
-other values (tests' random data) keep float64 products.
+while every partial sum stays below 2^24: the terms are non-negative, so a partial sum is
+at most the whole dot product, which is at most |a| |b| (Cauchy-Schwarz); a pair of
+images whose squared norms' product reaches 2^48 (a few of MNIST's brightest images) is
+summed in float64 instead. Four pixels in five are 0, so a dot product is summed over
+one image's nonzero pixels only (its codes in CSR form), against the other images' codes
+stored a pixel-row at a time, 64 images wide, in blocks that stay in the cache: each
+nonzero pixel adds one row of a block, in vector registers (`simd.rows_sum`). About half
+the time of the float32 matrix products over all 784 columns that it replaces
+(`python benchmarks/svm_kernel.py` times the kernel and compares the bits). Inputs of
+other values (tests' random data) keep float64 matrix products.
 """
 
 from __future__ import annotations
 
-from itertools import pairwise
+from functools import cached_property
 
 import numpy as np
 from numba import njit
 
+from .simd import rows_sum
+
 LIMIT = 2.0 ** 24  # float32 holds every integer below it
 CODES = 256  # pixel = code / CODES
+WIDTH = 64  # images in a block of the pixel-rows: 4 float32 vectors (simd.MAX_VECTORS)
 
 
 def whole_matrix(xa, xb, gamma):
@@ -37,15 +44,43 @@ def whole_matrix(xa, xb, gamma):
     return np.exp(d2, out=d2).astype(np.float32)
 
 
-class Pixels:
-    """Images: their squared norms and either their pixel codes (float32, with the column
-    spans whose products are exact in float32) or, where not all are codes, their float64
-    pixels. Built once for a fit; a digit's images are then a slice, not a copy: fresh
-    memory costs (`python benchmarks/svm_kernel.py` prints a first write's speed and a
-    rewrite's)."""
+class Codes:
+    """Images as pixel codes (float32), in the two forms a dot product reads, each made
+    when first read: by image, their nonzero pixels (`csr`: indptr, indices, values); by
+    pixel, `blocks` (n_blocks, pixels, WIDTH) of WIDTH images each (the last padded with
+    0), with the largest squared norm of each block; and each image's squared norm."""
 
-    def __init__(self, sq, codes=None, spans=None, x=None):
-        self.sq, self.codes, self.spans, self.x = sq, codes, spans, x
+    def __init__(self, codes: np.ndarray):
+        self.codes = codes
+        self.norms = np.einsum("ij,ij->i", codes, codes, dtype=np.float64)
+
+    @cached_property
+    def csr(self) -> tuple:
+        nonzero = self.codes != 0
+        indptr = np.concatenate([[0], np.cumsum(np.count_nonzero(nonzero, axis=1))])
+        return indptr, np.nonzero(nonzero)[1].astype(np.int32), self.codes[nonzero]
+
+    @cached_property
+    def blocks(self) -> tuple:
+        n, pixels = self.codes.shape
+        n_blocks = -(-n // WIDTH)
+        padded = np.zeros((n_blocks * WIDTH, pixels), np.float32)
+        padded[:n] = self.codes
+        norms = np.zeros(n_blocks * WIDTH)
+        norms[:n] = self.norms
+        return (np.ascontiguousarray(padded.reshape(n_blocks, WIDTH, pixels).transpose(0, 2, 1)),
+                norms.reshape(n_blocks, WIDTH).max(axis=1))
+
+
+class Pixels:
+    """Images: their squared norms and either their pixel codes (`Codes`, with `first`, the
+    index of the first of these images among them) or, where not all are codes, their
+    float64 pixels. Built once for a fit; a digit's images are then a view, not a copy:
+    fresh memory costs (`python benchmarks/svm_kernel.py` prints a first write's speed and
+    a rewrite's)."""
+
+    def __init__(self, sq, codes: Codes | None = None, first: int = 0, x=None):
+        self.sq, self.codes, self.first, self.x = sq, codes, first, x
 
     @classmethod
     def of(cls, x, order=None, block: int = 2048) -> Pixels:
@@ -54,46 +89,58 @@ class Pixels:
         order = np.arange(len(x)) if order is None else order
         sq = np.einsum("ij,ij->i", x, x)[order]
         codes = np.empty((len(order), x.shape[1]), np.float32)
-        norms = np.zeros((len(order), x.shape[1] // 8 or 1))  # squared norms of 8 spans
-        bounds = np.linspace(0, x.shape[1], norms.shape[1] + 1).astype(int)
         for start in range(0, len(order), block):
             scaled = x[order[start:start + block]] * CODES
             if not (np.array_equal(scaled, np.round(scaled)) and scaled.min(initial=0) >= 0
                     and scaled.max(initial=0) < CODES):
                 return cls(sq, x=x[order])
             codes[start:start + block] = scaled
-            squares = scaled * scaled
-            for k, (lo, hi) in enumerate(pairwise(bounds)):
-                norms[start:start + block, k] = squares[:, lo:hi].sum(axis=1)
-        for n in (1, 2, 4, 8):  # the fewest equal spans each below LIMIT
-            edges = np.linspace(0, norms.shape[1], n + 1).astype(int)
-            if all(np.max(norms[:, lo:hi].sum(axis=1), initial=0) < LIMIT
-                   for lo, hi in pairwise(edges)):
-                columns = bounds[edges]
-                return cls(sq, codes, list(pairwise(columns)))
-        return cls(sq, x=x[order])
+        return cls(sq, Codes(codes))
 
     def rows(self, start: int, stop: int) -> Pixels:
         """The images start..stop-1, a view."""
         if self.codes is None:
             return Pixels(self.sq[start:stop], x=self.x[start:stop])
-        return Pixels(self.sq[start:stop], self.codes[start:stop], self.spans)
+        return Pixels(self.sq[start:stop], self.codes, self.first + start)
 
-    def dots(self, start: int, stop: int, other: Pixels, out, partial) -> np.ndarray:
-        """out = (x[start:stop] @ other's x.T) (float64), exact; `out` and `partial` (float32,
-        its shape) given, as each is a few MB, mapped anew if allocated anew each block."""
+    def dots(self, start: int, stop: int, other: Pixels, out) -> np.ndarray:
+        """out = (x[start:stop] @ other's x.T) (float64), exact; `out` given, as it is a few
+        MB, mapped anew if allocated anew each block."""
         if self.codes is None or other.codes is None:
             return np.matmul(self.x[start:stop], other.x.T, out=out)
-        # the finer spans: exact for both (each span of the coarser is a union of them)
-        spans = max(self.spans, other.spans, key=len)
-        for k, (lo, hi) in enumerate(spans):
-            np.matmul(self.codes[start:stop, lo:hi], other.codes[:, lo:hi].T, out=partial)
-            if k:
-                out += partial
-            else:
-                out[:] = partial
+        _sparse_dots(*self.codes.csr, self.codes.norms, self.first + start, self.first + stop,
+                     *other.codes.blocks, other.first, other.first + len(other.sq),
+                     LIMIT * LIMIT, out)
         out *= 1.0 / CODES ** 2
         return out
+
+
+@njit(cache=True, nogil=True)
+def _sparse_dots(indptr, indices, values, norms, start, stop, blocks, block_norms, c0, c1,
+                 exact_below, out):
+    """out[i - start, j - c0] = the dot product of the codes of image i (CSR) and image j
+    (blocks), for i in [start, stop) and j in [c0, c1): summed in float32 over i's nonzero
+    pixels where the squared norms' product is below `exact_below` (LIMIT^2, so that every
+    partial sum is an integer float32 holds), else in float64; block by block, so that a
+    block stays in the cache while every image of a is summed against it."""
+    width = blocks.shape[2]
+    z = np.empty(width, np.float32)
+    zero = np.zeros(width, np.float32)
+    for k in range(c0 // width, (c1 - 1) // width + 1):
+        j0 = k * width
+        lo, hi = max(c0, j0), min(c1, j0 + width)
+        block = blocks[k]
+        for i in range(start, stop):
+            if norms[i] * block_norms[k] < exact_below:
+                rows_sum(z, zero, block, indices, values, indptr[i], indptr[i + 1])
+                for j in range(lo, hi):
+                    out[i - start, j - c0] = z[j - j0]
+            else:
+                for j in range(lo, hi):
+                    s = 0.0
+                    for p in range(indptr[i], indptr[i + 1]):
+                        s += np.float64(values[p]) * np.float64(block[indices[p], j - j0])
+                    out[i - start, j - c0] = s
 
 
 @njit(cache=True, nogil=True)
@@ -152,14 +199,13 @@ def _blocks(a: Pixels, b: Pixels, gamma: float, out, transposed, rows: int, uppe
     stored at (i, j) and (j, i)."""
     n_a, n_b = len(a.sq), len(b.sq)
     flat, dots = np.empty((2, min(rows, n_a) * n_b))
-    partial = np.empty(dots.shape, np.float32)
     for start in range(0, n_a, rows):
         stop = min(start + rows, n_a)
         first = start if upper else 0  # the block's columns: first..n_b-1
         shape = (stop - start, n_b - first)
         size = shape[0] * shape[1]
         values, dots_ = flat[:size].reshape(shape), dots[:size].reshape(shape)
-        a.dots(start, stop, b.rows(first, n_b), dots_, partial[:size].reshape(shape))
+        a.dots(start, stop, b.rows(first, n_b), dots_)
         exponents(dots_, a.sq[start:stop], b.sq[first:], -gamma, False, values)
         np.exp(values, out=values)  # numpy's exp, as before: numba's may differ in bits
         _store(values, out[:, first:], start, transposed[first:, :])
