@@ -59,6 +59,15 @@ def test_a_change_to_plotting_redraws_figures_only(package):
     assert changed(before, digests(package)) == {"plot"}
 
 
+def test_a_change_to_the_svm_kernel_refits_the_svms_and_redraws_no_figure(package):
+    """The figures' words (docs.describe) read the run specs' code, which reaches the
+    baselines' and the SVM's; the plot jobs do not run them."""
+    before = digests(package)
+    edit(package / "svm_kernel.py", "WIDTH = 64", "WIDTH = 128")
+    assert "plot" not in changed(before, digests(package))
+    assert {"svm", "tuned-svm"} <= changed(before, digests(package))
+
+
 def test_comments_docstrings_and_layout_change_no_code(package):
     before = digests(package)
     edit(package / "network.py", "    def penalize(self, w, rate, velocity=None):\n",

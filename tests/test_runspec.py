@@ -121,7 +121,7 @@ def test_every_monitor_is_named_alike_wherever_one_is_read():
 
     import yaml
 
-    from nndl3 import book_runs, figures, plotting
+    from nndl3 import book_runs, docs, plotting
 
     from .conftest import entries
 
@@ -135,4 +135,4 @@ def test_every_monitor_is_named_alike_wherever_one_is_read():
 
     [ours] = monitors(run)
     assert monitors(replay) == [ours]
-    assert ours == set(book_runs.LISTS) == set(figures.METRIC_WORDS) == set(plotting.LABELS)
+    assert ours == set(book_runs.LISTS) == set(docs.METRIC_WORDS) == set(plotting.LABELS)

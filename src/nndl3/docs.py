@@ -336,6 +336,41 @@ def flow(value) -> str:
     return text.removesuffix("\n...\n").strip()  # a bare scalar ends its document
 
 
+# What a figure draws, in words (figures/README.md's table); here, not in nndl3.figures, so
+# that the plot jobs' code digest does not take in the run specs' code it reads.
+METRIC_WORDS = {"training_cost": "training cost", "training_accuracy": "training accuracy",
+                "evaluation_cost": "{set} cost", "evaluation_accuracy": "{set} accuracy"}
+
+
+def describe(config: dict, name: str) -> str:
+    """What figure `name` draws, in words made from its entry (figures/README.md's table):
+    its series with their metric and runs, its bars, functions and marks."""
+    fig = config["figures"][name]
+    parts = [series_words(config, s) for s in fig.get("series", ())]
+    if "epochs" in fig:
+        parts.append(f"epochs {fig['epochs'][0]}-{fig['epochs'][1]}")
+    parts += [f"bar {bar['label']}" for bar in fig.get("bars", ())]
+    functions = fig.get("functions") or ([fig["function"]] if "function" in fig else [])
+    parts += [f"the {f} function" for f in functions]
+    if "replay" in fig:
+        parts.append(f"{', '.join(fig['replay']['lists'])} of {fig['replay']['file']}, "
+                     "published and replayed")
+    parts += [f"marked: {mark.get('label') or mark['book']}" for mark in fig.get("marks") or ()]
+    return "; ".join(parts)
+
+
+def series_words(config: dict, series: dict) -> str:
+    """`label`: the metric of its run(s), against its `x`; and the book's run if drawn."""
+    from . import figures, workflow_config
+
+    runs = figures.item_runs(series)
+    evaluation = workflow_config.run_spec(config, runs[0])["evaluation"]
+    metric = METRIC_WORDS[series["metric"]].format(set=evaluation)
+    against = f" vs {series['x']}" if "x" in series else " per epoch"
+    text = (f"{series['label']}: {metric}{against} of " + ", ".join(f"`{r}`" for r in runs))
+    return text + (" and the book's published run" if series.get("book") else "")
+
+
 def figures_table(root: Path) -> str:
     """figures/README.md's table: every figure of config/figures.yaml with its section, title,
     what it draws and from which files (nndl3.figures), and its experiment's target."""
@@ -347,7 +382,7 @@ def figures_table(root: Path) -> str:
              "|---|---|---|---|---|---|"]
     for name, fig in config["figures"].items():
         lines.append(f"| `{name}.png` | {figures.section_of(config, fig)} | {fig['title']} | "
-                     f"{figures.describe(config, name) or '-'} | "
+                     f"{describe(config, name) or '-'} | "
                      f"{figures.sources(config, name) or '-'} | `{target[name]}` |")
     return "\n".join(lines) + "\n"
 

@@ -393,43 +393,6 @@ def caption_template(path: Path):
     return Environment(trim_blocks=True, lstrip_blocks=True).from_string(path.read_text())
 
 
-METRIC_WORDS = {"training_cost": "training cost", "training_accuracy": "training accuracy",
-                "evaluation_cost": "{set} cost", "evaluation_accuracy": "{set} accuracy"}
-
-
-def describe(config: dict, name: str) -> str:
-    """What figure `name` draws, in words made from its entry (figures/README.md's table):
-    its series with their metric and runs, its bars, functions and marks."""
-    fig = config["figures"][name]
-    parts = [series_words(config, s) for s in fig.get("series", ())]
-    if "epochs" in fig:
-        parts.append(f"epochs {fig['epochs'][0]}-{fig['epochs'][1]}")
-    parts += [f"bar {bar['label']}" for bar in fig.get("bars", ())]
-    functions = fig.get("functions") or ([fig["function"]] if "function" in fig else [])
-    parts += [f"the {f} function" for f in functions]
-    if "replay" in fig:
-        parts.append(f"{', '.join(fig['replay']['lists'])} of {fig['replay']['file']}, "
-                     "published and replayed")
-    parts += [f"marked: {mark.get('label') or mark['book']}" for mark in fig.get("marks") or ()]
-    return "; ".join(parts)
-
-
-def series_words(config: dict, series: dict) -> str:
-    """`label`: the metric of its run(s), against its `x`; and the book's run if drawn."""
-    runs = item_runs(series)
-    evaluation = runspec_of(config, runs[0])["evaluation"]
-    metric = METRIC_WORDS[series["metric"]].format(set=evaluation)
-    against = f" vs {series['x']}" if "x" in series else " per epoch"
-    text = (f"{series['label']}: {metric}{against} of " + ", ".join(f"`{r}`" for r in runs))
-    return text + (" and the book's published run" if series.get("book") else "")
-
-
-def runspec_of(config: dict, run: str) -> dict:
-    from . import workflow_config
-
-    return workflow_config.run_spec(config, run)
-
-
 def sources(config: dict, name: str) -> str:
     """The files figure `name` is drawn from, by role: `role: stem, stem`."""
     return "; ".join(f"{role}: " + ", ".join(Path(p).stem for p in paths)
