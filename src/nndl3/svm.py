@@ -3,7 +3,7 @@
 SVC's one-vs-one classifier is libsvm's 45 binary problems, one per pair of digits: pair
 (i, j) is trained on the images of digit i then those of digit j, in their order, labels
 +1 / -1. `fit` solves the same 45 problems with libsvm (SVC, kernel="precomputed"), but
-computes the RBF kernel of each pair of digits once, by matrix products: libsvm computes
+computes the RBF kernel of each pair of digits once, in blocks (nndl3.svm_kernel): libsvm computes
 the kernel of two images of one digit anew in each of that digit's 9 problems, one dot
 product at a time (what the fits cost: docs/performance.md's generated block). The
 kernel is handed to libsvm rounded to float32, as libsvm stores it, with an exact 1 on the
@@ -229,7 +229,7 @@ def part_problems(path, part: dict, params: dict, images: int) -> list:
 def predict(model: OneVsOne, x, chunk: int = 1000) -> np.ndarray:
     """libsvm's one-vs-one vote: pair (i, j) votes i when libsvm's decision value is > 0
     (here: scikit-learn's < 0), else j; the most votes win, ties to the lower class. The
-    kernel is computed by matrix products, so a prediction could differ from libsvm's only
+    kernel is computed in blocks (nndl3.svm_kernel), so a prediction could differ from libsvm's only
     where a decision value is within ~1e-12 of zero."""
     from . import svm_kernel
 
