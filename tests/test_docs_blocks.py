@@ -101,12 +101,18 @@ def test_results_of_a_changed_run_are_refused_before_anything_is_written(repo):
     book = workflow_config.book_settings(workflow_config.read_committed(paths.CONFIG))
     aggregate = repo / paths.AGGREGATE.format(run="init_30_default")
     aggregate.parent.mkdir(parents=True)
-    aggregate.write_text(json.dumps({"spec": book["init_30_default"]}))
+    from nndl3.readers import AGGREGATE_SCHEMA
+
+    def trained_with(spec):  # an aggregate of the run, trained with `spec`
+        return json.dumps({"schema": AGGREGATE_SCHEMA, "run": "init_30_default", "seeds": [1],
+                           "monitored_epochs": [0], "metrics": {}, "spec": spec})
+
+    aggregate.write_text(trained_with(book["init_30_default"]))
     assert docs.changed_results(repo) == []
     copy, figure = next(iter(docs.IMAGES.items()))
     (repo / figure).parent.mkdir()
     (repo / figure).write_bytes(b"\x89PNG drawn")
-    aggregate.write_text(json.dumps({"spec": {**book["init_30_default"], "eta": 0.5}}))
+    aggregate.write_text(trained_with({**book["init_30_default"], "eta": 0.5}))
     before = (repo / "README.md").read_text()
     for check in (True, False):
         with pytest.raises(UserError, match=r"settings other than config/config.yaml's: "

@@ -761,25 +761,18 @@ def changed_results(root: Path) -> list[str]:
     committed config's (nndl3.changed): each committed run whose aggregate was trained
     otherwise (`run: what differs`), and each row or curve the report marks changed. The
     documents show the book's runs; a run of one's own (--configfile, --config) is not."""
-    from . import changed, workflow_config
+    from . import changed, records, workflow_config
     from .status import CHANGED
 
     found = []
-    config = {"runs": {}}
     if (root / paths.CONFIG).is_file():  # else no block reads a run's settings either
         config = workflow_config.read_committed(root / paths.CONFIG)
         book = workflow_config.book_settings(config)
-    for run in config["runs"]:
-        rel = paths.AGGREGATE.format(run=run)
-        if not (root / rel).is_file():
-            continue
-        try:
-            what = changed.differences(load_json(root, rel)["spec"], book[run])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise UserError(f"{rel}: not an aggregate ({type(exc).__name__}: {exc}); rerun "
-                            f"`snakemake --cores 2 {rel}`") from None
-        if what:
-            found.append(f"{run}: {what}")
+        for run in config["runs"]:
+            path = root / paths.AGGREGATE.format(run=run)
+            spec = records.read_aggregate(path).get("spec") if path.is_file() else None
+            if spec is not None and (what := changed.differences(spec, book[run])):
+                found.append(f"{run}: {what}")
     if (root / paths.REPRODUCTION_JSON).is_file():
         doc = reproduction(root)
         found += [f"{r.get('id')}: changed" for key in ("rows", "curves")

@@ -24,6 +24,7 @@ from functools import cached_property
 import numpy as np
 from numba import njit
 
+from .fast import to_csr  # the CSR form the engines read, shared as nndl3.wide shares it
 from .simd import rows_sum
 
 LIMIT = 2.0 ** 24  # float32 holds every integer below it
@@ -56,9 +57,7 @@ class Codes:
 
     @cached_property
     def csr(self) -> tuple:
-        nonzero = self.codes != 0
-        indptr = np.concatenate([[0], np.cumsum(np.count_nonzero(nonzero, axis=1))])
-        return indptr, np.nonzero(nonzero)[1].astype(np.int32), self.codes[nonzero]
+        return to_csr(self.codes)
 
     @cached_property
     def blocks(self) -> tuple:
