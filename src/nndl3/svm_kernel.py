@@ -11,9 +11,9 @@ images whose squared norms' product reaches 2^48 (a few of MNIST's brightest ima
 summed in float64 instead. Four pixels in five are 0, so a dot product is summed over
 one image's nonzero pixels only (its codes in CSR form), against the other images' codes
 stored a pixel-row at a time, 64 images wide, in blocks that stay in the cache: each
-nonzero pixel adds one row of a block, in vector registers (`simd.rows_sum`). About half
-the time of the float32 matrix products over all 784 columns that it replaces
-(`python benchmarks/svm_kernel.py` times the kernel and compares the bits). Inputs of
+nonzero pixel adds one row of a block, in vector registers (`simd.rows_sum`), where
+float32 matrix products over all 784 columns did the work before (`python
+benchmarks/svm_kernel.py` times the kernel and compares the bits). Inputs of
 other values (tests' random data) keep float64 matrix products.
 """
 
