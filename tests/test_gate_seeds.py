@@ -34,6 +34,11 @@ def test_held_out_counts_each_seed_against_each_triple_of_the_others():
     # (the others' sd is 1.29 then, and about 49 when 100 is among them)
     got = script.held_out_row(script.np.array([0.0, 1.0, 2.0, 3.0, 100.0]), 0.05, 3)
     assert got == {"cases": 20, "t": pytest.approx(0.2), "normal": pytest.approx(0.2)}
+    # the two rules apart: 5 held out, the others' sd 1.29, sigma 1.29 sqrt(1 + 1/3) = 1.49;
+    # its 4 triples miss it by 3 to 4, above 1.96 sigma = 2.92, below t(3) sigma = 4.74;
+    # every other held-out seed lies within 1.96 sigma of all its triples
+    got = script.held_out_row(script.np.array([0.0, 1.0, 2.0, 3.0, 5.0]), 0.05, 3)
+    assert got == {"cases": 20, "t": 0.0, "normal": pytest.approx(0.2)}
 
 
 def test_the_docs_block_names_the_subset_size_the_record_was_made_with(tmp_path):
