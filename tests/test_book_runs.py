@@ -36,6 +36,24 @@ def test_every_file_is_read_with_its_layout():
             assert 0.05 < c["values"].min() and c["values"].max() <= 1.0  # counts -> fractions
 
 
+def test_every_published_number_is_finite():
+    """docs/replay.md: network2's nan_to_num (21 May 2014) changes no published value,
+    since every one is finite (JSON's NaN and Infinity would parse to non-finite floats)."""
+    def numbers(value):
+        if isinstance(value, list):
+            for item in value:
+                yield from numbers(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from numbers(item)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            yield value
+
+    for file in PUBLISHED.files:
+        values = list(numbers(json.loads((ROOT / "book_runs" / file).read_text())))
+        assert values and all(np.isfinite(values)), file
+
+
 def test_counts_become_fractions_of_the_right_set():
     raw = json.loads((ROOT / "book_runs" / "overfitting.json").read_text())
     test = book_runs.curve(BOOK, "overfitting.json", None, "evaluation_accuracy")

@@ -276,3 +276,17 @@ def test_the_workflow_warns_at_start_when_no_curve_would_be_compared(tmp_path):
         "`snakemake calibrate` with these seeds, then `snakemake install_calibration`)")
     assert curves.seed_count_problem(tmp_path / "missing.json", 5) is None  # the report's
     assert "seed_count_problem(" in (ROOT / "workflow" / "rules" / "check.smk").read_text()
+
+
+def test_whole_curves_spread_more_than_independent_epochs_would():
+    """docs/curve-check.md's z: sd_mean, the spread of the calibration seeds' epoch-averaged
+    curves, exceeds what independent epochs would give (rms of the per-epoch sd over
+    sqrt(epochs)) on every calibrated curve: one run's epochs are correlated."""
+    from nndl3 import paths, readers
+
+    installed = readers.curve_calibration(ROOT / paths.CALIBRATION_CURVES_INSTALLED)
+    ratios = {}
+    for name, entry in installed["curves"].items():
+        sd = np.array([s for s in entry["sd"] if s is not None])
+        ratios[name] = entry["sd_epoch_mean"] / (math.sqrt(np.mean(sd ** 2) / len(sd)))
+    assert ratios and min(ratios.values()) > 1, ratios

@@ -478,3 +478,16 @@ def test_the_docs_state_the_book_s_svm_as_svm_fits_it():
         # the doc's numbers read exactly, not the constants rounded to the doc's form
         assert stated and (float(stated[1]), 1 / int(stated[2])) == (
             svm.BOOK_ERA["C"], svm.BOOK_ERA["gamma"]), doc
+
+
+def test_hours_of_cpu_per_seed_are_the_cost_table_s():
+    """README.md and docs/cluster.md: the literature runs take "up to hours of CPU per seed";
+    the committed cost record (results/literature_cost.json, docs/literature.md's table)
+    has its most costly run above two hours a seed, its cheapest below one."""
+    from nndl3 import paths
+
+    hours = [r["cpu_hours_per_seed"]
+             for r in json.loads((ROOT / paths.LITERATURE_COST).read_text())["rows"]]
+    assert max(hours) > 2 and min(hours) < 1
+    for doc in ("README.md", "docs/cluster.md"):
+        assert "up to hours of CPU per seed" in prose(doc), doc
