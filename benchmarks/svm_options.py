@@ -130,9 +130,9 @@ def main(argv=None):
             xn = inputs(x[:n], form)
             c0, w0 = time.process_time(), time.perf_counter()
             if form == "pairwise":
-                model = svm.fit(x[:n], y[:n], 1.0, 1 / 784)
+                model = svm.fit(x[:n], y[:n], svm.BOOK_ERA["C"], svm.BOOK_ERA["gamma"])
             else:
-                clf = SVC(kernel="rbf", C=1.0, gamma=1 / 784, **kwargs).fit(xn, y[:n])
+                clf = SVC(**svm.BOOK_ERA, **kwargs).fit(xn, y[:n])
             c1, w1 = time.process_time(), time.perf_counter()
             xe = inputs(xv, form) if form == "csr" else xv
             pred = svm.predict(model, xe) if form == "pairwise" else predict_svc(clf, xe)

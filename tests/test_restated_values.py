@@ -336,6 +336,7 @@ def test_the_numbers_the_figures_mark_as_the_book_s_are_its_rows_and_transcripts
     marked, points = [], []
     for fig in config("figures.yaml")["figures"].values():
         marked += [m["y"] for m in fig.get("marks") or () if "y" in m]
+        marked += [m["x"] for m in fig.get("marks") or () if "x" in m]  # an epoch's row
         marked += [b["book"] for b in fig.get("bars", ()) if "book" in b]
         points += [dict(m["points"]) for m in fig.get("marks") or () if "points" in m]
     assert marked and set(marked) <= books, set(marked) - books
@@ -343,6 +344,8 @@ def test_the_numbers_the_figures_mark_as_the_book_s_are_its_rows_and_transcripts
         for m in fig.get("marks") or ():
             said = re.findall(r"(\d+(?:\.\d+)?) %", m.get("label", ""))
             assert "y" not in m or not said or float(said[-1]) == m["y"], m
+            epoch = re.findall(r"epoch (\d+)", m.get("label", ""))
+            assert "x" not in m or not epoch or int(epoch[-1]) == m["x"], m
     # every printed transcript is marked whole; a one-point mark is a row's book number
     assert all(p in transcripts.values() or set(p.values()) <= books for p in points)
     assert all(t in points for t in transcripts.values())
@@ -469,15 +472,23 @@ def test_momentum_and_relu_have_no_claim_row():
     assert "Momentum and ReLU have no claim row" in prose("docs/reproduction-gate.md")
 
 
-def test_the_docs_state_the_book_s_svm_as_svm_fits_it():
-    """SVC(C=1, gamma=1/784): the book's default SVM, svm.BOOK_ERA."""
+def test_the_book_s_svm_is_stated_as_svm_fits_it_wherever_it_is_named():
+    """SVC(C=1, gamma=1/784), the book's default SVM, is svm.BOOK_ERA: in every document,
+    config file (figure titles, rows' words) and script that names its C and gamma, each
+    number read exactly (not the constants rounded to the text's form)."""
+    import subprocess
+
     from nndl3 import svm
 
-    for doc in ("docs/performance.md", "docs/experiments.md"):
-        stated = re.search(r"`SVC\(C=([\d.]+), gamma=1/(\d+)\)`", prose(doc))
-        # the doc's numbers read exactly, not the constants rounded to the doc's form
-        assert stated and (float(stated[1]), 1 / int(stated[2])) == (
-            svm.BOOK_ERA["C"], svm.BOOK_ERA["gamma"]), doc
+    named = re.compile(r"C ?= ?([\d.]+), ?gamma ?= ?1 ?/ ?(\d+)")
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    found = [(name, float(c), 1 / int(n)) for name in tracked
+             if not name.startswith("tests/") and name.endswith((".md", ".yaml", ".py"))
+             for c, n in named.findall((ROOT / name).read_text())]
+    assert {"docs/performance.md", "docs/experiments.md", "config/figures.yaml",
+            "config/expected.yaml"} <= {name for name, *_ in found}
+    assert [f for f in found if f[1:] != (svm.BOOK_ERA["C"], svm.BOOK_ERA["gamma"])] == []
 
 
 def test_hours_of_cpu_per_seed_are_the_cost_table_s():
@@ -491,3 +502,26 @@ def test_hours_of_cpu_per_seed_are_the_cost_table_s():
     assert max(hours) > 2 and min(hours) < 1
     for doc in ("README.md", "docs/cluster.md"):
         assert "up to hours of CPU per seed" in prose(doc), doc
+
+
+def test_the_threads_of_a_distorted_literature_run_are_stated_as_the_code_has_them():
+    """docs/cluster.md and the SLURM profile's comment say how many threads a literature
+    run with distortions takes: literature.DRAWING_THREADS, in words."""
+    from nndl3 import literature
+
+    words = {1: "one", 2: "two", 3: "three", 4: "four"}[literature.DRAWING_THREADS]
+    assert f"{words} for a literature run with distortions" in prose("docs/cluster.md")
+    assert f"{words} for a run with distortions" in prose("docs/cluster.md")
+    profile = " ".join(line.lstrip("# ") for line in
+                       (ROOT / "profiles/slurm/config.yaml").read_text().splitlines())
+    assert f"{words} for a literature run with distortions" in " ".join(profile.split())
+
+
+def test_the_readme_shows_the_figure_the_docs_copy_for_it():
+    """README.md's image and the command under it name docs.README_FIGURE, the figure
+    `python -m nndl3 docs` copies to docs/img (a renamed constant leaves no stale image)."""
+    from nndl3 import docs
+
+    text = prose("README.md")
+    assert re.findall(r"\]\(docs/img/([\w]+)\.png\)", text)[:1] == [docs.README_FIGURE]
+    assert f"made by `snakemake figures/{docs.README_FIGURE}.png`" in text
