@@ -7,7 +7,8 @@
 #   tests/slurm/cluster.sh start     # install packages if missing, start all daemons
 #   tests/slurm/cluster.sh stop      # stop every daemon started by `start` (idempotent)
 #   tests/slurm/cluster.sh status    # show which daemons are alive
-#   eval "$(tests/slurm/cluster.sh env)"   # export SLURM_CONF (only needed with SLURM_TEST_LINK_ETC=0)
+#   eval "$(tests/slurm/cluster.sh env)"   # export SLURM_CONF (only needed with SLURM_TEST_LINK_ETC=0),
+#                                          # and the partition and account the cluster has
 #
 # All state (config, logs, spool, database, munge key/socket) lives under
 # $SLURM_TEST_DIR (default /tmp/slurm-test). The only thing written outside
@@ -588,6 +589,6 @@ case "${1:-}" in
     start) do_start ;;
     stop) do_stop ;;
     status) do_status ;;
-    env) echo "export SLURM_CONF=$CONF" ;;
+    env) echo "export SLURM_CONF=$CONF SLURM_TEST_PARTITION=$PARTITION SLURM_TEST_ACCOUNT=$ACCOUNT" ;;
     *) echo "usage: $0 {start|stop|status|env}" >&2; exit 2 ;;
 esac

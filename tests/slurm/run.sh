@@ -17,6 +17,9 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 target=${1:-overfitting}
 work=$(mktemp -d /tmp/nndl3-slurm.XXXXXX)
 cluster="$repo/tests/slurm/cluster.sh"
+# shellcheck source=tests/slurm/common.sh
+source "$repo/tests/slurm/common.sh"
+data=$(path DATA)  # the prepared MNIST
 say() { printf '[slurm/run.sh] %s\n' "$*"; }
 
 cleanup() { bash "$cluster" stop >/dev/null 2>&1 || true; }
@@ -24,8 +27,8 @@ trap cleanup EXIT
 
 clone() { # clone DIR: a copy of this checkout's committed tree, with the prepared data
     git clone -q "$repo" "$1"
-    mkdir -p "$1/data"
-    if [[ -f "$repo/data/mnist.npz" ]]; then cp "$repo/data/mnist.npz" "$1/data/"; fi
+    mkdir -p "$(dirname "$1/$data")"
+    if [[ -f "$repo/$data" ]]; then cp "$repo/$data" "$1/$data"; fi
 }
 
 reference=${REFERENCE_DIR:-}
@@ -38,31 +41,21 @@ fi
 
 git clone -q "$repo" "$work/slurm"
 if [[ -z "${MNIST_DIR:-}" ]]; then  # with MNIST_DIR, prepare_data runs in the SLURM run
-    mkdir -p "$work/slurm/data" && cp "$repo/data/mnist.npz" "$work/slurm/data/"
+    mkdir -p "$(dirname "$work/slurm/$data")" && cp "$repo/$data" "$work/slurm/$data"
 fi
 bash "$cluster" start
 say "running '$target' through SLURM"
-# The test cluster's partition and account go in through the profile's documented override
-# (docs/cluster.md), from the same variables cluster.sh builds the cluster with; the first
-# status poll after 5 s instead of the plugin's 40 keeps this short workflow short.
-(cd "$work/slurm" && snakemake --profile "$repo/profiles/slurm" "$target" --quiet rules \
-    --default-resources "slurm_partition=${SLURM_TEST_PARTITION:-debug}" \
-    "slurm_account=${SLURM_TEST_ACCOUNT:-testacct}" \
-    --slurm-init-seconds-before-status-checks 5 --slurm-keep-successful-logs)
+(cd "$work/slurm" && slurm_snakemake "$target")
 
 say "jobs recorded by SLURM accounting (sacct):"
 sacct -X -n -P --format=JobID,JobName%40,State | tee "$work/sacct.txt"
 # the executor keeps one log per job, named by its SLURM job id, under its rule's folder
-train_ids=$(find "$work/slurm/.snakemake/slurm_logs/rule_train" -name '*.log' -printf '%f\n' |
-    sed 's/\.log$//' | sort -n | tr '\n' ' ')
+train_ids=$(rule_job_ids "$work/slurm" train)
 say "SLURM job ids of the training jobs: $train_ids"
-for id in $train_ids; do
-    grep -q "^$id|.*|COMPLETED$" "$work/sacct.txt" ||
-        { say "FAIL: training job $id is not COMPLETED in sacct"; exit 1; }
-done
-[[ -n "$train_ids" ]] || { say "FAIL: no training job went through SLURM"; exit 1; }
+# shellcheck disable=SC2086
+completed "$work/sacct.txt" $train_ids
 if [[ -n "${MNIST_DIR:-}" ]]; then  # prepare_data ran, on this host (a local rule)
-    [[ -f "$work/slurm/logs/prepare_data.log" ]] || { say "FAIL: prepare_data did not run"; exit 1; }
+    [[ -f "$work/slurm/$data" ]] || { say "FAIL: prepare_data did not run"; exit 1; }
     [[ ! -d "$work/slurm/.snakemake/slurm_logs/rule_prepare_data" ]] ||
         { say "FAIL: prepare_data was submitted to SLURM; it is a local rule"; exit 1; }
     say "prepare_data ran on the submitting host"
@@ -78,15 +71,17 @@ from pathlib import Path
 
 import yaml
 
+from nndl3 import paths
+
 local, slurm, target = map(Path, sys.argv[1:])
-figures = yaml.safe_load((local / "config" / "figures.yaml").read_text())
+figures = yaml.safe_load((local / paths.FIGURES_CONFIG).read_text())
 names = figures["experiments"][str(target)]
 problems = []
 for name in names:
-    a, b = (d / "figures" / f"{name}.png" for d in (local, slurm))
-    if a.read_bytes() != b.read_bytes():
-        problems.append(f"figures/{name}.png differs")
-records = sorted((slurm / "results" / "runs").glob("*/seed-*.json"))
+    figure = paths.FIGURE.format(figure=name)
+    if (local / figure).read_bytes() != (slurm / figure).read_bytes():
+        problems.append(f"{figure} differs")
+records = sorted(slurm.glob(paths.RECORD.format(run="*", seed="*")))
 for record in records:
     rel = record.relative_to(slurm)
     mine, theirs = (json.loads((d / rel).read_text()) for d in (slurm, local))
