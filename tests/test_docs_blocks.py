@@ -2,6 +2,7 @@
 committed block that differs from the results is found (`python -m nndl3 docs --check`)."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -153,6 +154,42 @@ def test_the_pipeline_time_names_the_commit_it_timed(repo, commit, words):
 def test_an_unknown_block_is_an_error(repo):
     (repo / "docs" / "b.md").write_text("<!-- generated: nonsense -->\n<!-- end generated -->\n")
     with pytest.raises(UserError, match="docs/b.md: unknown generated block 'nonsense'"):
+        docs.run(repo, check=True)
+
+
+@pytest.mark.parametrize("text, message", [
+    # an open block ran into the next one's end: rewriting it deleted the prose and the
+    # next block's start marker between them
+    ("<!-- generated: summary -->\nprose\n<!-- generated: curve-table -->\n"
+     "<!-- end generated -->\n", "docs/b.md: line 1: generated block 'summary' has no "
+     "`<!-- end generated -->` before the next block (line 3)"),
+    ("x\n<!-- generated: summary -->\nprose\n",
+     "docs/b.md: line 2: generated block 'summary' has no `<!-- end generated -->` after it"),
+    ("x\n<!-- end generated -->\n",
+     "docs/b.md: line 2: `<!-- end generated -->` with no block opened before it"),
+])
+def test_a_marker_without_its_pair_is_named_and_nothing_is_written(repo, text, message):
+    (repo / "docs" / "b.md").write_text(text)
+    with pytest.raises(UserError) as caught:
+        docs.run(repo, check=False)
+    assert str(caught.value) == message
+    assert (repo / "docs" / "b.md").read_text() == text
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", "results/reproduction.json: result is empty"),
+    (b"[1, 2]", "results/reproduction.json: reproduction report must be a mapping"),
+    (b"\xff\xfe", "results/reproduction.json: result is not a text file"),
+])
+def test_a_broken_report_is_named(repo, content, words):
+    (repo / paths.REPRODUCTION_JSON).write_bytes(content)
+    with pytest.raises(UserError, match=re.escape(words)):
+        docs.run(repo, check=True)
+
+
+def test_a_document_that_is_not_text_is_named(repo):
+    (repo / "docs" / "b.md").write_bytes(b"\xff\xfe<!--")
+    with pytest.raises(UserError, match=re.escape("docs/b.md: document is not a text file")):
         docs.run(repo, check=True)
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import atomic, bench_docs, book_runs, literature_docs, paths
+from . import atomic, bench_docs, book_runs, literature_docs, paths, readers
 from .errors import UserError
 from .status import KNOWN_DEVIATION, WEAK
 from .tolerance import K_SIGMA, scale
@@ -42,6 +42,7 @@ RUN_SCHEMA = "src/nndl3/run.schema.yaml"  # the package's own file, read from th
 FILES = ("README.md", "docs/*.md", "figures/README.md", "book_runs/README.md",
          "benchmarks/*.md", "data/README.md", "tests/slurm/NOTES.md")
 BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
+MARKER = re.compile(r"<!-- (?:generated: ([\w-]+)|end generated) -->")
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,12 @@ class Block:
 
 
 def load_json(root: Path, rel: str):
-    return json.loads((root / rel).read_text())
+    return readers.json_file(root / rel, "result")
 
 
 def reproduction(root: Path) -> dict:
-    return load_json(root, paths.REPRODUCTION_JSON)
+    return readers.require(load_json(root, paths.REPRODUCTION_JSON), (),
+                           root / paths.REPRODUCTION_JSON, "reproduction report")
 
 
 # ------------------------------------------------------------- the blocks
@@ -729,6 +731,7 @@ def documents(root: Path) -> list[Path]:
 def regenerate(text: str, root: Path, where: str, notes: list[str]) -> tuple[str, list[str]]:
     """The text with every block made anew, and the names of blocks whose non-timing
     content changed."""
+    paired(text, where)
     changed = []
 
     def replace(m: re.Match) -> str:
@@ -743,7 +746,8 @@ def regenerate(text: str, root: Path, where: str, notes: list[str]) -> tuple[str
             return m[0]
         try:
             new = block.make(root)
-        except (KeyError, IndexError, TypeError, ValueError, OSError, yaml.YAMLError) as exc:
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, ZeroDivisionError,
+                OSError, yaml.YAMLError) as exc:
             raise UserError(f"{where}: block {name}: {', '.join(block.inputs)} lack what it "
                             f"needs ({type(exc).__name__}: {exc}); rebuild them") from None
         if new != m[3] and not block.made_here:
@@ -751,6 +755,25 @@ def regenerate(text: str, root: Path, where: str, notes: list[str]) -> tuple[str
         return m[1] + new + m[4]
 
     return BLOCK.sub(replace, text), changed
+
+
+def paired(text: str, where: str) -> None:
+    """Every block's start marker followed by its end marker before the next start: a
+    start left open would make its block run into the next one's, and rewriting it would
+    delete what lies between."""
+    open_at = None
+    for m in MARKER.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        if m[1] and open_at:
+            raise UserError(f"{where}: line {open_at[0]}: generated block {open_at[1]!r} has no "
+                            f"`<!-- end generated -->` before the next block (line {line})")
+        if not m[1] and not open_at:
+            raise UserError(f"{where}: line {line}: `<!-- end generated -->` with no block "
+                            "opened before it")
+        open_at = (line, m[1]) if m[1] else None
+    if open_at:
+        raise UserError(f"{where}: line {open_at[0]}: generated block {open_at[1]!r} has no "
+                        "`<!-- end generated -->` after it")
 
 
 KEPT = ": kept (missing "  # a block left as it is, unchecked: the note names its inputs
@@ -796,8 +819,8 @@ def run(root: Path, check: bool) -> tuple[list[str], list[str]]:
     refuse_changed(root)
     differences, notes, rewritten = [], [], {}
     for path in documents(root):
-        text = path.read_text()
         where = str(path.relative_to(root))
+        text = readers.text(path, "document")
         new, changed = regenerate(text, root, where, notes)
         differences += [f"{where}: block {name}" for name in changed]
         if new != text:
