@@ -49,7 +49,8 @@ def write_search(tmp_path, doc) -> str:
 
 def test_a_search_from_select_passes_and_is_returned_unchanged(tmp_path):
     doc = baselines.select(GRID, scored(), 100, 1e9)
-    assert tuned_inputs.search(write_search(tmp_path, doc), GRID) == doc
+    spec = {**SPEC, "budget_cpu_seconds": 1e9}
+    assert tuned_inputs.search(write_search(tmp_path, doc), spec) == doc
 
 
 @pytest.mark.parametrize("problem, words", [
@@ -58,7 +59,10 @@ def test_a_search_from_select_passes_and_is_returned_unchanged(tmp_path):
     ("another grid", "searched another grid than --spec's"),
     ("accuracy 2", "tried[1]: validation_accuracy: 2: not in [0, 1]"),
     ("nothing tried", "tried: []: no candidate tried"),
-    ("no best", "tuned SVM search lacks key(s) 'best'")])
+    ("no best", "tuned SVM search lacks key(s) 'best'"),
+    ("another size", "search_size: 200, not --spec's 100"),
+    ("another budget", "budget_cpu_seconds: 600, not --spec's 1.5"),
+    ("seconds x", "cpu_seconds: 'x': not a number of seconds")])
 def test_a_wrong_search_names_its_key_and_value(tmp_path, problem, words):
     doc = baselines.select(GRID, scored(), 100, budget_cpu_seconds=1.5)  # tries 2 of 3
     if problem == "best not tried":
@@ -71,11 +75,17 @@ def test_a_wrong_search_names_its_key_and_value(tmp_path, problem, words):
         doc["tried"][1]["validation_accuracy"] = 2
     elif problem == "nothing tried":
         doc["tried"] = []
+    elif problem == "another size":
+        doc["search_size"] = 200
+    elif problem == "another budget":
+        doc["budget_cpu_seconds"] = 600
+    elif problem == "seconds x":
+        doc["cpu_seconds"] = "x"
     else:
         del doc["best"]
     path = write_search(tmp_path, doc)
     with pytest.raises(UserError, match=f"^{path}") as raised:
-        tuned_inputs.search(path, GRID)
+        tuned_inputs.search(path, {**SPEC, "budget_cpu_seconds": 1.5})
     assert words in str(raised.value)
 
 

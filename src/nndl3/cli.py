@@ -293,7 +293,7 @@ def cmd_tuned_svm(args):
     data = mnist.load(args.data, np.float64, mnist.SETS, None, svm.PIXEL_DIVISOR)
     from .tuned_inputs import search
 
-    searched = search(args.search, spec["grid"]) if args.search else None
+    searched = search(args.search, spec) if args.search else None
     solved = (svm.load_parts(args.parts, searched["best"], len(data["train"][1]))
               if args.parts and searched else None)
     if args.parts and not searched:

@@ -45,10 +45,14 @@ def candidate_result(doc, path) -> dict:
     return doc
 
 
-def search(path, grid: list | None = None) -> dict:
+def search(path, spec: dict | None = None) -> dict:
     """The search's result (baselines.select): its best is one of the candidates it tried,
-    and with the spec's `grid`, what it tried and skipped is that grid, in its order."""
+    its CPU seconds a number; with the `spec` (`spec` above), it searched that spec's grid,
+    in its order, on its training size and within its budget."""
     doc = require(json_file(path, "tuned SVM search"), SEARCH_KEYS, path, "tuned SVM search")
+    if not is_number(doc["cpu_seconds"]) or doc["cpu_seconds"] < 0:
+        raise UserError(f"{path}: cpu_seconds: {doc['cpu_seconds']!r}: not a number of "
+                        f"seconds; {advice_for(path)}")
     if not isinstance(doc["tried"], list) or not doc["tried"]:
         raise UserError(f"{path}: tried: {doc['tried']!r}: no candidate tried; {advice_for(path)}")
     tried = [candidate_result(t, f"{path}: tried[{k}]") for k, t in enumerate(doc["tried"])]
@@ -57,9 +61,13 @@ def search(path, grid: list | None = None) -> dict:
     if (best["C"], best["gamma"]) not in pair:
         raise UserError(f"{path}: best {best!r} is none of the candidates tried; "
                         f"{advice_for(path)}")
-    if grid is not None:
+    if spec is not None:
         searched = pair + [(s.get("C"), s.get("gamma")) for s in doc["skipped"]
                            if isinstance(s, dict)] if isinstance(doc["skipped"], list) else None
-        if searched != [(g["C"], g["gamma"]) for g in grid]:
+        if searched != [(g["C"], g["gamma"]) for g in spec["grid"]]:
             raise UserError(f"{path}: searched another grid than --spec's; {advice_for(path)}")
+        for key in ("search_size", "budget_cpu_seconds"):
+            if doc[key] != spec[key]:
+                raise UserError(f"{path}: {key}: {doc[key]!r}, not --spec's {spec[key]!r}; "
+                                f"{advice_for(path)}")
     return doc
