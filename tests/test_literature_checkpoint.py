@@ -99,6 +99,50 @@ def test_a_checkpoint_of_other_settings_is_not_resumed(monkeypatch, tmp_path):
     assert "incomplete; starting afresh" in log.getvalue()
 
 
+def tampered(path, change) -> None:
+    """The checkpoint at `path` rewritten with `change(meta, arrays)` applied."""
+    import json
+
+    with np.load(path) as saved:
+        meta = json.loads(str(saved["meta"]))
+        arrays = {name: saved[name] for name in saved.files if name != "meta"}
+    change(meta, arrays)
+    np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+
+
+def shrink_first(meta, arrays):
+    arrays["param_0"] = arrays["param_0"][:-1]
+
+
+def past_the_end(meta, arrays):  # whole but for its epoch, the run's last
+    meta["epoch"] = EPOCHS
+    for k in ("validation_accuracy", "test_accuracy", "seconds"):
+        meta["progress"][k] = (meta["progress"][k] * EPOCHS)[:EPOCHS]
+
+
+@pytest.mark.parametrize("change, words", [
+    (shrink_first, "incomplete"),
+    (past_the_end, "incomplete"),
+    (lambda meta, arrays: meta["progress"].update(distortion=["x"]), "incomplete"),
+    (lambda meta, arrays: meta["progress"].update(resumed_at=["y"]), "incomplete"),
+    (lambda meta, arrays: meta["rng"].update(shuffle={"state": "z"}), "unusable"),
+])
+def test_a_checkpoint_of_this_run_with_broken_contents_starts_afresh(monkeypatch, tmp_path,
+                                                                     change, words):
+    """Before, a wrong shape or generator state stopped the run with an unnamed error, and
+    an epoch past the run's end or words for numbers went into its record."""
+    spec, data = tiny_spec(epochs=EPOCHS), tiny_data()
+    path = tmp_path / "seed-1.npz"
+    with pytest.raises(Killed):
+        trained(monkeypatch, spec, data, KilledAt(3), Checkpoint(path, {"code": "a"}, 2))
+    tampered(path, change)
+    log = io.StringIO()
+    fresh = trained(monkeypatch, spec, data, log, Checkpoint(path, {"code": "a"}, 2))
+    assert f"{words}" in log.getvalue() and "starting afresh" in log.getvalue()
+    same(fresh, trained(monkeypatch, spec, data, io.StringIO()))
+    assert fresh[0]["resumed_at"] == []
+
+
 def test_a_checkpoint_that_cannot_be_saved_costs_the_resume_not_the_run(monkeypatch,
                                                                         tmp_path):
     spec, data = tiny_spec(epochs=EPOCHS), tiny_data()

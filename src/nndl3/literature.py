@@ -226,12 +226,19 @@ def train_seed(run: str, spec: dict, seed: int, data: dict, log=None,
     rng = streams(seed)
     x, labels = (a[: spec["train_size"]] for a in data["train"])
     net = create(spec, rng["init"])
-    state = checkpoint.load(log, len(net.params())) if checkpoint else None
+    state = (checkpoint.load(log, [p.shape for p in net.params()], spec["epochs"])
+             if checkpoint else None)
+    if state:
+        try:
+            restore(state, net, rng)
+        except (TypeError, ValueError, KeyError) as e:  # a generator's state it cannot take
+            print(f"checkpoint {checkpoint.path}: unusable ({e}); starting afresh", file=log)
+            rng, state = streams(seed), None
+            net = create(spec, rng["init"])
     progress_so_far = state["progress"] if state else {
         "validation_accuracy": [], "test_accuracy": [], "seconds": [], "distortion": [],
         "resumed_at": []}
     if state:
-        restore(state, net, rng)
         progress_so_far["resumed_at"].append(state["epoch"])
     images = TrainingImages(x, spec.get("distortion"), rng["augment"],
                             progress_so_far["distortion"], threads)

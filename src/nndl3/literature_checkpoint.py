@@ -56,8 +56,10 @@ class Checkpoint:
         except OSError as e:  # a full disk costs the resume, not the run
             print(f"checkpoint {self.path}: not saved ({e}); training on", file=log)
 
-    def load(self, log, n_params: int) -> dict | None:
-        """The saved state if it is this run's, else None (and a line in the log why)."""
+    def load(self, log, shapes: list, epochs: int) -> dict | None:
+        """The saved state if it is this run's and whole (`complete`: parameters of
+        `shapes`, an epoch before the run's `epochs`), else None (and a line in the log
+        why)."""
         if not self.path.exists():
             return None
         try:
@@ -71,7 +73,7 @@ class Checkpoint:
             print(f"checkpoint {self.path}: of other settings or code; starting afresh",
                   file=log)
             return None
-        if not complete(meta, arrays, n_params):
+        if not complete(meta, arrays, shapes, epochs):
             print(f"checkpoint {self.path}: incomplete; starting afresh", file=log)
             return None
         print(f"checkpoint {self.path}: resuming at epoch {meta['epoch']}", file=log)
@@ -103,19 +105,33 @@ def is_checkpoint(path: Path) -> bool:
     return isinstance(meta, dict) and "key" in meta
 
 
-def complete(meta: dict, arrays: dict, n_params: int) -> bool:
-    """Whether a state of the right key has every part `restore` and the loop read."""
+def complete(meta: dict, arrays: dict, shapes: list, epochs: int) -> bool:
+    """Whether a state of the right key has every part `restore` and the loop read: an
+    epoch before the run's last, that many numbers a curve, a number of seconds a
+    distortion drawn, the epochs resumed at before it, and parameters (and momentum) of
+    the network's `shapes`."""
     progress = meta.get("progress")
     epoch = meta.get("epoch")
-    return (isinstance(epoch, int) and epoch > 0 and isinstance(progress, dict)
-            and all(len(progress.get(k) or ()) == epoch
-                    for k in ("validation_accuracy", "test_accuracy", "seconds"))
-            and isinstance(progress.get("distortion"), list)
-            and isinstance(progress.get("resumed_at"), list)
+    if not (isinstance(epoch, int) and 0 < epoch < epochs and isinstance(progress, dict)):
+        return False
+    curves = [progress.get(k) for k in ("validation_accuracy", "test_accuracy", "seconds")]
+    distortion, resumed = progress.get("distortion"), progress.get("resumed_at")
+    expected = {f"param_{i}": shape for i, shape in enumerate(shapes)}
+    if meta.get("velocity"):
+        expected |= {f"velocity_{i}": shape for i, shape in enumerate(shapes)}
+    return (all(numbers(c) and len(c) == epoch for c in curves)
+            and numbers(distortion) and len(distortion) <= epoch
+            and numbers(resumed) and all(isinstance(e, int) and 0 < e < epoch for e in resumed)
             and set(STREAMS) <= set(meta.get("rng") or ())
-            and all(f"param_{i}" in arrays for i in range(n_params))
-            and (not meta.get("velocity")
-                 or all(f"velocity_{i}" in arrays for i in range(n_params))))
+            and all(name in arrays and arrays[name].shape == shape
+                    for name, shape in expected.items()))
+
+
+def numbers(values) -> bool:
+    """A list of finite numbers (not booleans)."""
+    return isinstance(values, list) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v)
+        for v in values)
 
 
 def data_digest(data: dict) -> str:
