@@ -582,6 +582,9 @@ def test_the_elastic_digit_figure_uses_the_same_fields_in_every_panel():
     assert np.allclose(images[1], original, atol=1e-6)  # alpha 0: the digit itself
     assert not np.allclose(images[4], original, atol=1e-2)  # sigma 2, alpha 34 moves it
     assert not np.allclose(images[4], images[5], atol=1e-2)  # sigma changes the field
+    # one alpha (the schema's least): one row of panels, not an IndexError
+    fig = plotting.elastic_digits({**spec, "alphas": [34.0]}, {"train": (x, labels)})
+    assert len(fig.axes) == 3
 
 
 def hinton_after_three_batches(spec):

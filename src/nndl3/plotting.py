@@ -386,7 +386,7 @@ def elastic_digits(fig_spec: dict, data: dict) -> plt.Figure:
 
     image = training_image(data, fig_spec["index"]).reshape(1, SIDE, SIDE).astype(np.float32)
     sigmas, alphas = fig_spec["sigmas"], fig_spec["alphas"]
-    fig, axes = plt.subplots(len(alphas), len(sigmas) + 1,
+    fig, axes = plt.subplots(len(alphas), len(sigmas) + 1, squeeze=False,  # one alpha too
                              figsize=(1.6 * (len(sigmas) + 1), 1.75 * len(alphas)))
     for row, alpha in enumerate(alphas):
         axes[row, 0].imshow(image[0], cmap="Greys", vmin=0, vmax=1)
