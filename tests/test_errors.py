@@ -186,6 +186,18 @@ def test_an_svm_result_of_values_no_reader_can_take_is_named(files, capsys, comm
     assert key in err and not out.exists()
 
 
+@pytest.mark.parametrize("key, value", [("run", 5), ("run", ""), ("stop_reason", 5)])
+def test_a_record_of_values_its_aggregate_could_not_hold_is_named(files, capsys, key, value):
+    """Before, `aggregate` wrote an aggregate of them that its readers then refused."""
+    f, commands, out = files
+    set_key(key, value)(f["record"])
+    capsys.readouterr()
+    assert cli.main(commands["record"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {f['record']}: run record: {key}: ")
+    assert not out.exists()
+
+
 def test_a_good_set_passes(files):
     f, commands, out = files
     for name in ("record", "report", "plot", "plot_neuron", "plot_sweep", "check"):

@@ -124,6 +124,11 @@ def epochs_and_metrics(doc: dict, path) -> None:
     """A run record's seed, epochs and metrics of the shapes the aggregate reads: one value
     (a number, or null where a seed diverged) per monitored epoch."""
     where = f"{path}: run record"
+    if not isinstance(doc["run"], str) or not doc["run"]:
+        raise UserError(f"{where}: run: {doc['run']!r:.40} is not a run's name")
+    reason = doc.get("stop_reason")
+    if reason is not None and not isinstance(reason, str):
+        raise UserError(f"{where}: stop_reason: {reason!r:.40} is not a reason (text)")
     runspec.check_values(doc["spec"], f"{where}: spec")  # which the aggregate carries on
     if not readers.is_integer(doc["seed"]) or doc["seed"] < 0:
         raise UserError(f"{where}: seed: {doc['seed']!r} is not a seed (an integer >= 0)")
