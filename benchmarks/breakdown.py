@@ -29,7 +29,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from nndl3 import arguments, atomic, bench_docs, paths, timing
+from nndl3 import arguments, atomic, bench_docs, paths, readers, timing
 from nndl3.errors import UserError, exit_status
 
 COLUMNS = (*timing.PHASES, "fit", "predict")  # a training job's phases; an SVM job's
@@ -40,7 +40,7 @@ def reading(path: Path, what: str):
     """A job's file that does not parse as one is named, with what remakes it."""
     try:
         yield
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise UserError(f"{path}: unreadable as {what} ({type(exc).__name__}: {exc}); "
                         "rerun its job") from None
 
@@ -176,7 +176,10 @@ def logged_totals(root: Path, log: str | None) -> dict:
     if not (path and path.is_file()):
         return {}
     with reading(path, "a job log's timing line"):
-        return timing.logged(path.read_text())
+        logged = timing.logged(path.read_text())
+        if not isinstance(logged, dict) or not isinstance(logged.get("cpu", {}), dict):
+            raise TypeError(f"{logged!r:.40} is not a mapping of phase to seconds")
+        return logged
 
 
 def job_seconds(root: Path, job: dict) -> dict:
@@ -244,17 +247,23 @@ def chains(jobs: list[dict], clock: str = "wall", n: int = 5) -> list[tuple[floa
     return [(seconds, timed(jobs, names, clock)) for seconds, names in ends[:n]]
 
 
-def measured(root: Path, rel: str, script: str) -> dict:
-    """A measurement's JSON, or one line saying which script makes it (.ci/run runs both
-    before this one)."""
+def measured(root: Path, rel: str, script: str, seconds: tuple[str, ...]) -> dict:
+    """A measurement's JSON with its `seconds` (numbers, the first above 0: what others are
+    divided by), or one line saying which script makes it (.ci/run runs both before this
+    one)."""
     try:
-        return json.loads((root / rel).read_text())
+        doc = json.loads((root / rel).read_text())
     except FileNotFoundError:
         raise SystemExit(f"error: {root / rel} missing: `python {script}` measures it "
                          "(docs/performance.md)") from None
     except (OSError, ValueError) as exc:
         raise SystemExit(f"error: {root / rel}: not readable JSON ({exc}); rerun "
                          f"`python {script}`") from None
+    if (not isinstance(doc, dict) or not doc.get(seconds[0], 0) > 0
+            or not all(readers.is_number(doc.get(k)) and doc[k] >= 0 for k in seconds)):
+        raise SystemExit(f"error: {root / rel}: not a measurement of {', '.join(seconds)} "
+                         f"in seconds; rerun `python {script}`")
+    return doc
 
 
 def stages(root: Path, target: str = "all", after: Path | None = None) -> dict:
@@ -264,11 +273,13 @@ def stages(root: Path, target: str = "all", after: Path | None = None) -> dict:
     and the reference epoch (paths.REFERENCE_EPOCH) they are measured against; with
     `after`, the reference epoch measured again after the pipeline, and the pipeline in
     that unit too: how far the machine drifted while the pipeline ran."""
-    pipeline = measured(root, paths.PIPELINE, "benchmarks/pipeline.py")
-    if "snakemake_cpu_seconds" not in pipeline:
+    pipeline = measured(root, paths.PIPELINE, "benchmarks/pipeline.py",
+                        ("seconds", "cpu_seconds"))
+    if not readers.is_number(pipeline.get("snakemake_cpu_seconds")):
         raise SystemExit(f"error: {paths.PIPELINE} has no snakemake_cpu_seconds: an older "
                          "benchmarks/pipeline.py wrote it; rerun that (docs/performance.md)")
-    reference = measured(root, paths.REFERENCE_EPOCH, "benchmarks/reference_epoch.py")
+    reference = measured(root, paths.REFERENCE_EPOCH, "benchmarks/reference_epoch.py",
+                         ("seconds_per_epoch",))
     jobs = planned_jobs(root, target)
     kinds = dict.fromkeys([*TRAIN_KINDS, *dict.fromkeys(KIND_OF_RULE.values())], 0.0)
     ran = 0
@@ -305,8 +316,8 @@ def reference_after(root: Path, path: Path | None, pipeline_seconds: float) -> d
     absolute) and the pipeline in it; nothing without one."""
     if path is None:
         return {}
-    epoch = measured(root, str(path), "benchmarks/reference_epoch.py --after"
-                     )["seconds_per_epoch"]
+    epoch = measured(root, str(path), "benchmarks/reference_epoch.py --after",
+                     ("seconds_per_epoch",))["seconds_per_epoch"]
     return {"reference_epoch_seconds_after": epoch,
             "pipeline_in_reference_epochs_after": pipeline_seconds / epoch}
 

@@ -93,7 +93,10 @@ def test_a_pipeline_record_without_snakemakes_own_cpu_is_refused_in_one_line(tmp
 
 @pytest.mark.parametrize("content, words", [
     (None, "results/pipeline.json missing: `python benchmarks/pipeline.py` measures it"),
-    ("{", "results/pipeline.json: not readable JSON")])
+    ("{", "results/pipeline.json: not readable JSON"),
+    ("[1]", "results/pipeline.json: not a measurement of seconds, cpu_seconds in seconds"),
+    ('{"seconds": 0, "cpu_seconds": 1}', "results/pipeline.json: not a measurement of"),
+    ('{"seconds": 400, "cpu_seconds": "x"}', "results/pipeline.json: not a measurement of")])
 def test_a_missing_or_broken_measurement_is_one_line_naming_its_script(tmp_path, content,
                                                                       words):
     if content is not None:
@@ -198,3 +201,15 @@ def test_a_broken_job_file_is_named_in_one_line(tmp_path, name, content, read, w
         read(path)
     assert str(caught.value).startswith(f"{path}: {words}"), str(caught.value)
     assert str(caught.value).endswith("; rerun its job") and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("line", ["[1]", '"x"', '{"cpu": [1]}'])
+def test_a_job_log_whose_timing_line_is_no_mapping_is_named(tmp_path, line):
+    from nndl3 import timing
+    from nndl3.errors import UserError
+
+    log = tmp_path / paths.TRAIN_LOG.format(run="r")
+    log.parent.mkdir(parents=True)
+    log.write_text(f"epoch 0\n{timing.LOG_PREFIX}{line}\n")
+    with pytest.raises(UserError, match=f"^{log}: unreadable as a job log's timing line"):
+        breakdown.train_phases(tmp_path, "r", "cpu")
