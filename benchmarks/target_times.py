@@ -17,10 +17,8 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
-
-from nndl3 import arguments, atomic, bench_docs, paths
-from nndl3.errors import exit_status
+from nndl3 import arguments, atomic, bench_docs, paths, readers
+from nndl3.errors import UserError, exit_status
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import breakdown  # noqa: E402  (the job times, as its table reads them)
@@ -33,10 +31,14 @@ def estimates(root: Path) -> list[dict]:
     if not (root / paths.FIGURES_CONFIG).is_file():
         raise SystemExit(f"error: --dir {root}: no {paths.FIGURES_CONFIG}: not this "
                          "repository's checkout")
-    experiments = yaml.safe_load((root / paths.FIGURES_CONFIG).read_text())
+    path = root / paths.FIGURES_CONFIG
+    experiments = readers.yaml_mapping(path, "figures config", ("experiments",))["experiments"]
+    if not isinstance(experiments, dict):
+        raise UserError(f"{path}: experiments: {experiments!r:.40} is not a mapping of target "
+                        "to its figures")
     out = []
     # `check` too: one target, but it needs every run, SVM and replay its rows read
-    for target in [*experiments["experiments"], "check"]:
+    for target in [*experiments, "check"]:
         times = {}
         for job in breakdown.planned_jobs(root, target):
             if job["rule"] in UNTIMED or job["rule"] == target:

@@ -213,3 +213,24 @@ def test_a_job_log_whose_timing_line_is_no_mapping_is_named(tmp_path, line):
     log.write_text(f"epoch 0\n{timing.LOG_PREFIX}{line}\n")
     with pytest.raises(UserError, match=f"^{log}: unreadable as a job log's timing line"):
         breakdown.train_phases(tmp_path, "r", "cpu")
+
+
+@pytest.mark.parametrize("content, words", [
+    ("", "figures config is empty"),
+    ("[1]", "figures config must be a mapping"),
+    ("x: 1\n", "figures config lacks key(s) 'experiments'"),
+    ("experiments: 5\n", "experiments: 5 is not a mapping of target to its figures"),
+    ("experiments: [\n", "figures config is not valid YAML"),
+])
+def test_target_times_names_a_broken_figures_config(tmp_path, content, words):
+    """They stopped target_times.py on 'unexpected TypeError/KeyError' or a YAML traceback."""
+    import target_times
+
+    from nndl3.errors import UserError
+
+    path = tmp_path / paths.FIGURES_CONFIG
+    path.parent.mkdir(parents=True)
+    path.write_text(content)
+    with pytest.raises(UserError, match=f"^{path}: ") as caught:
+        target_times.estimates(tmp_path)
+    assert words in str(caught.value) and "\n" not in str(caught.value)
