@@ -62,3 +62,22 @@ def test_bad_folders_and_files_are_named(tmp_path, capsys):
     (after / "aggregates" / "r.json").write_text("{")
     with pytest.raises(UserError, match=r"aggregates/r\.json: not JSON"):
         list(compare_results.differences(before, after))
+
+
+def test_records_and_results_of_other_shapes_are_differences_not_crashes(tmp_path, capsys):
+    """A record without eta_per_epoch (optional to the record reader) compares as one; a
+    record that is a list, and an aggregate that is a mapping on one side and a list on the
+    other, are differences (they stopped the tool on KeyError, TypeError, AttributeError)."""
+    before, after = results(tmp_path / "a"), results(tmp_path / "b")
+    for root in (before, after):
+        record = root / paths.RECORD.format(run="r", seed=1).removeprefix(
+            compare_results.RESULTS)
+        doc = json.loads(record.read_text())
+        del doc["eta_per_epoch"]
+        record.write_text(json.dumps(doc))
+    assert compare_results.main([str(before), str(after)]) == 0
+    put(after, paths.RECORD, [1], run="r", seed=1)
+    put(after, paths.AGGREGATE, [1], run="r")
+    assert compare_results.main([str(before), str(after)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "runs/r/seed-1.json: differs (whole)", "aggregates/r.json: differs (whole)"]

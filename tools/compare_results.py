@@ -50,8 +50,12 @@ def under_results(pattern: str) -> str:
     return re.sub(r"\{[^}]*\}", "*", pattern.removeprefix(RESULTS))
 
 
-def record_view(record: dict) -> dict:
-    return {k: record[k] for k in RECORD_KEYS}
+def record_view(record):
+    """A record's compared keys (a key it lacks, as eta_per_epoch may be, as None); what is
+    no mapping, whole."""
+    if not isinstance(record, dict):
+        return record
+    return {k: record.get(k) for k in RECORD_KEYS}
 
 
 # what is compared, and how much of it
@@ -84,7 +88,8 @@ def differences(before: Path, after: Path):
         for name in sorted(names_before & names_after):
             a, b = (view(read(root / name)) for root in (before, after))
             if a != b:
-                keys = [k for k in a if a.get(k) != b.get(k)] if isinstance(a, dict) else []
+                keys = ([k for k in a if a.get(k) != b.get(k)]
+                        if isinstance(a, dict) and isinstance(b, dict) else [])
                 yield f"{name}: differs ({', '.join(keys) or 'whole'})"
     report = under_results(paths.REPRODUCTION_JSON)
     if not (before / report).is_file():
