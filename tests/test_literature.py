@@ -932,3 +932,20 @@ def test_the_workflow_passes_a_literature_job_the_spec_of_its_merged_config(tmp_
     assert "No rule to produce results/literature/miniature/simard_elastic/seed-4.json" in \
         other.stdout + other.stderr
     assert "--spec" not in command("results/literature/miniature/simard_plain/seed-1.json")
+
+
+def test_a_record_or_figure_of_a_scale_that_is_none_is_named(tmp_path):
+    """A record of scale 'huge' was read and counted as no row's; a figure spec of it was
+    drawn. Both name the scale now (paths.LITERATURE_SCALES)."""
+    from nndl3 import figures
+    from nndl3.errors import UserError
+
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({**curve_record("simard_plain", 1, [0.9], 0), "scale": "huge"}))
+    with pytest.raises(UserError, match=f"^{path}: scale: 'huge' is not one of runs, "):
+        literature.read_record(path)
+    path.write_text(json.dumps({**curve_record("simard_plain", 1, [0.9], 0), "scale": "probe"}))
+    assert literature.read_record(path)["scale"] == "probe"
+    fig = {**LITERATURE["figures"]["dropout_curves"], "scale": "huge"}
+    with pytest.raises(UserError, match="^--spec scale: 'huge' is not one of runs, "):
+        figures.checked(fig, "--spec")

@@ -290,6 +290,8 @@ def read_record(path) -> dict:
                              ("spec", lambda v: isinstance(v, dict), "a mapping")):
         if not valid(doc.get(key)):
             raise UserError(f"{path}: {key!r} is {doc.get(key)!r}, not {name}")
+    if doc.get("scale") is not None:  # records before `scale` have none (runs, or miniature)
+        require_one_of(doc["scale"], paths.LITERATURE_SCALES, f"{path}: scale")
     return doc
 
 
