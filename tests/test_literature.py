@@ -949,3 +949,31 @@ def test_a_record_or_figure_of_a_scale_that_is_none_is_named(tmp_path):
     fig = {**LITERATURE["figures"]["dropout_curves"], "scale": "huge"}
     with pytest.raises(UserError, match="^--spec scale: 'huge' is not one of runs, "):
         figures.checked(fig, "--spec")
+
+
+def test_the_wide_rows_say_the_settings_their_record_names():
+    """The wide table's words for a row come from the record (what the benchmark ran, from
+    config/literature.yaml's run), not typed beside it."""
+    from nndl3 import literature_docs
+
+    row = {"run": "dropout_maxnorm", "momentum": 0.5,
+           "options": {"dropout": 0.5, "max_norm": 15.0, "input_dropout": 0.0}}
+    assert literature_docs.wide_settings(row) == (
+        " (`dropout_maxnorm`; wide: dropout 0.5, max-norm, momentum 0.5)")
+    assert literature_docs.wide_settings({"run": "simard_plain", "momentum": 0.0,
+                                          "options": {"dropout": 0.0}}) == " (`simard_plain`)"
+    assert literature_docs.wide_settings({}) == ""
+
+
+def test_the_wide_benchmark_times_the_configured_runs():
+    """benchmarks/wide.py's networks and distortions are config/literature.yaml's runs'."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import wide
+
+    specs = wide.specs()
+    assert specs["one_hidden"] == literature.run_spec(
+        workflow_config.read_committed(ROOT / paths.CONFIG), LITERATURE, "simard_plain")
+    assert specs["two_hidden"]["sizes"] == LITERATURE["runs"]["dropout_maxnorm"]["sizes"]
+    assert specs["elastic"]["distortion"] == LITERATURE["runs"]["simard_elastic"]["distortion"]

@@ -124,7 +124,7 @@ def create(spec: dict, rng: np.random.Generator):
     """The run's WideNetwork: with init_std, weights and biases N(0, init_std^2) (drawn in
     float64, biases first, as network.initial_parameters draws); else the book's init."""
     from .network import initial_parameters
-    from .wide import WideNetwork, WideOptions
+    from .wide import WideNetwork
 
     dtype = np.dtype(spec["dtype"])
     sizes = spec["sizes"]
@@ -137,12 +137,18 @@ def create(spec: dict, rng: np.random.Generator):
         biases = [b.astype(dtype) for b in biases]
     else:
         weights, biases = initial_parameters(sizes, spec["init"], rng, dtype)
+    return WideNetwork(weights, biases, wide_options(spec))
+
+
+def wide_options(spec: dict):
+    """The wide engine's options of a run's spec (what a step does, not its numbers)."""
+    from .wide import WideOptions
+
     schedule = spec.get("momentum_schedule") or {}
-    options = WideOptions(mini_batch=spec["mini_batch"], max_norm=spec.get("max_norm", 0.0),
-                          max_norm_output=spec.get("max_norm_output", False),
-                          dropout=spec["dropout"], input_dropout=spec.get("input_dropout", 0.0),
-                          damped_momentum=bool(schedule.get("damped")))
-    return WideNetwork(weights, biases, options)
+    return WideOptions(mini_batch=spec["mini_batch"], max_norm=spec.get("max_norm", 0.0),
+                       max_norm_output=spec.get("max_norm_output", False),
+                       dropout=spec["dropout"], input_dropout=spec.get("input_dropout", 0.0),
+                       damped_momentum=bool(schedule.get("damped")))
 
 
 class InThisThread:

@@ -24,8 +24,8 @@ def wide_bench(root: Path) -> str:
              f"{r['machine']['load_average_at_start'][0]:.1f} at the start):", "",
              "| network | mini-batch | wide s/epoch | NumPy s/epoch | ratio |",
              "|---|---|---|---|---|"]
-    for row, note in ((one, ""), (two, " (wide: dropout 0.5, max-norm, momentum)")):
-        lines.append(f"| {row['network']}{note} | {row['mini_batch']} | "
+    for row in (one, two):
+        lines.append(f"| {row['network']}{wide_settings(row)} | {row['mini_batch']} | "
                      f"{row['wide_seconds']:.2f} | {row['numpy_seconds']:.2f} | "
                      f"{row['ratio']:.1f}x |")
     lines += ["", f"Floor of [784, 800, 10]: {f['flops_per_epoch'] / 1e9:.1f} Gflop of the "
@@ -39,6 +39,21 @@ def wide_bench(root: Path) -> str:
                      f"epoch on them {d['wide_epoch_seconds']:.2f} s (drawing the next "
                      "epoch's overlaps it, on the second core)")
     return "\n".join(lines + ["", wide_targets(r)]) + "\n"
+
+
+def wide_settings(row: dict) -> str:
+    """What the wide engine did in a timed row beyond plain SGD, in words (and the run whose
+    settings those are): " (`dropout_maxnorm`; wide: dropout 0.5, max-norm, momentum 0.5)"
+    or "" for none (a record before `run` and `momentum`: its options only)."""
+    options = row.get("options") or {}
+    words = [f"dropout {options['dropout']:g}" if options.get("dropout") else "",
+             f"pixel dropout {options['input_dropout']:g}" if options.get("input_dropout")
+             else "", "max-norm" if options.get("max_norm") else "",
+             f"momentum {row['momentum']:g}" if row.get("momentum") else ""]
+    words = ", ".join(w for w in words if w)
+    run = f"`{row['run']}`" if row.get("run") else ""
+    said = "; ".join(w for w in (run, f"wide: {words}" if words else "") if w)
+    return f" ({said})" if said else ""
 
 
 def wide_targets(r: dict) -> str:
