@@ -81,9 +81,9 @@ def test_a_default_the_help_names_is_not_shown_twice():
 
 
 def test_the_help_shows_a_default_it_does_not_name():
-    [(command, epochs)] = [(c, o) for name, c, o in options()
-                           if (name, o.dest) == ("neuron", "epochs")]
-    assert shown_help(command, epochs).endswith(" (default: 300)")
+    [(command, evaluation)] = [(c, o) for name, c, o in options()
+                               if (name, o.dest) == ("darkness", "evaluation")]
+    assert shown_help(command, evaluation).endswith(" (default: test)")
 
 
 SCRIPTS = sorted(p for p in (ROOT / "benchmarks").glob("*.py")

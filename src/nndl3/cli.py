@@ -671,7 +671,7 @@ TUNED_SVM_SPEC = "JSON: {grid: [{C, gamma}, ...], search_size, budget_cpu_second
 
 
 def parser() -> argparse.ArgumentParser:
-    from . import figures
+    from . import figures, schemas
 
     p = OneLineParser(prog="python -m nndl3", description=__doc__.split("\n\n")[0])
     p.add_argument("--check-only", action="store_true",
@@ -703,10 +703,11 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("neuron", help="gradient descent on the single neuron of section 1")
     s.add_argument("--w", type=finite, required=True, help="the initial weight")
     s.add_argument("--b", type=finite, required=True, help="the initial bias")
-    s.add_argument("--cost", choices=["quadratic", "cross-entropy"], required=True,
+    s.add_argument("--cost", required=True,
+                   choices=schemas.load("neuron.schema.yaml")["properties"]["cost"]["enum"],
                    help="the cost the neuron learns by")
     s.add_argument("--eta", type=finite, required=True, help="the learning rate")
-    s.add_argument("--epochs", type=positive, default=300,
+    s.add_argument("--epochs", type=positive, required=True,  # the book's: config.yaml's
                    help="gradient-descent steps on the one input 1 -> 0")
     s.add_argument("--out", required=True, type=json_path,
                    help=f"the result, JSON (the rule's: {paths.NEURON})")
