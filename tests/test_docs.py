@@ -168,3 +168,57 @@ def test_the_job_time_folders_the_docs_read_are_a_rules_benchmarks(workflow, nam
     folder = getattr(docs, name) + "/"
     assert any(str(rule.benchmark).startswith(folder) for rule in workflow.rules
                if rule.benchmark), f"docs.{name}: no rule's benchmark files are in {folder}"
+
+
+def output_path_shapes() -> list[str]:
+    """Every path pattern of nndl3.paths under an output folder (the workflow writes them)."""
+    return [v for v in vars(paths).values() if isinstance(v, str) and v.startswith(GENERATED)]
+
+
+def named_output_paths(text: str) -> list[str]:
+    """Backticked paths under an output folder, outside generated blocks and code fences."""
+    from nndl3.docs import BLOCK
+
+    tokens = CODE.findall(FENCE.sub("", BLOCK.sub("", text)))
+    return [t.rstrip(".,:") for t in tokens if t.startswith(GENERATED) and "/" in t]
+
+
+def is_output_path(token: str, shapes: list[str]) -> bool:
+    """Whether `token` (<x> and * its wildcards) names a file or folder of one of `shapes`
+    ({x} theirs), or a committed file."""
+    if (ROOT / token).exists():
+        return True
+    wild = "\x00"
+
+    def regex(text: str, holes: str) -> re.Pattern:
+        return re.compile(re.sub(holes, "[^/]*", re.escape(text)).replace(
+            re.escape(wild), "[^/]*"))
+
+    folder = token.endswith("/")
+    token = token.rstrip("/")
+    sample = re.sub(r"<[^>]*>|\*", "x0", token)
+    as_regex = regex(re.sub(r"<[^>]*>|\*", wild, token), "$^")
+    for shape in shapes:
+        filled = re.sub(r"\{[^}]*\}", "x0", shape)
+        if (regex(shape, r"\\\{[^}]*\\\}").fullmatch(sample) or as_regex.fullmatch(filled)
+                or folder and filled.startswith(sample + "/")):
+            return True
+    return False
+
+
+def test_every_output_path_the_documents_name_is_one_the_workflow_writes():
+    """A path under data/, results/, figures/ or logs/ in the prose (these are not committed,
+    so the link check passes them over) has the shape of a nndl3.paths pattern, or is a
+    committed file there: a renamed pattern leaves no document pointing at the old name."""
+    shapes = output_path_shapes()
+    named = [(str(d.relative_to(ROOT)), t) for d in DOCS for t in named_output_paths(
+        d.read_text())]
+    design = (ROOT / "docs" / "design.md").read_text()
+    flow = design[design.index("## Data flow"):design.index("Each arrow is one")]
+    named += [("docs/design.md (data flow)", t.rstrip(".,:")) for t in flow.split()
+              if t.startswith(GENERATED) and "/" in t]
+    assert len(named) > 30
+    assert [(d, t) for d, t in named if not is_output_path(t, shapes)] == []
+    # the check can fail: a pattern renamed, a folder of none
+    assert not is_output_path("results/run/<run>/seed-<seed>.json", shapes)
+    assert not is_output_path("results/calibrations/", shapes)
