@@ -947,7 +947,7 @@ def test_a_record_or_figure_of_a_scale_that_is_none_is_named(tmp_path):
     path.write_text(json.dumps({**curve_record("simard_plain", 1, [0.9], 0), "scale": "probe"}))
     assert literature.read_record(path)["scale"] == "probe"
     fig = {**LITERATURE["figures"]["dropout_curves"], "scale": "huge"}
-    with pytest.raises(UserError, match="^--spec scale: 'huge' is not one of runs, "):
+    with pytest.raises(UserError, match="^--spec: scale: 'huge' is not one of runs, "):
         figures.checked(fig, "--spec")
 
 

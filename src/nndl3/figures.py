@@ -269,7 +269,7 @@ def checked(fig, where: str) -> Family:
         for name in drawn_functions(fig):
             require_one_of(name, FUNCTIONS, f"{where}: function")
     if "scale" in fig:  # the schema's string, one of paths' scales
-        literature_scale(fig, where)
+        literature_scale(fig, f"{where}:")
     if fig.get("index", 0) >= N_TRAIN:  # of the data the workflow prepares
         raise UserError(f"{where}: index: {fig['index']} is beyond the {N_TRAIN:,} training "
                         f"images (0 to {N_TRAIN - 1})")
