@@ -34,10 +34,11 @@ rule svm_part:
         mem_mb=4000,
         runtime=60,
     params:
+        env=SVM_ENV,
         parts=config["svm_parts"],
         code=code("svm-part"),
     shell:
-        "python -m nndl3 svm-part --train-size {wildcards.n} --part {wildcards.part}"
+        "{params.env} python -m nndl3 svm-part --train-size {wildcards.n} --part {wildcards.part}"
         " --parts {params.parts} --data {input} --out {output} > {log} 2>&1"
 
 
@@ -62,13 +63,14 @@ rule svm:
         mem_mb=4000,
         runtime=60,
     params:
+        env=SVM_ENV,
         code=code("svm"),
         # chapter 1's default SVM: the test set scored by the same fit
         score=lambda wildcards: (
             "--score test" if int(wildcards.n) == config["svm_test_size"] else ""
         ),
     shell:
-        "python -m nndl3 svm --train-size {wildcards.n} {params.score} --data {input.data}"
+        "{params.env} python -m nndl3 svm --train-size {wildcards.n} {params.score} --data {input.data}"
         " --parts {input.parts} --out {output} > {log} 2>&1"
 
 
@@ -107,10 +109,11 @@ rule tuned_svm_candidate:
         mem_mb=2000,
         runtime=10,
     params:
+        env=SVM_ENV,
         code=code("tuned-svm-candidate"),
         spec=tuned_spec,
     shell:
-        "python -m nndl3 tuned-svm-candidate --spec {params.spec:q}"
+        "{params.env} python -m nndl3 tuned-svm-candidate --spec {params.spec:q}"
         " --candidate {wildcards.candidate} --data {input} --out {output} > {log} 2>&1"
 
 
@@ -154,10 +157,11 @@ rule tuned_svm_part:
         mem_mb=4000,
         runtime=60,
     params:
+        env=SVM_ENV,
         parts=config["svm_parts"],
         code=code("svm-part"),
     shell:
-        "python -m nndl3 svm-part --part {wildcards.part}"
+        "{params.env} python -m nndl3 svm-part --part {wildcards.part}"
         " --parts {params.parts} --search {input.search} --data {input.data}"
         " --out {output} > {log} 2>&1"
 
@@ -182,9 +186,10 @@ rule tuned_svm_predict:
         mem_mb=4000,
         runtime=30,
     params:
+        env=SVM_ENV,
         code=code("tuned-svm-predict"),
     shell:
-        "python -m nndl3 tuned-svm-predict --search {input.search} --parts {input.parts}"
+        "{params.env} python -m nndl3 tuned-svm-predict --search {input.search} --parts {input.parts}"
         " --evaluation {wildcards.evaluation} --data {input.data} --out {output} > {log} 2>&1"
 
 

@@ -18,6 +18,7 @@ from nndl3 import figures as nndl3_figures
 from nndl3 import literature as nndl3_literature
 from nndl3 import paths
 from nndl3 import recipe_plan as nndl3_recipe_plan
+from nndl3 import svm as nndl3_svm
 from nndl3 import workflow_config
 from nndl3.errors import UserError
 
@@ -236,6 +237,10 @@ def mnist_dir_option():
 # files', from whichever folder (or download) they came, so the folder is no reason to
 # rerun, let alone to delete data/mnist.npz and then fail offline.
 MNIST_DIR_OPTION = mnist_dir_option()
+
+# the SVM jobs' environment, a param put before their command (nndl3.svm.JOB_ENV says
+# why): a change to it reruns them
+SVM_ENV = " ".join(f"{name}={value}" for name, value in nndl3_svm.JOB_ENV.items())
 
 
 wildcard_constraints:
