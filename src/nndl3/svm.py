@@ -32,7 +32,7 @@ BOOK_ERA = {"kernel": "rbf", "C": 1.0, "gamma": 1 / 784}
 PIXEL_DIVISOR = mnist.BOOK_PIXEL_DIVISOR
 # The environment the workflow runs the SVM jobs in. NumPy asks the kernel to back large
 # arrays with 2 MB pages, and a fit writes fresh arrays of a gigabyte; where the first
-# touch of a huge page is slow (a virtual machine whose free memory goes back to its host),
+# touch of a huge page is slow, as on the virtual machine the project is developed on,
 # that costs more system time than 4 kB pages do. The same bits either way:
 # benchmarks/svm_hugepages.py times and compares both on the machine at hand.
 JOB_ENV = {"NUMPY_MADVISE_HUGEPAGE": "0"}
