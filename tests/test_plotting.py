@@ -256,7 +256,8 @@ def test_a_function_is_drawn_over_minus_5_to_5(name, at_one):
 def test_neuron_draws_its_cost_per_epoch(tmp_path):
     result = tmp_path / "n.json"
     subprocess.run([sys.executable, "-m", "nndl3", "neuron", "--w", "2", "--b", "2", "--cost",
-                    "quadratic", "--eta", "0.15", "--out", str(result)], check=True,
+                    "quadratic", "--eta", "0.15", "--epochs", "300", "--out", str(result)],
+                   check=True,
                    capture_output=True)
     fig = draw({"family": "neuron", "title": "t", "neuron": "n"}, neuron=[result])
     ax = fig.axes[0]
