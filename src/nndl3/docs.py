@@ -41,8 +41,10 @@ RUN_SCHEMA = "src/nndl3/run.schema.yaml"  # the package's own file, read from th
 # paths checked by tests/test_docs.py, its commands run by tests/test_documented_commands.py
 FILES = ("README.md", "docs/*.md", "figures/README.md", "book_runs/README.md",
          "benchmarks/*.md", "data/README.md", "tests/slurm/NOTES.md")
-BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
-MARKER = re.compile(r"<!-- (?:generated: ([\w-]+)|end generated) -->")
+# a generated block: its start marker (naming the block) on a line, the block, its end marker
+START, END = r"<!-- generated: ([\w-]+) -->", "<!-- end generated -->"
+BLOCK = re.compile(rf"({START}\n)(.*?)({re.escape(END)})", re.DOTALL)
+MARKER = re.compile(rf"{START}|{re.escape(END)}")  # either marker, to check they pair
 
 
 @dataclass(frozen=True)
@@ -766,14 +768,13 @@ def paired(text: str, where: str) -> None:
         line = text.count("\n", 0, m.start()) + 1
         if m[1] and open_at:
             raise UserError(f"{where}: line {open_at[0]}: generated block {open_at[1]!r} has no "
-                            f"`<!-- end generated -->` before the next block (line {line})")
+                            f"`{END}` before the next block (line {line})")
         if not m[1] and not open_at:
-            raise UserError(f"{where}: line {line}: `<!-- end generated -->` with no block "
-                            "opened before it")
+            raise UserError(f"{where}: line {line}: `{END}` with no block opened before it")
         open_at = (line, m[1]) if m[1] else None
     if open_at:
         raise UserError(f"{where}: line {open_at[0]}: generated block {open_at[1]!r} has no "
-                        "`<!-- end generated -->` after it")
+                        f"`{END}` after it")
 
 
 KEPT = ": kept (missing "  # a block left as it is, unchecked: the note names its inputs
