@@ -259,8 +259,9 @@ def measured(root: Path, rel: str, script: str, seconds: tuple[str, ...]) -> dic
     except (OSError, ValueError) as exc:
         raise SystemExit(f"error: {root / rel}: not readable JSON ({exc}); rerun "
                          f"`python {script}`") from None
-    if (not isinstance(doc, dict) or not doc.get(seconds[0], 0) > 0
-            or not all(readers.is_number(doc.get(k)) and doc[k] >= 0 for k in seconds)):
+    if (not isinstance(doc, dict)
+            or not all(readers.is_number(doc.get(k)) and doc[k] >= 0 for k in seconds)
+            or not doc[seconds[0]] > 0):
         raise SystemExit(f"error: {root / rel}: not a measurement of {', '.join(seconds)} "
                          f"in seconds; rerun `python {script}`")
     return doc

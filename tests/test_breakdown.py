@@ -96,7 +96,8 @@ def test_a_pipeline_record_without_snakemakes_own_cpu_is_refused_in_one_line(tmp
     ("{", "results/pipeline.json: not readable JSON"),
     ("[1]", "results/pipeline.json: not a measurement of seconds, cpu_seconds in seconds"),
     ('{"seconds": 0, "cpu_seconds": 1}', "results/pipeline.json: not a measurement of"),
-    ('{"seconds": 400, "cpu_seconds": "x"}', "results/pipeline.json: not a measurement of")])
+    ('{"seconds": 400, "cpu_seconds": "x"}', "results/pipeline.json: not a measurement of"),
+    ('{"seconds": "x", "cpu_seconds": 1}', "results/pipeline.json: not a measurement of")])
 def test_a_missing_or_broken_measurement_is_one_line_naming_its_script(tmp_path, content,
                                                                       words):
     if content is not None:
