@@ -188,19 +188,17 @@ def is_output_path(token: str, shapes: list[str]) -> bool:
     ({x} theirs), or a committed file."""
     if (ROOT / token).exists():
         return True
-    wild = "\x00"
+    folder, token = token.endswith("/"), token.rstrip("/")
 
-    def regex(text: str, holes: str) -> re.Pattern:
-        return re.compile(re.sub(holes, "[^/]*", re.escape(text)).replace(
-            re.escape(wild), "[^/]*"))
+    def pattern(text: str, holes: str) -> re.Pattern:  # each hole any one path segment
+        return re.compile("[^/]*".join(map(re.escape, re.split(holes, text))))
 
-    folder = token.endswith("/")
-    token = token.rstrip("/")
-    sample = re.sub(r"<[^>]*>|\*", "x0", token)
-    as_regex = regex(re.sub(r"<[^>]*>|\*", wild, token), "$^")
+    token_holes, shape_holes = r"<[^>]*>|\*", r"\{[^}]*\}"
+    sample = re.sub(token_holes, "x0", token)
     for shape in shapes:
-        filled = re.sub(r"\{[^}]*\}", "x0", shape)
-        if (regex(shape, r"\\\{[^}]*\\\}").fullmatch(sample) or as_regex.fullmatch(filled)
+        filled = re.sub(shape_holes, "x0", shape)
+        if (pattern(shape, shape_holes).fullmatch(sample)
+                or pattern(token, token_holes).fullmatch(filled)
                 or folder and filled.startswith(sample + "/")):
             return True
     return False
