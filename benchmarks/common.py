@@ -19,7 +19,9 @@ for _var in THREAD_VARIABLES:
 import argparse  # noqa: E402
 import datetime  # noqa: E402
 import platform  # noqa: E402
+import resource  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -65,6 +67,19 @@ def timed(f):
     start = time.thread_time()
     f()
     return time.thread_time() - start
+
+
+def child_seconds(command: list[str], env: dict | None = None, **run) -> dict:
+    """Wall and CPU seconds (user, system: its own and its children's) of a command run to
+    its end, in the environment the benchmark was started with (not its one-thread
+    settings) updated by `env`; and its exit status. `run`: subprocess.run's options."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    rc = subprocess.run(command, env={**ORIGINAL_ENV, **(env or {})}, **run).returncode
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall": wall, "user": after.ru_utime - before.ru_utime,
+            "system": after.ru_stime - before.ru_stime, "returncode": rc}
 
 
 def median_seconds(prepare, repeats):

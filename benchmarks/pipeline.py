@@ -15,14 +15,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import ORIGINAL_ENV, ROOT, git_commit
+from common import ROOT, child_seconds, git_commit
 
 from nndl3 import arguments, atomic, paths
 from nndl3.errors import exit_status
@@ -47,16 +44,12 @@ def run_timed(arguments: list[str]) -> dict:
     (not its one-thread settings)."""
     with tempfile.TemporaryDirectory() as tmp:
         own = Path(tmp) / "snakemake_cpu"
-        command = [sys.executable, "-c", OWN_CPU, str(own), *arguments]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        rc = subprocess.run(command, cwd=ROOT, env=ORIGINAL_ENV, check=False).returncode
-        seconds = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        ran = child_seconds([sys.executable, "-c", OWN_CPU, str(own), *arguments], cwd=ROOT,
+                            check=False)
         snakemake_cpu = float(own.read_text()) if own.is_file() else None
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"command": " ".join(["snakemake", *arguments]), "wall_seconds": seconds,
-            "cpu_seconds": cpu, "snakemake_cpu_seconds": snakemake_cpu, "returncode": rc}
+    return {"command": " ".join(["snakemake", *arguments]), "wall_seconds": ran["wall"],
+            "cpu_seconds": ran["user"] + ran["system"], "snakemake_cpu_seconds": snakemake_cpu,
+            "returncode": ran["returncode"]}
 
 
 def time_pipeline():

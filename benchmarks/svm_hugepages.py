@@ -12,12 +12,10 @@ each, and their ratio, measured in this one run.
 from __future__ import annotations
 
 import filecmp
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import common  # the one-thread settings, before NumPy loads
@@ -31,16 +29,10 @@ SETTINGS = {"huge pages (NumPy's default)": {name: "1" for name in svm.JOB_ENV},
 
 def part_job(data: str, parts: int, out: Path, env: dict) -> dict:
     """One svm-part job's wall seconds and CPU seconds (user, system)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "nndl3", "svm-part", "--train-size",
-                    str(mnist.N_TRAIN), "--part", "0", "--parts", str(parts), "--data", data,
-                    "--out", str(out)], env={**common.ORIGINAL_ENV, **env}, check=True,
-                   stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"wall": wall, "user": after.ru_utime - before.ru_utime,
-            "system": after.ru_stime - before.ru_stime}
+    return common.child_seconds([sys.executable, "-m", "nndl3", "svm-part", "--train-size",
+                                 str(mnist.N_TRAIN), "--part", "0", "--parts", str(parts),
+                                 "--data", data, "--out", str(out)], env, check=True,
+                                stdout=subprocess.DEVNULL)
 
 
 def main(argv=None) -> int:

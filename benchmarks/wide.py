@@ -14,6 +14,7 @@ this core's measured peak. The distortions: 50,000 of each distorted run's drawn
 converted to CSR, and the wide epoch on them (which the drawing of the next epoch's
 overlaps). Written to paths.WIDE_BENCH.
 """
+
 from __future__ import annotations
 
 import os
