@@ -37,11 +37,12 @@ from nndl3.train import streams  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 # the network every benchmark trains: run.schema.yaml's defaults
 _DEFAULTS = runspec.defaults()
-COST, INIT, ETA, LMBDA, M, SIZES = (_DEFAULTS[key] for key in ("cost", "init", "eta", "lmbda",
-                                                                "mini_batch", "sizes"))
+COST, INIT, ETA, LMBDA, REGULARIZATION, M, SIZES = (
+    _DEFAULTS[key] for key in ("cost", "init", "eta", "lmbda", "regularization", "mini_batch",
+                               "sizes"))
 # the reference (per example, slow) is timed on REFERENCE_EXAMPLES images, scaled to the epoch
 REFERENCE_EXAMPLES, EPOCH_IMAGES = 5000, mnist.N_TRAIN
-OPTIONS = Options(cost=COST, eta=ETA, lmbda=LMBDA, regularization="l2", mini_batch=M)
+OPTIONS = Options(cost=COST, eta=ETA, lmbda=LMBDA, regularization=REGULARIZATION, mini_batch=M)
 SEED = 1
 
 

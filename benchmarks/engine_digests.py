@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 
-import common  # noqa: F401  the one-thread settings, before NumPy loads
+import common  # the one-thread settings, before NumPy loads
 import numpy as np
 
 from nndl3 import arguments, fast, mnist
@@ -39,17 +39,19 @@ FLOAT64_CASES = FLOAT32_CASES[:2]
 
 def digest(case, dtype, hidden, train, test, epochs=2):
     x, labels = train
-    settings = {"eta": 0.5, "mini_batch": 10, "lmbda": 0.0, "regularization": "l2", **case}
-    dropout = settings.get("dropout", 0.0)
-    net = Network.create([784, hidden, 10], "large", streams(1)["init"], dtype,
-                         Options(**settings))
+    # the benchmark network's settings (run.schema.yaml's defaults), the case's changes
+    settings = {"eta": common.ETA, "mini_batch": common.M, "lmbda": common.LMBDA,
+                "regularization": common.REGULARIZATION, **case}
+    dropout, m = settings.get("dropout", 0.0), settings["mini_batch"]
+    sizes = [common.SIZES[0], hidden, common.SIZES[-1]]
+    net = Network.create(sizes, common.INIT, streams(1)["init"], dtype, Options(**settings))
     engine = fast.FastNetwork(net, x)
     for epoch in range(epochs):
         order = streams(epoch + 1)["shuffle"].permutation(len(x))
         masks = None
         if dropout:
             rng = np.random.default_rng(epoch)
-            masks = (rng.random((-(-len(x) // 10), hidden)) >= dropout,)
+            masks = (rng.random((-(-len(x) // m), hidden)) >= dropout,)
         engine.sgd_epoch(x, labels, order, settings["eta"], masks)
     h = hashlib.sha256()
     for w in net.weights + net.biases:

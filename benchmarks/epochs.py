@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 
 import numpy as np
-from common import ETA, M, fresh_network, shuffled, timed
+from common import ETA, SIZES, M, fresh_network, shuffled, timed
 from reference import ReferenceNetwork
 
 from nndl3.fast import FastNetwork
@@ -69,17 +69,17 @@ def preparers(torch):
 def warm_up(x, labels, torch):
     """Compile the Numba kernel for this dtype and touch every code path once, untimed."""
     xs, ls = x[:200], labels[:200]
-    prepare_fast(xs, ls, [784, 30, 10])()
-    prepare_numpy(xs, ls, [784, 30, 10])()
-    prepare_reference(xs[:20], ls[:20], [784, 30, 10])()
+    prepare_fast(xs, ls, SIZES)()
+    prepare_numpy(xs, ls, SIZES)()
+    prepare_reference(xs[:20], ls[:20], SIZES)()
     if torch is not None:
-        prepare_torch(torch, xs, ls, [784, 30, 10])()
+        prepare_torch(torch, xs, ls, SIZES)()
 
 
 def agreement(x, labels, n=1000):
     """Largest weight difference from the NumPy engine after one epoch on n images (float64):
     the implementations timed here must compute the same thing."""
-    x, labels, sizes = x[:n], labels[:n], [784, 30, 10]
+    x, labels, sizes = x[:n], labels[:n], SIZES
     order = shuffled(n)
     numpy_net = fresh_network(sizes, x.dtype)
     numpy_net.sgd_epoch(x, labels, order, ETA)
@@ -101,10 +101,11 @@ def time_output_z(data, hidden, repeats):
     """Median seconds of one output_z call on the test images, fast engine and NumPy."""
     x, labels = data["train"]
     xt = data["test"][0]
-    net = fresh_network([784, hidden, 10], x.dtype)
+    sizes = [SIZES[0], hidden, SIZES[-1]]
+    net = fresh_network(sizes, x.dtype)
     engine = FastNetwork(net, x)
     engine.output_z(xt)
-    return {"images": len(xt), "network": [784, hidden, 10], "dtype": x.dtype.name,
+    return {"images": len(xt), "network": sizes, "dtype": x.dtype.name,
             "fast_seconds": statistics.median(timed(lambda: engine.output_z(xt))
                                               for _ in range(5 * repeats)),
             "numpy_seconds": statistics.median(timed(lambda: net.output_z(xt))

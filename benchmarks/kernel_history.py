@@ -167,8 +167,8 @@ def table(rows, reference_seconds=None, floor_seconds=None):
 
 
 def run(x, labels, repeats, reference=None, floor=None):
-    """Each change of the fast kernel, before and after, timed in this run (float32,
-    [784, 30, 10]), beside `reference` (the reference's seconds, if timed) and as a
+    """Each change of the fast kernel, before and after, timed in this run (float32, the
+    benchmark network), beside `reference` (the reference's seconds, if timed) and as a
     multiple of `floor` (the arithmetic floor's seconds, if measured); None when git
     history is missing."""
     reason = history_available()
@@ -176,8 +176,8 @@ def run(x, labels, repeats, reference=None, floor=None):
         print(f"\n{reason}")
         return None
     print("\nthe fast kernel change by change (git versions, interleaved, median of "
-          f"{repeats}; [784, 30, 10] float32)", flush=True)
-    versions = time_versions(x, labels, lambda: common.fresh_network([784, 30, 10], x.dtype),
+          f"{repeats}; {common.SIZES} {x.dtype})", flush=True)
+    versions = time_versions(x, labels, lambda: common.fresh_network(common.SIZES, x.dtype),
                              common.shuffled(len(x)), common.ETA, repeats)
     print(table(versions, reference, floor))
     return {"reference_seconds": reference, "floor_seconds": floor, "versions": versions}

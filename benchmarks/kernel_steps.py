@@ -94,7 +94,7 @@ def step_seconds(column, rate):
 
 
 def engine_for(x, scalar_exp):
-    engine = fast.FastNetwork(common.fresh_network([784, 30, 10], x.dtype), x)
+    engine = fast.FastNetwork(common.fresh_network(common.SIZES, x.dtype), x)
     if scalar_exp:
         engine.codes = (*engine.codes[:-1], False)
     return engine
@@ -139,7 +139,7 @@ def main(argv=None) -> int:
     x, labels = mnist.load(common.default_data(), np.float32)["train"]
     result = run(x, labels, args.repeats, args.scalar_exp)
     sigmoid = "scalar libm expf" if args.scalar_exp else "vector sigmoid (nndl3.vexp)"
-    print(f"[784, 30, 10] float32, {len(x):,} images, {sigmoid}; counter "
+    print(f"{common.SIZES} {x.dtype}, {len(x):,} images, {sigmoid}; counter "
           f"{result['counter_hz'] / 1e9:.2f} GHz; median of {args.repeats} epochs (range)")
     total = 0.0
     for name, seconds in result["steps"].items():

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import paths
+from . import paths, runspec
 
 NAMES = {"fast": "fast (Numba, sparse inputs)", "numpy": "NumPy, vectorized",
          "reference": "reference, per example", "torch": "PyTorch, CPU"}
-HEADLINE = ([784, 30, 10], "float32")  # the network and dtype the targets are set for
+# the network and dtype the targets are set for: run.schema.yaml's defaults, the book's
+HEADLINE = tuple(runspec.defaults()[key] for key in ("sizes", "dtype"))
 # The cores every wall-time estimate of the docs assumes: the developers' machine's and CI's.
 ESTIMATE_CORES = 2
 
