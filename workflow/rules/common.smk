@@ -264,13 +264,17 @@ def tuned_spec(wildcards):
     return json.dumps(config["tuned_svm"], separators=(",", ":"))
 
 
-# The literature runs (literature.smk, config/literature.yaml, LITERATURE above).
-LITERATURE_RUNS = list(LITERATURE["runs"])
-LITERATURE_MINIATURE = list(LITERATURE["miniature"])
-LITERATURE_PROBE = list(LITERATURE.get("probe") or {})
+# The literature runs (literature.smk, config/literature.yaml, LITERATURE above), at each
+# scale (paths.LITERATURE_SCALES, also the names of the config's sections of the scales).
+RUNS_SCALE, MINIATURE_SCALE, PROBE_SCALE = paths.LITERATURE_SCALES
+LITERATURE_RUNS = list(LITERATURE[RUNS_SCALE])
+LITERATURE_MINIATURE = list(LITERATURE[MINIATURE_SCALE])
+LITERATURE_PROBE = list(LITERATURE.get(PROBE_SCALE) or {})
 # the figures drawn from the probes' records (their entry's `scale: probe`)
 LITERATURE_PROBE_FIGURES = [
-    name for name, fig in LITERATURE["figures"].items() if fig.get("scale") == "probe"
+    name
+    for name, fig in LITERATURE["figures"].items()
+    if fig.get("scale") == PROBE_SCALE
 ]
 LITERATURE_FIGURES = list(LITERATURE["figures"])
 
@@ -310,5 +314,5 @@ def literature_spec_option(wildcards):
 
 def literature_threads(wildcards):
     # a distorted run draws the next epoch's images on a second thread
-    distorted = "distortion" in LITERATURE["runs"][wildcards.run]
+    distorted = "distortion" in LITERATURE[RUNS_SCALE][wildcards.run]
     return nndl3_literature.DRAWING_THREADS if distorted else 1

@@ -8,13 +8,13 @@
 
 rule literature:
     input:
-        paths.LITERATURE_MD.format(scale="runs"),
+        paths.LITERATURE_MD.format(scale=RUNS_SCALE),
         expand(paths.LITERATURE_FIGURE, figure=LITERATURE_FIGURES),
 
 
 rule literature_miniature:
     input:
-        paths.LITERATURE_MD.format(scale="miniature"),
+        paths.LITERATURE_MD.format(scale=MINIATURE_SCALE),
 
 
 # each probed run's first epochs (config/literature.yaml `probe:`), and their figure
@@ -40,9 +40,11 @@ rule literature_train:
     resources:
         mem_mb=4000,
         # a limit, not an estimate: the longest run (dropout, 3,000 epochs) takes hours
-        runtime=lambda wildcards: {"miniature": 30, "probe": 120}.get(
-            wildcards.scale, 24 * 60
-        ),
+        runtime=lambda wildcards: {
+            RUNS_SCALE: 24 * 60,
+            MINIATURE_SCALE: 30,
+            PROBE_SCALE: 120,
+        }[wildcards.scale],
     params:
         spec=literature_spec_option,
         code=code("literature-train"),
@@ -60,7 +62,7 @@ rule literature_train:
 # where the probed runs stand, for docs/literature.md's `literature-probe` block
 rule literature_probe_summary:
     input:
-        literature_records("probe", LITERATURE_PROBE),
+        literature_records(PROBE_SCALE, LITERATURE_PROBE),
     output:
         paths.LITERATURE_PROBE_JSON,
     log:
@@ -76,7 +78,7 @@ rule literature_check:
         expected=paths.EXPECTED,
         records=lambda wildcards: literature_records(
             wildcards.scale,
-            LITERATURE_RUNS if wildcards.scale == "runs" else LITERATURE_MINIATURE,
+            LITERATURE_RUNS if wildcards.scale == RUNS_SCALE else LITERATURE_MINIATURE,
         ),
     output:
         md=paths.LITERATURE_MD,
@@ -84,7 +86,7 @@ rule literature_check:
     log:
         "logs/literature/{scale}/check.log",
     wildcard_constraints:
-        scale="runs|miniature",
+        scale=one_of([RUNS_SCALE, MINIATURE_SCALE]),
     params:
         code=code("literature-check"),
     shell:
@@ -139,4 +141,4 @@ for _run in LITERATURE_RUNS:
                 stop_literature,
             )
         input:
-            literature_records("runs", [_run]),
+            literature_records(RUNS_SCALE, [_run]),
