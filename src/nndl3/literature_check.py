@@ -196,6 +196,16 @@ def with_power(rows: list[dict], results: list[dict], power: float,
     return out
 
 
+def judged(expected_path, records: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(the rows of `expected_path`, what the check makes of `records` for each: evaluated
+    at the row's share of the false-failure rate, then judged with the gate's power)."""
+    expected_rows = rows(expected_path)
+    alpha_row = alpha(expected_path, family(expected_rows))
+    evaluated = [evaluate(row, records, alpha_row) for row in expected_rows]
+    return expected_rows, with_power(expected_rows, evaluated, power(expected_path),
+                                     alpha_row)
+
+
 MOST_SEEDS = 10_000  # where the search for the seeds a row needs stops
 
 

@@ -76,11 +76,7 @@ def cmd_check(args):
     literature.one_spec_per_run(args.records, records)
     for path, record in zip(args.records, records, strict=True):
         literature.finished(path, record)
-    rows = literature_check.rows(args.expected)
-    alpha_row = literature_check.alpha(args.expected, literature_check.family(rows))
-    results = literature_check.with_power(
-        rows, [literature_check.evaluate(row, records, alpha_row) for row in rows],
-        literature_check.power(args.expected), alpha_row)
+    rows, results = literature_check.judged(args.expected, records)
     choices = literature_check.choices(rows, results)
     orders = literature_check.orders(rows, results)
     text = literature_check.markdown(results, choices, orders)
