@@ -399,15 +399,6 @@ def test_a_statement_of_a_commands_block_that_may_reach_others_is_every_commands
     assert lines["b"][0] == "s = sub.add_parser('b')" and len(lines["b"]) == 3
 
 
-def lazily_imported_modules(builder) -> set[str]:
-    """The package modules a parser builder imports inside itself (`from . import x`)."""
-    import ast
-
-    return {alias.asname or alias.name for node in ast.walk(builder)
-            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module is None
-            for alias in node.names}
-
-
 def test_a_module_a_commands_arguments_use_through_a_lazy_import_is_its_code():
     """The parser's lazy imports are not followed (code.command_line says why), so a module
     a command's own block uses through one (neuron's --cost choices read `schemas`, plot's
@@ -416,7 +407,7 @@ def test_a_module_a_commands_arguments_use_through_a_lazy_import_is_its_code():
     checked = 0
     for holder, name in code.BUILDERS.items():
         builder = code.definitions(code.PACKAGE, holder)[name]
-        lazy = lazily_imported_modules(builder)
+        lazy = code.package_imports(builder, holder)  # the modules it imports inside itself
         for command, block in code.parser_blocks(builder)[1].items():
             used = code.names_in(block) & lazy
             assert used <= set(code.modules_of(command)), (command, used)

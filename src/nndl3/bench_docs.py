@@ -19,7 +19,7 @@ from . import paths, runspec
 NAMES = {"fast": "fast (Numba, sparse inputs)", "numpy": "NumPy, vectorized",
          "reference": "reference, per example", "torch": "PyTorch, CPU"}
 # the network and dtype the targets are set for: run.schema.yaml's defaults, the book's
-HEADLINE = tuple(runspec.defaults()[key] for key in ("sizes", "dtype"))
+HEADLINE = tuple(map(runspec.defaults().get, ("sizes", "dtype")))
 # The cores every wall-time estimate of the docs assumes: the developers' machine's and CI's.
 ESTIMATE_CORES = 2
 
