@@ -1,5 +1,5 @@
-"""Where a pipeline run's time goes, job by job and by kind, from its run records, job
-benchmarks and job logs, and its critical path.
+"""Where a pipeline run's time goes, job by job and by kind, from its job logs, job
+benchmarks and SVM results, and its critical path.
 
     python benchmarks/breakdown.py [--dir .] [--json [FILE]]
 
@@ -9,13 +9,15 @@ generated block.
 
 For every training job that Snakemake timed (logs/benchmark/train/<run>.tsv: wall seconds
 `s` and `cpu_time`) and every SVM result, the phases the job recorded itself: a training
-job's `timing` (the first record of paths.RUN_DIR, shared by its seeds; the write
-from the log's last `timing` line) and an SVM job's `timing`, `fit_seconds` and `predict_seconds`
-(paths.SVM). `other` is the job's wall time that no phase accounts for (the
-interpreter's exit, Snakemake's shell). The last lines sum the jobs and estimate the wall
-time of the same jobs on the docs' cores (nndl3.bench_docs.wall_estimate).
+job's from its log's last `timing` line (its records' `timing`, and the write, which a
+record cannot time) and an SVM job's `timing`, `fit_seconds` and `predict_seconds`
+(paths.SVM). The other jobs (SVM parts, the tuned SVM's, replays, plots) have no row
+here; --json counts them in the time by kind. `other` is the job's wall time that no
+phase accounts for (the interpreter's exit, Snakemake's shell). The last lines sum the
+jobs and estimate the wall time of the same jobs on the docs' cores
+(nndl3.bench_docs.wall_estimate).
 
-Two tables: wall seconds, then CPU seconds (the benchmark's `cpu_time`, the records'
+Two tables: wall seconds, then CPU seconds (the benchmark's `cpu_time`, the logged
 `timing.cpu`; the SVM's fit and predict from its `cpu_seconds`). On a machine shared with
 other work, wall time overstates a job; CPU seconds do not.
 """
