@@ -30,13 +30,13 @@ from nndl3.errors import exit_status
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def seconds(shape: tuple[int, int], draws: int, repeats: int) -> tuple[float, float]:
-    """The median (wall, CPU) time of one curve's simulation."""
+def seconds(shape: tuple[int, int], draws: int, n: int, repeats: int) -> tuple[float, float]:
+    """The median (wall, CPU) time of one curve's simulation for a check of n seeds."""
     rows = np.random.default_rng(0).normal(0, 1, shape)
     wall, cpu = [], []
     for _ in range(repeats):
         start, start_cpu = time.perf_counter(), time.process_time()
-        curves.simulated_fractions(rows, draws)
+        curves.simulated_fractions(rows, draws, n)
         wall.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     return statistics.median(wall), statistics.median(cpu)
@@ -47,16 +47,17 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=arguments.positive, nargs="+", default=[10])
     parser.add_argument("--repeats", type=arguments.positive, default=3)
     args = parser.parse_args(argv)
-    installed = json.loads((ROOT / paths.CALIBRATION_CURVES_INSTALLED).read_text())["curves"]
+    calibration = json.loads((ROOT / paths.CALIBRATION_CURVES_INSTALLED).read_text())
+    installed, n_check = calibration["curves"], calibration["n_check"]
     expected = check.load_expected(ROOT / paths.EXPECTED)
     alpha = tolerance.gate_of(expected, installed).alpha_row
     draws = curves.draws_for(alpha)
     epochs = Counter(len(entry["sd"]) for entry in installed.values())
-    print(f"alpha_row {alpha:.4g}, {draws} draws per curve")
+    print(f"alpha_row {alpha:.4g}, {draws} draws per curve, a check of {n_check} seeds")
     for k in args.seeds:
         total = np.zeros(2)
         for e, count in sorted(epochs.items()):
-            wall, cpu = seconds((k, e), draws, args.repeats)
+            wall, cpu = seconds((k, e), draws, n_check, args.repeats)
             total += count * np.array([wall, cpu])
             print(f"{k} seeds x {e} epochs: {wall:.2f} s wall, {cpu:.2f} s CPU per curve "
                   f"({count} curves), {1e6 * cpu / draws:.1f} us CPU per draw")

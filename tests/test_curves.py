@@ -290,3 +290,15 @@ def test_whole_curves_spread_more_than_independent_epochs_would():
         sd = np.array([s for s in entry["sd"] if s is not None])
         ratios[name] = entry["sd_epoch_mean"] / (math.sqrt(np.mean(sd ** 2) / len(sd)))
     assert ratios and min(ratios.values()) > 1, ratios
+
+
+def test_the_simulations_benchmark_times_the_simulation_as_the_calibration_calls_it():
+    """benchmarks/curve_simulation.py calls curves.simulated_fractions itself (no test ran
+    it when the check's seed count became an argument); a small shape, a few draws."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "curve_simulation", ROOT / "benchmarks" / "curve_simulation.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    wall, cpu = script.seconds((4, 6), draws=20, n=3, repeats=1)
+    assert wall >= 0 and cpu >= 0

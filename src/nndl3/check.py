@@ -3,9 +3,10 @@
 `config/expected.yaml` defines each quantity exactly (which run, which metric, which
 reduction over epochs), the book's value and the precision with which the book states it;
 `config/calibration.yaml` holds its seed-to-seed standard deviation, measured on
-calibration seeds (`nndl3.calibration`). The tolerance is the rule of `nndl3.tolerance`:
+calibration seeds (`nndl3.calibration`), and `config/recipe.yaml` the author's recipe's
+where it was replayed. The tolerance is the rule of `nndl3.tolerance`:
 
-    tolerance = 3 * sd * sqrt(1 + 1/n) + book_precision
+    tolerance = t(1 - alpha_row / 2, df) * sqrt(V) + book_precision
 
 A row with `best_of: k` (the text reports the best of k runs) compares the best of the
 first k seeds with the book's best of k: both are one draw of that maximum, so n = 1 and
@@ -21,8 +22,8 @@ of the book's value, whatever the seeds' spread.
 A claim row (the techniques the text describes without a run of its own) has no book
 value: it states an inequality, `claim: {at_least: b}` or `{at_most: b}`, about a quantity,
 often the difference between two runs (`minus_run`, seeds paired). It passes unless the
-mean of our n seeds is on the wrong side of b by more than 3 * sd / sqrt(n) (no book draw
-to add). A seed that diverged fails any row it feeds.
+mean of our n seeds is on the wrong side of b by more than t(1 - alpha_row, df) * sd /
+sqrt(n) (no book draw to add; `nndl3.tolerance`). A seed that diverged fails any row it feeds.
 """
 
 from __future__ import annotations
