@@ -152,8 +152,10 @@ def compiled_for():
     matrix product)."""
     import llvmlite.binding as llvm
 
+    features = numba.config.CPU_FEATURES  # None: the host's; "": the named CPU's own
     return {"numba_cpu_name": numba.config.CPU_NAME or llvm.get_host_cpu_name(),
-            "numba_cpu_features": numba.config.CPU_FEATURES or "host",
+            "numba_cpu_features": ("host" if features is None
+                                   else features or "the CPU name's own"),
             "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "auto")}
 
 
