@@ -51,8 +51,8 @@ def changed(rows: list[dict]) -> list[dict]:
     """The rows whose verdict differs under the K_SIGMA rule (`tolerance_k_sigma`)."""
     out = []
     for r in rows:
-        if r.get("alpha") is None or r["known_deviation"]:
-            continue  # exact rows and known deviations: the rule did not change
+        if r.get("alpha") is None or r["known_deviation"] or r["tolerance_k_sigma"] is None:
+            continue  # exact rows, known deviations, and changed runs (no tolerance at all)
         tol = r["tolerance_k_sigma"]
         before = (check.claim_holds(r["claim"], r["mean"], tol) if r.get("claim")
                   else abs(r["mean"] - r["book"]) <= tol)

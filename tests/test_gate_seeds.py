@@ -23,7 +23,8 @@ def test_changed_lists_verdicts_that_moved_and_weak_rows():
             r("narrower", "FAIL", 95.5, 0.4, 0.6),  # a recipe sd below ours can do this
             r("claim", "pass", -0.1, 0.2, 0.05, claim={"at_least": 0.0}, book=None),
             r("known", "known deviation", 97.0, 0.4, 0.3, known_deviation="why"),
-            r("exact", "pass", 95.0, 0.01, 0.01, alpha=None)]
+            r("exact", "pass", 95.0, 0.01, 0.01, alpha=None),
+            r("run changed", "changed", 95.0, None, None)]  # check.py: no tolerance
     got = {c["id"]: (c["k_sigma"], c["now"]) for c in script.changed(rows)}
     assert got == {"weak": ("pass", "weak"), "narrower": ("pass", "FAIL"),
                    "claim": ("FAIL", "pass")}
