@@ -734,12 +734,18 @@ def test_an_output_named_for_another_format_is_refused(capsys, argv, words):
 
 def test_every_json_result_a_command_writes_is_named_as_json():
     """neuron --out n.yaml wrote JSON under a YAML name, where the other formats' outputs
-    were refused so named."""
+    were refused so named; so did report --out-json, calibrate --out-curves and train
+    --out-aggregate. Every output option (--out, --out-*) that writes JSON says so."""
     commands = cli.parser()._subparsers._group_actions[0].choices
-    outs = {name: action for name, command in commands.items()
-            for action in command._actions if action.dest == "out"
-            and "JSON" in (action.help or "")}
-    assert outs and all(action.type is cli.json_path for action in outs.values()), outs
+    outs = {(name, action.dest): action for name, command in commands.items()
+            for action in command._actions
+            if action.dest == "out" or action.dest.startswith("out_")}
+    json_outs = {k: a for k, a in outs.items() if "JSON" in (a.help or "")
+                 or str(a.default).endswith(".json")}
+    assert {("report", "out_json"), ("calibrate", "out_curves"),
+            ("train", "out_aggregate"), ("neuron", "out")} <= set(json_outs)
+    assert all(a.type is cli.json_path for a in json_outs.values()), \
+        [k for k, a in json_outs.items() if a.type is not cli.json_path]
 
 
 @pytest.mark.parametrize("settings", ['[1]', '{"q": 5}'])

@@ -8,6 +8,7 @@ removed) and runs the command that reads it.
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,7 +68,8 @@ def files(tmp_path):
               "series": [{"run": "r", "metric": "evaluation_accuracy", "label": "x"}]}
     commands = {
         "record": ["aggregate", "--records", f["record"], f["record2"], "--out", out],
-        "report": report,
+        # its own outputs, under `out`: the good report above stays for `check` to read
+        "report": [*report[:-4], "--out-md", out / "rep.md", "--out-json", out / "rep.json"],
         "plot": ["plot", "--spec", json.dumps(curves), "--aggregates", f["aggregate"],
                  "--records", f["record"], f["record2"], "--out", out],
         "plot_neuron": ["plot", "--spec",
@@ -199,10 +201,16 @@ def test_a_record_of_values_its_aggregate_could_not_hold_is_named(files, capsys,
 
 
 def test_a_good_set_passes(files):
+    """Each command succeeds on good inputs and writes at `out`, where the broken inputs
+    above must leave nothing (the control of `not out.exists()`); check writes nothing."""
     f, commands, out = files
     for name in ("record", "report", "plot", "plot_neuron", "plot_sweep", "check"):
         assert cli.main(commands[name]) == 0, name
-        out.unlink(missing_ok=True)
+        assert out.exists() == (name != "check"), name
+        if out.is_dir():  # report's two outputs
+            shutil.rmtree(out)
+        else:
+            out.unlink(missing_ok=True)
 
 
 def test_truncated_aggregate_through_the_cli_prints_no_traceback(files):

@@ -88,7 +88,9 @@ def test_killed_run_resumes_to_the_same_records(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and every job it started
     proc.communicate()
     assert not (killed / RECORDS[0]).exists(), "killed too late: the training had finished"
-    # Atomic writes: whatever the kill left in results/ is whole JSON.
+    # Atomic writes: whatever the kill left in results/ is whole JSON. Which jobs had
+    # finished by the kill varies (maybe none), so this part may check nothing;
+    # tests/test_atomic.py holds that a failed write leaves nothing.
     for path in (killed / "results").rglob("*.json"):
         json.loads(path.read_text())
 

@@ -696,8 +696,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out-dir", required=True,
                    help=f"records go to OUT_DIR/{paths.RECORD_FILE}")
     s.add_argument("--seeds", type=int, nargs="+", help="override the spec's seeds")
-    s.add_argument("--out-aggregate", default=None,
-                   help="also write the seeds' aggregate here (as the `aggregate` command)")
+    s.add_argument("--out-aggregate", default=None, type=json_path,
+                   help="also write the seeds' aggregate here, JSON (as the `aggregate` "
+                        "command)")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("neuron", help="gradient descent on the single neuron of section 1")
@@ -867,7 +868,7 @@ def parser() -> argparse.ArgumentParser:
     add_published(s)
     add_book_settings(s)
     s.add_argument("--out-md", default=paths.REPRODUCTION_MD, help="the table, markdown")
-    s.add_argument("--out-json", default=paths.REPRODUCTION_JSON,
+    s.add_argument("--out-json", default=paths.REPRODUCTION_JSON, type=json_path,
                    help="every row with its numbers, JSON (what `check` and `docs` read)")
     s.add_argument("--out-html", default=None, help="also the table as HTML")
     s.set_defaults(func=cmd_report)
@@ -897,7 +898,7 @@ def parser() -> argparse.ArgumentParser:
                         "every row over --seeds, rows of runs without a recipe left out")
     s.add_argument("--out", default=paths.CALIBRATION_POINTS,
                    help="each row's seed spread, YAML")
-    s.add_argument("--out-curves", default=paths.CALIBRATION_CURVES,
+    s.add_argument("--out-curves", default=paths.CALIBRATION_CURVES, type=json_path,
                    help="each published curve's spread per epoch, JSON")
     s.set_defaults(func=cmd_calibrate)
 
