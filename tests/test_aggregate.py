@@ -149,3 +149,10 @@ def test_records_of_other_specs_or_a_seed_twice_are_refused():
     elsewhere = {**record(1, [0.5]), "run": "s"}
     with pytest.raises(UserError, match="^b.json: run s, does not belong with a.json, run r "):
         agg_module.aggregate([record(1, [0.5, 0.6]), elsewhere], ["a.json", "b.json"])
+
+
+def test_the_statistics_take_each_epoch_over_its_finite_seeds_with_ddof_1():
+    """Epoch 0: seeds 1, 2, 3, sd 1; epoch 1: 1 and 3 (the third NaN), sd sqrt(2)."""
+    stats = agg_module.statistics(np.array([[1.0, 1.0], [2.0, 3.0], [3.0, np.nan]]))
+    assert stats["mean"] == [2.0, 2.0] and stats["n"] == [3, 2]
+    assert stats["sd"] == pytest.approx([1.0, 2 ** 0.5])

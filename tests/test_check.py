@@ -183,6 +183,37 @@ def test_an_every_seed_row_fails_when_one_seed_lacks_the_property():
     assert r["status"] == "FAIL"  # however wide the seeds' spread
 
 
+def test_an_every_seed_row_is_judged_seed_by_seed_not_on_the_mean():
+    """Seeds at 95 and 75 against a book 85 +- 5: each is 10 away, though their mean is 85."""
+    row = {**ROW, "book": 85.0, "book_precision": 5.0, "every_seed": True}
+    (r,) = check.evaluate(expected(row), {"seeds": [1, 2], "seed_sd": {}},
+                          check.Inputs(aggregate_of([0.95, 0.75])))
+    assert r["status"] == "FAIL"
+
+
+def test_a_diverged_seed_fails_its_row_even_with_a_value():
+    """A seed that diverged after its best epoch still has a best: the divergence alone
+    fails the row (the other test of it has a seed diverged at epoch 0, whose NaN would
+    fail it anyway)."""
+    agg = {"xent": {"seeds": [1, 2], "monitored_epochs": [0, 1, 2],
+                    "diverged_at_epoch": [None, 2], "metrics": {"evaluation_accuracy": {
+                        "per_seed": [[0.90, 0.91, 0.92], [0.90, 0.91, None]]}}}}
+    row = {**ROW, "book": 91.5, "book_precision": 100}  # no value could fail it
+    (r,) = check.evaluate(expected(row), {"seeds": TEN, "seed_sd": {"r": 1.0}},
+                          check.Inputs(agg))
+    assert r["status"] == "FAIL" and "xent seed 2 at epoch 2" in r["reason"]
+
+
+def test_a_row_exactly_at_its_tolerance_passes():
+    """|mean - book| <= tolerance, the bound included: with no seed spread (the calibration
+    has such a row) the tolerance is the book's precision, 0.5, and the mean 0.5 away."""
+    row = {**ROW, "book": 90.0, "book_precision": 0.5}
+    (r,) = check.evaluate(expected(row), {"seeds": TEN, "seed_sd": {"r": 0.0}},
+                          check.Inputs(aggregate_of([0.905, 0.905])))
+    assert r["tolerance"] == 0.5 and r["mean"] == pytest.approx(90.5)
+    assert r["status"] in ("pass", "weak")
+
+
 @pytest.mark.parametrize("source, words", [
     ({"neuron": "quadratic_good", "at": "start"}, "'quadratic_good' was given (--neuron)"),
     ({"svm": 50000}, "no result 50000 was given (--svm)"),

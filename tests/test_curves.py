@@ -302,3 +302,18 @@ def test_the_simulations_benchmark_times_the_simulation_as_the_calibration_calls
     spec.loader.exec_module(script)
     wall, cpu = script.seconds((4, 6), draws=20, n=3, repeats=1)
     assert wall >= 0 and cpu >= 0
+
+
+def test_a_held_out_seed_is_judged_by_the_spread_of_the_others_alone():
+    """Seeds 0, 0, 1, 100: holding out 100, the others' sd is sqrt(1/3), a tolerance of
+    3 sqrt(1/3) sqrt(2) = 2.45, so each other seed as "ours" is 100 away: outside. Holding
+    out any other, the others include 100 and their sd takes it in: within."""
+    fractions = curves.held_out_fractions(np.array([[0.0], [0.0], [1.0], [100.0]]), 1)
+    assert fractions.tolist() == [1.0] * 9 + [0.0] * 3
+
+
+def test_an_epoch_of_no_tolerance_fails_the_curve_at_any_shift():
+    """Epoch 0 has sd 0 and the book on our mean: the least shift takes it outside, and a
+    curve that must be within at every epoch (threshold 1) fails."""
+    shift = curves.detectable_shift(np.zeros(2), np.zeros(2), np.array([0.0, 1.0]), 1, 1.0)
+    assert shift == 0.0

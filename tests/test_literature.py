@@ -400,6 +400,9 @@ def test_an_order_the_papers_numbers_do_not_have_is_refused(tmp_path):
     bad.write_text(yaml.safe_dump({"literature": [ROW, {**ABOVE, "book": 98.0}]}))
     with pytest.raises(UserError, match="above: 'r', but its book 98.0 is not above 98.4"):
         literature_check.rows(bad)
+    bad.write_text(yaml.safe_dump({"literature": [ROW, {**ABOVE, "book": ROW["book"]}]}))
+    with pytest.raises(UserError, match=f"is not above {ROW['book']}"):  # equal: not above
+        literature_check.rows(bad)
     bad.write_text(yaml.safe_dump({"literature": [ROW, {**ABOVE, "above": "a"}]}))
     with pytest.raises(UserError, match="above: 'a' is not another row's id"):
         literature_check.rows(bad)
