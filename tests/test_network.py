@@ -92,6 +92,21 @@ def test_dropout_scales_hidden_output_at_test_time():
     expected = (0.5 * hidden) @ net.weights[1].T + net.biases[1]
     np.testing.assert_allclose(net.output_z(x), expected, rtol=1e-12)
 
+def test_dropout_scales_by_the_keep_probability_not_the_drop_one():
+    """At 0.5 the two are the same; at 0.2 the hidden outputs are scaled by 0.8."""
+    rng = np.random.default_rng(4)
+    net = Network.create([6, 5, 3], "default", rng, options=options(dropout=0.2))
+    x = rng.uniform(0, 1, (4, 6))
+    hidden = 1 / (1 + np.exp(-(x @ net.weights[0].T + net.biases[0])))
+    expected = (0.8 * hidden) @ net.weights[1].T + net.biases[1]
+    np.testing.assert_allclose(net.output_z(x), expected, rtol=1e-12)
+
+
+def test_softmax_of_large_weighted_inputs_is_finite():
+    """exp(1000) overflows: the maximum is taken out first."""
+    assert softmax(np.array([[1000.0, 0.0], [0.0, -1000.0]])).tolist() == [[1, 0], [1, 0]]
+
+
 def test_dropped_neurons_get_no_gradient():
     rng = np.random.default_rng(5)
     net = Network.create([6, 5, 3], "default", rng, options=options(dropout=0.5))

@@ -29,6 +29,8 @@ def test_bad_spec_names_key_and_value(base_spec, bad, message):
     ({"early_stopping": 10}, "early_stopping: 10 watches the validation accuracy"),
     ({"schedule": 10, "evaluation": "validation", "monitor": ["training_cost"]},
      "schedule: 10 needs evaluation_accuracy in monitor"),
+    ({"early_stopping": 10, "evaluation": "validation", "monitor_every": 2},
+     "early_stopping: 10 needs evaluation_accuracy in monitor and monitor_every 1"),
     ({"momentum": 1.0}, "momentum: 1.0 is greater than or equal to the maximum of 1"),
     ({"hidden": "softplus"}, "hidden: 'softplus' is not one of"),
     ({"sizes": [784, 10], "hidden": "relu"}, "hidden: 'relu' acts on hidden neurons, and "

@@ -144,6 +144,34 @@ def test_schedule_halves_exactly_when_the_rule_fires_and_stops_at_1_128():
     assert stops == [16] and stopper.eta == pytest.approx(0.8 * SCHEDULE_FLOOR)
     assert sorted(set(etas)) == [0.8 / 2 ** k for k in range(6, -1, -1)]
 
+def test_a_new_best_restarts_the_schedules_count():
+    """Two epochs without a new best, a new best, two more: never three in a row, so eta
+    is never halved (the test above halves just before each new best, so it cannot tell)."""
+    stopper = Stopper(1.0, early_stopping=0, schedule=3)
+    assert [stopper.after_epoch(a) for a in [0.5, 0.4, 0.4, 0.6, 0.5, 0.5]] == [None] * 6
+    assert stopper.eta == 1.0
+
+
+@pytest.mark.parametrize("rows", [2, 7])
+def test_the_evaluation_cost_is_the_mean_over_the_rows_plus_the_penalty_over_them(rows):
+    """Independent of the code: zero weights give sigmoid outputs of 1/2, a cross-entropy
+    of ln 2 per output, 3 ln 2 per row whatever the rows; W = 0.5 everywhere (3 x 4) adds
+    lambda / (2 n) * sum w^2 = 12 * 0.25 / (2 n)."""
+    x, labels = np.zeros((rows, 4)), np.arange(rows) % 3
+    zero = Network([np.zeros((3, 4))], [np.zeros(3)], options(lmbda=1.0))
+    cost, _ = train_module.evaluate(zero, x, labels, zero.options)
+    assert cost == pytest.approx(3 * np.log(2))
+    half = Network([np.full((3, 4), 0.5)], [np.zeros(3)], options(lmbda=1.0))
+    cost, _ = train_module.evaluate(half, x, labels, half.options)
+    assert cost == pytest.approx(3 * np.log(2) + 12 * 0.25 / (2 * rows))
+
+
+def test_monitor_every_measures_every_nth_epoch_and_the_last(tiny_data, base_spec):
+    spec = {**base_spec, "epochs": 5, "monitor_every": 2, "engine": "numpy"}
+    (record,) = train("every", spec, tiny_data, log=io.StringIO())
+    assert record["monitored_epochs"] == [1, 3, 4]
+
+
 def test_early_stopping_stops_at_the_first_epoch_that_completes_n_without_improvement():
     stopper = Stopper(0.5, early_stopping=3, schedule=0)
     accuracies = [0.5, 0.6, 0.6, 0.59, 0.61, 0.6, 0.6, 0.6, 0.9]
