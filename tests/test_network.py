@@ -84,21 +84,14 @@ def test_initialization_statistics(init, weight_sd):
     if init == "default":
         assert abs(weights[1].std() * np.sqrt(100) - 1) < 0.15
 
-def test_dropout_scales_hidden_output_at_test_time():
+@pytest.mark.parametrize("dropout, keep", [(0.5, 0.5), (0.2, 0.8)])
+def test_dropout_scales_hidden_output_at_test_time_by_the_keep_probability(dropout, keep):
+    """At 0.5 keep and drop are the same; 0.2 tells them apart."""
     rng = np.random.default_rng(4)
-    net = Network.create([6, 5, 3], "default", rng, options=options(dropout=0.5))
+    net = Network.create([6, 5, 3], "default", rng, options=options(dropout=dropout))
     x = rng.uniform(0, 1, (4, 6))
     hidden = 1 / (1 + np.exp(-(x @ net.weights[0].T + net.biases[0])))
-    expected = (0.5 * hidden) @ net.weights[1].T + net.biases[1]
-    np.testing.assert_allclose(net.output_z(x), expected, rtol=1e-12)
-
-def test_dropout_scales_by_the_keep_probability_not_the_drop_one():
-    """At 0.5 the two are the same; at 0.2 the hidden outputs are scaled by 0.8."""
-    rng = np.random.default_rng(4)
-    net = Network.create([6, 5, 3], "default", rng, options=options(dropout=0.2))
-    x = rng.uniform(0, 1, (4, 6))
-    hidden = 1 / (1 + np.exp(-(x @ net.weights[0].T + net.biases[0])))
-    expected = (0.8 * hidden) @ net.weights[1].T + net.biases[1]
+    expected = (keep * hidden) @ net.weights[1].T + net.biases[1]
     np.testing.assert_allclose(net.output_z(x), expected, rtol=1e-12)
 
 
