@@ -525,3 +525,35 @@ def test_the_readme_shows_the_figure_the_docs_copy_for_it():
     text = prose("README.md")
     assert re.findall(r"\]\(docs/img/([\w]+)\.png\)", text)[:1] == [docs.README_FIGURE]
     assert f"made by `snakemake figures/{docs.README_FIGURE}.png`" in text
+
+
+def test_the_literature_doc_states_the_wide_engines_unrolling_as_the_code_has_it():
+    """'eight pixels at a time' (sparse_forward) and 'per four images' (sparse_step): the
+    steps of the two loops over a row of W1 in nndl3/wide.py."""
+    source = (ROOT / "src" / "nndl3" / "wide.py").read_text()
+    word = {2: "two", 4: "four", 8: "eight", 16: "sixteen"}
+    pixels = int(re.search(r"while p \+ (\d+) <= end:", source).group(1))
+    images = int(re.search(r"while q \+ (\d+) <= end:", source).group(1))
+    text = prose("docs/literature.md")
+    assert f"image by image, {word[pixels]} pixels at a time" in text
+    assert f"per {word[pixels]} rows of W1" in text
+    assert f"one load and store of a row of W1 per {word[images]} images" in text
+
+
+def test_the_literature_doc_states_the_runs_training_images_and_the_probes_size():
+    """'the first 50,000 training images' (every run's train_size, the book's split) and the
+    probe of the hidden-only bound: 'within three mini-batches', 'on 300 synthetic digits'."""
+    from nndl3 import literature
+    from nndl3.mnist import N_TRAIN
+
+    from .test_literature import CONFIG, HINTON_PROBE_BATCHES, HINTON_PROBE_IMAGES, LITERATURE
+
+    sizes = {literature.run_spec(CONFIG, LITERATURE, run)["train_size"]
+             for run in LITERATURE["runs"]}
+    assert sizes == {N_TRAIN}
+    text = prose("docs/literature.md")
+    assert f"Every run trains on the first {N_TRAIN:,} training images" in text
+    assert f"a fresh distorted copy of all {N_TRAIN:,} images every epoch" in text
+    word = {2: "two", 3: "three", 4: "four", 5: "five"}
+    assert f"within {word[HINTON_PROBE_BATCHES]} mini-batches of the first epoch" in text
+    assert f"on {HINTON_PROBE_IMAGES} synthetic digits" in text
