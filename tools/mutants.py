@@ -1,12 +1,12 @@
 """Mutation test of the gate: each deliberately broken network must be caught.
 
-For every mutant, the source tree is copied to a temporary folder and patched. A patch is
-anchored by function and statement, not by raw text: in the function of that qualified
-name (e.g. "Network.penalize"), it finds the one statement that holds a fragment of code
-(compared as `ast.unparse` writes it, so layout, quotes and comments do not matter) and
-rewrites that fragment in it. A refactor that keeps the function and the statement keeps
-the mutant; a patch that finds no such statement, or more than one, stops the run (a
-mutant can never silently become a no-op). Then:
+For every mutant, every file git tracks is copied to a temporary folder (a git repository
+of its own) and patched. A patch is anchored by function and statement, not by raw text:
+in the function of that qualified name (e.g. "Network.penalize"), it finds the one
+statement that holds a fragment of code (compared as `ast.unparse` writes it, so layout,
+quotes and comments do not matter) and rewrites that fragment in it. A refactor that keeps
+the function and the statement keeps the mutant; a patch that finds no such statement, or
+more than one, stops the run (a mutant can never silently become a no-op). Then:
 1. the unit tests run against the mutated copy; a failure of a test that passes on an
    unmutated copy (the control, run first) means "caught by a test" (a test that fails in
    every copy, e.g. one reading a file the copy lacks, catches nothing);
@@ -28,7 +28,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,6 +50,9 @@ from nndl3.errors import UserError, exit_status
 from nndl3.status import FAIL
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as `python tools/mutants.py`, only tools/ is on the path
+from tools.doc_commands import clean_checkout  # noqa: E402
+
 RECORD = paths.MUTANTS  # the last full run, read by `python -m nndl3 docs`
 
 
@@ -270,23 +272,19 @@ def apply(source: str, patch: Patch) -> str:
 
 
 def mutated_copy(patches, into: Path) -> None:
-    # everything the tests read: benchmarks/ (imported by tests), the workflow and the docs
-    for rel in ("src", "tests", "tools", "config", "book_runs", "benchmarks", "workflow",
-                "profiles", "docs", ".ci", "Snakefile", "README.md", "figures/README.md",
-                "data/README.md", "pyproject.toml"):
-        source = ROOT / rel
-        target = into / rel
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "venv"))
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, target)
+    """Every file git tracks, as the working tree has it (`clean_checkout`), patched, and
+    committed into a repository of the copy's own: the tests read files of every kind,
+    `git ls-files` and the commit, so that none fails in every copy for want of one."""
+    clean_checkout(into)
     for patch in patches:
         path = into / patch.file
         try:
             path.write_text(apply(path.read_text(), patch))
         except PatchError as exc:
             raise SystemExit(f"mutant patch does not apply: {exc}") from None
+    git = ["git", "-c", "user.name=mutants", "-c", "user.email=mutants@localhost"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "mutant"]):
+        subprocess.run(git + args, cwd=into, check=True, capture_output=True)
 
 
 def run(cmd, cwd: Path, **kwargs):
