@@ -215,6 +215,20 @@ def test_the_mutants_table_is_the_harness_json_record(repo):
     text = (repo / "docs" / "m.md").read_text()
     assert "| `m1` | breaks a | tests/test_x.py::test_y[p] | yes |" in text
     assert "| `m2` | breaks b | - | - |" in text and "**1 of 2 mutants caught.**" in text
+    assert "The control, the unmutated copy, passes every unit test. Its runs (seed 1) are " \
+           "within every tolerance" in text
+
+
+@pytest.mark.parametrize("control,said", [
+    ({"tests_failing": ["t::a", "t::b"], "check_failing": None},
+     "fails 2 unit test(s), which count for no mutant: t::a, t::b. Run without "
+     "`--experiments`: no mutant's runs were trained."),
+    ({"tests_failing": [], "check_failing": [{"id": "r", "text": "r 1 vs 2"}]},
+     "passes every unit test. Its runs (seed 1) fail 1 row(s) or curve(s), which count for "
+     "no mutant: r 1 vs 2."),
+])
+def test_the_mutants_block_says_what_the_control_failed(control, said):
+    assert docs.mutants_control(control).endswith(said)
 
 
 def test_the_weight_init_caption_counts_the_book_inside_the_drawn_band(tmp_path):

@@ -293,7 +293,23 @@ def mutants(root: Path) -> str:
         test = e["test"] or "-"
         lines.append(f"| `{e['name']}` | {e['what']} | {test} | {'yes' if e['check'] else '-'} |")
     caught = sum(e["caught"] for e in doc["mutants"])
-    return "\n".join(lines) + f"\n\n**{caught} of {len(doc['mutants'])} mutants caught.**\n"
+    return ("\n".join(lines) + f"\n\n**{caught} of {len(doc['mutants'])} mutants caught.** "
+            + mutants_control(doc["control"]) + "\n")
+
+
+def mutants_control(control: dict) -> str:
+    """What the unmutated copy failed, and so what could catch no mutant."""
+    tests = control["tests_failing"]
+    said = (f"The control, the unmutated copy, fails {len(tests)} unit test(s), which count "
+            f"for no mutant: {', '.join(tests)}." if tests
+            else "The control, the unmutated copy, passes every unit test.")
+    rows = control["check_failing"]
+    if rows is None:
+        return said + " Run without `--experiments`: no mutant's runs were trained."
+    if not rows:
+        return said + " Its runs (seed 1) are within every tolerance the mutants' are checked on."
+    return said + (f" Its runs (seed 1) fail {len(rows)} row(s) or curve(s), which count for no "
+                   f"mutant: {'; '.join(r['text'] for r in rows)}.")
 
 
 def run_defaults(root: Path) -> str:
