@@ -23,6 +23,12 @@ def config(name: str) -> dict:
     return yaml.safe_load((ROOT / "config" / name).read_text())
 
 
+def word(n: int) -> str:
+    """A small count as the documents write it in words."""
+    return ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+            "fourteen fifteen sixteen").split()[n]
+
+
 def test_the_gate_doc_states_the_configured_rate_and_margin():
     """docs/reproduction-gate.md explains two values of config/expected.yaml, and so
     restates them: the gate's family false-failure rate and the early-stopping margin."""
@@ -204,8 +210,8 @@ def test_the_literature_doc_quotes_the_papers_numbers_of_its_rows():
 
 def test_the_literature_doc_counts_the_choices_with_a_run_of_their_own():
     varies = [q for q in config("expected.yaml")["literature"] if "varies" in q]
-    word = {1: "One", 2: "Two", 3: "Three", 4: "Four", 5: "Five"}[len(varies)]
-    assert f"{word} of them have a run of their own that varies them" in prose(
+    count = word(len(varies)).capitalize()
+    assert f"{count} of them have a run of their own that varies them" in prose(
         "docs/literature.md")
 
 
@@ -509,7 +515,7 @@ def test_the_threads_of_a_distorted_literature_run_are_stated_as_the_code_has_th
     run with distortions takes: literature.DRAWING_THREADS, in words."""
     from nndl3 import literature
 
-    words = {1: "one", 2: "two", 3: "three", 4: "four"}[literature.DRAWING_THREADS]
+    words = word(literature.DRAWING_THREADS)
     assert f"{words} for a literature run with distortions" in prose("docs/cluster.md")
     assert f"{words} for a run with distortions" in prose("docs/cluster.md")
     profile = " ".join(line.lstrip("# ") for line in
@@ -531,13 +537,12 @@ def test_the_literature_doc_states_the_wide_engines_unrolling_as_the_code_has_it
     """'eight pixels at a time' (sparse_forward) and 'per four images' (sparse_step): the
     steps of the two loops over a row of W1 in nndl3/wide.py."""
     source = (ROOT / "src" / "nndl3" / "wide.py").read_text()
-    word = {2: "two", 4: "four", 8: "eight", 16: "sixteen"}
     pixels = int(re.search(r"while p \+ (\d+) <= end:", source).group(1))
     images = int(re.search(r"while q \+ (\d+) <= end:", source).group(1))
     text = prose("docs/literature.md")
-    assert f"image by image, {word[pixels]} pixels at a time" in text
-    assert f"per {word[pixels]} rows of W1" in text
-    assert f"one load and store of a row of W1 per {word[images]} images" in text
+    assert f"image by image, {word(pixels)} pixels at a time" in text
+    assert f"per {word(pixels)} rows of W1" in text
+    assert f"one load and store of a row of W1 per {word(images)} images" in text
 
 
 def test_the_literature_doc_states_the_runs_training_images_and_the_probes_size():
@@ -554,6 +559,5 @@ def test_the_literature_doc_states_the_runs_training_images_and_the_probes_size(
     text = prose("docs/literature.md")
     assert f"Every run trains on the first {N_TRAIN:,} training images" in text
     assert f"a fresh distorted copy of all {N_TRAIN:,} images every epoch" in text
-    word = {2: "two", 3: "three", 4: "four", 5: "five"}
-    assert f"within {word[HINTON_PROBE_BATCHES]} mini-batches of the first epoch" in text
+    assert f"within {word(HINTON_PROBE_BATCHES)} mini-batches of the first epoch" in text
     assert f"on {HINTON_PROBE_IMAGES} synthetic digits" in text
