@@ -149,6 +149,9 @@ def test_the_texts_gap_is_a_slip_its_own_run_gives_2_53():
     assert f"97.86 - 95.33 = {gap:.2f}" in (ROOT / "docs" / "experiments.md").read_text()
 
 
+OLD_PLATEAU_POINTS = 0.5  # the old definition: the first epoch within this of the best
+
+
 def test_the_old_plateau_definition_does_not_give_280_on_the_published_run():
     """Why the plateau row was redefined: "first epoch within 0.5 points of the best" puts
     the book's own run far from the 280 the text reads off its plot; the row's break of
@@ -158,7 +161,7 @@ def test_the_old_plateau_definition_does_not_give_280_on_the_published_run():
                if q["id"] == "overfit_test_plateau_epoch")
     c = book_runs.curve(BOOK, "overfitting.json", None, "evaluation_accuracy")
     rows = 100 * c["values"][None]
-    old = int(check.per_seed(rows, c["epochs"], "plateau_epoch", 0.5)[0])
+    old = int(check.per_seed(rows, c["epochs"], "plateau_epoch", OLD_PLATEAU_POINTS)[0])
     new = int(check.per_seed(rows, c["epochs"], row["source"]["reduce"],
                              window=row["source"]["window"])[0])
     assert abs(old - row["book"]) > 5 * row["book_precision"]
@@ -175,6 +178,13 @@ def test_the_old_plateau_definition_does_not_give_280_on_the_published_run():
     assert "they are no longer deviations" in gate
     assert f"gives epoch **{old}** on the book's own run" in curves
     assert f"**{new}** on the book's run" in curves
+    # the window both documents name, and the old definition's 0.5 points
+    first, last = row["source"]["window"]
+    assert f"fit over epochs {first}-{last}, which gives {new}" in gate
+    assert f"over the plotted epochs {first}-{last}: **{new}**" in curves
+    assert f"epochs {first}-{last} by eye" in curves
+    assert (f'"first epoch within {OLD_PLATEAU_POINTS:g} points of the best", gives epoch'
+            in curves)
 
 
 def test_break_epoch_finds_the_knee_of_a_rise_then_flat_curve():
