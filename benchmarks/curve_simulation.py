@@ -44,17 +44,20 @@ def seconds(shape: tuple[int, int], draws: int, n: int, repeats: int) -> tuple[f
 
 def main(argv=None) -> int:
     parser = arguments.script_parser(__doc__)
-    parser.add_argument("--seeds", type=arguments.positive, nargs="+", default=[10])
+    parser.add_argument("--seeds", type=arguments.positive, nargs="+",
+                        help="numbers of calibration seeds to time (default: the installed "
+                             "calibration's)")
     parser.add_argument("--repeats", type=arguments.positive, default=3)
     args = parser.parse_args(argv)
     calibration = json.loads((ROOT / paths.CALIBRATION_CURVES_INSTALLED).read_text())
     installed, n_check = calibration["curves"], calibration["n_check"]
+    seeds = args.seeds or [len(calibration["seeds"])]
     expected = check.load_expected(ROOT / paths.EXPECTED)
     alpha = tolerance.gate_of(expected, installed).alpha_row
     draws = curves.draws_for(alpha)
     epochs = Counter(len(entry["sd"]) for entry in installed.values())
     print(f"alpha_row {alpha:.4g}, {draws} draws per curve, a check of {n_check} seeds")
-    for k in args.seeds:
+    for k in seeds:
         total = np.zeros(2)
         for e, count in sorted(epochs.items()):
             wall, cpu = seconds((k, e), draws, n_check, args.repeats)

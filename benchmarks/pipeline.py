@@ -21,7 +21,7 @@ from pathlib import Path
 
 from common import ROOT, child_seconds, git_commit
 
-from nndl3 import arguments, atomic, paths
+from nndl3 import arguments, atomic, bench_docs, paths
 from nndl3.errors import exit_status
 
 # `python -m snakemake ARGS` that also writes, as it exits, the CPU seconds of its own
@@ -53,10 +53,12 @@ def run_timed(arguments: list[str]) -> dict:
 
 
 def time_pipeline():
-    """`snakemake --cores 2 --forceall` here: reruns the whole workflow."""
-    print(f"\nrunning snakemake --cores 2 --forceall in {ROOT} (reruns everything) ...",
+    """`snakemake --cores N --forceall` here, on the docs' cores (bench_docs.ESTIMATE_CORES):
+    reruns the whole workflow."""
+    options = ["--cores", str(bench_docs.ESTIMATE_CORES), "--forceall"]
+    print(f"\nrunning snakemake {' '.join(options)} in {ROOT} (reruns everything) ...",
           flush=True)
-    timed = run_timed(["--cores", "2", "--forceall"])
+    timed = run_timed(options)
     print(f"pipeline: {timed['wall_seconds']:.1f} s wall, exit code {timed['returncode']}")
     return timed
 

@@ -252,9 +252,10 @@ def calibration(root: Path) -> str:
 def l2_full_seeds(root: Path) -> str:
     """The per-seed best test accuracy of l2_full over its calibration seeds, and where the
     book's value lies among them."""
+    row_id = "l2_full_test_best"
     points = yaml.safe_load((root / paths.CALIBRATION_INSTALLED).read_text())
-    values = points["per_seed"]["l2_full_test_best"]
-    row = next(r for r in reproduction(root)["rows"] if r["id"] == "l2_full_test_best")
+    values = points["per_seed"][row_id]
+    row = next(r for r in reproduction(root)["rows"] if r["id"] == row_id)
     book = row["book"]
     below = sum(v < book for v in values.values())
     ordered = ", ".join(f"{v:.2f}" for v in values.values())
@@ -264,7 +265,7 @@ def l2_full_seeds(root: Path) -> str:
                     for h in halves)
     best, last, where = published_best_and_last(root, row["id"])
     return (f"Seeds {min(values)}-{max(values)}: {ordered}; sd "
-            f"{points['seed_sd']['l2_full_test_best']:.4f} (each half alone: {sds}). The "
+            f"{points['seed_sd'][row_id]:.4f} (each half alone: {sds}). The "
             f"book's {book:g} is above {below} of the {len(values)}. The book's published "
             f"run (`{where}`): its best epoch {best:.2f} %, its last {last:.2f} %.\n")
 
@@ -717,7 +718,7 @@ BLOCKS = {
     "literature-cost": Block(literature_docs.literature_cost,
                              (paths.LITERATURE_COST,)),
     "literature-rows": Block(literature_docs.literature_rows,
-                             (paths.LITERATURE_JSON.format(scale="runs"),)),
+                             (paths.LITERATURE_JSON.format(scale=paths.LITERATURE_SCALES[0]),)),
     "literature-probe": Block(literature_docs.literature_probe,
                               (paths.LITERATURE_PROBE_JSON,)),
     "claims": Block(claims, (paths.EXPECTED,)),

@@ -135,7 +135,7 @@ def read_replay(paths) -> dict:
 def literature_scale(fig: dict, where: str = "figure") -> str:
     """The scale (paths.LITERATURE_SCALES) at which a literature figure reads its runs'
     records: its `scale`, by default the runs as configured."""
-    scale = fig.get("scale", "runs")
+    scale = fig.get("scale", paths.LITERATURE_SCALES[0])  # by default: as configured
     require_one_of(scale, paths.LITERATURE_SCALES, f"{where} scale")
     return scale
 

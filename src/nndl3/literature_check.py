@@ -46,11 +46,13 @@ import math
 
 import numpy as np
 
-from . import readers, stats, tolerance
+from . import paths, readers, stats, tolerance
 from .errors import UserError
 from .status import FAIL, NOT_RUN, PASS, WEAK
 
 MIN_SEEDS = 3  # fewer seeds measure no spread worth a tolerance
+# the scales a record can be of: only a run as configured (RUNS) counts in a row
+RUNS, MINIATURE = paths.LITERATURE_SCALES[:2]
 
 
 def rows(expected_path) -> list[dict]:
@@ -90,7 +92,7 @@ def rows(expected_path) -> list[dict]:
 def scale_of(record: dict) -> str:
     """What a record is of (paths.LITERATURE_SCALES); records before `scale` had only
     `miniature`."""
-    return record.get("scale") or ("miniature" if record.get("miniature") else "runs")
+    return record.get("scale") or (MINIATURE if record.get("miniature") else RUNS)
 
 
 def family(rows: list[dict]) -> int:
@@ -109,12 +111,12 @@ def alpha(expected_path, n_rows: int) -> float:
 
 def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
     """One row against the records of its run (any seeds, possibly none)."""
-    mine = [r for r in records if r["run"] == row["run"] and scale_of(r) == "runs"]
+    mine = [r for r in records if r["run"] == row["run"] and scale_of(r) == RUNS]
     out = {"id": row["id"], "run": row["run"], "quantity": row["quantity"],
            "book": row["book"], "n": len(mine),
            **({"varies": row["varies"]} if "varies" in row else {})}
     if len(mine) < MIN_SEEDS:
-        other = [r for r in records if r["run"] == row["run"] and scale_of(r) != "runs"]
+        other = [r for r in records if r["run"] == row["run"] and scale_of(r) != RUNS]
         scales = sorted({scale_of(r) for r in other})
         given = (f"; {len(other)} record(s) of its {' and '.join(scales)}, which do not count"
                  if other else "")

@@ -106,7 +106,7 @@ def literature_rows(root: Path) -> str:
     """The literature rows' status (paths.LITERATURE_JSON)."""
     from . import literature_check as lc
 
-    result = load(root, paths.LITERATURE_JSON.format(scale="runs"))
+    result = load(root, paths.LITERATURE_JSON.format(scale=lc.RUNS))
     expected = root / paths.EXPECTED
     # judged again from its stored numbers: a committed result may predate the judgment
     rows = lc.rows(expected)
