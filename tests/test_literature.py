@@ -733,7 +733,22 @@ def test_literature_md_states_the_configured_values_it_describes():
             "layers of") in doc
     assert f"biases N(0, {hinton['init_std']:g}^2) like the weights" in doc
     assert f"with the rate of {hinton['eta']:g} ({damped:g} after the damping)" in doc
-    assert f"(bias excluded) at {hinton['max_norm']:g}, after every update" in doc
+    assert f"incoming weights at {hinton['max_norm']:g}, after every update" in doc
+    assert "the bias is left out of that length (choice" in doc
+    # the 500-epoch elastic run continues the 300-epoch one by this many epochs
+    elastic = literature.run_spec(CONFIG, LITERATURE, "simard_elastic")
+    assert (f"it is the {elastic['epochs']}-epoch run continued: its first {elastic['epochs']} "
+            f"epochs are that run's, so a seed's value moves only where the "
+            f"{longer['epochs'] - elastic['epochs']} more epochs") in doc
+    assert f"which shows from epoch {elastic['epochs']} on" in doc
+    # what the wide engine does not take, each option of runspec.WIDE_FIXED in words
+    said = {"hidden": "sigmoid neurons", "output": "sigmoid neurons",
+            "cost": "cross-entropy cost", "lmbda": "no penalty", "regularization": "no penalty",
+            "early_stopping": "no stopping rule", "schedule": "no learning-rate halving",
+            "monitor_every": "a measurement every epoch", "rotation": "no rotations"}
+    assert set(said) == set(runspec.WIDE_FIXED)
+    fixed = doc[doc.index("The wide engine trains "):doc.index("(`nndl3.runspec.WIDE_FIXED`)")]
+    assert all(words in fixed for words in said.values()), fixed
 
 
 def test_the_committed_literature_result_is_what_the_check_makes_of_its_seeds():

@@ -715,3 +715,17 @@ def test_the_docs_state_the_rotation_the_streams_bounds_and_the_thresholds_round
     decimals = len(repr(threshold).split(".")[1])
     assert threshold == 0.1234 and f"rounded down to {decimals} decimals" in \
         prose("docs/curve-check.md")
+
+
+def test_the_literature_doc_states_hintons_comparison_and_the_dropout_rows_count():
+    """'from 98.4 % to 98.7 % with dropout' is the dropout row's compared_with and book;
+    'the one row among them' counts the rows of the dropout runs."""
+    rows = config("expected.yaml")["literature"]
+    runs = config("literature.yaml")["runs"]
+    dropout = [r for r in rows if runs[r["run"]].get("sizes") == runs["dropout_maxnorm"]["sizes"]]
+    assert len(dropout) == 1, dropout
+    [row] = dropout
+    doc = prose("docs/literature.md")
+    assert f"from {row['compared_with']:g} % to {row['book']:g} % with dropout" in doc
+    assert f"whether `{row['run']}`'s row, the {word(len(dropout))} row among them, is made" \
+        in doc

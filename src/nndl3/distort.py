@@ -11,14 +11,14 @@ does not say whether the Gaussian is normalized. Here it is (its weights sum to 
 smoothed field then has RMS alpha * sqrt(sum k^2 / 3) per component (k the 2-D kernel):
 alpha / (2 sigma sqrt(3 pi)), 1.4 pixels at sigma = 4, alpha = 34, away from the border,
 more near it (tests/test_distort.py measures both). A kernel with
-peak 1 instead would multiply it by 2 pi sigma^2 = 100: displacements of ~140 pixels, off
+peak 1 instead would multiply it by 2 pi sigma^2 (about 101): displacements of ~140 pixels, off
 a 28-pixel image. The smoothing is a product with a 28 x 28 Gaussian matrix on each side (BLAS);
 near the border its weights are renormalized to sum to 1 over the image (our
 choice: the paper is silent on the border).
 
 Affine: a rotation, a horizontal skew (shear) and a shift, about the image centre, each
 uniform in a symmetric range. Simard names the three but gives no ranges; ours are
-parameters of the run (config/config.yaml, docs/literature.md).
+parameters of the run (config/literature.yaml, docs/literature.md).
 """
 
 from __future__ import annotations
