@@ -98,6 +98,20 @@ def median_seconds(prepare, repeats):
     return statistics.median(times), times, walls
 
 
+def interleaved_median_seconds(prepares: dict, repeats):
+    """median_seconds of each of `prepares` ({name: prepare}), their epochs interleaved
+    (a, b, a, b, ...), so that a machine slower for a while slows both alike and their
+    ratio stays the engines'. {name: (median, times, walls)}."""
+    timed = {name: ([], []) for name in prepares}
+    for _ in range(repeats):
+        for name, prepare in prepares.items():
+            _, times, walls = median_seconds(prepare, 1)
+            timed[name][0].extend(times)
+            timed[name][1].extend(walls)
+    return {name: (statistics.median(times), times, walls)
+            for name, (times, walls) in timed.items()}
+
+
 def default_data() -> Path:
     """The repository's data/mnist.npz (`snakemake prepare_data`): nothing outside it."""
     return ROOT / paths.DATA

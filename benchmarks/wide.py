@@ -5,14 +5,14 @@ layers, and the cost of distorting 50,000 images:
 
 or `python benchmarks/bench.py --wide` (the same function, after bench.py's own table).
 One thread (common.py); CPU time of this thread; medians of --repeats epochs, each from the
-same initial weights and order. The networks, mini-batches, options and distortions are
-those of config/literature.yaml's runs (RUNS): Simard's [784, 800, 10] (its plain run), and
-the dropout run's [784, 800, 800, 10], the wide engine against NumPy's with the same
-mini-batch (without dropout: its dropout is per mini-batch, not per image), at the
-schedule's first momentum. The floor: floor.py's count of the sparse algorithm's flops over
-this core's measured peak. The distortions: 50,000 of each distorted run's drawn,
-converted to CSR, and the wide epoch on them (which the drawing of the next epoch's
-overlaps). Written to paths.WIDE_BENCH.
+same initial weights and order, the two engines' epochs interleaved. The networks,
+mini-batches, options and distortions are those of config/literature.yaml's runs (RUNS):
+Simard's [784, 800, 10] (its plain run), and the dropout run's [784, 800, 800, 10], the wide
+engine against NumPy's with the same mini-batch (without dropout: its dropout is per
+mini-batch, not per image), at the schedule's first momentum. The floor: floor.py's count of
+the sparse algorithm's flops over this core's measured peak. The distortions: 50,000 of each
+distorted run's drawn, converted to CSR, and the wide epoch on them (which the drawing of
+the next epoch's overlaps). Written to paths.WIDE_BENCH.
 """
 
 from __future__ import annotations
@@ -78,8 +78,9 @@ def epoch_seconds(key, spec, x, labels, repeats):
         net = networks(spec)[0]
         return lambda: net.sgd_epoch(x, labels, order, ETA)
 
-    wide, wide_all, _ = common.median_seconds(wide_epoch, repeats)
-    numpy, numpy_all, _ = common.median_seconds(numpy_epoch, repeats)
+    timed = common.interleaved_median_seconds({"wide": wide_epoch, "numpy": numpy_epoch},
+                                              repeats)
+    (wide, wide_all, _), (numpy, numpy_all, _) = timed["wide"], timed["numpy"]
     return {"run": RUNS[key], "network": spec["sizes"], "mini_batch": spec["mini_batch"],
             "options": literature.wide_options(spec).__dict__, "momentum": momentum,
             "wide_seconds": wide, "numpy_seconds": numpy, "ratio": numpy / wide,
