@@ -2,6 +2,7 @@
 held to its source: a change of the source that leaves its sentence behind fails here.
 (Values a document only shows are generated blocks, `python -m nndl3 docs`.)"""
 
+import io
 import json
 import re
 from pathlib import Path
@@ -579,8 +580,9 @@ def test_the_run_record_doc_lists_the_keys_and_timing_phases_a_record_has(tiny_d
     doc = (ROOT / "docs" / "run-record.md").read_text()
     table = doc.split("\n\n## ")[0]
     keys = set(re.findall(r"^\| `(\w+)` \|", table, re.M))
-    [record] = train("r", {**base_spec, "epochs": 1}, tiny_data, log=open("/dev/null", "w"))
-    assert keys == set(record) | {"code", "recipe"}, keys ^ (set(record) | {"code", "recipe"})
+    [record] = train("r", {**base_spec, "epochs": 1}, tiny_data, log=io.StringIO())
+    written = set(record) | {"code", "recipe"}
+    assert keys == written, keys ^ written
     assert f"# Run record schema (`{readers.RECORD_SCHEMA}`)" in doc
     assert f'| `schema` | string | `"{readers.RECORD_SCHEMA}"` |' in doc
     timing_row = next(line for line in table.splitlines() if line.startswith("| `timing`"))
@@ -676,7 +678,7 @@ def test_the_experiments_doc_states_chapter_1s_run_and_rows_as_configured():
     expected = config("expected.yaml")
     experiments = prose("docs/experiments.md")
     assert (f"(`large`), mini-batch {spec['mini_batch']}, {spec['epochs']} epochs, the "
-            "50,000 training images") in experiments
+            f"{spec['train_size']:,} training images") in experiments
     printed = expected["transcripts"]["quad_30"]
     assert f"the {word(len(printed))} printed epochs of `quad_30`" in experiments
     ks = {q["best_of"] for q in expected["quantities"]
