@@ -11,6 +11,8 @@ import yaml
 from nndl3 import paths
 from nndl3.docs import documents
 
+from .test_restated_values import word
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = documents(ROOT)  # nndl3.docs.FILES: the one list of the repository's documents
 # Top-level entries of the repository a backticked path can start with.
@@ -130,20 +132,19 @@ def test_readme_targets_table_has_every_experiment():
         stated = re.match(r"section (\d+)\b", line.split(" | ")[1])
         assert stated and {int(stated[1])} == sections, (name, sections)
     # the counts and settings a row states are its figures'
-    words = "zero one two three four five six seven".split()
-    section = {n: [f for f in figures.values() if f["section"] == n] for n in (1, 3)}
+    neuron_figures = [f for f in figures.values() if f["section"] == 1]
     plots = [n for n in experiments["overfitting"]
              if n.startswith("overfitting_") and n not in ("overfitting_overlay",
                                                             "overfitting_full")]
     mus = {s["label"].split(",")[0] for s in figures["momentum_cost"]["series"]} - {"mu = 0"}
     for name, said in {
-            "single_neuron": f"{words[len(section[1])]} cost curves",
-            "overfitting": f"the {words[len(plots)]} overfitting plots, the overlay",
+            "single_neuron": f"{word(len(neuron_figures))} cost curves",
+            "overfitting": f"the {word(len(plots))} overfitting plots, the overlay",
             "rotation": f"its {figures['digit_5_rotated']['degrees']}-degree rotation",
-            "learning_rate_sweep": f"the text's {words[len(figures['learning_rate']['series'])]}"
+            "learning_rate_sweep": f"the text's {word(len(figures['learning_rate']['series']))}"
                                    " learning rates",
-            "momentum": f"at {words[len(mus)]} values of mu",
-            "chapter1": f"the first {words[figures['digits_504192']['count']]} digits"}.items():
+            "momentum": f"at {word(len(mus))} values of mu",
+            "chapter1": f"the first {word(figures['digits_504192']['count'])} digits"}.items():
         (line,) = [x for x in table.splitlines() if x.startswith(f"| `{name}` |")]
         assert said in line, (name, said)
 

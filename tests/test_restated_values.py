@@ -31,6 +31,11 @@ def word(n: int) -> str:
             "fourteen fifteen sixteen").split()[n]
 
 
+def share(n: int) -> str:
+    """1/n as the documents write it in words."""
+    return {2: "half", 3: "a third", 4: "a quarter"}[n]
+
+
 def test_the_gate_doc_states_the_configured_rate_and_margin():
     """docs/reproduction-gate.md explains two values of config/expected.yaml, and so
     restates them: the gate's family false-failure rate and the early-stopping margin."""
@@ -174,8 +179,7 @@ def test_the_gate_doc_counts_our_seeds_as_configured():
     """reproduction-gate.md speaks of our mean as one of len(seeds) seeds in three places."""
     n = len(config("config.yaml")["seeds"])
     gate = prose("docs/reproduction-gate.md")
-    share = {2: "half", 3: "a third", 4: "a quarter"}[n]  # of the stuck seed's shortfall
-    assert f"a mean of {n} that holds one is pulled {share} of the stuck seed's" in gate
+    assert f"a mean of {n} that holds one is pulled {share(n)} of the stuck seed's" in gate
     assert f"takes every {n}-seed subset of the others" in gate
     (letters,) = re.findall(r"`seeds: \[([a-z, ]+)\]`", gate)
     assert len(letters.split(", ")) == n
@@ -695,8 +699,7 @@ def test_the_performance_doc_states_a_targets_estimate_as_computed():
     on ESTIMATE_CORES cores."""
     from nndl3 import bench_docs
 
-    share = {2: "half", 4: "a quarter"}[bench_docs.ESTIMATE_CORES]
-    assert (f"the larger of its longest job and {share} its job-seconds"
+    assert (f"the larger of its longest job and {share(bench_docs.ESTIMATE_CORES)} its job-seconds"
             in prose("docs/performance.md"))
     assert bench_docs.wall_estimate(10.0, longest=1.0) == 10.0 / bench_docs.ESTIMATE_CORES
     assert bench_docs.wall_estimate(10.0, longest=9.0) == 9.0
