@@ -204,6 +204,19 @@ def test_the_mapping_goes_to_a_job_and_back_unchanged():
         PUBLISHED.of_run("xent_100")
 
 
+def test_a_sweep_is_found_by_what_its_numbers_are_not_by_its_name():
+    """The replay check finds the SVM's sweep and the runs' by the config's mapping alone."""
+    mine = book_runs.Published({}, {"a.json": "size_{n}", "b.json": book_runs.SVM_SWEEP})
+    assert (mine.sweep(of_svm=True), mine.sweep(of_svm=False)) == ("b.json", "a.json")
+    assert book_runs.Published({}, {"a.json": "size_{n}"}).sweep(of_svm=True) is None
+    svm = [{"train_size": n, "pixel_divisor": replay_check.mnist.BOOK_PIXEL_DIVISOR,
+            "accuracy": 0.5} for n in book_runs.SIZES]
+    book = book_runs.Book({"a.json": [50.0] * 9, "b.json": [50.0] * 9}, mine)
+    table = replay_check.rows(book, {"a.json": [50.0] * 9}, svm)
+    assert [(r["file"], r["status"]) for r in table] == [("a.json", replay_check.IDENTICAL),
+                                                          ("b.json", replay_check.IDENTICAL)]
+
+
 def test_the_training_size_comes_from_the_runs_config():
     """A published run's training accuracy is a fraction of its run's training set."""
     assert PUBLISHED.runs[("overfitting.json", None)] == ("overfit_1k", 1000)

@@ -22,6 +22,7 @@ from .errors import UserError
 DIR = "book_runs"
 LISTS = ("evaluation_cost", "evaluation_accuracy", "training_cost", "training_accuracy")
 EVALUATION_SIZE = 10_000  # test and validation sets alike
+SVM_SWEEP = "svm"  # a sweep (config published.sweeps) whose numbers are the SVM's, not runs'
 SIZES = (100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000)  # the sweep's N, in file order
 
 
@@ -31,11 +32,16 @@ class Published:
     `workflow_config.published` (each run's training-set size from its spec)."""
     runs: dict    # (file, key) -> (our run, its training-set size); the key selects one run
     #               of a file of several: a name, or a position (multiple_eta.json)
-    sweeps: dict  # training-size sweep file -> what its nine numbers are ("size_{n}", "svm")
+    sweeps: dict  # training-size sweep file -> what its nine numbers are ("size_{n}", SVM_SWEEP)
 
     @property
     def files(self) -> tuple[str, ...]:
         return tuple(sorted({f for f, _ in self.runs} | set(self.sweeps)))
+
+    def sweep(self, of_svm: bool) -> str | None:
+        """The sweep file of the SVM's numbers (`of_svm`), or of our runs of each size."""
+        return next((f for f, what in self.sweeps.items() if (what == SVM_SWEEP) == of_svm),
+                    None)
 
     def of_run(self, run: str) -> tuple[str, object]:
         """(file, key) of the published run our `run` repeats."""
@@ -59,7 +65,7 @@ class Published:
                 runs[(file, key)] = (run, spec["train_size"])
         sweeps = dict(config["published"]["sweeps"])
         for file, what in sweeps.items():
-            if what != "svm" and not all(what.format(n=n) in config["runs"] for n in SIZES):
+            if what != SVM_SWEEP and not all(what.format(n=n) in config["runs"] for n in SIZES):
                 raise UserError(f"config published.sweeps.{file}: {what!r} does not name a "
                                 f"run of every size {SIZES}")
         return cls(runs, sweeps)

@@ -21,8 +21,6 @@ from .errors import UserError
 from .status import FAIL, IDENTICAL, KNOWN_DEVIATION
 
 COST_TOLERANCE = 1e-9
-SVM_FILE = "more_data_svm.json"
-SWEEP_FILE = "more_data.json"
 
 
 def at_book_scale(svm_result: dict) -> bool:
@@ -49,10 +47,10 @@ def list_row(file: str, key, name: str, published, replayed) -> dict:
             "status": IDENTICAL if same.all() else FAIL}
 
 
-def file_rows(file: str, keys: list, published, replayed) -> list[dict]:
-    """Every non-empty published list of one file (its runs: `keys`) against the replayed
-    file's."""
-    if file == SWEEP_FILE:  # percent = count / 100.0, computed the same way: compared exactly
+def file_rows(file: str, keys: list, published, replayed, sweep: bool) -> list[dict]:
+    """Every non-empty published list of one file (its runs: `keys`; a training-size
+    `sweep`'s one list) against the replayed file's."""
+    if sweep:  # percent = count / 100.0, computed the same way: compared exactly
         return [list_row(file, None, "validation_percent", published, replayed)]
     rows = []
     for key in keys:
@@ -65,13 +63,13 @@ def file_rows(file: str, keys: list, published, replayed) -> list[dict]:
     return rows
 
 
-def svm_row(published: list, svm_results: list[dict]) -> dict:
-    """The SVM sweep against nndl3.svm's results at the book's pixel scale, as counts of the
-    10,000 validation images."""
+def svm_row(file: str, published: list, svm_results: list[dict]) -> dict:
+    """The SVM sweep (`file`) against nndl3.svm's results at the book's pixel scale, as
+    counts of the 10,000 validation images."""
     by_size = {r["train_size"]: r for r in svm_results
                if at_book_scale(r) and r.get("evaluation", "validation") == "validation"}
     ours = [by_size[n]["accuracy"] * 100 if n in by_size else np.nan for n in book_runs.SIZES]
-    row = list_row(SVM_FILE, None, "validation_percent", np.round(np.asarray(published) * 100),
+    row = list_row(file, None, "validation_percent", np.round(np.asarray(published) * 100),
                    np.round(np.asarray(ours) * 100))
     missing = [n for n in book_runs.SIZES if n not in by_size]
     return {**row, "note": f"no SVM result for N = {missing}"} if missing else row
@@ -82,13 +80,14 @@ def rows(book: book_runs.Book, replayed: dict, svm_results=(), known=None) -> li
     list named in `known` (a list's id or its file -> the measured cause) is reported as a
     known deviation, not failed."""
     found = []
+    svm_file, sweep_file = book.published.sweep(True), book.published.sweep(False)
     for file in book.published.files:
-        if file == SVM_FILE:
+        if file == svm_file:
             if svm_results:
-                found.append(svm_row(book[file], list(svm_results)))
+                found.append(svm_row(file, book[file], list(svm_results)))
         elif file in replayed:
             keys = [k for f, k in book.published.runs if f == file]
-            found += file_rows(file, keys, book[file], replayed[file])
+            found += file_rows(file, keys, book[file], replayed[file], file == sweep_file)
     return [with_known(r, known or {}) for r in found]
 
 
@@ -107,9 +106,10 @@ def as_inputs(content: book_runs.Book, svm_results=()) -> tuple[dict, dict]:
         agg = aggregates.setdefault(c["run"], {"monitored_epochs": c["epochs"].tolist(),
                                                "metrics": {}})
         agg["metrics"][c["metric"]] = {"per_seed": [c["values"].tolist()]}
-    if SWEEP_FILE in content:
-        run_of_size = content.published.sweeps[SWEEP_FILE]
-        for n, v in book_runs.points(content, SWEEP_FILE).items():
+    sweep_file = content.published.sweep(False)
+    if sweep_file in content:
+        run_of_size = content.published.sweeps[sweep_file]
+        for n, v in book_runs.points(content, sweep_file).items():
             aggregates[run_of_size.format(n=n)] = {
                 # the sweep's runs train 1,500,000 / n epochs (config/config.yaml's
                 # size runs; tests/test_book_runs.py holds the two together)
@@ -131,7 +131,7 @@ def text_rows(expected: dict, book: book_runs.Book, replayed: dict,
     theirs = check.Inputs(*as_inputs(
         book_runs.Book({f: book[f] for f in replayed if f in book}, book.published),
         [{"train_size": n, "pixel_divisor": mnist.BOOK_PIXEL_DIVISOR, "accuracy": v}
-         for n, v in book_runs.points(book, SVM_FILE).items()]))
+         for n, v in book_runs.points(book, book.published.sweep(True)).items()]))
     found = []
     for row in expected["quantities"]:
         source = row["source"]
