@@ -65,7 +65,7 @@ class Published:
                 runs[(file, key)] = (run, spec["train_size"])
         sweeps = dict(config["published"]["sweeps"])
         for file, what in sweeps.items():
-            if what != SVM_SWEEP and not all(what.format(n=n) in config["runs"] for n in SIZES):
+            if what != SVM_SWEEP and not all(run in config["runs"] for run in size_runs(what)):
                 raise UserError(f"config published.sweeps.{file}: {what!r} does not name a "
                                 f"run of every size {SIZES}")
         return cls(runs, sweeps)
@@ -94,6 +94,12 @@ class Published:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             raise UserError(f"{what}: not the published-run mapping the workflow writes "
                             "(JSON with `runs` and `sweeps`)") from None
+
+
+def size_runs(what: str) -> list[str]:
+    """Our runs a training-size sweep stands for (`what`: config published.sweeps, "size_{n}"),
+    one per N of SIZES."""
+    return [what.format(n=n) for n in SIZES]
 
 
 class Book(dict):

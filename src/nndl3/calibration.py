@@ -203,7 +203,7 @@ def measure_bands(book: book_runs.Book, aggregates: dict, default: list[int]) ->
                 name: [round(float(v), 6) for v in f(rows, axis=0)]
                 for name, f in (("mean", np.mean), ("min", np.min), ("max", np.max))}}
     for file, what in book.published.sweeps.items():
-        runs = [what.format(n=n) for n in book_runs.SIZES]
+        runs = book_runs.size_runs(what)
         if what != book_runs.SVM_SWEEP and all(run in aggregates for run in runs):
             finals = np.array([[row[-1] for row in subset(aggregates[run], default, file)
                                 ["metrics"]["evaluation_accuracy"]["per_seed"]]

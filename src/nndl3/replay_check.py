@@ -31,7 +31,7 @@ def at_book_scale(svm_result: dict) -> bool:
 def list_row(file: str, key, name: str, published, replayed) -> dict:
     """One published list against its replay."""
     book = np.asarray(published, dtype=np.float64)
-    ours = np.asarray(replayed if replayed is not None else [], dtype=np.float64)
+    ours = np.asarray(replayed, dtype=np.float64)
     row = {"id": ".".join(str(p) for p in (file, key, name) if p is not None), "file": file,
            "key": key, "list": name, "epochs": len(book)}
     if len(ours) != len(book):
@@ -47,20 +47,15 @@ def list_row(file: str, key, name: str, published, replayed) -> dict:
             "status": IDENTICAL if same.all() else FAIL}
 
 
-def file_rows(file: str, keys: list, published, replayed, sweep: bool) -> list[dict]:
-    """Every non-empty published list of one file (its runs: `keys`; a training-size
-    `sweep`'s one list) against the replayed file's."""
-    if sweep:  # percent = count / 100.0, computed the same way: compared exactly
-        return [list_row(file, None, "validation_percent", published, replayed)]
-    rows = []
-    for key in keys:
-        lists = book_runs.run_lists({file: published}, file, key)
-        ours = book_runs.run_lists({file: replayed}, file, key) if replayed is not None else None
-        for i, name in enumerate(book_runs.LISTS):
-            if lists[i]:
-                rows.append(list_row(file, key, name, lists[i],
-                                     ours[i] if ours is not None else None))
-    return rows
+def run_rows(book: book_runs.Book, replayed: dict, file: str) -> list[dict]:
+    """Every non-empty published list of one file's runs against the replayed file's."""
+    found = []
+    for key in (k for f, k in book.published.runs if f == file):
+        theirs = book_runs.run_lists(book, file, key)
+        ours = book_runs.run_lists(replayed, file, key)
+        found += [list_row(file, key, name, theirs[i], ours[i])
+                  for i, name in enumerate(book_runs.LISTS) if theirs[i]]
+    return found
 
 
 def svm_row(file: str, published: list, svm_results: list[dict]) -> dict:
@@ -85,9 +80,12 @@ def rows(book: book_runs.Book, replayed: dict, svm_results=(), known=None) -> li
         if file == svm_file:
             if svm_results:
                 found.append(svm_row(file, book[file], list(svm_results)))
-        elif file in replayed:
-            keys = [k for f, k in book.published.runs if f == file]
-            found += file_rows(file, keys, book[file], replayed[file], file == sweep_file)
+        elif file not in replayed:
+            continue
+        elif file == sweep_file:  # percent = count / 100.0, computed the same way: exact
+            found.append(list_row(file, None, "validation_percent", book[file], replayed[file]))
+        else:
+            found += run_rows(book, replayed, file)
     return [with_known(r, known or {}) for r in found]
 
 
@@ -160,7 +158,7 @@ def text_with_known(text: list[dict], table: list[dict],
     deviating = set()
     for r in (r for r in table if r["status"] == KNOWN_DEVIATION):
         if r["file"] in published.sweeps:
-            deviating |= {published.sweeps[r["file"]].format(n=n) for n in book_runs.SIZES}
+            deviating |= set(book_runs.size_runs(published.sweeps[r["file"]]))
         elif (r["file"], r["key"]) in published.runs:
             deviating.add(published.runs[(r["file"], r["key"])][0])
     return [{**r, "status": KNOWN_DEVIATION,
@@ -172,14 +170,14 @@ class Replayed(dict):
     """Replayed files by the published file's name, with the paths they were read from (for
     the errors)."""
 
-    def __init__(self, files: dict, paths: dict):
-        super().__init__(files)
-        self.paths = paths
+    def __init__(self):
+        super().__init__()
+        self.paths = {}
 
 
 def read(paths) -> Replayed:
     """Replayed files by the published file's name (results/replay/<file>)."""
-    replayed = Replayed({}, {})
+    replayed = Replayed()
     for path in map(Path, paths):
         if not path.name.endswith(".json"):
             raise UserError(f"{path}: not the replay of a published run (book_runs/*.json)")
