@@ -52,8 +52,9 @@ def target_times_table(targets: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def load(root: Path) -> dict:
-    return json.loads((root / paths.KERNEL_BENCH).read_text())
+def load(root: Path, rel: str = paths.KERNEL_BENCH) -> dict:
+    """A benchmark's committed record (bench.py's by default)."""
+    return json.loads((root / rel).read_text())
 
 
 def machine_line(record: dict) -> str:
@@ -224,7 +225,7 @@ def divergence(entry: dict) -> str:
 def replay_sensitivity(root: Path) -> str:
     """Each engine's replay against the book, the first engine's replay against itself with
     every initial weight one ulp higher, and each engine's CPU seconds per file."""
-    record = json.loads((root / paths.REPLAY_SENSITIVITY).read_text())
+    record = load(root, paths.REPLAY_SENSITIVITY)
     engines, nudged = record["engines"], record["nudged_engine"]
     command = " ".join(["python benchmarks/replay_sensitivity.py", *record["files"],
                         "--engines", *engines])

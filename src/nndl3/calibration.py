@@ -101,7 +101,7 @@ def measure_rows(expected: dict, inputs: check.Inputs, default: list[int]) -> di
         seed_sd[row["id"]] = row_sd(row, values, check.best_by_values(row, mine))
         per_seed[row["id"]] = {int(s): round(float(v), check.CALIBRATION_DECIMALS)
                                for s, v in zip(check.row_seeds(row, default), values, strict=True)}
-        if any(k.endswith("_sds") for k in row.get("claim") or {}):
+        if check.needs_claim_sd(row):
             claim_sd[row["id"]] = row_sd(row, check.regenerate(other_run(row), mine))
     return {"seed_sd": seed_sd, "per_seed": per_seed, **({"claim_sd": claim_sd} if claim_sd
                                                         else {})}

@@ -36,6 +36,7 @@ import numpy as np
 
 from . import changed, paths, readers, stats
 from .aggregate import diverged_named, padded
+from .cells import number
 from .errors import UserError
 from .stats import below, quantiles
 from .status import CHANGED, FAIL, KNOWN_DEVIATION, PASS, WEAK
@@ -284,17 +285,27 @@ def row_sd(row: dict, values: np.ndarray, by: np.ndarray | None = None) -> float
     return stats.sd(values)
 
 
+def needs_claim_sd(row: dict) -> bool:
+    """A claim between two runs' spreads (`*_sds`): the calibration measures its other run's
+    sd too (claim_sd)."""
+    return any(k.endswith("_sds") for k in row.get("claim") or {})
+
+
+def stored_values(calibration: dict, row_id: str) -> dict | None:
+    """A row's calibration values by seed, if the calibration stored them."""
+    return (calibration.get("per_seed") or {}).get(row_id)
+
+
 def stored_row_problem(row: dict, points: dict, seeds: list[int]) -> str | None:
     """What is missing or inconsistent in a row's calibration (None if nothing): its sd
     (and claim sd), its values on exactly `seeds` (its degrees of freedom), and its sd
     this code's `row_sd` of those values up to their rounding (but for a row whose best
     seed is picked by another quantity, `best_by`, whose values are not stored)."""
     rid = row["id"]
-    for key, needed in (("seed_sd", True),
-                        ("claim_sd", any(k.endswith("_sds") for k in row.get("claim") or {}))):
+    for key, needed in (("seed_sd", True), ("claim_sd", needs_claim_sd(row))):
         if needed and rid not in points.get(key, {}):
             return f"no {key}"
-    values = (points.get("per_seed") or {}).get(rid)
+    values = stored_values(points, rid)
     if values is None:
         return "no per_seed"
     if sorted(values) != sorted(seeds):
@@ -407,7 +418,7 @@ def claim_holds(claim: dict, mean: float, tol: float) -> bool:
 
 def calibrated_n(calibration: dict, row_id: str) -> int:
     """How many seeds a row's sd was measured on: its own per-seed values, else the file's."""
-    values = (calibration.get("per_seed") or {}).get(row_id)
+    values = stored_values(calibration, row_id)
     n = len(values) if values else int(calibration.get("n") or len(calibration["seeds"]))
     if n < 2:  # an sd needs two seeds, its t quantile one degree of freedom
         raise UserError(f"calibration: {row_id}: its sd rests on {n} seed(s), at least 2 "
@@ -543,8 +554,7 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         weak = (j["detectable_shift"] is not None and effect is not None
                 and j["detectable_shift"] > effect)
         # a best-of row's book number is a best of k, not one seed: no single-seed rank
-        ours = (None if row.get("best_of") else
-                (calibration.get("per_seed") or {}).get(row["id"]))
+        ours = None if row.get("best_of") else stored_values(calibration, row["id"])
         if change:  # the calibration measured the book's settings, not these
             j = {**j, "tolerance": None, "tolerance_k_sigma": None, "detectable_shift": None,
                  "shift_unlimited": None}
@@ -581,7 +591,7 @@ def result(row: dict, values: np.ndarray, j: dict, status: str, reason: str | No
         "id": row["id"], "section": row["section"], "quantity": row["quantity"],
         "book": row.get("book"), "claim": j["claim"],
         "mean": float(values.mean()) if n else None,
-        "sd": (float(values.std(ddof=1)) if n > 1 else 0.0) if n else None, "n": n,
+        "sd": (stats.sd(values) if n > 1 else 0.0) if n else None, "n": n,
         "min": float(values.min()) if n else None, "max": float(values.max()) if n else None,
         **{k: v for k, v in j.items() if k not in ("claim", "passed")},
         "text_effect": effect, "weak": weak,
@@ -625,13 +635,11 @@ def table(results: list[dict], comparisons: list[dict] = (), headline: str | Non
     for r in ordered(results, headline):
         d = digits(r)
         status = r["status"] + (f" ({r['reason']})" if r.get("reason") else "")
-        shift, unlimited = ("-" if r.get(key) is None else f"{r[key]:.{d}f}"
-                            for key in ("detectable_shift", "shift_unlimited"))
-        effect = "-" if r["text_effect"] is None else f"{r['text_effect']:.{d}f}"
+        shift, unlimited, effect = (number(r.get(key), f".{d}f") for key in (
+            "detectable_shift", "shift_unlimited", "text_effect"))
         rank = "-" if not r.get("book_below") else "{} of {}".format(*r["book_below"])
         p = f"{p_mean[r['id']]:.3g}" if r["id"] in p_mean else "-"
-        tol = "-" if r["tolerance"] is None else f"± {r['tolerance']:.{d}f}"
-        old = "-" if r["tolerance_k_sigma"] is None else f"± {r['tolerance_k_sigma']:.{d}f}"
+        tol, old = (number(r[key], f".{d}f", "± ") for key in ("tolerance", "tolerance_k_sigma"))
         measured = ("- (0) | -" if r["mean"] is None else
                     f"{r['mean']:.{d}f} ± {r['sd']:.{d}f} ({r['n']}) | "
                     f"{r['min']:.{d}f}-{r['max']:.{d}f}")

@@ -34,6 +34,7 @@ import numpy as np
 
 from . import book_runs, changed, readers
 from .aggregate import diverged_named
+from .cells import number
 from .errors import UserError
 from .status import CHANGED, FAIL, KNOWN_DEVIATION, NOT_COMPARED, PASS
 from .tolerance import K_SIGMA, k_sigma_tolerance, scale
@@ -316,10 +317,6 @@ def table(rows: list[dict]) -> str:
                      f"{number(r.get('held_out_p01'), '.4f')} | {r['offset']:+.3f} | {z} | "
                      f"{number(r.get('detectable_shift'), '.3f')} | {r['status']} |")
     return "\n".join(lines) + "\n"
-
-
-def number(value, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
 
 
 def needed_runs(published: book_runs.Published) -> list[str]:

@@ -29,6 +29,7 @@ import numpy as np
 import yaml
 
 from . import atomic, bench_docs, book_runs, literature_docs, paths, readers
+from .bench_docs import met
 from .errors import UserError
 from .status import KNOWN_DEVIATION, WEAK
 from .tolerance import K_SIGMA, scale
@@ -276,10 +277,18 @@ def published_best_and_last(root: Path, row_id: str) -> tuple[float, float, str]
     published = book_runs.Published.from_file(root / paths.CONFIG)
     rows = yaml.safe_load((root / paths.EXPECTED).read_text())["quantities"]
     source = next(r["source"] for r in rows if r["id"] == row_id)
-    file, key = published.of_run(source["run"])
+    curve = published_curve(root, published, source["run"], source["metric"])
+    values = 100 * curve["values"]
+    return float(values.max()), float(values[-1]), f"{book_runs.DIR}/{curve['file']}"
+
+
+def published_curve(root: Path, published: book_runs.Published, run: str,
+                    metric: str) -> dict:
+    """The book's published list of `metric` of the run our `run` repeats
+    (book_runs.curve), read from its file alone."""
+    file, key = published.of_run(run)
     book = book_runs.read((root / book_runs.DIR / file,), published)
-    values = 100 * book_runs.curve(book, file, key, source["metric"])["values"]
-    return float(values.max()), float(values[-1]), f"{book_runs.DIR}/{file}"
+    return book_runs.curve(book, file, key, metric)
 
 
 def mutants(root: Path) -> str:
@@ -462,7 +471,6 @@ def reference_drift(doc: dict) -> str:
 
 def pipeline_targets(doc: dict) -> str:
     """The run against docs/design.md's targets (PIPELINE_TARGETS)."""
-    from .bench_docs import met
 
     goal = PIPELINE_TARGETS
     whole, most = doc["pipeline_in_reference_epochs"], goal["reference_epochs_at_most"]
@@ -549,9 +557,13 @@ def calibration_time(root: Path) -> str:
     """What `snakemake calibrate` costs, from its jobs' benchmark files (CPU seconds do not
     depend on what else the machine ran)."""
     jobs, cpu, wall = totals(benchmarks(root / CALIBRATION_TIMES))
-    return (f"`snakemake calibrate`: {jobs} training jobs, {cpu:.0f} CPU seconds in all "
-            f"({bench_docs.cores_minutes(cpu)}; the jobs' own wall times add up to "
-            f"{wall:.0f} s).\n")
+    return f"`snakemake calibrate`: {jobs} training jobs, " + cost_in_all(cpu, wall)
+
+
+def cost_in_all(cpu: float, wall: float) -> str:
+    """A set of jobs' whole cost: CPU seconds, on the estimate's cores, and wall seconds."""
+    return (f"{cpu:.0f} CPU seconds in all ({bench_docs.cores_minutes(cpu)}; the jobs' own "
+            f"wall times add up to {wall:.0f} s).\n")
 
 
 def claims(root: Path) -> str:
@@ -584,9 +596,7 @@ def book_in_band(root: Path, figure: str) -> str:
     bands = json.loads(recipe_path.read_text())["bands"] if recipe_path.is_file() else {}
     inside, recipe, check = [], [], []
     for series in (s for s in entry["series"] if s.get("book")):
-        file, key = published.of_run(series["run"])
-        book = book_runs.read([root / book_runs.DIR / file], published)
-        curve = book_runs.curve(book, file, key, series["metric"])
+        curve = published_curve(root, published, series["run"], series["metric"])
         agg = load_json(root, paths.AGGREGATE.format(run=series["run"]))
         stats = agg["metrics"][series["metric"]]
         epochs = len(curve["epochs"])
@@ -662,8 +672,7 @@ def recipe_time(root: Path) -> str:
         text = (f"`snakemake recipe_check` (CI): seed {seeds[0]} of each run, "
                 f"{spot_cpu:.0f} CPU seconds ({bench_docs.cores_minutes(spot_cpu)}). " + text)
     if jobs == len(runs) * len(seeds):
-        return text + (f"{cpu:.0f} CPU seconds in all ({bench_docs.cores_minutes(cpu)}; the "
-                       f"jobs' own wall times add up to {wall:.0f} s).\n")
+        return text + cost_in_all(cpu, wall)
     per_run = {run: [float(r["cpu_time"]) for k, r in rows.items() if k[0] == run]
                for run in runs}
     if not all(per_run.values()):

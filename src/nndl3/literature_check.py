@@ -47,6 +47,7 @@ import math
 import numpy as np
 
 from . import paths, readers, stats, tolerance
+from .cells import number
 from .errors import UserError
 from .status import FAIL, NOT_RUN, PASS, WEAK
 
@@ -312,12 +313,19 @@ def markdown(results: list[dict], choices: list[dict] = (), orders: list[dict] =
             lines.append(f"| {r['id']} | {r['quantity']} | {r['book']} | {r['mean']:.2f} "
                          f"({r['n']}) | {r['seed_sd']:.3f} | {r['binomial_sd']:.3f} | "
                          f"± {r['tolerance']:.2f} | {shift_cells(r)} | {r['status']} |")
-    lines += ["", counts_line(results), "", WEAK_MEANS, *more_seeds_lines(results)]
+    return "\n".join(lines + summary_lines(results, choices, orders)) + "\n"
+
+
+def summary_lines(results: list[dict], choices: list[dict] = (),
+                  orders: list[dict] = ()) -> list[str]:
+    """What follows the rows' table, in the check's output and docs/literature.md alike:
+    the counts, what `weak` means, what more seeds would do, the choices and the orders."""
+    lines = ["", counts_line(results), "", WEAK_MEANS, *more_seeds_lines(results)]
     if choices:
         lines += ["", CHOICE_HEAD, ""] + [choice_line(c) for c in choices]
     if orders:
         lines += ["", ORDER_HEAD, ""] + [order_line(o) for o in orders]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 WEAK_MEANS = ("`weak`: passes, but its detectable shift (what fails it with the gate's "
@@ -331,7 +339,7 @@ SHIFT_HEADS = "detectable shift | with unlimited seeds | paper's effect"
 def shift_cells(r: dict) -> str:
     """A made row's detectable shift, with unlimited seeds too, and the paper's effect: the
     three table cells of SHIFT_HEADS."""
-    return " | ".join("-" if r.get(key) is None else f"{r[key]:.2f}"
+    return " | ".join(number(r.get(key), ".2f")
                       for key in ("detectable_shift", "shift_unlimited", "paper_effect"))
 
 

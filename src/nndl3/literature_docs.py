@@ -4,20 +4,16 @@ probed runs stand."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from . import bench_docs, paths
+from .bench_docs import met
 from .code import digest
-
-
-def load(root: Path, rel: str) -> dict:
-    return json.loads((root / rel).read_text())
 
 
 def wide_bench(root: Path) -> str:
     """benchmarks/wide.py's table (paths.WIDE_BENCH)."""
-    r = load(root, paths.WIDE_BENCH)
+    r = bench_docs.load(root, paths.WIDE_BENCH)
     one, two, f = r["one_hidden"], r["two_hidden"], r["one_hidden"]["floor"]
     lines = [f"{r['train_size']:,} images, CPU seconds of one thread, median of "
              f"{r['repeats']} epochs ({r['machine']['cpu']}, load "
@@ -59,7 +55,6 @@ def wide_settings(row: dict) -> str:
 def wide_targets(r: dict) -> str:
     """The run against docs/design.md's targets for the wide engine (benchmarks/wide.py's
     TARGETS, in the record)."""
-    from .bench_docs import met
 
     goal = r.get("targets")
     if not goal:
@@ -80,7 +75,7 @@ def literature_cost(root: Path) -> str:
     its runs or their epochs are no longer config/literature.yaml's."""
     from .literature import load_config
 
-    r = load(root, paths.LITERATURE_COST)
+    r = bench_docs.load(root, paths.LITERATURE_COST)
     runs = load_config(root / paths.LITERATURE_CONFIG)["runs"]
     measured = {row["run"]: row["epochs"] for row in r["rows"]}
     configured = {name: run.get("epochs") for name, run in runs.items()}
@@ -106,7 +101,7 @@ def literature_rows(root: Path) -> str:
     """The literature rows' status (paths.LITERATURE_JSON)."""
     from . import literature_check as lc
 
-    result = load(root, paths.LITERATURE_JSON.format(scale=lc.RUNS))
+    result = bench_docs.load(root, paths.LITERATURE_JSON.format(scale=lc.RUNS))
     expected = root / paths.EXPECTED
     # judged again from its stored numbers: a committed result may predate the judgment
     rows = lc.rows(expected)
@@ -119,11 +114,7 @@ def literature_rows(root: Path) -> str:
                if "mean" in r else "- | - | - | - | -")
         varies = f" (varies a choice of `{r['varies']}`)" if "varies" in r else ""
         lines.append(f"| `{r['id']}`{varies} | {r['book']} | {got} | {r['status']} |")
-    lines += ["", lc.counts_line(rows), "", lc.WEAK_MEANS, *lc.more_seeds_lines(rows)]
-    if result.get("choices"):
-        lines += ["", lc.CHOICE_HEAD, ""] + [lc.choice_line(c) for c in result["choices"]]
-    if result.get("orders"):
-        lines += ["", lc.ORDER_HEAD, ""] + [lc.order_line(o) for o in result["orders"]]
+    lines += lc.summary_lines(rows, result.get("choices") or (), result.get("orders") or ())
     current = digest("literature-train", root / "src" / "nndl3")
     return "\n".join(lines + ["", provenance(result["rows"], current)]) + "\n"
 
@@ -155,7 +146,7 @@ def literature_probe(root: Path) -> str:
     at the last epoch probed and at the epoch best on validation."""
     lines = ["| run | epochs probed | test % at the last epoch, per seed | "
              "test % at the best validation epoch (epoch) |", "|---|---|---|---|"]
-    for r in load(root, paths.LITERATURE_PROBE_JSON)["runs"]:
+    for r in bench_docs.load(root, paths.LITERATURE_PROBE_JSON)["runs"]:
         last = ", ".join(f"{v:.2f}" for v in r["test_last"])
         best = ", ".join(f"{v:.2f} ({e})" for v, e in zip(r["test_at_best"],
                                                            r["best_epochs"], strict=True))
