@@ -53,7 +53,7 @@ def target_times_table(targets: list[dict]) -> str:
 
 
 def load(root: Path, rel: str = paths.KERNEL_BENCH) -> dict:
-    """A benchmark's committed record (bench.py's by default)."""
+    """A committed JSON record, a benchmark's or a result's (bench.py's by default)."""
     return json.loads((root / rel).read_text())
 
 

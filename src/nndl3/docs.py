@@ -471,7 +471,6 @@ def reference_drift(doc: dict) -> str:
 
 def pipeline_targets(doc: dict) -> str:
     """The run against docs/design.md's targets (PIPELINE_TARGETS)."""
-
     goal = PIPELINE_TARGETS
     whole, most = doc["pipeline_in_reference_epochs"], goal["reference_epochs_at_most"]
     path, limit = doc["critical_path_in_reference_epochs"], goal["critical_path_at_most"]

@@ -55,7 +55,6 @@ def wide_settings(row: dict) -> str:
 def wide_targets(r: dict) -> str:
     """The run against docs/design.md's targets for the wide engine (benchmarks/wide.py's
     TARGETS, in the record)."""
-
     goal = r.get("targets")
     if not goal:
         return "This run has no target line (it predates the record's `targets`)."
