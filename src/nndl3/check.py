@@ -82,7 +82,7 @@ def row_values(row: dict, inputs: Inputs) -> np.ndarray:
     (an Unmeasured one is the caller's to judge)."""
     try:
         values = regenerate(row["source"], inputs)
-        return best_of_values(row, values, inputs) if row.get("best_of") else values
+        return best_of(row, values, best_by_values(row, inputs)) if row.get("best_of") else values
     except Unmeasured:
         raise
     except UserError as exc:
@@ -368,25 +368,15 @@ def seeds_needed(row: dict) -> str:
     return f"best_of {row['best_of']} needs at least {row['best_of']} seeds"
 
 
-def best_by(row: dict) -> dict | None:
-    """The quantity that picks a `best_of` row's best run, for a row reading another (a
-    transcript's epoch k, of the run best by its peak): the row's run and metric reduced
-    by `best_by` over all its epochs. None: the row's own quantity picks."""
+def best_by_values(row: dict, inputs: Inputs) -> np.ndarray | None:
+    """Per seed, the values of the quantity that picks a `best_of` row's best run, for a
+    row reading another (a transcript's epoch k, of the run best by its peak): the row's
+    run and metric reduced by `best_by` over all its epochs. None: the row's own values
+    pick it."""
     if "best_by" not in row:
         return None
     s = row["source"]
-    return {"run": s["run"], "metric": s["metric"], "reduce": row["best_by"]}
-
-
-def best_by_values(row: dict, inputs: Inputs) -> np.ndarray | None:
-    """Per seed, the values of the quantity that picks a best_of row's best run (its
-    `best_by`); None when the row's own values pick it."""
-    by = best_by(row)
-    return None if by is None else regenerate(by, inputs)
-
-
-def best_of_values(row: dict, values: np.ndarray, inputs: Inputs) -> np.ndarray:
-    return best_of(row, values, best_by_values(row, inputs))
+    return regenerate({"run": s["run"], "metric": s["metric"], "reduce": row["best_by"]}, inputs)
 
 
 def diverged(source: dict, aggregates: dict) -> list[str]:
