@@ -274,14 +274,13 @@ def spot_check(expected: dict, book: book_runs.Book, points: dict, curve_doc: di
     """Compare one re-trained calibration seed with the stored values of every row and
     curve that has it: (values compared, the mismatches named one per line)."""
     compared, problems = 0, []
-    stored_rows = points.get("per_seed") or {}
     for row in expected["quantities"]:
         if not check.seeded(row):
             continue
-        stored = (stored_rows.get(row["id"]) or {}).get(seed)
+        stored = (check.stored_values(points, row["id"]) or {}).get(seed)
         if stored is None:
             problems.append(f"row {row['id']}: no stored value for seed {seed} "
-                            "(rerun `snakemake calibrate`, then `snakemake install_calibration`)")
+                            f"({tolerance.RECALIBRATE})")
             continue
         (value,) = check.regenerate(row["source"], inputs)
         compared += 1

@@ -42,6 +42,7 @@ from .stats import below, quantiles
 from .status import CHANGED, FAIL, KNOWN_DEVIATION, PASS, WEAK
 from .tolerance import (
     K_SIGMA,
+    RECALIBRATE,
     Gate,
     book_numbers_problem,
     book_tolerance,
@@ -394,8 +395,7 @@ def resolved_claim(row: dict, calibration: dict) -> dict:
         if key in claim:
             sd = (calibration.get("claim_sd") or {}).get(row["id"])
             if sd is None:
-                raise UserError(f"calibration: no claim_sd for {row['id']!r} (rerun "
-                                "`snakemake calibrate`, then `snakemake install_calibration`)")
+                raise UserError(f"calibration: no claim_sd for {row['id']!r} ({RECALIBRATE})")
             return {op: round(claim[key] * sd, 4)}
     return claim
 
@@ -537,8 +537,7 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
                                   effects.get(row["id"])))
             continue
         if seeded(row) and row["id"] not in calibration["seed_sd"] and not row.get("every_seed"):
-            raise UserError(f"calibration: no seed_sd for {row['id']!r} (rerun "
-                            "`snakemake calibrate`, then `snakemake install_calibration`)")
+            raise UserError(f"calibration: no seed_sd for {row['id']!r} ({RECALIBRATE})")
         j = judged(row, values, calibration, gate, recipe)
         effect = effects.get(row["id"])
         weak = (j["detectable_shift"] is not None and effect is not None

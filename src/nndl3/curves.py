@@ -37,7 +37,7 @@ from .aggregate import diverged_named
 from .cells import number
 from .errors import UserError
 from .status import CHANGED, FAIL, KNOWN_DEVIATION, NOT_COMPARED, PASS
-from .tolerance import K_SIGMA, k_sigma_tolerance, scale
+from .tolerance import K_SIGMA, RECALIBRATE, k_sigma_tolerance, scale
 
 PRECISION = 0.0  # the published lists are exact counts and unrounded costs
 
@@ -229,8 +229,7 @@ def evaluate(book: book_runs.Book, calibration: dict, aggregates: dict,
             continue
         if agg is None or cal is None:  # every published curve we monitor is checked
             why = "its run was not given" if agg is None else "not calibrated"
-            rows.append({**row, "status": FAIL, "reason": f"{why} (rerun `snakemake "
-                         "calibrate`, then `snakemake install_calibration`)"})
+            rows.append({**row, "status": FAIL, "reason": f"{why} ({RECALIBRATE})"})
             continue
         n = len(ours)
         if n != calibration["n_check"]:  # the threshold is simulated for n_check seeds

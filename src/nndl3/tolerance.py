@@ -35,6 +35,8 @@ from . import readers, stats
 from .errors import UserError
 
 K_SIGMA = 3.0
+# What to do when a tolerance's calibration is missing or stale; every such error ends so.
+RECALIBRATE = "rerun `snakemake calibrate`, then `snakemake install_calibration`"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import stats
+from . import check, stats
 
 
 def row_pairs(calibration: dict, recipe: dict | None) -> dict:
@@ -88,7 +88,7 @@ def distributions(row_id: str, calibration: dict, recipe: dict | None, result: d
     """One row's distributions side by side: the recipe's seeds, our calibration seeds,
     the seeds of this check (`result`, the row as evaluated), the book's one draw."""
     def of(doc):
-        values = ((doc or {}).get("per_seed") or {}).get(row_id)
+        values = check.stored_values(doc or {}, row_id)
         return None if values is None else {"seeds": [min(values), max(values)],
                                             **summary(list(values.values()))}
 
