@@ -662,7 +662,7 @@ def test_the_cost_block_refuses_a_cost_measured_for_other_runs(tmp_path):
     cost.write_text(json.dumps({"rows": rows, "seeds": 3, "total_cpu_hours": 1.0}))
     assert "| `simard_plain` |" in literature_docs.literature_cost(tmp_path)
     cost.write_text(json.dumps({"rows": rows[1:], "seeds": 3, "total_cpu_hours": 1.0}))
-    with pytest.raises(ValueError, match=f"or not at all: {rows[0]['run']}"):
+    with pytest.raises(UserError, match=f"or not at all: {rows[0]['run']} .*literature_cost"):
         literature_docs.literature_cost(tmp_path)
 
 

@@ -14,6 +14,7 @@ from matplotlib import colors
 
 from nndl3 import book_runs, figures
 from nndl3.aggregate import aggregate
+from nndl3.errors import UserError
 from nndl3.readers import LAST_EPOCH
 
 from .conftest import PUBLISHED
@@ -172,8 +173,6 @@ def test_a_run_shorter_than_the_figures_window_draws_no_book_line(tmp_path, caps
 
 
 def test_a_window_that_ends_before_it_begins_or_too_many_digits_are_refused():
-    from nndl3.errors import UserError
-
     curves = {"family": "curves", "title": "t", "epochs": [20, 10], "series": [
         {"run": "r", "metric": "evaluation_accuracy", "label": "x"}]}
     with pytest.raises(UserError, match=r"^f: epochs: \[20, 10\]: the last epoch is before"):
@@ -289,6 +288,8 @@ def test_the_first_digits_with_their_labels(tmp_path):
     assert [ax.get_xlabel() for ax in fig.axes] == [f"label {d}" for d in (6, 5, 4, 3, 2, 1)]
     assert [ax.get_images()[0].get_array()[0, 0] * 255 for ax in fig.axes] == pytest.approx(
         range(6))
+    one = draw({"family": "digits", "title": "t", "count": 1}, data=[data])  # one Axes, no list
+    assert [ax.get_xlabel() for ax in one.axes] == ["label 6"]
 
 
 def test_bars_of_baselines_and_networks_with_the_books_numbers(tmp_path):
@@ -313,6 +314,14 @@ def test_bars_of_baselines_and_networks_with_the_books_numbers(tmp_path):
     book = [ln.get_xdata()[0] for ln in ax.get_lines() if ln.get_marker() == "|"]
     assert book == [10, 22.25, 95]
     assert list(line(ax, "min-max of the seeds").get_xdata()) == [best.min(), best.max()]
+    # the legend names the book's marks once, whichever bar is the first to have one
+    first_unmarked = draw({"family": "bars", "title": "t", "bars": bars[2:]},
+                          aggregates=[path], svm=[svm], baselines=[dark])
+    assert [t.get_text() for t in first_unmarked.axes[0].get_legend().get_texts()].count(
+        "book") == 1
+    with pytest.raises(UserError, match="the SVM fit of 200 images, and none was given"):
+        draw({"family": "bars", "title": "t", "bars": [{**bars[2], "svm": 200}]},
+             aggregates=[path], svm=[svm], baselines=[dark])
 
 
 def test_the_plot_command_writes_the_png(tmp_path):
@@ -356,8 +365,6 @@ def test_inputs_are_typed_by_role(tmp_path):
 
 
 def test_a_series_drawn_with_the_book_needs_its_published_run(tmp_path):
-    from nndl3.errors import UserError
-
     path = write_aggregate(tmp_path, "overfit_1k")
     spec = {"family": "curves", "title": "t", "series": [
         {"run": "overfit_1k", "metric": "evaluation_accuracy", "label": "x", "book": True}]}
@@ -369,8 +376,6 @@ def test_a_series_drawn_with_the_book_needs_its_published_run(tmp_path):
 
 
 def test_an_unknown_function_or_an_image_beyond_the_training_set_is_named(tmp_path):
-    from nndl3.errors import UserError
-
     with pytest.raises(UserError, match=r"^--spec: function: 'sigmoidd' is not one of step, "
                                         r"sigmoid, tanh, relu$"):
         draw({"family": "function", "function": "sigmoidd", "title": "t", "ylabel": "y"})
@@ -385,8 +390,6 @@ def test_an_unknown_function_or_an_image_beyond_the_training_set_is_named(tmp_pa
 
 def test_a_run_s_aggregate_given_twice_is_named_not_one_dropped(tmp_path):
     from nndl3 import figures, readers
-    from nndl3.errors import UserError
-
     doc = {"schema": readers.AGGREGATE_SCHEMA, "run": "r", "seeds": [1],
            "monitored_epochs": [0], "metrics": {"evaluation_accuracy": {
                "per_seed": [[0.5]], "mean": [0.5], "sd": [None], "min": [0.5], "max": [0.5]}}}

@@ -451,3 +451,14 @@ def test_the_replay_engines_are_one_list_wherever_they_are_named():
     doc = (Path(__file__).parents[1] / "docs" / "replay.md").read_text()
     section = doc.split("## Engines")[1].split("\n## ")[0]
     assert set(re.findall(r"^- `([\w-]+)`:", section, re.M)) == set(replay.ENGINES)
+
+
+def test_a_replay_without_the_book_is_refused_before_the_check_runs(tmp_path):
+    """--replay without --book is refused first, naming the option, not after the whole
+    evaluation (here its inputs do not even exist)."""
+    from nndl3 import report
+    from nndl3.errors import UserError
+
+    missing = str(tmp_path / "missing.yaml")
+    with pytest.raises(UserError, match="^--replay: needs --book"):
+        report.build(missing, missing, missing, (), (), replay_paths=(missing,))

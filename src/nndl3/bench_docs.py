@@ -11,10 +11,9 @@ from the records."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from . import paths, runspec
+from . import paths, readers, runspec
 
 NAMES = {"fast": "fast (Numba, sparse inputs)", "numpy": "NumPy, vectorized",
          "reference": "reference, per example", "torch": "PyTorch, CPU"}
@@ -54,7 +53,7 @@ def target_times_table(targets: list[dict]) -> str:
 
 def load(root: Path, rel: str = paths.KERNEL_BENCH) -> dict:
     """A committed JSON record, a benchmark's or a result's (bench.py's by default)."""
-    return json.loads((root / rel).read_text())
+    return readers.json_file(root / rel, "result")
 
 
 def machine_line(record: dict) -> str:

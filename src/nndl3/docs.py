@@ -57,12 +57,8 @@ class Block:
     made_here: bool = False
 
 
-def load_json(root: Path, rel: str):
-    return readers.json_file(root / rel, "result")
-
-
 def reproduction(root: Path) -> dict:
-    return readers.require(load_json(root, paths.REPRODUCTION_JSON), (),
+    return readers.require(bench_docs.load(root, paths.REPRODUCTION_JSON), (),
                            root / paths.REPRODUCTION_JSON, "reproduction report")
 
 
@@ -173,7 +169,7 @@ def headline(root: Path) -> str:
 def gate_seeds(root: Path) -> str:
     """The gate observed (benchmarks/gate_seeds.py's JSON): each seed triple's failures,
     and the held-out rate of the t rule and of the normal rule at one nominal rate."""
-    doc = load_json(root, paths.GATE_SEEDS)
+    doc = bench_docs.load(root, paths.GATE_SEEDS)
     lines = ["| check seeds | failed rows and curves | rows judged otherwise by the "
              f"{K_SIGMA:g} sd rule (then → now) |", "|---|---|---|"]
     for r in doc["triples"]["reports"]:
@@ -235,7 +231,7 @@ def one_draw(root: Path) -> str:
 def calibration(root: Path) -> str:
     """What the installed calibration was measured on."""
     points = yaml.safe_load((root / paths.CALIBRATION_INSTALLED).read_text())
-    curves = load_json(root, paths.CALIBRATION_CURVES_INSTALLED)
+    curves = bench_docs.load(root, paths.CALIBRATION_CURVES_INSTALLED)
     seeds = points["seeds"]
     extra = {row: sorted(values) for row, values in (points.get("per_seed") or {}).items()
              if sorted(values) != sorted(seeds)}
@@ -293,7 +289,7 @@ def published_curve(root: Path, published: book_runs.Published, run: str,
 
 def mutants(root: Path) -> str:
     """The mutants' last run (paths.MUTANTS, written by tools/mutants.py)."""
-    doc = load_json(root, paths.MUTANTS)
+    doc = bench_docs.load(root, paths.MUTANTS)
     lines = ["| mutant | what it breaks | caught by a test (as named in that run) "
              "| caught by the check |",
              "|---|---|---|---|"]
@@ -419,12 +415,12 @@ def figures_table(root: Path) -> str:
 
 def target_times(root: Path) -> str:
     """Per-target wall-time estimates (paths.TARGET_TIMES, benchmarks/target_times.py)."""
-    return bench_docs.target_times_table(load_json(root, paths.TARGET_TIMES)["targets"])
+    return bench_docs.target_times_table(bench_docs.load(root, paths.TARGET_TIMES)["targets"])
 
 
 def pipeline_time(root: Path) -> str:
     """The pipeline's wall time in CI (paths.PIPELINE, written by .ci/run)."""
-    doc = load_json(root, paths.PIPELINE)
+    doc = bench_docs.load(root, paths.PIPELINE)
     commit = f", commit `{doc['commit']}`" if doc.get("commit") else ""
     return (f"`{doc['command']}`: **{doc['seconds']} s** ({doc['seconds'] / 60:.1f} min) on "
             f"{doc['date']}{commit}, {doc['jobs']} jobs.\n")
@@ -437,7 +433,7 @@ PIPELINE_TARGETS = {"reference_epochs_at_most": 80, "critical_path_at_most": 25}
 def pipeline_stages(root: Path) -> str:
     """The pipeline's CPU by kind and its critical path, against the reference epoch
     (paths.PIPELINE_TIMES, benchmarks/breakdown.py --json after CI's pipeline)."""
-    doc = load_json(root, paths.PIPELINE_TIMES)
+    doc = bench_docs.load(root, paths.PIPELINE_TIMES)
     run, epoch = doc["pipeline"], doc["reference_epoch_seconds"]
     kinds = doc["cpu_seconds_by_kind"]
     total = sum(kinds.values())
@@ -481,7 +477,7 @@ def pipeline_targets(doc: dict) -> str:
 
 
 def backprop_claims(root: Path) -> str:
-    return bench_docs.backprop_tables(load_json(root, paths.BACKPROP_CLAIMS))
+    return bench_docs.backprop_tables(bench_docs.load(root, paths.BACKPROP_CLAIMS))
 
 
 def eta100_table(doc: dict) -> str:
@@ -549,7 +545,7 @@ def transcript_text(book: dict) -> str:
 
 
 def eta100_seeds(root: Path) -> str:
-    return eta100_table(load_json(root, paths.ETA100_SEEDS))
+    return eta100_table(bench_docs.load(root, paths.ETA100_SEEDS))
 
 
 def calibration_time(root: Path) -> str:
@@ -596,7 +592,7 @@ def book_in_band(root: Path, figure: str) -> str:
     inside, recipe, check = [], [], []
     for series in (s for s in entry["series"] if s.get("book")):
         curve = published_curve(root, published, series["run"], series["metric"])
-        agg = load_json(root, paths.AGGREGATE.format(run=series["run"]))
+        agg = bench_docs.load(root, paths.AGGREGATE.format(run=series["run"]))
         stats = agg["metrics"][series["metric"]]
         epochs = len(curve["epochs"])
         count = inside_count(curve["values"], curve["epochs"], agg["monitored_epochs"],
@@ -724,7 +720,7 @@ BLOCKS = {
     # docs/literature.md (issue 27): made by `snakemake literature` and two benchmarks
     "wide-bench": Block(literature_docs.wide_bench, (paths.WIDE_BENCH,)),
     "literature-cost": Block(literature_docs.literature_cost,
-                             (paths.LITERATURE_COST,)),
+                             (paths.LITERATURE_COST, paths.LITERATURE_CONFIG)),
     "literature-rows": Block(literature_docs.literature_rows,
                              (paths.LITERATURE_JSON.format(scale=paths.LITERATURE_SCALES[0]),)),
     "literature-probe": Block(literature_docs.literature_probe,

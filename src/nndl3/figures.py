@@ -7,8 +7,9 @@ by role; `python -m nndl3 plot` gets them back as one option `--<role>` per entr
 `ROLES`, reads each role with its own reader and calls the family's function with the
 roles it takes, in the order it lists them. `ROLES` and `FAMILIES` are the one list of
 each: the plot rule, the plot command (its options, its `--check-only`) and the config's
-check read them. Adding a family is one entry of `FAMILIES`, one function of `plotting`
-and one caption file; adding a role is one entry of `ROLES`.
+check read them. Adding a family is one entry of `FAMILIES`, one function of `plotting`,
+one caption file and its keys' entry under `$defs` of `SCHEMA`; adding a role is one
+entry of `ROLES`.
 Imports only what the workflow needs: matplotlib and MNIST load when a figure is drawn.
 """
 

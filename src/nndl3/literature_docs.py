@@ -9,6 +9,7 @@ from pathlib import Path
 from . import bench_docs, paths
 from .bench_docs import met
 from .code import digest
+from .errors import UserError
 
 
 def wide_bench(root: Path) -> str:
@@ -81,8 +82,9 @@ def literature_cost(root: Path) -> str:
     stale = sorted(n for n in measured.keys() | configured.keys()
                    if measured.get(n) != configured.get(n))
     if stale:
-        raise ValueError(f"runs measured at other epochs than config/literature.yaml's, or "
-                         f"not at all: {', '.join(stale)}")
+        raise UserError(f"{paths.LITERATURE_COST}: runs measured at other epochs than "
+                        f"{paths.LITERATURE_CONFIG}'s, or not at all: {', '.join(stale)} "
+                        "(rerun `python benchmarks/literature_cost.py`)")
     lines = ["| run | CPU s/epoch | wall s/epoch | epochs | CPU h per seed |",
              "|---|---|---|---|---|"]
     for row in r["rows"]:

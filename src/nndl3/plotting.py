@@ -87,10 +87,14 @@ def band(ax, x, mean, lo, hi, label, n_seeds, changed=None, **style):
     return line
 
 
+def darkened(color) -> tuple:
+    """The colour the book's marks take beside our series of `color`."""
+    return tuple(0.55 * c for c in colors.to_rgb(color))
+
+
 def book_line(ax, x, y, color, label):
     """The book's single published run: dashed, in the darkened colour of our series."""
-    dark = colors.to_rgb(color)
-    ax.plot(x, y, color=tuple(0.55 * c for c in dark), linestyle=(0, (3, 1.5)), linewidth=1.1,
+    ax.plot(x, y, color=darkened(color), linestyle=(0, (3, 1.5)), linewidth=1.1,
             label=f"book, {label}: its single published run", zorder=3)
 
 
@@ -98,7 +102,7 @@ def recipe_band(ax, x, band: dict, shown, color, label):
     """The author's recipe over its seeds (nndl3.recipe): the min-max band of the book's
     own recipe at x, hatched in the book line's colour, so a reader sees whether the
     book's single run is typical of it. shown: which of the band's points to draw."""
-    dark = tuple(0.55 * c for c in colors.to_rgb(color))
+    dark = darkened(color)
     ax.fill_between(np.asarray(x)[shown], np.array(band["min"])[shown],
                     np.array(band["max"])[shown], facecolor="none", edgecolor=dark,
                     hatch="////", linewidth=0, alpha=0.45, zorder=2,
@@ -132,7 +136,7 @@ def floats(values) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
-def draw_stops(ax, agg: dict, x, color, window) -> None:
+def draw_stops(ax, agg: dict, color, window) -> None:
     """Mark where seeds stop before the run's last epoch (a dotted line at each stopping
     epoch, labelled with how many seeds go on; the legend lists the epochs) and where seeds
     diverged (an x on the epoch axis)."""
@@ -208,7 +212,7 @@ def series_curve(ax, agg: dict, series: dict, window, book: dict | None,
     line = band(ax, epochs[keep], mean, k * floats(stats["min"])[keep],
                 k * floats(stats["max"])[keep], series["label"], len(agg["seeds"]),
                 series.get("changed"))
-    draw_stops(ax, agg, epochs[keep], line.get_color(), (lo, end))
+    draw_stops(ax, agg, line.get_color(), (lo, end))
     if "book" in series and keep.any():  # a shortened run may not reach the window
         published = book_runs.curve(book, *book.published.of_run(series["run"]),
                                     series["metric"])
@@ -346,16 +350,21 @@ def training_image(data: dict, index: int) -> np.ndarray:
     return images[index]
 
 
+def image_axes(ax, pixels: np.ndarray) -> None:
+    """An image of 28 x 28 pixels in [0, 1], dark on white, without ticks or grid."""
+    ax.imshow(pixels.reshape(28, 28), cmap="Greys", vmin=0, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+
+
 def digit(fig_spec: dict, data: dict) -> plt.Figure:
     """Training image `index`, rotated by `degrees` as the expansion of section 6 rotates."""
     from .augment import rotate_image
 
     pixels = rotate_image(training_image(data, fig_spec["index"]), fig_spec["degrees"])
     fig, ax = plt.subplots(figsize=(3.2, 3.4))
-    ax.imshow(pixels.reshape(28, 28), cmap="Greys", vmin=0, vmax=1)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
+    image_axes(ax, pixels)
     ax.set_title(fig_spec["title"])
     fig.tight_layout()
     return fig
@@ -366,12 +375,9 @@ def digits(fig_spec: dict, data: dict) -> plt.Figure:
     chapter 1 opens ("504192")."""
     x, y = data["train"]
     count = fig_spec["count"]
-    fig, axes = plt.subplots(1, count, figsize=(1.1 * count, 1.6))
-    for ax, pixels, label in zip(axes, x[:count], y[:count], strict=True):
-        ax.imshow(pixels.reshape(28, 28), cmap="Greys", vmin=0, vmax=1)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
+    fig, axes = plt.subplots(1, count, squeeze=False, figsize=(1.1 * count, 1.6))
+    for ax, pixels, label in zip(axes[0], x[:count], y[:count], strict=True):
+        image_axes(ax, pixels)
         ax.set_xlabel(f"label {label}", fontsize=9)
     fig.suptitle(fig_spec["title"], fontsize=11)
     fig.tight_layout()
@@ -389,16 +395,12 @@ def elastic_digits(fig_spec: dict, data: dict) -> plt.Figure:
     fig, axes = plt.subplots(len(alphas), len(sigmas) + 1, squeeze=False,  # one alpha too
                              figsize=(1.6 * (len(sigmas) + 1), 1.75 * len(alphas)))
     for row, alpha in enumerate(alphas):
-        axes[row, 0].imshow(image[0], cmap="Greys", vmin=0, vmax=1)
+        image_axes(axes[row, 0], image[0])
         axes[row, 0].set_title("original", fontsize=8)
         for col, sigma in enumerate(sigmas, start=1):
             dy, dx = elastic_fields(1, sigma, alpha, np.random.default_rng(fig_spec["seed"]))
-            axes[row, col].imshow(resample(image, dy, dx)[0], cmap="Greys", vmin=0, vmax=1)
+            image_axes(axes[row, col], resample(image, dy, dx)[0])
             axes[row, col].set_title(f"sigma {sigma:g}, alpha {alpha:g}", fontsize=8)
-    for ax in axes.ravel():
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
     fig.suptitle(fig_spec["title"], fontsize=10)
     fig.tight_layout()
     return fig
@@ -417,7 +419,8 @@ def literature_curves(fig_spec: dict, records: list[dict]) -> plt.Figure:
     fig, ax = plt.subplots()
     palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     last, handles = [], []
-    for i, (color, series) in enumerate(zip(palette, fig_spec["series"], strict=False)):
+    for i, series in enumerate(fig_spec["series"]):
+        color = palette[i % len(palette)]
         mine = [r for r in records if r["run"] == series["run"]]
         label, paper, on_top = series["label"], series["paper"], 2.5 - 0.01 * i
         ax.axhline(paper, color=color, linestyle="--", linewidth=1,
@@ -467,7 +470,10 @@ def bar_values(bar: dict, aggregates: dict, svm_results: list[dict],
         return 100 * np.array([np.nanmax(floats(r)) if any(v is not None for v in r)
                                else np.nan for r in agg["metrics"][BAR_METRIC]["per_seed"]])
     if "svm" in bar:
-        (result,) = [r for r in svm_results if r["train_size"] == bar["svm"]]
+        result = next((r for r in svm_results if r["train_size"] == bar["svm"]), None)
+        if result is None:
+            raise UserError(f"--svm: the figure draws the SVM fit of {bar['svm']} images, "
+                            "and none was given")
         return np.array([100 * result["scores"][bar["scores"]]["accuracy"]])
     if "baseline" in bar:
         return np.array([100 * baselines[bar["baseline"]]["accuracy"]])
@@ -482,7 +488,7 @@ def bars(fig_spec: dict, aggregates: dict, svm_results: list[dict],
     entries = fig_spec["bars"]
     fig, ax = plt.subplots(figsize=(8.4, 0.42 * len(entries) + 1.4))
     ys = np.arange(len(entries))[::-1]
-    ranged = False
+    ranged = marked = False
     for y, bar in zip(ys, entries, strict=True):
         values = bar_values(bar, aggregates, svm_results, baselines)
         mean = float(values.mean())
@@ -493,7 +499,8 @@ def bars(fig_spec: dict, aggregates: dict, svm_results: list[dict],
             ranged = True
         if "book" in bar:
             ax.plot(bar["book"], y, marker="|", markersize=15, markeredgewidth=2.2,
-                    color=BOOK_COLOR, label="book" if y == ys[0] else None)
+                    color=BOOK_COLOR, label=None if marked else "book")
+            marked = True
         seeds = f", mean of {len(values)}" if len(values) > 1 else ""
         book = f"  (book {bar['book']:g})" if "book" in bar else ""
         bad = diverged_seeds(aggregates[bar["run"]]) if "run" in bar else []

@@ -49,6 +49,8 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
     in the calibration's format) give the book's draw its own spread where they have a
     row, and the comparison of our network with the recipe; `book_settings` ({run:
     settings}, nndl3.changed) marks the rows of runs trained otherwise `changed`."""
+    if replay_paths and not book_paths:
+        raise UserError("--replay: needs --book, the published runs it is compared with")
     expected = check.load_expected(expected_path)
     calibration = readers.calibration(calibration_path)
     check.whole_calibration(expected, calibration, calibration_path)
@@ -97,8 +99,6 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
     if replay_paths:
         from . import replay_check
 
-        if not book_paths:
-            raise UserError("--replay: needs --book, the published runs it is compared with")
         document["replay"], section = replay_check.report_section(expected, book,
                                                                   replay_paths, inputs.svm)
         document["replay_summary"] = replay_check.counts(
