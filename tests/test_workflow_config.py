@@ -527,14 +527,15 @@ def test_the_exponent_hint_gives_what_yaml_reads_as_that_number(typed):
 
 
 def test_a_list_too_short_is_told_its_minimum():
-    """jsonschema's 'is too short' names no bound; the message adds the schema's."""
+    """jsonschema's 'is too short' (or 'should be non-empty') names no bound; the message
+    adds the schema's."""
     from nndl3 import schemas
 
     schema = ROOT / "workflow" / "schemas" / "config.schema.yaml"
-    minimum = schemas.read(schema)["properties"]["recipe_seeds"]["minItems"]
+    minimum = schemas.read(schema)["properties"]["seeds"]["minItems"]
     with pytest.raises(UserError) as caught:
-        workflow_config.validate({**load_config(), "recipe_seeds": [1, 2]}, schema)
-    assert str(caught.value).endswith(f"recipe_seeds: [1, 2] is too short (at least {minimum} "
+        workflow_config.validate({**load_config(), "seeds": []}, schema)
+    assert str(caught.value).endswith(f"seeds: [] should be non-empty (at least {minimum} "
                                       "items)")
 
 
@@ -590,6 +591,16 @@ def test_the_defaults_hidden_options_pass_over_a_network_without_a_hidden_layer(
     with pytest.raises(UserError, match=r"^config runs\.quad_no_hidden: hidden: 'tanh' acts "
                        r"on hidden neurons, and sizes \[784, 10\] have none"):
         workflow_config.check(config)
+
+
+@pytest.mark.parametrize("key", ["calibration_seeds", "recipe_seeds"])
+def test_too_few_calibration_seeds_for_the_checks_seeds_are_refused_at_the_start(key):
+    """calibrate (or recipe_seeds) would refuse them after hours of training: the curves'
+    held-out check needs one seed more than `seeds`, whatever `seeds` holds."""
+    config = {**load_config(), "seeds": [1, 2, 3, 4, 5], key: [201, 202, 203, 204, 205]}
+    with pytest.raises(UserError, match=rf"^config {key}: 5 seed\(s\) .* needs at least 6"):
+        workflow_config.check(config)
+    workflow_config.check({**config, key: [*config[key], 206]})
 
 
 def test_seeds_shared_with_the_calibration_name_both_keys():

@@ -115,13 +115,19 @@ def other_run(row: dict) -> dict:
     return {**source, "run": row["source"]["minus_run"]}
 
 
-def enough_seeds(default: list[int], n_check: int) -> None:
+def spot_seed(seeds: list[int]) -> int:
+    """The seed a spot check (`snakemake calibration_check`, `recipe_check`) re-trains and
+    compares with its stored values: the first of them."""
+    return seeds[0]
+
+
+def enough_seeds(default: list[int], n_check: int, what: str = "calibration") -> None:
     """A UserError unless the seeds are enough for the curves' held-out check of n_check
-    seeds of ours (and so for an sd of each row)."""
+    seeds of ours (and so for an sd of each row). what: whose seeds, for the message."""
     if n_check < 1:
-        raise UserError(f"calibration: the check's seeds: {n_check}; at least 1")
+        raise UserError(f"{what}: the check's seeds: {n_check}; at least 1")
     if len(default) <= n_check:
-        raise UserError(f"calibration: {len(default)} seed(s) {default}; the curves' held-out "
+        raise UserError(f"{what}: {len(default)} seed(s) {default}; the curves' held-out "
                         f"check needs at least {n_check + 1} (one book, {n_check} of ours)")
 
 

@@ -651,7 +651,7 @@ def recipe_runs(root: Path) -> str:
 def recipe_time(root: Path) -> str:
     """What `snakemake recipe_seeds` costs, from its jobs' benchmark files: measured, or,
     while some seeds are not run yet, estimated from each run's measured seeds."""
-    from . import check, recipe_plan
+    from . import calibration, check, recipe_plan
 
     config = yaml.safe_load((root / paths.CONFIG).read_text())
     runs = recipe_plan.recipe_runs(config, check.load_expected(root / paths.EXPECTED))
@@ -661,10 +661,11 @@ def recipe_time(root: Path) -> str:
     jobs, cpu, wall = totals(rows)
     text = (f"`snakemake recipe_seeds`: {len(runs)} runs x {len(seeds)} seeds = "
             f"{len(runs) * len(seeds)} training jobs; ")
-    spot = {k: r for k, r in rows.items() if k[1] == f"seed-{seeds[0]}"}
+    spot_seed = calibration.spot_seed(seeds)
+    spot = {k: r for k, r in rows.items() if k[1] == f"seed-{spot_seed}"}
     if len(spot) == len(runs):  # CI's spot check re-trains exactly these
         _, spot_cpu, _ = totals(spot)
-        text = (f"`snakemake recipe_check` (CI): seed {seeds[0]} of each run, "
+        text = (f"`snakemake recipe_check` (CI): seed {spot_seed} of each run, "
                 f"{spot_cpu:.0f} CPU seconds ({bench_docs.cores_minutes(spot_cpu)}). " + text)
     if jobs == len(runs) * len(seeds):
         return text + cost_in_all(cpu, wall)

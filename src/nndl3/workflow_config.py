@@ -210,6 +210,10 @@ def check_replays(config: dict, mapping: book_runs.Published) -> None:
 def check(config: dict) -> dict:
     """Raise UserError naming the first bad reference or bad merged run; return each run's
     spec, validated and complete (run_spec), for the workflow to use."""
+    from .calibration import enough_seeds
+
+    for key in ("calibration_seeds", "recipe_seeds"):  # before hours of their training
+        enough_seeds(config[key], len(config["seeds"]), f"config {key}")
     shared = sorted(set(config["seeds"]) & set(config["calibration_seeds"]))
     if shared:
         raise UserError(f"config seeds and calibration_seeds share seed(s) {shared}: the "

@@ -184,7 +184,7 @@ try:
     nndl3_calibration.apart_from(CALIBRATED, config["seeds"])
 except UserError as error:
     stop(str(error))
-SPOT_SEED = config["calibration_seeds"][0]
+SPOT_SEED = nndl3_calibration.spot_seed(config["calibration_seeds"])
 
 
 def calibration_spec_json(wildcards):
@@ -295,18 +295,25 @@ def literature_figure_inputs(wildcards):
     )
 
 
-def literature_spec_option(wildcards):
-    """`--spec <JSON>`: a literature run's spec at its scale, from the config as merged (a
-    --configfile's defaults too), for this job's seed alone; a param, so that a changed
-    spec reruns the run, and a seed added to the config reruns no other (hours each).
-    No option for a run its scale has no entry for: the job, making its spec from the config
-    files, names what is missing in one line (an error here would reach the user as
-    Snakemake's traceback)."""
+def literature_spec(wildcards):
+    """A literature run's spec at its scale, from the config as merged (a --configfile's
+    defaults too); None for a run its scale has no entry for: the job, making its spec from
+    the config files, names what is missing in one line (an error here would reach the
+    user as Snakemake's traceback)."""
     try:
-        spec = nndl3_literature.run_spec(
+        return nndl3_literature.run_spec(
             config, LITERATURE, wildcards.run, wildcards.scale
         )
     except UserError:
+        return None
+
+
+def literature_spec_option(wildcards):
+    """`--spec <JSON>`: the run's spec (literature_spec) for this job's seed alone; a
+    param, so that a changed spec reruns the run, and a seed added to the config reruns no
+    other (hours each)."""
+    spec = literature_spec(wildcards)
+    if spec is None:
         return ""
     spec = {**spec, "seeds": [int(wildcards.seed)]}
     return f"--spec {shlex.quote(json.dumps(spec, separators=(',', ':')))}"
@@ -314,5 +321,5 @@ def literature_spec_option(wildcards):
 
 def literature_threads(wildcards):
     # a distorted run draws the next epoch's images on a second thread
-    distorted = "distortion" in LITERATURE[RUNS_SCALE][wildcards.run]
+    distorted = (literature_spec(wildcards) or {}).get("distortion")
     return nndl3_literature.DRAWING_THREADS if distorted else 1

@@ -97,7 +97,7 @@ rule recipe_check:
         records=expand(
             paths.RECIPE_RECORD,
             run=RECIPE_RUNS,
-            seed=RECIPE_SEEDS[0],
+            seed=nndl3_calibration.spot_seed(RECIPE_SEEDS),
         ),
     log:
         "logs/recipe/check.log",
