@@ -39,7 +39,7 @@ def test_every_family_has_its_keys_in_the_schema_and_only_the_families_do():
 
     defs = set(schemas.load(figures.SCHEMA)["$defs"])
     assert set(figures.FAMILIES) <= defs
-    assert defs - set(figures.FAMILIES) == {"common", "axes", "limits", "marks"}
+    assert defs - set(figures.FAMILIES) == {"common", "axes", "limits", "marks", "book_number"}
 
 
 @pytest.mark.parametrize("change,message", [
@@ -112,7 +112,11 @@ def test_a_literature_run_that_cannot_train_is_named_at_start(tmp_path, edit, wo
 
 
 def test_every_figure_of_the_config_has_its_inputs_and_caption():
-    config = load_config()
+    from nndl3 import check
+
+    config = load_config()  # its book numbers made numbers, as the workflow draws it
+    config["figures"] = workflow_config.book_numbers(
+        config, check.load_expected(ROOT / "config" / "expected.yaml"))
     for name, fig in config["figures"].items():
         inputs = figures.inputs(config, name)
         assert set(inputs) == set(figures.ROLES)
@@ -167,3 +171,31 @@ def test_plot_check_only_checks_every_role(role, tmp_path, capsys):
             "--out", str(tmp_path / "f.png")]
     assert cli.main(argv) == 1
     assert f"{missing}: --{role}: file missing" in capsys.readouterr().err
+
+
+def test_a_figure_takes_the_book_s_numbers_from_the_rows_it_names():
+    """A mark's y or x, a point's value and a bar's book given by row are that row's book
+    number, `{book}` in the label its number; a transcript's points are its counts as %;
+    an unknown row or transcript is named; the plot command refuses a number left named."""
+    expected = {"quantities": [{"id": "a", "book": 95.49}, {"id": "e", "book": 280}],
+                "transcripts": {"t": {0: 9129, 1: 9295}}}
+    fig = {"family": "curves", "title": "t",
+           "series": [{"run": "r", "metric": "evaluation_accuracy", "label": "r"}],
+           "marks": [{"y": {"row": "a"}, "label": "book: {book} %"},
+                     {"x": {"row": "e"}, "label": "epoch {book}"},
+                     {"points": [[29, {"row": "a"}]], "label": "at {book} %"},
+                     {"points": {"transcript": "t"}, "label": "t"}, {"y": 10}]}
+    made = figures.book_numbers(fig, expected, "f")
+    assert made["marks"] == [{"y": 95.49, "label": "book: 95.49 %"},
+                             {"x": 280, "label": "epoch 280"},
+                             {"points": [[29, 95.49]], "label": "at 95.49 %"},
+                             {"points": [[0, 91.29], [1, 92.95]], "label": "t"}, {"y": 10}]
+    assert not figures.named_numbers(made) and figures.named_numbers(fig)
+    bars = {"family": "bars", "title": "t", "bars": [{"label": "b", "book": {"row": "a"}}]}
+    assert figures.book_numbers(bars, expected, "f")["bars"][0]["book"] == 95.49
+    with pytest.raises(UserError, match=r"^f: marks\[0\]: row 'b': no row of "):
+        figures.book_numbers({**fig, "marks": [{"y": {"row": "b"}}]}, expected, "f")
+    with pytest.raises(UserError, match=r"^f: marks\[0\]: transcript 'u': not one of "):
+        figures.book_numbers({**fig, "marks": [{"points": {"transcript": "u"}}]}, expected, "f")
+    with pytest.raises(UserError, match="^--spec: names a book number by row or transcript"):
+        figures.draw(fig, {})

@@ -342,29 +342,33 @@ def test_the_figures_captions_and_labels_state_their_runs_settings():
 UNCHECKED_MARKS = {10, 98.5, 87, 90, 93, 96}
 
 
-def test_the_numbers_the_figures_mark_as_the_book_s_are_its_rows_and_transcripts():
-    """config/figures.yaml's marks and bars draw the text's numbers: each is the book number
-    of a row of config/expected.yaml, or a point of its transcripts, or named above."""
-    expected = config("expected.yaml")
-    transcripts = {run: {e: c / 100 for e, c in t.items()}
-                   for run, t in expected["transcripts"].items()}
-    books = set(book_values().values()) | UNCHECKED_MARKS
-    marked, points = [], []
+def test_the_figures_name_the_book_s_numbers_by_their_rows_and_transcripts():
+    """config/figures.yaml's marks and bars take the text's numbers from config/expected.yaml
+    by row (or transcript), so that each is written once: a number written as a number is
+    one no row holds, named above; every printed transcript is marked; and a mark's label
+    says its own number (after figures.book_numbers, as the workflow draws it)."""
+    from nndl3 import check, figures, workflow_config
+
+    expected = check.load_expected(ROOT / "config" / "expected.yaml")
+    written, transcripts = [], []
     for fig in config("figures.yaml")["figures"].values():
-        marked += [m["y"] for m in fig.get("marks") or () if "y" in m]
-        marked += [m["x"] for m in fig.get("marks") or () if "x" in m]  # an epoch's row
-        marked += [b["book"] for b in fig.get("bars", ()) if "book" in b]
-        points += [dict(m["points"]) for m in fig.get("marks") or () if "points" in m]
-    assert marked and set(marked) <= books, set(marked) - books
-    for fig in config("figures.yaml")["figures"].values():  # a label's number is its mark's
+        for mark in fig.get("marks") or ():
+            written += [v for v in figures.mark_values(mark)
+                        if v is not None and not figures.is_named(v)]
+            if figures.is_named(mark.get("points")):
+                transcripts.append(mark["points"]["transcript"])
+        written += [b["book"] for b in fig.get("bars", ())
+                    if "book" in b and not figures.is_named(b["book"])]
+    assert written and set(written) <= UNCHECKED_MARKS, set(written) - UNCHECKED_MARKS
+    assert sorted(transcripts) == sorted(expected["transcripts"])
+    drawn = workflow_config.book_numbers(workflow_config.load(ROOT), expected)
+    for fig in drawn.values():
         for m in fig.get("marks") or ():
+            assert figures.BOOK not in m.get("label", ""), m
             said = re.findall(r"(\d+(?:\.\d+)?) %", m.get("label", ""))
             assert "y" not in m or not said or float(said[-1]) == m["y"], m
             epoch = re.findall(r"epoch (\d+)", m.get("label", ""))
             assert "x" not in m or not epoch or int(epoch[-1]) == m["x"], m
-    # every printed transcript is marked whole; a one-point mark is a row's book number
-    assert all(p in transcripts.values() or set(p.values()) <= books for p in points)
-    assert all(t in points for t in transcripts.values())
 
 
 def test_the_experiments_doc_quotes_the_transcripts_as_the_text_prints_them():

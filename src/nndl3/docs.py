@@ -400,9 +400,11 @@ def series_words(config: dict, series: dict) -> str:
 def figures_table(root: Path) -> str:
     """figures/README.md's table: every figure of config/figures.yaml with its section, title,
     what it draws and from which files (nndl3.figures), and its experiment's target."""
-    from . import figures, workflow_config
+    from . import check, figures, workflow_config
 
     config = workflow_config.load(root)
+    config["figures"] = workflow_config.book_numbers(
+        config, check.load_expected(root / paths.EXPECTED))
     target = {fig: name for name, listed in config["experiments"].items() for fig in listed}
     lines = ["| file | section | title | what it draws | drawn from | target |",
              "|---|---|---|---|---|---|"]
@@ -702,7 +704,7 @@ BLOCKS = {
                                            paths.REPRODUCTION_JSON, paths.CONFIG,
                                            paths.EXPECTED, book_runs.DIR)),
     "mutants": Block(mutants, (paths.MUTANTS,)),
-    "figures-table": Block(figures_table, (paths.CONFIG, paths.FIGURES_CONFIG)),
+    "figures-table": Block(figures_table, (paths.CONFIG, paths.FIGURES_CONFIG, paths.EXPECTED)),
     "run-defaults": Block(run_defaults, (RUN_SCHEMA,)),
     "run-settings": Block(run_settings, (paths.CONFIG,)),
     "neuron-settings": Block(neuron_settings, (paths.CONFIG,)),

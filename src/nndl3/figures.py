@@ -293,6 +293,76 @@ def inputs(config: dict, name: str) -> dict[str, list[str]]:
     return {role: ROLES[role].files(fig, config) if role in roles else [] for role in ROLES}
 
 
+BOOK = "{book}"  # in a mark's label: the number it takes from a row
+
+
+def book_numbers(fig: dict, expected: dict, where: str) -> dict:
+    """Entry `fig` with the book's numbers it names made numbers, so that each is written
+    once, in config/expected.yaml (`expected`): a mark's `y` or `x`, a point's value, or a
+    bar's `book` given as `{row: <id>}` is that row's `book`, and BOOK in the mark's label
+    its number; a mark's `points: {transcript: <run>}` are that transcript's points
+    (correct of 10,000 test images, as %). The workflow draws and captions what this
+    returns."""
+    books = {row["id"]: row["book"] for row in expected["quantities"] if "book" in row}
+    transcripts = expected.get("transcripts") or {}
+
+    def number(value, at: str):
+        if not is_named(value):
+            return value
+        if value["row"] not in books:
+            raise UserError(f"{where}: {at}: row {value['row']!r}: no row of "
+                            f"{paths.EXPECTED} has that id and a book number")
+        return books[value["row"]]
+
+    marks = []
+    for i, mark in enumerate(fig.get("marks") or ()):
+        at, mark = f"marks[{i}]", dict(mark)
+        named = [number(value, at) for value in mark_values(mark) if is_named(value)]
+        if is_named(mark.get("points")):
+            run = mark["points"]["transcript"]
+            if run not in transcripts:
+                raise UserError(f"{where}: {at}: transcript {run!r}: not one of "
+                                f"{paths.EXPECTED}'s ({', '.join(transcripts)})")
+            mark["points"] = [[epoch, count / 100] for epoch, count in transcripts[run].items()]
+        elif "points" in mark:
+            mark["points"] = [[x, number(y, at)] for x, y in mark["points"]]
+        mark |= {axis: number(mark[axis], at) for axis in ("x", "y") if axis in mark}
+        if named and "label" in mark:
+            mark["label"] = mark["label"].replace(BOOK, f"{named[0]:g}")
+        marks.append(mark)
+    bars = [{**bar, "book": number(bar["book"], f"bars[{i}]")} if "book" in bar else bar
+            for i, bar in enumerate(fig.get("bars") or ())]
+    return fig | ({"marks": marks} if "marks" in fig else {}) | (
+        {"bars": bars} if "bars" in fig else {})
+
+
+def is_named(value) -> bool:
+    """A book number given by name (a row, a transcript), not as a number."""
+    return isinstance(value, dict)
+
+
+def mark_values(mark: dict) -> list:
+    """The numbers a mark draws that may be named by row: its x, its y, its points' values."""
+    points = mark.get("points")
+    return [mark.get("x"), mark.get("y"),
+            *((y for _, y in points) if isinstance(points, list) else ())]
+
+
+def named_numbers(fig: dict) -> bool:
+    """Whether entry `fig` still names a book number (book_numbers has not made it)."""
+    return any(is_named(value) for mark in fig.get("marks") or ()
+               for value in (*mark_values(mark), mark.get("points"))) or any(
+        is_named(bar.get("book")) for bar in fig.get("bars") or ())
+
+
+def numbers_only(fig: dict) -> None:
+    """A UserError if the plot command's entry names a book number: the workflow gives it
+    the numbers (book_numbers)."""
+    if named_numbers(fig):
+        raise UserError("--spec: names a book number by row or transcript, which the "
+                        f"workflow makes a number of {paths.EXPECTED}'s: give the number")
+
+
 def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=None):
     """The figure of entry `fig`, from its input files by role (`published`: which of our
     runs repeats each published run, for the book's; `book_settings`: the book's settings
@@ -302,6 +372,7 @@ def draw(fig: dict, paths: dict[str, list[str]], published=None, book_settings=N
     from . import changed, plotting
 
     fam = checked(fig, "--spec")
+    numbers_only(fig)
     for role, given in paths.items():
         if given and role not in fam.roles:
             raise UserError(f"--{role}: a {fig['family']} figure takes no {role} input "

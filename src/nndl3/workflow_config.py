@@ -262,6 +262,14 @@ def check(config: dict) -> dict:
     return specs
 
 
+def book_numbers(config: dict, expected: dict) -> dict:
+    """The config's figures with the book's numbers they name by row or transcript made
+    numbers from `expected` (nndl3.figures.book_numbers), as they are drawn and
+    captioned."""
+    return {name: figures.book_numbers(fig, expected, f"config figures.{name}")
+            for name, fig in config["figures"].items()}
+
+
 def snakemake_minimum(pyproject) -> str:
     """The lowest Snakemake pyproject.toml requires (`snakemake>=X` among its dependencies,
     where it says why), which the Snakefile demands of the Snakemake running it."""

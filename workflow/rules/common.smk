@@ -52,6 +52,13 @@ try:
 except (WorkflowError, UserError) as error:
     stop_invalid(error)
 try:
+    # read once, for every rule file
+    EXPECTED = nndl3_check.load_expected(paths.EXPECTED)
+    # the book's numbers a figure names by row are written once, in EXPECTED's rows
+    config["figures"] = workflow_config.book_numbers(config, EXPECTED)
+except UserError as error:
+    stop(str(error))
+try:
     # the literature runs' (literature.smk, config/literature.yaml)
     LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
     nndl3_literature.check_runs(config, LITERATURE, paths.LITERATURE_CONFIG)
@@ -174,8 +181,6 @@ def figure_caption(wildcards):
 
 # The calibration (calibrate.smk): the seeds each checked run is calibrated on.
 try:
-    # read once, for every rule file
-    EXPECTED = nndl3_check.load_expected(paths.EXPECTED)
     CALIBRATED = nndl3_calibration.run_seeds(
         EXPECTED,
         config["calibration_seeds"],
