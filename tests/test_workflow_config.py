@@ -876,3 +876,16 @@ def test_a_literature_figure_drawing_what_its_scale_does_not_train_is_named(figu
         workflow_config.check_literature(doc, "config/literature.yaml")
     words = words.format(runs=", ".join(doc["runs"]), probe=", ".join(doc["probe"]))
     assert str(caught.value) == f"config/literature.yaml: figures.{figure}: {words}"
+
+
+def test_a_row_scoring_an_svm_fit_on_another_set_reads_the_fit_so_scored():
+    """Only the svm_test_size fit is scored on the test set: a row of config/expected.yaml
+    reading another's test score is refused before anything runs."""
+    from nndl3 import check
+
+    expected = check.load_expected(ROOT / "config" / "expected.yaml")
+    config = load_config()
+    workflow_config.check_scored_fits(config, expected)
+    with pytest.raises(UserError, match=r"row ch1_svm_test: svm: 50000: only the "
+                       r"svm_test_size fit \(20000\) is scored"):
+        workflow_config.check_scored_fits({**config, "svm_test_size": 20000}, expected)

@@ -347,6 +347,17 @@ def check_bar(config: dict, name: str, bar: dict) -> None:
         raise UserError(f"{where}: needs one of run, svm, baseline, value")
 
 
+def check_scored_fits(config: dict, expected: dict) -> None:
+    """A row of `expected` that reads an SVM fit's score on another set reads the
+    svm_test_size fit, the one fit so scored (as a bar does: check_bar)."""
+    for row in expected["quantities"]:
+        source = row["source"]
+        if "scores" in source and source.get("svm") != config["svm_test_size"]:
+            raise UserError(f"{paths.EXPECTED}: row {row['id']}: svm: {source.get('svm')}: "
+                            f"only the svm_test_size fit ({config['svm_test_size']}) is "
+                            "scored on another set")
+
+
 def invalid(error: Exception, configfiles=(), command_line=False) -> str:
     """What is wrong with the merged config, in one line: the files merged, in the order
     each overrides the one before (the workflow's FILES, each --configfile, --config),

@@ -56,6 +56,7 @@ try:
     EXPECTED = nndl3_check.load_expected(paths.EXPECTED)
     # the book's numbers a figure names by row are written once, in EXPECTED's rows
     config["figures"] = workflow_config.book_numbers(config, EXPECTED)
+    workflow_config.check_scored_fits(config, EXPECTED)
 except UserError as error:
     stop(str(error))
 try:
