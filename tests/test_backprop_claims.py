@@ -78,3 +78,15 @@ def test_the_performance_doc_states_the_agreement_the_run_requires():
                     .read_text().split())
     stated = re.search(r"differ by more than (\S+) of the largest component", said)
     assert stated and float(stated[1]) == claims.AGREEMENT  # the doc's number, read exactly
+
+
+def test_the_docs_quote_chapter_2_s_claims_as_the_benchmark_compares_them():
+    """'about 2x faster' and 'about the cost of two forward passes' in both docs: the
+    numbers this benchmark compares its timings with (TEXT)."""
+    from .test_restated_values import prose, word
+
+    faster = f"about {claims.TEXT['matrix_speedup']:g}x faster than chapter 1's loop"
+    passes = word(int(claims.TEXT["backprop_in_forward_passes"]))
+    for doc in ("docs/experiments.md", "docs/performance.md"):
+        assert faster in prose(doc), doc
+        assert f"at about the cost of {passes} forward passes" in prose(doc), doc

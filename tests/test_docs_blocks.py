@@ -313,3 +313,20 @@ def test_the_curves_whose_simulated_percentile_is_above_the_held_out_one_are_nam
         "Simulated 1st percentile above the held-out one, in 2 of 3 curves: `a.b` "
         "(0.4800 / 0.3800), `c.d` (0.4000 / 0.3900).\n")
     assert docs.simulated_above_held_out(rows[2:]).endswith("in 0 of 1 curves: none.\n")
+
+
+def test_the_run_defaults_are_the_schema_s_with_the_config_s_on_top(tmp_path):
+    """'Every run uses these': the block shows config/config.yaml's `defaults:` where it
+    sets one, named so, and the schema's default elsewhere."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "config").mkdir()
+    (tmp_path / "src" / "nndl3").mkdir(parents=True)
+    (tmp_path / docs.RUN_SCHEMA).write_text((root / docs.RUN_SCHEMA).read_text())
+    (tmp_path / paths.CONFIG).write_text("defaults: {eta: 0.1}\n")
+    table = docs.run_defaults(tmp_path)
+    assert f"| `eta` | `0.1` ({paths.CONFIG} `defaults:`) |" in table
+    assert "| `epochs` | `30` |" in table
+    (tmp_path / paths.CONFIG).write_text("defaults: {}\n")
+    assert f"{paths.CONFIG} `defaults:`" not in docs.run_defaults(tmp_path)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 
 from nndl3.docs import documents
@@ -189,13 +190,17 @@ def test_the_experiments_doc_quotes_the_overfitting_rows_book_numbers():
     """Section 3 and 4's table cells quote rows whose numbers have no two decimals."""
     book = book_values()
     text = prose("docs/experiments.md")
-    for phrase, row in [("stops improving around epoch {}", "overfit_test_plateau_epoch"),
+    upper = {q["id"]: q["book"] + q["book_precision"]
+             for q in config("expected.yaml")["quantities"] if "book" in q}
+    for phrase, row, *bound in [("stops improving around epoch {}", "overfit_test_plateau_epoch"),
                         ("test cost lowest around epoch {}", "overfit_test_cost_lowest_epoch"),
                         ("training accuracy {} %", "overfit_training_best"),
                         ("gap {} points", "overfit_gap"),
+                        ("train/test gap under {} point", "l2_full_gap", "bound"),
                         ("a gap quoted as {} points", "full_gap"),
                         ("test accuracy rises for all 400 epochs, to {} %", "l2_1k_test_best")]:
-        assert phrase.format(f"{book[row]:g}") in text, (phrase, row)
+        number = upper[row] if bound else book[row]  # "under": the book's bound
+        assert phrase.format(f"{number:g}") in text, (phrase, row)
 
 
 def test_the_training_size_table_rounds_the_books_numbers():
@@ -738,3 +743,46 @@ def test_the_literature_doc_states_hintons_comparison_and_the_dropout_rows_count
     assert f"from {row['compared_with']:g} % to {row['book']:g} % with dropout" in doc
     assert f"whether `{row['run']}`'s row, the {word(len(dropout))} row among them, is made" \
         in doc
+
+
+def test_the_gate_doc_s_headline_row_is_the_gate_s():
+    """reproduction-gate.md names the gate's headline row, and says it is calibrated on
+    more seeds than the others; the l2-full-seeds block reads that row."""
+    from nndl3 import docs
+
+    expected = config("expected.yaml")
+    headline = expected["gate"]["headline"]
+    assert docs.L2_FULL_ROW == headline
+    text = prose("docs/reproduction-gate.md")
+    assert f"`{headline}` first (`gate: headline`)" in text
+    assert (f"`{headline}` is calibrated on the seeds its row declares, more than the other "
+            "rows'") in text
+    (row,) = [q for q in expected["quantities"] if q["id"] == headline]
+    assert len(row["calibration_seeds"]) > len(config("config.yaml")["calibration_seeds"])
+
+
+def test_the_runs_table_says_what_the_config_holds():
+    """experiments.md's runs table: the momentum runs keep hp_fixed's eta / (1 - mu), and
+    softmax_100 is initialized as l2_100."""
+    from nndl3 import workflow_config
+
+    merged = workflow_config.load(ROOT)
+    spec = {run: workflow_config.run_spec(merged, run)
+            for run in ("hp_fixed", "momentum_05", "momentum_09", "softmax_100", "l2_100")}
+    for run in ("momentum_05", "momentum_09"):
+        rate = spec[run]["eta"] / (1 - spec[run]["momentum"])
+        assert rate == pytest.approx(spec["hp_fixed"]["eta"], rel=1e-12), run
+    text = prose("docs/experiments.md")
+    assert "| `momentum_05`, `momentum_09` | momentum, eta lowered so that eta / (1 - mu) " \
+           "stays `hp_fixed`'s eta |" in text
+    assert spec["softmax_100"]["init"] == spec["l2_100"]["init"]
+    assert "initialized as its sigmoid partner `l2_100`" in text
+
+
+def test_the_readme_states_the_python_the_results_were_made_with():
+    """'Python 3.11' in the README's install line: the version the committed calibration
+    was made with."""
+    made = yaml.safe_load((ROOT / "config" / "calibration.yaml").read_text())
+    python = made["provenance"]["versions"]["python"]
+    minor = ".".join(python.split(".")[:2])
+    assert f"(Python {minor}, Linux x86_64)" in prose("README.md")

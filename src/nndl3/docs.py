@@ -246,10 +246,13 @@ def calibration(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+L2_FULL_ROW = "l2_full_test_best"  # the gate's headline (a test holds the two together)
+
+
 def l2_full_seeds(root: Path) -> str:
     """The per-seed best test accuracy of l2_full over its calibration seeds, and where the
     book's value lies among them."""
-    row_id = "l2_full_test_best"
+    row_id = L2_FULL_ROW
     points = yaml.safe_load((root / paths.CALIBRATION_INSTALLED).read_text())
     values = points["per_seed"][row_id]
     row = next(r for r in reproduction(root)["rows"] if r["id"] == row_id)
@@ -320,13 +323,18 @@ def mutants_control(control: dict) -> str:
 
 def run_defaults(root: Path) -> str:
     """docs/experiments.md's conventions: every run key's default and what it means, from
-    src/nndl3/run.schema.yaml (the one place defaults live)."""
+    src/nndl3/run.schema.yaml (the one place defaults live), with config/config.yaml's
+    `defaults:` on top (named so), as every run starts from them."""
     schema = yaml.safe_load((root / RUN_SCHEMA).read_text())
+    ours = yaml.safe_load((root / paths.CONFIG).read_text()).get("defaults") or {}
     lines = ["| key | default | meaning |", "|---|---|---|"]
     for key, entry in schema["properties"].items():
-        if "default" in entry:
+        if "default" in entry or key in ours:
             meaning = entry.get("description", "").replace("|", "/")
-            lines.append(f"| `{key}` | `{json.dumps(entry['default'])}` | {meaning} |")
+            value = f"`{json.dumps(ours.get(key, entry.get('default')))}`"
+            if key in ours:
+                value += f" ({paths.CONFIG} `defaults:`)"
+            lines.append(f"| `{key}` | {value} | {meaning} |")
     return "\n".join(lines) + "\n"
 
 
@@ -705,7 +713,7 @@ BLOCKS = {
                                            paths.EXPECTED, book_runs.DIR)),
     "mutants": Block(mutants, (paths.MUTANTS,)),
     "figures-table": Block(figures_table, (paths.CONFIG, paths.FIGURES_CONFIG, paths.EXPECTED)),
-    "run-defaults": Block(run_defaults, (RUN_SCHEMA,)),
+    "run-defaults": Block(run_defaults, (RUN_SCHEMA, paths.CONFIG)),
     "run-settings": Block(run_settings, (paths.CONFIG,)),
     "neuron-settings": Block(neuron_settings, (paths.CONFIG,)),
     "target-times": Block(target_times, (paths.TARGET_TIMES,), made_here=True),
