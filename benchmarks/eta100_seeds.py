@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 from nndl3 import arguments, atomic, check, mnist, paths, readers, runspec, workflow_config  # noqa: E402
 from nndl3.aggregate import aggregate  # noqa: E402
 from nndl3.docs import eta100_table  # noqa: E402
-from nndl3.errors import UserError  # noqa: E402
+from nndl3.errors import UserError, exit_status  # noqa: E402
 from nndl3.train import train  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +138,8 @@ def parse_args(argv=None):
 def run(args) -> dict:
     config = readers.yaml_mapping(args.config, "config", ("seeds", "calibration_seeds",
                                                           "defaults", "runs"))
+    for key in ("seeds", "calibration_seeds"):  # the seeds it trains by default
+        runspec.validate_key({"seeds": config[key]}, "seeds", f"{args.config} ({key})")
     expected = check.load_expected(args.expected)
     source = row_source(expected, args.expected)
     if source["run"] not in config["runs"]:
@@ -158,7 +160,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         document = run(args)
-    except UserError as exc:
+    except UserError as exc:  # here, not only in exit_status: the tests call main
         print(f"error: {exc}", file=sys.stderr)
         return 1
     atomic.write_json(args.out, document)
@@ -167,4 +169,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(exit_status(main))

@@ -688,6 +688,17 @@ def test_a_seeds_record_path_that_cannot_take_it_is_refused_before_training(
     err = one_line_error(capsys, train)
     assert f"--out-dir: {out / 'seed-2.json'}: a folder, not a file" in err
     assert sorted(p.name for p in out.iterdir()) == ["seed-2.json"]  # no seed trained
+    recipe = [*check_only, "recipe", *train[len(check_only) + 1:]]  # the same, by the recipe
+    err = one_line_error(capsys, recipe)
+    assert f"--out-dir: {out / 'seed-2.json'}: a folder, not a file" in err
+    assert sorted(p.name for p in out.iterdir()) == ["seed-2.json"]
+    spec = out / "seed-1.json"  # a spec file where seed 1's record would go
+    spec.write_text('{"epochs": 1, "train_size": 40, "seeds": [1]}')
+    for command in ("train", "recipe"):
+        err = one_line_error(capsys, [*check_only, command, "--run", "r", "--data",
+                                      str(tiny_npz), "--spec", str(spec), "--out-dir", str(out)])
+        assert f"--out-dir: {spec} is also the input --spec: it would be overwritten" in err
+    assert spec.read_text().startswith('{"epochs": 1')
 
 
 @pytest.mark.parametrize("check_only", [[], ["--check-only"]])

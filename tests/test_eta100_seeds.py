@@ -157,3 +157,11 @@ def test_seeds_given_are_named_as_the_command_lines(given, words):
 
     with pytest.raises(UserError, match=f"^{re.escape(words)}$"):
         script.seeds_of({"seeds": [1], "calibration_seeds": [2]}, given)
+
+
+def test_a_config_s_seeds_not_a_list_of_seeds_are_named(tmp_path, capsys):
+    """The seeds it trains by default are the config's: checked as a run's seeds are."""
+    config = tmp_path / "config.yaml"
+    config.write_text("seeds: abc\ncalibration_seeds: [101]\ndefaults: {}\nruns: {}\n")
+    assert script.main(["--config", str(config), "--out", str(tmp_path / "x.json")]) == 1
+    assert f"{config} (seeds): seeds: 'abc' is not of type 'array'" in capsys.readouterr().err

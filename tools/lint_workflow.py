@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 from nndl3 import arguments
+from nndl3.errors import exit_status
 
 WAIVED = ("Specify a conda environment or container for each rule.",
           "Shell command directly uses variable MNIST_DIR_OPTION from outside of the rule")
@@ -35,4 +36,4 @@ def main() -> int:
 
 if __name__ == "__main__":
     arguments.script_parser(__doc__).parse_args()
-    sys.exit(main())
+    raise SystemExit(exit_status(main))  # no snakemake on PATH: one line naming it

@@ -76,19 +76,26 @@ def cmd_train(args):
 
 
 def record_outputs(args, seeds) -> None:
-    """`train`'s records (one per seed, under --out-dir) writable files, none of them the
-    aggregate: a UserError naming the option otherwise, before any training."""
+    """`train`'s and `recipe`'s records (one per seed, under --out-dir) writable files,
+    none of them an input or the aggregate: a UserError naming the option otherwise,
+    before any training."""
     from pathlib import Path
 
     from .records import record_path
 
+    inputs = {Path(value).resolve(): name for name in inputs_of(args.command)
+              if isinstance(value := getattr(args, name), str) and existing_file(value)}
     planned = {}
     for seed in seeds:
         path = atomic.writable(record_path(args.out_dir, seed), "--out-dir")
+        if path.resolve() in inputs:
+            raise UserError(f"--out-dir: {path} is also the input --{inputs[path.resolve()]}: "
+                            "it would be overwritten")
         planned[path.resolve()] = seed
-    if args.out_aggregate and Path(args.out_aggregate).resolve() in planned:
-        seed = planned[Path(args.out_aggregate).resolve()]
-        raise UserError(f"--out-aggregate: {args.out_aggregate} is also the record of seed "
+    aggregate = getattr(args, "out_aggregate", None)  # train's, not recipe's
+    if aggregate and Path(aggregate).resolve() in planned:
+        seed = planned[Path(aggregate).resolve()]
+        raise UserError(f"--out-aggregate: {aggregate} is also the record of seed "
                         f"{seed} (--out-dir): it would be overwritten")
 
 
@@ -339,6 +346,7 @@ def cmd_recipe(args):
     from . import mnist, recipe, records, runspec
 
     spec = runspec.load(args.spec, args.seeds)
+    record_outputs(args, spec["seeds"])
     method = recipe.of(spec, f"run {args.run}")
     data = mnist.load(args.data, np.float64, recipe.data_sets(method), method["train_size"],
                       mnist.BOOK_PIXEL_DIVISOR)
@@ -584,8 +592,7 @@ def check_inputs(args) -> list[str]:
             paths = [str(folder / f.name) for f in mnist.FILES.values()] if folder else []
         elif (args.command, name) in (("train", "spec"), ("recipe", "spec")):
             spec = runspec.load(value, args.seeds)  # a file or JSON text, validated
-            if args.command == "train":
-                record_outputs(args, spec["seeds"])
+            record_outputs(args, spec["seeds"])
             paths = [] if value.lstrip().startswith("{") else [value]
         elif (args.command, name) == ("literature-train", "spec"):
             from .literature_cli import seed_spec
