@@ -83,7 +83,8 @@ def record_outputs(args, seeds) -> None:
 
     from .records import record_path
 
-    inputs = {Path(value).resolve(): name for name in inputs_of(args.command)
+    # INPUTS, not inputs_of: its import of the figure registry would make that train code
+    inputs = {Path(value).resolve(): name for name in INPUTS[args.command]
               if isinstance(value := getattr(args, name), str) and existing_file(value)}
     planned = {}
     for seed in seeds:
