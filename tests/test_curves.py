@@ -300,8 +300,15 @@ def test_the_simulations_benchmark_times_the_simulation_as_the_calibration_calls
         "curve_simulation", ROOT / "benchmarks" / "curve_simulation.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    wall, cpu = script.seconds((4, 6), draws=20, n=3, repeats=1)
-    assert wall >= 0 and cpu >= 0
+    calls, simulate = [], script.curves.simulated_fractions
+
+    def spy(rows, draws, n):  # the calibration's signature, or binding it fails here
+        calls.append((rows.shape, draws, n))
+        return simulate(rows, draws, n)
+
+    script.curves = type("Curves", (), {"simulated_fractions": staticmethod(spy)})
+    script.seconds((4, 6), draws=20, n=3, repeats=2)
+    assert calls == [((4, 6), 20, 3)] * 2
 
 
 def test_a_held_out_seed_is_judged_by_the_spread_of_the_others_alone():

@@ -8,7 +8,7 @@ from nndl3 import neuron
 def test_quadratic_good_start_matches_the_text():
     r = neuron.train(0.6, 0.9, "quadratic", 0.15, 300)
     assert round(r["output"][0], 2) == 0.82
-    assert abs(r["output"][-1] - 0.09) < 0.01
+    assert abs(r["output"][-1] - 0.09) <= 0.005  # the text's 0.09, to its precision
 
 
 def test_quadratic_bad_start_plateaus_then_falls():

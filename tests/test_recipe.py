@@ -33,6 +33,7 @@ from nndl3 import replay_random as rnd
 from nndl3.errors import UserError
 from nndl3.replay_network import BookNetwork
 
+from .conftest import synthetic_digits
 from .test_replay import published, synthetic_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,15 +195,37 @@ def test_the_quadratic_update_is_network_pys():
     assert not np.allclose(cross.weights[1], net.weights[1])
 
 
-@pytest.mark.parametrize("over", [{}, {"cost": "quadratic", "lmbda": 0.0,
-                                       "evaluation": "test",
-                                       "monitor": ["evaluation_accuracy"]}])
+def learnable_images() -> dict:
+    """images()' sizes, with labels the pixels carry (conftest.synthetic_digits): the
+    engines' accuracies then move with what they learn, not with chance."""
+    x, labels = synthetic_digits(140, seed=4)
+    return {"train": (x[:60], labels[:60]), "validation": (x[60:100], labels[60:100]),
+            "test": (x[100:], labels[100:])}
+
+
+ALL_METRICS = ["training_cost", "training_accuracy", "evaluation_cost", "evaluation_accuracy"]
+
+
+@pytest.mark.parametrize("over", [{"monitor": ALL_METRICS},  # network.py monitors the
+                                  {"cost": "quadratic", "lmbda": 0.0,  # test accuracy alone
+                                   "evaluation": "test", "monitor": ["evaluation_accuracy"],
+                                   "eta": 3.0, "epochs": 8}])  # chapter 1's rate
 def test_engines_agree_and_a_seed_gives_one_record(over):
-    spec, data = tiny(**over), images()
+    """Every metric: the accuracies equal, the costs to rounding (the engines differ in
+    their order of sums only), on data they learn: an engine that trained another cost or
+    update would differ."""
+    spec, data = tiny(**over), learnable_images()
     compiled = recipe.train("t", spec, 5, data, "compiled", log=None)
     numpy = recipe.train("t", spec, 5, data, "numpy", log=None)
-    acc = "evaluation_accuracy"
-    assert compiled["metrics"][acc] == numpy["metrics"][acc]
+    assert sorted(compiled["metrics"]) == sorted(over["monitor"])
+    for name in over["monitor"]:
+        if name.endswith("accuracy"):
+            assert compiled["metrics"][name] == numpy["metrics"][name], name
+        else:
+            np.testing.assert_allclose(compiled["metrics"][name], numpy["metrics"][name],
+                                       rtol=1e-12, err_msg=name)
+    learnt = compiled["metrics"]["evaluation_accuracy"]
+    assert learnt[-1] > learnt[0]  # it learns: the accuracies compared carry the updates
     assert compiled["metrics"] == recipe.train("t", spec, 5, data, "compiled",
                                                log=None)["metrics"]
     assert compiled["metrics"] != recipe.train("t", spec, 6, data, "compiled",

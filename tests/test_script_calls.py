@@ -106,6 +106,16 @@ def test_every_call_into_the_package_binds_to_its_signature(path):
     assert not problems, "\n".join(problems)
 
 
+def test_the_calls_are_found_at_all():
+    """The test above checks what package_calls resolves: here, that it resolves a known
+    call of each import form, or it could pass having checked none."""
+    found = {name for path in SCRIPTS for _, name, callee in package_calls(path)
+             if callee is not None}
+    assert {"nndl3.curves.simulated_fractions", "nndl3.atomic.write_json"} <= found, \
+        sorted(found)[:20]
+    assert len(found) >= 50, len(found)
+
+
 def test_the_binding_catches_a_missing_argument():
     """The break that made this test: a required argument the call does not pass."""
     call = ast.parse("curves.simulated_fractions(rows, draws)").body[0].value
