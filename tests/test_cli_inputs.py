@@ -734,13 +734,16 @@ def test_a_folder_given_as_the_prepared_data_is_called_a_folder(tmp_path, capsys
      "p.json: an SVM part is written as .npz, not .json"),
     (["tuned-svm-predict", "--search", "s.json", "--evaluation", "test", "--out", "l.json"],
      "l.json: predicted labels are written as .npy, not .json"),
-    (["neuron", "--out", "n.yaml"], "n.yaml: the result is written as JSON, not .yaml")])
+    (["neuron", "--out", "n.yaml"], "n.yaml: the result is written as JSON, not .yaml"),
+    (["calibrate", "--out", "c.json"], "c.json: the calibration is written as YAML, not .json"),
+    (["report", "--out-md", "r.txt"], "r.txt: the table is written as markdown, not .txt"),
+    (["report", "--out-html", "r.md"], "r.md: the table is written as HTML, not .md")])
 def test_an_output_named_for_another_format_is_refused(capsys, argv, words):
     with pytest.raises(SystemExit) as exit_:
         cli.main(argv)
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.count("\n") == 1
-    assert f"argument --out: {words}" in err
+    assert f"argument {argv[-2]}: {words}" in err
 
 
 def test_every_json_result_a_command_writes_is_named_as_json():

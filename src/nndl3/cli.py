@@ -875,10 +875,11 @@ def parser() -> argparse.ArgumentParser:
                    "with --book): adds the exact check")
     add_published(s)
     add_book_settings(s)
-    s.add_argument("--out-md", default=paths.REPRODUCTION_MD, help="the table, markdown")
+    s.add_argument("--out-md", default=paths.REPRODUCTION_MD, type=md_path,
+                   help="the table, markdown")
     s.add_argument("--out-json", default=paths.REPRODUCTION_JSON, type=json_path,
                    help="every row with its numbers, JSON (what `check` and `docs` read)")
-    s.add_argument("--out-html", default=None, help="also the table as HTML")
+    s.add_argument("--out-html", default=None, type=html_path, help="also the table as HTML")
     s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("check", help="print the reproduction table; exit 1 if a row fails")
@@ -904,7 +905,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--recipe", action="store_true",
                    help="the aggregates are the author's recipe's (snakemake recipe_seeds): "
                         "every row over --seeds, rows of runs without a recipe left out")
-    s.add_argument("--out", default=paths.CALIBRATION_POINTS,
+    s.add_argument("--out", default=paths.CALIBRATION_POINTS, type=yaml_path,
                    help="each row's seed spread, YAML")
     s.add_argument("--out-curves", default=paths.CALIBRATION_CURVES, type=json_path,
                    help="each published curve's spread per epoch, JSON")
@@ -984,6 +985,21 @@ def json_path(text: str) -> str:
 def npz_path(text: str) -> str:
     """argparse's type for the prepared data: NumPy's .npz (a .txt would hold its bytes)."""
     return suffixed(text, ".npz", "the prepared data is written as .npz")
+
+
+def md_path(text: str) -> str:
+    """argparse's type for a markdown table."""
+    return suffixed(text, ".md", "the table is written as markdown")
+
+
+def html_path(text: str) -> str:
+    """argparse's type for the HTML table."""
+    return suffixed(text, ".html", "the table is written as HTML")
+
+
+def yaml_path(text: str) -> str:
+    """argparse's type for the calibration's points: YAML."""
+    return suffixed(text, ".yaml", "the calibration is written as YAML")
 
 
 def part_path(text: str) -> str:
