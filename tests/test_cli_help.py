@@ -201,3 +201,15 @@ def test_a_training_size_beyond_mnists_is_refused_before_any_work(script):
     assert (proc.returncode, proc.stderr) == (2, f"error: {script}: argument --train-size: "
                                                  "50001: at most 50,000, the training images "
                                                  "(--help lists the options)\n")
+
+
+def test_a_neuron_entry_s_keys_are_the_neuron_command_s_options():
+    """The neuron rule passes each key of a config `neuron:` entry as `--<key>`
+    (workflow/rules/common.smk neuron_options): the schema that checks those entries names
+    exactly the command's options (but its --out)."""
+    from nndl3 import cli, schemas
+
+    (sub,) = [a for a in cli.parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    options = {o for a in sub.choices["neuron"]._actions for o in a.option_strings}
+    keys = schemas.load("neuron.schema.yaml")["properties"]
+    assert {f"--{k}" for k in keys} == options - {"-h", "--help", "--out", "--check-only"}

@@ -10,12 +10,10 @@ rule neuron:
     benchmark:
         benchmark_file("neuron", "{neuron}")
     params:
-        run=lambda wildcards: config["neuron"][wildcards.neuron],
+        options=neuron_options,
         code=code("neuron"),
     shell:
-        "python -m nndl3 neuron --w {params.run[w]} --b {params.run[b]}"
-        " --cost {params.run[cost]} --eta {params.run[eta]} --epochs {params.run[epochs]}"
-        " --out {output} > {log} 2>&1"
+        "python -m nndl3 neuron {params.options} --out {output} > {log} 2>&1"
 
 
 rule svm_part:

@@ -233,6 +233,13 @@ def benchmark_file(rule, name):
     return paths.BENCHMARK.format(rule=rule, name=name)
 
 
+def neuron_options(wildcards):
+    """`--<key> <value>` of each setting of the single-neuron run (config `neuron:`):
+    its keys are the command's options, both checked against neuron.schema.yaml."""
+    run = config["neuron"][wildcards.neuron]
+    return " ".join(f"--{key} {shlex.quote(str(value))}" for key, value in run.items())
+
+
 def mnist_dir_option():
     folder = config.get("mnist_dir")
     return f"--mnist-dir {shlex.quote(folder)}" if folder else ""
