@@ -195,15 +195,12 @@ def job_seconds(root: Path, job: dict) -> dict:
     return {} if wall is None else {"wall": wall, "cpu": cpu if cpu is not None else 0.0}
 
 
-def training_kinds(root: Path, job: dict, cpu: float) -> dict:
+def training_kinds(root: Path, job: dict) -> dict:
     """A training job's CPU seconds by kind, from its log's last timing line; what no phase
-    counts (the interpreter's exit) goes to start-up."""
+    counts is left to UNTIMED (the pipeline's CPU less every kind)."""
     phases = logged_totals(root, job.get("log")).get("cpu", {})
-    kinds = {kind: sum(phases.get(p) or 0.0 for p in names)
-             for kind, names in TRAIN_KINDS.items()}
-    startup = next(iter(k for k in TRAIN_KINDS if k.startswith("start-up")))
-    kinds[startup] += max(cpu - sum(kinds.values()), 0.0)
-    return kinds
+    return {kind: sum(phases.get(p) or 0.0 for p in names)
+            for kind, names in TRAIN_KINDS.items()}
 
 
 def longest_chains(jobs: list[dict], clock: str = "wall") -> dict:
@@ -292,7 +289,7 @@ def stages(root: Path, target: str = "all", after: Path | None = None) -> dict:
             continue
         ran += 1
         if job["rule"] == "train":
-            for kind, cpu in training_kinds(root, job, job["cpu"]).items():
+            for kind, cpu in training_kinds(root, job).items():
                 kinds[kind] += cpu
         else:
             kind = KIND_OF_RULE.get(job["rule"], "other jobs")

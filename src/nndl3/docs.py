@@ -449,7 +449,8 @@ def pipeline_stages(root: Path) -> str:
     total = sum(kinds.values())
     lines = [f"`{run['command']}` on {run['date']}: **{run['seconds']} s** wall, "
              f"{run['cpu_seconds']:.0f} CPU s, {doc['jobs']} jobs. The reference epoch "
-             f"(`benchmarks/reference_epoch.py`, the same session): {epoch:.2f} s, so the "
+             f"(`benchmarks/reference_epoch.py`, the same session): {epoch:.2f} CPU s of "
+             "one thread (its only thread: about its wall time), so the "
              f"pipeline took **{doc['pipeline_in_reference_epochs']:.0f} reference epochs**."
              + reference_drift(doc), "", "| kind | CPU s | share |", "|---|---|---|"]
     lines += [f"| {kind} | {seconds:.0f} | {100 * seconds / total:.0f} % |"
@@ -471,7 +472,8 @@ def reference_drift(doc: dict) -> str:
     machine's drift while the pipeline ran, in the ratio's own terms."""
     if "reference_epoch_seconds_after" not in doc:
         return ""
-    return (f" Measured again after the pipeline: {doc['reference_epoch_seconds_after']:.2f} s"
+    return (f" Measured again after the pipeline: {doc['reference_epoch_seconds_after']:.2f} "
+            "CPU s"
             f", by which the pipeline took {doc['pipeline_in_reference_epochs_after']:.0f}.")
 
 
