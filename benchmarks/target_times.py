@@ -6,7 +6,8 @@ For each experiment target (config/figures.yaml, `experiments:`), and `check`, t
 `snakemake -n --forceall <target>` which jobs the target needs, takes each job's wall time
 as benchmarks/breakdown.py does (its benchmark file, else its log's last `timing` line)
 and prints a Markdown table: jobs, job-seconds, the longest job, and the estimate of the
-target's wall time on the docs' cores (nndl3.bench_docs.wall_estimate). Jobs shared between
+target's wall time on the docs' cores (nndl3.bench_docs.wall_estimate, no less than its
+longest chain of jobs, breakdown.critical_path). Jobs shared between
 targets count in each. With --json it also writes the table's numbers (the README's
 block, `python -m nndl3 docs`).
 """
@@ -39,23 +40,27 @@ def estimates(root: Path) -> list[dict]:
     out = []
     # `check` too: one target, but it needs every run, SVM and replay its rows read
     for target in [*experiments, "check"]:
-        times = {}
+        jobs = []
         for job in breakdown.planned_jobs(root, target):
             if job["rule"] in UNTIMED or job["rule"] == target:
                 continue
             seconds = breakdown.job_seconds(root, job)
             if not seconds:
                 raise SystemExit(f"error: {job['name']}: no job time (run the workflow first)")
-            times[job["name"]] = seconds["wall"]
-        entry = {"target": target, "jobs": len(times)}
-        if times:
-            longest = max(times, key=times.get)
-            entry.update(job_seconds=sum(times.values()), longest=longest,
-                         longest_seconds=times[longest],
-                         estimate_seconds=bench_docs.wall_estimate(sum(times.values()),
-                                                                   times[longest]))
-        out.append(entry)
+            jobs.append({**job, **seconds})
+        out.append({"target": target, "jobs": len(jobs), **(timing(jobs) if jobs else {})})
     return out
+
+
+def timing(jobs: list[dict]) -> dict:
+    """A target's job-seconds, its longest job, and its wall-time estimate: no less than its
+    longest chain of jobs (breakdown.critical_path), which more cores cannot shorten."""
+    times = {job["name"]: job["wall"] for job in jobs}
+    longest = max(times, key=times.get)
+    chain, _ = breakdown.critical_path(jobs)
+    return {"job_seconds": sum(times.values()), "longest": longest,
+            "longest_seconds": times[longest], "chain_seconds": chain,
+            "estimate_seconds": bench_docs.wall_estimate(sum(times.values()), chain)}
 
 
 def main(argv=None) -> int:

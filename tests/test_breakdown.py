@@ -235,3 +235,16 @@ def test_target_times_names_a_broken_figures_config(tmp_path, content, words):
     with pytest.raises(UserError, match=f"^{path}: ") as caught:
         target_times.estimates(tmp_path)
     assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_target_s_estimate_is_no_less_than_its_longest_chain_of_jobs():
+    """Two cores would share 12 job-s as 6 s, but b needs a's output: 3 + 4 s one after
+    the other, whatever the cores (the plot after its training job, in the README's table)."""
+    import target_times
+
+    jobs = [{"name": "a", "input": [], "output": ["x"], "wall": 3.0},
+            {"name": "b", "input": ["x"], "output": ["y"], "wall": 4.0},
+            {"name": "c", "input": [], "output": ["z"], "wall": 5.0}]
+    assert target_times.timing(jobs) == {"job_seconds": 12.0, "longest": "c",
+                                         "longest_seconds": 5.0, "chain_seconds": 7.0,
+                                         "estimate_seconds": 7.0}

@@ -24,7 +24,8 @@ ESTIMATE_CORES = 2
 
 
 def wall_estimate(job_seconds: float, longest: float = 0.0) -> float:
-    """Jobs' wall time on ESTIMATE_CORES cores: max(the longest job, job-seconds / cores)."""
+    """Jobs' wall time on ESTIMATE_CORES cores: max(`longest`, the longest job or chain of
+    jobs that must run one after another, job-seconds / cores)."""
     return max(longest, job_seconds / ESTIMATE_CORES)
 
 
