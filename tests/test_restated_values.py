@@ -704,11 +704,13 @@ def test_the_experiments_doc_states_chapter_1s_run_and_rows_as_configured():
 
 
 def test_the_performance_doc_states_a_targets_estimate_as_computed():
-    """'the larger of its longest job and half its job-seconds': bench_docs.wall_estimate
-    on ESTIMATE_CORES cores."""
+    """'the larger of its longest chain of jobs ... and half its job-seconds':
+    bench_docs.wall_estimate on ESTIMATE_CORES cores, given the chain (target_times.timing,
+    tests/test_breakdown.py)."""
     from nndl3 import bench_docs
 
-    assert (f"the larger of its longest job and {share(bench_docs.ESTIMATE_CORES)} its job-seconds"
+    assert ("the larger of its longest chain of jobs (one after another: no core can start a "
+            f"job before its inputs) and {share(bench_docs.ESTIMATE_CORES)} its job-seconds"
             in prose("docs/performance.md"))
     assert bench_docs.wall_estimate(10.0, longest=1.0) == 10.0 / bench_docs.ESTIMATE_CORES
     assert bench_docs.wall_estimate(10.0, longest=9.0) == 9.0
