@@ -104,3 +104,16 @@ def test_a_missing_reproduction_report_is_named_not_the_html_report(tmp_path):
     with pytest.raises(UserError, match=rf"^{re.escape(str(missing))}: reproduction report "
                                         r"missing \(`snakemake --cores 2 check` makes it\)$"):
         check_report.main([str(tmp_path / "report.html"), "--reproduction", str(missing)])
+
+
+@pytest.mark.parametrize("script, named", [
+    ('var results = {"figures/a.png": 5};', "holds 'figures/a.png' as 5"),
+    ('var results = {"figures/a.png": {"data_uri": 5}};', "not an entry with a data_uri"),
+    ('var results = {}; var categories = {"Chapter": [1]};', "holds 'Chapter' as [1]"),
+    ('var results = {}; var categories = {"Chapter": {"s": [1]}};', "not lists of paths"),
+])
+def test_a_malformed_report_is_named_not_unexpected(tmp_path, capsys, script, named):
+    (tmp_path / "r.html").write_text(f"<script>{script}</script>")
+    assert check_report.main([str(tmp_path / "r.html"), "--target", "weight_init"]) == 1
+    err = capsys.readouterr().err
+    assert named in err and "not a Snakemake 9 report" in err and "unexpected" not in err

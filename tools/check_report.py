@@ -38,7 +38,25 @@ def embedded(html: str, marker: str = MARKER) -> dict:
     if start < 0:
         raise ValueError(f"no {marker.strip()!r} object: not a Snakemake 9 report")
     found, _ = json.JSONDecoder().raw_decode(html, start + len(marker) - 1)
+    bad = shape_problem(found, marker)
+    if bad:
+        raise ValueError(f"its {marker.strip()!r} object {bad}: not a Snakemake 9 report")
     return found
+
+
+def shape_problem(found: dict, marker: str) -> str | None:
+    """What in `found` is not of the shape `embedded` promises, or None."""
+    if marker != CATEGORIES:
+        for path, entry in found.items():
+            if not isinstance(entry, dict) or not isinstance(entry.get("data_uri", ""), str):
+                return f"holds {path!r} as {json.dumps(entry)[:40]}, not an entry with a data_uri"
+        return None
+    for category, sub in found.items():
+        if not isinstance(sub, dict) or not all(
+                isinstance(listed, list) and all(isinstance(p, str) for p in listed)
+                for listed in sub.values()):
+            return f"holds {category!r} as {json.dumps(sub)[:40]}, not lists of paths"
+    return None
 
 
 def filed(categories: dict) -> dict[str, str]:
