@@ -7,8 +7,9 @@ With --json (CI, after the pipeline; default nndl3.paths.PIPELINE_TIMES) it also
 the time by kind and the critical path (`stages`, below) for docs/performance.md's
 generated block.
 
-For every training job that Snakemake timed (logs/benchmark/train/<run>.tsv: wall seconds
-`s` and `cpu_time`) and every SVM result, the phases the job recorded itself: a training
+For every training job of `all` that Snakemake timed (logs/benchmark/train/<run>.tsv:
+wall seconds `s` and `cpu_time`) and every SVM result of `all` (files of runs the config
+no longer has are left out), the phases the job recorded itself: a training
 job's from its log's last `timing` line (its records' `timing`, and the write, which a
 record cannot time) and an SVM job's `timing`, `fit_seconds` and `predict_seconds`
 (paths.SVM). The other jobs (SVM parts, the tuned SVM's, replays, plots) have no row
@@ -75,21 +76,27 @@ def svm_phases(root: Path, n: str, clock: str) -> dict:
         timing = result.get("timing", {})
         if clock == "cpu":
             cpu = result.get("cpu_seconds", {})
-            return {**timing.get("cpu", {}), "total": timing.get("total_cpu"),
-                    "fit": cpu.get("fit"), "predict": cpu.get("predict")}
-        return {**{k: v for k, v in timing.items() if k in ("startup", "load", "total")},
-                "fit": result["fit_seconds"], "predict": result["predict_seconds"]}
+            return checked_seconds({**timing.get("cpu", {}), "total": timing.get("total_cpu"),
+                                    "fit": cpu.get("fit"), "predict": cpu.get("predict")})
+        kept = {k: v for k, v in timing.items() if k in ("startup", "load", "total")}
+        return checked_seconds({**kept, "fit": result["fit_seconds"],
+                                "predict": result["predict_seconds"]})
 
 
-def jobs(root: Path, clock: str = "wall") -> list[dict]:
+def jobs(root: Path, clock: str = "wall", planned: list[dict] | None = None) -> list[dict]:
     """One row per timed job: its total (on the given clock) and its phases. A job's total
     is what it logged itself where it did (a process's exact CPU time; the SVM's whole time,
     which has no benchmark file: Snakemake forbids one on a cached rule), else the
-    benchmark's (Snakemake samples `cpu_time`, so it can miss part of a job's CPU)."""
+    benchmark's (Snakemake samples `cpu_time`, so it can miss part of a job's CPU). With
+    `planned` (`planned_jobs`), only its jobs: a tree rebuilt in part keeps the files of
+    runs its config no longer has."""
     train = root / paths.BENCHMARK_DIR.format(rule="train")
     found = {("train", t.stem): t for t in train.glob("*.tsv")}
     found.update({("svm", p.stem): root / paths.BENCHMARK.format(rule="svm", name=p.stem)
                   for p in (root / paths.SVM_DIR).glob("*.json")})
+    if planned is not None:
+        wanted = {(job["rule"], job.get("wildcards", "").partition("=")[2]) for job in planned}
+        found = {key: tsv for key, tsv in found.items() if key in wanted}
     rows = []
     for (rule, name), tsv in sorted(found.items()):
         phases = (train_phases if rule == "train" else svm_phases)(root, name, clock)
@@ -181,7 +188,18 @@ def logged_totals(root: Path, log: str | None) -> dict:
         logged = timing.logged(path.read_text())
         if not isinstance(logged, dict) or not isinstance(logged.get("cpu", {}), dict):
             raise TypeError(f"{logged!r:.40} is not a mapping of phase to seconds")
+        checked_seconds({k: v for k, v in logged.items() if k != "cpu"})
+        checked_seconds(logged.get("cpu", {}))
         return logged
+
+
+def checked_seconds(phases: dict) -> dict:
+    """`phases`, each a number of seconds or None (not timed); TypeError names the first
+    that is neither, inside a `reading` that names its file."""
+    for phase, value in phases.items():
+        if value is not None and not readers.is_number(value):
+            raise TypeError(f"{phase}: {value!r:.40} is not a number of seconds")
+    return phases
 
 
 def job_seconds(root: Path, job: dict) -> dict:
@@ -266,13 +284,15 @@ def measured(root: Path, rel: str, script: str, seconds: tuple[str, ...]) -> dic
     return doc
 
 
-def stages(root: Path, target: str = "all", after: Path | None = None) -> dict:
+def stages(root: Path, target: str = "all", after: Path | None = None,
+           planned: list[dict] | None = None) -> dict:
     """The pipeline's CPU seconds by kind (Snakemake's own process, measured by
     pipeline.py; what is left of the pipeline's CPU, from paths.PIPELINE, once it and the
     jobs' own timers are counted: UNTIMED), its critical path, and the pipeline's wall time
     and the reference epoch (paths.REFERENCE_EPOCH) they are measured against; with
     `after`, the reference epoch measured again after the pipeline, and the pipeline in
-    that unit too: how far the machine drifted while the pipeline ran."""
+    that unit too: how far the machine drifted while the pipeline ran. `planned`:
+    `target`'s planned_jobs, if the caller has them."""
     pipeline = measured(root, paths.PIPELINE, "benchmarks/pipeline.py",
                         ("seconds", "cpu_seconds"))
     if not readers.is_number(pipeline.get("snakemake_cpu_seconds")):
@@ -280,7 +300,7 @@ def stages(root: Path, target: str = "all", after: Path | None = None) -> dict:
                          "benchmarks/pipeline.py wrote it; rerun that (docs/performance.md)")
     reference = measured(root, paths.REFERENCE_EPOCH, "benchmarks/reference_epoch.py",
                          ("seconds_per_epoch",))
-    jobs = planned_jobs(root, target)
+    jobs = planned if planned is not None else planned_jobs(root, target)
     kinds = dict.fromkeys([*TRAIN_KINDS, *dict.fromkeys(KIND_OF_RULE.values())], 0.0)
     ran = 0
     for job in jobs:
@@ -339,14 +359,14 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.after and not args.json:
         p.error("--after goes with --json (the time by kind it is reported in)")
+    planned = planned_jobs(args.dir)
     for clock in ("wall", "cpu"):
-        rows = jobs(args.dir, clock)
+        rows = jobs(args.dir, clock, planned)
         if not rows:
             raise SystemExit(f"error: {args.dir}/logs/benchmark: no job times (run the "
                              "workflow first)")
         print(table(rows, clock))
     if args.chains:
-        planned = planned_jobs(args.dir)
         for job in planned:
             job.update(job_seconds(args.dir, job))
         for clock in ("wall", "cpu"):
@@ -355,7 +375,7 @@ def main(argv=None) -> int:
                 print(f"{seconds:7.1f} s: " + " -> ".join(
                     f"{j['job']} ({j['seconds']:.1f})" for j in path))
     if args.json:
-        doc = stages(args.dir, after=args.after)
+        doc = stages(args.dir, after=args.after, planned=planned)
         atomic.write_text(args.json, json.dumps(doc, indent=1) + "\n")
         print(json.dumps({k: v for k, v in doc.items() if k != "critical_path"}, indent=1))
     return 0

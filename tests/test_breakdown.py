@@ -47,6 +47,22 @@ def test_a_jobs_time_is_its_own_where_it_logged_it(tmp_path):
     assert breakdown.job_seconds(tmp_path, {"log": "logs/none.log"}) == {}
 
 
+def test_the_job_table_keeps_only_the_planned_jobs(tmp_path):
+    """A tree rebuilt in part holds the files of runs its config no longer has."""
+    for name in ("kept", "stale"):
+        tsv = tmp_path / paths.BENCHMARK.format(rule="train", name=name)
+        tsv.parent.mkdir(parents=True, exist_ok=True)
+        tsv.write_text("s\th:m:s\tcpu_time\n4.0\t0:00:04\t1.0\n")
+    svm = tmp_path / paths.SVM.format(n="100")
+    svm.parent.mkdir(parents=True)
+    svm.write_text('{"fit_seconds": 1.0, "predict_seconds": 0.5, "timing": {"total": 2.0}}')
+    planned = [{"rule": "train", "wildcards": "run=kept"}, {"rule": "svm", "wildcards": "n=100"}]
+    assert [r["job"] for r in breakdown.jobs(tmp_path)] == ["train kept", "train stale",
+                                                            "svm 100"]
+    assert [r["job"] for r in breakdown.jobs(tmp_path, "wall", planned)] == ["train kept",
+                                                                             "svm 100"]
+
+
 def test_a_training_jobs_cpu_is_split_by_its_phases(tmp_path):
     """From the job's log (its last timing line: every phase, the write too)."""
     (tmp_path / "t.log").write_text("epoch lines\n" + timing.log_line({"cpu": {
@@ -190,6 +206,16 @@ def test_a_broken_config_is_named_when_the_jobs_are_planned(tmp_path):
         path.parents[2], "xent_30", "wall"), "unreadable as a job log's timing line (JSON"),
     ("results/svm/100.json", '{"timing": {}}', lambda path: breakdown.svm_phases(
         path.parents[2], "100", "wall"), "unreadable as an SVM result (KeyError: 'fit_"),
+    # a number that is text stopped the breakdown on 'unexpected TypeError' when subtracted
+    ("results/svm/100.json", '{"fit_seconds": "2", "predict_seconds": 1}',
+     lambda path: breakdown.svm_phases(path.parents[2], "100", "wall"),
+     "unreadable as an SVM result (TypeError: fit: '2' is not a number of seconds)"),
+    ("results/svm/100.json", '{"timing": {"total_cpu": [1]}}',
+     lambda path: breakdown.svm_phases(path.parents[2], "100", "cpu"),
+     "unreadable as an SVM result (TypeError: total: [1] is not a number"),
+    ("logs/train/xent_30.log", 'timing {"cpu": {"epochs": "1"}}',
+     lambda path: breakdown.train_phases(path.parents[2], "xent_30", "cpu"),
+     "unreadable as a job log's timing line (TypeError: epochs: '1' is not a number"),
 ])
 def test_a_broken_job_file_is_named_in_one_line(tmp_path, name, content, read, words):
     """They stopped the breakdown on 'unexpected ValueError', naming no file."""
