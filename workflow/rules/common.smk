@@ -1,5 +1,6 @@
 # Config validation and the helpers the rules share.
 
+import functools
 import json
 import os
 import shlex
@@ -313,10 +314,13 @@ def literature_spec(wildcards):
     defaults too); None for a run its scale has no entry for: the job, making its spec from
     the config files, names what is missing in one line (an error here would reach the
     user as Snakemake's traceback)."""
+    return merged_literature_spec(wildcards.run, wildcards.scale)
+
+
+@functools.cache  # a job's params and threads each ask; merged and validated once
+def merged_literature_spec(run, scale):
     try:
-        return nndl3_literature.run_spec(
-            config, LITERATURE, wildcards.run, wildcards.scale
-        )
+        return nndl3_literature.run_spec(config, LITERATURE, run, scale)
     except UserError:
         return None
 
