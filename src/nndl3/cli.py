@@ -83,7 +83,8 @@ def record_outputs(args, seeds) -> None:
 
     from .records import record_path
 
-    # INPUTS, not inputs_of: its import of the figure registry would make that train code
+    # INPUTS, not inputs_of: inputs_of imports nndl3.figures, which would put the figure
+    # registry into train's code digest (nndl3.code), and a plot change would retrain
     inputs = {Path(value).resolve(): name for name in INPUTS[args.command]
               if isinstance(value := getattr(args, name), str) and existing_file(value)}
     planned = {}

@@ -338,8 +338,8 @@ def check_bar(config: dict, name: str, bar: dict) -> None:
 
     where = f"config figures.{name}: bar {bar.get('label')!r}"
     if "svm" in bar and (bar["svm"] != config["svm_test_size"] or bar.get("scores") != "test"):
-        raise UserError(f"{where}: only the svm_test_size fit ({config['svm_test_size']}) is "
-                        "scored on another set: svm: <that size>, scores: test")
+        raise UserError(f"{where}: {only_one_fit_scored(config)}: svm: <that size>, "
+                        "scores: test")
     if "baseline" in bar and bar["baseline"] not in baselines.NAMES:
         raise UserError(f"{where}: unknown baseline {bar['baseline']!r} "
                         f"({', '.join(baselines.NAMES)})")
@@ -354,8 +354,14 @@ def check_scored_fits(config: dict, expected: dict) -> None:
         source = row["source"]
         if "scores" in source and source.get("svm") != config["svm_test_size"]:
             raise UserError(f"{paths.EXPECTED}: row {row['id']}: svm: {source.get('svm')}: "
-                            f"only the svm_test_size fit ({config['svm_test_size']}) is "
-                            "scored on another set")
+                            + only_one_fit_scored(config))
+
+
+def only_one_fit_scored(config: dict) -> str:
+    """Why a row or bar may read no other SVM fit's score on another set: the workflow
+    scores one fit so (rule svm: `--score test`)."""
+    return (f"only the svm_test_size fit ({config['svm_test_size']}) is scored on another "
+            "set")
 
 
 def invalid(error: Exception, configfiles=(), command_line=False) -> str:
