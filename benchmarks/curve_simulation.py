@@ -16,7 +16,6 @@ calibration's curves, for each number of calibration seeds in `--seeds`.
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from collections import Counter
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nndl3 import arguments, check, curves, paths, tolerance
+from nndl3 import arguments, check, curves, paths, readers, tolerance
 from nndl3.errors import exit_status
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +48,7 @@ def main(argv=None) -> int:
                              "calibration's)")
     parser.add_argument("--repeats", type=arguments.positive, default=3)
     args = parser.parse_args(argv)
-    calibration = json.loads((ROOT / paths.CALIBRATION_CURVES_INSTALLED).read_text())
+    calibration = readers.curve_calibration(ROOT / paths.CALIBRATION_CURVES_INSTALLED)
     installed, n_check = calibration["curves"], calibration["n_check"]
     seeds = args.seeds or [len(calibration["seeds"])]
     expected = check.load_expected(ROOT / paths.EXPECTED)

@@ -22,10 +22,9 @@ import time
 
 import common  # noqa: F401  first: the one-thread settings, before NumPy loads
 import numpy as np
-import yaml
 from common import ROOT
 
-from nndl3 import arguments, atomic, bench_docs, literature, mnist, paths
+from nndl3 import arguments, atomic, bench_docs, literature, mnist, paths, workflow_config
 from nndl3.errors import exit_status
 
 
@@ -67,12 +66,14 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.epochs < 3:
         p.error("--epochs: at least 3 (the first and the last are not counted)")
-    config = yaml.safe_load((ROOT / paths.CONFIG).read_text())
+    config = workflow_config.read_committed(ROOT / paths.CONFIG)
     lit = literature.load_config(ROOT / paths.LITERATURE_CONFIG)
+    # every run's spec first: a mistyped name is refused before hours of the others
+    specs = {run: literature.run_spec(config, lit, run) for run in args.runs or lit["runs"]}
     data = mnist.load(args.data or common.default_data(), np.float32, mnist.SETS)
     rows = []
-    for run in args.runs or list(lit["runs"]):
-        rows.append(measure(run, literature.run_spec(config, lit, run), data, args.epochs))
+    for run, spec in specs.items():
+        rows.append(measure(run, spec, data, args.epochs))
         r = rows[-1]
         print(f"{run:<24}{r['cpu_per_epoch']:7.2f} CPU s/epoch {r['wall_per_epoch']:7.2f} "
               f"wall s/epoch x {r['epochs']} epochs = {r['cpu_hours_per_seed']:6.2f} CPU h "

@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -84,7 +83,7 @@ def main(argv=None) -> None:
     p.add_argument("--out", type=arguments.output_file,
                    default=str(ROOT / paths.REPLAY_SENSITIVITY))
     args = p.parse_args(argv)
-    config = yaml.safe_load((ROOT / paths.CONFIG).read_text())
+    config = workflow_config.read_committed(ROOT / paths.CONFIG)
     specs = workflow_config.replay_specs(config)
     unknown = [file for file in args.files if file not in specs]
     if unknown:

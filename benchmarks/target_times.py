@@ -1,8 +1,9 @@
 """Per-target wall-time estimates from the job times of a finished `snakemake` run.
 
-    python benchmarks/target_times.py [--dir .] [--json [FILE]]
+    python benchmarks/target_times.py [--dir CHECKOUT] [--json [FILE]]
 
-For each experiment target (config/figures.yaml, `experiments:`), and `check`, this asks
+--dir: the finished run's checkout, by default the one holding this script. For each
+experiment target (config/figures.yaml, `experiments:`), and `check`, this asks
 `snakemake -n --forceall <target>` which jobs the target needs, takes each job's wall time
 as benchmarks/breakdown.py does (its benchmark file, else its log's last `timing` line)
 and prints a Markdown table: jobs, job-seconds, the longest job, and the estimate of the
@@ -18,8 +19,8 @@ import json
 import sys
 from pathlib import Path
 
-from nndl3 import arguments, atomic, bench_docs, paths, readers
-from nndl3.errors import UserError, exit_status
+from nndl3 import arguments, atomic, bench_docs, paths, workflow_config
+from nndl3.errors import exit_status
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import breakdown  # noqa: E402  (the job times, as its table reads them)
@@ -33,10 +34,7 @@ def estimates(root: Path) -> list[dict]:
         raise SystemExit(f"error: --dir {root}: no {paths.FIGURES_CONFIG}: not this "
                          "repository's checkout")
     path = root / paths.FIGURES_CONFIG
-    experiments = readers.yaml_mapping(path, "figures config", ("experiments",))["experiments"]
-    if not isinstance(experiments, dict):
-        raise UserError(f"{path}: experiments: {experiments!r:.40} is not a mapping of target "
-                        "to its figures")
+    experiments = workflow_config.read_figures(path, ("experiments",))["experiments"]
     out = []
     # `check` too: one target, but it needs every run, SVM and replay its rows read
     for target in [*experiments, "check"]:

@@ -117,3 +117,17 @@ def test_a_malformed_report_is_named_not_unexpected(tmp_path, capsys, script, na
     assert check_report.main([str(tmp_path / "r.html"), "--target", "weight_init"]) == 1
     err = capsys.readouterr().err
     assert named in err and "not a Snakemake 9 report" in err and "unexpected" not in err
+
+
+@pytest.mark.parametrize("content, words", [
+    ("experiments: [\n", "figures config is not valid YAML"),
+    ("figures: {}\n", "figures config lacks key(s) 'experiments'"),
+    ("experiments: {a: [x]}\nfigures: {}\n", "experiments.a: 'x' is not a figure"),
+])
+def test_a_broken_figures_config_is_named(tmp_path, content, words):
+    """Each stopped on 'unexpected ParserError' or 'KeyError'."""
+    from nndl3.errors import UserError
+
+    (tmp_path / "figures.yaml").write_text(content)
+    with pytest.raises(UserError, match=re.escape(words)):
+        check_report.figures_of("a", str(tmp_path / "figures.yaml"))

@@ -287,6 +287,20 @@ def test_a_new_run_that_no_figure_draws_is_named_with_the_run_it_may_mean():
     assert neuron.endswith("did you mean 'quadratic_good'?")
 
 
+@pytest.mark.parametrize("content, words", [
+    ("runs: [\n", "config file is not valid YAML (did not find expected node content"),
+    ("runs: {}\nruns: {}\n", "config file is not valid YAML (the key 'runs' given twice"),
+    ("- 1\n", "config file must be a mapping"),
+    ("seeds: [1]\n", "no `runs:` mapping"),
+])
+def test_the_committed_config_a_script_reads_is_named_when_broken(tmp_path, content, words):
+    """benchmarks/ read it by read_committed: a YAML error was an 'unexpected ParserError',
+    and a key given twice was kept silently, where the workflow refuses it."""
+    (tmp_path / "config.yaml").write_text(content)
+    with pytest.raises(UserError, match=re.escape(words)):
+        workflow_config.read_committed(tmp_path / "config.yaml")
+
+
 @pytest.mark.parametrize("broken", ["config/expected.yaml", "config/figures.yaml"])
 def test_a_broken_committed_config_file_stops_the_workflow_with_one_line(tmp_path, broken):
     """The README's promise for a broken file of config/: one line naming it, no traceback,

@@ -21,9 +21,7 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
-
-from nndl3 import arguments, figures, paths, readers
+from nndl3 import arguments, figures, paths, readers, workflow_config
 from nndl3.errors import UserError, exit_status
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -68,7 +66,7 @@ def filed(categories: dict) -> dict[str, str]:
 def category_problems(where: dict[str, str], names: list[str],
                       figures_yaml: str = paths.FIGURES_CONFIG) -> list[str]:
     """Each figure `names` not filed under its section of the chapter (`where`: `filed`)."""
-    config = yaml.safe_load(Path(figures_yaml).read_text())
+    config = workflow_config.read_figures(figures_yaml)
     found = []
     for name in names:
         path, section = paths.FIGURE.format(figure=name), figures.section_of(
@@ -79,11 +77,15 @@ def category_problems(where: dict[str, str], names: list[str],
 
 
 def figures_of(target: str, figures_yaml: str = paths.FIGURES_CONFIG) -> list[str]:
-    config = yaml.safe_load(Path(figures_yaml).read_text())
+    config = workflow_config.read_figures(figures_yaml)
     if target != "all" and target not in config["experiments"]:
         raise UserError(f"--target: {target!r} is not `all` nor an experiment of "
                         f"{figures_yaml} ({', '.join(config['experiments'])})")
-    return list(config["figures"] if target == "all" else config["experiments"][target])
+    names = list(config["figures"] if target == "all" else config["experiments"][target])
+    if unknown := [name for name in names if name not in config["figures"]]:
+        raise UserError(f"{figures_yaml}: experiments.{target}: {unknown[0]!r} is not a figure "
+                        "of its figures:")
+    return names
 
 
 def problems(results: dict, wanted: list[str], root: Path = Path(".")) -> list[str]:

@@ -454,10 +454,24 @@ def published(config: dict, committed: dict) -> book_runs.Published:
 
 def read_committed(path=COMMITTED) -> dict:
     """The committed config, as the workflow reads it before any --configfile."""
-    config = yaml.load(readers.text(path, "config file"), Loader=readers.Loader)
-    if not isinstance(config, dict) or not isinstance(config.get("runs"), dict):
+    config = readers.yaml_mapping(path, "config file")
+    if not isinstance(config.get("runs"), dict):
         raise UserError(f"{path}: not the layout of config/config.yaml (no `runs:` mapping)")
     return config
+
+
+FIGURES_KEYS = {"experiments": "target to its figures", "figures": "figure to its spec"}
+
+
+def read_figures(path=paths.FIGURES_CONFIG, keys=tuple(FIGURES_KEYS)) -> dict:
+    """config/figures.yaml as a script reads it apart from the workflow (which validates it
+    against its schema): a mapping whose `keys` are mappings, or a UserError naming why."""
+    doc = readers.yaml_mapping(path, "figures config", keys)
+    for key in keys:
+        if not isinstance(doc[key], dict):
+            raise UserError(f"{path}: {key}: {doc[key]!r:.40} is not a mapping of "
+                            f"{FIGURES_KEYS[key]}")
+    return doc
 
 
 def of_config(config: dict, runs, book: dict) -> str | None:
