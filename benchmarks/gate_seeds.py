@@ -42,17 +42,23 @@ def triples(reports: list[str]) -> dict:
         failed = [r["id"] for r in doc["rows"] + doc.get("curves", [])
                   if r["status"] == FAIL]
         out.append({"report": path, "seeds": doc.get("check_seeds"), "failed": failed,
-                    "changed": changed(doc["rows"]),
+                    "changed": changed(doc["rows"], path),
                     "stated_rate": (doc.get("false_failure") or {}).get("rate")})
     return {"reports": out, "failing": sum(bool(r["failed"]) for r in out)}
 
 
-def changed(rows: list[dict]) -> list[dict]:
+K_SIGMA_FIELDS = ("known_deviation", "tolerance_k_sigma", "mean", "book", "tolerance")
+
+
+def changed(rows: list[dict], path: str = "report") -> list[dict]:
     """The rows whose verdict differs under the K_SIGMA rule (`tolerance_k_sigma`)."""
     out = []
     for r in rows:
-        if r.get("alpha") is None or r["known_deviation"] or r["tolerance_k_sigma"] is None:
-            continue  # exact rows, known deviations, and changed runs (no tolerance at all)
+        if r.get("alpha") is None:
+            continue  # exact rows
+        k_sigma_fields(r, path)
+        if r["known_deviation"] or r["tolerance_k_sigma"] is None:
+            continue  # known deviations, and changed runs (no tolerance at all)
         tol = r["tolerance_k_sigma"]
         before = (check.claim_holds(r["claim"], r["mean"], tol) if r.get("claim")
                   else abs(r["mean"] - r["book"]) <= tol)
@@ -61,6 +67,17 @@ def changed(rows: list[dict]) -> list[dict]:
                         "now": r["status"], "tolerance": r["tolerance"],
                         "tolerance_k_sigma": tol, "offset": r["mean"] - (r["book"] or 0)})
     return out
+
+
+def k_sigma_fields(row: dict, path: str) -> None:
+    """A row `changed` judges has its fields, numbers where it computes with them."""
+    where = f"{path}: row {row.get('id')!r}"
+    if missing := [k for k in K_SIGMA_FIELDS if k not in row]:
+        raise UserError(f"{where}: no {', '.join(missing)} (a report of an older `check`; "
+                        "rerun `snakemake check`)")
+    for key in ("tolerance_k_sigma", "mean", "book", "tolerance"):
+        if row[key] is not None and not readers.is_number(row[key]):
+            raise UserError(f"{where}: {key}: {row[key]!r:.40} is not a number")
 
 
 def held_out_row(values: np.ndarray, alpha: float, n: int) -> dict:

@@ -5,7 +5,7 @@
 runs `snakemake <arguments>` here and writes its wall seconds, the CPU seconds of it and of
 every job it ran (the children's, from the kernel's accounting: exact, unlike the sampled
 `cpu_time` of a benchmark file), those of Snakemake's own process, the date and the number
-of training jobs to --out (default nndl3.paths.PIPELINE; the README's block and
+of training jobs it ran to --out (default nndl3.paths.PIPELINE; the README's block and
 docs/performance.md's read it). Exits with Snakemake's status. `bench.py --pipeline` calls
 `time_pipeline` (`--forceall`: it reruns everything).
 """
@@ -17,6 +17,7 @@ import datetime
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from common import ROOT, child_seconds, git_commit
@@ -63,6 +64,12 @@ def time_pipeline():
     return timed
 
 
+def ran_since(started: float, pattern: str, root: Path = ROOT) -> int:
+    """How many of the jobs whose benchmark files match `pattern` this run ran: those it
+    wrote (a tree rebuilt in part keeps the others' files, and older runs')."""
+    return sum(path.stat().st_mtime >= started for path in root.glob(pattern))
+
+
 def main(argv=None) -> int:
     p = arguments.script_parser(__doc__)
     p.add_argument("--out", type=arguments.output_file, default=paths.PIPELINE)
@@ -70,10 +77,11 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     snakemake_args = args.arguments[1:] if args.arguments[:1] == ["--"] else args.arguments
     commit = git_commit()  # the code timed: before the run writes anything
+    started = time.time()
     timed = run_timed(snakemake_args)
     if timed["returncode"] != 0:
         return timed["returncode"]
-    training = len(list(ROOT.glob(paths.BENCHMARK.format(rule="train", name="*"))))
+    training = ran_since(started, paths.BENCHMARK.format(rule="train", name="*"))
     doc = {"command": " ".join(a for a in timed["command"].split() if a not in ("--quiet",
                                                                                  "rules")),
            "seconds": round(timed["wall_seconds"]), "cpu_seconds": round(timed["cpu_seconds"], 1),

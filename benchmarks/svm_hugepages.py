@@ -21,18 +21,23 @@ from pathlib import Path
 import common  # the one-thread settings, before NumPy loads
 
 from nndl3 import arguments, mnist, paths, svm, workflow_config
-from nndl3.errors import exit_status
+from nndl3.errors import UserError, exit_status
 
 SETTINGS = {"huge pages (NumPy's default)": {name: "1" for name in svm.JOB_ENV},
             "the SVM rules' (nndl3.svm.JOB_ENV)": svm.JOB_ENV}
 
 
 def part_job(data: str, parts: int, out: Path, env: dict) -> dict:
-    """One svm-part job's wall seconds and CPU seconds (user, system)."""
-    return common.child_seconds([sys.executable, "-m", "nndl3", "svm-part", "--train-size",
-                                 str(mnist.N_TRAIN), "--part", "0", "--parts", str(parts),
-                                 "--data", data, "--out", str(out)], env, check=True,
-                                stdout=subprocess.DEVNULL)
+    """One svm-part job's wall seconds and CPU seconds (user, system); a job that fails has
+    said why on stderr, and stops the benchmark."""
+    timed = common.child_seconds([sys.executable, "-m", "nndl3", "svm-part", "--train-size",
+                                  str(mnist.N_TRAIN), "--part", "0", "--parts", str(parts),
+                                  "--data", data, "--out", str(out)], env,
+                                 stdout=subprocess.DEVNULL)
+    if timed["returncode"]:
+        raise UserError(f"`python -m nndl3 svm-part` failed (exit status "
+                        f"{timed['returncode']}, its error above)")
+    return timed
 
 
 def main(argv=None) -> int:

@@ -121,6 +121,8 @@ def main(argv=None):
     p.add_argument("--sklearn-predict", action="store_true",
                    help="also time and compare scikit-learn's own predict")
     args = p.parse_args(argv)
+    if too_many := [n for n in args.sizes if n > mnist.N_TRAIN]:
+        p.error(f"--sizes: {too_many[0]}: at most {mnist.N_TRAIN:,}, the training images")
     data = mnist.load(args.data, np.float64)
     x, y = data["train"]
     xv, yv = data["validation"]

@@ -473,6 +473,27 @@ def test_the_gate_seeds_benchmark_names_a_row_without_status(files, monkeypatch)
         gate_seeds.triples([str(report)])
 
 
+@pytest.mark.parametrize("change, words", [
+    (lambda row: row.pop("tolerance_k_sigma"), "no tolerance_k_sigma (a report of an older"),
+    (lambda row: row.update(tolerance_k_sigma="1"), "tolerance_k_sigma: '1' is not a number"),
+])
+def test_the_gate_seeds_benchmark_names_a_row_it_cannot_judge(files, monkeypatch, change,
+                                                              words):
+    """A report readers.reproduction takes (an older check's; a text number) stopped the
+    benchmark on 'unexpected KeyError' or 'TypeError'."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import gate_seeds
+
+    report = files[0]["reproduction"]
+    doc = json.loads(report.read_text())
+    row = next(r for r in doc["rows"] if r.get("alpha") is not None)
+    change(row)
+    report.write_text(json.dumps(doc))
+    with pytest.raises(UserError, match=rf"^{re.escape(str(report))}: row {row['id']!r}: "
+                                        + re.escape(words)):
+        gate_seeds.triples([str(report)])
+
+
 @pytest.mark.parametrize("change, words", [({"correct": 10_001}, "correct 10001 of 10000"),
                                            ({"accuracy": "0.2"}, "accuracy: '0.2' is not a "
                                                                  "fraction")])

@@ -3,6 +3,7 @@ in its function and changes it into code that still parses; a patch that no long
 it fails here."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,19 @@ def test_a_text_record_converts_to_the_json_form(tmp_path):
          "check": [{"id": None, "text": "l2_1k_test_best 83.04 vs book 87.1 (tol 1.33)"}]},
         {"name": "tanh_prime", "what": "tanh'", "caught": True,
          "test": "tests/test_z.py::test_w", "check": None}]  # no runs: the check never ran
+
+
+@pytest.mark.parametrize("text, words", [
+    ("control  -  unmutated copy\n", "has no '(not counted): ' line"),
+    ("control  -  unmutated copy\n   tests failing in every copy (not counted): none\n"
+     "renamed_mutant  caught  x\n", "mutant 'renamed_mutant' is not one of"),
+    ("control  -  unmutated copy\n   tests failing in every copy (not counted): none\n"
+     "control  -  the check\n", "(the check's) has no `check:` line"),
+])
+def test_a_text_record_that_cannot_convert_is_named(tmp_path, text, words):
+    """Each stopped on 'unexpected KeyError'."""
+    from nndl3.errors import UserError
+
+    (tmp_path / "m.txt").write_text(text)
+    with pytest.raises(UserError, match=re.escape(words)):
+        mutants.from_txt(tmp_path / "m.txt")

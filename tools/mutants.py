@@ -429,6 +429,12 @@ def from_txt(path: Path) -> dict:
     control = [e for e in entries if e["name"] == "control"]
     if not control:
         raise UserError(f"{path}: no `control` line: not a record of the text format")
+    if "tests_failing" not in control[0]:
+        raise UserError(f"{path}: its `control` entry has no '(not counted): ' line of the "
+                        "tests failing without a mutant: not a record of the text format")
+    if unknown := [e["name"] for e in entries if e["name"] not in (*MUTANTS, "control")]:
+        raise UserError(f"{path}: mutant {unknown[0]!r} is not one of tools/mutants.py's "
+                        "MUTANTS (renamed or removed since the record was made)")
     failing_everywhere = control[0]["tests_failing"]
     doc = {"experiments": any("check" in e for e in entries),
            "control": {"tests_failing": [t for t in failing_everywhere.split(", ")
@@ -436,6 +442,9 @@ def from_txt(path: Path) -> dict:
                        "check_failing": None},
            "mutants": []}
     if len(control) > 1:
+        if "check" not in control[1]:
+            raise UserError(f"{path}: its second `control` entry (the check's) has no "
+                            "`check:` line: not a record of the text format")
         said = control[1]["check"]
         doc["control"]["check_failing"] = [] if said == "all rows within tolerance" else [
             {"id": None, "text": said.removeprefix("fails ").removesuffix(
@@ -466,6 +475,8 @@ def main() -> int:
     p.add_argument("--from-txt", default=None,
                    help="convert a record of the earlier text format to --out, run nothing")
     args = p.parse_args()
+    if args.from_txt and args.only:
+        p.error("--from-txt converts a whole record: --only goes with a run, not with it")
     out = args.out or (None if args.only else atomic.writable(ROOT / RECORD, "--out"))
     if args.from_txt:
         atomic.write_json(out, from_txt(Path(args.from_txt)))
