@@ -1,6 +1,6 @@
 """Time one epoch of SGD on MNIST with each way this project (and others) can train.
 
-    python benchmarks/bench.py [--repeats N] [--pipeline]
+    python benchmarks/bench.py [--repeats N] [--pipeline] [--wide]
 
 Networks [784, 30, 10] and [784, 100, 10], sigmoid, cross-entropy, mini-batch 10,
 eta 0.5, lambda 0, the 50,000 training images, in float32 and float64, trained by
@@ -14,8 +14,9 @@ eta 0.5, lambda 0, the 50,000 training images, in float32 and float64, trained b
 
 and, separately, "seeds together": `nndl3.train.train` with 8 seeds against 1 seed.
 Each job is its own module beside this one (epochs.py, seeds.py, floor.py,
-kernel_history.py, pipeline.py), with what they share in common.py; this script runs
-them and writes the table.
+kernel_history.py, pipeline.py, and with --wide the wide engine's wide.py, which writes
+its own record), with what they share in common.py; this script runs them and writes the
+table.
 
 Beside the kernel it prints the arithmetic floor of an epoch: the floating-point
 operations of the sparse algorithm, counted from the data (nonzero pixels x hidden width

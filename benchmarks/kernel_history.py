@@ -9,11 +9,11 @@ Used by bench.py; on its own:
 Every version is driven through one entry point, `epoch_runner`: an adapter per generation
 of the engine's interface (its module's `API`), so the versions need not share a signature.
 
-Each version's `fast.py` (and `simd.py` where it has one) is written to
+Each version's kernel sources (those of `nndl3.KERNEL_SOURCES` it has) are written to
 .cache/kernel_history/<commit>/ as a package and imported from there. Their compiled code
 goes to Numba's cache folder (nndl3/__init__.py), which follows the current kernel's
-sources: after an edit of fast.py or simd.py the old versions compile again (about 6 s
-each), then load. Needs git and the repository's history; without them the table is
+sources: after an edit of one of them the old versions compile again (about 6 s each),
+then load. Needs git and the repository's history; without them the table is
 skipped with one line.
 """
 

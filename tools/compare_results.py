@@ -4,10 +4,10 @@ line per difference, nothing if there is none (exit status 1 if there is any).
     python tools/compare_results.py BEFORE/results results
 
 Compared, each kind where nndl3.paths puts it: every seed record's metrics and its stopping
-fields, every aggregate whole but for the timing `seconds_per_epoch_mean` and the
-provenance `code` (which code made it, nndl3.code), every SVM, baseline and single-neuron
-result but for its times, every replayed list whole, and the reproduction report's JSON
-whole but for its `code`. A file on one side only is a difference.
+fields (RECORD_KEYS); every aggregate, SVM, baseline and single-neuron result, and the
+reproduction report's JSON, whole but for the keys of TIMING_KEYS at any depth (times, and
+the provenance `code`: which code made it, nndl3.code); every replayed list whole. A file
+on one side only is a difference.
 """
 
 from __future__ import annotations
