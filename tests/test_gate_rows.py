@@ -180,3 +180,38 @@ def test_an_sd_on_one_seed_is_an_error_not_a_nan():
         check.evaluate({"gate": GATE, "quantities": [row("a", 95.0)]},
                        {"seeds": [1], "seed_sd": {"a": 0.2}},
                        check.Inputs(aggregate_of([0.95, 0.95])))
+
+
+def test_a_claim_that_cannot_tell_its_difference_from_none_is_weak():
+    """early_stopping_epoch (at most -1 epoch) passed with a margin of 24 epochs: an early
+    stopping that never stops (a difference of 0) passed it too."""
+    diff = {**SRC, "minus_run": "other"}
+    assert check.claim_effect({"source": diff}, {"at_most": -1}) == 1
+    assert check.claim_effect({"source": diff}, {"at_least": 0}) is None  # "not worse"
+    assert check.claim_effect({"source": SRC}, {"at_most": -1}) is None  # not a difference
+    claim = {"id": "c", "section": 10, "quantity": "q", "claim": {"at_most": -1},
+             "source": diff}
+    inputs = check.Inputs(aggregate_of([0.95, 0.95, 0.95]))  # both runs alike: 0
+    wide, narrow = ({**CAL, "seed_sd": {"c": sd}} for sd in (5.0, 0.05))
+    (weak,) = check.evaluate({"gate": GATE, "quantities": [claim]}, wide, inputs)
+    assert (weak["status"], weak["text_effect"], weak["mean"]) == ("weak", 1, 0.0)
+    assert weak["detectable_shift"] > 1
+    (failed,) = check.evaluate({"gate": GATE, "quantities": [claim]}, narrow, inputs)
+    assert failed["status"] == "FAIL"
+
+
+def test_a_best_of_rows_spread_with_unlimited_seeds_is_both_draws():
+    """Its value is one draw of our best of k, however many seeds run: with unlimited
+    seeds the book's draw (the recipe's sd) and ours (our sd) both spread."""
+    import numpy as np
+    from scipy.stats import norm
+
+    recipe = {"seeds": list(range(1, 41)), "seed_sd": {"a": 0.5},
+              "per_seed": {"a": {s: 95.0 + 0.01 * s for s in range(1, 41)}}}
+    best = row("a", 95.0, best_of=3)
+    gate = check.gate_of({"gate": GATE, "quantities": [best]})
+    j = check.judged(best, np.array([95.1]), CAL, gate, recipe)
+    z = norm.ppf(1 - gate.alpha_row / 2) + norm.ppf(0.8)
+    assert j["shift_unlimited"] == pytest.approx(z * math.hypot(0.5, 0.2) + 0.005, abs=1e-6)
+    plain = check.judged(row("a", 95.0), np.array([95.1, 95.0, 94.9]), CAL, gate, recipe)
+    assert plain["shift_unlimited"] == pytest.approx(z * 0.5 + 0.005, abs=1e-6)

@@ -59,6 +59,8 @@ from .tolerance import (
 # Reductions whose value is not in the metric's units (epochs, fractions of epochs).
 CALIBRATION_DECIMALS = 4  # a row's per-seed values and sd, as the calibration stores them
 UNSCALED = ("one_digit_fraction",)
+# a row's source keys that make its number a difference: of two runs, or two reductions
+DIFFERENCE_KEYS = frozenset({"minus", "minus_reduce", "minus_run"})
 
 
 @dataclass
@@ -444,7 +446,7 @@ def unit(source: dict) -> str:
         return "epochs"
     if source["reduce"] in UNSCALED or "errors_eliminated_vs" in source:
         return "fraction"
-    if any(k in source for k in ("minus", "minus_reduce", "minus_run")):
+    if DIFFERENCE_KEYS & set(source):
         return "gap"
     return source["metric"].rsplit("_", 1)[-1]
 
@@ -465,6 +467,17 @@ def text_effects(expected: dict) -> dict:
                 and other["book"] != row["book"]]
         effects[row["id"]] = min(gaps) if gaps else (abs(row["book"]) or None)
     return effects
+
+
+def claim_effect(row: dict, claim: dict) -> float | None:
+    """A claim on a difference of two runs whose bound excludes no difference at all (0):
+    its bound's distance from 0, the claimed effect; a row whose detectable shift exceeds
+    it cannot tell the claim from the effect's absence, so is weak. None for any other
+    claim (one a difference of 0 satisfies, "not worse", has no such scale)."""
+    if not DIFFERENCE_KEYS & set(row["source"]) or claim_holds(claim, 0.0, 0.0):
+        return None
+    (bound,) = claim.values()
+    return abs(bound)
 
 
 def origin(row: dict) -> str:
@@ -499,9 +512,11 @@ def judged(row: dict, values: np.ndarray, calibration: dict, gate: Gate, recipe)
         sigma, df, source, claim = s.sigma, s.df, s.source, None
         old = float(k_sigma_tolerance(sd_ours, n, row["book_precision"]))
         passed = abs(mean - row["book"]) <= tol
-        # with unlimited seeds only the book's one draw spreads: the recipe's sd, or ours
-        unlimited = unlimited_shift(sd_ours if sd_recipe is None else sd_recipe, alpha,
-                                    row["book_precision"], gate.power)
+        # with unlimited seeds only the book's one draw spreads (the recipe's sd, or ours),
+        # and, for a best-of row, our one draw of the best of k seeds too, however many run
+        draw_sd = sd_ours if sd_recipe is None else sd_recipe
+        unlimited = unlimited_shift(math.hypot(draw_sd, sd_ours) if row.get("best_of")
+                                    else draw_sd, alpha, row["book_precision"], gate.power)
     shift = detectable(tol, sigma, df, gate.power) if sigma else None
     return {"claim": claim, "tolerance": float(tol), "tolerance_k_sigma": float(old),
             "k": k, "df": df, "alpha": alpha if k is not None else None,
@@ -539,7 +554,7 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         if seeded(row) and row["id"] not in calibration["seed_sd"] and not row.get("every_seed"):
             raise UserError(f"calibration: no seed_sd for {row['id']!r} ({RECALIBRATE})")
         j = judged(row, values, calibration, gate, recipe)
-        effect = effects.get(row["id"])
+        effect = effects.get(row["id"]) if not j["claim"] else claim_effect(row, j["claim"])
         weak = (j["detectable_shift"] is not None and effect is not None
                 and j["detectable_shift"] > effect)
         # a best-of row's book number is a best of k, not one seed: no single-seed rank
@@ -709,8 +724,10 @@ def markdown(results: list[dict], expected: dict, gate: dict,
                   "Each weak row's calibration seeds by quantile (min, 25 %, median, 75 %, "
                   "max) and where the book's number lies among them: a statement that holds "
                   "whatever the distribution's shape (several modes, a long tail).", ""]
-        lines += [f"- **{r['id']}**: book {r['book']:g}, above {r['book_below'][0]} of "
-                  f"{r['book_below'][1]} seeds; seeds "
+        lines += [f"- **{r['id']}**: " + (
+                      f"book {r['book']:g}, above {r['book_below'][0]} of "
+                      f"{r['book_below'][1]} seeds" if r.get("book_below") else
+                      f"{target(r)}, effect {r['text_effect']:g}") + "; seeds "
                   + " / ".join(f"{q:.{digits(r)}f}" for q in r["calibration_quartiles"])
                   for r in weak if r.get("calibration_quartiles")]
     known = [r for r in results if r["known_deviation"]]

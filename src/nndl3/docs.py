@@ -76,6 +76,7 @@ def summary(root: Path) -> str:
     never = (f"; {len(weak_with_unlimited_seeds(points))} of the {weak} stay weak with "
              "unlimited seeds, at the sd measured of the book's one draw" if weak else "")
     claims = [r for r in doc["rows"] if r.get("claim")]
+    weak_claims = [r for r in claims if r["status"] == WEAK]
     known = [r for r in points if r["status"] == KNOWN_DEVIATION]
     curves = doc.get("curves", [])
     curve_known = [c for c in curves if c["status"] == KNOWN_DEVIATION]
@@ -85,7 +86,9 @@ def summary(root: Path) -> str:
         + ids(known) + " (`weak`: passes, but cannot detect a shift the size of the "
         f"effect the text reports{never});",
         f"- **claims of the text** (inequalities, no book number): {len(claims)} rows, "
-        f"**{counts(claims)}**;",
+        f"**{counts(claims)}**" + ids(weak_claims)
+        + (" (`weak`: cannot tell the claimed difference from none at all)"
+           if weak_claims else "") + ";",
         f"- **the book's published curves**, epoch by epoch: {len(curves)} curves, "
         f"**{counts(curves)}**" + ids(curve_known) + ";",
         f"- **the gate's false-failure rate** for a correct network on fresh seeds: "
