@@ -215,3 +215,31 @@ def test_a_best_of_rows_spread_with_unlimited_seeds_is_both_draws():
     assert j["shift_unlimited"] == pytest.approx(z * math.hypot(0.5, 0.2) + 0.005, abs=1e-6)
     plain = check.judged(row("a", 95.0), np.array([95.1, 95.0, 94.9]), CAL, gate, recipe)
     assert plain["shift_unlimited"] == pytest.approx(z * 0.5 + 0.005, abs=1e-6)
+
+
+def test_what_the_false_failure_rate_does_not_measure_is_said():
+    """A row or curve epoch whose calibration seeds never differed (sd 0) is outside its
+    tolerance on any difference of a fresh seed, at a rate no seed measured: the rows were
+    counted at their alpha, and the curves' simulations never failed those epochs, without
+    a word."""
+    doc = {"gate": {"alpha_family": 0.01, "m": 3, "alpha_row": 0.003},
+           "rows": [{"id": "exact", "alpha": 0.003, "known_deviation": None,
+                     "status": "pass", "detectable_shift": None},
+                    {"id": "spread", "alpha": 0.003, "known_deviation": None,
+                     "status": "pass", "detectable_shift": 0.5},
+                    {"id": "changed", "alpha": 0.003, "known_deviation": None,
+                     "status": "changed", "detectable_shift": None}],
+           "curves": [{"id": "run.training_accuracy", "simulated_failure": 0.001,
+                       "simulated_alpha": 0.003, "known_deviation": None}]}
+    calibration = {"curves": {"run.training_accuracy": {"sd": [0.0, 0.2, 0.0, 0.1]}}}
+    f = report.false_failure(doc, calibration)
+    assert f["zero_spread_rows"] == ["exact"]
+    assert f["zero_spread_epochs"] == {"run.training_accuracy": [2, 4]}
+    text = report.false_failure_markdown(f)
+    assert text.endswith("no seed has shown: `exact` is counted above at its alpha; 2 of 4 "
+                         "epochs of `run.training_accuracy` are never outside it in their "
+                         "curves' simulations.\n")
+    calibration["curves"]["run.training_accuracy"]["sd"] = [0.1, 0.2]
+    doc["rows"] = doc["rows"][1:]
+    assert "Not measured" not in report.false_failure_markdown(report.false_failure(doc,
+                                                                                    calibration))

@@ -26,6 +26,7 @@ from . import (
     two_sample,
 )
 from .errors import UserError
+from .status import CHANGED
 from .tolerance import K_SIGMA
 
 
@@ -93,7 +94,7 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
                                      book_settings)
         document["curves"] = curve_rows
         text += "\n" + curves.markdown(curve_rows, curve_calibration)
-    document["false_failure"] = false_failure(document)
+    document["false_failure"] = false_failure(document, curve_calibration)
     text += "\n" + two_sample.markdown(comparisons, gate.alpha_family)
     text += "\n" + false_failure_markdown(document["false_failure"])
     if replay_paths:
@@ -108,11 +109,13 @@ def build(expected_path, calibration_path, curve_calibration_path, book_paths,
     return document, text
 
 
-def false_failure(document: dict) -> dict:
+def false_failure(document: dict, curve_calibration: dict | None = None) -> dict:
     """The chance that a correct network fails the gate on fresh seeds, from what this
     report used: each gated row's alpha, and each gated curve's simulated failure share at
     its threshold (`curves.measure`); a curve calibrated before the simulation counts at
-    its held-out failure share, and is counted apart."""
+    its held-out failure share, and is counted apart. And what those rates do not measure
+    (`zero_spread`): the gated rows and curve epochs whose calibration seeds never
+    differed."""
     alphas = [r["alpha"] for r in document["rows"]
               if r["alpha"] is not None and not r["known_deviation"]]
     gated = [c for c in document.get("curves", []) if not c.get("known_deviation")
@@ -126,7 +129,26 @@ def false_failure(document: dict) -> dict:
             "rate": stats.family_rate(alphas + rates), "stated": stated,
             "alpha_row": document["gate"]["alpha_row"], "curves_alpha": sorted(set(simulated)),
             # each part's Šidák share of the stated rate
-            "curves_share": 1 - (1 - stated) ** (len(gated) / m)}
+            "curves_share": 1 - (1 - stated) ** (len(gated) / m),
+            **zero_spread(document, gated, curve_calibration)}
+
+
+def zero_spread(document: dict, gated_curves: list[dict],
+                curve_calibration: dict | None) -> dict:
+    """The gated rows whose spread is 0 (no detectable shift: a tolerance of the book's
+    precision alone), and per gated curve its epochs of sd 0 and all its epochs: a fresh
+    seed that differs there at all is outside the tolerance, at a rate no calibration seed
+    measured."""
+    rows = [r["id"] for r in document["rows"] if r["alpha"] is not None
+            and not r["known_deviation"] and r.get("status") != CHANGED
+            and "detectable_shift" in r and r["detectable_shift"] is None]
+    epochs = {}
+    for c in gated_curves if curve_calibration else ():
+        entry = curve_calibration["curves"].get(c["id"])
+        sds = entry["sd"] if entry and isinstance(entry["sd"], list) else []
+        if zero := sum(sd == 0 for sd in sds):
+            epochs[c["id"]] = [zero, len(sds)]
+    return {"zero_spread_rows": rows, "zero_spread_epochs": epochs}
 
 
 def curve_rate(curve: dict) -> float | None:
@@ -162,7 +184,25 @@ def false_failure_markdown(f: dict) -> str:
         text += (": their thresholds were simulated at a per-member rate of "
                  + ", ".join(f"{a:.3g}" for a in f["curves_alpha"]) + ", the gate's is now "
                  f"{f['alpha_row']:.3g} (rerun `snakemake calibrate`)")
-    return text + ".\n"
+    return text + "." + zero_spread_markdown(f) + "\n"
+
+
+def zero_spread_markdown(f: dict) -> str:
+    """The sentence on what the rates do not measure (`zero_spread`), or nothing."""
+    rows, epochs = f.get("zero_spread_rows") or [], f.get("zero_spread_epochs") or {}
+    if not rows and not epochs:
+        return ""
+    parts = []
+    if rows:
+        parts.append(", ".join(f"`{r}`" for r in rows)
+                     + (" is counted above at its alpha" if len(rows) == 1
+                        else " are counted above at their alphas"))
+    if epochs:
+        parts.append(" and ".join(f"{z} of {n} epochs of `{c}`" for c, (z, n) in epochs.items())
+                     + " are never outside it in their curves' simulations")
+    return (" Not measured by these rates: where the calibration seeds never differed (sd "
+            "0), a fresh seed that differs there at all is outside the tolerance, and how "
+            f"often a correct network does so no seed has shown: {'; '.join(parts)}.")
 
 
 def provenance(aggregates: dict) -> dict:
