@@ -998,3 +998,31 @@ def test_the_wide_benchmark_times_the_configured_runs():
         workflow_config.read_committed(ROOT / paths.CONFIG), LITERATURE, "simard_plain")
     assert specs["two_hidden"]["sizes"] == LITERATURE["runs"]["dropout_maxnorm"]["sizes"]
     assert specs["elastic"]["distortion"] == LITERATURE["runs"]["simard_elastic"]["distortion"]
+
+
+def test_a_row_whose_paper_number_is_compared_before_it_is_checked_is_named(tmp_path):
+    """The row an `above` names was compared with before its own book was checked: a
+    quoted number there was an 'unexpected TypeError'."""
+    bad = tmp_path / "expected.yaml"
+    bad.write_text(yaml.safe_dump({"literature": [ABOVE, {**ROW, "book": "98.4"}]}))
+    with pytest.raises(UserError, match="literature r: book: '98.4' is not a number"):
+        literature_check.rows(bad)
+
+
+def test_a_row_not_run_says_whether_it_could_pass_at_all():
+    """Before its hours of CPU: with no seed spread and unlimited seeds, the test set's
+    binomial spread at the paper's number and the paper's precision alone; above the
+    paper's effect, the row can only be weak if it passes (dropout_maxnorm_test)."""
+    z = sp.norm.ppf(1 - ALPHA / 2) + sp.norm.ppf(0.8)
+    floor = z * 100 * math.sqrt(0.984 * 0.016 / 10_000) + ROW["book_precision"]
+    not_run = literature_check.evaluate(ROW, [], ALPHA)
+    close = {**ROW, "compared_with": ROW["book"] - (floor - 0.01)}
+    (r,) = literature_check.with_power([close], [not_run], 0.8, ALPHA)
+    assert r["status"] == "not run" and r["shift_no_spread"] == pytest.approx(floor)
+    assert literature_check.more_seeds_lines([r])[-1] == (
+        "- not run, and weak if it passes, whatever its seeds: at the paper's number, the "
+        "test set's binomial spread and the paper's precision alone make the detectable "
+        f"shift exceed the paper's effect: `r` ({floor:.2f} > {floor - 0.01:.2f})")
+    far = {**ROW, "compared_with": ROW["book"] - (floor + 0.01)}
+    (seen,) = literature_check.with_power([far], [not_run], 0.8, ALPHA)
+    assert literature_check.more_seeds_lines([seen]) == []

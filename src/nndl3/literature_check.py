@@ -46,7 +46,7 @@ import math
 
 import numpy as np
 
-from . import paths, readers, stats, tolerance
+from . import mnist, paths, readers, stats, tolerance
 from .cells import number
 from .errors import UserError
 from .status import FAIL, NOT_RUN, PASS, WEAK
@@ -54,6 +54,7 @@ from .status import FAIL, NOT_RUN, PASS, WEAK
 MIN_SEEDS = 3  # fewer seeds measure no spread worth a tolerance
 # the scales a record can be of: only a run as configured (RUNS) counts in a row
 RUNS, MINIATURE = paths.LITERATURE_SCALES[:2]
+N_TEST = mnist.FILES["test_labels"].shape[0]  # the test set a row's accuracy is read on
 
 
 def rows(expected_path) -> list[dict]:
@@ -71,10 +72,11 @@ def rows(expected_path) -> list[dict]:
         if row["id"] in by_id:
             raise UserError(f"{expected_path}: literature {row['id']}: a second row of this id")
         by_id[row["id"]] = row
-    for row in doc["literature"]:
+    for row in doc["literature"]:  # every row's numbers first: `above` compares two rows'
         problem = tolerance.book_numbers_problem(row, precision_above_zero=True)
         if problem:
             raise UserError(f"{expected_path}: literature {row['id']}: {problem}")
+    for row in doc["literature"]:
         if "compared_with" in row and not readers.is_finite_number(row["compared_with"]):
             raise UserError(f"{expected_path}: literature {row['id']}: compared_with: "
                             f"{row['compared_with']!r} is not a number")
@@ -183,8 +185,12 @@ def with_power(rows: list[dict], results: list[dict], power: float,
     precision = {row["id"]: row["book_precision"] for row in rows}
     out = []
     for r in results:
-        if "mean" not in r:  # not run
-            out.append(r)
+        if "mean" not in r:  # not run: whether it could pass at all, before hours of CPU
+            effect = effects.get(r["id"])
+            out.append(r if effect is None else {
+                **r, "paper_effect": effect,
+                "shift_no_spread": shift_at_paper(r["book"], precision[r["id"]], alpha_row,
+                                                  power)})
             continue
         spread = difference_spread(r["seed_sd"], r["n"], r["binomial_sd"])
         shift = tolerance.detectable(r["tolerance"], spread.sigma, spread.df, power)
@@ -223,6 +229,15 @@ def detectable_with(seed_sd: float, n: float, binomial_sd: float, precision: flo
     spread = difference_spread(seed_sd, int(n), binomial_sd)
     tol, _ = tolerance.book_tolerance(spread, alpha_row, precision)
     return tolerance.detectable(tol, spread.sigma, spread.df, power)
+
+
+def shift_at_paper(book: float, precision: float, alpha_row: float, power: float) -> float:
+    """A row not run yet: its detectable shift with unlimited seeds and no seed spread, the
+    test set's binomial spread taken at the paper's number; above the paper's effect, the
+    row can pass only as weak, whatever its seeds."""
+    p = book / 100
+    binomial_sd = 100 * math.sqrt(p * (1 - p) / N_TEST)
+    return detectable_with(0.0, math.inf, binomial_sd, precision, alpha_row, power)
 
 
 def more_seeds(r: dict, effect, precision: float, alpha_row: float, power: float) -> dict:
@@ -344,9 +359,11 @@ def shift_cells(r: dict) -> str:
 
 
 def more_seeds_lines(results: list[dict]) -> list[str]:
-    """What more seeds could make of the weak rows (`more_seeds`), in words; none if no row
-    is weak."""
+    """What more seeds could make of the weak rows (`more_seeds`), and which rows not run
+    can pass only as weak (`shift_at_paper`), in words; none if no row is either."""
     weak = [r for r in results if r["status"] == WEAK]
+    unrun = [r for r in results if r["status"] == NOT_RUN and r.get("shift_no_spread")
+             is not None and r["shift_no_spread"] > r["paper_effect"]]
     never = [r for r in weak if r["shift_no_spread"] > r["paper_effect"]]
     at_spread = [r for r in weak if r not in never and r["shift_unlimited"] > r["paper_effect"]]
     some = [r for r in weak if r["seeds_to_see"] is not None]
@@ -373,11 +390,17 @@ def more_seeds_lines(results: list[dict]) -> list[str]:
     if beyond:
         lines.append(f"- within the paper's effect only beyond {MOST_SEEDS:,} seeds at the "
                      "seed spread measured: " + ", ".join(f"`{r['id']}`" for r in beyond))
+    if unrun:
+        lines.append("- not run, and weak if it passes, whatever its seeds: at the paper's "
+                     "number, the test set's binomial spread and the paper's precision alone "
+                     "make the detectable shift exceed the paper's effect: "
+                     + shifts(unrun, "shift_no_spread"))
     return ["", MORE_SEEDS_HEAD, "", *lines] if lines else []
 
 
-MORE_SEEDS_HEAD = ("What more seeds could make of the weak rows (at this code's tolerance "
-                   "and the gate's power; `nndl3.literature_check.more_seeds`):")
+MORE_SEEDS_HEAD = ("What more seeds could make of the weak rows, and of the rows not run "
+                   "(at this code's tolerance and the gate's power; "
+                   "`nndl3.literature_check.more_seeds`, `shift_at_paper`):")
 
 
 def counts_line(results: list[dict]) -> str:
