@@ -793,6 +793,26 @@ def test_a_figure_whose_file_is_a_literature_figure_s_is_refused():
         " is that of figure simard_curves of config/literature.yaml: name the figure otherwise")
 
 
+@pytest.mark.parametrize("where, key, value", [
+    ("runs", "evaluation", "test"), ("miniature", "monitor", ["training_cost"]),
+    ("defaults", "evaluation", "test"),
+])
+def test_a_literature_run_told_to_measure_otherwise_is_refused(where, key, value):
+    """The literature runs measure validation and test accuracy every epoch whatever their
+    spec says: `evaluation: test` was accepted, ignored, and would have voided every
+    checkpoint (the spec is part of the job)."""
+    config, literature = load_config(), literature_config()
+    workflow_config.check_literature_measures(config, literature, "lit.yaml")  # as committed
+    if where == "defaults":
+        literature["defaults"] = {**literature["defaults"], key: value}
+    else:
+        run = next(iter(literature[where]))
+        literature[where] = {**literature[where], run: {**literature[where][run], key: value}}
+    with pytest.raises(UserError, match=rf"^lit.yaml: \w+\.\w+: {key}: .*whatever this says; "
+                                        "keep"):
+        workflow_config.check_literature_measures(config, literature, "lit.yaml")
+
+
 def dry_run(cwd, *args, env=None):
     return subprocess.run([sys.executable, "-m", "snakemake", "-n", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)

@@ -287,6 +287,27 @@ def snakemake_minimum(pyproject) -> str:
 
 
 LITERATURE_SECTIONS = ("miniature", "figures")  # what the workflow reads besides the runs
+# What a literature run measures after every epoch whatever its spec says (the validation
+# and the test accuracy: nndl3.literature's training loop reads neither key); a spec that
+# says otherwise would be ignored, and would void the run's checkpoints for nothing.
+LITERATURE_MEASURES = {"evaluation": "validation", "monitor": ["evaluation_accuracy"]}
+
+
+def check_literature_measures(config: dict, literature: dict, path) -> None:
+    """Every literature run's spec at every scale keeps LITERATURE_MEASURES: a run told to
+    measure otherwise is refused when the workflow starts (as an option the wide engine
+    does not take is: nndl3.literature.checked_spec)."""
+    from . import literature as literature_runs
+
+    for scale in paths.LITERATURE_SCALES:
+        for run in runspec.trained_at(literature, scale):
+            spec = literature_runs.run_spec(config, literature, run, scale)
+            for key, kept in LITERATURE_MEASURES.items():
+                if spec.get(key) != kept:
+                    raise UserError(f"{path}: {scale}.{run}: {key}: {spec.get(key)!r}: a "
+                                    "literature run measures the validation and the test "
+                                    f"accuracy after every epoch, whatever this says; keep "
+                                    f"{kept!r}")
 
 
 def check_literature(literature: dict, path) -> None:

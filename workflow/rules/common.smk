@@ -65,6 +65,9 @@ try:
     LITERATURE = nndl3_literature.load_config(paths.LITERATURE_CONFIG)
     nndl3_literature.check_runs(config, LITERATURE, paths.LITERATURE_CONFIG)
     workflow_config.check_literature(LITERATURE, paths.LITERATURE_CONFIG)
+    workflow_config.check_literature_measures(
+        config, LITERATURE, paths.LITERATURE_CONFIG
+    )
 except (WorkflowError, UserError) as error:
     stop_literature(error)
 try:  # figures of the chapter's named as files of the literature's
