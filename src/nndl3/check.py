@@ -470,10 +470,11 @@ def text_effects(expected: dict) -> dict:
 
 
 def claim_effect(row: dict, claim: dict) -> float | None:
-    """A claim on a difference of two runs whose bound excludes no difference at all (0):
-    its bound's distance from 0, the claimed effect; a row whose detectable shift exceeds
-    it cannot tell the claim from the effect's absence, so is weak. None for any other
-    claim (one a difference of 0 satisfies, "not worse", has no such scale)."""
+    """A claim on a difference (of two runs, or of two reductions of one run:
+    DIFFERENCE_KEYS) whose bound excludes a difference of 0: its bound's distance from 0,
+    the claimed effect; a row whose detectable shift exceeds it cannot tell the claim from
+    the effect's absence, so is weak. None for any other claim (one a difference of 0
+    satisfies, "not worse", has no such scale)."""
     if not DIFFERENCE_KEYS & set(row["source"]) or claim_holds(claim, 0.0, 0.0):
         return None
     (bound,) = claim.values()
