@@ -81,10 +81,8 @@ show_log() {
     echo "----- last 40 lines of $f -----" >&2
     if [[ -f "$f" ]]; then tail -n 40 "$f" >&2; else echo "(no log file)" >&2; fi
     # stdout/stderr of the process itself (early crashes land here)
-    if [[ -s "$D/log/$1.out" ]]; then
-        echo "----- last 20 lines of $D/log/$1.out -----" >&2
-        tail -n 20 "$D/log/$1.out" >&2
-    fi
+    echo "----- last 20 lines of $D/log/$1.out -----" >&2
+    if [[ -s "$D/log/$1.out" ]]; then tail -n 20 "$D/log/$1.out" >&2; else echo "(empty)" >&2; fi
     echo "----- end of $1 logs -----" >&2
 }
 
@@ -170,6 +168,25 @@ launch() { # launch NAME CMD... : run CMD in the foreground of a new session, in
     done
 }
 
+# Sets ENDED to how the launched daemon NAME ended: its exit status or signal, which its
+# logs lack when it dies before it opens them (seen in CI: slurmctld, no log, no output).
+# Not in a $(...): only this shell can wait for its own child.
+how_it_ended() { # how_it_ended NAME
+    local pid status=0
+    ENDED="no pid recorded"
+    pid="$(cat "$D/pids/$1.pid" 2>/dev/null)" || return 0
+    if alive "$pid"; then  # alive, but not the binary we started
+        ENDED="pid $pid is alive as: $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)"
+        return 0
+    fi
+    wait "$pid" 2>/dev/null || status=$?
+    if (( status > 128 )); then
+        ENDED="pid $pid killed by SIG$(kill -l $(( status - 128 )) 2>/dev/null || echo $(( status - 128 )))"
+    else
+        ENDED="pid $pid exited with status $status"
+    fi
+}
+
 wait_for() { # wait_for NAME DESCRIPTION CHECK-CMD...
     local name="$1" what="$2"; shift 2
     local deadline=$(( $(date +%s) + TIMEOUT ))
@@ -179,7 +196,8 @@ wait_for() { # wait_for NAME DESCRIPTION CHECK-CMD...
             return 0
         fi
         if ! pid_of "$name" >/dev/null; then
-            die "$name died while waiting for: $what" "$name"
+            how_it_ended "$name"
+            die "$name died while waiting for: $what ($ENDED)" "$name"
         fi
         if (( $(date +%s) >= deadline )); then
             die "timed out after ${TIMEOUT}s waiting for $name: $what" "$name"

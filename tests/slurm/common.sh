@@ -12,6 +12,15 @@ print(getattr(paths, name).format(**dict(pair.split("=", 1) for pair in pairs)))
 PY
 }
 
+start_cluster() {  # start_cluster: the test cluster up, starting it once more if it failed
+    # A failed start stops what it started (cluster.sh) and prints why. Once in CI slurmctld
+    # died silently 0.1 s after it was launched (no log, no output), and the machine where
+    # these scripts were written never showed it; a second failure is a failure.
+    bash "$cluster" start && return 0
+    say "the test cluster did not start (why: above); starting it once more"
+    bash "$cluster" start
+}
+
 slurm_snakemake() {  # slurm_snakemake ARGS...: snakemake through the test cluster
     # The test cluster's partition and account go in through the profile's documented
     # override (docs/cluster.md), as cluster.sh built the cluster with them; the first

@@ -24,7 +24,7 @@ if [[ -z "${MNIST_DIR:-}" ]]; then
     mkdir -p "$(dirname "$work/slurm/$data")" && cp "$repo/$data" "$work/slurm/$data"
 fi
 printf 'seeds: [1]\n' > "$work/one-seed.yaml"
-bash "$cluster" start
+start_cluster
 say "running 'literature_miniature' through SLURM"
 (cd "$work/slurm" && slurm_snakemake literature_miniature --configfile "$work/one-seed.yaml")
 

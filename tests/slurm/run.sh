@@ -43,7 +43,7 @@ git clone -q "$repo" "$work/slurm"
 if [[ -z "${MNIST_DIR:-}" ]]; then  # with MNIST_DIR, prepare_data runs in the SLURM run
     mkdir -p "$(dirname "$work/slurm/$data")" && cp "$repo/$data" "$work/slurm/$data"
 fi
-bash "$cluster" start
+start_cluster
 say "running '$target' through SLURM"
 (cd "$work/slurm" && slurm_snakemake "$target")
 
