@@ -5,8 +5,11 @@ the recipe, the family's false-failure rate and how statuses are counted."""
 import math
 
 import pytest
+import yaml
 
 from nndl3 import check, report, two_sample
+
+from .conftest import ROOT
 
 GATE = {"family_false_failure": 0.01, "detectable_power": 0.8}
 SRC = {"run": "xent", "metric": "evaluation_accuracy", "reduce": "best"}
@@ -198,6 +201,37 @@ def test_a_claim_that_cannot_tell_its_difference_from_none_is_weak():
     assert weak["detectable_shift"] > 1
     (failed,) = check.evaluate({"gate": GATE, "quantities": [claim]}, narrow, inputs)
     assert failed["status"] == "FAIL"
+
+
+def test_a_not_worse_claim_is_weak_where_it_cannot_tell_the_recipes_difference_reversed():
+    """ch3_vs_ch1_100 (at least 0) passed with a margin of 22 points, where the recipe's
+    seeds give a difference of about 9: the book's difference reversed passed it too."""
+    diff = {**SRC, "minus_run": "other"}
+    recipe = {"per_seed": {"c": {1: 8.0, 2: 10.0}}}
+    assert check.claim_effect({"id": "c", "source": diff}, {"at_least": 0}, recipe) == 9
+    assert check.claim_effect({"id": "c", "source": diff}, {"at_least": -1}, recipe) == 10
+    # the recipe's difference on the other side of the bound: not the claim's effect
+    assert check.claim_effect({"id": "c", "source": diff}, {"at_most": 0}, recipe) is None
+    assert check.claim_effect({"id": "c", "source": diff}, {"at_least": 0}) is None
+    claim = {"id": "c", "section": 11, "quantity": "q", "claim": {"at_least": 0},
+             "source": diff}
+    inputs = check.Inputs(aggregate_of([0.95, 0.95, 0.95]))  # both runs alike: 0
+    wide, narrow = ({**CAL, "seed_sd": {"c": sd}} for sd in (5.0, 0.05))
+    expected = {"gate": GATE, "quantities": [claim]}
+    (weak,) = check.evaluate(expected, wide, inputs, recipe=recipe)
+    assert (weak["status"], weak["text_effect"]) == ("weak", 9)
+    (strong,) = check.evaluate(expected, narrow, inputs, recipe=recipe)
+    assert (strong["status"], strong["text_effect"]) == ("pass", 9)
+
+
+def test_only_claims_without_a_recipe_are_never_weak_and_they_are_section_10s():
+    """docs/reproduction-gate.md: a "not worse" claim without a recipe (section 10's
+    claims) has no effect and is never weak."""
+    expected = yaml.safe_load((ROOT / "config/expected.yaml").read_text())
+    recipe = yaml.safe_load((ROOT / "config/recipe.yaml").read_text())
+    without = {r["section"] for r in expected["quantities"]
+               if r.get("claim") and r["id"] not in recipe["per_seed"]}
+    assert without == {10}
 
 
 def test_a_best_of_rows_spread_with_unlimited_seeds_is_both_draws():

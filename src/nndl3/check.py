@@ -469,16 +469,26 @@ def text_effects(expected: dict) -> dict:
     return effects
 
 
-def claim_effect(row: dict, claim: dict) -> float | None:
-    """A claim on a difference (of two runs, or of two reductions of one run:
-    DIFFERENCE_KEYS) whose bound excludes a difference of 0: its bound's distance from 0,
-    the claimed effect; a row whose detectable shift exceeds it cannot tell the claim from
-    the effect's absence, so is weak. None for any other claim (one a difference of 0
-    satisfies, "not worse", has no such scale)."""
-    if not DIFFERENCE_KEYS & set(row["source"]) or claim_holds(claim, 0.0, 0.0):
+def claim_effect(row: dict, claim: dict, recipe: dict | None = None) -> float | None:
+    """The effect a claim on a difference (of two runs, or of two reductions of one run:
+    DIFFERENCE_KEYS) must tell from the alternative it rejects; a claim row whose
+    detectable shift exceeds it cannot, so is weak.
+    - A bound that excludes a difference of 0: the bound's distance from 0 (the
+      alternative: no difference).
+    - A bound a difference of 0 satisfies ("not worse"): the distance from the bound of the
+      recipe's mean (config/recipe.yaml: the book's own difference), when that lies on the
+      claimed side (the alternative: that difference reversed about the bound).
+    None for a claim not on a difference, or one of the second kind without a recipe."""
+    if not DIFFERENCE_KEYS & set(row["source"]):
         return None
     (bound,) = claim.values()
-    return abs(bound)
+    if not claim_holds(claim, 0.0, 0.0):
+        return abs(bound)
+    book = stored_values(recipe, row["id"]) if recipe else None
+    if not book:
+        return None
+    mean = float(np.mean(list(book.values())))
+    return abs(mean - bound) if mean != bound and claim_holds(claim, mean, 0.0) else None
 
 
 def origin(row: dict) -> str:
@@ -555,7 +565,8 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         if seeded(row) and row["id"] not in calibration["seed_sd"] and not row.get("every_seed"):
             raise UserError(f"calibration: no seed_sd for {row['id']!r} ({RECALIBRATE})")
         j = judged(row, values, calibration, gate, recipe)
-        effect = effects.get(row["id"]) if not j["claim"] else claim_effect(row, j["claim"])
+        effect = (claim_effect(row, j["claim"], recipe) if j["claim"]
+                  else effects.get(row["id"]))
         weak = (j["detectable_shift"] is not None and effect is not None
                 and j["detectable_shift"] > effect)
         # a best-of row's book number is a best of k, not one seed: no single-seed rank

@@ -87,7 +87,8 @@ def summary(root: Path) -> str:
         f"effect the text reports{never});",
         f"- **claims of the text** (inequalities, no book number): {len(claims)} rows, "
         f"**{counts(claims)}**" + ids(weak_claims)
-        + (" (`weak`: cannot tell the claimed difference from none at all)"
+        + (" (`weak`: cannot tell the claimed difference from none, or from the recipe's "
+           "difference reversed)"
            if weak_claims else "") + ";",
         f"- **the book's published curves**, epoch by epoch: {len(curves)} curves, "
         f"**{counts(curves)}**" + ids(curve_known) + ";",
