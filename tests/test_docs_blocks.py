@@ -58,6 +58,15 @@ def test_blocks_are_written_from_the_results_and_then_agree(repo):
     assert docs.run(repo, check=True)[0] == []
 
 
+def test_the_summary_names_the_weak_claims(repo):
+    """docs/reproduction-gate.md: a weak claim is counted apart, and the summary names it."""
+    doc = json.loads((repo / paths.REPRODUCTION_JSON).read_text())
+    doc["rows"].append({**ROWS[2], "id": "w", "status": "weak"})
+    (repo / paths.REPRODUCTION_JSON).write_text(json.dumps(doc))
+    assert "2 rows, **1 pass, 1 weak** (`w`) (`weak`: cannot tell the claimed difference " \
+        "from none, or from the recipe's difference reversed);" in docs.summary(repo)
+
+
 def test_an_edited_number_fails_the_check_through_the_cli(repo, capsys):
     docs.run(repo, check=False)
     readme = repo / "README.md"
