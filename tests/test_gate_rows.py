@@ -210,8 +210,10 @@ def test_a_not_worse_claim_is_weak_where_it_cannot_tell_the_recipes_difference_r
     recipe = {"per_seed": {"c": {1: 8.0, 2: 10.0}}}
     assert check.claim_effect({"id": "c", "source": diff}, {"at_least": 0}, recipe) == 9
     assert check.claim_effect({"id": "c", "source": diff}, {"at_least": -1}, recipe) == 10
-    # the recipe's difference on the other side of the bound: not the claim's effect
-    assert check.claim_effect({"id": "c", "source": diff}, {"at_most": 0}, recipe) is None
+    # the recipe's difference at or beyond the bound: no farther from its reverse
+    assert check.claim_effect({"id": "c", "source": diff}, {"at_most": 0}, recipe) == 0
+    at_bound = {"per_seed": {"c": {1: -1.0, 2: 1.0}}}
+    assert check.claim_effect({"id": "c", "source": diff}, {"at_least": 0}, at_bound) == 0
     assert check.claim_effect({"id": "c", "source": diff}, {"at_least": 0}) is None
     claim = {"id": "c", "section": 11, "quantity": "q", "claim": {"at_least": 0},
              "source": diff}
@@ -224,14 +226,17 @@ def test_a_not_worse_claim_is_weak_where_it_cannot_tell_the_recipes_difference_r
     assert (strong["status"], strong["text_effect"]) == ("pass", 9)
 
 
-def test_only_claims_without_a_recipe_are_never_weak_and_they_are_section_10s():
+def test_the_claims_that_are_never_weak_are_section_10s_not_worse_claims():
     """docs/reproduction-gate.md: a "not worse" claim without a recipe (section 10's
-    claims) has no effect and is never weak."""
+    claims) has no effect and is never weak; every other claim of config/ has one."""
     expected = yaml.safe_load((ROOT / "config/expected.yaml").read_text())
     recipe = yaml.safe_load((ROOT / "config/recipe.yaml").read_text())
-    without = {r["section"] for r in expected["quantities"]
-               if r.get("claim") and r["id"] not in recipe["per_seed"]}
-    assert without == {10}
+    calibration = yaml.safe_load((ROOT / "config/calibration.yaml").read_text())
+    never = {(r["section"], check.claim_holds(claim, 0.0, 0.0))
+             for r in expected["quantities"] if r.get("claim")
+             if check.claim_effect(r, claim := check.resolved_claim(r, calibration),
+                                   recipe) is None}
+    assert never == {(10, True)}
 
 
 def test_a_best_of_rows_spread_with_unlimited_seeds_is_both_draws():

@@ -476,8 +476,9 @@ def claim_effect(row: dict, claim: dict, recipe: dict | None = None) -> float | 
     - A bound that excludes a difference of 0: the bound's distance from 0 (the
       alternative: no difference).
     - A bound a difference of 0 satisfies ("not worse"): the distance from the bound of the
-      recipe's mean (config/recipe.yaml: the book's own difference), when that lies on the
-      claimed side (the alternative: that difference reversed about the bound).
+      recipe's mean (config/recipe.yaml: the book's own difference; the alternative: that
+      difference reversed about the bound); 0 where that mean is not on the claimed side
+      (the book's own difference is no farther from its reverse: any pass is weak).
     None for a claim not on a difference, or one of the second kind without a recipe."""
     if not DIFFERENCE_KEYS & set(row["source"]):
         return None
@@ -488,7 +489,12 @@ def claim_effect(row: dict, claim: dict, recipe: dict | None = None) -> float | 
     if not book:
         return None
     mean = float(np.mean(list(book.values())))
-    return abs(mean - bound) if mean != bound and claim_holds(claim, mean, 0.0) else None
+    return abs(mean - bound) if claim_holds(claim, mean, 0.0) else 0.0
+
+
+def effect_of(row: dict, claim: dict | None, effects: dict, recipe: dict | None):
+    """A row's effect: a claim's (claim_effect), else the text's (text_effects)."""
+    return claim_effect(row, claim, recipe) if claim else effects.get(row["id"])
 
 
 def origin(row: dict) -> str:
@@ -558,15 +564,15 @@ def evaluate(expected: dict, calibration: dict, inputs: Inputs, gate: Gate | Non
         except Unmeasured as exc:  # a changed or diverged run that cannot give it: no value
             if not why:
                 raise UserError(f"{row_name(row)}: {exc}") from None
-            results.append(result(row, np.array([]), unjudged(row, calibration),
-                                  CHANGED if change else FAIL, f"{why}; not measured: {exc}",
-                                  effects.get(row["id"])))
+            j = unjudged(row, calibration)
+            results.append(result(row, np.array([]), j, CHANGED if change else FAIL,
+                                  f"{why}; not measured: {exc}",
+                                  effect_of(row, j["claim"], effects, recipe)))
             continue
         if seeded(row) and row["id"] not in calibration["seed_sd"] and not row.get("every_seed"):
             raise UserError(f"calibration: no seed_sd for {row['id']!r} ({RECALIBRATE})")
         j = judged(row, values, calibration, gate, recipe)
-        effect = (claim_effect(row, j["claim"], recipe) if j["claim"]
-                  else effects.get(row["id"]))
+        effect = effect_of(row, j["claim"], effects, recipe)
         weak = (j["detectable_shift"] is not None and effect is not None
                 and j["detectable_shift"] > effect)
         # a best-of row's book number is a best of k, not one seed: no single-seed rank
@@ -676,7 +682,9 @@ def rule_text(gate: dict) -> str:
             "of the sds used. The detectable shift is the shift of our mean the row detects "
             f"with probability {gate['power']:g}; a row is `weak` when it exceeds the "
             "smallest difference between this book number and one of another run that "
-            "the same section reports in the same units (the text's effect). With "
+            "the same section reports in the same units (the text's effect); for a claim on "
+            "a difference, the distance from its bound of no difference, or, where a "
+            "difference of 0 satisfies it, of the recipe's mean difference reversed. With "
             "unlimited seeds, ours and the recipe's, our mean is exact and only the book's "
             "one draw spreads (the recipe's sd, or ours without a recipe), known: the shift "
             "then is what no number of seeds brings lower. Before: "
