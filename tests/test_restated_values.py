@@ -781,6 +781,39 @@ def test_the_runs_table_says_what_the_config_holds():
     assert "initialized as its sigmoid partner `l2_100`" in text
 
 
+def recorded_versions(x):
+    """Every `versions` mapping in a loaded record, however deep."""
+    if isinstance(x, dict):
+        for key, value in x.items():
+            if key == "versions" and isinstance(value, dict):
+                yield value
+            else:
+                yield from recorded_versions(value)
+    elif isinstance(x, list):
+        for value in x:
+            yield from recorded_versions(value)
+
+
+def test_the_committed_records_were_made_with_the_locked_packages():
+    """README: requirements.lock pins the versions 'the documented numbers were measured
+    with': every committed record that names its packages' versions names the lock's."""
+    lock = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)",
+                           (ROOT / "requirements.lock").read_text(), re.M))
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files", "config", "results"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout.split()
+    compared = set()
+    for path in (ROOT / name for name in tracked if name.endswith((".json", ".yaml"))):
+        text = path.read_text()
+        loaded = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        for versions in recorded_versions(loaded):
+            differ = {k: (v, lock[k]) for k, v in versions.items() if k in lock and v != lock[k]}
+            assert not differ, f"{path.relative_to(ROOT)}: made with {differ} (recorded, lock)"
+            compared.add(path.name)
+    assert {"calibration.yaml", "recipe.yaml"} <= compared  # the gate's own records
+
+
 def test_the_readme_states_the_python_the_results_were_made_with():
     """'Python 3.11' in the README's install line: the version the committed calibration
     was made with."""
