@@ -473,6 +473,36 @@ def test_every_replay_deviation_names_the_cause_replay_md_says_they_share():
         "docs/replay.md")
 
 
+def test_each_replay_deviation_s_measurements_are_the_sensitivity_record_s():
+    """config/expected.yaml's replay_deviations quote the sensitivity record
+    (results/replay_sensitivity.json): the replay with every initial weight moved by one
+    ulp leaves the replay as early as the replay leaves the book (within an epoch), by
+    about as much (within a factor of 3); at eta = 2.5 it differs after epoch 0, and the
+    two runs before it are replayed identically."""
+    record = json.loads((ROOT / "results" / "replay_sensitivity.json").read_text())
+    deviations = config("expected.yaml")["replay_deviations"]
+    by_id = {}
+    for entry in record["files"].values():
+        replayed = entry["engines"][record["nudged_engine"]]["lists"]
+        nudged = {x["id"]: x for x in entry["nudged"]}
+        by_id.update({x["id"]: (x, nudged[x["id"]]) for x in replayed})
+    for key, text in deviations.items():
+        assert "one ulp" in text and "the sensitivity record" in text, key
+        lists = [pair for i, pair in by_id.items() if i == key or i.startswith(key + ".")]
+        left = [(r, n) for r, n in lists if r["first_divergent_epoch"] is not None]
+        assert left, f"{key}: the record has no list of it that leaves the book"
+        for replay, nudged in left:
+            assert nudged["first_divergent_epoch"] is not None, replay["id"]
+            assert nudged["first_divergent_epoch"] <= replay["first_divergent_epoch"] + 1
+            if replay["max_cost_diff"]:
+                ratio = nudged["max_cost_diff"] / replay["max_cost_diff"]
+                assert 1 / 3 <= ratio <= 3, (replay["id"], ratio)
+    eta = "multiple_eta.json"
+    assert by_id[f"{eta}.2.training_cost"][1]["first_divergent_epoch"] == 0
+    assert [by_id[f"{eta}.{i}.training_cost"][0]["first_divergent_epoch"] for i in (0, 1)] \
+        == [None, None]
+
+
 def test_the_high_l2_1k_test_cost_is_a_curve_deviation_and_not_the_replays():
     """curve-check.md and replay.md: `l2_1k.evaluation_cost` is a known deviation of the
     curves, and regularized.json's replay is held exactly (no replay deviation of it)."""
