@@ -462,3 +462,16 @@ def test_a_replay_without_the_book_is_refused_before_the_check_runs(tmp_path):
     missing = str(tmp_path / "missing.yaml")
     with pytest.raises(UserError, match="^--replay: needs --book"):
         report.build(missing, missing, missing, (), (), replay_paths=(missing,))
+
+
+def test_network2_s_element_by_element_sigmoid_changes_no_value():
+    """docs/replay.md: network2 of May 2014 applied its sigmoid through `np.vectorize`, one
+    float64 scalar at a time; the replay applies it to whole arrays. Bit for bit the same,
+    saturated inputs included, on this machine's numpy."""
+    from nndl3.replay_network import sigmoid
+
+    rng = np.random.default_rng(1)
+    z = np.concatenate([rng.uniform(-800, 800, 50_000), rng.normal(0, 3, 50_000)])
+    with np.errstate(over="ignore"):
+        by_element = np.vectorize(sigmoid)(z)
+    assert by_element.tobytes() == sigmoid(z).tobytes()
