@@ -147,6 +147,12 @@ def test_the_texts_gap_is_a_slip_its_own_run_gives_2_53():
     # the sentences that say so (experiments.md rounds the run's accuracy as the text does)
     assert f"97.864 - 95.33 = {gap:.2f}" in (ROOT / "docs" / "curve-check.md").read_text()
     assert f"97.86 - 95.33 = {gap:.2f}" in (ROOT / "docs" / "experiments.md").read_text()
+    # curve-check.md: "the row stays a known deviation, `full_gap_implied` is checked"
+    expected = check.load_expected(ROOT / "config" / "expected.yaml")
+    rows = {r["id"]: r for r in expected["quantities"]}
+    assert rows["full_gap"]["known_deviation"] and not rows["full_gap_implied"].get(
+        "known_deviation")
+    assert rows["full_gap_implied"]["book"] == pytest.approx(round(gap, 2))
 
 
 OLD_PLATEAU_POINTS = 0.5  # the old definition: the first epoch within this of the best
