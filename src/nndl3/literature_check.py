@@ -130,7 +130,7 @@ def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
     n_test = mine[0]["n_test"]
     mean = float(values.mean())
     seed_sd = float(values.std(ddof=1))
-    binomial_sd = test_set_sd(mean, n_test)
+    binomial_sd = binomial_spread(mean, n_test)
     spread = difference_spread(seed_sd, len(values), binomial_sd)
     tol, _ = tolerance.book_tolerance(spread, alpha_row, row["book_precision"])
     return {**out, "mean": mean, "seed_sd": seed_sd, "binomial_sd": binomial_sd,
@@ -145,7 +145,7 @@ def evaluate(row: dict, records: list[dict], alpha_row: float) -> dict:
             "status": PASS if abs(mean - row["book"]) <= tol else FAIL}
 
 
-def test_set_sd(accuracy: float, n_test: int) -> float:
+def binomial_spread(accuracy: float, n_test: int) -> float:
     """The binomial sd, in points, of an accuracy (in %) measured on n_test images."""
     p = accuracy / 100
     return 100 * math.sqrt(p * (1 - p) / n_test)
@@ -240,7 +240,7 @@ def shift_at_paper(book: float, precision: float, alpha_row: float, power: float
     """A row not run yet: its detectable shift with unlimited seeds and no seed spread, the
     test set's binomial spread taken at the paper's number; above the paper's effect, the
     row can pass only as weak, whatever its seeds."""
-    return detectable_with(0.0, math.inf, test_set_sd(book, N_TEST), precision, alpha_row,
+    return detectable_with(0.0, math.inf, binomial_spread(book, N_TEST), precision, alpha_row,
                            power)
 
 
