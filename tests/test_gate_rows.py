@@ -260,7 +260,8 @@ def test_what_the_false_failure_rate_does_not_measure_is_said():
     """A row or curve epoch whose calibration seeds never differed (sd 0) is outside its
     tolerance on any difference of a fresh seed, at a rate no seed measured: the rows were
     counted at their alpha, and the curves' simulations never failed those epochs, without
-    a word."""
+    a word. A row's seeds that all gave its one value bound that rate, and the bound is
+    compared with the gate's."""
     doc = {"gate": {"alpha_family": 0.01, "m": 3, "alpha_row": 0.003},
            "rows": [{"id": "exact", "alpha": 0.003, "known_deviation": None,
                      "status": "pass", "detectable_shift": None},
@@ -275,9 +276,20 @@ def test_what_the_false_failure_rate_does_not_measure_is_said():
     assert f["zero_spread_rows"] == ["exact"]
     assert f["zero_spread_epochs"] == {"run.training_accuracy": [2, 4]}
     text = report.false_failure_markdown(f)
-    assert text.endswith("no seed has shown: `exact` is counted above at its alpha; 2 of 4 "
+    assert text.endswith("outside the tolerance. `exact` is counted above at its alpha. 2 of 4 "
                          "epochs of `run.training_accuracy` are never outside it in their "
                          "curves' simulations.\n")
+    # how many seeds gave the row's one value bounds how often a fresh one differs
+    doc["rows"][0].update(mean=100.0, min=100.0, max=100.0, n=3)
+    doc["recipe_comparison"] = [{"id": "exact", "ours": {"n": 10, "min": 100.0, "max": 100.0},
+                                 "recipe": {"n": 20, "min": 99.9, "max": 100.0}}]
+    f = report.false_failure(doc, calibration)
+    assert f["zero_spread_seeds"] == {"exact": {"this check's": 3, "the calibration's": 10}}
+    assert "`exact` is counted above at its alpha; none of its 13 seeds differed (this " \
+           "check's 3, the calibration's 10), which bounds how often a fresh seed differs " \
+           f"only to below {100 * (1 - 0.05 ** (1 / 13)):.1f} % (95 % confidence), above " \
+           "the gate's 1 %: its seeds cannot show that the stated rate holds there." in \
+           report.false_failure_markdown(f)
     calibration["curves"]["run.training_accuracy"]["sd"] = [0.1, 0.2]
     doc["rows"] = doc["rows"][1:]
     assert "Not measured" not in report.false_failure_markdown(report.false_failure(doc,

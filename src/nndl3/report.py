@@ -136,10 +136,10 @@ def false_failure(document: dict, curve_calibration: dict | None = None) -> dict
 def zero_spread(document: dict, gated_curves: list[dict],
                 curve_calibration: dict | None) -> dict:
     """The gated rows whose spread is 0 (no detectable shift: a tolerance of the book's
-    precision alone), and per gated curve its epochs of sd 0 and all its epochs: a fresh
-    seed that differs there at all is outside the tolerance, at a rate no calibration seed
-    measured."""
-    rows = [r["id"] for r in document["rows"] if r["alpha"] is not None
+    precision alone), with the seeds that gave their one value (which bound the rate no
+    seed measured), and per gated curve its epochs of sd 0 and all its epochs: a fresh
+    seed that differs there at all is outside the tolerance."""
+    exact = [r for r in document["rows"] if r["alpha"] is not None
             and not r["known_deviation"] and r.get("status") != CHANGED
             and "detectable_shift" in r and r["detectable_shift"] is None]
     epochs = {}
@@ -148,7 +148,28 @@ def zero_spread(document: dict, gated_curves: list[dict],
         sds = entry["sd"] if entry and isinstance(entry["sd"], list) else []
         if zero := sum(sd == 0 for sd in sds):
             epochs[c["id"]] = [zero, len(sds)]
-    return {"zero_spread_rows": rows, "zero_spread_epochs": epochs}
+    return {"zero_spread_rows": [r["id"] for r in exact],
+            "zero_spread_seeds": {r["id"]: agreeing_seeds(document, r) for r in exact},
+            "zero_spread_epochs": epochs}
+
+
+def agreeing_seeds(document: dict, row: dict) -> dict[str, int]:
+    """The seeds that gave a zero-spread row's one value, by whose they are: this check's,
+    the calibration's and the recipe's, each where all of its seeds gave it."""
+    value = row.get("mean")
+    if value is None:
+        return {}
+    comparison = next((c for c in document.get("recipe_comparison") or []
+                       if c["id"] == row["id"]), None)
+    samples = {"this check's": {"n": row["n"], "min": row["min"], "max": row["max"]}}
+    if comparison:
+        samples.update({"the calibration's": comparison["ours"],
+                        "the recipe's": comparison["recipe"]})
+    elif row.get("calibration_quartiles") and row.get("book_below"):
+        quartiles = row["calibration_quartiles"]
+        samples["the calibration's"] = {"n": row["book_below"][1], "min": quartiles[0],
+                                      "max": quartiles[-1]}
+    return {who: s["n"] for who, s in samples.items() if s["min"] == s["max"] == value}
 
 
 def curve_rate(curve: dict) -> float | None:
@@ -188,21 +209,30 @@ def false_failure_markdown(f: dict) -> str:
 
 
 def zero_spread_markdown(f: dict) -> str:
-    """The sentence on what the rates do not measure (`zero_spread`), or nothing."""
+    """The sentences on what the rates do not measure (`zero_spread`), or nothing."""
     rows, epochs = f.get("zero_spread_rows") or [], f.get("zero_spread_epochs") or {}
     if not rows and not epochs:
         return ""
-    parts = []
-    if rows:
-        parts.append(", ".join(f"`{r}`" for r in rows)
-                     + (" is counted above at its alpha" if len(rows) == 1
-                        else " are counted above at their alphas"))
+    text = (" Not measured by these rates: where the seeds never differed (sd 0), a fresh "
+            "seed that differs there at all is outside the tolerance.")
+    seeds = f.get("zero_spread_seeds") or {}
+    for r in rows:
+        text += f" `{r}` is counted above at its alpha"
+        if by := seeds.get(r):
+            n = sum(by.values())
+            whose = ", ".join(f"{who} {k}" for who, k in by.items())
+            bound = stats.none_of_n_bound(n)
+            text += (f"; none of its {n} seeds differed ({whose}), which bounds how often a "
+                     f"fresh seed differs only to below {100 * bound:.1f} % (95 % confidence)")
+            if bound > f["stated"]:
+                text += (f", above the gate's {100 * f['stated']:g} %: its seeds cannot show "
+                         "that the stated rate holds there")
+        text += "."
     if epochs:
-        parts.append(" and ".join(f"{z} of {n} epochs of `{c}`" for c, (z, n) in epochs.items())
-                     + " are never outside it in their curves' simulations")
-    return (" Not measured by these rates: where the calibration seeds never differed (sd "
-            "0), a fresh seed that differs there at all is outside the tolerance, and how "
-            f"often a correct network does so no seed has shown: {'; '.join(parts)}.")
+        text += (" " + " and ".join(f"{z} of {n} epochs of `{c}`"
+                                    for c, (z, n) in epochs.items())
+                 + " are never outside it in their curves' simulations.")
+    return text
 
 
 def provenance(aggregates: dict) -> dict:

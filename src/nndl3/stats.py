@@ -43,6 +43,13 @@ def best_of_effective_seeds(n: int, k: int) -> float:
     return sum(weights) ** 2 / sum(w * w for w in weights)
 
 
+def none_of_n_bound(n: int, confidence: float = 0.95) -> float:
+    """The upper confidence bound on an event's rate when none of n independent trials
+    showed it (Clopper-Pearson, one-sided: the rate at which 0 of n has chance
+    1 - confidence)."""
+    return 1.0 - (1.0 - confidence) ** (1.0 / n)
+
+
 def family_rate(alphas) -> float:
     """The chance that at least one of independent tests fails, each at its own rate."""
     return float(1.0 - np.prod([1.0 - a for a in alphas]))
