@@ -67,6 +67,19 @@ def test_the_summary_names_the_weak_claims(repo):
         "from none, or from the recipe's difference reversed);" in docs.summary(repo)
 
 
+def test_the_summary_says_what_the_false_failure_rate_leaves_out(repo):
+    """A row whose seeds never differed counts in the rate at its alpha, which no seed
+    measured: the summary names it with the bound its seeds put on its own rate."""
+    doc = json.loads((repo / paths.REPRODUCTION_JSON).read_text())
+    doc["false_failure"].update(zero_spread_rows=["a"],
+                                zero_spread_seeds={"a": {"this check's": 3,
+                                                         "the calibration's": 10}})
+    (repo / paths.REPRODUCTION_JSON).write_text(json.dumps(doc))
+    assert "fresh seeds: 1.23 % (stated: 1 %); `a` counts in it at its alpha, but its 13 " \
+        f"seeds never differed, which bounds its own rate only below " \
+        f"{100 * (1 - 0.05 ** (1 / 13)):.1f} % ([the gate]" in docs.summary(repo)
+
+
 def test_an_edited_number_fails_the_check_through_the_cli(repo, capsys):
     docs.run(repo, check=False)
     readme = repo / "README.md"

@@ -93,7 +93,8 @@ def summary(root: Path) -> str:
         f"- **the book's published curves**, epoch by epoch: {len(curves)} curves, "
         f"**{counts(curves)}**" + ids(curve_known) + ";",
         f"- **the gate's false-failure rate** for a correct network on fresh seeds: "
-        f"{100 * rate['rate']:.2f} % (stated: {100 * rate['stated']:g} %).",
+        f"{100 * rate['rate']:.2f} % (stated: {100 * rate['stated']:g} %)"
+        + unbounded(rate) + ".",
     ]
     replay = doc.get("replay_summary")
     if replay:
@@ -102,6 +103,18 @@ def summary(root: Path) -> str:
                      "image.")
     return (f"`snakemake check` with seeds {seed_span(doc['check_seeds'])} (calibration "
             f"seeds {seed_span(doc['calibration_seeds'])}):\n\n" + "\n".join(lines) + "\n")
+
+
+def unbounded(rate: dict) -> str:
+    """What the false-failure rate leaves out: the rows whose seeds never differed, with the
+    bound their seeds put on their own rate (report.zero_spread_bounds)."""
+    from .report import zero_spread_bounds
+
+    bounds = zero_spread_bounds(rate)
+    return "".join(f"; `{r}` counts in it at its alpha, but its {n} seeds never differed, "
+                   f"which bounds its own rate only below {100 * bound:.1f} % "
+                   "([the gate](docs/reproduction-gate.md#the-rule-derived))"
+                   for r, (n, bound) in bounds.items())
 
 
 def seed_span(seeds: list[int]) -> str:

@@ -208,6 +208,14 @@ def false_failure_markdown(f: dict) -> str:
     return text + "." + zero_spread_markdown(f) + "\n"
 
 
+def zero_spread_bounds(f: dict) -> dict[str, tuple[int, float]]:
+    """Per zero-spread row with seeds: how many gave its one value, and the bound they put
+    on how often a fresh seed differs (stats.none_of_n_bound)."""
+    seeds = f.get("zero_spread_seeds") or {}
+    return {r: (n, stats.none_of_n_bound(n)) for r in f.get("zero_spread_rows") or []
+            if (n := sum((seeds.get(r) or {}).values()))}
+
+
 def zero_spread_markdown(f: dict) -> str:
     """The sentences on what the rates do not measure (`zero_spread`), or nothing."""
     rows, epochs = f.get("zero_spread_rows") or [], f.get("zero_spread_epochs") or {}
@@ -215,13 +223,12 @@ def zero_spread_markdown(f: dict) -> str:
         return ""
     text = (" Not measured by these rates: where the seeds never differed (sd 0), a fresh "
             "seed that differs there at all is outside the tolerance.")
-    seeds = f.get("zero_spread_seeds") or {}
+    seeds, bounds = f.get("zero_spread_seeds") or {}, zero_spread_bounds(f)
     for r in rows:
         text += f" `{r}` is counted above at its alpha"
-        if by := seeds.get(r):
-            n = sum(by.values())
+        if r in bounds:
+            (n, bound), by = bounds[r], seeds[r]
             whose = ", ".join(f"{who} {k}" for who, k in by.items())
-            bound = stats.none_of_n_bound(n)
             text += (f"; none of its {n} seeds differed ({whose}), which bounds how often a "
                      f"fresh seed differs only to below {100 * bound:.1f} % (95 % confidence)")
             if bound > f["stated"]:
