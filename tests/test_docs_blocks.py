@@ -2,6 +2,7 @@
 committed block that differs from the results is found (`python -m nndl3 docs --check`)."""
 
 import json
+import math
 import re
 
 import numpy as np
@@ -71,13 +72,13 @@ def test_the_summary_says_what_the_false_failure_rate_leaves_out(repo):
     """A row whose seeds never differed counts in the rate at its alpha, which no seed
     measured: the summary names it with the bound its seeds put on its own rate."""
     doc = json.loads((repo / paths.REPRODUCTION_JSON).read_text())
-    doc["false_failure"].update(zero_spread_rows=["a"],
-                                zero_spread_seeds={"a": {"this check's": 3,
-                                                         "the calibration's": 10}})
+    doc["false_failure"].update(zero_spread_rows=["a"], alpha_row=0.001,
+                                zero_spread_seeds={"a": {"seeds": 13, "check_seeds": 3}})
     (repo / paths.REPRODUCTION_JSON).write_text(json.dumps(doc))
-    assert "fresh seeds: 1.23 % (stated: 1 %); `a` counts in it at its alpha, but its 13 " \
-        f"seeds never differed, which bounds its own rate only below " \
-        f"{100 * (1 - 0.05 ** (1 / 13)):.1f} % ([the gate]" in docs.summary(repo)
+    rate = 1 - 0.05 ** (3 / 13)  # any of the check's 3 seeds differing fails the row
+    assert "fresh seeds: 1.23 % (stated: 1 %); `a` counts in it at its alpha, but its seeds " \
+        f"never differed, which bounds its own rate only below {math.ceil(1000 * rate) / 10} % " \
+        "([the gate]" in docs.summary(repo)
 
 
 def test_an_edited_number_fails_the_check_through_the_cli(repo, capsys):

@@ -279,17 +279,28 @@ def test_what_the_false_failure_rate_does_not_measure_is_said():
     assert text.endswith("outside the tolerance. `exact` is counted above at its alpha. 2 of 4 "
                          "epochs of `run.training_accuracy` are never outside it in their "
                          "curves' simulations.\n")
-    # how many seeds gave the row's one value bounds how often a fresh one differs
+    # how many seeds of ours gave the row's one value bounds how often a fresh one differs
+    doc.update(check_seeds=[1, 2, 3], calibration_seeds=[3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
     doc["rows"][0].update(mean=100.0, min=100.0, max=100.0, n=3)
-    doc["recipe_comparison"] = [{"id": "exact", "ours": {"n": 10, "min": 100.0, "max": 100.0},
-                                 "recipe": {"n": 20, "min": 99.9, "max": 100.0}}]
+    doc["recipe_comparison"] = [{"id": "exact", "ours": {"n": 11, "min": 100.0, "max": 100.0},
+                                 "recipe": {"n": 20, "min": 100.0, "max": 100.0}}]
     f = report.false_failure(doc, calibration)
-    assert f["zero_spread_seeds"] == {"exact": {"this check's": 3, "the calibration's": 10}}
-    assert "`exact` is counted above at its alpha; none of its 13 seeds differed (this " \
-           "check's 3, the calibration's 10), which bounds how often a fresh seed differs " \
-           f"only to below {100 * (1 - 0.05 ** (1 / 13)):.1f} % (95 % confidence), above " \
-           "the gate's 1 %: its seeds cannot show that the stated rate holds there." in \
+    # seed 3 in both counts once; the recipe's seeds are another program's: not counted
+    assert f["zero_spread_seeds"] == {"exact": {"seeds": 13, "check_seeds": 3}}
+    one = 1 - 0.05 ** (1 / 13)
+    assert "`exact` is counted above at its alpha; none of our 13 seeds (this check's and " \
+           "the calibration's) differed, which bounds how often one fresh seed differs only " \
+           f"below {math.ceil(1000 * one) / 10:.1f} %, and how often the check's 3 seeds " \
+           f"fail the row only below {math.ceil(1000 * (1 - (1 - one) ** 3)) / 10:.1f} % " \
+           "(95 % confidence): its seeds cannot show that its alpha holds." in \
            report.false_failure_markdown(f)
+    # without a recipe comparison, the calibration's quartiles; a set that differed: not
+    del doc["recipe_comparison"]
+    doc["rows"][0].update(calibration_quartiles=[100.0, 100.0, 99.9, 100.0, 100.0],
+                          book_below=[0, 11])
+    assert report.false_failure(doc, calibration)["zero_spread_seeds"]["exact"]["seeds"] == 13
+    doc["rows"][0]["calibration_quartiles"][0] = 99.9
+    assert report.false_failure(doc, calibration)["zero_spread_seeds"]["exact"]["seeds"] == 3
     calibration["curves"]["run.training_accuracy"]["sd"] = [0.1, 0.2]
     doc["rows"] = doc["rows"][1:]
     assert "Not measured" not in report.false_failure_markdown(report.false_failure(doc,

@@ -494,7 +494,9 @@ def test_each_replay_deviation_s_measurements_are_the_sensitivity_record_s():
         for replay, nudged in left:
             assert nudged["first_divergent_epoch"] is not None, replay["id"]
             assert nudged["first_divergent_epoch"] <= replay["first_divergent_epoch"] + 1
-            if replay["max_cost_diff"]:
+            if replay["max_cost_diff"]:  # the costs: at about the same epoch, both ways
+                assert abs(nudged["first_divergent_epoch"]
+                           - replay["first_divergent_epoch"]) <= 1, replay["id"]
                 ratio = nudged["max_cost_diff"] / replay["max_cost_diff"]
                 assert 1 / 3 <= ratio <= 3, (replay["id"], ratio)
     eta = "multiple_eta.json"
@@ -840,7 +842,8 @@ def test_the_committed_records_were_made_with_the_locked_packages():
         for versions in recorded_versions(loaded):
             differ = {k: (v, lock[k]) for k, v in versions.items() if k in lock and v != lock[k]}
             assert not differ, f"{path.relative_to(ROOT)}: made with {differ} (recorded, lock)"
-            compared.add(path.name)
+            if lock.keys() & versions.keys():
+                compared.add(path.name)
     assert {"calibration.yaml", "recipe.yaml"} <= compared  # the gate's own records
 
 

@@ -106,15 +106,17 @@ def summary(root: Path) -> str:
 
 
 def unbounded(rate: dict) -> str:
-    """What the false-failure rate leaves out: the rows whose seeds never differed, with the
-    bound their seeds put on their own rate (report.zero_spread_bounds)."""
+    """The rows the false-failure rate counts at an alpha their seeds cannot show (they
+    never differed), with the bound those seeds put on the row's own rate
+    (report.zero_spread_bounds); rows without such seeds are said in the gate doc's
+    block alone."""
     from .report import zero_spread_bounds
 
-    bounds = zero_spread_bounds(rate)
-    return "".join(f"; `{r}` counts in it at its alpha, but its {n} seeds never differed, "
-                   f"which bounds its own rate only below {100 * bound:.1f} % "
+    return "".join(f"; `{r}` counts in it at its alpha, but its seeds never differed, "
+                   f"which bounds its own rate only below {100 * row_rate:.1f} % "
                    "([the gate](docs/reproduction-gate.md#the-rule-derived))"
-                   for r, (n, bound) in bounds.items())
+                   for r, (_, _, _, row_rate) in zero_spread_bounds(rate).items()
+                   if row_rate > rate["alpha_row"])
 
 
 def seed_span(seeds: list[int]) -> str:

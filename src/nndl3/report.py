@@ -7,6 +7,7 @@ gate that fails on any row outside its tolerance.
 from __future__ import annotations
 
 import html
+import math
 import re
 from pathlib import Path
 
@@ -154,22 +155,31 @@ def zero_spread(document: dict, gated_curves: list[dict],
 
 
 def agreeing_seeds(document: dict, row: dict) -> dict[str, int]:
-    """The seeds that gave a zero-spread row's one value, by whose they are: this check's,
-    the calibration's and the recipe's, each where all of its seeds gave it."""
+    """Of a zero-spread row: how many distinct seeds of ours gave its one value (this
+    check's and the calibration's, each set counted where all of it gave the value, to
+    the calibration's stored decimals), and how many seeds the check's mean is of. The
+    recipe's seeds are another program's (the author's code): they say nothing of ours."""
     value = row.get("mean")
     if value is None:
         return {}
     comparison = next((c for c in document.get("recipe_comparison") or []
                        if c["id"] == row["id"]), None)
-    samples = {"this check's": {"n": row["n"], "min": row["min"], "max": row["max"]}}
-    if comparison:
-        samples.update({"the calibration's": comparison["ours"],
-                        "the recipe's": comparison["recipe"]})
-    elif row.get("calibration_quartiles") and row.get("book_below"):
+    calibration = comparison["ours"] if comparison else None
+    if not calibration and row.get("calibration_quartiles") and row.get("book_below"):
         quartiles = row["calibration_quartiles"]
-        samples["the calibration's"] = {"n": row["book_below"][1], "min": quartiles[0],
-                                      "max": quartiles[-1]}
-    return {who: s["n"] for who, s in samples.items() if s["min"] == s["max"] == value}
+        calibration = {"min": quartiles[0], "max": quartiles[-1]}
+    close = 0.5 * 10 ** -check.CALIBRATION_DECIMALS
+
+    def gave(sample) -> bool:
+        return bool(sample) and max(abs(sample["min"] - value),
+                                    abs(sample["max"] - value)) <= close
+
+    seeds = set()
+    if gave(row):
+        seeds |= set(document.get("check_seeds") or [])
+    if gave(calibration):
+        seeds |= set(document.get("calibration_seeds") or [])
+    return {"seeds": len(seeds), "check_seeds": row["n"]}
 
 
 def curve_rate(curve: dict) -> float | None:
@@ -208,12 +218,25 @@ def false_failure_markdown(f: dict) -> str:
     return text + "." + zero_spread_markdown(f) + "\n"
 
 
-def zero_spread_bounds(f: dict) -> dict[str, tuple[int, float]]:
-    """Per zero-spread row with seeds: how many gave its one value, and the bound they put
-    on how often a fresh seed differs (stats.none_of_n_bound)."""
-    seeds = f.get("zero_spread_seeds") or {}
-    return {r: (n, stats.none_of_n_bound(n)) for r in f.get("zero_spread_rows") or []
-            if (n := sum((seeds.get(r) or {}).values()))}
+def zero_spread_bounds(f: dict) -> dict[str, tuple[int, float, int, float]]:
+    """Per zero-spread row with seeds of ours that gave its one value: their number n, the
+    bound they put on how often one fresh seed differs (stats.none_of_n_bound, 95 %), the
+    check's number of seeds k, and the bound on the row's own false-failure rate, which
+    any differing seed of the k fails (its mean moves by more than the book's precision):
+    1 - (1 - bound)^k. Bounds rounded up to 0.1 %, as they are stated."""
+    bounds = {}
+    for r in f.get("zero_spread_rows") or []:
+        seeds = (f.get("zero_spread_seeds") or {}).get(r) or {}
+        if n := seeds.get("seeds"):
+            k = seeds["check_seeds"]
+            one = stats.none_of_n_bound(n)
+            bounds[r] = (n, up(one), k, up(1 - (1 - one) ** k))
+    return bounds
+
+
+def up(rate: float) -> float:
+    """A rate rounded up to 0.1 %: "below" it stays true."""
+    return math.ceil(1000 * rate - 1e-9) / 1000
 
 
 def zero_spread_markdown(f: dict) -> str:
@@ -223,17 +246,17 @@ def zero_spread_markdown(f: dict) -> str:
         return ""
     text = (" Not measured by these rates: where the seeds never differed (sd 0), a fresh "
             "seed that differs there at all is outside the tolerance.")
-    seeds, bounds = f.get("zero_spread_seeds") or {}, zero_spread_bounds(f)
+    bounds = zero_spread_bounds(f)
     for r in rows:
         text += f" `{r}` is counted above at its alpha"
         if r in bounds:
-            (n, bound), by = bounds[r], seeds[r]
-            whose = ", ".join(f"{who} {k}" for who, k in by.items())
-            text += (f"; none of its {n} seeds differed ({whose}), which bounds how often a "
-                     f"fresh seed differs only to below {100 * bound:.1f} % (95 % confidence)")
-            if bound > f["stated"]:
-                text += (f", above the gate's {100 * f['stated']:g} %: its seeds cannot show "
-                         "that the stated rate holds there")
+            n, one, k, row_rate = bounds[r]
+            text += (f"; none of our {n} seeds (this check's and the calibration's) differed, "
+                     f"which bounds how often one fresh seed differs only below "
+                     f"{100 * one:.1f} %, and how often the check's {k} seeds fail the row "
+                     f"only below {100 * row_rate:.1f} % (95 % confidence)")
+            if row_rate > f["alpha_row"]:
+                text += ": its seeds cannot show that its alpha holds"
         text += "."
     if epochs:
         text += (" " + " and ".join(f"{z} of {n} epochs of `{c}`"

@@ -175,13 +175,14 @@ how_it_ended() { # how_it_ended NAME
     local pid status=0
     ENDED="no pid recorded"
     pid="$(cat "$D/pids/$1.pid" 2>/dev/null)" || return 0
+    [[ "$pid" =~ ^[0-9]+$ ]] || { ENDED="pid file holds '$pid'"; return 0; }
     if alive "$pid"; then  # alive, but not the binary we started
         ENDED="pid $pid is alive as: $(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)"
         return 0
     fi
     wait "$pid" 2>/dev/null || status=$?
-    if (( status > 128 )); then
-        ENDED="pid $pid killed by SIG$(kill -l $(( status - 128 )) 2>/dev/null || echo $(( status - 128 )))"
+    if (( status > 128 )); then  # a signal's 128 + N, or an exit status that high
+        ENDED="pid $pid ended with status $status (SIG$(kill -l $(( status - 128 )) 2>/dev/null || echo $(( status - 128 ))) if killed)"
     else
         ENDED="pid $pid exited with status $status"
     fi

@@ -17,6 +17,8 @@ start_cluster() {  # start_cluster: the test cluster up, starting it once more i
     # died silently 0.1 s after it was launched (no log, no output), and the machine where
     # these scripts were written never showed it; a second failure is a failure.
     bash "$cluster" start && return 0
+    # asked to keep a failed start's daemons: a second start would find them running
+    [[ "${SLURM_TEST_KEEP_ON_FAILURE:-0}" != 1 ]] || return 1
     say "the test cluster did not start (why: above); starting it once more"
     bash "$cluster" start
 }
